@@ -1,0 +1,134 @@
+"""Container readers: CSV/TSV, JSON Lines, JSON arrays and Parquet, in bounded batches.
+
+Each reader yields polars frames holding only the requested source columns plus `__row`
+(1-based data row, line or record number) and, for JSON, `__invalid` (why a record could
+not be parsed). Columns not asked for — prompt and response text — are never kept.
+"""
+
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import polars as pl
+
+ROW = "__row"
+INVALID = "__invalid"
+
+
+def csv_header(path: Path, separator: str) -> list[str]:
+    return pl.scan_csv(path, separator=separator, infer_schema=False,
+                       encoding="utf8-lossy", truncate_ragged_lines=True).collect_schema().names()
+
+
+def csv_batches(path: Path, columns: list[str], separator: str, batch_rows: int) -> Iterator[pl.DataFrame]:
+    lf = pl.scan_csv(
+        path, separator=separator, infer_schema=False, encoding="utf8-lossy",
+        truncate_ragged_lines=True, raise_if_empty=False,
+    )
+    lf = lf.with_row_index(ROW, offset=1).select(pl.col(ROW).cast(pl.Int64), *columns)
+    yield from lf.collect_batches(chunk_size=batch_rows)
+
+
+def parquet_columns(path: Path) -> list[str]:
+    return pl.scan_parquet(path).collect_schema().names()
+
+
+def parquet_batches(path: Path, columns: list[str], batch_rows: int) -> Iterator[pl.DataFrame]:
+    lf = pl.scan_parquet(path).with_row_index(ROW, offset=1)
+    yield from lf.select(pl.col(ROW).cast(pl.Int64), *columns).collect_batches(chunk_size=batch_rows)
+
+
+def jsonl_first_keys(path: Path, max_lines: int = 50) -> list[str]:
+    keys: dict[str, None] = {}
+    with open(path, "rb") as fh:
+        for _, line in zip(range(max_lines), fh):
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(record, dict):
+                keys.update(dict.fromkeys(record))
+    return list(keys)
+
+
+def jsonl_batches(path: Path, columns: list[str], batch_rows: int) -> Iterator[pl.DataFrame]:
+    lines: list[bytes] = []
+    numbers: list[int] = []
+    with open(path, "rb") as fh:
+        for number, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            lines.append(line.rstrip(b"\r\n"))
+            numbers.append(number)
+            if len(lines) >= batch_rows:
+                yield _parse_jsonl(lines, numbers, columns)
+                lines, numbers = [], []
+    if lines:
+        yield _parse_jsonl(lines, numbers, columns)
+
+
+def _parse_jsonl(lines: list[bytes], numbers: list[int], columns: list[str]) -> pl.DataFrame:
+    try:  # fast path: every line a well-typed object
+        frame = pl.read_ndjson(io.BytesIO(b"\n".join(lines)), infer_schema_length=None)
+        if frame.height == len(lines):
+            return _select(frame, columns).with_columns(
+                pl.Series(ROW, numbers, pl.Int64), pl.lit(None, pl.String).alias(INVALID))
+    except Exception:  # noqa: BLE001 - any parse problem: fall back to per-line parsing
+        pass
+    records, invalid = [], []
+    for line in lines:
+        try:
+            record = json.loads(line)
+            problem = None if isinstance(record, dict) else "record is not a JSON object"
+        except (ValueError, UnicodeDecodeError) as exc:
+            record, problem = None, f"invalid JSON: {exc.__class__.__name__}"
+        records.append(record if problem is None else {})
+        invalid.append(problem)
+    return records_frame(records, columns, numbers, invalid)
+
+
+def json_records(path: Path, list_keys: tuple[str, ...] = ()) -> list:
+    """The records of a JSON file: a top-level list, or the list under one of `list_keys`."""
+    with open(path, "rb") as fh:
+        data = json.load(fh)
+    if isinstance(data, dict):
+        for key in list_keys:
+            if isinstance(data.get(key), list):
+                return data[key]
+    if not isinstance(data, list):
+        raise ValueError("expected a JSON list of request records")
+    return data
+
+
+def records_frame(records: list, columns: list[str], numbers: list[int] | None = None,
+                  invalid: list[str | None] | None = None) -> pl.DataFrame:
+    """Build a frame from Python records, keeping only `columns`; mixed types become strings."""
+    numbers = numbers or list(range(1, len(records) + 1))
+    invalid = list(invalid or [None] * len(records))
+    for i, record in enumerate(records):
+        if not isinstance(record, dict):
+            records[i], invalid[i] = {}, invalid[i] or "record is not a JSON object"
+    series = [_column(name, [r.get(name) for r in records]) for name in columns]
+    return pl.DataFrame(
+        [pl.Series(ROW, numbers, pl.Int64), *series, pl.Series(INVALID, invalid, pl.String)]
+    )
+
+
+def _column(name: str, values: list) -> pl.Series:
+    kinds = {type(v) for v in values if v is not None}
+    if kinds and kinds <= {int, float}:
+        return pl.Series(name, values, pl.Float64 if float in kinds else pl.Int64, strict=False)
+    if kinds == {list}:
+        clean = [v if all(type(x) is int for x in v) else None for v in values]
+        if clean == values:
+            return pl.Series(name, values, pl.List(pl.Int64), strict=False)
+    return pl.Series(name, [v if v is None or isinstance(v, str) else json.dumps(v)
+                            for v in values], pl.String)
+
+
+def _select(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    have = set(frame.columns)
+    return frame.select(
+        [pl.col(c) if c in have else pl.lit(None).alias(c) for c in columns]
+    )

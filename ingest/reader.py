@@ -1,0 +1,174 @@
+"""Open a log file: detect container and format, then stream canonical batches."""
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+
+from ingest import containers as c
+from ingest.errors import IngestError
+from ingest.formats import FORMATS, Format, detect_format
+from ingest.normalize import Context, normalize, origin_seconds
+from ingest.schema import TOKEN_LATENCY_SCHEMA
+
+# Relative or missing timestamps start here unless --start says otherwise (a Monday, so
+# hour-of-week mining of anchored traces lines up with a real week).
+DEFAULT_START = datetime(2024, 1, 1, tzinfo=UTC)
+SUFFIX_CONTAINER = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".jsonl": "jsonl",
+                    ".ndjson": "jsonl", ".json": "json", ".parquet": "parquet", ".pq": "parquet"}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReadOptions:
+    format: str = "auto"
+    column_map: dict[str, str] = field(default_factory=dict)  # source column -> raw field
+    start: datetime = DEFAULT_START
+    model: str | None = None  # fills a missing model; overrides when the file has none
+    tenant: str | None = None
+    source: str | None = None  # de-duplication namespace; default: the file's stem
+    batch_rows: int = 1_000_000
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Batch:
+    requests: pl.DataFrame  # REQUEST_SCHEMA
+    rejected: pl.DataFrame  # REJECTED_SCHEMA
+    token_latencies: pl.DataFrame  # TOKEN_LATENCY_SCHEMA
+    rows_read: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LogFile:
+    path: Path
+    format: Format
+    container: str
+    separator: str
+    sha256: str
+    mapping: dict[str, str]  # source column -> raw field
+    source: str
+    anchor: datetime | None  # set when timestamps were relative or missing
+    timestamps: str  # absolute | relative | missing
+    has_request_ids: bool
+    options: ReadOptions
+
+    def batches(self) -> Iterator[Batch]:
+        ctx = None
+        try:
+            for raw in self._raw_batches():
+                raw = raw.rename(self.mapping)
+                if self.format.fixup:
+                    raw = self.format.fixup(raw)
+                ctx = ctx or self._context(raw)
+                good, bad = normalize(raw, ctx)
+                yield Batch(requests=good, rejected=bad, rows_read=raw.height,
+                            token_latencies=TOKEN_LATENCY_SCHEMA.to_frame())
+        except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
+            raise IngestError(f"{self.path}: cannot read as {self.container} ({exc}); "
+                              "check the file is complete and its --format") from exc
+
+    def _context(self, first: pl.DataFrame) -> Context:
+        opts = self.options
+        return Context(
+            source=self.source, id_prefix=self.sha256[:16], anchor=opts.start,
+            offset_origin_s=origin_seconds(first), model=opts.model or self.path.stem,
+            model_override=opts.model is not None and "model" not in self.mapping.values(),
+            tenant=opts.tenant,
+        )
+
+    def _raw_batches(self) -> Iterator[pl.DataFrame]:
+        columns = list(self.mapping)
+        rows = self.options.batch_rows
+        if self.container == "csv":
+            yield from c.csv_batches(self.path, columns, self.separator, rows)
+        elif self.container == "parquet":
+            yield from c.parquet_batches(self.path, columns, rows)
+        elif self.container == "jsonl":
+            yield from c.jsonl_batches(self.path, columns, rows)
+        else:
+            records = c.json_records(self.path, self.format.json_list_keys)
+            for start in range(0, len(records), rows):
+                numbers = list(range(start + 1, start + 1 + len(records[start:start + rows])))
+                yield c.records_frame(records[start:start + rows], columns, numbers)
+
+
+def open_log(path: str | Path, options: ReadOptions = ReadOptions()) -> LogFile:
+    path = Path(path)
+    if not path.is_file():
+        raise IngestError(f"{path}: no such file; give a path to a log file")
+    try:
+        container, separator = _container(path)
+        columns = _columns(path, container, separator)
+        sha = _sha256(path)
+    except (OSError, ValueError, pl.exceptions.PolarsError) as exc:
+        raise IngestError(f"{path}: cannot read ({exc.__class__.__name__}: {exc}); "
+                          "check the file is a complete CSV, JSON Lines, JSON or Parquet file") from exc
+    fmt = _format(options.format, columns, container, path)
+    mapping = fmt.resolve(columns, options.column_map)
+    raws = set(mapping.values())
+    timestamps = ("absolute" if "arrival_ts" in raws else
+                  "relative" if raws & {"arrival_offset_s", "arrival_offset_ms"} else "missing")
+    return LogFile(
+        path=path, format=fmt, container=container, separator=separator, sha256=sha,
+        mapping=mapping, source=options.source or path.stem,
+        anchor=None if timestamps == "absolute" else options.start, timestamps=timestamps,
+        has_request_ids="request_id" in raws, options=options,
+    )
+
+
+def _format(name: str, columns: list[str], container: str, path: Path) -> Format:
+    if name == "auto":
+        return detect_format(columns, container)
+    if name not in FORMATS:
+        raise IngestError(f"{path}: unknown --format {name!r}; known: auto, {', '.join(FORMATS)}")
+    return FORMATS[name]
+
+
+def _container(path: Path) -> tuple[str, str]:
+    with open(path, "rb") as fh:
+        head = fh.read(65536)
+    if head.startswith(b"PAR1"):
+        return "parquet", ","
+    container = SUFFIX_CONTAINER.get(path.suffix.lower())
+    text = head.lstrip()
+    if container in (None, "json", "jsonl") and text[:1] in (b"{", b"["):
+        first = text.split(b"\n", 1)[0]
+        container = "jsonl" if text[:1] == b"{" and _is_json_object(first) else "json"
+    container = container or "csv"
+    first_line = head.split(b"\n", 1)[0]
+    tsv = path.suffix.lower() == ".tsv" or first_line.count(b"\t") > first_line.count(b",")
+    return container, "\t" if tsv else ","
+
+
+def _is_json_object(line: bytes) -> bool:
+    try:
+        return isinstance(json.loads(line), dict)
+    except ValueError:
+        return False
+
+
+def _columns(path: Path, container: str, separator: str) -> list[str]:
+    if container == "csv":
+        return c.csv_header(path, separator)
+    if container == "parquet":
+        return c.parquet_columns(path)
+    if container == "jsonl":
+        return c.jsonl_first_keys(path)
+    keys: dict[str, None] = {}
+    for fmt in FORMATS.values():  # a JSON document may hold its records under a key
+        for record in c.json_records(path, fmt.json_list_keys)[:50]:
+            keys.update(dict.fromkeys(record) if isinstance(record, dict) else {})
+        if keys:
+            break
+    return list(keys)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 22):
+            digest.update(chunk)
+    return digest.hexdigest()

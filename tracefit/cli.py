@@ -1,0 +1,41 @@
+"""The `tracefit` command line: each command parses, calls one library function, prints."""
+
+import click
+
+from ingest import IngestError
+from tracefit import __version__
+from tracefit.commands import demo, ingest, sql, summary
+from warehouse import WarehouseError
+
+DOMAIN_ERRORS = (IngestError, WarehouseError)
+
+
+class Group(click.Group):
+    """Turns domain errors into a one-line message and exit code 1."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except DOMAIN_ERRORS as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="tracefit")
+def cli():
+    """Mine production LLM request logs and recommend inference-engine configs.
+
+    \b
+    Typical session:
+      tracefit ingest logs/*.parquet --sample-rate 0.01
+      tracefit summary
+      tracefit sql "SELECT model, count(*) FROM requests GROUP BY ALL"
+    """
+
+
+for command in (ingest.ingest, sql.sql, summary.summary, demo.demo):
+    cli.add_command(command)
+
+
+def main() -> None:
+    cli(prog_name="tracefit")

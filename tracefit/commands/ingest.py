@@ -1,0 +1,77 @@
+from datetime import datetime
+from pathlib import Path
+
+import click
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+import warehouse
+from ingest import ReadOptions
+from ingest.fields import parse_map
+from ingest.formats import FORMATS
+from ingest.reader import DEFAULT_START
+from tracefit.options import db_option, json_option, print_json, print_table, stderr
+from warehouse.load import ingest_paths
+
+COUNTERS = ("rows_read", "rows_loaded", "rows_rejected", "rows_duplicate")
+
+
+def _utc(_ctx, _param, value: datetime | None):
+    if value is None:
+        return DEFAULT_START
+    return value if value.tzinfo else value.replace(tzinfo=DEFAULT_START.tzinfo)
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", default="auto", show_default=True,
+              type=click.Choice(["auto", *FORMATS]), help="Log format; auto detects from the header.")
+@click.option("--map", "column_map", multiple=True, metavar="FIELD=COLUMN",
+              help="Map a source column to a field, e.g. --map ttft_s=TimeToFirst (repeatable).")
+@click.option("--start", type=click.DateTime(["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]),
+              callback=_utc, help="Time zero for relative or missing timestamps (UTC; default 2024-01-01, a Monday).")
+@click.option("--model", help="Model name for files without a model column (default: the file name).")
+@click.option("--tenant", help="Tenant for rows without one.")
+@click.option("--source", help="De-duplication namespace: files of one log share it (default: file name).")
+@click.option("--sample-rate", type=float, default=1.0, show_default=True,
+              help="Fraction of real traffic the files hold (0.01 = a 1%% sample).")
+@db_option
+@json_option
+def ingest(paths, fmt, column_map, start, model, tenant, source, sample_rate, db, as_json):
+    """Load request logs into the warehouse.
+
+    Every row is accounted for: read = loaded + rejected + duplicate. Rejected rows keep
+    their reason in the `rejected_rows` table; prompt/response text is never stored.
+    A file already ingested (same content) is skipped.
+
+    \b
+    Examples:
+      tracefit ingest AzureLLMInferenceTrace_code.csv --model azure-code
+      tracefit ingest conversation_trace.jsonl --start 2024-06-03T00:00:00
+      tracefit ingest logs/day-*.parquet --source prod-chat --sample-rate 0.01
+      tracefit ingest export.csv --map ttft_s=first_token_seconds --map tenant=team
+    """
+    options = ReadOptions(format=fmt, column_map=parse_map(column_map), start=start, model=model,
+                          tenant=tenant, source=source)
+    with warehouse.connect(db) as con, _progress() as progress:
+        tasks: dict[str, int] = {}
+
+        def advance(path: str, rows: int) -> None:
+            if path not in tasks:
+                tasks[path] = progress.add_task(Path(path).name, total=None)
+            progress.advance(tasks[path], rows)
+
+        results = ingest_paths(con, list(paths), options, sample_rate, advance)
+    files = [r.to_dict() for r in results]
+    totals = {k: sum(f[k] for f in files) for k in COUNTERS}
+    if as_json:
+        print_json({"files": files, "totals": totals})
+    else:
+        print_table(files, title="ingest", columns=["path", "format", "status", *COUNTERS, "message"])
+    if any(r.status == "failed" for r in results):
+        raise SystemExit(2)
+
+
+def _progress() -> Progress:
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                    TextColumn("{task.completed:,.0f} rows"), TimeElapsedColumn(),
+                    console=stderr, transient=True, disable=not stderr.is_terminal)

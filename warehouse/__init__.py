@@ -1,0 +1,5 @@
+"""The DuckDB warehouse: migrations, loading canonical batches, and the mining SQL."""
+
+from warehouse.db import DEFAULT_DB, WarehouseError, connect
+
+__all__ = ["DEFAULT_DB", "WarehouseError", "connect"]

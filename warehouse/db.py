@@ -1,0 +1,82 @@
+"""Open the warehouse file and bring its schema up to date.
+
+Schema lives in `sql/NNNN_name.sql`; each file is applied once, in order, inside a
+transaction, and recorded in `schema_migrations` (datasette's internal_db pattern).
+"""
+
+import os
+import re
+from pathlib import Path
+
+import duckdb
+
+SQL_DIR = Path(__file__).parent / "sql"
+DEFAULT_DB = "tracefit.duckdb"
+_MIGRATION = re.compile(r"^(\d{4})_(\w+)\.sql$")
+
+
+class WarehouseError(Exception):
+    """The warehouse cannot do what was asked; the message says why and what to do."""
+
+
+def db_path(path: str | os.PathLike | None = None) -> Path:
+    return Path(path or os.environ.get("TRACEFIT_DB") or DEFAULT_DB)
+
+
+def migrations() -> list[tuple[int, str, Path]]:
+    found = [(_MIGRATION.match(p.name), p) for p in SQL_DIR.glob("*.sql")]
+    return sorted((int(m.group(1)), m.group(2), p) for m, p in found if m)
+
+
+def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open (creating and migrating when writable) the warehouse at `path`."""
+    path = db_path(path)
+    if read_only and not path.exists():
+        raise WarehouseError(f"{path}: no warehouse here; run `tracefit ingest` first or pass --db")
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.Error as exc:
+        raise WarehouseError(f"{path}: cannot open the warehouse ({exc}); "
+                             "another tracefit process may be writing it — retry when it finishes") from exc
+    if read_only:
+        _check_current(con, path)
+    else:
+        migrate(con)
+    return con
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
+    con.execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                "version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)")
+    done = {v for (v,) in con.execute("SELECT version FROM schema_migrations").fetchall()}
+    applied = []
+    for version, name, path in migrations():
+        if version in done:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(path.read_text())
+            con.execute("INSERT INTO schema_migrations VALUES ($v, $n, now())", {"v": version, "n": name})
+            con.execute("COMMIT")
+        except duckdb.Error:
+            con.execute("ROLLBACK")
+            raise
+        applied.append(version)
+    return applied
+
+
+def fetch_one(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> tuple | None:
+    """First row of a query (draining the result: DuckDB 2 refuses work on an unfinished one)."""
+    rows = con.execute(sql, params or {}).fetchall()
+    return rows[0] if rows else None
+
+
+def _check_current(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    latest = migrations()[-1][0]
+    try:
+        (have,) = fetch_one(con, "SELECT max(version) FROM schema_migrations")
+    except duckdb.Error:
+        have = None
+    if have is None or have < latest:
+        raise WarehouseError(f"{path}: warehouse schema is older than this tracefit "
+                             "(run any writing command, e.g. `tracefit ingest`, to migrate it)")

@@ -1,0 +1,138 @@
+"""Load log files into the warehouse: one transaction per file, every row accounted for.
+
+rows_read = rows_loaded + rows_rejected + rows_duplicate, per file, always. A file whose
+content hash was loaded before is skipped; a killed load leaves the warehouse as it was.
+"""
+
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import duckdb
+
+from ingest import IngestError, LogFile, ReadOptions, open_log
+from warehouse.db import WarehouseError, fetch_one
+
+REQUEST_COLUMNS = (
+    "source, request_id, arrival_ts, model, tenant, prompt_tokens, output_tokens, "
+    "cached_prompt_tokens, ttft_ms, tpot_ms, e2e_ms, status, error_code, prefix_block_ids, source_row"
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FileResult:
+    path: str
+    format: str | None
+    status: str  # loaded | skipped | failed
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    rows_duplicate: int = 0
+    run_id: int | None = None
+    message: str | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def ingest_paths(con: duckdb.DuckDBPyConnection, paths: list[str | Path], options: ReadOptions,
+                 sample_rate: float = 1.0, progress: Callable[[str, int], None] | None = None,
+                 ) -> list[FileResult]:
+    """Ingest each file; a file that cannot be read fails alone, the others still load."""
+    if not 0 < sample_rate <= 1:
+        raise WarehouseError(f"--sample-rate {sample_rate}: must be in (0, 1], e.g. 0.01 for a 1% sample")
+    results = []
+    for path in paths:
+        try:
+            log = open_log(path, options)
+            results.append(ingest_file(con, log, sample_rate, progress))
+        except IngestError as exc:
+            results.append(FileResult(path=str(path), format=None, status="failed", message=str(exc)))
+    return results
+
+
+def ingest_file(con: duckdb.DuckDBPyConnection, log: LogFile, sample_rate: float = 1.0,
+                progress: Callable[[str, int], None] | None = None) -> FileResult:
+    previous = fetch_one(con, "SELECT run_id FROM ingest_runs WHERE sha256 = $sha AND status = 'loaded' "
+                         "LIMIT 1", {"sha": log.sha256})
+    if previous:
+        return FileResult(path=str(log.path), format=log.format.name, status="skipped",
+                          run_id=previous[0], message=f"already ingested as run {previous[0]}")
+    (run_id,) = fetch_one(con, "SELECT nextval('ingest_run_seq')")
+    con.execute("BEGIN TRANSACTION")
+    try:
+        _insert_run(con, run_id, log, sample_rate)
+        read = rejected = 0
+        for batch in log.batches():
+            con.register("tf_batch", batch.requests.to_arrow())
+            con.execute(f"INSERT INTO requests SELECT $run, {REQUEST_COLUMNS} FROM tf_batch", {"run": run_id})
+            if batch.rejected.height:
+                con.register("tf_rejected", batch.rejected.to_arrow())
+                con.execute("INSERT INTO rejected_rows SELECT $run, source_row, reason, field_values "
+                            "FROM tf_rejected", {"run": run_id})
+            if batch.token_latencies.height:
+                con.register("tf_tokens", batch.token_latencies.to_arrow())
+                con.execute("INSERT INTO request_token_latencies SELECT $run, * FROM tf_tokens",
+                            {"run": run_id})
+            read += batch.rows_read
+            rejected += batch.rejected.height
+            if progress:
+                progress(str(log.path), batch.rows_read)
+        duplicate = _drop_duplicates(con, run_id) if log.has_request_ids else 0
+        loaded = read - rejected - duplicate
+        con.execute(
+            "UPDATE ingest_runs SET status = 'loaded', finished_at = now(), rows_read = $r, "
+            "rows_loaded = $l, rows_rejected = $j, rows_duplicate = $d WHERE run_id = $run",
+            {"r": read, "l": loaded, "j": rejected, "d": duplicate, "run": run_id})
+        con.execute("COMMIT")
+    except BaseException as exc:
+        con.execute("ROLLBACK")
+        for name in ("tf_batch", "tf_rejected", "tf_tokens"):
+            con.execute(f"DROP VIEW IF EXISTS {name}")
+        if isinstance(exc, IngestError):
+            return _failed(con, run_id, log, sample_rate, str(exc))
+        if isinstance(exc, duckdb.Error):
+            raise WarehouseError(f"{log.path}: loading failed ({exc}); the warehouse is unchanged") from exc
+        raise
+    return FileResult(path=str(log.path), format=log.format.name, status="loaded", rows_read=read,
+                      rows_loaded=loaded, rows_rejected=rejected, rows_duplicate=duplicate, run_id=run_id)
+
+
+def _insert_run(con, run_id: int, log: LogFile, sample_rate: float, status: str = "running",
+                error: str | None = None) -> None:
+    con.execute(
+        "INSERT INTO ingest_runs (run_id, path, sha256, format, source, sample_rate, timestamps, "
+        "anchor_ts, prefix_block_tokens, column_map, status, error, started_at) VALUES "
+        "($run, $path, $sha, $fmt, $source, $rate, $ts, $anchor, $block, $map, $status, $error, now())",
+        {"run": run_id, "path": str(log.path.resolve()), "sha": log.sha256, "fmt": log.format.name,
+         "source": log.source, "rate": sample_rate, "ts": log.timestamps, "anchor": log.anchor,
+         "block": log.format.prefix_block_tokens, "map": json.dumps(log.mapping), "status": status,
+         "error": error})
+
+
+def _failed(con, run_id: int, log: LogFile, sample_rate: float, message: str) -> FileResult:
+    _insert_run(con, run_id, log, sample_rate, status="failed", error=message)
+    return FileResult(path=str(log.path), format=log.format.name, status="failed", run_id=run_id,
+                      message=message)
+
+
+def _drop_duplicates(con, run_id: int) -> int:
+    """Delete this run's rows whose (source, request_id) is already stored or repeats in the run."""
+    (count,) = fetch_one(
+        con, """
+        DELETE FROM requests WHERE rowid IN (
+            WITH mine AS (
+                SELECT rowid AS rid, source, request_id,
+                       row_number() OVER (PARTITION BY source, request_id ORDER BY source_row) AS nth
+                FROM requests WHERE ingest_run_id = $run
+            )
+            SELECT rid FROM mine WHERE nth > 1
+            UNION ALL
+            SELECT m.rid FROM mine m
+            SEMI JOIN (SELECT source, request_id FROM requests WHERE ingest_run_id <> $run) o
+              ON o.source = m.source AND o.request_id = m.request_id
+            WHERE m.nth = 1
+        )
+        """, {"run": run_id})
+    return count
