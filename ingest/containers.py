@@ -7,7 +7,7 @@ not be parsed). Columns not asked for — prompt and response text — are never
 
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import polars as pl
@@ -101,6 +101,50 @@ def json_records(path: Path, list_keys: tuple[str, ...] = ()) -> list:
     return data
 
 
+def json_documents(path: Path, container: str) -> Iterator[tuple[object, str | None]]:
+    """(document, problem) per JSON document: the whole file (json) or each line (jsonl)."""
+    if container == "json":
+        with open(path, "rb") as fh:
+            yield json.load(fh), None
+        return
+    with open(path, "rb") as fh:
+        for line in fh:
+            if not line.strip():
+                continue
+            try:
+                yield json.loads(line), None
+            except (ValueError, UnicodeDecodeError) as exc:
+                yield None, f"invalid JSON: {exc.__class__.__name__}"
+
+
+def document_batches(path: Path, container: str, to_records: Callable[[object], list[dict]],
+                     columns: list[str], batch_rows: int) -> Iterator[pl.DataFrame]:
+    """Nested formats: each document becomes flat records (numbered 1.. across the file).
+
+    A document that cannot be parsed or flattened becomes one record carrying its problem,
+    so it is rejected and counted, never dropped.
+    """
+    batch: list[dict] = []
+    number = 0
+    for doc, problem in json_documents(path, container):
+        try:
+            found = [{INVALID: problem}] if problem else to_records(doc)
+        except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
+            found = [{INVALID: f"malformed document: {exc.__class__.__name__}"}]
+        batch += found
+        while len(batch) >= batch_rows:
+            yield _document_frame(batch[:batch_rows], columns, number)
+            number, batch = number + batch_rows, batch[batch_rows:]
+    if batch:
+        yield _document_frame(batch, columns, number)
+
+
+def _document_frame(records: list[dict], columns: list[str], before: int) -> pl.DataFrame:
+    numbers = list(range(before + 1, before + 1 + len(records)))
+    invalid = [r.get(INVALID) if isinstance(r, dict) else None for r in records]
+    return records_frame(records, columns, numbers, invalid)
+
+
 def records_frame(records: list, columns: list[str], numbers: list[int] | None = None,
                   invalid: list[str | None] | None = None) -> pl.DataFrame:
     """Build a frame from Python records, keeping only `columns`; mixed types become strings."""
@@ -120,9 +164,11 @@ def _column(name: str, values: list) -> pl.Series:
     if kinds and kinds <= {int, float}:
         return pl.Series(name, values, pl.Float64 if float in kinds else pl.Int64, strict=False)
     if kinds == {list}:
-        clean = [v if all(type(x) is int for x in v) else None for v in values]
-        if clean == values:
+        inner = {type(x) for v in values if v is not None for x in v}
+        if inner <= {int}:
             return pl.Series(name, values, pl.List(pl.Int64), strict=False)
+        if inner <= {int, float}:
+            return pl.Series(name, values, pl.List(pl.Float64), strict=False)
     return pl.Series(name, [v if v is None or isinstance(v, str) else json.dumps(v)
                             for v in values], pl.String)
 

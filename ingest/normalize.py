@@ -6,6 +6,7 @@ failing one is the row's reason; the offending values are kept as JSON (never te
 fields hold no text by construction).
 """
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -43,6 +44,7 @@ class Context:
 
 
 def normalize(raw: pl.DataFrame, ctx: Context) -> tuple[pl.DataFrame, pl.DataFrame]:
+    raw = _flatten_nested(raw)
     cols = set(raw.columns)
     exprs, checks = {}, []
     if INVALID in cols:
@@ -56,21 +58,24 @@ def normalize(raw: pl.DataFrame, ctx: Context) -> tuple[pl.DataFrame, pl.DataFra
         value, field_checks = _count(name, cols, required=name != "cached_prompt_tokens")
         exprs[name] = value
         checks += field_checks
-    checks.append((pl.col("cached_prompt_tokens") > pl.col("prompt_tokens"),
+    checks.append((pl.col("__cached_prompt_tokens") > pl.col("__prompt_tokens"),
                    pl.lit("cached_prompt_tokens > prompt_tokens")))
 
     for name in ("ttft", "tpot", "e2e"):
         value, field_checks = _duration_ms(name, cols)
         exprs[f"{name}_ms"] = value
         checks += field_checks
-    checks.append((pl.col("ttft_ms") > pl.col("e2e_ms"), pl.lit("ttft_ms > e2e_ms")))
+    checks.append((pl.col("__ttft_ms") > pl.col("__e2e_ms"), pl.lit("ttft_ms > e2e_ms")))
 
     status = _status_expr(cols)
-    exprs["status"] = status
+    error_code = _text_or_null("error_code", cols)
+    # an empty status means ok, unless the row carries an error code
+    exprs["status"] = pl.when(status.is_not_null()).then(status) \
+        .when(error_code.is_not_null()).then(pl.lit("error")).otherwise(pl.lit("ok"))
     if "status" in cols:
         checks.append((pl.col("status").is_not_null() & status.is_null(),
                        pl.lit("unknown status ") + _quoted("status")))
-    exprs["error_code"] = _text_or_null("error_code", cols)
+    exprs["error_code"] = error_code
 
     prefix, prefix_checks = _prefix(raw)
     exprs["prefix_block_ids"] = prefix
@@ -86,7 +91,6 @@ def normalize(raw: pl.DataFrame, ctx: Context) -> tuple[pl.DataFrame, pl.DataFra
     exprs["source_row"] = row
 
     staged = raw.with_columns(**{f"__{k}": v for k, v in exprs.items()})
-    staged = staged.with_columns(pl.col(f"__{k}").alias(k) for k in exprs if k in _CHECKED)
     reason = _first_reason(checks)
     staged = staged.with_columns(__reason=reason)
 
@@ -101,8 +105,17 @@ def normalize(raw: pl.DataFrame, ctx: Context) -> tuple[pl.DataFrame, pl.DataFra
     return good, rejected
 
 
-# canonical columns that later checks compare with each other
-_CHECKED = ("prompt_tokens", "cached_prompt_tokens", "ttft_ms", "e2e_ms")
+def _flatten_nested(raw: pl.DataFrame) -> pl.DataFrame:
+    """Nested values where a scalar belongs (malformed records) become JSON text, then fail checks."""
+    nested = [c for c, t in raw.schema.items() if t.is_nested() and not _int_list(c, t)]
+    return raw.with_columns(
+        pl.Series(c, [None if v is None else json.dumps(v, default=str) for v in raw[c].to_list()],
+                  pl.String) for c in nested)
+
+
+def _int_list(name: str, dtype: pl.DataType) -> bool:
+    return name == "prefix_block_ids" and isinstance(dtype, pl.List) \
+        and (dtype.inner.is_integer() or dtype.inner == pl.Null)
 
 
 def _first_reason(checks: list[tuple[pl.Expr, pl.Expr]]) -> pl.Expr:
@@ -231,7 +244,7 @@ def _prefix(raw: pl.DataFrame):
         return pl.lit(None, pl.List(pl.Int64)), []
     dtype = raw.schema["prefix_block_ids"]
     col = pl.col("prefix_block_ids")
-    if isinstance(dtype, pl.List) and (dtype.inner.is_integer() or dtype.inner == pl.Null):
+    if _int_list("prefix_block_ids", dtype):
         return col.cast(pl.List(pl.Int64)), []
     bad = (col.is_not_null(), pl.lit("prefix_block_ids is not a list of integers"))
     return pl.lit(None, pl.List(pl.Int64)), [bad]

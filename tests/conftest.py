@@ -1,0 +1,25 @@
+from pathlib import Path
+
+import pytest
+
+import warehouse
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"real data folder {SHARED_DATA} is absent (it sits beside the repo in CI)")
+    return SHARED_DATA
+
+
+@pytest.fixture
+def db_path(tmp_path) -> Path:
+    return tmp_path / "test.duckdb"
+
+
+@pytest.fixture
+def con(db_path):
+    with warehouse.connect(db_path) as connection:
+        yield connection

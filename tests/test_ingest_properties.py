@@ -1,0 +1,79 @@
+"""Conservation over generated messy files: rows read = loaded + rejected + duplicate."""
+
+import csv
+import json
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import warehouse
+from ingest import ReadOptions
+from warehouse.load import ingest_paths
+
+messy_text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
+number_ish = st.one_of(
+    st.integers(-5, 10**6).map(str), st.floats(allow_nan=True, allow_infinity=True).map(str),
+    st.sampled_from(["", "NaN", "1e3", "12.0", " 7 ", "null", "-0"]), messy_text,
+)
+timestamp_ish = st.one_of(
+    st.datetimes().map(lambda d: d.isoformat()), st.integers(0, 2 * 10**9).map(str),
+    st.sampled_from(["", "yesterday", "2025-13-45T99:00:00Z"]), messy_text,
+)
+row = st.fixed_dictionaries({
+    "request_id": st.one_of(st.sampled_from(["r1", "r2", "r3", ""]), messy_text),
+    "timestamp": timestamp_ish,
+    "model": messy_text,
+    "prompt_tokens": number_ish,
+    "output_tokens": number_ish,
+    "ttft_ms": number_ish,
+    "e2e_ms": number_ish,
+    "status": st.one_of(st.sampled_from(["ok", "error", "200", "429", "weird"]), messy_text),
+})
+SETTINGS = settings(max_examples=40, deadline=None,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+
+@SETTINGS
+@given(rows=st.lists(row, min_size=1, max_size=30))
+def test_csv_conservation(tmp_path_factory, rows):
+    path = tmp_path_factory.mktemp("csv") / "messy.csv"
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    with warehouse.connect(":memory:") as con:
+        (result,) = ingest_paths(con, [path], ReadOptions(source="fuzz"))
+        (stored,) = con.execute("SELECT count(*) FROM requests").fetchall()[0]
+        (rejected,) = con.execute("SELECT count(*) FROM rejected_rows").fetchall()[0]
+    assert result.status == "loaded", result.message
+    assert result.rows_read == len(rows)
+    assert result.rows_read == result.rows_loaded + result.rows_rejected + result.rows_duplicate
+    assert (stored, rejected) == (result.rows_loaded, result.rows_rejected)
+
+
+json_value = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-10, 10**7), st.floats(), messy_text),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(messy_text, inner, max_size=3),
+    max_leaves=6,
+)
+json_line = st.one_of(
+    st.fixed_dictionaries({"timestamp": json_value, "input_length": json_value,
+                           "output_length": json_value, "hash_ids": json_value}).map(json.dumps),
+    json_value.map(json.dumps),
+    messy_text.filter(lambda s: s.strip() and "\n" not in s and "\r" not in s),
+)
+
+
+@SETTINGS
+@given(lines=st.lists(json_line, min_size=1, max_size=30))
+def test_jsonl_conservation(tmp_path_factory, lines):
+    path = tmp_path_factory.mktemp("jsonl") / "messy.jsonl"
+    first = json.dumps({"timestamp": 0, "input_length": 5, "output_length": 1})
+    lines = [first, *[ln for ln in lines if "\x85" not in ln and "\u2028" not in ln and "\u2029" not in ln]]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with warehouse.connect(":memory:") as con:
+        (result,) = ingest_paths(con, [path], ReadOptions())
+    assert result.status == "loaded", result.message
+    assert result.rows_read == len([ln for ln in lines if ln.strip()])
+    assert result.rows_read == result.rows_loaded + result.rows_rejected + result.rows_duplicate
+    assert result.rows_loaded >= 1
