@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PIP := $(BIN)/pip install --disable-pip-version-check -q -c constraints.txt
 
-.PHONY: setup demo test bench clean browser
+.PHONY: setup demo test bench clean readme
 
 setup: $(STAMP)
 
@@ -25,3 +25,6 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) demo bench/out *.egg-info
+
+readme: $(STAMP)
+	$(BIN)/python -m tracefit.reference README.md

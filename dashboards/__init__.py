@@ -1,0 +1,1 @@
+"""Altair charts (pure functions of polars frames) and the static offline site builder."""

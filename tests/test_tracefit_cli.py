@@ -1,0 +1,77 @@
+"""The CLI as a user drives it: ingest, sql, summary, demo."""
+
+import json
+
+from click.testing import CliRunner
+
+from tracefit.cli import cli
+
+CSV = "request_id,timestamp,model,prompt_tokens,output_tokens\nr1,2025-03-03T10:00:00Z,m,100,20\nr2,bad,m,5,5\n"
+
+
+def invoke(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+def test_ingest_json_summary(tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_text(CSV)
+    result = invoke("ingest", path, "--db", tmp_path / "w.duckdb", "--json")
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["totals"] == {"rows_read": 2, "rows_loaded": 1, "rows_rejected": 1, "rows_duplicate": 0}
+    (file,) = out["files"]
+    assert {k: file[k] for k in ("format", "status", "rows_read")} == {"format": "generic", "status": "loaded", "rows_read": 2}
+
+
+def test_ingest_failure_exits_2_but_loads_the_rest(tmp_path):
+    good = tmp_path / "log.csv"
+    good.write_text(CSV)
+    result = invoke("ingest", tmp_path / "nope.csv", good, "--db", tmp_path / "w.duckdb", "--json")
+    assert result.exit_code == 2
+    assert [f["status"] for f in json.loads(result.stdout)["files"]] == ["failed", "loaded"]
+
+
+def test_bad_map_is_a_clear_error(tmp_path):
+    result = invoke("ingest", tmp_path / "x.csv", "--map", "bogus=col", "--db", tmp_path / "w.duckdb")
+    assert result.exit_code == 1 and "unknown field 'bogus'" in result.output
+
+
+def test_sql_json_csv_and_read_only(tmp_path):
+    db = tmp_path / "w.duckdb"
+    path = tmp_path / "log.csv"
+    path.write_text(CSV)
+    invoke("ingest", path, "--db", db)
+    rows = json.loads(invoke("sql", "SELECT request_id, prompt_tokens FROM requests", "--db", db, "--json").stdout)
+    assert rows == [{"request_id": "r1", "prompt_tokens": 100}]
+    csv_out = invoke("sql", "SELECT reason FROM rejected_rows", "--db", db, "--csv").output
+    assert csv_out.splitlines() == ["reason", "unparsable arrival timestamp: 'bad'"]
+    write = invoke("sql", "DELETE FROM requests", "--db", db)
+    assert write.exit_code == 1 and "read-only" in write.output.lower()
+    assert json.loads(invoke("sql", "SELECT count(*) AS n FROM requests", "--db", db, "--json").stdout) == [{"n": 1}]
+
+
+def test_sql_bad_query_is_one_line_error(tmp_path):
+    db = tmp_path / "w.duckdb"
+    invoke("summary", "--db", db)
+    result = invoke("sql", "SELEC nonsense", "--db", db)
+    assert result.exit_code == 1 and result.output.startswith("Error: query failed")
+
+
+def test_summary_json(tmp_path):
+    db = tmp_path / "w.duckdb"
+    path = tmp_path / "log.csv"
+    path.write_text(CSV)
+    invoke("ingest", path, "--db", db)
+    out = json.loads(invoke("summary", "--db", db, "--json").stdout)
+    assert out["models"][0]["model"] == "m" and out["models"][0]["requests"] == 1
+    assert out["runs"][0]["rows_rejected"] == 1
+
+
+def test_demo_runs_end_to_end(tmp_path):
+    result = invoke("demo", "--out", tmp_path / "demo", "--days", 1, "--json")
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    (run,) = out["ingest"]
+    assert run["status"] == "loaded" and run["rows_loaded"] == run["rows_read"] > 10_000
+    assert {m["model"] for m in out["models"]} == {"llama-3.1-70b", "llama-3.1-8b", "qwen2.5-7b"}
