@@ -1,0 +1,60 @@
+"""Achievable fractions of datasheet peaks, and per-engine runtime defaults.
+
+`Efficiency` is what the roofline multiplies datasheet numbers by. A measured profile (profiles
+issue) will produce one of these per (gpu, engine); until then `ENGINES[...]` holds documented
+defaults, calibrated on the published static-batch runs in bench/data/published_runs.csv
+(see bench/RESULTS.md for the fit and its error).
+"""
+
+from dataclasses import dataclass, field
+
+from profiles.errors import CatalogError
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Efficiency:
+    hbm_fraction: float = 0.80  # weight/KV streaming vs datasheet TB/s (gpt-fast, vLLM decode: 0.7-0.85)
+    gemm_fraction: float = 0.70  # large-GEMM share of dense peak (cuBLAS bf16 on H100 ~ 0.65-0.75)
+    gemm_half_tokens: float = 64.0  # tokens per GEMM at which it reaches half of `gemm_fraction` past the ridge
+    attention_fraction: float = 0.45  # flash-attention prefill share of dense peak
+    allreduce_fraction: float = 0.70  # share of interconnect GB/s a ring all-reduce achieves
+    allreduce_latency_s: float = 12e-6  # fixed cost of one small all-reduce (NCCL / custom kernels)
+    step_overhead_s: float = 1.5e-3  # scheduling, sampling, launch per engine step
+    source: str = "defaults; see profiles/efficiency.py"
+
+    def gemm_efficiency(self, tokens: float) -> float:
+        """Fraction of dense peak a GEMM with `tokens` rows reaches: small tiles waste tensor cores."""
+        return self.gemm_fraction * tokens / (tokens + self.gemm_half_tokens)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Engine:
+    name: str
+    efficiency: Efficiency = field(default_factory=Efficiency)
+    max_batched_tokens: int = 8192  # prefill chunk size (vLLM max_num_batched_tokens)
+    kv_block_tokens: int = 16  # paged-KV block size; a sequence holds whole blocks
+    memory_fraction: float = 0.90  # vLLM gpu_memory_utilization / SGLang mem_fraction_static
+    runtime_overhead_gib: float = 1.5  # CUDA context, NCCL buffers, CUDA graphs (not in weights or KV)
+    source: str = ""
+
+
+ENGINES: dict[str, Engine] = {e.name: e for e in (
+    Engine(name="vllm", efficiency=Efficiency(step_overhead_s=2.0e-3, allreduce_latency_s=15e-6),
+           max_batched_tokens=8192, kv_block_tokens=16, memory_fraction=0.90,
+           source="vLLM defaults: gpu_memory_utilization=0.9, block_size=16, max_num_batched_tokens=8192 "
+                  "(docs.vllm.ai engine args); step overhead fit on vLLM benchmark_latency runs"),
+    Engine(name="trtllm", efficiency=Efficiency(step_overhead_s=0.6e-3, allreduce_latency_s=8e-6),
+           max_batched_tokens=1 << 30, kv_block_tokens=64, memory_fraction=0.90,
+           source="TensorRT-LLM: whole-prompt context phase (no chunking in static gptSessionBenchmark), "
+                  "tokens_per_block=64, kv_cache_free_gpu_mem_fraction=0.9; C++ runtime overhead"),
+    Engine(name="sglang", efficiency=Efficiency(step_overhead_s=1.2e-3, allreduce_latency_s=12e-6),
+           max_batched_tokens=8192, kv_block_tokens=1, memory_fraction=0.88,
+           source="SGLang defaults: mem_fraction_static~0.88, chunked_prefill_size=8192, token-granular KV"),
+)}
+
+
+def get_engine(name: str) -> Engine:
+    key = name.lower().replace("-", "").replace("_", "").replace("tensorrtllm", "trtllm")
+    if key in ENGINES:
+        return ENGINES[key]
+    raise CatalogError(f"unknown engine {name!r}; known engines: {', '.join(ENGINES)}")

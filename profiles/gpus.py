@@ -1,0 +1,128 @@
+"""GPU catalog: memory, bandwidth, dense peak FLOP/s, interconnect and a default price per GPU.
+
+Every number is the vendor datasheet value for ONE GPU, dense (no 2:4 sparsity), decimal SI:
+TB/s = 1e12 B/s, TFLOP/s = 1e12 FLOP/s, GB/s = 1e9 B/s. `mem_gib` is the capacity the vendor
+sells as "N GB" of HBM (binary GiB on HBM parts; GDDR parts give what nvidia-smi reports).
+`interconnect_gb_s` is the per-GPU bidirectional NVLink / Infinity Fabric bandwidth, or the PCIe
+x16 bidirectional bandwidth on parts without a GPU-to-GPU link. Prices are rough on-demand
+cloud list prices per GPU-hour to get a cost estimate going; users override them.
+"""
+
+from dataclasses import dataclass
+
+from profiles.errors import CatalogError
+from profiles.names import squash
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GpuSpec:
+    name: str
+    mem_gib: float
+    hbm_tb_s: float
+    peak_tflops_bf16: float
+    peak_tflops_fp8: float | None  # None: no FP8 tensor cores
+    peak_tops_int8: float
+    peak_tflops_fp4: float | None
+    interconnect_gb_s: float
+    interconnect: str
+    usd_per_hour: float
+    source: str
+    price_source: str
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def mem_bytes(self) -> float:
+        return self.mem_gib * 2**30
+
+    def peak_tflops(self, dtype: str) -> float:
+        """Dense tensor-core peak for the dtype the GEMMs run in (weights-only int4 runs bf16 math)."""
+        if dtype in ("fp8",) and self.peak_tflops_fp8:
+            return self.peak_tflops_fp8
+        if dtype == "int8":
+            return self.peak_tops_int8
+        return self.peak_tflops_bf16
+
+    @property
+    def ridge_ops_per_byte(self) -> float:
+        """bf16 FLOPs per HBM byte at which a kernel turns compute-bound (H100 SXM: 989.5/3.35 = 295)."""
+        return self.peak_tflops_bf16 / self.hbm_tb_s
+
+
+_NV = "https://www.nvidia.com/en-us/data-center"
+GPUS: dict[str, GpuSpec] = {g.name: g for g in (
+    GpuSpec(name="a10g", mem_gib=22.49, hbm_tb_s=0.600, peak_tflops_bf16=125.0, peak_tflops_fp8=None,
+            peak_tops_int8=250.0, peak_tflops_fp4=None, interconnect_gb_s=64.0, interconnect="PCIe Gen4 x16",
+            usd_per_hour=1.006,
+            source=f"{_NV}/products/a10-gpu/ (A10 datasheet; AWS publishes no separate A10G sheet); "
+                   "22.49 GiB = nvidia-smi 23028 MiB",
+            price_source="AWS g5.xlarge on-demand us-east-1", aliases=("a10g24gb", "a10")),
+    GpuSpec(name="l4", mem_gib=22.49, hbm_tb_s=0.300, peak_tflops_bf16=121.0, peak_tflops_fp8=242.5,
+            peak_tops_int8=242.5, peak_tflops_fp4=None, interconnect_gb_s=64.0, interconnect="PCIe Gen4 x16",
+            usd_per_hour=0.71, source=f"{_NV}/l4/ (L4 datasheet); 22.49 GiB = nvidia-smi 23034 MiB",
+            price_source="GCP g2-standard-4 on-demand us-central1", aliases=("l424gb",)),
+    GpuSpec(name="l40s", mem_gib=44.99, hbm_tb_s=0.864, peak_tflops_bf16=362.05, peak_tflops_fp8=733.0,
+            peak_tops_int8=733.0, peak_tflops_fp4=None, interconnect_gb_s=64.0, interconnect="PCIe Gen4 x16",
+            usd_per_hour=1.861, source=f"{_NV}/l40s/ (L40S datasheet); 44.99 GiB = nvidia-smi 46068 MiB",
+            price_source="AWS g6e.xlarge on-demand us-east-1", aliases=("l40s48gb",)),
+    GpuSpec(name="a100-40gb-sxm", mem_gib=40.0, hbm_tb_s=1.555, peak_tflops_bf16=312.0, peak_tflops_fp8=None,
+            peak_tops_int8=624.0, peak_tflops_fp4=None, interconnect_gb_s=600.0, interconnect="NVLink 3",
+            usd_per_hour=3.67, source=f"{_NV}/a100/ (A100 datasheet, 40GB SXM column)",
+            price_source="GCP a2-highgpu-1g on-demand us-central1",
+            aliases=("a10040gb", "a100sxm440gb", "a10040gbsxm", "a100sxm40gb")),
+    GpuSpec(name="a100-40gb-pcie", mem_gib=40.0, hbm_tb_s=1.555, peak_tflops_bf16=312.0, peak_tflops_fp8=None,
+            peak_tops_int8=624.0, peak_tflops_fp4=None, interconnect_gb_s=64.0, interconnect="PCIe Gen4 x16",
+            usd_per_hour=3.0, source=f"{_NV}/a100/ (A100 datasheet, 40GB PCIe column)",
+            price_source="estimate: 0.8 x A100 40GB SXM price", aliases=("a100pcie40gb", "a10040gbpcie")),
+    GpuSpec(name="a100-80gb-sxm", mem_gib=80.0, hbm_tb_s=2.039, peak_tflops_bf16=312.0, peak_tflops_fp8=None,
+            peak_tops_int8=624.0, peak_tflops_fp4=None, interconnect_gb_s=600.0, interconnect="NVLink 3",
+            usd_per_hour=5.07, source=f"{_NV}/a100/ (A100 datasheet, 80GB SXM column)",
+            price_source="GCP a2-ultragpu-1g on-demand us-central1",
+            aliases=("a100", "a10080gb", "a100sxm480gb", "a10080gbsxm", "a100sxm", "a100sxm80gb")),
+    GpuSpec(name="a100-80gb-pcie", mem_gib=80.0, hbm_tb_s=1.935, peak_tflops_bf16=312.0, peak_tflops_fp8=None,
+            peak_tops_int8=624.0, peak_tflops_fp4=None, interconnect_gb_s=64.0, interconnect="PCIe Gen4 x16",
+            usd_per_hour=3.5, source=f"{_NV}/a100/ (A100 datasheet, 80GB PCIe column)",
+            price_source="estimate: 0.7 x A100 80GB SXM price",
+            aliases=("a100pcie", "a100pcie80gb", "a10080gbpcie", "a100pcie80gbhbm2e")),
+    GpuSpec(name="h100-sxm", mem_gib=80.0, hbm_tb_s=3.35, peak_tflops_bf16=989.5, peak_tflops_fp8=1979.0,
+            peak_tops_int8=1979.0, peak_tflops_fp4=None, interconnect_gb_s=900.0, interconnect="NVLink 4",
+            usd_per_hour=12.29, source=f"{_NV}/h100/ (H100 datasheet, SXM column; sparse figures halved)",
+            price_source="AWS p5.48xlarge on-demand us-east-1 / 8",
+            aliases=("h100", "h10080gb", "h100sxm5", "h100sxm580gb", "h10080gbhbm3", "h100sxm80gb", "h100hbm3")),
+    GpuSpec(name="h100-pcie", mem_gib=80.0, hbm_tb_s=2.0, peak_tflops_bf16=756.0, peak_tflops_fp8=1513.0,
+            peak_tops_int8=1513.0, peak_tflops_fp4=None, interconnect_gb_s=128.0, interconnect="PCIe Gen5 x16",
+            usd_per_hour=2.49, source=f"{_NV}/h100/ (H100 datasheet, PCIe column; sparse figures halved)",
+            price_source="Lambda on-demand 1x H100 PCIe", aliases=("h100pcie80gb", "h10080gbpcie")),
+    GpuSpec(name="h100-nvl", mem_gib=94.0, hbm_tb_s=3.9, peak_tflops_bf16=835.5, peak_tflops_fp8=1670.5,
+            peak_tops_int8=1670.5, peak_tflops_fp4=None, interconnect_gb_s=600.0, interconnect="NVLink bridge",
+            usd_per_hour=3.5, source=f"{_NV}/h100/ (H100 datasheet, NVL column; sparse figures halved)",
+            price_source="estimate between H100 PCIe and SXM cloud prices", aliases=("h100nvl94gb", "h10094gb")),
+    GpuSpec(name="h200", mem_gib=141.0, hbm_tb_s=4.8, peak_tflops_bf16=989.5, peak_tflops_fp8=1979.0,
+            peak_tops_int8=1979.0, peak_tflops_fp4=None, interconnect_gb_s=900.0, interconnect="NVLink 4",
+            usd_per_hour=10.60, source=f"{_NV}/h200/ (H200 datasheet, SXM column; sparse figures halved)",
+            price_source="AWS p5e.48xlarge on-demand / 8",
+            aliases=("h200sxm", "h200141gb", "h200sxm141gb", "h200sxm5", "h200hbm3e")),
+    GpuSpec(name="gh200", mem_gib=96.0, hbm_tb_s=4.0, peak_tflops_bf16=989.5, peak_tflops_fp8=1979.0,
+            peak_tops_int8=1979.0, peak_tflops_fp4=None, interconnect_gb_s=900.0, interconnect="NVLink-C2C",
+            usd_per_hour=1.49,
+            source=f"{_NV}/grace-hopper-superchip/ (GH200 datasheet, 96GB HBM3 variant; sparse halved)",
+            price_source="Lambda on-demand 1x GH200", aliases=("gh20096gb", "gh200480gb", "gracehopper")),
+    GpuSpec(name="b200", mem_gib=180.0, hbm_tb_s=8.0, peak_tflops_bf16=2250.0, peak_tflops_fp8=4500.0,
+            peak_tops_int8=4500.0, peak_tflops_fp4=9000.0, interconnect_gb_s=1800.0, interconnect="NVLink 5",
+            usd_per_hour=14.24, source=f"{_NV}/dgx-b200/ (DGX/HGX B200 datasheet per GPU; sparse halved)",
+            price_source="AWS p6-b200.48xlarge on-demand / 8", aliases=("b200180gb", "b200sxm", "b200192gb")),
+    GpuSpec(name="mi300x", mem_gib=192.0, hbm_tb_s=5.3, peak_tflops_bf16=1307.4, peak_tflops_fp8=2614.9,
+            peak_tops_int8=2614.9, peak_tflops_fp4=None, interconnect_gb_s=896.0, interconnect="Infinity Fabric",
+            usd_per_hour=6.00,
+            source="https://www.amd.com/en/products/accelerators/instinct/mi300/mi300x.html (dense figures)",
+            price_source="Azure ND MI300X v5 on-demand / 8", aliases=("mi300x192gb", "mi300")),
+)}
+
+_ALIASES: dict[str, str] = {squash(a): g.name for g in GPUS.values() for a in (g.name, *g.aliases)}
+
+
+def get_gpu(name: str) -> GpuSpec:
+    """Resolve "h100", "H100-SXM5-80GB", "NVIDIA H100 80GB HBM3", "Nvidia H100 GPU", ... to a spec."""
+    key = squash(name)
+    if key in _ALIASES:
+        return GPUS[_ALIASES[key]]
+    raise CatalogError(f"unknown GPU {name!r}; known GPUs: {', '.join(GPUS)}")

@@ -1,0 +1,170 @@
+"""Model catalog: the shapes the performance model needs, as in each model's Hugging Face config.json.
+
+Presets are a dict of dataclasses (gpt-fast `transformer_configs`); any config.json path works too.
+Parameter counts are derived from the shapes, so they are exactly what the checkpoint stores.
+"""
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from profiles.errors import CatalogError
+from profiles.names import squash
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ModelSpec:
+    name: str
+    hidden_size: int
+    num_layers: int
+    num_heads: int
+    num_kv_heads: int
+    head_dim: int
+    intermediate_size: int  # per expert for MoE
+    vocab_size: int
+    tied_embeddings: bool = False
+    qkv_bias: bool = False
+    num_experts: int = 1  # 1 = dense
+    experts_per_token: int = 1
+    max_position_tokens: int = 4096
+    source: str = ""
+    hf_ids: tuple[str, ...] = ()
+
+    @property
+    def is_moe(self) -> bool:
+        return self.num_experts > 1
+
+    @property
+    def attention_params_per_layer(self) -> int:
+        q_out, kv_out = self.num_heads * self.head_dim, self.num_kv_heads * self.head_dim
+        bias = (q_out + 2 * kv_out) if self.qkv_bias else 0
+        return self.hidden_size * (q_out + 2 * kv_out) + q_out * self.hidden_size + bias
+
+    @property
+    def expert_params(self) -> int:
+        """One gated-MLP expert: gate, up and down projections."""
+        return 3 * self.hidden_size * self.intermediate_size
+
+    @property
+    def shared_params_per_layer(self) -> int:
+        """Everything in a layer that every token touches: attention, norms, the MoE router."""
+        router = self.hidden_size * self.num_experts if self.is_moe else 0
+        return self.attention_params_per_layer + 2 * self.hidden_size + router
+
+    @property
+    def embedding_params(self) -> int:
+        return self.vocab_size * self.hidden_size
+
+    @property
+    def lm_head_params(self) -> int:
+        return 0 if self.tied_embeddings else self.vocab_size * self.hidden_size
+
+    @property
+    def layer_params(self) -> int:
+        """All transformer-block parameters (all experts)."""
+        return self.num_layers * (self.shared_params_per_layer + self.num_experts * self.expert_params)
+
+    @property
+    def total_params(self) -> int:
+        return self.layer_params + self.embedding_params + self.lm_head_params + self.hidden_size
+
+    @property
+    def active_params(self) -> int:
+        """Parameters one token multiplies through (MoE: only its routed experts)."""
+        per_layer = self.shared_params_per_layer + self.experts_per_token * self.expert_params
+        return self.num_layers * per_layer + self.vocab_size * self.hidden_size + self.hidden_size
+
+
+def _hf(repo: str) -> str:
+    return f"https://huggingface.co/{repo}/blob/main/config.json"
+
+
+def _llama(name, ids, h, layers, heads, kv, inter, vocab, ctx, head_dim=128, tied=False, **kw) -> ModelSpec:
+    return ModelSpec(name=name, hidden_size=h, num_layers=layers, num_heads=heads, num_kv_heads=kv,
+                     head_dim=head_dim, intermediate_size=inter, vocab_size=vocab, tied_embeddings=tied,
+                     max_position_tokens=ctx, source=_hf(ids[0]), hf_ids=ids, **kw)
+
+
+MODELS: dict[str, ModelSpec] = {m.name: m for m in (
+    _llama("llama-2-7b", ("meta-llama/Llama-2-7b-hf", "meta-llama/Llama-2-7b-chat-hf"),
+           4096, 32, 32, 32, 11008, 32000, 4096),
+    _llama("llama-2-13b", ("meta-llama/Llama-2-13b-hf", "meta-llama/Llama-2-13b-chat-hf"),
+           5120, 40, 40, 40, 13824, 32000, 4096),
+    _llama("llama-2-70b", ("meta-llama/Llama-2-70b-hf", "meta-llama/Llama-2-70b-chat-hf"),
+           8192, 80, 64, 8, 28672, 32000, 4096),
+    _llama("llama-3-8b", ("meta-llama/Meta-Llama-3-8B", "meta-llama/Meta-Llama-3-8B-Instruct"),
+           4096, 32, 32, 8, 14336, 128256, 8192),
+    _llama("llama-3-70b", ("meta-llama/Meta-Llama-3-70B", "meta-llama/Meta-Llama-3-70B-Instruct"),
+           8192, 80, 64, 8, 28672, 128256, 8192),
+    _llama("llama-3.1-8b", ("meta-llama/Llama-3.1-8B", "meta-llama/Llama-3.1-8B-Instruct",
+                            "meta-llama/Meta-Llama-3.1-8B", "meta-llama/Meta-Llama-3.1-8B-Instruct"),
+           4096, 32, 32, 8, 14336, 128256, 131072),
+    _llama("llama-3.1-70b", ("meta-llama/Llama-3.1-70B", "meta-llama/Llama-3.1-70B-Instruct",
+                             "meta-llama/Meta-Llama-3.1-70B", "meta-llama/Meta-Llama-3.1-70B-Instruct",
+                             "meta-llama/Llama-3.3-70B-Instruct"),
+           8192, 80, 64, 8, 28672, 128256, 131072),
+    _llama("llama-3.1-405b", ("meta-llama/Llama-3.1-405B", "meta-llama/Llama-3.1-405B-Instruct",
+                              "meta-llama/Meta-Llama-3.1-405B", "meta-llama/Meta-Llama-3.1-405B-Instruct"),
+           16384, 126, 128, 8, 53248, 128256, 131072),
+    _llama("llama-3.2-1b", ("meta-llama/Llama-3.2-1B", "meta-llama/Llama-3.2-1B-Instruct"),
+           2048, 16, 32, 8, 8192, 128256, 131072, head_dim=64, tied=True),
+    _llama("llama-3.2-3b", ("meta-llama/Llama-3.2-3B", "meta-llama/Llama-3.2-3B-Instruct"),
+           3072, 28, 24, 8, 8192, 128256, 131072, tied=True),
+    _llama("mistral-7b", ("mistralai/Mistral-7B-v0.1", "mistralai/Mistral-7B-Instruct-v0.1",
+                          "mistralai/Mistral-7B-Instruct-v0.2"),
+           4096, 32, 32, 8, 14336, 32000, 32768),
+    _llama("mixtral-8x7b", ("mistralai/Mixtral-8x7B-v0.1", "mistralai/Mixtral-8x7B-Instruct-v0.1"),
+           4096, 32, 32, 8, 14336, 32000, 32768, num_experts=8, experts_per_token=2),
+    _llama("mixtral-8x22b", ("mistralai/Mixtral-8x22B-Instruct-v0.1", "mistralai/Mixtral-8x22B-v0.1"),
+           6144, 56, 48, 8, 16384, 32768, 65536, num_experts=8, experts_per_token=2),
+    _llama("qwen2-7b", ("Qwen/Qwen2-7B", "Qwen/Qwen2-7B-Instruct"),
+           3584, 28, 28, 4, 18944, 152064, 32768, qkv_bias=True),
+    _llama("qwen2-72b", ("Qwen/Qwen2-72B", "Qwen/Qwen2-72B-Instruct"),
+           8192, 80, 64, 8, 29568, 152064, 32768, qkv_bias=True),
+    _llama("qwen2.5-7b", ("Qwen/Qwen2.5-7B", "Qwen/Qwen2.5-7B-Instruct"),
+           3584, 28, 28, 4, 18944, 152064, 32768, qkv_bias=True),
+    _llama("qwen2.5-72b", ("Qwen/Qwen2.5-72B", "Qwen/Qwen2.5-72B-Instruct"),
+           8192, 80, 64, 8, 29568, 152064, 32768, qkv_bias=True),
+    _llama("qwen3-32b", ("Qwen/Qwen3-32B",), 5120, 64, 64, 8, 25600, 151936, 40960),
+)}
+
+_ALIASES: dict[str, str] = {}
+for _m in MODELS.values():
+    for _alias in (_m.name, *_m.hf_ids, *(i.split("/")[-1] for i in _m.hf_ids)):
+        _ALIASES.setdefault(squash(_alias), _m.name)
+
+
+def from_hf_config(config: dict, name: str) -> ModelSpec:
+    """Build a spec from a Hugging Face config.json (Llama, Mistral, Mixtral, Qwen2/3 layouts)."""
+    try:
+        heads = int(config["num_attention_heads"])
+        hidden = int(config["hidden_size"])
+        return ModelSpec(
+            name=name, hidden_size=hidden, num_layers=int(config["num_hidden_layers"]), num_heads=heads,
+            num_kv_heads=int(config.get("num_key_value_heads") or heads),
+            head_dim=int(config.get("head_dim") or hidden // heads),
+            intermediate_size=int(config.get("moe_intermediate_size") or config["intermediate_size"]),
+            vocab_size=int(config["vocab_size"]), tied_embeddings=bool(config.get("tie_word_embeddings", False)),
+            qkv_bias=bool(config.get("attention_bias", config.get("model_type") == "qwen2")),
+            num_experts=int(config.get("num_local_experts") or config.get("num_experts") or 1),
+            experts_per_token=int(config.get("num_experts_per_tok") or 1),
+            max_position_tokens=int(config.get("max_position_embeddings") or 4096), source=name,
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CatalogError(f"{name}: not a usable Hugging Face config.json ({exc!r} missing or invalid)") from exc
+
+
+def get_model(name: str) -> ModelSpec:
+    """Resolve a catalog name, a Hugging Face id ("Qwen/Qwen2-7B") or a path to a config.json."""
+    key = squash(name)
+    if key in _ALIASES:
+        return MODELS[_ALIASES[key]]
+    path = Path(name)
+    if path.is_dir():
+        path = path / "config.json"
+    if path.suffix == ".json" and path.is_file():
+        try:
+            return from_hf_config(json.loads(path.read_text()), str(path))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise CatalogError(f"cannot read {path}: {exc}") from exc
+    raise CatalogError(f"unknown model {name!r}; give a config.json path or one of: {', '.join(MODELS)}")

@@ -1,0 +1,108 @@
+"""Static-batch prediction: B prompts of I tokens submitted at once, each generating exactly O tokens.
+
+This is the vLLM `benchmark_latency` / TensorRT-LLM `gptSessionBenchmark` setting: the whole batch is
+prefilled (in chunks of the engine's token budget), then decodes O - 1 steps together. When the KV
+cache cannot hold B sequences, the engine runs the batch in waves of `max_batch_kv` (reported with
+`kv_fits: false` and a `reason`); when the weights or a single sequence do not fit, DoesNotFitError.
+"""
+
+import math
+from dataclasses import asdict, dataclass
+
+from recommend.deployment import Deployment
+from recommend.errors import DoesNotFitError, RecommendError
+from recommend.memory import kv_capacity_tokens, tokens_held
+from recommend.roofline import StepModel, StepTime, latency_floor_s_per_token
+
+BREAKDOWN = ("weights_s", "kv_s", "attention_s", "communication_s", "overhead_s")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Prediction:
+    ttft_ms: float  # until every request of the (first) wave has its first token
+    tpot_ms: float  # mean time per output token after the first
+    e2e_s: float  # until the whole batch is done
+    total_tok_s: float
+    output_tok_s: float
+    bound: dict  # {"prefill": "compute" | "memory", "decode": ...}
+    kv_fits: bool
+    max_batch_kv: int
+    waves: int
+    latency_floor_ms_per_token: float
+    breakdown: dict  # seconds by cause over the whole run, keys BREAKDOWN
+    reason: str | None = None
+
+    def to_dict(self) -> dict:
+        out = asdict(self)
+        if out["reason"] is None:
+            del out["reason"]
+        return out
+
+
+def _add(total: dict, step: StepTime, times: int = 1) -> None:
+    for key in BREAKDOWN:
+        total[key] += getattr(step, key) * times
+
+
+def _prefill(model: StepModel, batch: int, isl: int, total: dict) -> tuple[float, bool]:
+    """Prefill `batch` prompts in chunks of the engine's token budget; returns (seconds, compute-bound)."""
+    budget = model.deployment.engine.max_batched_tokens
+    seconds, compute = 0.0, False
+    if isl <= budget:  # whole prompts packed k to a chunk
+        per_chunk = max(1, min(batch, budget // isl))
+        groups = [(per_chunk, batch // per_chunk)] + ([(batch % per_chunk, 1)] if batch % per_chunk else [])
+        for seqs, times in groups:
+            step = model.step(seqs * isl, seqs * isl, 0, 0, prefill_seqs=seqs)
+            seconds, compute = seconds + step.total_s * times, compute or step.linear_compute_bound
+            _add(total, step, times)
+        return seconds, compute
+    done = 0
+    while done < isl:  # long prompts: one sequence in budget-sized chunks, same for every sequence
+        chunk = min(budget, isl - done)
+        step = model.step(chunk, done + chunk, 0, 0)
+        seconds, compute = seconds + step.total_s * batch, compute or step.linear_compute_bound
+        _add(total, step, batch)
+        done += chunk
+    return seconds, compute
+
+
+def _decode(model: StepModel, batch: int, isl: int, osl: int, total: dict) -> tuple[float, bool]:
+    seconds, compute_steps = 0.0, 0
+    for j in range(1, osl):  # token j+1 attends over isl + j cached tokens
+        step = model.step(0, 0, batch, batch * (isl + j))
+        seconds += step.total_s
+        compute_steps += step.linear_compute_bound
+        _add(total, step)
+    return seconds, compute_steps * 2 > max(osl - 1, 1)
+
+
+def predict_static(dep: Deployment, *, batch: int, isl: int, osl: int, model: StepModel | None = None) -> Prediction:
+    if batch < 1 or isl < 1 or osl < 1:
+        raise RecommendError(f"batch, isl and osl must be >= 1 (got {batch}, {isl}, {osl})")
+    model = model or StepModel(dep)
+    seq_tokens = tokens_held(dep, isl + osl)
+    max_batch = kv_capacity_tokens(dep) // seq_tokens
+    if max_batch < 1:
+        raise DoesNotFitError(f"one sequence of {isl + osl} tokens needs more KV cache than "
+                              f"{dep.tp} x {dep.gpu.name} have left after weights; raise --tp or use --kv fp8")
+    waves = [max_batch] * (batch // max_batch) + ([batch % max_batch] if batch % max_batch else [])
+    total = dict.fromkeys(BREAKDOWN, 0.0)
+    e2e_s = ttft_s = decode_s = 0.0
+    for i, wave in enumerate(waves):
+        prefill_s, prefill_compute = _prefill(model, wave, isl, total)
+        wave_decode_s, decode_compute = _decode(model, wave, isl, osl, total)
+        ttft_s = prefill_s if i == 0 else ttft_s
+        decode_s += wave_decode_s / len(waves)
+        e2e_s += prefill_s + wave_decode_s
+    fits = len(waves) == 1
+    return Prediction(
+        ttft_ms=ttft_s * 1e3, tpot_ms=decode_s / (osl - 1) * 1e3 if osl > 1 else 0.0, e2e_s=e2e_s,
+        total_tok_s=batch * (isl + osl) / e2e_s, output_tok_s=batch * osl / e2e_s,
+        bound={"prefill": "compute" if prefill_compute else "memory",
+               "decode": "compute" if decode_compute else "memory"},
+        kv_fits=fits, max_batch_kv=max_batch, waves=len(waves),
+        latency_floor_ms_per_token=latency_floor_s_per_token(dep) * 1e3,
+        breakdown={k: round(v, 6) for k, v in total.items()},
+        reason=None if fits else (f"KV cache holds {max_batch} sequences of {isl + osl} tokens, not {batch}; "
+                                  f"ran in {len(waves)} waves"),
+    )

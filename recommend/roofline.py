@@ -1,0 +1,140 @@
+"""Roofline time of one engine step on one TP shard, and the classic roofline landmarks.
+
+A step runs every linear layer once over all its tokens (weights streamed once, nanoGPT-style
+FLOPs = 2 x params x tokens), attention over each sequence's context (KV streamed once), two
+all-reduces per layer under tensor parallelism, and a fixed per-step overhead. Each part costs
+max(FLOPs / achievable FLOP/s, bytes / achievable B/s); parts run one after another, so they add.
+"""
+
+from dataclasses import dataclass
+
+from profiles import Efficiency
+from recommend.deployment import Deployment
+from recommend.memory import kv_bytes_per_token
+
+ACT_BYTES = 2.0  # bf16 activations
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StepTime:
+    """One step's seconds by cause (what `tracefit predict` sums into its breakdown)."""
+    weights_s: float  # linear layers: weight streaming or GEMM compute, whichever is slower
+    kv_s: float  # attention when KV reads dominate
+    attention_s: float  # attention when its FLOPs dominate
+    communication_s: float
+    overhead_s: float  # fixed per-step cost plus elementwise activation traffic
+    linear_compute_bound: bool
+
+    @property
+    def total_s(self) -> float:
+        return self.weights_s + self.kv_s + self.attention_s + self.communication_s + self.overhead_s
+
+
+class StepModel:
+    """Seconds of one engine step for a fixed deployment; pure float math, built for hot loops.
+
+    step_s(prefill_tokens, prefill_ctx_tokens, decode_seqs, decode_ctx_tokens, prefill_seqs=1):
+      prefill_tokens      new prompt tokens processed this step (all chunks)
+      prefill_ctx_tokens  sum over prefilling sequences of their context after this chunk
+      decode_seqs         sequences producing one token this step
+      decode_ctx_tokens   sum of those sequences' context lengths (KV tokens read)
+      prefill_seqs        how many sequences the prefill tokens belong to (attention pairs)
+    """
+
+    def __init__(self, dep: Deployment, efficiency: Efficiency | None = None):
+        m, tp, eff = dep.model, dep.tp, efficiency or dep.engine.efficiency
+        self.deployment, self.efficiency = dep, eff
+        bpp = dep.weight_bytes_per_param
+        self._hbm = dep.hbm_bytes_s * eff.hbm_fraction
+        self._gemm_peak = dep.gemm_peak_flop_s
+        self._attn_flop_s = dep.attention_peak_flop_s * eff.attention_fraction
+        self._gemm_fraction, self._gemm_half = eff.gemm_fraction, eff.gemm_half_tokens
+        # Bytes streamed every step on one shard: shared layer weights and the bf16 lm_head.
+        lm_head = m.vocab_size * m.hidden_size * 2.0
+        self._shared_bytes = (m.num_layers * m.shared_params_per_layer * bpp + lm_head) / tp
+        self._expert_bytes = m.num_layers * m.expert_params * bpp / tp  # one expert, all layers
+        self._experts, self._top_k = m.num_experts, m.experts_per_token
+        # FLOPs per token (linear layers) and per sequence (logits of its last token) on one shard.
+        self._linear_flops = 2.0 * m.num_layers * (m.shared_params_per_layer + m.experts_per_token
+                                                   * m.expert_params) / tp
+        self._logit_flops = 2.0 * m.vocab_size * m.hidden_size / tp
+        # Attention: QK^T and PV, 2 FLOPs per multiply-add -> 4 x layers x q width per (query, key) pair.
+        self._pair_flops = 4.0 * m.num_layers * m.num_heads * m.head_dim / tp
+        self._kv_token_bytes = kv_bytes_per_token(m, dep.kv, tp)
+        # Elementwise traffic per token: norms, rotary, residual, activation (read + write, bf16).
+        self._elementwise_bytes = 2 * ACT_BYTES * m.num_layers * (6 * m.hidden_size + 3 * m.intermediate_size
+                                                                  * m.experts_per_token / tp)
+        # Two all-reduces per layer (after attention and after the MLP), ring algorithm.
+        self._allreduces = 2 * m.num_layers if tp > 1 else 0
+        link = dep.gpu.interconnect_gb_s * 1e9 / 2 * eff.allreduce_fraction  # one direction
+        self._allreduce_s_per_token = (2 * (tp - 1) / tp * m.hidden_size * ACT_BYTES / link) if tp > 1 else 0.0
+        self._allreduce_latency_s = eff.allreduce_latency_s
+        self._overhead_s = eff.step_overhead_s
+
+    def experts_touched(self, tokens: float) -> float:
+        """Expected distinct experts per layer hit by `tokens` tokens routed top-k uniformly."""
+        if self._experts == 1:
+            return 1.0
+        return self._experts * (1.0 - (1.0 - self._top_k / self._experts) ** tokens)
+
+    def _parts(self, prefill_tokens, prefill_ctx_tokens, decode_seqs, decode_ctx_tokens, prefill_seqs):
+        tokens = prefill_tokens + decode_seqs
+        if tokens <= 0:
+            return 0.0, 0.0, 0.0, 0.0, 0.0, False
+        seqs = decode_seqs + (prefill_seqs if prefill_tokens else 0)
+        flops = tokens * self._linear_flops + seqs * self._logit_flops
+        gemm_s = flops / (self._gemm_peak * self._gemm_fraction * tokens / (tokens + self._gemm_half))
+        stream_s = (self._shared_bytes + self.experts_touched(tokens) * self._expert_bytes) / self._hbm
+        pairs = decode_ctx_tokens
+        if prefill_tokens:
+            pairs += max(prefill_tokens * (prefill_ctx_tokens - prefill_tokens / 2) / max(prefill_seqs, 1), 0.0)
+        attn_s = pairs * self._pair_flops / self._attn_flop_s
+        kv_s = (decode_ctx_tokens + prefill_ctx_tokens + tokens) * self._kv_token_bytes / self._hbm
+        comm_s = self._allreduces * (self._allreduce_latency_s + tokens * self._allreduce_s_per_token)
+        over_s = self._overhead_s + tokens * self._elementwise_bytes / self._hbm
+        return max(gemm_s, stream_s), kv_s, attn_s, comm_s, over_s, gemm_s > stream_s
+
+    def step_s(self, prefill_tokens: int, prefill_ctx_tokens: int, decode_seqs: int,
+               decode_ctx_tokens: int, prefill_seqs: int = 1) -> float:
+        lin, kv, attn, comm, over, _ = self._parts(prefill_tokens, prefill_ctx_tokens, decode_seqs,
+                                                   decode_ctx_tokens, prefill_seqs)
+        return lin + (kv if kv > attn else attn) + comm + over
+
+    def step(self, prefill_tokens: int, prefill_ctx_tokens: int, decode_seqs: int,
+             decode_ctx_tokens: int, prefill_seqs: int = 1) -> StepTime:
+        """Same as `step_s`, by cause."""
+        lin, kv, attn, comm, over, bound = self._parts(prefill_tokens, prefill_ctx_tokens, decode_seqs,
+                                                       decode_ctx_tokens, prefill_seqs)
+        return StepTime(weights_s=lin, kv_s=kv if kv > attn else 0.0, attention_s=attn if attn >= kv else 0.0,
+                        communication_s=comm, overhead_s=over, linear_compute_bound=bound)
+
+    def decode_step_s(self, batch: int, ctx_tokens: int) -> float:
+        """One decode step for `batch` sequences of `ctx_tokens` context each."""
+        return self.step_s(0, 0, batch, batch * ctx_tokens)
+
+
+def ridge_ops_per_byte(dep: Deployment) -> float:
+    """Datasheet FLOPs per HBM byte where kernels turn compute-bound (H100 SXM fp8: 1979/3.35 = 591)."""
+    return dep.gemm_peak_flop_s / dep.hbm_bytes_s
+
+
+def latency_floor_s_per_token(dep: Deployment) -> float:
+    """Weights streamed once per token at datasheet bandwidth: no batch size or trick goes below it."""
+    m = dep.model
+    streamed = (m.num_layers * (m.shared_params_per_layer + m.experts_per_token * m.expert_params)
+                * dep.weight_bytes_per_param + m.vocab_size * m.hidden_size * 2.0)
+    return streamed / dep.tp / dep.hbm_bytes_s
+
+
+def compute_bound_batch(model: StepModel, ctx_tokens: int = 0, limit: int = 1 << 16) -> int | None:
+    """Smallest decode batch whose linear layers are compute-bound (binary search), None if none."""
+    if not model.step(0, 0, limit, limit * ctx_tokens).linear_compute_bound:
+        return None
+    lo, hi = 1, limit
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if model.step(0, 0, mid, mid * ctx_tokens).linear_compute_bound:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
