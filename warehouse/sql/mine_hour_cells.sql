@@ -1,0 +1,39 @@
+-- Hour-of-week profile: the clustering features of each observed cell.
+-- params: $model, $since, $until
+-- columns: how_cell (0 = Mon 00 UTC .. 167), hours_observed (calendar hours of this cell between
+--   the first and last arrival), requests, rps_real, tokens_per_s_real (real scale, mean over the
+--   observed hours), rps_p50_real (median minute rate, empty minutes counted as 0),
+--   prompt_tokens_p50/_p90, output_tokens_p50/_p90 (tokens, quantile_cont)
+WITH scope AS (
+    SELECT * FROM tf_scope($model, $since::TIMESTAMPTZ, $until::TIMESTAMPTZ)
+),
+minutes AS (
+    SELECT date_trunc('minute', arrival_ts) AS minute_ts, sum(weight) AS real_requests
+    FROM scope GROUP BY ALL
+),
+grid AS (
+    SELECT g.minute_ts, tf_how_cell(g.minute_ts) AS how_cell, coalesce(m.real_requests, 0) / 60.0 AS rps_real
+    FROM (SELECT unnest(generate_series(date_trunc('hour', min(minute_ts)), max(minute_ts), INTERVAL 1 MINUTE))
+          AS minute_ts FROM minutes) g
+    LEFT JOIN minutes m USING (minute_ts)
+),
+hours AS (
+    SELECT how_cell, count(DISTINCT date_trunc('hour', minute_ts)) AS hours_observed,
+           quantile_cont(rps_real, 0.5) AS rps_p50_real
+    FROM grid GROUP BY how_cell
+),
+cells AS (
+    SELECT how_cell, count(*) AS requests, sum(weight) AS real_requests,
+           sum(weight * (prompt_tokens + output_tokens)) AS real_tokens,
+           quantile_cont(prompt_tokens, [0.5, 0.9]) AS pq, quantile_cont(output_tokens, [0.5, 0.9]) AS oq
+    FROM scope GROUP BY how_cell
+)
+SELECT h.how_cell, h.hours_observed::INTEGER AS hours_observed,
+       coalesce(c.requests, 0) AS requests,
+       coalesce(c.real_requests, 0) / (h.hours_observed * 3600.0) AS rps_real,
+       coalesce(c.real_tokens, 0) / (h.hours_observed * 3600.0) AS tokens_per_s_real,
+       h.rps_p50_real,
+       c.pq[1] AS prompt_tokens_p50, c.pq[2] AS prompt_tokens_p90,
+       c.oq[1] AS output_tokens_p50, c.oq[2] AS output_tokens_p90
+FROM hours h LEFT JOIN cells c USING (how_cell)
+ORDER BY h.how_cell

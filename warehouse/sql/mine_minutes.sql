@@ -1,0 +1,31 @@
+-- Arrivals per UTC minute from the first to the last arrival (empty minutes as 0).
+-- params: $model, $since, $until
+-- columns: minute_ts (UTC), regime_id, requests, rps, rps_real (req/s), prompt_tokens_per_s,
+--   output_tokens_per_s (as logged), tokens_per_s_real (prompt + output, real scale),
+--   non_ok (requests with status <> 'ok'), prompt_tokens_mean (tokens; NULL in empty minutes)
+WITH scope AS (
+    SELECT * FROM tf_scope($model, $since::TIMESTAMPTZ, $until::TIMESTAMPTZ)
+),
+counts AS (
+    SELECT date_trunc('minute', arrival_ts) AS minute_ts, count(*) AS requests, sum(weight) AS real_requests,
+           sum(prompt_tokens) AS prompt_tokens, sum(output_tokens) AS output_tokens,
+           sum(weight * (prompt_tokens + output_tokens)) AS real_tokens,
+           count(*) FILTER (WHERE status <> 'ok') AS non_ok
+    FROM scope GROUP BY ALL
+),
+grid AS (
+    SELECT unnest(generate_series(min(minute_ts), max(minute_ts), INTERVAL 1 MINUTE)) AS minute_ts FROM counts
+)
+SELECT g.minute_ts, h.regime_id,
+       coalesce(c.requests, 0) AS requests,
+       coalesce(c.requests, 0) / 60.0 AS rps,
+       coalesce(c.real_requests, 0) / 60.0 AS rps_real,
+       coalesce(c.prompt_tokens, 0) / 60.0 AS prompt_tokens_per_s,
+       coalesce(c.output_tokens, 0) / 60.0 AS output_tokens_per_s,
+       coalesce(c.real_tokens, 0) / 60.0 AS tokens_per_s_real,
+       coalesce(c.non_ok, 0) AS non_ok,
+       c.prompt_tokens / c.requests AS prompt_tokens_mean
+FROM grid g
+LEFT JOIN counts c USING (minute_ts)
+LEFT JOIN mined_hour_of_week h ON h.model = $model AND h.how_cell = tf_how_cell(g.minute_ts)
+ORDER BY g.minute_ts

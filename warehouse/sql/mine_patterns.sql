@@ -1,0 +1,23 @@
+-- Share of the four query patterns, whole scope (regime_id NULL) and per regime.
+-- long prompt: prompt_tokens >= $prompt_long_tokens; long output: output_tokens >= $output_long_tokens.
+-- params: $model, $since, $until, $prompt_long_tokens, $output_long_tokens
+-- columns: regime_id, pattern (long_short | long_long | short_long | short_short), requests,
+--   share (of the window's requests, 0..1)
+WITH counts AS (
+    SELECT regime_id,
+           CASE WHEN prompt_tokens >= $prompt_long_tokens THEN 'long' ELSE 'short' END || '_' ||
+           CASE WHEN output_tokens >= $output_long_tokens THEN 'long' ELSE 'short' END AS pattern,
+           count(*) AS requests
+    FROM tf_scope_regimes($model, $since::TIMESTAMPTZ, $until::TIMESTAMPTZ)
+    GROUP BY GROUPING SETS ((pattern), (regime_id, pattern))
+),
+grid AS (
+    SELECT w.regime_id, p.pattern
+    FROM (SELECT DISTINCT regime_id FROM counts) w
+    CROSS JOIN (VALUES ('long_short'), ('long_long'), ('short_long'), ('short_short')) p(pattern)
+)
+SELECT g.regime_id, g.pattern, coalesce(c.requests, 0) AS requests,
+       coalesce(c.requests, 0) / sum(coalesce(c.requests, 0)) OVER (PARTITION BY g.regime_id) AS share
+FROM grid g
+LEFT JOIN counts c ON c.regime_id IS NOT DISTINCT FROM g.regime_id AND c.pattern = g.pattern
+ORDER BY g.regime_id NULLS FIRST, g.pattern

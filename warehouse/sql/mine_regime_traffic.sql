@@ -1,0 +1,27 @@
+-- Traffic statistics per regime from the stored minute series (mined_minutes) and arrivals.
+-- params: $model, $since, $until
+-- columns: regime_id, requests, request_share (0..1), rps_mean_real, rps_p50_real, rps_peak_real
+--   (req/s over the regime's minutes; peak = busiest minute), tokens_per_s_mean_real,
+--   peak_over_mean (busiest minute / mean minute), interarrival_cv (std/mean of the gaps between
+--   consecutive arrivals; a gap belongs to the regime of its later arrival)
+WITH minutes AS (
+    SELECT regime_id, count(*) AS minutes, sum(requests) AS requests,
+           avg(rps_real) AS rps_mean_real, quantile_cont(rps_real, 0.5) AS rps_p50_real,
+           max(rps_real) AS rps_peak_real, avg(tokens_per_s_real) AS tokens_per_s_mean_real
+    FROM mined_minutes WHERE model = $model GROUP BY regime_id
+),
+gaps AS (
+    SELECT regime_id,
+           epoch(arrival_ts) - lag(epoch(arrival_ts)) OVER (ORDER BY arrival_ts) AS gap_s
+    FROM tf_scope_regimes($model, $since::TIMESTAMPTZ, $until::TIMESTAMPTZ)
+),
+cv AS (
+    SELECT regime_id, stddev_pop(gap_s) / nullif(avg(gap_s), 0) AS interarrival_cv
+    FROM gaps WHERE gap_s IS NOT NULL GROUP BY regime_id
+)
+SELECT m.regime_id, m.requests, m.requests / sum(m.requests) OVER () AS request_share,
+       m.rps_mean_real, m.rps_p50_real, m.rps_peak_real, m.tokens_per_s_mean_real,
+       m.rps_peak_real / nullif(m.rps_mean_real, 0) AS peak_over_mean, cv.interarrival_cv
+FROM minutes m LEFT JOIN cv USING (regime_id)
+WHERE m.regime_id IS NOT NULL
+ORDER BY m.regime_id

@@ -1,0 +1,41 @@
+-- Per tenant (NULL tenant reported as '(none)'): volume, lengths, KV-token-seconds, busiest minute,
+-- and share of the peak regime ($peak_regime_id).
+-- KV-token-seconds of a request = ∫ kv dt from first token to end, kv = prompt + 1 + b·t
+-- (b = generated tokens/s): (prompt + 1)·D + b·D²/2 with D the decode seconds; NULL without latencies.
+-- params: $model, $since, $until, $peak_regime_id
+-- columns: tenant, requests, prompt_tokens, output_tokens (token sums), kv_token_seconds,
+--   prompt_tokens_p50/_p99, output_tokens_p50 (tokens), rps_peak_real (req/s, busiest minute),
+--   peak_regime_request_share, peak_regime_token_share (0..1 of the peak regime's totals)
+WITH scope AS (
+    SELECT coalesce(tenant, '(none)') AS tenant, regime_id, arrival_ts, weight, prompt_tokens, output_tokens,
+           (coalesce(e2e_ms, ttft_ms + tpot_ms * greatest(output_tokens - 1, 0)) - coalesce(ttft_ms, 0)) / 1000.0
+               AS decode_s
+    FROM tf_scope_regimes($model, $since::TIMESTAMPTZ, $until::TIMESTAMPTZ)
+),
+per_request AS (
+    SELECT *, CASE WHEN decode_s > 0
+                   THEN (prompt_tokens + 1) * decode_s + greatest(output_tokens - 1, 0) * decode_s / 2
+                   WHEN decode_s IS NOT NULL THEN 0 END AS kv_token_seconds
+    FROM scope
+),
+peak_minute AS (
+    SELECT tenant, max(real_requests) / 60.0 AS rps_peak_real
+    FROM (SELECT tenant, date_trunc('minute', arrival_ts), sum(weight) AS real_requests FROM scope GROUP BY ALL)
+    GROUP BY tenant
+),
+peak AS (
+    SELECT count(*) AS requests, sum(prompt_tokens + output_tokens) AS tokens
+    FROM scope WHERE regime_id = $peak_regime_id
+)
+SELECT t.tenant, count(*) AS requests, sum(prompt_tokens) AS prompt_tokens,
+       sum(output_tokens) AS output_tokens, sum(kv_token_seconds) AS kv_token_seconds,
+       quantile_cont(prompt_tokens, 0.5) AS prompt_tokens_p50,
+       quantile_cont(prompt_tokens, 0.99) AS prompt_tokens_p99,
+       quantile_cont(output_tokens, 0.5) AS output_tokens_p50,
+       any_value(pm.rps_peak_real) AS rps_peak_real,
+       count(*) FILTER (WHERE regime_id = $peak_regime_id) / any_value(peak.requests) AS peak_regime_request_share,
+       sum(prompt_tokens + output_tokens) FILTER (WHERE regime_id = $peak_regime_id) / any_value(peak.tokens)
+           AS peak_regime_token_share
+FROM per_request t JOIN peak_minute pm USING (tenant), peak
+GROUP BY t.tenant
+ORDER BY requests DESC, t.tenant
