@@ -13,13 +13,16 @@ from profiles.errors import CatalogError
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Efficiency:
-    hbm_fraction: float = 0.80  # weight/KV streaming vs datasheet TB/s (gpt-fast, vLLM decode: 0.7-0.85)
-    gemm_fraction: float = 0.70  # large-GEMM share of dense peak (cuBLAS bf16 on H100 ~ 0.65-0.75)
+    hbm_fraction: float = 0.85  # weight/KV streaming vs datasheet TB/s (fit; gpt-fast/vLLM decode 0.7-0.85)
+    gemm_fraction: float = 0.80  # large-GEMM share of dense peak (fit; A100 bf16 cuBLAS reaches ~0.8)
     gemm_half_tokens: float = 64.0  # tokens per GEMM at which it reaches half of `gemm_fraction` past the ridge
-    attention_fraction: float = 0.45  # flash-attention prefill share of dense peak
+    attention_fraction: float = 0.50  # flash-attention prefill share of dense peak (fit)
     allreduce_fraction: float = 0.70  # share of interconnect GB/s a ring all-reduce achieves
     allreduce_latency_s: float = 12e-6  # fixed cost of one small all-reduce (NCCL / custom kernels)
     step_overhead_s: float = 1.5e-3  # scheduling, sampling, launch per engine step
+    step_overhead_per_rank_s: float = 0.0  # extra per step per additional TP rank (input broadcast)
+    layer_overhead_s: float = 60e-6  # fixed cost of a layer's ~10 kernels (launch, ramp, tail) per step
+    kv_read_per_query_head: bool = False  # pre-XQA TensorRT-LLM: GQA decode re-reads K/V per query head
     source: str = "defaults; see profiles/efficiency.py"
 
     def gemm_efficiency(self, tokens: float) -> float:
@@ -39,7 +42,8 @@ class Engine:
 
 
 ENGINES: dict[str, Engine] = {e.name: e for e in (
-    Engine(name="vllm", efficiency=Efficiency(step_overhead_s=2.0e-3, allreduce_latency_s=15e-6),
+    Engine(name="vllm", efficiency=Efficiency(step_overhead_s=2.0e-3, allreduce_latency_s=15e-6,
+                                              step_overhead_per_rank_s=0.5e-3),
            max_batched_tokens=8192, kv_block_tokens=16, memory_fraction=0.90,
            source="vLLM defaults: gpu_memory_utilization=0.9, block_size=16, max_num_batched_tokens=8192 "
                   "(docs.vllm.ai engine args); step overhead fit on vLLM benchmark_latency runs"),
@@ -47,6 +51,12 @@ ENGINES: dict[str, Engine] = {e.name: e for e in (
            max_batched_tokens=1 << 30, kv_block_tokens=64, memory_fraction=0.90,
            source="TensorRT-LLM: whole-prompt context phase (no chunking in static gptSessionBenchmark), "
                   "tokens_per_block=64, kv_cache_free_gpu_mem_fraction=0.9; C++ runtime overhead"),
+    Engine(name="trtllm-legacy",
+           efficiency=Efficiency(step_overhead_s=0.6e-3, allreduce_latency_s=8e-6, kv_read_per_query_head=True),
+           max_batched_tokens=1 << 30, kv_block_tokens=64, memory_fraction=0.90,
+           source="TensorRT-LLM v0.5-v0.9 static gptSessionBenchmark: GQA (XQA) decode kernels 'experimental "
+                  "and not enabled by default' (v0.6.1 docs/source/performance.md), so K/V is read once per "
+                  "query head; fits the Llama-2-70B rows of bench/data/published_runs.csv"),
     Engine(name="sglang", efficiency=Efficiency(step_overhead_s=1.2e-3, allreduce_latency_s=12e-6),
            max_batched_tokens=8192, kv_block_tokens=1, memory_fraction=0.88,
            source="SGLang defaults: mem_fraction_static~0.88, chunked_prefill_size=8192, token-granular KV"),
@@ -54,7 +64,7 @@ ENGINES: dict[str, Engine] = {e.name: e for e in (
 
 
 def get_engine(name: str) -> Engine:
-    key = name.lower().replace("-", "").replace("_", "").replace("tensorrtllm", "trtllm")
+    key = name.lower().replace("_", "-").replace("tensorrt-llm", "trtllm").replace("tensorrtllm", "trtllm")
     if key in ENGINES:
         return ENGINES[key]
     raise CatalogError(f"unknown engine {name!r}; known engines: {', '.join(ENGINES)}")

@@ -61,6 +61,8 @@ class StepModel:
         # Attention: QK^T and PV, 2 FLOPs per multiply-add -> 4 x layers x q width per (query, key) pair.
         self._pair_flops = 4.0 * m.num_layers * m.num_heads * m.head_dim / tp
         self._kv_token_bytes = kv_bytes_per_token(m, dep.kv, tp)
+        group = m.num_heads // m.num_kv_heads if eff.kv_read_per_query_head else 1
+        self._decode_kv_token_bytes = self._kv_token_bytes * group
         # Elementwise traffic per token: norms, rotary, residual, activation (read + write, bf16).
         self._elementwise_bytes = 2 * ACT_BYTES * m.num_layers * (6 * m.hidden_size + 3 * m.intermediate_size
                                                                   * m.experts_per_token / tp)
@@ -69,7 +71,8 @@ class StepModel:
         link = dep.gpu.interconnect_gb_s * 1e9 / 2 * eff.allreduce_fraction  # one direction
         self._allreduce_s_per_token = (2 * (tp - 1) / tp * m.hidden_size * ACT_BYTES / link) if tp > 1 else 0.0
         self._allreduce_latency_s = eff.allreduce_latency_s
-        self._overhead_s = eff.step_overhead_s
+        self._overhead_s = (eff.step_overhead_s + eff.step_overhead_per_rank_s * (tp - 1)
+                            + eff.layer_overhead_s * m.num_layers)
 
     def experts_touched(self, tokens: float) -> float:
         """Expected distinct experts per layer hit by `tokens` tokens routed top-k uniformly."""
@@ -89,7 +92,8 @@ class StepModel:
         if prefill_tokens:
             pairs += max(prefill_tokens * (prefill_ctx_tokens - prefill_tokens / 2) / max(prefill_seqs, 1), 0.0)
         attn_s = pairs * self._pair_flops / self._attn_flop_s
-        kv_s = (decode_ctx_tokens + prefill_ctx_tokens + tokens) * self._kv_token_bytes / self._hbm
+        kv_s = ((prefill_ctx_tokens + tokens) * self._kv_token_bytes
+                + decode_ctx_tokens * self._decode_kv_token_bytes) / self._hbm
         comm_s = self._allreduces * (self._allreduce_latency_s + tokens * self._allreduce_s_per_token)
         over_s = self._overhead_s + tokens * self._elementwise_bytes / self._hbm
         return max(gemm_s, stream_s), kv_s, attn_s, comm_s, over_s, gemm_s > stream_s

@@ -3,11 +3,15 @@
 import click
 
 from ingest import IngestError
+from profiles import ProfilesError
+from recommend.errors import RecommendError
 from tracefit import __version__
 from tracefit.commands import demo, ingest, sql, summary
+from tracefit.commands import predict as predict_cmd
+from tracefit.commands import roofline as roofline_cmd
 from warehouse import WarehouseError
 
-DOMAIN_ERRORS = (IngestError, WarehouseError)
+DOMAIN_ERRORS = (IngestError, WarehouseError, ProfilesError, RecommendError)
 
 
 class Group(click.Group):
@@ -33,7 +37,7 @@ def cli():
     """
 
 
-for command in (ingest.ingest, sql.sql, summary.summary, demo.demo):
+for command in (ingest.ingest, sql.sql, summary.summary, demo.demo, predict_cmd.predict, roofline_cmd.roofline):
     cli.add_command(command)
 
 

@@ -1,0 +1,80 @@
+import json
+
+import pytest
+
+from profiles import GPUS, MODELS, CatalogError, get_engine, get_gpu, get_model
+
+
+@pytest.mark.parametrize("spelling", ["h100", "H100-SXM5-80GB", "Nvidia H100 GPU", "NVIDIA H100 80GB HBM3", "h100_sxm"])
+def test_h100_spellings_resolve_to_sxm(spelling):
+    assert get_gpu(spelling).name == "h100-sxm"
+
+
+@pytest.mark.parametrize("spelling,name", [("NVIDIA A100-SXM4-80GB", "a100-80gb-sxm"), ("A100 40GB", "a100-40gb-sxm"),
+                                          ("NVIDIA A10G", "a10g"), ("AMD Instinct MI300X", "mi300x"),
+                                          ("H100 PCIe", "h100-pcie"), ("H100 NVL", "h100-nvl"), ("GH200", "gh200")])
+def test_common_gpu_names(spelling, name):
+    assert get_gpu(spelling).name == name
+
+
+def test_unknown_gpu_lists_known_names():
+    with pytest.raises(CatalogError, match="known GPUs: .*h100-sxm.*mi300x"):
+        get_gpu("tpu-v5e")
+
+
+def test_every_gpu_number_has_a_source_and_is_positive():
+    for gpu in GPUS.values():
+        assert gpu.source.startswith("http") and gpu.price_source
+        assert gpu.mem_gib > 0 and gpu.hbm_tb_s > 0 and gpu.peak_tflops_bf16 > 0 and gpu.usd_per_hour > 0
+
+
+def test_h100_ridge_point():
+    # 989.5 TFLOP/s bf16 dense / 3.35 TB/s = 295.4 FLOPs per byte (H100 datasheet)
+    assert get_gpu("h100").ridge_ops_per_byte == pytest.approx(295.37, abs=0.01)
+
+
+def test_fp8_falls_back_to_bf16_math_on_a100():
+    assert get_gpu("a100").peak_tflops("fp8") == 312.0
+    assert get_gpu("h100").peak_tflops("fp8") == 1979.0
+
+
+@pytest.mark.parametrize("hf_id,name", [("meta-llama/Meta-Llama-3-8B", "llama-3-8b"), ("Qwen/Qwen2-7B", "qwen2-7b"),
+                                        ("mistralai/Mixtral-8x7B-v0.1", "mixtral-8x7b"),
+                                        ("meta-llama/Llama-3.1-70B-Instruct", "llama-3.1-70b"),
+                                        ("Qwen2.5-72B-Instruct", "qwen2.5-72b"), ("Llama-2-7b-hf", "llama-2-7b")])
+def test_hugging_face_ids_resolve(hf_id, name):
+    assert get_model(hf_id).name == name
+
+
+def test_parameter_counts_match_published_sizes():
+    # Llama-3-8B: 32 x (attention 41,943,040 + MLP 3 x 4096 x 14336 = 176,160,768 + norms 8192)
+    #   + embeddings and lm_head 2 x 128256 x 4096 + final norm 4096 = 8,030,261,248
+    assert get_model("llama-3-8b").total_params == 8_030_261_248
+    # Mixtral-8x7B model card: 46.7B total, 12.9B active (2 of 8 experts)
+    assert get_model("mixtral-8x7b").total_params / 1e9 == pytest.approx(46.70, abs=0.01)
+    assert get_model("mixtral-8x7b").active_params / 1e9 == pytest.approx(12.75, abs=0.01)
+
+
+def test_config_json_path(tmp_path):
+    config = {"hidden_size": 2048, "num_hidden_layers": 16, "num_attention_heads": 32, "num_key_value_heads": 8,
+              "intermediate_size": 8192, "vocab_size": 128256, "tie_word_embeddings": True, "head_dim": 64}
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    spec = get_model(str(path))
+    assert spec.total_params == MODELS["llama-3.2-1b"].total_params
+    assert get_model(str(tmp_path)).num_kv_heads == 8
+
+
+def test_bad_config_json_and_unknown_model(tmp_path):
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({"hidden_size": 8}))
+    with pytest.raises(CatalogError, match="not a usable"):
+        get_model(str(path))
+    with pytest.raises(CatalogError, match="llama-3-8b"):
+        get_model("gpt-5")
+
+
+def test_engine_names():
+    assert get_engine("TensorRT-LLM").name == "trtllm"
+    with pytest.raises(CatalogError, match="known engines"):
+        get_engine("tgi")

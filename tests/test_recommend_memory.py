@@ -1,0 +1,63 @@
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from profiles import get_model
+from recommend.deployment import deployment
+from recommend.errors import DoesNotFitError
+from recommend.memory import (kv_budget_bytes_per_gpu, kv_bytes_per_token, kv_capacity_seqs, kv_capacity_tokens,
+                              weight_bytes)
+
+LLAMA3_8B = get_model("llama-3-8b")
+
+
+def test_llama3_8b_bf16_weights():
+    # 8,030,261,248 params x 2 B = 16.06 GB
+    assert weight_bytes(LLAMA3_8B, "bf16") / 1e9 == pytest.approx(16.06, abs=0.005)
+
+
+def test_llama3_8b_int4_weights_keep_embeddings_bf16():
+    # linear layers 32 x (41,943,040 + 176,160,768) = 6,979,321,856 params x (0.5 + 2.5/128) B = 3,625,975,808 B
+    # + embeddings/lm_head/norms 8,030,261,248 - 6,979,321,856 = 1,050,939,392 params x 2 B = 2,101,878,784 B
+    assert weight_bytes(LLAMA3_8B, "int4") == pytest.approx(3_625_975_808 + 2_101_878_784)
+
+
+def test_llama3_8b_kv_per_token():
+    # 2 (K,V) x 32 layers x 8 KV heads x 128 dims x 2 B = 131,072 B; fp8 halves it; tp 2 splits heads
+    assert kv_bytes_per_token(LLAMA3_8B, "bf16") == 131_072
+    assert kv_bytes_per_token(LLAMA3_8B, "fp8") == 65_536
+    assert kv_bytes_per_token(LLAMA3_8B, "bf16", tp=2) == 65_536
+
+
+def test_kv_heads_replicate_when_tp_exceeds_them():
+    # Qwen2-7B has 4 KV heads: at tp 8 each rank keeps one head: 2 x 28 x 1 x 128 x 2 B = 14,336 B
+    assert kv_bytes_per_token(get_model("qwen2-7b"), "bf16", tp=8) == 14_336
+
+
+def test_kv_capacity_is_budget_over_per_token_bytes_in_whole_blocks():
+    dep = deployment(model="llama-3-8b", gpu="h100")
+    tokens = kv_capacity_tokens(dep)
+    assert tokens % 16 == 0
+    assert tokens * 131_072 <= kv_budget_bytes_per_gpu(dep) < (tokens + 16) * 131_072
+    # 80 GiB x 0.9 = 77.3 GB; minus 1.5 GiB runtime and 16.06 GB weights leaves ~58 GB = ~440k tokens
+    assert 400_000 < tokens < 460_000
+    assert kv_capacity_seqs(dep, 4096) == tokens // 4096
+
+
+def test_weights_that_do_not_fit_raise_with_a_fix():
+    with pytest.raises(DoesNotFitError, match="raise --tp"):
+        kv_capacity_tokens(deployment(model="llama-3-70b", gpu="h100"))
+    assert kv_capacity_tokens(deployment(model="llama-3-70b", gpu="h100", tp=2)) > 0
+
+
+@given(ctx=st.integers(1, 100_000), extra=st.integers(0, 100_000))
+def test_longer_context_never_fewer_kv_bytes(ctx, extra):
+    per_token = kv_bytes_per_token(LLAMA3_8B, "bf16")
+    assert (ctx + extra) * per_token >= ctx * per_token
+
+
+@given(tp=st.sampled_from([1, 2, 4, 8]))
+def test_more_shards_never_less_capacity(tp):
+    small = kv_capacity_tokens(deployment(model="llama-3-70b", gpu="h100", tp=2))
+    if tp >= 2:
+        assert kv_capacity_tokens(deployment(model="llama-3-70b", gpu="h100", tp=tp)) >= small

@@ -1,0 +1,94 @@
+import dataclasses
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from profiles import Efficiency
+from recommend.deployment import deployment
+from recommend.roofline import StepModel, compute_bound_batch, latency_floor_s_per_token, ridge_ops_per_byte
+
+H100_8B = deployment(model="llama-3-8b", gpu="h100")
+IDEAL = Efficiency(hbm_fraction=1.0, gemm_fraction=1.0, gemm_half_tokens=0.0, attention_fraction=1.0,
+                   step_overhead_s=0.0, layer_overhead_s=0.0)
+
+
+def test_latency_floor_is_streamed_weights_over_bandwidth():
+    # a token streams every layer (32 x 218,112,000 params incl. norms = 6,979,584,000) and the lm_head
+    # (128,256 x 4096 = 525,336,576), not the embedding table: 7,504,920,576 x 2 B = 15,009,841,152 B
+    # / 3.35 TB/s = 4.48 ms
+    assert latency_floor_s_per_token(H100_8B) == pytest.approx(15_009_841_152 / 3.35e12, rel=1e-12)
+
+
+def test_ridge_point_uses_the_gemm_dtype():
+    # fp8 on H100: 1979 TFLOP/s / 3.35 TB/s = 590.7 FLOPs per byte (the "591:1" of the scaling talk)
+    assert ridge_ops_per_byte(deployment(model="llama-3-8b", gpu="h100", weights="fp8")) == pytest.approx(590.7, abs=0.1)
+
+
+def test_ideal_decode_step_is_weights_plus_kv_over_bandwidth():
+    # batch 1, 1000 context tokens, ideal efficiencies: (15,009,841,152 B weights + 1000 x 131,072 B KV read
+    # + 1 x 131,072 B KV written + elementwise 2 x 2 B x 32 x (6 x 4096 + 3 x 14336) = 8,650,752 B) / 3.35 TB/s
+    model = StepModel(H100_8B, IDEAL)
+    expected = (15_009_841_152 + 1001 * 131_072 + 8_650_752) / 3.35e12
+    assert model.decode_step_s(1, 1000) == pytest.approx(expected, rel=1e-9)
+
+
+def test_ideal_prefill_is_flops_over_peak():
+    # one 4096-token prompt, ideal: linear 2 x 6,979,584,000 params x 4096 tokens + logits of its last token
+    # 2 x 128,256 x 4096; attention 4 FLOPs x 32 layers x 32 heads x 128 dims per (query, key) pair over
+    # 4096 x (4096 - 4096/2) causal pairs; all at 989.5 TFLOP/s
+    model = StepModel(H100_8B, IDEAL)
+    step = model.step(4096, 4096, 0, 0)
+    linear = (2 * 6_979_584_000 * 4096 + 2 * 128_256 * 4096) / 989.5e12
+    attention = 4 * 32 * 32 * 128 * 4096 * (4096 - 2048) / 989.5e12
+    assert step.linear_compute_bound
+    assert step.weights_s == pytest.approx(linear, rel=1e-9)
+    assert step.attention_s == pytest.approx(attention, rel=1e-9)
+
+
+def test_moe_touches_fewer_experts_at_batch_one():
+    model = StepModel(deployment(model="mixtral-8x7b", gpu="h100", tp=2))
+    assert model.experts_touched(1) == pytest.approx(2.0)  # top-2 of 8
+    assert model.experts_touched(1000) == pytest.approx(8.0)
+    assert model.decode_step_s(1, 100) < model.decode_step_s(64, 100)
+
+
+def test_tensor_parallel_adds_communication():
+    tp1 = StepModel(deployment(model="llama-3-70b", gpu="h100", tp=2)).step(0, 0, 8, 8000)
+    assert tp1.communication_s > 0
+    assert StepModel(H100_8B).step(0, 0, 8, 8000).communication_s == 0
+
+
+def test_decode_turns_compute_bound_near_the_ridge():
+    # ideal bf16: compute-bound once 2 FLOPs/param x B > 295 FLOPs/B x 2 B/param, i.e. B ~ 295
+    batch = compute_bound_batch(StepModel(H100_8B, IDEAL))
+    assert 280 <= batch <= 300
+
+
+def test_empty_step_costs_nothing():
+    assert StepModel(H100_8B).step_s(0, 0, 0, 0) == 0.0
+
+
+@settings(max_examples=50, deadline=None)
+@given(scale=st.floats(1.0, 4.0), batch=st.integers(1, 512), ctx=st.integers(1, 8192), prefill=st.integers(0, 8192))
+def test_more_bandwidth_never_slower(scale, batch, ctx, prefill):
+    faster_gpu = dataclasses.replace(H100_8B.gpu, hbm_tb_s=H100_8B.gpu.hbm_tb_s * scale)
+    slow, fast = StepModel(H100_8B), StepModel(dataclasses.replace(H100_8B, gpu=faster_gpu))
+    args = (prefill, prefill, batch, batch * ctx)
+    assert fast.step_s(*args) <= slow.step_s(*args) + 1e-15
+
+
+@settings(max_examples=50, deadline=None)
+@given(batch=st.integers(1, 64), ctx=st.integers(1, 4096))
+def test_doubling_batch_never_lowers_throughput_while_memory_bound(batch, ctx):
+    model = StepModel(H100_8B)
+    if model.step(0, 0, 2 * batch, 2 * batch * ctx).linear_compute_bound:
+        return
+    assert 2 * batch / model.decode_step_s(2 * batch, ctx) >= batch / model.decode_step_s(batch, ctx)
+
+
+@settings(max_examples=50, deadline=None)
+@given(batch=st.integers(1, 256), ctx=st.integers(1, 8192), extra=st.integers(1, 8192))
+def test_longer_context_never_faster(batch, ctx, extra):
+    model = StepModel(H100_8B)
+    assert model.decode_step_s(batch, ctx + extra) >= model.decode_step_s(batch, ctx)

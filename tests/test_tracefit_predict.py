@@ -1,0 +1,93 @@
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from profiles import Efficiency
+from recommend.deployment import deployment
+from recommend.predict import predict_static
+from recommend.roofline import StepModel
+from tracefit.cli import cli
+
+KEYS = {"ttft_ms", "tpot_ms", "e2e_s", "total_tok_s", "output_tok_s", "bound", "kv_fits", "max_batch_kv",
+        "latency_floor_ms_per_token", "breakdown"}
+
+
+def run(*args):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_predict_json_has_the_issue_keys_and_consistent_rates():
+    result = run("predict", "--model", "meta-llama/Meta-Llama-3-8B", "--gpu", "h100", "--batch", "8",
+                 "--isl", "1024", "--osl", "128", "--json")
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert KEYS <= set(out)
+    # total_tok_s = B x (I + O) / e2e_s; output_tok_s = B x O / e2e_s
+    assert out["total_tok_s"] == pytest.approx(8 * 1152 / out["e2e_s"])
+    assert out["output_tok_s"] == pytest.approx(8 * 128 / out["e2e_s"])
+    assert out["e2e_s"] == pytest.approx(out["ttft_ms"] / 1e3 + out["tpot_ms"] * 127 / 1e3)
+    assert out["bound"] == {"prefill": "compute", "decode": "memory"} and out["kv_fits"] is True
+    assert set(out["breakdown"]) == {"weights_s", "kv_s", "attention_s", "communication_s", "overhead_s"}
+    assert sum(out["breakdown"].values()) == pytest.approx(out["e2e_s"], rel=1e-4)
+
+
+def test_ideal_static_batch_matches_hand_sum():
+    # osl 2 with ideal efficiencies: e2e = prefill step + one decode step; tpot is that decode step
+    dep = deployment(model="llama-3-8b", gpu="h100")
+    ideal = StepModel(dep, Efficiency(hbm_fraction=1, gemm_fraction=1, gemm_half_tokens=0, attention_fraction=1,
+                                      step_overhead_s=0, layer_overhead_s=0))
+    pred = predict_static(dep, batch=4, isl=512, osl=2, model=ideal)
+    prefill = ideal.step_s(4 * 512, 4 * 512, 0, 0, prefill_seqs=4)
+    decode = ideal.step_s(0, 0, 4, 4 * 513)
+    assert pred.e2e_s == pytest.approx(prefill + decode)
+    assert pred.tpot_ms == pytest.approx(decode * 1e3)
+
+
+def test_kv_overflow_exits_zero_with_reason():
+    result = run("predict", "--model", "llama-3-8b", "--gpu", "l4", "--batch", "64", "--isl", "4096",
+                 "--osl", "1024", "--json")
+    assert result.exit_code == 0
+    out = json.loads(result.output)
+    assert out["kv_fits"] is False and out["waves"] > 1 and "waves" in out["reason"]
+    assert 0 < out["max_batch_kv"] < 64
+
+
+def test_weights_that_do_not_fit_fail_with_one_line():
+    result = run("predict", "--model", "llama-3-70b", "--gpu", "l4", "--batch", "1", "--isl", "10", "--osl", "10")
+    assert result.exit_code == 1 and "raise --tp" in result.output
+
+
+def test_unknown_gpu_is_a_one_line_error():
+    result = run("predict", "--model", "llama-3-8b", "--gpu", "v100x", "--batch", "1", "--isl", "1", "--osl", "1")
+    assert result.exit_code == 1 and "known GPUs" in result.output
+
+
+def test_table_mode_is_json_lines_with_row_columns_and_errors(tmp_path):
+    table = tmp_path / "runs.csv"
+    table.write_text("model,gpu,tp,weights,kv,engine,batch,isl,osl,e2e_s,note\n"
+                     "llama-3-8b,h100,1,bf16,bf16,vllm,8,1024,128,1.0,ok\n"
+                     "no-such-model,h100,1,bf16,bf16,vllm,8,1024,128,1.0,bad\n"
+                     "llama-3-70b,l4,1,bf16,bf16,vllm,1,10,10,1.0,too big\n")
+    result = run("predict", "--table", str(table))
+    assert result.exit_code == 0
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert len(rows) == 3
+    assert KEYS <= set(rows[0]) and rows[0]["note"] == "ok" and rows[0]["row_e2e_s"] == "1.0"
+    assert "unknown model" in rows[1]["error"] and "raise --tp" in rows[2]["error"]
+
+
+def test_predict_without_flags_is_a_usage_error():
+    result = run("predict", "--model", "llama-3-8b")
+    assert result.exit_code == 2 and "--gpu" in result.output
+
+
+def test_roofline_json():
+    result = run("roofline", "--model", "llama-3-8b", "--gpu", "h100", "--json")
+    assert result.exit_code == 0
+    out = json.loads(result.output)
+    assert out["ridge_ops_per_byte"] == pytest.approx(295.37, abs=0.01)
+    assert [r["batch"] for r in out["decode"]] == [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
+    assert out["decode"][0]["bound"] == "memory" and out["decode"][-1]["bound"] == "compute"
+    steps = [r["step_ms"] for r in out["decode"]]
+    assert steps == sorted(steps)

@@ -1,0 +1,60 @@
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from recommend.deployment import deployment
+from recommend.predict import predict_static
+from recommend.predict_table import predict_rows, read_table
+from tracefit.options import json_option, print_json, print_table
+
+
+@click.command()
+@click.option("--model", help="Catalog name, Hugging Face id or path to a config.json.")
+@click.option("--gpu", help="GPU name, e.g. h100, a100-80gb-sxm, l40s.")
+@click.option("--tp", "--gpus", "tp", type=int, default=1, show_default=True, help="Tensor-parallel GPUs.")
+@click.option("--weights", type=click.Choice(["bf16", "fp16", "fp8", "int8", "int4"]), default="bf16", show_default=True)
+@click.option("--kv", type=click.Choice(["bf16", "fp16", "fp8"]), default="bf16", show_default=True)
+@click.option("--engine", type=click.Choice(["vllm", "trtllm", "trtllm-legacy", "sglang"]), default="vllm",
+              show_default=True)
+@click.option("--batch", type=int, help="Requests submitted at once.")
+@click.option("--isl", type=int, help="Prompt tokens per request.")
+@click.option("--osl", type=int, help="Output tokens per request.")
+@click.option("--table", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV with columns model,gpu,tp,weights,kv,engine,batch,isl,osl; prints JSON Lines.")
+@json_option
+def predict(model, gpu, tp, weights, kv, engine, batch, isl, osl, table, as_json):
+    """Predict a static-batch benchmark: TTFT, TPOT, end-to-end time and throughput.
+
+    B requests of I prompt tokens, all submitted at once, each generating exactly O tokens (vLLM
+    benchmark_latency / TensorRT-LLM static benchmark). If the KV cache cannot hold B sequences the
+    result says `kv_fits: false` with a `reason` and times the run in waves (exit code 0); if the
+    weights or one sequence do not fit at all, the command fails with a one-line error. With --table,
+    one JSON object per CSV row (JSON Lines); rows that cannot be evaluated carry an `error` field.
+
+    \b
+    Examples:
+      tracefit predict --model meta-llama/Meta-Llama-3-8B --gpu h100 --batch 8 --isl 1024 --osl 128
+      tracefit predict --model llama-3-70b --gpu h100 --tp 4 --weights fp8 --batch 64 --isl 2048 --osl 256 --json
+      tracefit predict --table my_benchmarks.csv > predictions.jsonl
+    """
+    if table:
+        for row in predict_rows(read_table(table)):
+            sys.stdout.write(json.dumps(row) + "\n")
+        return
+    missing = [f"--{n}" for n, v in (("model", model), ("gpu", gpu), ("batch", batch), ("isl", isl),
+                                     ("osl", osl)) if v is None]
+    if missing:
+        raise click.UsageError(f"missing {', '.join(missing)} (or give --table FILE.csv)")
+    dep = deployment(model=model, gpu=gpu, tp=tp, weights=weights, kv=kv, engine=engine)
+    result = {"model": dep.model.name, "gpu": dep.gpu.name, "tp": tp, "weights": weights, "kv": kv,
+              "engine": engine, "batch": batch, "isl": isl, "osl": osl,
+              **predict_static(dep, batch=batch, isl=isl, osl=osl).to_dict()}
+    if as_json:
+        print_json(result)
+        return
+    flat = {k: v for k, v in result.items() if not isinstance(v, dict)}
+    flat.update({f"bound_{k}": v for k, v in result["bound"].items()})
+    flat.update(result["breakdown"])
+    print_table([{"field": k, "value": v} for k, v in flat.items()], title="static-batch prediction")

@@ -1,0 +1,34 @@
+import click
+
+from recommend.deployment import deployment
+from recommend.roofline_table import roofline_report
+from tracefit.options import json_option, print_json, print_table
+
+
+@click.command()
+@click.option("--model", required=True, help="Catalog name, Hugging Face id or path to a config.json.")
+@click.option("--gpu", required=True, help="GPU name, e.g. h100, a100-80gb-sxm, l40s.")
+@click.option("--tp", "--gpus", "tp", type=int, default=1, show_default=True, help="Tensor-parallel GPUs.")
+@click.option("--weights", type=click.Choice(["bf16", "fp16", "fp8", "int8", "int4"]), default="bf16", show_default=True)
+@click.option("--kv", type=click.Choice(["bf16", "fp16", "fp8"]), default="bf16", show_default=True)
+@click.option("--engine", type=click.Choice(["vllm", "trtllm", "trtllm-legacy", "sglang"]), default="vllm",
+              show_default=True)
+@click.option("--ctx", type=int, default=1024, show_default=True, help="Context tokens per sequence in the table.")
+@json_option
+def roofline(model, gpu, tp, weights, kv, engine, ctx, as_json):
+    """Show the roofline: ridge point, compute-bound decode batch, latency floor, decode over batch.
+
+    \b
+    Examples:
+      tracefit roofline --model llama-3-8b --gpu h100
+      tracefit roofline --model mixtral-8x7b --gpu a100 --tp 2 --weights fp8 --json
+    """
+    dep = deployment(model=model, gpu=gpu, tp=tp, weights=weights, kv=kv, engine=engine)
+    report = roofline_report(dep, ctx_tokens=ctx)
+    if as_json:
+        print_json(report)
+        return
+    summary = {k: v for k, v in report.items() if k != "decode"}
+    print_table([{"field": k, "value": v} for k, v in summary.items()], title="roofline")
+    rows = [{**r, "kv_fits": "yes" if r["kv_fits"] else "no"} for r in report["decode"]]
+    print_table(rows, title=f"decode step at {ctx} context tokens per sequence")
