@@ -2,7 +2,10 @@
 
 A format names its container and maps source columns to raw fields (see `fields`);
 `fixup` adds format-specific meaning (BurstGPT: zero response tokens = failed request).
-`detect` is tried in registry order on the file's column names; `generic` comes last.
+Nested formats (benchmark exports, OTLP spans) add `records`: one parsed JSON document ->
+flat records whose keys are raw fields (identity `columns`), including `itl_ms_list`.
+`detect` is tried in registry order on the file's column names (for JSON, the document's
+top-level keys too); `generic` comes last.
 """
 
 from collections.abc import Callable
@@ -10,6 +13,9 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from ingest import formats_bench as bench
+from ingest import formats_gateway as gateway
+from ingest import formats_otel as otel
 from ingest.fields import match_columns
 
 
@@ -24,6 +30,12 @@ class Format:
     fixup: Callable[[pl.DataFrame], pl.DataFrame] | None = None
     prefix_block_tokens: int | None = None  # tokens per prefix block id
     json_list_keys: tuple[str, ...] = ()
+    records: Callable[[object], list[dict]] | None = None  # JSON document -> flat records
+
+    def accepts(self, container: str) -> bool:
+        if self.records:  # a document may sit on one line (jsonl) or span the file (json)
+            return container in ("json", "jsonl")
+        return self.container in (container, "any")
 
     def detect(self, columns: list[str]) -> bool:
         return bool(self.required) and self.required <= set(columns)
@@ -53,6 +65,55 @@ def _error_code_fixup(raw: pl.DataFrame) -> pl.DataFrame:
         status=pl.when(ok).then(pl.lit("ok")).otherwise(pl.lit("error")),
         error_code=pl.when(ok).then(None).otherwise(code),
     )
+
+
+def _nested(name: str, description: str, example: str, required: set[str],
+            records: Callable[[object], list[dict]], fields: tuple[str, ...]) -> Format:
+    return Format(name=name, container="json", description=description, example=example,
+                  required=frozenset(required), records=records, columns={f: f for f in fields})
+
+
+NESTED = [
+    _nested("genai-perf", "NVIDIA genai-perf / Perf Analyzer profile_export.json (ns request and "
+            "response timestamps -> TTFT, ITL by position; one response = one output token)",
+            "tracefit ingest artifacts/my-run/profile_export.json --model llama-3-8b --prompt-tokens 128",
+            {"experiments"}, bench.genai_perf_records, bench.GENAI_PERF_FIELDS),
+    _nested("aiperf", "NVIDIA AIPerf profile_export.jsonl (metadata + metrics per request, "
+            "inter_chunk_latency -> ITL by position)",
+            "tracefit ingest artifacts/my-run/profile_export.jsonl --model llama-3-8b",
+            {"metadata", "metrics"}, bench.aiperf_records, bench.AIPERF_FIELDS),
+    _nested("sglang-bench", "SGLang bench_serving --output-file x.jsonl --output-details "
+            "(per-request input_lens, output_lens, ttfts, itls in s)",
+            "tracefit ingest sglang_random.jsonl --model llama-3-8b",
+            {"sharegpt_output_len", "input_lens", "output_lens", "ttfts", "itls"},
+            bench.serve_bench_records, bench.SERVE_BENCH_FIELDS),
+    _nested("vllm-bench", "vLLM bench serve --save-result --save-detailed JSON (input_lens, "
+            "output_lens, ttfts, itls in s, start_times where present)",
+            "tracefit ingest vllm-4.0qps-Llama-3-8B-20250101-120000.json",
+            {"input_lens", "output_lens", "ttfts", "itls"},
+            bench.serve_bench_records, bench.SERVE_BENCH_FIELDS),
+    _nested("guidellm", "GuideLLM benchmarks.json (per-request start, first/last token and end "
+            "times; successful/incomplete/errored)",
+            "tracefit ingest benchmarks.json", {"benchmarks"},
+            bench.guidellm_records, bench.GUIDELLM_FIELDS),
+    _nested("otel-genai", "OpenTelemetry GenAI spans as OTLP/JSON (resourceSpans; gen_ai.request.model, "
+            "gen_ai.usage.*, span start/end, gen_ai.response.time_to_first_chunk)",
+            "tracefit ingest otel-traces.json --source prod-gateway", {"resourceSpans"},
+            otel.otel_records, otel.OTEL_FIELDS),
+    _nested("openai-usage", "OpenAI-style response log JSONL (id, created, model, usage{...})",
+            "tracefit ingest responses.jsonl --tenant team-a", {"model", "usage"},
+            gateway.openai_records, gateway.OPENAI_FIELDS),
+]
+LITELLM = Format(
+    name="litellm",
+    container="any",
+    description="LiteLLM proxy spend logs, CSV/JSON (startTime, completionStartTime, endTime, "
+                "prompt/completion tokens, team_id or api_key as tenant, status)",
+    example="tracefit ingest LiteLLM_SpendLogs.csv",
+    columns=gateway.LITELLM_COLUMNS,
+    required=frozenset({"startTime", "endTime", "prompt_tokens", "completion_tokens"}),
+    fixup=gateway.litellm_fixup,
+)
 
 
 FORMATS: dict[str, Format] = {
@@ -108,6 +169,8 @@ FORMATS: dict[str, Format] = {
                      "latency": "e2e_s"},
             required=frozenset({"prompt_tokens", "output_tokens", "latency", "throughput"}),
         ),
+        *NESTED,
+        LITELLM,
         Format(
             name="generic",
             container="any",
@@ -120,6 +183,6 @@ FORMATS: dict[str, Format] = {
 
 def detect_format(columns: list[str], container: str) -> Format:
     for fmt in FORMATS.values():
-        if fmt.container in (container, "any") and fmt.detect(columns):
+        if fmt.accepts(container) and fmt.detect(columns):
             return fmt
     return FORMATS["generic"]

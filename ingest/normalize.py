@@ -14,7 +14,7 @@ import polars as pl
 
 from ingest.containers import INVALID, ROW
 from ingest.fields import UNIT_SCALE_TO_MS
-from ingest.schema import REJECTED_SCHEMA, REQUEST_SCHEMA, STATUSES
+from ingest.schema import REJECTED_SCHEMA, REQUEST_SCHEMA, STATUSES, TOKEN_LATENCY_SCHEMA
 
 # status spellings -> canonical status; HTTP codes are mapped in `_status_expr`.
 STATUS_WORDS = {
@@ -41,10 +41,12 @@ class Context:
     model: str
     model_override: bool
     tenant: str | None
+    prompt_tokens: int | None = None  # fills a missing prompt token count
 
 
-def normalize(raw: pl.DataFrame, ctx: Context) -> tuple[pl.DataFrame, pl.DataFrame]:
-    raw = _flatten_nested(raw)
+def normalize(raw: pl.DataFrame, ctx: Context) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """(canonical rows, rejected rows, token latencies of the canonical rows)."""
+    raw = _fill_prompt_tokens(_flatten_nested(raw), ctx.prompt_tokens)
     cols = set(raw.columns)
     exprs, checks = {}, []
     if INVALID in cols:
@@ -65,6 +67,9 @@ def normalize(raw: pl.DataFrame, ctx: Context) -> tuple[pl.DataFrame, pl.DataFra
         value, field_checks = _duration_ms(name, cols)
         exprs[f"{name}_ms"] = value
         checks += field_checks
+    itl, itl_checks = _itl(raw)
+    exprs["tpot_ms"] = pl.coalesce(exprs["tpot_ms"], itl.list.mean())  # mean gap after token 0
+    checks += itl_checks
     checks.append((pl.col("__ttft_ms") > pl.col("__e2e_ms"), pl.lit("ttft_ms > e2e_ms")))
 
     status = _status_expr(cols)
@@ -102,12 +107,45 @@ def normalize(raw: pl.DataFrame, ctx: Context) -> tuple[pl.DataFrame, pl.DataFra
         pl.col("__reason").str.slice(0, 500).alias("reason"),
         _values_json(raw.schema).alias("field_values"),
     ).cast(REJECTED_SCHEMA)
-    return good, rejected
+    kept = staged.filter(pl.col("__reason").is_null()).select(
+        pl.col("__source").alias("source"), pl.col("__request_id").alias("request_id"),
+        itl.alias("itl_ms"), pl.col(ROW).alias("source_row"))
+    return good, rejected, _token_latencies(kept)
+
+
+def _fill_prompt_tokens(raw: pl.DataFrame, fill: int | None) -> pl.DataFrame:
+    if fill is None:
+        return raw
+    if "prompt_tokens" not in raw.columns:
+        return raw.with_columns(prompt_tokens=pl.lit(fill, pl.Int64))
+    given = pl.col("prompt_tokens")
+    return raw.with_columns(prompt_tokens=pl.coalesce(given, pl.lit(fill).cast(raw.schema["prompt_tokens"])))
+
+
+def _itl(raw: pl.DataFrame):
+    """`itl_ms_list`: gaps between consecutive output tokens, ms; element i is token i+1's gap."""
+    if "itl_ms_list" not in raw.columns:
+        return pl.lit(None, pl.List(pl.Float64)), []
+    col = pl.col("itl_ms_list")
+    if not isinstance(raw.schema["itl_ms_list"], pl.List):
+        return pl.lit(None, pl.List(pl.Float64)), [
+            (col.is_not_null(), pl.lit("itl_ms_list is not a list of numbers"))]
+    gaps = col.cast(pl.List(pl.Float64))
+    bad = gaps.list.eval(pl.element().is_null() | pl.element().is_nan() | pl.element().is_infinite()
+                         | (pl.element() < 0)).list.any()
+    return gaps, [(bad, pl.lit("itl_ms_list has a negative, missing or non-finite gap"))]
+
+
+def _token_latencies(kept: pl.DataFrame) -> pl.DataFrame:
+    rows = kept.filter(pl.col("itl_ms").list.len() > 0)
+    rows = rows.with_columns(token_index=pl.int_ranges(1, pl.col("itl_ms").list.len() + 1))
+    return rows.explode("itl_ms", "token_index").select(TOKEN_LATENCY_SCHEMA.names()).cast(TOKEN_LATENCY_SCHEMA)
 
 
 def _flatten_nested(raw: pl.DataFrame) -> pl.DataFrame:
     """Nested values where a scalar belongs (malformed records) become JSON text, then fail checks."""
-    nested = [c for c, t in raw.schema.items() if t.is_nested() and not _int_list(c, t)]
+    nested = [c for c, t in raw.schema.items() if t.is_nested()
+              and not _int_list(c, t) and not _number_list(c, t)]
     return raw.with_columns(
         pl.Series(c, [None if v is None else json.dumps(v, default=str) for v in raw[c].to_list()],
                   pl.String) for c in nested)
@@ -116,6 +154,11 @@ def _flatten_nested(raw: pl.DataFrame) -> pl.DataFrame:
 def _int_list(name: str, dtype: pl.DataType) -> bool:
     return name == "prefix_block_ids" and isinstance(dtype, pl.List) \
         and (dtype.inner.is_integer() or dtype.inner == pl.Null)
+
+
+def _number_list(name: str, dtype: pl.DataType) -> bool:
+    return name == "itl_ms_list" and isinstance(dtype, pl.List) \
+        and (dtype.inner.is_numeric() or dtype.inner == pl.Null)
 
 
 def _first_reason(checks: list[tuple[pl.Expr, pl.Expr]]) -> pl.Expr:

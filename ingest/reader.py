@@ -13,7 +13,6 @@ from ingest import containers as c
 from ingest.errors import IngestError
 from ingest.formats import FORMATS, Format, detect_format
 from ingest.normalize import Context, normalize, origin_seconds
-from ingest.schema import TOKEN_LATENCY_SCHEMA
 
 # Relative or missing timestamps start here unless --start says otherwise (a Monday, so
 # hour-of-week mining of anchored traces lines up with a real week).
@@ -29,6 +28,7 @@ class ReadOptions:
     start: datetime = DEFAULT_START
     model: str | None = None  # fills a missing model; overrides when the file has none
     tenant: str | None = None
+    prompt_tokens: int | None = None  # fills a missing prompt token count (genai-perf over HTTP)
     source: str | None = None  # de-duplication namespace; default: the file's stem
     batch_rows: int = 1_000_000
 
@@ -63,9 +63,8 @@ class LogFile:
                 if self.format.fixup:
                     raw = self.format.fixup(raw)
                 ctx = ctx or self._context(raw)
-                good, bad = normalize(raw, ctx)
-                yield Batch(requests=good, rejected=bad, rows_read=raw.height,
-                            token_latencies=TOKEN_LATENCY_SCHEMA.to_frame())
+                good, bad, tokens = normalize(raw, ctx)
+                yield Batch(requests=good, rejected=bad, token_latencies=tokens, rows_read=raw.height)
         except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
             raise IngestError(f"{self.path}: cannot read as {self.container} ({exc}); "
                               "check the file is complete and its --format") from exc
@@ -76,13 +75,15 @@ class LogFile:
             source=self.source, id_prefix=self.sha256[:16], anchor=opts.start,
             offset_origin_s=origin_seconds(first), model=opts.model or self.path.stem,
             model_override=opts.model is not None and "model" not in self.mapping.values(),
-            tenant=opts.tenant,
+            tenant=opts.tenant, prompt_tokens=opts.prompt_tokens,
         )
 
     def _raw_batches(self) -> Iterator[pl.DataFrame]:
         columns = list(self.mapping)
         rows = self.options.batch_rows
-        if self.container == "csv":
+        if self.format.records:
+            yield from c.document_batches(self.path, self.container, self.format.records, columns, rows)
+        elif self.container == "csv":
             yield from c.csv_batches(self.path, columns, self.separator, rows)
         elif self.container == "parquet":
             yield from c.parquet_batches(self.path, columns, rows)
@@ -107,6 +108,8 @@ def open_log(path: str | Path, options: ReadOptions = ReadOptions()) -> LogFile:
         raise IngestError(f"{path}: cannot read ({exc.__class__.__name__}: {exc}); "
                           "check the file is a complete CSV, JSON Lines, JSON or Parquet file") from exc
     fmt = _format(options.format, columns, container, path)
+    if fmt.records:
+        columns = _record_keys(path, container, fmt)
     mapping = fmt.resolve(columns, options.column_map)
     raws = set(mapping.values())
     timestamps = ("absolute" if "arrival_ts" in raws else
@@ -124,7 +127,28 @@ def _format(name: str, columns: list[str], container: str, path: Path) -> Format
         return detect_format(columns, container)
     if name not in FORMATS:
         raise IngestError(f"{path}: unknown --format {name!r}; known: auto, {', '.join(FORMATS)}")
+    if not FORMATS[name].accepts(container):
+        raise IngestError(f"{path}: --format {name} reads JSON or JSON Lines, this file looks like "
+                          f"{container}; check the file or pick another --format")
     return FORMATS[name]
+
+
+def _record_keys(path: Path, container: str, fmt: Format, max_records: int = 1000) -> list[str]:
+    """The raw fields a nested format's first records carry (its columns, for the mapping)."""
+    keys: dict[str, None] = {}
+    seen = 0
+    for doc, problem in c.json_documents(path, container):
+        if problem is None:
+            try:
+                records = fmt.records(doc)
+            except (TypeError, ValueError, KeyError, AttributeError, IndexError):
+                records = []
+            for record in records[:max_records]:
+                keys.update(dict.fromkeys(k for k in record if k in fmt.columns))
+            seen += len(records)
+        if seen >= max_records:
+            break
+    return list(keys)
 
 
 def _container(path: Path) -> tuple[str, str]:
@@ -157,12 +181,17 @@ def _columns(path: Path, container: str, separator: str) -> list[str]:
         return c.parquet_columns(path)
     if container == "jsonl":
         return c.jsonl_first_keys(path)
+    with open(path, "rb") as fh:
+        document = json.load(fh)
+    records = document if isinstance(document, list) else []
     keys: dict[str, None] = {}
-    for fmt in FORMATS.values():  # a JSON document may hold its records under a key
-        for record in c.json_records(path, fmt.json_list_keys)[:50]:
-            keys.update(dict.fromkeys(record) if isinstance(record, dict) else {})
-        if keys:
-            break
+    if isinstance(document, dict):  # nested formats are recognised by their top-level keys
+        keys.update(dict.fromkeys(document))
+        lists = (document[k] for f in FORMATS.values() for k in f.json_list_keys
+                 if isinstance(document.get(k), list))
+        records = next(lists, [])  # a JSON document may hold its records under a key
+    for record in records[:50]:
+        keys.update(dict.fromkeys(record) if isinstance(record, dict) else {})
     return list(keys)
 
 

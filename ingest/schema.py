@@ -26,13 +26,14 @@ REQUEST_SCHEMA = pl.Schema(
 )
 
 # Companion table: inter-token latency by output-token position (index 1 = gap between
-# output tokens 0 and 1).
+# output tokens 0 and 1), keyed like its request by (source, request_id).
 TOKEN_LATENCY_SCHEMA = pl.Schema(
     {
         "source": pl.String,
         "request_id": pl.String,
         "token_index": pl.Int32,
         "itl_ms": pl.Float64,
+        "source_row": pl.Int64,  # the request's row: lets loading drop a duplicate's gaps; not stored
     }
 )
 

@@ -2,6 +2,7 @@
 
 rows_read = rows_loaded + rows_rejected + rows_duplicate, per file, always. A file whose
 content hash was loaded before is skipped; a killed load leaves the warehouse as it was.
+Per-token gaps are staged and stored only for the rows that survive de-duplication.
 """
 
 import json
@@ -64,6 +65,7 @@ def ingest_file(con: duckdb.DuckDBPyConnection, log: LogFile, sample_rate: float
     try:
         _insert_run(con, run_id, log, sample_rate)
         read = rejected = 0
+        staged_tokens = False
         for batch in log.batches():
             con.register("tf_batch", batch.requests.to_arrow())
             con.execute(f"INSERT INTO requests SELECT $run, {REQUEST_COLUMNS} FROM tf_batch", {"run": run_id})
@@ -73,13 +75,17 @@ def ingest_file(con: duckdb.DuckDBPyConnection, log: LogFile, sample_rate: float
                             "FROM tf_rejected", {"run": run_id})
             if batch.token_latencies.height:
                 con.register("tf_tokens", batch.token_latencies.to_arrow())
-                con.execute("INSERT INTO request_token_latencies SELECT $run, * FROM tf_tokens",
-                            {"run": run_id})
+                con.execute("CREATE TEMP TABLE IF NOT EXISTS tf_token_stage AS "
+                            "SELECT * FROM tf_tokens LIMIT 0")
+                con.execute("INSERT INTO tf_token_stage SELECT * FROM tf_tokens")
+                staged_tokens = True
             read += batch.rows_read
             rejected += batch.rejected.height
             if progress:
                 progress(str(log.path), batch.rows_read)
         duplicate = _drop_duplicates(con, run_id) if log.has_request_ids else 0
+        if staged_tokens:
+            _keep_token_latencies(con, run_id)
         loaded = read - rejected - duplicate
         con.execute(
             "UPDATE ingest_runs SET status = 'loaded', finished_at = now(), rows_read = $r, "
@@ -115,6 +121,20 @@ def _failed(con, run_id: int, log: LogFile, sample_rate: float, message: str) ->
     _insert_run(con, run_id, log, sample_rate, status="failed", error=message)
     return FileResult(path=str(log.path), format=log.format.name, status="failed", run_id=run_id,
                       message=message)
+
+
+def _keep_token_latencies(con, run_id: int) -> None:
+    """Store the staged gaps of the rows that survived de-duplication (matched by source_row)."""
+    con.execute(
+        """
+        INSERT INTO request_token_latencies
+        SELECT $run, t.source, t.request_id, t.token_index, t.itl_ms
+        FROM tf_token_stage t
+        SEMI JOIN (SELECT source, request_id, source_row FROM requests WHERE ingest_run_id = $run) r
+          ON r.source = t.source AND r.request_id = t.request_id AND r.source_row = t.source_row
+        ORDER BY t.source_row, t.token_index
+        """, {"run": run_id})
+    con.execute("DROP TABLE tf_token_stage")
 
 
 def _drop_duplicates(con, run_id: int) -> int:

@@ -31,12 +31,15 @@ def _utc(_ctx, _param, value: datetime | None):
               callback=_utc, help="Time zero for relative or missing timestamps (UTC; default 2024-01-01, a Monday).")
 @click.option("--model", help="Model name for files without a model column (default: the file name).")
 @click.option("--tenant", help="Tenant for rows without one.")
+@click.option("--prompt-tokens", type=click.IntRange(min=0),
+              help="Prompt token count for rows without one (e.g. a genai-perf run's fixed input length).")
 @click.option("--source", help="De-duplication namespace: files of one log share it (default: file name).")
 @click.option("--sample-rate", type=float, default=1.0, show_default=True,
               help="Fraction of real traffic the files hold (0.01 = a 1%% sample).")
 @db_option
 @json_option
-def ingest(paths, fmt, column_map, start, model, tenant, source, sample_rate, db, as_json):
+def ingest(paths, fmt, column_map, start, model, tenant, prompt_tokens, source, sample_rate, db,
+           as_json):
     """Load request logs into the warehouse.
 
     Every row is accounted for: read = loaded + rejected + duplicate. Rejected rows keep
@@ -51,7 +54,7 @@ def ingest(paths, fmt, column_map, start, model, tenant, source, sample_rate, db
       tracefit ingest export.csv --map ttft_s=first_token_seconds --map tenant=team
     """
     options = ReadOptions(format=fmt, column_map=parse_map(column_map), start=start, model=model,
-                          tenant=tenant, source=source)
+                          tenant=tenant, prompt_tokens=prompt_tokens, source=source)
     with warehouse.connect(db) as con, _progress() as progress:
         tasks: dict[str, int] = {}
 

@@ -1,0 +1,190 @@
+"""Benchmark-client exports: genai-perf, AIPerf, vLLM / SGLang bench serving, GuideLLM.
+
+Each `*_records(document)` turns one parsed JSON document into flat records of raw fields
+(see `fields`), plus `itl_ms_list` (inter-token gaps in ms, output-token position 1..n-1)
+and `__invalid` for a record that cannot be read. Only numbers, ids and status codes are
+read: prompts, generated text and error messages are never touched.
+"""
+
+from itertools import pairwise
+
+from ingest.containers import INVALID
+
+NS_EPOCH_MIN = 1e17  # ns timestamps at least this large are Unix epochs (after 1973)
+UNIT_TO_MS = {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1000.0, "sec": 1000.0}
+
+GENAI_PERF_FIELDS = ("arrival_ts", "arrival_offset_ms", "prompt_tokens", "output_tokens",
+                     "ttft_ms", "e2e_ms", "itl_ms_list", "status")
+AIPERF_FIELDS = ("request_id", "arrival_ts", "prompt_tokens", "output_tokens", "ttft_ms",
+                 "tpot_ms", "e2e_ms", "itl_ms_list", "status", "error_code")
+SERVE_BENCH_FIELDS = ("arrival_offset_s", "model", "prompt_tokens", "output_tokens", "ttft_ms",
+                      "e2e_ms", "itl_ms_list", "status")
+GUIDELLM_FIELDS = ("request_id", "arrival_ts", "model", "prompt_tokens", "output_tokens",
+                   "ttft_ms", "tpot_ms", "e2e_ms", "status")
+
+
+def _number(value) -> float | None:
+    return float(value) if type(value) in (int, float) else None
+
+
+def _invalid(what: str) -> dict:
+    return {INVALID: f"{what} is not a JSON object"}
+
+
+def genai_perf_records(doc: dict) -> list[dict]:
+    """genai-perf / Perf Analyzer profile_export.json: experiments[].requests[] with ns timestamps.
+
+    TTFT = first response − request, ITL = gaps between responses, e2e = last response −
+    request. genai-perf counts output tokens by re-tokenizing response text, which tracefit
+    never reads: one streamed response is counted as one output token. Prompt tokens come
+    from Triton's `input_lengths` when present, else from `--prompt-tokens`.
+    """
+    requests = [r for exp in doc["experiments"] for r in (exp or {}).get("requests") or []]
+    stamps = [r.get("timestamp", r.get("request_timestamp")) for r in requests if isinstance(r, dict)]
+    epoch = max((s for s in stamps if _number(s) is not None), default=0) >= NS_EPOCH_MIN
+    return [_genai_perf_request(r, epoch) for r in requests]
+
+
+def _genai_perf_request(request, epoch: bool) -> dict:
+    if not isinstance(request, dict):
+        return _invalid("request")
+    sent = request.get("timestamp", request.get("request_timestamp"))
+    responses = request.get("response_timestamps") or []
+    arrival = "arrival_ts" if epoch else "arrival_offset_ms"  # monotonic clock: ns offsets
+    record = {"output_tokens": len(responses), "status": "ok" if responses else "error",
+              "prompt_tokens": _input_length(request.get("request_inputs"))}
+    if _number(sent) is None or not all(_number(t) is not None for t in responses):
+        return record | {INVALID: "request_timestamp/response_timestamps are not numbers"}
+    record[arrival] = sent if epoch else sent * 1e-6
+    if responses:
+        record |= {"ttft_ms": (responses[0] - sent) / 1e6, "e2e_ms": (responses[-1] - sent) / 1e6,
+                   "itl_ms_list": [(b - a) / 1e6 for a, b in pairwise(responses)]}
+    return record
+
+
+def _ms(value, scale: float):
+    return value * scale if _number(value) is not None else value
+
+
+def _input_length(inputs) -> int | None:
+    # Triton tensorrtllm inputs carry `input_lengths: [n]`; OpenAI payloads carry only text.
+    value = inputs.get("input_lengths") if isinstance(inputs, dict) else None
+    value = value[0] if isinstance(value, list) and len(value) == 1 else value
+    return value if type(value) is int else None
+
+
+def aiperf_records(doc: dict) -> list[dict]:
+    """AIPerf profile_export.jsonl: one {metadata, metrics, error} record per line."""
+    meta, metrics, error = doc.get("metadata") or {}, doc.get("metrics") or {}, doc.get("error")
+    if not isinstance(meta, dict) or not isinstance(metrics, dict):
+        return [_invalid("metadata/metrics")]
+    record = {
+        "request_id": meta.get("x_request_id"),
+        "arrival_ts": meta.get("request_start_ns"),
+        "prompt_tokens": _metric(metrics, "input_sequence_length", "error_isl"),
+        "output_tokens": _metric(metrics, "output_sequence_length", "output_token_count"),
+        "ttft_ms": _metric_ms(metrics, "time_to_first_token"),
+        "tpot_ms": _metric_ms(metrics, "inter_token_latency"),
+        "e2e_ms": _metric_ms(metrics, "request_latency"),
+        "itl_ms_list": _metric_ms(metrics, "inter_chunk_latency"),
+        "status": "ok",
+    }
+    if isinstance(error, dict):  # error.message is free text: never read
+        code = error.get("code")
+        record |= {"status": "cancelled" if meta.get("was_cancelled") else str(code or "error"),
+                   "error_code": error.get("type"), "output_tokens": record["output_tokens"] or 0}
+    return [record]
+
+
+def _metric(metrics: dict, *names: str):
+    for name in names:
+        entry = metrics.get(name)
+        if isinstance(entry, dict) and entry.get("value") is not None:
+            return entry["value"]
+    return None
+
+
+def _metric_ms(metrics: dict, name: str):
+    entry = metrics.get(name)
+    if not isinstance(entry, dict):
+        return None
+    value, scale = entry.get("value"), UNIT_TO_MS.get(str(entry.get("unit", "ms")).lower())
+    if scale is None:
+        return None
+    if isinstance(value, list):
+        return [x * scale if _number(x) is not None else x for x in value]
+    return _ms(value, scale)
+
+
+def serve_bench_records(doc: dict) -> list[dict]:
+    """vLLM `bench serve --save-result --save-detailed` / SGLang `bench_serving --output-details`.
+
+    Parallel per-request arrays in seconds: input_lens, output_lens, ttfts, itls (list per
+    request), start_times (vLLM, when present), errors (text: only emptiness is read).
+    A failed request has an empty error-free output: its output tokens are 0.
+    """
+    arrays = {k: doc.get(k) for k in ("input_lens", "output_lens", "ttfts", "itls", "start_times",
+                                       "errors")}
+    if not all(isinstance(v, list) for k, v in arrays.items() if v is not None):
+        raise ValueError("per-request fields must be lists")
+    count = max(len(v) for v in arrays.values() if v is not None)
+    model = doc.get("model_id") or (doc.get("server_info") or {}).get("model_path")
+    return [_serve_request(arrays, i, model) for i in range(count)]
+
+
+def _serve_request(arrays: dict, i: int, model) -> dict:
+    def at(key):
+        values = arrays[key]
+        return values[i] if values is not None and i < len(values) else None
+
+    failed = bool(at("errors"))
+    ttft, itls = _number(at("ttfts")), at("itls")
+    record = {"model": model, "prompt_tokens": at("input_lens"), "output_tokens": at("output_lens"),
+              "status": "error" if failed else "ok"}
+    if arrays["start_times"] is not None:  # vLLM >= 0.10; older exports have no arrival times
+        record["arrival_offset_s"] = at("start_times")
+    if not isinstance(itls, list) or not all(_number(x) is not None for x in itls):
+        return record | ({} if itls is None else {INVALID: "itls entry is not a list of numbers"})
+    if not failed and ttft is not None:
+        gaps = [x * 1000.0 for x in itls]
+        record |= {"ttft_ms": ttft * 1000.0, "itl_ms_list": gaps, "e2e_ms": ttft * 1000.0 + sum(gaps)}
+    return record
+
+
+GUIDELLM_STATUS = {"successful": "ok", "incomplete": "cancelled", "errored": "error"}
+
+
+def guidellm_records(doc: dict) -> list[dict]:
+    """GuideLLM benchmarks.json: benchmarks[].requests.{successful,incomplete,errored}[].
+
+    Times are Unix seconds: start_time, first_token_time, last_token_time, end_time (v0.2),
+    or info.timings.{request_start, first_iteration, last_iteration, request_end} (later).
+    """
+    out = []
+    for bench in doc["benchmarks"]:
+        model = ((bench or {}).get("worker") or {}).get("backend_model")
+        groups = (bench or {}).get("requests") or {}
+        for group, status in GUIDELLM_STATUS.items():
+            out += [_guidellm_request(r, model, status) for r in groups.get(group) or []]
+    return out
+
+
+def _guidellm_request(request, model, status: str) -> dict:
+    if not isinstance(request, dict):
+        return _invalid("request")
+    timings = ((request.get("info") or {}).get("timings") or {})
+    start = _number(request.get("start_time", timings.get("request_start")))
+    first = _number(request.get("first_token_time", timings.get("first_iteration")))
+    last = _number(request.get("last_token_time", timings.get("last_iteration")))
+    end = _number(request.get("end_time", timings.get("request_end")))
+    out_tokens = request.get("output_tokens")
+    record = {"request_id": request.get("request_id"), "arrival_ts": start, "model": model,
+              "prompt_tokens": request.get("prompt_tokens"), "status": status,
+              "output_tokens": out_tokens if out_tokens is not None or status == "ok" else 0}
+    if start is not None and first is not None:
+        record["ttft_ms"] = (first - start) * 1000.0
+    if start is not None and end is not None:
+        record["e2e_ms"] = (end - start) * 1000.0
+    if first is not None and last is not None and type(out_tokens) is int and out_tokens > 1:
+        record["tpot_ms"] = (last - first) * 1000.0 / (out_tokens - 1)  # GuideLLM's ITL
+    return record
