@@ -1,0 +1,44 @@
+"""genai-perf profile_export.json: TTFT, e2e and ITL by position from ns timestamps."""
+
+from datetime import timedelta
+
+import pytest
+
+import warehouse
+from formats_fixtures import T0, gaps_by_id, ingest_fixture, reasons_by_row, requests_by_id
+
+
+def test_timestamps_become_ttft_e2e_and_gaps(con):
+    result = ingest_fixture(con, "genai_perf_profile_export.json", prompt_tokens=128, model="llama-3-8b")
+    assert (result.format, result.rows_read, result.rows_loaded, result.rows_rejected) == \
+        ("genai-perf", 4, 2, 2)
+    first, second = requests_by_id(con).values()
+    # request at T0, responses at +120, +150, +190, +200 ms
+    assert first["arrival_ts"] == T0
+    assert first["ttft_ms"] == pytest.approx(120.0)  # 120 - 0
+    assert first["e2e_ms"] == pytest.approx(200.0)  # 200 - 0
+    assert first["output_tokens"] == 4  # one token per streamed response
+    assert first["tpot_ms"] == pytest.approx((30 + 40 + 10) / 3)
+    assert first["prompt_tokens"] == 128 and first["model"] == "llama-3-8b"
+    # request at +500 ms, responses at +750, +790 ms
+    assert second["arrival_ts"] == T0 + timedelta(milliseconds=500)
+    assert (second["ttft_ms"], second["e2e_ms"]) == pytest.approx((250.0, 290.0))
+    assert gaps_by_id(con) == {first["request_id"]: pytest.approx([30.0, 40.0, 10.0]),
+                               second["request_id"]: pytest.approx([40.0])}
+
+
+def test_synthesized_ids_are_deterministic(tmp_path, con):
+    ingest_fixture(con, "genai_perf_profile_export.json", prompt_tokens=128)
+    ids = set(requests_by_id(con))
+    with warehouse.connect(tmp_path / "again.duckdb") as other:
+        ingest_fixture(other, "genai_perf_profile_export.json", prompt_tokens=128)
+        assert set(requests_by_id(other)) == ids
+
+
+def test_without_prompt_tokens_rows_are_rejected_with_the_fix(con):
+    result = ingest_fixture(con, "genai_perf_profile_export.json")
+    assert result.rows_loaded == 0
+    reasons = reasons_by_row(con)
+    assert reasons[1].startswith("missing prompt_tokens")
+    assert reasons[3] == "request_timestamp/response_timestamps are not numbers"
+    assert reasons[4] == "request is not a JSON object"
