@@ -7,6 +7,7 @@ from profiles import ProfilesError
 from recommend.errors import RecommendError
 from tracefit import __version__
 from tracefit.commands import demo, ingest, sql, summary
+from tracefit.commands import dashboard as dashboard_cmd
 from tracefit.commands import predict as predict_cmd
 from tracefit.commands import roofline as roofline_cmd
 from warehouse import WarehouseError
@@ -37,7 +38,8 @@ def cli():
     """
 
 
-for command in (ingest.ingest, sql.sql, summary.summary, demo.demo, predict_cmd.predict, roofline_cmd.roofline):
+for command in (ingest.ingest, sql.sql, summary.summary, demo.demo, predict_cmd.predict, roofline_cmd.roofline,
+                dashboard_cmd.dashboard):
     cli.add_command(command)
 
 

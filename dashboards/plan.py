@@ -1,0 +1,134 @@
+"""Read a recommendation plan (issue 6 JSON shape) into frames, tolerating missing keys.
+
+{"model", "gpu", "slo", "windows": [{"window": {"label", "hours" | "start"/"end"}, "traffic",
+ "config": {"gpu", "tp", "weights", "kv", "max_model_len", "max_num_seqs", "max_num_batched_tokens",
+ "replicas"}, "predicted": {"ttft_ms": Q, "tpot_ms": Q, "e2e_ms": Q, "goodput", ...},
+ "cost": {"usd_per_hour", "usd_per_mtok"}, "reasons": [str], "alternatives": [...]}], "summary"}
+Q is {"p50", "p95", "p99"} (a bare number is read as every quantile).
+"""
+
+from datetime import datetime, timedelta
+
+import polars as pl
+
+from profiles import CatalogError, get_gpu
+
+WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+WEIGHT_BYTES = {"bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0, "int4": 0.5}  # bytes per parameter
+
+
+def quantile(value, q: str = "p95") -> float | None:
+    if isinstance(value, dict):
+        value = value.get(q)
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def windows(plan: dict) -> list[dict]:
+    return [w for w in plan.get("windows") or [] if isinstance(w, dict)]
+
+
+def label(window: dict, index: int) -> str:
+    return str((window.get("window") or {}).get("label") or f"window {index + 1}")
+
+
+def config_rows(plan: dict) -> list[dict]:
+    """One row per window: its config, predicted p95s, cost and reasons (None where absent)."""
+    rows = []
+    for i, w in enumerate(windows(plan)):
+        cfg, pred, cost = w.get("config") or {}, w.get("predicted") or {}, w.get("cost") or {}
+        rows.append({
+            "window": label(w, i), "gpu": cfg.get("gpu", plan.get("gpu")), "tp": cfg.get("tp"),
+            "weights": cfg.get("weights"), "kv": cfg.get("kv"), "max_model_len": cfg.get("max_model_len"),
+            "max_num_seqs": cfg.get("max_num_seqs"), "max_num_batched_tokens": cfg.get("max_num_batched_tokens"),
+            "replicas": cfg.get("replicas"), "ttft_ms_p95": quantile(pred.get("ttft_ms")),
+            "tpot_ms_p95": quantile(pred.get("tpot_ms")), "goodput": pred.get("goodput"),
+            "usd_per_hour": cost.get("usd_per_hour"),
+            "reasons": [str(r) for r in w.get("reasons") or []],
+        })
+    return rows
+
+
+def _cells(window: dict) -> list[int]:
+    spec = window.get("window") or {}
+    if spec.get("hours"):
+        return sorted({int(h) % 168 for h in spec["hours"]})
+    try:
+        start, end = datetime.fromisoformat(spec["start"]), datetime.fromisoformat(spec["end"])
+    except (KeyError, TypeError, ValueError):
+        return []
+    hours = min(int((end - start).total_seconds() // 3600), 168)
+    return sorted({((start + timedelta(hours=k)).weekday() * 24 + (start + timedelta(hours=k)).hour)
+                   for k in range(hours)})
+
+
+def schedule(plan: dict) -> pl.DataFrame:
+    """Replicas per hour-of-week cell (0 = Mon 00 UTC): how_cell, weekday, hour, window_label, replicas, gpus."""
+    rows = []
+    for i, w in enumerate(windows(plan)):
+        cfg = w.get("config") or {}
+        if not isinstance(cfg.get("replicas"), int):
+            continue
+        for cell in _cells(w):
+            rows.append({"how_cell": cell, "weekday": WEEKDAYS[cell // 24], "hour": cell % 24,
+                         "window_label": label(w, i), "replicas": cfg["replicas"],
+                         "gpus": cfg["replicas"] * int(cfg.get("tp") or 1)})
+    return pl.DataFrame(rows, schema={"how_cell": pl.Int64, "weekday": pl.String, "hour": pl.Int64,
+                                      "window_label": pl.String, "replicas": pl.Int64, "gpus": pl.Int64})
+
+
+def pareto(plan: dict) -> pl.DataFrame:
+    """Chosen config and alternatives per window: window_label, usd_per_hour, ttft_ms_p95, chosen."""
+    rows = []
+    for i, w in enumerate(windows(plan)):
+        for point, chosen in [(w, True)] + [(a, False) for a in w.get("alternatives") or [] if isinstance(a, dict)]:
+            usd = (point.get("cost") or {}).get("usd_per_hour")
+            ttft = quantile((point.get("predicted") or {}).get("ttft_ms"))
+            if isinstance(usd, (int, float)) and ttft is not None:
+                rows.append({"window_label": label(w, i), "usd_per_hour": float(usd), "ttft_ms_p95": ttft,
+                             "chosen": chosen})
+    return pl.DataFrame(rows, schema={"window_label": pl.String, "usd_per_hour": pl.Float64,
+                                      "ttft_ms_p95": pl.Float64, "chosen": pl.Boolean})
+
+
+def capacity(plan: dict, key: str = "max_num_seqs") -> pl.DataFrame:
+    """Per window: `key` × replicas (e.g. concurrent sequences the fleet admits): window_label, value."""
+    rows = []
+    for i, w in enumerate(windows(plan)):
+        cfg = w.get("config") or {}
+        if isinstance(cfg.get(key), (int, float)) and isinstance(cfg.get("replicas"), int):
+            rows.append({"window_label": label(w, i), "value": float(cfg[key] * cfg["replicas"])})
+    return pl.DataFrame(rows, schema={"window_label": pl.String, "value": pl.Float64})
+
+
+def roofline(plan: dict) -> tuple[pl.DataFrame, pl.DataFrame] | str:
+    """Roofline (attainable TFLOP/s vs FLOPs per HBM byte) of the plan's GPU and each window's
+    decode (batch = max_num_seqs) and prefill (chunk = max_num_batched_tokens) operating points.
+
+    Williams et al. 2009: attainable = min(peak, bandwidth × intensity). A linear layer over B
+    tokens does 2·B FLOPs per parameter and streams the parameter once (WEIGHT_BYTES), so its
+    intensity is 2·B / bytes_per_param FLOP/byte (KV and activation traffic ignored).
+    Returns (line, points) frames, or a sentence saying why it cannot be drawn.
+    """
+    rows, gpu_name = config_rows(plan), None
+    gpu_name = next((r["gpu"] for r in rows if r["gpu"]), plan.get("gpu"))
+    if not gpu_name:
+        return "the plan names no GPU"
+    try:
+        gpu = get_gpu(str(gpu_name))
+    except CatalogError:
+        return f"GPU {gpu_name!r} is not in the catalog, so its peak and bandwidth are unknown"
+    points = []
+    for r in rows:
+        dtype = r["weights"] or "bf16"
+        peak, bpp = gpu.peak_tflops(dtype), WEIGHT_BYTES.get(dtype, 2.0)
+        for phase, tokens in (("decode", r["max_num_seqs"]), ("prefill", r["max_num_batched_tokens"])):
+            if isinstance(tokens, (int, float)) and tokens > 0:
+                intensity = 2.0 * tokens / bpp
+                points.append({"window_label": r["window"], "phase": phase, "ops_per_byte": intensity,
+                               "tflops": min(peak, gpu.hbm_tb_s * intensity)})
+    peak = gpu.peak_tflops_bf16
+    grid = [2.0 ** k for k in range(-1, 16)]
+    line = pl.DataFrame({"ops_per_byte": grid, "tflops": [min(peak, gpu.hbm_tb_s * x) for x in grid],
+                         "gpu": [gpu.name] * len(grid)})
+    return line, pl.DataFrame(points, schema={"window_label": pl.String, "phase": pl.String,
+                                              "ops_per_byte": pl.Float64, "tflops": pl.Float64})

@@ -1,0 +1,49 @@
+"""The Recommendations section, built from a plan dict (issue 6 shape); missing keys degrade to
+an explanation instead of an error."""
+
+from dashboards import charts_plan, plan as plans
+from dashboards.html import Figure, Page, Table, Tiles
+from dashboards.sections import figure
+
+CONFIG_COLUMNS = ["window", "gpu", "tp", "weights", "kv", "max_model_len", "max_num_seqs",
+                  "max_num_batched_tokens", "replicas", "ttft_ms_p95", "tpot_ms_p95", "goodput",
+                  "usd_per_hour", "reasons"]
+
+
+def recommendations(plan: dict) -> Page:
+    rows = plans.config_rows(plan)
+    summary = plan.get("summary") or {}
+    tiles = Tiles(items=[(str(plan.get("model") or "—"), "model"), (str(plan.get("gpu") or "—"), "GPU"),
+                         (str(len(rows)), "windows"),
+                         (_num(summary.get("gpu_hours_per_week")), "GPU-hours / week"),
+                         (_num(summary.get("static_peak_gpu_hours_per_week")), "static peak GPU-hours / week"),
+                         (_pct(summary.get("savings_pct")), "saved vs static peak")])
+    slo = plan.get("slo") or {}
+    table = Table(title="Configuration per window", columns=CONFIG_COLUMNS, rows=rows,
+                  caption="SLO: " + (", ".join(f"{k} = {v}" for k, v in slo.items()) if isinstance(slo, dict)
+                                     and slo else "not stated in the plan"))
+    if not rows:
+        table = Figure(name="config_table", title="Configuration per window",
+                       why="the plan lists no windows (key \"windows\" missing or empty)")
+    cells, points = plans.schedule(plan), plans.pareto(plan)
+    roof = plans.roofline(plan)
+    roof_block = Figure(name="roofline", title="Roofline", why=roof) if isinstance(roof, str) else Figure(
+        name="roofline", title="Roofline", chart=charts_plan.roofline(*roof),
+        caption="operating points: decode at batch = max_num_seqs, prefill at chunk = max_num_batched_tokens; "
+                "intensity = 2 × tokens ÷ bytes per weight (weights only)")
+    return Page(slug="recommendations", title="Recommendations", intro="From the plan given with --plan.", blocks=[
+        tiles, table,
+        figure("replica_schedule", "Replica schedule", cells, lambda: charts_plan.replica_schedule(cells),
+               "no window states its hours (window.hours or window.start/end) and replicas"),
+        figure("pareto", "Latency–cost Pareto", points, lambda: charts_plan.latency_cost_pareto(points),
+               "no window has both cost.usd_per_hour and predicted.ttft_ms"),
+        roof_block,
+    ])
+
+
+def _num(value) -> str:
+    return f"{value:,.0f}" if isinstance(value, (int, float)) else "—"
+
+
+def _pct(value) -> str:
+    return f"{value:.0f}%" if isinstance(value, (int, float)) else "—"
