@@ -3,6 +3,8 @@
 Each reader yields polars frames holding only the requested source columns plus `__row`
 (1-based data row, line or record number) and, for JSON, `__invalid` (why a record could
 not be parsed). Columns not asked for — prompt and response text — are never kept.
+Nested formats go through `document_batches`: each JSON document is flattened by the
+format's own function, which reads only the fields it needs.
 """
 
 import io
