@@ -1,9 +1,10 @@
 """Raw fields -> canonical request rows, rejecting bad rows with a reason.
 
 Input: a batch with `__row`, optional `__invalid`, and raw fields (any dtype: CSV arrives as
-strings). Output: (canonical rows, rejected rows). Checks run in a fixed order and the first
-failing one is the row's reason; the offending values are kept as JSON (never text: raw
-fields hold no text by construction).
+strings). Output: (canonical rows, rejected rows, token latencies). Checks run in a fixed
+order and the first failing one is the row's reason; the offending values are kept as JSON
+(never text: raw fields hold no text by construction). A row's `itl_ms_list` (gaps between
+output tokens, ms) becomes its token latencies, keyed by the row's (source, request_id).
 """
 
 import json
