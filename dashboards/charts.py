@@ -18,6 +18,12 @@ def utc_time(field: str, title: str = "time (UTC)") -> alt.X:
                  scale=alt.Scale(type="utc"))
 
 
+def utc_day(field: str = "day") -> alt.X:
+    """A UTC calendar-day axis with one tick per day (DATE columns arrive as ISO strings)."""
+    return alt.X(f"{field}:T", title="day (UTC)", scale=alt.Scale(type="utc"),
+                 axis=alt.Axis(format="%a %d %b", tickCount={"interval": "day", "step": 1}, labelAngle=0))
+
+
 def requests_over_time(hourly: pl.DataFrame) -> alt.Chart:
     """Requests per UTC hour, one line per model (dash_overview_hourly)."""
     return alt.Chart(hourly.select("hour_ts", "model", "requests"), title="Requests per hour").mark_line(

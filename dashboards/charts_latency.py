@@ -3,24 +3,27 @@
 import altair as alt
 import polars as pl
 
-from dashboards.charts import FACET_WIDTH, WIDTH, utc_time
+from dashboards.charts import FACET_WIDTH, WIDTH, utc_day, utc_time
 
 
 def ttft_fit_lines(sample: pl.DataFrame, daily: pl.DataFrame) -> pl.DataFrame:
-    """Endpoints (0 and the model's largest sampled prompt) of each day's fitted TTFT line.
+    """Each day's fitted TTFT line at powers of two from 16 tokens to the model's largest sampled prompt
+    (enough points to draw it as a curve on log axes).
 
     ttft_ms = ttft_ms_at_zero_prompt + ttft_ms_per_1k_prompt_tokens * prompt_tokens / 1000.
     """
     reach = sample.group_by("model").agg(pl.col("prompt_tokens").max().alias("prompt_max"))
     fits = daily.drop_nulls("ttft_ms_per_1k_prompt_tokens").join(reach, on="model")
-    ends = pl.concat([fits.with_columns(pl.lit(0).cast(pl.Int64).alias("prompt_tokens")),
-                      fits.with_columns(pl.col("prompt_max").cast(pl.Int64).alias("prompt_tokens"))])
+    grid = pl.DataFrame({"prompt_tokens": [2 ** k for k in range(4, 21)]})
+    ends = fits.join(grid, how="cross").filter(pl.col("prompt_tokens") < pl.col("prompt_max"))
+    ends = pl.concat([ends, fits.with_columns(pl.col("prompt_max").cast(pl.Int64).alias("prompt_tokens"))],
+                     how="diagonal_relaxed")
     return ends.select(
         "model", "day", "prompt_tokens",
         (pl.col("ttft_ms_at_zero_prompt") + pl.col("ttft_ms_per_1k_prompt_tokens") * pl.col("prompt_tokens")
          / 1000).alias("ttft_ms"),
         "ttft_ms_per_1k_prompt_tokens",
-    ).sort("model", "day", "prompt_tokens")
+    ).filter(pl.col("ttft_ms") > 0).sort("model", "day", "prompt_tokens")
 
 
 def ttft_scatter(sample: pl.DataFrame, daily: pl.DataFrame) -> alt.FacetChart:
@@ -29,8 +32,10 @@ def ttft_scatter(sample: pl.DataFrame, daily: pl.DataFrame) -> alt.FacetChart:
     lines = ttft_fit_lines(sample, daily).with_columns(kind=pl.lit("fit"))
     frame = pl.concat([points, lines], how="diagonal_relaxed").with_columns(pl.col("day").cast(pl.String))
     day = alt.Color("day:O", title="day (UTC)", scale=alt.Scale(scheme="viridis"))
-    dots = alt.Chart().transform_filter(alt.datum.kind == "sample").mark_circle(size=12, opacity=0.45).encode(
-        x=alt.X("prompt_tokens:Q", title="prompt tokens"), y=alt.Y("ttft_ms:Q", title="TTFT (ms)"),
+    dots = alt.Chart().transform_filter(alt.datum.kind == "sample").mark_circle(size=14, opacity=0.55).encode(
+        x=alt.X("prompt_tokens:Q", title="prompt tokens", scale=alt.Scale(type="log"),
+                axis=alt.Axis(format="~s", tickCount=5)),
+        y=alt.Y("ttft_ms:Q", title="TTFT (ms)", scale=alt.Scale(type="log")),
         color=day, tooltip=["day:O", "prompt_tokens:Q", alt.Tooltip("ttft_ms:Q", format=".0f")])
     fit = alt.Chart().transform_filter(alt.datum.kind == "fit").mark_line(strokeWidth=2).encode(
         x="prompt_tokens:Q", y="ttft_ms:Q", color=day, detail="day:O",
@@ -76,7 +81,7 @@ def latency_drift(daily: pl.DataFrame, change_points: pl.DataFrame) -> alt.Layer
     frame = daily.select("model", "day", "ttft_ms_p50", "ttft_ms_p95").with_columns(pl.col("day").cast(pl.String))
     lines = alt.Chart(frame).transform_fold(["ttft_ms_p50", "ttft_ms_p95"], as_=["quantile", "ttft_ms"]).mark_line(
         point=True).encode(
-        x=alt.X("day:T", title="day (UTC)", scale=alt.Scale(type="utc"), axis=alt.Axis(format="%a %d %b")),
+        x=utc_day(),
         y=alt.Y("ttft_ms:Q", title="TTFT (ms)"), color="model:N", strokeDash=alt.StrokeDash("quantile:N"),
         tooltip=["model:N", "day:T", "quantile:N", alt.Tooltip("ttft_ms:Q", format=".0f")])
     layers = [lines]

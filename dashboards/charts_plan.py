@@ -34,8 +34,9 @@ def roofline(line: pl.DataFrame, points: pl.DataFrame) -> alt.LayerChart:
     """Attainable TFLOP/s vs arithmetic intensity with decode/prefill operating points (plan.roofline)."""
     x = alt.X("ops_per_byte:Q", title="arithmetic intensity (FLOP / HBM byte)", scale=alt.Scale(type="log", base=2))
     y = alt.Y("tflops:Q", title="attainable TFLOP/s", scale=alt.Scale(type="log", base=2))
-    roof = alt.Chart(line.select("ops_per_byte", "tflops", "gpu")).mark_line(color="#333").encode(
-        x=x, y=y, tooltip=["gpu:N", "ops_per_byte:Q", alt.Tooltip("tflops:Q", format=".0f")])
+    roof = alt.Chart(line.select("ops_per_byte", "tflops", "dtype", "gpu")).mark_line(color="#333").encode(
+        x=x, y=y, strokeDash=alt.StrokeDash("dtype:N", title="roof (GEMM dtype)"),
+        tooltip=["gpu:N", "dtype:N", "ops_per_byte:Q", alt.Tooltip("tflops:Q", format=".0f")])
     ops = alt.Chart(points.select("window_label", "phase", "ops_per_byte", "tflops")).mark_point(
         filled=True, size=90).encode(
         x=x, y=y, color=alt.Color("window_label:N", title="window"), shape=alt.Shape("phase:N"),

@@ -3,14 +3,14 @@
 import altair as alt
 import polars as pl
 
-from dashboards.charts import WIDTH
+from dashboards.charts import WIDTH, utc_day
 
 
 def prefix_reuse_daily(prefix: pl.DataFrame) -> alt.Chart:
     """Share of prefix blocks seen earlier the same day, per model (dash_prefix_daily)."""
     frame = prefix.select("model", "day", "lookup_blocks", "reuse_share").with_columns(pl.col("day").cast(pl.String))
     return alt.Chart(frame, title="Prefix reuse per day (infinite-cache upper bound)").mark_line(point=True).encode(
-        x=alt.X("day:T", title="day (UTC)", scale=alt.Scale(type="utc"), axis=alt.Axis(format="%a %d %b")),
+        x=utc_day(),
         y=alt.Y("reuse_share:Q", title="blocks already seen that day", axis=alt.Axis(format="%"),
                 scale=alt.Scale(domain=[0, 1])),
         color="model:N",

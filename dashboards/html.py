@@ -22,7 +22,7 @@ margin:14px 0;box-shadow:0 1px 3px rgba(0,0,0,.08);overflow-x:auto}.card h2{font
 td,th{padding:4px 10px;border-bottom:1px solid #e4e7ec;text-align:right;vertical-align:top}
 td:first-child,th:first-child{text-align:left}td.text{text-align:left}ul.reasons{margin:0;padding-left:18px;text-align:left}
 .tiles{display:flex;flex-wrap:wrap;gap:12px}.tile{background:#fff;border-radius:8px;padding:12px 16px;min-width:150px;
-box-shadow:0 1px 3px rgba(0,0,0,.08)}.tile b{display:block;font-size:22px}.tile span{color:#5b6475;font-size:13px}
+box-shadow:0 1px 3px rgba(0,0,0,.08)}.tile b{display:block;font-size:22px}a.tile{color:inherit;text-decoration:none;max-width:340px}a.tile b{font-size:18px;color:#2b59c3}.tile span{color:#5b6475;font-size:13px}
 footer{color:#5b6475;font-size:12px;text-align:center;padding:18px}
 """
 
@@ -63,6 +63,11 @@ class Tiles:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Links:
+    items: list[tuple[str, str, str]]  # (page slug, title, one-line summary)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Page:
     slug: str  # file name without .html
     title: str
@@ -97,8 +102,12 @@ def render_block(block, index: int) -> str:
     if isinstance(block, Tiles):
         tiles = "".join(f"<div class=tile><b>{esc(v)}</b><span>{esc(k)}</span></div>" for v, k in block.items)
         return f"<div class=tiles>{tiles}</div>"
+    if isinstance(block, Links):
+        cards = "".join(f"<a class=tile href=\"{esc(slug)}.html\"><b>{esc(title)}</b><span>{esc(note)}</span></a>"
+                        for slug, title, note in block.items)
+        return f"<div class=tiles>{cards}</div>"
     if isinstance(block, Table):
-        head = "".join(f"<th>{esc(c)}</th>" for c in block.columns)
+        head = "".join(f"<th>{esc(c).replace('_', '_<wbr>')}</th>" for c in block.columns)  # wrap long names
         body = "".join("<tr>" + "".join(
             f"<td class={'text' if isinstance(r.get(c), (str, list)) else 'num'}>{cell(r.get(c))}</td>"
             for c in block.columns) + "</tr>" for r in block.rows)

@@ -107,7 +107,7 @@ def roofline(plan: dict) -> tuple[pl.DataFrame, pl.DataFrame] | str:
     Williams et al. 2009: attainable = min(peak, bandwidth × intensity). A linear layer over B
     tokens does 2·B FLOPs per parameter and streams the parameter once (WEIGHT_BYTES), so its
     intensity is 2·B / bytes_per_param FLOP/byte (KV and activation traffic ignored).
-    Returns (line, points) frames, or a sentence saying why it cannot be drawn.
+    Returns (line: one roof per weights dtype, points) frames, or a sentence saying why it cannot be drawn.
     """
     rows, gpu_name = config_rows(plan), None
     gpu_name = next((r["gpu"] for r in rows if r["gpu"]), plan.get("gpu"))
@@ -126,9 +126,9 @@ def roofline(plan: dict) -> tuple[pl.DataFrame, pl.DataFrame] | str:
                 intensity = 2.0 * tokens / bpp
                 points.append({"window_label": r["window"], "phase": phase, "ops_per_byte": intensity,
                                "tflops": min(peak, gpu.hbm_tb_s * intensity)})
-    peak = gpu.peak_tflops_bf16
     grid = [2.0 ** k for k in range(-1, 16)]
-    line = pl.DataFrame({"ops_per_byte": grid, "tflops": [min(peak, gpu.hbm_tb_s * x) for x in grid],
-                         "gpu": [gpu.name] * len(grid)})
+    dtypes = sorted({"bf16"} | {r["weights"] for r in rows if r["weights"] in WEIGHT_BYTES})
+    line = pl.DataFrame([{"ops_per_byte": x, "tflops": min(gpu.peak_tflops(d), gpu.hbm_tb_s * x), "dtype": d,
+                          "gpu": gpu.name} for d in dtypes for x in grid])
     return line, pl.DataFrame(points, schema={"window_label": pl.String, "phase": pl.String,
                                               "ops_per_byte": pl.Float64, "tflops": pl.Float64})

@@ -7,7 +7,7 @@ from dashboards.sections import figure
 
 CONFIG_COLUMNS = ["window", "gpu", "tp", "weights", "kv", "max_model_len", "max_num_seqs",
                   "max_num_batched_tokens", "replicas", "ttft_ms_p95", "tpot_ms_p95", "goodput",
-                  "usd_per_hour", "reasons"]
+                  "usd_per_hour"]
 
 
 def recommendations(plan: dict) -> Page:
@@ -25,6 +25,9 @@ def recommendations(plan: dict) -> Page:
     if not rows:
         table = Figure(name="config_table", title="Configuration per window",
                        why="the plan lists no windows (key \"windows\" missing or empty)")
+    reasons = Table(title="Why", columns=["window", "reasons"],
+                    rows=[{"window": r["window"], "reasons": r["reasons"] or ["the plan gives no reason"]}
+                          for r in rows])
     cells, points = plans.schedule(plan), plans.pareto(plan)
     roof = plans.roofline(plan)
     roof_block = Figure(name="roofline", title="Roofline", why=roof) if isinstance(roof, str) else Figure(
@@ -32,7 +35,7 @@ def recommendations(plan: dict) -> Page:
         caption="operating points: decode at batch = max_num_seqs, prefill at chunk = max_num_batched_tokens; "
                 "intensity = 2 × tokens ÷ bytes per weight (weights only)")
     return Page(slug="recommendations", title="Recommendations", intro="From the plan given with --plan.", blocks=[
-        tiles, table,
+        tiles, table, reasons,
         figure("replica_schedule", "Replica schedule", cells, lambda: charts_plan.replica_schedule(cells),
                "no window states its hours (window.hours or window.start/end) and replicas"),
         figure("pareto", "Latency–cost Pareto", points, lambda: charts_plan.latency_cost_pareto(points),

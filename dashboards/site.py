@@ -1,5 +1,6 @@
 """Write the static site: index.html, one page per section, and the Vega JavaScript beside them."""
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import vl_convert as vlc
 from dashboards import sections
 from dashboards.data import SiteData
 from dashboards.export import write_images
-from dashboards.html import Page, Table, Tiles, render_page
+from dashboards.html import Links, Page, Table, Tiles, render_page
 from dashboards.plan import capacity as plan_capacity
 from dashboards.sections_plan import recommendations
 
@@ -27,6 +28,7 @@ class SiteResult:
         return {"out": str(self.out), "pages": self.pages, "charts": self.charts, "images": self.images}
 
 
+@functools.cache
 def vega_bundle() -> str:
     """One offline script defining window.vegaEmbed / vega / vegaLite for altair's Vega-Lite version."""
     major_minor = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
@@ -53,19 +55,23 @@ def all_pages(data: SiteData) -> list[Page]:
 
 
 def index(data: SiteData, pages: list[Page]) -> Page:
-    rows = [{"section": p.title, "charts": len(p.figures),
-             "without data": sum(1 for b in p.blocks if getattr(b, "why", None))} for p in pages]
+    links = [(p.slug, p.title, _summary(p)) for p in pages]
     if data.plan is None:
-        rows.append({"section": "Recommendations", "charts": 0,
-                     "without data": "run `tracefit recommend --out plan.json`, then pass --plan plan.json"})
+        links.append(("index", "Recommendations", "not included: run `tracefit recommend --out plan.json`, "
+                                                  "then `tracefit dashboard --plan plan.json`"))
     t = data.totals
     return Page(slug="index", title="tracefit dashboard", intro="What the request logs say, section by section.",
                 blocks=[Tiles(items=[(f"{t.get('requests', 0):,}", "requests"), (str(t.get("models", 0)), "models"),
                                      (str(t.get("tenants", 0)), "tenants"),
                                      (f"{t.get('first_arrival') or '—'} → {t.get('last_arrival') or '—'}", "time span")]),
-                        Table(title="Sections", columns=["section", "charts", "without data"], rows=rows),
+                        Links(items=links),
                         Table(title="Sources (ingest runs)", columns=list(data.provenance.runs.columns),
                               rows=data.provenance.runs.to_dicts())])
+
+
+def _summary(page: Page) -> str:
+    empty = sum(1 for b in page.blocks if getattr(b, "why", None))
+    return f"{len(page.figures)} charts" + (f", {empty} without data (the page says why)" if empty else "")
 
 
 def build_site(data: SiteData, out: Path, *, png: bool = False, svg: bool = False) -> SiteResult:

@@ -7,7 +7,7 @@ FROM (
     SELECT model, (arrival_ts AT TIME ZONE 'UTC')::DATE AS day, prompt_tokens, ttft_ms,
            row_number() OVER (PARTITION BY model ORDER BY hash(source, request_id)) AS pick
     FROM requests
-    WHERE status = 'ok' AND ttft_ms IS NOT NULL
+    WHERE status = 'ok' AND ttft_ms > 0 AND prompt_tokens > 0  -- drawn on log axes
 )
 WHERE pick <= $rows
 ORDER BY model, day, prompt_tokens
