@@ -1,9 +1,10 @@
 """Achievable fractions of datasheet peaks, and per-engine runtime defaults.
 
-`Efficiency` is what the roofline multiplies datasheet numbers by. A measured profile (profiles
-issue) will produce one of these per (gpu, engine); until then `ENGINES[...]` holds documented
+`Efficiency` is what the roofline multiplies datasheet numbers by. `ENGINES[...]` holds documented
 defaults, calibrated on the published static-batch runs in bench/data/published_runs.csv
-(see bench/RESULTS.md for the fit and its error).
+(see bench/RESULTS.md for the fit and its error). The roofline asks for fractions through the three
+`*_efficiency` methods only; `profiles.profile_efficiency.ProfiledEfficiency` overrides them with
+curves interpolated from a measured GPU profile (`tracefit profile measure`).
 """
 
 from dataclasses import dataclass, field
@@ -28,6 +29,14 @@ class Efficiency:
     def gemm_efficiency(self, tokens: float) -> float:
         """Fraction of dense peak a GEMM with `tokens` rows reaches: small tiles waste tensor cores."""
         return self.gemm_fraction * tokens / (tokens + self.gemm_half_tokens)
+
+    def attention_efficiency(self, ctx_tokens: float) -> float:
+        """Fraction of dense bf16 peak causal prefill attention reaches at `ctx_tokens` per sequence."""
+        return self.attention_fraction
+
+    def kv_efficiency(self, kv_bytes: float) -> float:
+        """Fraction of datasheet HBM bandwidth a decode-attention kernel reading `kv_bytes` reaches."""
+        return self.hbm_fraction
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

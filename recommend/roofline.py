@@ -6,9 +6,12 @@ all-reduces per layer under tensor parallelism, and a fixed per-step overhead. E
 max(FLOPs / achievable FLOP/s, bytes / achievable B/s); parts run one after another, so they add.
 """
 
+import dataclasses
 from dataclasses import dataclass
 
 from profiles import Efficiency
+from profiles.profile import shipped_profile_for
+from profiles.profile_efficiency import ProfiledEfficiency, profiled_efficiency
 from recommend.deployment import Deployment
 from recommend.memory import kv_bytes_per_token
 
@@ -42,13 +45,18 @@ class StepModel:
     """
 
     def __init__(self, dep: Deployment, efficiency: Efficiency | None = None):
-        m, tp, eff = dep.model, dep.tp, efficiency or dep.engine.efficiency
+        m, tp, eff = dep.model, dep.tp, efficiency or efficiency_for(dep)
         self.deployment, self.efficiency = dep, eff
         bpp = dep.weight_bytes_per_param
+        self._hbm_peak = dep.hbm_bytes_s
         self._hbm = dep.hbm_bytes_s * eff.hbm_fraction
         self._gemm_peak = dep.gemm_peak_flop_s
+        self._attn_peak = dep.attention_peak_flop_s
         self._attn_flop_s = dep.attention_peak_flop_s * eff.attention_fraction
-        self._gemm_fraction, self._gemm_half = eff.gemm_fraction, eff.gemm_half_tokens
+        # Fractions of peak by size (Efficiency methods; a ProfiledEfficiency interpolates a measured curve).
+        self._gemm_eff, self._prefill_eff, self._kv_eff = (eff.gemm_efficiency, eff.attention_efficiency,
+                                                           eff.kv_efficiency)
+        self._layers = m.num_layers
         # Bytes streamed every step on one shard: shared layer weights and the bf16 lm_head.
         lm_head = m.vocab_size * m.hidden_size * 2.0
         self._shared_bytes = (m.num_layers * m.shared_params_per_layer * bpp + lm_head) / tp
@@ -86,14 +94,17 @@ class StepModel:
             return 0.0, 0.0, 0.0, 0.0, 0.0, False
         seqs = decode_seqs + (prefill_seqs if prefill_tokens else 0)
         flops = tokens * self._linear_flops + seqs * self._logit_flops
-        gemm_s = flops / (self._gemm_peak * self._gemm_fraction * tokens / (tokens + self._gemm_half))
+        gemm_s = flops / (self._gemm_peak * self._gemm_eff(tokens))
         stream_s = (self._shared_bytes + self.experts_touched(tokens) * self._expert_bytes) / self._hbm
-        pairs = decode_ctx_tokens
+        attn_s = decode_ctx_tokens * self._pair_flops / self._attn_flop_s
         if prefill_tokens:
-            pairs += max(prefill_tokens * (prefill_ctx_tokens - prefill_tokens / 2) / max(prefill_seqs, 1), 0.0)
-        attn_s = pairs * self._pair_flops / self._attn_flop_s
-        kv_s = ((prefill_ctx_tokens + tokens) * self._kv_token_bytes
-                + decode_ctx_tokens * self._decode_kv_token_bytes) / self._hbm
+            per_seq = max(prefill_seqs, 1)
+            pairs = max(prefill_tokens * (prefill_ctx_tokens - prefill_tokens / 2) / per_seq, 0.0)
+            attn_s += pairs * self._pair_flops / (self._attn_peak * self._prefill_eff(prefill_ctx_tokens / per_seq))
+        kv_s = (prefill_ctx_tokens + tokens) * self._kv_token_bytes / self._hbm
+        if decode_ctx_tokens:  # one decode-attention kernel per layer reads `read / layers` bytes
+            read = decode_ctx_tokens * self._decode_kv_token_bytes
+            kv_s += read / (self._hbm_peak * self._kv_eff(read / self._layers))
         comm_s = self._allreduces * (self._allreduce_latency_s + tokens * self._allreduce_s_per_token)
         over_s = self._overhead_s + tokens * self._elementwise_bytes / self._hbm
         return max(gemm_s, stream_s), kv_s, attn_s, comm_s, over_s, gemm_s > stream_s
@@ -115,6 +126,22 @@ class StepModel:
     def decode_step_s(self, batch: int, ctx_tokens: int) -> float:
         """One decode step for `batch` sequences of `ctx_tokens` context each."""
         return self.step_s(0, 0, batch, batch * ctx_tokens)
+
+
+def efficiency_for(dep: Deployment) -> Efficiency:
+    """The engine's efficiency, or its profiled form when the engine carries one or a shipped
+    profile (profiles/data/*.json) was measured on this GPU."""
+    base = dep.engine.efficiency
+    if isinstance(base, ProfiledEfficiency):
+        return base
+    doc = shipped_profile_for(dep.gpu.name)
+    return profiled_efficiency(doc, base=base, weights=dep.weights, model=dep.model.name) if doc else base
+
+
+def with_profile(dep: Deployment, doc: dict) -> Deployment:
+    """`dep` whose engine efficiency comes from the profile `doc` (what `--profile FILE` does)."""
+    eff = profiled_efficiency(doc, base=dep.engine.efficiency, weights=dep.weights, model=dep.model.name)
+    return dataclasses.replace(dep, engine=dataclasses.replace(dep.engine, efficiency=eff))
 
 
 def ridge_ops_per_byte(dep: Deployment) -> float:

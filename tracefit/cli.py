@@ -9,6 +9,7 @@ from tracefit import __version__
 from tracefit.commands import demo, ingest, sql, summary
 from tracefit.commands import dashboard as dashboard_cmd
 from tracefit.commands import predict as predict_cmd
+from tracefit.commands import profile as profile_cmd
 from tracefit.commands import roofline as roofline_cmd
 from warehouse import WarehouseError
 
@@ -39,7 +40,7 @@ def cli():
 
 
 for command in (ingest.ingest, sql.sql, summary.summary, demo.demo, predict_cmd.predict, roofline_cmd.roofline,
-                dashboard_cmd.dashboard):
+                dashboard_cmd.dashboard, profile_cmd.profile):
     cli.add_command(command)
 
 

@@ -7,6 +7,8 @@ import click
 from recommend.deployment import deployment
 from recommend.predict import predict_static
 from recommend.predict_table import predict_rows, read_table
+from recommend.roofline import efficiency_for
+from tracefit.commands.profile import apply_profile, profile_option
 from tracefit.options import json_option, print_json, print_table
 
 
@@ -23,8 +25,9 @@ from tracefit.options import json_option, print_json, print_table
 @click.option("--osl", type=int, help="Output tokens per request.")
 @click.option("--table", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="CSV with columns model,gpu,tp,weights,kv,engine,batch,isl,osl; prints JSON Lines.")
+@profile_option
 @json_option
-def predict(model, gpu, tp, weights, kv, engine, batch, isl, osl, table, as_json):
+def predict(model, gpu, tp, weights, kv, engine, batch, isl, osl, table, profile_path, as_json):
     """Predict a static-batch benchmark: TTFT, TPOT, end-to-end time and throughput.
 
     B requests of I prompt tokens, all submitted at once, each generating exactly O tokens (vLLM
@@ -38,8 +41,11 @@ def predict(model, gpu, tp, weights, kv, engine, batch, isl, osl, table, as_json
       tracefit predict --model meta-llama/Meta-Llama-3-8B --gpu h100 --batch 8 --isl 1024 --osl 128
       tracefit predict --model llama-3-70b --gpu h100 --tp 4 --weights fp8 --batch 64 --isl 2048 --osl 256 --json
       tracefit predict --table my_benchmarks.csv > predictions.jsonl
+      tracefit predict --model llama-3.1-8b --gpu h100 --batch 8 --isl 1024 --osl 128 --profile h100.json
     """
     if table:
+        if profile_path:
+            raise click.UsageError("--profile applies to one prediction, not --table")
         for row in predict_rows(read_table(table)):
             sys.stdout.write(json.dumps(row) + "\n")
         return
@@ -47,9 +53,9 @@ def predict(model, gpu, tp, weights, kv, engine, batch, isl, osl, table, as_json
                                      ("osl", osl)) if v is None]
     if missing:
         raise click.UsageError(f"missing {', '.join(missing)} (or give --table FILE.csv)")
-    dep = deployment(model=model, gpu=gpu, tp=tp, weights=weights, kv=kv, engine=engine)
+    dep = apply_profile(deployment(model=model, gpu=gpu, tp=tp, weights=weights, kv=kv, engine=engine), profile_path)
     result = {"model": dep.model.name, "gpu": dep.gpu.name, "tp": tp, "weights": weights, "kv": kv,
-              "engine": engine, "batch": batch, "isl": isl, "osl": osl,
+              "engine": engine, "efficiency": efficiency_for(dep).source, "batch": batch, "isl": isl, "osl": osl,
               **predict_static(dep, batch=batch, isl=isl, osl=osl).to_dict()}
     if as_json:
         print_json(result)

@@ -1,7 +1,9 @@
 import click
 
 from recommend.deployment import deployment
+from recommend.roofline import efficiency_for
 from recommend.roofline_table import roofline_report
+from tracefit.commands.profile import apply_profile, profile_option
 from tracefit.options import json_option, print_json, print_table
 
 
@@ -14,17 +16,19 @@ from tracefit.options import json_option, print_json, print_table
 @click.option("--engine", type=click.Choice(["vllm", "trtllm", "trtllm-legacy", "sglang"]), default="vllm",
               show_default=True)
 @click.option("--ctx", type=int, default=1024, show_default=True, help="Context tokens per sequence in the table.")
+@profile_option
 @json_option
-def roofline(model, gpu, tp, weights, kv, engine, ctx, as_json):
+def roofline(model, gpu, tp, weights, kv, engine, ctx, profile_path, as_json):
     """Show the roofline: ridge point, compute-bound decode batch, latency floor, decode over batch.
 
     \b
     Examples:
       tracefit roofline --model llama-3-8b --gpu h100
       tracefit roofline --model mixtral-8x7b --gpu a100 --tp 2 --weights fp8 --json
+      tracefit roofline --model llama-3.1-8b --gpu h100 --profile h100.json
     """
-    dep = deployment(model=model, gpu=gpu, tp=tp, weights=weights, kv=kv, engine=engine)
-    report = roofline_report(dep, ctx_tokens=ctx)
+    dep = apply_profile(deployment(model=model, gpu=gpu, tp=tp, weights=weights, kv=kv, engine=engine), profile_path)
+    report = {**roofline_report(dep, ctx_tokens=ctx), "efficiency": efficiency_for(dep).source}
     if as_json:
         print_json(report)
         return
