@@ -61,7 +61,25 @@ def make_warehouse(path: Path, *, latency: bool) -> Path:
         if latency:
             con.register("fixture_itl", itl.to_arrow())
             con.execute("INSERT INTO request_token_latencies BY NAME SELECT * FROM fixture_itl")
+            _mine_by_hand(con)
     return path
+
+
+def _mine_by_hand(con) -> None:
+    """A few mined_* rows for small-model (as `tracefit mine` would store them): two regimes (day hours
+    09–17 = 1, other hours = 0), a change point and an LRU curve; the other model stays unmined."""
+    con.execute("INSERT INTO mine_runs (mine_run_id, model, requests, data_fingerprint, params, has_latency, "
+                "finished_at) VALUES (1, 'small-model', 150, 'x', '{}', true, now())")
+    con.execute("INSERT INTO mined_hour_of_week SELECT 'small-model', c, 'Mon', c % 24, 1, 1, 0.01, 1.0, "
+                "NULL, NULL, NULL, NULL, CASE WHEN c % 24 BETWEEN 9 AND 17 THEN 1 ELSE 0 END "
+                "FROM range(168) t(c)")
+    for rid, label in ((0, "nights and weekends"), (1, "daily 09–18")):
+        con.execute("INSERT INTO mined_regimes VALUES ('small-model', $r, $l, [], 1, 1, 0.5, 0.01, 0.01, 0.02, "
+                    "1.0, 1.3, 4.0)", {"r": rid, "l": label})
+    con.execute("INSERT INTO mined_change_points VALUES ('small-model', 'ttft_ms_p95', DATE '2025-03-04', "
+                "'spike', 400.0, 200.0, 2.0, 5.1, 'robust z')")
+    con.execute("INSERT INTO mined_prefix VALUES ('small-model', NULL, 4, NULL, 300, 90, 0.3), "
+                "('small-model', NULL, 64, NULL, 300, 180, 0.6)")
 
 
 @functools.cache

@@ -62,7 +62,6 @@ def test_sections_without_data_say_why():
     assert bare["latency.html"].count("carry no latencies") >= 3
     assert "class=chart" not in bare["latency.html"] and "data-chart=" not in bare["latency.html"]
     assert "carry no tenant field" in bare["tenants.html"] and "no prefix block ids" in bare["tenants.html"]
-    assert "tracefit mine" in _pages("hostile")["tenants.html"]  # LRU simulation needs mining
 
 
 def test_cli_json_and_images(tmp_path):
@@ -78,3 +77,11 @@ def test_cli_json_and_images(tmp_path):
 def test_cli_explains_a_missing_warehouse(tmp_path):
     result = CliRunner().invoke(cli, ["dashboard", "--db", str(tmp_path / "none.duckdb"), "--out", str(tmp_path)])
     assert result.exit_code == 1 and "no warehouse here" in result.output
+
+
+def test_mined_tables_are_used_where_present():
+    pages = _pages("hostile")
+    assert "mined models: small-model" in pages["index.html"]
+    assert "1: daily 09" in pages["seasonality.html"]  # regime labels from mined_regimes
+    assert '"kind":"spike"' in pages["latency.html"]  # change point drawn on the drift chart
+    assert "hit_rate" in pages["tenants.html"] and "part of mining" not in pages["tenants.html"]
