@@ -73,8 +73,8 @@ def normalize(raw: pl.DataFrame, ctx: Context) -> tuple[pl.DataFrame, pl.DataFra
     checks += itl_checks
     checks.append((pl.col("__ttft_ms") > pl.col("__e2e_ms"), pl.lit("ttft_ms > e2e_ms")))
 
-    status = _status_expr(cols)
-    error_code = _text_or_null("error_code", cols)
+    status = _by_value(raw, "status", _status_expr(cols))
+    error_code = _by_value(raw, "error_code", _text_or_null("error_code", cols))
     # an empty status means ok, unless the row carries an error code
     exprs["status"] = pl.when(status.is_not_null()).then(status) \
         .when(error_code.is_not_null()).then(pl.lit("error")).otherwise(pl.lit("ok"))
@@ -88,30 +88,41 @@ def normalize(raw: pl.DataFrame, ctx: Context) -> tuple[pl.DataFrame, pl.DataFra
     checks += prefix_checks
 
     row = pl.col(ROW)
-    rid = _text_or_null("request_id", cols)
+    rid = _id_or_null("request_id", cols)
     exprs["request_id"] = pl.coalesce(rid, pl.lit(ctx.id_prefix + ":") + row.cast(pl.String))
-    model = _text_or_null("model", cols)
+    model = _by_value(raw, "model", _text_or_null("model", cols))
     exprs["model"] = pl.lit(ctx.model) if ctx.model_override else pl.coalesce(model, pl.lit(ctx.model))
-    exprs["tenant"] = pl.coalesce(_text_or_null("tenant", cols), pl.lit(ctx.tenant, pl.String))
+    tenant = _by_value(raw, "tenant", _text_or_null("tenant", cols))
+    exprs["tenant"] = pl.coalesce(tenant, pl.lit(ctx.tenant, pl.String))
     exprs["source"] = pl.lit(ctx.source)
     exprs["source_row"] = row
 
-    staged = raw.with_columns(**{f"__{k}": v for k, v in exprs.items()})
-    reason = _first_reason(checks)
-    staged = staged.with_columns(__reason=reason)
+    staged = _stage(raw, {f"__{k}": v for k, v in exprs.items()}, [c for c, _ in checks])
 
-    good = staged.filter(pl.col("__reason").is_null())
+    good = staged.filter(~pl.col("__failed"))
+    kept = good
     good = good.select(pl.col(f"__{k}").alias(k) for k in REQUEST_SCHEMA.names()).cast(REQUEST_SCHEMA)
-    bad = staged.filter(pl.col("__reason").is_not_null())
+    bad = staged.filter(pl.col("__failed"))
     rejected = bad.select(
         pl.col(ROW).alias("source_row"),
-        pl.col("__reason").str.slice(0, 500).alias("reason"),
+        _first_reason(checks).str.slice(0, 500).alias("reason"),
         _values_json(raw.schema).alias("field_values"),
     ).cast(REJECTED_SCHEMA)
-    kept = staged.filter(pl.col("__reason").is_null()).select(
+    kept = kept.select(
         pl.col("__source").alias("source"), pl.col("__request_id").alias("request_id"),
         itl.alias("itl_ms"), pl.col(ROW).alias("source_row"))
     return good, rejected, _token_latencies(kept)
+
+
+def _stage(raw: pl.DataFrame, exprs: dict[str, pl.Expr], conditions: list[pl.Expr]) -> pl.DataFrame:
+    """Raw + canonical columns + `__failed`, in one lazy context so that a parse shared by a
+    value and its checks runs once (CSE). Reason strings are built later, for failing rows only."""
+    staged_names = set(exprs)
+    cross = [c for c in conditions if staged_names & set(c.meta.root_names())]
+    own = [c for c in conditions if not staged_names & set(c.meta.root_names())]
+    any_of = lambda cs: pl.any_horizontal(c.fill_null(False) for c in cs) if cs else pl.lit(False)  # noqa: E731
+    return (raw.lazy().with_columns(**exprs, __failed=any_of(own))
+            .with_columns(__failed=pl.col("__failed") | any_of(cross)).collect())
 
 
 def _fill_prompt_tokens(raw: pl.DataFrame, fill: int | None) -> pl.DataFrame:
@@ -182,6 +193,28 @@ def _text_or_null(name: str, cols: set[str]) -> pl.Expr:
         return pl.lit(None, pl.String)
     text = pl.col(name).cast(pl.String).str.strip_chars()
     return pl.when(text == "").then(None).otherwise(text.str.slice(0, MAX_VALUE_CHARS))
+
+
+def _id_or_null(name: str, cols: set[str]) -> pl.Expr:
+    """Ids are nearly all distinct: only empty -> null and the length cap (no stripping)."""
+    if name not in cols:
+        return pl.lit(None, pl.String)
+    text = pl.col(name).cast(pl.String)
+    return pl.when(text.str.len_bytes() == 0).then(None).otherwise(text.str.slice(0, MAX_VALUE_CHARS))
+
+
+def _by_value(raw: pl.DataFrame, name: str, expr: pl.Expr) -> pl.Expr:
+    """`expr` of column `name`, evaluated once per distinct value and mapped back: status,
+    model and tenant columns have few distinct values, so string work drops from rows to values."""
+    if name not in raw.columns:
+        return expr
+    column = raw.get_column(name)
+    values = column.unique()
+    if values.len() * 4 > max(column.len(), 4096):
+        return expr
+    table = pl.DataFrame({name: values}).select(pl.col(name).alias("key"), expr.alias("value"))
+    return pl.col(name).replace_strict(table["key"], table["value"], default=None,
+                                       return_dtype=table.schema["value"])
 
 
 def _count(name: str, cols: set[str], required: bool):

@@ -1,0 +1,94 @@
+"""Ingest speed: `tracefit ingest` vs DuckDB's own CREATE TABLE AS SELECT on the same file.
+
+Generates an N-request log (default 10M) as CSV and Parquet under bench/out/, then for each
+file times, in the same run and alternating, (a) DuckDB `CREATE TABLE t AS SELECT * FROM 'file'`
+into a fresh database file and (b) `tracefit ingest file --db fresh.duckdb`. Reports the
+median of each and their ratio (target <= 1.3x).
+
+    .venv/bin/python bench/ingest.py [--rows 10000000] [--repeats 3]
+"""
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import polars as pl
+
+sys.path.insert(0, str(Path(__file__).parent))
+from results import write_section  # noqa: E402
+
+OUT = Path(__file__).parent / "out"
+
+
+def generate(rows: int) -> pl.DataFrame:
+    rng = np.random.default_rng(42)
+    start = np.datetime64("2025-03-03T00:00:00", "us")
+    offsets_us = np.sort(rng.integers(0, 14 * 86_400 * 10**6, rows))
+    prompt = np.clip(rng.lognormal(6.5, 1.1, rows), 1, 128_000).astype(np.int64)
+    output = np.clip(rng.lognormal(4.8, 1.0, rows), 1, 8_192).astype(np.int64)
+    ttft = 40 + 0.12 * prompt + rng.exponential(20, rows)
+    tpot = rng.lognormal(np.log(20), 0.1, rows)
+    return pl.DataFrame({
+        "request_id": pl.int_range(rows, eager=True).cast(pl.String).str.zfill(10),
+        "timestamp": pl.Series(start + offsets_us).dt.replace_time_zone("UTC"),
+        "model": np.array(["llama-3.1-70b", "llama-3.1-8b", "qwen2.5-7b"])[rng.integers(0, 3, rows)],
+        "tenant": pl.Series(rng.zipf(1.3, rows) % 500).cast(pl.String),
+        "prompt_tokens": prompt,
+        "output_tokens": output,
+        "ttft_ms": ttft.round(2),
+        "tpot_ms": tpot.round(3),
+        "e2e_ms": (ttft + tpot * (output - 1)).round(2),
+        "status": np.where(rng.random(rows) < 0.01, "error", "ok"),
+    })
+
+
+def time_duckdb(path: Path, db: Path) -> float:
+    db.unlink(missing_ok=True)
+    started = time.perf_counter()
+    con = duckdb.connect(str(db))
+    con.execute(f"CREATE TABLE t AS SELECT * FROM '{path}'")
+    con.close()
+    return time.perf_counter() - started
+
+
+def time_tracefit(path: Path, db: Path) -> float:
+    db.unlink(missing_ok=True)
+    started = time.perf_counter()
+    subprocess.run([str(Path(sys.executable).with_name("tracefit")), "ingest", str(path), "--db", str(db)],
+                   check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=10_000_000)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    OUT.mkdir(exist_ok=True)
+    frame = generate(args.rows)
+    files = {"parquet": OUT / f"requests-{args.rows}.parquet", "csv": OUT / f"requests-{args.rows}.csv"}
+    frame.write_parquet(files["parquet"])
+    frame.write_csv(files["csv"])
+    del frame
+    lines = ["## Ingest: `tracefit ingest` vs DuckDB CREATE TABLE AS SELECT", "",
+             f"Command: `.venv/bin/python bench/ingest.py --rows {args.rows} --repeats {args.repeats}` "
+             "(2-core machine; medians; both load into a fresh database file).", "",
+             "| file | size MB | duckdb CTAS s | tracefit ingest s | ratio |", "|---|---|---|---|---|"]
+    for kind, path in files.items():
+        duck, ours = [], []
+        for _ in range(args.repeats):
+            duck.append(time_duckdb(path, OUT / "ctas.duckdb"))
+            ours.append(time_tracefit(path, OUT / "tracefit.duckdb"))
+        d, t = statistics.median(duck), statistics.median(ours)
+        lines.append(f"| {kind} ({args.rows:,} rows) | {path.stat().st_size / 1e6:,.0f} | {d:.2f} | {t:.2f} | {t / d:.2f}x |")
+        print(lines[-1], flush=True)
+    write_section("ingest", "\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
