@@ -1,0 +1,238 @@
+"""The batching simulator: hand-derived cases, invariants, and the naive stepper as oracle."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from recommend.simulate import EngineSpec, SimulateError, goodput_share, replica_share, simulate
+
+ROOMY = EngineSpec(max_num_seqs=256, max_num_batched_tokens=2048, max_model_len=8192,
+                   kv_capacity_tokens=10**9)  # effectively infinite KV
+
+
+def const_10ms(pt, pc, ds, dc):
+    return 0.010
+
+
+def affine(pt, pc, ds, dc):
+    # 5 ms + 0.01 ms per token computed + 0.001 ms per context token attended
+    return 0.005 + 1e-5 * (pt + ds) + 1e-6 * (pc + dc)
+
+
+def test_single_request_constant_step():
+    r = simulate([0.0], [100], [5], engine=ROOMY, step_s=const_10ms)
+    # one prefill step emits token 1 at 10 ms; four decode steps emit tokens 2..5
+    assert r.ttft_ms[0] == pytest.approx(10.0)
+    assert r.e2e_ms[0] == pytest.approx(50.0)
+    assert r.tpot_ms[0] == pytest.approx(10.0)  # (50 - 10) / (5 - 1)
+    assert (r.steps, r.prefill_tokens, r.decode_tokens, r.generated_tokens) == (5, 100, 4, 5)
+
+
+def test_ttft_is_prefill_time_with_chunking_and_infinite_kv():
+    # budget 2048: step 1 = A 1000 + B 1000 + C 48; step 2 = 2 decodes + C's other 952
+    r = simulate([0.0, 0.0, 0.0], [1000] * 3, [5] * 3, engine=ROOMY, step_s=const_10ms)
+    np.testing.assert_allclose(r.ttft_ms, [10, 10, 20])
+    np.testing.assert_allclose(r.e2e_ms, [50, 50, 60])
+    # alone, a 5000-token prompt takes ceil(5000 / 2048) = 3 steps of 10 ms
+    assert simulate([0.0], [5000], [1], engine=ROOMY, step_s=const_10ms).ttft_ms[0] == (
+        pytest.approx(30.0))
+
+
+def test_single_request_affine_step():
+    r = simulate([0.0], [1000], [3], engine=ROOMY, step_s=affine)
+    # prefill: 5 + 0.01*1000 + 0.001*1000 = 16 ms; decodes at context 1001, 1002:
+    # 5 + 0.01 + 1.001 = 6.011 and 6.012 ms
+    assert r.ttft_ms[0] == pytest.approx(16.0)
+    assert r.e2e_ms[0] == pytest.approx(16 + 6.011 + 6.012)
+    assert r.tpot_ms[0] == pytest.approx((6.011 + 6.012) / 2)
+
+
+def test_long_decode_stretch_affine_step():
+    # 199 decodes at context 1000 + j, j = 1..199: 199 * 6.01 + 0.001 * (199 * 200 / 2) ms
+    r = simulate([0.0], [1000], [200], engine=ROOMY, step_s=affine)
+    assert r.e2e_ms[0] == pytest.approx(16 + 199 * 6.01 + 19.9, rel=1e-9)
+    exact = simulate([0.0], [1000], [200], engine=ROOMY, step_s=affine, exact_steps=True)
+    assert exact.e2e_ms[0] == pytest.approx(r.e2e_ms[0], rel=1e-9)
+
+
+def test_percentiles_are_numpy_linear_and_queueing_counted():
+    one_seat = EngineSpec(max_num_seqs=1, max_num_batched_tokens=64, max_model_len=64,
+                          kv_capacity_tokens=64)
+    r = simulate([0.0] * 4, [8] * 4, [1] * 4, engine=one_seat, step_s=const_10ms)
+    np.testing.assert_allclose(r.ttft_ms, [10, 20, 30, 40])  # one at a time
+    assert r.ttft.p50_ms == pytest.approx(25.0)
+    assert r.ttft.p95_ms == pytest.approx(38.5)  # rank 0.95 * 3 = 2.85 -> 30 + 0.85 * 10
+    assert r.stat_ms("ttft_p95_ms") == pytest.approx(38.5)
+    assert r.queue_mean_ms == pytest.approx(15.0)  # waits 0, 10, 20, 30
+    assert np.isnan(r.tpot_ms).all()  # 1-token outputs have no TPOT
+    assert r.mean_batch_seqs == 1.0
+    assert r.output_tok_s == pytest.approx(4 / 0.040)
+
+
+def test_preemption_hand_derived():
+    # 4 blocks of 16 tokens. A and B (16-token prompts, 20 outputs) fill them by tick 1; at
+    # tick 17 both hold 32 tokens and need a 5th block: B (newest) is evicted with 17 tokens
+    # generated. A finishes at tick 20; B then prefills 16 + 17 = 33 tokens (3 blocks) at step
+    # 21 (token 18) and decodes tokens 19, 20 in steps 22, 23.
+    tiny = EngineSpec(max_num_seqs=8, max_num_batched_tokens=256, max_model_len=64,
+                      kv_capacity_tokens=64)
+    r = simulate([0.0, 0.0], [16, 16], [20, 20], engine=tiny, step_s=const_10ms)
+    np.testing.assert_allclose(r.ttft_ms, [10, 10])
+    np.testing.assert_allclose(r.e2e_ms, [200, 230])
+    assert (r.preemptions, r.recomputed_tokens, r.steps) == (1, 32, 23)
+    assert r.prefill_tokens == 16 + 16 + 33
+    assert r.decode_tokens == 19 + 16 + 2  # A: steps 2-20; B: steps 2-17, 22, 23
+    assert r.kv_peak_share == 1.0
+
+
+def test_rejected_over_max_model_len_reported_and_miss_goodput():
+    short = EngineSpec(max_num_seqs=4, max_num_batched_tokens=256, max_model_len=100,
+                       kv_capacity_tokens=1024)
+    r = simulate([0.0, 0.0, 0.0], [60, 50, 10], [41, 50, 1], engine=short, step_s=const_10ms,
+                 slo={"ttft_p95_ms": 15.0})
+    assert r.rejected.tolist() == [True, False, False]  # 60 + 41 = 101 > 100; 50 + 50 fits
+    assert r.rejected_count == 1 and r.replica[0] == -1
+    assert np.isnan(r.ttft_ms[0]) and np.isnan(r.e2e_ms[0])
+    assert r.goodput == pytest.approx(2 / 3)  # both admitted meet 15 ms; the rejected misses
+    assert r.generated_tokens == 51
+
+
+def test_goodput_applies_every_slo_per_request():
+    ttft, tpot, e2e = np.array([100, 300, 100.0]), np.array([20, 20, np.nan]), np.array([1, 1, 1.0])
+    slo = {"ttft_p95_ms": 200, "tpot_p99_ms": 30}
+    assert goodput_share(ttft, tpot, e2e, slo) == pytest.approx(2 / 3)  # 2nd misses TTFT
+    assert goodput_share(ttft, tpot, e2e, {"tpot_p95_ms": 10}) == pytest.approx(1 / 3)
+    with pytest.raises(SimulateError, match="ttft_p95_ms"):
+        goodput_share(ttft, tpot, e2e, {"ttft_95": 1})
+
+
+def test_replicas_route_to_least_loaded_and_step_s_gets_prefill_seqs():
+    def per_seq(pt, pc, ds, dc, prefill_seqs=1):
+        return 0.010 * prefill_seqs if pt else 0.010
+
+    r1 = simulate([0.0, 0.0, 0.0], [10] * 3, [1] * 3, engine=ROOMY, step_s=per_seq)
+    np.testing.assert_allclose(r1.ttft_ms, [30, 30, 30])  # one step of 3 prefills
+    r3 = simulate([0.0, 0.0, 0.0], [10] * 3, [1] * 3, engine=ROOMY, step_s=per_seq, replicas=3)
+    assert r3.replica.tolist() == [0, 1, 2]
+    np.testing.assert_allclose(r3.ttft_ms, [10, 10, 10])
+
+
+def test_engine_spec_refuses_what_vllm_refuses():
+    with pytest.raises(SimulateError, match="max_num_batched_tokens"):
+        EngineSpec(max_num_seqs=256, max_num_batched_tokens=128, max_model_len=64,
+                   kv_capacity_tokens=1024)
+    with pytest.raises(SimulateError, match="KV cache"):
+        EngineSpec(max_num_seqs=8, max_num_batched_tokens=128, max_model_len=2048,
+                   kv_capacity_tokens=1024)
+    with pytest.raises(SimulateError, match="output_tokens < 1"):
+        simulate([0.0], [10], [0], engine=ROOMY, step_s=const_10ms)
+
+
+@st.composite
+def workloads(draw, max_n=25):
+    block = draw(st.sampled_from([1, 4, 16]))
+    max_len = draw(st.integers(16, 400))
+    seqs = draw(st.integers(1, 8))
+    engine = EngineSpec(max_num_seqs=seqs, max_num_batched_tokens=draw(st.integers(seqs, 400)),
+                        max_model_len=max_len, block_tokens=block,
+                        kv_capacity_tokens=-(-max_len // block) * block + draw(st.integers(0, 600)))
+    n = draw(st.integers(1, max_n))
+    span_s = draw(st.sampled_from([0.01, 0.5, 5.0]))
+    arrival = sorted(draw(st.lists(st.floats(0, span_s), min_size=n, max_size=n)))
+    prompt = draw(st.lists(st.integers(1, max_len), min_size=n, max_size=n))
+    output = draw(st.lists(st.integers(1, max_len), min_size=n, max_size=n))
+    a, b, c = draw(st.floats(1e-4, 0.02)), draw(st.floats(0, 1e-4)), draw(st.floats(0, 1e-5))
+    return engine, np.array(arrival), np.array(prompt), np.array(output), (a, b, c)
+
+
+def step_fn(coef):
+    a, b, c = coef
+    return lambda pt, pc, ds, dc: a + b * (pt + ds) + c * (pc + dc)
+
+
+@settings(max_examples=200, deadline=None)
+@given(workloads(), st.integers(1, 3))
+def test_every_request_finishes_or_is_rejected_and_tokens_are_conserved(w, replicas):
+    engine, arrival, prompt, output, coef = w
+    r = simulate(arrival, prompt, output, engine=engine, step_s=step_fn(coef), replicas=replicas)
+    admitted = ~r.rejected
+    assert (r.rejected == (prompt + output > engine.max_model_len)).all()
+    assert np.isfinite(r.e2e_ms[admitted]).all() and (r.replica[admitted] >= 0).all()
+    assert (r.queue_ms[admitted] >= 0).all() and (r.ttft_ms[admitted] > r.queue_ms[admitted]).all()
+    assert (r.e2e_ms[admitted] >= r.ttft_ms[admitted]).all()
+    assert r.generated_tokens == output[admitted].sum()
+    # each admitted request computes its prompt and all outputs but the last, plus what
+    # preemption threw away
+    assert r.prefill_tokens + r.decode_tokens == (
+        (prompt + output - 1)[admitted].sum() + r.recomputed_tokens)
+    if r.preemptions == 0:
+        assert r.prefill_tokens == prompt[admitted].sum() and r.recomputed_tokens == 0
+    if admitted.any():
+        assert 0 <= r.kv_mean_share <= r.kv_peak_share * (1 + 1e-9) and r.kv_peak_share <= 1
+
+
+@settings(max_examples=150, deadline=None)
+@given(workloads(), st.integers(1, 3))
+def test_fast_replica_matches_the_naive_stepper(w, replicas):
+    engine, arrival, prompt, output, coef = w
+    args = dict(engine=engine, step_s=step_fn(coef), replicas=replicas)
+    naive = simulate(arrival, prompt, output, reference=True, **args)
+    for fast in (simulate(arrival, prompt, output, **args),
+                 simulate(arrival, prompt, output, exact_steps=True, **args)):
+        for name in ("ttft_ms", "e2e_ms", "queue_ms"):
+            np.testing.assert_allclose(getattr(fast, name), getattr(naive, name), rtol=1e-9)
+        assert fast.replica.tolist() == naive.replica.tolist()
+        for name in ("steps", "preemptions", "recomputed_tokens", "prefill_tokens",
+                     "decode_tokens", "kv_peak_share"):
+            assert getattr(fast, name) == getattr(naive, name), name
+        # closed-form stretches spread block allocations evenly, within 2 blocks per decoder
+        slack = 2 * engine.max_num_seqs / (engine.kv_capacity_tokens // engine.block_tokens)
+        assert fast.kv_mean_share == pytest.approx(naive.kv_mean_share, abs=slack + 1e-9,
+                                                   nan_ok=True)
+
+
+@settings(max_examples=100, deadline=None)
+@given(workloads(max_n=12), st.integers(1, 11))
+def test_more_replicas_approach_the_solo_ttft_bound(w, replicas):
+    # Greedy least-loaded routing is not monotone from R to R + 1 on every trace (ties can
+    # land on a replica mid-decode), but no request beats its TTFT when alone, and with a
+    # replica per request every request gets it: p95 TTFT at R = n is never worse than at R.
+    engine, arrival, prompt, output, coef = w
+    step = step_fn(coef)
+    solo = np.array([simulate([0.0], [p], [o], engine=engine, step_s=step).ttft_ms[0]
+                     for p, o in zip(prompt, output)])
+    few = simulate(arrival, prompt, output, engine=engine, step_s=step, replicas=replicas)
+    many = simulate(arrival, prompt, output, engine=engine, step_s=step, replicas=len(arrival))
+    ok = ~few.rejected
+    assert (few.ttft_ms[ok] >= solo[ok] * (1 - 1e-9)).all()
+    np.testing.assert_allclose(many.ttft_ms[ok], solo[ok], rtol=1e-9)
+    assert many.ttft.p95_ms <= few.ttft.p95_ms * (1 + 1e-9) or not ok.any()
+
+
+def test_replica_share_thins_and_multiplies_a_sampled_log():
+    arrival = np.array([0.0, 1.0, 3.0, 4.0])
+    prompt, output = np.array([10, 20, 30, 40]), np.array([1, 2, 3, 4])
+    same = replica_share(arrival[::-1], prompt[::-1], output[::-1])
+    for got, want in zip(same, (arrival, prompt, output)):
+        np.testing.assert_array_equal(got, want)  # m = 1: the log itself, sorted
+    # a 25% sample on one replica: m = 4 copies of each request, extras inside its next gap
+    t, p, o = replica_share(arrival, prompt, output, sample_rate=0.25, seed=1)
+    assert t.size == 16 and sorted(p.tolist()) == sorted(prompt.tolist() * 4)
+    last_gap = 4.0 / 3  # mean gap
+    for start, gap, tokens in zip(arrival, [1.0, 2.0, 1.0, last_gap], prompt):
+        mine = t[p == tokens]
+        assert mine.min() == start and (mine <= start + gap).all()
+    # 2x growth over 8 replicas: m = 0.25, a random quarter of the logged requests
+    t, p, _ = replica_share(np.arange(4000.0), np.arange(4000), np.ones(4000), replicas=8,
+                            traffic_scale=2.0, seed=3)
+    assert set(t.tolist()) <= set(np.arange(4000.0).tolist()) and 900 < t.size < 1100
+
+
+def test_simulate_accepts_unsorted_arrivals_and_reports_in_input_order():
+    r = simulate([0.5, 0.0], [10, 10], [1, 3], engine=ROOMY, step_s=const_10ms)
+    np.testing.assert_allclose(r.ttft_ms, [10, 10])
+    np.testing.assert_allclose(r.e2e_ms, [10, 30])
+    assert math.isclose(r.span_s, 0.51)
