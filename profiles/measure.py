@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 
 from profiles import measure_kernels as probe
+from profiles.measure_allreduce import allreduce
 from profiles.gpus import get_gpu
 from profiles.models import ModelSpec, get_model
 from profiles.profile import SCHEMA, SCHEMA_VERSION, ProfileError, catalog_name, validate
@@ -35,6 +36,7 @@ class Plan:
     repeats: int
     warmup: int
     shape_divisor: int  # CPU: model widths divided by this (rounded to multiples of 16)
+    allreduce_bytes: tuple[int, ...] = (1 << 16, 1 << 20, 1 << 24, 1 << 28)  # with more than one GPU
 
 
 PLANS = {  # (device type, quick)
@@ -42,7 +44,8 @@ PLANS = {  # (device type, quick)
                           decode_ctx_tokens=(256, 1024, 4096, 16384), hbm_bytes=1 << 30, repeats=20, warmup=5,
                           shape_divisor=1),
     ("cuda", True): Plan(ms=_powers(1, 16384, 4), prefill_tokens=(512, 2048, 8192), decode_batches=(1, 16, 256),
-                         decode_ctx_tokens=(1024, 8192), hbm_bytes=1 << 30, repeats=10, warmup=3, shape_divisor=1),
+                         decode_ctx_tokens=(1024, 8192), hbm_bytes=1 << 30, repeats=10, warmup=3, shape_divisor=1,
+                         allreduce_bytes=(1 << 16, 1 << 24)),
     ("cpu", False): Plan(ms=_powers(1, 256), prefill_tokens=(64, 128, 256, 512), decode_batches=(1, 4, 16),
                          decode_ctx_tokens=(128, 512, 2048), hbm_bytes=256 << 20, repeats=10, warmup=2,
                          shape_divisor=4),
@@ -213,8 +216,12 @@ def _measure(torch, dev, models, dtypes, quick, seed, command, log) -> dict:
     for spec in specs:
         _measure_model(ctx, spec, dtypes, out, skipped, log)
     gpus = info["gpu_count"]
-    skipped.append({"what": "allreduce", "reason": f"{gpus} GPU(s) visible; all-reduce needs more than one"
-                    if gpus <= 1 else "multi-GPU all-reduce probe not implemented yet; engine defaults apply"})
+    if gpus > 1:
+        log(f"all-reduce over {gpus} GPUs")
+        _keep(out["allreduce"], lambda: allreduce(gpus, "cuda", plan.allreduce_bytes, warmup=plan.warmup,
+                                                  repeats=plan.repeats), skipped, f"allreduce {gpus} GPUs", many=True)
+    else:
+        skipped.append({"what": "allreduce", "reason": f"{gpus} GPU(s) visible; all-reduce needs more than one"})
     doc = {"schema": SCHEMA, "schema_version": SCHEMA_VERSION,
            "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"), "command": command,
            "tracefit_version": _version(), "device": info, "reference": None,
@@ -234,24 +241,37 @@ def _measure_model(ctx: Context, spec: ModelSpec, dtypes, out: dict, skipped: li
         log(f"{spec.name}: GEMM {dtype} over M = {plan.ms[0]}..{plan.ms[-1]}")
         for shape, n, k, calls in gemm_shapes(spec, plan.shape_divisor):
             for m in plan.ms:
-                row = probe.gemm(ctx, spec.name, shape, n, k, calls, dtype, m)
-                _keep(out["gemm"], row, skipped, f"gemm {dtype} {spec.name} {shape} m={m}")
+                _keep(out["gemm"], lambda: probe.gemm(ctx, spec.name, shape, n, k, calls, dtype, m), skipped,
+                      f"gemm {dtype} {spec.name} {shape} m={m}")
     heads, kv_heads, head_dim = spec.num_heads, spec.num_kv_heads, spec.head_dim
     log(f"{spec.name}: attention prefill over {plan.prefill_tokens}, decode over batch x context")
     for length in plan.prefill_tokens:
-        row = probe.attention_prefill(ctx, spec.name, heads, kv_heads, head_dim, length)
-        _keep(out["attention_prefill"], row, skipped, f"prefill {spec.name} seq_tokens={length}")
+        _keep(out["attention_prefill"], lambda: probe.attention_prefill(ctx, spec.name, heads, kv_heads, head_dim,
+                                                                        length), skipped,
+              f"prefill {spec.name} seq_tokens={length}")
     for batch in plan.decode_batches:
         for ctx_tokens in plan.decode_ctx_tokens:
-            row = probe.attention_decode(ctx, spec.name, heads, kv_heads, head_dim, batch, ctx_tokens)
-            _keep(out["attention_decode"], row, skipped, f"decode {spec.name} batch={batch} ctx={ctx_tokens}")
+            _keep(out["attention_decode"], lambda: probe.attention_decode(ctx, spec.name, heads, kv_heads, head_dim,
+                                                                          batch, ctx_tokens), skipped,
+                  f"decode {spec.name} batch={batch} ctx={ctx_tokens}")
 
 
-def _keep(rows: list, row: dict | None, skipped: list, what: str) -> None:
-    if row is None:
+def _keep(rows: list, probe_fn: Callable, skipped: list, what: str, many: bool = False) -> None:
+    """Run one probe; a shape that does not fit or that the kernel rejects is recorded as skipped."""
+    import torch
+    try:
+        found = probe_fn()
+    except RuntimeError as exc:  # incl. torch.OutOfMemoryError; e.g. _scaled_mm shape limits
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+        skipped.append({"what": what, "reason": f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"})
+        return
+    if found is None:
         skipped.append({"what": what, "reason": "does not fit in the memory budget"})
+    elif many:
+        rows.extend(found)
     else:
-        rows.append(row)
+        rows.append(found)
 
 
 def _version() -> str:

@@ -120,3 +120,18 @@ def test_quick_profile_on_cuda(tmp_path):
         assert any(r["dtype"] == "fp8" for r in doc["measurements"]["gemm"])
     if doc["device"]["catalog_gpu"]:
         assert doc["reference"]["source"].startswith("datasheet")
+
+
+def test_allreduce_probe_runs_across_processes():
+    # two gloo ranks on the CPU stand in for NCCL GPUs; ring bus bandwidth = alg x 2(n-1)/n = alg for n = 2
+    from profiles.measure_allreduce import allreduce
+    rows = allreduce(2, "cpu", (1 << 12, 1 << 16), warmup=1, repeats=3)
+    assert [(r["ranks"], r["backend"], r["bytes"]) for r in rows] == [(2, "gloo", 1 << 12), (2, "gloo", 1 << 16)]
+    assert all(r["bus_gb_s"] == pytest.approx(r["alg_gb_s"]) and r["repeats"] == 3 for r in rows)
+
+
+def test_measuring_cuda_without_cuda_says_how_to_proceed():
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    result = CliRunner().invoke(cli, ["profile", "measure", "--device", "cuda:0", "--out", "x.json"])
+    assert result.exit_code == 1 and "--device cpu --quick" in result.output

@@ -148,3 +148,13 @@ def test_a_shipped_profile_of_the_gpu_is_used_automatically(monkeypatch, tmp_pat
     save_profile(flat_profile(), tmp_path / "h100-sxm.json")
     assert isinstance(efficiency_for(dep), ProfiledEfficiency)
     assert efficiency_for(deployment(model="llama-3-8b", gpu="a100")) is dep.engine.efficiency
+
+
+def test_allreduce_rows_set_latency_and_link_fraction():
+    doc = flat_profile()
+    doc["measurements"]["allreduce"] = [{"bytes": 1 << 28, "median_s": 1e-3, "bus_gb_s": 360.0},
+                                        {"bytes": 1 << 16, "median_s": 20e-6, "bus_gb_s": 3.0}]
+    eff = profiled_efficiency(doc, base=Efficiency())
+    # latency: the smallest size's median; fraction: 360 bus GB/s / (900 GB/s NVLink / 2 per direction) = 0.8
+    assert eff.allreduce_latency_s == 20e-6 and eff.allreduce_fraction == pytest.approx(0.8)
+    assert profiled_efficiency(flat_profile(), base=Efficiency()).allreduce_fraction == Efficiency().allreduce_fraction
