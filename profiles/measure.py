@@ -218,8 +218,10 @@ def _measure(torch, dev, models, dtypes, quick, seed, command, log) -> dict:
     gpus = info["gpu_count"]
     if gpus > 1:
         log(f"all-reduce over {gpus} GPUs")
+        torch.cuda.empty_cache()  # the ranks are new processes: hand them back the probes' cached memory
         _keep(out["allreduce"], lambda: allreduce(gpus, "cuda", plan.allreduce_bytes, warmup=plan.warmup,
-                                                  repeats=plan.repeats), skipped, f"allreduce {gpus} GPUs", many=True)
+                                                  repeats=plan.repeats), skipped, f"allreduce {gpus} GPUs", log,
+              many=True)
     else:
         skipped.append({"what": "allreduce", "reason": f"{gpus} GPU(s) visible; all-reduce needs more than one"})
     doc = {"schema": SCHEMA, "schema_version": SCHEMA_VERSION,
@@ -242,32 +244,36 @@ def _measure_model(ctx: Context, spec: ModelSpec, dtypes, out: dict, skipped: li
         for shape, n, k, calls in gemm_shapes(spec, plan.shape_divisor):
             for m in plan.ms:
                 _keep(out["gemm"], lambda: probe.gemm(ctx, spec.name, shape, n, k, calls, dtype, m), skipped,
-                      f"gemm {dtype} {spec.name} {shape} m={m}")
+                      f"gemm {dtype} {spec.name} {shape} m={m}", log)
     heads, kv_heads, head_dim = spec.num_heads, spec.num_kv_heads, spec.head_dim
     log(f"{spec.name}: attention prefill over {plan.prefill_tokens}, decode over batch x context")
     for length in plan.prefill_tokens:
         _keep(out["attention_prefill"], lambda: probe.attention_prefill(ctx, spec.name, heads, kv_heads, head_dim,
                                                                         length), skipped,
-              f"prefill {spec.name} seq_tokens={length}")
+              f"prefill {spec.name} seq_tokens={length}", log)
     for batch in plan.decode_batches:
         for ctx_tokens in plan.decode_ctx_tokens:
             _keep(out["attention_decode"], lambda: probe.attention_decode(ctx, spec.name, heads, kv_heads, head_dim,
                                                                           batch, ctx_tokens), skipped,
-                  f"decode {spec.name} batch={batch} ctx={ctx_tokens}")
+                  f"decode {spec.name} batch={batch} ctx={ctx_tokens}", log)
 
 
-def _keep(rows: list, probe_fn: Callable, skipped: list, what: str, many: bool = False) -> None:
-    """Run one probe; a shape that does not fit or that the kernel rejects is recorded as skipped."""
+def _keep(rows: list, probe_fn: Callable, skipped: list, what: str, log=None, many: bool = False) -> None:
+    """Run one probe. One that does not fit, or that torch rejects (an OOM, a _scaled_mm shape limit, a
+    failed all-reduce rank), is recorded as skipped with its reason instead of losing the whole run."""
     import torch
     try:
         found = probe_fn()
-    except RuntimeError as exc:  # incl. torch.OutOfMemoryError; e.g. _scaled_mm shape limits
+    except Exception as exc:  # noqa: BLE001 - recorded in the profile, shown by `profile show`
         if torch.cuda.is_available():
             torch.cuda.empty_cache()
-        skipped.append({"what": what, "reason": f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"})
-        return
+        found, reason = None, f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:200]}"
+    else:
+        reason = "does not fit in the memory budget"
     if found is None:
-        skipped.append({"what": what, "reason": "does not fit in the memory budget"})
+        skipped.append({"what": what, "reason": reason})
+        if log:
+            log(f"skipped {what}: {reason}")
     elif many:
         rows.extend(found)
     else:

@@ -14,7 +14,15 @@ Top-level keys of schema version 1:
   reference    peak_tflops {dtype: TFLOP/s}, hbm_tb_s, interconnect_gb_s, source: the peaks the
                fractions are taken against (datasheet when catalog_gpu is known, else measured maxima)
   settings     quick, repeats, warmup, rotate_bytes, seed, dtypes, models, shape_divisor
-  measurements hbm, gemm, attention_prefill, attention_decode, overhead, allreduce: lists of rows
+  measurements lists of rows, each identity columns + stats (median_s, min_s, max_s, repeats, samples_s):
+               hbm               kernel (copy|read), dtype, bytes (read + written) | gb_s
+               gemm              model, shape, dtype, m, m_kernel, n, k, calls_per_step, flops, bytes,
+                                 rotations | tflops, roofline_fraction
+               attention_prefill model, dtype, heads, kv_heads, head_dim, seq_tokens, flops | tflops
+               attention_decode  model, dtype, heads, kv_heads, head_dim, batch, ctx_tokens, kv_bytes,
+                                 flops | gb_s
+               overhead          kernel (tiny_add), kernels_per_sample (median_s is per kernel)
+               allreduce         ranks, backend, dtype, bytes | alg_gb_s, bus_gb_s
   skipped      [{what, reason}]: everything asked for but not measured (fp8 on CPU, all-reduce on 1 GPU)
 """
 
