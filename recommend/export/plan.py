@@ -1,0 +1,163 @@
+"""The plan JSON that `tracefit recommend` writes, read into the few fields exporters need.
+
+Shape (issue 6, "Output"; more keys allowed and ignored):
+{"model", "gpu", "slo", "windows": [{"window": {"label", "hours": [0..167] | "start"/"end"},
+ "traffic": {...}, "config": {"gpu", "tp", "weights", "kv", "max_model_len", "max_num_seqs",
+ "max_num_batched_tokens", "replicas"}, ...}], "summary": {...}}
+Hour-of-week cells: 0 = Monday 00:00–01:00 UTC … 167 = Sunday 23:00–24:00 UTC.
+"""
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from profiles import CatalogError, get_model
+from recommend.errors import RecommendError
+
+CONFIG_KEYS = ("tp", "weights", "kv", "max_model_len", "max_num_seqs", "max_num_batched_tokens", "replicas")
+DEFAULT_GPU_MEMORY_UTILIZATION = 0.90  # vLLM's default; the plan may carry its own
+
+
+class PlanError(RecommendError):
+    """The plan file is missing a key or holds a value an exporter cannot use."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EngineConfig:
+    gpu: str
+    tp: int
+    weights: str  # bf16 | fp16 | fp8 | int8 | int4
+    kv: str  # bf16 | fp16 | fp8
+    max_model_len: int  # tokens, prompt + output
+    max_num_seqs: int
+    max_num_batched_tokens: int  # token budget per step (chunked prefill when < max_model_len)
+    replicas: int
+    gpu_memory_utilization: float = DEFAULT_GPU_MEMORY_UTILIZATION
+
+    @property
+    def chunked_prefill(self) -> bool:
+        return self.max_num_batched_tokens < self.max_model_len
+
+    @property
+    def gpus(self) -> int:
+        return self.tp * self.replicas
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Window:
+    index: int
+    label: str
+    hours: tuple[int, ...] | None  # hour-of-week cells, or None for a start/end window
+    start: datetime | None
+    end: datetime | None
+    config: EngineConfig
+    traffic: dict = field(default_factory=dict)
+
+    @property
+    def slug(self) -> str:
+        """File-name and DNS-1123 safe id, unique in a plan: "w00-weekdays-09-18"."""
+        words = re.sub(r"[^a-z0-9]+", "-", self.label.lower()).strip("-")[:40].strip("-")
+        return f"w{self.index:02d}" + (f"-{words}" if words else "")
+
+    def quantile(self, metric: str, q: str) -> float | None:
+        """traffic[metric][q], e.g. ("prompt_tokens", "p95"); None when the plan has no such quantile."""
+        value = (self.traffic.get(metric) or {}).get(q) if isinstance(self.traffic.get(metric), dict) else None
+        return float(value) if isinstance(value, (int, float)) else None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Plan:
+    model: str
+    gpu: str | None
+    slo: dict
+    windows: tuple[Window, ...]
+    source: str = "plan"
+
+    def hf_id(self, override: str | None = None) -> str:
+        """A Hugging Face id `vllm serve` can load: the override, the plan's id, or the catalog's first id."""
+        if override:
+            return override
+        if "/" in self.model:
+            return self.model
+        try:
+            return get_model(self.model).hf_ids[0]
+        except (CatalogError, IndexError):
+            return self.model
+
+
+def load_plan(path: str | Path) -> Plan:
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise PlanError(f"{path}: cannot read the plan ({exc})") from exc
+    return parse_plan(data, source=str(path))
+
+
+def parse_plan(data: dict, *, source: str = "plan") -> Plan:
+    obj = _require(data, dict, "the plan", source)
+    windows = _require(_key(obj, "windows", "plan", source), list, "plan.windows", source)
+    if not windows:
+        raise PlanError(f"{source}: plan.windows is empty; nothing to export")
+    gpu = obj.get("gpu")
+    return Plan(model=str(_key(obj, "model", "plan", source)), gpu=gpu, slo=dict(obj.get("slo") or {}),
+                windows=tuple(_window(w, i, gpu, source) for i, w in enumerate(windows)), source=source)
+
+
+def _window(raw, i: int, plan_gpu: str | None, source: str) -> Window:
+    where = f"windows[{i}]"
+    raw = _require(raw, dict, where, source)
+    win = _require(_key(raw, "window", where, source), dict, f"{where}.window", source)
+    label = str(_key(win, "label", f"{where}.window", source))
+    hours, start, end = None, None, None
+    if "hours" in win:
+        hours = tuple(sorted({_cell(h, f"{where}.window.hours", source) for h in win["hours"]}))
+        if not hours:
+            raise PlanError(f"{source}: {where}.window.hours is empty")
+    elif "start" in win or "end" in win:
+        start = _ts(_key(win, "start", f"{where}.window", source), f"{where}.window.start", source)
+        end = _ts(_key(win, "end", f"{where}.window", source), f"{where}.window.end", source)
+    else:
+        raise PlanError(f"{source}: missing key 'hours' (or 'start'/'end') in {where}.window")
+    cfg = _require(_key(raw, "config", where, source), dict, f"{where}.config", source)
+    values = {k: _key(cfg, k, f"{where}.config", source) for k in CONFIG_KEYS}
+    gpu = cfg.get("gpu") or plan_gpu
+    if not gpu:
+        raise PlanError(f"{source}: missing key 'gpu' in {where}.config (and no plan-level 'gpu')")
+    try:
+        config = EngineConfig(
+            gpu=str(gpu), weights=str(values.pop("weights")), kv=str(values.pop("kv")),
+            **{k: int(v) for k, v in values.items()},
+            gpu_memory_utilization=float(cfg.get("gpu_memory_utilization", DEFAULT_GPU_MEMORY_UTILIZATION)))
+    except (TypeError, ValueError) as exc:
+        raise PlanError(f"{source}: {where}.config has a non-numeric value ({exc})") from exc
+    traffic = raw.get("traffic") if isinstance(raw.get("traffic"), dict) else {}
+    return Window(index=i, label=label, hours=hours, start=start, end=end, config=config, traffic=traffic)
+
+
+def _key(obj: dict, key: str, where: str, source: str):
+    if key not in obj or obj[key] is None:
+        raise PlanError(f"{source}: missing key '{key}' in {where}")
+    return obj[key]
+
+
+def _require(value, kind: type, where: str, source: str):
+    if not isinstance(value, kind):
+        raise PlanError(f"{source}: {where} must be a JSON {'object' if kind is dict else 'list'}")
+    return value
+
+
+def _cell(value, where: str, source: str) -> int:
+    if not isinstance(value, int) or not 0 <= value <= 167:
+        raise PlanError(f"{source}: {where} holds {value!r}; cells are integers 0..167 (0 = Monday 00:00 UTC)")
+    return value
+
+
+def _ts(value, where: str, source: str) -> datetime:
+    try:
+        ts = datetime.fromisoformat(str(value))
+    except ValueError as exc:
+        raise PlanError(f"{source}: {where} is not an ISO-8601 timestamp: {value!r}") from exc
+    return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
