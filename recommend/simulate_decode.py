@@ -18,26 +18,27 @@ class DecodeLines:
 
     def __init__(self, step_s):
         self.step_s = step_s
-        self.lines = {}
+        self.known = {}
 
     def fit(self, n, lo_ctx, hi_ctx):
-        """(a, b) valid on [lo_ctx, hi_ctx] (hi_ctx - lo_ctx >= 2), or None where not affine."""
-        line = self.lines.get(n)
+        """[a, b, lo, hi] covering [lo_ctx, hi_ctx] (hi_ctx - lo_ctx >= 2), or None where
+        step_s is not affine there."""
+        line = self.known.get(n)
         if line is not None:
             a, b, lo, hi = line
             if lo <= lo_ctx and hi_ctx <= hi:
-                return a, b
+                return line
             if ((lo <= lo_ctx or self._on(n, a, b, lo_ctx))
                     and (hi_ctx <= hi or self._on(n, a, b, hi_ctx))):
                 line[2], line[3] = min(lo, lo_ctx), max(hi, hi_ctx)  # lo < hi: three points
-                return a, b
+                return line
         f_lo, f_hi = self.step_s(0, 0, n, lo_ctx), self.step_s(0, 0, n, hi_ctx)
         b = (f_hi - f_lo) / (hi_ctx - lo_ctx)
         a = f_lo - b * lo_ctx
         if not self._on(n, a, b, (lo_ctx + hi_ctx) // 2):
             return None
-        self.lines[n] = [a, b, lo_ctx, hi_ctx]
-        return a, b
+        line = self.known[n] = [a, b, lo_ctx, hi_ctx]
+        return line
 
     def _on(self, n, a, b, ctx):
         f = self.step_s(0, 0, n, ctx)

@@ -114,7 +114,9 @@ class Replica:
                 if budget == 0:
                     break
                 done = computed[i]
-                c = min(target[i] - done, budget)
+                c = target[i] - done
+                if c > budget:
+                    c = budget
                 nb = -(-(done + c) // B) + done // -B  # ceil((done + c) / B) - ceil(done / B)
                 chunks.append((i, c, nb))
                 budget -= c
@@ -127,7 +129,7 @@ class Replica:
             while not preempted and waiting and budget > 0 and len(running) < max_seqs:
                 i = waiting[0]
                 tgt = prompt[i] + gen[i]
-                c = min(tgt, budget)
+                c = tgt if tgt < budget else budget
                 nb = -(-c // B)
                 if nb > total - used - need:
                     break  # FCFS: the head blocks everyone behind it
@@ -189,7 +191,11 @@ class Replica:
                 if n_dec * -(-k // B) > total - used:  # <= one new block per decoder per B steps
                     k = min(k, self._kv_steps(total - used, n_dec, tick))
                 stop_s = until_s if waiting else min(until_s, next_s)
-                line = lines.fit(n_dec, dec_ctx, dec_ctx + (k - 1) * n_dec) if k > 3 and lines else None
+                line = None
+                if k > 3 and lines:
+                    line = lines.known.get(n_dec)  # (a, b, lo, hi); else fit one
+                    if line is None or dec_ctx < line[2] or dec_ctx + (k - 1) * n_dec > line[3]:
+                        line = lines.fit(n_dec, dec_ctx, dec_ctx + (k - 1) * n_dec)
                 if line is None:
                     s, bs, now, dec_ctx, used = self._decode_steps(k, stop_s, now, n_dec,
                                                                     dec_ctx, used, tick)
