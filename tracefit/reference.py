@@ -22,7 +22,10 @@ def commands(group: click.Group = cli, prefix: str = "tracefit") -> list[tuple[s
 
 
 def help_text(path: str, command: click.Command) -> str:
-    with click.Context(command, info_name=path, terminal_width=100, max_content_width=100) as ctx:
+    # the root context carries the group's settings (-h/--help), as when a user runs the command
+    root = cli.make_context("tracefit", ["--help"], resilient_parsing=True)
+    with click.Context(command, info_name=path, parent=root, terminal_width=100,
+                       max_content_width=100) as ctx:
         return command.get_help(ctx)
 
 
