@@ -9,6 +9,7 @@ Replica scaling changes replicas only: engine flags are the Deployment's, sized 
 """
 
 import re
+from dataclasses import replace
 
 import yaml
 
@@ -104,6 +105,7 @@ def cron_jobs(plan: Plan, options: ExportOptions) -> list[dict]:
 
 
 def render(plan: Plan, options: ExportOptions, requests=None) -> dict[str, str]:
+    options = replace(options, name=dns_name(options.name), namespace=dns_name(options.namespace))
     w = deployed_window(plan, options)
     differs = [x.label for x in plan.windows if _engine_flags(x) != _engine_flags(w)]
     head = (f"# Engine for window {w.label!r}; the schedule scales replicas only."
