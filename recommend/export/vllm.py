@@ -52,7 +52,7 @@ def render(plan: Plan, options: ExportOptions, requests=None) -> dict[str, str]:
         args = engine_args(w, model, options)
         files[f"vllm/{w.slug}.yaml"] = (f"# vLLM config for window {w.label!r}: vllm serve --config {w.slug}.yaml\n"
                                         + yaml.safe_dump(args, sort_keys=False))
-        files[f"vllm/{w.slug}.sh"] = (f"#!/bin/sh\n# window {w.label!r}: {w.config.replicas} replica(s) of this server\n"
+        files[f"vllm/{w.slug}.sh"] = (f"#!/bin/sh\n# window {w.label!r}: {w.config.replicas} replica(s)\n"
                                       + shlex.join(serve_argv(args)) + "\n")
         if w.config.weights in ("int8", "int4"):
             notes.append(f"{w.slug}: --quantization {QUANTIZATION[w.config.weights]} needs a pre-quantized "
