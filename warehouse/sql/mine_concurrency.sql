@@ -27,20 +27,26 @@ events AS (
     UNION ALL
     SELECT end_s, -1, -(prompt_tokens + least(output_tokens, 1) - b * first_s), -b FROM requests
 ),
-steps AS (
-    SELECT t_s, sum(sum(d_req)) OVER w AS req, sum(sum(d_a)) OVER w AS a, sum(sum(d_b)) OVER w AS b
-    FROM events GROUP BY t_s
-    WINDOW w AS (ORDER BY t_s ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
-),
 grid AS (
-    SELECT unnest(range(0, (SELECT ceil(last_s - origin_s) FROM base)::BIGINT + 1, $step_s::BIGINT))::DOUBLE AS t_s
-)
-SELECT to_timestamp((SELECT origin_s FROM base) + g.t_s) AS sample_ts,
-       h.regime_id,
-       coalesce(st.req, 0)::BIGINT AS in_flight_requests,
-       greatest(coalesce(st.a + g.t_s * st.b, 0), 0) AS in_flight_kv_tokens
-FROM grid g
-ASOF LEFT JOIN steps st ON g.t_s >= st.t_s
-LEFT JOIN mined_hour_of_week h
-       ON h.model = $model AND h.how_cell = tf_how_cell(to_timestamp((SELECT origin_s FROM base) + g.t_s))
-ORDER BY g.t_s
+    SELECT unnest(range(0, ceil(last_s - origin_s)::BIGINT + 1, $step_s::BIGINT))::DOUBLE AS t_s FROM base
+),
+-- grid points join the events with zero deltas, ordered after events at the same instant
+timeline AS (
+    SELECT t_s, 0 AS is_sample, sum(d_req) AS d_req, sum(d_a) AS d_a, sum(d_b) AS d_b FROM events GROUP BY t_s
+    UNION ALL
+    SELECT t_s, 1, 0, 0.0, 0.0 FROM grid
+),
+sampled AS (
+    SELECT t_s, is_sample,
+           sum(d_req) OVER w AS in_flight_requests,
+           sum(d_a) OVER w + t_s * sum(d_b) OVER w AS in_flight_kv_tokens
+    FROM timeline
+    WINDOW w AS (ORDER BY t_s, is_sample ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+),
+cells AS (SELECT how_cell, regime_id FROM mined_hour_of_week WHERE model = $model)
+SELECT s.sample_ts, c.regime_id, s.in_flight_requests, s.in_flight_kv_tokens
+FROM (SELECT to_timestamp(base.origin_s + t_s) AS sample_ts, in_flight_requests::BIGINT AS in_flight_requests,
+             round(greatest(in_flight_kv_tokens, 0), 3) AS in_flight_kv_tokens
+      FROM sampled, base WHERE is_sample = 1) s
+LEFT JOIN cells c ON c.how_cell = tf_how_cell(s.sample_ts)
+ORDER BY s.sample_ts
