@@ -4,7 +4,9 @@ Method, stated: on log values (so magnitudes are ratios), robust z = 0.6745·(x 
 (Iglewicz & Hoaglin 1993's modified z-score). A *spike* is a single day with |z| >= z_min whose
 neighbours are not (the planted-regression case). A *step* is the split point s (segments of at
 least `min_days` each) that maximises the between-segment difference of medians, kept when that
-difference is >= z_min robust standard deviations of the within-segment residuals.
+difference is >= z_min robust standard deviations of the within-segment residuals. Either kind
+must also change the level by at least `min_change` (20%) — a tiny but very regular shift is no
+regression.
 Needs at least 2·min_days points; a MAD of 0 uses the mean absolute deviation, then no detection.
 """
 
@@ -13,7 +15,8 @@ from datetime import date
 
 import numpy as np
 
-METHOD = "modified z-score >= {z} on log daily values (spike); best median split, >= {z} robust SD (step)"
+METHOD = ("modified z-score >= {z} on log daily values (spike); best median split, >= {z} robust SD (step); "
+          "both >= 20% change")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -35,7 +38,7 @@ def _scale(residuals: np.ndarray) -> float:
 
 
 def change_points(days: list[date], values: list[float | None], *, z_min: float = 3.5,
-                  min_days: int = 3) -> list[ChangePoint]:
+                  min_days: int = 3, min_change: float = 0.2) -> list[ChangePoint]:
     pairs = [(d, v) for d, v in zip(days, values, strict=True) if v is not None and v > 0]
     if len(pairs) < 2 * min_days:
         return []
@@ -44,7 +47,8 @@ def change_points(days: list[date], values: list[float | None], *, z_min: float 
     spike_days = {p.day for p in found}
     keep = [i for i, d in enumerate(ds) if d not in spike_days]
     step = _step([ds[i] for i in keep], x[keep], z_min, min_days)
-    return found + ([step] if step else [])
+    found += [step] if step else []
+    return [p for p in found if abs(np.log(p.ratio)) >= np.log1p(min_change)]
 
 
 def _spikes(ds: list[date], x: np.ndarray, z_min: float) -> list[ChangePoint]:

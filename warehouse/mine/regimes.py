@@ -3,8 +3,8 @@
 Regimes are what recurs, so a cell's features are not its own (noisy: one sample per week) but
 its day-type hour profile: for each hour of the day, the mean over days of the same type —
 weekdays vs weekends when their mean log rate differs by >= `daytype_min_log_diff` (0.25, i.e.
-~28%), else all days — smoothed over a circular `smooth_hours` window. Features: log of the median
-minute rate (robust to one-minute bursts) and log1p of the prompt/output medians, standardised,
+~28%), else all days — smoothed over a circular `smooth_hours` window. Features: log(median
+minute rate + 1/60 req/s) (robust to one-minute bursts) and log1p of the prompt/output medians, standardised,
 the two length features scaled by `length_weight` (rate is what seasonality is about).
 K: KMeans (k-means++, 10 inits, seed 0) for every K in [k_min, k_max], keeping the highest
 silhouette score (Rousseeuw 1987). Regimes are numbered by ascending mean rate (0 = quietest);
@@ -23,6 +23,7 @@ from sklearn.metrics import adjusted_rand_score, silhouette_score
 from warehouse.mine.spans import runs
 
 CELLS = 168
+RATE_FLOOR_RPS = 1 / 60  # one request a minute: keeps log finite for idle cells
 FEATURES = ("rps_p50_real", "prompt_tokens_p50", "output_tokens_p50")
 
 
@@ -41,7 +42,8 @@ def features(cells: pl.DataFrame, *, daytype_min_log_diff: float = 0.25, smooth_
     week = np.full((168, len(FEATURES)), np.nan)
     idx = cells["how_cell"].to_numpy()
     for j, name in enumerate(FEATURES):
-        week[idx, j] = np.log1p(cells[name].fill_null(strategy="mean").fill_null(0.0).to_numpy())
+        values = cells[name].fill_null(strategy="mean").fill_null(0.0).to_numpy()
+        week[idx, j] = np.log(values + RATE_FLOOR_RPS) if j == 0 else np.log1p(values)
     days = week.reshape(7, 24, -1)
     split = abs(_nanmean(days[:5, :, 0]) - _nanmean(days[5:, :, 0])) >= daytype_min_log_diff
     groups = [range(5), range(5, 7)] if split else [range(7)]
