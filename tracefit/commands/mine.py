@@ -1,0 +1,56 @@
+from datetime import UTC, datetime
+
+import click
+
+import warehouse
+from tracefit.options import db_option, json_option, print_json, print_table, stderr
+from warehouse.mine import MineOptions, mine as mine_warehouse, summarize
+
+TS = click.DateTime(["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"])
+
+
+def _utc(_ctx, _param, value: datetime | None):
+    return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
+
+
+@click.command()
+@db_option
+@click.option("--model", help="Mine only this model (default: every model).")
+@click.option("--since", type=TS, callback=_utc, help="Only requests arriving at or after this time (UTC).")
+@click.option("--until", type=TS, callback=_utc, help="Only requests arriving before this time (UTC).")
+@click.option("--prompt-long-tokens", type=int, default=1024, show_default=True,
+              help="Prompts this long or longer are 'long' in the query patterns.")
+@click.option("--output-long-tokens", type=int, default=256, show_default=True,
+              help="Outputs this long or longer are 'long' in the query patterns.")
+@click.option("--bin-tokens", type=int, help="Linear histogram bins of this many tokens (default: log2 bins).")
+@click.option("--cache-blocks", default="256,1024,4096,16384", show_default=True,
+              help="LRU prefix-cache sizes to simulate, in blocks, comma-separated.")
+@click.option("--force", is_flag=True, help="Re-mine even when the data and options are unchanged.")
+@json_option
+def mine(db, model, since, until, prompt_long_tokens, output_long_tokens, bin_tokens, cache_blocks, force, as_json):
+    """Mine the warehouse: lengths, seasonal regimes, concurrency, latency drift, errors,
+    prefix reuse and tenants, stored as mined_* tables.
+
+    \b
+    Examples:
+      tracefit mine --db prod.duckdb
+      tracefit mine --model llama-3.1-70b --since 2025-03-03 --until 2025-03-10 --json
+    """
+    opts = MineOptions(since=since, until=until, prompt_long_tokens=prompt_long_tokens,
+                       output_long_tokens=output_long_tokens, histogram_bin_tokens=bin_tokens,
+                       cache_blocks=tuple(int(n) for n in cache_blocks.split(",") if n.strip()))
+    with warehouse.connect(db) as con:
+        runs = mine_warehouse(con, opts, model, force=force, progress=lambda s: stderr.print(s, highlight=False))
+        result = summarize(con, [r.model for r in runs if r.status != "empty"])
+    if as_json:
+        print_json(result)
+        return
+    print_table([{"model": r.model, "status": r.status, "requests": r.requests, "latency": r.has_latency,
+                  "prefix": r.has_prefix} for r in runs], title="mined")
+    print_table(result["regimes"], title="regimes", columns=[
+        "regime_id", "label", "hours_per_week", "request_share", "rps_p50_real", "rps_peak_real",
+        "interarrival_cv", "peak_over_mean"])
+    print_table(result["change_points"], title="latency change points",
+                columns=["metric", "day", "kind", "value", "baseline", "ratio"])
+    print_table([t for t in result["tenants"] if t["outlier"]], title="outlier tenants",
+                columns=["tenant", "requests", "prompt_tokens_p50", "rps_peak_real", "outlier"])
