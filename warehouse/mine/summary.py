@@ -22,13 +22,14 @@ def summarize(con: duckdb.DuckDBPyConnection, models: list[str]) -> dict:
         out["errors"][model] = {
             "windows": _rows(load_table(con, "mined_errors", model)),
             "correlations": _rows(load_table(con, "mined_error_correlations", model))}
-        out["regimes"] += _rows(load_table(con, "mined_regimes", model).sort("regime_id"))
-        out["drift"] += _rows(load_table(con, "mined_latency_daily", model).sort("day"))
-        out["change_points"] += _rows(load_table(con, "mined_change_points", model))
+        out["regimes"] += _rows(load_table(con, "mined_regimes", model).sort("regime_id"), keep_model=True)
+        out["drift"] += _rows(load_table(con, "mined_latency_daily", model).sort("day"), keep_model=True)
+        out["change_points"] += _rows(load_table(con, "mined_change_points", model), keep_model=True)
         prefix = load_table(con, "mined_prefix", model)
         out["prefix"][model] = _rows(prefix) if prefix.height else None
         tenants = load_table(con, "mined_tenants", model).sort("requests", descending=True)
-        out["tenants"] += _rows(tenants.filter(pl.col("outlier").is_not_null() | (pl.int_range(pl.len()) < 10)))
+        out["tenants"] += _rows(tenants.filter(pl.col("outlier").is_not_null() | (pl.int_range(pl.len()) < 10)),
+                                keep_model=True)
         windows = load_table(con, "mined_concurrency_windows", model)
         out["concurrency"][model] = _rows(windows) if windows.height else {
             "available": False, "reason": "no ttft_ms/e2e_ms in this model's requests: concurrency not reconstructed"}
@@ -38,5 +39,5 @@ def summarize(con: duckdb.DuckDBPyConnection, models: list[str]) -> dict:
     return out
 
 
-def _rows(frame: pl.DataFrame) -> list[dict]:
-    return frame.drop("model", strict=False).to_dicts()
+def _rows(frame: pl.DataFrame, keep_model: bool = False) -> list[dict]:
+    return (frame if keep_model else frame.drop("model", strict=False)).to_dicts()
