@@ -33,8 +33,8 @@ def child(db: str, copies: int) -> dict:
     t0 = time.perf_counter()
     ingest_paths(con, [SERVEGEN], ReadOptions(), sample_rate=0.0025)
     if copies > 1:
-        con.execute("INSERT INTO requests SELECT * REPLACE (request_id || '-' || c AS request_id) "
-                    "FROM requests, range(1, $n) t(c)", {"n": copies})
+        con.execute("INSERT INTO requests SELECT requests.* REPLACE (request_id || '-' || c AS request_id) "
+                    "FROM requests, (SELECT range AS c FROM range(1, $n))", {"n": copies})
         con.execute("UPDATE ingest_runs SET sample_rate = $r", {"r": min(1.0, 0.0025 * copies)})
     load_s = time.perf_counter() - t0
     t0 = time.perf_counter()
