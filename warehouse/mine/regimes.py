@@ -9,7 +9,7 @@ the two length features scaled by `length_weight` (rate is what seasonality is a
 K: KMeans (k-means++, 10 inits, seed 0) for every K in [k_min, k_max], keeping the highest
 silhouette score (Rousseeuw 1987). Regimes are numbered by ascending mean rate (0 = quietest);
 runs shorter than `min_run_hours` are merged into the longer neighbour.
-On ServeGen chat-large-2w the weeks agree to ARI 0.84 (tests/test_warehouse_mine_servegen.py).
+On ServeGen chat-large-2w the weeks agree to ARI 0.84 (tests/test_warehouse_mine_real.py).
 """
 
 import warnings
