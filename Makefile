@@ -18,7 +18,7 @@ demo: $(STAMP)
 	$(BIN)/tracefit demo --out demo
 
 test: $(STAMP)
-	command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium)
+	command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

@@ -10,6 +10,7 @@ from tracefit.commands import demo, ingest, sql, summary
 from tracefit.commands import dashboard as dashboard_cmd
 from tracefit.commands import export as export_cmd
 from tracefit.commands import mine as mine_cmd
+from tracefit.commands import nightly as nightly_cmd
 from tracefit.commands import predict as predict_cmd
 from tracefit.commands import profile as profile_cmd
 from tracefit.commands import roofline as roofline_cmd
@@ -42,7 +43,7 @@ def cli():
 
 
 for command in (ingest.ingest, sql.sql, summary.summary, demo.demo, mine_cmd.mine, predict_cmd.predict, roofline_cmd.roofline,
-                dashboard_cmd.dashboard, profile_cmd.profile, export_cmd.export_cmd):
+                dashboard_cmd.dashboard, profile_cmd.profile, export_cmd.export_cmd, nightly_cmd.nightly):
     cli.add_command(command)
 
 
