@@ -68,10 +68,11 @@ def test_summary_json(tmp_path):
     assert out["runs"][0]["rows_rejected"] == 1
 
 
-def test_demo_runs_end_to_end(tmp_path):
+def test_demo_runs_the_nightly_job(tmp_path):
     result = invoke("demo", "--out", tmp_path / "demo", "--days", 1, "--json")
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
-    (run,) = out["ingest"]
-    assert run["status"] == "loaded" and run["rows_loaded"] == run["rows_read"] > 10_000
-    assert {m["model"] for m in out["models"]} == {"llama-3.1-70b", "llama-3.1-8b", "qwen2.5-7b"}
+    (run,) = out["report"]["ingest"]
+    assert run["status"] == "loaded" and run["rows_loaded"] + run["rows_rejected"] == run["rows_read"] > 10_000
+    assert {m["model"] for m in out["report"]["mine"]} == {"llama-3.1-70b", "llama-3.1-8b", "qwen2.5-7b"}
+    assert (tmp_path / "demo" / "site" / "index.html").is_file()

@@ -12,7 +12,7 @@ from rich.table import Table
 
 stdout = Console()
 stdout = stdout if stdout.is_terminal else Console(width=200)  # pipes and CI: don't fold tables
-stderr = Console(stderr=True)
+stderr = Console(stderr=True, soft_wrap=True)  # log lines stay whole in files
 
 db_option = click.option(
     "--db", "db", type=click.Path(dir_okay=False, path_type=Path), envvar="TRACEFIT_DB",

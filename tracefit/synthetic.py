@@ -3,8 +3,10 @@
 Several models and tenants; diurnal and weekly seasonality with bursts; heavy-tailed
 prompt/output lengths mixing chat, RAG and code; per-tenant shared prompt prefixes (512-token
 blocks); one abusive tenant sending near-max-context prompts all day; a latency regression
-planted on one day. Latencies come from a simple linear service model (stated below), not
-from measurements.
+planted on one day. Latencies are what tracefit's own simulator (recommend/simulate.py with
+roofline step times) predicts for the stated deployments in DEPLOYMENTS, each step twice as
+slow on the regression day (a bad driver or config push); requests slower than TIMEOUT_MS
+end as timeouts.
 """
 
 from dataclasses import dataclass
@@ -12,6 +14,9 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import polars as pl
+
+from recommend.engine_config import EngineConfig
+from recommend.simulate import simulate
 
 BLOCK_TOKENS = 512
 
@@ -37,6 +42,17 @@ WORKLOADS = (
              output_median=40, output_sigma=1.1, system_blocks=3),
 )
 MAX_CONTEXT = 32_768
+TIMEOUT_MS = 120_000.0
+REGRESSION_SLOWDOWN = 2.0
+# What "production" ran during the demo week, per model (the demo's ground truth).
+DEPLOYMENTS = {
+    "llama-3.1-70b": EngineConfig(gpu="h100", tp=4, weights="fp8", kv="fp8", max_model_len=MAX_CONTEXT,
+                                  max_num_seqs=256, max_num_batched_tokens=8192, replicas=2),
+    "llama-3.1-8b": EngineConfig(gpu="h100", tp=1, weights="bf16", kv="bf16", max_model_len=MAX_CONTEXT,
+                                 max_num_seqs=256, max_num_batched_tokens=8192, replicas=1),
+    "qwen2.5-7b": EngineConfig(gpu="l40s", tp=1, weights="bf16", kv="bf16", max_model_len=MAX_CONTEXT,
+                               max_num_seqs=128, max_num_batched_tokens=4096, replicas=1),
+}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -61,18 +77,21 @@ def generate(days: int = 7, seed: int = 42, mean_rps: float = 0.5,
     prompt[abuse] = rng.integers(30_000, MAX_CONTEXT - 600, size=abuse.sum())
     day = (arrivals_s // 86_400).astype(int)
     regression_day = min(4, days - 1)
-    ttft, tpot, status = _latencies(rng, prompt, output, arrivals_s, day == regression_day)
+    models = np.array([w.model for w in WORKLOADS])[kind]
+    ttft, tpot, e2e = _latencies(arrivals_s, prompt, output, models, day == regression_day)
+    status = np.where(e2e > TIMEOUT_MS, "timeout", "ok")
+    status = np.where(rng.random(n) < 0.002, "error", status)  # a trickle of server errors
     frame = pl.DataFrame({
         "request_id": [f"req-{seed}-{i:08d}" for i in range(n)],
         "timestamp": pl.Series(np.round(arrivals_s * 1e6).astype(np.int64)).cast(pl.Duration("us"))
         + start,
-        "model": np.array([w.model for w in WORKLOADS])[kind],
+        "model": models,
         "tenant": tenants[tenant_idx],
         "prompt_tokens": prompt,
         "output_tokens": output,
         "ttft_ms": np.round(ttft, 2),
         "tpot_ms": np.round(tpot, 3),
-        "e2e_ms": np.round(ttft + tpot * np.maximum(output - 1, 0), 2),
+        "e2e_ms": np.round(e2e, 2),
         "status": status,
         "workload": np.array([w.name for w in WORKLOADS])[kind],
         "tenant_idx": tenant_idx,
@@ -108,20 +127,27 @@ def _lengths(rng: np.random.Generator, kind: np.ndarray) -> tuple[np.ndarray, np
     return prompt, np.clip(output, 1, 4096)
 
 
-def _latencies(rng, prompt, output, arrivals_s, regressed):
-    """Service model of the demo deployment: TTFT = 40 ms + 0.12 ms/prompt token + queueing
-    (grows with the minute's load), TPOT = 18 ms ± jitter; on the regression day TTFT doubles.
-    Requests in overloaded minutes time out more often."""
-    minute = (arrivals_s // 60).astype(np.int64)
-    load = np.bincount(minute)[minute].astype(float)
-    load_ratio = load / np.median(load)
-    queue_ms = rng.exponential(15.0 * load_ratio**2)
-    ttft = (40.0 + 0.12 * prompt + queue_ms) * np.where(regressed, 2.0, 1.0)
-    tpot = 18.0 * (1 + 0.1 * load_ratio) * rng.lognormal(0, 0.08, prompt.size)
-    p_fail = np.clip(0.002 + 0.01 * (load_ratio - 2), 0.002, 0.2)
-    failed = rng.random(prompt.size) < p_fail
-    status = np.where(failed, np.where(rng.random(prompt.size) < 0.7, "timeout", "error"), "ok")
-    return ttft, tpot, status
+def _latencies(arrivals_s, prompt, output, models, regressed):
+    """Per-request TTFT/TPOT/E2E (ms) simulated for each model's deployment; the regression
+    day is simulated on its own with every step REGRESSION_SLOWDOWN times slower."""
+    ttft, tpot, e2e = (np.full(prompt.size, np.nan) for _ in range(3))
+    for model, config in DEPLOYMENTS.items():
+        engine, step_model = config.simulation_parts(model)
+        for slow in (False, True):
+            sel = np.flatnonzero((models == model) & (regressed == slow))
+            if not sel.size:
+                continue
+            factor = REGRESSION_SLOWDOWN if slow else 1.0
+
+            def step_s(prefill_tokens, prefill_ctx_tokens, decode_seqs, decode_ctx_tokens,
+                       prefill_seqs=1, _f=factor, _m=step_model):
+                return _f * _m.step_s(prefill_tokens, prefill_ctx_tokens, decode_seqs,
+                                      decode_ctx_tokens, prefill_seqs)
+
+            result = simulate(arrivals_s[sel], prompt[sel], output[sel], engine=engine,
+                              step_s=step_s, replicas=config.replicas)
+            ttft[sel], tpot[sel], e2e[sel] = result.ttft_ms, result.tpot_ms, result.e2e_ms
+    return ttft, tpot, e2e
 
 
 def _with_prefix_blocks(frame: pl.DataFrame) -> pl.DataFrame:

@@ -2,44 +2,50 @@ from pathlib import Path
 
 import click
 
-import warehouse
-from ingest import ReadOptions
+from tracefit.nightly import run_nightly
+from tracefit.nightly_config import NightlyConfig
 from tracefit.options import json_option, print_json, print_table, stderr
-from tracefit.synthetic import generate
-from warehouse.load import ingest_paths
-from warehouse.summary import summarize
+from tracefit.synthetic import DEPLOYMENTS, generate
 
 
 @click.command()
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default="demo",
-              show_default=True, help="Folder for the generated log and the warehouse.")
+              show_default=True, help="Folder for the generated log, the warehouse, plans and the site.")
 @click.option("--days", type=click.IntRange(1, 28), default=7, show_default=True)
 @click.option("--seed", type=int, default=42, show_default=True)
 @json_option
 def demo(out, days, seed, as_json):
-    """Generate a realistic synthetic production log, ingest it and summarise it.
+    """Generate a week of production-like traffic and run the nightly job on it.
+
+    The log has three models, 24 tenants, daily and weekly seasonality, bursts, chat/RAG/code
+    length mixes, shared prompt prefixes, latencies simulated for a stated deployment, a
+    latency regression planted on one day and an abusive tenant. The nightly job ingests it
+    into OUT/tracefit.duckdb, mines it and writes the site and run report.
 
     \b
     Example:
       tracefit demo --out /tmp/demo --days 7
     """
-    out.mkdir(parents=True, exist_ok=True)
+    inbox = out / "inbox"
+    inbox.mkdir(parents=True, exist_ok=True)
+    stderr.print(f"demo: generating {days} days of traffic (seed {seed}) ...")
     log = generate(days=days, seed=seed)
-    path = out / f"requests-seed{seed}-{days}d.parquet"
+    path = inbox / f"requests-seed{seed}-{days}d.parquet"
     log.requests.write_parquet(path)
-    stderr.print(f"generated {log.requests.height:,} requests over {days} days -> {path}")
-    db = out / "tracefit.duckdb"
-    with warehouse.connect(db) as con:
-        results = ingest_paths(con, [path], ReadOptions(source="demo"))
-        summary = summarize(con)
+    stderr.print(f"demo: {log.requests.height:,} requests -> {path}")
+    config = NightlyConfig(inbox=(str(inbox),), db=str(out / "tracefit.duckdb"), out=str(out),
+                           source="demo", models=tuple(DEPLOYMENTS))
+    result = run_nightly(config, say=lambda msg: stderr.print(f"nightly: {msg}"))
+    report = result.report
     if as_json:
-        print_json({"log": str(path), "db": str(db), "ingest": [r.to_dict() for r in results], **summary})
+        print_json({"log": str(path), "db": config.db, "regression_day": log.regression_day,
+                    "abusive_tenant": log.abusive_tenant, **result.to_dict()})
         return
-    print_table([r.to_dict() for r in results], title="ingest",
-                columns=["path", "status", "rows_read", "rows_loaded", "rows_rejected", "rows_duplicate"])
-    print_table(summary["models"], title="traffic per model",
-                columns=["model", "requests", "tenants", "prompt_tokens_p50", "prompt_tokens_p99",
-                         "output_tokens_p50", "output_tokens_p99", "error_share"])
-    stderr.print(f"planted: latency regression on {log.regression_day:%Y-%m-%d}, "
-                 f"abusive tenant {log.abusive_tenant}")
-    stderr.print(f"warehouse: {db}  —  try: tracefit sql --db {db} \"SELECT tenant, count(*) FROM requests GROUP BY ALL ORDER BY 2 DESC\"")
+    print_table(report.get("alerts", []), title="what the nightly job flagged",
+                columns=["kind", "model", "subject", "day", "detail"])
+    click.echo(f"planted: latency regression on {log.regression_day:%Y-%m-%d}, "
+               f"abusive tenant {log.abusive_tenant}")
+    click.echo(f"warehouse: {config.db}")
+    click.echo(f"report:    {result.report_path or 'unchanged since ' + str(report.get('previous_run'))}")
+    if "site" in report:
+        click.echo(f"site:      {report['site']}  (open in a browser; works offline)")
