@@ -1,0 +1,135 @@
+"""The plan JSON (issue 6 "Output"; recommend/export/plan.py parses it, dashboards/plan.py draws it).
+
+{"model": catalog model the performance model uses, "traffic_model": model name as logged,
+ "gpu": GPU with the most GPU-hours, "gpus_considered", "engine", "slo": {key: ms}, "options",
+ "windows": [{"window": {"label", "hours": [hour-of-week cells]},
+   "traffic": {"rps_mean", "rps_p50", "rps_peak" (real req/s), "rps_planned" (busiest 15 min x
+              traffic_scale x (1 + headroom)), "planned_span": {"start", "seconds"}, "requests_logged",
+              "sample_rate", "prompt_tokens": Q, "output_tokens": Q},
+   "config": {"gpu", "tp", "weights", "kv", "max_model_len", "max_num_seqs", "max_num_batched_tokens", "replicas"},
+   "predicted": {"ttft_ms": Q, "tpot_ms": Q, "e2e_ms": Q, "goodput", "tok_s" (prompt + output tokens/s of
+                 the fleet at the planned rate), "output_tok_s", "gpu_util" (planned rate / analytic
+                 capacity), "source": "simulated" | "screened", ...},
+   "cost": {"usd_per_hour", "usd_per_mtok" (per million prompt + output tokens), "usd_per_gpu_hour"},
+   "coverage": {"admitted_share", "rejected_share"}, "meets_slo": bool, "reasons": [str],
+   "alternatives": [{"config", "predicted", "cost", "meets_slo", "source"}],
+   "screening": {"candidates", "not_fitting", "meeting", "simulated"}}],
+ "summary": {"gpu_hours_per_week", "static_peak_gpu_hours_per_week", "savings_pct", "usd_per_week",
+             "static_peak_usd_per_week", "windows_missing_slo"}}
+Q = {"p50", "p90", "p95", "p99"} in ms (traffic: tokens, plus "mean" and "max").
+"""
+
+import dataclasses
+from collections import Counter
+
+from recommend.reasons import Evidence, reasons
+from recommend.slo import slo_key
+from recommend.window_traffic import WindowTraffic
+
+PARETO_POINTS = 6  # screened alternatives kept per window
+
+
+def window_entry(w: WindowTraffic, index: int, *, chosen, verified, tried, result, load, model_len, options,
+                 traffic) -> dict:
+    config = verified.config if verified else chosen.config
+    usd = chosen.dep.usd_per_hour * config.replicas
+    lam = load.rps_real / config.replicas
+    predicted = dict(verified.predicted, source="simulated") if verified else _estimated(chosen)
+    predicted["gpu_util"] = round(min(lam / chosen.capacity_rps, 1.0), 4) if chosen.capacity_rps else 0.0
+    tok_s = predicted.get("tok_s") or 0.0
+    note = (f"busiest {traffic.span_s / 60:.0f} min of the peak span from {w.peak_start or '?'}, "
+            f"x{traffic.scale:g} scale and headroom")
+    ev = Evidence(chosen=chosen if not verified else _with(chosen, config), verified=verified, workload=load,
+                  model_len=model_len, coverage=options.coverage, ranked=result.ranked, slo=options.slo,
+                  plan_note=note)
+    return {
+        "window": {"label": w.label, "hours": sorted(int(c) for c in w.cells)},
+        "traffic": {"rps_mean": round(w.rps_mean_real, 3), "rps_p50": round(w.rps_p50_real, 3),
+                    "rps_peak": round(w.rps_peak_real, 3), "rps_planned": round(load.rps_real, 3),
+                    "planned_span": {"start": w.peak_start, "seconds": traffic.span_s},
+                    "requests_logged": w.requests, "sample_rate": w.sample_rate,
+                    "prompt_tokens": dict(w.prompt_tokens), "output_tokens": dict(w.output_tokens)},
+        "config": config.to_dict(),
+        "predicted": predicted,
+        "cost": {"usd_per_hour": round(usd, 2),
+                 "usd_per_mtok": round(usd / (tok_s * 3600 / 1e6), 4) if tok_s else None,
+                 "usd_per_gpu_hour": round(chosen.dep.usd_per_hour / chosen.dep.tp, 4)},
+        "coverage": {"max_model_len": model_len.max_model_len, "admitted_share": round(model_len.admitted_share, 6),
+                     "rejected_share": round(1 - model_len.admitted_share, 6)},
+        "meets_slo": bool(verified.meets if verified else chosen.meets),
+        "reasons": reasons(ev),
+        "alternatives": _alternatives(config, tried, result.ranked),
+        "screening": {"candidates": result.screened, "not_fitting": result.not_fitting,
+                      "meeting": sum(s.meets for s in result.ranked), "simulated": len(tried)},
+    }
+
+
+def _with(s, config):
+    """The screened candidate with the replicas the simulator settled on."""
+    return dataclasses.replace(s, config=config, usd_per_hour=s.dep.usd_per_hour * config.replicas)
+
+
+def _estimated(s) -> dict:
+    out: dict = {"source": "screened"}
+    for key, ms in s.estimates_ms.items():
+        metric, q = slo_key(key)
+        out.setdefault(f"{metric}_ms", {})[f"p{q:g}"] = round(ms, 3)
+    return out
+
+
+def _alternatives(config, tried, ranked) -> list[dict]:
+    out = [{"config": v.config.to_dict(), "predicted": dict(v.predicted, source="simulated"),
+            "cost": {"usd_per_hour": round(s.dep.usd_per_hour * v.config.replicas, 2)},
+            "meets_slo": v.meets, "source": "simulated"} for s, v in tried if v.config != config]
+    best_ratio = float("inf")
+    for s in sorted((s for s in ranked if s.meets), key=lambda s: (s.usd_per_hour, s.miss_ratio)):
+        if s.miss_ratio < best_ratio and s.config != config and len(out) < len(tried) + PARETO_POINTS:
+            best_ratio = s.miss_ratio
+            out.append({"config": s.config.to_dict(), "predicted": _estimated(s),
+                        "cost": {"usd_per_hour": round(s.usd_per_hour, 2)}, "meets_slo": True, "source": "screened"})
+    return out
+
+
+def plan_document(entries: list[dict], *, model: str, traffic_model: str | None, space, options) -> dict:
+    gpu_hours = Counter()
+    for e in entries:
+        gpu_hours[e["config"]["gpu"]] += _gpus(e) * len(e["window"]["hours"])
+    hours = sum(len(e["window"]["hours"]) for e in entries)
+    peak = max(entries, key=lambda e: (_gpus(e), e["cost"]["usd_per_hour"]))
+    static_gpu_h = _gpus(peak) * hours
+    used = sum(gpu_hours.values())
+    usd_week = sum(e["cost"]["usd_per_hour"] * len(e["window"]["hours"]) for e in entries)
+    return {
+        "model": model, "traffic_model": traffic_model or model,
+        "gpu": gpu_hours.most_common(1)[0][0], "gpus_considered": list(space.gpus), "engine": space.engine,
+        "slo": dict(options.slo),
+        "options": {"coverage": options.coverage, "headroom": options.headroom,
+                    "traffic_scale": options.traffic_scale, "max_gpus": space.max_gpus,
+                    "allow_quant": list(space.allow_quant), "prices_usd_per_gpu_hour":
+                        {g: space.usd_per_gpu_hour(g) for g in space.gpus}},
+        "windows": entries,
+        "summary": {"gpu_hours_per_week": round(used, 1), "static_peak_gpu_hours_per_week": round(static_gpu_h, 1),
+                    "savings_pct": round(100 * (1 - used / static_gpu_h), 1) if static_gpu_h else 0.0,
+                    "usd_per_week": round(usd_week, 2),
+                    "static_peak_usd_per_week": round(peak["cost"]["usd_per_hour"] * hours, 2),
+                    "windows_missing_slo": [e["window"]["label"] for e in entries if not e["meets_slo"]]},
+    }
+
+
+def _gpus(entry: dict) -> int:
+    return entry["config"]["tp"] * entry["config"]["replicas"]
+
+
+def table_rows(plan: dict) -> list[dict]:
+    """One row per window for the human-readable table."""
+    rows = []
+    for e in plan["windows"]:
+        c, p = e["config"], e["predicted"]
+        rows.append({"window": e["window"]["label"], "rps_planned": e["traffic"]["rps_planned"],
+                     "gpu": c["gpu"], "tp": c["tp"], "weights": c["weights"], "kv": c["kv"],
+                     "max_model_len": c["max_model_len"], "max_num_seqs": c["max_num_seqs"],
+                     "max_num_batched_tokens": c["max_num_batched_tokens"], "replicas": c["replicas"],
+                     "ttft_p95_ms": (p.get("ttft_ms") or {}).get("p95"), "tpot_p95_ms": (p.get("tpot_ms") or {}).get("p95"),
+                     "goodput": p.get("goodput"), "usd_per_hour": e["cost"]["usd_per_hour"],
+                     "meets_slo": "yes" if e["meets_slo"] else "NO"})
+    return rows

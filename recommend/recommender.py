@@ -1,0 +1,144 @@
+"""Per-window engine configs from the mined workload ("seasonal engines"): the library entry point.
+
+    plan = recommend_plan(windows, model="qwen2.5-72b", space=SearchSpace(gpus=("h100-sxm",)),
+                          options=RecommendOptions(slo={"ttft_p95_ms": 1000, "tpot_p95_ms": 100}))
+
+For each window: max_model_len from coverage, the busiest 15 minutes of its peak span scaled to
+the planned real rate, every candidate screened analytically (recommend/screen.py), the best few
+(distinct GPU/TP/dtypes) simulated (recommend/verify.py), the cheapest meeting every SLO chosen;
+when none does, the cheapest one gets more replicas (up to `raise_rounds` times) and otherwise
+the closest miss is reported. Returns the plan dict (recommend/plan_doc.py documents it).
+"""
+
+import dataclasses
+import math
+import multiprocessing
+from dataclasses import dataclass, field
+
+from profiles import get_model
+from recommend.errors import RecommendError
+from recommend.model_len import choose_model_len
+from recommend.plan_doc import plan_document, window_entry
+from recommend.queueing import Workload
+from recommend.screen import Screened, screen
+from recommend.search_space import SearchSpace, deployments, knob_grid
+from recommend.slo import DEFAULT_SLO
+from recommend.verify import MAX_REQUESTS, verify
+from recommend.window_traffic import PLAN_SPAN_S, WindowTraffic, plan_traffic
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecommendOptions:
+    slo: dict = field(default_factory=lambda: dict(DEFAULT_SLO))
+    coverage: float = 0.999  # share of requests max_model_len must admit
+    headroom: float = 0.1  # planned rate x (1 + headroom), for forecast error
+    traffic_scale: float = 1.0  # plan for growth: x today's traffic
+    simulate_top: int = 3  # distinct deployments simulated per window
+    raise_rounds: int = 3  # replica raises tried when no simulated candidate meets the SLO
+    max_sim_requests: int = MAX_REQUESTS
+    seed: int = 0
+    workers: int = 1  # processes (windows are independent)
+
+    def __post_init__(self):
+        if not 0 < self.coverage <= 1:
+            raise RecommendError(f"--coverage must be in (0, 1], got {self.coverage}")
+        if self.headroom < 0 or self.traffic_scale <= 0:
+            raise RecommendError("--headroom must be >= 0 and --traffic-scale > 0")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Run:
+    model: str
+    engine: str
+    deps: list
+    grid: list
+    options: RecommendOptions
+    max_len_tokens: int
+
+
+_RUN: _Run | None = None  # set in worker processes
+
+
+def recommend_plan(windows: list[WindowTraffic], *, model: str, space: SearchSpace | None = None,
+                   options: RecommendOptions | None = None, traffic_model: str | None = None) -> dict:
+    """The plan dict for `windows` (traffic of `traffic_model` as logged, performance of catalog `model`)."""
+    space, options = space or SearchSpace(), options or RecommendOptions()
+    if not windows:
+        raise RecommendError("no windows to plan; mine the warehouse first (`tracefit mine`)")
+    run = _Run(model=get_model(model).name, engine=space.engine, deps=deployments(model, space),
+               grid=knob_grid(space), options=options, max_len_tokens=get_model(model).max_position_tokens)
+    if not any(d.step is not None for d in run.deps):
+        raise RecommendError(next(d.why_not for d in run.deps) + f" (searched TP up to --max-gpus {space.max_gpus})")
+    entries = _map(run, windows)
+    return plan_document(entries, model=run.model, traffic_model=traffic_model, space=space, options=options)
+
+
+def _map(run: _Run, windows):
+    items = list(enumerate(windows))
+    if run.options.workers <= 1 or len(items) < 2:
+        return [recommend_window(run, i, w) for i, w in items]
+    with multiprocessing.get_context("fork").Pool(run.options.workers, _init, (run,)) as pool:
+        return pool.starmap(_worker, items, chunksize=max(1, len(items) // (4 * run.options.workers)))
+
+
+def _init(run):
+    global _RUN
+    _RUN = run
+
+
+def _worker(i, w):
+    return recommend_window(_RUN, i, w)
+
+
+def recommend_window(run: _Run, index: int, w: WindowTraffic) -> dict:
+    o = run.options
+    ml = choose_model_len(w.grid_len_tokens, w.grid_requests, o.coverage, cap_tokens=run.max_len_tokens)
+    traffic = plan_traffic(w, traffic_scale=o.traffic_scale, headroom=o.headroom)
+    load = Workload.of(traffic)
+    result = screen(run.deps, run.grid, load, max_model_len=ml.max_model_len, slo=o.slo)
+    if not result.ranked:
+        raise RecommendError(f"window {w.label!r}: no candidate holds a {ml.max_model_len}-token request; "
+                             "raise --max-gpus, allow fp8/int4 (--allow-quant) or lower --coverage")
+    if load.rps_real == 0:
+        return window_entry(w, index, chosen=result.ranked[0], verified=None, tried=[], result=result, load=load,
+                            model_len=ml, options=o, traffic=traffic)
+    pairs = [(s, verify(s.config, s.dep.step, traffic, model=run.model, engine=run.engine, slo=o.slo,
+                        max_requests=o.max_sim_requests, seed=o.seed + index))
+             for s in _distinct(result.ranked, o.simulate_top)]
+    if not any(v.meets for _, v in pairs):
+        pairs += _raise_replicas(run, pairs[0][0], traffic, index)
+    meeting = [(s, v) for s, v in pairs if v.meets]
+    chosen, verified = (min(meeting, key=lambda sv: (sv[0].dep.usd_per_hour * sv[1].config.replicas, sv[1].miss_ratio))
+                        if meeting else min(pairs, key=lambda sv: sv[1].miss_ratio))
+    return window_entry(w, index, chosen=chosen, verified=verified, tried=pairs, result=result, load=load,
+                        model_len=ml, options=o, traffic=traffic)
+
+
+def _distinct(ranked: list[Screened], k: int) -> list[Screened]:
+    """The best `k` candidates with different (GPU, TP, weights, KV)."""
+    seen, out = set(), []
+    for s in ranked:
+        key = (s.dep.gpu, s.dep.tp, s.dep.weights, s.dep.kv)
+        if key not in seen:
+            seen.add(key)
+            out.append(s)
+        if len(out) == k:
+            break
+    return out
+
+
+def _raise_replicas(run: _Run, s: Screened, traffic, index: int) -> list:
+    """More replicas for the cheapest candidate until the simulator says it meets the SLO."""
+    o, replicas, out = run.options, s.config.replicas, []
+    for _ in range(o.raise_rounds):
+        replicas = max(replicas + 1, math.ceil(replicas * 1.3))
+        config = dataclasses.replace(s.config, replicas=replicas)
+        v = verify(config, s.dep.step, traffic, model=run.model, engine=run.engine, slo=o.slo,
+                   max_requests=o.max_sim_requests, seed=o.seed + index)
+        out.append((s, v))
+        if v.meets:
+            break
+    return out
+
+
+__all__ = ["PLAN_SPAN_S", "RecommendOptions", "recommend_plan", "recommend_window"]

@@ -1,0 +1,97 @@
+"""Check a screened candidate with the simulator on the window's real arrivals.
+
+One replica's share of the planned span (recommend/simulate_traffic.py: a sampled log scaled to
+the real rate x traffic_scale x (1 + headroom), split over the replicas) is simulated with the
+candidate's engine knobs and roofline step times. To bound the cost, when one replica would see
+more than `max_requests` in the span, the densest sub-span holding about that many is simulated
+(never shorter than MIN_SPAN_S). The engine starts empty, so requests arriving in the first
+WARMUP_SHARE of the simulated span are left out of the percentiles and goodput.
+One replica's requests come from recommend/replica_arrivals.py (thinning, or a Poisson process
+following the log's per-minute rate when the sample is scaled up).
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from recommend.engine_config import EngineConfig
+from recommend.roofline import StepModel
+from recommend.replica_arrivals import replica_arrivals
+from recommend.simulate import SimResult, goodput_share, simulate
+from recommend.slo import slo_key
+from recommend.window_traffic import PlanTraffic, densest_span
+
+MAX_REQUESTS = 3000  # per simulation: ~10-20 us each (bench/RESULTS.md, simulate section)
+MIN_SPAN_S = 300.0
+WARMUP_SHARE = 0.2
+QUANTILES = {"p50": 50.0, "p90": 90.0, "p95": 95.0, "p99": 99.0}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Verified:
+    config: EngineConfig
+    predicted: dict  # {"ttft_ms": Q, "tpot_ms": Q, "e2e_ms": Q, "goodput", ...}; Q = {"p50", "p90", "p95", "p99"}
+    slo_ms: dict  # SLO key -> simulated value, ms
+    meets: bool
+    miss_ratio: float  # max over SLOs of simulated / limit
+    requests: int  # simulated for one replica
+    span_s: float
+
+
+def verify(config: EngineConfig, step: StepModel, traffic: PlanTraffic, *, model: str, engine: str = "vllm",
+           slo: dict[str, float], max_requests: int = MAX_REQUESTS, seed: int = 0) -> Verified:
+    spec, step = config.simulation_parts(model, engine, step_model=step)
+    arrival, prompt, output, span_s = _replica_traffic(traffic, config.replicas, max_requests, seed)
+    if arrival.size == 0:
+        return Verified(config=config, predicted={}, slo_ms={}, meets=True, miss_ratio=0.0, requests=0, span_s=span_s)
+    result = simulate(arrival, prompt, output, engine=spec, step_s=step.step_s)
+    keep = arrival >= WARMUP_SHARE * span_s
+    values = {k: _stat(result, keep, k) for k in slo}
+    ratio = max((values[k] / slo[k] for k in slo), default=0.0)
+    ratio = ratio if math.isfinite(ratio) else math.inf
+    return Verified(config=config, predicted=_predicted(result, keep, prompt, output, span_s, config, slo),
+                    slo_ms=values, meets=ratio <= 1.0, miss_ratio=ratio, requests=int(arrival.size), span_s=span_s)
+
+
+def _replica_traffic(t: PlanTraffic, replicas: int, max_requests: int, seed: int):
+    span_s = t.span_s
+    per_replica = t.rps_real / replicas * span_s
+    arrival, prompt, output = t.arrival_s, t.prompt_tokens, t.output_tokens
+    if per_replica > max_requests:
+        span_s = max(MIN_SPAN_S, span_s * max_requests / per_replica)
+        i, j, start = densest_span(arrival, span_s)
+        arrival, prompt, output = arrival[i:j] - start, prompt[i:j], output[i:j]
+    ok = (prompt >= 1) & (output >= 1)
+    a, p, o = replica_arrivals(arrival[ok], prompt[ok], output[ok], span_s=span_s, replicas=replicas,
+                               sample_rate=t.sample_rate, scale=t.scale, seed=seed)
+    return a, p, o, span_s
+
+
+def _stat(result: SimResult, keep: np.ndarray, key: str) -> float:
+    metric, q = slo_key(key)
+    values = getattr(result, f"{metric}_ms")[keep]
+    values = values[~np.isnan(values)]
+    return float(np.percentile(values, q)) if values.size else (0.0 if metric == "tpot" else math.inf)
+
+
+def _quantiles(values: np.ndarray) -> dict:
+    v = values[~np.isnan(values)]
+    return {name: round(float(np.percentile(v, q)), 3) for name, q in QUANTILES.items()} if v.size else {}
+
+
+def _predicted(result, keep, prompt, output, span_s, config, slo) -> dict:
+    """Fleet-level predictions: per-replica tokens/s x replicas; gpu_util = mean batch / max_num_seqs."""
+    seconds = max(span_s, 1e-9)
+    return {
+        "ttft_ms": _quantiles(result.ttft_ms[keep]), "tpot_ms": _quantiles(result.tpot_ms[keep]),
+        "e2e_ms": _quantiles(result.e2e_ms[keep]),
+        "goodput": round(goodput_share(result.ttft_ms[keep], result.tpot_ms[keep], result.e2e_ms[keep], slo), 4)
+        if keep.any() and slo else None,
+        "tok_s": round(float((prompt + output).sum()) / seconds * config.replicas, 1),
+        "output_tok_s": round(float(output.sum()) / seconds * config.replicas, 1),
+        "queue_ms_mean": round(float(np.nanmean(result.queue_ms[keep])), 3) if keep.any() else None,
+        "mean_batch_seqs": round(result.mean_batch_seqs, 2),
+        "kv_peak_share": round(result.kv_peak_share, 4),
+        "preemptions": result.preemptions,
+    }
