@@ -1,0 +1,136 @@
+"""Backtest: would a plan have held on the traffic actually logged in [since, until)?
+
+Each calendar hour of the range (cut also at start/end window edges) is served by the plan window
+covering it, with that window's engine config and replica count; the hour's logged requests are
+replayed at their real rate (1 / ingest sample rate, or the override) through the simulator. Only
+one replica's share of each hour is simulated (recommend/simulate_traffic.py `replica_share`), and
+at most `ReplayOptions.max_requests` of it (slices; recommend/backtest_replay.py), so a week of a
+200 req/s service costs a few hundred thousand simulated requests, not 100M.
+
+GPU-hours: a window's GPUs (tp x replicas) times the hours it served, whether or not traffic came.
+The static-peak plan serves every replayed hour with the peak window's config and replicas (the
+window with the most GPUs); savings_pct = 100 x (1 - gpu_hours / static_peak_gpu_hours).
+Per-window numbers pool every hour the window served (definitions: recommend/backtest_stats.py);
+"meets the SLO" = each percentile SLO holds on the window's pooled replayed requests.
+"""
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from recommend.backtest_plan import BacktestPlan, Segment, segments
+from recommend.backtest_replay import PieceReplay, ReplayOptions, Traffic, replay_piece
+from recommend.backtest_stats import ReplayStats, replay_stats
+from recommend.engine_config import EngineConfig
+from recommend.errors import RecommendError
+from recommend.roofline import StepModel, with_profile
+from recommend.simulate import EngineSpec
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WindowResult:
+    index: int
+    label: str
+    config: EngineConfig
+    hours: float  # hours of [since, until) this window served
+    gpu_hours: float
+    stats: ReplayStats
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HourResult:
+    start: datetime
+    hours: float  # < 1 at the range's or a start/end window's edges
+    window: int
+    stats: ReplayStats
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BacktestResult:
+    plan: BacktestPlan
+    since: datetime
+    until: datetime
+    windows: tuple[WindowResult, ...]
+    hours: tuple[HourResult, ...]
+    overall: ReplayStats
+    static_peak_gpu_hours: float
+    static_peak: ReplayStats | None  # when the static-peak plan was replayed too
+    uncovered_hours: float  # hours of the range no plan window covers (not replayed, no GPU-hours)
+
+    @property
+    def gpu_hours(self) -> float:
+        return sum(w.gpu_hours for w in self.windows)
+
+    @property
+    def savings_pct(self) -> float:
+        return 100.0 * (1.0 - self.gpu_hours / self.static_peak_gpu_hours) if self.static_peak_gpu_hours else math.nan
+
+    @property
+    def windows_meeting_slo_share(self) -> float:
+        return _share([w.stats.meets_slo for w in self.windows])
+
+    @property
+    def hours_meeting_slo_share(self) -> float:
+        return _share([h.stats.meets_slo for h in self.hours])
+
+
+def backtest(plan: BacktestPlan, traffic: Traffic, *, since: datetime, until: datetime,
+             options: ReplayOptions = ReplayOptions(), profile: dict | None = None,
+             replay_static: bool = False) -> BacktestResult:
+    """Replay `traffic` (the logged requests of [since, until), and up to warmup_s before) under `plan`.
+
+    `profile`: a measured profile or calibration document (profiles/profile.py) whose efficiencies the
+    step model uses, as `--profile` does for predict. `replay_static` also replays the static-peak plan.
+    """
+    pieces_of, uncovered_s = segments(plan, since, until)
+    if not pieces_of:
+        raise RecommendError(f"no plan window covers {since:%Y-%m-%d %H:%M} .. {until:%Y-%m-%d %H:%M} UTC; "
+                             "backtest a range the plan's start/end windows cover")
+    parts = _Parts(plan, profile)
+    replays = [_replay(traffic, s, plan.windows[s.window].config, parts, options, i) for i, s in enumerate(pieces_of)]
+    windows = tuple(_window(plan, w.index, pieces_of, replays) for w in plan.windows
+                    if any(s.window == w.index for s in pieces_of))
+    hours = tuple(HourResult(start=datetime.fromtimestamp(s.start_s, UTC), hours=(s.end_s - s.start_s) / 3600,
+                             window=s.window, stats=replay_stats([r], plan.slo)) for s, r in zip(pieces_of, replays))
+    peak = plan.peak.config
+    static = None
+    if replay_static:
+        static = replay_stats([_replay(traffic, s, peak, parts, options, i) for i, s in enumerate(pieces_of)],
+                              plan.slo)
+    return BacktestResult(plan=plan, since=since, until=until, windows=windows, hours=hours,
+                          overall=replay_stats(replays, plan.slo),
+                          static_peak_gpu_hours=peak.gpus * sum(s.end_s - s.start_s for s in pieces_of) / 3600,
+                          static_peak=static, uncovered_hours=uncovered_s / 3600)
+
+
+class _Parts:
+    """(EngineSpec, step_s) per engine config, built once."""
+
+    def __init__(self, plan: BacktestPlan, profile: dict | None):
+        self.plan, self.profile, self.cache = plan, profile, {}
+
+    def __call__(self, config: EngineConfig) -> tuple[EngineSpec, object]:
+        if config not in self.cache:
+            dep = config.deployment(self.plan.model, self.plan.engine)
+            dep = with_profile(dep, self.profile) if self.profile else dep
+            self.cache[config] = (config.engine_spec(dep), StepModel(dep).step_s)
+        return self.cache[config]
+
+
+def _replay(traffic, seg: Segment, config: EngineConfig, parts: _Parts, options, i: int) -> PieceReplay:
+    spec, step_s = parts(config)
+    return replay_piece(traffic, seg.start_s, seg.end_s, replicas=config.replicas, engine=spec, step_s=step_s,
+                        options=options, seed=options.seed + i)
+
+
+def _window(plan: BacktestPlan, index: int, pieces_of: list[Segment], replays: list[PieceReplay]) -> WindowResult:
+    mine = [(s, r) for s, r in zip(pieces_of, replays) if s.window == index]
+    hours = sum(s.end_s - s.start_s for s, _ in mine) / 3600
+    w = plan.windows[index]
+    return WindowResult(index=index, label=w.label, config=w.config, hours=hours, gpu_hours=w.config.gpus * hours,
+                        stats=replay_stats([r for _, r in mine], plan.slo))
+
+
+def _share(flags: list[bool | None]) -> float:
+    known = [f for f in flags if f is not None]
+    return sum(known) / len(known) if known else math.nan

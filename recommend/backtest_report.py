@@ -1,0 +1,81 @@
+"""A backtest result as JSON (`tracefit backtest --json`) and as table rows.
+
+Top-level keys: model, engine, slo, since, until, replay, windows, hours, summary.
+windows[]: label, index, config, gpus, hours, gpu_hours, requests_real, goodput_rps, slo_attainment,
+  meets_slo, rejected_share, queue_mean_ms, queue_p95_ms, percentiles_ms {ttft_p95_ms: ..},
+  hours_meeting_slo_share, simulated_requests.
+hours[]: start (UTC ISO), label, hours, requests_real, slo_attainment, meets_slo, rejected_share,
+  percentiles_ms (the SLO keys).
+summary: slo_attainment, windows_meeting_slo_share, hours_meeting_slo_share, gpu_hours,
+  static_peak_gpu_hours, savings_pct, peak_window, requests_real, simulated_requests, rejected_share,
+  replayed_hours, uncovered_hours, static_peak_slo_attainment (null unless replayed).
+NaN (nothing replayed) is written as null.
+"""
+
+import math
+from dataclasses import asdict
+
+from recommend.backtest import BacktestResult
+from recommend.backtest_replay import ReplayOptions
+from recommend.backtest_stats import ReplayStats
+
+
+def to_dict(result: BacktestResult, options: ReplayOptions | None = None) -> dict:
+    plan = result.plan
+    labels = {w.index: w.label for w in plan.windows}
+    windows = [{
+        "label": w.label, "index": w.index, "config": w.config.to_dict(), "gpus": w.config.gpus,
+        "hours": w.hours, "gpu_hours": w.gpu_hours, **_stats(w.stats, w.hours),
+        "hours_meeting_slo_share": _share([h.stats.meets_slo for h in result.hours if h.window == w.index]),
+    } for w in result.windows]
+    hours = [{"start": h.start.isoformat(), "label": labels[h.window], "hours": h.hours,
+              "requests_real": h.stats.requests_real, "slo_attainment": h.stats.slo_attainment,
+              "meets_slo": h.stats.meets_slo, "rejected_share": h.stats.rejected_share,
+              "percentiles_ms": {k: h.stats.percentiles_ms[k] for k in plan.slo}} for h in result.hours]
+    replayed = sum(w.hours for w in result.windows)
+    summary = {
+        "slo_attainment": result.overall.slo_attainment,
+        "windows_meeting_slo_share": result.windows_meeting_slo_share,
+        "hours_meeting_slo_share": result.hours_meeting_slo_share,
+        "gpu_hours": result.gpu_hours, "static_peak_gpu_hours": result.static_peak_gpu_hours,
+        "savings_pct": result.savings_pct, "peak_window": plan.peak.label,
+        "requests_real": result.overall.requests_real, "simulated_requests": result.overall.simulated_requests,
+        "rejected_share": result.overall.rejected_share, "replayed_hours": replayed,
+        "uncovered_hours": result.uncovered_hours,
+        "static_peak_slo_attainment": result.static_peak.slo_attainment if result.static_peak else None,
+    }
+    return _clean({"model": plan.model, "engine": plan.engine, "slo": plan.slo, "since": result.since.isoformat(),
+                   "until": result.until.isoformat(), "replay": asdict(options) if options else None,
+                   "windows": windows, "hours": hours, "summary": summary})
+
+
+def window_rows(doc: dict) -> list[dict]:
+    """One flat row per window for the human-readable table."""
+    return [{"window": w["label"], "gpus": w["gpus"], "hours": w["hours"], "gpu_hours": w["gpu_hours"],
+             "req/s": w["requests_real"] / (w["hours"] * 3600) if w["hours"] else None,
+             "slo_attainment": w["slo_attainment"], "meets_slo": w["meets_slo"],
+             **{k: v for k, v in w["percentiles_ms"].items() if k in doc["slo"]},
+             "queue_p95_ms": w["queue_p95_ms"], "rejected_share": w["rejected_share"]} for w in doc["windows"]]
+
+
+def _stats(s: ReplayStats, hours: float) -> dict:
+    return {"requests_real": s.requests_real, "simulated_requests": s.simulated_requests,
+            "goodput_rps": s.goodput_requests / (hours * 3600) if hours else math.nan,
+            "slo_attainment": s.slo_attainment, "meets_slo": s.meets_slo, "rejected_share": s.rejected_share,
+            "queue_mean_ms": s.queue_mean_ms, "queue_p95_ms": s.queue_p95_ms, "percentiles_ms": s.percentiles_ms}
+
+
+def _share(flags) -> float:
+    known = [f for f in flags if f is not None]
+    return sum(known) / len(known) if known else math.nan
+
+
+def _clean(value):
+    """NaN/inf -> None, floats rounded to 6 significant digits (JSON has no NaN)."""
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if isinstance(value, float):
+        return None if not math.isfinite(value) else float(f"{value:.6g}")
+    return value

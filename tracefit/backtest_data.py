@@ -1,0 +1,73 @@
+"""What backtest and calibration read from the warehouse: logged requests as arrays, by model name.
+
+`run_backtest` is the one-call entry the nightly job uses ("yesterday against the plan in force").
+"""
+
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+import warehouse
+from profiles import CatalogError, get_model
+from recommend.backtest import BacktestResult, backtest
+from recommend.backtest_plan import read_plan
+from recommend.backtest_replay import ReplayOptions, Traffic
+from recommend.export.plan import PlanError
+from warehouse import WarehouseError
+from warehouse.query import run_sql
+
+
+def logged_models(con: duckdb.DuckDBPyConnection, wanted: str, log_model: str | None = None) -> list[str]:
+    """Model names as logged that mean `wanted`: itself, or names the catalog maps to the same model."""
+    logged = [m for (m,) in con.execute("SELECT DISTINCT model FROM requests").fetchall()]
+    if log_model:
+        return [log_model]
+    if wanted in logged:
+        return [wanted]
+    found = [name for name in logged if _same_model(name, wanted)]
+    if not found:
+        raise WarehouseError(f"no logged model matches {wanted!r} (logged: {', '.join(sorted(logged)) or 'none'}); "
+                             "pass --log-model NAME")
+    return found
+
+
+def read_requests(con: duckdb.DuckDBPyConnection, models: list[str], since: datetime, until: datetime) -> pl.DataFrame:
+    """Columns of warehouse/sql/backtest_requests.sql, sorted by arrival."""
+    return run_sql(con, "backtest_requests", {"models": models, "since": since, "until": until})
+
+
+def traffic(frame: pl.DataFrame) -> Traffic:
+    return Traffic.from_arrays(frame["arrival_s"].to_numpy(), frame["prompt_tokens"].to_numpy(),
+                               frame["output_tokens"].to_numpy(), frame["sample_rate"].to_numpy())
+
+
+def load_plan_json(path: str | Path) -> dict:
+    try:
+        return json.loads(Path(path).read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise PlanError(f"{path}: cannot read the plan ({exc})") from exc
+
+
+def run_backtest(db: str | Path, plan: dict, *, since: datetime, until: datetime, as_model: str | None = None,
+                 log_model: str | None = None, slo: dict | None = None, options: ReplayOptions = ReplayOptions(),
+                 profile: dict | None = None, replay_static: bool = False) -> BacktestResult:
+    """Backtest `plan` (a parsed plan.json) on the requests logged in [since, until) in warehouse `db`."""
+    parsed = read_plan(plan, as_model=as_model, slo=slo)
+    with warehouse.connect(db, read_only=True) as con:
+        models = logged_models(con, str(plan.get("model")), log_model)
+        frame = read_requests(con, models, since - timedelta(seconds=options.warmup_s), until)
+    if frame.is_empty():
+        raise WarehouseError(f"no requests of {', '.join(models)} logged in {since:%Y-%m-%d %H:%M} .. "
+                             f"{until:%Y-%m-%d %H:%M} UTC; check --since/--until (UTC) and --db")
+    return backtest(parsed, traffic(frame), since=since, until=until, options=options, profile=profile,
+                    replay_static=replay_static)
+
+
+def _same_model(name: str, wanted: str) -> bool:
+    try:
+        return get_model(name).name == get_model(wanted).name
+    except CatalogError:
+        return False

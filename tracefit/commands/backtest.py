@@ -1,0 +1,81 @@
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from profiles.profile import load_profile
+from recommend.backtest_replay import ReplayOptions
+from recommend.backtest_report import to_dict, window_rows
+from tracefit.backtest_data import load_plan_json, run_backtest
+from tracefit.options import db_option, json_option, print_json, print_table, stderr
+
+
+TS = click.DateTime(["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"])
+
+
+def _utc(_ctx, _param, value: datetime | None):
+    return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def parse_slo(values: tuple[str, ...]) -> dict[str, float] | None:
+    """('ttft_p95_ms=1000', ...) -> {'ttft_p95_ms': 1000.0}; None when none given."""
+    out = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        try:
+            out[key.strip()] = float(value)
+        except ValueError:
+            sep = ""
+        if not sep:
+            raise click.BadParameter(f"{item!r}: use KEY=MS, e.g. ttft_p95_ms=1000", param_hint="--slo")
+    return out or None
+
+
+@click.command()
+@click.option("--plan", "plan_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
+              help="Plan JSON from `tracefit recommend --out plan.json`.")
+@db_option
+@click.option("--since", type=TS, callback=_utc, required=True, help="First arrival to replay (UTC, inclusive).")
+@click.option("--until", type=TS, callback=_utc, required=True, help="Replay arrivals before this (UTC).")
+@click.option("--sample-rate", type=click.FloatRange(0, 1, min_open=True),
+              help="Share of real traffic the log holds [default: each ingest run's --sample-rate].")
+@click.option("--as", "as_model", metavar="CATALOG_MODEL",
+              help="Catalog model for the performance model [default: the plan's model_spec or model].")
+@click.option("--log-model", help="Model name as logged [default: names matching the plan's model].")
+@click.option("--slo", multiple=True, metavar="KEY=MS", help="Override the plan's SLOs (repeatable), e.g. ttft_p95_ms=1000.")
+@click.option("--profile", "profile_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Measured profile or calibration (tracefit calibrate) for the step times.")
+@click.option("--max-requests", type=click.IntRange(min=0), default=3000, show_default=True,
+              help="Simulated requests per hour at most (slices of the hour beyond it; 0 = whole hours).")
+@click.option("--static", "replay_static", is_flag=True, help="Also replay the static-peak plan (SLO attainment).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@json_option
+def backtest(plan_path, db, since, until, sample_rate, as_model, log_model, slo, profile_path, max_requests,
+             replay_static, seed, as_json):
+    """Replay the requests logged in [since, until) against a plan's per-window configs.
+
+    Each calendar hour is served by the plan window covering it (hour-of-week windows repeat every
+    week) with that window's config and replicas; one replica's share of the hour's real traffic
+    (logged rate / sample rate) is simulated. Per window: SLO attainment (share of requests meeting
+    every SLO), whether each percentile SLO holds, goodput, queueing, rejected share (over
+    max_model_len), GPU-hours; and GPU-hours against a static plan sized for the peak window.
+
+    \b
+    Example:
+      tracefit backtest --plan plan.json --since 2025-03-10 --until 2025-03-17
+      tracefit backtest --plan plan.json --db prod.duckdb --since 2025-03-10 --until 2025-03-11 --json
+      tracefit backtest --plan plan.json --as llama-3.1-70b --sample-rate 0.0025 --since 2025-03-10 --until 2025-03-17
+    """
+    options = ReplayOptions(max_requests=max_requests, sample_rate=sample_rate, seed=seed)
+    profile = load_profile(profile_path) if profile_path else None
+    result = run_backtest(db, load_plan_json(plan_path), since=since, until=until, as_model=as_model,
+                          log_model=log_model, slo=parse_slo(slo), options=options, profile=profile,
+                          replay_static=replay_static)
+    doc = to_dict(result, options)
+    if as_json:
+        print_json(doc)
+        return
+    print_table(window_rows(doc), title=f"backtest of {plan_path} ({doc['model']}, SLO {doc['slo']})")
+    s = doc["summary"]
+    print_table([{"field": k, "value": v} for k, v in s.items()], title="summary")
+    stderr.print(f"{s['simulated_requests']:,} requests simulated for {s['requests_real']:,.0f} real ones")

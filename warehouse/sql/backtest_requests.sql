@@ -1,0 +1,14 @@
+-- Backtest / calibration: the logged requests of some models in [since, until), to replay.
+-- params: models (VARCHAR[], names as logged), since (TIMESTAMPTZ, inclusive), until (TIMESTAMPTZ,
+--   exclusive)
+-- columns: arrival_s (DOUBLE, epoch seconds UTC), prompt_tokens, output_tokens (tokens, both >= 1),
+--   sample_rate (the request's ingest run's share of real traffic, (0, 1]), status (ok | error | ...),
+--   ttft_ms, tpot_ms, e2e_ms (measured latencies in ms, NULL where not logged)
+SELECT epoch_us(r.arrival_ts) / 1e6 AS arrival_s, r.prompt_tokens, r.output_tokens, i.sample_rate,
+       r.status, r.ttft_ms, r.tpot_ms, r.e2e_ms
+FROM requests r JOIN ingest_runs i ON i.run_id = r.ingest_run_id
+WHERE list_contains($models::VARCHAR[], r.model)
+  AND r.arrival_ts >= $since::TIMESTAMPTZ
+  AND r.arrival_ts < $until::TIMESTAMPTZ
+  AND r.prompt_tokens > 0 AND r.output_tokens > 0
+ORDER BY r.arrival_ts
