@@ -56,6 +56,7 @@ class _Run:
     max_len_tokens: int
 
 
+MIN_REPLICA_REQUESTS = 300  # below this a replica's share is too thin for a p95/p99 to mean anything
 _RUN: _Run | None = None  # set in worker processes
 
 
@@ -106,7 +107,7 @@ def recommend_window(run: _Run, index: int, w: WindowTraffic) -> dict:
                         max_requests=o.max_sim_requests, seed=o.seed + index))
              for s in _distinct(result.ranked, o.simulate_top)]
     if not any(v.meets for _, v in pairs):
-        pairs += _raise_replicas(run, pairs[0][0], traffic, index)
+        pairs += _raise_replicas(run, pairs[0][0], traffic, index, pairs[0][1].miss_ratio)
     meeting = [(s, v) for s, v in pairs if v.meets]
     chosen, verified = (min(meeting, key=lambda sv: (sv[0].dep.usd_per_hour * sv[1].config.replicas, sv[1].miss_ratio))
                         if meeting else min(pairs, key=lambda sv: sv[1].miss_ratio))
@@ -127,15 +128,20 @@ def _distinct(ranked: list[Screened], k: int) -> list[Screened]:
     return out
 
 
-def _raise_replicas(run: _Run, s: Screened, traffic, index: int) -> list:
-    """More replicas for the cheapest candidate until the simulator says it meets the SLO."""
+def _raise_replicas(run: _Run, s: Screened, traffic, index: int, ratio: float) -> list:
+    """More replicas for the cheapest candidate until the simulator says it meets the SLO: each round
+    multiplies them by the square root of the simulated miss ratio, clipped to [1.25, 2] (latency
+    falls faster than 1/R near saturation, so the full ratio would overshoot)."""
     o, replicas, out = run.options, s.config.replicas, []
     for _ in range(o.raise_rounds):
-        replicas = max(replicas + 1, math.ceil(replicas * 1.3))
+        replicas = max(replicas + 1, math.ceil(replicas * min(max(math.sqrt(ratio), 1.25), 2.0)))
+        if traffic.rps_real * traffic.span_s / replicas < MIN_REPLICA_REQUESTS:
+            break  # a latency floor (long prompts, spikes), not capacity: more replicas would not help
         config = dataclasses.replace(s.config, replicas=replicas)
         v = verify(config, s.dep.step, traffic, model=run.model, engine=run.engine, slo=o.slo,
                    max_requests=o.max_sim_requests, seed=o.seed + index)
         out.append((s, v))
+        ratio = v.miss_ratio
         if v.meets:
             break
     return out

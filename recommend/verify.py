@@ -3,8 +3,9 @@
 One replica's share of the planned span (recommend/simulate_traffic.py: a sampled log scaled to
 the real rate x traffic_scale x (1 + headroom), split over the replicas) is simulated with the
 candidate's engine knobs and roofline step times. To bound the cost, when one replica would see
-more than `max_requests` in the span, the densest sub-span holding about that many is simulated
-(never shorter than MIN_SPAN_S). The engine starts empty, so requests arriving in the first
+more than `max_requests` in the span, a representative sub-span is simulated: the one whose logged
+count is closest to the span's mean rate (never shorter than MIN_SPAN_S), so a spike inside the
+span is neither sought out nor skipped on purpose. The engine starts empty, so requests arriving in the first
 WARMUP_SHARE of the simulated span are left out of the percentiles and goodput.
 One replica's requests come from recommend/replica_arrivals.py (thinning, or a Poisson process
 following the log's per-minute rate when the sample is scaled up).
@@ -20,7 +21,7 @@ from recommend.roofline import StepModel
 from recommend.replica_arrivals import replica_arrivals
 from recommend.simulate import SimResult, goodput_share, simulate
 from recommend.slo import slo_key
-from recommend.window_traffic import PlanTraffic, densest_span
+from recommend.window_traffic import PlanTraffic
 
 MAX_REQUESTS = 3000  # per simulation: ~10-20 us each (bench/RESULTS.md, simulate section)
 MIN_SPAN_S = 300.0
@@ -60,7 +61,7 @@ def _replica_traffic(t: PlanTraffic, replicas: int, max_requests: int, seed: int
     arrival, prompt, output = t.arrival_s, t.prompt_tokens, t.output_tokens
     if per_replica > max_requests:
         span_s = max(MIN_SPAN_S, span_s * max_requests / per_replica)
-        i, j, start = densest_span(arrival, span_s)
+        i, j, start = representative_span(arrival, span_s, len(arrival) * span_s / t.span_s)
         arrival, prompt, output = arrival[i:j] - start, prompt[i:j], output[i:j]
     ok = (prompt >= 1) & (output >= 1)
     a, p, o = replica_arrivals(arrival[ok], prompt[ok], output[ok], span_s=span_s, replicas=replicas,
@@ -95,3 +96,13 @@ def _predicted(result, keep, prompt, output, span_s, config, slo) -> dict:
         "kv_peak_share": round(result.kv_peak_share, 4),
         "preemptions": result.preemptions,
     }
+
+
+def representative_span(arrival_s: np.ndarray, span_s: float, expected: float) -> tuple[int, int, float]:
+    """(first, stop, start_s) of the `span_s` interval starting at an arrival whose count is closest
+    to `expected` (ties: the earliest)."""
+    if arrival_s.size == 0:
+        return 0, 0, 0.0
+    stops = np.searchsorted(arrival_s, arrival_s + span_s, side="left")
+    i = int(np.argmin(np.abs(stops - np.arange(arrival_s.size) - expected)))
+    return i, int(stops[i]), float(arrival_s[i])

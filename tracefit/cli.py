@@ -14,6 +14,7 @@ from tracefit.commands import mine as mine_cmd
 from tracefit.commands import nightly as nightly_cmd
 from tracefit.commands import predict as predict_cmd
 from tracefit.commands import profile as profile_cmd
+from tracefit.commands import recommend as recommend_cmd
 from tracefit.commands import roofline as roofline_cmd
 from warehouse import WarehouseError
 
@@ -45,7 +46,7 @@ def cli():
 
 for command in (ingest.ingest, sql.sql, summary.summary, demo.demo, mine_cmd.mine, predict_cmd.predict, roofline_cmd.roofline,
                 dashboard_cmd.dashboard, profile_cmd.profile, export_cmd.export_cmd, nightly_cmd.nightly,
-                backtest_cmd.backtest):
+                backtest_cmd.backtest, recommend_cmd.recommend):
     cli.add_command(command)
 
 

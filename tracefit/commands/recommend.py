@@ -1,0 +1,86 @@
+import json
+from pathlib import Path
+
+import click
+
+import warehouse
+from recommend.plan_doc import table_rows
+from recommend.recommender import RecommendOptions, recommend_plan
+from recommend.search_space import SearchSpace
+from recommend.slo import parse_slo
+from tracefit.options import db_option, json_option, print_json, print_table, stderr
+from tracefit.recommend_data import PEAK_QUANTILE, windows_traffic
+
+
+def _prices(items) -> dict[str, float]:
+    out = {}
+    for item in items:
+        gpu, sep, usd = item.partition("=")
+        try:
+            out[gpu.strip()] = float(usd)
+        except ValueError:
+            sep = ""
+        if not sep:
+            raise click.BadParameter(f"{item!r}: write GPU=USD_PER_HOUR, e.g. h100-sxm=2.5", param_hint="--price")
+    return out
+
+
+@click.command()
+@db_option
+@click.option("--model", required=True, help="Model name as logged (selects the traffic).")
+@click.option("--as", "as_model", help="Catalog model for the performance model when the logged name is not "
+              "one (e.g. --model chat-large --as qwen2.5-72b).")
+@click.option("--gpu", "gpus", multiple=True, default=("h100-sxm",), show_default=True,
+              help="Candidate GPU type; repeat for several.")
+@click.option("--max-gpus", type=int, default=8, show_default=True, help="GPUs per replica (TP up to this).")
+@click.option("--slo", "slos", multiple=True, help="KEY=MS, repeatable: ttft|tpot|e2e _p50|p90|p95|p99 _ms. "
+              "Defaults ttft_p95_ms=1000 (Nielsen's 1 s), tpot_p95_ms=100 (~1.9x a 238 words/min reader).")
+@click.option("--allow-quant", default="bf16,fp8", show_default=True,
+              help="Precisions allowed for weights and KV (bf16,fp8,int8,int4; int4 only when listed).")
+@click.option("--coverage", type=float, default=0.999, show_default=True,
+              help="Share of requests max_model_len must admit (the rest are reported as rejected).")
+@click.option("--headroom", type=float, default=0.1, show_default=True, help="Plan for rate x (1 + headroom).")
+@click.option("--price", "prices", multiple=True, help="GPU=USD per GPU-hour, overrides the catalog; repeatable.")
+@click.option("--sample-rate", type=float, help="Share of real traffic the log holds (default: as recorded at ingest).")
+@click.option("--traffic-scale", type=float, default=1.0, show_default=True, help="Plan for X times today's traffic.")
+@click.option("--windows", default="regimes", show_default=True, help="regimes | hour-of-week | fixed:<N>h.")
+@click.option("--peak-quantile", type=click.FloatRange(0, 1), default=PEAK_QUANTILE, show_default=True,
+              help="Which of a window's hours to plan for, by request count (1 = the busiest).")
+@click.option("--engine", type=click.Choice(["vllm", "sglang", "trtllm"]), default="vllm", show_default=True)
+@click.option("--workers", type=int, default=1, show_default=True, help="Processes (windows run in parallel).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the plan JSON here.")
+@json_option
+def recommend(db, model, as_model, gpus, max_gpus, slos, allow_quant, coverage, headroom, prices, sample_rate,
+              traffic_scale, windows, peak_quantile, engine, workers, out, as_json):
+    """Recommend per-window engine configs and replica counts that meet the SLOs at the lowest cost.
+
+    Every candidate (GPU x TP x weights x KV x max_num_seqs x max_num_batched_tokens, max_model_len
+    from --coverage) is screened with the roofline, memory and a queueing model; the best few are
+    simulated on the window's busiest 15 minutes scaled to the real rate; each knob gets a reason.
+
+    \b
+    Examples:
+      tracefit recommend --model llama-3.1-8b --gpu h100-sxm --gpu l40s --out plan.json
+      tracefit recommend --db sg.duckdb --model chat-large --as qwen2.5-72b --windows hour-of-week \\
+          --slo ttft_p95_ms=1500 --slo tpot_p95_ms=80 --price h100-sxm=2.5 --json
+    """
+    space = SearchSpace(gpus=tuple(gpus), max_gpus=max_gpus, prices=_prices(prices), engine=engine,
+                        allow_quant=tuple(q.strip().lower() for q in allow_quant.split(",") if q.strip()))
+    options = RecommendOptions(slo=parse_slo(slos), coverage=coverage, headroom=headroom,
+                               traffic_scale=traffic_scale, workers=workers)
+    with warehouse.connect(db, read_only=True) as con:
+        traffic = windows_traffic(con, model, windows=windows, sample_rate=sample_rate, peak_quantile=peak_quantile)
+    stderr.print(f"recommend: {len(traffic)} windows of {model}", highlight=False)
+    plan = recommend_plan(traffic, model=as_model or model, space=space, options=options, traffic_model=model)
+    if out:
+        out.write_text(json.dumps(plan, indent=1) + "\n")
+        stderr.print(f"recommend: plan written to {out}", highlight=False)
+    if as_json:
+        print_json(plan)
+        return
+    s = plan["summary"]
+    print_table(table_rows(plan), title=f"{plan['model']} plan ({plan['traffic_model']} traffic), SLO "
+                + ", ".join(f"{k}={v:g}" for k, v in plan["slo"].items()))
+    stderr.print(f"GPU-hours/week {s['gpu_hours_per_week']:,} vs {s['static_peak_gpu_hours_per_week']:,} static "
+                 f"at peak ({s['savings_pct']}% saved); windows missing the SLO: "
+                 f"{', '.join(s['windows_missing_slo']) or 'none'}", highlight=False)

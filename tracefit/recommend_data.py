@@ -1,0 +1,84 @@
+"""Read the warehouse into the recommender's inputs (recommend/ never opens the database).
+
+windows_traffic(con, model, windows="regimes") -> [recommend.window_traffic.WindowTraffic]:
+regimes from the mined tables, or hour-of-week / fixed:Nh cells; per window the real-rate
+statistics (recommend_window_rates.sql), length quantiles and the 256-token length grid
+(recommend_window_lengths.sql) and the busiest logged span's requests (recommend_window_requests.sql).
+"""
+
+import duckdb
+import numpy as np
+import polars as pl
+
+from recommend.window_traffic import WindowTraffic
+from recommend.windows import spec_windows
+from warehouse.db import WarehouseError, fetch_one
+from warehouse.mine import load_windows
+from warehouse.query import run_sql
+
+PEAK_QUANTILE = 0.95  # of the window's hours: plans for a busy hour, not a one-off spike (ServeGen has
+# minutes at 175x the median rate; sizing every regime for those would multiply the fleet)
+QUANTILE_NAMES = ("p50", "p90", "p95", "p99", "p999", "max", "mean")
+
+
+def window_cells(con: duckdb.DuckDBPyConnection, model: str, windows: str) -> list[tuple[str, tuple[int, ...]]]:
+    fixed = spec_windows(windows)
+    return fixed if fixed is not None else [(w.label, tuple(w.cells)) for w in load_windows(con, model)]
+
+
+def windows_traffic(con: duckdb.DuckDBPyConnection, model: str, *, windows: str = "regimes",
+                    sample_rate: float | None = None, span_minutes: int = 60,
+                    peak_quantile: float = PEAK_QUANTILE) -> list[WindowTraffic]:
+    """One WindowTraffic per window; `sample_rate` overrides the rate recorded at ingest; the peak
+    span is the window's `span_minutes` span at `peak_quantile` of real request counts."""
+    _check_mined(con, model)
+    spec = window_cells(con, model, windows)
+    cells = [c for _, cs in spec for c in cs]
+    ids = [i for i, (_, cs) in enumerate(spec) for _ in cs]
+    params = {"model": model, "cells": cells, "windows": ids}
+    rates = _by_window(run_sql(con, "recommend_window_rates", params))
+    lengths = _by_window(run_sql(con, "recommend_window_lengths", params))
+    requests = run_sql(con, "recommend_window_requests", {**params, "span_minutes": span_minutes,
+                                                                "peak_quantile": peak_quantile})
+    fallback = sample_rate or _logged_sample_rate(con, model)
+    return [_window(i, label, cs, rates.get(i), lengths.get(i), requests.filter(pl.col("window_id") == i),
+                    sample_rate, fallback, span_minutes * 60.0)
+            for i, (label, cs) in enumerate(spec)]
+
+
+def _check_mined(con, model: str) -> None:
+    row = fetch_one(con, "SELECT count(*) FROM mined_minutes WHERE model = $m", {"m": model})
+    if not row or not row[0]:
+        raise WarehouseError(f"model {model!r} has not been mined; run `tracefit mine --model {model}` first")
+
+
+def _logged_sample_rate(con, model: str) -> float:
+    row = fetch_one(con, "SELECT min(i.sample_rate) FROM requests r JOIN ingest_runs i ON i.run_id = r.ingest_run_id "
+                         "WHERE r.model = $m", {"m": model})
+    return float(row[0]) if row and row[0] else 1.0
+
+
+def _by_window(frame: pl.DataFrame) -> dict[int, dict]:
+    return {row["window_id"]: row for row in frame.iter_rows(named=True)}
+
+
+def _quantiles(row: dict | None, prefix: str) -> dict:
+    return {} if row is None else {q: round(float(row[f"{prefix}_{q}"]), 3) for q in QUANTILE_NAMES}
+
+
+def _window(i, label, cells, rate, length, peak: pl.DataFrame, override, fallback, span_s) -> WindowTraffic:
+    logged_rate = float(peak["sample_rate"].min()) if peak.height else fallback
+    rate_real = (lambda k: (rate[k] / override) if override else rate[f"{k}_real"]) if rate else (lambda k: 0.0)
+    return WindowTraffic(
+        label=label, cells=tuple(cells), sample_rate=override or logged_rate,
+        requests=int(length["requests"]) if length else 0,
+        rps_mean_real=rate_real("rps_mean"), rps_p50_real=rate_real("rps_p50"), rps_peak_real=rate_real("rps_peak"),
+        prompt_tokens=_quantiles(length, "prompt"), output_tokens=_quantiles(length, "output"),
+        grid_len_tokens=np.asarray(length["grid_len_tokens"] if length else [], np.int64),
+        grid_requests=np.asarray(length["grid_requests"] if length else [], np.int64),
+        peak_start=peak["span_start"][0].isoformat() if peak.height else None,
+        peak_span_s=span_s,
+        peak_arrival_s=peak["arrival_s"].to_numpy().astype(np.float64),
+        peak_prompt_tokens=peak["prompt_tokens"].to_numpy().astype(np.int64),
+        peak_output_tokens=peak["output_tokens"].to_numpy().astype(np.int64))
+

@@ -1,0 +1,35 @@
+-- Recommender input: each window's peak logged span and its requests. Spans are $span_minutes long,
+-- aligned to Monday 00:00 UTC; the peak is the least busy span whose real request count reaches the
+-- $peak_quantile quantile of the window's spans (1.0 = the busiest; 0.95 skips rare one-off spikes).
+-- params: $model (VARCHAR, as logged), $cells (INTEGER[], hour-of-week cells 0..167, 0 = Monday 00 UTC),
+--   $windows (INTEGER[], the window index of each cell, same length), $span_minutes (INTEGER, e.g. 60),
+--   $peak_quantile (DOUBLE in [0, 1])
+-- columns: window_id, span_start (UTC, start of the span), arrival_s (s from span_start),
+--   prompt_tokens, output_tokens (tokens, both >= 1), sample_rate (ingest run's share of real traffic)
+WITH cell_window AS (
+    SELECT unnest($cells::INTEGER[]) AS how_cell, unnest($windows::INTEGER[]) AS window_id
+),
+scoped AS (
+    SELECT w.window_id, s.arrival_ts, s.prompt_tokens, s.output_tokens, s.weight,
+           time_bucket(to_minutes($span_minutes::INTEGER), s.arrival_ts, TIMESTAMPTZ '2000-01-03 00:00:00+00')
+               AS span_start
+    FROM tf_scope($model, NULL::TIMESTAMPTZ, NULL::TIMESTAMPTZ) s
+    JOIN cell_window w ON w.how_cell = s.how_cell
+    WHERE s.prompt_tokens >= 1 AND s.output_tokens >= 1
+),
+spans AS (
+    SELECT window_id, span_start, sum(weight) AS real_requests FROM scoped GROUP BY ALL
+),
+level AS (
+    SELECT window_id, quantile_disc(real_requests, $peak_quantile::DOUBLE) AS real_requests FROM spans GROUP BY ALL
+),
+peak AS (
+    SELECT s.window_id, arg_min(s.span_start, s.real_requests) AS span_start
+    FROM spans s JOIN level l ON l.window_id = s.window_id AND s.real_requests >= l.real_requests
+    GROUP BY s.window_id
+)
+SELECT s.window_id, s.span_start,
+       epoch(s.arrival_ts) - epoch(s.span_start) AS arrival_s,
+       s.prompt_tokens, s.output_tokens, 1.0 / s.weight AS sample_rate
+FROM scoped s JOIN peak p USING (window_id, span_start)
+ORDER BY s.window_id, s.arrival_ts
