@@ -31,6 +31,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
+from profiles import profile_calibration as calibration
 from profiles.errors import ProfilesError
 from profiles.gpus import get_gpu
 
@@ -54,7 +55,10 @@ def user_dir() -> Path:
 
 
 def validate(doc: dict, where: str = "profile") -> dict:
-    """The document itself when it is a readable profile; ProfileError saying what is wrong otherwise."""
+    """The document itself when it is a readable profile (or calibration, profiles/profile_calibration.py);
+    ProfileError saying what is wrong otherwise."""
+    if isinstance(doc, dict) and doc.get("schema") == calibration.SCHEMA:
+        return _validate_calibration(doc, where)
     if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
         raise ProfileError(f"{where}: not a tracefit profile (no \"schema\": \"{SCHEMA}\")")
     version = doc.get("schema_version")
@@ -66,6 +70,16 @@ def validate(doc: dict, where: str = "profile") -> dict:
                 if not isinstance(doc.get("measurements", {}).get(t, []), list)]
     if missing or not doc["device"].get("name"):
         raise ProfileError(f"{where}: profile lacks {', '.join(missing) or 'device.name'}; re-measure it")
+    return doc
+
+
+def _validate_calibration(doc: dict, where: str) -> dict:
+    version = doc.get("schema_version")
+    if not isinstance(version, int) or version > calibration.SCHEMA_VERSION:
+        raise ProfileError(f"{where}: calibration schema_version {version!r} is newer than this tracefit reads "
+                           f"({calibration.SCHEMA_VERSION}); upgrade tracefit or re-run tracefit calibrate")
+    if missing := calibration.problems(doc):
+        raise ProfileError(f"{where}: calibration lacks or mis-states {', '.join(missing)}; re-run tracefit calibrate")
     return doc
 
 
@@ -102,7 +116,7 @@ def catalog_name(device_name: str) -> str | None:
 
 def summary(doc: dict) -> dict:
     """One row for `tracefit profile list`."""
-    device, counts = doc["device"], {t: len(doc["measurements"].get(t, [])) for t in TABLES}
+    device, counts = doc["device"], {t: len(doc.get("measurements", {}).get(t, [])) for t in TABLES}
     return {"gpu": device["name"], "catalog_gpu": device.get("catalog_gpu"), "kind": device.get("kind"),
             "created_utc": doc.get("created_utc"), "quick": doc.get("settings", {}).get("quick"),
             "models": ",".join(doc.get("settings", {}).get("models", [])),

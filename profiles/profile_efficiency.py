@@ -19,7 +19,9 @@ from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from profiles import profile_calibration as calibration
 from profiles.efficiency import Efficiency
+from profiles.profile_calibration import calibrated_efficiency
 from profiles.profile import ProfileError
 
 KERNELS_PER_LAYER = 6  # non-GEMM, non-attention kernels per layer (2 norms, rotary, act, residual, KV write)
@@ -133,8 +135,11 @@ def allreduce_fit(doc: dict) -> tuple[float, float] | None:
 
 
 def profiled_efficiency(doc: dict, *, base: Efficiency, weights: str = "bf16",
-                        model: str | None = None) -> ProfiledEfficiency:
-    """`base` (the engine's efficiency) with every field the profile measured replaced by its curve."""
+                        model: str | None = None) -> Efficiency:
+    """`base` (the engine's efficiency) with every field the profile measured replaced by its curve;
+    a calibration document (profiles/profile_calibration.py) replaces its fitted fields instead."""
+    if doc.get("schema") == calibration.SCHEMA:
+        return calibrated_efficiency(doc, base)
     dtype = "fp8" if weights == "fp8" and gemm_curve(doc, "fp8", model) else "bf16"
     gemm = gemm_curve(doc, dtype, model)
     if not gemm:

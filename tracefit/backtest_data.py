@@ -4,7 +4,7 @@
 """
 
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -15,6 +15,7 @@ from profiles import CatalogError, get_model
 from recommend.backtest import BacktestResult, backtest
 from recommend.backtest_plan import read_plan
 from recommend.backtest_replay import ReplayOptions, Traffic
+from recommend.calibrate_compare import Measured
 from recommend.export.plan import PlanError
 from warehouse import WarehouseError
 from warehouse.query import run_sql
@@ -71,3 +72,20 @@ def _same_model(name: str, wanted: str) -> bool:
         return get_model(name).name == get_model(wanted).name
     except CatalogError:
         return False
+
+
+def read_measured(db: str | Path, model: str, since: datetime | None, until: datetime | None,
+                  log_model: str | None = None) -> tuple[Measured, bool]:
+    """Logged traffic of `model` with its measured latencies, and whether the log is unsampled."""
+    with warehouse.connect(db, read_only=True) as con:
+        models = logged_models(con, model, log_model)
+        frame = read_requests(con, models, since or datetime(1970, 1, 1, tzinfo=UTC),
+                              until or datetime(9999, 1, 1, tzinfo=UTC))
+    if frame.is_empty():
+        raise WarehouseError(f"no requests of {', '.join(models)} in the range; check --model, --since/--until")
+    measured = Measured.from_arrays(
+        frame["arrival_s"].to_numpy(), frame["prompt_tokens"].to_numpy(), frame["output_tokens"].to_numpy(),
+        frame["ttft_ms"].fill_null(float("nan")).to_numpy(), frame["tpot_ms"].fill_null(float("nan")).to_numpy(),
+        frame["e2e_ms"].fill_null(float("nan")).to_numpy(), frame["sample_rate"].to_numpy(),
+        ok=(frame["status"] == "ok").to_numpy())
+    return measured, bool((frame["sample_rate"] == 1.0).all())

@@ -8,6 +8,7 @@ from recommend.errors import RecommendError
 from tracefit import __version__
 from tracefit.commands import demo, ingest, sql, summary
 from tracefit.commands import backtest as backtest_cmd
+from tracefit.commands import calibrate as calibrate_cmd
 from tracefit.commands import dashboard as dashboard_cmd
 from tracefit.commands import export as export_cmd
 from tracefit.commands import mine as mine_cmd
@@ -46,7 +47,7 @@ def cli():
 
 for command in (ingest.ingest, sql.sql, summary.summary, demo.demo, mine_cmd.mine, predict_cmd.predict, roofline_cmd.roofline,
                 dashboard_cmd.dashboard, profile_cmd.profile, export_cmd.export_cmd, nightly_cmd.nightly,
-                backtest_cmd.backtest, recommend_cmd.recommend):
+                backtest_cmd.backtest, calibrate_cmd.calibrate, recommend_cmd.recommend):
     cli.add_command(command)
 
 
