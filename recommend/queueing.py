@@ -73,6 +73,7 @@ def metrics(lam, *, a, b, p, batch, w: Workload, budget, prefill_q: dict, key: t
     """Estimated `key` = (metric, percentile) latency in ms at `lam` req/s per replica (arrays ok);
     inf where lam >= capacity."""
     metric, q = key
+    lam = np.asarray(lam, dtype=np.float64)
     c = p + b * w.output_mean
     mu = batch / (w.output_mean * a + batch * c)
     with np.errstate(divide="ignore", invalid="ignore"):

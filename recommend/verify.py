@@ -48,6 +48,7 @@ def verify(config: EngineConfig, step: StepModel, traffic: PlanTraffic, *, model
         return Verified(config=config, predicted={}, slo_ms={}, meets=True, miss_ratio=0.0, requests=0, span_s=span_s)
     result = simulate(arrival, prompt, output, engine=spec, step_s=step.step_s)
     keep = arrival >= WARMUP_SHARE * span_s
+    keep = keep if keep.any() else np.ones_like(keep)  # a handful of requests: keep them all
     values = {k: _stat(result, keep, k) for k in slo}
     ratio = max((values[k] / slo[k] for k in slo), default=0.0)
     ratio = ratio if math.isfinite(ratio) else math.inf
