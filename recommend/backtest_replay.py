@@ -131,8 +131,8 @@ def _stream(traffic: Traffic, part: slice, replicas: int, options: ReplayOptions
     pieces = [replica_share(arrival[rates == s], prompt[rates == s], output[rates == s], replicas=replicas,
                             sample_rate=float(s), traffic_scale=options.traffic_scale, seed=seed + g)
               for g, s in enumerate(np.unique(rates))]
-    if len(pieces) == 1:
-        return pieces[0]
+    if len(pieces) <= 1:
+        return pieces[0] if pieces else (arrival, prompt, output)
     arrival, prompt, output = (np.concatenate(c) for c in zip(*pieces))
     order = np.argsort(arrival, kind="stable")
     return arrival[order], prompt[order], output[order]
