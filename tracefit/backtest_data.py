@@ -58,7 +58,7 @@ def run_backtest(db: str | Path, plan: dict, *, since: datetime, until: datetime
     """Backtest `plan` (a parsed plan.json) on the requests logged in [since, until) in warehouse `db`."""
     parsed = read_plan(plan, as_model=as_model, slo=slo)
     with warehouse.connect(db, read_only=True) as con:
-        models = logged_models(con, str(plan.get("model")), log_model)
+        models = logged_models(con, str(plan.get("traffic_model") or plan.get("model")), log_model)
         frame = read_requests(con, models, since - timedelta(seconds=options.warmup_s), until)
     if frame.is_empty():
         raise WarehouseError(f"no requests of {', '.join(models)} logged in {since:%Y-%m-%d %H:%M} .. "
