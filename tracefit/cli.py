@@ -1,4 +1,10 @@
-"""The `tracefit` command line: each command parses, calls one library function, prints."""
+"""The `tracefit` command line: each command parses, calls one library function, prints.
+
+Commands load on first use (a registry of module paths), so `tracefit sql` does not pay for
+scikit-learn, altair or the simulator.
+"""
+
+import importlib
 
 import click
 
@@ -6,24 +12,40 @@ from ingest import IngestError
 from profiles import ProfilesError
 from recommend.errors import RecommendError
 from tracefit import __version__
-from tracefit.commands import demo, ingest, sql, summary
-from tracefit.commands import backtest as backtest_cmd
-from tracefit.commands import calibrate as calibrate_cmd
-from tracefit.commands import dashboard as dashboard_cmd
-from tracefit.commands import export as export_cmd
-from tracefit.commands import mine as mine_cmd
-from tracefit.commands import nightly as nightly_cmd
-from tracefit.commands import predict as predict_cmd
-from tracefit.commands import profile as profile_cmd
-from tracefit.commands import recommend as recommend_cmd
-from tracefit.commands import roofline as roofline_cmd
 from warehouse import WarehouseError
 
 DOMAIN_ERRORS = (IngestError, WarehouseError, ProfilesError, RecommendError)
 
+# command name -> "module:attribute" under tracefit.commands
+COMMANDS = {
+    "ingest": "ingest:ingest",
+    "sql": "sql:sql",
+    "summary": "summary:summary",
+    "mine": "mine:mine",
+    "predict": "predict:predict",
+    "roofline": "roofline:roofline",
+    "profile": "profile:profile",
+    "recommend": "recommend:recommend",
+    "backtest": "backtest:backtest",
+    "calibrate": "calibrate:calibrate",
+    "export": "export:export_cmd",
+    "dashboard": "dashboard:dashboard",
+    "nightly": "nightly:nightly",
+    "demo": "demo:demo",
+}
+
 
 class Group(click.Group):
-    """Turns domain errors into a one-line message and exit code 1."""
+    """Loads commands lazily and turns domain errors into a one-line message and exit code 1."""
+
+    def list_commands(self, ctx):
+        return list(COMMANDS)
+
+    def get_command(self, ctx, name):
+        if name not in COMMANDS:
+            return None
+        module, attribute = COMMANDS[name].split(":")
+        return getattr(importlib.import_module(f"tracefit.commands.{module}"), attribute)
 
     def invoke(self, ctx):
         try:
@@ -40,15 +62,11 @@ def cli():
     \b
     Typical session:
       tracefit ingest logs/*.parquet --sample-rate 0.01
-      tracefit summary
+      tracefit mine
+      tracefit recommend --model my-model --gpu h100 --out plan.json
+      tracefit dashboard --out site --plan plan.json
       tracefit sql "SELECT model, count(*) FROM requests GROUP BY ALL"
     """
-
-
-for command in (ingest.ingest, sql.sql, summary.summary, demo.demo, mine_cmd.mine, predict_cmd.predict, roofline_cmd.roofline,
-                dashboard_cmd.dashboard, profile_cmd.profile, export_cmd.export_cmd, nightly_cmd.nightly,
-                backtest_cmd.backtest, calibrate_cmd.calibrate, recommend_cmd.recommend):
-    cli.add_command(command)
 
 
 def main() -> None:

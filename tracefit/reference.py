@@ -13,8 +13,8 @@ BEGIN, END = "<!-- cli-reference -->", "<!-- /cli-reference -->"
 
 def commands(group: click.Group = cli, prefix: str = "tracefit") -> list[tuple[str, click.Command]]:
     found = []
-    for name in sorted(group.commands):
-        command = group.commands[name]
+    for name in sorted(group.list_commands(None)):
+        command = group.get_command(None, name)
         found.append((f"{prefix} {name}", command))
         if isinstance(command, click.Group):
             found += commands(command, f"{prefix} {name}")
