@@ -47,7 +47,7 @@ def jsonl_first_keys(path: Path, max_lines: int = 50) -> list[str]:
         for _, line in zip(range(max_lines), fh):
             try:
                 record = json.loads(line)
-            except ValueError:
+            except (ValueError, RecursionError):
                 continue
             if isinstance(record, dict):
                 keys.update(dict.fromkeys(record))
@@ -83,7 +83,7 @@ def _parse_jsonl(lines: list[bytes], numbers: list[int], columns: list[str]) -> 
         try:
             record = json.loads(line)
             problem = None if isinstance(record, dict) else "record is not a JSON object"
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested too deeply
             record, problem = None, f"invalid JSON: {exc.__class__.__name__}"
         records.append(record if problem is None else {})
         invalid.append(problem)
@@ -115,7 +115,7 @@ def json_documents(path: Path, container: str) -> Iterator[tuple[object, str | N
                 continue
             try:
                 yield json.loads(line), None
-            except (ValueError, UnicodeDecodeError) as exc:
+            except (ValueError, RecursionError) as exc:  # RecursionError: nested too deeply
                 yield None, f"invalid JSON: {exc.__class__.__name__}"
 
 

@@ -65,8 +65,8 @@ class LogFile:
                 ctx = ctx or self._context(raw)
                 good, bad, tokens = normalize(raw, ctx)
                 yield Batch(requests=good, rejected=bad, token_latencies=tokens, rows_read=raw.height)
-        except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
-            raise IngestError(f"{self.path}: cannot read as {self.container} ({exc}); "
+        except (pl.exceptions.PolarsError, OSError, ValueError, RecursionError) as exc:
+            raise IngestError(f"{self.path}: cannot read as {self.container} ({_describe(exc)}); "
                               "check the file is complete and its --format") from exc
 
     def _context(self, first: pl.DataFrame) -> Context:
@@ -104,12 +104,16 @@ def open_log(path: str | Path, options: ReadOptions = ReadOptions()) -> LogFile:
         container, separator = _container(path)
         columns = _columns(path, container, separator)
         sha = _sha256(path)
-    except (OSError, ValueError, pl.exceptions.PolarsError) as exc:
-        raise IngestError(f"{path}: cannot read ({exc.__class__.__name__}: {exc}); "
+    except (OSError, ValueError, RecursionError, pl.exceptions.PolarsError) as exc:
+        raise IngestError(f"{path}: cannot read ({exc.__class__.__name__}: {_describe(exc)}); "
                           "check the file is a complete CSV, JSON Lines, JSON or Parquet file") from exc
     fmt = _format(options.format, columns, container, path)
     if fmt.records:
-        columns = _record_keys(path, container, fmt)
+        try:
+            columns = _record_keys(path, container, fmt)
+        except (ValueError, RecursionError) as exc:
+            raise IngestError(f"{path}: cannot read as {container} ({_describe(exc)}); "
+                              "check the file is complete and its --format") from exc
     mapping = fmt.resolve(columns, options.column_map)
     raws = set(mapping.values())
     timestamps = ("absolute" if "arrival_ts" in raws else
@@ -170,8 +174,14 @@ def _container(path: Path) -> tuple[str, str]:
 def _is_json_object(line: bytes) -> bool:
     try:
         return isinstance(json.loads(line), dict)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, RecursionError):
+        return "JSON nested too deeply (over ~1000 levels)"
+    return str(exc)
 
 
 def _columns(path: Path, container: str, separator: str) -> list[str]:
