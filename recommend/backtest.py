@@ -3,7 +3,8 @@
 Each calendar hour of the range (cut also at start/end window edges) is served by the plan window
 covering it, with that window's engine config and replica count; the hour's logged requests are
 replayed at their real rate (1 / ingest sample rate, or the override) through the simulator. Only
-one replica's share of each hour is simulated (recommend/simulate_traffic.py `replica_share`), and
+one replica's share of each hour is simulated (recommend/replica_arrivals.py, the same traffic model
+the recommender plans with), and
 at most `ReplayOptions.max_requests` of it (slices; recommend/backtest_replay.py), so a week of a
 200 req/s service costs a few hundred thousand simulated requests, not 100M.
 

@@ -1,9 +1,11 @@
 """Replay one piece of logged traffic (a calendar hour, or a calibration window) through the simulator.
 
 Cost is bounded two ways, so a week of a 200 req/s service replays in seconds:
-  1. One replica's share, not every real request: `replica_share` turns the (sampled) log into what
-     one of the piece's R replicas would see (random routing: queueing tails slightly pessimistic,
-     see recommend/simulate_traffic.py), and one replica is simulated.
+  1. One replica's share, not every real request: `replica_arrivals` (the recommender's traffic
+     model: thinning when m <= 1, else a Poisson process following the log's per-minute rate with
+     lengths resampled from the same minute; built on recommend/simulate_traffic.py `replica_share`,
+     random routing, so queueing tails are slightly pessimistic) turns the (sampled) log into what
+     one of the piece's R replicas would see, and one replica is simulated.
   2. At most `max_requests` simulated per piece: when one replica's share of the piece would exceed
      it, `slices` equal slices centred in equal parts of the piece are simulated instead, together
      holding about `max_requests` requests (a stratified sample of the piece's time; each simulated
@@ -24,7 +26,7 @@ import numpy as np
 
 from recommend.errors import RecommendError
 from recommend.simulate import EngineSpec, simulate
-from recommend.simulate_traffic import replica_share
+from recommend.replica_arrivals import replica_arrivals
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -85,7 +87,7 @@ def replay_piece(traffic: Traffic, start_s: float, end_s: float, *, replicas: in
     parts, simulated = [], 0
     for j, (a, b) in enumerate(intervals):
         lo = a - options.warmup_s
-        arrival, prompt, output = _stream(traffic, traffic.span(lo, b), replicas, options, seed * 7919 + j)
+        arrival, prompt, output = _stream(traffic, (lo, b), replicas, options, seed * 7919 + j)
         if not ((arrival >= a) & (arrival < b)).any():
             continue
         result = simulate(arrival - lo, prompt, output, engine=engine, step_s=step_s,
@@ -118,8 +120,10 @@ def _intervals(start_s: float, end_s: float, expected: float, options: ReplayOpt
     return [(c - length / 2, c + length / 2) for c in centres]
 
 
-def _stream(traffic: Traffic, part: slice, replicas: int, options: ReplayOptions, seed: int):
-    """What the simulated replica (or, with exact routing, the whole deployment) receives."""
+def _stream(traffic: Traffic, bounds: tuple[float, float], replicas: int, options: ReplayOptions, seed: int):
+    """What the simulated replica (or, with exact routing, the whole deployment) receives in [lo, hi)."""
+    lo, hi = bounds
+    part = traffic.span(lo, hi)
     arrival, prompt, output = (traffic.arrival_s[part], traffic.prompt_tokens[part], traffic.output_tokens[part])
     rates = (np.full(arrival.size, options.sample_rate) if options.sample_rate is not None
              else traffic.sample_rate[part])
@@ -128,9 +132,12 @@ def _stream(traffic: Traffic, part: slice, replicas: int, options: ReplayOptions
             raise RecommendError("exact routing needs an unsampled log (ingest sample rate 1); this one "
                                  f"holds rates down to {rates.min():g}")
         return arrival, prompt, output
-    pieces = [replica_share(arrival[rates == s], prompt[rates == s], output[rates == s], replicas=replicas,
-                            sample_rate=float(s), traffic_scale=options.traffic_scale, seed=seed + g)
-              for g, s in enumerate(np.unique(rates))]
+    pieces = []
+    for g, s in enumerate(np.unique(rates)):
+        a, p, o = replica_arrivals(arrival[rates == s] - lo, prompt[rates == s], output[rates == s], span_s=hi - lo,
+                                   replicas=replicas, sample_rate=float(s), scale=options.traffic_scale,
+                                   seed=seed + g)
+        pieces.append((a + lo, p, o))
     if len(pieces) <= 1:
         return pieces[0] if pieces else (arrival, prompt, output)
     arrival, prompt, output = (np.concatenate(c) for c in zip(*pieces))
