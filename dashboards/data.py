@@ -46,3 +46,4 @@ class SiteData:
     prefix_lru: pl.DataFrame = field(default_factory=_empty)  # dash_prefix_lru
     tenants: pl.DataFrame = field(default_factory=_empty)  # dash_tenants
     plan: dict | None = None  # `tracefit recommend --out plan.json` (issue 6 shape), when given
+    report: dict | None = None  # the nightly run report (tracefit/nightly.py), when built by it

@@ -13,6 +13,7 @@ from dashboards.export import write_images
 from dashboards.html import Links, Page, Table, Tiles, render_page
 from dashboards.plan import capacity as plan_capacity
 from dashboards.sections_plan import recommendations
+from dashboards.sections_report import report_blocks
 
 SCRIPT = "assets/vega-bundle.js"  # Vega, Vega-Lite and vega-embed, from vl-convert's bundled copies
 
@@ -64,6 +65,7 @@ def index(data: SiteData, pages: list[Page]) -> Page:
                 blocks=[Tiles(items=[(f"{t.get('requests', 0):,}", "requests"), (str(t.get("models", 0)), "models"),
                                      (str(t.get("tenants", 0)), "tenants"),
                                      (f"{t.get('first_arrival') or '—'} → {t.get('last_arrival') or '—'}", "time span")]),
+                        *report_blocks(data.report),
                         Links(items=links),
                         Table(title="Sources (ingest runs)", columns=list(data.provenance.runs.columns),
                               rows=data.provenance.runs.to_dicts())])

@@ -18,6 +18,7 @@ from dashboards.site import build_site
 from ingest import ReadOptions
 from tracefit import lock
 from tracefit.nightly_config import ConfigError, NightlyConfig
+from tracefit.nightly_plan import plan_models
 from tracefit.site_data import gather
 from warehouse.load import ingest_paths
 from warehouse.mine.options import MineOptions
@@ -82,9 +83,15 @@ def _run(config: NightlyConfig, say, out: Path) -> NightlyResult:
         alerts = run_sql(con, "nightly_alerts").to_dicts()
         report = _report(started, fingerprint, ingested, mined, alerts, previous)
         run_dir = _run_dir(out, started)
+        previous_dir = out / "runs" / previous["run"] if previous else None
+        if config.recommend:
+            models = [m["model"] for m in mined if m["status"] != "empty"]
+            report["plans"] = plan_models(con, config, models, run_dir, previous_dir, say)
+        plan = _first_plan(report)
         if config.dashboard:
             say("dashboards")
-            site = build_site(gather(con, warehouse_name=str(config.db)), out / "site")
+            site = build_site(gather(con, warehouse_name=str(config.db), plan=plan, report=report),
+                              out / "site")
             report["site"] = str(out / "site" / "index.html")
             report["pages"] = len(site.pages)
     report["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
@@ -107,6 +114,14 @@ def _report(started, fingerprint, ingested, mined, alerts, previous) -> dict:
         "alerts": alerts,
         "new_alerts": [a for a in alerts if _alert_key(a) not in previous_alerts],
     }
+
+
+def _first_plan(report: dict) -> dict | None:
+    """The plan the site shows: the first planned model's (the site has one plan page)."""
+    for entry in report.get("plans", []):
+        if entry["status"] == "planned":
+            return json.loads(Path(entry["plan"]).read_text())
+    return None
 
 
 def _alert_key(alert: dict) -> str:

@@ -18,10 +18,14 @@ class NightlyConfig:
     format: str = "auto"
     sample_rate: float = 1.0
     models: tuple[str, ...] = ()  # empty: every model in the warehouse
-    gpus: tuple[str, ...] = ("h100",)
-    slo: dict[str, float] = field(default_factory=lambda: {"ttft_p95_ms": 1000.0, "tpot_p95_ms": 50.0})
+    model_specs: dict[str, str] = field(default_factory=dict)  # logged name -> catalog model
+    gpus: tuple[str, ...] = ("h100-sxm",)
+    slo: dict[str, float] = field(default_factory=lambda: {"ttft_p95_ms": 1000.0, "tpot_p95_ms": 100.0})
     allow_quant: tuple[str, ...] = ("bf16", "fp8")
     max_gpus: int = 8
+    prices: dict[str, float] = field(default_factory=dict)  # GPU -> USD per GPU-hour
+    windows: str = "regimes"  # regimes | hour-of-week | fixed:<N>h
+    recommend: bool = True
     keep: int = 14  # run reports and plans kept
     dashboard: bool = True
 

@@ -30,7 +30,8 @@ def load_plan(path: Path | None) -> dict | None:
     return plan
 
 
-def gather(con: duckdb.DuckDBPyConnection, *, warehouse_name: str, plan: dict | None = None) -> SiteData:
+def gather(con: duckdb.DuckDBPyConnection, *, warehouse_name: str, plan: dict | None = None,
+           report: dict | None = None) -> SiteData:
     """Run the dash_*.sql queries and wrap their frames for dashboards.build_site."""
     con.execute("SET enable_progress_bar = false")
     mined = tuple(run_sql(con, "dash_mined_models")["model"].to_list())
@@ -56,6 +57,7 @@ def gather(con: duckdb.DuckDBPyConnection, *, warehouse_name: str, plan: dict | 
         prefix_lru=run_sql(con, "dash_prefix_lru"),
         tenants=run_sql(con, "dash_tenants"),
         plan=plan,
+        report=report,
     )
 
 

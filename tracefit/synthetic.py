@@ -3,10 +3,12 @@
 Several models and tenants; diurnal and weekly seasonality with bursts; heavy-tailed
 prompt/output lengths mixing chat, RAG and code; per-tenant shared prompt prefixes (512-token
 blocks); one abusive tenant sending near-max-context prompts all day; a latency regression
-planted on one day. Latencies are what tracefit's own simulator (recommend/simulate.py with
-roofline step times) predicts for the stated deployments in DEPLOYMENTS, each step twice as
-slow on the regression day (a bad driver or config push); requests slower than TIMEOUT_MS
-end as timeouts.
+planted on one day. The log is a 1-in-8 sample (SAMPLE_RATE) of a service that runs each model
+on DEPLOYMENTS[model].replicas = 8 replicas with random routing, so the sampled requests are,
+statistically, one replica's share: their latencies are what tracefit's own simulator
+(recommend/simulate.py, roofline step times) gives for one replica serving them, each step
+twice as slow on the regression day (a bad driver or config push); requests slower than
+TIMEOUT_MS end as timeouts.
 """
 
 from dataclasses import dataclass
@@ -44,14 +46,15 @@ WORKLOADS = (
 MAX_CONTEXT = 32_768
 TIMEOUT_MS = 120_000.0
 REGRESSION_SLOWDOWN = 2.0
+SAMPLE_RATE = 0.125  # the log holds 1 in 8 real requests: ingest with --sample-rate 0.125
 # What "production" ran during the demo week, per model (the demo's ground truth).
 DEPLOYMENTS = {
     "llama-3.1-70b": EngineConfig(gpu="h100", tp=4, weights="fp8", kv="fp8", max_model_len=MAX_CONTEXT,
-                                  max_num_seqs=256, max_num_batched_tokens=8192, replicas=2),
+                                  max_num_seqs=256, max_num_batched_tokens=8192, replicas=8),
     "llama-3.1-8b": EngineConfig(gpu="h100", tp=1, weights="bf16", kv="bf16", max_model_len=MAX_CONTEXT,
-                                 max_num_seqs=256, max_num_batched_tokens=8192, replicas=1),
+                                 max_num_seqs=256, max_num_batched_tokens=8192, replicas=8),
     "qwen2.5-7b": EngineConfig(gpu="l40s", tp=1, weights="bf16", kv="bf16", max_model_len=MAX_CONTEXT,
-                               max_num_seqs=128, max_num_batched_tokens=4096, replicas=1),
+                               max_num_seqs=128, max_num_batched_tokens=4096, replicas=8),
 }
 
 
@@ -128,8 +131,8 @@ def _lengths(rng: np.random.Generator, kind: np.ndarray) -> tuple[np.ndarray, np
 
 
 def _latencies(arrivals_s, prompt, output, models, regressed):
-    """Per-request TTFT/TPOT/E2E (ms) simulated for each model's deployment; the regression
-    day is simulated on its own with every step REGRESSION_SLOWDOWN times slower."""
+    """Per-request TTFT/TPOT/E2E (ms): one replica of each model's deployment serving the sampled
+    requests (its share); the regression day runs on its own with steps REGRESSION_SLOWDOWN x slower."""
     ttft, tpot, e2e = (np.full(prompt.size, np.nan) for _ in range(3))
     for model, config in DEPLOYMENTS.items():
         engine, step_model = config.simulation_parts(model)
@@ -145,7 +148,7 @@ def _latencies(arrivals_s, prompt, output, models, regressed):
                                       decode_ctx_tokens, prefill_seqs)
 
             result = simulate(arrivals_s[sel], prompt[sel], output[sel], engine=engine,
-                              step_s=step_s, replicas=config.replicas)
+                              step_s=step_s, replicas=1)
             ttft[sel], tpot[sel], e2e[sel] = result.ttft_ms, result.tpot_ms, result.e2e_ms
     return ttft, tpot, e2e
 

@@ -5,7 +5,7 @@ import click
 from tracefit.nightly import run_nightly
 from tracefit.nightly_config import NightlyConfig
 from tracefit.options import json_option, print_json, print_table, stderr
-from tracefit.synthetic import DEPLOYMENTS, generate
+from tracefit.synthetic import DEPLOYMENTS, SAMPLE_RATE, generate
 
 
 @click.command()
@@ -19,8 +19,9 @@ def demo(out, days, seed, as_json):
 
     The log has three models, 24 tenants, daily and weekly seasonality, bursts, chat/RAG/code
     length mixes, shared prompt prefixes, latencies simulated for a stated deployment, a
-    latency regression planted on one day and an abusive tenant. The nightly job ingests it
-    into OUT/tracefit.duckdb, mines it and writes the site and run report.
+    latency regression planted on one day and an abusive tenant; it is a 1-in-8 sample of the
+    real traffic. The nightly job ingests it into OUT/tracefit.duckdb, mines it, plans every
+    model for the real rate and writes the site and run report.
 
     \b
     Example:
@@ -34,7 +35,7 @@ def demo(out, days, seed, as_json):
     log.requests.write_parquet(path)
     stderr.print(f"demo: {log.requests.height:,} requests -> {path}")
     config = NightlyConfig(inbox=(str(inbox),), db=str(out / "tracefit.duckdb"), out=str(out),
-                           source="demo", models=tuple(DEPLOYMENTS))
+                           source="demo", models=tuple(DEPLOYMENTS), sample_rate=SAMPLE_RATE)
     result = run_nightly(config, say=lambda msg: stderr.print(f"nightly: {msg}"))
     report = result.report
     if as_json:
@@ -43,6 +44,10 @@ def demo(out, days, seed, as_json):
         return
     print_table(report.get("alerts", []), title="what the nightly job flagged",
                 columns=["kind", "model", "subject", "day", "detail"])
+    print_table([{"model": p["model"], "status": p["status"], **p.get("summary", {})} for p in report.get("plans", [])],
+                title=f"plans for the real traffic (the log is a {SAMPLE_RATE:.1%} sample)",
+                columns=["model", "status", "gpu_hours_per_week", "static_peak_gpu_hours_per_week", "savings_pct",
+                         "usd_per_week", "windows_missing_slo"])
     click.echo(f"planted: latency regression on {log.regression_day:%Y-%m-%d}, "
                f"abusive tenant {log.abusive_tenant}")
     click.echo(f"warehouse: {config.db}")

@@ -1,0 +1,78 @@
+"""The nightly job's planning step: a plan per model, and what changed since the last one."""
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+
+from profiles import CatalogError, get_model
+from recommend.recommender import RecommendOptions, recommend_plan
+from recommend.search_space import SearchSpace
+from tracefit.nightly_config import NightlyConfig
+from tracefit.recommend_data import windows_traffic
+
+KNOBS = ("gpu", "tp", "weights", "kv", "max_model_len", "max_num_seqs", "max_num_batched_tokens", "replicas")
+
+
+def plan_file(run_dir: Path, model: str) -> Path:
+    return run_dir / f"plan-{model.replace('/', '_')}.json"
+
+
+def catalog_name(config: NightlyConfig, model: str) -> str | None:
+    name = config.model_specs.get(model, model)
+    try:
+        get_model(name)
+    except CatalogError:
+        return None
+    return name
+
+
+def plan_models(con: duckdb.DuckDBPyConnection, config: NightlyConfig, models: list[str], run_dir: Path,
+                previous_dir: Path | None, say: Callable[[str], None]) -> list[dict]:
+    """Write plan-<model>.json for each model the catalog knows; return one summary per model."""
+    space = SearchSpace(gpus=config.gpus, max_gpus=config.max_gpus, allow_quant=config.allow_quant,
+                        prices=dict(config.prices))
+    options = RecommendOptions(slo=dict(config.slo))
+    summaries = []
+    for model in models:
+        spec = catalog_name(config, model)
+        if spec is None:
+            summaries.append({"model": model, "status": "skipped",
+                              "reason": f"not in the model catalog; set model_specs = {{ \"{model}\" = \"<catalog name>\" }}"})
+            continue
+        say(f"recommend: {model}")
+        plan = recommend_plan(windows_traffic(con, model, windows=config.windows), model=spec, space=space,
+                              options=options, traffic_model=model)
+        path = plan_file(run_dir, model)
+        path.write_text(json.dumps(plan, indent=1) + "\n")
+        previous = _load(plan_file(previous_dir, model)) if previous_dir else None
+        summaries.append({"model": model, "status": "planned", "plan": str(path),
+                          "summary": plan.get("summary", {}), "changes": plan_changes(previous, plan)})
+    return summaries
+
+
+def plan_changes(previous: dict | None, plan: dict) -> list[dict]:
+    """Per window label: the knobs whose value differs from the previous plan's same window."""
+    if previous is None:
+        return []
+    before = {w["window"]["label"]: w.get("config", {}) for w in previous.get("windows", [])}
+    changes = []
+    for window in plan.get("windows", []):
+        label, config = window["window"]["label"], window.get("config", {})
+        if label not in before:
+            changes.append({"window": label, "change": "new window"})
+            continue
+        for knob in KNOBS:
+            if before[label].get(knob) != config.get(knob):
+                changes.append({"window": label, "knob": knob, "from": before[label].get(knob),
+                                "to": config.get(knob)})
+    gone = set(before) - {w["window"]["label"] for w in plan.get("windows", [])}
+    return changes + [{"window": label, "change": "window gone"} for label in sorted(gone)]
+
+
+def _load(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
