@@ -56,10 +56,19 @@ def run_backtest(db: str | Path, plan: dict, *, since: datetime, until: datetime
                  log_model: str | None = None, slo: dict | None = None, options: ReplayOptions = ReplayOptions(),
                  profile: dict | None = None, replay_static: bool = False) -> BacktestResult:
     """Backtest `plan` (a parsed plan.json) on the requests logged in [since, until) in warehouse `db`."""
-    parsed = read_plan(plan, as_model=as_model, slo=slo)
     with warehouse.connect(db, read_only=True) as con:
-        models = logged_models(con, str(plan.get("traffic_model") or plan.get("model")), log_model)
-        frame = read_requests(con, models, since - timedelta(seconds=options.warmup_s), until)
+        return backtest_on(con, plan, since=since, until=until, as_model=as_model, log_model=log_model, slo=slo,
+                           options=options, profile=profile, replay_static=replay_static)
+
+
+def backtest_on(con: duckdb.DuckDBPyConnection, plan: dict, *, since: datetime, until: datetime,
+                as_model: str | None = None, log_model: str | None = None, slo: dict | None = None,
+                options: ReplayOptions = ReplayOptions(), profile: dict | None = None,
+                replay_static: bool = False) -> BacktestResult:
+    """`run_backtest` on an open connection (the nightly job holds one)."""
+    parsed = read_plan(plan, as_model=as_model, slo=slo)
+    models = logged_models(con, str(plan.get("traffic_model") or plan.get("model")), log_model)
+    frame = read_requests(con, models, since - timedelta(seconds=options.warmup_s), until)
     if frame.is_empty():
         raise WarehouseError(f"no requests of {', '.join(models)} logged in {since:%Y-%m-%d %H:%M} .. "
                              f"{until:%Y-%m-%d %H:%M} UTC; check --since/--until (UTC) and --db")

@@ -1,4 +1,5 @@
-"""The nightly job: inbox -> ingest -> mine -> dashboards -> run report, one run at a time.
+"""The nightly job: inbox -> ingest -> mine -> recommend -> backtest yesterday -> dashboards -> run
+report, one run at a time.
 
 Idempotent: when the warehouse and the settings are what the last report saw, it changes
 nothing and says so. Reports live in OUT/runs/<stamp>/report.json; the newest `keep` stay.
@@ -18,7 +19,7 @@ from dashboards.site import build_site
 from ingest import ReadOptions
 from tracefit import lock
 from tracefit.nightly_config import ConfigError, NightlyConfig
-from tracefit.nightly_plan import plan_models
+from tracefit.nightly_plan import backtest_yesterday, plan_models
 from tracefit.site_data import gather
 from warehouse.load import ingest_paths
 from warehouse.mine.options import MineOptions
@@ -87,6 +88,7 @@ def _run(config: NightlyConfig, say, out: Path) -> NightlyResult:
         if config.recommend:
             models = [m["model"] for m in mined if m["status"] != "empty"]
             report["plans"] = plan_models(con, config, models, run_dir, previous_dir, say)
+            report["backtest"] = backtest_yesterday(con, report["plans"], previous_dir, say)
         plan = _first_plan(report)
         if config.dashboard:
             say("dashboards")

@@ -1,16 +1,21 @@
-"""The nightly job's planning step: a plan per model, and what changed since the last one."""
+"""The nightly job's planning steps: a plan per model, what changed since the last one, and
+yesterday replayed against the plan in force."""
 
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 
 from profiles import CatalogError, get_model
+from recommend.backtest_report import to_dict
 from recommend.recommender import RecommendOptions, recommend_plan
 from recommend.search_space import SearchSpace
 from tracefit.nightly_config import NightlyConfig
+from tracefit.backtest_data import backtest_on
 from tracefit.recommend_data import windows_traffic
+from warehouse.db import fetch_one
 
 KNOBS = ("gpu", "tp", "weights", "kv", "max_model_len", "max_num_seqs", "max_num_batched_tokens", "replicas")
 
@@ -76,3 +81,28 @@ def _load(path: Path) -> dict | None:
         return json.loads(path.read_text())
     except (OSError, ValueError):
         return None
+
+
+def backtest_yesterday(con: duckdb.DuckDBPyConnection, plans: list[dict], previous_dir: Path | None,
+                       say: Callable[[str], None]) -> list[dict]:
+    """Replay each model's last logged day against the plan in force (the previous run's plan;
+    on a first run, the plan just made, and the entry says so)."""
+    results = []
+    for entry in plans:
+        if entry["status"] != "planned":
+            continue
+        model = entry["model"]
+        in_force = _load(plan_file(previous_dir, model)) if previous_dir else None
+        plan, source = (in_force, "previous run") if in_force else (_load(Path(entry["plan"])), "this run")
+        last = fetch_one(con, "SELECT max(arrival_ts)::DATE FROM requests WHERE model = $m", {"m": model})[0]
+        since = datetime.combine(last, datetime.min.time(), tzinfo=UTC)
+        say(f"backtest: {model} on {last} against the plan of the {source}")
+        result = backtest_on(con, plan, since=since, until=since + timedelta(days=1))
+        report = to_dict(result)
+        results.append({"model": model, "day": str(last), "plan_from": source,
+                        "summary": {k: report["summary"].get(k) for k in BACKTEST_KEYS}})
+    return results
+
+
+BACKTEST_KEYS = ("slo_attainment", "windows_meeting_slo_share", "hours_meeting_slo_share", "gpu_hours",
+                 "static_peak_gpu_hours", "savings_pct")

@@ -48,6 +48,10 @@ def demo(out, days, seed, as_json):
                 title=f"plans for the real traffic (the log is a {SAMPLE_RATE:.1%} sample)",
                 columns=["model", "status", "gpu_hours_per_week", "static_peak_gpu_hours_per_week", "savings_pct",
                          "usd_per_week", "windows_missing_slo"])
+    print_table([{"model": b["model"], "day": b["day"], "plan_from": b["plan_from"], **b["summary"]}
+                 for b in report.get("backtest", [])], title="the last logged day replayed against the plan",
+                columns=["model", "day", "plan_from", "slo_attainment", "windows_meeting_slo_share", "gpu_hours",
+                         "static_peak_gpu_hours", "savings_pct"])
     click.echo(f"planted: latency regression on {log.regression_day:%Y-%m-%d}, "
                f"abusive tenant {log.abusive_tenant}")
     click.echo(f"warehouse: {config.db}")
