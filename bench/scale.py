@@ -93,7 +93,8 @@ def run(copies: int, db: Path) -> list[dict]:
                               "--sample-rate", str(min(1.0, 0.0025 * copies)), "--db", str(db), "--json"]),
              timed("mine", [str(TRACEFIT), "mine", "--db", str(db), "--json"])]
     if has_recommend():
-        steps.append(timed("recommend", [str(TRACEFIT), "recommend", "--db", str(db), "--json"]))
+        steps.append(timed("recommend", [str(TRACEFIT), "recommend", "--db", str(db), "--model", "chat-large",
+                                         "--as", "qwen2.5-72b", "--json"]))
     return steps
 
 

@@ -80,15 +80,21 @@ def build_site(data: SiteData, out: Path, *, png: bool = False, svg: bool = Fals
     pages = all_pages(data)
     out.mkdir(parents=True, exist_ok=True)
     (out / SCRIPT).parent.mkdir(exist_ok=True)
-    (out / SCRIPT).write_text(vega_bundle())
+    _write_atomic(out / SCRIPT, vega_bundle())
     nav = [(p.slug, "Home" if p.slug == "index" else p.title) for p in pages]
     line = provenance_line(data)
     for page in pages:
-        (out / f"{page.slug}.html").write_text(render_page(page, nav, line, SCRIPT), encoding="utf-8")
+        _write_atomic(out / f"{page.slug}.html", render_page(page, nav, line, SCRIPT))
     formats = tuple(f for f, on in (("png", png), ("svg", svg)) if on)
     images = write_images(pages, out / "images", formats) if formats else []
     return SiteResult(out=out, pages=[f"{p.slug}.html" for p in pages], charts=sum(len(p.figures) for p in pages),
                       images=[str(i.relative_to(out)) for i in images])
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)  # a reader (or a run killed mid-write) sees the old page or the new one, never a part
 
 
 __all__ = ["SiteResult", "build_site"]
