@@ -60,15 +60,15 @@ def run_nightly(config: NightlyConfig, say: Callable[[str], None] = lambda _: No
     try:
         if held.stale_holder:
             say(f"cleared a stale lock left by a killed run ({held.stale_holder})")
-        return _run(config, say, out)
+        return _run(config, say, out, wait_s)
     finally:
         held.release()
 
 
-def _run(config: NightlyConfig, say, out: Path) -> NightlyResult:
+def _run(config: NightlyConfig, say, out: Path, wait_s: float = 0.0) -> NightlyResult:
     started = datetime.now(UTC)
     files = inbox_files(config.inbox)
-    with warehouse.connect(config.db) as con:
+    with warehouse.connect(config.db, wait_s=wait_s) as con:  # an ingest may hold the file
         say(f"ingest: {len(files)} inbox files")
         options = ReadOptions(format=config.format, source=config.source)
         ingested = [r.to_dict() for r in ingest_paths(con, files, options, config.sample_rate)]

@@ -6,6 +6,7 @@ transaction, and recorded in `schema_migrations` (datasette's internal_db patter
 
 import os
 import re
+import time
 from pathlib import Path
 
 import duckdb
@@ -19,6 +20,10 @@ class WarehouseError(Exception):
     """The warehouse cannot do what was asked; the message says why and what to do."""
 
 
+class WarehouseBusy(WarehouseError):
+    """Another process has the warehouse file open for writing (DuckDB allows one writer)."""
+
+
 def db_path(path: str | os.PathLike | None = None) -> Path:
     return Path(path or os.environ.get("TRACEFIT_DB") or DEFAULT_DB)
 
@@ -28,21 +33,43 @@ def migrations() -> list[tuple[int, str, Path]]:
     return sorted((int(m.group(1)), m.group(2), p) for m, p in found if m)
 
 
-def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open (creating and migrating when writable) the warehouse at `path`."""
+def connect(path: str | os.PathLike | None = None, *, read_only: bool = False,
+            wait_s: float = 0.0, poll_s: float = 0.5) -> duckdb.DuckDBPyConnection:
+    """Open (creating and migrating when writable) the warehouse at `path`.
+
+    DuckDB lets one process write a file, and no other process open it meanwhile: a busy file
+    is retried for up to `wait_s` seconds, then raises WarehouseBusy saying what to do.
+    """
     path = db_path(path)
     if read_only and not path.exists():
         raise WarehouseError(f"{path}: no warehouse here; run `tracefit ingest` first or pass --db")
-    try:
-        con = duckdb.connect(str(path), read_only=read_only)
-    except duckdb.Error as exc:
-        raise WarehouseError(f"{path}: cannot open the warehouse ({exc}); "
-                             "another tracefit process may be writing it — retry when it finishes") from exc
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            con = duckdb.connect(str(path), read_only=read_only)
+            break
+        except duckdb.Error as exc:
+            if not _is_lock_conflict(exc):
+                raise WarehouseError(f"{path}: cannot open the warehouse ({exc})") from exc
+            if time.monotonic() >= deadline:
+                raise WarehouseBusy(
+                    f"{path}: another process is writing the warehouse ({_holder(exc)}); retry when it "
+                    "finishes, or pass --wait SECONDS (ingest, nightly) to wait for it") from None
+            time.sleep(poll_s)
     if read_only:
         _check_current(con, path)
     else:
         migrate(con)
     return con
+
+
+def _is_lock_conflict(exc: duckdb.Error) -> bool:
+    return "Could not set lock" in str(exc) or "Conflicting lock" in str(exc)
+
+
+def _holder(exc: duckdb.Error) -> str:
+    found = re.search(r"PID (\d+)", str(exc))
+    return f"pid {found.group(1)}" if found else "holder unknown"
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:

@@ -36,9 +36,11 @@ def _utc(_ctx, _param, value: datetime | None):
 @click.option("--source", help="De-duplication namespace: files of one log share it (default: file name).")
 @click.option("--sample-rate", type=float, default=1.0, show_default=True,
               help="Fraction of real traffic the files hold (0.01 = a 1%% sample).")
+@click.option("--wait", "wait_s", type=float, default=0.0, show_default=True,
+              help="Seconds to wait while another process writes the warehouse, instead of failing.")
 @db_option
 @json_option
-def ingest(paths, fmt, column_map, start, model, tenant, prompt_tokens, source, sample_rate, db,
+def ingest(paths, fmt, column_map, start, model, tenant, prompt_tokens, source, sample_rate, wait_s, db,
            as_json):
     """Load request logs into the warehouse.
 
@@ -55,7 +57,7 @@ def ingest(paths, fmt, column_map, start, model, tenant, prompt_tokens, source, 
     """
     options = ReadOptions(format=fmt, column_map=parse_map(column_map), start=start, model=model,
                           tenant=tenant, prompt_tokens=prompt_tokens, source=source)
-    with warehouse.connect(db) as con, _progress() as progress:
+    with warehouse.connect(db, wait_s=wait_s) as con, _progress() as progress:
         tasks: dict[str, int] = {}
 
         def advance(path: str, rows: int) -> None:

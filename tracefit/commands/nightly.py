@@ -7,6 +7,7 @@ from tracefit.lock import LockBusy
 from tracefit.nightly import run_nightly
 from tracefit.nightly_config import ConfigError, load
 from tracefit.options import json_option, print_json, stderr
+from warehouse import WarehouseBusy
 
 # Exit codes a scheduler can act on (sysexits.h where one fits).
 EXIT_OK, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_LOCKED = 0, 2, 70, 75
@@ -31,7 +32,7 @@ def nightly(config_path, inbox, db, out, source, sample_rate, models, keep, dash
 
     Running it twice on the same inputs changes nothing and says so. Exit codes: 0 ok,
     2 bad input (config or unreadable log files; readable files still load), 70 internal
-    failure, 75 another run holds the lock.
+    failure, 75 another run holds the lock (or, past --wait, another process writes the warehouse).
 
     \b
     Example:
@@ -46,7 +47,7 @@ def nightly(config_path, inbox, db, out, source, sample_rate, models, keep, dash
     except ConfigError as exc:
         stderr.print(f"nightly: bad input: {exc}")
         sys.exit(EXIT_BAD_INPUT)
-    except LockBusy as exc:
+    except (LockBusy, WarehouseBusy) as exc:
         stderr.print(f"nightly: {exc}")
         sys.exit(EXIT_LOCKED)
     except click.exceptions.Exit:
