@@ -6,6 +6,7 @@ GPU-hours <= 70% of the static-peak plan.
 
     .venv/bin/python bench/backtest.py                       # writes bench/RESULTS.md section
     .venv/bin/python bench/backtest.py --windows hour-of-week --no-write
+    .venv/bin/python bench/backtest.py --db /tmp/sg.duckdb --no-write   # reuse (or keep) the mined warehouse
 """
 
 import argparse
@@ -37,14 +38,18 @@ def main() -> None:
     p.add_argument("--as", dest="as_model", default="qwen2.5-72b")
     p.add_argument("--windows", default="regimes")
     p.add_argument("--max-requests", default="3000")
+    p.add_argument("--recommend-args", default="", help="extra recommend options, e.g. '--headroom 0.5'")
+    p.add_argument("--db", help="warehouse to reuse when it exists (ingested + mined as below), else keep it here")
     p.add_argument("--no-write", action="store_true")
     a = p.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        db, plan = str(Path(tmp) / "sg.duckdb"), str(Path(tmp) / "plan.json")
-        _, ingest_s = tracefit("ingest", str(LOG), "--db", db, "--sample-rate", "0.0025")
-        _, mine_s = tracefit("mine", "--db", db, "--until", WEEK1)
+        db, plan = a.db or str(Path(tmp) / "sg.duckdb"), str(Path(tmp) / "plan.json")
+        ingest_s = mine_s = 0.0
+        if not Path(db).exists():
+            _, ingest_s = tracefit("ingest", str(LOG), "--db", db, "--sample-rate", "0.0025")
+            _, mine_s = tracefit("mine", "--db", db, "--until", WEEK1)
         _, rec_s = tracefit("recommend", "--db", db, "--model", "chat-large", "--as", a.as_model,
-                            "--windows", a.windows, "--out", plan)
+                            "--windows", a.windows, "--out", plan, *a.recommend_args.split())
         out, bt_s = tracefit("backtest", "--plan", plan, "--db", db, "--since", WEEK1, "--until", WEEK2_END,
                              "--max-requests", a.max_requests, "--json")
     doc = json.loads(out)

@@ -4,8 +4,10 @@
  "gpu": GPU with the most GPU-hours, "gpus_considered", "engine", "slo": {key: ms}, "options",
  "windows": [{"window": {"label", "hours": [hour-of-week cells]},
    "traffic": {"rps_mean", "rps_p50", "rps_peak" (real req/s), "rps_planned" (busiest 15 min x
-              traffic_scale x (1 + headroom)), "planned_span": {"start", "seconds"}, "requests_logged",
-              "sample_rate", "prompt_tokens": Q, "output_tokens": Q},
+              traffic_scale x (1 + headroom)), "headroom", "forecast_error" (null, or recommend/forecast.py's
+              {"method", "quantile", "ratio", "hours", "forecast_rps", "planned_rps"}: where the headroom came
+              from), "planned_span": {"start", "seconds"}, "requests_logged", "sample_rate",
+              "prompt_tokens": Q, "output_tokens": Q},
    "config": {"gpu", "tp", "weights", "kv", "max_model_len", "max_num_seqs", "max_num_batched_tokens", "replicas"},
    "predicted": {"ttft_ms": Q, "tpot_ms": Q, "e2e_ms": Q, "goodput", "tok_s" (prompt + output tokens/s of
                  the fleet at the planned rate), "output_tok_s", "gpu_util" (planned rate / analytic
@@ -37,8 +39,14 @@ def window_entry(w: WindowTraffic, index: int, *, chosen, verified, tried, resul
     predicted = dict(verified.predicted, source="simulated") if verified else _estimated(chosen)
     predicted["gpu_util"] = round(min(lam / chosen.capacity_rps, 1.0), 4) if chosen.capacity_rps else 0.0
     tok_s = predicted.get("tok_s") or 0.0
+    headroom = traffic.scale / options.traffic_scale - 1
+    fe = w.forecast_error if options.forecast_quantile is not None and w.forecast_error else None
+    why = (f"headroom {headroom:.2f} from the measured forecast error: the {fe.quantile:g} quantile of this "
+           f"window's hours' actual/forecast rate is {fe.ratio:.2f} (leave-one-day-out, same day type, "
+           f"{fe.hours} h), x the busiest forecast hour {fe.forecast_rps:.0f} req/s = {fe.planned_rps:.0f} req/s"
+           if fe and fe.hours else f"fixed headroom {headroom:.2f}")
     note = (f"busiest {traffic.span_s / 60:.0f} min of the peak span from {w.peak_start or '?'}, "
-            f"x{traffic.scale:g} scale and headroom")
+            f"x{traffic.scale:g} scale and headroom; {why}")
     ev = Evidence(chosen=chosen if not verified else _with(chosen, config), verified=verified, workload=load,
                   model_len=model_len, coverage=options.coverage, ranked=result.ranked, slo=options.slo,
                   plan_note=note)
@@ -46,6 +54,7 @@ def window_entry(w: WindowTraffic, index: int, *, chosen, verified, tried, resul
         "window": {"label": w.label, "hours": sorted(int(c) for c in w.cells)},
         "traffic": {"rps_mean": round(w.rps_mean_real, 3), "rps_p50": round(w.rps_p50_real, 3),
                     "rps_peak": round(w.rps_peak_real, 3), "rps_planned": round(load.rps_real, 3),
+                    "headroom": round(headroom, 4), "forecast_error": fe.to_dict() if fe else None,
                     "planned_span": {"start": w.peak_start, "seconds": traffic.span_s},
                     "requests_logged": w.requests, "sample_rate": w.sample_rate,
                     "prompt_tokens": dict(w.prompt_tokens), "output_tokens": dict(w.output_tokens)},
@@ -104,6 +113,7 @@ def plan_document(entries: list[dict], *, model: str, traffic_model: str | None,
         "gpu": gpu_hours.most_common(1)[0][0], "gpus_considered": list(space.gpus), "engine": space.engine,
         "slo": dict(options.slo),
         "options": {"coverage": options.coverage, "headroom": options.headroom,
+                    "forecast_quantile": options.forecast_quantile,
                     "traffic_scale": options.traffic_scale, "max_gpus": space.max_gpus,
                     "allow_quant": list(space.allow_quant), "prices_usd_per_gpu_hour":
                         {g: space.usd_per_gpu_hour(g) for g in space.gpus}},

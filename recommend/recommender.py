@@ -31,7 +31,9 @@ from recommend.window_traffic import PLAN_SPAN_S, WindowTraffic, plan_traffic
 class RecommendOptions:
     slo: dict = field(default_factory=lambda: dict(DEFAULT_SLO))
     coverage: float = 0.999  # share of requests max_model_len must admit
-    headroom: float = 0.1  # planned rate x (1 + headroom), for forecast error
+    headroom: float = 0.1  # planned rate x (1 + headroom) when the window has no measured forecast error
+    forecast_quantile: float | None = 0.95  # headroom from the window's forecast error at this quantile
+    # (recommend/forecast.py; the tracefit root measures it); None = the fixed `headroom`
     traffic_scale: float = 1.0  # plan for growth: x today's traffic
     simulate_top: int = 3  # distinct deployments simulated per window
     raise_rounds: int = 3  # replica raises tried when no simulated candidate meets the SLO
@@ -42,6 +44,8 @@ class RecommendOptions:
     def __post_init__(self):
         if not 0 < self.coverage <= 1:
             raise RecommendError(f"--coverage must be in (0, 1], got {self.coverage}")
+        if self.forecast_quantile is not None and not 0 < self.forecast_quantile <= 1:
+            raise RecommendError(f"--forecast-quantile must be in (0, 1], got {self.forecast_quantile}")
         if self.headroom < 0 or self.traffic_scale <= 0:
             raise RecommendError("--headroom must be >= 0 and --traffic-scale > 0")
 
@@ -94,7 +98,7 @@ def _worker(i, w):
 def recommend_window(run: _Run, index: int, w: WindowTraffic) -> dict:
     o = run.options
     ml = choose_model_len(w.grid_len_tokens, w.grid_requests, o.coverage, cap_tokens=run.max_len_tokens)
-    traffic = plan_traffic(w, traffic_scale=o.traffic_scale, headroom=o.headroom)
+    traffic = plan_traffic(w, traffic_scale=o.traffic_scale, headroom=window_headroom(w, o))
     load = Workload.of(traffic)
     result = screen(run.deps, run.grid, load, max_model_len=ml.max_model_len, slo=o.slo)
     if not result.ranked:
@@ -113,6 +117,14 @@ def recommend_window(run: _Run, index: int, w: WindowTraffic) -> dict:
                         if meeting else min(pairs, key=lambda sv: sv[1].miss_ratio))
     return window_entry(w, index, chosen=chosen, verified=verified, tried=pairs, result=result, load=load,
                         model_len=ml, options=o, traffic=traffic)
+
+
+def window_headroom(w: WindowTraffic, o: RecommendOptions) -> float:
+    """The measured forecast error's headroom over the peak span when there is one, else `o.headroom`."""
+    fe = w.forecast_error
+    if o.forecast_quantile is None or fe is None or fe.hours == 0:
+        return o.headroom
+    return fe.headroom(w.peak_rps_real)
 
 
 def _distinct(ranked: list[Screened], k: int) -> list[Screened]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from recommend.errors import RecommendError
+from recommend.forecast import ForecastError
 
 PLAN_SPAN_S = 900.0  # capacity is planned for the busiest 15 minutes of the peak span
 
@@ -33,6 +34,7 @@ class WindowTraffic:
     peak_arrival_s: np.ndarray = field(default_factory=lambda: np.zeros(0))  # s from peak_start, sorted
     peak_prompt_tokens: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     peak_output_tokens: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    forecast_error: ForecastError | None = None  # measured on the planning data (recommend/forecast.py)
 
     def __post_init__(self):
         if not 0 < self.sample_rate <= 1:
@@ -44,6 +46,11 @@ class WindowTraffic:
     @property
     def hours_per_week(self) -> int:
         return len(self.cells)
+
+    @property
+    def peak_rps_real(self) -> float:
+        """Real req/s of the whole peak span (logged count / span / sample rate)."""
+        return len(self.peak_arrival_s) / self.peak_span_s / self.sample_rate if self.peak_span_s else 0.0
 
     @property
     def empty(self) -> bool:

@@ -3,19 +3,23 @@
 windows_traffic(con, model, windows="regimes") -> [recommend.window_traffic.WindowTraffic]:
 regimes from the mined tables, or hour-of-week / fixed:Nh cells; per window the real-rate
 statistics (recommend_window_rates.sql), length quantiles and the 256-token length grid
-(recommend_window_lengths.sql) and the busiest logged span's requests (recommend_window_requests.sql).
+(recommend_window_lengths.sql) and the busiest logged span's requests (recommend_window_requests.sql),
+all over the range the latest `mine` covered (recommend_mined_scope.sql: a later, held-out week stays
+out), and the forecast error of its hourly rates (recommend_hour_rates.sql -> recommend/forecast.py).
 """
 
 import duckdb
 import numpy as np
 import polars as pl
 
+from recommend.forecast import ForecastError, forecast_error
 from recommend.window_traffic import WindowTraffic
 from recommend.windows import spec_windows
 from warehouse.db import WarehouseError, fetch_one
 from warehouse.mine import load_windows
 from warehouse.query import run_sql
 
+FORECAST_QUANTILE = 0.95  # of a window's hours' actual/forecast rate ratios (recommend/forecast.py)
 PEAK_QUANTILE = 0.95  # of the window's hours: plans for a busy hour, not a one-off spike (ServeGen has
 # minutes at 175x the median rate; sizing every regime for those would multiply the fleet)
 QUANTILE_NAMES = ("p50", "p90", "p95", "p99", "p999", "max", "mean")
@@ -28,22 +32,38 @@ def window_cells(con: duckdb.DuckDBPyConnection, model: str, windows: str) -> li
 
 def windows_traffic(con: duckdb.DuckDBPyConnection, model: str, *, windows: str = "regimes",
                     sample_rate: float | None = None, span_minutes: int = 60,
-                    peak_quantile: float = PEAK_QUANTILE) -> list[WindowTraffic]:
+                    peak_quantile: float = PEAK_QUANTILE,
+                    forecast_quantile: float = FORECAST_QUANTILE) -> list[WindowTraffic]:
     """One WindowTraffic per window; `sample_rate` overrides the rate recorded at ingest; the peak
-    span is the window's `span_minutes` span at `peak_quantile` of real request counts."""
+    span is the window's `span_minutes` span at `peak_quantile` of real request counts; each window's
+    forecast error is measured at `forecast_quantile`."""
     _check_mined(con, model)
     spec = window_cells(con, model, windows)
     cells = [c for _, cs in spec for c in cs]
     ids = [i for i, (_, cs) in enumerate(spec) for _ in cs]
     params = {"model": model, "cells": cells, "windows": ids}
+    scoped = {**params, **_mined_scope(con, model)}
     rates = _by_window(run_sql(con, "recommend_window_rates", params))
-    lengths = _by_window(run_sql(con, "recommend_window_lengths", params))
-    requests = run_sql(con, "recommend_window_requests", {**params, "span_minutes": span_minutes,
+    lengths = _by_window(run_sql(con, "recommend_window_lengths", scoped))
+    requests = run_sql(con, "recommend_window_requests", {**scoped, "span_minutes": span_minutes,
                                                                 "peak_quantile": peak_quantile})
+    errors = _forecast_errors(con, model, spec, forecast_quantile)
     fallback = sample_rate or _logged_sample_rate(con, model)
     return [_window(i, label, cs, rates.get(i), lengths.get(i), requests.filter(pl.col("window_id") == i),
-                    sample_rate, fallback, span_minutes * 60.0)
+                    sample_rate, fallback, span_minutes * 60.0, errors[i])
             for i, (label, cs) in enumerate(spec)]
+
+
+def _mined_scope(con, model: str) -> dict:
+    frame = run_sql(con, "recommend_mined_scope", {"model": model})
+    return {"since": frame["since_iso"][0], "until": frame["until_iso"][0]} if frame.height else \
+        {"since": None, "until": None}
+
+
+def _forecast_errors(con, model: str, spec, quantile: float) -> list[ForecastError]:
+    hours = run_sql(con, "recommend_hour_rates", {"model": model})
+    day, cell, rps = (hours[c].to_numpy() for c in ("day", "how_cell", "rps_real"))
+    return [forecast_error(day, cell, rps, cs, quantile=quantile) for _, cs in spec]
 
 
 def _check_mined(con, model: str) -> None:
@@ -66,7 +86,8 @@ def _quantiles(row: dict | None, prefix: str) -> dict:
     return {} if row is None else {q: round(float(row[f"{prefix}_{q}"]), 3) for q in QUANTILE_NAMES}
 
 
-def _window(i, label, cells, rate, length, peak: pl.DataFrame, override, fallback, span_s) -> WindowTraffic:
+def _window(i, label, cells, rate, length, peak: pl.DataFrame, override, fallback, span_s,
+            error: ForecastError) -> WindowTraffic:
     logged_rate = float(peak["sample_rate"].min()) if peak.height else fallback
     rate_real = (lambda k: (rate[k] / override) if override else rate[f"{k}_real"]) if rate else (lambda k: 0.0)
     return WindowTraffic(
@@ -80,5 +101,5 @@ def _window(i, label, cells, rate, length, peak: pl.DataFrame, override, fallbac
         peak_span_s=span_s,
         peak_arrival_s=peak["arrival_s"].to_numpy().astype(np.float64),
         peak_prompt_tokens=peak["prompt_tokens"].to_numpy().astype(np.int64),
-        peak_output_tokens=peak["output_tokens"].to_numpy().astype(np.int64))
+        peak_output_tokens=peak["output_tokens"].to_numpy().astype(np.int64), forecast_error=error)
 

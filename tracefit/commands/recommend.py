@@ -9,7 +9,7 @@ from recommend.recommender import RecommendOptions, recommend_plan
 from recommend.search_space import SearchSpace
 from recommend.slo import parse_slo
 from tracefit.options import db_option, json_option, print_json, print_table, stderr
-from tracefit.recommend_data import PEAK_QUANTILE, windows_traffic
+from tracefit.recommend_data import FORECAST_QUANTILE, PEAK_QUANTILE, windows_traffic
 
 
 def _prices(items) -> dict[str, float]:
@@ -39,7 +39,11 @@ def _prices(items) -> dict[str, float]:
               help="Precisions allowed for weights and KV (bf16,fp8,int8,int4; int4 only when listed).")
 @click.option("--coverage", type=float, default=0.999, show_default=True,
               help="Share of requests max_model_len must admit (the rest are reported as rejected).")
-@click.option("--headroom", type=float, default=0.1, show_default=True, help="Plan for rate x (1 + headroom).")
+@click.option("--headroom", type=float, default=0.1, show_default=True,
+              help="Plan for rate x (1 + headroom) when --forecast-quantile is 0.")
+@click.option("--forecast-quantile", type=click.FloatRange(0, 1), default=FORECAST_QUANTILE, show_default=True,
+              help="Headroom from the measured forecast error: this quantile of each window's hours' "
+              "actual / leave-one-day-out forecast rate; 0 = the fixed --headroom.")
 @click.option("--price", "prices", multiple=True, help="GPU=USD per GPU-hour, overrides the catalog; repeatable.")
 @click.option("--sample-rate", type=float, help="Share of real traffic the log holds (default: as recorded at ingest).")
 @click.option("--traffic-scale", type=float, default=1.0, show_default=True, help="Plan for X times today's traffic.")
@@ -50,7 +54,8 @@ def _prices(items) -> dict[str, float]:
 @click.option("--workers", type=int, default=1, show_default=True, help="Processes (windows run in parallel).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the plan JSON here.")
 @json_option
-def recommend(db, model, as_model, gpus, max_gpus, slos, allow_quant, coverage, headroom, prices, sample_rate,
+def recommend(db, model, as_model, gpus, max_gpus, slos, allow_quant, coverage, headroom, forecast_quantile, prices,
+              sample_rate,
               traffic_scale, windows, peak_quantile, engine, workers, out, as_json):
     """Recommend per-window engine configs and replica counts that meet the SLOs at the lowest cost.
 
@@ -67,9 +72,11 @@ def recommend(db, model, as_model, gpus, max_gpus, slos, allow_quant, coverage, 
     space = SearchSpace(gpus=tuple(gpus), max_gpus=max_gpus, prices=_prices(prices), engine=engine,
                         allow_quant=tuple(q.strip().lower() for q in allow_quant.split(",") if q.strip()))
     options = RecommendOptions(slo=parse_slo(slos), coverage=coverage, headroom=headroom,
-                               traffic_scale=traffic_scale, workers=workers)
+                               forecast_quantile=forecast_quantile or None, traffic_scale=traffic_scale,
+                               workers=workers)
     with warehouse.connect(db, read_only=True) as con:
-        traffic = windows_traffic(con, model, windows=windows, sample_rate=sample_rate, peak_quantile=peak_quantile)
+        traffic = windows_traffic(con, model, windows=windows, sample_rate=sample_rate, peak_quantile=peak_quantile,
+                                  forecast_quantile=forecast_quantile or FORECAST_QUANTILE)
     stderr.print(f"recommend: {len(traffic)} windows of {model}", highlight=False)
     plan = recommend_plan(traffic, model=as_model or model, space=space, options=options, traffic_model=model)
     if out:

@@ -1,5 +1,6 @@
 -- Recommender input: each window's length quantiles and prompt + output counts on a 256-token grid.
--- params: $model (VARCHAR), $cells (INTEGER[] hour-of-week cells), $windows (INTEGER[] window index per cell)
+-- params: $model (VARCHAR), $cells (INTEGER[] hour-of-week cells), $windows (INTEGER[] window index per cell),
+--   $since, $until (ISO timestamps or NULL = open: the mined range, recommend_mined_scope.sql)
 -- columns: window_id, requests (logged), grid_len_tokens (INTEGER[]: ceil((prompt + output) / 256) * 256,
 --   at least 256), grid_requests (BIGINT[] requests per grid length, same order),
 --   prompt_{p50,p90,p95,p99,p999,max,mean}, output_{...} (tokens, continuous quantiles)
@@ -9,7 +10,7 @@ WITH cell_window AS (
 scoped AS (
     SELECT w.window_id, s.prompt_tokens, s.output_tokens,
            greatest(ceil((s.prompt_tokens + s.output_tokens) / 256.0), 1)::INTEGER * 256 AS grid_len
-    FROM tf_scope($model, NULL::TIMESTAMPTZ, NULL::TIMESTAMPTZ) s
+    FROM tf_scope($model, $since::TIMESTAMPTZ, $until::TIMESTAMPTZ) s
     JOIN cell_window w ON w.how_cell = s.how_cell
     WHERE s.prompt_tokens >= 1 AND s.output_tokens >= 1
 ),

@@ -3,7 +3,8 @@
 -- $peak_quantile quantile of the window's spans (1.0 = the busiest; 0.95 skips rare one-off spikes).
 -- params: $model (VARCHAR, as logged), $cells (INTEGER[], hour-of-week cells 0..167, 0 = Monday 00 UTC),
 --   $windows (INTEGER[], the window index of each cell, same length), $span_minutes (INTEGER, e.g. 60),
---   $peak_quantile (DOUBLE in [0, 1])
+--   $peak_quantile (DOUBLE in [0, 1]), $since, $until (ISO timestamps or NULL = open: the mined range,
+--   recommend_mined_scope.sql, so held-out traffic loaded later stays out of the plan)
 -- columns: window_id, span_start (UTC, start of the span), arrival_s (s from span_start),
 --   prompt_tokens, output_tokens (tokens, both >= 1), sample_rate (ingest run's share of real traffic)
 WITH cell_window AS (
@@ -13,7 +14,7 @@ scoped AS (
     SELECT w.window_id, s.arrival_ts, s.prompt_tokens, s.output_tokens, s.weight,
            time_bucket(to_minutes($span_minutes::INTEGER), s.arrival_ts, TIMESTAMPTZ '2000-01-03 00:00:00+00')
                AS span_start
-    FROM tf_scope($model, NULL::TIMESTAMPTZ, NULL::TIMESTAMPTZ) s
+    FROM tf_scope($model, $since::TIMESTAMPTZ, $until::TIMESTAMPTZ) s
     JOIN cell_window w ON w.how_cell = s.how_cell
     WHERE s.prompt_tokens >= 1 AND s.output_tokens >= 1
 ),
