@@ -13,6 +13,9 @@ import duckdb
 
 SQL_DIR = Path(__file__).parent / "sql"
 DEFAULT_DB = "tracefit.duckdb"
+# DuckDB's default is 80% of RAM; 6 GB keeps a 237M-request mine under bench/scale.py's 8 GB RSS
+# target (DuckDB spills to <db>.tmp beyond it). Override with TRACEFIT_MEMORY_LIMIT (e.g. "16GB").
+MEMORY_LIMIT = "6GB"
 _MIGRATION = re.compile(r"^(\d{4})_(\w+)\.sql$")
 
 
@@ -56,6 +59,7 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False,
                     f"{path}: another process is writing the warehouse ({_holder(exc)}); retry when it "
                     "finishes, or pass --wait SECONDS (ingest, nightly) to wait for it") from None
             time.sleep(poll_s)
+    con.execute("SET memory_limit = $limit", {"limit": os.environ.get("TRACEFIT_MEMORY_LIMIT", MEMORY_LIMIT)})
     if read_only:
         _check_current(con, path)
     else:
