@@ -99,7 +99,8 @@ def normalize(raw: pl.DataFrame, ctx: Context) -> tuple[pl.DataFrame, pl.DataFra
 
     staged = _stage(raw, {f"__{k}": v for k, v in exprs.items()}, [c for c, _ in checks])
 
-    good = staged.filter(~pl.col("__failed"))
+    any_failed = staged.get_column("__failed").any()
+    good = staged.filter(~pl.col("__failed")) if any_failed else staged  # clean batches: no copy
     kept = good
     good = good.select(pl.col(f"__{k}").alias(k) for k in REQUEST_SCHEMA.names()).cast(REQUEST_SCHEMA)
     bad = staged.filter(pl.col("__failed"))
@@ -108,6 +109,8 @@ def normalize(raw: pl.DataFrame, ctx: Context) -> tuple[pl.DataFrame, pl.DataFra
         _first_reason(checks).str.slice(0, 500).alias("reason"),
         _values_json(raw.schema).alias("field_values"),
     ).cast(REJECTED_SCHEMA)
+    if "itl_ms_list" not in raw.columns:
+        return good, rejected, TOKEN_LATENCY_SCHEMA.to_frame()
     kept = kept.select(
         pl.col("__source").alias("source"), pl.col("__request_id").alias("request_id"),
         itl.alias("itl_ms"), pl.col(ROW).alias("source_row"))
@@ -200,7 +203,8 @@ def _id_or_null(name: str, cols: set[str]) -> pl.Expr:
     if name not in cols:
         return pl.lit(None, pl.String)
     text = pl.col(name).cast(pl.String)
-    return pl.when(text.str.len_bytes() == 0).then(None).otherwise(text.str.slice(0, MAX_VALUE_CHARS))
+    capped = pl.when(text.str.len_bytes() > MAX_VALUE_CHARS).then(text.str.slice(0, MAX_VALUE_CHARS)).otherwise(text)
+    return pl.when(text.str.len_bytes() == 0).then(None).otherwise(capped)
 
 
 def _by_value(raw: pl.DataFrame, name: str, expr: pl.Expr) -> pl.Expr:
