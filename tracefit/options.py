@@ -52,3 +52,17 @@ def _cell(value) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     return str(value)
+
+
+def float_pairs(items: tuple[str, ...], option: str, example: str) -> dict[str, float]:
+    """('KEY=1.5', ...) -> {'KEY': 1.5} for repeatable KEY=NUMBER options; a clear error otherwise."""
+    out: dict[str, float] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        try:
+            out[key.strip()] = float(value)
+        except ValueError:
+            sep = ""
+        if not sep or not key.strip():
+            raise click.BadParameter(f"{item!r}: use KEY=NUMBER, e.g. {example}", param_hint=option)
+    return out

@@ -7,7 +7,7 @@ from profiles.profile import load_profile
 from recommend.backtest_replay import ReplayOptions
 from recommend.backtest_report import to_dict, window_rows
 from tracefit.backtest_data import load_plan_json, run_backtest
-from tracefit.options import db_option, json_option, print_json, print_table, stderr
+from tracefit.options import db_option, float_pairs, json_option, print_json, print_table, stderr
 
 
 TS = click.DateTime(["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"])
@@ -18,17 +18,8 @@ def _utc(_ctx, _param, value: datetime | None):
 
 
 def parse_slo(values: tuple[str, ...]) -> dict[str, float] | None:
-    """('ttft_p95_ms=1000', ...) -> {'ttft_p95_ms': 1000.0}; None when none given."""
-    out = {}
-    for item in values:
-        key, sep, value = item.partition("=")
-        try:
-            out[key.strip()] = float(value)
-        except ValueError:
-            sep = ""
-        if not sep:
-            raise click.BadParameter(f"{item!r}: use KEY=MS, e.g. ttft_p95_ms=1000", param_hint="--slo")
-    return out or None
+    """('ttft_p95_ms=1000', ...) -> {'ttft_p95_ms': 1000.0}; None when none given (the plan's SLO)."""
+    return float_pairs(values, "--slo", "ttft_p95_ms=1000") or None
 
 
 @click.command()

@@ -8,21 +8,12 @@ from recommend.plan_doc import table_rows
 from recommend.recommender import RecommendOptions, recommend_plan
 from recommend.search_space import SearchSpace
 from recommend.slo import parse_slo
-from tracefit.options import db_option, json_option, print_json, print_table, stderr
+from tracefit.options import db_option, float_pairs, json_option, print_json, print_table, stderr
 from tracefit.recommend_data import FORECAST_QUANTILE, PEAK_QUANTILE, windows_traffic
 
 
 def _prices(items) -> dict[str, float]:
-    out = {}
-    for item in items:
-        gpu, sep, usd = item.partition("=")
-        try:
-            out[gpu.strip()] = float(usd)
-        except ValueError:
-            sep = ""
-        if not sep:
-            raise click.BadParameter(f"{item!r}: write GPU=USD_PER_HOUR, e.g. h100-sxm=2.5", param_hint="--price")
-    return out
+    return float_pairs(items, "--price", "h100-sxm=2.5")
 
 
 @click.command()
