@@ -24,6 +24,11 @@ class Efficiency:
     step_overhead_per_rank_s: float = 0.0  # extra per step per additional TP rank (input broadcast)
     layer_overhead_s: float = 60e-6  # fixed cost of a layer's ~10 kernels (launch, ramp, tail) per step
     kv_read_per_query_head: bool = False  # pre-XQA TensorRT-LLM: GQA decode re-reads K/V per query head
+    # MoE expert GEMMs (gathered rows, one grouped kernel) vs a dense GEMM of the same rows per expert.
+    # vLLM/SGLang run Mixtral's experts in a Triton fused_moe kernel: 215 TFLOP/s = 22% of H100 bf16
+    # peak at 32k tokens (github.com/ByteDance-Seed/VeOmni/pull/460), "roughly half" of peak after a
+    # 2026 tuning pass (github.com/linkedin/Liger-Kernel/pull/1294), vs ~80% for cuBLAS dense GEMMs.
+    moe_gemm_fraction: float = 1.0
     source: str = "defaults; see profiles/efficiency.py"
 
     def gemm_efficiency(self, tokens: float) -> float:
@@ -46,27 +51,41 @@ class Engine:
     max_batched_tokens: int = 8192  # prefill chunk size (vLLM max_num_batched_tokens)
     kv_block_tokens: int = 16  # paged-KV block size; a sequence holds whole blocks
     memory_fraction: float = 0.90  # vLLM gpu_memory_utilization / SGLang mem_fraction_static
+    # False: the fraction is of total HBM (vLLM, SGLang); True: of HBM still free after weights,
+    # activations and runtime (TensorRT-LLM kv_cache_free_gpu_mem_fraction, nvidia.github.io/TensorRT-LLM/
+    # reference/memory.html "KV cache tensor")
+    memory_fraction_of_free: bool = False
     runtime_overhead_gib: float = 1.5  # CUDA context, NCCL buffers, CUDA graphs (not in weights or KV)
     source: str = ""
 
 
+# Tuned Triton fused_moe (vLLM, SGLang's port) vs dense cuBLAS: Mixtral-8x7B TP2 on H100 runs
+# 1536 tokens x top-2 x 2 x 3 x 4096 x 7168 FLOPs = 0.54 TFLOP in 1.123 ms = 482 TFLOP/s = 49% of
+# peak (github.com/vllm-project/vllm/pull/24700, tuned config), vs gemm_fraction 0.80: 0.49 / 0.80 = 0.6.
+MOE_TRITON = 0.6
+
 ENGINES: dict[str, Engine] = {e.name: e for e in (
     Engine(name="vllm", efficiency=Efficiency(step_overhead_s=2.0e-3, allreduce_latency_s=15e-6,
-                                              step_overhead_per_rank_s=0.5e-3),
+                                              step_overhead_per_rank_s=0.5e-3, moe_gemm_fraction=MOE_TRITON),
            max_batched_tokens=8192, kv_block_tokens=16, memory_fraction=0.90,
            source="vLLM defaults: gpu_memory_utilization=0.9, block_size=16, max_num_batched_tokens=8192 "
                   "(docs.vllm.ai engine args); step overhead fit on vLLM benchmark_latency runs"),
     Engine(name="trtllm", efficiency=Efficiency(step_overhead_s=0.6e-3, allreduce_latency_s=8e-6),
-           max_batched_tokens=1 << 30, kv_block_tokens=64, memory_fraction=0.90,
+           max_batched_tokens=1 << 30, kv_block_tokens=64, memory_fraction=0.90, memory_fraction_of_free=True,
            source="TensorRT-LLM: whole-prompt context phase (no chunking in static gptSessionBenchmark), "
-                  "tokens_per_block=64, kv_cache_free_gpu_mem_fraction=0.9; C++ runtime overhead"),
+                  "tokens_per_block=64, kv_cache_free_gpu_mem_fraction=0.9 of memory free after loading "
+                  "(reference/memory.html); C++ runtime overhead"),
     Engine(name="trtllm-legacy",
            efficiency=Efficiency(step_overhead_s=0.6e-3, allreduce_latency_s=8e-6, kv_read_per_query_head=True),
-           max_batched_tokens=1 << 30, kv_block_tokens=64, memory_fraction=0.90,
+           max_batched_tokens=1 << 30, kv_block_tokens=1, memory_fraction=1.0, memory_fraction_of_free=True,
            source="TensorRT-LLM v0.5-v0.9 static gptSessionBenchmark: GQA (XQA) decode kernels 'experimental "
                   "and not enabled by default' (v0.6.1 docs/source/performance.md), so K/V is read once per "
-                  "query head; fits the Llama-2-70B rows of bench/data/published_runs.csv"),
-    Engine(name="sglang", efficiency=Efficiency(step_overhead_s=1.2e-3, allreduce_latency_s=12e-6),
+                  "query head; fits the Llama-2-70B rows of bench/data/published_runs.csv. Its Llama builds "
+                  "have no --paged_kv_cache, so GptSession allocates contiguous KV of exactly [batch, 2, heads, "
+                  "isl+osl, head_dim] per layer, no memory fraction (reference/memory.html, 'When paged KV cache "
+                  "is disabled'): a batch either fits whole or the run fails, it never runs in waves"),
+    Engine(name="sglang", efficiency=Efficiency(step_overhead_s=1.2e-3, allreduce_latency_s=12e-6,
+                                                moe_gemm_fraction=MOE_TRITON),
            max_batched_tokens=8192, kv_block_tokens=1, memory_fraction=0.88,
            source="SGLang defaults: mem_fraction_static~0.88, chunked_prefill_size=8192, token-granular KV"),
 )}

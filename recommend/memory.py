@@ -43,9 +43,16 @@ def workspace_bytes_per_gpu(dep: Deployment) -> float:
 
 
 def kv_budget_bytes_per_gpu(dep: Deployment) -> float:
-    """HBM left for KV on each GPU at the engine's memory fraction; negative when weights don't fit."""
-    usable = dep.gpu.mem_bytes * dep.engine.memory_fraction - dep.engine.runtime_overhead_gib * 2**30
-    return usable - weight_bytes_per_gpu(dep) - workspace_bytes_per_gpu(dep)
+    """HBM left for KV on each GPU at the engine's memory fraction; negative when weights don't fit.
+
+    vLLM/SGLang: fraction x total - runtime - weights - workspace. TensorRT-LLM: fraction x (total -
+    runtime - weights - workspace), its free_gpu_memory_fraction being of memory free after loading."""
+    e = dep.engine
+    rest = e.runtime_overhead_gib * 2**30 + weight_bytes_per_gpu(dep) + workspace_bytes_per_gpu(dep)
+    if e.memory_fraction_of_free:
+        free = dep.gpu.mem_bytes - rest
+        return free * e.memory_fraction if free > 0 else free
+    return dep.gpu.mem_bytes * e.memory_fraction - rest
 
 
 def kv_capacity_tokens(dep: Deployment) -> int:

@@ -1,10 +1,11 @@
 """Evaluate many static-batch configurations: one dict per row in, one result dict per row out."""
 
 import csv
-from collections.abc import Iterable, Iterator
+import dataclasses
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
-from profiles import ProfilesError
+from profiles import Engine, ProfilesError
 from recommend.deployment import deployment
 from recommend.errors import RecommendError
 from recommend.predict import predict_static
@@ -13,25 +14,28 @@ DEFAULTS = {"tp": "1", "weights": "bf16", "kv": "bf16", "engine": "vllm"}
 REQUIRED = ("model", "gpu", "batch", "isl", "osl")
 
 
-def predict_row(row: dict) -> dict:
-    """Prediction keys for one row (columns named like the CLI flags); raises on a bad row."""
+def predict_row(row: dict, engines: Mapping[str, Engine] | None = None) -> dict:
+    """Prediction keys for one row (columns named like the CLI flags); raises on a bad row.
+    `engines` replaces catalog engines by name (what bench/predict_accuracy.py's refits use)."""
     cfg = {k: (row.get(k) or DEFAULTS.get(k) or "") for k in (*REQUIRED, *DEFAULTS)}
     missing = [k for k in REQUIRED if not str(cfg[k]).strip()]
     if missing:
         raise RecommendError(f"missing column(s) {', '.join(missing)}")
     dep = deployment(model=cfg["model"], gpu=cfg["gpu"], tp=int(cfg["tp"]), weights=cfg["weights"],
                      kv=cfg["kv"], engine=cfg["engine"])
+    if engines and dep.engine.name in engines:
+        dep = dataclasses.replace(dep, engine=engines[dep.engine.name])
     return predict_static(dep, batch=int(cfg["batch"]), isl=int(cfg["isl"]), osl=int(cfg["osl"])).to_dict()
 
 
-def predict_rows(rows: Iterable[dict]) -> Iterator[dict]:
+def predict_rows(rows: Iterable[dict], engines: Mapping[str, Engine] | None = None) -> Iterator[dict]:
     """The row's own columns plus prediction keys, or plus `error` when the row cannot be evaluated.
 
     A row column whose name clashes with a prediction key (e.g. a measured `e2e_s`) is kept as `row_<name>`.
     """
     for row in rows:
         try:
-            result = predict_row(row)
+            result = predict_row(row, engines)
         except (ProfilesError, RecommendError, ValueError) as exc:
             yield {**row, "error": str(exc)}
             continue

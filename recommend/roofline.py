@@ -65,6 +65,11 @@ class StepModel:
         # FLOPs per token (linear layers) and per sequence (logits of its last token) on one shard.
         self._linear_flops = 2.0 * m.num_layers * (m.shared_params_per_layer + m.experts_per_token
                                                    * m.expert_params) / tp
+        # MoE: each touched expert's GEMMs see tokens x top_k / touched rows; the grouped kernel adds
+        # (1 / moe_gemm_fraction - 1) x the dense full-tile time per FLOP (same weight-bound ramp, slower math).
+        self._moe = m.num_experts > 1
+        self._expert_flops = 2.0 * m.num_layers * m.experts_per_token * m.expert_params / tp
+        self._moe_extra_s_per_flop = (1.0 / eff.moe_gemm_fraction - 1.0) / (self._gemm_peak * eff.gemm_fraction)
         self._logit_flops = 2.0 * m.vocab_size * m.hidden_size / tp
         # Attention: QK^T and PV, 2 FLOPs per multiply-add -> 4 x layers x q width per (query, key) pair.
         self._pair_flops = 4.0 * m.num_layers * m.num_heads * m.head_dim / tp
@@ -93,9 +98,16 @@ class StepModel:
         if tokens <= 0:
             return 0.0, 0.0, 0.0, 0.0, 0.0, False
         seqs = decode_seqs + (prefill_seqs if prefill_tokens else 0)
-        flops = tokens * self._linear_flops + seqs * self._logit_flops
-        gemm_s = flops / (self._gemm_peak * self._gemm_eff(tokens))
-        stream_s = (self._shared_bytes + self.experts_touched(tokens) * self._expert_bytes) / self._hbm
+        touched = self.experts_touched(tokens)
+        if self._moe:
+            dense, moe = tokens * (self._linear_flops - self._expert_flops) + seqs * self._logit_flops, \
+                tokens * self._expert_flops
+            gemm_s = (dense / (self._gemm_peak * self._gemm_eff(tokens)) + moe * self._moe_extra_s_per_flop
+                      + moe / (self._gemm_peak * self._gemm_eff(tokens * self._top_k / touched)))
+        else:
+            gemm_s = (tokens * self._linear_flops + seqs * self._logit_flops) / (self._gemm_peak
+                                                                                 * self._gemm_eff(tokens))
+        stream_s = (self._shared_bytes + touched * self._expert_bytes) / self._hbm
         attn_s = decode_ctx_tokens * self._pair_flops / self._attn_flop_s
         if prefill_tokens:
             per_seq = max(prefill_seqs, 1)

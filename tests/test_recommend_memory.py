@@ -61,3 +61,18 @@ def test_more_shards_never_less_capacity(tp):
     small = kv_capacity_tokens(deployment(model="llama-3-70b", gpu="h100", tp=2))
     if tp >= 2:
         assert kv_capacity_tokens(deployment(model="llama-3-70b", gpu="h100", tp=tp)) >= small
+
+
+def test_trtllm_fraction_is_of_memory_free_after_loading():
+    # TensorRT-LLM: 0.9 x (80 GiB - 1.5 GiB runtime - weights - workspace); vLLM: 0.9 x 80 GiB - the same.
+    # The two differ by exactly 0.1 x (runtime + weights + workspace).
+    vllm, trt = deployment(model="llama-3-8b", gpu="h100"), deployment(model="llama-3-8b", gpu="h100", engine="trtllm")
+    loaded = 80 * 2**30 - kv_budget_bytes_per_gpu(trt) / 0.9
+    assert kv_budget_bytes_per_gpu(trt) - kv_budget_bytes_per_gpu(vllm) == pytest.approx(0.1 * loaded)
+
+
+def test_static_trtllm_legacy_holds_the_published_a100_70b_batch():
+    # v0.6.1 table: Llama-2-70B fp16, TP4 A100 80GB, batch 240 x (128 + 2048) ran in one go. Contiguous KV:
+    # 240 x 2176 tokens x 2 x 80 layers x 2 KV heads/rank x 128 x 2 B = 42.8 GB per GPU, next to 34.5 GB weights.
+    dep = deployment(model="llama-2-70b", gpu="a100-80gb-sxm", tp=4, weights="fp16", kv="fp16", engine="trtllm-legacy")
+    assert kv_capacity_seqs(dep, 128 + 2048) >= 240

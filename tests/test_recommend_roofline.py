@@ -92,3 +92,15 @@ def test_doubling_batch_never_lowers_throughput_while_memory_bound(batch, ctx):
 def test_longer_context_never_faster(batch, ctx, extra):
     model = StepModel(H100_8B)
     assert model.decode_step_s(batch, ctx + extra) >= model.decode_step_s(batch, ctx)
+
+
+def test_moe_gemm_fraction_slows_only_compute_bound_expert_work():
+    # A slower grouped-GEMM kernel costs prefill time but leaves a weight-bound decode step (batch 1) alone.
+    dep = deployment(model="mixtral-8x7b", gpu="h100", tp=2)
+    full = StepModel(dep, dataclasses.replace(Efficiency(), moe_gemm_fraction=1.0))
+    slow = StepModel(dep, dataclasses.replace(Efficiency(), moe_gemm_fraction=0.5))
+    assert slow.step_s(8192, 8192, 0, 0) > 1.3 * full.step_s(8192, 8192, 0, 0)
+    assert slow.decode_step_s(1, 1000) == pytest.approx(full.decode_step_s(1, 1000))
+    dense = deployment(model="llama-3-8b", gpu="h100")
+    assert (StepModel(dense, dataclasses.replace(Efficiency(), moe_gemm_fraction=0.5)).step_s(4096, 4096, 0, 0)
+            == StepModel(dense, Efficiency()).step_s(4096, 4096, 0, 0))
