@@ -83,7 +83,8 @@ def ingest_file(con: duckdb.DuckDBPyConnection, log: LogFile, sample_rate: float
             rejected += batch.rejected.height
             if progress:
                 progress(str(log.path), batch.rows_read)
-        duplicate = _drop_duplicates(con, run_id, log.timestamps == "absolute") if log.has_request_ids else 0
+        duplicate = (_drop_duplicates(con, run_id, log.source, log.timestamps == "absolute")
+                     if log.has_request_ids else 0)
         if staged_tokens:
             _keep_token_latencies(con, run_id)
         loaded = read - rejected - duplicate
@@ -137,7 +138,7 @@ def _keep_token_latencies(con, run_id: int) -> None:
     con.execute("DROP TABLE tf_token_stage")
 
 
-def _drop_duplicates(con, run_id: int, absolute_ts: bool) -> int:
+def _drop_duplicates(con, run_id: int, source: str, absolute_ts: bool) -> int:
     """Delete this run's rows whose (source, request_id) repeats in the run or is already stored.
 
     Built for scale (bench/scale.py): the within-run window runs only when a hash count finds a
@@ -152,6 +153,11 @@ def _drop_duplicates(con, run_id: int, absolute_ts: bool) -> int:
     if lo is None:
         return 0
     span = "AND arrival_ts BETWEEN make_timestamptz($lo) AND make_timestamptz($hi)" if absolute_ts else ""
+    bounds = {"lo": lo, "hi": hi} if absolute_ts else {}
+    (stored,) = fetch_one(con, f"SELECT count(*) FROM (SELECT 1 FROM requests WHERE ingest_run_id <> $run "
+                               f"AND source = $source {span} LIMIT 1)", {"run": run_id, "source": source, **bounds})
+    if not repeats and not stored:  # the usual case: a new file of new requests, nothing to delete
+        return 0
     nth = ("row_number() OVER (PARTITION BY source, request_id ORDER BY source_row)" if repeats else "1")
     (count,) = fetch_one(
         con, f"""
@@ -163,9 +169,10 @@ def _drop_duplicates(con, run_id: int, absolute_ts: bool) -> int:
             SELECT rid FROM mine WHERE nth > 1
             UNION ALL
             SELECT m.rid FROM mine m
-            SEMI JOIN (SELECT source, request_id FROM requests WHERE ingest_run_id <> $run {span}) o
+            SEMI JOIN (SELECT source, request_id FROM requests
+                       WHERE ingest_run_id <> $run AND source = $source {span}) o
               ON o.source = m.source AND o.request_id = m.request_id
             WHERE m.nth = 1
         )
-        """, {"run": run_id, **({"lo": lo, "hi": hi} if absolute_ts else {})})
+        """, {"run": run_id, "source": source, **bounds})
     return count
