@@ -103,7 +103,7 @@ def normalize(raw: pl.DataFrame, ctx: Context) -> tuple[pl.DataFrame, pl.DataFra
     good = staged.filter(~pl.col("__failed")) if any_failed else staged  # clean batches: no copy
     kept = good
     good = good.select(pl.col(f"__{k}").alias(k) for k in REQUEST_SCHEMA.names()).cast(REQUEST_SCHEMA)
-    bad = staged.filter(pl.col("__failed"))
+    bad = staged.filter(pl.col("__failed")) if any_failed else staged.clear()
     rejected = bad.select(
         pl.col(ROW).alias("source_row"),
         _first_reason(checks).str.slice(0, 500).alias("reason"),
