@@ -1,8 +1,16 @@
 from pathlib import Path
 
+import os
+
 import pytest
+from hypothesis import settings
 
 import warehouse
+
+# CI runs the same examples every time (a red build is reproducible); locally they vary.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 

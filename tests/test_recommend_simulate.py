@@ -183,7 +183,7 @@ def test_fast_replica_matches_the_naive_stepper(w, replicas):
     for fast in (simulate(arrival, prompt, output, **args),
                  simulate(arrival, prompt, output, exact_steps=True, **args)):
         for name in ("ttft_ms", "e2e_ms", "queue_ms"):
-            np.testing.assert_allclose(getattr(fast, name), getattr(naive, name), rtol=1e-9)
+            np.testing.assert_allclose(getattr(fast, name), getattr(naive, name), rtol=1e-9, atol=1e-9)  # ms; float noise near 0
         assert fast.replica.tolist() == naive.replica.tolist()
         for name in ("steps", "preemptions", "recomputed_tokens", "prefill_tokens",
                      "decode_tokens", "kv_peak_share"):
