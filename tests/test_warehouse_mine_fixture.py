@@ -8,6 +8,7 @@ import pytest
 import warehouse
 from warehouse.db import SQL_DIR
 from warehouse.mine import MineOptions, load_table, load_windows, mine, quantiles, summarize
+from warehouse.mine.store import run_step, scope_rows
 from warehouse.query import run_sql
 
 T0 = datetime(2025, 3, 3, 9, tzinfo=UTC)  # a Monday: hour-of-week cell 9
@@ -74,7 +75,8 @@ def test_patterns_histogram_and_errors(five):
 
 
 def test_concurrency_reconstructed_from_latencies(five):
-    samples = run_sql(five, "mine_concurrency", {**MineOptions().scope_params("m"), "step_s": 1})
+    with scope_rows(five, MineOptions().scope_params("m")):
+        samples = run_step(five, "mine_concurrency", {"model": "m", "step_s": 1})
     # grid from the first arrival to the last end (3600 + 6.99 s) → 0..3607 = 3608 samples
     assert samples.height == 3608
     by_t = {i: row for i, row in enumerate(samples.iter_rows(named=True))}
@@ -124,7 +126,8 @@ def test_model_without_latencies_reports_null(tmp_path):
 def test_every_mining_sql_file_runs(five):
     params = {**MineOptions().scope_params("m"), "bin_tokens": None, "prompt_long_tokens": 1024,
               "output_long_tokens": 256, "step_s": 60, "bucket_tokens": 256, "peak_regime_id": 0}
-    for path in sorted(SQL_DIR.glob("mine_*.sql")):
-        text = path.read_text()
-        used = {k: v for k, v in params.items() if f"${k}" in text}
-        assert isinstance(run_sql(five, path.stem, used), pl.DataFrame), path.name
+    with scope_rows(five, MineOptions().scope_params("m")):  # the TEMP table the steps read
+        for path in sorted(SQL_DIR.glob("mine_*.sql")):
+            text = path.read_text()
+            used = {k: v for k, v in params.items() if f"${k}" in text}
+            assert isinstance(run_sql(five, path.stem, used), pl.DataFrame), path.name

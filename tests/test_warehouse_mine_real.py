@@ -10,7 +10,7 @@ from ingest import ReadOptions
 from warehouse.load import ingest_paths
 from warehouse.mine import MineOptions, load_table, mine, quantiles
 from warehouse.mine.regimes import agreement, find_regimes
-from warehouse.query import run_sql
+from warehouse.mine.store import run_step, scope_rows
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 SERVEGEN = DATA / "servegen" / "chat-large-2w.parquet"
@@ -29,7 +29,8 @@ def servegen(tmp_path_factory):
 def week_regimes(con, start_day: int):
     opts = MineOptions(since=datetime(2025, 3, start_day, tzinfo=UTC),
                        until=datetime(2025, 3, start_day + 7, tzinfo=UTC))
-    return find_regimes(run_sql(con, "mine_hour_cells", opts.scope_params("chat-large")))
+    with scope_rows(con, opts.scope_params("chat-large")):
+        return find_regimes(run_step(con, "mine_hour_cells", {}))
 
 
 def test_servegen_regimes_are_stable_between_weeks(servegen):

@@ -9,7 +9,7 @@ import duckdb
 from warehouse.db import WarehouseError, fetch_one
 from warehouse.mine.options import MineOptions
 from warehouse.mine.service import mine_concurrency, mine_errors, mine_latency, mine_prefix, mine_tenants
-from warehouse.mine.store import clear_model
+from warehouse.mine.store import clear_model, scope_rows
 from warehouse.mine.traffic import mine_regimes, mine_traffic
 from warehouse.query import run_sql
 
@@ -67,6 +67,13 @@ def _fields(run: ModelRun) -> dict:
 
 def _steps(con, model: str, opts: MineOptions, scope: dict, fingerprint: str, say: Callable[[str], None]) -> None:
     clear_model(con, model)
+    say(f"{model}: scope rows")
+    with scope_rows(con, opts.scope_params(model)):
+        _mine_steps(con, model, opts, scope, fingerprint, say)
+
+
+def _mine_steps(con, model: str, opts: MineOptions, scope: dict, fingerprint: str,
+                say: Callable[[str], None]) -> None:
     say(f"{model}: regimes")
     regimes = mine_regimes(con, model, opts)
     say(f"{model}: traffic and lengths")
@@ -84,8 +91,7 @@ def _steps(con, model: str, opts: MineOptions, scope: dict, fingerprint: str, sa
     mine_tenants(con, model, opts)
     con.execute(
         "INSERT INTO mine_runs VALUES (nextval('mine_run_seq'), $model, $since::TIMESTAMPTZ, $until::TIMESTAMPTZ, "
-        "(SELECT min(arrival_ts) FROM tf_scope($model, $since::TIMESTAMPTZ, $until::TIMESTAMPTZ)), "
-        "(SELECT max(arrival_ts) FROM tf_scope($model, $since::TIMESTAMPTZ, $until::TIMESTAMPTZ)), "
+        "(SELECT min(arrival_ts) FROM tf_scope_rows), (SELECT max(arrival_ts) FROM tf_scope_rows), "
         "$requests, $fp, $params, $k, $criterion, $silhouette, $latency, now())",
         {**opts.scope_params(model), "requests": scope["requests"], "fp": fingerprint, "params": opts.to_json(),
          "k": regimes.k, "criterion": f"{regimes.criterion}; pooling {regimes.pooling}",

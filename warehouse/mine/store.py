@@ -1,7 +1,13 @@
 """Write mined frames into their tables (via Arrow), replacing the model's previous rows."""
 
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import duckdb
 import polars as pl
+
+from warehouse.query import run_sql, sql_text
 
 # Every table a mining run fills, in the order it is cleared; names are constants, never user input.
 MINED_TABLES = (
@@ -28,3 +34,21 @@ def insert(con: duckdb.DuckDBPyConnection, table: str, model: str, frame: pl.Dat
         con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM tf_mined")
     finally:
         con.unregister("tf_mined")
+
+
+def run_step(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> pl.DataFrame:
+    """run_sql with only the `params` that sql/<name>.sql uses: steps reading the TEMP table
+    tf_scope_rows no longer take the scope's $since/$until, and DuckDB rejects unused values."""
+    text = sql_text(name)
+    return run_sql(con, name, {k: v for k, v in params.items() if re.search(rf"\${k}\b", text)})
+
+
+@contextmanager
+def scope_rows(con: duckdb.DuckDBPyConnection, scope_params: dict) -> Iterator[None]:
+    """The TEMP table tf_scope_rows (mine_scope_rows.sql) that the mining steps read, for the block:
+    one join of requests with ingest_runs per model instead of one per step (bench/RESULTS.md "mine")."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE tf_scope_rows AS {sql_text('mine_scope_rows')}", scope_params)
+    try:
+        yield
+    finally:
+        con.execute("DROP TABLE IF EXISTS tf_scope_rows")

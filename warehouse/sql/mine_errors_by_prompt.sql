@@ -1,8 +1,9 @@
 -- Requests and non-ok requests per distinct prompt length (input to a tie-aware Spearman rank
 -- correlation between prompt_tokens and failing, computed from these counts).
--- params: $model, $since, $until
+-- reads: the TEMP table tf_scope_rows of the mining run (mine_scope_rows.sql)
+-- params: none
 -- columns: prompt_tokens, requests, non_ok
 SELECT prompt_tokens, count(*) AS requests, count(*) FILTER (WHERE status <> 'ok') AS non_ok
-FROM tf_scope($model, $since::TIMESTAMPTZ, $until::TIMESTAMPTZ)
+FROM tf_scope_rows
 GROUP BY prompt_tokens
 ORDER BY prompt_tokens

@@ -1,9 +1,10 @@
 -- Joint prompt×output histogram. Log2 bins [2^k, 2^(k+1)) (0 tokens in [0, 1)) when
 -- $bin_tokens is NULL, else linear bins of $bin_tokens tokens.
--- params: $model, $since, $until, $bin_tokens (tokens or NULL)
+-- reads: the TEMP table tf_scope_rows of the mining run (mine_scope_rows.sql)
+-- params: $bin_tokens (tokens or NULL)
 -- columns: prompt_tokens_lo, prompt_tokens_hi, output_tokens_lo, output_tokens_hi (tokens), requests
 WITH scope AS (
-    SELECT prompt_tokens, output_tokens FROM tf_scope($model, $since::TIMESTAMPTZ, $until::TIMESTAMPTZ)
+    SELECT prompt_tokens, output_tokens FROM tf_scope_rows
 ),
 binned AS (
     SELECT

@@ -1,11 +1,12 @@
 -- Hour-of-week profile: the clustering features of each observed cell.
--- params: $model, $since, $until
+-- reads: the TEMP table tf_scope_rows of the mining run (mine_scope_rows.sql)
+-- params: none
 -- columns: how_cell (0 = Mon 00 UTC .. 167), hours_observed (calendar hours of this cell between
 --   the first and last arrival), requests, rps_real, tokens_per_s_real (real scale, mean over the
 --   observed hours), rps_p50_real (median minute rate, empty minutes counted as 0),
 --   prompt_tokens_p50/_p90, output_tokens_p50/_p90 (tokens, quantile_cont)
 WITH scope AS (
-    SELECT * FROM tf_scope($model, $since::TIMESTAMPTZ, $until::TIMESTAMPTZ)
+    SELECT * FROM tf_scope_rows
 ),
 minutes AS (
     SELECT date_trunc('minute', arrival_ts) AS minute_ts, sum(weight) AS real_requests

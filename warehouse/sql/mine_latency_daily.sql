@@ -1,11 +1,12 @@
 -- Latency per UTC day over requests with status 'ok'.
--- params: $model, $since, $until
+-- reads: the TEMP table tf_scope_rows of the mining run (mine_scope_rows.sql)
+-- params: none
 -- columns: day (DATE, UTC), requests_ok, ttft_ms_p50/_p95/_p99, tpot_ms_p50/_p95 (ms, quantile_cont)
 SELECT (arrival_ts AT TIME ZONE 'UTC')::DATE AS day,
        count(*) AS requests_ok,
        quantile_cont(ttft_ms, [0.5, 0.95, 0.99]) AS tq,
        quantile_cont(tpot_ms, [0.5, 0.95]) AS pq
-FROM tf_scope($model, $since::TIMESTAMPTZ, $until::TIMESTAMPTZ)
+FROM tf_scope_rows
 WHERE status = 'ok' AND (ttft_ms IS NOT NULL OR tpot_ms IS NOT NULL)
 GROUP BY day
 ORDER BY day

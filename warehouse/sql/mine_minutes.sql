@@ -1,10 +1,11 @@
 -- Arrivals per UTC minute from the first to the last arrival (empty minutes as 0).
--- params: $model, $since, $until
+-- reads: the TEMP table tf_scope_rows of the mining run (mine_scope_rows.sql)
+-- params: $model
 -- columns: minute_ts (UTC), regime_id, requests, rps, rps_real (req/s), prompt_tokens_per_s,
 --   output_tokens_per_s (as logged), tokens_per_s_real (prompt + output, real scale),
 --   non_ok (requests with status <> 'ok'), prompt_tokens_mean (tokens; NULL in empty minutes)
 WITH scope AS (
-    SELECT * FROM tf_scope($model, $since::TIMESTAMPTZ, $until::TIMESTAMPTZ)
+    SELECT * FROM tf_scope_rows
 ),
 counts AS (
     SELECT date_trunc('minute', arrival_ts) AS minute_ts, count(*) AS requests, sum(weight) AS real_requests,

@@ -1,6 +1,7 @@
 -- Share of the four query patterns, whole scope (regime_id NULL) and per regime.
 -- long prompt: prompt_tokens >= $prompt_long_tokens; long output: output_tokens >= $output_long_tokens.
--- params: $model, $since, $until, $prompt_long_tokens, $output_long_tokens
+-- reads: the TEMP table tf_scope_rows of the mining run (mine_scope_rows.sql)
+-- params: $model, $prompt_long_tokens, $output_long_tokens
 -- columns: regime_id, pattern (long_short | long_long | short_long | short_short), requests,
 --   share (of the window's requests, 0..1)
 WITH counts AS (
@@ -8,7 +9,8 @@ WITH counts AS (
            CASE WHEN prompt_tokens >= $prompt_long_tokens THEN 'long' ELSE 'short' END || '_' ||
            CASE WHEN output_tokens >= $output_long_tokens THEN 'long' ELSE 'short' END AS pattern,
            count(*) AS requests
-    FROM tf_scope_regimes($model, $since::TIMESTAMPTZ, $until::TIMESTAMPTZ)
+    FROM (SELECT s.*, h.regime_id FROM tf_scope_rows s
+      LEFT JOIN mined_hour_of_week h ON h.model = $model AND h.how_cell = s.how_cell)
     GROUP BY GROUPING SETS ((pattern), (regime_id, pattern))
 ),
 grid AS (

@@ -1,10 +1,12 @@
 -- {count, mean, min, p25..p999, max} per metric, for the whole scope (regime_id NULL) and per regime.
 -- Lengths over all requests; latencies (ttft_ms, tpot_ms, e2e_ms) over status 'ok' only.
--- params: $model, $since, $until
+-- reads: the TEMP table tf_scope_rows of the mining run (mine_scope_rows.sql)
+-- params: $model
 -- columns: regime_id, metric, count, mean, min, p25, p50, p75, p90, p95, p99, p999, max
 --   (tokens or ms as the metric name says; quantile_cont; count 0 when the metric has no values)
 WITH scope AS (
-    SELECT * FROM tf_scope_regimes($model, $since::TIMESTAMPTZ, $until::TIMESTAMPTZ)
+    SELECT * FROM (SELECT s.*, h.regime_id FROM tf_scope_rows s
+      LEFT JOIN mined_hour_of_week h ON h.model = $model AND h.how_cell = s.how_cell)
 ),
 long AS (
     SELECT regime_id, m.metric,

@@ -1,5 +1,6 @@
 -- Traffic statistics per regime from the stored minute series (mined_minutes) and arrivals.
--- params: $model, $since, $until
+-- reads: the TEMP table tf_scope_rows of the mining run (mine_scope_rows.sql)
+-- params: $model
 -- columns: regime_id, requests, request_share (0..1), rps_mean_real, rps_p50_real, rps_peak_real
 --   (req/s over the regime's minutes; peak = busiest minute), tokens_per_s_mean_real,
 --   peak_over_mean (busiest minute / mean minute), interarrival_cv (std/mean of the gaps between
@@ -13,7 +14,8 @@ WITH minutes AS (
 gaps AS (
     SELECT regime_id,
            epoch(arrival_ts) - lag(epoch(arrival_ts)) OVER (ORDER BY arrival_ts) AS gap_s
-    FROM tf_scope_regimes($model, $since::TIMESTAMPTZ, $until::TIMESTAMPTZ)
+    FROM (SELECT s.*, h.regime_id FROM tf_scope_rows s
+      LEFT JOIN mined_hour_of_week h ON h.model = $model AND h.how_cell = s.how_cell)
 ),
 cv AS (
     SELECT regime_id, stddev_pop(gap_s) / nullif(avg(gap_s), 0) AS interarrival_cv

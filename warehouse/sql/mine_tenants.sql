@@ -2,7 +2,8 @@
 -- and share of the peak regime ($peak_regime_id).
 -- KV-token-seconds of a request = ∫ kv dt from first token to end, kv = prompt + 1 + b·t
 -- (b = generated tokens/s): (prompt + 1)·D + b·D²/2 with D the decode seconds; NULL without latencies.
--- params: $model, $since, $until, $peak_regime_id
+-- reads: the TEMP table tf_scope_rows of the mining run (mine_scope_rows.sql)
+-- params: $model, $peak_regime_id
 -- columns: tenant, requests, prompt_tokens, output_tokens (token sums), kv_token_seconds,
 --   prompt_tokens_p50/_p99, output_tokens_p50 (tokens), rps_peak_real (req/s, busiest minute),
 --   peak_regime_request_share, peak_regime_token_share (0..1 of the peak regime's totals)
@@ -10,7 +11,8 @@ WITH scope AS (
     SELECT coalesce(tenant, '(none)') AS tenant, regime_id, arrival_ts, weight, prompt_tokens, output_tokens,
            (coalesce(e2e_ms, ttft_ms + tpot_ms * greatest(output_tokens - 1, 0)) - coalesce(ttft_ms, 0)) / 1000.0
                AS decode_s
-    FROM tf_scope_regimes($model, $since::TIMESTAMPTZ, $until::TIMESTAMPTZ)
+    FROM (SELECT s.*, h.regime_id FROM tf_scope_rows s
+      LEFT JOIN mined_hour_of_week h ON h.model = $model AND h.how_cell = s.how_cell)
 ),
 per_request AS (
     SELECT *, CASE WHEN decode_s > 0

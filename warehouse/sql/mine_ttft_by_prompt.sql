@@ -1,12 +1,13 @@
 -- TTFT against prompt length, aggregated for the robust per-day slope fit: per UTC day and
 -- prompt bucket of $bucket_tokens tokens, the median TTFT (status 'ok').
--- params: $model, $since, $until, $bucket_tokens
+-- reads: the TEMP table tf_scope_rows of the mining run (mine_scope_rows.sql)
+-- params: $bucket_tokens
 -- columns: day (DATE), prompt_tokens_mid (bucket centre, tokens), ttft_ms_p50 (ms), requests
 SELECT (arrival_ts AT TIME ZONE 'UTC')::DATE AS day,
        (floor(prompt_tokens / $bucket_tokens) + 0.5) * $bucket_tokens AS prompt_tokens_mid,
        quantile_cont(ttft_ms, 0.5) AS ttft_ms_p50,
        count(*) AS requests
-FROM tf_scope($model, $since::TIMESTAMPTZ, $until::TIMESTAMPTZ)
+FROM tf_scope_rows
 WHERE status = 'ok' AND ttft_ms IS NOT NULL
 GROUP BY ALL
 ORDER BY day, prompt_tokens_mid
