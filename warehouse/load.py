@@ -6,11 +6,14 @@ Per-token gaps are staged and stored only for the rows that survive de-duplicati
 """
 
 import json
-from collections.abc import Callable
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
 from ingest import IngestError, LogFile, ReadOptions, open_log
 from warehouse.db import WarehouseError, fetch_one
@@ -61,12 +64,15 @@ def ingest_file(con: duckdb.DuckDBPyConnection, log: LogFile, sample_rate: float
         return FileResult(path=str(log.path), format=log.format.name, status="skipped",
                           run_id=previous[0], message=f"already ingested as run {previous[0]}")
     (run_id,) = fetch_one(con, "SELECT nextval('ingest_run_seq')")
+    batches = _ahead(log.batches())
     con.execute("BEGIN TRANSACTION")
     try:
         _insert_run(con, run_id, log, sample_rate)
         read = rejected = 0
         staged_tokens = False
-        for batch in log.batches():
+        last_id: str | None = None
+        increasing = True  # ids strictly increasing across the file: no repeats, no hash count
+        for batch in batches:
             con.register("tf_batch", batch.requests.to_arrow())
             con.execute(f"INSERT INTO requests SELECT $run, {REQUEST_COLUMNS} FROM tf_batch", {"run": run_id})
             if batch.rejected.height:
@@ -79,11 +85,15 @@ def ingest_file(con: duckdb.DuckDBPyConnection, log: LogFile, sample_rate: float
                             "SELECT * FROM tf_tokens LIMIT 0")
                 con.execute("INSERT INTO tf_token_stage SELECT * FROM tf_tokens")
                 staged_tokens = True
+            if increasing and batch.requests.height:
+                ids = batch.requests.get_column("request_id")
+                increasing = _increasing(ids, last_id)
+                last_id = ids[-1]
             read += batch.rows_read
             rejected += batch.rejected.height
             if progress:
                 progress(str(log.path), batch.rows_read)
-        duplicate = (_drop_duplicates(con, run_id, log.source, log.timestamps == "absolute")
+        duplicate = (_drop_duplicates(con, run_id, log.source, log.timestamps == "absolute", not increasing)
                      if log.has_request_ids else 0)
         if staged_tokens:
             _keep_token_latencies(con, run_id)
@@ -94,6 +104,7 @@ def ingest_file(con: duckdb.DuckDBPyConnection, log: LogFile, sample_rate: float
             {"r": read, "l": loaded, "j": rejected, "d": duplicate, "run": run_id})
         con.execute("COMMIT")
     except BaseException as exc:
+        batches.close()  # stops the normalising thread before the rollback
         con.execute("ROLLBACK")
         for name in ("tf_batch", "tf_rejected", "tf_tokens"):
             con.execute(f"DROP VIEW IF EXISTS {name}")
@@ -138,7 +149,56 @@ def _keep_token_latencies(con, run_id: int) -> None:
     con.execute("DROP TABLE tf_token_stage")
 
 
-def _drop_duplicates(con, run_id: int, source: str, absolute_ts: bool) -> int:
+def _ahead(batches: Iterable, depth: int = 1) -> Iterator:
+    """`batches`, produced in a worker thread at most `depth` ahead of the consumer: polars
+    normalises batch k+1 while DuckDB inserts batch k (both release the GIL)."""
+    slots: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def produce() -> None:
+        try:
+            for item in batches:
+                while not stop.is_set():
+                    try:
+                        slots.put((item, None), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            slots.put((done, None))
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, raised there
+            slots.put((done, exc))
+
+    worker = threading.Thread(target=produce, name="tracefit-normalize", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item, exc = slots.get()
+            if exc is not None:
+                raise exc
+            if item is done:
+                return
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():  # unblock a producer waiting on a full queue, then let it finish
+            try:
+                slots.get(timeout=0.1)
+            except queue.Empty:
+                pass
+        worker.join()
+
+
+def _increasing(ids: pl.Series, after: str | None) -> bool:
+    """Whether `ids` are strictly increasing and all greater than `after` (the previous batch's last)."""
+    if after is not None and not ids[0] > after:
+        return False
+    return ids.len() < 2 or bool((ids.slice(1) > ids.slice(0, ids.len() - 1)).all())
+
+
+def _drop_duplicates(con, run_id: int, source: str, absolute_ts: bool, may_repeat: bool = True) -> int:
     """Delete this run's rows whose (source, request_id) repeats in the run or is already stored.
 
     Built for scale (bench/scale.py): the within-run window runs only when a hash count finds a
@@ -147,7 +207,7 @@ def _drop_duplicates(con, run_id: int, source: str, absolute_ts: bool) -> int:
     re-logged id whose stored arrival lies outside the new file's span is kept as a new request.
     """
     (repeats,) = fetch_one(con, "SELECT count(*) FROM (SELECT 1 FROM requests WHERE ingest_run_id = $run "
-                           "GROUP BY source, request_id HAVING count(*) > 1)", {"run": run_id})
+                           "GROUP BY source, request_id HAVING count(*) > 1)", {"run": run_id}) if may_repeat else (0,)
     lo, hi = fetch_one(con, "SELECT epoch_us(min(arrival_ts)), epoch_us(max(arrival_ts)) FROM requests "
                        "WHERE ingest_run_id = $run", {"run": run_id})
     if lo is None:
