@@ -9,7 +9,7 @@ WITH scope AS (
     SELECT * FROM tf_scope_rows
 ),
 minutes AS (
-    SELECT date_trunc('minute', arrival_ts) AS minute_ts, sum(weight) AS real_requests
+    SELECT minute_ts, sum(weight) AS real_requests
     FROM scope GROUP BY ALL
 ),
 grid AS (

@@ -8,7 +8,7 @@ WITH scope AS (
     SELECT * FROM tf_scope_rows
 ),
 counts AS (
-    SELECT date_trunc('minute', arrival_ts) AS minute_ts, count(*) AS requests, sum(weight) AS real_requests,
+    SELECT minute_ts, count(*) AS requests, sum(weight) AS real_requests,
            sum(prompt_tokens) AS prompt_tokens, sum(output_tokens) AS output_tokens,
            sum(weight * (prompt_tokens + output_tokens)) AS real_tokens,
            count(*) FILTER (WHERE status <> 'ok') AS non_ok

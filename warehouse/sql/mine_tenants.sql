@@ -8,7 +8,7 @@
 --   prompt_tokens_p50/_p99, output_tokens_p50 (tokens), rps_peak_real (req/s, busiest minute),
 --   peak_regime_request_share, peak_regime_token_share (0..1 of the peak regime's totals)
 WITH scope AS (
-    SELECT coalesce(tenant, '(none)') AS tenant, regime_id, arrival_ts, weight, prompt_tokens, output_tokens,
+    SELECT coalesce(tenant, '(none)') AS tenant, regime_id, minute_ts, weight, prompt_tokens, output_tokens,
            (coalesce(e2e_ms, ttft_ms + tpot_ms * greatest(output_tokens - 1, 0)) - coalesce(ttft_ms, 0)) / 1000.0
                AS decode_s
     FROM (SELECT s.*, h.regime_id FROM tf_scope_rows s
@@ -22,7 +22,7 @@ per_request AS (
 ),
 peak_minute AS (
     SELECT tenant, max(real_requests) / 60.0 AS rps_peak_real
-    FROM (SELECT tenant, date_trunc('minute', arrival_ts), sum(weight) AS real_requests FROM scope GROUP BY ALL)
+    FROM (SELECT tenant, minute_ts, sum(weight) AS real_requests FROM scope GROUP BY ALL)
     GROUP BY tenant
 ),
 peak AS (
