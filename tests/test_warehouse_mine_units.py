@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import numpy as np
 import polars as pl
+import pytest
 
 from warehouse.mine.changepoints import change_points
 from warehouse.mine.drift import spearman_from_counts
@@ -112,3 +113,31 @@ def test_modified_z_flags_the_max_context_tenant():
     flagged = flag_outliers(frame)
     assert flagged.filter(pl.col("outlier").is_not_null())["tenant"].to_list() == ["t9"]
     assert modified_z(np.array([1.0, 1.0, 1.0])).tolist() == [0.0, 0.0, 0.0]  # MAD 0: no flags
+
+
+def test_quantile_from_counts_matches_quantile_cont(tmp_path):
+    import warehouse
+
+    con = warehouse.connect(tmp_path / "q.duckdb")
+    # by hand: rows 1, 1, 2, 10 -> vals [1, 2, 10], ends [2, 3, 4]; p50 at rn = 3·0.5 = 1.5 between
+    # index 1 (value 1) and index 2 (value 2) -> 1.5; p90 at rn = 2.7 between 2 and 10 -> 2 + 0.7·8 = 7.6
+    hand = con.execute("SELECT tf_quantile_cont_counts([1, 2, 10], [2, 3, 4], 0.5), "
+                       "tf_quantile_cont_counts([1, 2, 10], [2, 3, 4], 0.9)").fetchall()[0]
+    assert hand == (1.5, pytest.approx(7.6, rel=1e-15))
+    rng = random.Random(42)  # groups of 1..60 rows, values with many repeats and wide gaps
+    rows = [(g, rng.choice([rng.randint(0, 20), rng.randint(0, 100_000)])) for g in range(300)
+            for _ in range(rng.randint(1, 60))]
+    con.execute("CREATE TABLE t (g INTEGER, v BIGINT)")
+    con.executemany("INSERT INTO t VALUES (?, ?)", rows)
+    ps = [0.0, 0.25, 0.5, 0.9, 0.99, 0.999, 1.0]
+    from_counts = con.execute(
+        "WITH c AS (SELECT g, v, count(*) AS c FROM t GROUP BY ALL), "
+        "l AS (SELECT g, list(v ORDER BY v) AS vals, list(cum ORDER BY v) AS ends "
+        "      FROM (SELECT *, sum(c) OVER (PARTITION BY g ORDER BY v) AS cum FROM c) GROUP BY g) "
+        "SELECT g, [tf_quantile_cont_counts(vals, ends, p) FOR p IN $ps] FROM l ORDER BY g", {"ps": ps}).fetchall()
+    direct = con.execute("SELECT g, quantile_cont(v, $ps) FROM t GROUP BY g ORDER BY g", {"ps": ps}).fetchall()
+    assert [g for g, _ in from_counts] == [g for g, _ in direct]
+    # same order statistics and interpolation; the last bit may differ (DuckDB interpolates as
+    # lo·(1 − d) + hi·d in C++), so compare to 1e-12 relative
+    for (_, got), (_, want) in zip(from_counts, direct, strict=True):
+        assert got == pytest.approx(want, rel=1e-12, abs=1e-12)

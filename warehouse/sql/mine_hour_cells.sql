@@ -4,7 +4,7 @@
 -- columns: how_cell (0 = Mon 00 UTC .. 167), hours_observed (calendar hours of this cell between
 --   the first and last arrival), requests, rps_real, tokens_per_s_real (real scale, mean over the
 --   observed hours), rps_p50_real (median minute rate, empty minutes counted as 0),
---   prompt_tokens_p50/_p90, output_tokens_p50/_p90 (tokens, quantile_cont)
+--   prompt_tokens_p50/_p90, output_tokens_p50/_p90 (tokens, quantile_cont from counts)
 WITH scope AS (
     SELECT * FROM tf_scope_rows
 ),
@@ -23,10 +23,28 @@ hours AS (
            quantile_cont(rps_real, 0.5) AS rps_p50_real
     FROM grid GROUP BY how_cell
 ),
+-- integer lengths: quantiles from (cell, value) counts, as in mine_quantiles.sql
+counts AS (
+    SELECT how_cell, grouping(prompt_tokens) AS is_output, coalesce(prompt_tokens, output_tokens) AS value,
+           count(*) AS c
+    FROM scope GROUP BY GROUPING SETS ((how_cell, prompt_tokens), (how_cell, output_tokens))
+),
+lists AS (
+    SELECT how_cell, is_output, list(value ORDER BY value) AS vals, list(cum ORDER BY value) AS ends
+    FROM (SELECT *, sum(c) OVER (PARTITION BY how_cell, is_output ORDER BY value) AS cum FROM counts)
+    GROUP BY ALL
+),
+lengths AS (
+    SELECT how_cell,
+           any_value([tf_quantile_cont_counts(vals, ends, 0.5), tf_quantile_cont_counts(vals, ends, 0.9)])
+               FILTER (WHERE is_output = 0) AS pq,
+           any_value([tf_quantile_cont_counts(vals, ends, 0.5), tf_quantile_cont_counts(vals, ends, 0.9)])
+               FILTER (WHERE is_output = 1) AS oq
+    FROM lists GROUP BY how_cell
+),
 cells AS (
     SELECT how_cell, count(*) AS requests, sum(weight) AS real_requests,
-           sum(weight * (prompt_tokens + output_tokens)) AS real_tokens,
-           quantile_cont(prompt_tokens, [0.5, 0.9]) AS pq, quantile_cont(output_tokens, [0.5, 0.9]) AS oq
+           sum(weight * (prompt_tokens + output_tokens)) AS real_tokens
     FROM scope GROUP BY how_cell
 )
 SELECT h.how_cell, h.hours_observed::INTEGER AS hours_observed,
@@ -34,7 +52,7 @@ SELECT h.how_cell, h.hours_observed::INTEGER AS hours_observed,
        coalesce(c.real_requests, 0) / (h.hours_observed * 3600.0) AS rps_real,
        coalesce(c.real_tokens, 0) / (h.hours_observed * 3600.0) AS tokens_per_s_real,
        h.rps_p50_real,
-       c.pq[1] AS prompt_tokens_p50, c.pq[2] AS prompt_tokens_p90,
-       c.oq[1] AS output_tokens_p50, c.oq[2] AS output_tokens_p90
-FROM hours h LEFT JOIN cells c USING (how_cell)
+       l.pq[1] AS prompt_tokens_p50, l.pq[2] AS prompt_tokens_p90,
+       l.oq[1] AS output_tokens_p50, l.oq[2] AS output_tokens_p90
+FROM hours h LEFT JOIN cells c USING (how_cell) LEFT JOIN lengths l USING (how_cell)
 ORDER BY h.how_cell

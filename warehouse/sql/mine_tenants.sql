@@ -25,19 +25,38 @@ peak_minute AS (
     FROM (SELECT tenant, minute_ts, sum(weight) AS real_requests FROM scope GROUP BY ALL)
     GROUP BY tenant
 ),
+-- integer lengths: quantiles from (tenant, value) counts, as in mine_quantiles.sql
+counts AS (
+    SELECT tenant, grouping(prompt_tokens) AS is_output, coalesce(prompt_tokens, output_tokens) AS value,
+           count(*) AS c
+    FROM scope GROUP BY GROUPING SETS ((tenant, prompt_tokens), (tenant, output_tokens))
+),
+lists AS (
+    SELECT tenant, is_output, list(value ORDER BY value) AS vals, list(cum ORDER BY value) AS ends
+    FROM (SELECT *, sum(c) OVER (PARTITION BY tenant, is_output ORDER BY value) AS cum FROM counts)
+    GROUP BY ALL
+),
+lengths AS (
+    SELECT tenant,
+           any_value(tf_quantile_cont_counts(vals, ends, 0.5)) FILTER (WHERE is_output = 0) AS prompt_tokens_p50,
+           any_value(tf_quantile_cont_counts(vals, ends, 0.99)) FILTER (WHERE is_output = 0) AS prompt_tokens_p99,
+           any_value(tf_quantile_cont_counts(vals, ends, 0.5)) FILTER (WHERE is_output = 1) AS output_tokens_p50
+    FROM lists GROUP BY tenant
+),
 peak AS (
     SELECT count(*) AS requests, sum(prompt_tokens + output_tokens) AS tokens
     FROM scope WHERE regime_id = $peak_regime_id
+),
+totals AS (
+    SELECT tenant, count(*) AS requests, sum(prompt_tokens) AS prompt_tokens,
+           sum(output_tokens) AS output_tokens, sum(kv_token_seconds) AS kv_token_seconds,
+           count(*) FILTER (WHERE regime_id = $peak_regime_id) AS peak_requests,
+           sum(prompt_tokens + output_tokens) FILTER (WHERE regime_id = $peak_regime_id) AS peak_tokens
+    FROM per_request GROUP BY tenant
 )
-SELECT t.tenant, count(*) AS requests, sum(prompt_tokens) AS prompt_tokens,
-       sum(output_tokens) AS output_tokens, sum(kv_token_seconds) AS kv_token_seconds,
-       quantile_cont(prompt_tokens, 0.5) AS prompt_tokens_p50,
-       quantile_cont(prompt_tokens, 0.99) AS prompt_tokens_p99,
-       quantile_cont(output_tokens, 0.5) AS output_tokens_p50,
-       any_value(pm.rps_peak_real) AS rps_peak_real,
-       count(*) FILTER (WHERE regime_id = $peak_regime_id) / any_value(peak.requests) AS peak_regime_request_share,
-       sum(prompt_tokens + output_tokens) FILTER (WHERE regime_id = $peak_regime_id) / any_value(peak.tokens)
-           AS peak_regime_token_share
-FROM per_request t JOIN peak_minute pm USING (tenant), peak
-GROUP BY t.tenant
-ORDER BY requests DESC, t.tenant
+SELECT t.tenant, t.requests, t.prompt_tokens, t.output_tokens, t.kv_token_seconds,
+       l.prompt_tokens_p50, l.prompt_tokens_p99, l.output_tokens_p50, pm.rps_peak_real,
+       t.peak_requests / peak.requests AS peak_regime_request_share,
+       t.peak_tokens / peak.tokens AS peak_regime_token_share
+FROM totals t JOIN peak_minute pm USING (tenant) JOIN lengths l USING (tenant), peak
+ORDER BY t.requests DESC, t.tenant
