@@ -99,3 +99,20 @@ def test_invalid_json_lines_are_rejected_not_fatal(tmp_path):
         4: "record is not a JSON object",
         5: "prompt_tokens is not a number: 'x'",
     }
+
+
+def test_fixed_iso_utc_timestamps_parse_like_the_general_parser():
+    from ingest.normalize import ISO_UTC_US, _iso_utc_us
+
+    # fast path = slices of "YYYY-MM-DDTHH:MM:SS.ffffff[Z|+00:00]"; Feb 29 2023 does not exist -> null
+    texts = ["2025-03-03T00:00:00.151203+0000", "2024-02-29 23:59:59.000001Z",
+             "2023-02-29T00:00:00.000000", "2025-03-03T07:08:09.000010+00:00", None]
+    frame = pl.DataFrame({"t": texts}).select(
+        matches=pl.col("t").is_null() | pl.col("t").str.contains(ISO_UTC_US),
+        fast=_iso_utc_us(pl.col("t")))
+    assert frame["matches"].all()
+    assert frame["fast"].to_list() == [
+        datetime(2025, 3, 3, 0, 0, 0, 151203, tzinfo=UTC), datetime(2024, 2, 29, 23, 59, 59, 1, tzinfo=UTC),
+        None, datetime(2025, 3, 3, 7, 8, 9, 10, tzinfo=UTC), None]
+    # an hour of 24 is out of the pattern, so such a batch takes the general parser
+    assert not pl.Series(["2025-03-03T24:00:00.000000"]).str.contains(ISO_UTC_US).any()
