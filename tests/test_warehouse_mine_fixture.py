@@ -126,8 +126,9 @@ def test_model_without_latencies_reports_null(tmp_path):
 def test_every_mining_sql_file_runs(five):
     params = {**MineOptions().scope_params("m"), "bin_tokens": None, "prompt_long_tokens": 1024,
               "output_long_tokens": 256, "step_s": 60, "bucket_tokens": 256, "peak_regime_id": 0}
-    with scope_rows(five, MineOptions().scope_params("m")):  # the TEMP table the steps read
-        for path in sorted(SQL_DIR.glob("mine_*.sql")):
-            text = path.read_text()
-            used = {k: v for k, v in params.items() if f"${k}" in text}
-            assert isinstance(run_sql(five, path.stem, used), pl.DataFrame), path.name
+    for latency in (True, False):  # the steps' TEMP table, with latency columns stored or NULL
+        with scope_rows(five, MineOptions().scope_params("m"), latency=latency):
+            for path in sorted(SQL_DIR.glob("mine_*.sql")):
+                text = path.read_text()
+                used = {k: v for k, v in params.items() if f"${k}" in text}
+                assert isinstance(run_sql(five, path.stem, used), pl.DataFrame), path.name

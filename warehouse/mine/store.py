@@ -44,11 +44,18 @@ def run_step(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> pl.Data
 
 
 @contextmanager
-def scope_rows(con: duckdb.DuckDBPyConnection, scope_params: dict) -> Iterator[None]:
-    """The TEMP table tf_scope_rows (mine_scope_rows.sql) that the mining steps read, for the block:
-    one join of requests with ingest_runs per model instead of one per step (bench/RESULTS.md "mine")."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE tf_scope_rows AS {sql_text('mine_scope_rows')}", scope_params)
+def scope_rows(con: duckdb.DuckDBPyConnection, scope_params: dict, *, latency: bool = True) -> Iterator[None]:
+    """`tf_scope_rows` (mine_scope_rows.sql), what the mining steps read, for the block: one join of
+    requests with ingest_runs per model instead of one per step (bench/RESULTS.md "mine"). Stored as a
+    TEMP table (uncompressed, ~8 B per value); without latencies (`latency=False`) their three columns
+    are not stored but NULL in a view over it."""
+    stored = "*" if latency else "* EXCLUDE (ttft_ms, tpot_ms, e2e_ms)"
+    nulls = "" if latency else ", NULL::DOUBLE AS ttft_ms, NULL::DOUBLE AS tpot_ms, NULL::DOUBLE AS e2e_ms"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE tf_scope_stored AS SELECT {stored} FROM ({sql_text('mine_scope_rows')})",
+                scope_params)
+    con.execute(f"CREATE OR REPLACE TEMP VIEW tf_scope_rows AS SELECT *{nulls} FROM tf_scope_stored")
     try:
         yield
     finally:
-        con.execute("DROP TABLE IF EXISTS tf_scope_rows")
+        con.execute("DROP VIEW IF EXISTS tf_scope_rows")
+        con.execute("DROP TABLE IF EXISTS tf_scope_stored")

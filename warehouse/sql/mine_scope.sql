@@ -1,7 +1,8 @@
 -- What a mining run would read: size and freshness of one model's scope.
 -- params: $model, $since, $until (ISO timestamps or NULL = open)
 -- columns: requests, first_arrival_ts, last_arrival_ts (UTC), latest_ingest_run_id,
---   with_latency (requests with ttft_ms or e2e_ms), with_prefix (requests with prefix_block_ids),
+--   with_latency (requests with ttft_ms or e2e_ms), with_any_latency (… or tpot_ms),
+--   with_prefix (requests with prefix_block_ids),
 --   prefix_block_tokens (tokens per block; NULL when unknown or mixed), min_sample_rate
 SELECT
     count(*) AS requests,
@@ -9,6 +10,8 @@ SELECT
     max(s.arrival_ts) AS last_arrival_ts,
     max(s.ingest_run_id) AS latest_ingest_run_id,
     count(*) FILTER (WHERE s.ttft_ms IS NOT NULL OR s.e2e_ms IS NOT NULL) AS with_latency,
+    count(*) FILTER (WHERE s.ttft_ms IS NOT NULL OR s.e2e_ms IS NOT NULL OR s.tpot_ms IS NOT NULL)
+        AS with_any_latency,
     count(*) FILTER (WHERE len(s.prefix_block_ids) > 0) AS with_prefix,
     CASE WHEN count(DISTINCT i.prefix_block_tokens) = 1 THEN min(i.prefix_block_tokens) END
         AS prefix_block_tokens,
