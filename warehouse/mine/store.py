@@ -1,4 +1,4 @@
-"""Write mined frames into their tables (via Arrow), replacing the model's previous rows."""
+"""Where mining reads and writes: the per-run scope projection, step queries, and the mined_* tables."""
 
 import re
 from collections.abc import Iterator
