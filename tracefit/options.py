@@ -3,7 +3,7 @@
 import json
 import sys
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import click
@@ -66,3 +66,12 @@ def float_pairs(items: tuple[str, ...], option: str, example: str) -> dict[str, 
         if not sep or not key.strip():
             raise click.BadParameter(f"{item!r}: use KEY=NUMBER, e.g. {example}", param_hint=option)
     return out
+
+
+# --since/--until/--start: ISO date or time; a naive value means UTC.
+TIMESTAMP = click.DateTime(["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"])
+
+
+def as_utc(_ctx, _param, value: datetime | None) -> datetime | None:
+    """click callback: a naive timestamp option is UTC."""
+    return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)

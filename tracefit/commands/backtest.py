@@ -1,4 +1,3 @@
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -7,14 +6,9 @@ from profiles.profile import load_profile
 from recommend.backtest_replay import ReplayOptions
 from recommend.backtest_report import to_dict, window_rows
 from tracefit.backtest_data import load_plan_json, run_backtest
-from tracefit.options import db_option, float_pairs, json_option, print_json, print_table, stderr
+from tracefit.options import TIMESTAMP, as_utc, db_option, float_pairs, json_option, print_json, print_table, stderr
 
 
-TS = click.DateTime(["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"])
-
-
-def _utc(_ctx, _param, value: datetime | None):
-    return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def parse_slo(values: tuple[str, ...]) -> dict[str, float] | None:
@@ -26,8 +20,8 @@ def parse_slo(values: tuple[str, ...]) -> dict[str, float] | None:
 @click.option("--plan", "plan_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
               help="Plan JSON from `tracefit recommend --out plan.json`.")
 @db_option
-@click.option("--since", type=TS, callback=_utc, required=True, help="First arrival to replay (UTC, inclusive).")
-@click.option("--until", type=TS, callback=_utc, required=True, help="Replay arrivals before this (UTC).")
+@click.option("--since", type=TIMESTAMP, callback=as_utc, required=True, help="First arrival to replay (UTC, inclusive).")
+@click.option("--until", type=TIMESTAMP, callback=as_utc, required=True, help="Replay arrivals before this (UTC).")
 @click.option("--sample-rate", type=click.FloatRange(0, 1, min_open=True),
               help="Share of real traffic the log holds [default: each ingest run's --sample-rate].")
 @click.option("--as", "as_model", metavar="CATALOG_MODEL",

@@ -13,8 +13,7 @@ from recommend.calibrate_compare import METRICS, Deployed, compare
 from recommend.roofline import StepModel, efficiency_for, with_profile
 from tracefit import __version__
 from tracefit.backtest_data import read_measured
-from tracefit.commands.backtest import TS, _utc
-from tracefit.options import db_option, json_option, print_json, print_table, stderr
+from tracefit.options import TIMESTAMP, as_utc, db_option, json_option, print_json, print_table, stderr
 
 WINDOWS_S = {"day": 86400.0, "hour": 3600.0}
 
@@ -41,8 +40,8 @@ def parse_deployed(values: tuple[str, ...]) -> dict:
 @click.option("--deployed", multiple=True, required=True, metavar="KEY=VALUE|FILE.json",
               help="What served the log: gpu, tp, weights, kv, max_model_len, max_num_seqs, "
                    "max_num_batched_tokens, replicas [, model, engine] as pairs or a JSON file.")
-@click.option("--since", type=TS, callback=_utc, help="First arrival to use (UTC) [default: all].")
-@click.option("--until", type=TS, callback=_utc, help="Arrivals before this (UTC) [default: all].")
+@click.option("--since", type=TIMESTAMP, callback=as_utc, help="First arrival to use (UTC) [default: all].")
+@click.option("--until", type=TIMESTAMP, callback=as_utc, help="Arrivals before this (UTC) [default: all].")
 @click.option("--window", type=click.Choice(list(WINDOWS_S)), default="day", show_default=True,
               help="Compare percentiles per UTC day or hour.")
 @click.option("--fit", "fields", default=",".join(FIT_FIELDS), show_default=True,

@@ -1,4 +1,3 @@
-from datetime import datetime
 from pathlib import Path
 
 import click
@@ -9,16 +8,10 @@ from ingest import ReadOptions
 from ingest.fields import parse_map
 from ingest.formats import FORMATS
 from ingest.reader import DEFAULT_START
-from tracefit.options import db_option, json_option, print_json, print_table, stderr
+from tracefit.options import TIMESTAMP, as_utc, db_option, json_option, print_json, print_table, stderr
 from warehouse.load import ingest_paths
 
 COUNTERS = ("rows_read", "rows_loaded", "rows_rejected", "rows_duplicate")
-
-
-def _utc(_ctx, _param, value: datetime | None):
-    if value is None:
-        return DEFAULT_START
-    return value if value.tzinfo else value.replace(tzinfo=DEFAULT_START.tzinfo)
 
 
 @click.command()
@@ -27,8 +20,7 @@ def _utc(_ctx, _param, value: datetime | None):
               type=click.Choice(["auto", *FORMATS]), help="Log format; auto detects from the header.")
 @click.option("--map", "column_map", multiple=True, metavar="FIELD=COLUMN",
               help="Map a source column to a field, e.g. --map ttft_s=TimeToFirst (repeatable).")
-@click.option("--start", type=click.DateTime(["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]),
-              callback=_utc, help="Time zero for relative or missing timestamps (UTC; default 2024-01-01, a Monday).")
+@click.option("--start", type=TIMESTAMP, default=DEFAULT_START.isoformat(timespec="seconds"), callback=as_utc, help="Time zero for relative or missing timestamps (UTC; default 2024-01-01, a Monday).")
 @click.option("--model", help="Model name for files without a model column (default: the file name).")
 @click.option("--tenant", help="Tenant for rows without one.")
 @click.option("--prompt-tokens", type=click.IntRange(min=0),

@@ -1,23 +1,14 @@
-from datetime import UTC, datetime
-
 import click
 
 import warehouse
-from tracefit.options import db_option, json_option, print_json, print_table, stderr
+from tracefit.options import TIMESTAMP, as_utc, db_option, json_option, print_json, print_table, stderr
 from warehouse.mine import MineOptions, mine as mine_warehouse, summarize
-
-TS = click.DateTime(["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"])
-
-
-def _utc(_ctx, _param, value: datetime | None):
-    return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
-
 
 @click.command()
 @db_option
 @click.option("--model", help="Mine only this model (default: every model).")
-@click.option("--since", type=TS, callback=_utc, help="Only requests arriving at or after this time (UTC).")
-@click.option("--until", type=TS, callback=_utc, help="Only requests arriving before this time (UTC).")
+@click.option("--since", type=TIMESTAMP, callback=as_utc, help="Only requests arriving at or after this time (UTC).")
+@click.option("--until", type=TIMESTAMP, callback=as_utc, help="Only requests arriving before this time (UTC).")
 @click.option("--prompt-long-tokens", type=int, default=1024, show_default=True,
               help="Prompts this long or longer are 'long' in the query patterns.")
 @click.option("--output-long-tokens", type=int, default=256, show_default=True,
