@@ -6,7 +6,6 @@ cache cannot hold B sequences, the engine runs the batch in waves of `max_batch_
 `kv_fits: false` and a `reason`); when the weights or a single sequence do not fit, DoesNotFitError.
 """
 
-import math
 from dataclasses import asdict, dataclass
 
 from recommend.deployment import Deployment

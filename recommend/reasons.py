@@ -73,7 +73,7 @@ def reasons(e: Evidence) -> list[str]:
         f"kv={c.kv}: the KV cache holds {s.dep.kv_capacity_tokens:,} tokens = "
         f"{s.dep.kv_capacity_tokens / max(w.decode_ctx_tokens, 1):.0f} sequences at the time-weighted decode "
         f"context of {w.decode_ctx_tokens:,.0f} tokens"
-        + ("; KV capacity, not max_num_seqs, bounds the batch" if s.kv_bound else f", more than max_num_seqs")
+        + ("; KV capacity, not max_num_seqs, bounds the batch" if s.kv_bound else ", more than max_num_seqs")
         + "; " + _vs(_cheapest(e.ranked, s, lambda a, b: a.kv != b.kv), "another KV dtype"),
         f"max_model_len={c.max_model_len:,}: the smallest 256-token multiple admitting {e.coverage:.1%} of this "
         f"window's prompt + output lengths; {1 - e.model_len.admitted_share:.2%} of requests are longer and "

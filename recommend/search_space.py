@@ -8,7 +8,7 @@ and KV capacity per GPU/TP/dtypes) are built once per run and shared by every wi
 from dataclasses import dataclass, field
 
 from profiles import get_gpu, get_model
-from recommend.deployment import KV_BYTES, WEIGHT_BYTES, deployment
+from recommend.deployment import WEIGHT_BYTES, deployment
 from recommend.errors import DoesNotFitError, RecommendError
 from recommend.memory import kv_capacity_tokens, weight_bytes
 from recommend.roofline import StepModel

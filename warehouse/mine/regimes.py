@@ -71,13 +71,13 @@ def find_regimes(cells: pl.DataFrame, *, k_min: int = 2, k_max: int = 6, min_run
     """Cluster `cells` (mine_hour_cells.sql rows) into regimes over the 168-cell week."""
     criterion = f"max silhouette, KMeans K in {k_min}..{k_max}"
     x, pooling = features(cells, **feature_options)
-    best_k, best_score, best_labels = 1, None, np.zeros(len(x), dtype=int)
+    best_score, best_labels = None, np.zeros(len(x), dtype=int)
     distinct = len(np.unique(x.round(9), axis=0))
     for k in range(k_min, min(k_max, distinct - 1) + 1):
         labels = KMeans(n_clusters=k, n_init=10, random_state=0).fit_predict(x)
         score = float(silhouette_score(x, labels))
         if best_score is None or score > best_score + 1e-12:
-            best_k, best_score, best_labels = k, score, labels
+            best_score, best_labels = score, labels
     week = np.full(CELLS, -1)
     week[cells["how_cell"].to_numpy()] = _by_rate(best_labels, cells["rps_p50_real"].to_numpy())
     week = _renumber(merge_short_runs(week, min_run_hours), cells)
