@@ -13,12 +13,19 @@ The static-peak plan serves every replayed hour with the peak window's config an
 window with the most GPUs); savings_pct = 100 x (1 - gpu_hours / static_peak_gpu_hours).
 Per-window numbers pool every hour the window served (definitions: recommend/backtest_stats.py);
 "meets the SLO" = each percentile SLO holds on the window's pooled replayed requests.
+Traffic classes (the plan's "bulk" rule; recommend/traffic_class.py): SLO attainment, percentiles,
+goodput and "meets the SLO" are the interactive class's; bulk requests are admitted at the plan's
+rate, simulated with them (they load the same engines), and judged by the deadline
+(recommend/backtest_bulk.py: BulkStats per window and overall).
 """
 
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import numpy as np
+
+from recommend.backtest_bulk import BulkStats, admit, bulk_stats, completion_s, static_peak_admission
 from recommend.backtest_plan import BacktestPlan, Segment, segments
 from recommend.backtest_replay import PieceReplay, ReplayOptions, Traffic, replay_piece
 from recommend.backtest_stats import ReplayStats, replay_stats
@@ -35,7 +42,8 @@ class WindowResult:
     config: EngineConfig
     hours: float  # hours of [since, until) this window served
     gpu_hours: float
-    stats: ReplayStats
+    stats: ReplayStats  # interactive class
+    bulk: BulkStats
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -53,7 +61,8 @@ class BacktestResult:
     until: datetime
     windows: tuple[WindowResult, ...]
     hours: tuple[HourResult, ...]
-    overall: ReplayStats
+    overall: ReplayStats  # interactive class
+    bulk: BulkStats
     static_peak_gpu_hours: float
     static_peak: ReplayStats | None  # when the static-peak plan was replayed too
     uncovered_hours: float  # hours of the range no plan window covers (not replayed, no GPU-hours)
@@ -88,18 +97,26 @@ def backtest(plan: BacktestPlan, traffic: Traffic, *, since: datetime, until: da
         raise RecommendError(f"no plan window covers {since:%Y-%m-%d %H:%M} .. {until:%Y-%m-%d %H:%M} UTC; "
                              "backtest a range the plan's start/end windows cover")
     parts = _Parts(plan, profile)
-    replays = [_replay(traffic, s, plan.windows[s.window].config, parts, options, i) for i, s in enumerate(pieces_of)]
-    windows = tuple(_window(plan, w.index, pieces_of, replays) for w in plan.windows
+    engine_traffic, adm = admit(traffic, plan, pieces_of, options)
+    replays = [_replay(engine_traffic, s, plan.windows[s.window].config, parts, options, i)
+               for i, s in enumerate(pieces_of)]
+    done_s = completion_s(adm, replays)
+    deadline_s = plan.bulk.deadline_s if plan.bulk else math.inf
+    windows = tuple(_window(plan, w.index, pieces_of, replays, adm, done_s, deadline_s) for w in plan.windows
                     if any(s.window == w.index for s in pieces_of))
     hours = tuple(HourResult(start=datetime.fromtimestamp(s.start_s, UTC), hours=(s.end_s - s.start_s) / 3600,
                              window=s.window, stats=replay_stats([r], plan.slo)) for s, r in zip(pieces_of, replays))
     peak = plan.peak.config
     static = None
     if replay_static:
-        static = replay_stats([_replay(traffic, s, peak, parts, options, i) for i, s in enumerate(pieces_of)],
+        static_traffic, _ = admit(traffic, static_peak_admission(plan), pieces_of, options)
+        static = replay_stats([_replay(static_traffic, s, peak, parts, options, i) for i, s in enumerate(pieces_of)],
                               plan.slo)
-    return BacktestResult(plan=plan, since=since, until=until, windows=windows, hours=hours,
-                          overall=replay_stats(replays, plan.slo),
+    overall = replay_stats(replays, plan.slo)
+    served_h = sum(w.hours for w in windows)
+    admit_tok_s = sum(w.bulk.admit_tok_s * w.hours for w in windows) / served_h if served_h else 0.0
+    return BacktestResult(plan=plan, since=since, until=until, windows=windows, hours=hours, overall=overall,
+                          bulk=bulk_stats(adm, done_s, adm.piece >= 0, overall.requests_real, deadline_s, admit_tok_s),
                           static_peak_gpu_hours=peak.gpus * sum(s.end_s - s.start_s for s in pieces_of) / 3600,
                           static_peak=static, uncovered_hours=uncovered_s / 3600)
 
@@ -124,12 +141,16 @@ def _replay(traffic, seg: Segment, config: EngineConfig, parts: _Parts, options,
                         options=options, seed=options.seed + i)
 
 
-def _window(plan: BacktestPlan, index: int, pieces_of: list[Segment], replays: list[PieceReplay]) -> WindowResult:
+def _window(plan: BacktestPlan, index: int, pieces_of: list[Segment], replays: list[PieceReplay], adm, done_s,
+            deadline_s: float) -> WindowResult:
     mine = [(s, r) for s, r in zip(pieces_of, replays) if s.window == index]
     hours = sum(s.end_s - s.start_s for s, _ in mine) / 3600
     w = plan.windows[index]
+    stats = replay_stats([r for _, r in mine], plan.slo)
+    pieces = np.array([i for i, s in enumerate(pieces_of) if s.window == index])
+    bulk = bulk_stats(adm, done_s, np.isin(adm.piece, pieces), stats.requests_real, deadline_s, w.bulk_admit_tok_s)
     return WindowResult(index=index, label=w.label, config=w.config, hours=hours, gpu_hours=w.config.gpus * hours,
-                        stats=replay_stats([r for _, r in mine], plan.slo))
+                        stats=stats, bulk=bulk)
 
 
 def _share(flags: list[bool | None]) -> float:

@@ -7,6 +7,9 @@ plan's "model" when the catalog knows it. The engine is the plan's "engine" (def
 
 Hour-of-week windows (cells 0..167, 0 = Monday 00:00 UTC) apply to every week; start/end windows to
 their own [start, end). Where both kinds match an instant, the start/end window wins.
+Traffic classes: the plan's "bulk" rule (recommend/traffic_class.py; absent in older plans = every
+request interactive) and each window's bulk admission rate (traffic.bulk.admit_tok_s, 0 when the
+window planned no bulk).
 """
 
 from dataclasses import dataclass
@@ -16,6 +19,7 @@ from profiles import CatalogError, get_model
 from recommend.engine_config import EngineConfig
 from recommend.errors import RecommendError
 from recommend.export.plan import parse_plan
+from recommend.traffic_class import BulkRule
 
 HOUR_S = 3600.0
 
@@ -28,6 +32,7 @@ class PlanWindow:
     start_s: float | None  # epoch seconds (UTC), start/end windows only
     end_s: float | None
     config: EngineConfig
+    bulk_admit_tok_s: float = 0.0  # real prompt + output tokens/s of bulk this window admits
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -36,6 +41,7 @@ class BacktestPlan:
     engine: str
     slo: dict[str, float]  # e.g. {"ttft_p95_ms": 1000.0}
     windows: tuple[PlanWindow, ...]
+    bulk: BulkRule | None = None  # None: every request is interactive
 
     @property
     def peak(self) -> PlanWindow:
@@ -59,11 +65,17 @@ def read_plan(data: dict, *, as_model: str | None = None, slo: dict | None = Non
                    start_s=w.start.timestamp() if w.start else None,
                    end_s=w.end.timestamp() if w.end else None,
                    config=EngineConfig.from_dict(data["windows"][w.index]["config"] | {"gpu": w.config.gpu},
-                                                 where=f"{source}: windows[{w.index}].config"))
+                                                 where=f"{source}: windows[{w.index}].config"),
+                   bulk_admit_tok_s=_admit_tok_s(data["windows"][w.index]))
         for w in parsed.windows)
     slo = {k: float(v) for k, v in (slo if slo is not None else parsed.slo).items()}
     return BacktestPlan(model=catalog_model(data, as_model, source), engine=str(data.get("engine") or "vllm"),
-                        slo=slo, windows=windows)
+                        slo=slo, windows=windows, bulk=BulkRule.from_dict(data.get("bulk")))
+
+
+def _admit_tok_s(window: dict) -> float:
+    bulk = (window.get("traffic") or {}).get("bulk") or {}
+    return float(bulk.get("admit_tok_s") or 0.0)
 
 
 def catalog_model(data: dict, as_model: str | None, source: str = "plan") -> str:

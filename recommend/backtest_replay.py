@@ -16,11 +16,16 @@ the warm-up, possibly from the previous hour, load the engine but are not counte
 not start from an idle engine. Queues still do not carry over beyond the warm-up: an hour whose
 previous hour ended far behind looks better than it was.
 
+Traffic classes: bulk requests (Traffic.bulk; recommend/traffic_class.py) come in at their admission
+time (recommend/backtest_bulk.py) and are simulated with the interactive ones, each class as its own
+replica share; the counted interactive requests fill PieceReplay's latency arrays (what the SLO
+judges), the counted bulk ones only bulk_e2e_ms (engine time, for the deadline).
+
 `exact_routing=True` (calibration of a small deployment with an unsampled log) simulates the full
 stream across R replicas with least-loaded routing instead of one replica's share.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -36,14 +41,17 @@ class Traffic:
     prompt_tokens: np.ndarray  # int64
     output_tokens: np.ndarray  # int64
     sample_rate: np.ndarray  # float64
+    bulk: np.ndarray  # bool, bulk (batch) class
 
     @classmethod
-    def from_arrays(cls, arrival_s, prompt_tokens, output_tokens, sample_rate=1.0) -> "Traffic":
+    def from_arrays(cls, arrival_s, prompt_tokens, output_tokens, sample_rate=1.0, bulk=False) -> "Traffic":
         arrival = np.asarray(arrival_s, dtype=np.float64)
         order = np.argsort(arrival, kind="stable")
         rate = np.broadcast_to(np.asarray(sample_rate, dtype=np.float64), arrival.shape)
+        flag = np.broadcast_to(np.asarray(bulk, dtype=bool), arrival.shape)
         return cls(arrival_s=arrival[order], prompt_tokens=np.asarray(prompt_tokens, dtype=np.int64)[order],
-                   output_tokens=np.asarray(output_tokens, dtype=np.int64)[order], sample_rate=rate[order])
+                   output_tokens=np.asarray(output_tokens, dtype=np.int64)[order], sample_rate=rate[order],
+                   bulk=flag[order])
 
     def span(self, start_s: float, end_s: float) -> slice:
         a, b = np.searchsorted(self.arrival_s, [start_s, end_s], side="left")
@@ -63,7 +71,8 @@ class ReplayOptions:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PieceReplay:
-    """The counted simulated requests of one piece (ms; NaN where rejected; TPOT NaN for 1 token)."""
+    """The counted simulated interactive requests of one piece (ms; NaN where rejected; TPOT NaN for
+    1 token), and the engine e2e of its counted bulk requests."""
     ttft_ms: np.ndarray
     tpot_ms: np.ndarray
     e2e_ms: np.ndarray
@@ -72,6 +81,8 @@ class PieceReplay:
     weight: float  # real requests in the piece / counted simulated requests
     counted: tuple[tuple[float, float], ...]  # [a, b) epoch-second intervals whose arrivals count
     simulated: int  # requests simulated, warm-up included
+    bulk_e2e_ms: np.ndarray = field(default_factory=lambda: np.empty(0))  # admission -> last token; inf = rejected
+    bulk_weight: float = 0.0  # real bulk requests admitted in the piece / counted simulated bulk ones
 
 
 def replay_piece(traffic: Traffic, start_s: float, end_s: float, *, replicas: int, engine: EngineSpec,
@@ -81,27 +92,29 @@ def replay_piece(traffic: Traffic, start_s: float, end_s: float, *, replicas: in
         raise RecommendError("exact routing replays an unsampled log at its own rate; drop the sample "
                              "rate / traffic scale, or replay one replica's share")
     piece = traffic.span(start_s, end_s)
-    real = float((options.traffic_scale / _rates(traffic, piece, options)).sum())
-    expected = real / (1 if exact else replicas)  # requests the simulated replica(s) would get
+    real = options.traffic_scale / _rates(traffic, piece, options)
+    real_bulk = float(real[traffic.bulk[piece]].sum())
+    expected = float(real.sum()) / (1 if exact else replicas)  # requests the simulated replica(s) would get
     intervals = _intervals(start_s, end_s, expected, options)
     parts, simulated = [], 0
     for j, (a, b) in enumerate(intervals):
         lo = a - options.warmup_s
-        arrival, prompt, output = _stream(traffic, (lo, b), replicas, options, seed * 7919 + j)
+        arrival, prompt, output, bulk = _stream(traffic, (lo, b), replicas, options, seed * 7919 + j)
         if not ((arrival >= a) & (arrival < b)).any():
             continue
         result = simulate(arrival - lo, prompt, output, engine=engine, step_s=step_s,
                           replicas=replicas if exact else 1)
-        keep = arrival >= a
-        simulated += arrival.size
-        parts.append([result.ttft_ms[keep], result.tpot_ms[keep], result.e2e_ms[keep], result.queue_ms[keep],
-                      result.rejected[keep]])
+        keep, simulated = arrival >= a, simulated + arrival.size
+        mine, theirs = keep & ~bulk, keep & bulk
+        parts.append([result.ttft_ms[mine], result.tpot_ms[mine], result.e2e_ms[mine], result.queue_ms[mine],
+                      result.rejected[mine], np.where(result.rejected[theirs], np.inf, result.e2e_ms[theirs])])
     columns = ([np.concatenate(c) for c in zip(*parts)] if parts
-               else [np.empty(0)] * 4 + [np.empty(0, dtype=bool)])
+               else [np.empty(0)] * 4 + [np.empty(0, dtype=bool), np.empty(0)])
     return PieceReplay(ttft_ms=columns[0], tpot_ms=columns[1], e2e_ms=columns[2], queue_ms=columns[3],
                        rejected=columns[4],
-                       weight=real / columns[4].size if columns[4].size else 0.0,
-                       counted=tuple(intervals), simulated=simulated)
+                       weight=(float(real.sum()) - real_bulk) / columns[4].size if columns[4].size else 0.0,
+                       counted=tuple(intervals), simulated=simulated, bulk_e2e_ms=columns[5],
+                       bulk_weight=real_bulk / columns[5].size if columns[5].size else 0.0)
 
 
 def _rates(traffic: Traffic, piece: slice, options: ReplayOptions) -> np.ndarray:
@@ -125,21 +138,22 @@ def _stream(traffic: Traffic, bounds: tuple[float, float], replicas: int, option
     lo, hi = bounds
     part = traffic.span(lo, hi)
     arrival, prompt, output = (traffic.arrival_s[part], traffic.prompt_tokens[part], traffic.output_tokens[part])
+    bulk = traffic.bulk[part]
     rates = (np.full(arrival.size, options.sample_rate) if options.sample_rate is not None
              else traffic.sample_rate[part])
     if options.exact_routing:
         if not np.all(rates == 1.0):
             raise RecommendError("exact routing needs an unsampled log (ingest sample rate 1); this one "
                                  f"holds rates down to {rates.min():g}")
-        return arrival, prompt, output
+        return arrival, prompt, output, bulk
     pieces = []
-    for g, s in enumerate(np.unique(rates)):
-        a, p, o = replica_arrivals(arrival[rates == s] - lo, prompt[rates == s], output[rates == s], span_s=hi - lo,
-                                   replicas=replicas, sample_rate=float(s), scale=options.traffic_scale,
-                                   seed=seed + g)
-        pieces.append((a + lo, p, o))
-    if len(pieces) <= 1:
-        return pieces[0] if pieces else (arrival, prompt, output)
-    arrival, prompt, output = (np.concatenate(c) for c in zip(*pieces))
+    for g, (s, cls) in enumerate(sorted({(float(r), bool(b)) for r, b in zip(rates, bulk)})):
+        m = (rates == s) & (bulk == cls)
+        a, p, o = replica_arrivals(arrival[m] - lo, prompt[m], output[m], span_s=hi - lo, replicas=replicas,
+                                   sample_rate=s, scale=options.traffic_scale, seed=seed + g)
+        pieces.append((a + lo, p, o, np.full(a.size, cls)))
+    if not pieces:
+        return arrival, prompt, output, bulk
+    arrival, prompt, output, bulk = (np.concatenate(c) for c in zip(*pieces))
     order = np.argsort(arrival, kind="stable")
-    return arrival[order], prompt[order], output[order]
+    return arrival[order], prompt[order], output[order], bulk[order]

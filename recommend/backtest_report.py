@@ -1,14 +1,19 @@
 """A backtest result as JSON (`tracefit backtest --json`) and as table rows.
 
-Top-level keys: model, engine, slo, since, until, replay, windows, hours, summary.
+Top-level keys: model, engine, slo, bulk (the plan's traffic-class rule or null), since, until, replay,
+  windows, hours, summary.
 windows[]: label, index, config, gpus, hours, gpu_hours, requests_real, goodput_rps, slo_attainment,
   meets_slo, rejected_share, queue_mean_ms, queue_p95_ms, percentiles_ms {ttft_p95_ms: ..},
-  hours_meeting_slo_share, simulated_requests.
+  hours_meeting_slo_share, simulated_requests - all of the interactive class (the latency SLO judges
+  interactive requests only) - and bulk {requests_real, share, deadline_attainment, completion_p95_s,
+  wait_p95_s, admit_tok_s} (recommend/backtest_bulk.py).
 hours[]: start (UTC ISO), label, hours, requests_real, slo_attainment, meets_slo, rejected_share,
   percentiles_ms (the SLO keys).
 summary: slo_attainment, windows_meeting_slo_share, hours_meeting_slo_share, gpu_hours,
   static_peak_gpu_hours, savings_pct, peak_window, requests_real, simulated_requests, rejected_share,
-  replayed_hours, uncovered_hours, static_peak_slo_attainment (null unless replayed).
+  replayed_hours, uncovered_hours, static_peak_slo_attainment (null unless replayed); slo_class
+  ("interactive": what slo_attainment and windows_meeting_slo_share measure), bulk_requests_real,
+  bulk_share, bulk_deadline_s, bulk_deadline_attainment, bulk_completion_p95_s, bulk_wait_p95_s.
 NaN (nothing replayed) is written as null.
 """
 
@@ -25,7 +30,7 @@ def to_dict(result: BacktestResult, options: ReplayOptions | None = None) -> dic
     labels = {w.index: w.label for w in plan.windows}
     windows = [{
         "label": w.label, "index": w.index, "config": w.config.to_dict(), "gpus": w.config.gpus,
-        "hours": w.hours, "gpu_hours": w.gpu_hours, **_stats(w.stats, w.hours),
+        "hours": w.hours, "gpu_hours": w.gpu_hours, **_stats(w.stats, w.hours), "bulk": asdict(w.bulk),
         "hours_meeting_slo_share": _share([h.stats.meets_slo for h in result.hours if h.window == w.index]),
     } for w in result.windows]
     hours = [{"start": h.start.isoformat(), "label": labels[h.window], "hours": h.hours,
@@ -43,8 +48,13 @@ def to_dict(result: BacktestResult, options: ReplayOptions | None = None) -> dic
         "rejected_share": result.overall.rejected_share, "replayed_hours": replayed,
         "uncovered_hours": result.uncovered_hours,
         "static_peak_slo_attainment": result.static_peak.slo_attainment if result.static_peak else None,
+        "slo_class": "interactive", "bulk_requests_real": result.bulk.requests_real, "bulk_share": result.bulk.share,
+        "bulk_deadline_s": plan.bulk.deadline_s if plan.bulk else None,
+        "bulk_deadline_attainment": result.bulk.deadline_attainment,
+        "bulk_completion_p95_s": result.bulk.completion_p95_s, "bulk_wait_p95_s": result.bulk.wait_p95_s,
     }
-    return _clean({"model": plan.model, "engine": plan.engine, "slo": plan.slo, "since": result.since.isoformat(),
+    return _clean({"model": plan.model, "engine": plan.engine, "slo": plan.slo,
+                   "bulk": plan.bulk.to_dict() if plan.bulk else None, "since": result.since.isoformat(),
                    "until": result.until.isoformat(), "replay": asdict(options) if options else None,
                    "windows": windows, "hours": hours, "summary": summary})
 
@@ -55,7 +65,9 @@ def window_rows(doc: dict) -> list[dict]:
              "req/s": w["requests_real"] / (w["hours"] * 3600) if w["hours"] else None,
              "slo_attainment": w["slo_attainment"], "meets_slo": w["meets_slo"],
              **{k: v for k, v in w["percentiles_ms"].items() if k in doc["slo"]},
-             "queue_p95_ms": w["queue_p95_ms"], "rejected_share": w["rejected_share"]} for w in doc["windows"]]
+             "queue_p95_ms": w["queue_p95_ms"], "rejected_share": w["rejected_share"],
+             "bulk_share": w["bulk"]["share"], "bulk_deadline_met": w["bulk"]["deadline_attainment"]}
+            for w in doc["windows"]]
 
 
 def _stats(s: ReplayStats, hours: float) -> dict:

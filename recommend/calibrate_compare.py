@@ -62,7 +62,8 @@ class Measured:
 
         rate = np.broadcast_to(np.asarray(sample_rate, dtype=np.float64), arrival.shape)
         traffic = Traffic(arrival_s=arrival[order], prompt_tokens=np.asarray(prompt_tokens, dtype=np.int64)[order],
-                          output_tokens=np.asarray(output_tokens, dtype=np.int64)[order], sample_rate=rate[order])
+                          output_tokens=np.asarray(output_tokens, dtype=np.int64)[order], sample_rate=rate[order],
+                          bulk=np.zeros(arrival.size, bool))  # calibration compares every logged request
         return cls(traffic=traffic, ttft_ms=latency(ttft_ms), tpot_ms=latency(tpot_ms), e2e_ms=latency(e2e_ms))
 
 

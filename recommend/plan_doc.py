@@ -2,12 +2,16 @@
 
 {"model": catalog model the performance model uses, "traffic_model": model name as logged,
  "gpu": GPU with the most GPU-hours, "gpus_considered", "engine", "slo": {key: ms}, "options",
+ "bulk": null, or the traffic-class rule (recommend/traffic_class.py BulkRule.to_dict: "burst_rps",
+          "tenants", "deadline_s", "source", "rule"); the backtest classifies with it,
  "windows": [{"window": {"label", "hours": [hour-of-week cells]},
    "traffic": {"rps_mean", "rps_p50", "rps_peak" (real req/s), "rps_planned" (busiest 15 min x
               traffic_scale x (1 + headroom)), "headroom", "forecast_error" (null, or recommend/forecast.py's
               {"method", "quantile", "ratio", "hours", "forecast_rps", "planned_rps"}: where the headroom came
               from), "planned_span": {"start", "seconds"}, "requests_logged", "sample_rate",
-              "prompt_tokens": Q, "output_tokens": Q},
+              "prompt_tokens": Q, "output_tokens": Q, "bulk": null or recommend/bulk_plan.py BulkLoad.to_dict
+              {"requests_logged", "real_requests", "share", "admit_tok_s", "binding_span_s",
+              "binding_start_s"}}; rps_planned and predicted latencies are the interactive class's,
    "config": {"gpu", "tp", "weights", "kv", "max_model_len", "max_num_seqs", "max_num_batched_tokens", "replicas"},
    "predicted": {"ttft_ms": Q, "tpot_ms": Q, "e2e_ms": Q, "goodput", "tok_s" (prompt + output tokens/s of
                  the fleet at the planned rate), "output_tok_s", "gpu_util" (planned rate / analytic
@@ -23,6 +27,7 @@ Q = {"p50", "p90", "p95", "p99"} in ms (traffic: tokens, plus "mean" and "max").
 
 import dataclasses
 from collections import Counter
+from datetime import UTC, datetime
 
 from recommend.reasons import Evidence, reasons
 from recommend.slo import slo_key
@@ -47,17 +52,20 @@ def window_entry(w: WindowTraffic, index: int, *, chosen, verified, tried, resul
            if fe and fe.hours else f"fixed headroom {headroom:.2f}")
     note = (f"busiest {traffic.span_s / 60:.0f} min of the peak span from {w.peak_start or '?'}, "
             f"x{traffic.scale:g} scale and headroom; {why}")
+    if w.bulk:
+        note += "; " + bulk_reason(w, traffic)
     ev = Evidence(chosen=chosen if not verified else _with(chosen, config), verified=verified, workload=load,
                   model_len=model_len, coverage=options.coverage, ranked=result.ranked, slo=options.slo,
                   plan_note=note)
     return {
         "window": {"label": w.label, "hours": sorted(int(c) for c in w.cells)},
         "traffic": {"rps_mean": round(w.rps_mean_real, 3), "rps_p50": round(w.rps_p50_real, 3),
-                    "rps_peak": round(w.rps_peak_real, 3), "rps_planned": round(load.rps_real, 3),
+                    "rps_peak": round(w.rps_peak_real, 3), "rps_planned": round(traffic.rps_real, 3),
                     "headroom": round(headroom, 4), "forecast_error": fe.to_dict() if fe else None,
                     "planned_span": {"start": w.peak_start, "seconds": traffic.span_s},
                     "requests_logged": w.requests, "sample_rate": w.sample_rate,
-                    "prompt_tokens": dict(w.prompt_tokens), "output_tokens": dict(w.output_tokens)},
+                    "prompt_tokens": dict(w.prompt_tokens), "output_tokens": dict(w.output_tokens),
+                    "bulk": w.bulk.to_dict() if w.bulk else None},
         "config": config.to_dict(),
         "predicted": predicted,
         "cost": {"usd_per_hour": round(usd, 2),
@@ -71,6 +79,17 @@ def window_entry(w: WindowTraffic, index: int, *, chosen, verified, tried, resul
         "screening": {"candidates": result.screened, "not_fitting": result.not_fitting,
                       "meeting": sum(s.meets for s in result.ranked), "simulated": len(tried)},
     }
+
+
+def bulk_reason(w: WindowTraffic, traffic) -> str:
+    """Why the replicas also carry bulk work (recommend/bulk_plan.py)."""
+    b = w.bulk
+    start = datetime.fromtimestamp(b.binding_start_s, UTC)
+    return (f"interactive capacity planned on interactive traffic only; {b.share:.1%} of the window's requests "
+            f"are bulk ({b.real_requests:,.0f} real in the planning range), planned as throughput: admitted at "
+            f"{traffic.bulk_admit_tok_s:,.0f} tokens/s (~{traffic.bulk_rps_real:.1f} req/s) = the most bulk tokens "
+            f"arriving within any {b.binding_span_s:g} s (from {start:%Y-%m-%d %H:%M:%S} UTC) / ({b.binding_span_s:g} s "
+            "+ the deadline), the slowest FIFO admission that meets the deadline; the replicas carry it on top")
 
 
 def _with(s, config):
@@ -99,7 +118,7 @@ def _alternatives(config, tried, ranked) -> list[dict]:
     return out
 
 
-def plan_document(entries: list[dict], *, model: str, traffic_model: str | None, space, options) -> dict:
+def plan_document(entries: list[dict], *, model: str, traffic_model: str | None, space, options, bulk=None) -> dict:
     gpu_hours = Counter()
     for e in entries:
         gpu_hours[e["config"]["gpu"]] += _gpus(e) * len(e["window"]["hours"])
@@ -111,7 +130,7 @@ def plan_document(entries: list[dict], *, model: str, traffic_model: str | None,
     return {
         "model": model, "traffic_model": traffic_model or model,
         "gpu": gpu_hours.most_common(1)[0][0], "gpus_considered": list(space.gpus), "engine": space.engine,
-        "slo": dict(options.slo),
+        "slo": dict(options.slo), "bulk": bulk.to_dict() if bulk else None,
         "options": {"coverage": options.coverage, "headroom": options.headroom,
                     "forecast_quantile": options.forecast_quantile,
                     "traffic_scale": options.traffic_scale, "max_gpus": space.max_gpus,

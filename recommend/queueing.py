@@ -49,8 +49,18 @@ class Workload:
                        prompt_q=zeros, output_q=dict(zeros), arrival_scv=1.0)
         gaps = np.diff(t.arrival_s)
         scv = float(gaps.var() / gaps.mean() ** 2) if gaps.size > 1 and gaps.mean() > 0 else 1.0
-        return cls(rps_real=t.rps_real, prompt_mean=float(p.mean()), output_mean=float(o.mean()),
-                   decode_ctx_tokens=float((o * (p + o / 2)).sum() / o.sum()),
+        # admitted bulk loads the replicas too: means over both classes, each by its rate; the length
+        # percentiles (what the latency SLO judges) stay the interactive ones
+        w_i, w_b = t.rps_real, t.bulk_rps_real
+        bp, bo = t.bulk_prompt_tokens.astype(np.float64), t.bulk_output_tokens.astype(np.float64)
+
+        def mean(interactive: np.ndarray, bulk: np.ndarray) -> float:
+            return float((w_i * interactive.mean() + w_b * bulk.mean()) / (w_i + w_b)) if w_b > 0 else \
+                float(interactive.mean())
+
+        output_mean = mean(o, bo)
+        return cls(rps_real=w_i + w_b, prompt_mean=mean(p, bp), output_mean=output_mean,
+                   decode_ctx_tokens=mean(o * (p + o / 2), bo * (bp + bo / 2)) / output_mean,
                    prompt_q=dict(zip(PERCENTILES, np.percentile(p, PERCENTILES).tolist(), strict=True)),
                    output_q=dict(zip(PERCENTILES, np.percentile(o, PERCENTILES).tolist(), strict=True)),
                    arrival_scv=min(max(scv, 1.0), 4.0))

@@ -23,6 +23,7 @@ from recommend.queueing import Workload
 from recommend.screen import Screened, screen
 from recommend.search_space import SearchSpace, deployments, knob_grid
 from recommend.slo import DEFAULT_SLO
+from recommend.traffic_class import BulkRule
 from recommend.verify import MAX_REQUESTS, verify
 from recommend.window_traffic import PLAN_SPAN_S, WindowTraffic, plan_traffic
 
@@ -65,8 +66,10 @@ _RUN: _Run | None = None  # set in worker processes
 
 
 def recommend_plan(windows: list[WindowTraffic], *, model: str, space: SearchSpace | None = None,
-                   options: RecommendOptions | None = None, traffic_model: str | None = None) -> dict:
-    """The plan dict for `windows` (traffic of `traffic_model` as logged, performance of catalog `model`)."""
+                   options: RecommendOptions | None = None, traffic_model: str | None = None,
+                   bulk: BulkRule | None = None) -> dict:
+    """The plan dict for `windows` (traffic of `traffic_model` as logged, performance of catalog `model`);
+    `bulk`: the traffic-class rule the windows were read with (recorded in the plan for the backtest)."""
     space, options = space or SearchSpace(), options or RecommendOptions()
     if not windows:
         raise RecommendError("no windows to plan; mine the warehouse first (`tracefit mine`)")
@@ -75,7 +78,8 @@ def recommend_plan(windows: list[WindowTraffic], *, model: str, space: SearchSpa
     if not any(d.step is not None for d in run.deps):
         raise RecommendError(next(d.why_not for d in run.deps) + f" (searched TP up to --max-gpus {space.max_gpus})")
     entries = _map(run, windows)
-    return plan_document(entries, model=run.model, traffic_model=traffic_model, space=space, options=options)
+    return plan_document(entries, model=run.model, traffic_model=traffic_model, space=space, options=options,
+                         bulk=bulk)
 
 
 def _map(run: _Run, windows):

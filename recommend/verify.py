@@ -8,7 +8,10 @@ count is closest to the span's mean rate (never shorter than MIN_SPAN_S), so a s
 span is neither sought out nor skipped on purpose. The engine starts empty, so requests arriving in the first
 WARMUP_SHARE of the simulated span are left out of the percentiles and goodput.
 One replica's requests come from recommend/replica_arrivals.py (thinning, or a Poisson process
-following the log's per-minute rate when the sample is scaled up).
+following the log's per-minute rate when the sample is scaled up). Bulk traffic the plan admits
+(PlanTraffic.bulk_admit_tok_s) joins as a Poisson stream at one replica's share of the admitted rate,
+lengths drawn from the window's bulk requests: it loads the engine, but only interactive requests are
+judged by the SLO and reported.
 """
 
 import math
@@ -44,11 +47,12 @@ def verify(config: EngineConfig, step: StepModel, traffic: PlanTraffic, *, model
            slo: dict[str, float], max_requests: int = MAX_REQUESTS, seed: int = 0) -> Verified:
     spec, step = config.simulation_parts(model, engine, step_model=step)
     arrival, prompt, output, span_s = _replica_traffic(traffic, config.replicas, max_requests, seed)
-    if arrival.size == 0:
+    arrival, prompt, output, bulk = _with_bulk(traffic, config.replicas, span_s, (arrival, prompt, output), seed)
+    if not (~bulk).any():
         return Verified(config=config, predicted={}, slo_ms={}, meets=True, miss_ratio=0.0, requests=0, span_s=span_s)
     result = simulate(arrival, prompt, output, engine=spec, step_s=step.step_s)
-    keep = arrival >= WARMUP_SHARE * span_s
-    keep = keep if keep.any() else np.ones_like(keep)  # a handful of requests: keep them all
+    keep = (arrival >= WARMUP_SHARE * span_s) & ~bulk
+    keep = keep if keep.any() else ~bulk  # a handful of requests: keep them all
     values = {k: _stat(result, keep, k) for k in slo}
     ratio = max((values[k] / slo[k] for k in slo), default=0.0)
     ratio = ratio if math.isfinite(ratio) else math.inf
@@ -58,7 +62,7 @@ def verify(config: EngineConfig, step: StepModel, traffic: PlanTraffic, *, model
 
 def _replica_traffic(t: PlanTraffic, replicas: int, max_requests: int, seed: int):
     span_s = t.span_s
-    per_replica = t.rps_real / replicas * span_s
+    per_replica = (t.rps_real + t.bulk_rps_real) / replicas * span_s
     arrival, prompt, output = t.arrival_s, t.prompt_tokens, t.output_tokens
     if per_replica > max_requests:
         span_s = max(MIN_SPAN_S, span_s * max_requests / per_replica)
@@ -68,6 +72,20 @@ def _replica_traffic(t: PlanTraffic, replicas: int, max_requests: int, seed: int
     a, p, o = replica_arrivals(arrival[ok], prompt[ok], output[ok], span_s=span_s, replicas=replicas,
                                sample_rate=t.sample_rate, scale=t.scale, seed=seed)
     return a, p, o, span_s
+
+
+def _with_bulk(t: PlanTraffic, replicas: int, span_s: float, interactive, seed: int):
+    """The interactive stream plus one replica's share of the admitted bulk stream, merged; and which are bulk."""
+    arrival, prompt, output = interactive
+    rng = np.random.default_rng(seed + 104729)
+    n = rng.poisson(t.bulk_rps_real / replicas * span_s) if t.bulk_rps_real > 0 else 0
+    pick = rng.integers(0, max(t.bulk_prompt_tokens.size, 1), n)
+    arrival = np.concatenate([arrival, rng.random(n) * span_s])
+    prompt = np.concatenate([prompt, t.bulk_prompt_tokens[pick] if n else np.zeros(0, np.int64)])
+    output = np.concatenate([output, t.bulk_output_tokens[pick] if n else np.zeros(0, np.int64)])
+    bulk = np.arange(arrival.size) >= arrival.size - n
+    order = np.argsort(arrival, kind="stable")
+    return arrival[order], prompt[order], output[order], bulk[order]
 
 
 def _stat(result: SimResult, keep: np.ndarray, key: str) -> float:

@@ -3,13 +3,15 @@ warehouse (recommend/ never opens it), or built by hand in tests.
 
 Rates are real traffic (logged rate / sample rate). The peak arrays are the window's busiest
 logged span (the peak hour by default, warehouse/sql/recommend_window_requests.sql), as logged:
-one row per sampled request, times in s from the span start.
+one row per sampled request, times in s from the span start. The peak span holds interactive requests
+only; bulk requests (recommend/traffic_class.py) are planned as throughput: `bulk` below.
 """
 
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from recommend.bulk_plan import BulkLoad
 from recommend.errors import RecommendError
 from recommend.forecast import ForecastError
 
@@ -35,6 +37,7 @@ class WindowTraffic:
     peak_prompt_tokens: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     peak_output_tokens: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     forecast_error: ForecastError | None = None  # measured on the planning data (recommend/forecast.py)
+    bulk: BulkLoad | None = None  # the window's bulk traffic (recommend/bulk_plan.py), None = none
 
     def __post_init__(self):
         if not 0 < self.sample_rate <= 1:
@@ -66,11 +69,20 @@ class PlanTraffic:
     span_s: float
     sample_rate: float
     scale: float  # traffic_scale x (1 + headroom)
+    bulk_admit_tok_s: float = 0.0  # bulk prompt + output tokens/s admitted to the fleet (x traffic_scale)
+    bulk_prompt_tokens: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # bulk lengths to draw
+    bulk_output_tokens: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
     @property
     def rps_real(self) -> float:
         """Planned req/s of real traffic: logged count / span / sample rate x scale."""
         return len(self.arrival_s) / self.span_s / self.sample_rate * self.scale if self.span_s else 0.0
+
+    @property
+    def bulk_rps_real(self) -> float:
+        """Bulk req/s admitted to the fleet: admitted tokens/s / the mean bulk request's tokens."""
+        tokens = self.bulk_prompt_tokens.sum() + self.bulk_output_tokens.sum()
+        return self.bulk_admit_tok_s * self.bulk_prompt_tokens.size / tokens if tokens else 0.0
 
 
 def densest_span(arrival_s: np.ndarray, span_s: float) -> tuple[int, int, float]:
@@ -86,7 +98,11 @@ def plan_traffic(w: WindowTraffic, *, traffic_scale: float = 1.0, headroom: floa
                  span_s: float = PLAN_SPAN_S) -> PlanTraffic:
     span = min(span_s, w.peak_span_s)
     i, j, start = densest_span(np.asarray(w.peak_arrival_s, np.float64), span)
+    bulk = w.bulk
     return PlanTraffic(arrival_s=np.asarray(w.peak_arrival_s[i:j], np.float64) - start,
                        prompt_tokens=np.asarray(w.peak_prompt_tokens[i:j], np.int64),
                        output_tokens=np.asarray(w.peak_output_tokens[i:j], np.int64),
-                       span_s=span, sample_rate=w.sample_rate, scale=traffic_scale * (1.0 + headroom))
+                       span_s=span, sample_rate=w.sample_rate, scale=traffic_scale * (1.0 + headroom),
+                       bulk_admit_tok_s=bulk.admit_tok_s * traffic_scale if bulk else 0.0,
+                       bulk_prompt_tokens=bulk.prompt_tokens if bulk else np.zeros(0, np.int64),
+                       bulk_output_tokens=bulk.output_tokens if bulk else np.zeros(0, np.int64))

@@ -1,6 +1,8 @@
 """What backtest and calibration read from the warehouse: logged requests as arrays, by model name.
 
 `run_backtest` is the one-call entry the nightly job uses ("yesterday against the plan in force").
+Requests are classified by the plan's traffic-class rule (recommend_bulk_seconds.sql, the same query
+the plan was made with; tracefit/recommend_data.py register_bulk); without one every request is interactive.
 """
 
 import json
@@ -16,8 +18,10 @@ from recommend.backtest import BacktestResult, backtest
 from recommend.backtest_plan import read_plan
 from recommend.backtest_replay import ReplayOptions, Traffic
 from recommend.calibrate_compare import Measured
+from recommend.traffic_class import BulkRule
 from recommend.export.plan import PlanError
 from warehouse import WarehouseError
+from tracefit.recommend_data import register_bulk
 from warehouse.query import run_sql
 
 
@@ -35,14 +39,18 @@ def logged_models(con: duckdb.DuckDBPyConnection, wanted: str, log_model: str | 
     return found
 
 
-def read_requests(con: duckdb.DuckDBPyConnection, models: list[str], since: datetime, until: datetime) -> pl.DataFrame:
-    """Columns of warehouse/sql/backtest_requests.sql, sorted by arrival."""
-    return run_sql(con, "backtest_requests", {"models": models, "since": since, "until": until})
+def read_requests(con: duckdb.DuckDBPyConnection, models: list[str], since: datetime, until: datetime,
+                  bulk: BulkRule | None = None) -> pl.DataFrame:
+    """Columns of warehouse/sql/backtest_requests.sql, sorted by arrival; `bulk` classifies them."""
+    register_bulk(con, models, since.isoformat(), until.isoformat(), bulk)
+    return run_sql(con, "backtest_requests", {"models": models, "since": since.isoformat(),
+                                              "until": until.isoformat()})
 
 
 def traffic(frame: pl.DataFrame) -> Traffic:
     return Traffic.from_arrays(frame["arrival_s"].to_numpy(), frame["prompt_tokens"].to_numpy(),
-                               frame["output_tokens"].to_numpy(), frame["sample_rate"].to_numpy())
+                               frame["output_tokens"].to_numpy(), frame["sample_rate"].to_numpy(),
+                               frame["bulk"].to_numpy())
 
 
 def load_plan_json(path: str | Path) -> dict:
@@ -68,7 +76,7 @@ def backtest_on(con: duckdb.DuckDBPyConnection, plan: dict, *, since: datetime, 
     """`run_backtest` on an open connection (the nightly job holds one)."""
     parsed = read_plan(plan, as_model=as_model, slo=slo)
     models = logged_models(con, str(plan.get("traffic_model") or plan.get("model")), log_model)
-    frame = read_requests(con, models, since - timedelta(seconds=options.warmup_s), until)
+    frame = read_requests(con, models, since - timedelta(seconds=options.warmup_s), until, parsed.bulk)
     if frame.is_empty():
         raise WarehouseError(f"no requests of {', '.join(models)} logged in {since:%Y-%m-%d %H:%M} .. "
                              f"{until:%Y-%m-%d %H:%M} UTC; check --since/--until (UTC) and --db")

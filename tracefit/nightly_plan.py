@@ -14,7 +14,7 @@ from recommend.recommender import RecommendOptions, recommend_plan
 from recommend.search_space import SearchSpace
 from tracefit.nightly_config import NightlyConfig
 from tracefit.backtest_data import backtest_on
-from tracefit.recommend_data import windows_traffic
+from tracefit.recommend_data import bulk_rule, windows_traffic
 from warehouse.db import fetch_one
 
 KNOBS = ("gpu", "tp", "weights", "kv", "max_model_len", "max_num_seqs", "max_num_batched_tokens", "replicas")
@@ -47,8 +47,9 @@ def plan_models(con: duckdb.DuckDBPyConnection, config: NightlyConfig, models: l
                               "reason": f"not in the model catalog; set model_specs = {{ \"{model}\" = \"<catalog name>\" }}"})
             continue
         say(f"recommend: {model}")
-        plan = recommend_plan(windows_traffic(con, model, windows=config.windows), model=spec, space=space,
-                              options=options, traffic_model=model)
+        bulk = bulk_rule(con, model)
+        plan = recommend_plan(windows_traffic(con, model, windows=config.windows, bulk=bulk), model=spec, space=space,
+                              options=options, traffic_model=model, bulk=bulk)
         path = plan_file(run_dir, model)
         path.write_text(json.dumps(plan, indent=1) + "\n")
         previous = _load(plan_file(previous_dir, model)) if previous_dir else None

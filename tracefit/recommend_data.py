@@ -6,13 +6,19 @@ statistics (recommend_window_rates.sql), length quantiles and the 256-token leng
 (recommend_window_lengths.sql) and the busiest logged span's requests (recommend_window_requests.sql),
 all over the range the latest `mine` covered (recommend_mined_scope.sql: a later, held-out week stays
 out), and the forecast error of its hourly rates (recommend_hour_rates.sql -> recommend/forecast.py).
+Traffic classes (recommend/traffic_class.py): `bulk_rule` resolves the rule's defaults, `register_bulk`
+registers the bulk (tenant, second) buckets the rule selects (recommend_bulk_seconds.sql) as
+tf_bulk_seconds on the connection; the peak span and the hourly rates are then interactive-only, and
+each window's bulk requests are planned as throughput (recommend_window_bulk.sql -> recommend/bulk_plan.py).
 """
 
 import duckdb
 import numpy as np
 import polars as pl
 
+from recommend.bulk_plan import BulkLoad, bulk_load
 from recommend.forecast import ForecastError, forecast_error
+from recommend.traffic_class import DEFAULT_DEADLINE_S, BURST_MEDIAN_MULTIPLE, BulkRule, default_burst_rps
 from recommend.window_traffic import WindowTraffic
 from recommend.windows import spec_windows
 from warehouse.db import WarehouseError, fetch_one
@@ -30,28 +36,71 @@ def window_cells(con: duckdb.DuckDBPyConnection, model: str, windows: str) -> li
     return fixed if fixed is not None else [(w.label, tuple(w.cells)) for w in load_windows(con, model)]
 
 
+def register_bulk(con: duckdb.DuckDBPyConnection, models: list[str], since: str | None, until: str | None,
+                  rule: BulkRule | None) -> pl.DataFrame:
+    """Register the bulk (tenant, second) buckets of [since, until) (ISO or None) as tf_bulk_seconds
+    (empty when `rule` is None or selects nothing); return them."""
+    frame = (run_sql(con, "recommend_bulk_seconds", {"models": models, "since": since, "until": until,
+                                                     **rule.sql_params()})
+             if rule is not None and rule.active else
+             pl.DataFrame(schema={"tenant": pl.Utf8, "second": pl.Int64, "real_requests": pl.Float64,
+                                  "real_tokens": pl.Float64}))
+    con.register("tf_bulk_seconds", frame.to_arrow())
+    return frame
+
+
+def bulk_rule(con: duckdb.DuckDBPyConnection, model: str, *, burst_rps: float | None = None,
+              tenants: tuple[str, ...] = (), deadline_s: float = DEFAULT_DEADLINE_S) -> BulkRule | None:
+    """The rule a plan records: `burst_rps` None = BURST_MEDIAN_MULTIPLE x the median real req/s of the
+    model's mined minutes, 0 = no burst rule; None when neither a burst rule nor tenants remain."""
+    source = "--bulk-burst-rps"
+    if burst_rps is None:
+        row = fetch_one(con, "SELECT quantile_cont(rps_real, 0.5) FROM mined_minutes WHERE model = $m", {"m": model})
+        median = float(row[0]) if row and row[0] else 0.0
+        burst_rps = default_burst_rps(median) if median > 0 else 0.0
+        source = f"{BURST_MEDIAN_MULTIPLE:g} x the median real rate of the mined minutes ({median:.1f} req/s)"
+    rule = BulkRule(burst_rps=burst_rps or None, tenants=tuple(tenants), deadline_s=deadline_s,
+                    source=source if burst_rps else "")
+    return rule if rule.active else None
+
+
 def windows_traffic(con: duckdb.DuckDBPyConnection, model: str, *, windows: str = "regimes",
                     sample_rate: float | None = None, span_minutes: int = 60,
                     peak_quantile: float = PEAK_QUANTILE,
-                    forecast_quantile: float = FORECAST_QUANTILE) -> list[WindowTraffic]:
+                    forecast_quantile: float = FORECAST_QUANTILE, bulk: BulkRule | None = None) -> list[WindowTraffic]:
     """One WindowTraffic per window; `sample_rate` overrides the rate recorded at ingest; the peak
-    span is the window's `span_minutes` span at `peak_quantile` of real request counts; each window's
-    forecast error is measured at `forecast_quantile`."""
+    span is the window's `span_minutes` span at `peak_quantile` of real interactive request counts; each
+    window's forecast error (interactive hourly rates) is measured at `forecast_quantile`; requests
+    `bulk` selects are planned as throughput (WindowTraffic.bulk)."""
     _check_mined(con, model)
     spec = window_cells(con, model, windows)
     cells = [c for _, cs in spec for c in cs]
     ids = [i for i, (_, cs) in enumerate(spec) for _ in cs]
     params = {"model": model, "cells": cells, "windows": ids}
     scoped = {**params, **_mined_scope(con, model)}
+    register_bulk(con, [model], scoped["since"], scoped["until"], bulk)
     rates = _by_window(run_sql(con, "recommend_window_rates", params))
     lengths = _by_window(run_sql(con, "recommend_window_lengths", scoped))
     requests = run_sql(con, "recommend_window_requests", {**scoped, "span_minutes": span_minutes,
                                                                 "peak_quantile": peak_quantile})
+    bulk_rows = run_sql(con, "recommend_window_bulk", scoped) if bulk else None
     errors = _forecast_errors(con, model, spec, forecast_quantile)
     fallback = sample_rate or _logged_sample_rate(con, model)
     return [_window(i, label, cs, rates.get(i), lengths.get(i), requests.filter(pl.col("window_id") == i),
-                    sample_rate, fallback, span_minutes * 60.0, errors[i])
+                    sample_rate, fallback, span_minutes * 60.0, errors[i],
+                    _bulk(bulk_rows, i, bulk, lengths.get(i), sample_rate))
             for i, (label, cs) in enumerate(spec)]
+
+
+def _bulk(rows: pl.DataFrame | None, i: int, rule: BulkRule | None, length: dict | None,
+          override: float | None) -> BulkLoad | None:
+    if rows is None or rule is None:
+        return None
+    mine = rows.filter(pl.col("window_id") == i)
+    weight = np.full(mine.height, 1.0 / override) if override else mine["weight"].to_numpy()
+    total = float(length["real_requests"]) if length else 0.0
+    return bulk_load(mine["arrival_s"].to_numpy(), mine["prompt_tokens"].to_numpy(), mine["output_tokens"].to_numpy(),
+                     weight, deadline_s=rule.deadline_s, window_real_requests=total)
 
 
 def _mined_scope(con, model: str) -> dict:
@@ -87,7 +136,7 @@ def _quantiles(row: dict | None, prefix: str) -> dict:
 
 
 def _window(i, label, cells, rate, length, peak: pl.DataFrame, override, fallback, span_s,
-            error: ForecastError) -> WindowTraffic:
+            error: ForecastError, bulk: BulkLoad | None) -> WindowTraffic:
     logged_rate = float(peak["sample_rate"].min()) if peak.height else fallback
     rate_real = (lambda k: (rate[k] / override) if override else rate[f"{k}_real"]) if rate else (lambda k: 0.0)
     return WindowTraffic(
@@ -101,5 +150,5 @@ def _window(i, label, cells, rate, length, peak: pl.DataFrame, override, fallbac
         peak_span_s=span_s,
         peak_arrival_s=peak["arrival_s"].to_numpy().astype(np.float64),
         peak_prompt_tokens=peak["prompt_tokens"].to_numpy().astype(np.int64),
-        peak_output_tokens=peak["output_tokens"].to_numpy().astype(np.int64), forecast_error=error)
+        peak_output_tokens=peak["output_tokens"].to_numpy().astype(np.int64), forecast_error=error, bulk=bulk)
 

@@ -44,6 +44,9 @@ def backtest(plan_path, db, since, until, sample_rate, as_model, log_model, slo,
     (logged rate / sample rate) is simulated. Per window: SLO attainment (share of requests meeting
     every SLO), whether each percentile SLO holds, goodput, queueing, rejected share (over
     max_model_len), GPU-hours; and GPU-hours against a static plan sized for the peak window.
+    SLO numbers are the interactive class's: requests the plan's bulk rule selects (a tenant's
+    one-second dumps) are admitted at the plan's bulk rate, simulated on the same engines, and
+    reported apart with their deadline attainment.
 
     \b
     Example:

@@ -9,7 +9,8 @@ from recommend.recommender import RecommendOptions, recommend_plan
 from recommend.search_space import SearchSpace
 from recommend.slo import parse_slo
 from tracefit.options import db_option, float_pairs, json_option, print_json, print_table, stderr
-from tracefit.recommend_data import FORECAST_QUANTILE, PEAK_QUANTILE, windows_traffic
+from recommend.traffic_class import BURST_MEDIAN_MULTIPLE, DEFAULT_DEADLINE_S
+from tracefit.recommend_data import FORECAST_QUANTILE, PEAK_QUANTILE, bulk_rule, windows_traffic
 
 
 def _prices(items) -> dict[str, float]:
@@ -41,18 +42,29 @@ def _prices(items) -> dict[str, float]:
 @click.option("--windows", default="regimes", show_default=True, help="regimes | hour-of-week | fixed:<N>h.")
 @click.option("--peak-quantile", type=click.FloatRange(0, 1), default=PEAK_QUANTILE, show_default=True,
               help="Which of a window's hours to plan for, by request count (1 = the busiest).")
+@click.option("--bulk-burst-rps", type=click.FloatRange(min=0), metavar="REQ_S",
+              help=f"Bulk (batch) class: a tenant's requests in a UTC second where it sent >= this many real "
+              f"requests [default: {BURST_MEDIAN_MULTIPLE:g} x the median real req/s]; 0 = no burst rule.")
+@click.option("--bulk-tenant", "bulk_tenants", multiple=True, metavar="TENANT",
+              help="Tenant whose every request is bulk; repeatable.")
+@click.option("--bulk-deadline-s", type=click.FloatRange(min=0, min_open=True), default=DEFAULT_DEADLINE_S,
+              show_default=True, help="Bulk completion deadline (arrival -> last token); bulk is planned as "
+              "throughput that meets it, not against the latency SLO.")
 @click.option("--engine", type=click.Choice(["vllm", "sglang", "trtllm"]), default="vllm", show_default=True)
 @click.option("--workers", type=int, default=1, show_default=True, help="Processes (windows run in parallel).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the plan JSON here.")
 @json_option
 def recommend(db, model, as_model, gpus, max_gpus, slos, allow_quant, coverage, headroom, forecast_quantile, prices,
               sample_rate,
-              traffic_scale, windows, peak_quantile, engine, workers, out, as_json):
+              traffic_scale, windows, peak_quantile, bulk_burst_rps, bulk_tenants, bulk_deadline_s, engine, workers,
+              out, as_json):
     """Recommend per-window engine configs and replica counts that meet the SLOs at the lowest cost.
 
     Every candidate (GPU x TP x weights x KV x max_num_seqs x max_num_batched_tokens, max_model_len
     from --coverage) is screened with the roofline, memory and a queueing model; the best few are
     simulated on the window's busiest 15 minutes scaled to the real rate; each knob gets a reason.
+    Bulk requests (a tenant's one-second dumps, or --bulk-tenant) are planned as throughput that
+    meets --bulk-deadline-s on top of the interactive traffic the SLO judges.
 
     \b
     Examples:
@@ -66,10 +78,12 @@ def recommend(db, model, as_model, gpus, max_gpus, slos, allow_quant, coverage, 
                                forecast_quantile=forecast_quantile or None, traffic_scale=traffic_scale,
                                workers=workers)
     with warehouse.connect(db, read_only=True) as con:
+        bulk = bulk_rule(con, model, burst_rps=bulk_burst_rps, tenants=bulk_tenants, deadline_s=bulk_deadline_s)
         traffic = windows_traffic(con, model, windows=windows, sample_rate=sample_rate, peak_quantile=peak_quantile,
-                                  forecast_quantile=forecast_quantile or FORECAST_QUANTILE)
+                                  forecast_quantile=forecast_quantile or FORECAST_QUANTILE, bulk=bulk)
     stderr.print(f"recommend: {len(traffic)} windows of {model}", highlight=False)
-    plan = recommend_plan(traffic, model=as_model or model, space=space, options=options, traffic_model=model)
+    plan = recommend_plan(traffic, model=as_model or model, space=space, options=options, traffic_model=model,
+                          bulk=bulk)
     if out:
         out.write_text(json.dumps(plan, indent=1) + "\n")
         stderr.print(f"recommend: plan written to {out}", highlight=False)

@@ -1,4 +1,6 @@
--- Recommender input: each window's peak logged span and its requests. Spans are $span_minutes long,
+-- Recommender input: each window's peak logged span and its interactive requests (bulk ones, those in
+-- tf_bulk_seconds — recommend_bulk_seconds.sql, registered by tracefit/recommend_data.py register_bulk —
+-- are left out: they are planned as throughput, recommend_window_bulk.sql). Spans are $span_minutes long,
 -- aligned to Monday 00:00 UTC; the peak is the least busy span whose real request count reaches the
 -- $peak_quantile quantile of the window's spans (1.0 = the busiest; 0.95 skips rare one-off spikes).
 -- params: $model (VARCHAR, as logged), $cells (INTEGER[], hour-of-week cells 0..167, 0 = Monday 00 UTC),
@@ -16,6 +18,8 @@ scoped AS (
                AS span_start
     FROM tf_scope($model, $since::TIMESTAMPTZ, $until::TIMESTAMPTZ) s
     JOIN cell_window w ON w.how_cell = s.how_cell
+    ANTI JOIN tf_bulk_seconds b ON b.tenant IS NOT DISTINCT FROM s.tenant
+        AND b.second = epoch_us(s.arrival_ts) // 1000000
     WHERE s.prompt_tokens >= 1 AND s.output_tokens >= 1
 ),
 spans AS (

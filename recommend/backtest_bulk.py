@@ -1,0 +1,133 @@
+"""Bulk (batch) requests in a backtest: FIFO admission at the plan's rate, judged by the deadline.
+
+Admission (the token bucket without burst that recommend/bulk_plan.py sizes): the range's logged bulk
+requests, in arrival order, wait in one FIFO queue that admits real prompt + output tokens at the rate
+B of the plan window in force. Logged request j stands for w_j = scale / sample_rate real requests,
+s_j = w_j x (prompt + output) tokens; it starts admitting at a_j = max(t_j, end of j-1), its requests
+enter over [a_j, a_j + s_j / B), and it reaches the engines at the middle, e_j = a_j + s_j / (2B), so
+its wait e_j - t_j is the mean of its real requests'. B is the rate in force at a_j; where a window
+admits nothing (B = 0) the queue waits for the next one that does; after the range the last window's
+rate goes on (requests still queued at the end finish admitting then, and are not simulated). The
+queue starts empty at the start of the read range (since - warm-up).
+
+Completion of j = its wait + the 95th-percentile engine e2e (admission -> last token) of the simulated
+bulk requests of the piece it reached the engines in (of all pieces when that one simulated none, 0
+when none did): conservative, and engine time is seconds against an hour's deadline. Deadline
+attainment = the real-weighted share of bulk requests arriving in the range with completion <= the
+plan's deadline_s. Per window: the requests that arrived while it was in force.
+"""
+
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from recommend.backtest_plan import BacktestPlan, Segment
+from recommend.backtest_replay import PieceReplay, ReplayOptions, Traffic
+from recommend.backtest_stats import weighted_percentile
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Admission:
+    """One row per logged bulk request of the read range, in arrival order."""
+    arrival_s: np.ndarray  # epoch s
+    engine_s: np.ndarray  # when it reaches the engines (inf: never admitted)
+    real: np.ndarray  # real requests it stands for
+    piece: np.ndarray  # index of the segment it arrived in (-1: warm-up or uncovered)
+    engine_piece: np.ndarray  # index of the segment it reached the engines in (-1: after the range)
+
+    @property
+    def wait_s(self) -> np.ndarray:
+        return self.engine_s - self.arrival_s
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BulkStats:
+    requests_real: float
+    share: float  # of the real requests (both classes) that arrived in the scope
+    deadline_attainment: float  # NaN when no bulk request arrived
+    completion_p95_s: float
+    wait_p95_s: float  # admission queue only
+    admit_tok_s: float  # planned admission rate (the window's; the summary: GPU-hour-weighted mean)
+
+
+def admit(traffic: Traffic, plan: BacktestPlan, pieces: list[Segment],
+          options: ReplayOptions = ReplayOptions()) -> tuple[Traffic, Admission]:
+    """`traffic` with each bulk request moved to the time it reaches the engines; and the admission."""
+    idx = np.flatnonzero(traffic.bulk)
+    rates = np.array([plan.windows[s.window].bulk_admit_tok_s for s in pieces])
+    starts = np.array([s.start_s for s in pieces])
+    ends = np.array([s.end_s for s in pieces])
+    rate_of = options.sample_rate if options.sample_rate is not None else None
+    real = options.traffic_scale / (np.full(idx.size, rate_of) if rate_of else traffic.sample_rate[idx])
+    tokens = real * (traffic.prompt_tokens[idx] + traffic.output_tokens[idx])
+    engine = np.full(idx.size, math.inf)
+    free = -math.inf
+    for k, j in enumerate(idx):
+        start, rate = _next_admitting(max(traffic.arrival_s[j], free), starts, ends, rates)
+        if rate <= 0:
+            break  # no window admits bulk from here on: the rest never reaches the engines
+        free = start + tokens[k] / rate
+        engine[k] = start + tokens[k] / (2 * rate)
+    arrival = traffic.arrival_s[idx]
+    moved = traffic.arrival_s.copy()
+    moved[idx] = engine
+    kept = np.isfinite(moved)
+    out = Traffic.from_arrays(moved[kept], traffic.prompt_tokens[kept], traffic.output_tokens[kept],
+                              traffic.sample_rate[kept], traffic.bulk[kept])
+    return out, Admission(arrival_s=arrival, engine_s=engine, real=real, piece=_piece(arrival, starts, ends),
+                          engine_piece=_piece(engine, starts, ends))
+
+
+def _next_admitting(t: float, starts, ends, rates) -> tuple[float, float]:
+    """(time, rate): t and the rate in force at t when it admits, else the start of the next piece that
+    does; before the first piece (warm-up) the first piece's rate, after the last the last one's."""
+    if not starts.size:
+        return t, 0.0
+    i = max(int(np.searchsorted(starts, t, side="right")) - 1, 0)
+    if t >= ends[-1]:
+        return t, float(rates[-1])
+    if t < ends[i] and rates[i] > 0:
+        return t, float(rates[i])
+    later = np.flatnonzero(rates[i + 1:] > 0)
+    if not later.size:
+        return t, 0.0
+    k = i + 1 + int(later[0])
+    return max(t, float(starts[k])), float(rates[k])
+
+
+def _piece(t: np.ndarray, starts, ends) -> np.ndarray:
+    i = np.searchsorted(starts, t, side="right") - 1
+    inside = (i >= 0) & (t < ends[np.maximum(i, 0)]) if starts.size else np.zeros(t.size, bool)
+    return np.where(inside, i, -1)
+
+
+def completion_s(adm: Admission, replays: list[PieceReplay]) -> np.ndarray:
+    """Per admitted row: wait + the p95 engine e2e of its piece's simulated bulk (the docstring)."""
+    p95 = np.array([_p95_s(r.bulk_e2e_ms) for r in replays])
+    every = np.concatenate([r.bulk_e2e_ms for r in replays]) if replays else np.empty(0)
+    fallback = _p95_s(every)
+    fallback = 0.0 if math.isnan(fallback) else fallback
+    engine = np.where(adm.engine_piece >= 0, p95[np.maximum(adm.engine_piece, 0)] if p95.size else 0.0, fallback)
+    return adm.wait_s + np.where(np.isnan(engine), fallback, engine)
+
+
+def bulk_stats(adm: Admission, done_s: np.ndarray, scope: np.ndarray, interactive_real: float,
+               deadline_s: float, admit_tok_s: float) -> BulkStats:
+    """Stats of the rows in `scope` (bool mask over the admission rows)."""
+    real, done, wait = adm.real[scope], done_s[scope], adm.wait_s[scope]
+    total = float(real.sum())
+    return BulkStats(requests_real=total, share=total / (total + interactive_real) if total + interactive_real else 0.0,
+                     deadline_attainment=float(real[done <= deadline_s].sum()) / total if total else math.nan,
+                     completion_p95_s=weighted_percentile(done, real, 95), wait_p95_s=weighted_percentile(wait, real, 95),
+                     admit_tok_s=admit_tok_s)
+
+
+def static_peak_admission(plan: BacktestPlan) -> BacktestPlan:
+    """The plan with every window admitting at its peak window's rate (the static-peak plan's bulk)."""
+    rate = plan.peak.bulk_admit_tok_s
+    return replace(plan, windows=tuple(replace(w, bulk_admit_tok_s=rate) for w in plan.windows))
+
+
+def _p95_s(e2e_ms: np.ndarray) -> float:
+    return weighted_percentile(e2e_ms, np.ones(e2e_ms.size), 95) / 1e3 if e2e_ms.size else math.nan
