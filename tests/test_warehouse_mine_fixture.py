@@ -132,3 +132,39 @@ def test_every_mining_sql_file_runs(five):
                 text = path.read_text()
                 used = {k: v for k, v in params.items() if f"${k}" in text}
                 assert isinstance(run_sql(five, path.stem, used), pl.DataFrame), path.name
+
+
+def test_runs_with_different_sample_rates_weigh_each_request(tmp_path):
+    con = make_warehouse(tmp_path / "mixed.duckdb", FIVE[:2])  # run 1 at rate 0.5: r0, r1 in cell 9
+    con.execute("INSERT INTO ingest_runs (run_id, path, sha256, format, source, sample_rate, timestamps, "
+                "column_map, status, started_at) VALUES (2, 'y', 'y', 'generic', 's2', 0.25, 'absolute', '{}', "
+                "'loaded', now())")
+    con.execute("INSERT INTO requests BY NAME SELECT 2 AS ingest_run_id, 's2' AS source, 'x' AS request_id, "
+                "arrival_ts + INTERVAL 10 SECOND AS arrival_ts, model, tenant, prompt_tokens, output_tokens, "
+                "status, source_row FROM requests WHERE request_id = 'r0'")
+    mine(con, MineOptions())
+    # weight stored per request: 2 requests at 1/0.5 + 1 at 1/0.25 = 8 real requests in one hour
+    assert load_table(con, "mined_hour_of_week", "m")["rps_real"].to_list() == [pytest.approx(8 / 3600)]
+    con.close()
+
+
+def test_status_outside_the_known_four_is_only_non_ok(tmp_path):
+    rows = [(0, "a", 100, 10, None, None, None, "ok", None), (60, "a", 100, 10, None, None, None, "http_503", None),
+            (120, "a", 100, 10, None, None, None, "cancelled", None), (180, "a", 100, 10, None, None, None, "ok", None)]
+    con = make_warehouse(tmp_path / "status.duckdb", rows)
+    mine(con, MineOptions())
+    errors = load_table(con, "mined_errors", "m").filter(pl.col("regime_id").is_null()).row(0, named=True)
+    # 2 of 4 not ok; of those 1 cancelled, "http_503" none of error/timeout/rejected/cancelled
+    assert (errors["non_ok_share"], errors["cancelled_share"], errors["error_share"]) == (0.5, 0.25, 0.0)
+    assert load_table(con, "mined_minutes", "m")["non_ok"].to_list() == [0, 1, 1, 0]
+    con.close()
+
+
+def test_lengths_beyond_integer_range_are_kept_exact(tmp_path):
+    # 2^31 tokens do not fit the INTEGER the projection uses for ordinary lengths: stored as BIGINT
+    rows = [(0, "a", 2**31, 2**31, None, None, None, "ok", None), (60, "a", 1, 1, None, None, None, "ok", None)]
+    con = make_warehouse(tmp_path / "long.duckdb", rows)
+    mine(con, MineOptions())
+    q = quantiles(con, "m")
+    assert (q["prompt_tokens"].max, q["total_tokens"].max) == (2**31, 2**32)
+    con.close()

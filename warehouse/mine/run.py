@@ -68,7 +68,7 @@ def _fields(run: ModelRun) -> dict:
 def _steps(con, model: str, opts: MineOptions, scope: dict, fingerprint: str, say: Callable[[str], None]) -> None:
     clear_model(con, model)
     say(f"{model}: scope rows")
-    with scope_rows(con, opts.scope_params(model), latency=scope["with_any_latency"] > 0):
+    with scope_rows(con, opts.scope_params(model), scope=scope):
         _mine_steps(con, model, opts, scope, fingerprint, say)
 
 

@@ -43,19 +43,38 @@ def run_step(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> pl.Data
     return run_sql(con, name, {k: v for k, v in params.items() if re.search(rf"\${k}\b", text)})
 
 
+# Lengths stored as INTEGER when the scope's longest fits with room for prompt + output (< 2^31).
+INTEGER_LENGTHS_MAX = 2**30 - 1
+LATENCY_COLUMNS = ("ttft_ms", "tpot_ms", "e2e_ms")
+
+
 @contextmanager
-def scope_rows(con: duckdb.DuckDBPyConnection, scope_params: dict, *, latency: bool = True) -> Iterator[None]:
-    """`tf_scope_rows` (mine_scope_rows.sql), what the mining steps read, for the block: one join of
-    requests with ingest_runs per model instead of one per step (bench/RESULTS.md "mine"). Stored as a
-    TEMP table (uncompressed, ~8 B per value); without latencies (`latency=False`) their three columns
-    are not stored but NULL in a view over it."""
-    stored = "*" if latency else "* EXCLUDE (ttft_ms, tpot_ms, e2e_ms)"
-    nulls = "" if latency else ", NULL::DOUBLE AS ttft_ms, NULL::DOUBLE AS tpot_ms, NULL::DOUBLE AS e2e_ms"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE tf_scope_stored AS SELECT {stored} FROM ({sql_text('mine_scope_rows')})",
-                scope_params)
-    con.execute(f"CREATE OR REPLACE TEMP VIEW tf_scope_rows AS SELECT *{nulls} FROM tf_scope_stored")
+def scope_rows(con: duckdb.DuckDBPyConnection, scope_params: dict, *, scope: dict | None = None,
+               latency: bool | None = None) -> Iterator[None]:
+    """`tf_scope_rows` (mine_scope_view.sql over mine_scope_rows.sql), what the mining steps read, for
+    the block: one join of requests with ingest_runs per model instead of one per step (bench/RESULTS.md
+    "mine"). Stored as a narrow TEMP table (uncompressed in memory): lengths as INTEGER when they fit,
+    status as a 1-byte code, weight only when the runs' sample rates differ, latencies only when some
+    are set (`latency`, default: when `scope` has any; else NULL in the view). `scope`: the
+    mine_scope.sql row (queried when not given)."""
+    scope = scope or run_sql(con, "mine_scope", scope_params).row(0, named=True)
+    latency = scope["with_any_latency"] > 0 if latency is None else latency
+    one_weight = scope["sample_rates"] <= 1
+    length_type = "INTEGER" if (scope["max_tokens"] or 0) <= INTEGER_LENGTHS_MAX else "BIGINT"
+    stored = ["arrival_ts", f"prompt_tokens::{length_type} AS prompt_tokens",
+              f"output_tokens::{length_type} AS output_tokens", "status_code", "tenant",
+              *([] if one_weight else ["weight"]), *(LATENCY_COLUMNS if latency else [])]
+    extra = ("" if latency else "".join(f", NULL::DOUBLE AS {c}" for c in LATENCY_COLUMNS))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE tf_scope_stored AS SELECT {', '.join(stored)} "
+                f"FROM ({sql_text('mine_scope_rows')})", scope_params)
+    con.execute("CREATE OR REPLACE TEMP TABLE tf_scope_weight AS SELECT 1.0 / $rate::DOUBLE AS weight",
+                {"rate": scope["min_sample_rate"]})
+    weight = ", w.weight" if one_weight else ""
+    con.execute(f"CREATE OR REPLACE TEMP VIEW tf_scope_rows AS SELECT v.*{weight}{extra} "
+                f"FROM ({sql_text('mine_scope_view')}) v{', tf_scope_weight w' if one_weight else ''}")
     try:
         yield
     finally:
         con.execute("DROP VIEW IF EXISTS tf_scope_rows")
+        con.execute("DROP TABLE IF EXISTS tf_scope_weight")
         con.execute("DROP TABLE IF EXISTS tf_scope_stored")

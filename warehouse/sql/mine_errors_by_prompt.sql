@@ -3,7 +3,8 @@
 -- reads: the TEMP table tf_scope_rows of the mining run (mine_scope_rows.sql)
 -- params: none
 -- columns: prompt_tokens, requests, non_ok
-SELECT prompt_tokens, count(*) AS requests, count(*) FILTER (WHERE status <> 'ok') AS non_ok
+SELECT prompt_tokens, count(*) AS requests,
+       count(*) FILTER (WHERE status_code <> 0) AS non_ok  -- not 'ok'
 FROM tf_scope_rows
 GROUP BY prompt_tokens
 ORDER BY prompt_tokens

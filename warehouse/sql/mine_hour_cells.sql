@@ -5,29 +5,30 @@
 --   the first and last arrival), requests, rps_real, tokens_per_s_real (real scale, mean over the
 --   observed hours), rps_p50_real (median minute rate, empty minutes counted as 0),
 --   prompt_tokens_p50/_p90, output_tokens_p50/_p90 (tokens, quantile_cont from counts)
-WITH scope AS (
+WITH scope AS NOT MATERIALIZED (  -- read by several steps below: scan the TEMP table each time, never copy it
     SELECT * FROM tf_scope_rows
 ),
+-- minute: minutes since the epoch (UTC), minute // 60 its hour
 minutes AS (
-    SELECT minute_ts, sum(weight) AS real_requests
+    SELECT minute, sum(weight) AS real_requests
     FROM scope GROUP BY ALL
 ),
 grid AS (
-    SELECT g.minute_ts, tf_how_cell(g.minute_ts) AS how_cell, coalesce(m.real_requests, 0) / 60.0 AS rps_real
-    FROM (SELECT unnest(generate_series(date_trunc('hour', min(minute_ts)), max(minute_ts), INTERVAL 1 MINUTE))
-          AS minute_ts FROM minutes) g
-    LEFT JOIN minutes m USING (minute_ts)
+    SELECT g.minute, tf_how_cell(to_timestamp(g.minute * 60)) AS how_cell,
+           coalesce(m.real_requests, 0) / 60.0 AS rps_real
+    FROM (SELECT unnest(generate_series(min(minute) // 60 * 60, max(minute))) AS minute FROM minutes) g
+    LEFT JOIN minutes m USING (minute)
 ),
 hours AS (
-    SELECT how_cell, count(DISTINCT date_trunc('hour', minute_ts)) AS hours_observed,
+    SELECT how_cell, count(DISTINCT minute // 60) AS hours_observed,
            quantile_cont(rps_real, 0.5) AS rps_p50_real
     FROM grid GROUP BY how_cell
 ),
 -- integer lengths: quantiles from (cell, value) counts, as in mine_quantiles.sql
 counts AS (
-    SELECT how_cell, grouping(prompt_tokens) AS is_output, coalesce(prompt_tokens, output_tokens) AS value,
-           count(*) AS c
-    FROM scope GROUP BY GROUPING SETS ((how_cell, prompt_tokens), (how_cell, output_tokens))
+    SELECT how_cell, 0 AS is_output, prompt_tokens AS value, count(*) AS c FROM scope GROUP BY ALL
+    UNION ALL  -- not GROUPING SETS: DuckDB would copy the rows into a CTE first
+    SELECT how_cell, 1 AS is_output, output_tokens AS value, count(*) AS c FROM scope GROUP BY ALL
 ),
 lists AS (
     SELECT how_cell, is_output, list(value ORDER BY value) AS vals, list(cum ORDER BY value) AS ends

@@ -7,6 +7,7 @@ SELECT DATE '1970-01-01' + (epoch_us(arrival_ts) // 86400000000)::INTEGER AS day
        quantile_cont(ttft_ms, [0.5, 0.95, 0.99]) AS tq,
        quantile_cont(tpot_ms, [0.5, 0.95]) AS pq
 FROM tf_scope_rows
-WHERE status = 'ok' AND (ttft_ms IS NOT NULL OR tpot_ms IS NOT NULL)
+WHERE status_code = 0 AND  -- 'ok'
+      (ttft_ms IS NOT NULL OR tpot_ms IS NOT NULL)
 GROUP BY day
 ORDER BY day

@@ -8,16 +8,16 @@ WITH scope AS (
     SELECT * FROM tf_scope_rows
 ),
 counts AS (
-    SELECT minute_ts, count(*) AS requests, sum(weight) AS real_requests,
+    SELECT minute, count(*) AS requests, sum(weight) AS real_requests,
            sum(prompt_tokens) AS prompt_tokens, sum(output_tokens) AS output_tokens,
            sum(weight * (prompt_tokens + output_tokens)) AS real_tokens,
-           count(*) FILTER (WHERE status <> 'ok') AS non_ok
+           count(*) FILTER (WHERE status_code <> 0) AS non_ok  -- not 'ok'
     FROM scope GROUP BY ALL
 ),
 grid AS (
-    SELECT unnest(generate_series(min(minute_ts), max(minute_ts), INTERVAL 1 MINUTE)) AS minute_ts FROM counts
+    SELECT unnest(generate_series(min(minute), max(minute))) AS minute FROM counts
 )
-SELECT g.minute_ts, h.regime_id,
+SELECT to_timestamp(g.minute * 60) AS minute_ts, h.regime_id,
        coalesce(c.requests, 0) AS requests,
        coalesce(c.requests, 0) / 60.0 AS rps,
        coalesce(c.real_requests, 0) / 60.0 AS rps_real,
@@ -27,6 +27,6 @@ SELECT g.minute_ts, h.regime_id,
        coalesce(c.non_ok, 0) AS non_ok,
        c.prompt_tokens / c.requests AS prompt_tokens_mean
 FROM grid g
-LEFT JOIN counts c USING (minute_ts)
-LEFT JOIN mined_hour_of_week h ON h.model = $model AND h.how_cell = tf_how_cell(g.minute_ts)
-ORDER BY g.minute_ts
+LEFT JOIN counts c USING (minute)
+LEFT JOIN mined_hour_of_week h ON h.model = $model AND h.how_cell = tf_how_cell(to_timestamp(g.minute * 60))
+ORDER BY g.minute

@@ -4,13 +4,18 @@
 -- params: $model, $prompt_long_tokens, $output_long_tokens
 -- columns: regime_id, pattern (long_short | long_long | short_long | short_short), requests,
 --   share (of the window's requests, 0..1)
-WITH counts AS (
-    SELECT regime_id,
-           CASE WHEN prompt_tokens >= $prompt_long_tokens THEN 'long' ELSE 'short' END || '_' ||
-           CASE WHEN output_tokens >= $output_long_tokens THEN 'long' ELSE 'short' END AS pattern,
-           count(*) AS requests
-    FROM (SELECT s.*, h.regime_id FROM tf_scope_rows s
-      LEFT JOIN mined_hour_of_week h ON h.model = $model AND h.how_cell = s.how_cell)
+-- per hour-of-week cell first (at most 168 × 4 groups), then per regime: no string or join per request
+WITH cells AS (
+    SELECT how_cell, prompt_tokens >= $prompt_long_tokens AS long_prompt,
+           output_tokens >= $output_long_tokens AS long_output, count(*) AS requests
+    FROM tf_scope_rows GROUP BY ALL
+),
+counts AS (
+    SELECT h.regime_id,
+           CASE WHEN long_prompt THEN 'long' ELSE 'short' END || '_' ||
+           CASE WHEN long_output THEN 'long' ELSE 'short' END AS pattern,
+           sum(c.requests)::BIGINT AS requests
+    FROM cells c LEFT JOIN mined_hour_of_week h ON h.model = $model AND h.how_cell = c.how_cell
     GROUP BY GROUPING SETS ((pattern), (regime_id, pattern))
 ),
 grid AS (

@@ -6,7 +6,7 @@
 -- params: $model
 -- columns: regime_id, metric, count, mean, min, p25, p50, p75, p90, p95, p99, p999, max
 --   (tokens or ms as the metric name says; quantile_cont; count 0 when the metric has no values)
-WITH scope AS (
+WITH scope AS NOT MATERIALIZED (  -- read by several steps below: scan the TEMP table each time, never copy it
     SELECT s.*, h.regime_id FROM tf_scope_rows s
     LEFT JOIN mined_hour_of_week h ON h.model = $model AND h.how_cell = s.how_cell
 ),
@@ -33,7 +33,8 @@ latency_rows AS (
            CASE m.metric WHEN 'ttft_ms' THEN ttft_ms WHEN 'tpot_ms' THEN tpot_ms WHEN 'e2e_ms' THEN e2e_ms END
                AS value
     FROM (SELECT * FROM scope
-          WHERE status = 'ok' AND (ttft_ms IS NOT NULL OR tpot_ms IS NOT NULL OR e2e_ms IS NOT NULL))
+          WHERE status_code = 0 AND  -- 'ok'
+                (ttft_ms IS NOT NULL OR tpot_ms IS NOT NULL OR e2e_ms IS NOT NULL))
     CROSS JOIN (VALUES ('ttft_ms'), ('tpot_ms'), ('e2e_ms')) m(metric)
 ),
 latency AS (

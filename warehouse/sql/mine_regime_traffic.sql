@@ -11,15 +11,15 @@ WITH minutes AS (
            max(rps_real) AS rps_peak_real, avg(tokens_per_s_real) AS tokens_per_s_mean_real
     FROM mined_minutes WHERE model = $model GROUP BY regime_id
 ),
+-- sort only the arrival (and its cell); the regime joins after. arrival_us / 1e6 = epoch(arrival_ts), s
 gaps AS (
-    SELECT regime_id,
-           epoch(arrival_ts) - lag(epoch(arrival_ts)) OVER (ORDER BY arrival_ts) AS gap_s
-    FROM (SELECT s.*, h.regime_id FROM tf_scope_rows s
-      LEFT JOIN mined_hour_of_week h ON h.model = $model AND h.how_cell = s.how_cell)
+    SELECT how_cell, arrival_us / 1e6 - lag(arrival_us) OVER (ORDER BY arrival_us) / 1e6 AS gap_s
+    FROM tf_scope_rows
 ),
 cv AS (
-    SELECT regime_id, stddev_pop(gap_s) / nullif(avg(gap_s), 0) AS interarrival_cv
-    FROM gaps WHERE gap_s IS NOT NULL GROUP BY regime_id
+    SELECT h.regime_id, stddev_pop(g.gap_s) / nullif(avg(g.gap_s), 0) AS interarrival_cv
+    FROM gaps g LEFT JOIN mined_hour_of_week h ON h.model = $model AND h.how_cell = g.how_cell
+    WHERE g.gap_s IS NOT NULL GROUP BY h.regime_id
 )
 SELECT m.regime_id, m.requests, m.requests / sum(m.requests) OVER () AS request_share,
        m.rps_mean_real, m.rps_p50_real, m.rps_peak_real, m.tokens_per_s_mean_real,

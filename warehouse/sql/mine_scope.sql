@@ -3,7 +3,8 @@
 -- columns: requests, first_arrival_ts, last_arrival_ts (UTC), latest_ingest_run_id,
 --   with_latency (requests with ttft_ms or e2e_ms), with_any_latency (… or tpot_ms),
 --   with_prefix (requests with prefix_block_ids),
---   prefix_block_tokens (tokens per block; NULL when unknown or mixed), min_sample_rate
+--   prefix_block_tokens (tokens per block; NULL when unknown or mixed), min_sample_rate,
+--   sample_rates (distinct sample rates of the scope's runs), max_tokens (longest prompt or output)
 SELECT
     count(*) AS requests,
     min(s.arrival_ts) AS first_arrival_ts,
@@ -15,6 +16,8 @@ SELECT
     count(*) FILTER (WHERE len(s.prefix_block_ids) > 0) AS with_prefix,
     CASE WHEN count(DISTINCT i.prefix_block_tokens) = 1 THEN min(i.prefix_block_tokens) END
         AS prefix_block_tokens,
-    min(i.sample_rate) AS min_sample_rate
+    min(i.sample_rate) AS min_sample_rate,
+    count(DISTINCT i.sample_rate) AS sample_rates,
+    greatest(max(s.prompt_tokens), max(s.output_tokens)) AS max_tokens
 FROM tf_scope($model, $since::TIMESTAMPTZ, $until::TIMESTAMPTZ) s
 JOIN ingest_runs i ON i.run_id = s.ingest_run_id

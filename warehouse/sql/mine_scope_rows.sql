@@ -1,18 +1,18 @@
--- The columns every mining step reads, one row per request in scope: `tracefit mine` stores this
--- once per model as the TEMP table tf_scope_rows (mine_*.sql read it; one join with ingest_runs
--- instead of one per step). Latency, tenant and status columns are kept whether or not set.
--- Minute and hour-of-week come from integer arithmetic on epoch microseconds (UTC; 1970-01-01 was a
--- Thursday, isodow 4): same values as date_trunc('minute', ·) and tf_how_cell, ~10× cheaper (no ICU).
+-- The columns every mining step reads, one row per request in scope, as narrow as the values allow:
+-- `tracefit mine` stores them once per model as the TEMP table tf_scope_stored (in memory uncompressed,
+-- ~30 B/request instead of ~65 when all were stored) and the steps read the TEMP view tf_scope_rows
+-- over it, which adds arrival_us, minute, minute_ts and how_cell (integer arithmetic on epoch
+-- microseconds: the same values as date_trunc / tf_how_cell, without ICU) — warehouse/mine/store.py.
+-- store.py stores weight only when the scope's runs differ in sample_rate (else one constant), the
+-- latency columns only when some are set, and lengths as INTEGER when they fit.
 -- params: $model, $since, $until
--- columns: arrival_ts, minute_ts (UTC, start of the arrival's minute), how_cell (0..167, INTEGER),
---   weight (real requests per logged one), prompt_tokens, output_tokens (tokens), status, tenant,
---   ttft_ms, tpot_ms, e2e_ms (ms)
-SELECT r.arrival_ts,
-       to_timestamp(epoch_us(r.arrival_ts) // 60000000 * 60) AS minute_ts,
-       (((epoch_us(r.arrival_ts) // 86400000000 + 3) % 7) * 24 + (epoch_us(r.arrival_ts) // 3600000000) % 24)::INTEGER
-           AS how_cell,
-       1.0 / i.sample_rate AS weight, r.prompt_tokens, r.output_tokens, r.status, r.tenant, r.ttft_ms, r.tpot_ms,
-       r.e2e_ms
+-- columns: arrival_ts (UTC), weight (real requests per logged one), prompt_tokens, output_tokens
+--   (tokens), status_code (UTINYINT: 0 ok, 1 error, 2 timeout, 3 rejected, 4 cancelled, 5 any other),
+--   tenant, ttft_ms, tpot_ms, e2e_ms (ms)
+SELECT r.arrival_ts, 1.0 / i.sample_rate AS weight, r.prompt_tokens, r.output_tokens,
+       CASE r.status WHEN 'ok' THEN 0 WHEN 'error' THEN 1 WHEN 'timeout' THEN 2 WHEN 'rejected' THEN 3
+                     WHEN 'cancelled' THEN 4 ELSE 5 END::UTINYINT AS status_code,
+       r.tenant, r.ttft_ms, r.tpot_ms, r.e2e_ms
 FROM requests r JOIN ingest_runs i ON i.run_id = r.ingest_run_id
 WHERE r.model = $model
   AND ($since::TIMESTAMPTZ IS NULL OR r.arrival_ts >= $since::TIMESTAMPTZ)

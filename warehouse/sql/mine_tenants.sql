@@ -7,8 +7,8 @@
 -- columns: tenant, requests, prompt_tokens, output_tokens (token sums), kv_token_seconds,
 --   prompt_tokens_p50/_p99, output_tokens_p50 (tokens), rps_peak_real (req/s, busiest minute),
 --   peak_regime_request_share, peak_regime_token_share (0..1 of the peak regime's totals)
-WITH scope AS (
-    SELECT coalesce(tenant, '(none)') AS tenant, regime_id, minute_ts, weight, prompt_tokens, output_tokens,
+WITH scope AS NOT MATERIALIZED (  -- read by several steps below: scan the TEMP table each time, never copy it
+    SELECT coalesce(tenant, '(none)') AS tenant, regime_id, minute, weight, prompt_tokens, output_tokens,
            (coalesce(e2e_ms, ttft_ms + tpot_ms * greatest(output_tokens - 1, 0)) - coalesce(ttft_ms, 0)) / 1000.0
                AS decode_s
     FROM (SELECT s.*, h.regime_id FROM tf_scope_rows s
@@ -22,14 +22,14 @@ per_request AS (
 ),
 peak_minute AS (
     SELECT tenant, max(real_requests) / 60.0 AS rps_peak_real
-    FROM (SELECT tenant, minute_ts, sum(weight) AS real_requests FROM scope GROUP BY ALL)
+    FROM (SELECT tenant, minute, sum(weight) AS real_requests FROM scope GROUP BY ALL)
     GROUP BY tenant
 ),
 -- integer lengths: quantiles from (tenant, value) counts, as in mine_quantiles.sql
 counts AS (
-    SELECT tenant, grouping(prompt_tokens) AS is_output, coalesce(prompt_tokens, output_tokens) AS value,
-           count(*) AS c
-    FROM scope GROUP BY GROUPING SETS ((tenant, prompt_tokens), (tenant, output_tokens))
+    SELECT tenant, 0 AS is_output, prompt_tokens AS value, count(*) AS c FROM scope GROUP BY ALL
+    UNION ALL  -- not GROUPING SETS: DuckDB would copy the rows into a CTE first
+    SELECT tenant, 1 AS is_output, output_tokens AS value, count(*) AS c FROM scope GROUP BY ALL
 ),
 lists AS (
     SELECT tenant, is_output, list(value ORDER BY value) AS vals, list(cum ORDER BY value) AS ends

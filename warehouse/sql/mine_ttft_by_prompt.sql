@@ -8,6 +8,6 @@ SELECT DATE '1970-01-01' + (epoch_us(arrival_ts) // 86400000000)::INTEGER AS day
        quantile_cont(ttft_ms, 0.5) AS ttft_ms_p50,
        count(*) AS requests
 FROM tf_scope_rows
-WHERE status = 'ok' AND ttft_ms IS NOT NULL
+WHERE status_code = 0 AND ttft_ms IS NOT NULL  -- 'ok'
 GROUP BY ALL
 ORDER BY day, prompt_tokens_mid
