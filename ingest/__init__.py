@@ -1,16 +1,16 @@
 """Read request logs of any supported format into the one canonical request schema.
 
-`open_log(path, ReadOptions(...))` detects the format and yields `Batch`es of canonical
-rows plus the rows it rejected (with a reason). Prompt and response text never leaves
-this package: readers select only the columns the canonical schema needs.
+`open_log(path, ReadOptions(...))` detects the format and gives the file's raw fields —
+a Parquet scan DuckDB runs itself, or polars batches — and `ingest.normalize` the SQL that turns
+them into canonical rows plus the rows it rejects (with a reason). Prompt and response text never
+leaves this package: readers select only the columns the canonical schema needs.
 """
 
 from ingest.errors import IngestError
-from ingest.reader import Batch, LogFile, ReadOptions, open_log
+from ingest.reader import LogFile, ReadOptions, open_log
 from ingest.schema import REQUEST_SCHEMA, STATUSES, TOKEN_LATENCY_SCHEMA
 
 __all__ = [
-    "Batch",
     "IngestError",
     "LogFile",
     "REQUEST_SCHEMA",

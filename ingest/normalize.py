@@ -1,23 +1,22 @@
-"""Raw fields -> canonical request rows, rejecting bad rows with a reason.
+"""Raw fields -> canonical request rows, as DuckDB SQL over a raw relation, rejecting bad rows with a reason.
 
-Input: a batch with `__row`, optional `__invalid`, and raw fields (any dtype: CSV arrives as
-strings). Output: (canonical rows, rejected rows, token latencies). Checks run in a fixed
-order and the first failing one is the row's reason; the offending values are kept as JSON
-(never text: raw fields hold no text by construction). A row's `itl_ms_list` (gaps between
-output tokens, ms) becomes its token latencies, keyed by the row's (source, request_id).
+The raw relation has `__row`, optional `__invalid` and raw fields of any type (CSV arrives as
+strings; Parquet keeps its types, and typed columns skip the checks their type makes vacuous).
+`Normalizer` renders three SELECTs over it — canonical rows, rejected rows (reason + offending
+values as JSON, never text: raw fields hold no text by construction) and token latencies — so
+that DuckDB reads, checks and loads in one parallel pipeline (bench/RESULTS.md, ingest). Checks
+run in a fixed order and the first failing one is the row's reason. A row's `itl_ms_list` (gaps
+between output tokens, ms) becomes its token latencies, keyed by the row's (source, request_id).
 """
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 
-import polars as pl
-
 from ingest.containers import INVALID, ROW
 from ingest.fields import UNIT_SCALE_TO_MS
-from ingest.schema import REJECTED_SCHEMA, REQUEST_SCHEMA, STATUSES, TOKEN_LATENCY_SCHEMA
+from ingest.schema import REQUEST_SCHEMA, STATUSES
 
-# status spellings -> canonical status; HTTP codes are mapped in `_status_expr`.
+# status spellings -> canonical status; HTTP codes are mapped in `_status`.
 STATUS_WORDS = {
     "ok": "ok", "success": "ok", "succeeded": "ok", "completed": "ok", "complete": "ok",
     "done": "ok", "stop": "ok", "length": "ok", "finished": "ok", "true": "ok",
@@ -29,9 +28,10 @@ STATUS_WORDS = {
 }
 MAX_VALUE_CHARS = 200
 EPOCH_S_MIN = 1e9  # numeric timestamps below this are offsets in seconds, not epochs
-# UTC ISO-8601 with microseconds, as most loggers write it: parsed from fixed slices, ~3x cheaper
-# than polars' general `str.to_datetime` (bench/RESULTS.md, ingest); anything else takes that path.
-ISO_UTC_US = r"^\d{4}-\d\d-\d\d[T ]([01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{6}(Z|\+00:?00)?$"
+OFFSET_FIELDS = (("arrival_offset_s", 1.0), ("arrival_offset_ms", 1e-3))
+INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
+                 "UINTEGER", "UBIGINT", "UHUGEINT"}
+NUMERIC_TYPES = INTEGER_TYPES | {"FLOAT", "DOUBLE", "BOOLEAN"}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -41,330 +41,312 @@ class Context:
     source: str
     id_prefix: str  # synthesized request ids: f"{id_prefix}:{row}"
     anchor: datetime  # UTC; time zero for relative or missing timestamps
-    offset_origin_s: float  # subtracted from offsets so the first request lands at `anchor`
     model: str
     model_override: bool
     tenant: str | None
     prompt_tokens: int | None = None  # fills a missing prompt token count
 
 
-def normalize(raw: pl.DataFrame, ctx: Context) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """(canonical rows, rejected rows, token latencies of the canonical rows)."""
-    raw = _fill_prompt_tokens(_flatten_nested(raw), ctx.prompt_tokens)
-    cols = set(raw.columns)
-    exprs, checks = {}, []
-    if INVALID in cols:
-        checks.append((pl.col(INVALID).is_not_null(), pl.col(INVALID)))
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ArrivalFacts:
+    """Per relation (a batch, or a whole Parquet file): what numeric arrival values look like."""
 
-    arrival, arrival_checks = _arrival(raw, ctx)
-    exprs["arrival_ts"] = arrival
-    checks += arrival_checks
-
-    for name in ("prompt_tokens", "output_tokens", "cached_prompt_tokens"):
-        value, field_checks = _count(name, cols, required=name != "cached_prompt_tokens")
-        exprs[name] = value
-        checks += field_checks
-    checks.append((pl.col("__cached_prompt_tokens") > pl.col("__prompt_tokens"),
-                   pl.lit("cached_prompt_tokens > prompt_tokens")))
-
-    for name in ("ttft", "tpot", "e2e"):
-        value, field_checks = _duration_ms(name, cols)
-        exprs[f"{name}_ms"] = value
-        checks += field_checks
-    itl, itl_checks = _itl(raw)
-    exprs["tpot_ms"] = pl.coalesce(exprs["tpot_ms"], itl.list.mean())  # mean gap after token 0
-    checks += itl_checks
-    checks.append((pl.col("__ttft_ms") > pl.col("__e2e_ms"), pl.lit("ttft_ms > e2e_ms")))
-
-    status = _by_value(raw, "status", _status_expr(cols))
-    error_code = _by_value(raw, "error_code", _text_or_null("error_code", cols))
-    # an empty status means ok, unless the row carries an error code
-    exprs["status"] = pl.when(status.is_not_null()).then(status) \
-        .when(error_code.is_not_null()).then(pl.lit("error")).otherwise(pl.lit("ok"))
-    if "status" in cols:
-        checks.append((pl.col("status").is_not_null() & status.is_null(),
-                       pl.lit("unknown status ") + _quoted("status")))
-    exprs["error_code"] = error_code
-
-    prefix, prefix_checks = _prefix(raw)
-    exprs["prefix_block_ids"] = prefix
-    checks += prefix_checks
-
-    row = pl.col(ROW)
-    rid = _id_or_null("request_id", cols)
-    exprs["request_id"] = pl.coalesce(rid, pl.lit(ctx.id_prefix + ":") + row.cast(pl.String))
-    model = _by_value(raw, "model", _text_or_null("model", cols))
-    exprs["model"] = pl.lit(ctx.model) if ctx.model_override else pl.coalesce(model, pl.lit(ctx.model))
-    tenant = _by_value(raw, "tenant", _text_or_null("tenant", cols))
-    exprs["tenant"] = pl.coalesce(tenant, pl.lit(ctx.tenant, pl.String))
-    exprs["source"] = pl.lit(ctx.source)
-    exprs["source_row"] = row
-
-    staged = _stage(raw, {f"__{k}": v for k, v in exprs.items()}, [c for c, _ in checks])
-
-    any_failed = staged.get_column("__failed").any()
-    good = staged.filter(~pl.col("__failed")) if any_failed else staged  # clean batches: no copy
-    kept = good
-    good = good.select(pl.col(f"__{k}").alias(k) for k in REQUEST_SCHEMA.names()).cast(REQUEST_SCHEMA)
-    bad = staged.filter(pl.col("__failed")) if any_failed else staged.clear()
-    rejected = bad.select(
-        pl.col(ROW).alias("source_row"),
-        _first_reason(checks).str.slice(0, 500).alias("reason"),
-        _values_json(raw.schema).alias("field_values"),
-    ).cast(REJECTED_SCHEMA)
-    if "itl_ms_list" not in raw.columns:
-        return good, rejected, TOKEN_LATENCY_SCHEMA.to_frame()
-    kept = kept.select(
-        pl.col("__source").alias("source"), pl.col("__request_id").alias("request_id"),
-        itl.alias("itl_ms"), pl.col(ROW).alias("source_row"))
-    return good, rejected, _token_latencies(kept)
+    numeric: bool = False  # every non-null arrival_ts parses as a number
+    biggest: float = 0.0  # max |value|: epoch unit by magnitude, offsets below EPOCH_S_MIN
+    origin_s: float = 0.0  # smallest offset of the file's first relation, subtracted from offsets
 
 
-def _stage(raw: pl.DataFrame, exprs: dict[str, pl.Expr], conditions: list[pl.Expr]) -> pl.DataFrame:
-    """Raw + canonical columns + `__failed`, in one lazy context so that a parse shared by a
-    value and its checks runs once (CSE). Reason strings are built later, for failing rows only."""
-    staged_names = set(exprs)
-    cross = [c for c in conditions if staged_names & set(c.meta.root_names())]
-    own = [c for c in conditions if not staged_names & set(c.meta.root_names())]
-    any_of = lambda cs: pl.any_horizontal(c.fill_null(False) for c in cs) if cs else pl.lit(False)  # noqa: E731
-    return (raw.lazy().with_columns(**exprs, __failed=any_of(own))
-            .with_columns(__failed=pl.col("__failed") | any_of(cross)).collect())
+def arrival_facts_sql(types: dict[str, str]) -> str | None:
+    """SELECT numeric?, max |x|, min x over `tf_raw`'s arrival column; None when there is nothing to learn."""
+    name = _arrival_field(types)
+    if name is None or _temporal(types[name]):
+        return None
+    x = f"TRY_CAST({_q(name)} AS DOUBLE)"
+    return f"SELECT count({_q(name)}) = count({x}), max(abs({x})), min({x}) FROM tf_raw"
 
 
-def _fill_prompt_tokens(raw: pl.DataFrame, fill: int | None) -> pl.DataFrame:
-    if fill is None:
-        return raw
-    if "prompt_tokens" not in raw.columns:
-        return raw.with_columns(prompt_tokens=pl.lit(fill, pl.Int64))
-    given = pl.col("prompt_tokens")
-    return raw.with_columns(prompt_tokens=pl.coalesce(given, pl.lit(fill).cast(raw.schema["prompt_tokens"])))
+def arrival_facts(types: dict[str, str], row: tuple | None, origin_s: float | None) -> ArrivalFacts:
+    """`row` from `arrival_facts_sql`; `origin_s` from the file's first relation (None: this is it)."""
+    name = _arrival_field(types)
+    if row is None or name is None:
+        return ArrivalFacts(origin_s=origin_s or 0.0)
+    numeric, biggest, low = row
+    scale = dict(OFFSET_FIELDS).get(name, 1.0)
+    if origin_s is None:
+        origin_s = low * scale if low is not None and abs(low) < EPOCH_S_MIN / scale else 0.0
+    return ArrivalFacts(numeric=bool(numeric), biggest=biggest or 0.0, origin_s=origin_s)
 
 
-def _itl(raw: pl.DataFrame):
-    """`itl_ms_list`: gaps between consecutive output tokens, ms; element i is token i+1's gap."""
-    if "itl_ms_list" not in raw.columns:
-        return pl.lit(None, pl.List(pl.Float64)), []
-    col = pl.col("itl_ms_list")
-    if not isinstance(raw.schema["itl_ms_list"], pl.List):
-        return pl.lit(None, pl.List(pl.Float64)), [
-            (col.is_not_null(), pl.lit("itl_ms_list is not a list of numbers"))]
-    gaps = col.cast(pl.List(pl.Float64))
-    bad = gaps.list.eval(pl.element().is_null() | pl.element().is_nan() | pl.element().is_infinite()
-                         | (pl.element() < 0)).list.any()
-    return gaps, [(bad, pl.lit("itl_ms_list has a negative, missing or non-finite gap"))]
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Normalizer:
+    """SQL over the relation `tf_raw` (raw field -> DuckDB type in `types`)."""
+
+    types: dict[str, str]
+    ctx: Context
+    facts: ArrivalFacts
+
+    def requests_sql(self) -> str:
+        """Canonical rows (REQUEST_SCHEMA's columns, in order) of the rows that pass every check."""
+        values = self._values()
+        cols = ", ".join(f"{values[name]} AS {name}" for name in REQUEST_SCHEMA.names())
+        return f"SELECT {cols} FROM tf_raw WHERE NOT {self._failed()}"
+
+    def rejected_sql(self) -> str:
+        """source_row, reason, field_values of the rows that fail a check."""
+        checks = self._checks()
+        reason = "CASE " + " ".join(f"WHEN {c} THEN {m}" for c, m in checks) + " END" if checks else "NULL"
+        fields = [n for n in self.types if n not in (ROW, INVALID)]
+        values = ("to_json(struct_pack(" + ", ".join(f"{_q(n)} := {_text(n, self.types)}" for n in fields)
+                  + "))::VARCHAR") if fields else "'{}'"
+        return (f"SELECT {ROW} AS source_row, left({reason}, 500) AS reason, {values} AS field_values "
+                f"FROM tf_raw WHERE {self._failed()}")
+
+    def token_latencies_sql(self) -> str | None:
+        """source, request_id, token_index, itl_ms, source_row of the passing rows' gaps; None without gaps."""
+        gaps = self._gaps()[0]
+        if gaps is None:
+            return None
+        values = self._values()
+        return (f"SELECT source, request_id, CAST(generate_subscripts(g, 1) AS INTEGER) AS token_index, "
+                f"unnest(g) AS itl_ms, source_row FROM (SELECT {values['source']} AS source, "
+                f"{values['request_id']} AS request_id, {gaps} AS g, {ROW} AS source_row FROM tf_raw "
+                f"WHERE NOT {self._failed()} AND len({gaps}) > 0)")
+
+    def _failed(self) -> str:
+        checks = self._checks()
+        return "coalesce(" + " OR ".join(f"({c})" for c, _ in checks) + ", false)" if checks else "false"
+
+    def _values(self) -> dict[str, str]:
+        t, ctx = self.types, self.ctx
+        row = _q(ROW)
+        status, error_code = _status(t), _short_text("error_code", t)
+        itl = self._gaps()[0]
+        tpot = self._duration("tpot")[0]
+        model = _short_text("model", t)
+        return {
+            "source": _lit(ctx.source),
+            "request_id": f"coalesce({_id('request_id', t)}, {_lit(ctx.id_prefix + ':')} || CAST({row} AS VARCHAR))",
+            "arrival_ts": self._arrival()[0],
+            "model": _lit(ctx.model) if ctx.model_override or model == "NULL" else f"coalesce({model}, {_lit(ctx.model)})",
+            "tenant": f"coalesce({_short_text('tenant', t)}, {_lit(ctx.tenant)})",
+            "prompt_tokens": self._count("prompt_tokens")[0],
+            "output_tokens": self._count("output_tokens")[0],
+            "cached_prompt_tokens": self._count("cached_prompt_tokens")[0],
+            "ttft_ms": self._duration("ttft")[0],
+            "tpot_ms": tpot if itl is None else f"coalesce({tpot}, list_avg({itl}))",  # mean gap after token 0
+            "e2e_ms": self._duration("e2e")[0],
+            "status": f"CASE WHEN {status} IS NOT NULL THEN {status} "
+                      f"WHEN {error_code} IS NOT NULL THEN 'error' ELSE 'ok' END",  # empty = ok unless an error code
+            "error_code": f"CAST({error_code} AS VARCHAR)",
+            "prefix_block_ids": self._prefix()[0],
+            "source_row": f"CAST({row} AS BIGINT)",
+        }
+
+    def _checks(self) -> list[tuple[str, str]]:
+        """(condition, reason) in the order reasons are given; NULL conditions count as false."""
+        t = self.types
+        checks = [(f"{_q(INVALID)} IS NOT NULL", _q(INVALID))] if INVALID in t else []
+        checks += self._arrival()[1]
+        for name in ("prompt_tokens", "output_tokens", "cached_prompt_tokens"):
+            checks += self._count(name)[1]
+        cached, prompt = self._count("cached_prompt_tokens")[0], self._count("prompt_tokens")[0]
+        if cached != "NULL":
+            checks.append((f"{cached} > {prompt}", _lit("cached_prompt_tokens > prompt_tokens")))
+        for stem in ("ttft", "tpot", "e2e"):
+            checks += self._duration(stem)[1]
+        checks += self._gaps()[1]
+        ttft, e2e = self._duration("ttft")[0], self._duration("e2e")[0]
+        if "NULL" not in (ttft, e2e):
+            checks.append((f"{ttft} > {e2e}", _lit("ttft_ms > e2e_ms")))
+        if "status" in t:
+            checks.append((f"{_raw('status', t)} IS NOT NULL AND {_status(t)} IS NULL",
+                           f"{_lit('unknown status ')} || {_quoted('status', t)}"))
+        checks += self._prefix()[1]
+        return checks
+
+    def _count(self, name: str) -> tuple[str, list[tuple[str, str]]]:
+        t, fill = self.types, self.ctx.prompt_tokens if name == "prompt_tokens" else None
+        if name not in t:
+            if fill is not None:
+                return str(int(fill)), []
+            missing = ("true", _lit(f"missing {name}: map a column with --map {name}=COLUMN"))
+            return "NULL", [missing] if name != "cached_prompt_tokens" else []
+        raw = _raw(name, t)
+        if fill is not None:
+            given = raw if _base(t[name]) in NUMERIC_TYPES else f"CAST({raw} AS VARCHAR)"
+            raw = f"coalesce({given}, {int(fill) if given == raw else _lit(str(int(fill)))})"
+        required = [(f"{raw} IS NULL", _lit(f"missing {name}"))] if name != "cached_prompt_tokens" else []
+        if _base(t[name]) in INTEGER_TYPES:  # a typed integer column can only be negative or too big
+            return f"TRY_CAST({raw} AS BIGINT)", required + [
+                (f"{raw} < 0", f"{_lit(name + ' is negative: ')} || {_quoted(name, t)}"),
+                (f"{raw} > {2**31}", f"{_lit(name + ' is implausibly large: ')} || {_quoted(name, t)}")]
+        x = f"TRY_CAST({raw} AS DOUBLE)"
+        return f"TRY_CAST({x} AS BIGINT)", required + [
+            (f"{raw} IS NOT NULL AND {x} IS NULL", f"{_lit(name + ' is not a number: ')} || {_quoted(name, t)}"),
+            (f"isnan({x}) OR isinf({x})", _lit(f"{name} is not finite")),
+            (f"{x} < 0", f"{_lit(name + ' is negative: ')} || {_quoted(name, t)}"),
+            (f"{x} <> floor({x})", f"{_lit(name + ' is not an integer: ')} || {_quoted(name, t)}"),
+            (f"{x} > {2**31}", f"{_lit(name + ' is implausibly large: ')} || {_quoted(name, t)}"),
+        ]
+
+    def _duration(self, stem: str) -> tuple[str, list[tuple[str, str]]]:
+        t = self.types
+        for unit, scale in UNIT_SCALE_TO_MS.items():
+            name = f"{stem}_{unit}"
+            if name not in t:
+                continue
+            raw = _raw(name, t)
+            x = f"CAST({raw} AS DOUBLE)" if _base(t[name]) in NUMERIC_TYPES else f"TRY_CAST({raw} AS DOUBLE)"
+            checks = [] if _base(t[name]) in NUMERIC_TYPES else [
+                (f"{raw} IS NOT NULL AND {x} IS NULL", f"{_lit(name + ' is not a number: ')} || {_quoted(name, t)}")]
+            checks += [(f"isinf({x})", _lit(f"{name} is not finite")),
+                       (f"{x} < 0", f"{_lit(name + ' is negative: ')} || {_quoted(name, t)}")]
+            return f"CASE WHEN isnan({x}) THEN NULL ELSE {x} * {scale!r} END", checks
+        return "NULL", []
+
+    def _gaps(self) -> tuple[str | None, list[tuple[str, str]]]:
+        """`itl_ms_list`: gaps between consecutive output tokens, ms; element i is token i+1's gap."""
+        t = self.types
+        if "itl_ms_list" not in t:
+            return None, []
+        col = _q("itl_ms_list")
+        if not _number_list(t["itl_ms_list"]):
+            return None, [(f"{col} IS NOT NULL", _lit("itl_ms_list is not a list of numbers"))]
+        gaps = f"CAST({col} AS DOUBLE[])"
+        bad = f"list_bool_or(list_transform({gaps}, lambda x: x IS NULL OR isnan(x) OR isinf(x) OR x < 0))"
+        return gaps, [(bad, _lit("itl_ms_list has a negative, missing or non-finite gap"))]
+
+    def _prefix(self) -> tuple[str, list[tuple[str, str]]]:
+        t = self.types
+        if "prefix_block_ids" not in t:
+            return "CAST(NULL AS BIGINT[])", []
+        col = _q("prefix_block_ids")
+        if _int_list(t["prefix_block_ids"]):
+            return f"CAST({col} AS BIGINT[])", []
+        return "CAST(NULL AS BIGINT[])", [(f"{col} IS NOT NULL", _lit("prefix_block_ids is not a list of integers"))]
+
+    def _arrival(self) -> tuple[str, list[tuple[str, str]]]:
+        t, facts = self.types, self.facts
+        anchor_us = round(self.ctx.anchor.timestamp() * 1e6)
+        name = _arrival_field(t)
+        if name is None:
+            return f"make_timestamptz({anchor_us})", []
+        if name != "arrival_ts" or (facts.numeric and facts.biggest < EPOCH_S_MIN and not _temporal(t[name])):
+            return self._offset(name, anchor_us)
+        col = _q(name)
+        base = _base(t[name])
+        if base == "TIMESTAMP WITH TIME ZONE":
+            value = col
+        elif _temporal(t[name]):
+            value = f"make_timestamptz(epoch_us(CAST({col} AS TIMESTAMP)))"
+        elif facts.numeric:
+            # unit by magnitude of the largest value: s < 1e11 <= ms < 1e14 <= us < 1e17 <= ns
+            b = facts.biggest
+            per_us = 1e6 if b < 1e11 else 1e3 if b < 1e14 else 1.0 if b < 1e17 else 1e-3
+            micros = f"round(TRY_CAST({col} AS DOUBLE) * {per_us!r})"
+            value = f"CASE WHEN abs({micros}) < 4e18 THEN make_timestamptz(CAST({micros} AS BIGINT)) END"
+        else:  # strings: ISO 8601 and its common spellings; no offset = UTC (the session zone)
+            value = f"TRY_CAST(trim(CAST({col} AS VARCHAR)) AS TIMESTAMPTZ)"
+        return value, [(f"{col} IS NULL", _lit("missing arrival timestamp")),
+                       (f"{value} IS NULL", f"{_lit('unparsable arrival timestamp: ')} || {_quoted(name, t)}")]
+
+    def _offset(self, name: str, anchor_us: int) -> tuple[str, list[tuple[str, str]]]:
+        scale = dict(OFFSET_FIELDS).get(name, 1.0)
+        col = _q(name)
+        seconds = f"(TRY_CAST({col} AS DOUBLE) * {scale!r} - {self.facts.origin_s!r})"
+        micros = f"round({seconds} * 1e6)"
+        ok = f"abs({micros}) < 4e15"  # within ~127 years of the anchor
+        value = f"CASE WHEN {ok} THEN make_timestamptz({anchor_us} + CAST({micros} AS BIGINT)) END"
+        return value, [(f"{col} IS NULL", _lit("missing arrival timestamp")),
+                       (f"{seconds} IS NULL OR isnan({seconds}) OR NOT ({ok})",
+                        f"{_lit(f'unparsable arrival offset {name}: ')} || {_quoted(name, self.types)}")]
 
 
-def _token_latencies(kept: pl.DataFrame) -> pl.DataFrame:
-    rows = kept.filter(pl.col("itl_ms").list.len() > 0)
-    rows = rows.with_columns(token_index=pl.int_ranges(1, pl.col("itl_ms").list.len() + 1))
-    return rows.explode("itl_ms", "token_index").select(TOKEN_LATENCY_SCHEMA.names()).cast(TOKEN_LATENCY_SCHEMA)
+def _arrival_field(types: dict[str, str]) -> str | None:
+    for name, _ in OFFSET_FIELDS:
+        if name in types:
+            return name
+    return "arrival_ts" if "arrival_ts" in types else None
 
 
-def _flatten_nested(raw: pl.DataFrame) -> pl.DataFrame:
-    """Nested values where a scalar belongs (malformed records) become JSON text, then fail checks."""
-    nested = [c for c, t in raw.schema.items() if t.is_nested()
-              and not _int_list(c, t) and not _number_list(c, t)]
-    return raw.with_columns(
-        pl.Series(c, [None if v is None else json.dumps(v, default=str) for v in raw[c].to_list()],
-                  pl.String) for c in nested)
+def _status(t: dict[str, str]) -> str:
+    if "status" not in t:
+        return "'ok'"
+    text = f"lower(trim(CAST({_raw('status', t)} AS VARCHAR)))"
+    code = f"TRY_CAST({text} AS DOUBLE)"
+    http = (f"CASE WHEN {code} BETWEEN 200 AND 299 THEN 'ok' WHEN {code} IN (408, 504) THEN 'timeout' "
+            f"WHEN {code} IN (429, 503) THEN 'rejected' WHEN {code} = 499 THEN 'cancelled' "
+            f"WHEN {code} BETWEEN 400 AND 599 THEN 'error' END")
+    words = f"CASE {text} " + " ".join(f"WHEN {_lit(k)} THEN {_lit(v)}" for k, v in STATUS_WORDS.items()) + " END"
+    return f"CASE WHEN {code} IS NOT NULL THEN {http} ELSE {words} END"
 
 
-def _int_list(name: str, dtype: pl.DataType) -> bool:
-    return name == "prefix_block_ids" and isinstance(dtype, pl.List) \
-        and (dtype.inner.is_integer() or dtype.inner == pl.Null)
+def _short_text(name: str, t: dict[str, str]) -> str:
+    """Trimmed text, '' -> NULL, at most MAX_VALUE_CHARS characters."""
+    if name not in t:
+        return "NULL"
+    return f"left(nullif(trim(CAST({_raw(name, t)} AS VARCHAR)), ''), {MAX_VALUE_CHARS})"
 
 
-def _number_list(name: str, dtype: pl.DataType) -> bool:
-    return name == "itl_ms_list" and isinstance(dtype, pl.List) \
-        and (dtype.inner.is_numeric() or dtype.inner == pl.Null)
+def _id(name: str, t: dict[str, str]) -> str:
+    """Ids are nearly all distinct: only '' -> NULL and the length cap (no trimming)."""
+    if name not in t:
+        return "NULL"
+    text = f"CAST({_raw(name, t)} AS VARCHAR)"
+    return (f"CASE WHEN {text} = '' THEN NULL WHEN strlen({text}) > {MAX_VALUE_CHARS} "
+            f"THEN left({text}, {MAX_VALUE_CHARS}) ELSE {text} END")
 
 
-def _first_reason(checks: list[tuple[pl.Expr, pl.Expr]]) -> pl.Expr:
-    if not checks:
-        return pl.lit(None, pl.String)
-    cond, msg = checks[0]
-    expr = pl.when(cond.fill_null(False)).then(msg)
-    for cond, msg in checks[1:]:
-        expr = expr.when(cond.fill_null(False)).then(msg)
-    return expr.otherwise(pl.lit(None, pl.String))
+def _raw(name: str, t: dict[str, str]) -> str:
+    """The raw value; nested values where a scalar belongs (malformed records) become JSON text."""
+    col = _q(name)
+    if _nested(t[name]) and not (name == "prefix_block_ids" and _int_list(t[name])) \
+            and not (name == "itl_ms_list" and _number_list(t[name])):
+        return f"CAST(to_json({col}) AS VARCHAR)"
+    return col
 
 
-def _quoted(name: str) -> pl.Expr:
-    text = pl.col(name).cast(pl.String).str.slice(0, MAX_VALUE_CHARS)
-    return pl.lit("'") + text + pl.lit("'")
+def _text(name: str, t: dict[str, str]) -> str:
+    """A raw value as text for field_values: id and gap lists joined by ',', at most MAX_VALUE_CHARS."""
+    raw = _raw(name, t)
+    text = f"array_to_string({raw}, ',')" if raw == _q(name) and _nested(t[name]) else f"CAST({raw} AS VARCHAR)"
+    return f"left({text}, {MAX_VALUE_CHARS})"
 
 
-def _text_or_null(name: str, cols: set[str]) -> pl.Expr:
-    if name not in cols:
-        return pl.lit(None, pl.String)
-    text = pl.col(name).cast(pl.String).str.strip_chars()
-    return pl.when(text == "").then(None).otherwise(text.str.slice(0, MAX_VALUE_CHARS))
+def _quoted(name: str, t: dict[str, str]) -> str:
+    return f"'''' || left(CAST({_raw(name, t)} AS VARCHAR), {MAX_VALUE_CHARS}) || ''''"
 
 
-def _id_or_null(name: str, cols: set[str]) -> pl.Expr:
-    """Ids are nearly all distinct: only empty -> null and the length cap (no stripping)."""
-    if name not in cols:
-        return pl.lit(None, pl.String)
-    text = pl.col(name).cast(pl.String)
-    capped = pl.when(text.str.len_bytes() > MAX_VALUE_CHARS).then(text.str.slice(0, MAX_VALUE_CHARS)).otherwise(text)
-    return pl.when(text.str.len_bytes() == 0).then(None).otherwise(capped)
+def _base(type_: str) -> str:
+    return type_.upper()
 
 
-def _by_value(raw: pl.DataFrame, name: str, expr: pl.Expr) -> pl.Expr:
-    """`expr` of column `name`, evaluated once per distinct value and mapped back: status,
-    model and tenant columns have few distinct values, so string work drops from rows to values."""
-    if name not in raw.columns:
-        return expr
-    column = raw.get_column(name)
-    values = column.unique()
-    if values.len() * 4 > max(column.len(), 4096):
-        return expr
-    table = pl.DataFrame({name: values}).select(pl.col(name).alias("key"), expr.alias("value"))
-    return pl.col(name).replace_strict(table["key"], table["value"], default=None,
-                                       return_dtype=table.schema["value"])
+def _temporal(type_: str) -> bool:
+    base = _base(type_)
+    return base.startswith("TIMESTAMP") or base == "DATE"
 
 
-def _count(name: str, cols: set[str], required: bool):
-    if name not in cols:
-        missing = [(pl.lit(True), pl.lit(f"missing {name}: map a column with --map {name}=COLUMN"))]
-        return pl.lit(None, pl.Int64), missing if required else []
-    value = pl.col(name).cast(pl.Float64, strict=False)
-    checks = [
-        (pl.col(name).is_not_null() & value.is_null(), pl.lit(f"{name} is not a number: ") + _quoted(name)),
-        (value.is_nan() | value.is_infinite(), pl.lit(f"{name} is not finite")),
-        (value < 0, pl.lit(f"{name} is negative: ") + _quoted(name)),
-        (value != value.floor(), pl.lit(f"{name} is not an integer: ") + _quoted(name)),
-        (value > 2**31, pl.lit(f"{name} is implausibly large: ") + _quoted(name)),
-    ]
-    if required:
-        checks.insert(0, (pl.col(name).is_null(), pl.lit(f"missing {name}")))
-    return value.cast(pl.Int64, strict=False), checks
+def _nested(type_: str) -> bool:
+    base = _base(type_)
+    return base.endswith("]") or base.startswith(("STRUCT", "MAP", "UNION"))
 
 
-def _duration_ms(stem: str, cols: set[str]):
-    for unit, scale in UNIT_SCALE_TO_MS.items():
-        name = f"{stem}_{unit}"
-        if name in cols:
-            value = pl.col(name).cast(pl.Float64, strict=False)
-            checks = [
-                (pl.col(name).is_not_null() & value.is_null(),
-                 pl.lit(f"{name} is not a number: ") + _quoted(name)),
-                (value.is_infinite(), pl.lit(f"{name} is not finite")),
-                (value < 0, pl.lit(f"{name} is negative: ") + _quoted(name)),
-            ]
-            return pl.when(value.is_nan()).then(None).otherwise(value * scale), checks
-    return pl.lit(None, pl.Float64), []
+def _int_list(type_: str) -> bool:
+    base = _base(type_)
+    return base.endswith("[]") and (base[:-2] in INTEGER_TYPES or base[:-2] == '"NULL"')
 
 
-def _status_expr(cols: set[str]) -> pl.Expr:
-    if "status" not in cols:
-        return pl.lit("ok")
-    text = pl.col("status").cast(pl.String).str.strip_chars().str.to_lowercase()
-    code = text.cast(pl.Float64, strict=False)
-    http = (
-        pl.when(code.is_between(200, 299)).then(pl.lit("ok"))
-        .when(code.is_in([408.0, 504.0])).then(pl.lit("timeout"))
-        .when(code.is_in([429.0, 503.0])).then(pl.lit("rejected"))
-        .when(code == 499).then(pl.lit("cancelled"))
-        .when(code.is_between(400, 599)).then(pl.lit("error"))
-    )
-    words = text.replace_strict(STATUS_WORDS, default=None, return_dtype=pl.String)
-    return pl.when(code.is_not_null()).then(http).otherwise(words)
+def _number_list(type_: str) -> bool:
+    base = _base(type_)
+    return base.endswith("[]") and (base[:-2] in NUMERIC_TYPES - {"BOOLEAN"} or base[:-2] == '"NULL"')
 
 
-def _arrival(raw: pl.DataFrame, ctx: Context):
-    cols = set(raw.columns)
-    anchor = pl.lit(ctx.anchor).cast(pl.Datetime("us", "UTC"))
-    for name, scale in (("arrival_offset_s", 1.0), ("arrival_offset_ms", 1e-3)):
-        if name in cols:
-            return _offset(name, scale, ctx, anchor)
-    if "arrival_ts" not in cols:
-        return anchor, []
-    dtype = raw.schema["arrival_ts"]
-    col = pl.col("arrival_ts")
-    if dtype.is_temporal():
-        value = col.cast(pl.Datetime("us", dtype.time_zone if isinstance(dtype, pl.Datetime) else None))
-        value = value.dt.convert_time_zone("UTC") if getattr(dtype, "time_zone", None) \
-            else value.dt.replace_time_zone("UTC")
-    else:
-        numbers = col.cast(pl.Float64, strict=False)
-        if dtype.is_numeric() or raw.select(col.is_not_null().sum() == numbers.is_not_null().sum()).item():
-            biggest = raw.select(numbers.abs().max()).item() or 0.0
-            if biggest < EPOCH_S_MIN:
-                return _offset("arrival_ts", 1.0, ctx, anchor)
-            value = _epoch(numbers, biggest)
-        elif dtype == pl.String and raw.select((col.is_null() | col.str.contains(ISO_UTC_US)).all()).item():
-            value = _iso_utc_us(col)
-        else:
-            value = col.cast(pl.String).str.strip_chars().str.to_datetime(
-                strict=False, time_unit="us", time_zone="UTC")
-    checks = [
-        (col.is_null(), pl.lit("missing arrival timestamp")),
-        (value.is_null(), pl.lit("unparsable arrival timestamp: ") + _quoted("arrival_ts")),
-    ]
-    return value, checks
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
-def _iso_utc_us(text: pl.Expr) -> pl.Expr:
-    """Strings matching ISO_UTC_US -> Datetime(us, UTC); an impossible date (Feb 30) -> null."""
-    part = lambda start, length: text.str.slice(start, length).cast(pl.Int64)  # noqa: E731
-    day = text.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False).cast(pl.Datetime("us", "UTC"))
-    return day + pl.duration(hours=part(11, 2), minutes=part(14, 2), seconds=part(17, 2),
-                             microseconds=part(20, 6))
+def _lit(value: str | None) -> str:
+    return "NULL" if value is None else "'" + value.replace("'", "''") + "'"
 
 
-def _epoch(numbers: pl.Expr, biggest: float) -> pl.Expr:
-    # unit by magnitude of the batch's largest value: s < 1e11 <= ms < 1e14 <= us < 1e17 <= ns
-    per_us = 1e6 if biggest < 1e11 else 1e3 if biggest < 1e14 else 1.0 if biggest < 1e17 else 1e-3
-    micros = (numbers * per_us).round(0)
-    return pl.when(micros.abs() < 4e18).then(micros).cast(pl.Int64).cast(pl.Datetime("us", "UTC"))
-
-
-def _offset(name: str, scale: float, ctx: Context, anchor: pl.Expr):
-    seconds = pl.col(name).cast(pl.Float64, strict=False) * scale - ctx.offset_origin_s
-    micros = (seconds * 1e6).round(0)
-    ok = micros.abs() < 4e15  # within ~127 years of the anchor
-    value = anchor + pl.duration(microseconds=pl.when(ok).then(micros).cast(pl.Int64))
-    checks = [
-        (pl.col(name).is_null(), pl.lit("missing arrival timestamp")),
-        (seconds.is_null() | seconds.is_nan() | ~ok,
-         pl.lit(f"unparsable arrival offset {name}: ") + _quoted(name)),
-    ]
-    return value, checks
-
-
-def _prefix(raw: pl.DataFrame):
-    if "prefix_block_ids" not in raw.columns:
-        return pl.lit(None, pl.List(pl.Int64)), []
-    dtype = raw.schema["prefix_block_ids"]
-    col = pl.col("prefix_block_ids")
-    if _int_list("prefix_block_ids", dtype):
-        return col.cast(pl.List(pl.Int64)), []
-    bad = (col.is_not_null(), pl.lit("prefix_block_ids is not a list of integers"))
-    return pl.lit(None, pl.List(pl.Int64)), [bad]
-
-
-def _values_json(schema: pl.Schema) -> pl.Expr:
-    fields = [c for c in schema.names() if c not in (ROW, INVALID)]
-    if not fields:
-        return pl.lit("{}")
-    return pl.struct([_as_text(c, schema[c]).alias(c) for c in fields]).struct.json_encode()
-
-
-def _as_text(name: str, dtype: pl.DataType) -> pl.Expr:
-    col = pl.col(name)
-    text = col.cast(pl.List(pl.String)).list.join(",") if isinstance(dtype, pl.List) else col.cast(pl.String)
-    return text.str.slice(0, MAX_VALUE_CHARS)
-
-
-def origin_seconds(raw: pl.DataFrame) -> float:
-    """Smallest offset in a batch, in seconds: where relative timestamps start."""
-    for name, scale in (("arrival_offset_s", 1.0), ("arrival_offset_ms", 1e-3), ("arrival_ts", 1.0)):
-        if name in raw.columns and not raw.schema[name].is_temporal():
-            low = raw.select(pl.col(name).cast(pl.Float64, strict=False).min()).item()
-            if low is not None and abs(low) < EPOCH_S_MIN / scale:
-                return low * scale
-    return 0.0
-
-
-__all__ = ["Context", "STATUSES", "normalize", "origin_seconds"]
+__all__ = ["ArrivalFacts", "Context", "Normalizer", "STATUSES", "arrival_facts", "arrival_facts_sql"]

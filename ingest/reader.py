@@ -1,4 +1,4 @@
-"""Open a log file: detect container and format, then stream canonical batches."""
+"""Open a log file: detect container and format; give its raw fields as a Parquet scan or polars batches."""
 
 import hashlib
 import json
@@ -10,9 +10,10 @@ from pathlib import Path
 import polars as pl
 
 from ingest import containers as c
+from ingest.containers import ROW
 from ingest.errors import IngestError
 from ingest.formats import FORMATS, Format, detect_format
-from ingest.normalize import Context, normalize, origin_seconds
+from ingest.normalize import Context
 
 # Relative or missing timestamps start here unless --start says otherwise (a Monday, so
 # hour-of-week mining of anchored traces lines up with a real week).
@@ -34,14 +35,6 @@ class ReadOptions:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Batch:
-    requests: pl.DataFrame  # REQUEST_SCHEMA
-    rejected: pl.DataFrame  # REJECTED_SCHEMA
-    token_latencies: pl.DataFrame  # TOKEN_LATENCY_SCHEMA
-    rows_read: int
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
 class LogFile:
     path: Path
     format: Format
@@ -55,25 +48,44 @@ class LogFile:
     has_request_ids: bool
     options: ReadOptions
 
-    def batches(self) -> Iterator[Batch]:
-        ctx = None
+    @property
+    def native(self) -> bool:
+        """Whether DuckDB reads the file itself (Parquet with no format fixup): no Python per row."""
+        return self.container == "parquet" and self.format.fixup is None and self.format.records is None
+
+    def parquet_scan(self, first_row: int | None = None, end_row: int | None = None) -> str:
+        """SQL of the raw relation (`__row` + raw fields) of a native file, rows [first_row, end_row)
+        (0-based; DuckDB prunes row groups outside the range)."""
+        fields = ", ".join(f"{_quote(column)} AS {_quote(raw)}" for column, raw in self.mapping.items())
+        path = "'" + str(self.path).replace("'", "''") + "'"
+        where = "" if first_row is None else f" WHERE file_row_number >= {int(first_row)} AND file_row_number < {int(end_row)}"
+        return (f"SELECT CAST(file_row_number + 1 AS BIGINT) AS {ROW}{', ' if fields else ''}{fields} "
+                f"FROM read_parquet({path}, file_row_number = true){where}")
+
+    def raw_batches(self) -> Iterator[pl.DataFrame]:
+        """Raw fields (renamed from source columns, format fixups applied) in bounded batches."""
         try:
             for raw in self._raw_batches():
                 raw = raw.rename(self.mapping)
-                if self.format.fixup:
-                    raw = self.format.fixup(raw)
-                ctx = ctx or self._context(raw)
-                good, bad, tokens = normalize(raw, ctx)
-                yield Batch(requests=good, rejected=bad, token_latencies=tokens, rows_read=raw.height)
+                raw = self.format.fixup(raw) if self.format.fixup else raw
+                # 128-bit integers (huge JSON numbers) have no Arrow type: as text they still fail checks
+                yield raw.with_columns(pl.col(pl.Int128, pl.UInt128).cast(pl.String))
         except (pl.exceptions.PolarsError, OSError, ValueError, RecursionError) as exc:
             raise IngestError(f"{self.path}: cannot read as {self.container} ({_describe(exc)}); "
                               "check the file is complete and its --format") from exc
 
-    def _context(self, first: pl.DataFrame) -> Context:
+    def request_ids(self) -> Iterator[pl.Series]:
+        """The raw request ids of a native file, in file order and bounded batches."""
+        column = next(c for c, raw in self.mapping.items() if raw == "request_id")
+        lf = pl.scan_parquet(self.path).select(pl.col(column))
+        for batch in lf.collect_batches(chunk_size=self.options.batch_rows):
+            yield batch.to_series()
+
+    def context(self) -> Context:
         opts = self.options
         return Context(
             source=self.source, id_prefix=self.sha256[:16], anchor=opts.start,
-            offset_origin_s=origin_seconds(first), model=opts.model or self.path.stem,
+            model=opts.model or self.path.stem,
             model_override=opts.model is not None and "model" not in self.mapping.values(),
             tenant=opts.tenant, prompt_tokens=opts.prompt_tokens,
         )
@@ -203,6 +215,10 @@ def _columns(path: Path, container: str, separator: str) -> list[str]:
     for record in records[:50]:
         keys.update(dict.fromkeys(record) if isinstance(record, dict) else {})
     return list(keys)
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _sha256(path: Path) -> str:

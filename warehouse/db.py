@@ -60,6 +60,7 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False,
                     "finishes, or pass --wait SECONDS (ingest, nightly) to wait for it") from None
             time.sleep(poll_s)
     con.execute("SET memory_limit = $limit", {"limit": os.environ.get("TRACEFIT_MEMORY_LIMIT", MEMORY_LIMIT)})
+    con.execute("SET TimeZone = 'UTC'")  # timestamps without an offset are UTC, whatever the host's zone
     if read_only:
         _check_current(con, path)
     else:

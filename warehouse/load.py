@@ -5,10 +5,12 @@ content hash was loaded before is skipped; a killed load leaves the warehouse as
 Per-token gaps are staged and stored only for the rows that survive de-duplication.
 """
 
+import contextlib
 import json
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -17,6 +19,7 @@ import polars as pl
 import pyarrow as pa
 
 from ingest import IngestError, LogFile, ReadOptions, open_log
+from ingest.normalize import MAX_VALUE_CHARS, Context, Normalizer, arrival_facts, arrival_facts_sql
 from warehouse.db import WarehouseError, fetch_one
 
 REQUEST_COLUMNS = (
@@ -65,38 +68,15 @@ def ingest_file(con: duckdb.DuckDBPyConnection, log: LogFile, sample_rate: float
         return FileResult(path=str(log.path), format=log.format.name, status="skipped",
                           run_id=previous[0], message=f"already ingested as run {previous[0]}")
     (run_id,) = fetch_one(con, "SELECT nextval('ingest_run_seq')")
-    batches = _ahead(log.batches())
+    loader = _Loader(con, run_id, log.context(), lambda rows: progress and progress(str(log.path), rows))
     con.execute("BEGIN TRANSACTION")
     try:
         _insert_run(con, run_id, log, sample_rate)
-        read = rejected = 0
-        staged_tokens = False
-        last_id: str | None = None
-        increasing = True  # ids strictly increasing across the file: no repeats, no hash count
-        for batch in batches:
-            con.register("tf_batch", _row_groups(batch.requests))
-            con.execute(f"INSERT INTO requests SELECT $run, {REQUEST_COLUMNS} FROM tf_batch", {"run": run_id})
-            if batch.rejected.height:
-                con.register("tf_rejected", batch.rejected.to_arrow())
-                con.execute("INSERT INTO rejected_rows SELECT $run, source_row, reason, field_values "
-                            "FROM tf_rejected", {"run": run_id})
-            if batch.token_latencies.height:
-                con.register("tf_tokens", batch.token_latencies.to_arrow())
-                con.execute("CREATE TEMP TABLE IF NOT EXISTS tf_token_stage AS "
-                            "SELECT * FROM tf_tokens LIMIT 0")
-                con.execute("INSERT INTO tf_token_stage SELECT * FROM tf_tokens")
-                staged_tokens = True
-            if increasing and batch.requests.height:
-                ids = batch.requests.get_column("request_id")
-                increasing = _increasing(ids, last_id)
-                last_id = ids[-1]
-            read += batch.rows_read
-            rejected += batch.rejected.height
-            if progress:
-                progress(str(log.path), batch.rows_read)
-        duplicate = (_drop_duplicates(con, run_id, log.source, log.timestamps == "absolute", not increasing)
+        distinct = _load_parquet(loader, log) if log.native else _load_batches(loader, log)
+        read, rejected = loader.read, loader.rejected
+        duplicate = (_drop_duplicates(con, run_id, log.source, log.timestamps == "absolute", not distinct)
                      if log.has_request_ids else 0)
-        if staged_tokens:
+        if loader.staged_tokens:
             _keep_token_latencies(con, run_id)
         loaded = read - rejected - duplicate
         con.execute(
@@ -105,17 +85,120 @@ def ingest_file(con: duckdb.DuckDBPyConnection, log: LogFile, sample_rate: float
             {"r": read, "l": loaded, "j": rejected, "d": duplicate, "run": run_id})
         con.execute("COMMIT")
     except BaseException as exc:
-        batches.close()  # stops the normalising thread before the rollback
+        loader.stop()
         con.execute("ROLLBACK")
-        for name in ("tf_batch", "tf_rejected", "tf_tokens"):
-            con.execute(f"DROP VIEW IF EXISTS {name}")
+        loader.drop_view()
         if isinstance(exc, IngestError):
             return _failed(con, run_id, log, sample_rate, str(exc))
         if isinstance(exc, duckdb.Error):
             raise WarehouseError(f"{log.path}: loading failed ({exc}); the warehouse is unchanged") from exc
         raise
+    loader.drop_view()
     return FileResult(path=str(log.path), format=log.format.name, status="loaded", rows_read=read,
                       rows_loaded=loaded, rows_rejected=rejected, rows_duplicate=duplicate, run_id=run_id)
+
+
+class _Loader:
+    """Normalises and loads raw relations named `tf_raw` into one run, counting what it read."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, run_id: int, ctx: Context,
+                 progress: Callable[[int], object]) -> None:
+        self.con, self.run_id, self.ctx, self.progress = con, run_id, ctx, progress
+        self.read = self.rejected = 0
+        self.origin_s: float | None = None  # offsets' origin: the first relation's smallest offset
+        self.staged_tokens = False
+        self.pending: list[Iterator] = []
+
+    def normalizer(self) -> Normalizer:
+        types = dict(self.con.sql("SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM tf_raw)").fetchall())
+        query = arrival_facts_sql(types)
+        facts = arrival_facts(types, fetch_one(self.con, query) if query else None, self.origin_s)
+        self.origin_s = facts.origin_s
+        return Normalizer(types=types, ctx=self.ctx, facts=facts)
+
+    def load(self, norm: Normalizer, rows: int) -> None:
+        """Load `tf_raw`'s `rows` rows: canonical rows, then (only when some failed) the rejected ones."""
+        run = {"run": self.run_id}
+        (loaded,) = fetch_one(self.con, f"INSERT INTO requests (ingest_run_id, {REQUEST_COLUMNS}) "
+                                        f"SELECT $run, * FROM ({norm.requests_sql()})", run)
+        rejected = 0
+        if loaded < rows:
+            (rejected,) = fetch_one(self.con, "INSERT INTO rejected_rows SELECT $run, source_row, reason, "
+                                              f"field_values FROM ({norm.rejected_sql()})", run)
+        if loaded + rejected != rows:
+            raise WarehouseError(f"internal: {rows} rows read but {loaded} loaded + {rejected} rejected")
+        if tokens := norm.token_latencies_sql():
+            self.con.execute(f"CREATE TEMP TABLE IF NOT EXISTS tf_token_stage AS {tokens} LIMIT 0")
+            self.con.execute(f"INSERT INTO tf_token_stage {tokens}")
+            self.staged_tokens = True
+        self.read += rows
+        self.rejected += rejected
+        self.progress(rows)
+
+    def stop(self) -> None:
+        for pending in self.pending:
+            pending.close()  # stops a reading thread before a rollback
+
+    def drop_view(self) -> None:
+        self.con.unregister("tf_raw")  # a registered batch, if one is left
+        self.con.execute("DROP VIEW IF EXISTS tf_raw")
+        self.con.execute("RESET disabled_optimizers")
+
+
+def _load_parquet(loader: _Loader, log: LogFile) -> bool:
+    """DuckDB scans the file itself, `batch_rows` rows per statement (progress); returns whether
+    the ids are distinct by order (checked by polars on the id column in a thread meanwhile)."""
+    con = loader.con
+    # DuckDB 2.0 reads Parquet float statistics as "no NaN" even where polars wrote NaNs, and its
+    # statistics propagation then folds isnan(x) to false: NaN latencies would load as NaN, not NULL
+    con.execute("SET disabled_optimizers = 'statistics_propagation'")
+    try:
+        return _scan_parquet(loader, log)
+    finally:
+        with contextlib.suppress(duckdb.Error):  # an aborted transaction refuses it; drop_view resets
+            con.execute("RESET disabled_optimizers")
+
+
+def _scan_parquet(loader: _Loader, log: LogFile) -> bool:
+    con = loader.con
+    (rows,) = fetch_one(con, f"SELECT count(*) FROM ({log.parquet_scan()})")
+    with ThreadPoolExecutor(1) as pool:
+        distinct = pool.submit(_distinct, log.request_ids()) if log.has_request_ids else None
+        con.execute(f"CREATE OR REPLACE TEMP VIEW tf_raw AS {log.parquet_scan()}")
+        norm = loader.normalizer()  # facts of the whole file
+        step = log.options.batch_rows
+        for first in range(0, rows, step):
+            end = min(rows, first + step)
+            con.execute(f"CREATE OR REPLACE TEMP VIEW tf_raw AS {log.parquet_scan(first, end)}")
+            loader.load(norm, end - first)
+        return distinct.result() if distinct else False
+
+
+def _load_batches(loader: _Loader, log: LogFile) -> bool:
+    """Polars reads raw batches in a worker thread while DuckDB normalises and loads the previous one."""
+    con = loader.con
+    batches = _ahead(log.raw_batches())
+    loader.pending.append(batches)
+    distinct, last = True, None
+    for raw in batches:
+        con.register("tf_raw", _row_groups(raw))
+        loader.load(loader.normalizer(), raw.height)
+        con.unregister("tf_raw")
+        if distinct and log.has_request_ids and raw.height:
+            ids = raw.get_column("request_id")
+            distinct = _increasing(ids, last)
+            last = ids[-1]
+    return distinct and log.has_request_ids
+
+
+def _distinct(batches: Iterator[pl.Series]) -> bool:
+    last = None
+    for ids in batches:
+        if ids.len():
+            if not _increasing(ids, last):
+                return False
+            last = ids[-1]
+    return True
 
 
 def _insert_run(con, run_id: int, log: LogFile, sample_rate: float, status: str = "running",
@@ -192,11 +275,30 @@ def _ahead(batches: Iterable, depth: int = 1) -> Iterator:
         worker.join()
 
 
-def _increasing(ids: pl.Series, after: str | None) -> bool:
-    """Whether `ids` are strictly increasing and all greater than `after` (the previous batch's last)."""
-    if after is not None and not ids[0] > after:
+def _increasing(ids: pl.Series, after: object) -> bool:
+    """Whether raw `ids` are strictly increasing, all above `after` (the previous batch's last), none
+    missing and (text) none empty or over the length cap: then their canonical ids are all distinct,
+    and the duplicate count can be skipped."""
+    try:
+        if ids.null_count() or (after is not None and not ids[0] > after):
+            return False
+    except TypeError:  # a batch of another type than the last
         return False
-    return ids.len() < 2 or bool((ids.slice(1) > ids.slice(0, ids.len() - 1)).all())
+    if ids.dtype == pl.String:
+        lengths = ids.str.len_bytes()
+        if lengths.min() == 0 or lengths.max() > MAX_VALUE_CHARS:
+            return False
+    try:
+        return ids.len() < 2 or bool((ids.slice(1) > ids.slice(0, ids.len() - 1)).all())
+    except (pl.exceptions.PolarsError, TypeError):  # ids of a type without an order
+        return False
+
+
+def _row_groups(frame: pl.DataFrame, rows: int = 122_880) -> pa.Table:
+    """`frame` as Arrow record batches of one DuckDB row group each (zero-copy slices): DuckDB
+    scans an Arrow table one record batch per thread, so a single 1M-row chunk loads on one core."""
+    table = frame.to_arrow()
+    return pa.Table.from_batches(table.to_batches(max_chunksize=rows), schema=table.schema)
 
 
 def _drop_duplicates(con, run_id: int, source: str, absolute_ts: bool, may_repeat: bool = True) -> int:
@@ -237,10 +339,3 @@ def _drop_duplicates(con, run_id: int, source: str, absolute_ts: bool, may_repea
         )
         """, {"run": run_id, "source": source, **bounds})
     return count
-
-
-def _row_groups(frame: pl.DataFrame, rows: int = 122_880) -> pa.Table:
-    """`frame` as Arrow record batches of one DuckDB row group each (zero-copy slices): DuckDB
-    scans an Arrow table one record batch per thread, so a single 1M-row chunk inserts on one core."""
-    table = frame.to_arrow()
-    return pa.Table.from_batches(table.to_batches(max_chunksize=rows), schema=table.schema)
