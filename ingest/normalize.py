@@ -9,7 +9,7 @@ run in a fixed order and the first failing one is the row's reason. A row's `itl
 between output tokens, ms) becomes its token latencies, keyed by the row's (source, request_id).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from ingest.containers import INVALID, ROW
@@ -28,6 +28,7 @@ STATUS_WORDS = {
 }
 MAX_VALUE_CHARS = 200
 EPOCH_S_MIN = 1e9  # numeric timestamps below this are offsets in seconds, not epochs
+WHITESPACE = "' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)"  # what polars' strip_chars() strips
 OFFSET_FIELDS = (("arrival_offset_s", 1.0), ("arrival_offset_ms", 1e-3))
 INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
                  "UINTEGER", "UBIGINT", "UHUGEINT"}
@@ -62,6 +63,9 @@ def arrival_facts_sql(types: dict[str, str]) -> str | None:
     if name is None or _temporal(types[name]):
         return None
     x = f"TRY_CAST({_q(name)} AS DOUBLE)"
+    if _base(types[name]) == "VARCHAR":  # text: one non-number settles it (a full scan only when numbers)
+        return (f"SELECT count(*) > 0 AND count({_q(name)}) = count({x}), max(abs({x})), min({x}) FROM tf_raw WHERE "
+                f"(SELECT {x} IS NOT NULL FROM tf_raw WHERE {_q(name)} IS NOT NULL LIMIT 1)")
     return f"SELECT count({_q(name)}) = count({x}), max(abs({x})), min({x}) FROM tf_raw"
 
 
@@ -84,12 +88,14 @@ class Normalizer:
     types: dict[str, str]
     ctx: Context
     facts: ArrivalFacts
+    parsed: dict[str, str] = field(default_factory=dict)  # alias -> parse of raw fields, computed once a row
 
     def requests_sql(self) -> str:
         """Canonical rows (REQUEST_SCHEMA's columns, in order) of the rows that pass every check."""
         values = self._values()
         cols = ", ".join(f"{values[name]} AS {name}" for name in REQUEST_SCHEMA.names())
-        return f"SELECT {cols} FROM tf_raw WHERE NOT {self._failed()}"
+        failed = self._failed()
+        return f"SELECT {cols} FROM {self._source()} WHERE NOT {failed}"
 
     def rejected_sql(self) -> str:
         """source_row, reason, field_values of the rows that fail a check."""
@@ -98,19 +104,29 @@ class Normalizer:
         fields = [n for n in self.types if n not in (ROW, INVALID)]
         values = ("to_json(struct_pack(" + ", ".join(f"{_q(n)} := {_text(n, self.types)}" for n in fields)
                   + "))::VARCHAR") if fields else "'{}'"
+        failed = self._failed()
         return (f"SELECT {ROW} AS source_row, left({reason}, 500) AS reason, {values} AS field_values "
-                f"FROM tf_raw WHERE {self._failed()}")
+                f"FROM {self._source()} WHERE {failed}")
 
     def token_latencies_sql(self) -> str | None:
         """source, request_id, token_index, itl_ms, source_row of the passing rows' gaps; None without gaps."""
         gaps = self._gaps()[0]
         if gaps is None:
             return None
-        values = self._values()
+        values, failed = self._values(), self._failed()
         return (f"SELECT source, request_id, CAST(generate_subscripts(g, 1) AS INTEGER) AS token_index, "
                 f"unnest(g) AS itl_ms, source_row FROM (SELECT {values['source']} AS source, "
-                f"{values['request_id']} AS request_id, {gaps} AS g, {ROW} AS source_row FROM tf_raw "
-                f"WHERE NOT {self._failed()} AND len({gaps}) > 0)")
+                f"{values['request_id']} AS request_id, {gaps} AS g, {ROW} AS source_row FROM {self._source()} "
+                f"WHERE NOT {failed} AND len({gaps}) > 0)")
+
+    def _source(self) -> str:
+        """tf_raw plus the parses the values and checks share, so each runs once a row."""
+        extra = "".join(f", {expr} AS {_q(alias)}" for alias, expr in self.parsed.items())
+        return f"(SELECT *{extra} FROM tf_raw)"
+
+    def _p(self, alias: str, expr: str) -> str:
+        self.parsed[alias] = expr
+        return _q(alias)
 
     def _failed(self) -> str:
         checks = self._checks()
@@ -119,16 +135,16 @@ class Normalizer:
     def _values(self) -> dict[str, str]:
         t, ctx = self.types, self.ctx
         row = _q(ROW)
-        status, error_code = _status(t), _short_text("error_code", t)
+        status, error_code = self._status(), self._short_text("error_code")
         itl = self._gaps()[0]
         tpot = self._duration("tpot")[0]
-        model = _short_text("model", t)
+        model = self._short_text("model")
         return {
             "source": _lit(ctx.source),
-            "request_id": f"coalesce({_id('request_id', t)}, {_lit(ctx.id_prefix + ':')} || CAST({row} AS VARCHAR))",
+            "request_id": f"coalesce({self._id()}, {_lit(ctx.id_prefix + ':')} || CAST({row} AS VARCHAR))",
             "arrival_ts": self._arrival()[0],
             "model": _lit(ctx.model) if ctx.model_override or model == "NULL" else f"coalesce({model}, {_lit(ctx.model)})",
-            "tenant": f"coalesce({_short_text('tenant', t)}, {_lit(ctx.tenant)})",
+            "tenant": f"coalesce({self._short_text('tenant')}, {_lit(ctx.tenant)})",
             "prompt_tokens": self._count("prompt_tokens")[0],
             "output_tokens": self._count("output_tokens")[0],
             "cached_prompt_tokens": self._count("cached_prompt_tokens")[0],
@@ -159,7 +175,7 @@ class Normalizer:
         if "NULL" not in (ttft, e2e):
             checks.append((f"{ttft} > {e2e}", _lit("ttft_ms > e2e_ms")))
         if "status" in t:
-            checks.append((f"{_raw('status', t)} IS NOT NULL AND {_status(t)} IS NULL",
+            checks.append((f"{_raw('status', t)} IS NOT NULL AND {self._status()} IS NULL",
                            f"{_lit('unknown status ')} || {_quoted('status', t)}"))
         checks += self._prefix()[1]
         return checks
@@ -180,7 +196,7 @@ class Normalizer:
             return f"TRY_CAST({raw} AS BIGINT)", required + [
                 (f"{raw} < 0", f"{_lit(name + ' is negative: ')} || {_quoted(name, t)}"),
                 (f"{raw} > {2**31}", f"{_lit(name + ' is implausibly large: ')} || {_quoted(name, t)}")]
-        x = f"TRY_CAST({raw} AS DOUBLE)"
+        x = self._p(f"__x_{name}", f"TRY_CAST({raw} AS DOUBLE)")
         return f"TRY_CAST({x} AS BIGINT)", required + [
             (f"{raw} IS NOT NULL AND {x} IS NULL", f"{_lit(name + ' is not a number: ')} || {_quoted(name, t)}"),
             (f"isnan({x}) OR isinf({x})", _lit(f"{name} is not finite")),
@@ -196,7 +212,8 @@ class Normalizer:
             if name not in t:
                 continue
             raw = _raw(name, t)
-            x = f"CAST({raw} AS DOUBLE)" if _base(t[name]) in NUMERIC_TYPES else f"TRY_CAST({raw} AS DOUBLE)"
+            x = f"CAST({raw} AS DOUBLE)" if _base(t[name]) in NUMERIC_TYPES else \
+                self._p(f"__x_{name}", f"TRY_CAST({raw} AS DOUBLE)")
             checks = [] if _base(t[name]) in NUMERIC_TYPES else [
                 (f"{raw} IS NOT NULL AND {x} IS NULL", f"{_lit(name + ' is not a number: ')} || {_quoted(name, t)}")]
             checks += [(f"isinf({x})", _lit(f"{name} is not finite")),
@@ -246,14 +263,14 @@ class Normalizer:
             micros = f"round(TRY_CAST({col} AS DOUBLE) * {per_us!r})"
             value = f"CASE WHEN abs({micros}) < 4e18 THEN make_timestamptz(CAST({micros} AS BIGINT)) END"
         else:  # strings: ISO 8601 and its common spellings; no offset = UTC (the session zone)
-            value = f"TRY_CAST(trim(CAST({col} AS VARCHAR)) AS TIMESTAMPTZ)"
+            value = self._p("__arrival", f"TRY_CAST(trim(CAST({col} AS VARCHAR)) AS TIMESTAMPTZ)")
         return value, [(f"{col} IS NULL", _lit("missing arrival timestamp")),
                        (f"{value} IS NULL", f"{_lit('unparsable arrival timestamp: ')} || {_quoted(name, t)}")]
 
     def _offset(self, name: str, anchor_us: int) -> tuple[str, list[tuple[str, str]]]:
         scale = dict(OFFSET_FIELDS).get(name, 1.0)
         col = _q(name)
-        seconds = f"(TRY_CAST({col} AS DOUBLE) * {scale!r} - {self.facts.origin_s!r})"
+        seconds = self._p("__seconds", f"(TRY_CAST({col} AS DOUBLE) * {scale!r} - {self.facts.origin_s!r})")
         micros = f"round({seconds} * 1e6)"
         ok = f"abs({micros}) < 4e15"  # within ~127 years of the anchor
         value = f"CASE WHEN {ok} THEN make_timestamptz({anchor_us} + CAST({micros} AS BIGINT)) END"
@@ -262,39 +279,44 @@ class Normalizer:
                         f"{_lit(f'unparsable arrival offset {name}: ')} || {_quoted(name, self.types)}")]
 
 
+    def _status(self) -> str:
+        t = self.types
+        if "status" not in t:
+            return "'ok'"
+        status = f"lower(trim(CAST({_raw('status', t)} AS VARCHAR), {WHITESPACE}))"
+        text = self._p("__status_text", status)
+        # a failing cast is slow: only text starting with a digit can be an HTTP code
+        code = self._p("__status_code", f"CASE WHEN ascii({status}) BETWEEN 48 AND 57 THEN TRY_CAST({status} AS DOUBLE) END")
+        http = (f"CASE WHEN {code} BETWEEN 200 AND 299 THEN 'ok' WHEN {code} IN (408, 504) THEN 'timeout' "
+                f"WHEN {code} IN (429, 503) THEN 'rejected' WHEN {code} = 499 THEN 'cancelled' "
+                f"WHEN {code} BETWEEN 400 AND 599 THEN 'error' END")
+        words = f"CASE {text} " + " ".join(f"WHEN {_lit(k)} THEN {_lit(v)}" for k, v in STATUS_WORDS.items()) + " END"
+        return f"CASE WHEN {code} IS NOT NULL THEN {http} ELSE {words} END"
+
+    def _short_text(self, name: str) -> str:
+        """Trimmed text, '' -> NULL, at most MAX_VALUE_CHARS characters."""
+        if name not in self.types:
+            return "NULL"
+        text = f"CAST({_raw(name, self.types)} AS VARCHAR)"
+        # the full trim only where an edge is whitespace or the text is long: most values are clean
+        odd = f"strlen({text}) > {MAX_VALUE_CHARS} OR ascii({text}) <= 32 OR ascii(right({text}, 1)) <= 32"
+        full = f"left(nullif(trim({text}, {WHITESPACE}), ''), {MAX_VALUE_CHARS})"
+        return self._p(f"__t_{name}", f"CASE WHEN {odd} THEN {full} ELSE nullif({text}, '') END")
+
+    def _id(self) -> str:
+        """Ids are nearly all distinct: only '' -> NULL and the length cap (no trimming)."""
+        if "request_id" not in self.types:
+            return "NULL"
+        text = f"CAST({_raw('request_id', self.types)} AS VARCHAR)"
+        return self._p("__id", f"CASE WHEN {text} = '' THEN NULL WHEN strlen({text}) > {MAX_VALUE_CHARS} "
+                               f"THEN left({text}, {MAX_VALUE_CHARS}) ELSE {text} END")
+
+
 def _arrival_field(types: dict[str, str]) -> str | None:
     for name, _ in OFFSET_FIELDS:
         if name in types:
             return name
     return "arrival_ts" if "arrival_ts" in types else None
-
-
-def _status(t: dict[str, str]) -> str:
-    if "status" not in t:
-        return "'ok'"
-    text = f"lower(trim(CAST({_raw('status', t)} AS VARCHAR)))"
-    code = f"TRY_CAST({text} AS DOUBLE)"
-    http = (f"CASE WHEN {code} BETWEEN 200 AND 299 THEN 'ok' WHEN {code} IN (408, 504) THEN 'timeout' "
-            f"WHEN {code} IN (429, 503) THEN 'rejected' WHEN {code} = 499 THEN 'cancelled' "
-            f"WHEN {code} BETWEEN 400 AND 599 THEN 'error' END")
-    words = f"CASE {text} " + " ".join(f"WHEN {_lit(k)} THEN {_lit(v)}" for k, v in STATUS_WORDS.items()) + " END"
-    return f"CASE WHEN {code} IS NOT NULL THEN {http} ELSE {words} END"
-
-
-def _short_text(name: str, t: dict[str, str]) -> str:
-    """Trimmed text, '' -> NULL, at most MAX_VALUE_CHARS characters."""
-    if name not in t:
-        return "NULL"
-    return f"left(nullif(trim(CAST({_raw(name, t)} AS VARCHAR)), ''), {MAX_VALUE_CHARS})"
-
-
-def _id(name: str, t: dict[str, str]) -> str:
-    """Ids are nearly all distinct: only '' -> NULL and the length cap (no trimming)."""
-    if name not in t:
-        return "NULL"
-    text = f"CAST({_raw(name, t)} AS VARCHAR)"
-    return (f"CASE WHEN {text} = '' THEN NULL WHEN strlen({text}) > {MAX_VALUE_CHARS} "
-            f"THEN left({text}, {MAX_VALUE_CHARS}) ELSE {text} END")
 
 
 def _raw(name: str, t: dict[str, str]) -> str:
