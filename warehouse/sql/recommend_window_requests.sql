@@ -12,10 +12,11 @@
 WITH cell_window AS (
     SELECT unnest($cells::INTEGER[]) AS how_cell, unnest($windows::INTEGER[]) AS window_id
 ),
-scoped AS (
+scoped AS NOT MATERIALIZED (  -- read twice below: scanned each time, never copied
     SELECT w.window_id, s.arrival_ts, s.prompt_tokens, s.output_tokens, s.weight,
-           time_bucket(to_minutes($span_minutes::INTEGER), s.arrival_ts, TIMESTAMPTZ '2000-01-03 00:00:00+00')
-               AS span_start
+           -- spans aligned to Monday 2000-01-03 00:00 UTC (epoch 946857600 s), in integer microseconds (no ICU)
+           make_timestamptz(946857600000000 + (epoch_us(s.arrival_ts) - 946857600000000)
+               // ($span_minutes::BIGINT * 60000000) * ($span_minutes::BIGINT * 60000000)) AS span_start
     FROM tf_scope($model, $since::TIMESTAMPTZ, $until::TIMESTAMPTZ) s
     JOIN cell_window w ON w.how_cell = s.how_cell
     ANTI JOIN tf_bulk_seconds b ON b.tenant IS NOT DISTINCT FROM s.tenant
