@@ -179,26 +179,34 @@ def _load_batches(loader: _Loader, log: LogFile) -> bool:
     con = loader.con
     batches = _ahead(log.raw_batches())
     loader.pending.append(batches)
-    distinct, last = True, None
+    order = _IdOrder()
     for raw in batches:
         con.register("tf_raw", _row_groups(raw))
         loader.load(loader.normalizer(), raw.height)
         con.unregister("tf_raw")
-        if distinct and log.has_request_ids and raw.height:
-            ids = raw.get_column("request_id")
-            distinct = _increasing(ids, last)
-            last = ids[-1]
-    return distinct and log.has_request_ids
+        if log.has_request_ids:
+            order.see(raw.get_column("request_id"))
+    return order.distinct and log.has_request_ids
 
 
 def _distinct(batches: Iterator[pl.Series]) -> bool:
-    last = None
+    order = _IdOrder()
     for ids in batches:
-        if ids.len():
-            if not _increasing(ids, last):
-                return False
-            last = ids[-1]
+        if not order.see(ids):
+            return False
     return True
+
+
+class _IdOrder:
+    """Whether the raw id batches seen so far are strictly increasing (then their ids are distinct)."""
+
+    def __init__(self) -> None:
+        self.distinct, self.last = True, None
+
+    def see(self, ids: pl.Series) -> bool:
+        if self.distinct and ids.len():
+            self.distinct, self.last = _increasing(ids, self.last), ids[-1]
+        return self.distinct
 
 
 def _insert_run(con, run_id: int, log: LogFile, sample_rate: float, status: str = "running",
