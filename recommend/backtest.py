@@ -5,10 +5,12 @@ covering it, with that window's engine config and replica count; the hour's logg
 replayed at their real rate (1 / ingest sample rate, or the override) through the simulator. Only
 one replica's share of each hour is simulated (recommend/replica_arrivals.py, the same traffic model
 the recommender plans with), and
-at most `ReplayOptions.max_requests` of it (slices; recommend/backtest_replay.py), so a week of a
+at most `ReplayOptions.max_requests` per hour of it (slices; recommend/backtest_replay.py), so a week of a
 200 req/s service costs a few hundred thousand simulated requests, not 100M.
 
 GPU-hours: a window's GPUs (tp x replicas) times the hours it served, whether or not traffic came.
+With the plan's replica scaler (recommend/autoscale.py, recommend/backtest_scaling.py) pieces are also
+cut at the scaler's intervals and each runs the replicas the scaler would have chosen then.
 The static-peak plan serves every replayed hour with the peak window's config and replicas (the
 window with the most GPUs); savings_pct = 100 x (1 - gpu_hours / static_peak_gpu_hours).
 Per-window numbers pool every hour the window served (definitions: recommend/backtest_stats.py);
@@ -20,7 +22,7 @@ rate, simulated with them (they load the same engines), and judged by the deadli
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import numpy as np
@@ -28,6 +30,7 @@ import numpy as np
 from recommend.backtest_bulk import BulkStats, admit, bulk_stats, completion_s, static_peak_admission
 from recommend.backtest_plan import BacktestPlan, Segment, segments
 from recommend.backtest_replay import PieceReplay, ReplayOptions, Traffic, replay_piece
+from recommend.backtest_scaling import scaled
 from recommend.backtest_stats import ReplayStats, replay_stats
 from recommend.engine_config import EngineConfig
 from recommend.errors import RecommendError
@@ -98,6 +101,8 @@ def backtest(plan: BacktestPlan, traffic: Traffic, *, since: datetime, until: da
                              "backtest a range the plan's start/end windows cover")
     parts = _Parts(plan, profile)
     engine_traffic, adm = admit(traffic, plan, pieces_of, options)
+    fixed = pieces_of
+    pieces_of = scaled(plan, pieces_of, traffic, adm, options)
     replays = [_replay(engine_traffic, s, plan.windows[s.window].config, parts, options, i)
                for i, s in enumerate(pieces_of)]
     done_s = completion_s(adm, replays)
@@ -110,7 +115,7 @@ def backtest(plan: BacktestPlan, traffic: Traffic, *, since: datetime, until: da
     static = None
     if replay_static:
         static_traffic, _ = admit(traffic, static_peak_admission(plan), pieces_of, options)
-        static = replay_stats([_replay(static_traffic, s, peak, parts, options, i) for i, s in enumerate(pieces_of)],
+        static = replay_stats([_replay(static_traffic, s, peak, parts, options, i) for i, s in enumerate(fixed)],
                               plan.slo)
     overall = replay_stats(replays, plan.slo)
     served_h = sum(w.hours for w in windows)
@@ -137,7 +142,9 @@ class _Parts:
 
 def _replay(traffic, seg: Segment, config: EngineConfig, parts: _Parts, options, i: int) -> PieceReplay:
     spec, step_s = parts(config)
-    return replay_piece(traffic, seg.start_s, seg.end_s, replicas=config.replicas, engine=spec, step_s=step_s,
+    if options.max_requests:  # a budget per hour: a scaler's 15-min piece gets a quarter
+        options = replace(options, max_requests=max(round(options.max_requests * (seg.end_s - seg.start_s) / 3600), 1))
+    return replay_piece(traffic, seg.start_s, seg.end_s, replicas=seg.replicas_of(config), engine=spec, step_s=step_s,
                         options=options, seed=options.seed + i)
 
 
@@ -145,11 +152,12 @@ def _window(plan: BacktestPlan, index: int, pieces_of: list[Segment], replays: l
             deadline_s: float) -> WindowResult:
     mine = [(s, r) for s, r in zip(pieces_of, replays) if s.window == index]
     hours = sum(s.end_s - s.start_s for s, _ in mine) / 3600
+    gpu_hours = sum((s.end_s - s.start_s) * s.replicas_of(plan.windows[index].config) for s, _ in mine) / 3600
     w = plan.windows[index]
     stats = replay_stats([r for _, r in mine], plan.slo)
     pieces = np.array([i for i, s in enumerate(pieces_of) if s.window == index])
     bulk = bulk_stats(adm, done_s, np.isin(adm.piece, pieces), stats.requests_real, deadline_s, w.bulk_admit_tok_s)
-    return WindowResult(index=index, label=w.label, config=w.config, hours=hours, gpu_hours=w.config.gpus * hours,
+    return WindowResult(index=index, label=w.label, config=w.config, hours=hours, gpu_hours=w.config.tp * gpu_hours,
                         stats=stats, bulk=bulk)
 
 

@@ -35,6 +35,12 @@ class Admission:
     real: np.ndarray  # real requests it stands for
     piece: np.ndarray  # index of the segment it arrived in (-1: warm-up or uncovered)
     engine_piece: np.ndarray  # index of the segment it reached the engines in (-1: after the range)
+    done_s: np.ndarray  # when its admission finishes (inf: never admitted); increasing (FIFO)
+
+    def queued(self, t_s: float) -> bool:
+        """Whether the queue holds work at t_s (some request arrived and is not yet fully admitted)."""
+        j = int(np.searchsorted(self.done_s, t_s, side="right"))
+        return j < self.arrival_s.size and self.arrival_s[j] <= t_s
 
     @property
     def wait_s(self) -> np.ndarray:
@@ -61,13 +67,13 @@ def admit(traffic: Traffic, plan: BacktestPlan, pieces: list[Segment],
     rate_of = options.sample_rate if options.sample_rate is not None else None
     real = options.traffic_scale / (np.full(idx.size, rate_of) if rate_of else traffic.sample_rate[idx])
     tokens = real * (traffic.prompt_tokens[idx] + traffic.output_tokens[idx])
-    engine = np.full(idx.size, math.inf)
+    engine, done = np.full(idx.size, math.inf), np.full(idx.size, math.inf)
     free = -math.inf
     for k, j in enumerate(idx):
         start, rate = _next_admitting(max(traffic.arrival_s[j], free), starts, ends, rates)
         if rate <= 0:
             break  # no window admits bulk from here on: the rest never reaches the engines
-        free = start + tokens[k] / rate
+        free = done[k] = start + tokens[k] / rate
         engine[k] = start + tokens[k] / (2 * rate)
     arrival = traffic.arrival_s[idx]
     moved = traffic.arrival_s.copy()
@@ -76,7 +82,7 @@ def admit(traffic: Traffic, plan: BacktestPlan, pieces: list[Segment],
     out = Traffic.from_arrays(moved[kept], traffic.prompt_tokens[kept], traffic.output_tokens[kept],
                               traffic.sample_rate[kept], traffic.bulk[kept])
     return out, Admission(arrival_s=arrival, engine_s=engine, real=real, piece=_piece(arrival, starts, ends),
-                          engine_piece=_piece(engine, starts, ends))
+                          engine_piece=_piece(engine, starts, ends), done_s=done)
 
 
 def _next_admitting(t: float, starts, ends, rates) -> tuple[float, float]:

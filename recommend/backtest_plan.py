@@ -10,12 +10,16 @@ their own [start, end). Where both kinds match an instant, the start/end window 
 Traffic classes: the plan's "bulk" rule (recommend/traffic_class.py; absent in older plans = every
 request interactive) and each window's bulk admission rate (traffic.bulk.admit_tok_s, 0 when the
 window planned no bulk).
+Replica scaling: the plan's "autoscale" policy and each window's replica range (recommend/autoscale.py;
+absent in older plans = fixed replicas); `fixed_replicas()` drops it.
 """
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from profiles import CatalogError, get_model
+from recommend.autoscale import AutoscalePolicy, WindowScaling, interval_starts
 from recommend.engine_config import EngineConfig
 from recommend.errors import RecommendError
 from recommend.export.plan import parse_plan
@@ -33,6 +37,7 @@ class PlanWindow:
     end_s: float | None
     config: EngineConfig
     bulk_admit_tok_s: float = 0.0  # real prompt + output tokens/s of bulk this window admits
+    scaling: WindowScaling | None = None  # replica range for the scaler; None = config.replicas always
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -42,6 +47,14 @@ class BacktestPlan:
     slo: dict[str, float]  # e.g. {"ttft_p95_ms": 1000.0}
     windows: tuple[PlanWindow, ...]
     bulk: BulkRule | None = None  # None: every request is interactive
+    autoscale: AutoscalePolicy | None = None  # None: each window runs config.replicas
+
+    @property
+    def scaled(self) -> bool:
+        return self.autoscale is not None and self.autoscale.measured
+
+    def fixed_replicas(self) -> "BacktestPlan":
+        return dataclasses.replace(self, autoscale=None)
 
     @property
     def peak(self) -> PlanWindow:
@@ -55,6 +68,10 @@ class Segment:
     start_s: float
     end_s: float
     window: int  # PlanWindow.index
+    replicas: int = 0  # the scaler's count for this piece; 0 = the window config's
+
+    def replicas_of(self, config: EngineConfig) -> int:
+        return self.replicas or config.replicas
 
 
 def read_plan(data: dict, *, as_model: str | None = None, slo: dict | None = None,
@@ -66,11 +83,13 @@ def read_plan(data: dict, *, as_model: str | None = None, slo: dict | None = Non
                    end_s=w.end.timestamp() if w.end else None,
                    config=EngineConfig.from_dict(data["windows"][w.index]["config"] | {"gpu": w.config.gpu},
                                                  where=f"{source}: windows[{w.index}].config"),
-                   bulk_admit_tok_s=_admit_tok_s(data["windows"][w.index]))
+                   bulk_admit_tok_s=_admit_tok_s(data["windows"][w.index]),
+                   scaling=WindowScaling.from_dict(data["windows"][w.index].get("autoscale"), w.config.replicas))
         for w in parsed.windows)
     slo = {k: float(v) for k, v in (slo if slo is not None else parsed.slo).items()}
     return BacktestPlan(model=catalog_model(data, as_model, source), engine=str(data.get("engine") or "vllm"),
-                        slo=slo, windows=windows, bulk=BulkRule.from_dict(data.get("bulk")))
+                        slo=slo, windows=windows, bulk=BulkRule.from_dict(data.get("bulk")),
+                        autoscale=AutoscalePolicy.from_dict(data.get("autoscale")))
 
 
 def _admit_tok_s(window: dict) -> float:
@@ -98,7 +117,8 @@ def hour_of_week(epoch_s: float) -> int:
 
 
 def segments(plan: BacktestPlan, since: datetime, until: datetime) -> tuple[list[Segment], float]:
-    """Calendar-hour pieces of [since, until) and the window serving each; plus uncovered seconds."""
+    """Calendar-hour pieces of [since, until) (the scaler's intervals when the plan scales) and the window
+    serving each; plus uncovered seconds."""
     lo, hi = since.timestamp(), until.timestamp()
     if hi <= lo:
         raise RecommendError(f"--until ({until:%Y-%m-%d %H:%M}) must be after --since ({since:%Y-%m-%d %H:%M})")
@@ -106,6 +126,8 @@ def segments(plan: BacktestPlan, since: datetime, until: datetime) -> tuple[list
     hour = datetime.fromtimestamp(lo, UTC).replace(minute=0, second=0, microsecond=0)
     while (hour := hour + timedelta(hours=1)).timestamp() < hi:
         cuts.add(hour.timestamp())
+    if plan.scaled:
+        cuts |= {t for t in interval_starts(lo, hi, plan.autoscale.interval_s) if lo < t < hi}
     edges = sorted(cuts)
     found, uncovered_s = [], 0.0
     for a, b in zip(edges, edges[1:]):

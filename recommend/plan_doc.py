@@ -2,6 +2,8 @@
 
 {"model": catalog model the performance model uses, "traffic_model": model name as logged,
  "gpu": GPU with the most GPU-hours, "gpus_considered", "engine", "slo": {key: ms}, "options",
+ "autoscale": null, or the replica scaler (recommend/autoscale.py AutoscalePolicy.to_dict: "interval_s",
+          "delay_s", "lookback_s", "bucket_s", "quantile", "ratio" (measured), "intervals", "method"),
  "bulk": null, or the traffic-class rule (recommend/traffic_class.py BulkRule.to_dict: "burst_rps",
           "tenants", "deadline_s", "source", "rule"); the backtest classifies with it,
  "windows": [{"window": {"label", "hours": [hour-of-week cells]},
@@ -12,6 +14,8 @@
               "prompt_tokens": Q, "output_tokens": Q, "bulk": null or recommend/bulk_plan.py BulkLoad.to_dict
               {"requests_logged", "real_requests", "share", "admit_tok_s", "binding_span_s",
               "binding_start_s"}}; rps_planned and predicted latencies are the interactive class's,
+   "autoscale": {"min_replicas", "max_replicas" (= config.replicas), "rps_per_replica" (planned interactive
+                 real req/s per replica)} (recommend/autoscale.py WindowScaling),
    "config": {"gpu", "tp", "weights", "kv", "max_model_len", "max_num_seqs", "max_num_batched_tokens", "replicas"},
    "predicted": {"ttft_ms": Q, "tpot_ms": Q, "e2e_ms": Q, "goodput", "tok_s" (prompt + output tokens/s of
                  the fleet at the planned rate), "output_tok_s", "gpu_util" (planned rate / analytic
@@ -29,6 +33,7 @@ import dataclasses
 from collections import Counter
 from datetime import UTC, datetime
 
+from recommend.autoscale import WindowScaling
 from recommend.reasons import Evidence, reasons
 from recommend.slo import slo_key
 from recommend.window_traffic import WindowTraffic
@@ -67,6 +72,7 @@ def window_entry(w: WindowTraffic, index: int, *, chosen, verified, tried, resul
                     "prompt_tokens": dict(w.prompt_tokens), "output_tokens": dict(w.output_tokens),
                     "bulk": w.bulk.to_dict() if w.bulk else None},
         "config": config.to_dict(),
+        "autoscale": scaling(traffic, config.replicas).to_dict(),
         "predicted": predicted,
         "cost": {"usd_per_hour": round(usd, 2),
                  "usd_per_mtok": round(usd / (tok_s * 3600 / 1e6), 4) if tok_s else None,
@@ -79,6 +85,11 @@ def window_entry(w: WindowTraffic, index: int, *, chosen, verified, tried, resul
         "screening": {"candidates": result.screened, "not_fitting": result.not_fitting,
                       "meeting": sum(s.meets for s in result.ranked), "simulated": len(tried)},
     }
+
+
+def scaling(traffic, replicas: int) -> WindowScaling:
+    """The window's replica range for the scaler: up to the planned fleet, sized by its planned load."""
+    return WindowScaling(min_replicas=1, max_replicas=replicas, rps_per_replica=traffic.rps_real / replicas)
 
 
 def bulk_reason(w: WindowTraffic, traffic) -> str:
@@ -118,7 +129,8 @@ def _alternatives(config, tried, ranked) -> list[dict]:
     return out
 
 
-def plan_document(entries: list[dict], *, model: str, traffic_model: str | None, space, options, bulk=None) -> dict:
+def plan_document(entries: list[dict], *, model: str, traffic_model: str | None, space, options, bulk=None,
+                  autoscale=None) -> dict:
     gpu_hours = Counter()
     for e in entries:
         gpu_hours[e["config"]["gpu"]] += _gpus(e) * len(e["window"]["hours"])
@@ -131,6 +143,7 @@ def plan_document(entries: list[dict], *, model: str, traffic_model: str | None,
         "model": model, "traffic_model": traffic_model or model,
         "gpu": gpu_hours.most_common(1)[0][0], "gpus_considered": list(space.gpus), "engine": space.engine,
         "slo": dict(options.slo), "bulk": bulk.to_dict() if bulk else None,
+        "autoscale": autoscale.to_dict() if autoscale else None,
         "options": {"coverage": options.coverage, "headroom": options.headroom,
                     "forecast_quantile": options.forecast_quantile,
                     "traffic_scale": options.traffic_scale, "max_gpus": space.max_gpus,

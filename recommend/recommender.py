@@ -16,6 +16,7 @@ import multiprocessing
 from dataclasses import dataclass, field
 
 from profiles import get_model
+from recommend.autoscale import AutoscalePolicy
 from recommend.errors import RecommendError
 from recommend.model_len import choose_model_len
 from recommend.plan_doc import plan_document, window_entry
@@ -67,9 +68,10 @@ _RUN: _Run | None = None  # set in worker processes
 
 def recommend_plan(windows: list[WindowTraffic], *, model: str, space: SearchSpace | None = None,
                    options: RecommendOptions | None = None, traffic_model: str | None = None,
-                   bulk: BulkRule | None = None) -> dict:
+                   bulk: BulkRule | None = None, autoscale: AutoscalePolicy | None = None) -> dict:
     """The plan dict for `windows` (traffic of `traffic_model` as logged, performance of catalog `model`);
-    `bulk`: the traffic-class rule the windows were read with (recorded in the plan for the backtest)."""
+    `bulk`: the traffic-class rule the windows were read with (recorded in the plan for the backtest);
+    `autoscale`: the measured replica-scaling policy (recorded; each window gets its replica range)."""
     space, options = space or SearchSpace(), options or RecommendOptions()
     if not windows:
         raise RecommendError("no windows to plan; mine the warehouse first (`tracefit mine`)")
@@ -79,7 +81,7 @@ def recommend_plan(windows: list[WindowTraffic], *, model: str, space: SearchSpa
         raise RecommendError(next(d.why_not for d in run.deps) + f" (searched TP up to --max-gpus {space.max_gpus})")
     entries = _map(run, windows)
     return plan_document(entries, model=run.model, traffic_model=traffic_model, space=space, options=options,
-                         bulk=bulk)
+                         bulk=bulk, autoscale=autoscale)
 
 
 def _map(run: _Run, windows):

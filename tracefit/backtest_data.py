@@ -62,21 +62,26 @@ def load_plan_json(path: str | Path) -> dict:
 
 def run_backtest(db: str | Path, plan: dict, *, since: datetime, until: datetime, as_model: str | None = None,
                  log_model: str | None = None, slo: dict | None = None, options: ReplayOptions = ReplayOptions(),
-                 profile: dict | None = None, replay_static: bool = False) -> BacktestResult:
+                 profile: dict | None = None, replay_static: bool = False,
+                 fixed_replicas: bool = False) -> BacktestResult:
     """Backtest `plan` (a parsed plan.json) on the requests logged in [since, until) in warehouse `db`."""
     with warehouse.connect(db, read_only=True) as con:
         return backtest_on(con, plan, since=since, until=until, as_model=as_model, log_model=log_model, slo=slo,
-                           options=options, profile=profile, replay_static=replay_static)
+                           options=options, profile=profile, replay_static=replay_static,
+                           fixed_replicas=fixed_replicas)
 
 
 def backtest_on(con: duckdb.DuckDBPyConnection, plan: dict, *, since: datetime, until: datetime,
                 as_model: str | None = None, log_model: str | None = None, slo: dict | None = None,
                 options: ReplayOptions = ReplayOptions(), profile: dict | None = None,
-                replay_static: bool = False) -> BacktestResult:
-    """`run_backtest` on an open connection (the nightly job holds one)."""
+                replay_static: bool = False, fixed_replicas: bool = False) -> BacktestResult:
+    """`run_backtest` on an open connection (the nightly job holds one); `fixed_replicas` ignores the
+    plan's replica scaler (each window runs its config's replicas)."""
     parsed = read_plan(plan, as_model=as_model, slo=slo)
+    parsed = parsed.fixed_replicas() if fixed_replicas else parsed
     models = logged_models(con, str(plan.get("traffic_model") or plan.get("model")), log_model)
-    frame = read_requests(con, models, since - timedelta(seconds=options.warmup_s), until, parsed.bulk)
+    lead_s = max(options.warmup_s, parsed.autoscale.lead_s if parsed.scaled else 0.0)  # the scaler looks back
+    frame = read_requests(con, models, since - timedelta(seconds=lead_s), until, parsed.bulk)
     if frame.is_empty():
         raise WarehouseError(f"no requests of {', '.join(models)} logged in {since:%Y-%m-%d %H:%M} .. "
                              f"{until:%Y-%m-%d %H:%M} UTC; check --since/--until (UTC) and --db")

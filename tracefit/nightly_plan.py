@@ -10,11 +10,12 @@ import duckdb
 
 from profiles import CatalogError, get_model
 from recommend.backtest_report import to_dict
+from recommend.autoscale import AutoscalePolicy
 from recommend.recommender import RecommendOptions, recommend_plan
 from recommend.search_space import SearchSpace
 from tracefit.nightly_config import NightlyConfig
 from tracefit.backtest_data import backtest_on
-from tracefit.recommend_data import bulk_rule, windows_traffic
+from tracefit.recommend_data import autoscale_policy, bulk_rule, windows_traffic
 from warehouse.db import fetch_one
 
 KNOBS = ("gpu", "tp", "weights", "kv", "max_model_len", "max_num_seqs", "max_num_batched_tokens", "replicas")
@@ -48,8 +49,9 @@ def plan_models(con: duckdb.DuckDBPyConnection, config: NightlyConfig, models: l
             continue
         say(f"recommend: {model}")
         bulk = bulk_rule(con, model)
-        plan = recommend_plan(windows_traffic(con, model, windows=config.windows, bulk=bulk), model=spec, space=space,
-                              options=options, traffic_model=model, bulk=bulk)
+        traffic = windows_traffic(con, model, windows=config.windows, bulk=bulk)
+        plan = recommend_plan(traffic, model=spec, space=space, options=options, traffic_model=model, bulk=bulk,
+                              autoscale=autoscale_policy(con, model, AutoscalePolicy()))
         path = plan_file(run_dir, model)
         path.write_text(json.dumps(plan, indent=1) + "\n")
         previous = _load(plan_file(previous_dir, model)) if previous_dir else None

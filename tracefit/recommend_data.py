@@ -10,12 +10,15 @@ Traffic classes (recommend/traffic_class.py): `bulk_rule` resolves the rule's de
 registers the bulk (tenant, second) buckets the rule selects (recommend_bulk_seconds.sql) as
 tf_bulk_seconds on the connection; the peak span and the hourly rates are then interactive-only, and
 each window's bulk requests are planned as throughput (recommend_window_bulk.sql -> recommend/bulk_plan.py).
+`autoscale_policy` measures the replica scaler's ratio on the mined range's interactive minute rates
+(recommend_minute_rates.sql -> recommend/autoscale.py); call it after windows_traffic (same connection).
 """
 
 import duckdb
 import numpy as np
 import polars as pl
 
+from recommend.autoscale import AutoscalePolicy, MinuteRates, measure
 from recommend.bulk_plan import BulkLoad, bulk_load
 from recommend.forecast import ForecastError, forecast_error
 from recommend.traffic_class import DEFAULT_DEADLINE_S, BURST_MEDIAN_MULTIPLE, BulkRule, default_burst_rps
@@ -90,6 +93,15 @@ def windows_traffic(con: duckdb.DuckDBPyConnection, model: str, *, windows: str 
                     sample_rate, fallback, span_minutes * 60.0, errors[i],
                     _bulk(bulk_rows, i, bulk, lengths.get(i), sample_rate))
             for i, (label, cs) in enumerate(spec)]
+
+
+def autoscale_policy(con: duckdb.DuckDBPyConnection, model: str, policy: AutoscalePolicy) -> AutoscalePolicy:
+    """`policy` with its ratio measured on the mined range (interactive: tf_bulk_seconds must be registered)."""
+    frame = run_sql(con, "recommend_minute_rates", {"model": model})
+    if frame.is_empty():
+        return policy
+    rates = MinuteRates.from_minutes(frame["minute_s"].to_numpy(), frame["rps_real"].to_numpy())
+    return measure(rates, policy, rates.start_s, rates.start_s + rates.rps.size * 60.0)
 
 
 def _bulk(rows: pl.DataFrame | None, i: int, rule: BulkRule | None, length: dict | None,

@@ -32,11 +32,13 @@ def parse_slo(values: tuple[str, ...]) -> dict[str, float] | None:
               help="Measured profile or calibration (tracefit calibrate) for the step times.")
 @click.option("--max-requests", type=click.IntRange(min=0), default=3000, show_default=True,
               help="Simulated requests per hour at most (slices of the hour beyond it; 0 = whole hours).")
+@click.option("--fixed-replicas", is_flag=True,
+              help="Ignore the plan's replica scaler: every window runs its config's replicas all the time.")
 @click.option("--static", "replay_static", is_flag=True, help="Also replay the static-peak plan (SLO attainment).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @json_option
 def backtest(plan_path, db, since, until, sample_rate, as_model, log_model, slo, profile_path, max_requests,
-             replay_static, seed, as_json):
+             fixed_replicas, replay_static, seed, as_json):
     """Replay the requests logged in [since, until) against a plan's per-window configs.
 
     Each calendar hour is served by the plan window covering it (hour-of-week windows repeat every
@@ -58,7 +60,7 @@ def backtest(plan_path, db, since, until, sample_rate, as_model, log_model, slo,
     profile = load_profile(profile_path) if profile_path else None
     result = run_backtest(db, load_plan_json(plan_path), since=since, until=until, as_model=as_model,
                           log_model=log_model, slo=parse_slo(slo), options=options, profile=profile,
-                          replay_static=replay_static)
+                          replay_static=replay_static, fixed_replicas=fixed_replicas)
     doc = to_dict(result, options)
     if as_json:
         print_json(doc)

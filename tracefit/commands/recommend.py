@@ -4,13 +4,14 @@ from pathlib import Path
 import click
 
 import warehouse
+from recommend.autoscale import AutoscalePolicy
 from recommend.plan_doc import table_rows
 from recommend.recommender import RecommendOptions, recommend_plan
 from recommend.search_space import SearchSpace
 from recommend.slo import parse_slo
 from tracefit.options import db_option, float_pairs, json_option, print_json, print_table, stderr
 from recommend.traffic_class import BURST_MEDIAN_MULTIPLE, DEFAULT_DEADLINE_S
-from tracefit.recommend_data import FORECAST_QUANTILE, PEAK_QUANTILE, bulk_rule, windows_traffic
+from tracefit.recommend_data import FORECAST_QUANTILE, PEAK_QUANTILE, autoscale_policy, bulk_rule, windows_traffic
 
 
 def _prices(items) -> dict[str, float]:
@@ -50,21 +51,28 @@ def _prices(items) -> dict[str, float]:
 @click.option("--bulk-deadline-s", type=click.FloatRange(min=0, min_open=True), default=DEFAULT_DEADLINE_S,
               show_default=True, help="Bulk completion deadline (arrival -> last token); bulk is planned as "
               "throughput that meets it, not against the latency SLO.")
+@click.option("--autoscale-quantile", type=click.FloatRange(0, 1), default=0.99, show_default=True,
+              help="Size the replica scaler from this quantile of its measured error (0 = fixed replicas per "
+                   "window); see recommend/autoscale.py.")
+@click.option("--scale-delay-s", type=click.FloatRange(min=0), default=300.0, show_default=True,
+              help="Seconds from the scaler's decision to new replicas serving (pod start + weights load).")
 @click.option("--engine", type=click.Choice(["vllm", "sglang", "trtllm"]), default="vllm", show_default=True)
 @click.option("--workers", type=int, default=1, show_default=True, help="Processes (windows run in parallel).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the plan JSON here.")
 @json_option
 def recommend(db, model, as_model, gpus, max_gpus, slos, allow_quant, coverage, headroom, forecast_quantile, prices,
               sample_rate,
-              traffic_scale, windows, peak_quantile, bulk_burst_rps, bulk_tenants, bulk_deadline_s, engine, workers,
-              out, as_json):
+              traffic_scale, windows, peak_quantile, bulk_burst_rps, bulk_tenants, bulk_deadline_s, autoscale_quantile,
+              scale_delay_s, engine, workers, out, as_json):
     """Recommend per-window engine configs and replica counts that meet the SLOs at the lowest cost.
 
     Every candidate (GPU x TP x weights x KV x max_num_seqs x max_num_batched_tokens, max_model_len
     from --coverage) is screened with the roofline, memory and a queueing model; the best few are
     simulated on the window's busiest 15 minutes scaled to the real rate; each knob gets a reason.
     Bulk requests (a tenant's one-second dumps, or --bulk-tenant) are planned as throughput that
-    meets --bulk-deadline-s on top of the interactive traffic the SLO judges.
+    meets --bulk-deadline-s on top of the interactive traffic the SLO judges. Each window's replicas
+    are its maximum; a scaler (KEDA/HPA on the request rate) runs fewer when the traffic of the last
+    hour allows, by a ratio measured on the mined range (--autoscale-quantile; 0 turns it off).
 
     \b
     Examples:
@@ -81,9 +89,11 @@ def recommend(db, model, as_model, gpus, max_gpus, slos, allow_quant, coverage, 
         bulk = bulk_rule(con, model, burst_rps=bulk_burst_rps, tenants=bulk_tenants, deadline_s=bulk_deadline_s)
         traffic = windows_traffic(con, model, windows=windows, sample_rate=sample_rate, peak_quantile=peak_quantile,
                                   forecast_quantile=forecast_quantile or FORECAST_QUANTILE, bulk=bulk)
+        scaler = (autoscale_policy(con, model, AutoscalePolicy(quantile=autoscale_quantile, delay_s=scale_delay_s))
+                  if autoscale_quantile else None)
     stderr.print(f"recommend: {len(traffic)} windows of {model}", highlight=False)
     plan = recommend_plan(traffic, model=as_model or model, space=space, options=options, traffic_model=model,
-                          bulk=bulk)
+                          bulk=bulk, autoscale=scaler)
     if out:
         out.write_text(json.dumps(plan, indent=1) + "\n")
         stderr.print(f"recommend: plan written to {out}", highlight=False)

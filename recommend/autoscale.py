@@ -1,0 +1,167 @@
+"""Reactive replica scaling inside a plan window (KEDA / HPA on the request rate), sized from measured error.
+
+A window's config is fixed; its replica count follows the traffic. Every `interval_s` (epoch-aligned)
+the scaler decides the replicas for [t, t + interval_s) from what it could see at d = t - delay_s (a
+new replica needs that long: pod scheduling, image, weights load):
+    signal(d)  = the busiest `bucket_s` mean interactive real req/s within [d - lookback_s, d)
+    replicas   = max_replicas                                          when bulk work is queued at d
+               = clamp(ceil(ratio x signal / rps_per_replica), min_replicas, max_replicas)  otherwise
+rps_per_replica: the window plan's planned interactive real req/s / its replicas (the recommender's
+simulation met the SLO there, with the bulk stream on top); max_replicas: the plan's count (the window's
+sizing for its forecast peak). The window's full bulk admission rate was validated only on the full
+fleet, so a queue holding bulk work (recommend/backtest_bulk.py) brings it back.
+
+ratio is measured, not guessed (the same idea as recommend/forecast.py's headroom): over the planning
+range, each interval's busiest `peak_s` mean interactive rate / its signal; the request-weighted
+`quantile` of those ratios. The busiest 5 minutes, not the interval's mean, because a replica sized for
+the mean queues through the interval's bursts. The window's SLO is a p95 over its requests, so the
+share of requests in intervals the scaler under-sizes must stay well under 5%: the default quantile
+0.99 leaves about 1% there. Intervals whose signal is 0 (nothing seen in the lookback) have no ratio
+and are left out.
+"""
+
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from recommend.errors import RecommendError
+from recommend.forecast import weighted_quantile
+
+MINUTE_S = 60.0
+METHOD = ("the interval's busiest peak_s mean / the busiest bucket_s mean in the lookback ending delay_s before "
+          "it; request-weighted quantile over the planning range")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AutoscalePolicy:
+    interval_s: float = 900.0  # replicas decided per interval (epoch-aligned)
+    delay_s: float = 300.0  # decision -> new replicas serving
+    lookback_s: float = 3600.0
+    bucket_s: float = 900.0  # signal = busiest mean over this span within the lookback
+    peak_s: float = 300.0  # what the replicas must carry: the interval's busiest mean over this span
+    quantile: float = 0.99
+    ratio: float = math.nan  # measured; NaN = not measured (the scaler then keeps max_replicas)
+    intervals: int = 0  # planning intervals the ratio was measured on
+
+    def __post_init__(self):
+        for name in ("interval_s", "bucket_s", "lookback_s", "peak_s"):
+            value = getattr(self, name)
+            if value < MINUTE_S or value % MINUTE_S:
+                raise RecommendError(f"autoscale {name} must be a whole number of minutes, got {value:g} s")
+        if (self.bucket_s > self.lookback_s or self.peak_s > self.interval_s or self.delay_s < 0
+                or not 0 < self.quantile <= 1):
+            raise RecommendError("autoscale: need bucket_s <= lookback_s, peak_s <= interval_s, delay_s >= 0 "
+                                 "and 0 < quantile <= 1")
+
+    @property
+    def lead_s(self) -> float:
+        """How far before a range's start its first decision looks."""
+        return self.delay_s + self.lookback_s
+
+    @property
+    def measured(self) -> bool:
+        return not math.isnan(self.ratio)
+
+    def to_dict(self) -> dict:
+        return {"interval_s": self.interval_s, "delay_s": self.delay_s, "lookback_s": self.lookback_s,
+                "bucket_s": self.bucket_s, "peak_s": self.peak_s, "quantile": self.quantile,
+                "ratio": round(self.ratio, 4) if self.measured else None, "intervals": self.intervals,
+                "method": METHOD}
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> "AutoscalePolicy | None":
+        if not data:
+            return None
+        keys = ("interval_s", "delay_s", "lookback_s", "bucket_s", "peak_s", "quantile")
+        ratio = data.get("ratio")
+        return cls(**{k: float(data[k]) for k in keys if data.get(k) is not None},
+                   ratio=math.nan if ratio is None else float(ratio), intervals=int(data.get("intervals") or 0))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MinuteRates:
+    """Interactive real req/s per UTC minute on a dense grid starting at epoch second `start_s`."""
+    start_s: float
+    rps: np.ndarray  # float64, one per minute
+
+    @classmethod
+    def from_arrivals(cls, arrival_s: np.ndarray, real: np.ndarray, start_s: float, end_s: float) -> "MinuteRates":
+        """Arrivals (epoch s) each standing for `real` requests, binned into the minutes of [start_s, end_s)."""
+        start = math.floor(start_s / MINUTE_S) * MINUTE_S
+        n = max(math.ceil((end_s - start) / MINUTE_S), 0)
+        i = np.floor((np.asarray(arrival_s, np.float64) - start) / MINUTE_S).astype(np.int64)
+        keep = (i >= 0) & (i < n)
+        return cls(start_s=start, rps=np.bincount(i[keep], weights=np.asarray(real, np.float64)[keep],
+                                                  minlength=n) / MINUTE_S)
+
+    @classmethod
+    def from_minutes(cls, minute_s: np.ndarray, rps: np.ndarray) -> "MinuteRates":
+        """Sparse (minute epoch s, req/s) rows -> the dense grid (missing minutes are 0)."""
+        minute_s = np.asarray(minute_s, np.float64)
+        if not minute_s.size:
+            return cls(start_s=0.0, rps=np.zeros(0))
+        start = float(minute_s.min())
+        i = ((minute_s - start) // MINUTE_S).astype(np.int64)
+        return cls(start_s=start, rps=np.bincount(i, weights=np.asarray(rps, np.float64), minlength=int(i.max()) + 1))
+
+    def busiest(self, a_s: float, b_s: float, span_s: float) -> float:
+        """Busiest `span_s` mean within [a_s, b_s), sliding by minutes; NaN when [a_s, b_s) is not all on
+        the grid."""
+        k, i, j = int(span_s // MINUTE_S), self._index(a_s), self._index(b_s)
+        if i < 0 or j > self.rps.size or j - i < k:
+            return math.nan
+        return float(np.convolve(self.rps[i:j], np.ones(k), mode="valid").max()) / k
+
+    def signal(self, decision_s: float, policy: AutoscalePolicy) -> float:
+        """What the scaler sees at decision_s: the busiest bucket_s mean within the lookback."""
+        return self.busiest(decision_s - policy.lookback_s, decision_s, policy.bucket_s)
+
+    def _index(self, t_s: float) -> int:
+        return int(math.floor((t_s - self.start_s) / MINUTE_S))
+
+
+def measure(rates: MinuteRates, policy: AutoscalePolicy, start_s: float, end_s: float) -> AutoscalePolicy:
+    """`policy` with its ratio measured on the intervals of [start_s, end_s) whose lookback is in the data."""
+    actual, signal = [], []
+    for t in interval_starts(start_s, end_s, policy.interval_s):
+        if t + policy.interval_s > end_s:
+            break
+        s = rates.signal(t - policy.delay_s, policy)
+        a = rates.busiest(t, t + policy.interval_s, policy.peak_s)
+        if s > 0 and not math.isnan(a):  # NaN (no lookback) and 0 (nothing seen) have no ratio
+            actual.append(a)
+            signal.append(s)
+    actual, signal = np.array(actual), np.array(signal)
+    ratio = weighted_quantile(actual / signal, actual, policy.quantile) if actual.size else math.nan
+    return replace(policy, ratio=ratio, intervals=int(actual.size))
+
+
+def interval_starts(start_s: float, end_s: float, interval_s: float) -> list[float]:
+    """Epoch-aligned interval starts covering [start_s, end_s) (the first may begin before start_s)."""
+    first = math.floor(start_s / interval_s) * interval_s
+    return list(np.arange(first, end_s, interval_s, dtype=np.float64))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WindowScaling:
+    min_replicas: int
+    max_replicas: int
+    rps_per_replica: float  # planned interactive real req/s per replica
+
+    def replicas(self, policy: AutoscalePolicy, signal_rps: float, bulk_queued: bool) -> int:
+        if bulk_queued or not policy.measured or math.isnan(signal_rps) or self.rps_per_replica <= 0:
+            return self.max_replicas  # bulk to admit, or nothing to go on: the window's planned fleet
+        need = policy.ratio * signal_rps / self.rps_per_replica
+        return min(max(math.ceil(need - 1e-9), self.min_replicas), self.max_replicas)
+
+    def to_dict(self) -> dict:
+        return {"min_replicas": self.min_replicas, "max_replicas": self.max_replicas,
+                "rps_per_replica": round(self.rps_per_replica, 4)}
+
+    @classmethod
+    def from_dict(cls, data: dict | None, replicas: int) -> "WindowScaling | None":
+        if not data:
+            return None
+        return cls(min_replicas=int(data.get("min_replicas") or 1), max_replicas=int(data.get("max_replicas") or replicas),
+                   rps_per_replica=float(data["rps_per_replica"]))

@@ -1,0 +1,47 @@
+"""The replica scaler in a backtest: each piece's replicas as the plan's scaler would have set them.
+
+The scaler (recommend/autoscale.py) decides an interval's replicas at its start - delay_s from the
+interactive real rate it saw in the lookback, and from whether the bulk admission queue held work then
+(recommend/backtest_bulk.py Admission.queued; the admission rate is the window's, independent of the
+replicas). It sees only the replayed log: minutes before the first logged request are not data, so a
+decision whose lookback starts before it keeps the window's planned replicas (max_replicas).
+"""
+
+import dataclasses
+import math
+
+import numpy as np
+
+from recommend.autoscale import MinuteRates
+from recommend.backtest_bulk import Admission
+from recommend.backtest_plan import BacktestPlan, Segment
+from recommend.backtest_replay import ReplayOptions, Traffic
+
+
+def interactive_rates(traffic: Traffic, options: ReplayOptions, end_s: float) -> MinuteRates:
+    """Real interactive req/s per minute from the first logged request to end_s."""
+    keep = ~traffic.bulk
+    sample = (np.full(int(keep.sum()), options.sample_rate) if options.sample_rate is not None
+              else traffic.sample_rate[keep])
+    arrival = traffic.arrival_s[keep]
+    start = math.ceil(float(traffic.arrival_s[0]) / 60.0) * 60.0 if traffic.arrival_s.size else end_s
+    return MinuteRates.from_arrivals(arrival, options.traffic_scale / sample, start, end_s)
+
+
+def scaled(plan: BacktestPlan, pieces: list[Segment], traffic: Traffic, adm: Admission,
+           options: ReplayOptions) -> list[Segment]:
+    """`pieces` with the scaler's replicas (unchanged when the plan does not scale)."""
+    if not plan.scaled or not pieces:
+        return pieces
+    policy = plan.autoscale
+    rates = interactive_rates(traffic, options, pieces[-1].end_s)
+    out = []
+    for s in pieces:
+        scaling = plan.windows[s.window].scaling
+        if scaling is None:
+            out.append(s)
+            continue
+        decided = math.floor(s.start_s / policy.interval_s) * policy.interval_s - policy.delay_s
+        replicas = scaling.replicas(policy, rates.signal(decided, policy), adm.queued(decided))
+        out.append(dataclasses.replace(s, replicas=replicas))
+    return out
