@@ -14,4 +14,4 @@ JOIN cell_window w ON w.how_cell = s.how_cell
 SEMI JOIN tf_bulk_seconds b ON b.tenant IS NOT DISTINCT FROM s.tenant
     AND b.second = epoch_us(s.arrival_ts) // 1000000
 WHERE s.prompt_tokens >= 1 AND s.output_tokens >= 1
-ORDER BY w.window_id, s.arrival_ts
+ORDER BY w.window_id, s.arrival_ts, s.prompt_tokens, s.output_tokens, s.weight  -- a total order: same plan every run

@@ -30,7 +30,7 @@ level AS (
     SELECT window_id, quantile_disc(real_requests, $peak_quantile::DOUBLE) AS real_requests FROM spans GROUP BY ALL
 ),
 peak AS (
-    SELECT s.window_id, arg_min(s.span_start, s.real_requests) AS span_start
+    SELECT s.window_id, first(s.span_start ORDER BY s.real_requests, s.span_start) AS span_start  -- ties: earliest
     FROM spans s JOIN level l ON l.window_id = s.window_id AND s.real_requests >= l.real_requests
     GROUP BY s.window_id
 )
@@ -38,4 +38,4 @@ SELECT s.window_id, s.span_start,
        epoch(s.arrival_ts) - epoch(s.span_start) AS arrival_s,
        s.prompt_tokens, s.output_tokens, 1.0 / s.weight AS sample_rate
 FROM scoped s JOIN peak p USING (window_id, span_start)
-ORDER BY s.window_id, s.arrival_ts
+ORDER BY s.window_id, s.arrival_ts, s.prompt_tokens, s.output_tokens, s.weight  -- a total order: same plan every run
