@@ -1,13 +1,17 @@
 """k8s export: every document loads, has apiVersion/kind/DNS-1123 metadata.name and its kind's required
 fields (what `kubectl apply --dry-run=client` checks), and every cron expression is valid 5-field cron."""
 
+import json
 import re
 
 import pytest
 import yaml
+from click.testing import CliRunner
 
 from export_fixtures import HOUR_OF_WEEK, plans
 from recommend.export import ExportOptions, PlanError, export, load_plan
+from recommend.export.plan import parse_plan
+from tracefit.cli import cli
 
 DNS_1123 = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 CRON_FIELDS = [(0, 59), (0, 23), (1, 31), (1, 12), (0, 7)]  # minute hour day-of-month month day-of-week
@@ -50,6 +54,10 @@ def check_required(doc: dict) -> None:
         assert spec["minReplicaCount"] <= spec["maxReplicaCount"]
         for t in spec["triggers"]:
             m = t["metadata"]
+            if t["type"] == "prometheus":
+                assert m["serverAddress"] and m["query"] and t["metricType"] == "AverageValue"
+                assert isinstance(m["threshold"], str) and float(m["threshold"]) > 0  # KEDA wants a string
+                continue
             assert t["type"] == "cron" and m["timezone"] == "Etc/UTC" and m["start"] != m["end"]
             assert cron_valid(m["start"]) and cron_valid(m["end"]), m
             assert isinstance(m["desiredReplicas"], str) and m["desiredReplicas"].isdigit()  # KEDA wants a string
@@ -108,3 +116,90 @@ def test_deployment_uses_the_chosen_window_and_flags():
 
 def test_cron_validator_can_fail():
     assert not cron_valid("0 9 * *") and not cron_valid("0 24 * * 1") and not cron_valid("0 9 * * 5-1")
+
+
+AUTOSCALE = {"interval_s": 900.0, "delay_s": 300.0, "lookback_s": 3600.0, "bucket_s": 900.0, "peak_s": 300.0,
+             "quantile": 0.99, "ratio": 2.0, "intervals": 96, "method": "..."}
+
+
+def autoscaled_plan(**policy):
+    """HOUR_OF_WEEK with a measured scaler: weekdays 1..4 replicas at 5 req/s each, nights 1..1 at 2 req/s."""
+    data = json.loads(HOUR_OF_WEEK.read_text())
+    data["autoscale"] = AUTOSCALE | policy
+    data["windows"][0]["autoscale"] = {"min_replicas": 1, "max_replicas": 4, "rps_per_replica": 5.0}
+    data["windows"][1]["autoscale"] = {"min_replicas": 1, "max_replicas": 1, "rps_per_replica": 2.0}
+    return parse_plan(data, source="autoscaled")
+
+
+def autoscaled_doc(plan, **options) -> tuple[str, dict]:
+    text = export(plan, "k8s", ExportOptions(**options))["k8s/keda-autoscaled.yaml"]
+    return text, yaml.safe_load(text)
+
+
+def test_autoscaled_scaled_object_hand_checked():
+    text, doc = autoscaled_doc(autoscaled_plan(), name="Chat Engine", namespace="prod", model="org/ft")
+    spec = doc["spec"]
+    (trigger,) = spec["triggers"]
+    # deployed window = weekdays (most GPUs): 1..4 replicas; threshold = rps_per_replica / ratio = 5.0 / 2.0
+    assert (spec["minReplicaCount"], spec["maxReplicaCount"]) == (1, 4)
+    assert trigger["metadata"]["threshold"] == "2.5" and trigger["metricType"] == "AverageValue"
+    assert trigger["metadata"]["serverAddress"] == "http://prometheus-operated.monitoring.svc:9090"
+    # busiest 900 s mean within the last 3600 s: rates over 900 s ending in the last 3600 - 900 = 2700 s
+    assert trigger["metadata"]["query"] == (
+        'max_over_time(sum(rate(vllm:request_success_total{model_name="org/ft"}[900s]))[2700s:1m])')
+    behavior = spec["advanced"]["horizontalPodAutoscalerConfig"]["behavior"]
+    assert behavior["scaleDown"]["stabilizationWindowSeconds"] == 900  # interval_s
+    assert behavior["scaleUp"]["stabilizationWindowSeconds"] == 0
+    assert spec["fallback"]["replicas"] == 4 and spec["scaleTargetRef"]["name"] == "chat-engine"
+    assert doc["metadata"] == {"name": "chat-engine", "namespace": "prod", "labels": {
+        "app.kubernetes.io/name": "chat-engine", "app.kubernetes.io/managed-by": "tracefit"}}
+    assert "one ScaledObject per workload" in text and "ratio 2 " in text and "96 planning intervals" in text
+    assert "batch queue" in text and "within 300s" in text
+    assert "threshold 1" in text  # nights: 2.0 / 2.0, listed as not applied
+
+
+def test_autoscaled_follows_the_chosen_window_and_options():
+    plan = autoscaled_plan(lookback_s=900.0, interval_s=1800.0)
+    _, doc = autoscaled_doc(plan, window="nights and weekends", prometheus="http://prom:9090")
+    (trigger,) = doc["spec"]["triggers"]
+    # nights: 1..1 replicas, 2.0 / 2.0 = 1; lookback = bucket: one 900 s rate, no subquery
+    assert (doc["spec"]["minReplicaCount"], doc["spec"]["maxReplicaCount"]) == (1, 1)
+    assert trigger["metadata"]["threshold"] == "1" and trigger["metadata"]["serverAddress"] == "http://prom:9090"
+    assert trigger["metadata"]["query"].startswith("sum(rate(") and trigger["metadata"]["query"].endswith("[900s]))")
+    behavior = doc["spec"]["advanced"]["horizontalPodAutoscalerConfig"]["behavior"]
+    assert behavior["scaleDown"]["stabilizationWindowSeconds"] == 1800
+
+
+def test_autoscaled_documents_are_valid():
+    for doc in documents(autoscaled_plan()):
+        assert doc["apiVersion"] == API[doc["kind"]] and DNS_1123.match(doc["metadata"]["name"])
+        check_required(doc)
+
+
+def test_no_autoscaled_file_without_a_measured_scaler():
+    assert "k8s/keda-autoscaled.yaml" not in export(load_plan(HOUR_OF_WEEK), "k8s", ExportOptions())
+    unmeasured = autoscaled_plan(ratio=None)
+    files = export(unmeasured, "k8s", ExportOptions())
+    assert "k8s/keda-autoscaled.yaml" not in files
+    assert files == export(load_plan(HOUR_OF_WEEK), "k8s", ExportOptions())  # output unchanged
+
+
+def test_cli_prometheus_flag(tmp_path):
+    data = json.loads(HOUR_OF_WEEK.read_text())
+    data["autoscale"] = AUTOSCALE
+    data["windows"][0]["autoscale"] = {"min_replicas": 2, "max_replicas": 4, "rps_per_replica": 5.0}
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps(data))
+    result = CliRunner().invoke(cli, ["export", "--plan", str(plan), "--to", "k8s", "--out", str(tmp_path),
+                                      "--prometheus", "http://thanos-query.obs:9090"])
+    assert result.exit_code == 0, result.output
+    doc = yaml.safe_load((tmp_path / "k8s" / "keda-autoscaled.yaml").read_text())
+    assert doc["spec"]["triggers"][0]["metadata"]["serverAddress"] == "http://thanos-query.obs:9090"
+    assert doc["spec"]["minReplicaCount"] == 2
+
+
+def test_bad_scaler_policy_is_a_plan_error():
+    data = json.loads(HOUR_OF_WEEK.read_text())
+    data["windows"][0]["autoscale"] = {"min_replicas": 1}  # no rps_per_replica
+    with pytest.raises(PlanError, match=r"windows\[0\]\.autoscale"):
+        parse_plan(data)

@@ -6,6 +6,8 @@ outside every trigger KEDA returns to minReplicaCount, so that is the plan's sma
 The CronJob alternative runs `kubectl scale` at each window start (batch/v1 CronJob with
 spec.timeZone, Kubernetes ≥ 1.27) under a ServiceAccount allowed to update deployments/scale.
 Replica scaling changes replicas only: engine flags are the Deployment's, sized for one window.
+A plan with a measured replica scaler also gets keda-autoscaled.yaml (recommend/export/k8s_autoscale.py):
+the deployed window's scaler on Prometheus, used instead of the cron schedule.
 """
 
 import re
@@ -13,7 +15,7 @@ from dataclasses import replace
 
 import yaml
 
-from recommend.export import vllm
+from recommend.export import k8s_autoscale, vllm
 from recommend.export.options import ExportOptions
 from recommend.export.plan import Plan, PlanError, Window
 from recommend.export.schedule import CronSpan, cron_spans, dated_span
@@ -111,13 +113,16 @@ def render(plan: Plan, options: ExportOptions, requests=None) -> dict[str, str]:
     head = (f"# Engine for window {w.label!r}; the schedule scales replicas only."
             + (f"\n# Windows with other engine flags (redeploy with vllm/<window>.yaml to match): "
                f"{', '.join(differs)}" if differs else "") + "\n")
-    return {
+    files = {
         "k8s/deployment.yaml": head + yaml.safe_dump(deployment(plan, options), sort_keys=False),
         "k8s/keda-scaledobject.yaml": ("# KEDA cron schedule: one trigger per window (more when its hours differ "
                                        "by day)\n" + yaml.safe_dump(scaled_object(plan, options), sort_keys=False)),
         "k8s/cronjobs.yaml": ("# Alternative without KEDA: kubectl scale at each window start\n"
                               + yaml.safe_dump_all(rbac(options) + cron_jobs(plan, options), sort_keys=False)),
     }
+    if k8s_autoscale.autoscaled(plan, w):
+        files["k8s/keda-autoscaled.yaml"] = k8s_autoscale.render(plan, w, options, _meta(options.name, options))
+    return files
 
 
 def _span_name(w: Window, i: int) -> str:

@@ -11,5 +11,8 @@ class ExportOptions:
     image: str = "vllm/vllm-openai:latest"  # k8s engine image
     kubectl_image: str = "bitnami/kubectl:latest"  # k8s CronJob alternative
     window: str | None = None  # k8s Deployment: window label or slug to size it for; default the busiest
+    # k8s keda-autoscaled.yaml: Prometheus query API; default the Prometheus Operator's governing Service
+    # "prometheus-operated" (prometheus-operator pkg/prometheus/statefulset.go) in namespace "monitoring"
+    prometheus: str = "http://prometheus-operated.monitoring.svc:9090"
     host: str = "0.0.0.0"
     port: int = 8000

@@ -5,6 +5,8 @@ Shape (issue 6, "Output"; more keys allowed and ignored):
  "traffic": {...}, "config": {"gpu", "tp", "weights", "kv", "max_model_len", "max_num_seqs",
  "max_num_batched_tokens", "replicas"}, ...}], "summary": {...}}
 Hour-of-week cells: 0 = Monday 00:00–01:00 UTC … 167 = Sunday 23:00–24:00 UTC.
+Replica scaler (recommend/autoscale.py; absent in older plans): plan-level "autoscale" policy and per
+window "autoscale": {"min_replicas", "max_replicas", "rps_per_replica"}.
 """
 
 import json
@@ -14,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from profiles import CatalogError, get_model
+from recommend.autoscale import AutoscalePolicy, WindowScaling
 from recommend.errors import RecommendError
 
 CONFIG_KEYS = ("tp", "weights", "kv", "max_model_len", "max_num_seqs", "max_num_batched_tokens", "replicas")
@@ -54,6 +57,7 @@ class Window:
     end: datetime | None
     config: EngineConfig
     traffic: dict = field(default_factory=dict)
+    scaling: WindowScaling | None = None  # the scaler's replica range; None = config.replicas always
 
     @property
     def slug(self) -> str:
@@ -74,6 +78,12 @@ class Plan:
     slo: dict
     windows: tuple[Window, ...]
     source: str = "plan"
+    autoscale: AutoscalePolicy | None = None  # None: fixed replicas per window
+
+    @property
+    def scaled(self) -> bool:
+        """A measured scaler policy (ratio not null): exporters may write a reactive autoscaler."""
+        return self.autoscale is not None and self.autoscale.measured
 
     def hf_id(self, override: str | None = None) -> str:
         """A Hugging Face id `vllm serve` can load: the override, the plan's id, or the catalog's first id."""
@@ -103,7 +113,8 @@ def parse_plan(data: dict, *, source: str = "plan") -> Plan:
         raise PlanError(f"{source}: plan.windows is empty; nothing to export")
     gpu = obj.get("gpu")
     return Plan(model=str(_key(obj, "model", "plan", source)), gpu=gpu, slo=dict(obj.get("slo") or {}),
-                windows=tuple(_window(w, i, gpu, source) for i, w in enumerate(windows)), source=source)
+                windows=tuple(_window(w, i, gpu, source) for i, w in enumerate(windows)), source=source,
+                autoscale=_scaler(AutoscalePolicy.from_dict, "plan.autoscale", source, obj.get("autoscale")))
 
 
 def _window(raw, i: int, plan_gpu: str | None, source: str) -> Window:
@@ -134,7 +145,16 @@ def _window(raw, i: int, plan_gpu: str | None, source: str) -> Window:
     except (TypeError, ValueError) as exc:
         raise PlanError(f"{source}: {where}.config has a non-numeric value ({exc})") from exc
     traffic = raw.get("traffic") if isinstance(raw.get("traffic"), dict) else {}
-    return Window(index=i, label=label, hours=hours, start=start, end=end, config=config, traffic=traffic)
+    scaling = _scaler(WindowScaling.from_dict, f"{where}.autoscale", source, raw.get("autoscale"), config.replicas)
+    return Window(index=i, label=label, hours=hours, start=start, end=end, config=config, traffic=traffic,
+                  scaling=scaling)
+
+
+def _scaler(from_dict, where: str, source: str, *args):
+    try:
+        return from_dict(*args)
+    except (AttributeError, KeyError, TypeError, ValueError, RecommendError) as exc:
+        raise PlanError(f"{source}: {where} is not a scaler policy ({exc}); re-run `tracefit recommend`") from exc
 
 
 def _key(obj: dict, key: str, where: str, source: str):

@@ -24,17 +24,23 @@ from warehouse.query import run_sql
 @click.option("--image", default="vllm/vllm-openai:latest", show_default=True, help="k8s: engine image.")
 @click.option("--window", help="k8s: window (label or slug) the Deployment's engine flags are for "
                                "[default: the one with the most GPUs].")
+@click.option("--prometheus", default="http://prometheus-operated.monitoring.svc:9090", show_default=True,
+              help="k8s: Prometheus URL KEDA queries in keda-autoscaled.yaml (written when the plan has a measured "
+                   "replica scaler); the default is the Prometheus Operator's prometheus-operated Service in "
+                   "namespace monitoring.")
 @db_option
 @click.option("--log-model", help="mooncake: model name as logged [default: names matching the plan's model].")
 @click.option("--since", type=click.DateTime(), help="mooncake: first arrival to include (UTC).")
 @click.option("--until", type=click.DateTime(), help="mooncake: arrivals before this (UTC).")
 @json_option
-def export_cmd(plan_path, to, out, model, name, namespace, image, window, db, log_model, since, until, as_json):
+def export_cmd(plan_path, to, out, model, name, namespace, image, window, prometheus, db, log_model, since, until,
+               as_json):
     """Write a plan as deployable files: engine configs, a replica schedule, a replay trace.
 
     \b
     Formats: vllm, sglang, trtllm (engine flags per window); k8s (KEDA cron ScaledObject, CronJob
-    alternative, engine Deployment); mooncake (the window's logged requests as JSONL, read from --db);
+    alternative, engine Deployment, and a KEDA Prometheus autoscaler when the plan measured its replica
+    scaler); mooncake (the window's logged requests as JSONL, read from --db);
     aiconfigurator (the same problem as `aiconfigurator cli default` arguments).
     Example:
       tracefit export --plan plan.json --to vllm --out deploy
@@ -42,7 +48,8 @@ def export_cmd(plan_path, to, out, model, name, namespace, image, window, db, lo
       tracefit export --plan plan.json --to mooncake --out traces --db prod.duckdb --since 2025-03-03
     """
     plan = load_plan(plan_path)
-    options = ExportOptions(model=model, name=name, namespace=namespace, image=image, window=window)
+    options = ExportOptions(model=model, name=name, namespace=namespace, image=image, window=window,
+                            prometheus=prometheus)
     requests = _requests(db, plan.model, log_model, since, until) if FORMATS[to].needs_requests else None
     written = write_files(export(plan, to, options, requests), out)
     files = [str(p) for p in written]

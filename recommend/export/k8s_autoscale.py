@@ -1,0 +1,117 @@
+"""Kubernetes: the plan's replica scaler (recommend/autoscale.py) as a KEDA ScaledObject on Prometheus.
+
+The scaler: replicas = clamp(ceil(ratio x signal / rps_per_replica), min, max), signal = the busiest
+`bucket_s` mean request rate within the last `lookback_s`. As a KEDA `prometheus` trigger
+(https://keda.sh/docs/latest/scalers/prometheus/: serverAddress, query, threshold, ignoreNullValues;
+trigger-level metricType, https://keda.sh/docs/latest/reference/scaledobject-spec/#triggers):
+- query: the signal in PromQL over vLLM's request counter. vLLM registers the Counter
+  "vllm:request_success" with labels model_name (= served_model_name, the `vllm serve` model argument
+  when --served-model-name is unset), engine, finished_reason (vllm/v1/metrics/loggers.py,
+  PrometheusStatLogger); prometheus_client exposes a Counter as `<name>_total`. rate(...[bucket_s])
+  at a point is the mean over the bucket_s before it; max_over_time over a subquery at 1-minute steps
+  spanning lookback_s - bucket_s keeps every such bucket inside the lookback (MinuteRates.busiest).
+- metricType AverageValue: the HPA wants ceil(metric / target) replicas (Kubernetes HPA algorithm,
+  https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#algorithm-details, outside
+  its default 10% tolerance), so threshold = rps_per_replica / ratio gives ceil(ratio x signal /
+  rps_per_replica).
+- fallback (ScaledObject spec, "fallback"): after 3 failed queries, the window's planned fleet, as the
+  scaler does when it has nothing to go on; ignoreNullValues "false" makes an empty answer (the series
+  lost) a failure rather than a 0.
+HPA behavior (ScaledObject advanced.horizontalPodAutoscalerConfig.behavior = the HPA's spec.behavior):
+scale up at once (no stabilization, up to max_replicas pods per 15 s instead of the default doubling);
+scale down to the highest recommendation of the last interval_s, as the scaler holds a count for an
+interval (Kubernetes caps stabilizationWindowSeconds at 3600, kedacore/keda#4976).
+"""
+
+import math
+import textwrap
+
+import yaml
+
+from recommend.autoscale import MINUTE_S, AutoscalePolicy, WindowScaling
+from recommend.export.options import ExportOptions
+from recommend.export.plan import Plan, Window
+
+METRIC = "vllm:request_success_total"
+MAX_STABILIZATION_S = 3600  # HPA validation: spec.behavior.*.stabilizationWindowSeconds <= 3600
+SCALE_UP_PERIOD_S = 15  # HPA scaling policy period; 15 s = the HPA's default sync period
+FALLBACK_FAILURES = 3
+HEADER_WIDTH = 110  # comment lines
+
+
+def signal_query(model: str, policy: AutoscalePolicy) -> str:
+    """PromQL: the busiest bucket_s mean req/s of `model` within the last lookback_s."""
+    rate = f'sum(rate({METRIC}{{model_name="{_label(model)}"}}[{_s(policy.bucket_s)}]))'
+    span_s = policy.lookback_s - policy.bucket_s
+    return f"max_over_time({rate}[{_s(span_s)}:1m])" if span_s >= MINUTE_S else rate
+
+
+def threshold(scaling: WindowScaling, policy: AutoscalePolicy) -> str:
+    """rps_per_replica / ratio as KEDA's string, 5 significant digits (the plan's rps_per_replica has 4 decimals)."""
+    return format(scaling.rps_per_replica / policy.ratio, ".5g")
+
+
+def scaled_object(plan: Plan, w: Window, options: ExportOptions, metadata: dict) -> dict:
+    policy, scaling = plan.autoscale, w.scaling
+    query = signal_query(plan.hf_id(options.model), policy)
+    trigger = {"type": "prometheus", "name": "request-rate", "metricType": "AverageValue",
+               "metadata": {"serverAddress": options.prometheus, "query": query,
+                            "threshold": threshold(scaling, policy), "ignoreNullValues": "false"}}
+    behavior = {
+        "scaleUp": {"stabilizationWindowSeconds": 0, "selectPolicy": "Max",
+                    "policies": [{"type": "Pods", "value": scaling.max_replicas, "periodSeconds": SCALE_UP_PERIOD_S}]},
+        "scaleDown": {"stabilizationWindowSeconds": min(int(policy.interval_s), MAX_STABILIZATION_S)}}
+    return {"apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject", "metadata": metadata,
+            "spec": {"scaleTargetRef": {"name": options.name}, "pollingInterval": int(MINUTE_S),
+                     "minReplicaCount": scaling.min_replicas, "maxReplicaCount": scaling.max_replicas,
+                     "fallback": {"failureThreshold": FALLBACK_FAILURES, "replicas": scaling.max_replicas},
+                     "advanced": {"horizontalPodAutoscalerConfig": {"behavior": behavior}},
+                     "triggers": [trigger]}}
+
+
+def autoscaled(plan: Plan, w: Window) -> bool:
+    """Worth writing: a measured policy and a replica range with a positive rate per replica."""
+    return plan.scaled and w.scaling is not None and w.scaling.rps_per_replica > 0
+
+
+def render(plan: Plan, w: Window, options: ExportOptions, metadata: dict) -> str:
+    return header(plan, w) + yaml.safe_dump(scaled_object(plan, w, options, metadata), sort_keys=False)
+
+
+def header(plan: Plan, w: Window) -> str:
+    p, s = plan.autoscale, w.scaling
+    paragraphs = [
+        f"KEDA request-rate autoscaler for window {w.label!r} (the Deployment's engine flags). Apply this OR "
+        "keda-scaledobject.yaml, not both: KEDA allows one ScaledObject per workload.",
+        f"Measured by the plan: ratio {p.ratio:g} = the request-weighted {p.quantile:g} quantile, over {p.intervals} "
+        f"planning intervals of {_s(p.interval_s)}, of the interval's busiest {_s(p.peak_s)} mean request rate / "
+        f"the busiest {_s(p.bucket_s)} mean in the {_s(p.lookback_s)} before.",
+        f"Rule: replicas = clamp(ceil({p.ratio:g} x signal / {s.rps_per_replica:g} req/s per replica), "
+        f"{s.min_replicas}, {s.max_replicas}). HPA AverageValue wants ceil(signal / threshold) replicas, so "
+        f"threshold = {s.rps_per_replica:g} / {p.ratio:g} = {threshold(s, p)}.",
+        f"Assumes a new replica serves within {_s(p.delay_s)} of the decision (pod scheduling, image pull, weights "
+        "load); slower starts make the measured ratio too small.",
+        f"The signal counts every request {METRIC} counts (finished, any reason): bulk requests served here raise "
+        "it (more replicas, the safe side).",
+        f"Bulk (batch) work needs the full fleet: the plan validated the window's bulk admission at "
+        f"{s.max_replicas} replicas only. Add a trigger on your batch queue's depth (tracefit cannot know its "
+        "metric); KEDA runs the largest count over its triggers. For example:",
+    ]
+    snippet = ["  - type: prometheus", "    name: bulk-queued", "    metricType: AverageValue", "    metadata:",
+               "      serverAddress: <as above>", f"      query: (<your batch queue depth> > bool 0) * {s.max_replicas}",
+               "      threshold: '1'"]
+    others = [x for x in plan.windows if x is not w and x.scaling is not None and x.scaling.rps_per_replica > 0]
+    tail = [f"Not applied, window {x.label!r}: min {x.scaling.min_replicas}, max {x.scaling.max_replicas}, "
+            f"threshold {threshold(x.scaling, p)}" for x in others]
+    lines = [line for text in paragraphs for line in textwrap.wrap(text, HEADER_WIDTH, break_on_hyphens=False)] + snippet + tail
+    return "".join(f"# {line}\n" for line in lines)
+
+
+def _s(seconds: float) -> str:
+    """PromQL / comment duration in whole seconds: 900.0 -> "900s"."""
+    return f"{math.ceil(seconds)}s"
+
+
+def _label(value: str) -> str:
+    """PromQL double-quoted label value (Go string escapes)."""
+    return value.replace("\\", "\\\\").replace('"', '\\"')
