@@ -55,6 +55,7 @@ class HourResult:
     hours: float  # < 1 at the range's or a start/end window's edges
     window: int
     stats: ReplayStats
+    replicas: int  # replicas serving this piece (the scaler's choice, or the window config's)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -110,7 +111,9 @@ def backtest(plan: BacktestPlan, traffic: Traffic, *, since: datetime, until: da
     windows = tuple(_window(plan, w.index, pieces_of, replays, adm, done_s, deadline_s) for w in plan.windows
                     if any(s.window == w.index for s in pieces_of))
     hours = tuple(HourResult(start=datetime.fromtimestamp(s.start_s, UTC), hours=(s.end_s - s.start_s) / 3600,
-                             window=s.window, stats=replay_stats([r], plan.slo)) for s, r in zip(pieces_of, replays))
+                             window=s.window, stats=replay_stats([r], plan.slo),
+                             replicas=s.replicas_of(plan.windows[s.window].config))
+                  for s, r in zip(pieces_of, replays))
     peak = plan.peak.config
     static = None
     if replay_static:

@@ -2,16 +2,18 @@
 
 Top-level keys: model, engine, slo, bulk (the plan's traffic-class rule or null), since, until, replay,
   windows, hours, summary.
-windows[]: label, index, config, gpus, hours, gpu_hours, requests_real, goodput_rps, slo_attainment,
+windows[]: label, index, config, gpus (the config's: the most the window runs), mean_gpus (gpu_hours / hours:
+  lower when the plan's replica scaler ran fewer), hours, gpu_hours, requests_real, goodput_rps, slo_attainment,
   meets_slo, rejected_share, queue_mean_ms, queue_p95_ms, percentiles_ms {ttft_p95_ms: ..},
   hours_meeting_slo_share, simulated_requests - all of the interactive class (the latency SLO judges
   interactive requests only) - and bulk {requests_real, share, deadline_attainment, completion_p95_s,
   wait_p95_s, admit_tok_s} (recommend/backtest_bulk.py).
-hours[]: start (UTC ISO), label, hours, requests_real, slo_attainment, meets_slo, rejected_share,
+hours[]: (pieces: calendar hours, or the scaler's intervals) start (UTC ISO), label, hours, replicas, requests_real, slo_attainment, meets_slo, rejected_share,
   percentiles_ms (the SLO keys).
 summary: slo_attainment, windows_meeting_slo_share, hours_meeting_slo_share, gpu_hours,
   static_peak_gpu_hours, savings_pct, peak_window, requests_real, simulated_requests, rejected_share,
-  replayed_hours, uncovered_hours, static_peak_slo_attainment (null unless replayed); slo_class
+  replayed_hours, uncovered_hours, static_peak_slo_attainment (null unless replayed), scaling ("autoscale":
+  the plan's replica scaler ran, recommend/autoscale.py; "fixed": each window's config replicas); slo_class
   ("interactive": what slo_attainment and windows_meeting_slo_share measure), bulk_requests_real,
   bulk_share, bulk_deadline_s, bulk_deadline_attainment, bulk_completion_p95_s, bulk_wait_p95_s.
 NaN (nothing replayed) is written as null.
@@ -30,10 +32,11 @@ def to_dict(result: BacktestResult, options: ReplayOptions | None = None) -> dic
     labels = {w.index: w.label for w in plan.windows}
     windows = [{
         "label": w.label, "index": w.index, "config": w.config.to_dict(), "gpus": w.config.gpus,
+        "mean_gpus": w.gpu_hours / w.hours if w.hours else math.nan,
         "hours": w.hours, "gpu_hours": w.gpu_hours, **_stats(w.stats, w.hours), "bulk": asdict(w.bulk),
         "hours_meeting_slo_share": _share([h.stats.meets_slo for h in result.hours if h.window == w.index]),
     } for w in result.windows]
-    hours = [{"start": h.start.isoformat(), "label": labels[h.window], "hours": h.hours,
+    hours = [{"start": h.start.isoformat(), "label": labels[h.window], "hours": h.hours, "replicas": h.replicas,
               "requests_real": h.stats.requests_real, "slo_attainment": h.stats.slo_attainment,
               "meets_slo": h.stats.meets_slo, "rejected_share": h.stats.rejected_share,
               "percentiles_ms": {k: h.stats.percentiles_ms[k] for k in plan.slo}} for h in result.hours]
@@ -46,7 +49,7 @@ def to_dict(result: BacktestResult, options: ReplayOptions | None = None) -> dic
         "savings_pct": result.savings_pct, "peak_window": plan.peak.label,
         "requests_real": result.overall.requests_real, "simulated_requests": result.overall.simulated_requests,
         "rejected_share": result.overall.rejected_share, "replayed_hours": replayed,
-        "uncovered_hours": result.uncovered_hours,
+        "uncovered_hours": result.uncovered_hours, "scaling": "autoscale" if plan.scaled else "fixed",
         "static_peak_slo_attainment": result.static_peak.slo_attainment if result.static_peak else None,
         "slo_class": "interactive", "bulk_requests_real": result.bulk.requests_real, "bulk_share": result.bulk.share,
         "bulk_deadline_s": plan.bulk.deadline_s if plan.bulk else None,
@@ -61,7 +64,8 @@ def to_dict(result: BacktestResult, options: ReplayOptions | None = None) -> dic
 
 def window_rows(doc: dict) -> list[dict]:
     """One flat row per window for the human-readable table."""
-    return [{"window": w["label"], "gpus": w["gpus"], "hours": w["hours"], "gpu_hours": w["gpu_hours"],
+    return [{"window": w["label"], "gpus": w["gpus"], "mean_gpus": w["mean_gpus"], "hours": w["hours"],
+             "gpu_hours": w["gpu_hours"],
              "req/s": w["requests_real"] / (w["hours"] * 3600) if w["hours"] else None,
              "slo_attainment": w["slo_attainment"], "meets_slo": w["meets_slo"],
              **{k: v for k, v in w["percentiles_ms"].items() if k in doc["slo"]},

@@ -13,6 +13,7 @@ from recommend.backtest import backtest
 from recommend.backtest_bulk import Admission
 from recommend.backtest_plan import read_plan, segments
 from recommend.backtest_replay import Traffic
+from recommend.backtest_report import to_dict
 from recommend.errors import RecommendError
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -95,8 +96,12 @@ def test_backtest_runs_the_replicas_the_scaler_would_have_chosen():
     result = backtest(plan, traffic, since=since, until=until)
     # 01:15-02:45 see 3 req/s within their lookback -> 3 replicas (7 pieces); 03:00 (decided 02:55:
     # busiest 15 min = (5 x 3 + 10 x 1) / 15 = 1.67) -> 2; 03:15-03:45 -> 1. 0.25 h each, TP 1.
+    assert [h.replicas for h in result.hours] == [3] * 7 + [2] + [1] * 3
     assert result.gpu_hours == pytest.approx(0.25 * (7 * 3 + 2 + 3 * 1))
+    doc = to_dict(result)
+    assert doc["summary"]["scaling"] == "autoscale" and doc["hours"][7]["replicas"] == 2
+    assert doc["windows"][0]["gpus"] == 8 and doc["windows"][0]["mean_gpus"] == pytest.approx(26 / 11, rel=1e-5)  # JSON keeps 6 digits
     assert result.static_peak_gpu_hours == pytest.approx(8 * 2.75)
     fixed = backtest(plan.fixed_replicas(), traffic, since=since, until=until)
-    assert fixed.gpu_hours == pytest.approx(8 * 2.75)
+    assert fixed.gpu_hours == pytest.approx(8 * 2.75) and to_dict(fixed)["summary"]["scaling"] == "fixed"
     assert result.overall.requests_real == pytest.approx(fixed.overall.requests_real)
