@@ -106,3 +106,9 @@ def recommend(db, model, as_model, gpus, max_gpus, slos, allow_quant, coverage, 
     stderr.print(f"GPU-hours/week {s['gpu_hours_per_week']:,} vs {s['static_peak_gpu_hours_per_week']:,} static "
                  f"at peak ({s['savings_pct']}% saved); windows missing the SLO: "
                  f"{', '.join(s['windows_missing_slo']) or 'none'}", highlight=False)
+    scaler = plan.get("autoscale") or {}
+    if scaler.get("ratio"):
+        stderr.print(f"replicas are each window's maximum: a scaler runs ceil({scaler['ratio']:g} x the busiest "
+                     f"{scaler['bucket_s'] / 60:g}-min rate of the last {scaler['lookback_s'] / 60:g} min / req/s per "
+                     "replica) (`tracefit backtest` replays it; `tracefit export --to k8s` writes it for KEDA)",
+                     highlight=False)
