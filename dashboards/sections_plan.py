@@ -37,11 +37,23 @@ def recommendations(plan: dict) -> Page:
     return Page(slug="recommendations", title="Recommendations", intro="From the plan given with --plan.", blocks=[
         tiles, table, reasons,
         figure("replica_schedule", "Replica schedule", cells, lambda: charts_plan.replica_schedule(cells),
-               "no window states its hours (window.hours or window.start/end) and replicas"),
+               "no window states its hours (window.hours or window.start/end) and replicas", _scaler(plan)),
         figure("pareto", "Latency–cost Pareto", points, lambda: charts_plan.latency_cost_pareto(points),
                "no window has both cost.usd_per_hour and predicted.ttft_ms"),
         roof_block,
     ])
+
+
+def _scaler(plan: dict) -> str:
+    """The replica scaler in words (recommend/autoscale.py), when the plan measured one."""
+    a = plan.get("autoscale") if isinstance(plan.get("autoscale"), dict) else {}
+    if not a.get("ratio"):
+        return ""
+    return (f"Replicas are each window's maximum: every {a['interval_s'] / 60:g} min a scaler runs "
+            f"ceil({a['ratio']:g} × the busiest {a['bucket_s'] / 60:g}-min request rate of the last "
+            f"{a['lookback_s'] / 60:g} min ÷ the window's req/s per replica), the maximum while bulk work is "
+            f"queued; {a['ratio']:g} is the {a['quantile']:g} quantile of the error it would have made on "
+            f"{a.get('intervals', 0)} planning intervals.")
 
 
 def _num(value) -> str:

@@ -85,3 +85,14 @@ def test_mined_tables_are_used_where_present():
     assert "1: daily 09" in pages["seasonality.html"]  # regime labels from mined_regimes
     assert '"kind":"spike"' in pages["latency.html"]  # change point drawn on the drift chart
     assert "hit_rate" in pages["tenants.html"] and "part of mining" not in pages["tenants.html"]
+
+
+def test_plan_page_explains_the_replica_scaler():
+    from dashboards.sections_plan import recommendations
+
+    plan = {"windows": [], "autoscale": {"interval_s": 900.0, "lookback_s": 3600.0, "bucket_s": 900.0,
+                                         "quantile": 0.99, "ratio": 2.3348, "intervals": 667}}
+    caption = next(b.caption for b in recommendations(plan).blocks if getattr(b, "name", "") == "replica_schedule")
+    assert "ceil(2.3348 × the busiest 15-min request rate of the last 60 min" in caption and "667" in caption
+    assert not next(b.caption for b in recommendations({"windows": []}).blocks
+                    if getattr(b, "name", "") == "replica_schedule")
