@@ -108,6 +108,24 @@ def test_older_file_is_migrated_on_open(db_path):
     assert versions == [v for v, _, _ in migrations()]
 
 
+def test_read_only_open_migrates_an_older_file_but_never_a_foreign_one(db_path, tmp_path):
+    first_version, _, first_sql = migrations()[0]
+    raw = duckdb.connect(str(db_path))
+    raw.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMPTZ)")
+    raw.execute(first_sql.read_text())
+    raw.execute("INSERT INTO schema_migrations VALUES ($v, 'init', now())", {"v": first_version})
+    raw.close()
+    with warehouse.connect(db_path, read_only=True) as con:  # e.g. `tracefit sql` after an upgrade
+        versions = [v for (v,) in con.execute("SELECT version FROM schema_migrations ORDER BY 1").fetchall()]
+    assert versions == [v for v, _, _ in migrations()]
+    foreign = tmp_path / "other.duckdb"
+    duckdb.connect(str(foreign)).execute("CREATE TABLE t AS SELECT 1 AS x").close()
+    with pytest.raises(warehouse.WarehouseError, match="not a tracefit warehouse"):
+        warehouse.connect(foreign, read_only=True)
+    with duckdb.connect(str(foreign), read_only=True) as con:  # left as it was
+        assert [t for (t,) in con.execute("SHOW TABLES").fetchall()] == ["t"]
+
+
 def test_read_only_open_of_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(warehouse.WarehouseError, match="no warehouse"):
         warehouse.connect(tmp_path / "nope.duckdb", read_only=True)

@@ -38,7 +38,8 @@ def migrations() -> list[tuple[int, str, Path]]:
 
 def connect(path: str | os.PathLike | None = None, *, read_only: bool = False,
             wait_s: float = 0.0, poll_s: float = 0.5) -> duckdb.DuckDBPyConnection:
-    """Open (creating and migrating when writable) the warehouse at `path`.
+    """Open (creating and migrating) the warehouse at `path`; read-only opens of a file an older tracefit
+    made migrate it first (briefly writable).
 
     DuckDB lets one process write a file, and no other process open it meanwhile: a busy file
     is retried for up to `wait_s` seconds, then raises WarehouseBusy saying what to do.
@@ -46,6 +47,21 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False,
     path = db_path(path)
     if read_only and not path.exists():
         raise WarehouseError(f"{path}: no warehouse here; run `tracefit ingest` first or pass --db")
+    con = _open(path, read_only, wait_s, poll_s)
+    if read_only and _version(con) is not None and not _current(con):  # an older tracefit's: migrate, then read
+        con.close()
+        with _configured(_open(path, False, wait_s, poll_s)) as writer:
+            migrate(writer)
+        con = _open(path, True, wait_s, poll_s)
+    _configured(con)
+    if read_only:
+        _check_current(con, path)
+    else:
+        migrate(con)
+    return con
+
+
+def _open(path: Path, read_only: bool, wait_s: float, poll_s: float) -> duckdb.DuckDBPyConnection:
     deadline = time.monotonic() + wait_s
     while True:
         try:
@@ -59,12 +75,12 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False,
                     f"{path}: another process is writing the warehouse ({_holder(exc)}); retry when it "
                     "finishes, or pass --wait SECONDS (ingest, nightly) to wait for it") from None
             time.sleep(poll_s)
+    return con
+
+
+def _configured(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     con.execute("SET memory_limit = $limit", {"limit": os.environ.get("TRACEFIT_MEMORY_LIMIT", MEMORY_LIMIT)})
     con.execute("SET TimeZone = 'UTC'")  # timestamps without an offset are UTC, whatever the host's zone
-    if read_only:
-        _check_current(con, path)
-    else:
-        migrate(con)
     return con
 
 
@@ -103,12 +119,24 @@ def fetch_one(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = No
     return rows[0] if rows else None
 
 
-def _check_current(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    latest = migrations()[-1][0]
+def _version(con: duckdb.DuckDBPyConnection) -> int | None:
+    """The latest migration applied; None when the file has no tracefit schema."""
     try:
         (have,) = fetch_one(con, "SELECT max(version) FROM schema_migrations")
     except duckdb.Error:
-        have = None
-    if have is None or have < latest:
-        raise WarehouseError(f"{path}: warehouse schema is older than this tracefit "
-                             "(run any writing command, e.g. `tracefit ingest`, to migrate it)")
+        return None
+    return have
+
+
+def _current(con: duckdb.DuckDBPyConnection) -> bool:
+    have = _version(con)
+    return have is not None and have >= migrations()[-1][0]
+
+
+def _check_current(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    if _version(con) is None:
+        raise WarehouseError(f"{path}: not a tracefit warehouse (no schema_migrations table); pass the "
+                             "warehouse `tracefit ingest` wrote with --db")
+    if not _current(con):
+        raise WarehouseError(f"{path}: the warehouse schema is older than this tracefit and was not migrated; "
+                             "run `tracefit ingest` on it")
