@@ -3,12 +3,14 @@
 Generates an N-request log (default 10M) as CSV and Parquet under bench/out/, then for each
 file times, in the same run and alternating, (a) DuckDB `CREATE TABLE t AS SELECT * FROM 'file'`
 into a fresh database file and (b) `tracefit ingest file --db fresh.duckdb`. Reports the
-median of each and their ratio (target <= 1.3x).
+median of each and their ratio (target <= 1.3x), and the median CPU seconds of each (all threads;
+the machine has 2 cores, so CPU is what a loaded machine makes you pay).
 
     .venv/bin/python bench/ingest.py [--rows 10000000] [--repeats 3]
 """
 
 import argparse
+import resource
 import statistics
 import subprocess
 import sys
@@ -47,21 +49,32 @@ def generate(rows: int) -> pl.DataFrame:
     })
 
 
-def time_duckdb(path: Path, db: Path) -> float:
+def time_duckdb(path: Path, db: Path) -> tuple[float, float]:
+    """(wall s, CPU s) of CTAS into a fresh file, close (checkpoint) included."""
     db.unlink(missing_ok=True)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     con = duckdb.connect(str(db))
     con.execute(f"CREATE TABLE t AS SELECT * FROM '{path}'")
     con.close()
-    return time.perf_counter() - started
+    return time.perf_counter() - started, time.process_time() - cpu
 
 
-def time_tracefit(path: Path, db: Path) -> float:
+def time_tracefit(path: Path, db: Path) -> tuple[float, float]:
+    """(wall s, CPU s) of the `tracefit ingest` process, start-up included."""
     db.unlink(missing_ok=True)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run([str(Path(sys.executable).with_name("tracefit")), "ingest", str(path), "--db", str(db)],
                    check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - started
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def _commit() -> str:
+    found = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                           cwd=Path(__file__).parent)
+    return found.stdout.strip() or "unknown"
 
 
 def main() -> None:
@@ -77,15 +90,18 @@ def main() -> None:
     del frame
     lines = ["## Ingest: `tracefit ingest` vs DuckDB CREATE TABLE AS SELECT", "",
              f"Command: `.venv/bin/python bench/ingest.py --rows {args.rows} --repeats {args.repeats}` "
-             "(2-core machine; medians; both load into a fresh database file).", "",
-             "| file | size MB | duckdb CTAS s | tracefit ingest s | ratio |", "|---|---|---|---|---|"]
+             f"(2-core machine; medians; both load into a fresh database file; commit {_commit()}).", "",
+             "| file | size MB | duckdb CTAS s | tracefit ingest s | ratio | CTAS CPU s | ingest CPU s | CPU ratio |",
+             "|---|---|---|---|---|---|---|---|"]
     for kind, path in files.items():
         duck, ours = [], []
         for _ in range(args.repeats):
             duck.append(time_duckdb(path, OUT / "ctas.duckdb"))
             ours.append(time_tracefit(path, OUT / "tracefit.duckdb"))
-        d, t = statistics.median(duck), statistics.median(ours)
-        lines.append(f"| {kind} ({args.rows:,} rows) | {path.stat().st_size / 1e6:,.0f} | {d:.2f} | {t:.2f} | {t / d:.2f}x |")
+        d, t = (statistics.median(w for w, _ in runs) for runs in (duck, ours))
+        dc, tc = (statistics.median(c for _, c in runs) for runs in (duck, ours))
+        lines.append(f"| {kind} ({args.rows:,} rows) | {path.stat().st_size / 1e6:,.0f} | {d:.2f} | {t:.2f} | "
+                     f"{t / d:.2f}x | {dc:.1f} | {tc:.1f} | {tc / dc:.2f}x |")
         print(lines[-1], flush=True)
     write_section("ingest", "\n".join(lines))
 
