@@ -76,3 +76,14 @@ def test_demo_runs_the_nightly_job(tmp_path):
     assert run["status"] == "loaded" and run["rows_loaded"] + run["rows_rejected"] == run["rows_read"] > 10_000
     assert {m["model"] for m in out["report"]["mine"]} == {"llama-3.1-70b", "llama-3.1-8b", "qwen2.5-7b"}
     assert (tmp_path / "demo" / "site" / "index.html").is_file()
+
+
+def test_timestamp_options_take_what_people_type():
+    from datetime import UTC, datetime
+
+    from tracefit.options import TIMESTAMP, as_utc
+
+    want = datetime(2025, 3, 9, 10, 0, tzinfo=UTC)
+    for text in ("2025-03-09T10:00:00", "2025-03-09 10:00:00", "2025-03-09T10:00", "2025-03-09 10:00",
+                 "2025-03-09T10:00:00+0000"):
+        assert as_utc(None, None, TIMESTAMP.convert(text, None, None)) == want, text

@@ -69,7 +69,8 @@ def float_pairs(items: tuple[str, ...], option: str, example: str) -> dict[str, 
 
 
 # --since/--until/--start: ISO date or time; a naive value means UTC.
-TIMESTAMP = click.DateTime(["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"])
+TIMESTAMP = click.DateTime(["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M",
+                            "%Y-%m-%d %H:%M", "%Y-%m-%d"])
 
 
 def as_utc(_ctx, _param, value: datetime | None) -> datetime | None:
