@@ -80,8 +80,9 @@ Baseline in the same run: reading the 168 windows from the warehouse (3 SQL file
 |---|---|---|---|---|---|---|---|---|---|---|
 | {r['windows']} | {r['candidates_per_window']} | {r['simulated_per_window_mean']} | {r['read_s']} | {r['recommend_s']} | {r['cpu_s']} | {r['windows_meeting_slo']} | {r['rps_planned_median']} | {r['gpu_hours_per_week']:,} | {r['static_peak_gpu_hours_per_week']:,} | {r['savings_pct']}% |
 
-Screening is ~15 ms a window (560 candidates, numpy); the cost is the simulations (~3,000 requests of
-one replica's share each, 3–6 per window). Windows missing the SLO are those whose planned 15 minutes
+Screening is ~15 ms a window (560 candidates, numpy); the cost is the simulations (3–6 candidates per
+window, each 3 pooled draws of ~3,000 requests of one replica's share since the verify change: CPU
+41 -> 102 s, wall about the same because the run before shared the machine; GPU-hours +0.9%). Windows missing the SLO are those whose planned 15 minutes
 hold ServeGen's one-minute spikes (up to 175x the median minute): more replicas stop helping once a
 replica's share falls under 300 requests, and the closest miss is reported. The static-peak baseline
 is the largest window's fleet all week, so those spike windows inflate "saved".
