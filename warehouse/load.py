@@ -69,6 +69,11 @@ def ingest_file(con: duckdb.DuckDBPyConnection, log: LogFile, sample_rate: float
                           run_id=previous[0], message=f"already ingested as run {previous[0]}")
     (run_id,) = fetch_one(con, "SELECT nextval('ingest_run_seq')")
     loader = _Loader(con, run_id, log.context(), lambda rows: progress and progress(str(log.path), rows))
+    # An order-preserving insert writes each source chunk (a Parquet row group, a 1M-row batch) as
+    # full DuckDB row groups (122,880 rows) plus a tail, and the commit's checkpoint then rewrites the
+    # table to merge the tails (Parquet: ~45% of the load; CSV: ~30%). Unordered, each thread packs
+    # its rows into full row groups; `source_row` keeps the file order.
+    con.execute("SET preserve_insertion_order = false")
     con.execute("BEGIN TRANSACTION")
     try:
         _insert_run(con, run_id, log, sample_rate)
@@ -153,17 +158,11 @@ def _load_parquet(loader: _Loader, log: LogFile) -> bool:
     # DuckDB 2.0 reads Parquet float statistics as "no NaN" even where polars wrote NaNs, and its
     # statistics propagation then folds isnan(x) to false: NaN latencies would load as NaN, not NULL
     con.execute("SET disabled_optimizers = 'statistics_propagation'")
-    # An order-preserving insert writes each Parquet row group (e.g. polars' 125,000 rows) as a full
-    # DuckDB row group (122,880) plus a tiny tail, and the commit's checkpoint then rewrites the whole
-    # table to merge the tails (~45% of the load). Unordered, each thread packs its rows into full row
-    # groups; rows stay in file order within a thread's run (`source_row` keeps the file order).
-    con.execute("SET preserve_insertion_order = false")
     try:
         return _scan_parquet(loader, log)
     finally:
         with contextlib.suppress(duckdb.Error):  # an aborted transaction refuses it; drop_view resets
             con.execute("RESET disabled_optimizers")
-            con.execute("RESET preserve_insertion_order")
 
 
 def _scan_parquet(loader: _Loader, log: LogFile) -> bool:
