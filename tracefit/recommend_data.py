@@ -3,8 +3,8 @@
 windows_traffic(con, model, windows="regimes") -> [recommend.window_traffic.WindowTraffic]:
 regimes from the mined tables, or hour-of-week / fixed:Nh cells; per window the real-rate
 statistics (recommend_window_rates.sql), length quantiles and the 256-token length grid
-(recommend_window_lengths.sql) and the busiest logged span's requests (recommend_window_requests.sql),
-all over the range the latest `mine` covered (recommend_mined_scope.sql: a later, held-out week stays
+(recommend_window_lengths.sql), the busiest logged span (recommend_window_peaks.sql) and its requests
+(recommend_window_requests.sql), all over the range the latest `mine` covered (recommend_mined_scope.sql: a later, held-out week stays
 out), and the forecast error of its hourly rates (recommend_hour_rates.sql -> recommend/forecast.py).
 Traffic classes (recommend/traffic_class.py): `bulk_rule` resolves the rule's defaults, `register_bulk`
 registers the bulk (tenant, second) buckets the rule selects (recommend_bulk_seconds.sql) as
@@ -27,6 +27,9 @@ from recommend.windows import spec_windows
 from warehouse.db import WarehouseError, fetch_one
 from warehouse.mine import load_windows
 from warehouse.query import run_sql
+
+PEAK_SCHEMA = {"window_id": pl.Int32, "span_start": pl.Datetime("us", "UTC"), "arrival_s": pl.Float64,
+               "prompt_tokens": pl.Int64, "output_tokens": pl.Int64, "sample_rate": pl.Float64}
 
 FORECAST_QUANTILE = 0.95  # of a window's hours' actual/forecast rate ratios (recommend/forecast.py)
 PEAK_QUANTILE = 0.95  # of the window's hours: plans for a busy hour, not a one-off spike (ServeGen has
@@ -84,8 +87,7 @@ def windows_traffic(con: duckdb.DuckDBPyConnection, model: str, *, windows: str 
     register_bulk(con, [model], scoped["since"], scoped["until"], bulk)
     rates = _by_window(run_sql(con, "recommend_window_rates", params))
     lengths = _by_window(run_sql(con, "recommend_window_lengths", scoped))
-    requests = run_sql(con, "recommend_window_requests", {**scoped, "span_minutes": span_minutes,
-                                                                "peak_quantile": peak_quantile})
+    requests = _peak_requests(con, scoped, span_minutes, peak_quantile)
     bulk_rows = run_sql(con, "recommend_window_bulk", scoped) if bulk else None
     errors = _forecast_errors(con, model, spec, forecast_quantile)
     fallback = sample_rate or _logged_sample_rate(con, model)
@@ -113,6 +115,19 @@ def _bulk(rows: pl.DataFrame | None, i: int, rule: BulkRule | None, length: dict
     total = float(length["real_requests"]) if length else 0.0
     return bulk_load(mine["arrival_s"].to_numpy(), mine["prompt_tokens"].to_numpy(), mine["output_tokens"].to_numpy(),
                      weight, deadline_s=rule.deadline_s, window_real_requests=total)
+
+
+def _peak_requests(con, scoped: dict, span_minutes: int, peak_quantile: float) -> pl.DataFrame:
+    """Each window's peak span (one aggregate scan), then its rows read over the span's arrival range
+    (zone maps skip the rest of the table), clipped to the mined range."""
+    peaks = run_sql(con, "recommend_window_peaks", {**scoped, "span_minutes": span_minutes,
+                                                    "peak_quantile": peak_quantile})
+    since, until = scoped["since"], scoped["until"]
+    frames = [run_sql(con, "recommend_window_requests", {
+        "model": scoped["model"], "cells": scoped["cells"], "windows": scoped["windows"], "window_id": window_id,
+        "span_start": start, "since": max(start, since) if since else start, "until": min(end, until) if until else end})
+        for window_id, start, end in peaks.iter_rows()]
+    return pl.concat(frames) if frames else pl.DataFrame(schema=PEAK_SCHEMA)
 
 
 def _mined_scope(con, model: str) -> dict:
