@@ -151,8 +151,9 @@ class Normalizer:
             "ttft_ms": self._duration("ttft")[0],
             "tpot_ms": tpot if itl is None else f"coalesce({tpot}, list_avg({itl}))",  # mean gap after token 0
             "e2e_ms": self._duration("e2e")[0],
-            "status": f"CASE WHEN {status} IS NOT NULL THEN {status} "
-                      f"WHEN {error_code} IS NOT NULL THEN 'error' ELSE 'ok' END",  # empty = ok unless an error code
+            # no status (no column, or empty): ok unless an error code other than 0 / none / null
+            "status": f"CASE WHEN {status} IS NOT NULL THEN {status} WHEN {error_code} IS NOT NULL AND "
+                      f"lower({error_code}) NOT IN ('0', 'none', 'null') THEN 'error' ELSE 'ok' END",
             "error_code": f"CAST({error_code} AS VARCHAR)",
             "prefix_block_ids": self._prefix()[0],
             "source_row": f"CAST({row} AS BIGINT)",
@@ -289,7 +290,7 @@ class Normalizer:
         directly; other spellings are trimmed and lower-cased, then read as a word or an HTTP code."""
         t = self.types
         if "status" not in t:
-            return "'ok'"
+            return "NULL"
         raw = f"CAST({_raw('status', t)} AS VARCHAR)"
         # a CASE, not `raw IN (...)`: DuckDB plans a long IN list as a hash join
         text = f"lower(trim({raw}, {WHITESPACE}))"

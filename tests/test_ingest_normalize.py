@@ -139,3 +139,26 @@ def test_typed_parquet_columns_get_the_same_checks(tmp_path):
         2: "prompt_tokens is negative: '-1'",
         3: "ttft_ms is not finite",
         4: "prompt_tokens is implausibly large: '3000000000'"}
+
+
+def test_an_error_code_without_a_status_marks_the_request_failed(tmp_path):
+    # no status column: the error code decides; 0 / none / null are how some logs say "no error"
+    path = tmp_path / "codes.csv"
+    path.write_text("request_id,timestamp,prompt_tokens,output_tokens,error_code\n"
+                    "a,2025-03-03T10:00:00Z,10,5,\n"
+                    "b,2025-03-03T10:00:01Z,10,5,500\n"
+                    "c,2025-03-03T10:00:02Z,10,5,0\n"
+                    "d,2025-03-03T10:00:03Z,10,5,RateLimitError\n")
+    _, good, _, _ = read_all(path)
+    statuses = dict(zip(good["request_id"], zip(good["status"], good["error_code"])))
+    assert statuses == {"a": ("ok", None), "b": ("error", "500"), "c": ("ok", "0"), "d": ("error", "RateLimitError")}
+
+
+def test_an_empty_status_with_an_error_code_is_an_error(tmp_path):
+    path = tmp_path / "empty_status.csv"
+    path.write_text("request_id,timestamp,prompt_tokens,output_tokens,status,error_code\n"
+                    "a,2025-03-03T10:00:00Z,10,5,,timeout_error\n"
+                    "b,2025-03-03T10:00:01Z,10,5,ok,\n"
+                    "c,2025-03-03T10:00:02Z,10,5,,\n")
+    _, good, _, _ = read_all(path)
+    assert dict(zip(good["request_id"], good["status"])) == {"a": "error", "b": "ok", "c": "ok"}
