@@ -99,7 +99,7 @@ def backtest_yesterday(con: duckdb.DuckDBPyConnection, plans: list[dict], previo
         plan, source = (in_force, "previous run") if in_force else (_load(Path(entry["plan"])), "this run")
         last = fetch_one(con, "SELECT max(arrival_ts)::DATE FROM requests WHERE model = $m", {"m": model})[0]
         since = datetime.combine(last, datetime.min.time(), tzinfo=UTC)
-        say(f"backtest: {model} on {last} against the plan of the {source}")
+        say(f"backtest: {model} on {last} against {'this' if source == 'this run' else 'the previous'} run's plan")
         result = backtest_on(con, plan, since=since, until=since + timedelta(days=1))
         report = to_dict(result)
         results.append({"model": model, "day": str(last), "plan_from": source,
