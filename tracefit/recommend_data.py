@@ -4,8 +4,8 @@ windows_traffic(con, model, windows="regimes") -> [recommend.window_traffic.Wind
 regimes from the mined tables, or hour-of-week / fixed:Nh cells; per window the real-rate
 statistics (recommend_window_rates.sql), length quantiles and the 256-token length grid
 (recommend_window_lengths.sql), the busiest logged span (recommend_window_peaks.sql) and its requests
-(recommend_window_requests.sql), all over the range the latest `mine` covered (recommend_mined_scope.sql: a later, held-out week stays
-out), and the forecast error of its hourly rates (recommend_hour_rates.sql -> recommend/forecast.py).
+(recommend_window_requests.sql), all over the range the latest `mine` covered
+(recommend_mined_scope.sql: a later, held-out week stays out), and the forecast error of its hourly rates (recommend_hour_rates.sql -> recommend/forecast.py).
 Traffic classes (recommend/traffic_class.py): `bulk_rule` resolves the rule's defaults, `register_bulk`
 registers the bulk (tenant, second) buckets the rule selects (recommend_bulk_seconds.sql) as
 tf_bulk_seconds on the connection; the peak span and the hourly rates are then interactive-only, and

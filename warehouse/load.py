@@ -69,10 +69,11 @@ def ingest_file(con: duckdb.DuckDBPyConnection, log: LogFile, sample_rate: float
                           run_id=previous[0], message=f"already ingested as run {previous[0]}")
     (run_id,) = fetch_one(con, "SELECT nextval('ingest_run_seq')")
     loader = _Loader(con, run_id, log.context(), lambda rows: progress and progress(str(log.path), rows))
-    # An order-preserving insert writes each source chunk (a Parquet row group, a 1M-row batch) as
-    # full DuckDB row groups (122,880 rows) plus a tail, and the commit's checkpoint then rewrites the
-    # table to merge the tails (Parquet: ~45% of the load; CSV: ~30%). Unordered, each thread packs
-    # its rows into full row groups; `source_row` keeps the file order.
+    # An order-preserving insert writes each Parquet row group (e.g. polars' 125,000 rows) as a full
+    # DuckDB row group (122,880) plus a tail, and the commit's checkpoint then rewrites the table to
+    # merge the tails (~45% of a Parquet load). Unordered, each thread packs full row groups; polars
+    # batches are handed over as whole row groups already, so for them it changes little, and one
+    # setting serves every load. `source_row` keeps the file order.
     con.execute("SET preserve_insertion_order = false")
     con.execute("BEGIN TRANSACTION")
     try:
