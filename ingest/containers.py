@@ -23,13 +23,32 @@ def csv_header(path: Path, separator: str) -> list[str]:
                        encoding="utf8-lossy", truncate_ragged_lines=True).collect_schema().names()
 
 
-def csv_batches(path: Path, columns: list[str], separator: str, batch_rows: int) -> Iterator[pl.DataFrame]:
+def csv_batches(path: Path, columns: list[str], separator: str, batch_rows: int,
+                numbers: dict[str, pl.DataType] | None = None) -> Iterator[pl.DataFrame]:
+    """`columns` as text, except `numbers` (column -> Int64 / Float64), parsed by the CSV reader as
+    long as every value in them parses: a typed parse skips building a string per value, and
+    DuckDB then skips casting it (bench/RESULTS.md, ingest). When a value does not parse, the
+    rows not yet yielded are read again as text (the prefix is re-scanned, not re-yielded), so
+    the value is rejected downstream with its reason."""
+    done = 0  # rows yielded so far
+    if numbers:
+        try:
+            for batch in _csv_scan(path, columns, separator, numbers).collect_batches(chunk_size=batch_rows):
+                done += batch.height
+                yield batch
+            return
+        except pl.exceptions.ComputeError:  # a value that is not a number of its column's type
+            pass
+    yield from _csv_scan(path, columns, separator).filter(pl.col(ROW) > done).collect_batches(chunk_size=batch_rows)
+
+
+def _csv_scan(path: Path, columns: list[str], separator: str,
+              numbers: dict[str, pl.DataType] | None = None) -> pl.LazyFrame:
     lf = pl.scan_csv(
-        path, separator=separator, infer_schema=False, encoding="utf8-lossy",
+        path, separator=separator, infer_schema=False, schema_overrides=numbers, encoding="utf8-lossy",
         truncate_ragged_lines=True, raise_if_empty=False,
     )
-    lf = lf.with_row_index(ROW, offset=1).select(pl.col(ROW).cast(pl.Int64), *columns)
-    yield from lf.collect_batches(chunk_size=batch_rows)
+    return lf.with_row_index(ROW, offset=1).select(pl.col(ROW).cast(pl.Int64), *columns)
 
 
 def parquet_columns(path: Path) -> list[str]:

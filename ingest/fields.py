@@ -50,6 +50,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 
 RAW_FIELDS = tuple(SYNONYMS)
 UNIT_SCALE_TO_MS = {"ms": 1.0, "s": 1000.0}
+COUNT_FIELDS = ("prompt_tokens", "output_tokens", "cached_prompt_tokens")  # integers
+DURATION_FIELDS = tuple(f"{stem}_{unit}" for stem in ("ttft", "tpot", "e2e") for unit in UNIT_SCALE_TO_MS)
 
 
 def _key(name: str) -> str:

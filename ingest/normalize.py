@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ingest.containers import INVALID, ROW
-from ingest.fields import UNIT_SCALE_TO_MS
+from ingest.fields import COUNT_FIELDS, UNIT_SCALE_TO_MS
 from ingest.schema import REQUEST_SCHEMA, STATUSES
 
 # status spellings -> canonical status; HTTP codes are mapped in `_status`.
@@ -164,7 +164,7 @@ class Normalizer:
         t = self.types
         checks = [(f"{_q(INVALID)} IS NOT NULL", _q(INVALID))] if INVALID in t else []
         checks += self._arrival()[1]
-        for name in ("prompt_tokens", "output_tokens", "cached_prompt_tokens"):
+        for name in COUNT_FIELDS:
             checks += self._count(name)[1]
         cached, prompt = self._count("cached_prompt_tokens")[0], self._count("prompt_tokens")[0]
         if cached != "NULL":

@@ -12,6 +12,7 @@ import polars as pl
 from ingest import containers as c
 from ingest.containers import ROW
 from ingest.errors import IngestError
+from ingest.fields import COUNT_FIELDS, DURATION_FIELDS
 from ingest.formats import FORMATS, Format, detect_format
 from ingest.normalize import Context
 
@@ -90,13 +91,18 @@ class LogFile:
             tenant=opts.tenant, prompt_tokens=opts.prompt_tokens,
         )
 
+    def _csv_numbers(self) -> dict[str, pl.DataType]:
+        """Source columns the CSV reader parses as numbers: token counts and latencies."""
+        kinds = dict.fromkeys(COUNT_FIELDS, pl.Int64) | dict.fromkeys(DURATION_FIELDS, pl.Float64)
+        return {column: kinds[raw] for column, raw in self.mapping.items() if raw in kinds}
+
     def _raw_batches(self) -> Iterator[pl.DataFrame]:
         columns = list(self.mapping)
         rows = self.options.batch_rows
         if self.format.records:
             yield from c.document_batches(self.path, self.container, self.format.records, columns, rows)
         elif self.container == "csv":
-            yield from c.csv_batches(self.path, columns, self.separator, rows)
+            yield from c.csv_batches(self.path, columns, self.separator, rows, self._csv_numbers())
         elif self.container == "parquet":
             yield from c.parquet_batches(self.path, columns, rows)
         elif self.container == "jsonl":

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 import polars as pl
 
 from ingest import ReadOptions
+from ingest.containers import ROW, csv_batches
 from warehouse.db import connect
 from warehouse.load import ingest_paths
 
@@ -63,3 +64,44 @@ def test_parquet_rows_keep_their_source_row_across_row_groups(tmp_path):
     assert mismatched == 0
     assert con.execute("SELECT count(DISTINCT source_row), min(source_row), max(source_row) FROM requests"
                        ).fetchone() == (n, 1, n)
+
+
+def _numbers_csv(path, n):
+    # row r (1-based): prompt (r-1) % 1000, ttft (r-1) ms written in seconds; row n-1's prompt
+    # '12.5' and row n's '7.0' do not parse as integers, so the reader falls back to text there
+    prompts = [str(i % 1000) for i in range(n)]
+    prompts[n - 2], prompts[n - 1] = "12.5", "7.0"
+    path.write_text("prompt_tokens,output_tokens,ttft_s\n"
+                    + "".join(f"{p},3,{i / 1000}\n" for i, p in enumerate(prompts)))
+
+
+def test_csv_numbers_fall_back_to_text_from_the_batch_that_does_not_parse(tmp_path):
+    n = 300_000
+    path = tmp_path / "numbers.csv"
+    _numbers_csv(path, n)
+    numbers = {"prompt_tokens": pl.Int64, "ttft_s": pl.Float64}
+    batches = list(csv_batches(path, ["prompt_tokens", "ttft_s"], ",", 100_000, numbers))
+    rows = pl.concat([b.select(ROW) for b in batches]).to_series()
+    assert rows.to_list() == list(range(1, n + 1))  # every row once, in order, across the switch
+    assert batches[0].schema["prompt_tokens"] == pl.Int64 and batches[0].schema["ttft_s"] == pl.Float64
+    assert batches[-1].schema["prompt_tokens"] == pl.String
+    assert batches[-1]["prompt_tokens"].tail(2).to_list() == ["12.5", "7.0"]
+
+
+def test_csv_typed_and_text_batches_load_the_same_values(tmp_path):
+    n = 300_000
+    path = tmp_path / "numbers.csv"
+    _numbers_csv(path, n)
+    result, con = load(path, model="m", batch_rows=100_000)
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (n, n - 1, 1)
+    assert con.execute("SELECT source_row, reason FROM rejected_rows").fetchall() == [
+        (n - 1, "prompt_tokens is not an integer: '12.5'")]
+    # sum of (r-1) % 1000 over 300 full cycles = 300 * 499,500; minus rows n-1 (998) and n (999), plus 7
+    # ttft: sum of 0..n-1 minus row n-1's n-2
+    prompt, ttft, wrong = con.execute(
+        "SELECT sum(prompt_tokens), sum(round(ttft_ms)), count(*) FILTER (WHERE prompt_tokens <> "
+        "CASE WHEN source_row = $n THEN 7 ELSE (source_row - 1) % 1000 END OR round(ttft_ms) <> source_row - 1) "
+        "FROM requests", {"n": n}).fetchone()
+    assert prompt == 300 * 499_500 - 998 - 999 + 7
+    assert ttft == n * (n - 1) // 2 - (n - 2)
+    assert wrong == 0
