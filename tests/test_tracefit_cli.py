@@ -2,9 +2,10 @@
 
 import json
 
+import click
 from click.testing import CliRunner
 
-from tracefit.cli import cli
+from tracefit.cli import COMMANDS, cli
 
 CSV = "request_id,timestamp,model,prompt_tokens,output_tokens\nr1,2025-03-03T10:00:00Z,m,100,20\nr2,bad,m,5,5\n"
 
@@ -87,3 +88,13 @@ def test_timestamp_options_take_what_people_type():
     for text in ("2025-03-09T10:00:00", "2025-03-09 10:00:00", "2025-03-09T10:00", "2025-03-09 10:00",
                  "2025-03-09T10:00:00+0000"):
         assert as_utc(None, None, TIMESTAMP.convert(text, None, None)) == want, text
+
+
+def test_help_lists_every_command_with_its_own_summary():
+    # `tracefit --help` reads summaries from the registry so as not to import every command
+    ctx = click.Context(cli)
+    for name, (_, summary) in COMMANDS.items():
+        assert cli.get_command(ctx, name).get_short_help_str(limit=1000) == summary, name
+    out = CliRunner().invoke(cli, ["--help"]).output
+    listed = [line.split()[0] for line in out.split("Commands:")[1].splitlines() if line.strip()]
+    assert listed == list(COMMANDS)
