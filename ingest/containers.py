@@ -37,8 +37,8 @@ def csv_batches(path: Path, columns: list[str], separator: str, batch_rows: int,
                 done += batch.height
                 yield batch
             return
-        except pl.exceptions.ComputeError:  # a value that is not a number of its column's type
-            pass
+        except pl.exceptions.PolarsError:  # a value that is not a number of its column's type (or a
+            pass  # file polars cannot read: the text scan below then raises it as before)
     yield from _csv_scan(path, columns, separator).filter(pl.col(ROW) > done).collect_batches(chunk_size=batch_rows)
 
 
