@@ -342,21 +342,12 @@ def _raw(name: str, t: dict[str, str]) -> str:
 def _text(name: str, t: dict[str, str]) -> str:
     """A raw value as text for field_values: id and gap lists joined by ',', at most MAX_VALUE_CHARS."""
     raw = _raw(name, t)
-    text = f"array_to_string({raw}, ',')" if raw == _q(name) and _nested(t[name]) else _scalar_text(name, t)
+    text = f"array_to_string({raw}, ',')" if raw == _q(name) and _nested(t[name]) else f"CAST({raw} AS VARCHAR)"
     return f"left({text}, {MAX_VALUE_CHARS})"
 
 
 def _quoted(name: str, t: dict[str, str]) -> str:
-    return f"'''' || left({_scalar_text(name, t)}, {MAX_VALUE_CHARS}) || ''''"
-
-
-def _scalar_text(name: str, t: dict[str, str]) -> str:
-    """A raw value as text; a whole float as an integer ('500', not '500.0'), as a log writes it."""
-    raw = _raw(name, t)
-    if _base(t[name]) in ("FLOAT", "DOUBLE"):
-        return (f"CASE WHEN {raw} = trunc({raw}) AND abs({raw}) < 1e15 THEN CAST(CAST({raw} AS BIGINT) AS VARCHAR) "
-                f"ELSE CAST({raw} AS VARCHAR) END")
-    return f"CAST({raw} AS VARCHAR)"
+    return f"'''' || left(CAST({_raw(name, t)} AS VARCHAR), {MAX_VALUE_CHARS}) || ''''"
 
 
 def _base(type_: str) -> str:
