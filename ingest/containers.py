@@ -7,6 +7,7 @@ Nested formats go through `document_batches`: each JSON document is flattened by
 format's own function, which reads only the fields it needs.
 """
 
+import contextlib
 import io
 import json
 from collections.abc import Callable, Iterator
@@ -60,7 +61,9 @@ def parquet_batches(path: Path, columns: list[str], batch_rows: int) -> Iterator
     yield from lf.select(pl.col(ROW).cast(pl.Int64), *columns).collect_batches(chunk_size=batch_rows)
 
 
-def jsonl_first_keys(path: Path, max_lines: int = 50) -> list[str]:
+def jsonl_first_keys(path: Path, max_lines: int = 10_000) -> list[str]:
+    """The keys of the first `max_lines` lines' records (~20 ms): optional fields often first appear
+    after a few hundred lines; one first seen later is read when named with --map."""
     keys: dict[str, None] = {}
     with open(path, "rb") as fh:
         for _, line in zip(range(max_lines), fh):
@@ -74,19 +77,60 @@ def jsonl_first_keys(path: Path, max_lines: int = 50) -> list[str]:
 
 
 def jsonl_batches(path: Path, columns: list[str], batch_rows: int) -> Iterator[pl.DataFrame]:
-    lines: list[bytes] = []
-    numbers: list[int] = []
+    """`columns` of each line's record, about `batch_rows` lines a batch, numbered by line (blank
+    lines are skipped but counted). A block of whole lines is parsed by polars at once; only a
+    block with a blank or unparsable line goes line by line."""
+    for first, block in _line_blocks(path, batch_rows):
+        lines = block.count(b"\n") + (not block.endswith(b"\n"))
+        frame = _parse_block(block, columns)
+        if frame is not None and frame.height == lines:  # one record a line: numbers are contiguous
+            yield frame.with_columns(pl.int_range(first, first + lines, dtype=pl.Int64).alias(ROW),
+                                     pl.lit(None, pl.String).alias(INVALID)).select(ROW, *columns, INVALID)
+            continue
+        numbered = [(n, line.rstrip(b"\r")) for n, line in enumerate(block.split(b"\n"), start=first) if line.strip()]
+        yield _parse_jsonl([line for _, line in numbered], [n for n, _ in numbered], columns)
+
+
+def _line_blocks(path: Path, batch_rows: int) -> Iterator[tuple[int, bytes]]:
+    """(number of the block's first line, whole lines as bytes), about `batch_rows` lines a block
+    (sized by the bytes per line of the file's first 64 KiB, at most 256 MiB)."""
     with open(path, "rb") as fh:
-        for number, line in enumerate(fh, start=1):
-            if not line.strip():
+        head = fh.read(1 << 16)
+        fh.seek(0)
+        size = max(1 << 12, min(batch_rows * max(1, len(head) // max(1, head.count(b"\n"))), 1 << 28))
+        first, tail = 1, b""
+        while chunk := fh.read(size):
+            block = tail + chunk
+            cut = block.rfind(b"\n") + 1
+            if cut == 0:  # a line longer than a block: read on
+                tail = block
                 continue
-            lines.append(line.rstrip(b"\r\n"))
-            numbers.append(number)
-            if len(lines) >= batch_rows:
-                yield _parse_jsonl(lines, numbers, columns)
-                lines, numbers = [], []
-    if lines:
-        yield _parse_jsonl(lines, numbers, columns)
+            block, tail = block[:cut], block[cut:]
+            yield first, block
+            first += block.count(b"\n")
+    if tail:
+        yield first, tail
+
+
+def _parse_block(block: bytes, columns: list[str], sample_lines: int = 1000) -> pl.DataFrame | None:
+    """The block's records (`columns` only) when polars parses every line; None otherwise. Types
+    come from the first `sample_lines` lines (a full inference costs a second pass); where a column
+    is absent or null there, or a later value does not fit, the whole block is inferred."""
+    try:
+        end = 0
+        for _ in range(sample_lines):
+            end = block.find(b"\n", end) + 1 or len(block)
+            if end == len(block):
+                break
+        sample = pl.read_ndjson(io.BytesIO(block[:end]), infer_schema_length=None)
+        schema = {name: sample.schema.get(name) for name in columns}
+        if all(dtype is not None and dtype != pl.Null and not isinstance(dtype, pl.Struct)
+               for dtype in schema.values()):
+            with contextlib.suppress(pl.exceptions.PolarsError):
+                return pl.read_ndjson(io.BytesIO(block), schema=schema)
+        return _select(pl.read_ndjson(io.BytesIO(block), infer_schema_length=None), columns)
+    except Exception:  # noqa: BLE001 - any parse problem: the caller goes line by line
+        return None
 
 
 def _parse_jsonl(lines: list[bytes], numbers: list[int], columns: list[str]) -> pl.DataFrame:

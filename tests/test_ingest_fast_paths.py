@@ -1,11 +1,13 @@
 """The normaliser's shortcuts for clean values give what the general path gives for messy ones."""
 
+import json
 from datetime import UTC, datetime
+from itertools import accumulate
 
 import polars as pl
 
 from ingest import ReadOptions
-from ingest.containers import ROW, csv_batches
+from ingest.containers import ROW, _line_blocks, _parse_block, csv_batches
 from warehouse.db import connect
 from warehouse.load import ingest_paths
 
@@ -105,3 +107,66 @@ def test_csv_typed_and_text_batches_load_the_same_values(tmp_path):
     assert prompt == 300 * 499_500 - 998 - 999 + 7
     assert ttft == n * (n - 1) // 2 - (n - 2)
     assert wrong == 0
+
+
+def _messy_jsonl(path, n=3000):
+    # line i+1 holds request r{i}; from line 1201 on a column the first 1000 lines lack; line 1501's
+    # prompt is a float; lines 2001-2002 are blank; line 2501 is broken; odd lines end in CRLF;
+    # line 2801 carries a 20 kB field the reader never selects (a line longer than a block)
+    lines = []
+    for i in range(n):
+        record = {"request_id": f"r{i}", "arrival_offset_s": i, "prompt_tokens": 10 + i % 7, "output_tokens": 5}
+        if i >= 1200:
+            record["cached_prompt_tokens"] = 3
+        if i == 1500:
+            record["prompt_tokens"] = 12.0
+        if i == 2800:
+            record["prompt"] = "x" * 20_000
+        line = json.dumps(record)
+        if i in (2000, 2001):
+            line = "" if i == 2000 else "  "
+        if i == 2500:
+            line = '{"request_id": "r2500", oops'
+        lines.append(line + ("\r\n" if i % 2 else "\n"))
+    path.write_text("".join(lines), newline="")
+
+
+def test_jsonl_blocks_are_whole_lines_numbered_from_one(tmp_path):
+    path = tmp_path / "messy.jsonl"
+    _messy_jsonl(path)
+    blocks = list(_line_blocks(path, 100))
+    assert b"".join(b for _, b in blocks) == path.read_bytes()
+    assert all(b.endswith(b"\n") for _, b in blocks) and len(blocks) > 10
+    assert [first for first, _ in blocks] == list(accumulate([1] + [b.count(b"\n") for _, b in blocks[:-1]]))
+
+
+def test_jsonl_blocks_parse_fast_or_line_by_line_alike(tmp_path):
+    path = tmp_path / "messy.jsonl"
+    _messy_jsonl(path)
+    result, con = load(path, model="m", batch_rows=1000)
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (2998, 2997, 1)
+    assert con.execute("SELECT source_row, reason FROM rejected_rows").fetchall() == [
+        (2501, "invalid JSON: JSONDecodeError")]
+    wrong = con.execute(
+        "SELECT count(*) FROM requests WHERE source_row <> CAST(request_id[2:] AS BIGINT) + 1 "
+        "OR prompt_tokens <> CASE WHEN source_row = 1501 THEN 12 ELSE 10 + (source_row - 1) % 7 END "
+        "OR cached_prompt_tokens IS DISTINCT FROM CASE WHEN source_row > 1200 THEN 3 END "
+        # offsets in seconds from the default --start, 2024-01-01 00:00 UTC = 1,704,067,200 s
+        "OR epoch_us(arrival_ts) <> 1704067200000000 + (source_row - 1) * 1000000").fetchone()[0]
+    assert wrong == 0
+
+
+def test_a_jsonl_block_takes_types_from_its_first_lines_unless_a_later_value_differs():
+    lines = [{"p": i, "c": 3} for i in range(30)]
+    block = lambda rows: "".join(json.dumps(r) + "\n" for r in rows).encode()  # noqa: E731
+    typed = _parse_block(block(lines), ["p", "c"], sample_lines=10)
+    assert typed.schema == {"p": pl.Int64, "c": pl.Int64} and typed["p"].to_list() == list(range(30))
+    # a float after the sample: the block is inferred whole, nothing is lost
+    later_float = _parse_block(block(lines[:20] + [{"p": 20.5, "c": 3}] + lines[21:]), ["p", "c"], sample_lines=10)
+    assert later_float.schema["p"] == pl.Float64 and later_float["p"][20] == 20.5 and later_float.height == 30
+    # a column first seen after the sample
+    late_column = _parse_block(block([{"p": i} for i in range(15)] + lines[15:]), ["p", "c"], sample_lines=10)
+    assert late_column["c"].to_list() == [None] * 15 + [3] * 15
+    # a blank line: fewer records than lines, so the caller numbers them line by line
+    assert _parse_block(block(lines[:5]) + b"\n" + block(lines[5:]), ["p", "c"], sample_lines=10).height == 30
+    assert _parse_block(b'{"p": 1}\n{"p": oops\n', ["p"]) is None
