@@ -80,8 +80,7 @@ def jsonl_batches(path: Path, columns: list[str], batch_rows: int) -> Iterator[p
     """`columns` of each line's record, about `batch_rows` lines a batch, numbered by line (blank
     lines are skipped but counted). A block of whole lines is parsed by polars at once; only a
     block with a blank or unparsable line goes line by line."""
-    for first, block in _line_blocks(path, batch_rows):
-        lines = block.count(b"\n") + (not block.endswith(b"\n"))
+    for first, lines, block in _line_blocks(path, batch_rows):
         frame = _parse_block(block, columns)
         if frame is not None and frame.height == lines:  # one record a line: numbers are contiguous
             yield frame.with_columns(pl.int_range(first, first + lines, dtype=pl.Int64).alias(ROW),
@@ -91,25 +90,20 @@ def jsonl_batches(path: Path, columns: list[str], batch_rows: int) -> Iterator[p
         yield _parse_jsonl([line for _, line in numbered], [n for n, _ in numbered], columns)
 
 
-def _line_blocks(path: Path, batch_rows: int) -> Iterator[tuple[int, bytes]]:
-    """(number of the block's first line, whole lines as bytes), about `batch_rows` lines a block
-    (sized by the bytes per line of the file's first 64 KiB, at most 256 MiB)."""
+def _line_blocks(path: Path, batch_rows: int) -> Iterator[tuple[int, int, bytes]]:
+    """(number of the block's first line, lines in it, whole lines as bytes), about `batch_rows`
+    lines a block (sized by the bytes per line of the file's first 64 KiB, at most 256 MiB)."""
     with open(path, "rb") as fh:
         head = fh.read(1 << 16)
         fh.seek(0)
         size = max(1 << 12, min(batch_rows * max(1, len(head) // max(1, head.count(b"\n"))), 1 << 28))
-        first, tail = 1, b""
-        while chunk := fh.read(size):
-            block = tail + chunk
-            cut = block.rfind(b"\n") + 1
-            if cut == 0:  # a line longer than a block: read on
-                tail = block
-                continue
-            block, tail = block[:cut], block[cut:]
-            yield first, block
-            first += block.count(b"\n")
-    if tail:
-        yield first, tail
+        first = 1
+        while block := fh.read(size):
+            if not block.endswith(b"\n"):
+                block += fh.readline()  # up to the end of the line (or of the file)
+            lines = block.count(b"\n") + (not block.endswith(b"\n"))
+            yield first, lines, block
+            first += lines
 
 
 def _parse_block(block: bytes, columns: list[str], sample_lines: int = 1000) -> pl.DataFrame | None:

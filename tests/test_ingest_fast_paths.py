@@ -135,9 +135,10 @@ def test_jsonl_blocks_are_whole_lines_numbered_from_one(tmp_path):
     path = tmp_path / "messy.jsonl"
     _messy_jsonl(path)
     blocks = list(_line_blocks(path, 100))
-    assert b"".join(b for _, b in blocks) == path.read_bytes()
-    assert all(b.endswith(b"\n") for _, b in blocks) and len(blocks) > 10
-    assert [first for first, _ in blocks] == list(accumulate([1] + [b.count(b"\n") for _, b in blocks[:-1]]))
+    assert b"".join(b for _, _, b in blocks) == path.read_bytes()
+    assert all(b.endswith(b"\n") and n == b.count(b"\n") for _, n, b in blocks) and len(blocks) > 10
+    assert [first for first, _, _ in blocks] == list(accumulate([1] + [n for _, n, _ in blocks[:-1]]))
+    assert sum(n for _, n, _ in blocks) == 3000
 
 
 def test_jsonl_blocks_parse_fast_or_line_by_line_alike(tmp_path):
