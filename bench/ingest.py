@@ -1,10 +1,11 @@
 """Ingest speed: `tracefit ingest` vs DuckDB's own CREATE TABLE AS SELECT on the same file.
 
-Generates an N-request log (default 10M) as CSV and Parquet under bench/out/, then for each
+Generates an N-request log (default 10M) as Parquet, CSV and JSON Lines under bench/out/, then for each
 file times, in the same run and alternating, (a) DuckDB `CREATE TABLE t AS SELECT * FROM 'file'`
 into a fresh database file and (b) `tracefit ingest file --db fresh.duckdb`. Reports the
-median of each and their ratio (target <= 1.3x), and the median CPU seconds of each (all threads;
-the machine has 2 cores, so CPU is what a loaded machine makes you pay).
+median of each and their ratio (target <= 1.3x for Parquet and CSV; JSON Lines is reported), and
+the median CPU seconds of each (all threads; the machine has 2 cores, so CPU is what a loaded
+machine makes you pay).
 
     .venv/bin/python bench/ingest.py [--rows 10000000] [--repeats 3]
 """
@@ -84,9 +85,10 @@ def main() -> None:
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
     frame = generate(args.rows)
-    files = {"parquet": OUT / f"requests-{args.rows}.parquet", "csv": OUT / f"requests-{args.rows}.csv"}
+    files = {kind: OUT / f"requests-{args.rows}.{kind}" for kind in ("parquet", "csv", "jsonl")}
     frame.write_parquet(files["parquet"])
     frame.write_csv(files["csv"])
+    frame.write_ndjson(files["jsonl"])
     del frame
     lines = ["## Ingest: `tracefit ingest` vs DuckDB CREATE TABLE AS SELECT", "",
              f"Command: `.venv/bin/python bench/ingest.py --rows {args.rows} --repeats {args.repeats}` "
