@@ -218,7 +218,7 @@ def _columns(path: Path, container: str, separator: str) -> list[str]:
         lists = (document[k] for f in FORMATS.values() for k in f.json_list_keys
                  if isinstance(document.get(k), list))
         records = next(lists, [])  # a JSON document may hold its records under a key
-    for record in records[:50]:
+    for record in records[:c.KEY_SAMPLE_RECORDS]:
         keys.update(dict.fromkeys(record) if isinstance(record, dict) else {})
     return list(keys)
 
