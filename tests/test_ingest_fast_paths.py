@@ -171,3 +171,14 @@ def test_a_jsonl_block_takes_types_from_its_first_lines_unless_a_later_value_dif
     # a blank line: fewer records than lines, so the caller numbers them line by line
     assert _parse_block(block(lines[:5]) + b"\n" + block(lines[5:]), ["p", "c"], sample_lines=10).height == 30
     assert _parse_block(b'{"p": 1}\n{"p": oops\n', ["p"]) is None
+
+
+def test_json_array_columns_include_keys_first_seen_late(tmp_path):
+    # an optional field that first appears at record 61 is still read
+    records = [{"prompt_tokens": 10, "output_tokens": 5} | ({"cached_prompt_tokens": 4} if i >= 60 else {})
+               for i in range(100)]
+    path = tmp_path / "late.json"
+    path.write_text(json.dumps(records))
+    result, con = load(path, model="m")
+    assert result.rows_loaded == 100
+    assert con.execute("SELECT count(cached_prompt_tokens), sum(cached_prompt_tokens) FROM requests").fetchone() == (40, 160)
