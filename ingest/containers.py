@@ -119,13 +119,20 @@ def _parse_block(block: bytes, columns: list[str], sample_lines: int = 1000) -> 
                 break
         sample = pl.read_ndjson(io.BytesIO(block[:end]), infer_schema_length=None)
         schema = {name: sample.schema.get(name) for name in columns}
-        if all(dtype is not None and dtype != pl.Null and not isinstance(dtype, pl.Struct)
-               for dtype in schema.values()):
+        if all(_enforced(dtype) for dtype in schema.values()):
             with contextlib.suppress(pl.exceptions.PolarsError):
                 return pl.read_ndjson(io.BytesIO(block), schema=schema)
         return _select(pl.read_ndjson(io.BytesIO(block), infer_schema_length=None), columns)
     except Exception:  # noqa: BLE001 - any parse problem: the caller goes line by line
         return None
+
+
+def _enforced(dtype: pl.DataType | None) -> bool:
+    """Whether polars, given this type, raises on a later value that does not fit it: a Null inside
+    (a list empty in the sample) turns later values into nulls, and a Struct drops later fields."""
+    if dtype is None or dtype == pl.Null or isinstance(dtype, pl.Struct):
+        return False
+    return _enforced(dtype.inner) if isinstance(dtype, (pl.List, pl.Array)) else True
 
 
 def _parse_jsonl(lines: list[bytes], numbers: list[int], columns: list[str]) -> pl.DataFrame:

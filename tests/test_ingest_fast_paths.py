@@ -168,6 +168,9 @@ def test_a_jsonl_block_takes_types_from_its_first_lines_unless_a_later_value_dif
     # a column first seen after the sample
     late_column = _parse_block(block([{"p": i} for i in range(15)] + lines[15:]), ["p", "c"], sample_lines=10)
     assert late_column["c"].to_list() == [None] * 15 + [3] * 15
+    # lists empty in the sample (List(Null)) would turn later ids into nulls: the block is inferred whole
+    ids = _parse_block(block([{"h": []} for _ in range(15)] + [{"h": [7, 8]}]), ["h"], sample_lines=10)
+    assert ids["h"].to_list()[-1] == [7, 8]
     # a blank line: fewer records than lines, so the caller numbers them line by line
     assert _parse_block(block(lines[:5]) + b"\n" + block(lines[5:]), ["p", "c"], sample_lines=10).height == 30
     assert _parse_block(b'{"p": 1}\n{"p": oops\n', ["p"]) is None
