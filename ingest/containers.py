@@ -110,7 +110,8 @@ def _line_blocks(path: Path, batch_rows: int) -> Iterator[tuple[int, int, bytes]
 def _parse_block(block: bytes, columns: list[str], sample_lines: int = 1000) -> pl.DataFrame | None:
     """The block's records (`columns` only) when polars parses every line; None otherwise. Types
     come from the first `sample_lines` lines (a full inference costs a second pass); where a column
-    is absent or null there, or a later value does not fit, the whole block is inferred."""
+    is absent or null there, its type is not one polars enforces (`_enforced`), or a later value
+    does not fit, the whole block is inferred."""
     try:
         end = 0
         for _ in range(sample_lines):
