@@ -3,9 +3,11 @@
 `open_log(path, ReadOptions(...))` detects the format and gives the file's raw fields —
 a Parquet scan DuckDB runs itself, or polars batches — and `ingest.normalize` the SQL that turns
 them into canonical rows plus the rows it rejects (with a reason). Prompt and response text never
-leaves this package: readers select only the columns the canonical schema needs.
+leaves this package: readers select only the columns the canonical schema needs. `readable(path)`
+gives a compressed log's decompressed copy (gzip, bzip2, xz) for as long as it is read.
 """
 
+from ingest.compression import readable
 from ingest.errors import IngestError
 from ingest.reader import LogFile, ReadOptions, open_log
 from ingest.schema import REQUEST_SCHEMA, STATUSES, TOKEN_LATENCY_SCHEMA
@@ -18,4 +20,5 @@ __all__ = [
     "STATUSES",
     "TOKEN_LATENCY_SCHEMA",
     "open_log",
+    "readable",
 ]

@@ -10,6 +10,7 @@ from pathlib import Path
 import polars as pl
 
 from ingest import containers as c
+from ingest.compression import plain_name
 from ingest.containers import ROW
 from ingest.errors import IngestError
 from ingest.fields import COUNT_FIELDS, DURATION_FIELDS
@@ -37,7 +38,8 @@ class ReadOptions:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LogFile:
-    path: Path
+    path: Path  # as given: named in messages and recorded with the run
+    data: Path  # the file read: `path`, or its decompressed copy (ingest/compression.py)
     format: Format
     container: str
     separator: str
@@ -58,7 +60,7 @@ class LogFile:
         """SQL of the raw relation (`__row` + raw fields) of a native file, rows [first_row, end_row)
         (0-based; DuckDB prunes row groups outside the range)."""
         fields = ", ".join(f"{_quote(column)} AS {_quote(raw)}" for column, raw in self.mapping.items())
-        path = "'" + str(self.path).replace("'", "''") + "'"
+        path = "'" + str(self.data).replace("'", "''") + "'"
         where = "" if first_row is None else f" WHERE file_row_number >= {int(first_row)} AND file_row_number < {int(end_row)}"
         return (f"SELECT CAST(file_row_number + 1 AS BIGINT) AS {ROW}{', ' if fields else ''}{fields} "
                 f"FROM read_parquet({path}, file_row_number = true){where}")
@@ -78,7 +80,7 @@ class LogFile:
     def request_ids(self) -> Iterator[pl.Series]:
         """The raw request ids of a native file, in file order and bounded batches."""
         column = next(c for c, raw in self.mapping.items() if raw == "request_id")
-        lf = pl.scan_parquet(self.path).select(pl.col(column))
+        lf = pl.scan_parquet(self.data).select(pl.col(column))
         for batch in lf.collect_batches(chunk_size=self.options.batch_rows):
             yield batch.to_series()
 
@@ -86,7 +88,7 @@ class LogFile:
         opts = self.options
         return Context(
             source=self.source, id_prefix=self.sha256[:16], anchor=opts.start,
-            model=opts.model or self.path.stem,
+            model=opts.model or Path(plain_name(self.path)).stem,
             model_override=opts.model is not None and "model" not in self.mapping.values(),
             tenant=opts.tenant, prompt_tokens=opts.prompt_tokens,
         )
@@ -100,35 +102,37 @@ class LogFile:
         columns = list(self.mapping)
         rows = self.options.batch_rows
         if self.format.records:
-            yield from c.document_batches(self.path, self.container, self.format.records, columns, rows)
+            yield from c.document_batches(self.data, self.container, self.format.records, columns, rows)
         elif self.container == "csv":
-            yield from c.csv_batches(self.path, columns, self.separator, rows, self._csv_numbers())
+            yield from c.csv_batches(self.data, columns, self.separator, rows, self._csv_numbers())
         elif self.container == "parquet":
-            yield from c.parquet_batches(self.path, columns, rows)
+            yield from c.parquet_batches(self.data, columns, rows)
         elif self.container == "jsonl":
-            yield from c.jsonl_batches(self.path, columns, rows)
+            yield from c.jsonl_batches(self.data, columns, rows)
         else:
-            records = c.json_records(self.path, self.format.json_list_keys)
+            records = c.json_records(self.data, self.format.json_list_keys)
             for start in range(0, len(records), rows):
                 numbers = list(range(start + 1, start + 1 + len(records[start:start + rows])))
                 yield c.records_frame(records[start:start + rows], columns, numbers)
 
 
-def open_log(path: str | Path, options: ReadOptions = ReadOptions()) -> LogFile:
+def open_log(path: str | Path, options: ReadOptions = ReadOptions(), data: Path | None = None) -> LogFile:
+    """The log at `path`, read from `data` (its decompressed copy, ingest/compression.py) when given."""
     path = Path(path)
     if not path.is_file():
         raise IngestError(f"{path}: no such file; give a path to a log file")
+    data = data or path
     try:
-        container, separator = _container(path)
-        columns = _columns(path, container, separator)
-        sha = _sha256(path)
+        container, separator = _container(data)
+        columns = _columns(data, container, separator)
+        sha = _sha256(data)
     except (OSError, ValueError, RecursionError, pl.exceptions.PolarsError) as exc:
         raise IngestError(f"{path}: cannot read ({exc.__class__.__name__}: {_describe(exc)}); "
                           "check the file is a complete CSV, JSON Lines, JSON or Parquet file") from exc
     fmt = _format(options.format, columns, container, path)
     if fmt.records:
         try:
-            columns = _record_keys(path, container, fmt)
+            columns = _record_keys(data, container, fmt)
         except (ValueError, RecursionError) as exc:
             raise IngestError(f"{path}: cannot read as {container} ({_describe(exc)}); "
                               "check the file is complete and its --format") from exc
@@ -137,8 +141,8 @@ def open_log(path: str | Path, options: ReadOptions = ReadOptions()) -> LogFile:
     timestamps = ("absolute" if "arrival_ts" in raws else
                   "relative" if raws & {"arrival_offset_s", "arrival_offset_ms"} else "missing")
     return LogFile(
-        path=path, format=fmt, container=container, separator=separator, sha256=sha,
-        mapping=mapping, source=options.source or path.stem,
+        path=path, data=data, format=fmt, container=container, separator=separator, sha256=sha,
+        mapping=mapping, source=options.source or Path(plain_name(path)).stem,
         anchor=None if timestamps == "absolute" else options.start, timestamps=timestamps,
         has_request_ids="request_id" in raws, options=options,
     )

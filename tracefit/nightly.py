@@ -17,6 +17,7 @@ from pathlib import Path
 import warehouse
 from dashboards.site import build_site
 from ingest import ReadOptions
+from ingest.compression import plain_name
 from tracefit import lock
 from tracefit.nightly_config import ConfigError, NightlyConfig
 from tracefit.nightly_plan import backtest_yesterday, plan_models
@@ -45,11 +46,13 @@ def inbox_files(patterns: tuple[str, ...]) -> list[Path]:
     for pattern in patterns:
         path = Path(pattern)
         if path.is_dir():
-            files |= {p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in LOG_SUFFIXES}
+            files |= {p for p in path.rglob("*")
+                      if p.is_file() and Path(plain_name(p)).suffix.lower() in LOG_SUFFIXES}  # day-1.csv.gz too
         else:
             files |= {Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file()}
     if not files:
-        raise ConfigError(f"inbox {list(patterns)} holds no log files ({', '.join(sorted(LOG_SUFFIXES))})")
+        raise ConfigError(f"inbox {list(patterns)} holds no log files ({', '.join(sorted(LOG_SUFFIXES))}, "
+                          "or one of them compressed: .gz, .bz2, .xz)")
     return sorted(files)
 
 

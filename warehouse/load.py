@@ -18,7 +18,7 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
-from ingest import IngestError, LogFile, ReadOptions, open_log
+from ingest import IngestError, LogFile, ReadOptions, open_log, readable
 from ingest.normalize import MAX_VALUE_CHARS, Context, Normalizer, arrival_facts, arrival_facts_sql
 from warehouse.db import WarehouseError, fetch_one
 
@@ -53,8 +53,8 @@ def ingest_paths(con: duckdb.DuckDBPyConnection, paths: list[str | Path], option
     results = []
     for path in paths:
         try:
-            log = open_log(path, options)
-            results.append(ingest_file(con, log, sample_rate, progress))
+            with readable(Path(path)) as data:  # a compressed log is read from a decompressed copy
+                results.append(ingest_file(con, open_log(path, options, data), sample_rate, progress))
         except IngestError as exc:
             results.append(FileResult(path=str(path), format=None, status="failed", message=str(exc)))
     return results

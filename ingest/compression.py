@@ -1,0 +1,58 @@
+"""Compressed logs: gzip, bzip2 and xz, recognised by their first bytes, whatever the file's name.
+
+A compressed log is decompressed, streaming, to a temporary file (in $TMPDIR) that is then read
+like any other, so memory stays bounded and every reader — polars, DuckDB, the JSON parsers —
+sees plain text. The content hash is taken of the decompressed file, so `day-1.jsonl` and
+`day-1.jsonl.gz` are the same log and the second is skipped. zstd has no reader in Python's
+standard library: it is named, with the command that decompresses it.
+"""
+
+import bz2
+import contextlib
+import gzip
+import lzma
+import shutil
+import tempfile
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+
+from ingest.errors import IngestError
+
+OPENERS = {b"\x1f\x8b": ("gzip", gzip.open), b"BZh": ("bzip2", bz2.open), b"\xfd7zXZ\x00": ("xz", lzma.open)}
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+SUFFIXES = frozenset({".gz", ".gzip", ".bz2", ".xz", ".zst", ".zstd"})
+
+
+def plain_name(path: Path) -> str:
+    """The file's name without a compression suffix: `day-1.jsonl.gz` -> `day-1.jsonl`."""
+    return path.stem if path.suffix.lower() in SUFFIXES else path.name
+
+
+@contextlib.contextmanager
+def readable(path: Path) -> Iterator[Path]:
+    """`path` itself, or while the block runs, a decompressed copy named `plain_name(path)`."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(6)
+    except OSError:  # missing or unreadable: open_log names the problem
+        head = b""
+    if head.startswith(ZSTD_MAGIC):
+        raise IngestError(f"{path}: zstd-compressed; decompress it first (zstd -d {path}) and ingest the result")
+    kind = next((found for magic, found in OPENERS.items() if head.startswith(magic)), None)
+    if kind is None:
+        yield path
+        return
+    name, opener = kind
+    with tempfile.TemporaryDirectory(prefix="tracefit-") as folder:
+        plain = Path(folder) / plain_name(path)
+        try:
+            with opener(path, "rb") as source, open(plain, "wb") as target:
+                shutil.copyfileobj(source, target, 1 << 22)
+        except (OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
+            if isinstance(exc, OSError) and exc.errno is not None:  # writing the copy (e.g. disk full)
+                raise IngestError(f"{path}: cannot decompress it into {folder} ({exc}); set TMPDIR to a disk "
+                                  "with room for it decompressed") from exc
+            raise IngestError(f"{path}: cannot decompress ({name}: {exc}); the file is damaged or truncated, "
+                              "check it is complete") from exc
+        yield plain

@@ -1,0 +1,84 @@
+"""Compressed logs (gzip, bzip2, xz) load like their plain text; damaged or zstd ones fail alone, named."""
+
+import bz2
+import gzip
+import json
+import lzma
+import tempfile
+
+import pytest
+
+from ingest import ReadOptions
+from tracefit.nightly import inbox_files
+from warehouse.db import connect
+from warehouse.load import ingest_paths
+
+ROWS = [{"request_id": f"r{i}", "timestamp": f"2025-03-03T10:00:{i:02d}Z", "prompt_tokens": 100 + i,
+         "output_tokens": 10} for i in range(40)]
+JSONL = "".join(json.dumps(r) + "\n" for r in ROWS).encode()
+CSV = ("request_id,timestamp,prompt_tokens,output_tokens\n"
+       + "".join(f"{r['request_id']},{r['timestamp']},{r['prompt_tokens']},{r['output_tokens']}\n" for r in ROWS)).encode()
+COMPRESS = {".gz": gzip.compress, ".bz2": bz2.compress, ".xz": lzma.compress}
+
+
+@pytest.fixture
+def tmpdir_for_copies(tmp_path, monkeypatch):
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+def stored(con):
+    return con.execute("SELECT request_id, epoch_us(arrival_ts), prompt_tokens, source_row, source, model "
+                       "FROM requests ORDER BY source_row").fetchall()
+
+
+@pytest.mark.parametrize("suffix", list(COMPRESS))
+@pytest.mark.parametrize("plain,body", [("day-1.jsonl", JSONL), ("day-1.csv", CSV)])
+def test_compressed_logs_load_like_the_plain_file(tmp_path, tmpdir_for_copies, suffix, plain, body):
+    (tmp_path / plain).write_bytes(body)
+    packed = tmp_path / "packed" / (plain + suffix)
+    packed.parent.mkdir()
+    packed.write_bytes(COMPRESS[suffix](body))
+    con_plain, con_packed = connect(tmp_path / "a.duckdb"), connect(tmp_path / "b.duckdb")
+    (a,) = ingest_paths(con_plain, [tmp_path / plain], ReadOptions())
+    (b,) = ingest_paths(con_packed, [packed], ReadOptions())
+    assert (b.status, b.rows_read, b.rows_loaded) == ("loaded", 40, 40) and a.rows_loaded == 40
+    rows = stored(con_packed)
+    assert rows == stored(con_plain)
+    assert rows[0][4:] == ("day-1", "day-1")  # source and model from the name without .gz / .bz2 / .xz
+    assert con_packed.execute("SELECT path FROM ingest_runs").fetchone()[0] == str(packed.resolve())
+    assert list(tmpdir_for_copies.iterdir()) == []  # the decompressed copy is gone
+    # the same content, plain or compressed, is one log: the second is skipped
+    (again,) = ingest_paths(con_packed, [tmp_path / plain], ReadOptions())
+    assert again.status == "skipped"
+
+
+def test_compression_is_read_from_the_bytes_not_the_name(tmp_path, tmpdir_for_copies):
+    path = tmp_path / "export.log"
+    path.write_bytes(gzip.compress(JSONL))
+    (result,) = ingest_paths(connect(tmp_path / "w.duckdb"), [path], ReadOptions(model="m"))
+    assert (result.status, result.rows_loaded) == ("loaded", 40)
+
+
+def test_damaged_and_zstd_files_fail_alone_with_what_to_do(tmp_path, tmpdir_for_copies):
+    truncated = tmp_path / "day-1.jsonl.gz"
+    truncated.write_bytes(gzip.compress(JSONL * 50)[:200])
+    zstd = tmp_path / "day-2.jsonl.zst"
+    zstd.write_bytes(b"\x28\xb5\x2f\xfd" + b"\x00" * 20)
+    good = tmp_path / "day-3.jsonl.gz"
+    good.write_bytes(gzip.compress(JSONL))
+    con = connect(tmp_path / "w.duckdb")
+    bad, zst, ok = ingest_paths(con, [truncated, zstd, good], ReadOptions())
+    assert bad.status == "failed" and "damaged or truncated" in bad.message
+    assert zst.status == "failed" and f"zstd -d {zstd}" in zst.message
+    assert (ok.status, ok.rows_loaded) == ("loaded", 40)
+    assert con.execute("SELECT count(*) FROM requests").fetchone() == (40,)
+    assert list(tmpdir_for_copies.iterdir()) == []
+
+
+def test_nightly_inbox_takes_compressed_logs(tmp_path):
+    for name in ("day-1.csv.gz", "day-2.jsonl.xz", "day-3.parquet", "notes.txt.gz", "README.md"):
+        (tmp_path / name).write_bytes(b"x")
+    assert [p.name for p in inbox_files((str(tmp_path),))] == ["day-1.csv.gz", "day-2.jsonl.xz", "day-3.parquet"]
