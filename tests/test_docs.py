@@ -2,7 +2,10 @@
 
 from pathlib import Path
 
-from tracefit.reference import BEGIN, END, commands, reference
+from click.testing import CliRunner
+
+from tracefit.cli import cli
+from tracefit.reference import BEGIN, END, commands, help_text, reference
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
 
@@ -24,3 +27,10 @@ def test_every_command_has_an_example():
 
 def test_readme_shows_the_two_commands():
     assert "make demo" in README and "make test" in README
+
+
+def test_reference_shows_what_the_user_sees():
+    # each section is the command's own --help, usage line included ("tracefit profile measure ...")
+    for path, command in commands():
+        shown = CliRunner().invoke(cli, [*path.split()[1:], "--help"], prog_name="tracefit").output
+        assert help_text(path, command).splitlines()[0] == shown.splitlines()[0], path

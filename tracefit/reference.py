@@ -22,10 +22,13 @@ def commands(group: click.Group = cli, prefix: str = "tracefit") -> list[tuple[s
 
 
 def help_text(path: str, command: click.Command) -> str:
+    """`command`'s --help as a user sees it: `path` ("tracefit profile measure") gives its parents."""
     # the root context carries the group's settings (-h/--help), as when a user runs the command
-    root = cli.make_context("tracefit", ["--help"], resilient_parsing=True)
-    with click.Context(command, info_name=path, parent=root, terminal_width=100,
-                       max_content_width=100) as ctx:
+    ctx = cli.make_context("tracefit", ["--help"], resilient_parsing=True)
+    *groups, name = path.split()[1:]
+    for group in groups:
+        ctx = click.Context(ctx.command.get_command(ctx, group), info_name=group, parent=ctx)
+    with click.Context(command, info_name=name, parent=ctx, terminal_width=100, max_content_width=100) as ctx:
         return command.get_help(ctx)
 
 
