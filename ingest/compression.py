@@ -3,14 +3,17 @@
 A compressed log is decompressed, streaming, to a temporary file (in $TMPDIR) that is then read
 like any other, so memory stays bounded and every reader — polars, DuckDB, the JSON parsers —
 sees plain text. The content hash is taken of the decompressed file, so `day-1.jsonl` and
-`day-1.jsonl.gz` are the same log and the second is skipped. zstd has no reader in Python's
-standard library: it is named, with the command that decompresses it.
+`day-1.jsonl.gz` are the same log and the second is skipped. The copy is deleted when the file is
+loaded; one left by a killed run (it may hold prompt text) is deleted by the next run that
+decompresses. zstd has no reader in Python's standard library: it is named, with the command that
+decompresses it.
 """
 
 import bz2
 import contextlib
 import gzip
 import lzma
+import os
 import shutil
 import tempfile
 import zlib
@@ -44,7 +47,8 @@ def readable(path: Path) -> Iterator[Path]:
         yield path
         return
     name, opener = kind
-    with tempfile.TemporaryDirectory(prefix="tracefit-") as folder:
+    _sweep()
+    with tempfile.TemporaryDirectory(prefix=f"tracefit-{os.getpid()}-") as folder:
         plain = Path(folder) / plain_name(path)
         try:
             with opener(path, "rb") as source, open(plain, "wb") as target:
@@ -56,3 +60,21 @@ def readable(path: Path) -> Iterator[Path]:
             raise IngestError(f"{path}: cannot decompress ({name}: {exc}); the file is damaged or truncated, "
                               "check it is complete") from exc
         yield plain
+
+
+def _sweep() -> None:
+    """Delete the copies of runs that were killed (`tracefit-<pid>-*` of a pid no longer running)."""
+    for folder in Path(tempfile.gettempdir()).glob("tracefit-*-*"):
+        pid = folder.name.split("-")[1]
+        if pid.isdigit() and not _running(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):  # another user's process (or no such pid number)
+        return True
+    return True

@@ -4,6 +4,8 @@ import bz2
 import gzip
 import json
 import lzma
+import os
+import subprocess
 import tempfile
 
 import pytest
@@ -82,3 +84,18 @@ def test_nightly_inbox_takes_compressed_logs(tmp_path):
     for name in ("day-1.csv.gz", "day-2.jsonl.xz", "day-3.parquet", "notes.txt.gz", "README.md"):
         (tmp_path / name).write_bytes(b"x")
     assert [p.name for p in inbox_files((str(tmp_path),))] == ["day-1.csv.gz", "day-2.jsonl.xz", "day-3.parquet"]
+
+
+def test_a_copy_left_by_a_killed_run_is_deleted_by_the_next(tmp_path, tmpdir_for_copies):
+    dead = subprocess.Popen(["true"])  # a pid that no longer runs
+    dead.wait()
+    stale = tmpdir_for_copies / f"tracefit-{dead.pid}-abc"
+    stale.mkdir()
+    (stale / "day-0.jsonl").write_bytes(JSONL)
+    live = tmpdir_for_copies / f"tracefit-{os.getpid()}-xyz"  # this process: still running, kept
+    live.mkdir()
+    path = tmp_path / "day-1.jsonl.gz"
+    path.write_bytes(gzip.compress(JSONL))
+    (result,) = ingest_paths(connect(tmp_path / "w.duckdb"), [path], ReadOptions())
+    assert result.status == "loaded"
+    assert list(tmpdir_for_copies.iterdir()) == [live]
