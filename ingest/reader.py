@@ -22,6 +22,7 @@ from ingest.normalize import Context
 DEFAULT_START = datetime(2024, 1, 1, tzinfo=UTC)
 SUFFIX_CONTAINER = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".jsonl": "jsonl",
                     ".ndjson": "jsonl", ".json": "json", ".parquet": "parquet", ".pq": "parquet"}
+LOG_SUFFIXES = frozenset(SUFFIX_CONTAINER) - {".txt"}  # what a folder's log files are named
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -116,9 +117,18 @@ class LogFile:
                 yield c.records_frame(records[start:start + rows], columns, numbers)
 
 
+def log_files(folder: Path) -> list[Path]:
+    """The log files under `folder` (recursively, by name, compressed or not), sorted."""
+    return sorted(p for p in Path(folder).rglob("*")
+                  if p.is_file() and Path(plain_name(p)).suffix.lower() in LOG_SUFFIXES)
+
+
 def open_log(path: str | Path, options: ReadOptions = ReadOptions(), data: Path | None = None) -> LogFile:
     """The log at `path`, read from `data` (its decompressed copy, ingest/compression.py) when given."""
     path = Path(path)
+    if path.is_dir():
+        raise IngestError(f"{path}: a folder with no log files ({', '.join(sorted(LOG_SUFFIXES))}, or one of "
+                          f"them compressed); name the files to load, e.g. {path}/*.log")
     if not path.is_file():
         raise IngestError(f"{path}: no such file; give a path to a log file")
     data = data or path

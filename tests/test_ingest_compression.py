@@ -1,4 +1,5 @@
-"""Compressed logs (gzip, bzip2, xz) load like their plain text; damaged or zstd ones fail alone, named."""
+"""Compressed logs (gzip, bzip2, xz) load like their plain text; damaged or zstd ones fail alone, named;
+a folder stands for its log files."""
 
 import bz2
 import gzip
@@ -7,6 +8,7 @@ import lzma
 import os
 import subprocess
 import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -99,3 +101,17 @@ def test_a_copy_left_by_a_killed_run_is_deleted_by_the_next(tmp_path, tmpdir_for
     (result,) = ingest_paths(connect(tmp_path / "w.duckdb"), [path], ReadOptions())
     assert result.status == "loaded"
     assert list(tmpdir_for_copies.iterdir()) == [live]
+
+
+def test_a_folder_stands_for_its_log_files(tmp_path, tmpdir_for_copies):
+    logs = tmp_path / "logs" / "2025-03"
+    logs.mkdir(parents=True)
+    (logs / "day-1.jsonl.gz").write_bytes(gzip.compress(JSONL))
+    (logs / "day-2.csv").write_bytes(CSV.replace(b"\nr", b"\ns"))  # other ids: 40 more requests
+    (logs / "notes.md").write_text("not a log")
+    (tmp_path / "empty").mkdir()
+    con = connect(tmp_path / "w.duckdb")
+    results = ingest_paths(con, [tmp_path / "logs", tmp_path / "empty"], ReadOptions(source="gw"))
+    assert [(Path(r.path).name, r.status, r.rows_loaded) for r in results] == [
+        ("day-1.jsonl.gz", "loaded", 40), ("day-2.csv", "loaded", 40), ("empty", "failed", 0)]
+    assert "a folder with no log files" in results[2].message

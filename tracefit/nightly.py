@@ -17,7 +17,7 @@ from pathlib import Path
 import warehouse
 from dashboards.site import build_site
 from ingest import ReadOptions
-from ingest.compression import plain_name
+from ingest.reader import LOG_SUFFIXES, log_files
 from tracefit import lock
 from tracefit.nightly_config import ConfigError, NightlyConfig
 from tracefit.nightly_plan import backtest_yesterday, plan_models
@@ -27,7 +27,6 @@ from warehouse.mine.options import MineOptions
 from warehouse.mine.run import mine
 from warehouse.query import run_sql
 
-LOG_SUFFIXES = {".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".parquet", ".pq"}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -46,8 +45,7 @@ def inbox_files(patterns: tuple[str, ...]) -> list[Path]:
     for pattern in patterns:
         path = Path(pattern)
         if path.is_dir():
-            files |= {p for p in path.rglob("*")
-                      if p.is_file() and Path(plain_name(p)).suffix.lower() in LOG_SUFFIXES}  # day-1.csv.gz too
+            files |= set(log_files(path))
         else:
             files |= {Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file()}
     if not files:

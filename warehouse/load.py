@@ -19,6 +19,7 @@ import polars as pl
 import pyarrow as pa
 
 from ingest import IngestError, LogFile, ReadOptions, open_log, readable
+from ingest.reader import log_files
 from ingest.normalize import MAX_VALUE_CHARS, Context, Normalizer, arrival_facts, arrival_facts_sql
 from warehouse.db import WarehouseError, fetch_one
 
@@ -47,11 +48,12 @@ class FileResult:
 def ingest_paths(con: duckdb.DuckDBPyConnection, paths: list[str | Path], options: ReadOptions,
                  sample_rate: float = 1.0, progress: Callable[[str, int], None] | None = None,
                  ) -> list[FileResult]:
-    """Ingest each file; a file that cannot be read fails alone, the others still load."""
+    """Ingest each file (a folder: its log files); a file that cannot be read fails alone, the others
+    still load."""
     if not 0 < sample_rate <= 1:
         raise WarehouseError(f"--sample-rate {sample_rate}: must be in (0, 1], e.g. 0.01 for a 1% sample")
     results = []
-    for path in paths:
+    for path in [f for p in paths for f in ((log_files(p) or [p]) if Path(p).is_dir() else [p])]:
         try:
             with readable(Path(path)) as data:  # a compressed log is read from a decompressed copy
                 results.append(ingest_file(con, open_log(path, options, data), sample_rate, progress))

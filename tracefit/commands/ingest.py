@@ -38,15 +38,15 @@ def ingest(paths, fmt, column_map, start, model, tenant, prompt_tokens, source, 
 
     Every row is accounted for: read = loaded + rejected + duplicate. Rejected rows keep
     their reason in the `rejected_rows` table; prompt/response text is never stored.
-    A file already ingested (same content) is skipped. gzip, bzip2 and xz files are
-    decompressed to $TMPDIR while they load.
+    A file already ingested (same content) is skipped. A folder stands for the log files
+    in it. gzip, bzip2 and xz files are decompressed to $TMPDIR while they load.
 
     \b
     Examples:
       tracefit ingest AzureLLMInferenceTrace_code.csv --model azure-code
       tracefit ingest conversation_trace.jsonl --start 2024-06-03T00:00:00
       tracefit ingest logs/day-*.parquet --source prod-chat --sample-rate 0.01
-      tracefit ingest gateway/2025-03-*.jsonl.gz --source gateway
+      tracefit ingest gateway/2025-03/ --source gateway      # its *.jsonl.gz, *.csv, ...
       tracefit ingest export.csv --map ttft_s=first_token_seconds --map tenant=team
     """
     options = ReadOptions(format=fmt, column_map=parse_map(column_map), start=start, model=model,
