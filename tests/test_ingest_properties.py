@@ -1,13 +1,18 @@
-"""Conservation over generated messy files: rows read = loaded + rejected + duplicate."""
+"""Conservation over generated messy files: rows read = loaded + rejected + duplicate; JSON Lines blocks
+read with sampled types hold what a full inference reads."""
 
 import csv
+import io
 import json
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import polars as pl
+
 import warehouse
 from ingest import ReadOptions
+from ingest.containers import _parse_block
 from warehouse.load import ingest_paths
 
 messy_text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
@@ -77,3 +82,25 @@ def test_jsonl_conservation(tmp_path_factory, lines):
     assert result.rows_read == len([ln for ln in lines if ln.strip()])
     assert result.rows_read == result.rows_loaded + result.rows_rejected + result.rows_duplicate
     assert result.rows_loaded >= 1
+
+
+scalar = st.one_of(st.none(), st.booleans(), st.integers(-10, 10**12), st.floats(allow_nan=False), messy_text)
+record = st.dictionaries(st.sampled_from(["a", "b", "c"]), st.one_of(scalar, st.lists(scalar, max_size=3)),
+                         max_size=3)
+
+
+@SETTINGS
+@given(records=st.lists(record, min_size=1, max_size=25), sample_lines=st.integers(1, 5))
+def test_jsonl_block_types_from_a_sample_read_what_full_inference_reads(records, sample_lines):
+    # a block parsed with its first lines' types holds exactly what polars reads inferring from all
+    # lines, or it is None and the caller goes line by line
+    block = "".join(json.dumps(r) + "\n" for r in records).encode()
+    got = _parse_block(block, ["a", "b", "c"], sample_lines=sample_lines)
+    try:
+        full = pl.read_ndjson(io.BytesIO(block), infer_schema_length=None)
+    except pl.exceptions.PolarsError:
+        assert got is None
+        return
+    if got is not None:
+        want = full.select([pl.col(c) if c in full.columns else pl.lit(None).alias(c) for c in "abc"])
+        assert got.to_dicts() == want.to_dicts()
