@@ -1,6 +1,7 @@
 """Conservation over generated messy files: rows read = loaded + rejected + duplicate; JSON Lines blocks
 read with sampled types hold what a full inference reads."""
 
+import contextlib
 import csv
 import io
 import json
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 import polars as pl
 
 import warehouse
-from ingest import ReadOptions
+from ingest import LogFile, ReadOptions
 from ingest.containers import _parse_block
 from warehouse.load import ingest_paths
 
@@ -104,3 +105,51 @@ def test_jsonl_block_types_from_a_sample_read_what_full_inference_reads(records,
     if got is not None:
         want = full.select([pl.col(c) if c in full.columns else pl.lit(None).alias(c) for c in "abc"])
         assert got.to_dicts() == want.to_dicts()
+
+
+count_text = st.one_of(st.integers(-5, 3 * 10**9).map(str), st.sampled_from(["", "+7", "-0", "007", "12.0"]))
+duration_text = st.one_of(st.floats(allow_nan=True).map(repr), st.integers(-5, 10**6).map(str),
+                          st.sampled_from(["", "1e3", "+7", "-0", "0.5", "1e400", "Infinity"]))
+
+
+@SETTINGS
+@given(rows=st.lists(st.tuples(count_text, count_text, duration_text, duration_text), min_size=1, max_size=30))
+def test_csv_numbers_parsed_by_the_reader_load_what_text_loads(tmp_path_factory, rows):
+    # the CSV reader's typed numbers (ingest/containers.py csv_batches) against the same file read as text
+    path = tmp_path_factory.mktemp("csvnum") / "numbers.csv"
+    path.write_text("prompt_tokens,output_tokens,ttft_ms,e2e_ms\n" + "".join(",".join(r) + "\n" for r in rows))
+    stored = []
+    for typed in (True, False):
+        with warehouse.connect(":memory:") as con:
+            options = ReadOptions(model="m", source="s")
+            if typed:
+                ingest_paths(con, [path], options)
+            else:
+                with _text_only():
+                    ingest_paths(con, [path], options)
+            stored.append((con.execute("SELECT source_row, prompt_tokens, output_tokens, ttft_ms, e2e_ms "
+                                       "FROM requests ORDER BY source_row").fetchall(),
+                           [(row, _reason(reason)) for row, reason in
+                            con.execute("SELECT source_row, reason FROM rejected_rows ORDER BY 1").fetchall()]))
+    assert stored[0] == stored[1]
+
+
+def _reason(reason: str) -> tuple:
+    """A reason with its quoted value as a number where it is one: a typed column quotes -1 as '-1.0'."""
+    kind, _, value = reason.partition(": '")
+    try:
+        number = float(value.rstrip("'"))
+    except ValueError:
+        return kind, value
+    return kind, "nan" if number != number else number
+
+
+@contextlib.contextmanager
+def _text_only():
+    """The CSV reader with no typed columns (every value read as text)."""
+    original = LogFile._csv_numbers
+    LogFile._csv_numbers = lambda self: {}
+    try:
+        yield
+    finally:
+        LogFile._csv_numbers = original
