@@ -115,3 +115,15 @@ def test_a_folder_stands_for_its_log_files(tmp_path, tmpdir_for_copies):
     assert [(Path(r.path).name, r.status, r.rows_loaded) for r in results] == [
         ("day-1.jsonl.gz", "loaded", 40), ("day-2.csv", "loaded", 40), ("empty", "failed", 0)]
     assert "a folder with no log files" in results[2].message
+
+
+def test_progress_names_each_file_before_its_rows_then_counts_them_all(tmp_path, tmpdir_for_copies):
+    paths = [tmp_path / "day-1.jsonl.gz", tmp_path / "day-2.csv"]
+    paths[0].write_bytes(gzip.compress(JSONL))
+    paths[1].write_bytes(CSV.replace(b"\nr", b"\ns"))
+    calls = []
+    results = ingest_paths(connect(tmp_path / "w.duckdb"), paths, ReadOptions(source="gw"),
+                           progress=lambda path, rows: calls.append((path, rows)))
+    for path, result in zip(paths, results):
+        mine = [rows for p, rows in calls if p == str(path)]
+        assert mine[0] == 0 and sum(mine) == result.rows_read == 40  # shown while decompressing and hashing

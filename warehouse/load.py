@@ -54,6 +54,8 @@ def ingest_paths(con: duckdb.DuckDBPyConnection, paths: list[str | Path], option
         raise WarehouseError(f"--sample-rate {sample_rate}: must be in (0, 1], e.g. 0.01 for a 1% sample")
     results = []
     for path in [f for p in paths for f in ((log_files(p) or [p]) if Path(p).is_dir() else [p])]:
+        if progress:
+            progress(str(path), 0)  # the file shows while it is decompressed and hashed, before its rows
         try:
             with readable(Path(path)) as data:  # a compressed log is read from a decompressed copy
                 results.append(ingest_file(con, open_log(path, options, data), sample_rate, progress))
