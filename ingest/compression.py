@@ -12,6 +12,7 @@ decompresses it.
 import bz2
 import contextlib
 import gzip
+import hashlib
 import lzma
 import os
 import shutil
@@ -33,8 +34,9 @@ def plain_name(path: Path) -> str:
 
 
 @contextlib.contextmanager
-def readable(path: Path) -> Iterator[Path]:
-    """`path` itself, or while the block runs, a decompressed copy named `plain_name(path)`."""
+def readable(path: Path) -> Iterator[tuple[Path, str | None]]:
+    """(`path` itself, None), or while the block runs, (a decompressed copy named `plain_name(path)`,
+    the SHA-256 of its content, taken while it was written: no second pass over the copy)."""
     try:
         with open(path, "rb") as fh:
             head = fh.read(6)
@@ -44,22 +46,25 @@ def readable(path: Path) -> Iterator[Path]:
         raise IngestError(f"{path}: zstd-compressed; decompress it first (zstd -d {path}) and ingest the result")
     kind = next((found for magic, found in OPENERS.items() if head.startswith(magic)), None)
     if kind is None:
-        yield path
+        yield path, None
         return
     name, opener = kind
     _sweep()
     with tempfile.TemporaryDirectory(prefix=f"tracefit-{os.getpid()}-") as folder:
         plain = Path(folder) / plain_name(path)
+        digest = hashlib.sha256()
         try:
             with opener(path, "rb") as source, open(plain, "wb") as target:
-                shutil.copyfileobj(source, target, 1 << 22)
+                while chunk := source.read(1 << 22):
+                    digest.update(chunk)
+                    target.write(chunk)
         except (OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
             if isinstance(exc, OSError) and exc.errno is not None:  # writing the copy (e.g. disk full)
                 raise IngestError(f"{path}: cannot decompress it into {folder} ({exc}); set TMPDIR to a disk "
                                   "with room for it decompressed") from exc
             raise IngestError(f"{path}: cannot decompress ({name}: {exc}); the file is damaged or truncated, "
                               "check it is complete") from exc
-        yield plain
+        yield plain, digest.hexdigest()
 
 
 def _sweep() -> None:
@@ -76,5 +81,5 @@ def _running(pid: int) -> bool:
     except ProcessLookupError:
         return False
     except (PermissionError, OverflowError):  # another user's process (or no such pid number)
-        return True
+        pass
     return True

@@ -123,8 +123,10 @@ def log_files(folder: Path) -> list[Path]:
                   if p.is_file() and Path(plain_name(p)).suffix.lower() in LOG_SUFFIXES)
 
 
-def open_log(path: str | Path, options: ReadOptions = ReadOptions(), data: Path | None = None) -> LogFile:
-    """The log at `path`, read from `data` (its decompressed copy, ingest/compression.py) when given."""
+def open_log(path: str | Path, options: ReadOptions = ReadOptions(), data: Path | None = None,
+             sha256: str | None = None) -> LogFile:
+    """The log at `path`, read from `data` (its decompressed copy, ingest/compression.py) when given,
+    whose content hash `sha256` is, when given."""
     path = Path(path)
     if path.is_dir():
         raise IngestError(f"{path}: a folder with no log files ({', '.join(sorted(LOG_SUFFIXES))}, or one of "
@@ -135,7 +137,7 @@ def open_log(path: str | Path, options: ReadOptions = ReadOptions(), data: Path 
     try:
         container, separator = _container(data)
         columns = _columns(data, container, separator)
-        sha = _sha256(data)
+        sha = sha256 or _sha256(data)
     except (OSError, ValueError, RecursionError, pl.exceptions.PolarsError) as exc:
         raise IngestError(f"{path}: cannot read ({exc.__class__.__name__}: {_describe(exc)}); "
                           "check the file is a complete CSV, JSON Lines, JSON or Parquet file") from exc

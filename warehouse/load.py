@@ -57,8 +57,8 @@ def ingest_paths(con: duckdb.DuckDBPyConnection, paths: list[str | Path], option
         if progress:
             progress(str(path), 0)  # the file shows while it is decompressed and hashed, before its rows
         try:
-            with readable(Path(path)) as data:  # a compressed log is read from a decompressed copy
-                results.append(ingest_file(con, open_log(path, options, data), sample_rate, progress))
+            with readable(Path(path)) as (data, sha256):  # a compressed log: its decompressed copy
+                results.append(ingest_file(con, open_log(path, options, data, sha256), sample_rate, progress))
         except IngestError as exc:
             results.append(FileResult(path=str(path), format=None, status="failed", message=str(exc)))
     return results
