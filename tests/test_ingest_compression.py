@@ -1,4 +1,4 @@
-"""Compressed logs (gzip, bzip2, xz) load like their plain text; damaged or zstd ones fail alone, named;
+"""Compressed logs (gzip, bzip2, xz, zstd) load like their plain text; damaged ones fail alone, named;
 a folder stands for its log files."""
 
 import bz2
@@ -10,6 +10,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 from ingest import ReadOptions
@@ -22,7 +23,8 @@ ROWS = [{"request_id": f"r{i}", "timestamp": f"2025-03-03T10:00:{i:02d}Z", "prom
 JSONL = "".join(json.dumps(r) + "\n" for r in ROWS).encode()
 CSV = ("request_id,timestamp,prompt_tokens,output_tokens\n"
        + "".join(f"{r['request_id']},{r['timestamp']},{r['prompt_tokens']},{r['output_tokens']}\n" for r in ROWS)).encode()
-COMPRESS = {".gz": gzip.compress, ".bz2": bz2.compress, ".xz": lzma.compress}
+COMPRESS = {".gz": gzip.compress, ".bz2": bz2.compress, ".xz": lzma.compress,
+            ".zst": lambda body: pa.compress(body, codec="zstd", asbytes=True)}
 
 
 @pytest.fixture
@@ -51,7 +53,7 @@ def test_compressed_logs_load_like_the_plain_file(tmp_path, tmpdir_for_copies, s
     assert (b.status, b.rows_read, b.rows_loaded) == ("loaded", 40, 40) and a.rows_loaded == 40
     rows = stored(con_packed)
     assert rows == stored(con_plain)
-    assert rows[0][4:] == ("day-1", "day-1")  # source and model from the name without .gz / .bz2 / .xz
+    assert rows[0][4:] == ("day-1", "day-1")  # source and model from the name without .gz / .bz2 / .xz / .zst
     assert con_packed.execute("SELECT path FROM ingest_runs").fetchone()[0] == str(packed.resolve())
     assert list(tmpdir_for_copies.iterdir()) == []  # the decompressed copy is gone
     # the same content, plain or compressed, is one log: the second is skipped
@@ -66,20 +68,33 @@ def test_compression_is_read_from_the_bytes_not_the_name(tmp_path, tmpdir_for_co
     assert (result.status, result.rows_loaded) == ("loaded", 40)
 
 
-def test_damaged_and_zstd_files_fail_alone_with_what_to_do(tmp_path, tmpdir_for_copies):
+def test_damaged_files_fail_alone_with_what_to_do(tmp_path, tmpdir_for_copies):
     truncated = tmp_path / "day-1.jsonl.gz"
     truncated.write_bytes(gzip.compress(JSONL * 50)[:200])
-    zstd = tmp_path / "day-2.jsonl.zst"
-    zstd.write_bytes(b"\x28\xb5\x2f\xfd" + b"\x00" * 20)
-    good = tmp_path / "day-3.jsonl.gz"
-    good.write_bytes(gzip.compress(JSONL))
+    cut_zstd = tmp_path / "day-2.jsonl.zst"
+    cut_zstd.write_bytes(COMPRESS[".zst"](JSONL * 50)[:200])
+    good = tmp_path / "day-3.jsonl.zst"
+    good.write_bytes(COMPRESS[".zst"](JSONL))
     con = connect(tmp_path / "w.duckdb")
-    bad, zst, ok = ingest_paths(con, [truncated, zstd, good], ReadOptions())
-    assert bad.status == "failed" and "damaged or truncated" in bad.message
-    assert zst.status == "failed" and f"zstd -d {zstd}" in zst.message
+    bad, bad_zstd, ok = ingest_paths(con, [truncated, cut_zstd, good], ReadOptions())
+    assert bad.status == "failed" and "gzip" in bad.message and "damaged or truncated" in bad.message
+    assert bad_zstd.status == "failed" and "zstd" in bad_zstd.message and "damaged or truncated" in bad_zstd.message
     assert (ok.status, ok.rows_loaded) == ("loaded", 40)
     assert con.execute("SELECT count(*) FROM requests").fetchone() == (40,)
     assert list(tmpdir_for_copies.iterdir()) == []
+
+
+def test_a_zstd_checksum_that_does_not_match_fails_the_file(tmp_path, tmpdir_for_copies):
+    """The zstd command writes each frame with a checksum of its content: a frame whose checksum does
+    not match (built here byte by byte) is refused, not loaded as garbled rows."""
+    body = b"request_id,timestamp,prompt_tokens,output_tokens\nr1,2025-03-03T10:00:00Z,100,10\n"
+    header = bytes([0x28, 0xB5, 0x2F, 0xFD, 0x24, len(body)])  # magic; single segment, checksum; size
+    block = (1 | len(body) << 3).to_bytes(3, "little")  # last block, raw (stored as is)
+    good = header + block + body + (0).to_bytes(4, "little")  # checksum: low 4 bytes of XXH64(body)
+    path = tmp_path / "day-1.csv.zst"
+    path.write_bytes(good)
+    (result,) = ingest_paths(connect(tmp_path / "w.duckdb"), [path], ReadOptions())
+    assert result.status == "failed" and "checksum" in result.message
 
 
 def test_nightly_inbox_takes_compressed_logs(tmp_path):

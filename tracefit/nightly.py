@@ -50,7 +50,7 @@ def inbox_files(patterns: tuple[str, ...]) -> list[Path]:
             files |= {Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file()}
     if not files:
         raise ConfigError(f"inbox {list(patterns)} holds no log files ({', '.join(sorted(LOG_SUFFIXES))}, "
-                          "or one of them compressed: .gz, .bz2, .xz)")
+                          "or one of them compressed: .gz, .bz2, .xz, .zst)")
     return sorted(files)
 
 

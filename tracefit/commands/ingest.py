@@ -39,7 +39,7 @@ def ingest(paths, fmt, column_map, start, model, tenant, prompt_tokens, source, 
     Every row is accounted for: read = loaded + rejected + duplicate. Rejected rows keep
     their reason in the `rejected_rows` table; prompt/response text is never stored.
     A file already ingested (same content) is skipped. A folder stands for the log files
-    in it. gzip, bzip2 and xz files are decompressed to $TMPDIR while they load.
+    in it. gzip, bzip2, xz and zstd files are decompressed to $TMPDIR while they load.
 
     \b
     Examples:
