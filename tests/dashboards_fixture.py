@@ -5,9 +5,11 @@ a model and the ingest file name are HTML/script payloads. `bare`: the same with
 tenant or prefix, so every latency section must explain why it is empty.
 """
 
+import atexit
 import functools
 import json
 import random
+import shutil
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -86,6 +88,7 @@ def _mine_by_hand(con) -> None:
 def built_site(kind: str) -> Path:
     """Build the site for `hostile` (with the plan fixture) or `bare`; returns the folder."""
     root = Path(tempfile.mkdtemp(prefix=f"tracefit-site-{kind}-"))
+    atexit.register(shutil.rmtree, root, ignore_errors=True)  # shared by the session's tests, then gone
     db = make_warehouse(root / "wh.duckdb", latency=kind == "hostile")
     plan = PLAN if kind == "hostile" else None
     build_site(site_data(db, plan), root / "site")
