@@ -4,7 +4,8 @@
 a Parquet scan DuckDB runs itself, or polars batches — and `ingest.normalize` the SQL that turns
 them into canonical rows plus the rows it rejects (with a reason). Prompt and response text never
 leaves this package: readers select only the columns the canonical schema needs. `readable(path)`
-gives a compressed log's decompressed copy (gzip, bzip2, xz) for as long as it is read.
+gives the file's content hash and, for a compressed log (gzip, bzip2, xz, zstd), its decompressed
+copy for as long as it is read.
 """
 
 from ingest.compression import readable

@@ -1,6 +1,5 @@
 """Open a log file: detect container and format; give its raw fields as a Parquet scan or polars batches."""
 
-import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -10,7 +9,7 @@ from pathlib import Path
 import polars as pl
 
 from ingest import containers as c
-from ingest.compression import plain_name
+from ingest.compression import plain_name, sha256_of
 from ingest.containers import ROW
 from ingest.errors import IngestError
 from ingest.fields import COUNT_FIELDS, DURATION_FIELDS
@@ -137,7 +136,7 @@ def open_log(path: str | Path, options: ReadOptions = ReadOptions(), data: Path 
     try:
         container, separator = _container(data)
         columns = _columns(data, container, separator)
-        sha = sha256 or _sha256(data)
+        sha = sha256 or sha256_of(data)
     except (OSError, ValueError, RecursionError, pl.exceptions.PolarsError) as exc:
         raise IngestError(f"{path}: cannot read ({exc.__class__.__name__}: {_describe(exc)}); "
                           "check the file is a complete CSV, JSON Lines, JSON or Parquet file") from exc
@@ -241,11 +240,3 @@ def _columns(path: Path, container: str, separator: str) -> list[str]:
 
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 22):
-            digest.update(chunk)
-    return digest.hexdigest()

@@ -3,6 +3,7 @@ a folder stands for its log files."""
 
 import bz2
 import gzip
+import hashlib
 import json
 import lzma
 import os
@@ -13,7 +14,8 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from ingest import ReadOptions
+from ingest import ReadOptions, readable
+from ingest.compression import CHUNK_BYTES
 from tracefit.nightly import inbox_files
 from warehouse.db import connect
 from warehouse.load import ingest_paths
@@ -136,9 +138,24 @@ def test_progress_names_each_file_before_its_rows_then_counts_them_all(tmp_path,
     paths = [tmp_path / "day-1.jsonl.gz", tmp_path / "day-2.csv"]
     paths[0].write_bytes(gzip.compress(JSONL))
     paths[1].write_bytes(CSV.replace(b"\nr", b"\ns"))
-    calls = []
+    calls, reads = [], []
     results = ingest_paths(connect(tmp_path / "w.duckdb"), paths, ReadOptions(source="gw"),
-                           progress=lambda path, rows: calls.append((path, rows)))
+                           progress=lambda path, rows: calls.append((path, rows)),
+                           reading=lambda path, what, done, total: reads.append((path, what, done, total)))
     for path, result in zip(paths, results):
         mine = [rows for p, rows in calls if p == str(path)]
         assert mine[0] == 0 and sum(mine) == result.rows_read == 40  # shown while decompressing and hashing
+    # bytes while a file is decompressed (of the compressed file) or hashed, up to its size
+    assert [(p, what, done, total) for p, what, done, total in reads] == [
+        (str(paths[0]), "decompressing", paths[0].stat().st_size, paths[0].stat().st_size),
+        (str(paths[1]), "hashing", paths[1].stat().st_size, paths[1].stat().st_size)]
+
+
+def test_hashing_reports_each_chunk_up_to_the_size(tmp_path):
+    path = tmp_path / "big.csv"
+    path.write_bytes(b"x" * (2 * CHUNK_BYTES + 5))
+    reports = []
+    with readable(path, lambda *report: reports.append(report)) as (data, sha):
+        assert data == path and sha == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert reports == [("hashing", CHUNK_BYTES, path.stat().st_size), ("hashing", 2 * CHUNK_BYTES, path.stat().st_size),
+                       ("hashing", path.stat().st_size, path.stat().st_size)]

@@ -6,6 +6,7 @@ Per-token gaps are staged and stored only for the rows that survive de-duplicati
 """
 
 import contextlib
+import functools
 import json
 import queue
 import threading
@@ -47,9 +48,10 @@ class FileResult:
 
 def ingest_paths(con: duckdb.DuckDBPyConnection, paths: list[str | Path], options: ReadOptions,
                  sample_rate: float = 1.0, progress: Callable[[str, int], None] | None = None,
-                 ) -> list[FileResult]:
+                 reading: Callable[[str, str, int, int], None] | None = None) -> list[FileResult]:
     """Ingest each file (a folder: its log files); a file that cannot be read fails alone, the others
-    still load."""
+    still load. `progress(path, rows)` counts rows as they load; `reading(path, what, done, total)`
+    reports bytes while a file is hashed or decompressed, before its rows."""
     if not 0 < sample_rate <= 1:
         raise WarehouseError(f"--sample-rate {sample_rate}: must be in (0, 1], e.g. 0.01 for a 1% sample")
     results = []
@@ -57,7 +59,8 @@ def ingest_paths(con: duckdb.DuckDBPyConnection, paths: list[str | Path], option
         if progress:
             progress(str(path), 0)  # the file shows while it is decompressed and hashed, before its rows
         try:
-            with readable(Path(path)) as (data, sha256):  # a compressed log: its decompressed copy
+            report = functools.partial(reading, str(path)) if reading else None
+            with readable(Path(path), report) as (data, sha256):  # a compressed log: its decompressed copy
                 results.append(ingest_file(con, open_log(path, options, data, sha256), sample_rate, progress))
         except IngestError as exc:
             results.append(FileResult(path=str(path), format=None, status="failed", message=str(exc)))

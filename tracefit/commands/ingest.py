@@ -52,14 +52,31 @@ def ingest(paths, fmt, column_map, start, model, tenant, prompt_tokens, source, 
     options = ReadOptions(format=fmt, column_map=parse_map(column_map), start=start, model=model,
                           tenant=tenant, prompt_tokens=prompt_tokens, source=source)
     with warehouse.connect(db, wait_s=wait_s) as con, _progress() as progress:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, tuple[int, str]] = {}  # path -> (task, phase: hashing | decompressing | rows)
+        rows_done: dict[str, int] = {}
+
+        def show(path: str, phase: str, **fields) -> None:
+            """A file's line, one task a phase: each bar and elapsed time starts with its phase."""
+            if path not in tasks:  # files load one after another: the earlier ones are done
+                for other, (done_task, done_phase) in tasks.items():
+                    if done_phase == "rows":
+                        progress.update(done_task, total=rows_done.get(other, 0))
+            task, shown = tasks.get(path, (None, None))
+            if shown != phase:
+                if task is not None:
+                    progress.remove_task(task)
+                task = progress.add_task(Path(path).name, total=None, status="")
+                tasks[path] = (task, phase)
+            progress.update(task, **fields)
 
         def advance(path: str, rows: int) -> None:
-            if path not in tasks:
-                tasks[path] = progress.add_task(Path(path).name, total=None)
-            progress.advance(tasks[path], rows)
+            done = rows_done[path] = rows_done.get(path, 0) + rows
+            show(path, "rows", completed=done, status=f"{done:,} rows" if done else "")
 
-        results = ingest_paths(con, list(paths), options, sample_rate, advance)
+        def reading(path: str, what: str, done: int, total: int) -> None:
+            show(path, what, total=total, completed=done, status=f"{what} {done / 1e9:,.2f} / {total / 1e9:,.2f} GB")
+
+        results = ingest_paths(con, list(paths), options, sample_rate, advance, reading)
     files = [r.to_dict() for r in results]
     totals = {k: sum(f[k] for f in files) for k in COUNTERS}
     if as_json:
@@ -72,5 +89,5 @@ def ingest(paths, fmt, column_map, start, model, tenant, prompt_tokens, source, 
 
 def _progress() -> Progress:
     return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                    TextColumn("{task.completed:,.0f} rows"), TimeElapsedColumn(),
+                    TextColumn("{task.fields[status]}"), TimeElapsedColumn(),
                     console=stderr, transient=True, disable=not stderr.is_terminal)
