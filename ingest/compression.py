@@ -1,13 +1,14 @@
-"""Compressed logs: gzip, bzip2, xz and zstd, recognised by their first bytes, whatever the file's name.
+"""A log's bytes as they are read: their SHA-256 and, for a compressed log, a decompressed copy.
 
-A compressed log is decompressed, streaming, to a temporary file (in $TMPDIR) that is then read
-like any other, so memory stays bounded and every reader — polars, DuckDB, the JSON parsers —
-sees plain text. The content hash is taken of the decompressed file, so `day-1.jsonl` and
-`day-1.jsonl.gz` are the same log and the second is skipped. The copy is deleted when the file is
-loaded; one left by a killed run (it may hold prompt text) is deleted by the next run that
-decompresses. zstd, which Python's standard library cannot read, goes through pyarrow's codec (a
-dependency already); a frame's checksum, when the file has one, is verified. Hashing a plain log and
-decompressing a compressed one report their progress in bytes (a 20 GB log takes ~15 s to hash).
+gzip, bzip2, xz and zstd are recognised by the first bytes, whatever the file's name. A compressed
+log is decompressed, streaming, to a temporary file (in $TMPDIR) that is then read like any other,
+so memory stays bounded and every reader — polars, DuckDB, the JSON parsers — sees plain text. The
+content hash is taken of the decompressed bytes, so `day-1.jsonl` and `day-1.jsonl.gz` are the same
+log and the second is skipped. The copy is deleted when the file is loaded; one left by a killed run
+(it may hold prompt text) is deleted by the next run that decompresses. zstd, which Python's
+standard library cannot read, goes through pyarrow's codec (a dependency already); a frame's
+checksum, when the file has one, is verified. Hashing and decompressing report their progress in
+bytes (a 20 GB log takes ~15 s to hash).
 """
 
 import bz2

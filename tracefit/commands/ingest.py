@@ -1,7 +1,7 @@
 from pathlib import Path
 
 import click
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
 import warehouse
 from ingest import ReadOptions
@@ -52,31 +52,8 @@ def ingest(paths, fmt, column_map, start, model, tenant, prompt_tokens, source, 
     options = ReadOptions(format=fmt, column_map=parse_map(column_map), start=start, model=model,
                           tenant=tenant, prompt_tokens=prompt_tokens, source=source)
     with warehouse.connect(db, wait_s=wait_s) as con, _progress() as progress:
-        tasks: dict[str, tuple[int, str]] = {}  # path -> (task, phase: hashing | decompressing | rows)
-        rows_done: dict[str, int] = {}
-
-        def show(path: str, phase: str, **fields) -> None:
-            """A file's line, one task a phase: each bar and elapsed time starts with its phase."""
-            if path not in tasks:  # files load one after another: the earlier ones are done
-                for other, (done_task, done_phase) in tasks.items():
-                    if done_phase == "rows":
-                        progress.update(done_task, total=rows_done.get(other, 0))
-            task, shown = tasks.get(path, (None, None))
-            if shown != phase:
-                if task is not None:
-                    progress.remove_task(task)
-                task = progress.add_task(Path(path).name, total=None, status="")
-                tasks[path] = (task, phase)
-            progress.update(task, **fields)
-
-        def advance(path: str, rows: int) -> None:
-            done = rows_done[path] = rows_done.get(path, 0) + rows
-            show(path, "rows", completed=done, status=f"{done:,} rows" if done else "")
-
-        def reading(path: str, what: str, done: int, total: int) -> None:
-            show(path, what, total=total, completed=done, status=f"{what} {done / 1e9:,.2f} / {total / 1e9:,.2f} GB")
-
-        results = ingest_paths(con, list(paths), options, sample_rate, advance, reading)
+        lines = _FileLines(progress)
+        results = ingest_paths(con, list(paths), options, sample_rate, lines.rows, lines.reading)
     files = [r.to_dict() for r in results]
     totals = {k: sum(f[k] for f in files) for k in COUNTERS}
     if as_json:
@@ -91,3 +68,36 @@ def _progress() -> Progress:
     return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                     TextColumn("{task.fields[status]}"), TimeElapsedColumn(),
                     console=stderr, transient=True, disable=not stderr.is_terminal)
+
+
+class _FileLines:
+    """One progress line a file, one task a phase (hashing | decompressing | rows), so each bar and
+    elapsed time starts with its phase; a file's line finishes when the next file starts."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.tasks: dict[str, tuple[TaskID, str]] = {}  # path -> (task, phase)
+        self.rows_done: dict[str, int] = {}
+
+    def rows(self, path: str, rows: int) -> None:
+        done = self.rows_done[path] = self.rows_done.get(path, 0) + rows
+        self._show(path, "rows", completed=done, status=f"{done:,} rows")
+
+    def reading(self, path: str, what: str, done: int, total: int) -> None:
+        self._show(path, what, total=total, completed=done,
+                   status=f"{what} {done / 1e9:,.2f} / {total / 1e9:,.2f} GB")
+        if done >= total:  # the rows come next (the first batch takes a moment): a live line
+            self.rows(path, 0)
+
+    def _show(self, path: str, phase: str, **fields) -> None:
+        if path not in self.tasks:  # files load one after another: the earlier ones are done
+            for other, (task, shown) in self.tasks.items():
+                if shown == "rows":
+                    self.progress.update(task, total=self.rows_done.get(other, 0))
+        task, shown = self.tasks.get(path, (None, None))
+        if shown != phase:
+            if task is not None:
+                self.progress.remove_task(task)
+            task = self.progress.add_task(Path(path).name, total=None, status="")
+            self.tasks[path] = (task, phase)
+        self.progress.update(task, **fields)
