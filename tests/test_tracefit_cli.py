@@ -1,5 +1,6 @@
 """The CLI as a user drives it: ingest, sql, summary, demo."""
 
+import io
 import json
 
 import click
@@ -98,3 +99,31 @@ def test_help_lists_every_command_with_its_own_summary():
     out = CliRunner().invoke(cli, ["--help"]).output
     listed = [line.split()[0] for line in out.split("Commands:")[1].splitlines() if line.strip()]
     assert listed == list(COMMANDS)
+
+
+def test_ingest_progress_lines_follow_each_file_through_its_phases():
+    """One line a file: bytes while hashing or decompressing, then rows (live from 0); the line
+    finishes when the next file starts."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from tracefit.commands.ingest import _FileLines
+
+    progress = Progress(console=Console(file=io.StringIO()), auto_refresh=False)
+    lines = _FileLines(progress)
+
+    def line(path):
+        (task,) = [t for t in progress.tasks if t.description == path]
+        return task.fields["status"], task.completed, task.total, task.finished
+
+    lines.rows("a.csv.gz", 0)
+    lines.reading("a.csv.gz", "decompressing", 4_000_000_000, 8_000_000_000)
+    assert line("a.csv.gz") == ("decompressing 4.00 / 8.00 GB", 4_000_000_000, 8_000_000_000, False)
+    lines.reading("a.csv.gz", "decompressing", 8_000_000_000, 8_000_000_000)
+    assert line("a.csv.gz") == ("0 rows", 0, None, False)  # loading its rows next: not finished
+    lines.rows("a.csv.gz", 1_000_000)
+    lines.rows("a.csv.gz", 234)
+    assert line("a.csv.gz") == ("1,000,234 rows", 1_000_234, None, False)
+    lines.rows("b.csv", 0)
+    assert line("a.csv.gz")[1:] == (1_000_234, 1_000_234, True)
+    assert line("b.csv") == ("0 rows", 0, None, False)
