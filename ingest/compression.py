@@ -69,8 +69,8 @@ def readable(path: Path, report: Report | None = None) -> Iterator[tuple[Path, s
     kind = next((found for magic, found in OPENERS.items() if head.startswith(magic)), None)
     if kind is None:
         try:
-            sha = sha256_of(path, report) if head else None
-        except OSError:
+            sha = sha256_of(path, report)
+        except OSError:  # open_log names the problem
             sha = None
         yield path, sha
         return

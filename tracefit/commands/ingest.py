@@ -78,6 +78,7 @@ class _FileLines:
         self.progress = progress
         self.tasks: dict[str, tuple[TaskID, str]] = {}  # path -> (task, phase)
         self.rows_done: dict[str, int] = {}
+        self.current: str | None = None  # the file loading now
 
     def rows(self, path: str, rows: int) -> None:
         done = self.rows_done[path] = self.rows_done.get(path, 0) + rows
@@ -90,10 +91,10 @@ class _FileLines:
             self.rows(path, 0)
 
     def _show(self, path: str, phase: str, **fields) -> None:
-        if path not in self.tasks:  # files load one after another: the earlier ones are done
-            for other, (task, shown) in self.tasks.items():
-                if shown == "rows":
-                    self.progress.update(task, total=self.rows_done.get(other, 0))
+        if path != self.current:  # files load one after another: the one before is done
+            if self.current is not None and self.tasks[self.current][1] == "rows":
+                self.progress.update(self.tasks[self.current][0], total=self.rows_done.get(self.current, 0))
+            self.current = path
         task, shown = self.tasks.get(path, (None, None))
         if shown != phase:
             if task is not None:
