@@ -55,7 +55,7 @@ def ingest_paths(con: duckdb.DuckDBPyConnection, paths: list[str | Path], option
     if not 0 < sample_rate <= 1:
         raise WarehouseError(f"--sample-rate {sample_rate}: must be in (0, 1], e.g. 0.01 for a 1% sample")
     results = []
-    for path in [f for p in paths for f in ((log_files(p) or [p]) if Path(p).is_dir() else [p])]:
+    for path in _files(paths):
         if progress:
             progress(str(path), 0)  # the file shows while it is decompressed and hashed, before its rows
         try:
@@ -65,6 +65,11 @@ def ingest_paths(con: duckdb.DuckDBPyConnection, paths: list[str | Path], option
         except IngestError as exc:
             results.append(FileResult(path=str(path), format=None, status="failed", message=str(exc)))
     return results
+
+
+def _files(paths: list[str | Path]) -> list[str | Path]:
+    """The paths, each folder replaced by its log files (an empty folder stays: it fails, named)."""
+    return [file for path in paths for file in ((log_files(path) or [path]) if Path(path).is_dir() else [path])]
 
 
 def ingest_file(con: duckdb.DuckDBPyConnection, log: LogFile, sample_rate: float = 1.0,
