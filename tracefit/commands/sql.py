@@ -1,5 +1,6 @@
 import csv
 import sys
+from datetime import date, datetime
 
 import click
 
@@ -25,10 +26,21 @@ def sql(query, as_csv, limit, db, as_json):
     """
     columns, rows = read_only_query(db, query)
     if as_json:
-        print_json([dict(zip(columns, r)) for r in rows])
+        print_json([dict(zip(columns, map(_json_value, r))) for r in rows])
     elif as_csv:
         writer = csv.writer(sys.stdout)
         writer.writerow(columns)
         writer.writerows(rows)
     else:
         print_table([dict(zip(columns, r)) for r in rows[:limit]], columns=columns)
+
+
+def _json_value(value):
+    """Values JSON has no type for (DECIMAL, INTERVAL, BLOB, UUID) as their text; the rest as they are."""
+    if isinstance(value, (list, tuple)):
+        return [_json_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _json_value(v) for k, v in value.items()}
+    if value is None or isinstance(value, (str, int, float, bool, datetime, date)):
+        return value
+    return str(value)
