@@ -84,6 +84,12 @@ ENGINES: dict[str, Engine] = {e.name: e for e in (
                   "have no --paged_kv_cache, so GptSession allocates contiguous KV of exactly [batch, 2, heads, "
                   "isl+osl, head_dim] per layer, no memory fraction (reference/memory.html, 'When paged KV cache "
                   "is disabled'): a batch either fits whole or the run fails, it never runs in waves"),
+    Engine(name="trtllm-xqa",
+           efficiency=Efficiency(step_overhead_s=0.6e-3, allreduce_latency_s=8e-6),
+           max_batched_tokens=1 << 30, kv_block_tokens=1, memory_fraction=1.0, memory_fraction_of_free=True,
+           source="TensorRT-LLM v0.9 static gptSessionBenchmark as in its docs/source/performance.md: engines "
+                  "built with --paged_kv_cache disable (contiguous KV, exact [batch, isl+osl], no fraction, as "
+                  "trtllm-legacy) and run with TRTLLM_ENABLE_XQA=1, so GQA decode reads each K/V head once"),
     Engine(name="sglang", efficiency=Efficiency(step_overhead_s=1.2e-3, allreduce_latency_s=12e-6,
                                                 moe_gemm_fraction=MOE_TRITON),
            max_batched_tokens=8192, kv_block_tokens=1, memory_fraction=0.88,

@@ -22,6 +22,7 @@ class ModelSpec:
     head_dim: int
     intermediate_size: int  # per expert for MoE
     vocab_size: int
+    mlp_projections: int = 3  # gated MLP (gate, up, down); 2 for a plain GELU MLP (GPT-J, Falcon)
     tied_embeddings: bool = False
     qkv_bias: bool = False
     num_experts: int = 1  # 1 = dense
@@ -42,8 +43,8 @@ class ModelSpec:
 
     @property
     def expert_params(self) -> int:
-        """One gated-MLP expert: gate, up and down projections."""
-        return 3 * self.hidden_size * self.intermediate_size
+        """One MLP expert: gate, up and down projections (up and down for a plain MLP)."""
+        return self.mlp_projections * self.hidden_size * self.intermediate_size
 
     @property
     def shared_params_per_layer(self) -> int:
@@ -126,6 +127,12 @@ MODELS: dict[str, ModelSpec] = {m.name: m for m in (
     _llama("qwen2.5-72b", ("Qwen/Qwen2.5-72B", "Qwen/Qwen2.5-72B-Instruct"),
            8192, 80, 64, 8, 29568, 152064, 32768, qkv_bias=True),
     _llama("qwen3-32b", ("Qwen/Qwen3-32B",), 5120, 64, 64, 8, 25600, 151936, 40960),
+    # Plain GELU MLPs (4 x hidden, up + down) with parallel attention; shapes also in TensorRT-LLM
+    # v0.9.0 docs/source/performance.md's ckpt_config.json listings.
+    _llama("gpt-j-6b", ("EleutherAI/gpt-j-6b",), 4096, 28, 16, 16, 16384, 50400, 2048, head_dim=256,
+           mlp_projections=2),
+    _llama("falcon-180b", ("tiiuae/falcon-180B", "tiiuae/falcon-180B-chat"), 14848, 80, 232, 8, 59392, 65024,
+           2048, head_dim=64, tied=True, mlp_projections=2),
 )}
 
 _ALIASES: dict[str, str] = {}

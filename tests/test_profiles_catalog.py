@@ -78,3 +78,14 @@ def test_engine_names():
     assert get_engine("TensorRT-LLM").name == "trtllm"
     with pytest.raises(CatalogError, match="known engines"):
         get_engine("tgi")
+
+
+def test_plain_mlp_models_count_two_projections():
+    # GPT-J 6B: 28 x (attention 4 x 4096^2 = 67,108,864 + MLP up+down 2 x 4096 x 16384 = 134,217,728
+    # + 2 norms 8,192) = 5,637,373,952; untied embedding + lm_head 2 x 50400 x 4096 = 412,876,800; final
+    # norm 4,096 -> 6,050,254,848 (the checkpoint's 6,053,381,344 adds biases we do not model)
+    assert get_model("EleutherAI/gpt-j-6b").total_params == 6_050_254_848
+    # Falcon-180B, per layer: q 14848 x 14848 + kv 2 x 14848 x 512 + o 14848 x 14848 = 456,130,560;
+    # MLP 2 x 14848 x 59392 = 1,763,704,832; norms 29,696 -> 80 x 2,219,865,088 = 177,589,207,040,
+    # + tied embedding 65024 x 14848 = 965,476,352 + final norm 14,848 = 178,554,698,240
+    assert get_model("falcon-180b").total_params == 178_554_698_240

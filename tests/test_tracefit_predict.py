@@ -91,3 +91,14 @@ def test_roofline_json():
     assert out["decode"][0]["bound"] == "memory" and out["decode"][-1]["bound"] == "compute"
     steps = [r["step_ms"] for r in out["decode"]]
     assert steps == sorted(steps)
+
+
+def test_long_decode_sum_over_segments_equals_the_step_by_step_sum(monkeypatch):
+    # a step's parts are linear in context between switch points, so the segment sum is exact here
+    import recommend.predict as predict
+    dep = deployment(model="llama-3-8b", gpu="h100")
+    fast = predict_static(dep, batch=8, isl=128, osl=2048)
+    monkeypatch.setattr(predict, "EXACT_DECODE_STEPS", 10**9)
+    slow = predict_static(dep, batch=8, isl=128, osl=2048)
+    assert fast.e2e_s == pytest.approx(slow.e2e_s, rel=1e-9)
+    assert fast.breakdown == pytest.approx(slow.breakdown, rel=1e-6)
