@@ -5,6 +5,7 @@ import click
 
 import warehouse
 from recommend.autoscale import AutoscalePolicy
+from recommend.disagg import add_disagg
 from recommend.plan_doc import table_rows
 from recommend.recommender import RecommendOptions, recommend_plan
 from recommend.search_space import SearchSpace
@@ -57,13 +58,17 @@ def _prices(items) -> dict[str, float]:
 @click.option("--scale-delay-s", type=click.FloatRange(min=0), default=300.0, show_default=True,
               help="Seconds from the scaler's decision to new replicas serving (pod start + weights load).")
 @click.option("--engine", type=click.Choice(["vllm", "sglang", "trtllm"]), default="vllm", show_default=True)
+@click.option("--disagg", is_flag=True, help="Also screen disaggregated prefill/decode splits (xPyD, a GPU type per "
+              "pool from --gpu) per window and run one where it meets the SLO for less (recommend/disagg.py).")
+@click.option("--kv-link", default="ib-ndr", show_default=True, help="With --disagg: the link KV moves over "
+              "(profiles/links.py: ib-ndr, ib-hdr, roce-400, roce-200, efa-p5, nvlink-3/4/5).")
 @click.option("--workers", type=int, default=1, show_default=True, help="Processes (windows run in parallel).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the plan JSON here.")
 @json_option
 def recommend(db, model, as_model, gpus, max_gpus, slos, allow_quant, coverage, headroom, forecast_quantile, prices,
               sample_rate,
               traffic_scale, windows, peak_quantile, bulk_burst_rps, bulk_tenants, bulk_deadline_s, autoscale_quantile,
-              scale_delay_s, engine, workers, out, as_json):
+              scale_delay_s, engine, disagg, kv_link, workers, out, as_json):
     """Recommend per-window engine configs and replica counts that meet the SLOs at the lowest cost.
 
     Every candidate (GPU x TP x weights x KV x max_num_seqs x max_num_batched_tokens, max_model_len
@@ -77,6 +82,7 @@ def recommend(db, model, as_model, gpus, max_gpus, slos, allow_quant, coverage, 
     \b
     Examples:
       tracefit recommend --model llama-3.1-8b --gpu h100-sxm --gpu l40s --out plan.json
+      tracefit recommend --model llama-3.1-70b --gpu h100-sxm --gpu h200 --disagg --kv-link ib-ndr
       tracefit recommend --db sg.duckdb --model chat-large --as qwen2.5-72b --windows hour-of-week \\
           --slo ttft_p95_ms=1500 --slo tpot_p95_ms=80 --price h100-sxm=2.5 --json
     """
@@ -94,6 +100,8 @@ def recommend(db, model, as_model, gpus, max_gpus, slos, allow_quant, coverage, 
     stderr.print(f"recommend: {len(traffic)} windows of {model}", highlight=False)
     plan = recommend_plan(traffic, model=as_model or model, space=space, options=options, traffic_model=model,
                           bulk=bulk, autoscale=scaler)
+    if disagg:
+        plan = add_disagg(plan, traffic, model=as_model or model, space=space, options=options, link=kv_link)
     if out:
         out.write_text(json.dumps(plan, indent=1) + "\n")
         stderr.print(f"recommend: plan written to {out}", highlight=False)
@@ -106,6 +114,10 @@ def recommend(db, model, as_model, gpus, max_gpus, slos, allow_quant, coverage, 
     stderr.print(f"GPU-hours/week {s['gpu_hours_per_week']:,} vs {s['static_peak_gpu_hours_per_week']:,} static "
                  f"at peak ({s['savings_pct']}% saved); windows missing the SLO: "
                  f"{', '.join(s['windows_missing_slo']) or 'none'}", highlight=False)
+    for e in plan["windows"] if disagg else ():
+        d = e.get("disagg")
+        stderr.print(f"{e['window']['label']}: {d['reasons'][0] if d else 'no disaggregated split fits'}",
+                     highlight=False)
     scaler = plan.get("autoscale") or {}
     if scaler.get("ratio"):
         stderr.print(f"replicas are each window's maximum: a scaler runs ceil({scaler['ratio']:g} x the busiest "

@@ -1,0 +1,172 @@
+"""`recommend --disagg`: per window, the best disaggregated (xPyD) split next to the aggregated plan, and the pick.
+
+    plan = add_disagg(plan, windows, model="qwen2.5-72b", space=space, options=options, link="ib-ndr")
+
+For each window of an aggregated plan (recommend/recommender.py): the same planned traffic and
+max_model_len, every prefill x decode pool pair screened (recommend/disagg_screen.py, any two GPU types
+of --gpu), the best `simulate_top` simulated with both pools and the KV transfer
+(recommend/disagg_verify.py), replicas raised where the simulator says they miss. The window runs
+disaggregated only when the split meets every SLO and costs less per hour than the aggregated config,
+or when the aggregated one misses and the split meets; the reasons say which and why.
+
+Plan JSON additions (the aggregated fields stay as they were, so a consumer that knows nothing of
+disaggregation still reads a valid aggregated plan):
+  plan["disagg"] = {"link", "transfer": {...sources}}; plan["summary"] gains "aggregated_gpu_hours_per_week",
+  "aggregated_usd_per_week", "disagg_windows", and its gpu_hours/usd/savings count the chosen deployments.
+  window["deployment"] = "aggregated" | "disaggregated"; window["disagg"] = {"chosen": bool,
+  "prefill": config + {"bound"}, "decode": config + {"bound"}, "transfer": KvTransfer.to_dict,
+  "predicted": {"ttft_ms": Q, "tpot_ms": Q, "e2e_ms": Q, "transfer_ms": Q, "prefill_ms": Q, "goodput",
+  "source"}, "cost": {"usd_per_hour", "vs_aggregated_pct"}, "meets_slo", "label", "reasons": [str]}
+  (null when no split fits).
+"""
+
+import dataclasses
+import math
+
+from profiles.links import get_link
+from recommend.disagg_screen import Split, screen_disagg
+from recommend.disagg_transfer import kv_transfer
+from recommend.disagg_verify import VerifiedSplit, verify_split
+from recommend.queueing import Workload
+from recommend.recommender import RecommendOptions, window_headroom
+from recommend.search_space import SearchSpace, deployments
+from recommend.window_traffic import WindowTraffic, plan_traffic
+
+RAISE_ROUNDS = 3
+
+
+def add_disagg(plan: dict, windows: list[WindowTraffic], *, model: str, space: SearchSpace,
+               options: RecommendOptions, link: str = "ib-ndr") -> dict:
+    get_link(link)
+    deps = deployments(model, space)
+    for entry, w in zip(plan["windows"], windows, strict=True):
+        entry["disagg"] = window_disagg(entry, w, deps=deps, model=plan["model"], space=space, options=options,
+                                        link=link)
+        entry["deployment"] = "disaggregated" if entry["disagg"] and entry["disagg"]["chosen"] else "aggregated"
+    spec = get_link(link)
+    plan["disagg"] = {"link": spec.name, "gb_s_per_gpu": spec.gb_s_per_gpu, "achieved_fraction": spec.achieved_fraction,
+                      "source": spec.source, "fraction_source": spec.fraction_source}
+    plan["summary"].update(_summary(plan))
+    return plan
+
+
+def window_disagg(entry: dict, w: WindowTraffic, *, deps, model: str, space: SearchSpace,
+                  options: RecommendOptions, link: str) -> dict | None:
+    o = options
+    traffic = plan_traffic(w, traffic_scale=o.traffic_scale, headroom=window_headroom(w, o))
+    load = Workload.of(traffic)
+    ml = entry["coverage"]["max_model_len"]
+    splits = screen_disagg(deps, space.max_num_batched_tokens, space.max_num_seqs, load, max_model_len=ml,
+                           slo=o.slo, link=link, model=model)
+    if not splits:
+        return None
+    seed = o.seed + entry["window"]["hours"][0] if entry["window"]["hours"] else o.seed
+    tried = [verify_split(s, traffic, model=model, engine=space.engine, slo=o.slo, seed=seed)
+             for s in _distinct(splits, o.simulate_top)]
+    if not any(v.meets for v in tried):
+        tried += _raise(min(tried, key=lambda v: v.miss_ratio), traffic, model, space.engine, o, seed)
+    meeting = [v for v in tried if v.meets]
+    best = min(meeting, key=lambda v: (v.split.usd_per_hour, v.miss_ratio)) if meeting else \
+        min(tried, key=lambda v: v.miss_ratio)
+    return _entry(best, entry, load, o.slo)
+
+
+def _distinct(splits: list[Split], k: int) -> list[Split]:
+    seen, out = set(), []
+    for s in splits:
+        p, d = s.prefill.config, s.decode.config
+        key = (p.gpu, p.tp, p.weights, d.gpu, d.tp, d.weights, d.kv)
+        if key not in seen:
+            seen.add(key)
+            out.append(s)
+        if len(out) == k:
+            break
+    return out
+
+
+def _raise(v: VerifiedSplit, traffic, model, engine, o: RecommendOptions, seed: int) -> list[VerifiedSplit]:
+    """More replicas for the pool that misses: TTFT -> prefill, TPOT -> decode, E2E -> both (x1.25, at least +1)."""
+    out = []
+    for _ in range(RAISE_ROUNDS):
+        s = v.split
+        miss = {k.split("_")[0] for k, ms in v.slo_ms.items() if ms > o.slo[k]}
+        p, d = s.prefill.config, s.decode.config
+        p = _more(p) if miss & {"ttft", "e2e"} else p
+        d = _more(d) if miss & {"tpot", "e2e"} or (miss and p is s.prefill.config) else d
+        split = dataclasses.replace(s, prefill=dataclasses.replace(s.prefill, config=p),
+                                    decode=dataclasses.replace(s.decode, config=d))
+        v = verify_split(split, traffic, model=model, engine=engine, slo=o.slo, seed=seed)
+        out.append(v)
+        if v.meets:
+            break
+    return out
+
+
+def _more(config):
+    return dataclasses.replace(config, replicas=max(config.replicas + 1, math.ceil(config.replicas * 1.25)))
+
+
+def _entry(v: VerifiedSplit, entry: dict, load: Workload, slo: dict) -> dict:
+    s = v.split
+    agg_usd, agg_meets = entry["cost"]["usd_per_hour"], entry["meets_slo"]
+    usd = s.usd_per_hour
+    chosen = v.meets and (usd < agg_usd or not agg_meets)
+    pct = 100 * (usd / agg_usd - 1) if agg_usd else 0.0
+    margins = ", ".join(f"{k} {v.slo_ms[k]:,.0f}/{slo[k]:,.0f} ms" for k in slo if k in v.slo_ms)
+    if chosen:
+        why = (f"disaggregated {s.label}: ${usd:,.2f}/h vs ${agg_usd:,.2f}/h aggregated "
+               + (f"({-pct:.0f}% cheaper)" if agg_meets else "(the aggregated config misses the SLO)")
+               + f"; simulated {margins}")
+    elif not v.meets:
+        why = (f"aggregated kept: the best disaggregated split {s.label} misses the SLO in simulation ({margins})")
+    else:
+        why = (f"aggregated kept: SLO met aggregated at ${agg_usd:,.2f}/h, lower than the best disaggregated split "
+               f"{s.label} at ${usd:,.2f}/h (+{pct:.0f}%); {_mix_note(load)}")
+    transfer_q = v.predicted.get("transfer_ms", {})
+    reasons = [why, s.prefill.bound, s.decode.bound,
+               f"KV transfer: {s.transfer.bytes_per_token / 1e3:,.1f} kB/token over {s.transfer.lanes}x "
+               f"{s.transfer.link.name} ({s.transfer.bytes_s / 1e9:,.1f} GB/s achievable); simulated p50 "
+               f"{transfer_q.get('p50', math.nan):,.1f} ms, p95 {transfer_q.get('p95', math.nan):,.1f} ms"]
+    return {"chosen": bool(chosen), "label": s.label,
+            "prefill": dict(s.prefill.config.to_dict(), bound=s.prefill.bound,
+                            usd_per_hour=round(s.prefill.usd_per_hour, 2)),
+            "decode": dict(s.decode.config.to_dict(), bound=s.decode.bound, usd_per_hour=round(s.decode.usd_per_hour, 2)),
+            "transfer": s.transfer.to_dict(), "predicted": dict(v.predicted, source="simulated"),
+            "slo_ms": {k: round(x, 3) for k, x in v.slo_ms.items()},
+            "cost": {"usd_per_hour": round(usd, 2), "vs_aggregated_pct": round(pct, 1)},
+            "meets_slo": bool(v.meets), "reasons": reasons}
+
+
+def _mix_note(load: Workload) -> str:
+    """Where a split is likelier to pay: the window's prompt/output mix, in words."""
+    ratio = load.prompt_mean / max(load.output_mean, 1.0)
+    return (f"this window's mean prompt/output is {load.prompt_mean:,.0f}/{load.output_mean:,.0f} tokens "
+            f"({ratio:.1f}:1); disaggregation pays off when long prompts stall decodes (prefill-heavy mixes)")
+
+
+def _summary(plan: dict) -> dict:
+    gpu_h = usd = agg_gpu_h = agg_usd = 0.0
+    chosen = []
+    for e in plan["windows"]:
+        hours = len(e["window"]["hours"])
+        c = e["config"]
+        agg_gpu_h += c["tp"] * c["replicas"] * hours
+        agg_usd += e["cost"]["usd_per_hour"] * hours
+        d = e.get("disagg")
+        if d and d["chosen"]:
+            chosen.append(e["window"]["label"])
+            gpu_h += (d["prefill"]["tp"] * d["prefill"]["replicas"] + d["decode"]["tp"] * d["decode"]["replicas"]) * hours
+            usd += d["cost"]["usd_per_hour"] * hours
+        else:
+            gpu_h += c["tp"] * c["replicas"] * hours
+            usd += e["cost"]["usd_per_hour"] * hours
+    static = plan["summary"]["static_peak_gpu_hours_per_week"]
+    return {"aggregated_gpu_hours_per_week": round(agg_gpu_h, 1), "aggregated_usd_per_week": round(agg_usd, 2),
+            "gpu_hours_per_week": round(gpu_h, 1), "usd_per_week": round(usd, 2),
+            "savings_pct": round(100 * (1 - gpu_h / static), 1) if static else 0.0, "disagg_windows": chosen,
+            "windows_missing_slo": [e["window"]["label"] for e in plan["windows"]
+                                    if not (e["disagg"]["meets_slo"] if e["window"]["label"] in chosen
+                                            else e["meets_slo"])]}
+
+
+__all__ = ["add_disagg", "kv_transfer", "window_disagg"]
