@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
+from recommend.backtest_disagg import SplitParts, replay_split_piece
 from recommend.backtest_bulk import BulkStats, admit, bulk_stats, completion_s, static_peak_admission
 from recommend.backtest_plan import BacktestPlan, Segment, segments
 from recommend.backtest_replay import PieceReplay, ReplayOptions, Traffic, replay_piece
@@ -104,8 +105,8 @@ def backtest(plan: BacktestPlan, traffic: Traffic, *, since: datetime, until: da
     engine_traffic, adm = admit(traffic, plan, pieces_of, options)
     fixed = pieces_of
     pieces_of = scaled(plan, pieces_of, traffic, adm, options)
-    replays = [_replay(engine_traffic, s, plan.windows[s.window].config, parts, options, i)
-               for i, s in enumerate(pieces_of)]
+    replays = [_replay(engine_traffic, s, plan.windows[s.window].config, parts, options, i,
+                       plan.windows[s.window].split) for i, s in enumerate(pieces_of)]
     done_s = completion_s(adm, replays)
     deadline_s = plan.bulk.deadline_s if plan.bulk else math.inf
     windows = tuple(_window(plan, w.index, pieces_of, replays, adm, done_s, deadline_s) for w in plan.windows
@@ -134,6 +135,7 @@ class _Parts:
 
     def __init__(self, plan: BacktestPlan, profile: dict | None):
         self.plan, self.profile, self.cache = plan, profile, {}
+        self.splits = SplitParts(plan.model, plan.engine, profile)
 
     def __call__(self, config: EngineConfig) -> tuple[EngineSpec, object]:
         if config not in self.cache:
@@ -143,10 +145,13 @@ class _Parts:
         return self.cache[config]
 
 
-def _replay(traffic, seg: Segment, config: EngineConfig, parts: _Parts, options, i: int) -> PieceReplay:
+def _replay(traffic, seg: Segment, config: EngineConfig, parts: _Parts, options, i: int, split=None) -> PieceReplay:
     spec, step_s = parts(config)
     if options.max_requests:  # a budget per hour: a scaler's 15-min piece gets a quarter
         options = replace(options, max_requests=max(round(options.max_requests * (seg.end_s - seg.start_s) / 3600), 1))
+    if split is not None:
+        return replay_split_piece(traffic, seg.start_s, seg.end_s, split=split, parts=parts.splits, options=options,
+                                  pools=split.scaled(seg.replicas, config.replicas), seed=options.seed + i)
     return replay_piece(traffic, seg.start_s, seg.end_s, replicas=seg.replicas_of(config), engine=spec, step_s=step_s,
                         options=options, seed=options.seed + i)
 
@@ -155,13 +160,21 @@ def _window(plan: BacktestPlan, index: int, pieces_of: list[Segment], replays: l
             deadline_s: float) -> WindowResult:
     mine = [(s, r) for s, r in zip(pieces_of, replays) if s.window == index]
     hours = sum(s.end_s - s.start_s for s, _ in mine) / 3600
-    gpu_hours = sum((s.end_s - s.start_s) * s.replicas_of(plan.windows[index].config) for s, _ in mine) / 3600
     w = plan.windows[index]
+    gpu_hours = sum((s.end_s - s.start_s) * _gpus(w, s) for s, _ in mine) / 3600
     stats = replay_stats([r for _, r in mine], plan.slo)
     pieces = np.array([i for i, s in enumerate(pieces_of) if s.window == index])
     bulk = bulk_stats(adm, done_s, np.isin(adm.piece, pieces), stats.requests_real, deadline_s, w.bulk_admit_tok_s)
-    return WindowResult(index=index, label=w.label, config=w.config, hours=hours, gpu_hours=w.config.tp * gpu_hours,
+    return WindowResult(index=index, label=w.label, config=w.config, hours=hours, gpu_hours=gpu_hours,
                         stats=stats, bulk=bulk)
+
+
+def _gpus(w, seg: Segment) -> int:
+    """GPUs serving the piece: tp x replicas, or both pools of a disaggregated window (recommend/backtest_disagg.py)."""
+    if w.split is None:
+        return w.config.tp * seg.replicas_of(w.config)
+    p, d = w.split.scaled(seg.replicas, w.config.replicas)
+    return w.split.prefill.tp * p + w.split.decode.tp * d
 
 
 def _share(flags: list[bool | None]) -> float:

@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 
 from profiles import CatalogError, get_model
 from recommend.autoscale import AutoscalePolicy, WindowScaling, interval_starts
+from recommend.backtest_disagg import PlanSplit
 from recommend.engine_config import EngineConfig
 from recommend.errors import RecommendError
 from recommend.export.plan import parse_plan
@@ -38,6 +39,7 @@ class PlanWindow:
     config: EngineConfig
     bulk_admit_tok_s: float = 0.0  # real prompt + output tokens/s of bulk this window admits
     scaling: WindowScaling | None = None  # replica range for the scaler; None = config.replicas always
+    split: PlanSplit | None = None  # disaggregated pools (recommend/backtest_disagg.py); None = aggregated
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -84,7 +86,8 @@ def read_plan(data: dict, *, as_model: str | None = None, slo: dict | None = Non
                    config=EngineConfig.from_dict(data["windows"][w.index]["config"] | {"gpu": w.config.gpu},
                                                  where=f"{source}: windows[{w.index}].config"),
                    bulk_admit_tok_s=_admit_tok_s(data["windows"][w.index]),
-                   scaling=WindowScaling.from_dict(data["windows"][w.index].get("autoscale"), w.config.replicas))
+                   scaling=WindowScaling.from_dict(data["windows"][w.index].get("autoscale"), w.config.replicas),
+                   split=PlanSplit.of_window(data["windows"][w.index], where=f"{source}: windows[{w.index}]"))
         for w in parsed.windows)
     slo = {k: float(v) for k, v in (slo if slo is not None else parsed.slo).items()}
     return BacktestPlan(model=catalog_model(data, as_model, source), engine=str(data.get("engine") or "vllm"),

@@ -130,7 +130,8 @@ def _entry(v: VerifiedSplit, entry: dict, load: Workload, slo: dict) -> dict:
     return {"chosen": bool(chosen), "label": s.label,
             "prefill": dict(s.prefill.config.to_dict(), bound=s.prefill.bound,
                             usd_per_hour=round(s.prefill.usd_per_hour, 2)),
-            "decode": dict(s.decode.config.to_dict(), bound=s.decode.bound, usd_per_hour=round(s.decode.usd_per_hour, 2)),
+            "decode": dict(s.decode.config.to_dict(), bound=s.decode.bound,
+                           usd_per_hour=round(s.decode.usd_per_hour, 2)),
             "transfer": s.transfer.to_dict(), "predicted": dict(v.predicted, source="simulated"),
             "slo_ms": {k: round(x, 3) for k, x in v.slo_ms.items()},
             "cost": {"usd_per_hour": round(usd, 2), "vs_aggregated_pct": round(pct, 1)},
@@ -155,7 +156,7 @@ def _summary(plan: dict) -> dict:
         d = e.get("disagg")
         if d and d["chosen"]:
             chosen.append(e["window"]["label"])
-            gpu_h += (d["prefill"]["tp"] * d["prefill"]["replicas"] + d["decode"]["tp"] * d["decode"]["replicas"]) * hours
+            gpu_h += sum(d[pool]["tp"] * d[pool]["replicas"] for pool in ("prefill", "decode")) * hours
             usd += d["cost"]["usd_per_hour"] * hours
         else:
             gpu_h += c["tp"] * c["replicas"] * hours

@@ -1,11 +1,12 @@
 """Check a disaggregated split with the two-pool simulator (recommend/simulate_disagg.py) on the window's arrivals.
 
-Unlike the aggregated check (recommend/verify.py: one replica's share), the whole fleet is simulated,
-both pools with least-loaded routing, since the P:D ratio is what is being checked. To bound the cost,
-a representative sub-span holding about `max_requests` fleet requests is simulated (never shorter
-than MIN_SPAN_S; recommend/verify.py representative_span), the first WARMUP_SHARE of it left out of
-the percentiles, DRAWS independent draws pooled. Admitted bulk joins both pools as a Poisson stream
-(as in verify.py) and is not judged.
+Unlike the aggregated check (recommend/verify.py: one replica's share), a group of both pools is
+simulated with least-loaded routing, since the P:D ratio is what is being checked: the smallest group
+keeping that ratio within 5% (recommend/simulate_disagg.py group: 30P12D -> 5P2D on 1/6 of the traffic).
+To bound the cost, a representative sub-span holding about `max_requests` of the group's requests is
+simulated (never shorter than MIN_SPAN_S; recommend/verify.py representative_span), the first
+WARMUP_SHARE of it left out of the percentiles, DRAWS independent draws pooled. Admitted bulk joins both
+pools as a Poisson stream (as in verify.py) and is not judged.
 """
 
 import math
@@ -16,7 +17,7 @@ import numpy as np
 from recommend.disagg_screen import Split
 from recommend.replica_arrivals import replica_arrivals
 from recommend.simulate import goodput_share
-from recommend.simulate_disagg import simulate_disagg
+from recommend.simulate_disagg import group, simulate_disagg
 from recommend.slo import slo_key
 from recommend.verify import DRAWS, QUANTILES, WARMUP_SHARE, representative_span
 from recommend.window_traffic import PlanTraffic
@@ -55,9 +56,10 @@ def verify_split(split: Split, traffic: PlanTraffic, *, model: str, engine: str,
 
 
 def _draw(split: Split, t: PlanTraffic, p_spec, d_spec, max_requests: int, seed: int) -> dict | None:
-    arrival, prompt, output, span_s = _fleet_traffic(t, max_requests, seed)
+    g, p, d = group(split.prefill.config.replicas, split.decode.config.replicas)
+    arrival, prompt, output, span_s = group_traffic(t, g, max_requests, seed)
     rng = np.random.default_rng(seed + 104729)
-    n = rng.poisson(t.bulk_rps_real * span_s) if t.bulk_rps_real > 0 else 0
+    n = rng.poisson(t.bulk_rps_real / g * span_s) if t.bulk_rps_real > 0 else 0
     pick = rng.integers(0, max(t.bulk_prompt_tokens.size, 1), n)
     bulk = np.r_[np.zeros(arrival.size, bool), np.ones(n, bool)]
     arrival = np.r_[arrival, rng.random(n) * span_s]
@@ -67,22 +69,22 @@ def _draw(split: Split, t: PlanTraffic, p_spec, d_spec, max_requests: int, seed:
     if not keep.any():
         return None
     r = simulate_disagg(arrival, prompt, output, prefill=p_spec, prefill_step_s=split.prefill.dep.step.step_s,
-                        prefill_replicas=split.prefill.config.replicas, decode=d_spec,
-                        decode_step_s=split.decode.dep.step.step_s, decode_replicas=split.decode.config.replicas,
-                        transfer_s=split.transfer.seconds)
+                        prefill_replicas=p, decode=d_spec, decode_step_s=split.decode.dep.step.step_s,
+                        decode_replicas=d, transfer_s=split.transfer.seconds)
     return {"ttft": r.ttft_ms[keep], "tpot": r.tpot_ms[keep], "e2e": r.e2e_ms[keep],
             "transfer": r.transfer_ms[keep], "prefill": r.prefill_ms[keep]}
 
 
-def _fleet_traffic(t: PlanTraffic, max_requests: int, seed: int):
-    span_s, expected = t.span_s, t.rps_real * t.span_s
+def group_traffic(t: PlanTraffic, g: int, max_requests: int, seed: int):
+    """(arrival_s, prompt, output, span_s) of 1/g of the planned traffic, at most ~max_requests of it."""
+    span_s, expected = t.span_s, t.rps_real * t.span_s / g
     arrival, prompt, output = t.arrival_s, t.prompt_tokens, t.output_tokens
     if expected > max_requests:
         span_s = max(MIN_SPAN_S, span_s * max_requests / expected)
         i, j, start = representative_span(arrival, span_s, len(arrival) * span_s / t.span_s)
         arrival, prompt, output = arrival[i:j] - start, prompt[i:j], output[i:j]
     ok = (prompt >= 1) & (output >= 1)
-    a, p, o = replica_arrivals(arrival[ok], prompt[ok], output[ok], span_s=span_s, replicas=1,
+    a, p, o = replica_arrivals(arrival[ok], prompt[ok], output[ok], span_s=span_s, replicas=g,
                                sample_rate=t.sample_rate, scale=t.scale, seed=seed)
     return a, p, o, span_s
 

@@ -34,6 +34,7 @@ class DisaggResult:
     e2e_ms: np.ndarray
     prefill_ms: np.ndarray  # arrival -> prefill done (queue + compute)
     transfer_ms: np.ndarray  # prefill done -> KV landed (link wait + transfer)
+    prefill_queue_ms: np.ndarray  # arrival -> first scheduled on a prefill replica
     decode_queue_ms: np.ndarray  # KV landed -> admitted by a decode replica
     rejected: np.ndarray
     prefill: SimResult
@@ -42,10 +43,34 @@ class DisaggResult:
     @property
     def queue_ms(self) -> np.ndarray:
         """Time waiting for either pool (the prefill pool's queue + the decode pool's)."""
-        return self.prefill.queue_ms + self.decode_queue_ms
+        return self.prefill_queue_ms + self.decode_queue_ms
 
     def goodput(self, slo: dict[str, float]) -> float:
         return goodput_share(self.ttft_ms, self.tpot_ms, self.e2e_ms, slo)
+
+
+GROUP_ERROR = 0.05  # largest relative error of a pool's replicas in a simulated group
+MAX_GROUP = 16  # replicas simulated at most; a larger fleet takes the closest ratio a group this size has
+
+
+def group(prefill_replicas: int, decode_replicas: int) -> tuple[int, int, int]:
+    """(g, p, d): simulate p prefill + d decode replicas on 1/g of the traffic instead of the whole fleet.
+
+    The largest g (smallest group) whose p = round(P / g), d = round(D / g) are >= 1 and within
+    GROUP_ERROR of P / g and D / g (30P12D -> 1/6: 5P2D; 31P12D -> 1/6: 5P2D, P 3% light; 10P3D -> whole).
+    When that group is over MAX_GROUP replicas, the group of at most MAX_GROUP with the smallest error."""
+    def error(g):
+        p, d = round(prefill_replicas / g), round(decode_replicas / g)
+        if p < 1 or d < 1:
+            return math.inf
+        return max(abs(p * g / prefill_replicas - 1), abs(d * g / decode_replicas - 1))
+
+    gs = range(1, max(prefill_replicas, decode_replicas) * 2 + 1)
+    g = max(g for g in gs if error(g) <= GROUP_ERROR)
+    if prefill_replicas / g + decode_replicas / g > MAX_GROUP:
+        small = [g for g in gs if round(prefill_replicas / g) + round(decode_replicas / g) <= MAX_GROUP]
+        g = min(small, key=lambda g: (error(g), g))
+    return g, round(prefill_replicas / g), round(decode_replicas / g)
 
 
 def decode_engine(spec: EngineSpec) -> EngineSpec:
@@ -92,7 +117,8 @@ def simulate_disagg(arrival_s, prompt_tokens, output_tokens, *, prefill: EngineS
     return DisaggResult(
         ttft_ms=full((first_s - arrival[keep]) * 1e3), tpot_ms=full(d.tpot_ms),
         e2e_ms=full((landed_s + d.e2e_ms / 1e3 - arrival[keep]) * 1e3), prefill_ms=full(p.e2e_ms),
-        transfer_ms=full((landed_s - done_s) * 1e3), decode_queue_ms=full(d.queue_ms), rejected=rejected,
+        transfer_ms=full((landed_s - done_s) * 1e3), prefill_queue_ms=full(p.queue_ms),
+        decode_queue_ms=full(d.queue_ms), rejected=rejected,
         prefill=p, decode=d)
 
 

@@ -94,6 +94,7 @@ def test_two_prefill_replicas_transfer_in_parallel_and_long_requests_are_rejecte
     np.testing.assert_allclose(r.ttft_ms[:2], [17, 17])
     np.testing.assert_allclose(r.e2e_ms[:2], [22, 22])
     assert r.rejected.tolist() == [False, False, True] and np.isnan(r.ttft_ms[2])
+    np.testing.assert_allclose(r.queue_ms, [0, 0, np.nan])  # both prefilled at once, both decoded at once
 
 
 def test_decode_first_step_costs_a_decode_over_the_prompt_context_not_a_prefill():
@@ -147,3 +148,45 @@ def test_recommend_disagg_adds_a_simulated_split_and_keeps_the_cheaper_deploymen
     assert plan["summary"]["gpu_hours_per_week"] == gpus * 24
     assert plan["summary"]["aggregated_gpu_hours_per_week"] == e["config"]["replicas"] * 24
     assert plan["disagg"]["link"] == "ib-ndr"
+
+
+@pytest.mark.parametrize("pools,expected", [((30, 12), (6, 5, 2)), ((31, 12), (6, 5, 2)), ((7, 1), (1, 7, 1)),
+                                            ((4, 4), (4, 1, 1)), ((1, 1), (1, 1, 1)), ((10, 3), (1, 10, 3)),
+                                            ((119, 50), (24, 5, 2)), ((97, 89), (93, 1, 1)), ((17, 2), (2, 8, 1))])
+def test_simulated_group_keeps_the_pool_ratio(pools, expected):
+    from recommend.simulate_disagg import group
+
+    # 31 / 6 = 5.17 -> 5 (3.2% light), 12 / 6 = 2. 10P3D: 10 / 3 = 3.3 -> 3 is 10% light, no group within 5%.
+    # 119P50D: g = 24: 4.96 -> 5 (+0.8%), 2.08 -> 2 (-4%). 97P89D: g = 93: 1.04 -> 1, 0.96 -> 1 (-4.1%, +4.5%).
+    # 17P2D: whole fleet is 19 > MAX_GROUP 16 and no g within 5% (g = 2: 8.5 -> 8, -5.9%); the closest group
+    # of <= 16 is that g = 2 (g = 3: 2 / 3 -> 1 is +50%)
+    assert group(*pools) == expected
+
+
+def test_backtest_replays_a_disaggregated_window_and_counts_both_pools():
+    import json
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from recommend.backtest import backtest
+    from recommend.backtest_plan import read_plan
+    from recommend.backtest_replay import Traffic
+
+    data = json.loads((Path(__file__).parent / "fixtures" / "plan_backtest_monday.json").read_text())
+    pool = {"gpu": "h100-sxm", "tp": 1, "weights": "bf16", "kv": "bf16", "max_model_len": 4096, "max_num_seqs": 64,
+            "max_num_batched_tokens": 4096}
+    data["windows"][0]["deployment"] = "disaggregated"  # Mon 09-18 runs 1 prefill (TP1) + 2 decode (TP2) GPUs
+    data["windows"][0]["disagg"] = {"chosen": True, "prefill": dict(pool, replicas=1),
+                                    "decode": dict(pool, tp=2, replicas=1), "transfer": {"link": "roce-200"}}
+    plan = read_plan(data)
+    assert plan.windows[0].split.gpus == 3 and plan.windows[1].split is None
+    rng = np.random.default_rng(42)
+    monday = datetime(2025, 3, 3, tzinfo=UTC).timestamp()
+    arrival = np.sort(monday + rng.random(2000) * 86400)  # 0.023 req/s: an idle 8B fleet
+    traffic = Traffic.from_arrays(arrival, rng.integers(100, 1500, 2000), rng.integers(20, 300, 2000))
+    result = backtest(plan, traffic, since=datetime(2025, 3, 3, tzinfo=UTC), until=datetime(2025, 3, 4, tzinfo=UTC))
+    # Mon 09-18: 9 h x (1 + 2) GPUs = 27; rest: 15 h x 1 GPU = 15
+    assert [w.gpu_hours for w in result.windows] == [27, 15]
+    split = result.windows[0].stats
+    assert split.meets_slo and split.simulated_requests > 500  # ~9/24 of 2,000
+    assert split.percentiles_ms["ttft_p50_ms"] > 0

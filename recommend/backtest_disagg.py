@@ -1,0 +1,99 @@
+"""Backtest a disaggregated window: replay a piece of logged traffic through both pools (recommend/simulate_disagg.py).
+
+A plan window whose "deployment" is "disaggregated" (recommend/disagg.py) is replayed like an
+aggregated one (recommend/backtest_replay.py: real rate, slices of at most max_requests, a warm-up
+before each), except that the simulated unit is a group of both pools on 1/g of the traffic
+(recommend/simulate_disagg.py group) instead of one replica on 1/R. Under the plan's replica scaler
+both pools follow the scaler's ratio to the window's maximum (ceil(P x n / R), ceil(D x n / R)).
+GPU-hours count both pools.
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from profiles.links import get_link
+from recommend.backtest_replay import PieceReplay, ReplayOptions, Traffic, _intervals, _rates, _stream
+from recommend.disagg_transfer import kv_transfer
+from recommend.engine_config import EngineConfig
+from recommend.roofline import StepModel, with_profile
+from recommend.simulate_disagg import group, simulate_disagg
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlanSplit:
+    prefill: EngineConfig
+    decode: EngineConfig
+    link: str
+
+    @classmethod
+    def of_window(cls, window: dict, where: str = "window") -> "PlanSplit | None":
+        """The window's split when the plan runs it disaggregated, else None."""
+        d = window.get("disagg")
+        if window.get("deployment") != "disaggregated" or not d:
+            return None
+        link = (d.get("transfer") or {}).get("link", "ib-ndr")
+        get_link(link)
+        return cls(prefill=EngineConfig.from_dict(d["prefill"], where=f"{where}.disagg.prefill"),
+                   decode=EngineConfig.from_dict(d["decode"], where=f"{where}.disagg.decode"), link=link)
+
+    @property
+    def gpus(self) -> int:
+        return self.prefill.gpus + self.decode.gpus
+
+    def scaled(self, replicas: int, of: int) -> tuple[int, int]:
+        """Pool sizes when a scaler runs `replicas` of the aggregated maximum `of`."""
+        if not replicas or replicas >= of:
+            return self.prefill.replicas, self.decode.replicas
+        return (max(1, math.ceil(self.prefill.replicas * replicas / of)),
+                max(1, math.ceil(self.decode.replicas * replicas / of)))
+
+
+class SplitParts:
+    """Engine specs, step times and the transfer model of each split, built once."""
+
+    def __init__(self, model: str, engine: str, profile: dict | None = None):
+        self.model, self.engine, self.profile, self.cache = model, engine, profile, {}
+
+    def __call__(self, split: PlanSplit):
+        if split not in self.cache:
+            parts = []
+            for config in (split.prefill, split.decode):
+                dep = config.deployment(self.model, self.engine)
+                dep = with_profile(dep, self.profile) if self.profile else dep
+                parts += [config.engine_spec(dep), StepModel(dep).step_s]
+            transfer = kv_transfer(self.model, split.decode.kv, prefill_gpu=split.prefill.gpu,
+                                   prefill_tp=split.prefill.tp, decode_gpu=split.decode.gpu,
+                                   decode_tp=split.decode.tp, link=split.link)
+            self.cache[split] = (*parts, transfer.seconds)
+        return self.cache[split]
+
+
+def replay_split_piece(traffic: Traffic, start_s: float, end_s: float, *, split: PlanSplit, pools: tuple[int, int],
+                       parts: SplitParts, options: ReplayOptions = ReplayOptions(), seed: int = 0) -> PieceReplay:
+    """As backtest_replay.replay_piece, for `pools` = (prefill, decode) replicas of `split`."""
+    p_spec, p_step, d_spec, d_step, transfer_s = parts(split)
+    g, p, d = group(*pools)
+    piece = traffic.span(start_s, end_s)
+    real = options.traffic_scale / _rates(traffic, piece, options)
+    real_bulk = float(real[traffic.bulk[piece]].sum())
+    intervals = _intervals(start_s, end_s, float(real.sum()) / g, options)
+    cols, simulated = [], 0
+    for j, (a, b) in enumerate(intervals):
+        lo = a - options.warmup_s
+        arrival, prompt, output, bulk = _stream(traffic, (lo, b), g, options, seed * 7919 + j)
+        if not ((arrival >= a) & (arrival < b)).any():
+            continue
+        r = simulate_disagg(arrival - lo, prompt, output, prefill=p_spec, prefill_step_s=p_step, prefill_replicas=p,
+                            decode=d_spec, decode_step_s=d_step, decode_replicas=d, transfer_s=transfer_s)
+        keep, simulated = arrival >= a, simulated + arrival.size
+        mine, theirs = keep & ~bulk, keep & bulk
+        cols.append([r.ttft_ms[mine], r.tpot_ms[mine], r.e2e_ms[mine], r.queue_ms[mine], r.rejected[mine],
+                     np.where(r.rejected[theirs], np.inf, r.e2e_ms[theirs])])
+    c = ([np.concatenate(x) for x in zip(*cols)] if cols
+         else [np.empty(0)] * 4 + [np.empty(0, dtype=bool), np.empty(0)])
+    return PieceReplay(ttft_ms=c[0], tpot_ms=c[1], e2e_ms=c[2], queue_ms=c[3], rejected=c[4],
+                       weight=(float(real.sum()) - real_bulk) / c[4].size if c[4].size else 0.0,
+                       counted=tuple(intervals), simulated=simulated, bulk_e2e_ms=c[5],
+                       bulk_weight=real_bulk / c[5].size if c[5].size else 0.0)
