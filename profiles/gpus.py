@@ -40,6 +40,8 @@ class GpuSpec:
             return self.peak_tflops_fp8
         if dtype == "int8":
             return self.peak_tops_int8
+        if dtype in ("nvfp4", "mxfp4"):  # FP4 tensor cores, else weight-only: dequantised to bf16 math
+            return self.peak_tflops_fp4 or self.peak_tflops_bf16
         return self.peak_tflops_bf16
 
     @property
@@ -110,11 +112,34 @@ GPUS: dict[str, GpuSpec] = {g.name: g for g in (
             peak_tops_int8=4500.0, peak_tflops_fp4=9000.0, interconnect_gb_s=1800.0, interconnect="NVLink 5",
             usd_per_hour=14.24, source=f"{_NV}/dgx-b200/ (DGX/HGX B200 datasheet per GPU; sparse halved)",
             price_source="AWS p6-b200.48xlarge on-demand / 8", aliases=("b200180gb", "b200sxm", "b200192gb")),
+    GpuSpec(name="b300", mem_gib=288.0, hbm_tb_s=8.0, peak_tflops_bf16=2250.0, peak_tflops_fp8=4500.0,
+            peak_tops_int8=150.0, peak_tflops_fp4=13500.0, interconnect_gb_s=1800.0, interconnect="NVLink 5",
+            usd_per_hour=17.8,
+            source=f"{_NV}/hgx/ (HGX B300 datasheet per GPU: 2.3 TB / 8 GPUs, FP4 108 PF dense / 8, FP8 72 PF "
+                   "sparse / 8 / 2, BF16 36 PF sparse / 8 / 2; Blackwell Ultra drops most INT8 tensor throughput)",
+            price_source="estimate: 1.25 x B200 price", aliases=("b300288gb", "b300sxm", "blackwellultra")),
+    GpuSpec(name="gb200", mem_gib=186.0, hbm_tb_s=8.0, peak_tflops_bf16=2500.0, peak_tflops_fp8=5000.0,
+            peak_tops_int8=5000.0, peak_tflops_fp4=10000.0, interconnect_gb_s=1800.0, interconnect="NVLink 5 (NVL72)",
+            usd_per_hour=10.5,
+            source=f"{_NV}/gb200-nvl72/ (GB200 NVL72 datasheet per GPU, 1200 W: 13.4 TB HBM3e / 72, FP4 10 PF, "
+                   "FP8 5 PF, BF16 2.5 PF dense; sparse figures halved)",
+            price_source="CoreWeave GB200 NVL72 list $42/h per 4-GPU node", aliases=("gb200nvl72", "gb200186gb")),
     GpuSpec(name="mi300x", mem_gib=192.0, hbm_tb_s=5.3, peak_tflops_bf16=1307.4, peak_tflops_fp8=2614.9,
             peak_tops_int8=2614.9, peak_tflops_fp4=None, interconnect_gb_s=896.0, interconnect="Infinity Fabric",
             usd_per_hour=6.00,
             source="https://www.amd.com/en/products/accelerators/instinct/mi300/mi300x.html (dense figures)",
             price_source="Azure ND MI300X v5 on-demand / 8", aliases=("mi300x192gb", "mi300")),
+    GpuSpec(name="mi325x", mem_gib=256.0, hbm_tb_s=6.0, peak_tflops_bf16=1307.4, peak_tflops_fp8=2614.9,
+            peak_tops_int8=2614.9, peak_tflops_fp4=None, interconnect_gb_s=896.0, interconnect="Infinity Fabric",
+            usd_per_hour=7.0,
+            source="https://www.amd.com/en/products/accelerators/instinct/mi300/mi325x.html (dense figures)",
+            price_source="estimate: MI300X price + 1/6", aliases=("mi325x256gb", "mi325")),
+    GpuSpec(name="mi355x", mem_gib=288.0, hbm_tb_s=8.0, peak_tflops_bf16=2516.6, peak_tflops_fp8=5033.2,
+            peak_tops_int8=5033.2, peak_tflops_fp4=10066.3, interconnect_gb_s=1075.2, interconnect="Infinity Fabric",
+            usd_per_hour=9.0,
+            source="https://www.amd.com/en/products/accelerators/instinct/mi350/mi355x.html (dense figures; "
+                   "MXFP4 10 PF; 7 Infinity Fabric links x 153.6 GB/s)",
+            price_source="estimate: 1.5 x MI300X price", aliases=("mi355x288gb", "mi355")),
 )}
 
 _ALIASES: dict[str, str] = {squash(a): g.name for g in GPUS.values() for a in (g.name, *g.aliases)}

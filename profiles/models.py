@@ -27,6 +27,15 @@ class ModelSpec:
     qkv_bias: bool = False
     num_experts: int = 1  # 1 = dense
     experts_per_token: int = 1
+    shared_experts: int = 0  # experts every token also runs (DeepSeek-V3/Kimi-K2: 1)
+    first_dense_layers: int = 0  # leading layers with one dense MLP of dense_intermediate_size instead of experts
+    dense_intermediate_size: int = 0
+    # Multi-head latent attention (DeepSeek-V3 MLA): K/V cached as one kv_lora_rank latent plus a
+    # qk_rope_head_dim rotary key per token and layer, shared by all heads; head_dim = nope + rope.
+    kv_lora_rank: int = 0
+    q_lora_rank: int = 0
+    qk_rope_head_dim: int = 0
+    v_head_dim: int = 0
     max_position_tokens: int = 4096
     source: str = ""
     hf_ids: tuple[str, ...] = ()
@@ -36,7 +45,18 @@ class ModelSpec:
         return self.num_experts > 1
 
     @property
+    def is_mla(self) -> bool:
+        return self.kv_lora_rank > 0
+
+    @property
     def attention_params_per_layer(self) -> int:
+        if self.is_mla:  # q (through its LoRA), kv_a (latent + rope key), kv_b (latent -> nope K and V), o
+            h, heads, v = self.hidden_size, self.num_heads, self.v_head_dim
+            q = (h * self.q_lora_rank + self.q_lora_rank * heads * self.head_dim if self.q_lora_rank
+                 else h * heads * self.head_dim)
+            kv = h * (self.kv_lora_rank + self.qk_rope_head_dim) + self.kv_lora_rank * heads * (
+                self.head_dim - self.qk_rope_head_dim + v)
+            return q + kv + heads * v * h
         q_out, kv_out = self.num_heads * self.head_dim, self.num_kv_heads * self.head_dim
         bias = (q_out + 2 * kv_out) if self.qkv_bias else 0
         return self.hidden_size * (q_out + 2 * kv_out) + q_out * self.hidden_size + bias
@@ -50,7 +70,8 @@ class ModelSpec:
     def shared_params_per_layer(self) -> int:
         """Everything in a layer that every token touches: attention, norms, the MoE router."""
         router = self.hidden_size * self.num_experts if self.is_moe else 0
-        return self.attention_params_per_layer + 2 * self.hidden_size + router
+        return (self.attention_params_per_layer + 2 * self.hidden_size + router
+                + self.shared_experts * self.expert_params)
 
     @property
     def embedding_params(self) -> int:
@@ -61,9 +82,19 @@ class ModelSpec:
         return 0 if self.tied_embeddings else self.vocab_size * self.hidden_size
 
     @property
+    def linear_params(self) -> int:
+        """Attention and MLP/expert weights of all layers: what a weight dtype quantizes (no embeddings,
+        routers or norms). The first dense layers hold one MLP of dense_intermediate_size instead of experts."""
+        moe_layers = self.num_layers - self.first_dense_layers
+        dense_mlp = self.mlp_projections * self.hidden_size * self.dense_intermediate_size
+        return (self.num_layers * self.attention_params_per_layer + self.first_dense_layers * dense_mlp
+                + moe_layers * (self.num_experts + self.shared_experts) * self.expert_params)
+
+    @property
     def layer_params(self) -> int:
         """All transformer-block parameters (all experts)."""
-        return self.num_layers * (self.shared_params_per_layer + self.num_experts * self.expert_params)
+        routers = (self.num_layers - self.first_dense_layers) * self.hidden_size * self.num_experts if self.is_moe else 0
+        return self.linear_params + routers + self.num_layers * 2 * self.hidden_size
 
     @property
     def total_params(self) -> int:
@@ -127,6 +158,32 @@ MODELS: dict[str, ModelSpec] = {m.name: m for m in (
     _llama("qwen2.5-72b", ("Qwen/Qwen2.5-72B", "Qwen/Qwen2.5-72B-Instruct"),
            8192, 80, 64, 8, 29568, 152064, 32768, qkv_bias=True),
     _llama("qwen3-32b", ("Qwen/Qwen3-32B",), 5120, 64, 64, 8, 25600, 151936, 40960),
+    # MoE models people deploy now (shapes from each config.json). DeepSeek-V3/R1 and Kimi-K2: MLA, one
+    # shared expert, first layers dense; their dense MLP (18432) equals 8 routed + 1 shared x 2048 active.
+    ModelSpec(name="deepseek-v3", hidden_size=7168, num_layers=61, num_heads=128, num_kv_heads=1, head_dim=192,
+              intermediate_size=2048, vocab_size=129280, num_experts=256, experts_per_token=8, shared_experts=1,
+              first_dense_layers=3, dense_intermediate_size=18432, kv_lora_rank=512, q_lora_rank=1536,
+              qk_rope_head_dim=64, v_head_dim=128, max_position_tokens=163840,
+              source=_hf("deepseek-ai/DeepSeek-V3"),
+              hf_ids=("deepseek-ai/DeepSeek-V3", "deepseek-ai/DeepSeek-R1", "deepseek-ai/DeepSeek-V3-0324",
+                      "deepseek-ai/DeepSeek-R1-0528", "nvidia/DeepSeek-R1-FP4", "deepseek-r1")),
+    ModelSpec(name="kimi-k2", hidden_size=7168, num_layers=61, num_heads=64, num_kv_heads=1, head_dim=192,
+              intermediate_size=2048, vocab_size=163840, num_experts=384, experts_per_token=8, shared_experts=1,
+              first_dense_layers=1, dense_intermediate_size=18432, kv_lora_rank=512, q_lora_rank=1536,
+              qk_rope_head_dim=64, v_head_dim=128, max_position_tokens=131072,
+              source=_hf("moonshotai/Kimi-K2-Instruct"),
+              hf_ids=("moonshotai/Kimi-K2-Instruct", "moonshotai/Kimi-K2-Base", "moonshotai/Kimi-K2-Instruct-0905",
+                      "moonshotai/Kimi-K2-Thinking")),
+    _llama("qwen3-30b-a3b", ("Qwen/Qwen3-30B-A3B", "Qwen/Qwen3-30B-A3B-Instruct-2507"),
+           2048, 48, 32, 4, 768, 151936, 40960, num_experts=128, experts_per_token=8),
+    _llama("qwen3-235b-a22b", ("Qwen/Qwen3-235B-A22B", "Qwen/Qwen3-235B-A22B-Instruct-2507"),
+           4096, 94, 64, 4, 1536, 151936, 40960, num_experts=128, experts_per_token=8),
+    _llama("minimax-m2", ("MiniMaxAI/MiniMax-M2",), 3072, 62, 48, 8, 1536, 200064, 196608,
+           num_experts=256, experts_per_token=8),
+    _llama("gpt-oss-120b", ("openai/gpt-oss-120b",), 2880, 36, 64, 8, 2880, 201088, 131072, head_dim=64,
+           qkv_bias=True, num_experts=128, experts_per_token=4),
+    _llama("gpt-oss-20b", ("openai/gpt-oss-20b",), 2880, 24, 64, 8, 2880, 201088, 131072, head_dim=64,
+           qkv_bias=True, num_experts=32, experts_per_token=4),
     # Plain GELU MLPs (4 x hidden, up + down) with parallel attention; shapes also in TensorRT-LLM
     # v0.9.0 docs/source/performance.md's ckpt_config.json listings.
     _llama("gpt-j-6b", ("EleutherAI/gpt-j-6b",), 4096, 28, 16, 16, 16384, 50400, 2048, head_dim=256,

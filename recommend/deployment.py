@@ -7,7 +7,11 @@ from recommend.errors import RecommendError
 
 # Bytes per stored weight. int4 (AWQ/GPTQ, group_size=128) adds one fp16 scale and one 4-bit zero
 # point per group: 0.5 + (2 + 0.5) / 128 = 0.51953125 B/param.
-WEIGHT_BYTES = {"bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0, "int4": 0.5 + 2.5 / 128}
+# NVFP4: 4-bit E2M1 plus one FP8 E4M3 scale per 16 values (developer.nvidia.com/blog/introducing-nvfp4-for-
+# efficient-and-accurate-low-precision-inference): 0.5 + 1/16 = 0.5625 B. MXFP4: 4-bit E2M1 plus one E8M0
+# scale per 32 (OCP Microscaling Formats spec v1.0): 0.5 + 1/32 = 0.53125 B.
+WEIGHT_BYTES = {"bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0, "int4": 0.5 + 2.5 / 128,
+                "nvfp4": 0.5 + 1 / 16, "mxfp4": 0.5 + 1 / 32}
 KV_BYTES = {"bf16": 2.0, "fp16": 2.0, "fp8": 1.0}
 
 

@@ -11,7 +11,7 @@ LOGITS_SEQS = 256  # vLLM max_num_seqs default: logits are materialised for at m
 
 def quantized_params(model: ModelSpec) -> int:
     """Linear-layer weights the weight dtype applies to; embeddings, lm_head, norms stay bf16."""
-    return model.num_layers * (model.attention_params_per_layer + model.num_experts * model.expert_params)
+    return model.linear_params
 
 
 def weight_bytes(model: ModelSpec, weights: str = "bf16") -> float:
@@ -26,7 +26,10 @@ def kv_heads_per_shard(model: ModelSpec, tp: int) -> int:
 
 
 def kv_bytes_per_token(model: ModelSpec, kv: str = "bf16", tp: int = 1) -> float:
-    """K and V for every layer, per shard. Llama-3-8B bf16: 2 x 32 x 8 x 128 x 2 B = 131,072 B."""
+    """K and V for every layer, per shard. Llama-3-8B bf16: 2 x 32 x 8 x 128 x 2 B = 131,072 B.
+    MLA caches one latent + rope key per layer, replicated on every shard: DeepSeek-V3 fp8 61 x 576 B."""
+    if model.is_mla:
+        return model.num_layers * (model.kv_lora_rank + model.qk_rope_head_dim) * KV_BYTES[kv]
     return 2 * model.num_layers * kv_heads_per_shard(model, tp) * model.head_dim * KV_BYTES[kv]
 
 

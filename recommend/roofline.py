@@ -71,10 +71,14 @@ class StepModel:
         self._expert_flops = 2.0 * m.num_layers * m.experts_per_token * m.expert_params / tp
         self._moe_extra_s_per_flop = (1.0 / eff.moe_gemm_fraction - 1.0) / (self._gemm_peak * eff.gemm_fraction)
         self._logit_flops = 2.0 * m.vocab_size * m.hidden_size / tp
-        # Attention: QK^T and PV, 2 FLOPs per multiply-add -> 4 x layers x q width per (query, key) pair.
-        self._pair_flops = 4.0 * m.num_layers * m.num_heads * m.head_dim / tp
+        # Attention: QK^T and PV, 2 FLOPs per multiply-add -> 2 x layers x heads x (qk + v head dims) per
+        # (query, key) pair (4 x head_dim without MLA). MLA decode runs absorbed: every head scores the
+        # 576-wide latent + rope key and sums 512-wide latent values (DeepSeek-V3 paper, sec. 2.1.1).
+        self._pair_flops = 2.0 * m.num_layers * m.num_heads * (m.head_dim + (m.v_head_dim or m.head_dim)) / tp
+        self._decode_pair_flops = (2.0 * m.num_layers * m.num_heads * (2 * m.kv_lora_rank + m.qk_rope_head_dim) / tp
+                                   if m.is_mla else self._pair_flops)
         self._kv_token_bytes = kv_bytes_per_token(m, dep.kv, tp)
-        group = m.num_heads // m.num_kv_heads if eff.kv_read_per_query_head else 1
+        group = m.num_heads // m.num_kv_heads if eff.kv_read_per_query_head and not m.is_mla else 1
         self._decode_kv_token_bytes = self._kv_token_bytes * group
         # Elementwise traffic per token: norms, rotary, residual, activation (read + write, bf16).
         self._elementwise_bytes = 2 * ACT_BYTES * m.num_layers * (6 * m.hidden_size + 3 * m.intermediate_size
@@ -108,7 +112,7 @@ class StepModel:
             gemm_s = (tokens * self._linear_flops + seqs * self._logit_flops) / (self._gemm_peak
                                                                                  * self._gemm_eff(tokens))
         stream_s = (self._shared_bytes + touched * self._expert_bytes) / self._hbm
-        attn_s = decode_ctx_tokens * self._pair_flops / self._attn_flop_s
+        attn_s = decode_ctx_tokens * self._decode_pair_flops / self._attn_flop_s
         if prefill_tokens:
             per_seq = max(prefill_seqs, 1)
             pairs = max(prefill_tokens * (prefill_ctx_tokens - prefill_tokens / 2) / per_seq, 0.0)

@@ -89,3 +89,24 @@ def test_plain_mlp_models_count_two_projections():
     # MLP 2 x 14848 x 59392 = 1,763,704,832; norms 29,696 -> 80 x 2,219,865,088 = 177,589,207,040,
     # + tied embedding 65024 x 14848 = 965,476,352 + final norm 14,848 = 178,554,698,240
     assert get_model("falcon-180b").total_params == 178_554_698_240
+
+
+def test_moe_models_count_shared_experts_dense_layers_and_mla():
+    # Qwen3-30B-A3B: per layer attention 2048 x (4096 + 2 x 512) + 4096 x 2048 = 18,874,368, 128 experts
+    # x 3 x 2048 x 768 = 603,979,776, router 2048 x 128 = 262,144, norms 4,096 -> 623,120,384 x 48 layers
+    # = 29,909,778,432, + untied embedding and lm_head 2 x 151936 x 2048 = 622,329,856 + final norm 2,048
+    assert get_model("Qwen/Qwen3-30B-A3B").total_params == 30_532_110_336
+    # DeepSeek-V3 MLA attention per layer: q 7168 x 1536 + 1536 x 128 x 192 = 48,758,784; kv_a 7168 x 576
+    # = 4,128,768; kv_b 512 x 128 x (128 + 128) = 16,777,216; o 128 x 128 x 7168 = 117,440,512 -> 187,105,280
+    v3 = get_model("deepseek-ai/DeepSeek-R1")
+    assert v3.attention_params_per_layer == 187_105_280
+    # 58 MoE layers x (256 + 1 shared) x 3 x 7168 x 2048 + 3 dense x 3 x 7168 x 18432 + 61 x attention
+    assert v3.linear_params == 58 * 257 * 44_040_192 + 3 * 396_361_728 + 61 * 187_105_280
+    assert round(v3.total_params / 1e9) == 671 and round(v3.active_params / 1e9) == 37  # DeepSeek-V3 paper
+
+
+def test_new_gpus_have_fp4_where_the_datasheet_does():
+    assert get_gpu("B300").peak_tflops("nvfp4") == 13500.0 and get_gpu("gb200").peak_tflops("mxfp4") == 10000.0
+    assert get_gpu("MI355X").peak_tflops("mxfp4") == 10066.3
+    # no FP4 tensor cores: weight-only FP4 dequantised to bf16 math
+    assert get_gpu("h100").peak_tflops("nvfp4") == 989.5 and get_gpu("mi325x").peak_tflops("nvfp4") == 1307.4

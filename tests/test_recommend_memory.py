@@ -76,3 +76,12 @@ def test_static_trtllm_legacy_holds_the_published_a100_70b_batch():
     # 240 x 2176 tokens x 2 x 80 layers x 2 KV heads/rank x 128 x 2 B = 42.8 GB per GPU, next to 34.5 GB weights.
     dep = deployment(model="llama-2-70b", gpu="a100-80gb-sxm", tp=4, weights="fp16", kv="fp16", engine="trtllm-legacy")
     assert kv_capacity_seqs(dep, 128 + 2048) >= 240
+
+
+def test_fp4_weights_and_mla_kv_bytes():
+    from recommend.deployment import WEIGHT_BYTES
+    # NVFP4: 4 bits + one fp8 scale per 16 values; MXFP4: 4 bits + one e8m0 scale per 32
+    assert WEIGHT_BYTES["nvfp4"] == 0.5625 and WEIGHT_BYTES["mxfp4"] == 0.53125
+    v3 = get_model("deepseek-v3")
+    # MLA: 61 layers x (512 latent + 64 rope) x 1 B fp8, the same on every TP shard
+    assert kv_bytes_per_token(v3, "fp8", tp=8) == 61 * 576 == 35_136

@@ -138,3 +138,14 @@ def test_verify_pools_independent_draws_of_the_replica_traffic():
     for key in DEFAULT_SLO:  # a pooled quantile lies within its parts' quantiles
         parts = [v.slo_ms[key] for v in one]
         assert min(parts) <= pooled.slo_ms[key] <= max(parts)
+
+
+def test_search_space_resolves_moe_models_on_blackwell_and_mi355x_with_fp4():
+    space = SearchSpace(gpus=("b200", "gb200", "b300", "mi355x"), allow_quant=("bf16", "fp8", "nvfp4", "mxfp4"))
+    deps = deployments("deepseek-r1", space)
+    fits = [d for d in deps if d.step is not None]
+    # 671B at 0.5625 B/param (nvfp4) + bf16 embeddings: ~380 GB, so TP4 on 186-288 GB GPUs fits, TP1 does not
+    assert {(d.tp, d.weights) for d in fits} >= {(4, "nvfp4"), (8, "fp8")}
+    assert all(d.tp > 1 for d in fits if d.weights == "nvfp4")
+    step = next(d.step for d in fits if d.gpu == "b200" and d.tp == 8 and d.weights == "nvfp4")
+    assert step.decode_step_s(64, 2048) > 0

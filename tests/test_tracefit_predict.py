@@ -102,3 +102,15 @@ def test_long_decode_sum_over_segments_equals_the_step_by_step_sum(monkeypatch):
     slow = predict_static(dep, batch=8, isl=128, osl=2048)
     assert fast.e2e_s == pytest.approx(slow.e2e_s, rel=1e-9)
     assert fast.breakdown == pytest.approx(slow.breakdown, rel=1e-6)
+
+
+@pytest.mark.parametrize("model,gpu,weights", [("deepseek-r1", "b200", "nvfp4"), ("kimi-k2", "gb200", "nvfp4"),
+                                               ("qwen3-235b-a22b", "mi355x", "mxfp4"), ("gpt-oss-120b", "h100", "mxfp4"),
+                                               ("minimax-m2", "b300", "fp8"), ("qwen3-30b-a3b", "l40s", "fp8"),
+                                               ("gpt-oss-20b", "l4", "mxfp4"), ("qwen3-235b-a22b", "mi325x", "fp8")])
+def test_predict_accepts_the_moe_models_and_gpus_deployed_now(model, gpu, weights):
+    result = run("predict", "--model", model, "--gpu", gpu, "--tp", "8" if gpu not in ("l40s", "l4") else "1",
+                 "--weights", weights, "--kv", "fp8", "--batch", "8", "--isl", "1024", "--osl", "64", "--json")
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert out["e2e_s"] > 0 and out["tpot_ms"] > 0

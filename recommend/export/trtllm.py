@@ -21,7 +21,7 @@ from recommend.export.options import ExportOptions
 from recommend.export.plan import Plan, Window
 
 # quantize.py --qformat per plan weights dtype; full_prec keeps bf16/fp16 (and still sets an fp8 KV cache).
-QFORMAT = {"bf16": "full_prec", "fp16": "full_prec", "fp8": "fp8", "int8": "int8_sq", "int4": "int4_awq"}
+QFORMAT = {"bf16": "full_prec", "fp16": "full_prec", "fp8": "fp8", "int8": "int8_sq", "int4": "int4_awq", "nvfp4": "nvfp4"}
 INPUT_GRID = 256  # tokens; max_input_len rounded up to this grid
 
 

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import click
 
-from recommend.deployment import deployment
+from profiles import ENGINES
+from recommend.deployment import WEIGHT_BYTES, deployment
 from recommend.predict import predict_static
 from recommend.predict_table import predict_rows, read_table
 from recommend.roofline import efficiency_for
@@ -16,9 +17,9 @@ from tracefit.options import json_option, print_json, print_table
 @click.option("--model", help="Catalog name, Hugging Face id or path to a config.json.")
 @click.option("--gpu", help="GPU name, e.g. h100, a100-80gb-sxm, l40s.")
 @click.option("--tp", "--gpus", "tp", type=int, default=1, show_default=True, help="Tensor-parallel GPUs.")
-@click.option("--weights", type=click.Choice(["bf16", "fp16", "fp8", "int8", "int4"]), default="bf16", show_default=True)
+@click.option("--weights", type=click.Choice(list(WEIGHT_BYTES)), default="bf16", show_default=True)
 @click.option("--kv", type=click.Choice(["bf16", "fp16", "fp8"]), default="bf16", show_default=True)
-@click.option("--engine", type=click.Choice(["vllm", "trtllm", "trtllm-legacy", "sglang"]), default="vllm",
+@click.option("--engine", type=click.Choice(list(ENGINES)), default="vllm",
               show_default=True)
 @click.option("--batch", type=int, help="Requests submitted at once.")
 @click.option("--isl", type=int, help="Prompt tokens per request.")
