@@ -15,8 +15,17 @@ summary: slo_attainment, windows_meeting_slo_share, hours_meeting_slo_share, gpu
   replayed_hours, uncovered_hours, static_peak_slo_attainment (null unless replayed), scaling ("autoscale":
   the plan's replica scaler ran, recommend/autoscale.py; "fixed": each window's config replicas); slo_class
   ("interactive": what slo_attainment and windows_meeting_slo_share measure), bulk_requests_real,
-  bulk_share, bulk_deadline_s, bulk_deadline_attainment, bulk_completion_p95_s, bulk_wait_p95_s.
+  bulk_share, bulk_deadline_s, bulk_deadline_attainment, bulk_completion_p95_s, bulk_wait_p95_s;
+  classes (every traffic class, `classes` below) and worst_class (the name of the class furthest below,
+  or least above, its target).
 NaN (nothing replayed) is written as null.
+
+Every request is judged by its class's promise (classes()): interactive requests by the SLO (attainment =
+share meeting every SLO threshold; target = the highest SLO percentile, e.g. 0.95 for p95 SLOs), bulk
+requests by the deadline (target BULK_TARGET of them within it). A class is held to its target
+("judged") when it holds more than JUDGED_SHARE of the requests; the worst class is the judged one with
+the lowest attainment - target, so a plan that serves the interactive SLO while bulk waits for hours
+shows bulk first.
 """
 
 import math
@@ -24,7 +33,10 @@ from dataclasses import asdict
 
 from recommend.backtest import BacktestResult
 from recommend.backtest_replay import ReplayOptions
-from recommend.backtest_stats import ReplayStats
+from recommend.backtest_stats import ReplayStats, parse_slo_key
+
+BULK_TARGET = 0.99  # of bulk requests within the deadline (issue 20)
+JUDGED_SHARE = 0.001  # a class under 0.1% of requests is reported, not held to its target
 
 
 def to_dict(result: BacktestResult, options: ReplayOptions | None = None) -> dict:
@@ -56,10 +68,40 @@ def to_dict(result: BacktestResult, options: ReplayOptions | None = None) -> dic
         "bulk_deadline_attainment": result.bulk.deadline_attainment,
         "bulk_completion_p95_s": result.bulk.completion_p95_s, "bulk_wait_p95_s": result.bulk.wait_p95_s,
     }
+    summary["classes"] = classes(summary, plan.slo)
+    summary["worst_class"] = worst_class(summary["classes"])
     return _clean({"model": plan.model, "engine": plan.engine, "slo": plan.slo,
                    "bulk": plan.bulk.to_dict() if plan.bulk else None, "since": result.since.isoformat(),
                    "until": result.until.isoformat(), "replay": asdict(options) if options else None,
                    "windows": windows, "hours": hours, "summary": summary})
+
+
+def classes(summary: dict, slo: dict) -> list[dict]:
+    """[{class, requests_real, share, judged_by, attainment, target, judged, met}] from a summary's
+    slo_attainment / bulk_* fields (a backtest's or a walk's)."""
+    bulk_real = summary.get("bulk_requests_real") or 0.0
+    total = (summary.get("requests_real") or 0.0) + bulk_real
+    target = max((parse_slo_key(k)[1] for k in slo), default=95.0) / 100.0
+    rows = [_class("interactive", total - bulk_real, total, ", ".join(f"{k} <= {v:g}" for k, v in slo.items()),
+                   summary.get("slo_attainment"), target)]
+    if bulk_real:
+        rows.append(_class("bulk", bulk_real, total, f"completion <= {summary.get('bulk_deadline_s') or 0:g} s",
+                           summary.get("bulk_deadline_attainment"), BULK_TARGET))
+    return rows
+
+
+def worst_class(rows: list[dict]) -> str | None:
+    """The judged class with the lowest attainment - target (None when nothing was judged)."""
+    judged = [r for r in rows if r["judged"] and r["attainment"] is not None and math.isfinite(r["attainment"])]
+    return min(judged, key=lambda r: r["attainment"] - r["target"])["class"] if judged else None
+
+
+def _class(name: str, real: float, total: float, judged_by: str, attainment, target: float) -> dict:
+    share = real / total if total else 0.0
+    known = attainment is not None and math.isfinite(attainment)
+    return {"class": name, "requests_real": real, "share": share, "judged_by": judged_by,
+            "attainment": attainment, "target": target, "judged": share > JUDGED_SHARE,
+            "met": bool(attainment >= target) if known else None}
 
 
 def window_rows(doc: dict) -> list[dict]:

@@ -190,3 +190,53 @@ def test_backtest_replays_a_disaggregated_window_and_counts_both_pools():
     split = result.windows[0].stats
     assert split.meets_slo and split.simulated_requests > 500  # ~9/24 of 2,000
     assert split.percentiles_ms["ttft_p50_ms"] > 0
+
+
+def _disagg_plan_doc():
+    pool = {"gpu": "h100-sxm", "weights": "fp8", "kv": "bf16", "max_model_len": 8192, "max_num_seqs": 256}
+    agg = {"gpu": "h100-sxm", "tp": 2, "weights": "bf16", "kv": "bf16", "max_model_len": 8192, "max_num_seqs": 128,
+           "max_num_batched_tokens": 4096}
+    return {"model": "llama-3.1-70b", "gpu": "h100-sxm", "slo": {"ttft_p95_ms": 1000}, "windows": [
+        {"window": {"label": "day", "hours": list(range(9, 18))}, "config": dict(agg, replicas=6),
+         "deployment": "disaggregated",
+         "disagg": {"chosen": True, "label": "3P2D", "transfer": {"link": "ib-ndr"},
+                    "prefill": dict(pool, tp=2, max_num_batched_tokens=8192, replicas=3),
+                    "decode": dict(pool, tp=4, weights="bf16", max_num_batched_tokens=8192, replicas=2)}},
+        {"window": {"label": "night", "hours": list(range(18, 24))}, "config": dict(agg, replicas=2),
+         "deployment": "aggregated", "disagg": {"chosen": False}}]}
+
+
+def test_vllm_pd_export_flags_match_the_nixl_connector_guide():
+    import json
+
+    import yaml
+
+    from recommend.export import ExportOptions
+    from recommend.export.plan import parse_plan
+    from recommend.export.registry import FORMATS
+
+    files = FORMATS["vllm-pd"].render(parse_plan(_disagg_plan_doc()), ExportOptions(name="chat"))
+    assert set(files) == {"vllm-pd/w00-day-prefill.sh", "vllm-pd/w00-day-decode.sh", "vllm-pd/w00-day-proxy.sh",
+                          "vllm-pd/k8s.yaml", "vllm-pd/README.md"}
+    prefill, decode = files["vllm-pd/w00-day-prefill.sh"], files["vllm-pd/w00-day-decode.sh"]
+    for script, role, tp in ((prefill, "kv_producer", 2), (decode, "kv_consumer", 4)):
+        assert "VLLM_NIXL_SIDE_CHANNEL_PORT=5600" in script and "UCX_NET_DEVICES=all" in script
+        config = json.loads(script.split("--kv-transfer-config ")[1].strip().strip("'"))
+        assert config == {"kv_connector": "NixlConnector", "kv_role": role, "kv_load_failure_policy": "fail"}
+        assert f"--tensor-parallel-size {tp} " in script
+    assert "--quantization fp8" in prefill and "--quantization" not in decode  # weights may differ, KV may not
+    proxy = files["vllm-pd/w00-day-proxy.sh"]
+    assert "--prefiller-ports 8000 8000 8000 " in proxy and "--decoder-ports 8000 8000\n" in proxy
+    docs = list(yaml.safe_load_all(files["vllm-pd/k8s.yaml"]))
+    deployments = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Deployment"}
+    scalers = {d["spec"]["scaleTargetRef"]["name"]: d["spec"] for d in docs if d["kind"] == "ScaledObject"}
+    assert set(deployments) == set(scalers) == {"chat", "chat-prefill", "chat-decode"}
+    assert deployments["chat-decode"]["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"] == \
+        {"nvidia.com/gpu": 4}
+    # day (Monday 09-18) runs 3 prefill + 2 decode and no aggregated engine; night (18-24) the reverse
+    assert [(t["metadata"]["start"], t["metadata"]["desiredReplicas"]) for t in scalers["chat-prefill"]["triggers"]] \
+        == [("0 9 * * 1", "3")]
+    assert scalers["chat"]["triggers"][0]["metadata"]["start"] == "0 18 * * 1"
+    assert {s["minReplicaCount"] for s in scalers.values()} == {0}
+    assert [s["maxReplicaCount"] for s in (scalers["chat"], scalers["chat-prefill"], scalers["chat-decode"])] \
+        == [2, 3, 2]

@@ -15,6 +15,7 @@ from recommend.recommender import RecommendOptions, recommend_plan
 from recommend.search_space import SearchSpace
 from tracefit.nightly_config import NightlyConfig
 from tracefit.backtest_data import backtest_on
+from tracefit.walk_forward import day_entry
 from tracefit.recommend_data import autoscale_policy, bulk_rule, windows_traffic
 from warehouse.db import fetch_one
 
@@ -89,7 +90,8 @@ def _load(path: Path) -> dict | None:
 def backtest_yesterday(con: duckdb.DuckDBPyConnection, plans: list[dict], previous_dir: Path | None,
                        say: Callable[[str], None]) -> list[dict]:
     """Replay each model's last logged day against the plan in force (the previous run's plan;
-    on a first run, the plan just made, and the entry says so)."""
+    on a first run, the plan just made, and the entry says so): one walk-forward day per model, its
+    entry as `tracefit backtest --walk-forward` records days (day, plan_from, plan, summary)."""
     results = []
     for entry in plans:
         if entry["status"] != "planned":
@@ -101,11 +103,6 @@ def backtest_yesterday(con: duckdb.DuckDBPyConnection, plans: list[dict], previo
         since = datetime.combine(last, datetime.min.time(), tzinfo=UTC)
         say(f"backtest: {model} on {last} against {'this' if source == 'this run' else 'the previous'} run's plan")
         result = backtest_on(con, plan, since=since, until=since + timedelta(days=1))
-        report = to_dict(result)
-        results.append({"model": model, "day": str(last), "plan_from": source,
-                        "summary": {k: report["summary"].get(k) for k in BACKTEST_KEYS}})
+        # the previous run's plan on the last day is a walk-forward day (tracefit/walk_forward.py): same entry
+        results.append({"model": model, **day_entry(last, source, plan, to_dict(result))})
     return results
-
-
-BACKTEST_KEYS = ("slo_attainment", "windows_meeting_slo_share", "hours_meeting_slo_share", "gpu_hours",
-                 "static_peak_gpu_hours", "savings_pct")

@@ -58,6 +58,7 @@ class Window:
     config: EngineConfig
     traffic: dict = field(default_factory=dict)
     scaling: WindowScaling | None = None  # the scaler's replica range; None = config.replicas always
+    disagg: dict | None = None  # the window's "disagg" when it runs disaggregated (recommend/disagg.py), else None
 
     @property
     def slug(self) -> str:
@@ -146,8 +147,9 @@ def _window(raw, i: int, plan_gpu: str | None, source: str) -> Window:
         raise PlanError(f"{source}: {where}.config has a non-numeric value ({exc})") from exc
     traffic = raw.get("traffic") if isinstance(raw.get("traffic"), dict) else {}
     scaling = _scaler(WindowScaling.from_dict, f"{where}.autoscale", source, raw.get("autoscale"), config.replicas)
+    disagg = raw.get("disagg") if raw.get("deployment") == "disaggregated" else None
     return Window(index=i, label=label, hours=hours, start=start, end=end, config=config, traffic=traffic,
-                  scaling=scaling)
+                  scaling=scaling, disagg=disagg if isinstance(disagg, dict) else None)
 
 
 def _scaler(from_dict, where: str, source: str, *args):

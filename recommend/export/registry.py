@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from recommend.export import aiconfigurator, k8s, mooncake, sglang, trtllm, vllm
+from recommend.export import aiconfigurator, k8s, mooncake, sglang, trtllm, vllm, vllm_pd
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -24,6 +24,8 @@ FORMATS: dict[str, ExportFormat] = {f.name: f for f in (
                  render=k8s.render),
     ExportFormat(name="mooncake", summary="the window's logged requests as Mooncake JSONL (AIPerf replay)",
                  render=mooncake.render, needs_requests=True),
+    ExportFormat(name="vllm-pd", summary="disaggregated windows: vLLM NixlConnector prefill/decode commands, proxy, "
+                 "k8s scaling both pools", render=vllm_pd.render),
     ExportFormat(name="aiconfigurator", summary="aiconfigurator cli default arguments per window",
                  render=aiconfigurator.render),
 )}

@@ -5,18 +5,35 @@ import click
 
 import warehouse
 from recommend.autoscale import AutoscalePolicy
-from recommend.disagg import add_disagg
 from recommend.plan_doc import table_rows
-from recommend.recommender import RecommendOptions, recommend_plan
+from recommend.recommender import RecommendOptions
 from recommend.search_space import SearchSpace
 from recommend.slo import parse_slo
 from tracefit.options import db_option, float_pairs, json_option, print_json, print_table, stderr
 from recommend.traffic_class import BURST_MEDIAN_MULTIPLE, DEFAULT_DEADLINE_S
-from tracefit.recommend_data import FORECAST_QUANTILE, PEAK_QUANTILE, autoscale_policy, bulk_rule, windows_traffic
+from tracefit.planning import PlanSettings, make_plan
+from tracefit.recommend_data import FORECAST_QUANTILE, PEAK_QUANTILE
 
 
 def _prices(items) -> dict[str, float]:
     return float_pairs(items, "--price", "h100-sxm=2.5")
+
+
+def plan_settings(*, model, as_model, gpus, max_gpus, slos, allow_quant, coverage, headroom, forecast_quantile,
+                  prices, sample_rate, traffic_scale, windows, peak_quantile, bulk_burst_rps, bulk_tenants,
+                  bulk_deadline_s, autoscale_quantile, scale_delay_s, engine, disagg, kv_link, workers) -> PlanSettings:
+    """The recommend options (as click passes them) -> PlanSettings (recommend and backtest --walk-forward)."""
+    space = SearchSpace(gpus=tuple(gpus), max_gpus=max_gpus, prices=_prices(prices), engine=engine,
+                        allow_quant=tuple(q.strip().lower() for q in allow_quant.split(",") if q.strip()))
+    options = RecommendOptions(slo=parse_slo(slos), coverage=coverage, headroom=headroom,
+                               forecast_quantile=forecast_quantile or None, traffic_scale=traffic_scale,
+                               workers=workers)
+    scaler = AutoscalePolicy(quantile=autoscale_quantile, delay_s=scale_delay_s) if autoscale_quantile else None
+    return PlanSettings(model=model, as_model=as_model, space=space, options=options, windows=windows,
+                        sample_rate=sample_rate, peak_quantile=peak_quantile,
+                        forecast_quantile=forecast_quantile or FORECAST_QUANTILE, bulk_burst_rps=bulk_burst_rps,
+                        bulk_tenants=tuple(bulk_tenants), bulk_deadline_s=bulk_deadline_s, autoscale=scaler,
+                        disagg_link=kv_link if disagg else None)
 
 
 @click.command()
@@ -65,10 +82,7 @@ def _prices(items) -> dict[str, float]:
 @click.option("--workers", type=int, default=1, show_default=True, help="Processes (windows run in parallel).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the plan JSON here.")
 @json_option
-def recommend(db, model, as_model, gpus, max_gpus, slos, allow_quant, coverage, headroom, forecast_quantile, prices,
-              sample_rate,
-              traffic_scale, windows, peak_quantile, bulk_burst_rps, bulk_tenants, bulk_deadline_s, autoscale_quantile,
-              scale_delay_s, engine, disagg, kv_link, workers, out, as_json):
+def recommend(db, out, as_json, **options):
     """Recommend per-window engine configs and replica counts that meet the SLOs at the lowest cost.
 
     Every candidate (GPU x TP x weights x KV x max_num_seqs x max_num_batched_tokens, max_model_len
@@ -86,22 +100,9 @@ def recommend(db, model, as_model, gpus, max_gpus, slos, allow_quant, coverage, 
       tracefit recommend --db sg.duckdb --model chat-large --as qwen2.5-72b --windows hour-of-week \\
           --slo ttft_p95_ms=1500 --slo tpot_p95_ms=80 --price h100-sxm=2.5 --json
     """
-    space = SearchSpace(gpus=tuple(gpus), max_gpus=max_gpus, prices=_prices(prices), engine=engine,
-                        allow_quant=tuple(q.strip().lower() for q in allow_quant.split(",") if q.strip()))
-    options = RecommendOptions(slo=parse_slo(slos), coverage=coverage, headroom=headroom,
-                               forecast_quantile=forecast_quantile or None, traffic_scale=traffic_scale,
-                               workers=workers)
+    settings = plan_settings(**options)
     with warehouse.connect(db, read_only=True) as con:
-        bulk = bulk_rule(con, model, burst_rps=bulk_burst_rps, tenants=bulk_tenants, deadline_s=bulk_deadline_s)
-        traffic = windows_traffic(con, model, windows=windows, sample_rate=sample_rate, peak_quantile=peak_quantile,
-                                  forecast_quantile=forecast_quantile or FORECAST_QUANTILE, bulk=bulk)
-        scaler = (autoscale_policy(con, model, AutoscalePolicy(quantile=autoscale_quantile, delay_s=scale_delay_s))
-                  if autoscale_quantile else None)
-    stderr.print(f"recommend: {len(traffic)} windows of {model}", highlight=False)
-    plan = recommend_plan(traffic, model=as_model or model, space=space, options=options, traffic_model=model,
-                          bulk=bulk, autoscale=scaler)
-    if disagg:
-        plan = add_disagg(plan, traffic, model=as_model or model, space=space, options=options, link=kv_link)
+        plan = make_plan(con, settings, say=lambda line: stderr.print(line, highlight=False))
     if out:
         out.write_text(json.dumps(plan, indent=1) + "\n")
         stderr.print(f"recommend: plan written to {out}", highlight=False)
@@ -114,7 +115,7 @@ def recommend(db, model, as_model, gpus, max_gpus, slos, allow_quant, coverage, 
     stderr.print(f"GPU-hours/week {s['gpu_hours_per_week']:,} vs {s['static_peak_gpu_hours_per_week']:,} static "
                  f"at peak ({s['savings_pct']}% saved); windows missing the SLO: "
                  f"{', '.join(s['windows_missing_slo']) or 'none'}", highlight=False)
-    for e in plan["windows"] if disagg else ():
+    for e in plan["windows"] if settings.disagg_link else ():
         d = e.get("disagg")
         stderr.print(f"{e['window']['label']}: {d['reasons'][0] if d else 'no disaggregated split fits'}",
                      highlight=False)

@@ -1,0 +1,52 @@
+"""One plan from the warehouse as `tracefit recommend` makes it: the settings it takes and the one call.
+
+`make_plan(con, settings)` reads the mined range (tracefit/recommend_data.py: windows, traffic classes,
+forecast error, the replica scaler's ratio) and returns recommend.recommender.recommend_plan's dict.
+`tracefit recommend` and the walk-forward backtest (tracefit/walk_forward.py) both call it, so a
+walked day's plan is exactly what `recommend` would have printed on the data before that day.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import duckdb
+
+from recommend.autoscale import AutoscalePolicy
+from recommend.disagg import add_disagg
+from recommend.recommender import RecommendOptions, recommend_plan
+from recommend.search_space import SearchSpace
+from recommend.traffic_class import DEFAULT_DEADLINE_S
+from tracefit.recommend_data import FORECAST_QUANTILE, PEAK_QUANTILE, autoscale_policy, bulk_rule, windows_traffic
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlanSettings:
+    model: str  # as logged (selects the traffic)
+    as_model: str | None = None  # catalog model for the performance model
+    space: SearchSpace = field(default_factory=SearchSpace)
+    options: RecommendOptions = field(default_factory=RecommendOptions)
+    windows: str = "regimes"
+    sample_rate: float | None = None  # None: as recorded at ingest
+    peak_quantile: float = PEAK_QUANTILE
+    forecast_quantile: float = FORECAST_QUANTILE
+    bulk_burst_rps: float | None = None  # None: the default rule (recommend/traffic_class.py), 0 = off
+    bulk_tenants: tuple[str, ...] = ()
+    bulk_deadline_s: float = DEFAULT_DEADLINE_S
+    autoscale: AutoscalePolicy | None = field(default_factory=AutoscalePolicy)  # None = fixed replicas
+    disagg_link: str | None = None  # also screen prefill/decode splits over this KV link (recommend/disagg.py)
+
+
+def make_plan(con: duckdb.DuckDBPyConnection, s: PlanSettings,
+              say: Callable[[str], None] = lambda _: None) -> dict:
+    """The plan dict for the model's latest mined range (`tracefit mine --until` bounds what it sees)."""
+    bulk = bulk_rule(con, s.model, burst_rps=s.bulk_burst_rps, tenants=s.bulk_tenants, deadline_s=s.bulk_deadline_s)
+    traffic = windows_traffic(con, s.model, windows=s.windows, sample_rate=s.sample_rate,
+                              peak_quantile=s.peak_quantile, forecast_quantile=s.forecast_quantile, bulk=bulk)
+    scaler = autoscale_policy(con, s.model, s.autoscale) if s.autoscale else None
+    say(f"recommend: {len(traffic)} windows of {s.model}")
+    plan = recommend_plan(traffic, model=s.as_model or s.model, space=s.space, options=s.options,
+                          traffic_model=s.model, bulk=bulk, autoscale=scaler)
+    if s.disagg_link:
+        plan = add_disagg(plan, traffic, model=s.as_model or s.model, space=s.space, options=s.options,
+                          link=s.disagg_link)
+    return plan
