@@ -1,7 +1,7 @@
 """The Recommendations section, built from a plan dict (issue 6 shape); missing keys degrade to
 an explanation instead of an error."""
 
-from dashboards import charts_plan, plan as plans
+from dashboards import charts_disagg, charts_plan, plan_disagg, plan as plans
 from dashboards.html import Figure, Page, Table, Tiles
 from dashboards.sections import figure
 
@@ -41,7 +41,25 @@ def recommendations(plan: dict) -> Page:
         figure("pareto", "Latency–cost Pareto", points, lambda: charts_plan.latency_cost_pareto(points),
                "no window has both cost.usd_per_hour and predicted.ttft_ms"),
         roof_block,
-    ])
+    ] + (_disagg(plan) if plan.get("disagg") else []))
+
+
+SPLIT_COLUMNS = ["window", "runs", "aggregated", "aggregated_usd_per_hour", "aggregated_ttft_ms_p95",
+                 "aggregated_tpot_ms_p95", "split", "prefill", "decode", "split_usd_per_hour",
+                 "split_vs_aggregated_pct",
+                 "split_ttft_ms_p95", "split_tpot_ms_p95", "transfer_ms_p95", "split_meets_slo"]
+
+
+def _disagg(plan: dict) -> list:
+    """`recommend --disagg`: the split per window, its cost against the best aggregated config, and why."""
+    rows, frame = plan_disagg.split_rows(plan), plan_disagg.costs(plan)
+    link = plan["disagg"].get("link", "?") if isinstance(plan["disagg"], dict) else "?"
+    return [Table(title="Disaggregated prefill/decode per window", columns=SPLIT_COLUMNS, rows=rows,
+                  caption=f"KV moved over {link}; p95s simulated with both pools (TTFT includes the transfer)"),
+            figure("split_cost", "Aggregated vs disaggregated cost", frame, lambda: charts_disagg.split_cost(frame),
+                   "no window has a cost for both deployments"),
+            Table(title="Why this deployment", columns=["window", "reasons"],
+                  rows=[{"window": r["window"], "reasons": r["reasons"]} for r in rows])]
 
 
 def _scaler(plan: dict) -> str:

@@ -5,11 +5,13 @@ aggregated one (recommend/backtest_replay.py: real rate, slices of at most max_r
 before each), except that the simulated unit is a group of both pools on 1/g of the traffic
 (recommend/simulate_disagg.py group) instead of one replica on 1/R. Under the plan's replica scaler
 both pools follow the scaler's ratio to the window's maximum (ceil(P x n / R), ceil(D x n / R)).
-GPU-hours count both pools.
+GPU-hours count both pools. The warm-up before each slice is warmup_s / (p + d) (at least MIN_WARMUP_S):
+a group sees p + d replicas' worth of arrivals, so that keeps the warm-up's request count near an aggregated
+replica's, while 10 s still spans several request lifetimes at the group's rate.
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -19,6 +21,8 @@ from recommend.disagg_transfer import kv_transfer
 from recommend.engine_config import EngineConfig
 from recommend.roofline import StepModel, with_profile
 from recommend.simulate_disagg import group, simulate_disagg
+
+MIN_WARMUP_S = 10.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -75,6 +79,7 @@ def replay_split_piece(traffic: Traffic, start_s: float, end_s: float, *, split:
     """As backtest_replay.replay_piece, for `pools` = (prefill, decode) replicas of `split`."""
     p_spec, p_step, d_spec, d_step, transfer_s = parts(split)
     g, p, d = group(*pools)
+    options = replace(options, warmup_s=max(MIN_WARMUP_S, options.warmup_s / (p + d)))
     piece = traffic.span(start_s, end_s)
     real = options.traffic_scale / _rates(traffic, piece, options)
     real_bulk = float(real[traffic.bulk[piece]].sum())

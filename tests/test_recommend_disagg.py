@@ -240,3 +240,29 @@ def test_vllm_pd_export_flags_match_the_nixl_connector_guide():
     assert {s["minReplicaCount"] for s in scalers.values()} == {0}
     assert [s["maxReplicaCount"] for s in (scalers["chat"], scalers["chat-prefill"], scalers["chat-decode"])] \
         == [2, 3, 2]
+
+
+def test_dashboard_shows_the_split_and_its_cost_against_aggregated():
+    from dashboards import charts_disagg, plan_disagg
+    from dashboards.sections_plan import recommendations
+
+    doc = _disagg_plan_doc()
+    doc["windows"][0] |= {"cost": {"usd_per_hour": 60.0}, "predicted": {"ttft_ms": {"p95": 700.0}}}
+    doc["windows"][0]["disagg"] |= {"cost": {"usd_per_hour": 49.2, "vs_aggregated_pct": -18.0}, "meets_slo": True,
+                                    "predicted": {"ttft_ms": {"p95": 650.0}, "transfer_ms": {"p95": 12.5}}}
+    doc["windows"][1]["cost"] = {"usd_per_hour": 20.0}
+    frame = plan_disagg.costs(doc)
+    # day: aggregated 6 x TP2 = 12 GPUs at $60 vs split 3 x TP2 + 2 x TP4 = 14 GPUs at $49.2 (runs); night: aggregated
+    assert frame.rows() == [("day", "aggregated", 60.0, 12, False, False),
+                            ("day", "disaggregated", 49.2, 14, True, True), ("night", "aggregated", 20.0, 4, True, False)]
+    rows = plan_disagg.split_rows(doc)
+    assert (rows[0]["runs"], rows[0]["split"], rows[0]["prefill"], rows[0]["transfer_ms_p95"]) == \
+        ("disaggregated", "3P2D", "3 x h100-sxm TP2 fp8", 12.5)
+    assert rows[1]["runs"] == "aggregated" and rows[1]["split_usd_per_hour"] is None
+    assert charts_disagg.split_cost(frame).to_dict()["mark"]["type"] == "bar"
+    titles = [getattr(b, "title", "") for b in recommendations(doc).blocks]
+    assert "Disaggregated prefill/decode per window" not in titles  # a plan without --disagg
+    doc["disagg"] = {"link": "ib-ndr"}
+    titles = [getattr(b, "title", "") for b in recommendations(doc).blocks]
+    assert titles[-3:] == ["Disaggregated prefill/decode per window", "Aggregated vs disaggregated cost",
+                           "Why this deployment"]
