@@ -16,7 +16,8 @@ disaggregation still reads a valid aggregated plan):
   window["deployment"] = "aggregated" | "disaggregated"; window["disagg"] = {"chosen": bool,
   "prefill": config + {"bound"}, "decode": config + {"bound"}, "transfer": KvTransfer.to_dict,
   "predicted": {"ttft_ms": Q, "tpot_ms": Q, "e2e_ms": Q, "transfer_ms": Q, "prefill_ms": Q, "goodput",
-  "source"}, "cost": {"usd_per_hour", "vs_aggregated_pct"}, "meets_slo", "label", "reasons": [str]}
+  "source"}, "cost": {"usd_per_hour", "vs_aggregated_pct"}, "meets_slo", "label", "reasons": [str],
+  "breakeven" (when not chosen; recommend/disagg_breakeven.py): {"share", "threshold_tokens", ...}}
   (null when no split fits).
 """
 
@@ -24,12 +25,13 @@ import dataclasses
 import math
 
 from profiles.links import get_link
+from recommend.disagg_breakeven import SHARES, breakeven
 from recommend.disagg_screen import Split, screen_disagg
 from recommend.disagg_transfer import kv_transfer
 from recommend.disagg_verify import VerifiedSplit, verify_split
 from recommend.queueing import Workload
 from recommend.recommender import RecommendOptions, window_headroom
-from recommend.search_space import SearchSpace, deployments
+from recommend.search_space import SearchSpace, deployments, knob_grid
 from recommend.window_traffic import WindowTraffic, plan_traffic
 
 RAISE_ROUNDS = 3
@@ -68,7 +70,12 @@ def window_disagg(entry: dict, w: WindowTraffic, *, deps, model: str, space: Sea
     meeting = [v for v in tried if v.meets]
     best = min(meeting, key=lambda v: (v.split.usd_per_hour, v.miss_ratio)) if meeting else \
         min(tried, key=lambda v: v.miss_ratio)
-    return _entry(best, entry, load, o.slo)
+    out = _entry(best, entry, o.slo)
+    if not out["chosen"]:
+        out["breakeven"] = breakeven(traffic, deps=deps, grid=knob_grid(space), budgets=space.max_num_batched_tokens,
+                                     seqs=space.max_num_seqs, max_model_len=ml, slo=o.slo, link=link, model=model)
+        out["reasons"][0] += "; " + _breakeven_note(out["breakeven"], traffic)
+    return out
 
 
 def _distinct(splits: list[Split], k: int) -> list[Split]:
@@ -106,7 +113,7 @@ def _more(config):
     return dataclasses.replace(config, replicas=max(config.replicas + 1, math.ceil(config.replicas * 1.25)))
 
 
-def _entry(v: VerifiedSplit, entry: dict, load: Workload, slo: dict) -> dict:
+def _entry(v: VerifiedSplit, entry: dict, slo: dict) -> dict:
     s = v.split
     agg_usd, agg_meets = entry["cost"]["usd_per_hour"], entry["meets_slo"]
     usd = s.usd_per_hour
@@ -121,7 +128,7 @@ def _entry(v: VerifiedSplit, entry: dict, load: Workload, slo: dict) -> dict:
         why = (f"aggregated kept: the best disaggregated split {s.label} misses the SLO in simulation ({margins})")
     else:
         why = (f"aggregated kept: SLO met aggregated at ${agg_usd:,.2f}/h, lower than the best disaggregated split "
-               f"{s.label} at ${usd:,.2f}/h (+{pct:.0f}%); {_mix_note(load)}")
+               f"{s.label} at ${usd:,.2f}/h (+{pct:.0f}%)")
     transfer_q = v.predicted.get("transfer_ms", {})
     reasons = [why, s.prefill.bound, s.decode.bound,
                f"KV transfer: {s.transfer.bytes_per_token / 1e3:,.1f} kB/token over {s.transfer.lanes}x "
@@ -138,11 +145,16 @@ def _entry(v: VerifiedSplit, entry: dict, load: Workload, slo: dict) -> dict:
             "meets_slo": bool(v.meets), "reasons": reasons}
 
 
-def _mix_note(load: Workload) -> str:
-    """Where a split is likelier to pay: the window's prompt/output mix, in words."""
-    ratio = load.prompt_mean / max(load.output_mean, 1.0)
-    return (f"this window's mean prompt/output is {load.prompt_mean:,.0f}/{load.output_mean:,.0f} tokens "
-            f"({ratio:.1f}:1); disaggregation pays off when long prompts stall decodes (prefill-heavy mixes)")
+def _breakeven_note(be: dict | None, traffic) -> str:
+    """The long-prompt share above which a split screens cheaper (recommend/disagg_breakeven.py), in words."""
+    if not be:
+        return "too few requests to tell where disaggregation would pay off"
+    now = float((traffic.prompt_tokens > be["threshold_tokens"]).mean())
+    if be["share"] is None:
+        return (f"no split screens cheaper even with {SHARES[-1]:.0%} of prompts longer than "
+                f"{be['threshold_tokens']:,} tokens (this window: {now:.0%})")
+    return (f"disaggregation pays off (screened) above ~{be['share']:.0%} of prompts longer than "
+            f"{be['threshold_tokens']:,} tokens (this window: {now:.0%})")
 
 
 def _summary(plan: dict) -> dict:

@@ -266,3 +266,17 @@ def test_dashboard_shows_the_split_and_its_cost_against_aggregated():
     titles = [getattr(b, "title", "") for b in recommendations(doc).blocks]
     assert titles[-3:] == ["Disaggregated prefill/decode per window", "Aggregated vs disaggregated cost",
                            "Why this deployment"]
+
+
+def test_long_prompt_mix_redraws_the_share_of_long_prompts():
+    from recommend.disagg_breakeven import long_prompt_mix
+    from recommend.window_traffic import PlanTraffic
+
+    # 1,000 requests, 100 of them 8,000-token prompts (> the 1,000-token threshold): 10% long
+    p = np.where(np.arange(1000) % 10 == 0, 8000, 500)
+    t = PlanTraffic(arrival_s=np.linspace(0, 900, 1000), prompt_tokens=p, output_tokens=p // 10, span_s=900.0,
+                    sample_rate=1.0, scale=1.0)
+    m = long_prompt_mix(t, 0.5, 1000)
+    assert abs((m.prompt_tokens > 1000).mean() - 0.5) < 0.05  # binomial(1000, 0.5): sd 1.6%
+    assert (m.output_tokens == m.prompt_tokens // 10).all()  # each request keeps its own output
+    assert (m.arrival_s == t.arrival_s).all()
