@@ -104,3 +104,13 @@ def test_moe_gemm_fraction_slows_only_compute_bound_expert_work():
     dense = deployment(model="llama-3-8b", gpu="h100")
     assert (StepModel(dense, dataclasses.replace(Efficiency(), moe_gemm_fraction=0.5)).step_s(4096, 4096, 0, 0)
             == StepModel(dense, Efficiency()).step_s(4096, 4096, 0, 0))
+
+
+def test_mla_attention_flops_per_pair():
+    # DeepSeek-V3 on TP8. Prefill (not absorbed): 2 x 61 layers x 128 heads x (192 qk + 128 v) / 8 = 624,640.
+    # Decode (absorbed): each head scores the 576-wide latent + rope key and sums the 512-wide latent:
+    # 2 x 61 x 128 x (2 x 512 + 64) / 8 = 2,123,776. MHA keeps 4 x head_dim: Llama-3-8B 4 x 32 x 32 x 128.
+    v3 = StepModel(deployment(model="deepseek-v3", gpu="b200", tp=8, weights="nvfp4", kv="fp8"))
+    assert v3._pair_flops == 624_640 and v3._decode_pair_flops == 2_123_776
+    llama = StepModel(deployment(model="llama-3-8b", gpu="h100"))
+    assert llama._pair_flops == llama._decode_pair_flops == 4 * 32 * 32 * 128
