@@ -16,7 +16,7 @@ REAL_FILES = {
     "azure-llm-2023/AzureLLMInferenceTrace_conv.csv": (19_366, 0),
     "mooncake/conversation_trace.jsonl": (12_031, 0),
     "mooncake/synthetic_trace.jsonl": (3_993, 0),
-    "servegen/chat-large-2w.parquet": (619_232, 0),
+    "servegen/chat-large-2w.parquet": (594_254, 0),  # regenerated 2026-12-05 (../shared/data/README.md)
     # 2 of the 54 records have no start_time: a timestamped file's row without one is rejected
     "aibrix-client/output.jsonl": (54, 2),
 }

@@ -36,23 +36,24 @@ def week_regimes(con, start_day: int):
 def test_servegen_regimes_are_stable_between_weeks(servegen):
     week1, week2 = week_regimes(servegen, 3), week_regimes(servegen, 10)
     stability = agreement(week1.labels, week2.labels)
-    # Measured: both weeks pick K = 2 (night vs day, pooled over all days: the weekend level is
-    # within 28% of weekdays), ARI 0.84, 161 of 168 cells (95.8%) in the same regime; the
-    # boundaries move by one hour (week 1 "daily 00–10", week 2 "daily 23–10").
+    # Measured on the regenerated log (2026-12-05): both weeks pick K = 2 (night vs day, pooled over
+    # all days), week 1 "daily 01–10", week 2 "daily 03–10": the night regime starts two hours
+    # later, so 14 of 168 cells differ: 154 / 168 = 91.7% same regime, ARI 0.69. Without the
+    # silhouette tie-break week 2 picks K = 6 (0.605 against 0.577 for K = 2) and the weeks disagree.
     assert week1.k == week2.k == 2
-    assert stability["adjusted_rand"] >= 0.8
-    assert stability["same_id_share"] >= 0.95
+    assert stability["adjusted_rand"] >= 0.65
+    assert stability["same_id_share"] >= 0.9
 
 
 def test_servegen_mined_whole_range(servegen):
     mine(servegen, MineOptions())
     regimes = load_table(servegen, "mined_regimes", "chat-large").sort("regime_id")
-    assert regimes["label"].to_list() == ["daily 00–10", "daily 10–24"]
-    # real scale: 619,232 logged requests at 0.25% over 14 days ≈ 619232 / 0.0025 / 1,209,600 s ≈ 205 req/s
+    assert regimes["label"].to_list() == ["daily 02–10", "daily 10–02"]
+    # real scale: 594,254 logged requests at 0.25% over 14 days = 594254 / 0.0025 / 1,209,600 s ≈ 196.5 req/s
     mean_rps = (regimes["rps_mean_real"] * regimes["hours_per_week"]).sum() / 168
-    assert 195 < mean_rps < 215
+    assert 190 < mean_rps < 203
     assert quantiles(servegen, "chat-large")["ttft_ms"] is None  # no latencies in this log
-    assert quantiles(servegen, "chat-large")["prompt_tokens"].p50 == 623  # as summary_models reports
+    assert quantiles(servegen, "chat-large")["prompt_tokens"].p50 == 631  # quantile_cont(input_tokens, 0.5) of the file
 
 
 def test_mooncake_prefix_reuse(tmp_path):
