@@ -5,11 +5,14 @@ layers x KV heads x head dim x 2 x KV dtype bytes; recommend/memory.py) moves on
 replica to a decode replica. Each TP shard sends its own heads over its own GPU's link, so a split
 moves over min(prefill TP, decode TP) links in parallel (the side with fewer shards has fewer NICs).
 A shard holding a replicated KV head (TP > KV heads) sends no extra bytes: only one copy is needed.
+MLA (DeepSeek-V3, Kimi-K2) caches one latent + rope key per layer, replicated on every shard
+(recommend/memory.py): each decode rank reads the whole latent over its own link (vLLM's NixlConnector
+compatibility matrix: "MLA KV cache is replicated across TP workers ... no head-splitting"), so more
+links do not shorten it: one lane.
 
     seconds = latency + prompt_tokens x bytes_per_token / (link line rate x achieved fraction x lanes)
 
-Link numbers and their sources: profiles/links.py. The catalog has no MLA model; an MLA model
-(DeepSeek-V2/V3) would store layers x (kv_lora_rank + qk_rope_head_dim) values per token instead.
+Link numbers and their sources: profiles/links.py.
 """
 
 from dataclasses import dataclass
@@ -51,8 +54,9 @@ def kv_transfer(model: str, kv: str, *, prefill_gpu: str, prefill_tp: int, decod
         if p.name != d.name or NVLINK_OF_INTERCONNECT.get(p.interconnect) != spec.name:
             raise RecommendError(f"--kv-link {spec.name} joins GPUs of one NVLink domain; {p.name} -> {d.name} "
                                  f"({p.interconnect}) cannot use it: pick a network link ({', '.join(_network())})")
-    return KvTransfer(link=spec, bytes_per_token=kv_bytes_per_token(get_model(model), kv, 1),
-                      lanes=min(prefill_tp, decode_tp))
+    m = get_model(model)
+    return KvTransfer(link=spec, bytes_per_token=kv_bytes_per_token(m, kv, 1),
+                      lanes=1 if m.is_mla else min(prefill_tp, decode_tp))
 
 
 def link_usable(link: str, prefill_gpu: str, decode_gpu: str) -> bool:

@@ -52,6 +52,15 @@ def test_transfer_seconds_hand_derived():
                        link="ib-ndr").bytes_per_token == 163_840
 
 
+def test_mla_moves_one_latent_per_token_over_one_lane():
+    # DeepSeek-V3 fp8 KV: 61 layers x (512 latent + 64 rope) x 1 B = 35,136 B/token, replicated on every rank:
+    # TP 8 on both sides still moves it at one link's rate. 10,000 tokens: 351.36 MB / 23.75 GB/s = 14.794 ms + 0.1
+    t = kv_transfer("deepseek-v3", "fp8", prefill_gpu="h200", prefill_tp=8, decode_gpu="h200", decode_tp=8,
+                    link="ib-ndr")
+    assert (t.bytes_per_token, t.lanes) == (35_136, 1)
+    assert t.seconds(10_000) * 1e3 == pytest.approx(351_360_000 / 23.75e9 * 1e3 + 0.1)
+
+
 def test_nvlink_needs_one_gpu_type_with_that_nvlink():
     assert link_usable("nvlink-4", "h100-sxm", "h100-sxm")
     assert not link_usable("nvlink-4", "h100-sxm", "a100-80gb-sxm")  # mixed types: different nodes
