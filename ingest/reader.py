@@ -50,6 +50,7 @@ class LogFile:
     timestamps: str  # absolute | relative | missing
     has_request_ids: bool
     options: ReadOptions
+    columns: tuple[str, ...] = ()  # the columns (or a nested format's record keys) the file has
 
     @property
     def native(self) -> bool:
@@ -155,7 +156,7 @@ def open_log(path: str | Path, options: ReadOptions = ReadOptions(), data: Path 
         path=path, data=data, format=fmt, container=container, separator=separator, sha256=sha,
         mapping=mapping, source=options.source or Path(plain_name(path)).stem,
         anchor=None if timestamps == "absolute" else options.start, timestamps=timestamps,
-        has_request_ids="request_id" in raws, options=options,
+        has_request_ids="request_id" in raws, options=options, columns=tuple(columns),
     )
 
 

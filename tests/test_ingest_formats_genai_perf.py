@@ -5,7 +5,9 @@ from datetime import timedelta
 import pytest
 
 import warehouse
-from formats_fixtures import T0, gaps_by_id, ingest_fixture, reasons_by_row, requests_by_id
+from formats_fixtures import FIXTURES, T0, gaps_by_id, ingest_fixture, requests_by_id
+from ingest import ReadOptions
+from warehouse.load import ingest_paths
 
 
 def test_timestamps_become_ttft_e2e_and_gaps(con):
@@ -35,10 +37,10 @@ def test_synthesized_ids_are_deterministic(tmp_path, con):
         assert set(requests_by_id(other)) == ids
 
 
-def test_without_prompt_tokens_rows_are_rejected_with_the_fix(con):
-    result = ingest_fixture(con, "genai_perf_profile_export.json")
-    assert result.rows_loaded == 0
-    reasons = reasons_by_row(con)
-    assert reasons[1].startswith("missing prompt_tokens")
-    assert reasons[3] == "request_timestamp/response_timestamps are not numbers"
-    assert reasons[4] == "request is not a JSON object"
+def test_without_prompt_tokens_the_file_fails_with_the_fix(con):
+    (result,) = ingest_paths(con, [FIXTURES / "genai_perf_profile_export.json"], ReadOptions())
+    assert (result.status, result.rows_read, result.rows_loaded) == ("failed", 4, 0)
+    assert result.message.endswith(
+        "missing prompt_tokens (2 rows); request is not a JSON object (1 rows); request_timestamp/"
+        "response_timestamps are not numbers (1 rows); pass --prompt-tokens N when the run sent a fixed "
+        "prompt length")

@@ -52,10 +52,11 @@ def test_a_broken_document_rejects_one_row(tmp_path, con):
     doc["itls"] = "not a list"
     path = tmp_path / "vllm.json"
     path.write_text(json.dumps(doc, indent=1))
-    result = ingest_fixture(con, str(path))
-    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (1, 0, 1)
-    assert con.execute("SELECT reason FROM rejected_rows").fetchall() == \
-        [("malformed document: ValueError",)]
+    (result,) = ingest_paths(con, [path], ReadOptions())
+    # its one row rejected: no request, so a failed file that names the reason and stores nothing
+    assert (result.status, result.rows_read, result.rows_loaded, result.rows_rejected) == ("failed", 1, 0, 1)
+    assert "malformed document: ValueError (1 rows)" in result.message
+    assert con.execute("SELECT count(*) FROM rejected_rows").fetchall() == [(0,)]
 
 
 def test_a_truncated_json_export_fails_alone(tmp_path, con):

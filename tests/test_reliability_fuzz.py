@@ -1,24 +1,27 @@
 """Fuzz every reader: one seed file per format in FORMATS, mutated by hypothesis.
 
 Mutations: truncation, re-encoding (latin-1, UTF-16), invalid UTF-8 bytes, a value of another
-type, a multi-megabyte value, deep nesting and huge arrays. The oracle: `ingest_paths` never
-raises (a file that cannot be read is a `failed` result whose message names the file), and a
-loaded file accounts for every row (read = loaded + rejected + duplicate = what is stored).
+type, a multi-megabyte value, deep nesting and huge arrays. The oracle (`check_ingest`, through
+the CLI): ingest never raises; a file that cannot be read or whose every row is rejected is
+`failed` with exit 2, its message names the file, and nothing is stored; a `loaded` file exits 0,
+holds a request (or no rows at all) and accounts for every row (read = loaded + rejected +
+duplicate = what is stored).
 """
 
 import json
 import random
+from types import SimpleNamespace
 
 import polars as pl
 import pytest
 from formats_fixtures import FIXTURES
 from hypothesis import HealthCheck, given, settings
+from click.testing import CliRunner
 from hypothesis import strategies as st
 
 import warehouse
-from ingest import ReadOptions
 from ingest.formats import FORMATS
-from warehouse.load import ingest_paths
+from tracefit.cli import cli
 
 # format -> (file name, seed text); the nested/gateway formats use the hand-written fixtures.
 SEEDS = {
@@ -159,19 +162,29 @@ MUTATIONS = [truncate, latin1, utf16, invalid_utf8, mixed_type, huge_field, deep
 
 
 def check_ingest(path, **options):
-    """The oracle: never raises; a failed file says which and why; a loaded one conserves rows."""
-    with warehouse.connect(":memory:") as con:
-        (result,) = ingest_paths(con, [path], ReadOptions(source="fuzz", **options))
+    """The oracle, through the CLI as a user runs it: never raises; a file that gives no request
+    (unreadable, or every row rejected) is `failed` with exit 2, names the file and stores
+    nothing; a `loaded` file exits 0, loads a request (or holds no rows at all) and conserves rows."""
+    db = path.parent / f"{path.name}.duckdb"
+    db.unlink(missing_ok=True)
+    args = ["ingest", str(path), "--db", str(db), "--json", "--source", "fuzz"]
+    for name, value in options.items():
+        args += [f"--{name.replace('_', '-')}", str(value)]
+    run = CliRunner().invoke(cli, args, catch_exceptions=False)
+    (result,) = json.loads(run.stdout)["files"]
+    with warehouse.connect(db) as con:
         stored = con.execute("SELECT (SELECT count(*) FROM requests), (SELECT count(*) FROM rejected_rows)"
                              ).fetchall()[0]
-    if result.status == "failed":
-        assert str(path) in result.message and "Traceback" not in result.message
-        assert stored == (0, 0)
+    assert result["rows_read"] == result["rows_loaded"] + result["rows_rejected"] + result["rows_duplicate"]
+    if result["status"] == "failed":
+        assert run.exit_code == 2, result
+        assert str(path) in result["message"] and "Traceback" not in result["message"]
+        assert stored == (0, 0) and result["rows_loaded"] == 0
     else:
-        assert result.status == "loaded"
-        assert result.rows_read == result.rows_loaded + result.rows_rejected + result.rows_duplicate
-        assert stored == (result.rows_loaded, result.rows_rejected)
-    return result
+        assert (run.exit_code, result["status"]) == (0, "loaded"), result
+        assert result["rows_loaded"] + result["rows_duplicate"] > 0 or result["rows_read"] == 0, result
+        assert stored == (result["rows_loaded"], result["rows_rejected"])
+    return SimpleNamespace(**result)
 
 
 SETTINGS = settings(max_examples=6, deadline=None, database=None,
@@ -209,7 +222,9 @@ def test_each_mutation_on_generic_csv(tmp_path, mutate):
     name, data = seed("generic")
     path = tmp_path / name
     path.write_bytes(mutate(data, random.Random(1)))
-    check_ingest(path)
+    result = check_ingest(path)
+    if mutate is utf16:  # every row unreadable as UTF-8: failed, and the message says how to fix it
+        assert result.status == "failed" and "UTF-16" in result.message
 
 
 def test_parquet_truncated_and_mixed(tmp_path):
@@ -237,8 +252,9 @@ def test_nesting_beyond_the_parser_limit(tmp_path, name, data):
     path = tmp_path / name
     path.write_bytes(data)
     result = check_ingest(path)
-    if result.status == "failed":
-        assert "nested too deeply" in result.message
-    else:  # JSON Lines: the deep line alone is rejected (an empty aiperf record is too)
-        assert result.rows_read == 2 and result.rows_rejected >= 1
-        assert result.rows_loaded == (1 if name == "deep_line.jsonl" else 0)
+    if name == "deep_line.jsonl":  # JSON Lines: the deep line alone is rejected
+        assert (result.status, result.rows_read, result.rows_loaded, result.rows_rejected) == ("loaded", 2, 1, 1)
+    elif name == "deep_doc.jsonl":  # the deep line and an empty aiperf record: no request, a failed file
+        assert result.status == "failed" and "RecursionError" in result.message
+    else:
+        assert result.status == "failed" and "nested too deeply" in result.message

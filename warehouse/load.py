@@ -20,6 +20,7 @@ import polars as pl
 import pyarrow as pa
 
 from ingest import IngestError, LogFile, ReadOptions, open_log, readable
+from ingest.diagnose import missing_required, nothing_loaded
 from ingest.reader import log_files
 from ingest.normalize import MAX_VALUE_CHARS, Context, Normalizer, arrival_facts, arrival_facts_sql
 from warehouse.db import WarehouseError, fetch_one
@@ -34,7 +35,7 @@ REQUEST_COLUMNS = (
 class FileResult:
     path: str
     format: str | None
-    status: str  # loaded | skipped | failed
+    status: str  # loaded | skipped | failed (every row rejected, or unreadable)
     rows_read: int = 0
     rows_loaded: int = 0
     rows_rejected: int = 0
@@ -48,10 +49,12 @@ class FileResult:
 
 def ingest_paths(con: duckdb.DuckDBPyConnection, paths: list[str | Path], options: ReadOptions,
                  sample_rate: float = 1.0, progress: Callable[[str, int], None] | None = None,
-                 reading: Callable[[str, str, int, int], None] | None = None) -> list[FileResult]:
+                 reading: Callable[[str, str, int, int], None] | None = None, *,
+                 force: bool = False) -> list[FileResult]:
     """Ingest each file (a folder: its log files); a file that cannot be read fails alone, the others
     still load. `progress(path, rows)` counts rows as they load; `reading(path, what, done, total)`
-    reports bytes while a file is hashed or decompressed, before its rows."""
+    reports bytes while a file is hashed or decompressed, before its rows. `force`: a file loaded
+    before is loaded again, its earlier rows replaced."""
     if not 0 < sample_rate <= 1:
         raise WarehouseError(f"--sample-rate {sample_rate}: must be in (0, 1], e.g. 0.01 for a 1% sample")
     results = []
@@ -61,7 +64,8 @@ def ingest_paths(con: duckdb.DuckDBPyConnection, paths: list[str | Path], option
         try:
             report = functools.partial(reading, str(path)) if reading else None
             with readable(Path(path), report) as (data, sha256):  # a compressed log: its decompressed copy
-                results.append(ingest_file(con, open_log(path, options, data, sha256), sample_rate, progress))
+                results.append(ingest_file(con, open_log(path, options, data, sha256), sample_rate, progress,
+                                           force=force))
         except IngestError as exc:
             results.append(FileResult(path=str(path), format=None, status="failed", message=str(exc)))
     return results
@@ -73,12 +77,16 @@ def _files(paths: list[str | Path]) -> list[str | Path]:
 
 
 def ingest_file(con: duckdb.DuckDBPyConnection, log: LogFile, sample_rate: float = 1.0,
-                progress: Callable[[str, int], None] | None = None) -> FileResult:
-    previous = fetch_one(con, "SELECT run_id FROM ingest_runs WHERE sha256 = $sha AND status = 'loaded' "
-                         "LIMIT 1", {"sha": log.sha256})
-    if previous:
-        return FileResult(path=str(log.path), format=log.format.name, status="skipped",
-                          run_id=previous[0], message=f"already ingested as run {previous[0]}")
+                progress: Callable[[str, int], None] | None = None, *, force: bool = False) -> FileResult:
+    """Load one file in one transaction. A file whose every row is rejected fails (nothing stored,
+    not marked as ingested); `force` replaces the rows of an earlier load of the same content."""
+    previous = [run for (run,) in con.execute(
+        "SELECT run_id FROM ingest_runs WHERE sha256 = $sha AND status = 'loaded' ORDER BY run_id",
+        {"sha": log.sha256}).fetchall()]
+    if previous and not force:
+        return FileResult(path=str(log.path), format=log.format.name, status="skipped", run_id=previous[0],
+                          message=f"already ingested as run {previous[0]}; --force loads it again, "
+                                  "replacing that run's rows (e.g. with a new --map or --model)")
     (run_id,) = fetch_one(con, "SELECT nextval('ingest_run_seq')")
     loader = _Loader(con, run_id, log.context(), lambda rows: progress and progress(str(log.path), rows))
     # An order-preserving insert writes each Parquet row group (e.g. polars' 125,000 rows) as a full
@@ -89,9 +97,12 @@ def ingest_file(con: duckdb.DuckDBPyConnection, log: LogFile, sample_rate: float
     con.execute("SET preserve_insertion_order = false")
     con.execute("BEGIN TRANSACTION")
     try:
+        _replace_runs(con, previous, run_id)
         _insert_run(con, run_id, log, sample_rate)
         distinct = _load_parquet(loader, log) if log.native else _load_batches(loader, log)
         read, rejected = loader.read, loader.rejected
+        if rejected == read and (read or missing_required(log)):
+            raise _NothingLoaded(nothing_loaded(log, read, _reasons(con, run_id)), read)
         duplicate = (_drop_duplicates(con, run_id, log.source, log.timestamps == "absolute", not distinct)
                      if log.has_request_ids else 0)
         if loader.staged_tokens:
@@ -107,7 +118,7 @@ def ingest_file(con: duckdb.DuckDBPyConnection, log: LogFile, sample_rate: float
         con.execute("ROLLBACK")
         loader.drop_view()
         if isinstance(exc, IngestError):
-            return _failed(con, run_id, log, sample_rate, str(exc))
+            return _failed(con, run_id, log, sample_rate, str(exc), getattr(exc, "rows_read", 0))
         if isinstance(exc, duckdb.Error):
             raise WarehouseError(f"{log.path}: loading failed ({exc}); the warehouse is unchanged") from exc
         raise
@@ -240,10 +251,35 @@ def _insert_run(con, run_id: int, log: LogFile, sample_rate: float, status: str 
          "error": error})
 
 
-def _failed(con, run_id: int, log: LogFile, sample_rate: float, message: str) -> FileResult:
+def _failed(con, run_id: int, log: LogFile, sample_rate: float, message: str, rows_read: int = 0) -> FileResult:
+    """A failed file: its run is recorded (not as loaded: a later run loads it), its rows are not."""
     _insert_run(con, run_id, log, sample_rate, status="failed", error=message)
     return FileResult(path=str(log.path), format=log.format.name, status="failed", run_id=run_id,
-                      message=message)
+                      rows_read=rows_read, rows_rejected=rows_read, message=message)
+
+
+class _NothingLoaded(IngestError):
+    """Every row of the file was rejected: a failed file, rolled back."""
+
+    def __init__(self, message: str, rows_read: int) -> None:
+        super().__init__(message)
+        self.rows_read = rows_read
+
+
+def _reasons(con, run_id: int) -> list[tuple[str, int]]:
+    """This run's rejection reasons, most frequent first (read before the rollback drops them)."""
+    return con.execute("SELECT reason, count(*) AS n FROM rejected_rows WHERE ingest_run_id = $run "
+                       "GROUP BY reason ORDER BY n DESC, reason LIMIT 3", {"run": run_id}).fetchall()
+
+
+def _replace_runs(con, runs: list[int], by: int) -> None:
+    """Delete the rows of earlier loads of the same file (--force), inside the new load's transaction."""
+    if not runs:
+        return
+    for table in ("requests", "request_token_latencies", "rejected_rows"):
+        con.execute(f"DELETE FROM {table} WHERE list_contains($runs, ingest_run_id)", {"runs": runs})
+    con.execute("UPDATE ingest_runs SET status = 'replaced', error = $why WHERE list_contains($runs, run_id)",
+                {"runs": runs, "why": f"replaced by run {by} (--force)"})
 
 
 def _keep_token_latencies(con, run_id: int) -> None:

@@ -28,18 +28,21 @@ COUNTERS = ("rows_read", "rows_loaded", "rows_rejected", "rows_duplicate")
 @click.option("--source", help="De-duplication namespace: files of one log share it (default: file name).")
 @click.option("--sample-rate", type=float, default=1.0, show_default=True,
               help="Fraction of real traffic the files hold (0.01 = a 1%% sample).")
+@click.option("--force", is_flag=True,
+              help="Load a file ingested before again, replacing its earlier rows (one transaction).")
 @click.option("--wait", "wait_s", type=float, default=0.0, show_default=True,
               help="Seconds to wait while another process writes the warehouse, instead of failing.")
 @db_option
 @json_option
-def ingest(paths, fmt, column_map, start, model, tenant, prompt_tokens, source, sample_rate, wait_s, db,
-           as_json):
+def ingest(paths, fmt, column_map, start, model, tenant, prompt_tokens, source, sample_rate, force, wait_s,
+           db, as_json):
     """Load request logs into the warehouse.
 
     Every row is accounted for: read = loaded + rejected + duplicate. Rejected rows keep
     their reason in the `rejected_rows` table; prompt/response text is never stored.
-    A file already ingested (same content) is skipped. A folder stands for the log files
-    in it. gzip, bzip2, xz and zstd files are decompressed to $TMPDIR while they load.
+    A file already ingested (same content) is skipped unless --force. A file whose every
+    row is rejected fails (exit 2; nothing stored) with the likely cause: fix it (--map,
+    --format, ...) and run again. A folder stands for the log files in it. gzip, bzip2, xz and zstd files are decompressed to $TMPDIR while they load.
 
     \b
     Examples:
@@ -48,12 +51,14 @@ def ingest(paths, fmt, column_map, start, model, tenant, prompt_tokens, source, 
       tracefit ingest logs/day-*.parquet --source prod-chat --sample-rate 0.01
       tracefit ingest gateway/2025-03/ --source gateway      # its *.jsonl.gz, *.csv, ...
       tracefit ingest export.csv --map ttft_s=first_token_seconds --map tenant=team
+      tracefit ingest export.csv --map tenant=org --force    # reload, replacing its rows
     """
     options = ReadOptions(format=fmt, column_map=parse_map(column_map), start=start, model=model,
                           tenant=tenant, prompt_tokens=prompt_tokens, source=source)
     with warehouse.connect(db, wait_s=wait_s) as con, _progress() as progress:
         lines = _FileLines(progress)
-        results = ingest_paths(con, list(paths), options, sample_rate, lines.rows, lines.reading)
+        results = ingest_paths(con, list(paths), options, sample_rate, lines.rows, lines.reading,
+                               force=force)
     files = [r.to_dict() for r in results]
     totals = {k: sum(f[k] for f in files) for k in COUNTERS}
     if as_json:
