@@ -2,7 +2,8 @@
 
 Top-level keys: model, engine, slo, bulk (the plan's traffic-class rule or null), since, until, replay,
   windows, hours, summary.
-windows[]: label, index, config, gpus (the config's: the most the window runs), mean_gpus (gpu_hours / hours:
+windows[]: label, index, config, split (null, or the disaggregated {prefill, decode, link} it runs), gpus
+(the config's or both pools': the most the window runs), mean_gpus (gpu_hours / hours:
   lower when the plan's replica scaler ran fewer), hours, gpu_hours, requests_real, goodput_rps, slo_attainment,
   meets_slo, rejected_share, queue_mean_ms, queue_p95_ms, percentiles_ms {ttft_p95_ms: ..},
   hours_meeting_slo_share, simulated_requests - all of the interactive class (the latency SLO judges
@@ -43,7 +44,8 @@ def to_dict(result: BacktestResult, options: ReplayOptions | None = None) -> dic
     plan = result.plan
     labels = {w.index: w.label for w in plan.windows}
     windows = [{
-        "label": w.label, "index": w.index, "config": w.config.to_dict(), "gpus": w.config.gpus,
+        "label": w.label, "index": w.index, "config": w.config.to_dict(), "gpus": _gpus(plan.windows[w.index]),
+        "split": _split(plan.windows[w.index]),
         "mean_gpus": w.gpu_hours / w.hours if w.hours else math.nan,
         "hours": w.hours, "gpu_hours": w.gpu_hours, **_stats(w.stats, w.hours), "bulk": asdict(w.bulk),
         "hours_meeting_slo_share": _share([h.stats.meets_slo for h in result.hours if h.window == w.index]),
@@ -137,3 +139,14 @@ def _clean(value):
     if isinstance(value, float):
         return None if not math.isfinite(value) else float(f"{value:.6g}")
     return value
+
+
+def _gpus(w) -> int:
+    """The most GPUs the window runs: its config's, or both pools' when it runs disaggregated."""
+    return w.split.gpus if w.split else w.config.gpus
+
+
+def _split(w) -> dict | None:
+    """The disaggregated pools a window runs (recommend/backtest_disagg.py), None when aggregated."""
+    return {"prefill": w.split.prefill.to_dict(), "decode": w.split.decode.to_dict(), "link": w.split.link} \
+        if w.split else None

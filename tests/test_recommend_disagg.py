@@ -199,6 +199,10 @@ def test_backtest_replays_a_disaggregated_window_and_counts_both_pools():
     split = result.windows[0].stats
     assert split.meets_slo and split.simulated_requests > 500  # ~9/24 of 2,000
     assert split.percentiles_ms["ttft_p50_ms"] > 0
+    from recommend.backtest_report import to_dict
+
+    doc = to_dict(result)["windows"]
+    assert [w["gpus"] for w in doc] == [3, 1] and doc[0]["split"]["link"] == "roce-200" and doc[1]["split"] is None
 
 
 def _disagg_plan_doc():
