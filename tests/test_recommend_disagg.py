@@ -293,3 +293,23 @@ def test_long_prompt_mix_redraws_the_share_of_long_prompts():
     assert abs((m.prompt_tokens > 1000).mean() - 0.5) < 0.05  # binomial(1000, 0.5): sd 1.6%
     assert (m.output_tokens == m.prompt_tokens // 10).all()  # each request keeps its own output
     assert (m.arrival_s == t.arrival_s).all()
+
+
+def test_screening_pairs_pools_of_different_gpu_types_with_one_kv_dtype():
+    from recommend.disagg_screen import screen_disagg
+    from recommend.queueing import Workload
+    from recommend.search_space import SearchSpace, deployments
+    from recommend.window_traffic import PlanTraffic
+
+    space = SearchSpace(gpus=("h100-sxm", "l40s"), max_gpus=1, max_num_seqs=(128,), max_num_batched_tokens=(8192,))
+    n = 400  # 400 logged over 900 s at a 10% sample: 4.4 real req/s of 3,000-token prompts, 200-token outputs
+    w = Workload.of(PlanTraffic(arrival_s=np.linspace(0, 900, n), prompt_tokens=np.full(n, 3000),
+                                output_tokens=np.full(n, 200), span_s=900.0, sample_rate=0.1, scale=1.0))
+    splits = screen_disagg(deployments("llama-3.1-8b", space), (8192,), (128,), w, max_model_len=4096,
+                           slo={"ttft_p95_ms": 1000, "tpot_p95_ms": 100}, link="ib-ndr", model="llama-3.1-8b")
+    pairs = {(s.prefill.config.gpu, s.decode.config.gpu) for s in splits}
+    assert {("h100-sxm", "l40s"), ("l40s", "h100-sxm")} <= pairs  # mixed types screened both ways
+    assert all(s.prefill.config.kv == s.decode.config.kv for s in splits)
+    meeting = [s for s in splits if s.meets]
+    assert meeting and [s.usd_per_hour for s in meeting] == sorted(s.usd_per_hour for s in meeting)
+    assert all(s.prefill.bound.startswith("prefill: ") and s.decode.bound.startswith("decode: ") for s in splits)

@@ -1,0 +1,182 @@
+"""Disaggregated vs aggregated plans (`recommend --disagg`, issue 24) on ServeGen chat-large and the demo.
+
+For each dataset: a plan from week 1 (`mine --until 2025-03-10`, `recommend --disagg`), the same plan with every
+window forced aggregated (its windows' best aggregated configs), both replayed on week 2 (`backtest`), and
+walk-forward backtests with and without --disagg. This script runs those CLI commands into OUT (skipping
+outputs already there) and writes the "disagg" section of bench/RESULTS.md from them.
+
+    .venv/bin/python bench/disagg.py --out /tmp/disagg-bench [--walk-days 4]
+Needs a ServeGen warehouse (ingest ../shared/data/servegen/chat-large-2w.parquet --sample-rate 0.0025) and a
+14-day demo warehouse (`tracefit demo --days 14`), given with --servegen-db / --demo-db.
+"""
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+sys.path.append(str(HERE))
+from results import write_section  # noqa: E402
+
+DATASETS = {  # name -> (logged model, --as, GPUs)
+    "servegen": ("chat-large", "qwen2.5-72b", ("h100-sxm", "h200")),
+    "demo": ("llama-3.1-70b", None, ("h100-sxm", "a100-80gb-sxm")),
+}
+SINCE, UNTIL = "2025-03-10", "2025-03-17"
+
+
+def tracefit(*args: str, out: Path, log: Path) -> float:
+    t = time.perf_counter()
+    with out.open("w") as o, log.open("w") as e:
+        subprocess.run([sys.executable, "-c", "from tracefit.cli import main; main()", *args], stdout=o, stderr=e,
+                       check=True)
+    return time.perf_counter() - t
+
+
+def run(name: str, db: Path, out: Path, walk_days: int) -> dict:
+    model, as_model, gpus = DATASETS[name]
+    common = [*(["--as", as_model] if as_model else []), *[a for g in gpus for a in ("--gpu", g)]]
+    week1 = out / f"{name}-w1.duckdb"
+    times = {}
+    if not (out / f"{name}-plan.json").exists():
+        shutil.copy(db, week1)
+        times["mine"] = tracefit("mine", "--db", str(week1), "--until", SINCE, out=out / "mine.out", log=out / "mine.log")
+        times["recommend"] = tracefit("recommend", "--db", str(week1), "--model", model, *common, "--disagg",
+                                      "--out", str(out / f"{name}-plan.json"), out=out / "rec.out", log=out / "rec.log")
+    plan = json.loads((out / f"{name}-plan.json").read_text())
+    agg = json.loads(json.dumps(plan))
+    for w in agg["windows"]:
+        w["deployment"] = "aggregated"
+    (out / f"{name}-plan-agg.json").write_text(json.dumps(agg))
+    for p in ("plan", "plan-agg"):
+        target = out / f"{name}-bt-{p}.json"
+        if not target.exists():
+            times[f"backtest {p}"] = tracefit("backtest", "--plan", str(out / f"{name}-{p}.json"), "--db", str(week1),
+                                              "--since", SINCE, "--until", UNTIL, *(["--as", as_model] if as_model else []),
+                                              "--json", out=target, log=out / f"{name}-bt-{p}.log")
+    until = f"2025-03-{10 + walk_days:02d}"
+    for flag, tag in (("--disagg", "disagg"), (None, "agg")):
+        target = out / f"{name}-wf-{tag}.json"
+        if walk_days and not target.exists():
+            times[f"walk {tag}"] = tracefit("backtest", "--walk-forward", "--db", str(db), "--model", model, *common,
+                                            *([flag] if flag else []), "--since", SINCE, "--until", until, "--json",
+                                            out=target, log=out / f"{name}-wf-{tag}.log")
+    return times
+
+
+def _load(path: Path) -> dict | None:
+    return json.loads(path.read_text()) if path.exists() and path.stat().st_size else None
+
+
+def _pool(c: dict) -> str:
+    return f"{c['replicas']}x {c['gpu']} TP{c['tp']} {c['weights']}/{c['kv']}"
+
+
+def _margins(values: dict, slo: dict) -> str:
+    return ", ".join(f"{k.split('_')[0].upper()} {values[k]:,.0f}/{slo[k]:,.0f}" for k in slo if k in values)
+
+
+def plan_rows(plan: dict) -> list[str]:
+    slo = plan["slo"]
+    rows = ["| window | hours/wk | planned req/s | prompt/output mean | best aggregated (sim. p95 ms / SLO) | GPUs | $/h | "
+            "best disaggregated (sim. p95 ms / SLO; transfer p95) | GPUs | $/h | picks | why |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for e in plan["windows"]:
+        c, d, t = e["config"], e.get("disagg") or {}, e["traffic"]
+        agg_ms = {k: (e["predicted"].get(f"{k.split('_')[0]}_ms") or {}).get(k.split("_")[1]) for k in slo}
+        split = (f"{d['label'].split(' (')[0]}: {_pool(d['prefill'])} prefill + {_pool(d['decode'])} decode; "
+                 f"{_margins(d['slo_ms'], slo)}; transfer {d['predicted'].get('transfer_ms', {}).get('p95', 0):.0f}"
+                 if d else "none fits")
+        gpus = sum(d[p]["tp"] * d[p]["replicas"] for p in ("prefill", "decode")) if d else "-"
+        why = d["reasons"][0].split(": ", 1)[0] if d else "-"
+        if d and not d["chosen"]:
+            why = d["reasons"][0].split("; ", 1)[-1] if "pays off" in d["reasons"][0] or "no split" in d["reasons"][0] \
+                else d["reasons"][0].split(" (")[0]
+        rows.append(f"| {e['window']['label']} | {len(e['window']['hours'])} | {t['rps_planned']:,.0f} | "
+                    f"{t['prompt_tokens'].get('mean', 0):,.0f}/{t['output_tokens'].get('mean', 0):,.0f} | "
+                    f"{_pool(c)}; {_margins({k: v for k, v in agg_ms.items() if v is not None}, slo)} | "
+                    f"{c['tp'] * c['replicas']} | {e['cost']['usd_per_hour']:,.0f} | {split} | {gpus} | "
+                    f"{d.get('cost', {}).get('usd_per_hour', 0):,.0f} | {e.get('deployment', 'aggregated')} | {why} |")
+    s = plan["summary"]
+    rows += ["", f"GPU-hours per week at the windows' maxima: tracefit's pick {s['gpu_hours_per_week']:,.0f} "
+                 f"(${s['usd_per_week']:,.0f}) vs all aggregated {s['aggregated_gpu_hours_per_week']:,.0f} "
+                 f"(${s['aggregated_usd_per_week']:,.0f}); windows run disaggregated: "
+                 f"{', '.join(s['disagg_windows']) or 'none'}."]
+    return rows
+
+
+def backtest_rows(docs: dict) -> list[str]:
+    rows = ["| plan | SLO attainment | windows meeting SLO | hours meeting SLO | GPU-hours | per window: GPUs (max), "
+            "TTFT / TPOT p95 ms, meets |", "|---|---|---|---|---|---|"]
+    for label, doc in docs.items():
+        if not doc:
+            rows.append(f"| {label} | not run | | | | |")
+            continue
+        s = doc["summary"]
+        per = "; ".join(f"{w['label']}: {w['gpus']} GPUs{' (split)' if w.get('split') else ''}, "
+                        f"{w['percentiles_ms'].get('ttft_p95_ms', 0):,.0f} / {w['percentiles_ms'].get('tpot_p95_ms', 0):,.0f}"
+                        f", {'yes' if w['meets_slo'] else 'NO'}" for w in doc["windows"])
+        rows.append(f"| {label} | {s['slo_attainment']:.3f} | {s['windows_meeting_slo_share']:.2f} | "
+                    f"{s['hours_meeting_slo_share']:.3f} | {s['gpu_hours']:,.0f} | {per} |")
+    return rows
+
+
+def walk_rows(docs: dict) -> list[str]:
+    rows = ["| walk-forward | days | days meeting SLO | (day, window) pairs meeting SLO | hours meeting SLO | "
+            "SLO attainment | GPU-hours | windows run disaggregated (days) |", "|---|---|---|---|---|---|---|---|"]
+    for label, doc in docs.items():
+        if not doc:
+            rows.append(f"| {label} | not run | | | | | | |")
+            continue
+        s = doc["summary"]
+        split = sum(w.get("deployment") == "disaggregated" for d in doc["days"] for w in (d.get("plan") or {}).get(
+            "windows", [])) if doc["days"] and isinstance(doc["days"][0].get("plan"), dict) else "-"
+        rows.append(f"| {label} | {s['days']} | {s['days_meeting_slo']} | {s['windows_meeting_slo_share']:.2f} | "
+                    f"{s['hours_meeting_slo_share']:.3f} | {s['slo_attainment']:.3f} | {s['gpu_hours']:,.0f} | {split} |")
+    return rows
+
+
+def section(out: Path, times: dict) -> str:
+    lines = ["## Disaggregated prefill/decode: `recommend --disagg` on ServeGen chat-large and the demo", ""]
+    for name, (model, as_model, gpus) in DATASETS.items():
+        plan = _load(out / f"{name}-plan.json")
+        if not plan:
+            continue
+        lines += [f"### {name}: {model}{f' as {as_model}' if as_model else ''}, --gpu {' --gpu '.join(gpus)}, "
+                  f"KV over {plan['disagg']['link']}; SLO {plan['slo']}", "",
+                  "Plan from week 1 (mined until 2025-03-10); p95s are the recommender's simulations of the planned "
+                  "busiest 15 minutes:", "", *plan_rows(plan), "",
+                  "Week 2 replayed (`backtest --since 2025-03-10 --until 2025-03-17`, default replica scaler):", "",
+                  *backtest_rows({"tracefit's pick (--disagg)": _load(out / f"{name}-bt-plan.json"),
+                                  "all aggregated": _load(out / f"{name}-bt-plan-agg.json")}), "",
+                  *walk_rows({"with --disagg": _load(out / f"{name}-wf-disagg.json"),
+                              "without": _load(out / f"{name}-wf-agg.json")}), ""]
+    if times:
+        lines += ["Stage wall times (s, 2 shared cores): " + ", ".join(f"{k} {v:.0f}" for k, v in times.items())]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--servegen-db", type=Path)
+    ap.add_argument("--demo-db", type=Path)
+    ap.add_argument("--walk-days", type=int, default=4)
+    ap.add_argument("--report-only", action="store_true", help="write the section from OUT's files")
+    a = ap.parse_args()
+    a.out.mkdir(parents=True, exist_ok=True)
+    times = {}
+    if not a.report_only:
+        for name, db in (("servegen", a.servegen_db), ("demo", a.demo_db)):
+            if db:
+                times |= {f"{name} {k}": v for k, v in run(name, db, a.out, a.walk_days).items()}
+    write_section("disagg", section(a.out, times))
+
+
+if __name__ == "__main__":
+    main()
