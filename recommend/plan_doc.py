@@ -11,6 +11,8 @@
               traffic_scale x (1 + headroom)), "headroom", "forecast_error" (null, or recommend/forecast.py's
               {"method", "quantile", "ratio", "hours", "forecast_rps", "planned_rps"}: where the headroom came
               from), "planned_span": {"start", "seconds"}, "requests_logged", "sample_rate",
+              "sample_resolution_s" (recommend/sampling.py: the shortest interval whose rate the log measures
+              within ±10% at the window's mean rate; null without traffic),
               "prompt_tokens": Q, "output_tokens": Q, "bulk": null or recommend/bulk_plan.py BulkLoad.to_dict
               {"requests_logged", "real_requests", "share", "admit_tok_s", "binding_span_s",
               "binding_start_s"}}; rps_planned and predicted latencies are the interactive class's,
@@ -35,6 +37,7 @@ from datetime import UTC, datetime
 
 from recommend.autoscale import WindowScaling
 from recommend.reasons import Evidence, reasons
+from recommend.sampling import resolution_s, sample_reason
 from recommend.slo import slo_key
 from recommend.window_traffic import WindowTraffic
 
@@ -54,9 +57,12 @@ def window_entry(w: WindowTraffic, index: int, *, chosen, verified, tried, resul
     why = (f"headroom {headroom:.2f} from the measured forecast error: the {fe.quantile:g} quantile of this "
            f"window's hours' actual/forecast rate is {fe.ratio:.2f} (leave-one-day-out, same day type, "
            f"{fe.hours} h), x the busiest forecast hour {fe.forecast_rps:.0f} req/s = {fe.planned_rps:.0f} req/s"
-           if fe and fe.hours else f"fixed headroom {headroom:.2f}")
+           if fe and fe.hours else
+           f"fallback headroom {headroom:.2f} (--headroom): no forecast error to measure, the planning data "
+           f"holds no other day of this window's day type ({(fe.hours if fe else 0)} h with a forecast)")
     note = (f"busiest {traffic.span_s / 60:.0f} min of the peak span from {w.peak_start or '?'}, "
             f"x{traffic.scale:g} scale and headroom; {why}")
+    note += "; " + sample_reason(w.rps_mean_real, w.sample_rate)
     if w.bulk:
         note += "; " + bulk_reason(w, traffic)
     ev = Evidence(chosen=chosen if not verified else _with(chosen, config), verified=verified, workload=load,
@@ -69,6 +75,7 @@ def window_entry(w: WindowTraffic, index: int, *, chosen, verified, tried, resul
                     "headroom": round(headroom, 4), "forecast_error": fe.to_dict() if fe else None,
                     "planned_span": {"start": w.peak_start, "seconds": traffic.span_s},
                     "requests_logged": w.requests, "sample_rate": w.sample_rate,
+                    "sample_resolution_s": _finite(resolution_s(w.rps_mean_real, w.sample_rate)),
                     "prompt_tokens": dict(w.prompt_tokens), "output_tokens": dict(w.output_tokens),
                     "bulk": w.bulk.to_dict() if w.bulk else None},
         "config": config.to_dict(),
@@ -85,6 +92,10 @@ def window_entry(w: WindowTraffic, index: int, *, chosen, verified, tried, resul
         "screening": {"candidates": result.screened, "not_fitting": result.not_fitting,
                       "meeting": sum(s.meets for s in result.ranked), "simulated": len(tried)},
     }
+
+
+def _finite(value: float) -> float | None:
+    return round(value, 1) if value != float("inf") else None
 
 
 def scaling(traffic, replicas: int) -> WindowScaling:
