@@ -10,6 +10,8 @@ import pytest
 
 from recommend.autoscale import AutoscalePolicy, MinuteRates, WindowScaling, interval_starts, measure
 from recommend.backtest import backtest
+from recommend.plan_doc import scaling
+from recommend.window_traffic import WindowTraffic, plan_traffic
 from recommend.backtest_bulk import Admission
 from recommend.backtest_plan import read_plan, segments
 from recommend.backtest_replay import Traffic
@@ -105,3 +107,16 @@ def test_backtest_runs_the_replicas_the_scaler_would_have_chosen():
     fixed = backtest(plan.fixed_replicas(), traffic, since=since, until=until)
     assert fixed.gpu_hours == pytest.approx(8 * 2.75) and to_dict(fixed)["summary"]["scaling"] == "fixed"
     assert result.overall.requests_real == pytest.approx(fixed.overall.requests_real)
+
+
+def test_a_span_lighter_per_request_than_its_window_counts_fewer_requests_per_replica():
+    # window: mean 900 + 100 = 1000 tokens per request; its planned span: 400 + 100 = 500 (half as heavy)
+    w = WindowTraffic(label="w", cells=(0,), sample_rate=1.0, prompt_tokens={"mean": 900.0},
+                      output_tokens={"mean": 100.0}, peak_span_s=900.0, peak_arrival_s=np.arange(900.0),
+                      peak_prompt_tokens=np.full(900, 400), peak_output_tokens=np.full(900, 100))
+    traffic = plan_traffic(w)  # 900 requests in 900 s = 1 req/s
+    assert scaling(traffic, 4, w).rps_per_replica == pytest.approx(1.0 / 4 * 0.5)
+    heavy = WindowTraffic(label="w", cells=(0,), sample_rate=1.0, prompt_tokens={"mean": 300.0},
+                          output_tokens={"mean": 100.0}, peak_span_s=900.0, peak_arrival_s=np.arange(900.0),
+                          peak_prompt_tokens=np.full(900, 400), peak_output_tokens=np.full(900, 100))
+    assert scaling(plan_traffic(heavy), 4, heavy).rps_per_replica == pytest.approx(0.25)  # heavier span: as planned

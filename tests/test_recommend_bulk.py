@@ -63,6 +63,16 @@ def test_bulk_classifier_counts_real_requests_per_tenant_second(tmp_path):
     assert off["bulk"].sum() == 0  # no rule: every request interactive
 
 
+def test_a_burst_must_be_seen_in_at_least_five_logged_requests(tmp_path):
+    # sample rate 0.1: D's 4 logged requests in second 40 stand for 40 real (>= 8) but are too few to
+    # show a burst (MIN_BURST_LOGGED = 5); E's 5 in second 50 are bulk
+    rows = [("D", 40.1 + i / 10) for i in range(4)] + [("E", 50.1 + i / 10) for i in range(5)]
+    db = _warehouse(tmp_path, rows, sample_rate="0.1")
+    with warehouse.connect(db, read_only=True) as con:
+        frame = read_requests(con, ["chat"], MONDAY, datetime(2025, 3, 4, tzinfo=UTC), BulkRule(burst_rps=8.0))
+    assert frame["bulk"].to_list() == [False] * 4 + [True] * 5
+
+
 def test_admit_rate_is_the_slowest_fifo_rate_meeting_the_deadline():
     # 1000 tokens at t=0 and 1000 at t=50, deadline 100 s. Spans: 1 s holds 1000 -> 1000/101 = 9.90;
     # 60 s holds both -> 2000/160 = 12.5; 300 s -> 2000/400 = 5. The second dump binds: 12.5 tokens/s.
