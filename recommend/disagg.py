@@ -59,7 +59,7 @@ def window_disagg(entry: dict, w: WindowTraffic, *, deps, model: str, space: Sea
     load = Workload.of(traffic)
     ml = entry["coverage"]["max_model_len"]
     splits = screen_disagg(deps, space.max_num_batched_tokens, space.max_num_seqs, load, max_model_len=ml,
-                           slo=o.slo, link=link, model=model)
+                           slo=o.slo, link=link, model=model, decode_w=decode_workload(load, w))
     if not splits:
         return None
     seed = o.seed + entry["window"]["hours"][0] if entry["window"]["hours"] else o.seed
@@ -76,6 +76,21 @@ def window_disagg(entry: dict, w: WindowTraffic, *, deps, model: str, space: Sea
                                      seqs=space.max_num_seqs, max_model_len=ml, slo=o.slo, link=link, model=model)
         out["reasons"][0] += "; " + _breakeven_note(out["breakeven"], traffic)
     return out
+
+
+def decode_workload(load: Workload, w: WindowTraffic) -> Workload:
+    """The planned span's workload with the whole window's mean output and prompt where they are longer.
+
+    The planned span is the window's busiest by requests, but the window's hours differ in mix (ServeGen
+    chat-large 01-10 UTC: output tokens average 196 over the window, 323 in a week-2 hour at 59% of the
+    planned rate), and a decode pool sized on the busiest span ran out of sequence slots in output-heavy
+    hours (week-2 TTFT p95 6-45 s), while an aggregated replica shares its slack between the phases."""
+    out_mean = max(load.output_mean, float(w.output_tokens.get("mean") or 0.0))
+    prompt_mean = max(load.prompt_mean, float(w.prompt_tokens.get("mean") or 0.0))
+    if out_mean == load.output_mean and prompt_mean == load.prompt_mean:
+        return load
+    return dataclasses.replace(load, output_mean=out_mean,
+                               decode_ctx_tokens=max(load.decode_ctx_tokens, prompt_mean + out_mean / 2))
 
 
 def _distinct(splits: list[Split], k: int) -> list[Split]:

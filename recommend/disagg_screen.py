@@ -67,12 +67,13 @@ class Split:
 
 
 def screen_disagg(deps: list[Deployed], budgets, seqs, w: Workload, *, max_model_len: int, slo: dict,
-                  link: str, model: str) -> list[Split]:
-    """Splits ranked: meeting ones by cost, then misses by ratio."""
+                  link: str, model: str, decode_w: Workload | None = None) -> list[Split]:
+    """Splits ranked: meeting ones by cost, then misses by ratio. `decode_w`: the workload the decode pool is
+    sized for (default `w`; recommend/disagg.py passes one with the window's longer mean output)."""
     fit = [d for d in deps if d.step is not None and d.kv_capacity_tokens >= max_model_len]
     if not fit or w.rps_real <= 0:
         return []
-    decodes = _decode_pools(fit, seqs, w, max_model_len, slo)
+    decodes = _decode_pools(fit, seqs, decode_w or w, max_model_len, slo)
     splits = []
     for dep in fit:
         for budget in budgets:
