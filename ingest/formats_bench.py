@@ -74,16 +74,22 @@ def _input_length(inputs) -> int | None:
 
 
 def aiperf_records(doc: dict) -> list[dict]:
-    """AIPerf profile_export.jsonl: one {metadata, metrics, error} record per line."""
+    """AIPerf profile_export.jsonl: one {metadata, metrics, error} record per line.
+
+    Two schemas: AIPerf 0.1.x (metadata.timestamp_ns; metrics ttft, inter_token_latency, ...)
+    and later ones (metadata.request_start_ns; metrics time_to_first_token, ...). A failed or
+    cancelled request is stored with its status; a 0.1.x cancellation carries no token counts
+    (nothing was sent back): its counts are 0.
+    """
     meta, metrics, error = doc.get("metadata") or {}, doc.get("metrics") or {}, doc.get("error")
     if not isinstance(meta, dict) or not isinstance(metrics, dict):
         return [_invalid("metadata/metrics")]
     record = {
         "request_id": meta.get("x_request_id"),
-        "arrival_ts": meta.get("request_start_ns"),
+        "arrival_ts": meta.get("request_start_ns", meta.get("timestamp_ns")),
         "prompt_tokens": _metric(metrics, "input_sequence_length", "error_isl"),
         "output_tokens": _metric(metrics, "output_sequence_length", "output_token_count"),
-        "ttft_ms": _metric_ms(metrics, "time_to_first_token"),
+        "ttft_ms": _metric_ms(metrics, "time_to_first_token", "ttft"),
         "tpot_ms": _metric_ms(metrics, "inter_token_latency"),
         "e2e_ms": _metric_ms(metrics, "request_latency"),
         "itl_ms_list": _metric_ms(metrics, "inter_chunk_latency"),
@@ -91,8 +97,10 @@ def aiperf_records(doc: dict) -> list[dict]:
     }
     if isinstance(error, dict):  # error.message is free text: never read
         code = error.get("code")
-        record |= {"status": "cancelled" if meta.get("was_cancelled") else str(code or "error"),
-                   "error_code": error.get("type"), "output_tokens": record["output_tokens"] or 0}
+        cancelled = meta.get("was_cancelled") or error.get("type") == "RequestCancellationError"
+        record |= {"status": "cancelled" if cancelled else str(code or "error"),
+                   "error_code": error.get("type"), "output_tokens": record["output_tokens"] or 0,
+                   "prompt_tokens": record["prompt_tokens"] if record["prompt_tokens"] is not None else 0}
     return [record]
 
 
@@ -104,9 +112,9 @@ def _metric(metrics: dict, *names: str):
     return None
 
 
-def _metric_ms(metrics: dict, name: str):
-    entry = metrics.get(name)
-    if not isinstance(entry, dict):
+def _metric_ms(metrics: dict, *names: str):
+    entry = next((metrics[n] for n in names if isinstance(metrics.get(n), dict)), None)
+    if entry is None:
         return None
     value, scale = entry.get("value"), UNIT_TO_MS.get(str(entry.get("unit", "ms")).lower())
     if scale is None:
