@@ -75,11 +75,11 @@ def _nested(name: str, description: str, example: str, required: set[str],
 
 NESTED = [
     _nested("genai-perf", "NVIDIA genai-perf / Perf Analyzer profile_export.json (ns request and "
-            "response timestamps -> TTFT, ITL by position; one response = one output token)",
+            "response timestamps -> TTFT, ITL by position; one response with text = one output token)",
             "tracefit ingest artifacts/my-run/profile_export.json --model llama-3-8b --prompt-tokens 128",
             {"experiments"}, bench.genai_perf_records, bench.GENAI_PERF_FIELDS),
-    _nested("aiperf", "NVIDIA AIPerf profile_export.jsonl (metadata + metrics per request, "
-            "inter_chunk_latency -> ITL by position)",
+    _nested("aiperf", "NVIDIA AIPerf profile_export.jsonl, 0.1.x and later schemas (metadata + "
+            "metrics per request, inter_chunk_latency -> ITL by position)",
             "tracefit ingest artifacts/my-run/profile_export.jsonl --model llama-3-8b",
             {"metadata", "metrics"}, bench.aiperf_records, bench.AIPERF_FIELDS),
     _nested("sglang-bench", "SGLang bench_serving --output-file x.jsonl --output-details "

@@ -3,9 +3,11 @@
 Each `*_records(document)` turns one parsed JSON document into flat records of raw fields
 (see `fields`), plus `itl_ms_list` (inter-token gaps in ms, output-token position 1..n-1)
 and `__invalid` for a record that cannot be read. Only numbers, ids and status codes are
-read: prompts, generated text and error messages are never touched.
+kept: prompts and generated text are at most measured (genai-perf: a prompt's length, whether a
+streamed chunk has text), error messages are never read.
 """
 
+import json
 from itertools import pairwise
 
 from ingest.containers import INVALID
@@ -13,8 +15,8 @@ from ingest.containers import INVALID
 NS_EPOCH_MIN = 1e17  # ns timestamps at least this large are Unix epochs (after 1973)
 UNIT_TO_MS = {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1000.0, "sec": 1000.0}
 
-GENAI_PERF_FIELDS = ("arrival_ts", "arrival_offset_ms", "prompt_tokens", "output_tokens",
-                     "ttft_ms", "e2e_ms", "itl_ms_list", "status")
+GENAI_PERF_FIELDS = ("arrival_ts", "arrival_offset_ms", "prompt_tokens", "prompt_tokens_estimated",
+                     "output_tokens", "ttft_ms", "e2e_ms", "itl_ms_list", "status")
 AIPERF_FIELDS = ("request_id", "arrival_ts", "prompt_tokens", "output_tokens", "ttft_ms",
                  "tpot_ms", "e2e_ms", "itl_ms_list", "status", "error_code")
 SERVE_BENCH_FIELDS = ("arrival_offset_s", "model", "prompt_tokens", "output_tokens", "ttft_ms",
@@ -34,10 +36,13 @@ def _invalid(what: str) -> dict:
 def genai_perf_records(doc: dict) -> list[dict]:
     """genai-perf / Perf Analyzer profile_export.json: experiments[].requests[] with ns timestamps.
 
-    TTFT = first response − request, ITL = gaps between responses, e2e = last response −
-    request. genai-perf counts output tokens by re-tokenizing response text, which tracefit
-    never reads: one streamed response is counted as one output token. Prompt tokens come
-    from Triton's `input_lengths` when present, else from `--prompt-tokens`.
+    As genai-perf itself does, only responses that carry generated text count: an OpenAI stream's
+    role-only first chunk, an empty final delta and `data: [DONE]` are not tokens. TTFT = first
+    content response − request, e2e = last content response − request, ITL = gaps between content
+    responses, output tokens = content responses (genai-perf re-tokenizes the text instead; a
+    server streams one token a chunk, so the two agree unless chunks were batched). Prompt tokens:
+    Triton's `input_lengths`, else `--prompt-tokens`, else estimated offline from the prompt's
+    characters (`estimate_tokens`) and flagged. Text is only measured, never kept.
     """
     requests = [r for exp in doc["experiments"] for r in (exp or {}).get("requests") or []]
     stamps = [r.get("timestamp", r.get("request_timestamp")) for r in requests if isinstance(r, dict)]
@@ -51,15 +56,91 @@ def _genai_perf_request(request, epoch: bool) -> dict:
     sent = request.get("timestamp", request.get("request_timestamp"))
     responses = request.get("response_timestamps") or []
     arrival = "arrival_ts" if epoch else "arrival_offset_ms"  # monotonic clock: ns offsets
-    record = {"output_tokens": len(responses), "status": "ok" if responses else "error",
-              "prompt_tokens": _input_length(request.get("request_inputs"))}
+    record = {"status": "ok" if responses else "error", **_genai_perf_prompt(request.get("request_inputs"))}
     if _number(sent) is None or not all(_number(t) is not None for t in responses):
-        return record | {INVALID: "request_timestamp/response_timestamps are not numbers"}
-    record[arrival] = sent if epoch else sent * 1e-6
-    if responses:
-        record |= {"ttft_ms": (responses[0] - sent) / 1e6, "e2e_ms": (responses[-1] - sent) / 1e6,
-                   "itl_ms_list": [(b - a) / 1e6 for a, b in pairwise(responses)]}
+        return record | {"output_tokens": len(responses),
+                         INVALID: "request_timestamp/response_timestamps are not numbers"}
+    outputs = request.get("response_outputs")
+    content = [t for t, out in zip(responses, outputs) if _has_content(out)] \
+        if isinstance(outputs, list) and len(outputs) == len(responses) else responses
+    record |= {arrival: sent if epoch else sent * 1e-6, "output_tokens": len(content)}
+    if content:
+        record |= {"ttft_ms": (content[0] - sent) / 1e6, "e2e_ms": (content[-1] - sent) / 1e6,
+                   "itl_ms_list": [(b - a) / 1e6 for a, b in pairwise(content)]}
+    elif responses:  # answered, but with no generated text
+        record["e2e_ms"] = (responses[-1] - sent) / 1e6
     return record
+
+
+def _has_content(output) -> bool:
+    """Whether one response carries generated text: an OpenAI SSE chunk with a non-empty delta
+    content (chat) or text (completions), or a Triton `text_output`. An unreadable one counts."""
+    if not isinstance(output, dict):
+        return True
+    if "text_output" in output:
+        return bool(output["text_output"])
+    body = output.get("response")
+    if not isinstance(body, str):
+        return True
+    found = False
+    for line in body.splitlines():
+        line = line.strip()
+        if not line.startswith("data:"):
+            continue
+        data = line[5:].strip()
+        if data == "[DONE]":
+            continue
+        try:
+            chunk = json.loads(data)
+        except ValueError:
+            return True
+        choices = chunk.get("choices") if isinstance(chunk, dict) else None
+        for choice in choices if isinstance(choices, list) else []:
+            delta = choice.get("delta") if isinstance(choice, dict) else None
+            text = delta.get("content") if isinstance(delta, dict) else (choice or {}).get("text")
+            found = found or bool(text)
+    return found
+
+
+def _genai_perf_prompt(inputs) -> dict:
+    """prompt_tokens from Triton's `input_lengths`; else estimated from the prompt text (flagged)."""
+    exact = _input_length(inputs)
+    if exact is not None:
+        return {"prompt_tokens": exact}
+    chars = _prompt_chars(inputs)
+    if chars is None:
+        return {"prompt_tokens": None}
+    return {"prompt_tokens": estimate_tokens(chars), "prompt_tokens_estimated": True}
+
+
+def estimate_tokens(chars: int) -> int:
+    """Tokens of `chars` characters of English text: characters / 4 rounded half up, at least 1 (OpenAI's
+    rule of thumb, "one token is ~4 characters of English"; genai-perf's own test prompts "This is
+    test" and "This is test too" tokenize to 3 and 4 with Llama's tokenizer, as here). An estimate:
+    code, CJK text and chat templates count differently."""
+    return max(1, (chars + 2) // 4)
+
+
+def _prompt_chars(inputs) -> int | None:
+    """Characters of the prompt text in genai-perf `request_inputs`: an OpenAI payload's messages
+    (string content or its text parts) or prompt, or Triton's `text_input`; None when there is none."""
+    if not isinstance(inputs, dict):
+        return None
+    if isinstance(inputs.get("text_input"), str):
+        return len(inputs["text_input"])
+    try:
+        payload = json.loads(inputs.get("payload") or "null")
+    except (TypeError, ValueError, RecursionError):
+        return None
+    if not isinstance(payload, dict):
+        return None
+    texts = [payload["prompt"]] if isinstance(payload.get("prompt"), str) else []
+    for message in payload.get("messages") or []:
+        content = message.get("content") if isinstance(message, dict) else None
+        parts = [content] if isinstance(content, str) else [
+            p.get("text") for p in content or [] if isinstance(p, dict) and p.get("type") == "text"]
+        texts += [t for t in parts if isinstance(t, str)]
+    return sum(map(len, texts)) if texts else None
 
 
 def _ms(value, scale: float):

@@ -191,7 +191,10 @@ class Normalizer:
         raw = _raw(name, t)
         if fill is not None:
             given = raw if _base(t[name]) in NUMERIC_TYPES else f"CAST({raw} AS VARCHAR)"
-            raw = f"coalesce({given}, {int(fill) if given == raw else _lit(str(int(fill)))})"
+            value = int(fill) if given == raw else _lit(str(int(fill)))
+            raw = f"coalesce({given}, {value})"
+            if "prompt_tokens_estimated" in t:  # a count given on the command line beats an estimate
+                raw = f"CASE WHEN {_q('prompt_tokens_estimated')} THEN {value} ELSE {raw} END"
         required = [(f"{raw} IS NULL", _lit(f"missing {name}"))] if name != "cached_prompt_tokens" else []
         if _base(t[name]) in INTEGER_TYPES:  # a typed integer column can only be negative or too big
             return f"TRY_CAST({raw} AS BIGINT)", required + [

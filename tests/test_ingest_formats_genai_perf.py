@@ -15,18 +15,26 @@ def test_timestamps_become_ttft_e2e_and_gaps(con):
     assert (result.format, result.rows_read, result.rows_loaded, result.rows_rejected) == \
         ("genai-perf", 4, 2, 2)
     first, second = requests_by_id(con).values()
-    # request at T0, responses at +120, +150, +190, +200 ms
+    # request at T0, content chunks at +120, +150, +190 ms, then `data: [DONE]` at +200 ms (not a token)
     assert first["arrival_ts"] == T0
     assert first["ttft_ms"] == pytest.approx(120.0)  # 120 - 0
-    assert first["e2e_ms"] == pytest.approx(200.0)  # 200 - 0
-    assert first["output_tokens"] == 4  # one token per streamed response
-    assert first["tpot_ms"] == pytest.approx((30 + 40 + 10) / 3)
-    assert first["prompt_tokens"] == 128 and first["model"] == "llama-3-8b"
-    # request at +500 ms, responses at +750, +790 ms
+    assert first["e2e_ms"] == pytest.approx(190.0)  # the last content chunk, not [DONE]
+    assert first["output_tokens"] == 3  # one token per content chunk
+    assert first["tpot_ms"] == pytest.approx((30 + 40) / 2)
+    assert first["prompt_tokens"] == 128 and first["model"] == "llama-3-8b"  # --prompt-tokens beats the estimate
+    # request at +500 ms, one content chunk at +750 ms, [DONE] at +790 ms
     assert second["arrival_ts"] == T0 + timedelta(milliseconds=500)
-    assert (second["ttft_ms"], second["e2e_ms"]) == pytest.approx((250.0, 290.0))
-    assert gaps_by_id(con) == {first["request_id"]: pytest.approx([30.0, 40.0, 10.0]),
-                               second["request_id"]: pytest.approx([40.0])}
+    assert (second["ttft_ms"], second["e2e_ms"], second["output_tokens"]) == pytest.approx((250.0, 250.0, 1))
+    assert gaps_by_id(con) == {first["request_id"]: pytest.approx([30.0, 40.0])}
+
+
+def test_without_prompt_tokens_they_are_estimated_from_the_text_and_flagged(con):
+    (result,) = ingest_paths(con, [FIXTURES / "genai_perf_profile_export.json"], ReadOptions())
+    assert (result.status, result.rows_read, result.rows_loaded) == ("loaded", 4, 2)
+    # "SECRET-PROMPT-genai-perf" is 24 characters -> 6 tokens; "...-2" 26 -> 6.5, rounded up to 7
+    assert [r["prompt_tokens"] for r in requests_by_id(con).values()] == [6, 7]
+    assert result.message.startswith("prompt_tokens estimated from prompt text (characters / 4) for 2 rows")
+    assert con.execute("SELECT notes FROM ingest_runs").fetchall() == [(result.message,)]
 
 
 def test_synthesized_ids_are_deterministic(tmp_path, con):
@@ -35,12 +43,3 @@ def test_synthesized_ids_are_deterministic(tmp_path, con):
     with warehouse.connect(tmp_path / "again.duckdb") as other:
         ingest_fixture(other, "genai_perf_profile_export.json", prompt_tokens=128)
         assert set(requests_by_id(other)) == ids
-
-
-def test_without_prompt_tokens_the_file_fails_with_the_fix(con):
-    (result,) = ingest_paths(con, [FIXTURES / "genai_perf_profile_export.json"], ReadOptions())
-    assert (result.status, result.rows_read, result.rows_loaded) == ("failed", 4, 0)
-    assert result.message.endswith(
-        "missing prompt_tokens (2 rows); request is not a JSON object (1 rows); request_timestamp/"
-        "response_timestamps are not numbers (1 rows); pass --prompt-tokens N when the run sent a fixed "
-        "prompt length")

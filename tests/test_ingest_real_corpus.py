@@ -44,3 +44,35 @@ def test_aiperf_0_1_profile_export_matches_its_own_summary(con):
     assert mean_gap == pytest.approx(summary["inter_chunk_latency"]["avg"])
     first_ns = one(con, "SELECT epoch_ns(min(arrival_ts)) FROM requests")[0]  # stored to the microsecond
     assert first_ns == pytest.approx(summary["min_request_timestamp"]["avg"], abs=1e3)
+
+
+def by_row(con, *columns: str) -> list[tuple]:
+    return con.execute(f"SELECT {', '.join(columns)} FROM requests ORDER BY source_row").fetchall()
+
+
+def test_genai_perf_openai_chat_stream_matches_genai_perf_own_test(con):
+    # genai-perf's test_openai_llm_profile_data: TTFT [5-1, 7-2] = [4, 5] ns; request latency
+    # [12-1, 15-2] = [11, 13] ns (its per-request throughput 3/11, 6/13); input lengths [3, 4]
+    result = load(con, "genai-perf-0.0.x_openai_chat_profile_export.json")
+    assert (result.status, result.format, result.rows_loaded) == ("loaded", "genai-perf", 2)
+    rows = by_row(con, "round(ttft_ms * 1e6)", "round(e2e_ms * 1e6)", "prompt_tokens", "output_tokens")
+    assert [r[:3] for r in rows] == [(4, 11, 3), (5, 13, 4)]  # ns; prompts estimated, flagged:
+    assert "prompt_tokens estimated" in result.message
+    # output lengths: genai-perf re-tokenizes the text, [3, 6]; tracefit counts content chunks (one
+    # token each, as a server streams them): "I", " like", " dogs" = 3 agrees; "I", "don't",
+    # "cook food" are 3 chunks of 6 tokens, batched in the test's data as no server streams them
+    assert [r[3] for r in rows] == [3, 3]
+    # genai-perf's inter-token latency of request 1: ((12 - 1) - 4) / (3 - 1) = 3.5 ns
+    assert by_row(con, "tpot_ms * 1e6")[0][0] == pytest.approx(3.5)
+
+
+def test_genai_perf_triton_matches_genai_perf_own_test(con):
+    # test_triton_llm_profile_data: TTFT [2, 2] and [2, 3]; input lengths [3, 4] both experiments;
+    # inter-token latency of the first request (8 - 1 - 2) / (3 - 1) = 2.5
+    load(con, "genai-perf-0.0.x_triton_profile_export.json")
+    rows = by_row(con, "round(ttft_ms * 1e6)", "prompt_tokens", "output_tokens", "tpot_ms * 1e6")
+    assert [r[0] for r in rows] == [2, 2, 2, 3]
+    assert [r[1] for r in rows] == [3, 4, 3, 4]
+    # output lengths [3, 6] and [4, 6] by genai-perf's tokenizer; chunks agree where each is one word
+    assert [r[2] for r in rows][0::2] == [3, 4]
+    assert rows[0][3] == pytest.approx(2.5)

@@ -108,10 +108,11 @@ def ingest_file(con: duckdb.DuckDBPyConnection, log: LogFile, sample_rate: float
         if loader.staged_tokens:
             _keep_token_latencies(con, run_id)
         loaded = read - rejected - duplicate
+        notes = loader.notes()
         con.execute(
             "UPDATE ingest_runs SET status = 'loaded', finished_at = now(), rows_read = $r, "
-            "rows_loaded = $l, rows_rejected = $j, rows_duplicate = $d WHERE run_id = $run",
-            {"r": read, "l": loaded, "j": rejected, "d": duplicate, "run": run_id})
+            "rows_loaded = $l, rows_rejected = $j, rows_duplicate = $d, notes = $notes WHERE run_id = $run",
+            {"r": read, "l": loaded, "j": rejected, "d": duplicate, "notes": notes, "run": run_id})
         con.execute("COMMIT")
     except BaseException as exc:
         loader.stop()
@@ -124,7 +125,8 @@ def ingest_file(con: duckdb.DuckDBPyConnection, log: LogFile, sample_rate: float
         raise
     loader.drop_view()
     return FileResult(path=str(log.path), format=log.format.name, status="loaded", rows_read=read,
-                      rows_loaded=loaded, rows_rejected=rejected, rows_duplicate=duplicate, run_id=run_id)
+                      rows_loaded=loaded, rows_rejected=rejected, rows_duplicate=duplicate, run_id=run_id,
+                      message=notes)
 
 
 class _Loader:
@@ -133,7 +135,7 @@ class _Loader:
     def __init__(self, con: duckdb.DuckDBPyConnection, run_id: int, ctx: Context,
                  progress: Callable[[int], object]) -> None:
         self.con, self.run_id, self.ctx, self.progress = con, run_id, ctx, progress
-        self.read = self.rejected = 0
+        self.read = self.rejected = self.estimated = 0
         self.origin_s: float | None = None  # offsets' origin: the first relation's smallest offset
         self.staged_tokens = False
         self.pending: list[Iterator] = []
@@ -160,9 +162,18 @@ class _Loader:
             self.con.execute(f"CREATE TEMP TABLE IF NOT EXISTS tf_token_stage AS {tokens} LIMIT 0")
             self.con.execute(f"INSERT INTO tf_token_stage {tokens}")
             self.staged_tokens = True
+        if "prompt_tokens_estimated" in norm.types and self.ctx.prompt_tokens is None:
+            (estimated,) = fetch_one(self.con, "SELECT count(*) FROM tf_raw WHERE prompt_tokens_estimated")
+            self.estimated += estimated
         self.read += rows
         self.rejected += rejected
         self.progress(rows)
+
+    def notes(self) -> str | None:
+        """What the loaded numbers rest on beyond the file's columns (ingest_runs.notes)."""
+        notes = [f"prompt_tokens estimated from prompt text (characters / 4) for {self.estimated:,} rows; "
+                 "--prompt-tokens N gives the exact count of a fixed-length run"] if self.estimated else []
+        return "; ".join(notes) or None
 
     def stop(self) -> None:
         for pending in self.pending:
