@@ -8,10 +8,20 @@ Its error, leave-one-day-out: each planning hour's actual rate / the mean of the
 *other* days of its type (weekday hours from the other weekdays; a weekend hour from the other
 weekend day). A window's error ratio is the `quantile` of its hours' ratios, each hour weighted by
 its requests (the SLO pools a window's requests, so a busy hour counts by what it holds).
-The window is planned for ratio x its busiest forecast hour; headroom over the hour the recommender
-simulates (its peak span) = that / the peak span's rate - 1, never below 0.
+The window is planned for ratio x its busiest forecast hour x growth; headroom over the hour the
+recommender simulates (its peak span) = that / the peak span's rate - 1, never below 0.
+
+Growth (trend(): the plan is in force for up to a week of hour-of-week cells): week over week when the
+planning range holds two weeks of the window's hours (its requests in the last 7 days / the 7 days
+before, cell by cell, pooled by requests: a per-hour-of-week comparison); otherwise day over day: the
+least-squares slope of log(the window's daily requests / its day type's mean) over the planning days,
+x 7 (a weekend dip is a day type, not a trend). The plan assumes max(planned growth, 1): traffic that
+fell is not planned to keep falling. Planned growth: week over week, the measured ratio; day over day,
+the slope less two standard errors (a trend the days' scatter could not produce), so five noisy
+weekdays plan no growth while two steady weeks of +40% do. ServeGen's chat-large can grow 40-60% a week.
 """
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,7 +36,10 @@ class ForecastError:
     ratio: float  # that quantile; NaN when no hour had a forecast
     hours: int  # planning hours with a forecast (another day of their type)
     forecast_rps: float  # the window's busiest forecast hour, real req/s
-    planned_rps: float  # ratio x forecast_rps (forecast_rps when ratio is NaN)
+    planned_rps: float  # ratio x forecast_rps x max(growth, 1) (forecast_rps x max(growth, 1) when ratio is NaN)
+    growth: float = 1.0  # measured weekly growth of the window's traffic (trend()); 1 = none measurable
+    planned_growth: float = 1.0  # the growth planned for (>= 1; day over day: slope - 2 standard errors)
+    growth_method: str = "none: fewer than 2 planning days"
 
     def headroom(self, peak_rps: float) -> float:
         """Planned over the simulated peak hour's rate, minus 1, clipped at 0."""
@@ -35,7 +48,9 @@ class ForecastError:
     def to_dict(self) -> dict:
         return {"method": self.method, "quantile": self.quantile,
                 "ratio": None if np.isnan(self.ratio) else round(self.ratio, 4), "hours": self.hours,
-                "forecast_rps": round(self.forecast_rps, 3), "planned_rps": round(self.planned_rps, 3)}
+                "forecast_rps": round(self.forecast_rps, 3), "planned_rps": round(self.planned_rps, 3),
+                "growth": round(self.growth, 4), "planned_growth": round(self.planned_growth, 4),
+                "growth_method": self.growth_method}
 
 
 def weekend(cell: np.ndarray) -> np.ndarray:
@@ -74,5 +89,37 @@ def forecast_error(day, cell, rps, window_cells, *, quantile: float = 0.95) -> F
     ratio = weighted_quantile(rps[mine] / forecast[mine], rps[mine], quantile)
     fitted = profile(day, cell, rps, leave_out=False)[np.isin(cell, np.asarray(window_cells, cell.dtype))]
     peak = float(np.nanmax(fitted)) if fitted.size and not np.isnan(fitted).all() else 0.0
+    g, g_planned, how = trend(day, cell, rps, window_cells)
+    planned = (peak * ratio if not np.isnan(ratio) else peak) * g_planned
     return ForecastError(method=METHOD, quantile=quantile, ratio=ratio, hours=int(mine.sum()), forecast_rps=peak,
-                         planned_rps=peak * ratio if not np.isnan(ratio) else peak)
+                         planned_rps=planned, growth=g, planned_growth=g_planned, growth_method=how)
+
+
+def trend(day, cell, rps, window_cells) -> tuple[float, float, str]:
+    """(weekly growth of the window's traffic, the growth to plan for (>= 1), how it was measured);
+    module docstring."""
+    day, cell, rps = np.asarray(day), np.asarray(cell), np.asarray(rps, np.float64)
+    mine = np.isin(cell, np.asarray(window_cells, cell.dtype))
+    day, cell, rps = day[mine], cell[mine], rps[mine]
+    if day.size == 0 or day.max() - day.min() < 1:
+        return 1.0, 1.0, "none: fewer than 2 planning days"
+    last = day.max()
+    if last - day.min() >= 13:
+        now, before = day > last - 7, (day <= last - 7) & (day > last - 14)
+        common = np.intersect1d(cell[now], cell[before])
+        a, b = rps[now & np.isin(cell, common)].sum(), rps[before & np.isin(cell, common)].sum()
+        if a > 0 and b > 0:
+            return float(a / b), max(float(a / b), 1.0), ("week over week: the last 7 days / the 7 before, "
+                                                          "same hour-of-week cells")
+    days = np.unique(day)
+    volume = np.array([rps[day == d].sum() for d in days])
+    kind = weekend(np.array([cell[day == d][0] for d in days]))
+    means = np.array([volume[kind == k].mean() for k in kind])
+    keep = (volume > 0) & (means > 0)
+    if keep.sum() < 3:
+        return 1.0, 1.0, "none: fewer than 3 planning days with traffic"
+    x, y = days[keep].astype(np.float64), np.log(volume[keep] / means[keep])
+    (slope, icept), n = np.polyfit(x, y, 1), int(keep.sum())
+    se = math.sqrt(((y - slope * x - icept) ** 2).sum() / (n - 2) / ((x - x.mean()) ** 2).sum())
+    return (float(np.exp(7.0 * slope)), max(float(np.exp(7.0 * (slope - 2.0 * se))), 1.0),
+            f"day over day: exp(7 x the slope of log(daily requests / day-type mean)) over {n} days")

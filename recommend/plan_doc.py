@@ -56,7 +56,8 @@ def window_entry(w: WindowTraffic, index: int, *, chosen, verified, tried, resul
     fe = w.forecast_error if options.forecast_quantile is not None and w.forecast_error else None
     why = (f"headroom {headroom:.2f} from the measured forecast error: the {fe.quantile:g} quantile of this "
            f"window's hours' actual/forecast rate is {fe.ratio:.2f} (leave-one-day-out, same day type, "
-           f"{fe.hours} h), x the busiest forecast hour {fe.forecast_rps:.0f} req/s = {fe.planned_rps:.0f} req/s"
+           f"{fe.hours} h), x the busiest forecast hour {fe.forecast_rps:.0f} req/s"
+           f" x growth {fe.planned_growth:.2f} = {fe.planned_rps:.0f} req/s; {growth_reason(fe)}"
            if fe and fe.hours else
            f"fallback headroom {headroom:.2f} (--headroom): no forecast error to measure, the planning data "
            f"holds no other day of this window's day type ({(fe.hours if fe else 0)} h with a forecast)")
@@ -92,6 +93,15 @@ def window_entry(w: WindowTraffic, index: int, *, chosen, verified, tried, resul
         "screening": {"candidates": result.screened, "not_fitting": result.not_fitting,
                       "meeting": sum(s.meets for s in result.ranked), "simulated": len(tried)},
     }
+
+
+def growth_reason(fe) -> str:
+    """What growth the plan assumed (recommend/forecast.py trend)."""
+    change = f"traffic trend {fe.growth - 1:+.0%} a week ({fe.growth_method})"
+    if fe.planned_growth > 1:
+        return f"{change}; planned for {fe.planned_growth - 1:+.0%}"
+    return f"{change}; planned for no growth (" + ("within the days' scatter)" if fe.growth > 1 else
+                                                  "a fall is not assumed to continue)")
 
 
 def _finite(value: float) -> float | None:

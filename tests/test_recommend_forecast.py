@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 
-from recommend.forecast import forecast_error, profile, weighted_quantile
+from recommend.forecast import forecast_error, profile, trend, weighted_quantile
 from recommend.recommender import RecommendOptions, window_headroom
 from recommend.window_traffic import WindowTraffic
 
@@ -62,3 +62,28 @@ def test_headroom_is_planned_over_the_peak_span_rate_clipped_at_zero():
     assert window_headroom(w, RecommendOptions()) == pytest.approx(7.0)
     assert window_headroom(w, RecommendOptions(forecast_quantile=None, headroom=0.2)) == 0.2
     assert fe.headroom(1000.0) == 0.0  # 240 / 1000 - 1 < 0: never plan below the logged peak span
+
+
+def test_growth_week_over_week_compares_the_same_hour_of_week_cells():
+    # hour 09 of 14 days (Mon 2025-03-03 = day 0): 100 req/s in week 1, 150 in week 2 -> +50% a week
+    day = np.arange(14)
+    cell = (day % 7) * 24 + 9
+    rps = np.where(day < 7, 100.0, 150.0)
+    growth, planned, how = trend(day, cell, rps, cell[:7])
+    assert growth == pytest.approx(1.5) and planned == pytest.approx(1.5) and how.startswith("week over week")
+    fe = forecast_error(day, cell, rps, cell[:7], quantile=0.95)
+    assert fe.planned_rps == pytest.approx(fe.forecast_rps * fe.ratio * 1.5)
+
+
+def test_growth_day_over_day_plans_only_a_trend_beyond_the_scatter():
+    # five weekdays growing exactly 10% a day: log ratios on a line (residuals 0, standard error 0):
+    # growth = planned = 1.1^7 = 1.9487
+    day, cell = np.arange(5), np.arange(5) * 24 + 9
+    growth, planned, how = trend(day, cell, 100.0 * 1.1 ** day, cell)
+    assert growth == pytest.approx(1.1 ** 7) and planned == pytest.approx(1.1 ** 7) and how.startswith("day over day")
+    # DAY/RPS weekdays 100, 100, 100, 100, 200: log(v / 120) slope 1.3863 / 10 = 0.13863 -> growth
+    # exp(0.97041) = 2.639, but the standard error 0.0800 (residual SS 0.1921 / 3 / 10) leaves
+    # slope - 2 se = -0.021 < 0: planned 1 (one busy Friday is not a trend)
+    growth, planned, _ = trend(DAY[:5], CELL[:5], RPS[:5], CELL[:5])
+    assert growth == pytest.approx(2.639, abs=1e-3) and planned == 1.0
+    assert trend(np.array([0]), np.array([9]), np.array([80.0]), [9])[:2] == (1.0, 1.0)  # one day: no trend
