@@ -10,11 +10,13 @@ top-level keys too); `generic` comes last.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import polars as pl
 
 from ingest import formats_bench as bench
 from ingest import formats_gateway as gateway
+from ingest import formats_llmperf as llmperf
 from ingest import formats_otel as otel
 from ingest.fields import match_columns
 
@@ -31,6 +33,8 @@ class Format:
     prefix_block_tokens: int | None = None  # tokens per prefix block id
     json_list_keys: tuple[str, ...] = ()
     records: Callable[[object], list[dict]] | None = None  # JSON document -> flat records
+    # closed-loop benchmark without arrival times: (clients, idle s, where read) for a file, or None
+    concurrency: Callable[[Path], tuple[int, float, Path] | None] | None = None
 
     def accepts(self, container: str) -> bool:
         if self.records:  # a document may sit on one line (jsonl) or span the file (json)
@@ -55,16 +59,6 @@ def _burstgpt_fixup(raw: pl.DataFrame) -> pl.DataFrame:
     # BurstGPT logs a failed request as one with zero response tokens.
     failed = pl.col("output_tokens").cast(pl.Float64, strict=False) == 0
     return raw.with_columns(status=pl.when(failed).then(pl.lit("error")).otherwise(pl.lit("ok")))
-
-
-def _error_code_fixup(raw: pl.DataFrame) -> pl.DataFrame:
-    # llmperf: `error_code` is null (or 0/empty) on success; anything else is a failed request.
-    code = pl.col("error_code").cast(pl.String)
-    ok = code.is_null() | code.is_in(["", "0", "None", "null"])
-    return raw.with_columns(
-        status=pl.when(ok).then(pl.lit("ok")).otherwise(pl.lit("error")),
-        error_code=pl.when(ok).then(None).otherwise(code),
-    )
 
 
 def _nested(name: str, description: str, example: str, required: set[str],
@@ -151,13 +145,13 @@ FORMATS: dict[str, Format] = {
         Format(
             name="llmperf",
             container="json",
-            description="llmperf *_individual_responses.json (no timestamps or model: use --model, --start)",
+            description="llmperf *_individual_responses.json (no timestamps: arrivals rebuilt from the "
+                        "concurrency in its *_summary.json beside it; no model: use --model)",
             example="tracefit ingest out/llama_individual_responses.json --model llama-3-8b",
-            columns={"ttft_s": "ttft_s", "inter_token_latency_s": "tpot_s",
-                     "end_to_end_latency_s": "e2e_s", "number_input_tokens": "prompt_tokens",
-                     "number_output_tokens": "output_tokens", "error_code": "error_code"},
+            columns=llmperf.COLUMNS,
             required=frozenset({"ttft_s", "end_to_end_latency_s", "number_input_tokens"}),
-            fixup=_error_code_fixup,
+            fixup=llmperf.fixup,
+            concurrency=llmperf.summary_concurrency,
         ),
         Format(
             name="aibrix",

@@ -14,6 +14,7 @@ from ingest.containers import ROW
 from ingest.errors import IngestError
 from ingest.fields import COUNT_FIELDS, DURATION_FIELDS
 from ingest.formats import FORMATS, Format, detect_format
+from ingest.formats_llmperf import closed_loop_arrivals
 from ingest.normalize import Context
 
 # Relative or missing timestamps start here unless --start says otherwise (a Monday, so
@@ -51,6 +52,8 @@ class LogFile:
     has_request_ids: bool
     options: ReadOptions
     columns: tuple[str, ...] = ()  # the columns (or a nested format's record keys) the file has
+    clients: tuple[int, float] | None = None  # closed-loop clients, idle s between requests: arrivals rebuilt
+    notes: tuple[str, ...] = ()  # what the loaded numbers rest on beyond the columns (ingest_runs.notes)
 
     @property
     def native(self) -> bool:
@@ -69,14 +72,18 @@ class LogFile:
     def raw_batches(self) -> Iterator[pl.DataFrame]:
         """Raw fields (renamed from source columns, format fixups applied) in bounded batches."""
         try:
-            for raw in self._raw_batches():
-                raw = raw.rename(self.mapping)
-                raw = self.format.fixup(raw) if self.format.fixup else raw
-                # 128-bit integers (huge JSON numbers) have no Arrow type: as text they still fail checks
-                yield raw.with_columns(pl.col(pl.Int128, pl.UInt128).cast(pl.String))
+            batches = self._fixed_batches()
+            yield from closed_loop_arrivals(batches, *self.clients) if self.clients else batches
         except (pl.exceptions.PolarsError, OSError, ValueError, RecursionError) as exc:
             raise IngestError(f"{self.path}: cannot read as {self.container} ({_describe(exc)}); "
                               "check the file is complete and its --format") from exc
+
+    def _fixed_batches(self) -> Iterator[pl.DataFrame]:
+        for raw in self._raw_batches():
+            raw = raw.rename(self.mapping)
+            raw = self.format.fixup(raw) if self.format.fixup else raw
+            # 128-bit integers (huge JSON numbers) have no Arrow type: as text they still fail checks
+            yield raw.with_columns(pl.col(pl.Int128, pl.UInt128).cast(pl.String))
 
     def request_ids(self) -> Iterator[pl.Series]:
         """The raw request ids of a native file, in file order and bounded batches."""
@@ -152,11 +159,25 @@ def open_log(path: str | Path, options: ReadOptions = ReadOptions(), data: Path 
     raws = set(mapping.values())
     timestamps = ("absolute" if "arrival_ts" in raws else
                   "relative" if raws & {"arrival_offset_s", "arrival_offset_ms"} else "missing")
+    clients, notes = None, []
+    if fmt.concurrency and timestamps == "missing":
+        found = fmt.concurrency(path)
+        if found:
+            clients, idle_s, summary = found
+            clients, timestamps = (clients, idle_s), "relative"
+            notes.append(f"arrivals rebuilt from {clients[0]} closed-loop clients (num_concurrent_requests in "
+                         f"{summary.name}), each request's latency in the file's order and {idle_s:.3f} s "
+                         "idle between a client's requests (the run's measured length)")
+        else:
+            notes.append(f"no arrival times: every request arrives at --start, so rates and in-flight "
+                         f"counts of this run mean nothing; put the run's *_summary.json beside the file "
+                         f"to rebuild them from its concurrency")
     return LogFile(
         path=path, data=data, format=fmt, container=container, separator=separator, sha256=sha,
         mapping=mapping, source=options.source or Path(plain_name(path)).stem,
         anchor=None if timestamps == "absolute" else options.start, timestamps=timestamps,
-        has_request_ids="request_id" in raws, options=options, columns=tuple(columns),
+        has_request_ids="request_id" in raws, options=options, columns=tuple(columns), clients=clients,
+        notes=tuple(notes),
     )
 
 

@@ -76,3 +76,39 @@ def test_genai_perf_triton_matches_genai_perf_own_test(con):
     # output lengths [3, 6] and [4, 6] by genai-perf's tokenizer; chunks agree where each is one word
     assert [r[2] for r in rows][0::2] == [3, 4]
     assert rows[0][3] == pytest.approx(2.5)
+
+
+def test_llmperf_groq_run_matches_its_own_summary(con):
+    # llmperf-leaderboard's Groq llama2-70b run: 150 requests, 5 concurrent, 550 -> 150 tokens
+    result = load(con, "llmperf_groq-70b_individual_responses.json", model="llama2-70b")
+    summary = json.loads((REAL / "llmperf_groq-70b_summary.json").read_text())
+    assert (result.status, result.format, result.rows_loaded) == ("loaded", "llmperf", 150)
+    assert result.rows_loaded == summary["results_num_completed_requests"]
+    count, ttft, e2e, prompt, output, errors = one(con, "SELECT count(*), avg(ttft_ms), avg(e2e_ms), "
+                                                   "avg(prompt_tokens), avg(output_tokens), count(*) FILTER "
+                                                   "(WHERE status <> 'ok') FROM requests")
+    assert ttft == pytest.approx(summary["results_ttft_s_mean"] * 1e3)  # 227.860 ms
+    assert e2e == pytest.approx(summary["results_end_to_end_latency_s_mean"] * 1e3)  # 815.108 ms
+    assert (prompt, output, errors) == (summary["results_number_input_tokens_mean"],
+                                        summary["results_number_output_tokens_mean"], summary["results_number_errors"])
+    # tpot is the time per output token after the first, as in every format; not llmperf's
+    # inter_token_latency_s (0.00588 s on the first request, TTFT included): (0.890 - 0.298) / 149
+    assert by_row(con, "tpot_ms")[0][0] == pytest.approx((0.8900090400129557 - 0.297977801412344) / 149 * 1e3)
+    # arrivals rebuilt from 5 closed-loop clients: never more than 5 in flight (not 150 at once), and
+    # the run lasts as long as llmperf measured it (150 requests at 176.74 a minute: 50.9 s), within 2%
+    in_flight = one(con, "SELECT max(n) FROM (SELECT (SELECT count(*) FROM requests b WHERE b.arrival_ts <= "
+                         "a.arrival_ts AND b.arrival_ts + to_microseconds(CAST(b.e2e_ms * 1000 AS BIGINT)) > "
+                         "a.arrival_ts) AS n FROM requests a)")[0]
+    assert in_flight == summary["num_concurrent_requests"]
+    span_s = one(con, "SELECT epoch(max(arrival_ts + to_microseconds(CAST(e2e_ms * 1000 AS BIGINT))) "
+                      "- min(arrival_ts)) FROM requests")[0]
+    assert span_s == pytest.approx(150 / summary["results_num_completed_requests_per_min"] * 60, rel=0.02)
+    assert "arrivals rebuilt from 5 closed-loop clients" in result.message
+
+
+def test_llmperf_without_its_summary_says_it_has_no_arrival_times(tmp_path, con):
+    path = tmp_path / "groq_individual_responses.json"
+    path.write_bytes((REAL / "llmperf_groq-70b_individual_responses.json").read_bytes())
+    (result,) = ingest_paths(con, [path], ReadOptions(model="llama2-70b"))
+    assert result.status == "loaded" and result.message.startswith("no arrival times")
+    assert one(con, "SELECT timestamps, notes FROM ingest_runs") == ("missing", result.message)

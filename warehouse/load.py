@@ -108,7 +108,7 @@ def ingest_file(con: duckdb.DuckDBPyConnection, log: LogFile, sample_rate: float
         if loader.staged_tokens:
             _keep_token_latencies(con, run_id)
         loaded = read - rejected - duplicate
-        notes = loader.notes()
+        notes = loader.notes(log)
         con.execute(
             "UPDATE ingest_runs SET status = 'loaded', finished_at = now(), rows_read = $r, "
             "rows_loaded = $l, rows_rejected = $j, rows_duplicate = $d, notes = $notes WHERE run_id = $run",
@@ -169,10 +169,12 @@ class _Loader:
         self.rejected += rejected
         self.progress(rows)
 
-    def notes(self) -> str | None:
+    def notes(self, log: LogFile) -> str | None:
         """What the loaded numbers rest on beyond the file's columns (ingest_runs.notes)."""
-        notes = [f"prompt_tokens estimated from prompt text (characters / 4) for {self.estimated:,} rows; "
-                 "--prompt-tokens N gives the exact count of a fixed-length run"] if self.estimated else []
+        notes = list(log.notes)
+        if self.estimated:
+            notes.append(f"prompt_tokens estimated from prompt text (characters / 4) for {self.estimated:,} rows; "
+                         "--prompt-tokens N gives the exact count of a fixed-length run")
         return "; ".join(notes) or None
 
     def stop(self) -> None:
