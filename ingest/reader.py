@@ -15,6 +15,7 @@ from ingest.errors import IngestError
 from ingest.fields import COUNT_FIELDS, DURATION_FIELDS
 from ingest.formats import FORMATS, Format, detect_format
 from ingest.formats_llmperf import closed_loop_arrivals
+from ingest.summaries import summary_of
 from ingest.normalize import Context
 
 # Relative or missing timestamps start here unless --start says otherwise (a Monday, so
@@ -148,6 +149,10 @@ def open_log(path: str | Path, options: ReadOptions = ReadOptions(), data: Path 
     except (OSError, ValueError, RecursionError, pl.exceptions.PolarsError) as exc:
         raise IngestError(f"{path}: cannot read ({exc.__class__.__name__}: {_describe(exc)}); "
                           "check the file is a complete CSV, JSON Lines, JSON or Parquet file") from exc
+    summary = summary_of(columns, container)
+    if summary:
+        raise IngestError(f"{path}: a run summary of {summary.tool}: aggregates, not per-request records, so "
+                          f"nothing to load; {summary.fix}")
     fmt = _format(options.format, columns, container, path)
     if fmt.records:
         try:

@@ -112,3 +112,14 @@ def test_llmperf_without_its_summary_says_it_has_no_arrival_times(tmp_path, con)
     (result,) = ingest_paths(con, [path], ReadOptions(model="llama2-70b"))
     assert result.status == "loaded" and result.message.startswith("no arrival times")
     assert one(con, "SELECT timestamps, notes FROM ingest_runs") == ("missing", result.message)
+
+
+@pytest.mark.parametrize(("name", "fix"), [
+    ("aiperf-0.1.1_profile_export_aiperf.json", "AIPerf's profile_export.jsonl"),
+    ("aiperf-0.1.1_profile_export_aiperf.csv", "AIPerf's profile_export.jsonl"),
+    ("llmperf_groq-70b_summary.json", "*_individual_responses.json"),
+])
+def test_a_run_summary_is_recognised_and_says_what_to_load(con, name, fix):
+    result = load(con, name)
+    assert result.status == "failed" and "a run summary of" in result.message and fix in result.message
+    assert one(con, "SELECT count(*) FROM requests") == (0,)
