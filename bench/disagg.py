@@ -45,7 +45,8 @@ def run(name: str, db: Path, out: Path, walk_days: int) -> dict:
     times = {}
     if not (out / f"{name}-plan.json").exists():
         shutil.copy(db, week1)
-        times["mine"] = tracefit("mine", "--db", str(week1), "--until", SINCE, out=out / "mine.out", log=out / "mine.log")
+        times["mine"] = tracefit("mine", "--db", str(week1), "--until", SINCE, out=out / "mine.out",
+                                 log=out / "mine.log")
         times["recommend"] = tracefit("recommend", "--db", str(week1), "--model", model, *common, "--disagg",
                                       "--out", str(out / f"{name}-plan.json"), out=out / "rec.out", log=out / "rec.log")
     plan = json.loads((out / f"{name}-plan.json").read_text())
@@ -57,14 +58,16 @@ def run(name: str, db: Path, out: Path, walk_days: int) -> dict:
         target = out / f"{name}-bt-{p}.json"
         if not target.exists():
             times[f"backtest {p}"] = tracefit("backtest", "--plan", str(out / f"{name}-{p}.json"), "--db", str(week1),
-                                              "--since", SINCE, "--until", UNTIL, *(["--as", as_model] if as_model else []),
-                                              "--json", out=target, log=out / f"{name}-bt-{p}.log")
+                                              "--since", SINCE, "--until", UNTIL,
+                                              *(["--as", as_model] if as_model else []), "--json", out=target,
+                                              log=out / f"{name}-bt-{p}.log")
     until = f"2025-03-{10 + walk_days:02d}"
     for flag, tag in (("--disagg", "disagg"), (None, "agg")):
         target = out / f"{name}-wf-{tag}.json"
         if walk_days and not target.exists():
             times[f"walk {tag}"] = tracefit("backtest", "--walk-forward", "--db", str(db), "--model", model, *common,
-                                            *([flag] if flag else []), "--since", SINCE, "--until", until, "--json",
+                                            *([flag] if flag else []), "--since", SINCE, "--until", until,
+                                            "--plans-dir", str(out / f"{name}-wf-{tag}-plans"), "--json",
                                             out=target, log=out / f"{name}-wf-{tag}.log")
     return times
 
@@ -83,8 +86,8 @@ def _margins(values: dict, slo: dict) -> str:
 
 def plan_rows(plan: dict) -> list[str]:
     slo = plan["slo"]
-    rows = ["| window | hours/wk | planned req/s | prompt/output mean | best aggregated (sim. p95 ms / SLO) | GPUs | $/h | "
-            "best disaggregated (sim. p95 ms / SLO; transfer p95) | GPUs | $/h | picks | why |",
+    rows = ["| window | hours/wk | planned req/s | prompt/output mean | best aggregated (sim. p95 ms / SLO) | "
+            "GPUs | $/h | best disaggregated (sim. p95 ms / SLO; transfer p95) | GPUs | $/h | picks | why |",
             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for e in plan["windows"]:
         c, d, t = e["config"], e.get("disagg") or {}, e["traffic"]
@@ -93,10 +96,7 @@ def plan_rows(plan: dict) -> list[str]:
                  f"{_margins(d['slo_ms'], slo)}; transfer {d['predicted'].get('transfer_ms', {}).get('p95', 0):.0f}"
                  if d else "none fits")
         gpus = sum(d[p]["tp"] * d[p]["replicas"] for p in ("prefill", "decode")) if d else "-"
-        why = d["reasons"][0].split(": ", 1)[0] if d else "-"
-        if d and not d["chosen"]:
-            why = d["reasons"][0].split("; ", 1)[-1] if "pays off" in d["reasons"][0] or "no split" in d["reasons"][0] \
-                else d["reasons"][0].split(" (")[0]
+        why = _why(e, d)
         rows.append(f"| {e['window']['label']} | {len(e['window']['hours'])} | {t['rps_planned']:,.0f} | "
                     f"{t['prompt_tokens'].get('mean', 0):,.0f}/{t['output_tokens'].get('mean', 0):,.0f} | "
                     f"{_pool(c)}; {_margins({k: v for k, v in agg_ms.items() if v is not None}, slo)} | "
@@ -110,6 +110,20 @@ def plan_rows(plan: dict) -> list[str]:
     return rows
 
 
+def _why(e: dict, d: dict) -> str:
+    """The pick's reason, short: the cost difference and whether each side meets the SLO in simulation."""
+    if not d:
+        return "no split fits"
+    pct = d["cost"]["vs_aggregated_pct"]
+    if d["chosen"]:
+        return (f"split {-pct:.0f}% cheaper per hour, meets the SLO" if e["meets_slo"]
+                else "the aggregated config misses the SLO, the split meets it")
+    if not d["meets_slo"]:
+        return "the split misses the SLO in simulation"
+    rest = d["reasons"][0].split("; ", 1)[1] if "; " in d["reasons"][0] else ""
+    return f"aggregated meets the SLO for {pct:.0f}% less; {rest}"
+
+
 def backtest_rows(docs: dict) -> list[str]:
     rows = ["| plan | SLO attainment | windows meeting SLO | hours meeting SLO | GPU-hours | per window: GPUs (max), "
             "TTFT / TPOT p95 ms, meets |", "|---|---|---|---|---|---|"]
@@ -119,7 +133,8 @@ def backtest_rows(docs: dict) -> list[str]:
             continue
         s = doc["summary"]
         per = "; ".join(f"{w['label']}: {w['gpus']} GPUs{' (split)' if w.get('split') else ''}, "
-                        f"{w['percentiles_ms'].get('ttft_p95_ms', 0):,.0f} / {w['percentiles_ms'].get('tpot_p95_ms', 0):,.0f}"
+                        f"{w['percentiles_ms'].get('ttft_p95_ms', 0):,.0f} / "
+                        f"{w['percentiles_ms'].get('tpot_p95_ms', 0):,.0f}"
                         f", {'yes' if w['meets_slo'] else 'NO'}" for w in doc["windows"])
         rows.append(f"| {label} | {s['slo_attainment']:.3f} | {s['windows_meeting_slo_share']:.2f} | "
                     f"{s['hours_meeting_slo_share']:.3f} | {s['gpu_hours']:,.0f} | {per} |")
@@ -127,17 +142,23 @@ def backtest_rows(docs: dict) -> list[str]:
 
 
 def walk_rows(docs: dict) -> list[str]:
+    """docs: label -> (walk document, its --plans-dir)."""
     rows = ["| walk-forward | days | days meeting SLO | (day, window) pairs meeting SLO | hours meeting SLO | "
-            "SLO attainment | GPU-hours | windows run disaggregated (days) |", "|---|---|---|---|---|---|---|---|"]
-    for label, doc in docs.items():
+            "SLO attainment (interactive) | GPU-hours | static-peak GPU-hours | bulk deadline attainment | "
+            "(day, window) pairs run disaggregated |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for label, (doc, plans) in docs.items():
         if not doc:
-            rows.append(f"| {label} | not run | | | | | | |")
+            rows.append(f"| {label} | not run | | | | | | | | |")
             continue
         s = doc["summary"]
-        split = sum(w.get("deployment") == "disaggregated" for d in doc["days"] for w in (d.get("plan") or {}).get(
-            "windows", [])) if doc["days"] and isinstance(doc["days"][0].get("plan"), dict) else "-"
+        days = [json.loads(p.read_text()) for p in sorted(plans.glob("plan-*.json"))] if plans.exists() else []
+        split = sum(w.get("deployment") == "disaggregated" for d in days for w in d["windows"])
+        pairs = sum(len(d["windows"]) for d in days)
+        bulk = s.get("bulk_deadline_attainment")
         rows.append(f"| {label} | {s['days']} | {s['days_meeting_slo']} | {s['windows_meeting_slo_share']:.2f} | "
-                    f"{s['hours_meeting_slo_share']:.3f} | {s['slo_attainment']:.3f} | {s['gpu_hours']:,.0f} | {split} |")
+                    f"{s['hours_meeting_slo_share']:.3f} | {s['slo_attainment']:.3f} | {s['gpu_hours']:,.0f} | "
+                    f"{s['static_peak_gpu_hours']:,.0f} | {f'{bulk:.3f}' if bulk is not None else '-'} | "
+                    f"{split} of {pairs} |")
     return rows
 
 
@@ -154,8 +175,10 @@ def section(out: Path, times: dict) -> str:
                   "Week 2 replayed (`backtest --since 2025-03-10 --until 2025-03-17`, default replica scaler):", "",
                   *backtest_rows({"tracefit's pick (--disagg)": _load(out / f"{name}-bt-plan.json"),
                                   "all aggregated": _load(out / f"{name}-bt-plan-agg.json")}), "",
-                  *walk_rows({"with --disagg": _load(out / f"{name}-wf-disagg.json"),
-                              "without": _load(out / f"{name}-wf-agg.json")}), ""]
+                  "Walk-forward (`backtest --walk-forward`: each day planned from every request before it, then "
+                  "replayed):", "",
+                  *walk_rows({"with --disagg": (_load(out / f"{name}-wf-disagg.json"), out / f"{name}-wf-disagg-plans"),
+                              "without": (_load(out / f"{name}-wf-agg.json"), out / f"{name}-wf-agg-plans")}), ""]
     if times:
         lines += ["Stage wall times (s, 2 shared cores): " + ", ".join(f"{k} {v:.0f}" for k, v in times.items())]
     return "\n".join(lines)

@@ -11,8 +11,9 @@ or when the aggregated one misses and the split meets; the reasons say which and
 
 Plan JSON additions (the aggregated fields stay as they were, so a consumer that knows nothing of
 disaggregation still reads a valid aggregated plan):
-  plan["disagg"] = {"link", "transfer": {...sources}}; plan["summary"] gains "aggregated_gpu_hours_per_week",
-  "aggregated_usd_per_week", "disagg_windows", and its gpu_hours/usd/savings count the chosen deployments.
+  plan["disagg"] = {"link", ...sources}; plan["summary"] gains "aggregated_gpu_hours_per_week",
+  "aggregated_usd_per_week", "disagg_windows", and its gpu_hours/usd/savings and static peak count the deployments
+  that run (the static peak: the one with the most GPUs, all week).
   window["deployment"] = "aggregated" | "disaggregated"; window["disagg"] = {"chosen": bool,
   "prefill": config + {"bound"}, "decode": config + {"bound"}, "transfer": KvTransfer.to_dict,
   "predicted": {"ttft_ms": Q, "tpot_ms": Q, "e2e_ms": Q, "transfer_ms": Q, "prefill_ms": Q, "goodput",
@@ -173,25 +174,26 @@ def _breakeven_note(be: dict | None, traffic) -> str:
 
 
 def _summary(plan: dict) -> dict:
-    gpu_h = usd = agg_gpu_h = agg_usd = 0.0
-    chosen = []
+    """The plan summary's totals over the deployments that run (the static-peak plan: the one with the most GPUs
+    all week), and the all-aggregated totals beside them."""
+    rows = []  # (hours, GPUs, USD/h) of what runs; (GPUs, USD/h) of the aggregated config
     for e in plan["windows"]:
-        hours = len(e["window"]["hours"])
-        c = e["config"]
-        agg_gpu_h += c["tp"] * c["replicas"] * hours
-        agg_usd += e["cost"]["usd_per_hour"] * hours
-        d = e.get("disagg")
-        if d and d["chosen"]:
-            chosen.append(e["window"]["label"])
-            gpu_h += sum(d[pool]["tp"] * d[pool]["replicas"] for pool in ("prefill", "decode")) * hours
-            usd += d["cost"]["usd_per_hour"] * hours
-        else:
-            gpu_h += c["tp"] * c["replicas"] * hours
-            usd += e["cost"]["usd_per_hour"] * hours
-    static = plan["summary"]["static_peak_gpu_hours_per_week"]
-    return {"aggregated_gpu_hours_per_week": round(agg_gpu_h, 1), "aggregated_usd_per_week": round(agg_usd, 2),
+        c, d = e["config"], e.get("disagg")
+        agg = (c["tp"] * c["replicas"], e["cost"]["usd_per_hour"])
+        run = (sum(d[p]["tp"] * d[p]["replicas"] for p in ("prefill", "decode")), d["cost"]["usd_per_hour"]) \
+            if d and d["chosen"] else agg
+        rows.append((len(e["window"]["hours"]), *run, *agg))
+    hours = sum(r[0] for r in rows)
+    gpu_h, usd = sum(h * g for h, g, *_ in rows), sum(h * u for h, _, u, *_ in rows)
+    peak = max(rows, key=lambda r: (r[1], r[2]))
+    chosen = [e["window"]["label"] for e in plan["windows"] if e.get("deployment") == "disaggregated"]
+    return {"aggregated_gpu_hours_per_week": round(sum(r[0] * r[3] for r in rows), 1),
+            "aggregated_usd_per_week": round(sum(r[0] * r[4] for r in rows), 2),
             "gpu_hours_per_week": round(gpu_h, 1), "usd_per_week": round(usd, 2),
-            "savings_pct": round(100 * (1 - gpu_h / static), 1) if static else 0.0, "disagg_windows": chosen,
+            "static_peak_gpu_hours_per_week": round(peak[1] * hours, 1),
+            "static_peak_usd_per_week": round(peak[2] * hours, 2),
+            "savings_pct": round(100 * (1 - gpu_h / (peak[1] * hours)), 1) if peak[1] and hours else 0.0,
+            "disagg_windows": chosen,
             "windows_missing_slo": [e["window"]["label"] for e in plan["windows"]
                                     if not (e["disagg"]["meets_slo"] if e["window"]["label"] in chosen
                                             else e["meets_slo"])]}

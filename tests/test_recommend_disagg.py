@@ -156,6 +156,7 @@ def test_recommend_disagg_adds_a_simulated_split_and_keeps_the_cheaper_deploymen
     gpus = pools if d["chosen"] else e["config"]["replicas"]
     assert plan["summary"]["gpu_hours_per_week"] == gpus * 24
     assert plan["summary"]["aggregated_gpu_hours_per_week"] == e["config"]["replicas"] * 24
+    assert plan["summary"]["static_peak_gpu_hours_per_week"] == gpus * 24  # one window: it is its own peak
     assert plan["disagg"]["link"] == "ib-ndr"
 
 
