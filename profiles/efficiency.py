@@ -26,6 +26,7 @@ class Efficiency:
     allreduce_latency_s: float = 12e-6  # fixed cost of one small all-reduce (NCCL / custom kernels)
     step_overhead_s: float = 1.5e-3  # scheduling, sampling, launch per engine step
     step_overhead_per_rank_s: float = 0.0  # extra per step per additional TP rank (input broadcast)
+    step_overhead_per_seq_s: float = 0.0  # CPU work per running sequence per step (schedule, sample, detokenise)
     layer_overhead_s: float = 60e-6  # fixed cost of a layer's ~10 kernels (launch, ramp, tail) per step
     kv_read_per_query_head: bool = False  # pre-XQA TensorRT-LLM: GQA decode re-reads K/V per query head
     # MoE expert GEMMs (gathered rows, one grouped kernel) vs a dense GEMM of the same rows per expert.
@@ -70,13 +71,22 @@ class Engine:
 # 0.49 / 0.70 = 0.7, between the tuned and the refit value.
 MOE_TRITON = 0.8
 
+# Python schedulers (vLLM, SGLang) spend CPU time per running sequence every step: gathering the last
+# step's outputs, scheduling and preparing inputs was 29% of vLLM v0.5.3's time on Llama-3-8B/H100, the
+# HTTP server another 33% (blog.vllm.ai/2024/09/05/perf-update.html). Fit on bench/data: 20 us from the
+# 8B/A100 serving runs and 40 us from the 70B/4xH100 ones each improve the other (saturated throughput
+# +11% -> -6%, +22% -> +12%; bench/serving_accuracy.py), and 30 us brings the static vLLM rows from
+# 5.1% to 4.5% median APE (bench/predict_accuracy.py).
+PYTHON_SCHEDULER_PER_SEQ_S = 30e-6
+
 # TensorRT-LLM v0.5-v0.9 gptSessionBenchmark launches every layer's kernels per step (no CUDA graph):
 # fit on its 181 rows (every leave-one-source-out fold picks it), vs 60 us for CUDA-graphed engines.
 STATIC_LAYER_OVERHEAD_S = 100e-6
 
 ENGINES: dict[str, Engine] = {e.name: e for e in (
     Engine(name="vllm", efficiency=Efficiency(step_overhead_s=2.0e-3, allreduce_latency_s=15e-6,
-                                              step_overhead_per_rank_s=0.5e-3, moe_gemm_fraction=MOE_TRITON),
+                                              step_overhead_per_rank_s=0.5e-3, moe_gemm_fraction=MOE_TRITON,
+                                              step_overhead_per_seq_s=PYTHON_SCHEDULER_PER_SEQ_S),
            max_batched_tokens=8192, kv_block_tokens=16, memory_fraction=0.90,
            source="vLLM defaults: gpu_memory_utilization=0.9, block_size=16, max_num_batched_tokens=8192 "
                   "(docs.vllm.ai engine args); step overhead fit on vLLM benchmark_latency runs"),
@@ -102,7 +112,8 @@ ENGINES: dict[str, Engine] = {e.name: e for e in (
                   "built with --paged_kv_cache disable (contiguous KV, exact [batch, isl+osl], no fraction, as "
                   "trtllm-legacy) and run with TRTLLM_ENABLE_XQA=1, so GQA decode reads each K/V head once"),
     Engine(name="sglang", efficiency=Efficiency(step_overhead_s=1.2e-3, allreduce_latency_s=12e-6,
-                                                moe_gemm_fraction=MOE_TRITON),
+                                                moe_gemm_fraction=MOE_TRITON,
+                                                step_overhead_per_seq_s=PYTHON_SCHEDULER_PER_SEQ_S),
            max_batched_tokens=8192, kv_block_tokens=1, memory_fraction=0.88,
            source="SGLang defaults: mem_fraction_static~0.88, chunked_prefill_size=8192, token-granular KV"),
 )}

@@ -88,6 +88,7 @@ class StepModel:
         link = dep.gpu.interconnect_gb_s * 1e9 / 2 * eff.allreduce_fraction  # one direction
         self._allreduce_s_per_token = (2 * (tp - 1) / tp * m.hidden_size * ACT_BYTES / link) if tp > 1 else 0.0
         self._allreduce_latency_s = eff.allreduce_latency_s
+        self._per_seq_s = eff.step_overhead_per_seq_s
         self._overhead_s = (eff.step_overhead_s + eff.step_overhead_per_rank_s * (tp - 1)
                             + eff.layer_overhead_s * m.num_layers)
 
@@ -122,7 +123,7 @@ class StepModel:
             read = decode_ctx_tokens * self._decode_kv_token_bytes
             kv_s += read / (self._hbm_peak * self._kv_eff(read / self._layers))
         comm_s = self._allreduces * (self._allreduce_latency_s + tokens * self._allreduce_s_per_token)
-        over_s = self._overhead_s + tokens * self._elementwise_bytes / self._hbm
+        over_s = self._overhead_s + seqs * self._per_seq_s + tokens * self._elementwise_bytes / self._hbm
         return max(gemm_s, stream_s), kv_s, attn_s, comm_s, over_s, gemm_s > stream_s
 
     def step_s(self, prefill_tokens: int, prefill_ctx_tokens: int, decode_seqs: int,

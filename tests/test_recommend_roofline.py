@@ -114,3 +114,13 @@ def test_mla_attention_flops_per_pair():
     assert v3._pair_flops == 624_640 and v3._decode_pair_flops == 2_123_776
     llama = StepModel(deployment(model="llama-3-8b", gpu="h100"))
     assert llama._pair_flops == llama._decode_pair_flops == 4 * 32 * 32 * 128
+
+
+def test_per_sequence_overhead_adds_per_running_sequence():
+    # 30 us per sequence: a decode step of 10 sequences costs 10 x 30 us = 0.3 ms more; a prefill of
+    # 4 prompts alongside 6 decodes counts 4 + 6 = 10 sequences too
+    per_seq = dataclasses.replace(IDEAL, step_overhead_per_seq_s=30e-6)
+    plain, busy = StepModel(H100_8B, IDEAL), StepModel(H100_8B, per_seq)
+    assert busy.decode_step_s(10, 512) - plain.decode_step_s(10, 512) == pytest.approx(0.3e-3)
+    assert (busy.step_s(4 * 128, 4 * 128, 6, 6 * 512, prefill_seqs=4)
+            - plain.step_s(4 * 128, 4 * 128, 6, 6 * 512, prefill_seqs=4)) == pytest.approx(0.3e-3)
