@@ -1,18 +1,21 @@
 """How close the continuous-batching simulator comes to published serving measurements.
 
 Reads bench/data/published_serving.csv (one measured metric per row, each citing its source: engine,
-version, model, GPU, TP, Poisson request rate or 'inf' for all-at-once, number of prompts), rebuilds
-the benchmark's traffic and simulates it with `recommend.simulate` on `roofline.StepModel` steps:
-  lengths   ShareGPT prompt/output token counts (../shared/data/length-stats, vidur's sample, Llama-2
+version, model, GPU, TP, weight/KV dtypes, workload, Poisson request rate or 'inf' for all-at-once,
+number of prompts), rebuilds the benchmark's traffic and simulates it with `recommend.simulate` on
+`roofline.StepModel` steps:
+  sharegpt  ShareGPT prompt/output token counts (../shared/data/length-stats, vidur's sample, Llama-2
             tokenizer) with sglang/vLLM bench_serving's filter (4 <= prompt <= 1024, output >= 4,
             prompt + output <= 2048), scaled so their means match the benchmark's own totals
             (SGLang issue #2097, the same command and seed: 269,081 input and 226,901 output tokens
             over 1,200 prompts: 224.2 and 189.1 per request, Llama-3 tokenizer);
+  fixed     every request isl in / osl out (trtllm-bench's token-norm-dist with stdev 0);
   arrivals  Poisson at the stated rate (seeded), or all at t=0 for 'inf';
-  engine    the engine's catalog defaults (max_num_seqs 256, its token budget and block size) and
-            the KV capacity the memory model gives for the deployment.
-Prints the predicted/measured pairs and the median / p90 absolute percentage error per metric.
-Usage: .venv/bin/python bench/serving_accuracy.py   (~1 min on 2 cores)
+  engine    vLLM/SGLang: max_num_seqs 256 and the engine's token budget (<= 8192); TensorRT-LLM
+            trtllm-bench: max batch 2048, 8192 tokens per step; KV capacity from the memory model.
+Prints the predicted/measured pairs and the median / p90 absolute percentage error per metric (and
+per GPU for throughput).
+Usage: .venv/bin/python bench/serving_accuracy.py   (~1-2 min on 2 cores)
 """
 
 import csv
@@ -48,20 +51,28 @@ def sharegpt_lengths() -> tuple[np.ndarray, np.ndarray]:
             np.maximum(2, np.round(output * MEAN_OUTPUT_TOKENS / output.mean())).astype(np.int64))
 
 
-def traffic(rate: str, n: int, lengths) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def traffic(r: dict, lengths) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     rng = np.random.default_rng(SEED)
-    pick = rng.choice(len(lengths[0]), size=n, replace=False)
+    n = int(r["num_prompts"])
+    if r["dataset"] == "fixed":
+        prompt, output = np.full(n, int(r["isl"])), np.full(n, int(r["osl"]))
+    else:
+        pick = rng.choice(len(lengths[0]), size=n, replace=False)
+        prompt, output = lengths[0][pick], lengths[1][pick]
+    rate = r["request_rate"]
     arrival = np.zeros(n) if rate == "inf" else np.cumsum(rng.exponential(1.0 / float(rate), size=n))
-    return arrival, lengths[0][pick], lengths[1][pick]
+    return arrival, prompt, output
 
 
-def simulated(run: tuple, lengths) -> dict[str, float]:
-    engine, model, gpu, tp, rate, n = run
-    dep = deployment(model=model, gpu=gpu, tp=int(tp), engine=engine)
-    spec = EngineSpec(max_num_seqs=256, max_num_batched_tokens=min(dep.engine.max_batched_tokens, 8192),
-                      max_model_len=MAX_MODEL_LEN, kv_capacity_tokens=kv_capacity_tokens(dep),
-                      block_tokens=dep.engine.kv_block_tokens)
-    arrival, prompt, output = traffic(rate, int(n), lengths)
+def simulated(r: dict, lengths) -> dict[str, float]:
+    dep = deployment(model=r["model"], gpu=r["gpu"], tp=int(r["tp"]), weights=r["weights"], kv=r["kv"],
+                     engine=r["engine"])
+    fixed = r["dataset"] == "fixed"
+    seqs = 2048 if r["engine"].startswith("trtllm") else 256
+    spec = EngineSpec(max_num_seqs=seqs, max_num_batched_tokens=min(dep.engine.max_batched_tokens, 8192),
+                      max_model_len=int(r["isl"]) + int(r["osl"]) if fixed else MAX_MODEL_LEN,
+                      kv_capacity_tokens=kv_capacity_tokens(dep), block_tokens=dep.engine.kv_block_tokens)
+    arrival, prompt, output = traffic(r, lengths)
     res = simulate(arrival, prompt, output, engine=spec, step_s=StepModel(dep).step_s)
     return {"ttft_p50_ms": res.ttft.p50_ms, "ttft_p95_ms": res.ttft.p95_ms, "ttft_p99_ms": res.ttft.p99_ms,
             "tpot_p50_ms": res.tpot.p50_ms, "e2e_p50_ms": res.e2e.p50_ms,
@@ -72,22 +83,27 @@ def main() -> None:
     with open(TABLE, newline="") as f:
         rows = list(csv.DictReader(f))
     lengths = sharegpt_lengths()
-    runs = {}
-    ape = defaultdict(list)
-    print("| engine | version | model | GPU | TP | rate | metric | measured | simulated | error |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    runs, ape = {}, defaultdict(list)
+    print("| engine | version | model | GPU | TP | weights | workload | rate | metric | measured | simulated | error |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        key = (r["engine"], r["model"], r["gpu"], r["tp"], r["request_rate"], r["num_prompts"])
+        key = tuple(r[k] for k in ("engine", "model", "gpu", "tp", "weights", "kv", "dataset", "isl", "osl",
+                                   "request_rate", "num_prompts"))
         if key not in runs:
-            runs[key] = simulated(key, lengths)
+            runs[key] = simulated(r, lengths)
         got, want = runs[key][r["metric"]], float(r["measured_value"])
         err = got / want - 1
-        ape[r["metric"]].append(abs(err))
-        print(f"| {r['engine']} | {r['version']} | {r['model']} | {r['gpu']} | {r['tp']} | {r['request_rate']} | "
-              f"{r['metric']} | {want:,.1f} | {got:,.1f} | {err * 100:+.0f}% |")
+        ape[(r["metric"], "all")].append(abs(err))
+        if r["metric"] == "output_tok_s":
+            ape[(r["metric"], r["gpu"])].append(abs(err))
+        load = f"{r['isl']}/{r['osl']}" if r["dataset"] == "fixed" else r["dataset"]
+        print(f"| {r['engine']} | {r['version']} | {r['model'].split('/')[-1]} | {r['gpu']} | {r['tp']} | "
+              f"{r['weights']} | {load} | {r['request_rate']} | {r['metric']} | {want:,.1f} | {got:,.1f} | "
+              f"{err * 100:+.0f}% |")
     print("\n| metric | rows | median APE | p90 APE |\n|---|---|---|---|")
-    for metric, a in ape.items():
-        print(f"| {metric} | {len(a)} | {np.median(a) * 100:.0f}% | {np.percentile(a, 90) * 100:.0f}% |")
+    for (metric, group), a in ape.items():
+        print(f"| {metric}{'' if group == 'all' else ' ' + group} | {len(a)} | {np.median(a) * 100:.0f}% | "
+              f"{np.percentile(a, 90) * 100:.0f}% |")
 
 
 if __name__ == "__main__":

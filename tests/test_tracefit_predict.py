@@ -114,3 +114,16 @@ def test_predict_accepts_the_moe_models_and_gpus_deployed_now(model, gpu, weight
     assert result.exit_code == 0, result.output
     out = json.loads(result.output)
     assert out["e2e_s"] > 0 and out["tpot_ms"] > 0
+
+
+def test_every_published_row_cites_its_source_and_resolves():
+    import csv
+    from pathlib import Path
+    data = Path(__file__).resolve().parent.parent / "bench" / "data"
+    for name in ("published_runs.csv", "published_serving.csv"):
+        with open(data / name, newline="") as f:
+            rows = list(csv.DictReader(f))
+        assert rows and all(r["source"].startswith("https://") and r["measured"] for r in rows)
+        for r in rows:  # every row names a catalog model, GPU, engine and dtypes
+            deployment(model=r["model"], gpu=r["gpu"], tp=int(r["tp"]), weights=r["weights"], kv=r["kv"],
+                       engine=r["engine"])
