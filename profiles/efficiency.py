@@ -28,6 +28,11 @@ class Efficiency:
     step_overhead_per_rank_s: float = 0.0  # extra per step per additional TP rank (input broadcast)
     step_overhead_per_seq_s: float = 0.0  # CPU work per running sequence per step (schedule, sample, detokenise)
     layer_overhead_s: float = 60e-6  # fixed cost of a layer's ~10 kernels (launch, ramp, tail) per step
+    # NVFP4/MXFP4 GEMMs on FP4 tensor cores reach this share of what gemm_fraction gives bf16/fp8: fit on
+    # TensorRT-LLM v1.0's B200/GB200 throughput tables, held out by model (the Llama-3.3-70B rows pick
+    # 0.7 and bring Llama-3.1-405B from 15% to 3% median error, the 405B rows pick 0.7 and bring 70B from
+    # 21% to 4%; Qwen3-235B 7-8% either way; bench/serving_accuracy.py)
+    fp4_gemm_scale: float = 0.7
     kv_read_per_query_head: bool = False  # pre-XQA TensorRT-LLM: GQA decode re-reads K/V per query head
     # MoE expert GEMMs (gathered rows, one grouped kernel) vs a dense GEMM of the same rows per expert.
     # vLLM/SGLang run Mixtral's experts in a Triton fused_moe kernel: 215 TFLOP/s = 22% of H100 bf16

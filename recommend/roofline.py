@@ -50,7 +50,8 @@ class StepModel:
         bpp = dep.weight_bytes_per_param
         self._hbm_peak = dep.hbm_bytes_s
         self._hbm = dep.hbm_bytes_s * eff.hbm_fraction
-        self._gemm_peak = dep.gemm_peak_flop_s
+        fp4_math = dep.weights in ("nvfp4", "mxfp4") and dep.gpu.peak_tflops_fp4
+        self._gemm_peak = dep.gemm_peak_flop_s * (eff.fp4_gemm_scale if fp4_math else 1.0)
         self._attn_peak = dep.attention_peak_flop_s
         self._attn_flop_s = dep.attention_peak_flop_s * eff.attention_fraction
         # Fractions of peak by size (Efficiency methods; a ProfiledEfficiency interpolates a measured curve).

@@ -124,3 +124,13 @@ def test_per_sequence_overhead_adds_per_running_sequence():
     assert busy.decode_step_s(10, 512) - plain.decode_step_s(10, 512) == pytest.approx(0.3e-3)
     assert (busy.step_s(4 * 128, 4 * 128, 6, 6 * 512, prefill_seqs=4)
             - plain.step_s(4 * 128, 4 * 128, 6, 6 * 512, prefill_seqs=4)) == pytest.approx(0.3e-3)
+
+
+def test_fp4_gemms_run_at_a_share_of_the_fp4_peak_only_on_fp4_tensor_cores():
+    # ideal efficiencies except fp4_gemm_scale 0.7: a 4096-token prefill of Llama-3-8B on B200 in nvfp4
+    # is compute-bound at 0.7 x 9000 TFLOP/s; on H100 (no FP4 tensor cores) it runs at the bf16 peak
+    fp4 = dataclasses.replace(IDEAL, fp4_gemm_scale=0.7)
+    b200 = deployment(model="llama-3-8b", gpu="b200", weights="nvfp4")
+    scaled, full = StepModel(b200, fp4), StepModel(b200, dataclasses.replace(IDEAL, fp4_gemm_scale=1.0))
+    assert scaled._gemm_peak == pytest.approx(0.7 * 9000e12) and full._gemm_peak == pytest.approx(9000e12)
+    assert StepModel(deployment(model="llama-3-8b", gpu="h100", weights="nvfp4"), fp4)._gemm_peak == 989.5e12
