@@ -252,6 +252,7 @@ def test_vllm_pd_export_flags_match_the_nixl_connector_guide():
         == [("0 9 * * 1", "3")]
     assert scalers["chat"]["triggers"][0]["metadata"]["start"] == "0 18 * * 1"
     assert {s["minReplicaCount"] for s in scalers.values()} == {0}
+    assert deployments["chat-prefill"]["spec"]["template"]["metadata"]["annotations"]["tracefit/gpu"] == "h100-sxm"
     assert [s["maxReplicaCount"] for s in (scalers["chat"], scalers["chat-prefill"], scalers["chat-decode"])] \
         == [2, 3, 2]
 

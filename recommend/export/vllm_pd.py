@@ -94,7 +94,8 @@ def deployment(plan: Plan, w: Window, pool: str, options: ExportOptions) -> dict
     meta["labels"] |= labels
     return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta,
             "spec": {"replicas": cw.config.replicas, "selector": {"matchLabels": dict(labels)},
-                     "template": {"metadata": {"labels": dict(labels), "annotations": {"tracefit/window": w.label}},
+                     "template": {"metadata": {"labels": dict(labels), "annotations": {"tracefit/window": w.label,
+                                                                                        "tracefit/gpu": cw.config.gpu}},
                                   "spec": {"containers": [container],
                                            "volumes": [{"name": "dshm", "emptyDir": {"medium": "Memory"}}]}}}}
 
@@ -158,6 +159,10 @@ def _readme(plan: Plan, split: list[Window]) -> str:
         link = (w.disagg.get("transfer") or {}).get("link", "?")
         lines.append(f"| {w.label} | {p.replicas}P{d.replicas}D | {p.replicas} x {p.gpu} TP{p.tp} {p.weights} | "
                      f"{d.replicas} x {d.gpu} TP{d.tp} {d.weights} | {link} |")
+    if any(pool_window(w, "prefill").config.gpu != pool_window(w, "decode").config.gpu for w in split):
+        lines += ["", "- Mixed GPU types: each pool's pods carry a `tracefit/gpu` annotation; pin them to those "
+                      "nodes with a nodeSelector on NVIDIA GPU Feature Discovery's `nvidia.com/gpu.product` label "
+                      "(the value GFD reports on your nodes; k8s-device-plugin docs/gpu-feature-discovery)."]
     if any(pool_window(w, "decode").config.kv == "fp8" for w in split):
         lines += ["", "- fp8 KV cache: both pools must use it, with static scales from the checkpoint (vLLM's "
                       "NixlConnector compatibility matrix: dynamic scales are not transferred)."]
