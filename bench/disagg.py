@@ -117,7 +117,8 @@ def _margins(values: dict, slo: dict) -> str:
 def plan_rows(plan: dict) -> list[str]:
     slo = plan["slo"]
     rows = ["| window | hours/wk | planned req/s | prompt/output mean | best aggregated (sim. p95 ms / SLO) | "
-            "GPUs | $/h | best disaggregated (sim. p95 ms / SLO; transfer p95) | GPUs | $/h | picks | why |",
+            "GPUs (GPU-h/wk) | $/h | best disaggregated (sim. p95 ms / SLO; transfer p95) | GPUs (GPU-h/wk) | $/h | "
+            "picks | why |",
             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for e in plan["windows"]:
         c, d, t = e["config"], e.get("disagg") or {}, e["traffic"]
@@ -125,12 +126,15 @@ def plan_rows(plan: dict) -> list[str]:
         split = (f"{d['label'].split(' (')[0]}: {_pool(d['prefill'])} prefill + {_pool(d['decode'])} decode; "
                  f"{_margins(d['slo_ms'], slo)}; transfer {d['predicted'].get('transfer_ms', {}).get('p95', 0):.0f}"
                  if d else "none fits")
-        gpus = sum(d[p]["tp"] * d[p]["replicas"] for p in ("prefill", "decode")) if d else "-"
+        hours = len(e["window"]["hours"])
+        n = sum(d[p]["tp"] * d[p]["replicas"] for p in ("prefill", "decode")) if d else 0
+        gpus = f"{n} ({n * hours:,})" if d else "-"
+        agg_gpus = f"{c['tp'] * c['replicas']} ({c['tp'] * c['replicas'] * hours:,})"
         why = _why(e, d)
         rows.append(f"| {e['window']['label']} | {len(e['window']['hours'])} | {t['rps_planned']:,.0f} | "
                     f"{t['prompt_tokens'].get('mean', 0):,.0f}/{t['output_tokens'].get('mean', 0):,.0f} | "
                     f"{_pool(c)}; {_margins({k: v for k, v in agg_ms.items() if v is not None}, slo)} | "
-                    f"{c['tp'] * c['replicas']} | {e['cost']['usd_per_hour']:,.0f} | {split} | {gpus} | "
+                    f"{agg_gpus} | {e['cost']['usd_per_hour']:,.0f} | {split} | {gpus} | "
                     f"{d.get('cost', {}).get('usd_per_hour', 0):,.0f} | {e.get('deployment', 'aggregated')} | {why} |")
     s = plan["summary"]
     rows += ["", f"GPU-hours per week at the windows' maxima: tracefit's pick {s['gpu_hours_per_week']:,.0f} "
