@@ -4,6 +4,7 @@ import json
 import math
 from datetime import UTC, datetime
 
+import duckdb
 import polars as pl
 import pytest
 from click.testing import CliRunner
@@ -42,3 +43,34 @@ def test_one_real_hour_gets_a_plan_with_the_fallback_headroom_named(shared_data,
     # 1,801 logged in an hour = 0.5 logged/s: 384.146 / 0.5003 = 768 s measure a rate within ±10%
     assert w["traffic"]["sample_resolution_s"] == pytest.approx(384.146 / (1801 / 3600), rel=0.01)
     assert w["meets_slo"] and w["config"]["replicas"] >= 1
+
+
+def test_a_plan_from_a_1pct_sample_holds_on_the_full_traffic(shared_data, tmp_path):
+    """20 minutes of chat-large-6h-full (Tue 2025-03-04 10:00-10:20, every request: 201,035) and its
+    deterministic 1% sample (hash(request_id) % 100 = 0: 1,980 rows, --sample-rate 0.01): the sample's
+    plan, replayed on every request (sub-second bursts as logged), meets the SLO with 0.9-1.25x the
+    full log's GPUs (bench/sampled.py: the same on all six hours)."""
+    full = tmp_path / "full.parquet"
+    duckdb.sql(f"COPY (SELECT * FROM '{shared_data / 'servegen' / 'chat-large-6h-full.parquet'}' "
+               "WHERE ts >= '2025-03-04 10:00:00+00' AND ts < '2025-03-04 10:20:00+00') TO '" + str(full) + "'")
+    sample = tmp_path / "sample.parquet"
+    duckdb.sql(f"COPY (SELECT * FROM '{full}' WHERE hash(request_id) % 100 = 0) TO '{sample}'")
+    plans = {}
+    for name, log, rate in (("full", full, "1"), ("sample", sample, "0.01")):
+        db, plans[name] = str(tmp_path / f"{name}.duckdb"), tmp_path / f"{name}.json"
+        for args in (["ingest", str(log), "--sample-rate", rate], ["mine"],
+                     ["recommend", "--model", "chat-large", "--as", "qwen2.5-72b", "--out", str(plans[name])]):
+            out = CliRunner().invoke(cli, [*args, "--db", db])
+            assert out.exit_code == 0, out.output
+    gpus = {n: max(w["config"]["tp"] * w["config"]["replicas"] for w in json.loads(p.read_text())["windows"])
+            for n, p in plans.items()}
+    assert 0.9 <= gpus["sample"] / gpus["full"] <= 1.25
+    out = CliRunner().invoke(cli, ["backtest", "--plan", str(plans["sample"]), "--db", str(tmp_path / "full.duckdb"),
+                                   "--since", "2025-03-04T10:00:00", "--until", "2025-03-04T10:20:00",
+                                   "--fixed-replicas", "--json"])
+    assert out.exit_code == 0, out.output
+    summary = json.loads(out.stdout)["summary"]
+    assert summary["requests_real"] > 200_000 and summary["windows_meeting_slo_share"] == 1.0
+    [w] = json.loads(plans["sample"].read_text())["windows"]
+    # ~167 req/s x 0.01 = 1.65 logged/s: 384 logged requests take ~230 s
+    assert 200 < w["traffic"]["sample_resolution_s"] < 260
