@@ -40,12 +40,12 @@ class Context:
     """What the file says about its rows beyond its columns."""
 
     source: str
-    id_prefix: str  # synthesized request ids: f"{id_prefix}:{row}"
     anchor: datetime  # UTC; time zero for relative or missing timestamps
     model: str
     model_override: bool
     tenant: str | None
     prompt_tokens: int | None = None  # fills a missing prompt token count
+    cut_row: int | None = None  # the row of a line the file's end cuts short (a truncated file)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -141,7 +141,7 @@ class Normalizer:
         model = self._short_text("model")
         return {
             "source": _lit(ctx.source),
-            "request_id": f"coalesce({self._id()}, {_lit(ctx.id_prefix + ':')} || CAST({row} AS VARCHAR))",
+            "request_id": f"coalesce({self._id()}, {self._synthesized_id(row)})",
             "arrival_ts": self._arrival()[0],
             "model": _lit(ctx.model) if ctx.model_override or model == "NULL" else f"coalesce({model}, {_lit(ctx.model)})",
             "tenant": f"coalesce({self._short_text('tenant')}, {_lit(ctx.tenant)})",
@@ -159,10 +159,21 @@ class Normalizer:
             "source_row": f"CAST({row} AS BIGINT)",
         }
 
+    def _synthesized_id(self, row: str) -> str:
+        """A row without an id: its row number, arrival (us) and token counts. Not the file's hash, so
+        a truncated file and its complete copy, or overlapping exports, give each request once; not the
+        row alone, so files sharing a --source keep their different requests."""
+        parts = [f"CAST({row} AS VARCHAR)", f"CAST(epoch_us({self._arrival()[0]}) AS VARCHAR)",
+                 f"CAST({self._count('prompt_tokens')[0]} AS VARCHAR)", f"CAST({self._count('output_tokens')[0]} AS VARCHAR)"]
+        return "concat_ws(':', " + ", ".join(parts) + ")"
+
     def _checks(self) -> list[tuple[str, str]]:
         """(condition, reason) in the order reasons are given; NULL conditions count as false."""
         t = self.types
-        checks = [(f"{_q(INVALID)} IS NOT NULL", _q(INVALID))] if INVALID in t else []
+        checks = [(f"{_q(ROW)} = {int(self.ctx.cut_row)}",
+                   _lit("line cut short: the file ends in the middle of it (truncated)"))] \
+            if self.ctx.cut_row is not None else []
+        checks += [(f"{_q(INVALID)} IS NOT NULL", _q(INVALID))] if INVALID in t else []
         checks += self._arrival()[1]
         for name in COUNT_FIELDS:
             checks += self._count(name)[1]

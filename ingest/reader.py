@@ -1,5 +1,6 @@
 """Open a log file: detect container and format; give its raw fields as a Parquet scan or polars batches."""
 
+import csv
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -53,6 +54,8 @@ class LogFile:
     has_request_ids: bool
     options: ReadOptions
     columns: tuple[str, ...] = ()  # the columns (or a nested format's record keys) the file has
+    cut_row: int | None = None  # a truncated file's last row, cut short (its `__row`)
+    truncated: bool = False  # the file ends in the middle of a line
     clients: tuple[int, float] | None = None  # closed-loop clients, idle s between requests: arrivals rebuilt
     notes: tuple[str, ...] = ()  # what the loaded numbers rest on beyond the columns (ingest_runs.notes)
 
@@ -96,7 +99,7 @@ class LogFile:
     def context(self) -> Context:
         opts = self.options
         return Context(
-            source=self.source, id_prefix=self.sha256[:16], anchor=opts.start,
+            source=self.source, anchor=opts.start, cut_row=self.cut_row,
             model=opts.model or Path(plain_name(self.path)).stem,
             model_override=opts.model is not None and "model" not in self.mapping.values(),
             tenant=opts.tenant, prompt_tokens=opts.prompt_tokens,
@@ -165,6 +168,12 @@ def open_log(path: str | Path, options: ReadOptions = ReadOptions(), data: Path 
     timestamps = ("absolute" if "arrival_ts" in raws else
                   "relative" if raws & {"arrival_offset_s", "arrival_offset_ms"} else "missing")
     clients, notes = None, []
+    cut_row = _cut_row(data, container, separator, len(columns))
+    if cut_row is not None:
+        line = cut_row + (container == "csv")
+        cut_row = None if fmt.records else cut_row  # a nested format rejects the cut document itself
+        notes.append(f"truncated: the file ends in the middle of line {line:,} (not loaded); line {line - 1:,} is "
+                     "the last complete one. Loading the complete file later stores each request once")
     if fmt.concurrency and timestamps == "missing":
         found = fmt.concurrency(path)
         if found:
@@ -181,9 +190,38 @@ def open_log(path: str | Path, options: ReadOptions = ReadOptions(), data: Path 
         path=path, data=data, format=fmt, container=container, separator=separator, sha256=sha,
         mapping=mapping, source=options.source or Path(plain_name(path)).stem,
         anchor=None if timestamps == "absolute" else options.start, timestamps=timestamps,
-        has_request_ids="request_id" in raws, options=options, columns=tuple(columns), clients=clients,
+        has_request_ids="request_id" in raws, options=options, columns=tuple(columns), clients=clients, cut_row=cut_row,
+        truncated=any(n.startswith("truncated") for n in notes),
         notes=tuple(notes),
     )
+
+
+def _cut_row(path: Path, container: str, separator: str, fields: int) -> int | None:
+    """The `__row` of the file's last line when the file ends in the middle of it: no newline at the
+    end, and the line is not a whole record (JSON Lines: not valid JSON; CSV: fewer fields than the
+    header). None for a complete file."""
+    if container not in ("csv", "jsonl"):
+        return None
+    with open(path, "rb") as fh:
+        size = fh.seek(0, 2)
+        if size == 0:
+            return None
+        fh.seek(max(0, size - (1 << 20)))
+        tail = fh.read()
+        if tail.endswith(b"\n"):
+            return None
+        last = tail.rsplit(b"\n", 1)[-1]
+        fh.seek(0)
+        newlines = sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 24), b""))
+    if container == "jsonl":
+        try:
+            json.loads(last)
+            return None
+        except (ValueError, RecursionError):
+            return newlines + 1  # lines are numbered from 1, blank ones included
+    text = last.decode("utf-8", "replace").rstrip("\r")
+    cells = next(csv.reader([text], delimiter=separator), [])
+    return newlines if newlines and len(cells) < fields else None  # data rows follow the header line
 
 
 def _format(name: str, columns: list[str], container: str, path: Path) -> Format:

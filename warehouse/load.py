@@ -35,7 +35,7 @@ REQUEST_COLUMNS = (
 class FileResult:
     path: str
     format: str | None
-    status: str  # loaded | skipped | failed (every row rejected, or unreadable)
+    status: str  # loaded | truncated (loaded, the file ends mid-line) | skipped | failed (no request)
     rows_read: int = 0
     rows_loaded: int = 0
     rows_rejected: int = 0
@@ -103,8 +103,9 @@ def ingest_file(con: duckdb.DuckDBPyConnection, log: LogFile, sample_rate: float
         read, rejected = loader.read, loader.rejected
         if rejected == read and (read or missing_required(log)):
             raise _NothingLoaded(nothing_loaded(log, read, _reasons(con, run_id)), read)
-        duplicate = (_drop_duplicates(con, run_id, log.source, log.timestamps == "absolute", not distinct)
-                     if log.has_request_ids else 0)
+        # rows without ids have ids of their own content (ingest/normalize.py), distinct within a file
+        duplicate = _drop_duplicates(con, run_id, log.source, log.timestamps == "absolute",
+                                     log.has_request_ids and not distinct)
         if loader.staged_tokens:
             _keep_token_latencies(con, run_id)
         loaded = read - rejected - duplicate
@@ -124,7 +125,8 @@ def ingest_file(con: duckdb.DuckDBPyConnection, log: LogFile, sample_rate: float
             raise WarehouseError(f"{log.path}: loading failed ({exc}); the warehouse is unchanged") from exc
         raise
     loader.drop_view()
-    return FileResult(path=str(log.path), format=log.format.name, status="loaded", rows_read=read,
+    return FileResult(path=str(log.path), format=log.format.name, status="truncated" if log.truncated else "loaded",
+                      rows_read=read,
                       rows_loaded=loaded, rows_rejected=rejected, rows_duplicate=duplicate, run_id=run_id,
                       message=notes)
 

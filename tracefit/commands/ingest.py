@@ -30,19 +30,23 @@ COUNTERS = ("rows_read", "rows_loaded", "rows_rejected", "rows_duplicate")
               help="Fraction of real traffic the files hold (0.01 = a 1%% sample).")
 @click.option("--force", is_flag=True,
               help="Load a file ingested before again, replacing its earlier rows (one transaction).")
+@click.option("--allow-truncated", is_flag=True,
+              help="Exit 0 when a file ends mid-line (its complete lines load either way).")
 @click.option("--wait", "wait_s", type=float, default=0.0, show_default=True,
               help="Seconds to wait while another process writes the warehouse, instead of failing.")
 @db_option
 @json_option
-def ingest(paths, fmt, column_map, start, model, tenant, prompt_tokens, source, sample_rate, force, wait_s,
-           db, as_json):
+def ingest(paths, fmt, column_map, start, model, tenant, prompt_tokens, source, sample_rate, force,
+           allow_truncated, wait_s, db, as_json):
     """Load request logs into the warehouse.
 
     Every row is accounted for: read = loaded + rejected + duplicate. Rejected rows keep
     their reason in the `rejected_rows` table; prompt/response text is never stored.
     A file already ingested (same content) is skipped unless --force. A file whose every
     row is rejected fails (exit 2; nothing stored) with the likely cause: fix it (--map,
-    --format, ...) and run again. A folder stands for the log files in it. gzip, bzip2, xz and zstd files are decompressed to $TMPDIR while they load.
+    --format, ...) and run again. A file cut mid-line (still being written) loads its
+    complete lines with status `truncated` and exit 2 unless --allow-truncated; loading
+    the complete file later stores each request once. A folder stands for the log files in it. gzip, bzip2, xz and zstd files are decompressed to $TMPDIR while they load.
 
     \b
     Examples:
@@ -65,7 +69,7 @@ def ingest(paths, fmt, column_map, start, model, tenant, prompt_tokens, source, 
         print_json({"files": files, "totals": totals})
     else:
         print_table(files, title="ingest", columns=["path", "format", "status", *COUNTERS, "message"])
-    if any(r.status == "failed" for r in results):
+    if any(r.status == "failed" or (r.status == "truncated" and not allow_truncated) for r in results):
         raise SystemExit(2)
 
 
