@@ -20,7 +20,10 @@ HOLD = """
 import sys, time, duckdb
 con = duckdb.connect(sys.argv[1])
 print("holding", flush=True)
-time.sleep(float(sys.argv[2]))
+if sys.argv[2] == "until-stdin-closes":
+    sys.stdin.read()
+else:
+    time.sleep(float(sys.argv[2]))
 """
 
 
@@ -33,8 +36,9 @@ def small_log(path: Path, n: int, prefix: str) -> Path:
     return path
 
 
-def hold(db: Path, seconds: float) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-c", HOLD, str(db), str(seconds)], stdout=subprocess.PIPE, text=True)
+def hold(db: Path, seconds: float | str) -> subprocess.Popen:
+    proc = subprocess.Popen([sys.executable, "-c", HOLD, str(db), str(seconds)], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
     assert proc.stdout.readline().strip() == "holding"
     return proc
 
@@ -66,12 +70,17 @@ def test_ingest_waits_for_the_writer(tmp_path):
     db = tmp_path / "w.duckdb"
     log = small_log(tmp_path / "a.csv", 50, "a")
     warehouse.connect(db).close()
-    holder = hold(db, 2)
+    # the writer holds the file until told to let go (a fixed hold raced a slow start-up on a busy machine)
+    holder = hold(db, "until-stdin-closes")
     refused = tracefit("ingest", str(log), "--db", str(db))
     assert refused.returncode == 1 and "retry when it finishes" in refused.stderr
-    waited = tracefit("ingest", str(log), "--db", str(db), "--wait", "60", "--json")
+    waiting = subprocess.Popen([TRACEFIT, "ingest", str(log), "--db", str(db), "--wait", "60", "--json"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.0)
+    holder.stdin.close()
     holder.wait()
-    assert waited.returncode == 0, waited.stderr
+    _, stderr = waiting.communicate(timeout=120)
+    assert waiting.returncode == 0, stderr
     with warehouse.connect(db) as con:
         assert fetch_one(con, "SELECT count(*) FROM requests")[0] == 50
 
