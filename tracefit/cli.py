@@ -24,6 +24,9 @@ COMMANDS = {
     "summary": ("summary:summary", "Show what the warehouse holds: per-model traffic and the ingest runs."),
     "mine": ("mine:mine", "Mine the warehouse: lengths, seasonal regimes, concurrency, latency drift, "
                           "errors, prefix reuse and tenants, stored as mined_* tables."),
+    "export-lake": ("lake:export_lake_cmd", "Export the warehouse's requests as a hive-partitioned Parquet lake "
+                                            "(by model and UTC day) that Spark, Trino and DuckDB read; `tracefit "
+                                            "mine --engine spark --lake DIR` mines it."),
     "predict": ("predict:predict", "Predict a static-batch benchmark: TTFT, TPOT, end-to-end time and throughput."),
     "roofline": ("roofline:roofline", "Show the roofline: ridge point, compute-bound decode batch, latency floor, "
                                       "decode over batch."),

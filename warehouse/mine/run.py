@@ -9,9 +9,8 @@ import duckdb
 from warehouse.db import WarehouseError, fetch_one
 from warehouse.mine.options import MineOptions
 from warehouse.mine.service import mine_concurrency, mine_errors, mine_latency, mine_prefix, mine_tenants
-from warehouse.mine.store import clear_model, scope_rows
+from warehouse.mine.store import DuckDBSource, Source, clear_model
 from warehouse.mine.traffic import mine_regimes, mine_traffic
-from warehouse.query import run_sql
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -24,21 +23,25 @@ class ModelRun:
 
 
 def models(con: duckdb.DuckDBPyConnection) -> list[str]:
-    return [m for (m,) in con.execute("SELECT DISTINCT model FROM requests ORDER BY model").fetchall()]
+    return DuckDBSource(con).models()
 
 
 def mine(con: duckdb.DuckDBPyConnection, opts: MineOptions, model: str | None = None, *, force: bool = False,
-         progress: Callable[[str], None] | None = None) -> list[ModelRun]:
-    """Mine `model` (default: every model) into the mined_* tables."""
-    names = models(con)
+         progress: Callable[[str], None] | None = None, source: Source | None = None) -> list[ModelRun]:
+    """Mine `model` (default: every model) into the mined_* tables of `con`, reading the requests from
+    `source` (default: `con`'s own requests table; warehouse/spark.py: a Parquet lake on Spark)."""
+    src = source or DuckDBSource(con)
+    names = src.models()
     if model is not None and model not in names:
         raise WarehouseError(f"no requests for model {model!r}; models here: {', '.join(names) or 'none'}")
-    return [mine_model(con, m, opts, force=force, progress=progress) for m in ([model] if model else names)]
+    return [mine_model(con, m, opts, force=force, progress=progress, source=src)
+            for m in ([model] if model else names)]
 
 
 def mine_model(con: duckdb.DuckDBPyConnection, model: str, opts: MineOptions, *, force: bool = False,
-               progress: Callable[[str], None] | None = None) -> ModelRun:
-    scope = run_sql(con, "mine_scope", opts.scope_params(model)).row(0, named=True)
+               progress: Callable[[str], None] | None = None, source: Source | None = None) -> ModelRun:
+    src = source or DuckDBSource(con)
+    scope = src.query("mine_scope", opts.scope_params(model)).row(0, named=True)
     requests = scope["requests"]
     if requests == 0:
         return ModelRun(model=model, status="empty", requests=0)
@@ -51,7 +54,7 @@ def mine_model(con: duckdb.DuckDBPyConnection, model: str, opts: MineOptions, *,
         return ModelRun(**{**_fields(result), "status": "unchanged"})
     con.execute("BEGIN TRANSACTION")
     try:
-        _steps(con, model, opts, scope, fingerprint, progress or (lambda _: None))
+        _steps(con, src, model, opts, scope, fingerprint, progress or (lambda _: None))
         con.execute("COMMIT")
     except BaseException as exc:
         con.execute("ROLLBACK")
@@ -65,34 +68,36 @@ def _fields(run: ModelRun) -> dict:
     return {name: getattr(run, name) for name in ModelRun.__slots__}
 
 
-def _steps(con, model: str, opts: MineOptions, scope: dict, fingerprint: str, say: Callable[[str], None]) -> None:
+def _steps(con, src: Source, model: str, opts: MineOptions, scope: dict, fingerprint: str,
+           say: Callable[[str], None]) -> None:
     clear_model(con, model)
     say(f"{model}: scope rows")
-    with scope_rows(con, opts.scope_params(model), scope=scope):
-        _mine_steps(con, model, opts, scope, fingerprint, say)
+    with src.scope_rows(opts.scope_params(model), scope):
+        _mine_steps(con, src, model, opts, scope, fingerprint, say)
 
 
-def _mine_steps(con, model: str, opts: MineOptions, scope: dict, fingerprint: str,
+def _mine_steps(con, src: Source, model: str, opts: MineOptions, scope: dict, fingerprint: str,
                 say: Callable[[str], None]) -> None:
     say(f"{model}: regimes")
-    regimes = mine_regimes(con, model, opts)
+    regimes = mine_regimes(con, src, model, opts)
     say(f"{model}: traffic and lengths")
-    mine_traffic(con, model, opts, regimes)
+    mine_traffic(con, src, model, opts, regimes)
     if scope["with_latency"]:
         say(f"{model}: concurrency and latency")
-        mine_concurrency(con, model, opts, scope["min_sample_rate"])
-        mine_latency(con, model, opts)
+        mine_concurrency(con, src, model, opts, scope["min_sample_rate"])
+        mine_latency(con, src, model, opts)
     say(f"{model}: errors")
-    mine_errors(con, model, opts)
+    mine_errors(con, src, model, opts)
     if scope["with_prefix"]:
         say(f"{model}: prefix cache")
-        mine_prefix(con, model, opts, scope["prefix_block_tokens"])
+        mine_prefix(con, src, model, opts, scope["prefix_block_tokens"])
     say(f"{model}: tenants")
-    mine_tenants(con, model, opts)
-    con.execute(
+    mine_tenants(con, src, model, opts)
+    con.execute(  # first/last arrival: mine_scope.sql's, over the same rows as tf_scope_rows
         "INSERT INTO mine_runs VALUES (nextval('mine_run_seq'), $model, $since::TIMESTAMPTZ, $until::TIMESTAMPTZ, "
-        "(SELECT min(arrival_ts) FROM tf_scope_rows), (SELECT max(arrival_ts) FROM tf_scope_rows), "
+        "$first::TIMESTAMPTZ, $last::TIMESTAMPTZ, "
         "$requests, $fp, $params, $k, $criterion, $silhouette, $latency, now())",
-        {**opts.scope_params(model), "requests": scope["requests"], "fp": fingerprint, "params": opts.to_json(),
+        {**opts.scope_params(model), "first": scope["first_arrival_ts"], "last": scope["last_arrival_ts"],
+         "requests": scope["requests"], "fp": fingerprint, "params": opts.to_json(),
          "k": regimes.k, "criterion": f"{regimes.criterion}; pooling {regimes.pooling}",
          "silhouette": regimes.silhouette, "latency": scope["with_latency"] > 0})

@@ -2,7 +2,9 @@
 
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from typing import Protocol
 
 import duckdb
 import polars as pl
@@ -34,6 +36,31 @@ def insert(con: duckdb.DuckDBPyConnection, table: str, model: str, frame: pl.Dat
         con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM tf_mined")
     finally:
         con.unregister("tf_mined")
+
+
+class Source(Protocol):
+    """Where a mining run reads the requests: the warehouse itself (DuckDBSource) or a Parquet lake on
+    Spark (warehouse/spark.py). Every step query is a `sql/<name>.sql` file either way."""
+
+    def models(self) -> list[str]: ...
+
+    def query(self, name: str, params: dict) -> pl.DataFrame: ...
+
+    def scope_rows(self, scope_params: dict, scope: dict) -> AbstractContextManager[None]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class DuckDBSource:
+    con: duckdb.DuckDBPyConnection
+
+    def models(self) -> list[str]:
+        return [m for (m,) in self.con.execute("SELECT DISTINCT model FROM requests ORDER BY model").fetchall()]
+
+    def query(self, name: str, params: dict) -> pl.DataFrame:
+        return run_step(self.con, name, params)
+
+    def scope_rows(self, scope_params: dict, scope: dict) -> AbstractContextManager[None]:
+        return scope_rows(self.con, scope_params, scope=scope)
 
 
 def run_step(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> pl.DataFrame:

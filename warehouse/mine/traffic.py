@@ -7,12 +7,12 @@ import polars as pl
 from warehouse.mine.options import MineOptions
 from warehouse.mine.regimes import Regimes, find_regimes
 from warehouse.mine.spans import DAYS, regime_labels, spans
-from warehouse.mine.store import insert, run_step
+from warehouse.mine.store import Source, insert
 
 
-def mine_regimes(con: duckdb.DuckDBPyConnection, model: str, opts: MineOptions) -> Regimes:
+def mine_regimes(con: duckdb.DuckDBPyConnection, src: Source, model: str, opts: MineOptions) -> Regimes:
     """Hour-of-week cells -> regimes; stores mined_hour_of_week and mined_regime_spans."""
-    cells = run_step(con, "mine_hour_cells", opts.scope_params(model))
+    cells = src.query("mine_hour_cells", opts.scope_params(model))
     regimes = find_regimes(cells, k_min=opts.regimes_k_min, k_max=opts.regimes_k_max,
                            min_run_hours=opts.regime_min_run_hours)
     idx = cells["how_cell"].to_numpy()
@@ -28,20 +28,20 @@ def mine_regimes(con: duckdb.DuckDBPyConnection, model: str, opts: MineOptions) 
     return regimes
 
 
-def mine_traffic(con: duckdb.DuckDBPyConnection, model: str, opts: MineOptions, regimes: Regimes) -> None:
+def mine_traffic(con: duckdb.DuckDBPyConnection, src: Source, model: str, opts: MineOptions, regimes: Regimes) -> None:
     """Minutes, per-regime traffic, length quantiles, histogram and patterns (after mine_regimes)."""
     params = opts.scope_params(model)
-    insert(con, "mined_minutes", model, run_step(con, "mine_minutes", params))
-    traffic = run_step(con, "mine_regime_traffic", params)
+    insert(con, "mined_minutes", model, src.query("mine_minutes", params))
+    traffic = src.query("mine_regime_traffic", params)
     labels = regime_labels(regimes.labels)
     cells = {r: np.flatnonzero(regimes.labels == r).tolist() for r in labels}
     insert(con, "mined_regimes", model, traffic.with_columns(
         label=pl.Series([labels.get(r, "") for r in traffic["regime_id"]], dtype=pl.String),
         cells=pl.Series([cells.get(r, []) for r in traffic["regime_id"]], dtype=pl.List(pl.Int32)),
         hours_per_week=pl.Series([len(cells.get(r, [])) for r in traffic["regime_id"]], dtype=pl.Int32)))
-    insert(con, "mined_quantiles", model, run_step(con, "mine_quantiles", params))
+    insert(con, "mined_quantiles", model, src.query("mine_quantiles", params))
     insert(con, "mined_length_histogram", model,
-           run_step(con, "mine_histogram", {**params, "bin_tokens": opts.histogram_bin_tokens})
+           src.query("mine_histogram", {**params, "bin_tokens": opts.histogram_bin_tokens})
            .with_columns(binning=pl.lit("log2" if opts.histogram_bin_tokens is None else "linear")))
-    insert(con, "mined_patterns", model, run_step(con, "mine_patterns", {
+    insert(con, "mined_patterns", model, src.query("mine_patterns", {
         **params, "prompt_long_tokens": opts.prompt_long_tokens, "output_long_tokens": opts.output_long_tokens}))
