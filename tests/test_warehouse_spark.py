@@ -5,7 +5,8 @@ The README's "When one machine is not enough" recipe, run as written: `tracefit 
 prefixes, tenants, errors: every mining step runs) and one day of the real ServeGen log (sample rate
 0.0025, no latencies). Every mined table is compared: row counts and integer/text columns exactly,
 floats to 1e-9 relative (Spark's `percentile` and DuckDB's `quantile_cont` are the same exact
-definition; what differs is float summation order — measured largest difference printed below).
+definition; what differs is float summation order: the largest relative difference of a mined
+quantile measured 1.5e-15 on 2026-12-05).
 One Spark session for the module (starting one costs ~10-50 s on a 2-core machine).
 """
 
@@ -89,7 +90,8 @@ def test_readme_recipe_mines_the_lake_on_spark_as_duckdb_does(lake):
     for table, want in expected.items():
         have = got[table]
         assert have.height == want.height, table
-        assert want.height > 0 or table in ("mined_itl_position",), f"{table} is empty: the test covers nothing"
+        # no log here has per-token latencies; change points need >= 6 days (2 here): both empty on either engine
+        assert want.height > 0 or table in ("mined_itl_position", "mined_change_points"), f"{table} is empty"
         assert_frame_equal(have, want, check_exact=False, rel_tol=REL_TOL, abs_tol=ABS_TOL.get(table, 1e-9),
                            check_dtypes=True)
     print("largest relative difference of a mined quantile:", _largest_difference(expected, got))
