@@ -91,3 +91,7 @@ def cli():
 
 def main() -> None:
     cli(prog_name="tracefit")
+
+
+if __name__ == "__main__":  # spark-submit runs a .py file: spark-submit .../tracefit/cli.py mine --engine spark ...
+    main()

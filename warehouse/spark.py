@@ -45,9 +45,10 @@ def session(master: str | None = None, app_name: str = "tracefit mine", conf: di
                              "e.g. apt-get install openjdk-17-jre-headless)") from exc
     builder = SparkSession.builder.appName(app_name)
     chosen = master or os.environ.get("SPARK_MASTER")
+    submitted = "PYSPARK_GATEWAY_PORT" in os.environ or "--master" in os.environ.get("PYSPARK_SUBMIT_ARGS", "")
     if chosen:
         builder = builder.master(chosen)
-    elif "spark.master" not in os.environ.get("PYSPARK_SUBMIT_ARGS", ""):
+    elif not submitted:  # under spark-submit its --master holds
         builder = builder.master("local[*]")
     for key, value in {**DEFAULT_CONF, **(conf or {})}.items():
         builder = builder.config(key, value)
