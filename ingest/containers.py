@@ -17,6 +17,7 @@ import polars as pl
 
 ROW = "__row"
 INVALID = "__invalid"
+SKIP = "__skip"  # a nested record that is not a request (e.g. a tool-call span): counted, not a row
 KEY_SAMPLE_RECORDS = 10_000  # JSON columns are the keys of the first records
 
 
@@ -186,11 +187,13 @@ def json_documents(path: Path, container: str) -> Iterator[tuple[object, str | N
 
 
 def document_batches(path: Path, container: str, to_records: Callable[[object], list[dict]],
-                     columns: list[str], batch_rows: int) -> Iterator[pl.DataFrame]:
+                     columns: list[str], batch_rows: int,
+                     skipped: dict[str, int] | None = None) -> Iterator[pl.DataFrame]:
     """Nested formats: each document becomes flat records (numbered 1.. across the file).
 
     A document that cannot be parsed or flattened becomes one record carrying its problem,
-    so it is rejected and counted, never dropped.
+    so it is rejected and counted, never dropped. A record marked `SKIP` (what it is) is not a
+    request: it is counted in `skipped` by that kind, not read as a row.
     """
     batch: list[dict] = []
     number = 0
@@ -199,7 +202,11 @@ def document_batches(path: Path, container: str, to_records: Callable[[object], 
             found = [{INVALID: problem}] if problem else to_records(doc)
         except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
             found = [{INVALID: f"malformed document: {exc.__class__.__name__}"}]
-        batch += found
+        if skipped is not None:
+            for record in found:
+                if isinstance(record, dict) and SKIP in record:
+                    skipped[record[SKIP]] = skipped.get(record[SKIP], 0) + 1
+        batch += [r for r in found if not (isinstance(r, dict) and SKIP in r)]
         while len(batch) >= batch_rows:
             yield _document_frame(batch[:batch_rows], columns, number)
             number, batch = number + batch_rows, batch[batch_rows:]

@@ -6,10 +6,15 @@ endTimeUnixNano (int64 as decimal strings), status.code (2 = ERROR) and attribut
 [{key, value: {stringValue | intValue | doubleValue | boolValue}}].
 Attribute names follow the GenAI semantic conventions; only the ones below are read, never
 `gen_ai.input.messages`, `gen_ai.output.messages`, prompts, completions or status.message.
-A span is a request when it carries any `gen_ai.` attribute; other spans are not rows.
+A span is an LLM call when it carries a `gen_ai.` attribute and its `gen_ai.operation.name` (if any)
+is a generation (chat, text_completion, generate_content); other GenAI spans (execute_tool,
+embeddings, invoke_agent, retrievals ...) are skipped and counted by operation; spans without
+GenAI attributes (HTTP, database) are not rows.
 """
 
-from ingest.containers import INVALID
+from ingest.containers import INVALID, SKIP
+
+GENERATION = {"chat", "text_completion", "generate_content", "completion"}
 
 OTEL_FIELDS = ("request_id", "arrival_ts", "model", "tenant", "prompt_tokens", "output_tokens",
                "cached_prompt_tokens", "ttft_s", "e2e_ms", "status", "error_code")
@@ -34,12 +39,20 @@ def otel_records(doc: dict) -> list[dict]:
             for s in spans if not isinstance(s, dict) or _is_genai(s)]
 
 
+def _operation(span: dict):
+    return next((_value(a.get("value")) for a in span.get("attributes") or []
+                 if isinstance(a, dict) and a.get("key") == "gen_ai.operation.name"), None)
+
+
 def _is_genai(span: dict) -> bool:
     return any(isinstance(a, dict) and str(a.get("key", "")).startswith("gen_ai.")
                for a in span.get("attributes") or [])
 
 
 def _span(span: dict) -> dict:
+    operation = _operation(span)
+    if operation is not None and str(operation) not in GENERATION:
+        return {SKIP: f"{operation} spans (not LLM calls)"}
     attrs = {a.get("key"): _value(a.get("value")) for a in span["attributes"] if isinstance(a, dict)}
     record = {field: next((attrs[k] for k in keys if attrs.get(k) is not None), None)
               for field, keys in ATTRIBUTES.items()}

@@ -27,6 +27,7 @@ STATUS_WORDS = {
     "abort": "cancelled", "aborted": "cancelled", "client_closed": "cancelled",
 }
 MAX_VALUE_CHARS = 200
+TPOT_SLACK = 1.5  # tpot x (output - 1) may exceed e2e by rounding and averaging, not by half again
 EPOCH_S_MIN = 1e9  # numeric timestamps below this are offsets in seconds, not epochs
 WHITESPACE = "' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)"  # what polars' strip_chars() strips
 OFFSET_FIELDS = (("arrival_offset_s", 1.0), ("arrival_offset_ms", 1e-3))
@@ -186,6 +187,11 @@ class Normalizer:
         ttft, e2e = self._duration("ttft")[0], self._duration("e2e")[0]
         if "NULL" not in (ttft, e2e):
             checks.append((f"{ttft} > {e2e}", _lit("ttft_ms > e2e_ms")))
+        tpot, output = self._duration("tpot")[0], self._count("output_tokens")[0]
+        if "NULL" not in (tpot, e2e, output):  # decoding alone cannot take far longer than the whole request
+            checks.append((f"{tpot} * ({output} - 1) > {TPOT_SLACK} * {e2e} + 1",
+                           f"'tpot_ms x (output_tokens - 1) = ' || round({tpot} * ({output} - 1), 1) || "
+                           f"' ms is over {TPOT_SLACK:g}x e2e_ms = ' || round({e2e}, 1) || ' ms'"))
         if "status" in t:
             checks.append((f"{_raw('status', t)} IS NOT NULL AND {self._status()} IS NULL",
                            f"{_lit('unknown status ')} || {_quoted('status', t)}"))

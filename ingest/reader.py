@@ -56,6 +56,7 @@ class LogFile:
     columns: tuple[str, ...] = ()  # the columns (or a nested format's record keys) the file has
     cut_row: int | None = None  # a truncated file's last row, cut short (its `__row`)
     truncated: bool = False  # the file ends in the middle of a line
+    skipped: dict[str, int] = field(default_factory=dict)  # records that are not requests, by kind (filled as read)
     clients: tuple[int, float] | None = None  # closed-loop clients, idle s between requests: arrivals rebuilt
     notes: tuple[str, ...] = ()  # what the loaded numbers rest on beyond the columns (ingest_runs.notes)
 
@@ -114,7 +115,8 @@ class LogFile:
         columns = list(self.mapping)
         rows = self.options.batch_rows
         if self.format.records:
-            yield from c.document_batches(self.data, self.container, self.format.records, columns, rows)
+            yield from c.document_batches(self.data, self.container, self.format.records, columns, rows,
+                                          self.skipped)
         elif self.container == "csv":
             yield from c.csv_batches(self.data, columns, self.separator, rows, self._csv_numbers())
         elif self.container == "parquet":

@@ -108,6 +108,7 @@ def ingest_file(con: duckdb.DuckDBPyConnection, log: LogFile, sample_rate: float
                                      log.has_request_ids and not distinct)
         if loader.staged_tokens:
             _keep_token_latencies(con, run_id)
+        loader.warnings += _swapped_lengths(con, run_id)
         loaded = read - rejected - duplicate
         notes = loader.notes(log)
         con.execute(
@@ -138,6 +139,7 @@ class _Loader:
                  progress: Callable[[int], object]) -> None:
         self.con, self.run_id, self.ctx, self.progress = con, run_id, ctx, progress
         self.read = self.rejected = self.estimated = 0
+        self.warnings: list[str] = []
         self.origin_s: float | None = None  # offsets' origin: the first relation's smallest offset
         self.staged_tokens = False
         self.pending: list[Iterator] = []
@@ -174,6 +176,8 @@ class _Loader:
     def notes(self, log: LogFile) -> str | None:
         """What the loaded numbers rest on beyond the file's columns (ingest_runs.notes)."""
         notes = list(log.notes)
+        notes += [f"skipped {count:,} {kind}" for kind, count in sorted(log.skipped.items())]
+        notes += self.warnings
         if self.estimated:
             notes.append(f"prompt_tokens estimated from prompt text (characters / 4) for {self.estimated:,} rows; "
                          "--prompt-tokens N gives the exact count of a fixed-length run")
@@ -279,6 +283,23 @@ class _NothingLoaded(IngestError):
     def __init__(self, message: str, rows_read: int) -> None:
         super().__init__(message)
         self.rows_read = rows_read
+
+
+SWAP_MIN_ROWS = 20
+SWAP_RATIO = 4.0  # median output / median prompt above which the columns look swapped
+
+
+def _swapped_lengths(con, run_id: int) -> list[str]:
+    """A warning when prompt and output token columns look swapped: in serving logs the median output
+    is shorter than the median prompt (Azure 2023 code 2,048 -> 28 tokens, conversation 1,020 -> 129;
+    BurstGPT, Mooncake alike); a median output over SWAP_RATIO x the median prompt rarely is real."""
+    n, prompt, output = fetch_one(con, "SELECT count(*), median(prompt_tokens), median(output_tokens) FROM requests "
+                                       "WHERE ingest_run_id = $run AND status = 'ok'", {"run": run_id})
+    if n < SWAP_MIN_ROWS or not output or output <= SWAP_RATIO * max(prompt or 0, 1):
+        return []
+    return [f"warning: median output_tokens {output:,.0f} is {output / max(prompt, 1):,.0f}x the median "
+            f"prompt_tokens {prompt:,.0f}: are the two columns swapped? (--map prompt_tokens=COLUMN "
+            "--map output_tokens=COLUMN, then --force)"]
 
 
 def _reasons(con, run_id: int) -> list[tuple[str, int]]:
