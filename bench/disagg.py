@@ -28,8 +28,9 @@ DATASETS = {  # name -> (logged model, --as, GPUs)
     "demo": ("llama-3.1-70b", None, ("h100-sxm", "a100-80gb-sxm")),
 }
 SINCE, UNTIL = "2025-03-10", "2025-03-17"
-NOTES = """**What the numbers say** (run of 2026-12-05 on main at the commit that adds this text; walk-forward
-3 ServeGen days and 2 demo days, `--walk-days` to change; 2 shared cores):
+NOTES = """**What the numbers say** (run of 2026-12-05 on the code of b967139, before #21's later step-model
+changes such as ec270ae's per-sequence CPU cost, so a rerun will move the costs; walk-forward 3 ServeGen days
+and 2 demo days, `--walk-days` to change; 2 shared cores):
 
 - ServeGen chat-large (qwen2.5-72b, ~550-590 planned real req/s per window): tracefit runs **both** regime windows
   disaggregated, prefill on H200 TP1/TP2 (compute-bound GEMMs at ~1,000-token prompts) and decode on H200 TP2
