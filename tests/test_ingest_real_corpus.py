@@ -123,3 +123,17 @@ def test_a_run_summary_is_recognised_and_says_what_to_load(con, name, fix):
     result = load(con, name)
     assert result.status == "failed" and "a run summary of" in result.message and fix in result.message
     assert one(con, "SELECT count(*) FROM requests") == (0,)
+
+
+def test_guidellm_benchmarks_match_its_own_per_request_figures(con):
+    result = load(con, "guidellm-0.x_benchmarks_stripped.json")
+    request = json.loads((REAL / "guidellm-0.x_benchmarks_stripped.json").read_text())[
+        "benchmarks"][0]["requests"]["successful"][0]
+    assert (result.status, result.format, result.rows_loaded) == ("loaded", "guidellm", 1)
+    row = one(con, "SELECT ttft_ms, e2e_ms, tpot_ms, prompt_tokens, output_tokens, status, model FROM requests")
+    assert row[:3] == pytest.approx((request["time_to_first_token_ms"], request["request_latency"] * 1e3,
+                                     request["inter_token_latency_ms"]))  # 21.28 ms, 689.18 ms, 5.258 ms
+    assert row[3:] == (request["prompt_tokens"], request["output_tokens"], "ok", "example_model")
+    text = one(con, "SELECT count(*) FROM requests WHERE concat_ws(' ', request_id, model, tenant, error_code) "
+                    "LIKE '%Elizabeth%'")
+    assert text == (0,)
