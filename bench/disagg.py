@@ -28,36 +28,43 @@ DATASETS = {  # name -> (logged model, --as, GPUs)
     "demo": ("llama-3.1-70b", None, ("h100-sxm", "a100-80gb-sxm")),
 }
 SINCE, UNTIL = "2025-03-10", "2025-03-17"
-NOTES = """**What the numbers say** (run of 2026-12-05 on the code of b967139, before #21's later step-model
-changes such as ec270ae's per-sequence CPU cost, so a rerun will move the costs; walk-forward 3 ServeGen days
-and 2 demo days, `--walk-days` to change; 2 shared cores):
+NOTES = """**What the numbers say** (run of 2026-12-05 on c006b37; 2 shared cores; walk-forward 3 ServeGen days and
+2 demo days, `--walk-days` to change):
 
-- ServeGen chat-large (qwen2.5-72b, ~550-590 planned real req/s per window): tracefit runs **both** regime windows
-  disaggregated, prefill on H200 TP1/TP2 (compute-bound GEMMs at ~1,000-token prompts) and decode on H200 TP2
-  (HBM-bandwidth-bound, KV reads most of a full step), 11% and 4% cheaper per hour than the best aggregated config at
-  the planned peak. Week 2 replayed: both windows meet the SLO either way; the split plan has the higher SLO attainment
-  (0.966 vs 0.953) on 5% fewer GPU-hours. Walk-forward (each day planned from the days before it): 19% fewer
-  GPU-hours and more hours meeting the SLO (0.858 vs 0.809); the same day (03-11) misses in both walks. Mixed types
-  were offered (H100 + H200) but H200 wins both pools at catalog prices ($10.60 vs $12.29 per GPU-hour, more HBM).
-  KV transfer over NDR (50 GB/s per GPU, 0.475 achieved) is 10-22 ms at p95, small next to prefill.
+- ServeGen chat-large (qwen2.5-72b, ~550-590 planned real req/s per window, H100 + H200 offered): the 10-01 window runs
+  disaggregated, 69 prefill replicas (H200 TP2, compute-bound GEMMs at ~1,000-token prompts) and 24 decode replicas
+  (H200 TP2, HBM-bandwidth-bound: KV reads are most of a full step), 3% cheaper per hour than 96x H200 TP2 at the
+  planned peak, with TPOT p95 29 ms instead of 63. In 01-10 the best split (73P28D) costs exactly what 129x H200 TP1
+  costs, so the aggregated config stays (a split must be cheaper). Week 2 replayed: every window meets the SLO either
+  way; the pick has the higher SLO attainment (0.963 vs 0.957) on 1% fewer GPU-hours. H200 wins both pools at catalog
+  prices ($10.60 vs $12.29 per GPU-hour, more HBM), so no mixed split here. KV transfer over NDR (50 GB/s per GPU,
+  0.475 achieved) is 12-18 ms at p95, small next to prefill. Walk-forward (03-10..03-12, each day planned from the
+  days before it): 5 of 6 (day, window) plans run split; 2.5% fewer GPU-hours (9,650 vs 9,900), more hours meeting
+  the SLO (0.861 vs 0.830) and higher attainment (0.973 vs 0.964), but on 03-11 one split window misses its p95 over
+  the day (the all-aggregated walk meets both that day, though fewer of its hours do: 0.813 vs 0.854): the split
+  saves little and is not yet more robust than aggregated on this log.
+- Demo (llama-3.1-70b, H100 + A100-80GB offered): both windows stay aggregated; the split would cost 50% (night) and
+  33% (day) more per hour; screening says a split pays off in the night window above ~40% of prompts longer than
+  2,468 tokens (10% now). Week 2: the day window's 3x H100 TP2 plan (simulated TTFT p95 988 of 1,000 ms) misses
+  (2,066 ms); that is the aggregated recommender's margin, not the split's.
+- The choice is close and moves with the step model: on b967139 (before #21's per-sequence CPU cost, ec270ae) the
+  same pipeline ran both ServeGen windows disaggregated (11% and 4% cheaper; week 2 attainment 0.966 vs 0.953 on 5%
+  fewer GPU-hours; walk-forward 3 days 8,641 vs 10,611 GPU-hours, hours meeting the SLO 0.858 vs 0.809), and the
+  demo's day window as a mixed split, 2x H100 TP2 prefill + 1x A100 TP8 decode (9% cheaper per hour with 12 GPUs
+  instead of 8: the A100's cheaper HBM holds the decode batch; both walk days met the SLO with it, one of two without).
 - A first version sized the decode pool on the busiest 15 minutes only: 57P5D passed the recommender's simulation
-  (TTFT p95 306 ms) but missed week 2 (TTFT p95 14-20 s) because the window's output-heavy hours (323 output tokens
-  on average in a week-2 hour at 59% of the planned rate, 196 over the window) ran out of decode slots, while an
+  (TTFT p95 306 ms) but missed week 2 (TTFT p95 14-20 s): the window's output-heavy hours (323 output tokens on
+  average in a week-2 hour at 59% of the planned rate, 196 over the window) ran out of decode slots, while an
   aggregated replica shares its slack between the phases. The decode pool is now sized for the window's mean output
-  where it is longer (recommend/disagg.py decode_workload); the plan above is that version's.
-- Demo (llama-3.1-70b, H100 + A100-80GB offered): the busy window runs a **mixed** split, 2x H100 TP2 prefill and
-  1x A100 TP8 decode (the A100's cheaper HBM holds the decode batch), 9% cheaper per hour than 2x H100 TP4 though it
-  uses 12 GPUs instead of 8 (so its replayed GPU-hours are higher while its dollars are lower: $12,315 vs $13,175 per
-  week at the windows' maxima). The night window stays aggregated: the split would cost 82% more; screening says a
-  split pays off only above ~40% of prompts longer than 2,468 tokens (10% now). Walk-forward: with --disagg both days
-  meet the SLO (one day ran the split), without it one of two.
-- Caveats: these are simulated (roofline step times, no layer-wise transfer/compute overlap, a pool group keeping
-  P:D within 5%); backtest and walk-forward GPU-hours count both pools; their static peak is the aggregated plan's.
-  The dashboard's recommendations page shows the split per window and its cost chart
+  where it is longer (recommend/disagg.py decode_workload).
+- Caveats: simulated (roofline step times, no layer-wise transfer/compute overlap, a pool group keeping P:D within
+  5%); backtest and walk-forward GPU-hours count both pools; their static peak is the aggregated plan's. The
+  dashboard's recommendations page shows the split per window and a cost chart
   (`tracefit dashboard --plan servegen-plan.json --png`: images/recommendations-split_cost.png).
 
-Stage wall times (s) of the runs above: ServeGen recommend --disagg 26, backtest week 2 227 (split) / 103 (aggregated),
-walk-forward 102 / 91 (3 days each); demo recommend --disagg 31, backtest 116 / 104, walk-forward 103 / 89 (2 days).
+Stage wall times (s) on b967139: ServeGen recommend --disagg 26, backtest week 2 227 (with the split) / 103
+(aggregated), walk-forward 102 / 91 (3 days each); demo recommend --disagg 31, backtest 116 / 104, walk-forward
+103 / 89 (2 days).
 """
 
 
