@@ -4,7 +4,7 @@ from pathlib import Path
 
 import vl_convert as vlc
 
-from dashboards.html import Page
+from dashboards.html import Page, chart_spec
 
 
 def write_images(pages: list[Page], folder: Path, formats: tuple[str, ...]) -> list[Path]:
@@ -13,7 +13,7 @@ def write_images(pages: list[Page], folder: Path, formats: tuple[str, ...]) -> l
     folder.mkdir(parents=True, exist_ok=True)
     for page in pages:
         for fig in page.figures:
-            spec = fig.chart.to_dict()
+            spec = chart_spec(fig.chart)
             for fmt in formats:
                 path = folder / f"{page.slug}-{fig.name}.{fmt}"
                 if fmt == "svg":

@@ -1,12 +1,14 @@
 """Chart specs through to_dict(), and the plan reader's numbers and graceful degradation."""
 
+import json
 from datetime import UTC, date, datetime
 
+import altair as alt
 import polars as pl
 import pytest
 
 from dashboards import charts, charts_latency, charts_plan, plan
-from dashboards.html import script_json
+from dashboards.html import Figure, chart_spec, render_block, script_json
 from tests.dashboards_fixture import plan_dict
 
 HOURLY = pl.DataFrame({
@@ -107,3 +109,14 @@ def test_plan_missing_keys_degrade():
 def test_specs_cannot_close_their_script_element():
     text = script_json({"tenant": "</script><script>alert(1)</script>", "q": "a & b"})
     assert "<" not in text and ">" not in text and "&" not in text
+
+
+def test_a_chart_over_altairs_row_cap_renders_and_the_cap_stays_for_others():
+    # 6,048 rows: what a 14-day demo's overview chart held when `tracefit demo --days 14` failed on it
+    frame = pl.DataFrame({"x": list(range(6048)), "y": [i % 7 for i in range(6048)]})
+    chart = alt.Chart(frame).mark_line().encode(x="x:Q", y="y:Q")
+    assert len(chart_spec(chart)["datasets"].popitem()[1]) == 6048
+    html = render_block(Figure(name="big", title="big", chart=chart), 0)
+    assert json.loads(html.split('data-chart="chart-0">')[1].split("</script>")[0])["datasets"]
+    with pytest.raises(alt.MaxRowsError):  # the cap is lifted only while a page is rendered
+        chart.to_dict()
