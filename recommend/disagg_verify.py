@@ -15,11 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from recommend.disagg_screen import Split
-from recommend.replica_arrivals import replica_arrivals
 from recommend.simulate import goodput_share
 from recommend.simulate_disagg import group, simulate_disagg
 from recommend.slo import slo_key
-from recommend.verify import DRAWS, QUANTILES, WARMUP_SHARE, representative_span
+from recommend.verify import DRAWS, QUANTILES, WARMUP_SHARE, replica_traffic
 from recommend.window_traffic import PlanTraffic
 
 MAX_FLEET_REQUESTS = 4000  # per draw
@@ -57,7 +56,8 @@ def verify_split(split: Split, traffic: PlanTraffic, *, model: str, engine: str,
 
 def _draw(split: Split, t: PlanTraffic, p_spec, d_spec, max_requests: int, seed: int) -> dict | None:
     g, p, d = group(split.prefill.config.replicas, split.decode.config.replicas)
-    arrival, prompt, output, span_s = group_traffic(t, g, max_requests, seed)
+    arrival, prompt, output, span_s = replica_traffic(t, g, max_requests, seed, rate_rps=t.rps_real,
+                                                       min_span_s=MIN_SPAN_S)
     rng = np.random.default_rng(seed + 104729)
     n = rng.poisson(t.bulk_rps_real / g * span_s) if t.bulk_rps_real > 0 else 0
     pick = rng.integers(0, max(t.bulk_prompt_tokens.size, 1), n)
@@ -73,20 +73,6 @@ def _draw(split: Split, t: PlanTraffic, p_spec, d_spec, max_requests: int, seed:
                         decode_replicas=d, transfer_s=split.transfer.seconds)
     return {"ttft": r.ttft_ms[keep], "tpot": r.tpot_ms[keep], "e2e": r.e2e_ms[keep],
             "transfer": r.transfer_ms[keep], "prefill": r.prefill_ms[keep]}
-
-
-def group_traffic(t: PlanTraffic, g: int, max_requests: int, seed: int):
-    """(arrival_s, prompt, output, span_s) of 1/g of the planned traffic, at most ~max_requests of it."""
-    span_s, expected = t.span_s, t.rps_real * t.span_s / g
-    arrival, prompt, output = t.arrival_s, t.prompt_tokens, t.output_tokens
-    if expected > max_requests:
-        span_s = max(MIN_SPAN_S, span_s * max_requests / expected)
-        i, j, start = representative_span(arrival, span_s, len(arrival) * span_s / t.span_s)
-        arrival, prompt, output = arrival[i:j] - start, prompt[i:j], output[i:j]
-    ok = (prompt >= 1) & (output >= 1)
-    a, p, o = replica_arrivals(arrival[ok], prompt[ok], output[ok], span_s=span_s, replicas=g,
-                               sample_rate=t.sample_rate, scale=t.scale, seed=seed)
-    return a, p, o, span_s
 
 
 def _stat(pooled: dict, key: str) -> float:

@@ -75,7 +75,8 @@ class _Run:
 
 
 def _draw(config, spec, step, traffic: PlanTraffic, max_requests: int, seed: int) -> _Run | None:
-    arrival, prompt, output, span_s = _replica_traffic(traffic, config.replicas, max_requests, seed)
+    arrival, prompt, output, span_s = replica_traffic(traffic, config.replicas, max_requests, seed,
+                                                      rate_rps=traffic.rps_real + traffic.bulk_rps_real)
     arrival, prompt, output, bulk = _with_bulk(traffic, config.replicas, span_s, (arrival, prompt, output), seed)
     if not (~bulk).any():
         return None
@@ -112,12 +113,15 @@ class _Pooled:
                    preemptions=sum(r.result.preemptions for r in runs))
 
 
-def _replica_traffic(t: PlanTraffic, replicas: int, max_requests: int, seed: int):
+def replica_traffic(t: PlanTraffic, replicas: int, max_requests: int, seed: int, *, rate_rps: float,
+                    min_span_s: float = MIN_SPAN_S):
+    """(arrival_s, prompt, output, span_s) of 1/replicas of the planned traffic, whose real rate is
+    `rate_rps`: at most ~max_requests of it (a representative slice, >= min_span_s, beyond that)."""
     span_s = t.span_s
-    per_replica = (t.rps_real + t.bulk_rps_real) / replicas * span_s
+    per_replica = rate_rps / replicas * span_s
     arrival, prompt, output = t.arrival_s, t.prompt_tokens, t.output_tokens
     if per_replica > max_requests:
-        span_s = max(MIN_SPAN_S, span_s * max_requests / per_replica)
+        span_s = max(min_span_s, span_s * max_requests / per_replica)
         i, j, start = representative_span(arrival, span_s, len(arrival) * span_s / t.span_s)
         arrival, prompt, output = arrival[i:j] - start, prompt[i:j], output[i:j]
     ok = (prompt >= 1) & (output >= 1)
