@@ -31,7 +31,7 @@ from recommend.disagg_screen import Split, screen_disagg
 from recommend.disagg_transfer import kv_transfer
 from recommend.disagg_verify import VerifiedSplit, verify_split
 from recommend.queueing import Workload
-from recommend.recommender import RecommendOptions, window_headroom
+from recommend.recommender import RecommendOptions, first_distinct, window_headroom
 from recommend.search_space import SearchSpace, deployments, knob_grid
 from recommend.window_traffic import WindowTraffic, plan_traffic
 
@@ -65,7 +65,7 @@ def window_disagg(entry: dict, w: WindowTraffic, *, deps, model: str, space: Sea
         return None
     seed = o.seed + entry["window"]["hours"][0] if entry["window"]["hours"] else o.seed
     tried = [verify_split(s, traffic, model=model, engine=space.engine, slo=o.slo, seed=seed)
-             for s in _distinct(splits, o.simulate_top)]
+             for s in first_distinct(splits, o.simulate_top, _split_key)]
     if not any(v.meets for v in tried):
         tried += _raise(min(tried, key=lambda v: v.miss_ratio), traffic, model, space.engine, o, seed)
     meeting = [v for v in tried if v.meets]
@@ -94,17 +94,9 @@ def decode_workload(load: Workload, w: WindowTraffic) -> Workload:
                                decode_ctx_tokens=max(load.decode_ctx_tokens, prompt_mean + out_mean / 2))
 
 
-def _distinct(splits: list[Split], k: int) -> list[Split]:
-    seen, out = set(), []
-    for s in splits:
-        p, d = s.prefill.config, s.decode.config
-        key = (p.gpu, p.tp, p.weights, d.gpu, d.tp, d.weights, d.kv)
-        if key not in seen:
-            seen.add(key)
-            out.append(s)
-        if len(out) == k:
-            break
-    return out
+def _split_key(s: Split) -> tuple:
+    p, d = s.prefill.config, s.decode.config
+    return (p.gpu, p.tp, p.weights, d.gpu, d.tp, d.weights, d.kv)
 
 
 def _raise(v: VerifiedSplit, traffic, model, engine, o: RecommendOptions, seed: int) -> list[VerifiedSplit]:

@@ -115,7 +115,7 @@ def recommend_window(run: _Run, index: int, w: WindowTraffic) -> dict:
                             model_len=ml, options=o, traffic=traffic)
     pairs = [(s, verify(s.config, s.dep.step, traffic, model=run.model, engine=run.engine, slo=o.slo,
                         max_requests=o.max_sim_requests, seed=o.seed + index))
-             for s in _distinct(result.ranked, o.simulate_top)]
+             for s in first_distinct(result.ranked, o.simulate_top, _deployment_key)]
     if not any(v.meets for _, v in pairs):
         pairs += _raise_replicas(run, pairs[0][0], traffic, index, pairs[0][1].miss_ratio)
     meeting = [(s, v) for s, v in pairs if v.meets]
@@ -133,13 +133,16 @@ def window_headroom(w: WindowTraffic, o: RecommendOptions) -> float:
     return fe.headroom(w.peak_rps_real)
 
 
-def _distinct(ranked: list[Screened], k: int) -> list[Screened]:
-    """The best `k` candidates with different (GPU, TP, weights, KV)."""
+def _deployment_key(s: Screened) -> tuple:
+    return (s.dep.gpu, s.dep.tp, s.dep.weights, s.dep.kv)
+
+
+def first_distinct(ranked: list, k: int, key) -> list:
+    """The first `k` of `ranked` with different key(item)."""
     seen, out = set(), []
     for s in ranked:
-        key = (s.dep.gpu, s.dep.tp, s.dep.weights, s.dep.kv)
-        if key not in seen:
-            seen.add(key)
+        if (item_key := key(s)) not in seen:
+            seen.add(item_key)
             out.append(s)
         if len(out) == k:
             break
