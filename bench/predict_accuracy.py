@@ -8,9 +8,16 @@ GPU, per engine and overall, twice:
                          time (lowest MAPE on the others) and that table is predicted by the refit,
                          so no row is predicted by parameters that saw its table.
 A source is one published table: its URL plus the table named before ':' in `measured`.
-Usage: .venv/bin/python bench/predict_accuracy.py [--rows]   (prints markdown; ~1-2 min on 2 cores)
+Usage: .venv/bin/python bench/predict_accuracy.py [--rows] [--validate ALL_RESULTS_CSV]
+(prints markdown; ~1-2 min on 2 cores)
+
+--validate reads argonne-lcf/LLM-Inference-Bench's Plots/All_results.csv (BSD-3-Clause; not stored in
+this repository: `git show 4211f5d:Plots/All_results.csv` in a clone) and prints a VALIDATION-ONLY table:
+those rows never set a parameter (no grid point is chosen on them), because they match the description
+of the issue's own held-out rows. See `validation_rows`.
 """
 
+import csv
 import dataclasses
 import itertools
 import sys
@@ -24,7 +31,9 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 import numpy as np  # noqa: E402
 
 from profiles import ENGINES, Engine  # noqa: E402
+from recommend.deployment import deployment  # noqa: E402
 from recommend.predict_table import predict_rows, read_table  # noqa: E402
+from recommend.roofline import latency_floor_s_per_token  # noqa: E402
 
 TABLE = HERE / "data" / "published_runs.csv"
 # The defaults fit on this table (profiles/efficiency.py), each over values around its fit.
@@ -99,6 +108,59 @@ def table(title: str, keys: list[tuple], ins: np.ndarray, loso: np.ndarray) -> l
     return lines
 
 
+# LLM-Inference-Bench hardware -> catalog GPU: Polaris (ALCF) nodes hold 4x A100-SXM4-40GB
+# (docs.alcf.anl.gov/polaris/hardware-overview/machine-overview/); the JLSE H100 node's nvidia-smi reads
+# "NVIDIA H100 80GB HBM3" (their llama.cpp/H100/README.MD) = SXM; JLSE GH200 = the 96 GB HBM3 part.
+VALIDATION_GPUS = {"Nvidia A100 GPU": "a100-40gb-sxm", "Nvidia H100 GPU": "h100-sxm", "Nvidia GH200 GPU": "gh200"}
+# Their TensorRT-LLM scripts check out v0.12.0 (TensorRT-LLM/GH200/README.MD): paged KV, XQA on -> `trtllm`.
+VALIDATION_ENGINES = {"vLLM": "vllm", "TensorRT-LLM": "trtllm"}
+
+
+def validation_rows(path: Path) -> tuple[list[dict], dict[str, int]]:
+    """LLM-Inference-Bench static batches (fp16, ISL = OSL, `Latency` = e2e s of the whole batch) on NVIDIA
+    GPUs with vLLM/TensorRT-LLM and a catalog model; plus counts of rows left out and why. A row faster than
+    its weights can be streamed once per output token at datasheet bandwidth is physically impossible as
+    stated (e.g. 0.05 s for 16 x 2048 tokens of Qwen2-7B) and is left out as a measurement error."""
+    rows, dropped = [], defaultdict(int)
+    with open(path, newline="") as f:
+        for r in csv.DictReader(f):
+            if r["Hardware"] not in VALIDATION_GPUS or r["Framework"] not in VALIDATION_ENGINES:
+                continue
+            row = {"model": r["Model"], "gpu": VALIDATION_GPUS[r["Hardware"]], "tp": r["Num of Hardware"],
+                   "engine": VALIDATION_ENGINES[r["Framework"]], "weights": "fp16", "kv": "fp16",
+                   "batch": r["Batch Size"], "isl": r["Input Output Length"], "osl": r["Input Output Length"],
+                   "e2e_s": r["Latency"], "source": "argonne-lcf/LLM-Inference-Bench@4211f5d Plots/All_results.csv"}
+            try:
+                dep = deployment(model=row["model"], gpu=row["gpu"], tp=int(row["tp"]), engine=row["engine"],
+                                 weights="fp16", kv="fp16")
+            except Exception:  # noqa: BLE001 - a model not in the catalog
+                dropped["model not in the catalog"] += 1
+                continue
+            if float(row["e2e_s"]) < int(row["osl"]) * latency_floor_s_per_token(dep):
+                dropped["faster than the weight-streaming floor"] += 1
+                continue
+            rows.append(row)
+    return rows, dict(dropped)
+
+
+def validation_table(path: Path) -> list[str]:
+    rows, dropped = validation_rows(path)
+    done = [r for r in predict_rows(rows) if "error" not in r]
+    ape = np.abs(np.array([r["e2e_s"] / float(r["row_e2e_s"]) - 1 for r in done]))
+    dropped["does not fit (KV or weights)"] = len(rows) - len(done)
+    lines = [f"VALIDATION ONLY, never fitted: {len(done)} LLM-Inference-Bench rows ({path.name}); left out: {dropped}\n"]
+    for title, keys in (("GPU engine TP", [(r["gpu"], r["engine"], f"tp{r['tp']}") for r in done]),
+                        ("GPU", [(r["gpu"],) for r in done]), ("engine", [(r["engine"],) for r in done]),
+                        ("all", [("all",) for _ in done])):
+        groups = defaultdict(list)
+        for i, k in enumerate(keys):
+            groups[k].append(i)
+        lines += [f"| {title} | rows | validation median | validation p90 |", "|---|---|---|---|"]
+        lines += [f"| {' '.join(map(str, k))} | {len(v)} | {stats(ape[v])} |" for k, v in sorted(groups.items())]
+        lines.append("")
+    return lines
+
+
 def main(show_rows: bool) -> None:
     rows = read_table(TABLE)
     err = signed_errors(rows)
@@ -121,4 +183,7 @@ def main(show_rows: bool) -> None:
 
 
 if __name__ == "__main__":
-    main("--rows" in sys.argv)
+    if "--validate" in sys.argv:
+        print("\n".join(validation_table(Path(sys.argv[sys.argv.index("--validate") + 1]))))
+    else:
+        main("--rows" in sys.argv)
