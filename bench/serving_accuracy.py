@@ -11,7 +11,8 @@ number of prompts), rebuilds the benchmark's traffic and simulates it with `reco
             over 1,200 prompts: 224.2 and 189.1 per request, Llama-3 tokenizer);
   fixed     every request isl in / osl out (trtllm-bench's token-norm-dist with stdev 0);
   arrivals  Poisson at the stated rate (seeded), or all at t=0 for 'inf';
-  engine    vLLM/SGLang: max_num_seqs 256 and the engine's token budget (<= 8192); TensorRT-LLM
+  engine    vLLM/SGLang: max_num_seqs 256 and the engine's token budget (<= 8192), and the run's
+            num_scheduler_steps (vLLM v0.6 `--num-scheduler-steps`; 1 where not set); TensorRT-LLM
             trtllm-bench: max batch 2048, 8192 tokens per step; KV capacity from the memory model.
 Prints the predicted/measured pairs and the median / p90 absolute percentage error per metric (and
 per GPU for throughput).
@@ -71,7 +72,8 @@ def simulated(r: dict, lengths) -> dict[str, float]:
     seqs = 2048 if r["engine"].startswith("trtllm") else 256
     spec = EngineSpec(max_num_seqs=seqs, max_num_batched_tokens=min(dep.engine.max_batched_tokens, 8192),
                       max_model_len=int(r["isl"]) + int(r["osl"]) if fixed else MAX_MODEL_LEN,
-                      kv_capacity_tokens=kv_capacity_tokens(dep), block_tokens=dep.engine.kv_block_tokens)
+                      kv_capacity_tokens=kv_capacity_tokens(dep), block_tokens=dep.engine.kv_block_tokens,
+                      num_scheduler_steps=int(r["num_scheduler_steps"] or 1))
     arrival, prompt, output = traffic(r, lengths)
     res = simulate(arrival, prompt, output, engine=spec, step_s=StepModel(dep).step_s)
     return {"ttft_p50_ms": res.ttft.p50_ms, "ttft_p95_ms": res.ttft.p95_ms, "ttft_p99_ms": res.ttft.p99_ms,
@@ -88,7 +90,7 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         key = tuple(r[k] for k in ("engine", "model", "gpu", "tp", "weights", "kv", "dataset", "isl", "osl",
-                                   "request_rate", "num_prompts"))
+                                   "request_rate", "num_prompts", "num_scheduler_steps"))
         if key not in runs:
             runs[key] = simulated(r, lengths)
         got, want = runs[key][r["metric"]], float(r["measured_value"])

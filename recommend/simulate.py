@@ -7,7 +7,9 @@ requests (chunked prefill); KV cache in blocks of block_tokens; when a step cann
 the newest running request is preempted (recompute: its KV is dropped, it goes back to the
 head of the queue and later prefills prompt + generated tokens again), and no request is
 admitted in that step. Requests with prompt + output tokens > max_model_len are rejected up
-front and reported. R replicas get arrivals by least-loaded routing (fewest outstanding
+front and reported. With num_scheduler_steps N > 1 (vLLM v0.6 multi-step), waiting requests
+are admitted only at the end of a window of N decode steps (or when nothing is decoding); a step
+with prefill starts a new window. R replicas get arrivals by least-loaded routing (fewest outstanding
 requests, ties to the lowest index). Step durations come from the caller's
 `step_s(prefill_tokens, prefill_ctx_tokens, decode_seqs, decode_ctx_tokens) -> seconds`.
 
@@ -51,10 +53,14 @@ class EngineSpec:
     max_model_len: int  # prompt + output tokens; longer requests are rejected
     kv_capacity_tokens: int  # KV cache of one replica (all TP ranks), tokens
     block_tokens: int = 16  # vLLM's default block_size
+    # vLLM v0.6 `--num-scheduler-steps N` (multi-step scheduling, github.com/vllm-project/vllm/pull/7000):
+    # the scheduler runs once per window of N decode steps, so a request arriving mid-window waits for
+    # the window to end before its prefill is scheduled. 1 = schedule every step (vLLM V1, SGLang).
+    num_scheduler_steps: int = 1
 
     def __post_init__(self):
         for name in ("max_num_seqs", "max_num_batched_tokens", "max_model_len",
-                     "kv_capacity_tokens", "block_tokens"):
+                     "kv_capacity_tokens", "block_tokens", "num_scheduler_steps"):
             if getattr(self, name) < 1:
                 raise SimulateError(f"{name} must be >= 1, got {getattr(self, name)}")
         if self.max_num_batched_tokens < self.max_num_seqs:

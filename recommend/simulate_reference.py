@@ -20,6 +20,8 @@ class ReferenceReplica:
         self.max_tokens = spec.max_num_batched_tokens
         self.block = spec.block_tokens
         self.total_blocks = spec.kv_capacity_tokens // spec.block_tokens
+        self.window = spec.num_scheduler_steps
+        self.tick = self.win0 = 0  # steps run; the step the current multi-step window started at
         self.incoming, self.ptr = [], 0
         self.waiting = deque()
         self.running = []  # admission order
@@ -74,7 +76,9 @@ class ReferenceReplica:
                 idx += 1
                 continue
             break  # i itself was evicted
-        while (not preempted and self.waiting and budget > 0
+        decoding = any(not self.prefill[i] for i in self.running)
+        gate = self.window == 1 or not decoding or (self.tick - self.win0) % self.window == 0
+        while (gate and not preempted and self.waiting and budget > 0
                and len(self.running) < self.max_seqs):
             i = self.waiting[0]
             n = min(self._known(i), budget)
@@ -115,6 +119,9 @@ class ReferenceReplica:
         self.peak_blocks = max(self.peak_blocks, self.used_blocks)
         self.block_s += self.used_blocks * d
         self.now += d
+        self.tick += 1
+        if pf_seqs:
+            self.win0 = self.tick
         self.steps += 1
         self.batch_seqs += len(scheduled)
         self.prefill_tokens += pf_tokens

@@ -59,6 +59,8 @@ class Replica:
         self.max_tokens = spec.max_num_batched_tokens
         self.block = spec.block_tokens
         self.total_blocks = spec.kv_capacity_tokens // spec.block_tokens
+        self.window = spec.num_scheduler_steps
+        self.win0 = 0  # tick the current multi-step window started at
         self.incoming, self.ptr = [], 0
         self.waiting = deque()
         self.running = {}  # request -> None, in admission order (popitem() = newest)
@@ -93,6 +95,7 @@ class Replica:
         now, tick, n_dec, dec_ctx, used, ptr = self._load()
         steps = batch = pf_tokens = dec_tokens = gen_tokens = 0
         block_s, peak, n_in = 0.0, self.peak_blocks, len(incoming)
+        window, win0 = self.window, self.win0
         while True:
             while ptr < n_in and arrival[incoming[ptr]] <= now:
                 waiting.append(incoming[ptr])
@@ -126,7 +129,8 @@ class Replica:
                 self._save(now, tick, n_dec, dec_ctx, used, ptr)
                 need = self._preempt(chunks, need, total - used)
                 now, tick, n_dec, dec_ctx, used, ptr = self._load()
-            while not preempted and waiting and budget > 0 and len(running) < max_seqs:
+            gate = window == 1 or n_dec == 0 or (tick - win0) % window == 0  # multi-step: window ends
+            while gate and not preempted and waiting and budget > 0 and len(running) < max_seqs:
                 i = waiting[0]
                 tgt = prompt[i] + gen[i]
                 c = tgt if tgt < budget else budget
@@ -157,6 +161,7 @@ class Replica:
                 block_s += used * d
                 now += d
                 tick += 1
+                win0 = tick
                 steps += 1
                 batch += n_dec + len(chunks)
                 pf_tokens += tokens
@@ -188,6 +193,8 @@ class Replica:
                 while heap[0][2] != epoch[heap[0][1]]:
                     heapq.heappop(heap)
                 k = 1 if preempted else heap[0][0] - tick
+                if waiting and window > 1:  # run to the window's end, where the scheduler admits
+                    k = min(k, window - (tick - win0) % window)
                 if n_dec * -(-k // B) > total - used:  # <= one new block per decoder per B steps
                     k = min(k, self._kv_steps(total - used, n_dec, tick))
                 stop_s = until_s if waiting else min(until_s, next_s)
@@ -239,6 +246,7 @@ class Replica:
                 done_now += 1
             self.last_finished = done_now
         self._save(now, tick, n_dec, dec_ctx, used, ptr)
+        self.win0 = win0
         self.steps += steps
         self.batch_seqs += batch
         self.prefill_tokens += pf_tokens

@@ -120,6 +120,22 @@ def test_replicas_route_to_least_loaded_and_step_s_gets_prefill_seqs():
     np.testing.assert_allclose(r3.ttft_ms, [10, 10, 10])
 
 
+def test_multi_step_window_delays_admission_to_the_window_end():
+    # A (prompt 10, 20 outputs) prefills in step 1 (0-10 ms), which starts a 4-step window of decodes
+    # (steps 2-5, 10-50 ms). B arrives at 15 ms, mid step 2: single-step scheduling admits it at 20 ms
+    # (TTFT = 30 - 15 = 15 ms); with num_scheduler_steps=4 it waits for the window's end at 50 ms and
+    # its prefill step ends at 60 ms (TTFT 45 ms). A's tokens keep coming one per 10 ms step either way.
+    multi = EngineSpec(max_num_seqs=256, max_num_batched_tokens=2048, max_model_len=8192,
+                       kv_capacity_tokens=10**9, num_scheduler_steps=4)
+    single = simulate([0.0, 0.015], [10, 10], [20, 2], engine=ROOMY, step_s=const_10ms)
+    windowed = simulate([0.0, 0.015], [10, 10], [20, 2], engine=multi, step_s=const_10ms)
+    np.testing.assert_allclose(single.ttft_ms, [10, 15])
+    np.testing.assert_allclose(windowed.ttft_ms, [10, 45])
+    np.testing.assert_allclose(windowed.e2e_ms, single.e2e_ms + [0, 30])  # A: 20 steps in 200 ms
+    # an idle engine schedules a lone arrival at once, whatever the window
+    assert simulate([0.005], [10], [2], engine=multi, step_s=const_10ms).ttft_ms[0] == pytest.approx(10)
+
+
 def test_engine_spec_refuses_what_vllm_refuses():
     with pytest.raises(SimulateError, match="max_num_batched_tokens"):
         EngineSpec(max_num_seqs=256, max_num_batched_tokens=128, max_model_len=64,
@@ -138,7 +154,8 @@ def workloads(draw, max_n=25):
     seqs = draw(st.integers(1, 8))
     engine = EngineSpec(max_num_seqs=seqs, max_num_batched_tokens=draw(st.integers(seqs, 400)),
                         max_model_len=max_len, block_tokens=block,
-                        kv_capacity_tokens=-(-max_len // block) * block + draw(st.integers(0, 600)))
+                        kv_capacity_tokens=-(-max_len // block) * block + draw(st.integers(0, 600)),
+                        num_scheduler_steps=draw(st.sampled_from([1, 1, 4])))
     n = draw(st.integers(1, max_n))
     span_s = draw(st.sampled_from([0.01, 0.5, 5.0]))
     arrival = sorted(draw(st.lists(st.floats(0, span_s), min_size=n, max_size=n)))
