@@ -2,7 +2,7 @@
 
 Real one-hour traces (../shared/data), roofline step times (recommend.roofline.StepModel).
 For each trace: the simulator (median of --repeats), the same with exact_steps=True (one
-step_s call per step), and the naive stepper of recommend/simulate_reference.py (one run; the
+step_s call per step), and the naive stepper of recommend/simulate/reference.py (one run; the
 baseline), which must agree on every request's E2E. Reports the speedup, requests simulated per
 second, and what a full recommendation's simulation phase would take (168 windows x 5
 candidates on 2 cores).
@@ -105,7 +105,7 @@ def main():
         f"Command: `.venv/bin/python bench/simulate.py --repeats {args.repeats}` (2-core machine "
         "shared with other jobs; medians of process CPU time). Step times: roofline `StepModel`; "
         "max_num_seqs 256, max_num_batched_tokens 8192, block 16. naive = "
-        "recommend/simulate_reference.py (vLLM v1 `schedule()` step by step, sequence by "
+        "recommend/simulate/reference.py (vLLM v1 `schedule()` step by step, sequence by "
         "sequence); exact = `exact_steps=True` (one step_s call per step). max rel err = "
         "largest per-request E2E difference to naive. rec. phase = what simulating "
         f"{CANDIDATES} candidates for each of {WINDOWS} such windows takes on {CORES} cores.",

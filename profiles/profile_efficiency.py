@@ -8,7 +8,7 @@ measured times, and applied elsewhere transfers the shape of its curves.
   prefill   causal attention over context length L: 4 x heads x head_dim x L^2/2 FLOPs / (s x peak)
   decode    attention over KV bytes read per kernel (batch x context x K and V): bytes / (s x HBM);
             time is interpolated linearly in bytes on the lower convex hull of the medians, so the
-            step time stays convex in decode context (recommend/simulate_decode.py relies on it)
+            step time stays convex in decode context (recommend/simulate/decode.py relies on it)
   hbm       best of D2D copy and read-only reduction GB/s (weight streaming, KV writes)
   overhead  median tiny-kernel time x KERNELS_PER_LAYER (norms, rotary, activation, residual, KV write)
 Fields a profile does not measure (engine step overhead, all-reduce on one GPU) keep the engine's value.

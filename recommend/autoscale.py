@@ -9,7 +9,7 @@ new replica needs that long: pod scheduling, image, weights load):
 rps_per_replica: the window plan's planned interactive real req/s / its replicas (the recommender's
 simulation met the SLO there, with the bulk stream on top); max_replicas: the plan's count (the window's
 sizing for its forecast peak). The window's full bulk admission rate was validated only on the full
-fleet, so a queue holding bulk work (recommend/backtest_bulk.py) brings it back.
+fleet, so a queue holding bulk work (recommend/backtest/bulk.py) brings it back.
 
 ratio is measured, not guessed (the same idea as recommend/forecast.py's headroom): over the planning
 range, each interval's busiest `peak_s` mean interactive rate / its signal; the request-weighted

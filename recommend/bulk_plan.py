@@ -2,7 +2,7 @@
 
 Bulk requests (recommend/traffic_class.py) wait in a FIFO admission queue that the fleet drains at
 `admit_tok_s` real prompt + output tokens per second (a token bucket without burst; replayed by
-recommend/backtest_bulk.py). A fluid FIFO queue at rate B finishes admitting the work W that arrived
+recommend/backtest/bulk.py). A fluid FIFO queue at rate B finishes admitting the work W that arrived
 in [t1, t2] by t2 + D for every t1 <= t2 iff B >= W(t1, t2) / (t2 - t1 + D). The plan takes, per
 window, the smallest such B over its bulk requests of the planning range, evaluated on a grid of span
 lengths L (SPANS_S: W = the most bulk tokens arriving within any L, B = max_L W / (L + D)): a one-second

@@ -1,8 +1,8 @@
-"""Check a disaggregated split with the two-pool simulator (recommend/simulate_disagg.py) on the window's arrivals.
+"""Check a disaggregated split with the two-pool simulator (recommend/simulate/disagg.py) on the window's arrivals.
 
 Unlike the aggregated check (recommend/verify.py: one replica's share), a group of both pools is
 simulated with least-loaded routing, since the P:D ratio is what is being checked: the smallest group
-keeping that ratio within 5% (recommend/simulate_disagg.py group: 30P12D -> 5P2D on 1/6 of the traffic).
+keeping that ratio within 5% (recommend/simulate/disagg.py group: 30P12D -> 5P2D on 1/6 of the traffic).
 To bound the cost, a representative sub-span holding about `max_requests` of the group's requests is
 simulated (never shorter than MIN_SPAN_S; recommend/verify.py representative_span), the first
 WARMUP_SHARE of it left out of the percentiles, DRAWS independent draws pooled. Admitted bulk joins both
@@ -16,7 +16,7 @@ import numpy as np
 
 from recommend.disagg_screen import Split
 from recommend.simulate import goodput_share
-from recommend.simulate_disagg import group, simulate_disagg
+from recommend.simulate.disagg import group, simulate_disagg
 from recommend.slo import slo_key
 from recommend.verify import DRAWS, QUANTILES, WARMUP_SHARE, replica_traffic
 from recommend.window_traffic import PlanTraffic

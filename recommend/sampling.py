@@ -5,7 +5,7 @@ of T seconds at a real rate of λ req/s, N ~ Poisson(λ p T) requests (thinning 
 burstier stream only widens this), so the rate N / (p T) has a relative standard error of 1 / sqrt(N).
 Within ±`tolerance` at 95% confidence (z = 1.96) needs N >= (1.96 / tolerance)^2 = 384 logged requests
 at ±10%, i.e. T >= 384 / (λ p). Bursts shorter than that (a tenant's sub-second dumps) are not in the
-log at all: the simulator replays such a log per minute as a Poisson stream (recommend/replica_arrivals.py),
+log at all: the simulator replays such a log per minute as a Poisson stream (recommend/simulate/arrivals.py),
 and an unsampled log (p = 1) as it came. bench/RESULTS.md "Sampled logs" measures what that costs.
 """
 

@@ -1,13 +1,13 @@
 """Check a screened candidate with the simulator on the window's real arrivals.
 
-One replica's share of the planned span (recommend/simulate_traffic.py: a sampled log scaled to
+One replica's share of the planned span (recommend/simulate/traffic.py: a sampled log scaled to
 the real rate x traffic_scale x (1 + headroom), split over the replicas) is simulated with the
 candidate's engine knobs and roofline step times. To bound the cost, when one replica would see
 more than `max_requests` in the span, a representative sub-span is simulated: the one whose logged
 count is closest to the span's mean rate (never shorter than MIN_SPAN_S), so a spike inside the
 span is neither sought out nor skipped on purpose. The engine starts empty, so requests arriving in the first
 WARMUP_SHARE of the simulated span are left out of the percentiles and goodput.
-One replica's requests come from recommend/replica_arrivals.py (thinning, or a Poisson process
+One replica's requests come from recommend/simulate/arrivals.py (thinning, or a Poisson process
 following the log's per-minute rate when the sample is scaled up). Bulk traffic the plan admits
 (PlanTraffic.bulk_admit_tok_s) joins as a Poisson stream at one replica's share of the admitted rate,
 lengths drawn from the window's bulk requests: it loads the engine, but only interactive requests are
@@ -26,8 +26,7 @@ import numpy as np
 
 from recommend.engine_config import EngineConfig
 from recommend.roofline import StepModel
-from recommend.replica_arrivals import replica_arrivals
-from recommend.simulate import SimResult, goodput_share, simulate
+from recommend.simulate import SimResult, goodput_share, replica_arrivals, simulate
 from recommend.slo import slo_key
 from recommend.window_traffic import PlanTraffic
 

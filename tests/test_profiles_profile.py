@@ -98,7 +98,7 @@ def test_decode_curve_is_the_lower_convex_hull_of_monotone_times():
 @given(n=st.integers(1, 512), lo=st.integers(1, 20000), width=st.integers(2, 200000),
        bumps=st.lists(st.floats(0.5, 2.0), min_size=4, max_size=4))
 def test_decode_step_is_convex_in_context_with_any_measured_times(n, lo, width, bumps):
-    # recommend/simulate_decode.py proves affinity from convexity; noisy measurements must not break it
+    # recommend/simulate/decode.py proves affinity from convexity; noisy measurements must not break it
     hbm = H100.hbm_tb_s * 1e12
     seconds = [b * x / (0.5 * hbm) + 3e-6 for b, x in zip(bumps, (1e3, 1e5, 1e7, 1e9))]
     model = StepModel(with_profile(deployment(model="llama-3-8b", gpu="h100"), flat_profile(decode_seconds=seconds)))

@@ -9,13 +9,11 @@ import numpy as np
 import pytest
 
 from recommend.autoscale import AutoscalePolicy, MinuteRates, WindowScaling, interval_starts, measure
-from recommend.backtest import backtest
+from recommend.backtest import Traffic, backtest, to_dict
 from recommend.plan_doc import scaling
 from recommend.window_traffic import WindowTraffic, plan_traffic
-from recommend.backtest_bulk import Admission
-from recommend.backtest_plan import read_plan, segments
-from recommend.backtest_replay import Traffic
-from recommend.backtest_report import to_dict
+from recommend.backtest.bulk import Admission
+from recommend.backtest.plan import read_plan, segments
 from recommend.errors import RecommendError
 
 FIXTURES = Path(__file__).parent / "fixtures"

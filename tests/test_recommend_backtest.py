@@ -9,11 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from recommend.backtest import backtest
-from recommend.backtest_plan import hour_of_week, read_plan, segments
-from recommend.backtest_replay import PieceReplay, ReplayOptions, Traffic
-from recommend.backtest_report import to_dict
-from recommend.backtest_stats import replay_stats, weighted_percentile
+from recommend.backtest import PieceReplay, ReplayOptions, Traffic, backtest, to_dict
+from recommend.backtest.plan import hour_of_week, read_plan, segments
+from recommend.backtest.stats import replay_stats, weighted_percentile
 from recommend.errors import RecommendError
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -13,10 +13,9 @@ import pytest
 from click.testing import CliRunner
 
 import warehouse
-from recommend.backtest import backtest
-from recommend.backtest_bulk import admit, bulk_stats
-from recommend.backtest_plan import read_plan, segments
-from recommend.backtest_replay import Traffic
+from recommend.backtest import Traffic, backtest
+from recommend.backtest.bulk import admit, bulk_stats
+from recommend.backtest.plan import read_plan, segments
 from recommend.bulk_plan import admit_rate
 from recommend.traffic_class import BulkRule
 from tracefit.backtest_data import read_requests

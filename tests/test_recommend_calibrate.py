@@ -6,9 +6,8 @@ import numpy as np
 import pytest
 
 from profiles.profile import load_profile, save_profile
-from recommend.backtest_replay import ReplayOptions
-from recommend.calibrate import calibrate, calibration_document
-from recommend.calibrate_compare import Deployed, Measured, compare
+from recommend.backtest import ReplayOptions
+from recommend.calibrate import Deployed, Measured, calibrate, calibration_document, compare
 from recommend.engine_config import EngineConfig
 from recommend.roofline import StepModel, efficiency_for, with_profile
 from recommend.simulate import simulate

@@ -7,8 +7,7 @@ from profiles import CatalogError
 from profiles.links import LINKS, get_link
 from recommend.disagg_transfer import kv_transfer, link_usable
 from recommend.errors import RecommendError
-from recommend.simulate import EngineSpec
-from recommend.simulate_disagg import simulate_disagg
+from recommend.simulate import EngineSpec, simulate_disagg
 
 ROOMY = EngineSpec(max_num_seqs=256, max_num_batched_tokens=2048, max_model_len=8192, kv_capacity_tokens=10**9)
 
@@ -164,7 +163,7 @@ def test_recommend_disagg_adds_a_simulated_split_and_keeps_the_cheaper_deploymen
                                             ((4, 4), (4, 1, 1)), ((1, 1), (1, 1, 1)), ((10, 3), (1, 10, 3)),
                                             ((119, 50), (24, 5, 2)), ((97, 89), (93, 1, 1)), ((17, 2), (2, 8, 1))])
 def test_simulated_group_keeps_the_pool_ratio(pools, expected):
-    from recommend.simulate_disagg import group
+    from recommend.simulate.disagg import group
 
     # 31 / 6 = 5.17 -> 5 (3.2% light), 12 / 6 = 2. 10P3D: 10 / 3 = 3.3 -> 3 is 10% light, no group within 5%.
     # 119P50D: g = 24: 4.96 -> 5 (+0.8%), 2.08 -> 2 (-4%). 97P89D: g = 93: 1.04 -> 1, 0.96 -> 1 (-4.1%, +4.5%).
@@ -178,9 +177,7 @@ def test_backtest_replays_a_disaggregated_window_and_counts_both_pools():
     from datetime import UTC, datetime
     from pathlib import Path
 
-    from recommend.backtest import backtest
-    from recommend.backtest_plan import read_plan
-    from recommend.backtest_replay import Traffic
+    from recommend.backtest import Traffic, backtest, read_plan
 
     data = json.loads((Path(__file__).parent / "fixtures" / "plan_backtest_monday.json").read_text())
     pool = {"gpu": "h100-sxm", "tp": 1, "weights": "bf16", "kv": "bf16", "max_model_len": 4096, "max_num_seqs": 64,
@@ -200,7 +197,7 @@ def test_backtest_replays_a_disaggregated_window_and_counts_both_pools():
     split = result.windows[0].stats
     assert split.meets_slo and split.simulated_requests > 500  # ~9/24 of 2,000
     assert split.percentiles_ms["ttft_p50_ms"] > 0
-    from recommend.backtest_report import to_dict
+    from recommend.backtest import to_dict
 
     doc = to_dict(result)["windows"]
     assert [w["gpus"] for w in doc] == [3, 1] and doc[0]["split"]["link"] == "roce-200" and doc[1]["split"] is None

@@ -8,8 +8,7 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 
-from recommend.backtest_report import classes, worst_class
-from recommend.backtest_walk import walk_summary
+from recommend.backtest import classes, walk_summary, worst_class
 from tracefit.cli import cli
 from tracefit.walk_forward import walk_days
 

@@ -14,10 +14,8 @@ import polars as pl
 
 import warehouse
 from profiles import CatalogError, get_model
-from recommend.backtest import BacktestResult, backtest
-from recommend.backtest_plan import read_plan
-from recommend.backtest_replay import ReplayOptions, Traffic
-from recommend.calibrate_compare import Measured
+from recommend.backtest import BacktestResult, ReplayOptions, Traffic, backtest, read_plan
+from recommend.calibrate import Measured
 from recommend.traffic_class import BulkRule
 from recommend.export.plan import PlanError
 from warehouse import WarehouseError

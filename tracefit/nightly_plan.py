@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 
 from profiles import CatalogError, get_model
-from recommend.backtest_report import to_dict
+from recommend.backtest import to_dict
 from recommend.autoscale import AutoscalePolicy
 from recommend.recommender import RecommendOptions, recommend_plan
 from recommend.search_space import SearchSpace

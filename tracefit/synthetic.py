@@ -6,7 +6,7 @@ blocks); one abusive tenant sending near-max-context prompts all day; a latency 
 planted on one day. The log is a 1-in-8 sample (SAMPLE_RATE) of a service that runs each model
 on DEPLOYMENTS[model].replicas = 8 replicas with random routing, so the sampled requests are,
 statistically, one replica's share: their latencies are what tracefit's own simulator
-(recommend/simulate.py, roofline step times) gives for one replica serving them, each step
+(recommend/simulate/engine.py, roofline step times) gives for one replica serving them, each step
 twice as slow on the regression day (a bad driver or config push); requests slower than
 TIMEOUT_MS end as timeouts.
 """

@@ -9,7 +9,7 @@ replay's replica scaler looks back up to an hour before D, as it would in produc
 Mining writes mined_* tables, so the walk runs on a private copy of the warehouse file (deleted at
 the end; the user's warehouse is only read). Each day is mined afresh from the first logged request,
 so day D's plan is the plan a nightly run on D's morning makes: the same mined tables, the same
-regimes. The summary pools the days (recommend/backtest_walk.py).
+regimes. The summary pools the days (recommend/backtest/walk.py).
 """
 
 import json
@@ -21,9 +21,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import warehouse
-from recommend.backtest_replay import ReplayOptions
-from recommend.backtest_report import to_dict
-from recommend.backtest_walk import walk_summary
+from recommend.backtest import ReplayOptions, to_dict, walk_summary
 from recommend.slo import DEFAULT_SLO
 from tracefit.backtest_data import backtest_on
 from tracefit.planning import PlanSettings, make_plan

@@ -4,8 +4,7 @@ from pathlib import Path
 import click
 
 from profiles.profile import load_profile
-from recommend.backtest_replay import ReplayOptions
-from recommend.backtest_report import to_dict, window_rows
+from recommend.backtest import ReplayOptions, to_dict, window_rows
 from tracefit.backtest_data import load_plan_json, run_backtest
 from tracefit.commands.recommend import plan_settings, recommend as recommend_command
 from tracefit.walk_forward import walk_forward

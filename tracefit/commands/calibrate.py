@@ -7,9 +7,9 @@ import click
 
 from profiles import get_model
 from profiles.profile import load_profile, save_profile
-from recommend.backtest_replay import ReplayOptions
-from recommend.calibrate import FIT_FIELDS, calibrate as fit, calibration_document, comparison_dict
-from recommend.calibrate_compare import METRICS, Deployed, compare
+from recommend.backtest import ReplayOptions
+from recommend.calibrate import (FIT_FIELDS, METRICS, Deployed, calibrate as fit, calibration_document, compare,
+                                 comparison_dict)
 from recommend.roofline import StepModel, efficiency_for, with_profile
 from tracefit import __version__
 from tracefit.backtest_data import read_measured

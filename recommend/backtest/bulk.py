@@ -22,9 +22,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from recommend.backtest_plan import BacktestPlan, Segment
-from recommend.backtest_replay import PieceReplay, ReplayOptions, Traffic
-from recommend.backtest_stats import weighted_percentile
+from recommend.backtest.plan import BacktestPlan, Segment
+from recommend.backtest.replay import PieceReplay, ReplayOptions, Traffic
+from recommend.backtest.stats import weighted_percentile
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -1,4 +1,4 @@
-"""One replica's vLLM-style scheduler, advanced event to event (see recommend/simulate.py).
+"""One replica's vLLM-style scheduler, advanced event to event (see recommend/simulate/engine.py).
 
 Decoding sequences all advance one token per step, so they are not stored token by token: a
 decoder remembers the tick it started decoding (`t0`) and its known tokens then (`known0`);
@@ -13,7 +13,7 @@ import heapq
 import math
 from collections import deque
 
-from recommend.simulate_decode import DecodeLines, block_seconds, steps_before
+from recommend.simulate.decode import DecodeLines, block_seconds, steps_before
 
 
 class Requests:

@@ -1,7 +1,7 @@
 """The requests one of R replicas sees, built from a sampled log of the planned span.
 
 m = scale / (sample_rate * R) real requests per logged request reach one replica (random split).
-m <= 1: Bernoulli thinning of the log (recommend/simulate_traffic.replica_share; exact).
+m <= 1: Bernoulli thinning of the log (recommend/simulate/traffic.py replica_share; exact).
 m > 1: a Poisson process whose rate follows the log's rate in BIN_S bins (logged count / bin x m),
 lengths drawn with replacement from the logged requests of the same bin (of the whole span when the
 bin holds none). Why not replica_share's copies: with a sparse log (0.25%: one logged request every
@@ -13,7 +13,7 @@ superposition of many users, does not have. A minute is the finest scale a 0.25%
 
 import numpy as np
 
-from recommend.simulate_traffic import replica_share
+from recommend.simulate.traffic import replica_share
 
 BIN_S = 60.0
 

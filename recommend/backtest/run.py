@@ -3,22 +3,22 @@
 Each calendar hour of the range (cut also at start/end window edges) is served by the plan window
 covering it, with that window's engine config and replica count; the hour's logged requests are
 replayed at their real rate (1 / ingest sample rate, or the override) through the simulator. Only
-one replica's share of each hour is simulated (recommend/replica_arrivals.py, the same traffic model
+one replica's share of each hour is simulated (recommend/simulate/arrivals.py, the same traffic model
 the recommender plans with), and
-at most `ReplayOptions.max_requests` per hour of it (slices; recommend/backtest_replay.py), so a week of a
+at most `ReplayOptions.max_requests` per hour of it (slices; recommend/backtest/replay.py), so a week of a
 200 req/s service costs a few hundred thousand simulated requests, not 100M.
 
 GPU-hours: a window's GPUs (tp x replicas) times the hours it served, whether or not traffic came.
-With the plan's replica scaler (recommend/autoscale.py, recommend/backtest_scaling.py) pieces are also
+With the plan's replica scaler (recommend/autoscale.py, recommend/backtest/scaling.py) pieces are also
 cut at the scaler's intervals and each runs the replicas the scaler would have chosen then.
 The static-peak plan serves every replayed hour with the peak window's config and replicas (the
 window with the most GPUs); savings_pct = 100 x (1 - gpu_hours / static_peak_gpu_hours).
-Per-window numbers pool every hour the window served (definitions: recommend/backtest_stats.py);
+Per-window numbers pool every hour the window served (definitions: recommend/backtest/stats.py);
 "meets the SLO" = each percentile SLO holds on the window's pooled replayed requests.
 Traffic classes (the plan's "bulk" rule; recommend/traffic_class.py): SLO attainment, percentiles,
 goodput and "meets the SLO" are the interactive class's; bulk requests are admitted at the plan's
 rate, simulated with them (they load the same engines), and judged by the deadline
-(recommend/backtest_bulk.py: BulkStats per window and overall).
+(recommend/backtest/bulk.py: BulkStats per window and overall).
 """
 
 import math
@@ -27,12 +27,12 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from recommend.backtest_disagg import SplitParts, replay_split_piece
-from recommend.backtest_bulk import BulkStats, admit, bulk_stats, completion_s, static_peak_admission
-from recommend.backtest_plan import BacktestPlan, Segment, segments
-from recommend.backtest_replay import PieceReplay, ReplayOptions, Traffic, replay_piece
-from recommend.backtest_scaling import scaled
-from recommend.backtest_stats import ReplayStats, replay_stats
+from recommend.backtest.disagg import SplitParts, replay_split_piece
+from recommend.backtest.bulk import BulkStats, admit, bulk_stats, completion_s, static_peak_admission
+from recommend.backtest.plan import BacktestPlan, Segment, segments
+from recommend.backtest.replay import PieceReplay, ReplayOptions, Traffic, replay_piece
+from recommend.backtest.scaling import scaled
+from recommend.backtest.stats import ReplayStats, replay_stats
 from recommend.engine_config import EngineConfig
 from recommend.errors import RecommendError
 from recommend.roofline import StepModel, with_profile
@@ -170,7 +170,7 @@ def _window(plan: BacktestPlan, index: int, pieces_of: list[Segment], replays: l
 
 
 def _gpus(w, seg: Segment) -> int:
-    """GPUs serving the piece: tp x replicas, or both pools of a disaggregated window (recommend/backtest_disagg.py)."""
+    """GPUs serving the piece: tp x replicas, or both pools of a disaggregated window (recommend/backtest/disagg.py)."""
     if w.split is None:
         return w.config.tp * seg.replicas_of(w.config)
     p, d = w.split.scaled(seg.replicas, w.config.replicas)

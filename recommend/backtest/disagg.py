@@ -1,9 +1,9 @@
-"""Backtest a disaggregated window: replay a piece of logged traffic through both pools (recommend/simulate_disagg.py).
+"""Backtest a disaggregated window: replay a piece of logged traffic through both pools (recommend/simulate/disagg.py).
 
 A plan window whose "deployment" is "disaggregated" (recommend/disagg.py) is replayed like an
-aggregated one (recommend/backtest_replay.py: real rate, slices of at most max_requests, a warm-up
+aggregated one (recommend/backtest/replay.py: real rate, slices of at most max_requests, a warm-up
 before each), except that the simulated unit is a group of both pools on 1/g of the traffic
-(recommend/simulate_disagg.py group) instead of one replica on 1/R. Under the plan's replica scaler
+(recommend/simulate/disagg.py group) instead of one replica on 1/R. Under the plan's replica scaler
 both pools follow the scaler's ratio to the window's maximum (ceil(P x n / R), ceil(D x n / R)).
 GPU-hours count both pools. The warm-up before each slice is warmup_s / (p + d) (at least MIN_WARMUP_S):
 a group sees p + d replicas' worth of arrivals, so that keeps the warm-up's request count near an aggregated
@@ -16,11 +16,12 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from profiles.links import get_link
-from recommend.backtest_replay import PieceReplay, ReplayOptions, Traffic, _intervals, _rates, _stream
+from recommend.backtest.replay import (PieceReplay, ReplayOptions, Traffic, counted_intervals, replica_stream,
+                                       sample_rates)
 from recommend.disagg_transfer import kv_transfer
 from recommend.engine_config import EngineConfig
 from recommend.roofline import StepModel, with_profile
-from recommend.simulate_disagg import group, simulate_disagg
+from recommend.simulate.disagg import group, simulate_disagg
 
 MIN_WARMUP_S = 10.0
 
@@ -76,18 +77,18 @@ class SplitParts:
 
 def replay_split_piece(traffic: Traffic, start_s: float, end_s: float, *, split: PlanSplit, pools: tuple[int, int],
                        parts: SplitParts, options: ReplayOptions = ReplayOptions(), seed: int = 0) -> PieceReplay:
-    """As backtest_replay.replay_piece, for `pools` = (prefill, decode) replicas of `split`."""
+    """As replay.replay_piece, for `pools` = (prefill, decode) replicas of `split`."""
     p_spec, p_step, d_spec, d_step, transfer_s = parts(split)
     g, p, d = group(*pools)
     options = replace(options, warmup_s=max(MIN_WARMUP_S, options.warmup_s / (p + d)))
     piece = traffic.span(start_s, end_s)
-    real = options.traffic_scale / _rates(traffic, piece, options)
+    real = options.traffic_scale / sample_rates(traffic, piece, options)
     real_bulk = float(real[traffic.bulk[piece]].sum())
-    intervals = _intervals(start_s, end_s, float(real.sum()) / g, options)
+    intervals = counted_intervals(start_s, end_s, float(real.sum()) / g, options)
     cols, simulated = [], 0
     for j, (a, b) in enumerate(intervals):
         lo = a - options.warmup_s
-        arrival, prompt, output, bulk = _stream(traffic, (lo, b), g, options, seed * 7919 + j)
+        arrival, prompt, output, bulk = replica_stream(traffic, (lo, b), g, options, seed * 7919 + j)
         if not ((arrival >= a) & (arrival < b)).any():
             continue
         r = simulate_disagg(arrival - lo, prompt, output, prefill=p_spec, prefill_step_s=p_step, prefill_replicas=p,

@@ -1,7 +1,7 @@
 """A walk-forward backtest's summary: each day replayed against the plan made from every day before it
 (tracefit/walk_forward.py runs the walk; this pools its days' backtest documents).
 
-Input: one recommend/backtest_report.py to_dict document per walked day. Output: the fields a single
+Input: one recommend/backtest/report.py to_dict document per walked day. Output: the fields a single
 backtest's summary has, pooled over the walk:
   windows_meeting_slo_share  share of (day, window) pairs whose pooled interactive requests meet every
                              percentile SLO (pairs with nothing replayed left out)
@@ -10,12 +10,12 @@ backtest's summary has, pooled over the walk:
   gpu_hours, static_peak_gpu_hours, savings_pct = 100 x (1 - gpu_hours / static_peak_gpu_hours)
   bulk_share, bulk_deadline_attainment (real-bulk-request weighted), bulk_deadline_s
   requests_real, bulk_requests_real, simulated_requests, days, days_meeting_slo (every window of the day
-  meets it), classes and worst_class (recommend/backtest_report.py classes()).
+  meets it), classes and worst_class (recommend/backtest/report.py classes()).
 """
 
 import math
 
-from recommend.backtest_report import classes, worst_class
+from recommend.backtest.report import classes, worst_class
 
 
 def walk_summary(days: list[dict], slo: dict) -> dict:

@@ -1,7 +1,7 @@
 """Predicted vs measured latency of a known deployment, per window (M2: measured latencies are truth).
 
 The logged arrivals of each window (a UTC day by default) are replayed through the simulator with
-the deployed config (recommend/backtest_replay.py: one replica's share, or with `exact_routing` the
+the deployed config (recommend/backtest/replay.py: one replica's share, or with `exact_routing` the
 whole stream across the replicas; at most `max_requests` simulated, in slices). Measured and
 predicted percentiles are taken over the same time: the logged requests of status 'ok' with a
 measured value that arrived in the replayed (counted) slices, against the simulated requests of
@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from recommend.backtest_replay import ReplayOptions, Traffic, replay_piece
+from recommend.backtest import ReplayOptions, Traffic, replay_piece
 from recommend.engine_config import EngineConfig
 from recommend.errors import RecommendError
 from recommend.roofline import StepModel

@@ -10,7 +10,7 @@ from collections import deque
 
 
 class ReferenceReplica:
-    """Same interface as `simulate_replica.Replica`; O(running sequences) work per step."""
+    """Same interface as `replica.Replica`; O(running sequences) work per step."""
 
     def __init__(self, spec, step_s, req, prefill_seqs=False):
         self.step_s = step_s

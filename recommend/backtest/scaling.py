@@ -2,7 +2,7 @@
 
 The scaler (recommend/autoscale.py) decides an interval's replicas at its start - delay_s from the
 interactive real rate it saw in the lookback, and from whether the bulk admission queue held work then
-(recommend/backtest_bulk.py Admission.queued; the admission rate is the window's, independent of the
+(recommend/backtest/bulk.py Admission.queued; the admission rate is the window's, independent of the
 replicas). It sees only the replayed log: minutes before the first logged request are not data, so a
 decision whose lookback starts before it keeps the window's planned replicas (max_replicas).
 """
@@ -13,9 +13,9 @@ import math
 import numpy as np
 
 from recommend.autoscale import MinuteRates
-from recommend.backtest_bulk import Admission
-from recommend.backtest_plan import BacktestPlan, Segment
-from recommend.backtest_replay import ReplayOptions, Traffic
+from recommend.backtest.bulk import Admission
+from recommend.backtest.plan import BacktestPlan, Segment
+from recommend.backtest.replay import ReplayOptions, Traffic
 
 
 def interactive_rates(traffic: Traffic, options: ReplayOptions, end_s: float) -> MinuteRates:

@@ -1,6 +1,6 @@
 """Discrete-event simulation of continuous-batching engine replicas fed with a window's traffic.
 
-Scheduler (vLLM v1, per replica; recommend/simulate_replica.py): an FCFS waiting queue; at
+Scheduler (vLLM v1, per replica; recommend/simulate/replica.py): an FCFS waiting queue; at
 most max_num_seqs running; each step has a budget of max_num_batched_tokens shared by the
 decodes (1 token per running sequence, scheduled first) and prefill chunks of the newest
 requests (chunked prefill); KV cache in blocks of block_tokens; when a step cannot allocate,
@@ -30,9 +30,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from recommend.errors import RecommendError
-from recommend.simulate_reference import ReferenceReplica
-from recommend.simulate_replica import Replica, Requests
-from recommend.simulate_traffic import replica_share
+from recommend.simulate.reference import ReferenceReplica
+from recommend.simulate.replica import Replica, Requests
+from recommend.simulate.traffic import replica_share
 
 __all__ = ["EngineSpec", "Percentiles", "SimResult", "SimulateError", "goodput_share",
            "replica_share", "simulate"]
@@ -126,7 +126,7 @@ def simulate(arrival_s, prompt_tokens, output_tokens, *, engine: EngineSpec, ste
     step_s(prefill_tokens, prefill_ctx_tokens, decode_seqs, decode_ctx_tokens) -> s > 0; it
     also gets prefill_seqs (sequences prefilling in the step) where it has a parameter of that
     name, as `roofline.StepModel.step_s` does. Decode-only stretches assume it is convex in
-    decode_ctx_tokens (see simulate_decode.py); `exact_steps=True` calls it on every step
+    decode_ctx_tokens (see decode.py); `exact_steps=True` calls it on every step
     instead. `reference=True` runs the naive per-sequence stepper (tests and bench only).
     """
     arrival = np.asarray(arrival_s, dtype=np.float64)

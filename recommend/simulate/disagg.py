@@ -1,6 +1,6 @@
 """Two-pool (disaggregated prefill/decode) simulation, built from the one-pool simulator.
 
-1. Prefill pool: `prefill_replicas` engines (recommend/simulate.py: FCFS queue, chunked prefill under
+1. Prefill pool: `prefill_replicas` engines (recommend/simulate/engine.py: FCFS queue, chunked prefill under
    max_num_batched_tokens, least-loaded routing) run every request as a 1-token request, as vLLM's
    P/D proxy sends it (max_tokens=1): the request leaves when its prefill step ends.
 2. KV transfer (recommend/disagg_transfer.py): `transfer_s(prompt_tokens)` seconds on the links of the
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from recommend.simulate import EngineSpec, SimResult, goodput_share, simulate
+from recommend.simulate.engine import EngineSpec, SimResult, goodput_share, simulate
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

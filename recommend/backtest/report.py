@@ -8,7 +8,7 @@ windows[]: label, index, config, split (null, or the disaggregated {prefill, dec
   meets_slo, rejected_share, queue_mean_ms, queue_p95_ms, percentiles_ms {ttft_p95_ms: ..},
   hours_meeting_slo_share, simulated_requests - all of the interactive class (the latency SLO judges
   interactive requests only) - and bulk {requests_real, share, deadline_attainment, completion_p95_s,
-  wait_p95_s, admit_tok_s} (recommend/backtest_bulk.py).
+  wait_p95_s, admit_tok_s} (recommend/backtest/bulk.py).
 hours[]: (pieces: calendar hours, or the scaler's intervals) start (UTC ISO), label, hours, replicas, requests_real, slo_attainment, meets_slo, rejected_share,
   percentiles_ms (the SLO keys).
 summary: slo_attainment, windows_meeting_slo_share, hours_meeting_slo_share, gpu_hours,
@@ -32,9 +32,9 @@ shows bulk first.
 import math
 from dataclasses import asdict
 
-from recommend.backtest import BacktestResult
-from recommend.backtest_replay import ReplayOptions
-from recommend.backtest_stats import ReplayStats, parse_slo_key
+from recommend.backtest.run import BacktestResult
+from recommend.backtest.replay import ReplayOptions
+from recommend.backtest.stats import ReplayStats, parse_slo_key
 
 BULK_TARGET = 0.99  # of bulk requests within the deadline (issue 20)
 JUDGED_SHARE = 0.001  # a class under 0.1% of requests is reported, not held to its target
@@ -147,6 +147,6 @@ def _gpus(w) -> int:
 
 
 def _split(w) -> dict | None:
-    """The disaggregated pools a window runs (recommend/backtest_disagg.py), None when aggregated."""
+    """The disaggregated pools a window runs (recommend/backtest/disagg.py), None when aggregated."""
     return {"prefill": w.split.prefill.to_dict(), "decode": w.split.decode.to_dict(), "link": w.split.link} \
         if w.split else None

@@ -4,7 +4,7 @@ Unknowns: a few scalar `Efficiency` fields, each as a multiplier of its base val
 fixed per-step cost (step_overhead_s) can be added, but at the batch sizes a log usually holds it
 trades off almost exactly against hbm_fraction (TPOT ~ weights / HBM + overhead), so fitting both
 from TPOT alone is ill-posed. Residuals: log(predicted / measured) per window x METRICS (ttft
-p50/p95, tpot p50, e2e p50; recommend/calibrate_compare.py), with the same replay (same seeds) at
+p50/p95, tpot p50, e2e p50; recommend/calibrate/compare.py), with the same replay (same seeds) at
 every point so they are deterministic; scipy least_squares (trust region, finite differences of 3%:
 the replay is piecewise smooth, a different step time can reorder events) with a Cauchy loss of
 scale 0.05 (5% error): a window whose latencies came from something else (the demo's planted
@@ -23,8 +23,8 @@ from scipy.optimize import least_squares
 
 from profiles import Efficiency
 from profiles.profile_calibration import FITTABLE, FRACTIONS, SCHEMA, SCHEMA_VERSION
-from recommend.backtest_replay import ReplayOptions
-from recommend.calibrate_compare import DAY_S, METRICS, Comparison, Deployed, Measured, compare
+from recommend.backtest import ReplayOptions
+from recommend.calibrate.compare import DAY_S, METRICS, Comparison, Deployed, Measured, compare
 from recommend.errors import RecommendError
 from recommend.roofline import StepModel, efficiency_for
 

@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 
 from profiles import CatalogError, get_model
 from recommend.autoscale import AutoscalePolicy, WindowScaling, interval_starts
-from recommend.backtest_disagg import PlanSplit
+from recommend.backtest.disagg import PlanSplit
 from recommend.engine_config import EngineConfig
 from recommend.errors import RecommendError
 from recommend.export.plan import parse_plan
@@ -39,7 +39,7 @@ class PlanWindow:
     config: EngineConfig
     bulk_admit_tok_s: float = 0.0  # real prompt + output tokens/s of bulk this window admits
     scaling: WindowScaling | None = None  # replica range for the scaler; None = config.replicas always
-    split: PlanSplit | None = None  # disaggregated pools (recommend/backtest_disagg.py); None = aggregated
+    split: PlanSplit | None = None  # disaggregated pools (recommend/backtest/disagg.py); None = aggregated
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

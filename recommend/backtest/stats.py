@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from recommend.backtest_replay import PieceReplay
+from recommend.backtest.replay import PieceReplay
 from recommend.errors import RecommendError
 
 _SLO_KEY = re.compile(r"^(ttft|tpot|e2e)_p(\d+(?:\.\d+)?)_ms$")

@@ -3,7 +3,7 @@
 Cost is bounded two ways, so a week of a 200 req/s service replays in seconds:
   1. One replica's share, not every real request: `replica_arrivals` (the recommender's traffic
      model: thinning when m <= 1, else a Poisson process following the log's per-minute rate with
-     lengths resampled from the same minute; built on recommend/simulate_traffic.py `replica_share`,
+     lengths resampled from the same minute; built on recommend/simulate/traffic.py `replica_share`,
      random routing, so queueing tails are slightly pessimistic) turns the (sampled) log into what
      one of the piece's R replicas would see, and one replica is simulated.
   2. At most `max_requests` simulated per piece: when one replica's share of the piece would exceed
@@ -17,7 +17,7 @@ not start from an idle engine. Queues still do not carry over beyond the warm-up
 previous hour ended far behind looks better than it was.
 
 Traffic classes: bulk requests (Traffic.bulk; recommend/traffic_class.py) come in at their admission
-time (recommend/backtest_bulk.py) and are simulated with the interactive ones, each class as its own
+time (recommend/backtest/bulk.py) and are simulated with the interactive ones, each class as its own
 replica share; the counted interactive requests fill PieceReplay's latency arrays (what the SLO
 judges), the counted bulk ones only bulk_e2e_ms (engine time, for the deadline).
 
@@ -30,8 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from recommend.errors import RecommendError
-from recommend.simulate import EngineSpec, simulate
-from recommend.replica_arrivals import replica_arrivals
+from recommend.simulate import EngineSpec, replica_arrivals, simulate
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -92,14 +91,14 @@ def replay_piece(traffic: Traffic, start_s: float, end_s: float, *, replicas: in
         raise RecommendError("exact routing replays an unsampled log at its own rate; drop the sample "
                              "rate / traffic scale, or replay one replica's share")
     piece = traffic.span(start_s, end_s)
-    real = options.traffic_scale / _rates(traffic, piece, options)
+    real = options.traffic_scale / sample_rates(traffic, piece, options)
     real_bulk = float(real[traffic.bulk[piece]].sum())
     expected = float(real.sum()) / (1 if exact else replicas)  # requests the simulated replica(s) would get
-    intervals = _intervals(start_s, end_s, expected, options)
+    intervals = counted_intervals(start_s, end_s, expected, options)
     parts, simulated = [], 0
     for j, (a, b) in enumerate(intervals):
         lo = a - options.warmup_s
-        arrival, prompt, output, bulk = _stream(traffic, (lo, b), replicas, options, seed * 7919 + j)
+        arrival, prompt, output, bulk = replica_stream(traffic, (lo, b), replicas, options, seed * 7919 + j)
         if not ((arrival >= a) & (arrival < b)).any():
             continue
         result = simulate(arrival - lo, prompt, output, engine=engine, step_s=step_s,
@@ -117,13 +116,14 @@ def replay_piece(traffic: Traffic, start_s: float, end_s: float, *, replicas: in
                        bulk_weight=real_bulk / columns[5].size if columns[5].size else 0.0)
 
 
-def _rates(traffic: Traffic, piece: slice, options: ReplayOptions) -> np.ndarray:
+def sample_rates(traffic: Traffic, piece: slice, options: ReplayOptions) -> np.ndarray:
     if options.sample_rate is not None:
         return np.full(piece.stop - piece.start, options.sample_rate)
     return traffic.sample_rate[piece]
 
 
-def _intervals(start_s: float, end_s: float, expected: float, options: ReplayOptions) -> list[tuple[float, float]]:
+def counted_intervals(start_s: float, end_s: float, expected: float,
+                      options: ReplayOptions) -> list[tuple[float, float]]:
     """The whole piece, or `slices` slices centred in equal parts holding ~max_requests in all."""
     if not options.max_requests or expected <= options.max_requests:
         return [(start_s, end_s)]
@@ -133,7 +133,7 @@ def _intervals(start_s: float, end_s: float, expected: float, options: ReplayOpt
     return [(c - length / 2, c + length / 2) for c in centres]
 
 
-def _stream(traffic: Traffic, bounds: tuple[float, float], replicas: int, options: ReplayOptions, seed: int):
+def replica_stream(traffic: Traffic, bounds: tuple[float, float], replicas: int, options: ReplayOptions, seed: int):
     """What the simulated replica (or, with exact routing, the whole deployment) receives in [lo, hi)."""
     lo, hi = bounds
     part = traffic.span(lo, hi)
