@@ -11,12 +11,16 @@ number of prompts), rebuilds the benchmark's traffic and simulates it with `reco
             over 1,200 prompts: 224.2 and 189.1 per request, Llama-3 tokenizer);
   fixed     every request isl in / osl out (trtllm-bench's token-norm-dist with stdev 0);
   arrivals  Poisson at the stated rate (seeded), or all at t=0 for 'inf';
+  ep        TensorRT-LLM's MoE rows ran `--ep` with `enable_attention_dp` (perf-overview.md, 'For MoE
+            models'; column `ep`). They are simulated as TP unless `--ep` is given: with `--ep` they run
+            with expert parallelism (Deployment.ep), each attention rank with its own batch and token
+            budget, and come out 41-106% too fast (bench/RESULTS.md 'Serving');
   engine    vLLM/SGLang: max_num_seqs 256 and the engine's token budget (<= 8192), and the run's
             num_scheduler_steps (vLLM v0.6 `--num-scheduler-steps`; 1 where not set); TensorRT-LLM
             trtllm-bench: max batch 2048, 8192 tokens per step; KV capacity from the memory model.
 Prints the predicted/measured pairs and the median / p90 absolute percentage error per metric (and
 per GPU for throughput).
-Usage: .venv/bin/python bench/serving_accuracy.py   (~1-2 min on 2 cores)
+Usage: .venv/bin/python bench/serving_accuracy.py [--ep]   (~1-2 min on 2 cores)
 """
 
 import csv
@@ -40,6 +44,7 @@ SHAREGPT = HERE.parent.parent / "shared" / "data" / "length-stats" / "sharegpt_8
 MEAN_PROMPT_TOKENS, MEAN_OUTPUT_TOKENS = 269_081 / 1200, 226_901 / 1200  # github.com/sgl-project/sglang/issues/2097
 MAX_MODEL_LEN = 4096  # both servers' --max_model_len in the benchmark's commands
 SEED = 42
+AS_STATED_EP = "--ep" in sys.argv  # simulate the `ep` rows with expert parallelism, as they ran
 
 
 def sharegpt_lengths() -> tuple[np.ndarray, np.ndarray]:
@@ -67,10 +72,11 @@ def traffic(r: dict, lengths) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def simulated(r: dict, lengths) -> dict[str, float]:
     dep = deployment(model=r["model"], gpu=r["gpu"], tp=int(r["tp"]), weights=r["weights"], kv=r["kv"],
-                     engine=r["engine"])
+                     engine=r["engine"], ep=r["ep"] == "1" and AS_STATED_EP)
     fixed = r["dataset"] == "fixed"
     seqs = 2048 if r["engine"].startswith("trtllm") else 256
-    spec = EngineSpec(max_num_seqs=seqs, max_num_batched_tokens=min(dep.engine.max_batched_tokens, 8192),
+    ranks = dep.attention_ranks  # attention-DP ranks each schedule their own batch and token budget
+    spec = EngineSpec(max_num_seqs=seqs * ranks, max_num_batched_tokens=min(dep.engine.max_batched_tokens, 8192) * ranks,
                       max_model_len=int(r["isl"]) + int(r["osl"]) if fixed else MAX_MODEL_LEN,
                       kv_capacity_tokens=kv_capacity_tokens(dep), block_tokens=dep.engine.kv_block_tokens,
                       num_scheduler_steps=int(r["num_scheduler_steps"] or 1))
@@ -90,7 +96,7 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         key = tuple(r[k] for k in ("engine", "model", "gpu", "tp", "weights", "kv", "dataset", "isl", "osl",
-                                   "request_rate", "num_prompts", "num_scheduler_steps"))
+                                   "request_rate", "num_prompts", "num_scheduler_steps", "ep"))
         if key not in runs:
             runs[key] = simulated(r, lengths)
         got, want = runs[key][r["metric"]], float(r["measured_value"])

@@ -23,6 +23,12 @@ class Deployment:
     tp: int = 1
     weights: str = "bf16"
     kv: str = "bf16"
+    # Expert parallelism over the same `tp` GPUs (MoE only): attention runs data-parallel (each GPU holds
+    # all attention/dense weights and the KV of its own 1/tp of the sequences), each GPU holds 1/tp of the
+    # experts whole, and tokens reach their experts by all-to-all dispatch + combine instead of TP
+    # all-reduces: vLLM `--data-parallel-size N --enable-expert-parallel`, SGLang `--enable-dp-attention
+    # --ep-size N`, TensorRT-LLM `enable_attention_dp` + `moe_expert_parallel_size`.
+    ep: bool = False
 
     def __post_init__(self):
         if self.tp < 1:
@@ -31,6 +37,18 @@ class Deployment:
             raise RecommendError(f"unknown weights dtype {self.weights!r}; use one of {', '.join(WEIGHT_BYTES)}")
         if self.kv not in KV_BYTES:
             raise RecommendError(f"unknown kv dtype {self.kv!r}; use one of {', '.join(KV_BYTES)}")
+        if self.ep and not self.model.is_moe:
+            raise RecommendError(f"--ep needs a mixture-of-experts model; {self.model.name} is dense")
+
+    @property
+    def attention_ranks(self) -> int:
+        """GPUs that each run attention on their own share of the sequences (data-parallel under EP)."""
+        return self.tp if self.ep else 1
+
+    @property
+    def dense_shards(self) -> int:
+        """Ways attention and other non-expert weights are split (tensor-parallel, or 1 under EP)."""
+        return 1 if self.ep else self.tp
 
     @property
     def weight_bytes_per_param(self) -> float:
@@ -55,7 +73,7 @@ class Deployment:
 
 
 def deployment(*, model: str, gpu: str, tp: int = 1, weights: str = "bf16", kv: str = "bf16",
-               engine: str = "vllm") -> Deployment:
+               engine: str = "vllm", ep: bool = False) -> Deployment:
     """Resolve catalog names into a Deployment."""
     return Deployment(model=get_model(model), gpu=get_gpu(gpu), engine=get_engine(engine), tp=int(tp),
-                      weights=weights.lower(), kv=kv.lower())
+                      weights=weights.lower(), kv=kv.lower(), ep=bool(ep))

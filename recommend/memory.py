@@ -33,8 +33,22 @@ def kv_bytes_per_token(model: ModelSpec, kv: str = "bf16", tp: int = 1) -> float
     return 2 * model.num_layers * kv_heads_per_shard(model, tp) * model.head_dim * KV_BYTES[kv]
 
 
+def expert_weight_bytes(model: ModelSpec, weights: str = "bf16") -> float:
+    """Routed-expert weights of all MoE layers (0 for a dense model)."""
+    if not model.is_moe:
+        return 0.0
+    moe_layers = model.num_layers - model.first_dense_layers
+    return moe_layers * model.num_experts * model.expert_params * WEIGHT_BYTES[weights]
+
+
 def weight_bytes_per_gpu(dep: Deployment) -> float:
-    return weight_bytes(dep.model, dep.weights) / dep.tp
+    """TP: 1/tp of everything. EP: every GPU holds all non-expert weights and 1/tp of the experts.
+    Qwen3-30B-A3B bf16 on 4 GPUs: 61.06 GB / 4 = 15.27 GB (TP) vs 3.08 GB + 57.98 GB / 4 = 17.58 GB (EP)."""
+    total = weight_bytes(dep.model, dep.weights)
+    if not dep.ep:
+        return total / dep.tp
+    experts = expert_weight_bytes(dep.model, dep.weights)
+    return total - experts + experts / dep.tp
 
 
 def workspace_bytes_per_gpu(dep: Deployment) -> float:
@@ -69,8 +83,9 @@ def kv_capacity_tokens(dep: Deployment) -> int:
             f"{have_gb:.1f} GB at memory fraction {dep.engine.memory_fraction} before workspace; "
             f"raise --tp or use smaller --weights (fp8, int4)")
     block = dep.engine.kv_block_tokens
-    per_block = kv_bytes_per_token(dep.model, dep.kv, dep.tp) * block
-    return int(budget // per_block) * block
+    per_block = kv_bytes_per_token(dep.model, dep.kv, dep.dense_shards) * block
+    # EP: each attention rank holds whole-head KV of its own sequences, so the replica holds tp x as many
+    return int(budget // per_block) * block * dep.attention_ranks
 
 
 def tokens_held(dep: Deployment, seq_tokens: int) -> int:

@@ -45,7 +45,8 @@ def _add(total: dict, step: StepTime, times: int = 1) -> None:
 
 def _prefill(model: StepModel, batch: int, isl: int, total: dict) -> tuple[float, bool]:
     """Prefill `batch` prompts in chunks of the engine's token budget; returns (seconds, compute-bound)."""
-    budget = model.deployment.engine.max_batched_tokens
+    # every data-parallel attention rank (expert parallelism) schedules its own token budget
+    budget = model.deployment.engine.max_batched_tokens * model.deployment.attention_ranks
     seconds, compute = 0.0, False
     if isl <= budget:  # whole prompts packed k to a chunk
         per_chunk = max(1, min(batch, budget // isl))

@@ -10,7 +10,8 @@ from recommend.deployment import deployment
 from recommend.errors import RecommendError
 from recommend.predict import predict_static
 
-DEFAULTS = {"tp": "1", "weights": "bf16", "kv": "bf16", "engine": "vllm"}
+DEFAULTS = {"tp": "1", "weights": "bf16", "kv": "bf16", "engine": "vllm", "ep": ""}
+TRUE = ("1", "true", "yes", "ep")  # an `ep` column's values that mean expert parallelism
 REQUIRED = ("model", "gpu", "batch", "isl", "osl")
 
 
@@ -22,7 +23,7 @@ def predict_row(row: dict, engines: Mapping[str, Engine] | None = None) -> dict:
     if missing:
         raise RecommendError(f"missing column(s) {', '.join(missing)}")
     dep = deployment(model=cfg["model"], gpu=cfg["gpu"], tp=int(cfg["tp"]), weights=cfg["weights"],
-                     kv=cfg["kv"], engine=cfg["engine"])
+                     kv=cfg["kv"], engine=cfg["engine"], ep=str(cfg["ep"]).strip().lower() in TRUE)
     if engines and dep.engine.name in engines:
         dep = dataclasses.replace(dep, engine=engines[dep.engine.name])
     return predict_static(dep, batch=int(cfg["batch"]), isl=int(cfg["isl"]), osl=int(cfg["osl"])).to_dict()

@@ -7,6 +7,7 @@ max(FLOPs / achievable FLOP/s, bytes / achievable B/s); parts run one after anot
 """
 
 import dataclasses
+import math
 from dataclasses import dataclass
 
 from profiles import Efficiency
@@ -45,7 +46,10 @@ class StepModel:
     """
 
     def __init__(self, dep: Deployment, efficiency: Efficiency | None = None):
-        m, tp, eff = dep.model, dep.tp, efficiency or efficiency_for(dep)
+        # Under expert parallelism (dep.ep) the dense parts are per attention rank: unsharded weights, 1/tp
+        # of the step's sequences; `tp` below is then the dense shard count 1 and the experts are split
+        # tp ways whole (see _expert_parallel).
+        m, tp, eff = dep.model, dep.dense_shards, efficiency or efficiency_for(dep)
         self.deployment, self.efficiency = dep, eff
         bpp = dep.weight_bytes_per_param
         self._hbm_peak = dep.hbm_bytes_s
@@ -61,7 +65,7 @@ class StepModel:
         # Bytes streamed every step on one shard: shared layer weights and the bf16 lm_head.
         lm_head = m.vocab_size * m.hidden_size * 2.0
         self._shared_bytes = (m.num_layers * m.shared_params_per_layer * bpp + lm_head) / tp
-        self._expert_bytes = m.num_layers * m.expert_params * bpp / tp  # one expert, all layers
+        self._expert_bytes = m.num_layers * m.expert_params * bpp / tp  # one expert, all layers (EP: whole)
         self._experts, self._top_k = m.num_experts, m.experts_per_token
         # FLOPs per token (linear layers) and per sequence (logits of its last token) on one shard.
         self._linear_flops = 2.0 * m.num_layers * (m.shared_params_per_layer + m.experts_per_token
@@ -92,6 +96,16 @@ class StepModel:
         self._per_seq_s = eff.step_overhead_per_seq_s
         self._overhead_s = (eff.step_overhead_s + eff.step_overhead_per_rank_s * (tp - 1)
                             + eff.layer_overhead_s * m.num_layers)
+        # Expert parallelism: attention data-parallel over `ranks` GPUs, experts split `ranks` ways whole.
+        # Two all-to-alls per MoE layer (dispatch, combine) move each routed copy of a token's hidden
+        # state to and from the GPU holding its expert: (ranks - 1) / ranks of them leave the GPU. They
+        # reach the same share of one link direction as a ring all-reduce: DeepEP intranode EP8 153-158
+        # GB/s of H800's ~160 GB/s NVLink (github.com/deepseek-ai/DeepEP README), UCCL-EP 320 GB/s on
+        # H200 = 0.71 of 450 GB/s (github.com/uccl-project/uccl ep/README.md), vs allreduce_fraction 0.7.
+        self._ranks = dep.attention_ranks
+        self._a2a_s_per_copy = ((self._ranks - 1) / self._ranks * m.hidden_size * ACT_BYTES / link
+                                if self._ranks > 1 else 0.0)
+        self._a2a_count = 2 * (m.num_layers - m.first_dense_layers) if self._ranks > 1 else 0
 
     def experts_touched(self, tokens: float) -> float:
         """Expected distinct experts per layer hit by `tokens` tokens routed top-k uniformly."""
@@ -99,13 +113,46 @@ class StepModel:
             return 1.0
         return self._experts * (1.0 - (1.0 - self._top_k / self._experts) ** tokens)
 
-    def _parts(self, prefill_tokens, prefill_ctx_tokens, decode_seqs, decode_ctx_tokens, prefill_seqs):
+    def _expert_parallel(self, prefill_tokens, prefill_ctx_tokens, decode_seqs, decode_ctx_tokens, prefill_seqs):
+        """The busiest rank's parts under EP: its 1/ranks of the sequences through attention and dense
+        layers (whole sequences: one long prompt is not split), and the largest share of routed copies.
+        Routing tokens x top_k copies uniformly at random onto `ranks` GPUs, the busiest gets about
+        mean + sqrt(2 mean ln ranks) (the maximum of `ranks` Poisson loads; Raab & Steger 1998, 'Balls into
+        Bins', RANDOM'98), capped at all copies."""
+        r = self._ranks
+        prompts = max(prefill_seqs, 1) if prefill_tokens else 0
+        mine = -(-prompts // r)  # prompts on the busiest rank; decodes spread evenly
+        share = mine / prompts if prompts else 0.0
+        dense = self._parts(prefill_tokens * share, prefill_ctx_tokens * share, decode_seqs / r,
+                            decode_ctx_tokens / r, max(mine, 1), experts=False)
+        copies = (prefill_tokens + decode_seqs) * self._top_k
+        mean = copies / r
+        busiest = min(copies, mean + math.sqrt(2.0 * mean * math.log(r))) if mean > 0 else 0.0
+        touched = min(self._experts / r, self.experts_touched(prefill_tokens + decode_seqs) / r
+                      * (busiest / mean if mean > 0 else 1.0))
+        rows = busiest / touched if touched > 0 else 0.0  # rows per expert GEMM on that rank
+        moe_flops = busiest * self._expert_flops / self._top_k
+        gemm_s = moe_flops * self._moe_extra_s_per_flop + moe_flops / (self._gemm_peak * self._gemm_eff(rows)) \
+            if moe_flops else 0.0
+        stream_s = touched * self._expert_bytes / self._hbm
+        comm_s = self._a2a_count * (self._allreduce_latency_s + busiest * self._a2a_s_per_copy)
+        lin, kv, attn, comm, over, bound = dense
+        return lin + max(gemm_s, stream_s), kv, attn, comm + comm_s, over, bound or gemm_s > stream_s
+
+    def _parts(self, prefill_tokens, prefill_ctx_tokens, decode_seqs, decode_ctx_tokens, prefill_seqs,
+               experts=True):
+        if experts and self._ranks > 1:
+            return self._expert_parallel(prefill_tokens, prefill_ctx_tokens, decode_seqs, decode_ctx_tokens,
+                                         prefill_seqs)
         tokens = prefill_tokens + decode_seqs
         if tokens <= 0:
             return 0.0, 0.0, 0.0, 0.0, 0.0, False
         seqs = decode_seqs + (prefill_seqs if prefill_tokens else 0)
-        touched = self.experts_touched(tokens)
-        if self._moe:
+        touched = self.experts_touched(tokens) if experts else 0.0
+        if self._moe and not experts:  # EP's dense part: the experts are priced in _expert_parallel
+            gemm_s = (tokens * (self._linear_flops - self._expert_flops) + seqs * self._logit_flops) / (
+                self._gemm_peak * self._gemm_eff(tokens))
+        elif self._moe:
             dense, moe = tokens * (self._linear_flops - self._expert_flops) + seqs * self._logit_flops, \
                 tokens * self._expert_flops
             gemm_s = (dense / (self._gemm_peak * self._gemm_eff(tokens)) + moe * self._moe_extra_s_per_flop

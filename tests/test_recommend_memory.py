@@ -6,7 +6,7 @@ from profiles import get_model
 from recommend.deployment import deployment
 from recommend.errors import DoesNotFitError
 from recommend.memory import (kv_budget_bytes_per_gpu, kv_bytes_per_token, kv_capacity_seqs, kv_capacity_tokens,
-                              weight_bytes)
+                              weight_bytes, weight_bytes_per_gpu)
 
 LLAMA3_8B = get_model("llama-3-8b")
 
@@ -85,3 +85,22 @@ def test_fp4_weights_and_mla_kv_bytes():
     v3 = get_model("deepseek-v3")
     # MLA: 61 layers x (512 latent + 64 rope) x 1 B fp8, the same on every TP shard
     assert kv_bytes_per_token(v3, "fp8", tp=8) == 61 * 576 == 35_136
+
+
+def test_expert_parallel_keeps_non_expert_weights_whole_on_every_gpu():
+    # Qwen3-30B-A3B bf16: 61,064,220,672 B in all, of which 48 layers x 128 experts x 3 x 2048 x 768 x 2 B
+    # = 57,982,058,496 B routed experts. TP4: a quarter of everything, 15,266,055,168 B per GPU. EP4: the
+    # other 3,082,162,176 B whole plus a quarter of the experts (14,495,514,624 B) = 17,577,676,800 B.
+    tp = deployment(model="qwen3-30b-a3b", gpu="h100", tp=4)
+    ep = deployment(model="qwen3-30b-a3b", gpu="h100", tp=4, ep=True)
+    assert weight_bytes_per_gpu(tp) == 15_266_055_168
+    assert weight_bytes_per_gpu(ep) == 17_577_676_800
+
+
+def test_expert_parallel_kv_is_whole_heads_per_rank_and_ranks_add_up():
+    # 4 KV heads on TP4: one head per GPU, 48 x 1 x 128 x 2 x 2 B = 24,576 B per token on every GPU, the
+    # same tokens on all 4. EP4: each rank keeps all 4 heads (98,304 B per token) of its own sequences,
+    # so the replica holds 4 x (budget // (98,304 x 16)) x 16 tokens.
+    ep = deployment(model="qwen3-30b-a3b", gpu="h100", tp=4, ep=True)
+    per_rank = int(kv_budget_bytes_per_gpu(ep) // (98_304 * 16)) * 16
+    assert kv_capacity_tokens(ep) == 4 * per_rank

@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 from profiles import Efficiency
 from recommend.deployment import deployment
+from recommend.errors import RecommendError
 from recommend.roofline import StepModel, compute_bound_batch, latency_floor_s_per_token, ridge_ops_per_byte
 
 H100_8B = deployment(model="llama-3-8b", gpu="h100")
@@ -134,3 +135,36 @@ def test_fp4_gemms_run_at_a_share_of_the_fp4_peak_only_on_fp4_tensor_cores():
     scaled, full = StepModel(b200, fp4), StepModel(b200, dataclasses.replace(IDEAL, fp4_gemm_scale=1.0))
     assert scaled._gemm_peak == pytest.approx(0.7 * 9000e12) and full._gemm_peak == pytest.approx(9000e12)
     assert StepModel(deployment(model="llama-3-8b", gpu="h100", weights="nvfp4"), fp4)._gemm_peak == 989.5e12
+
+
+def test_expert_parallel_all_to_all_by_hand():
+    # Qwen3-235B-A22B on 8 x H200 with EP, 64 decodes: 64 x top-8 = 512 routed copies, 64 per GPU on
+    # average; the busiest GPU gets 64 + sqrt(2 x 64 x ln 8) = 80.315. Each of the 2 x 94 all-to-alls moves
+    # 7/8 of those copies' 4096 x 2 B hidden states over 450 GB/s x 0.70 (one NVLink 4 direction):
+    # 80.315 x 7168 B / 315e9 B/s = 1.8277 us, plus vLLM's 15 us latency: 188 x 16.8277 us = 3.1636 ms.
+    ep = StepModel(deployment(model="qwen3-235b-a22b", gpu="h200", tp=8, weights="fp8", ep=True))
+    assert ep.step(0, 0, 64, 64 * 1100).communication_s == pytest.approx(188 * (15e-6 + 80.315 * 7168 / 315e9),
+                                                                          rel=1e-4)
+
+
+def test_expert_parallel_replicates_attention_and_spreads_sequences():
+    # At batch 1 every EP rank streams the whole attention (4.2e9 params over 94 layers, unsharded) and the
+    # busiest rank all 8 routed experts, so one decode step streams more than under TP8. With 512 decodes
+    # each rank schedules 64 sequences: at 30 us per sequence (and no other overhead, no elementwise
+    # traffic: infinite HBM is not an option, so compare the per-sequence part alone) 512 x 30 us = 15.36
+    # ms under TP and 64 x 30 us = 1.92 ms per EP rank.
+    tp = StepModel(deployment(model="qwen3-235b-a22b", gpu="h200", tp=8, weights="fp8"))
+    ep = StepModel(deployment(model="qwen3-235b-a22b", gpu="h200", tp=8, weights="fp8", ep=True))
+    assert ep.step(0, 0, 1, 1100).weights_s > 3 * tp.step(0, 0, 1, 1100).weights_s
+    seq = dataclasses.replace(IDEAL, step_overhead_per_seq_s=30e-6)
+    tp_dep = deployment(model="qwen3-235b-a22b", gpu="h200", tp=8, weights="fp8")
+    ep_dep = deployment(model="qwen3-235b-a22b", gpu="h200", tp=8, weights="fp8", ep=True)
+    for dep, want in ((tp_dep, 512 * 30e-6), (ep_dep, 64 * 30e-6)):
+        with_seq, without = StepModel(dep, seq), StepModel(dep, IDEAL)
+        assert (with_seq.step(0, 0, 512, 512 * 1100).overhead_s - without.step(0, 0, 512, 512 * 1100).overhead_s
+                == pytest.approx(want))
+
+
+def test_expert_parallel_needs_a_moe_model():
+    with pytest.raises(RecommendError, match="mixture-of-experts"):
+        deployment(model="llama-3-8b", gpu="h100", tp=2, ep=True)

@@ -17,6 +17,9 @@ from tracefit.options import json_option, print_json, print_table
 @click.option("--model", help="Catalog name, Hugging Face id or path to a config.json.")
 @click.option("--gpu", help="GPU name, e.g. h100, a100-80gb-sxm, l40s.")
 @click.option("--tp", "--gpus", "tp", type=int, default=1, show_default=True, help="Tensor-parallel GPUs.")
+@click.option("--ep", is_flag=True,
+              help="MoE only: expert parallelism over the --tp GPUs (data-parallel attention, experts split "
+                   "whole, all-to-all dispatch/combine) instead of tensor-parallel experts.")
 @click.option("--weights", type=click.Choice(list(WEIGHT_BYTES)), default="bf16", show_default=True)
 @click.option("--kv", type=click.Choice(["bf16", "fp16", "fp8"]), default="bf16", show_default=True)
 @click.option("--engine", type=click.Choice(list(ENGINES)), default="vllm",
@@ -25,10 +28,10 @@ from tracefit.options import json_option, print_json, print_table
 @click.option("--isl", type=int, help="Prompt tokens per request.")
 @click.option("--osl", type=int, help="Output tokens per request.")
 @click.option("--table", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="CSV with columns model,gpu,tp,weights,kv,engine,batch,isl,osl; prints JSON Lines.")
+              help="CSV with columns model,gpu,tp,weights,kv,engine,batch,isl,osl (optional ep); prints JSON Lines.")
 @profile_option
 @json_option
-def predict(model, gpu, tp, weights, kv, engine, batch, isl, osl, table, profile_path, as_json):
+def predict(model, gpu, tp, ep, weights, kv, engine, batch, isl, osl, table, profile_path, as_json):
     """Predict a static-batch benchmark: TTFT, TPOT, end-to-end time and throughput.
 
     B requests of I prompt tokens, all submitted at once, each generating exactly O tokens (vLLM
@@ -41,6 +44,7 @@ def predict(model, gpu, tp, weights, kv, engine, batch, isl, osl, table, profile
     Examples:
       tracefit predict --model meta-llama/Meta-Llama-3-8B --gpu h100 --batch 8 --isl 1024 --osl 128
       tracefit predict --model llama-3-70b --gpu h100 --tp 4 --weights fp8 --batch 64 --isl 2048 --osl 256 --json
+      tracefit predict --model qwen3-235b-a22b --gpu h200 --tp 8 --ep --weights fp8 --batch 256 --isl 1000 --osl 1000
       tracefit predict --table my_benchmarks.csv > predictions.jsonl
       tracefit predict --model llama-3.1-8b --gpu h100 --batch 8 --isl 1024 --osl 128 --profile h100.json
     """
@@ -54,8 +58,9 @@ def predict(model, gpu, tp, weights, kv, engine, batch, isl, osl, table, profile
                                      ("osl", osl)) if v is None]
     if missing:
         raise click.UsageError(f"missing {', '.join(missing)} (or give --table FILE.csv)")
-    dep = apply_profile(deployment(model=model, gpu=gpu, tp=tp, weights=weights, kv=kv, engine=engine), profile_path)
-    result = {"model": dep.model.name, "gpu": dep.gpu.name, "tp": tp, "weights": weights, "kv": kv,
+    dep = apply_profile(deployment(model=model, gpu=gpu, tp=tp, weights=weights, kv=kv, engine=engine, ep=ep),
+                        profile_path)
+    result = {"model": dep.model.name, "gpu": dep.gpu.name, "tp": tp, "ep": ep, "weights": weights, "kv": kv,
               "engine": engine, "efficiency": efficiency_for(dep).source, "batch": batch, "isl": isl, "osl": osl,
               **predict_static(dep, batch=batch, isl=isl, osl=osl).to_dict()}
     if as_json:
