@@ -71,7 +71,7 @@ Stage wall times (s) on b967139: ServeGen recommend --disagg 26, backtest week 2
 def tracefit(*args: str, out: Path, log: Path) -> float:
     t = time.perf_counter()
     with out.open("w") as o, log.open("w") as e:
-        subprocess.run([sys.executable, "-c", "from tracefit.cli import main; main()", *args], stdout=o, stderr=e,
+        subprocess.run([str(Path(sys.executable).with_name("tracefit")), *args], stdout=o, stderr=e,
                        check=True)
     return time.perf_counter() - t
 

@@ -22,21 +22,34 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 import warehouse  # noqa: E402
 from recommend.recommender import RecommendOptions, recommend_plan  # noqa: E402
 from recommend.search_space import SearchSpace  # noqa: E402
-from tracefit.recommend_data import windows_traffic  # noqa: E402
+from recommend.window_inputs import FORECAST_QUANTILE, PEAK_QUANTILE, PEAK_SPAN_MINUTES, windows_from_frames  # noqa: E402
+from recommend.windows import spec_windows  # noqa: E402
+from warehouse.inputs import recommend as inputs  # noqa: E402
 
 sys.path.append(str(HERE))
 from results import write_section  # noqa: E402
 
+TRACEFIT = str(Path(sys.executable).with_name("tracefit"))  # the CLI as a user runs it (bench never imports tracefit)
 LOG = Path(__file__).resolve().parents[2] / "shared" / "data" / "servegen" / "chat-large-2w.parquet"
 
 
 def prepare(db: Path) -> None:
     if db.exists():
         return
-    subprocess.run([sys.executable, "-c", "from tracefit.cli import main; main()", "ingest", str(LOG),
+    subprocess.run([TRACEFIT, "ingest", str(LOG),
                     "--sample-rate", "0.0025", "--db", str(db)], check=True, capture_output=True)
-    subprocess.run([sys.executable, "-c", "from tracefit.cli import main; main()", "mine", "--db", str(db)],
+    subprocess.run([TRACEFIT, "mine", "--db", str(db)],
                    check=True, capture_output=True)
+
+
+def read_windows(con, model: str) -> list:
+    """The 168 hour-of-week windows as `tracefit recommend --windows hour-of-week` reads them (no bulk rule)."""
+    spec = spec_windows("hour-of-week")
+    inputs.check_mined(con, model)
+    frames = inputs.window_frames(con, model, spec, span_minutes=PEAK_SPAN_MINUTES, peak_quantile=PEAK_QUANTILE,
+                                  bulk_params=None, with_bulk=False)
+    return windows_from_frames(spec, frames, sample_rate=None, fallback_sample_rate=inputs.logged_sample_rate(con, model),
+                               span_minutes=PEAK_SPAN_MINUTES, forecast_quantile=FORECAST_QUANTILE, bulk=None)
 
 
 def main() -> None:
@@ -47,7 +60,7 @@ def main() -> None:
     prepare(args.db)
     t0 = time.perf_counter()
     with warehouse.connect(args.db, read_only=True) as con:
-        windows = windows_traffic(con, "chat-large", windows="hour-of-week")
+        windows = read_windows(con, "chat-large")
     read_s = time.perf_counter() - t0
     cpu0 = time.process_time()
     t1 = time.perf_counter()

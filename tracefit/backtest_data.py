@@ -1,8 +1,8 @@
 """What backtest and calibration read from the warehouse: logged requests as arrays, by model name.
 
 `run_backtest` is the one-call entry the nightly job uses ("yesterday against the plan in force").
-Requests are classified by the plan's traffic-class rule (recommend_bulk_seconds.sql, the same query
-the plan was made with; tracefit/recommend_data.py register_bulk); without one every request is interactive.
+Requests are classified by the plan's traffic-class rule (warehouse/inputs/requests.py backtest_requests:
+the same bulk query the plan was made with); without one every request is interactive.
 """
 
 import json
@@ -19,13 +19,13 @@ from recommend.calibrate import Measured
 from recommend.traffic_class import BulkRule
 from recommend.export.plan import PlanError
 from warehouse import WarehouseError
-from tracefit.recommend_data import register_bulk
-from warehouse.query import run_sql
+from tracefit.recommend_data import rule_params
+from warehouse.inputs.requests import backtest_requests, logged_model_names
 
 
 def logged_models(con: duckdb.DuckDBPyConnection, wanted: str, log_model: str | None = None) -> list[str]:
     """Model names as logged that mean `wanted`: itself, or names the catalog maps to the same model."""
-    logged = [m for (m,) in con.execute("SELECT DISTINCT model FROM requests").fetchall()]
+    logged = logged_model_names(con)
     if log_model:
         return [log_model]
     if wanted in logged:
@@ -40,9 +40,7 @@ def logged_models(con: duckdb.DuckDBPyConnection, wanted: str, log_model: str | 
 def read_requests(con: duckdb.DuckDBPyConnection, models: list[str], since: datetime, until: datetime,
                   bulk: BulkRule | None = None) -> pl.DataFrame:
     """Columns of warehouse/sql/backtest_requests.sql, sorted by arrival; `bulk` classifies them."""
-    register_bulk(con, models, since.isoformat(), until.isoformat(), bulk)
-    return run_sql(con, "backtest_requests", {"models": models, "since": since.isoformat(),
-                                              "until": until.isoformat()})
+    return backtest_requests(con, models, since.isoformat(), until.isoformat(), rule_params(bulk))
 
 
 def traffic(frame: pl.DataFrame) -> Traffic:

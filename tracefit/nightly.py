@@ -25,7 +25,7 @@ from tracefit.site_data import gather
 from warehouse.load import ingest_paths
 from warehouse.mine.options import MineOptions
 from warehouse.mine.run import mine
-from warehouse.query import run_sql
+from warehouse.inputs import nightly as nightly_inputs
 
 
 
@@ -82,7 +82,7 @@ def _run(config: NightlyConfig, say, out: Path, wait_s: float = 0.0) -> NightlyR
         say("mine")
         mined = [asdict(m) for m in mine(con, MineOptions(), progress=say)
                  if not config.models or m.model in config.models]
-        alerts = run_sql(con, "nightly_alerts").to_dicts()
+        alerts = nightly_inputs.alerts(con)
         report = _report(started, fingerprint, ingested, mined, alerts, previous)
         run_dir = _run_dir(out, started)
         previous_dir = out / "runs" / previous["run"] if previous else None
@@ -132,7 +132,7 @@ def _alert_key(alert: dict) -> str:
 
 
 def _fingerprint(con, config: NightlyConfig) -> str:
-    data = run_sql(con, "nightly_fingerprint").row(0, named=True)
+    data = nightly_inputs.fingerprint_data(con)
     settings = json.dumps(asdict(config), sort_keys=True, default=str)
     return hashlib.sha256(json.dumps([data, settings], default=str).encode()).hexdigest()[:20]
 

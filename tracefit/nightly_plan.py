@@ -17,7 +17,7 @@ from tracefit.nightly_config import NightlyConfig
 from tracefit.backtest_data import backtest_on
 from tracefit.walk_forward import day_entry
 from tracefit.recommend_data import autoscale_policy, bulk_rule, windows_traffic
-from warehouse.db import fetch_one
+from warehouse.inputs.requests import last_logged_day
 
 KNOBS = ("gpu", "tp", "weights", "kv", "max_model_len", "max_num_seqs", "max_num_batched_tokens", "replicas")
 
@@ -99,7 +99,7 @@ def backtest_yesterday(con: duckdb.DuckDBPyConnection, plans: list[dict], previo
         model = entry["model"]
         in_force = _load(plan_file(previous_dir, model)) if previous_dir else None
         plan, source = (in_force, "previous run") if in_force else (_load(Path(entry["plan"])), "this run")
-        last = fetch_one(con, "SELECT max(arrival_ts)::DATE FROM requests WHERE model = $m", {"m": model})[0]
+        last = last_logged_day(con, model)
         since = datetime.combine(last, datetime.min.time(), tzinfo=UTC)
         say(f"backtest: {model} on {last} against {'this' if source == 'this run' else 'the previous'} run's plan")
         result = backtest_on(con, plan, since=since, until=since + timedelta(days=1))

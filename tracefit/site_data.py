@@ -1,4 +1,4 @@
-"""Gather the dashboard's frames from the warehouse (composition root: warehouse -> dashboards)."""
+"""The dashboard's frames from the warehouse, wrapped for dashboards (composition root: warehouse -> dashboards)."""
 
 import json
 import os
@@ -10,11 +10,7 @@ import duckdb
 import warehouse
 from dashboards.data import Provenance, SiteData
 from warehouse.db import db_path
-from warehouse.query import run_sql
-
-TTFT_SAMPLE_ROWS = 600  # per model: enough to see the slope, few enough to keep pages light
-CONCURRENCY_BUCKET_S = 600
-PATTERN_THRESHOLDS = {"prompt_long_tokens": 1024, "output_long_tokens": 256}  # as MineOptions' defaults
+from warehouse.inputs.dashboard import site_frames
 
 
 def load_plan(path: Path | None) -> dict | None:
@@ -32,33 +28,12 @@ def load_plan(path: Path | None) -> dict | None:
 
 def gather(con: duckdb.DuckDBPyConnection, *, warehouse_name: str, plan: dict | None = None,
            report: dict | None = None) -> SiteData:
-    """Run the dash_*.sql queries and wrap their frames for dashboards.build_site."""
-    con.execute("SET enable_progress_bar = false")
-    mined = tuple(run_sql(con, "dash_mined_models")["model"].to_list())
-    totals = run_sql(con, "dash_overview_totals").to_dicts()[0]
+    """The dash_*.sql frames (warehouse/inputs/dashboard.py) wrapped for dashboards.build_site."""
+    read = site_frames(con)
     return SiteData(
         provenance=Provenance(generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-                              warehouse=warehouse_name, runs=run_sql(con, "dash_runs"), mined_models=mined),
-        totals=totals,
-        hourly=run_sql(con, "dash_overview_hourly"),
-        length_histogram=run_sql(con, "dash_length_histogram"),
-        length_quantiles=run_sql(con, "dash_length_quantiles"),
-        patterns=run_sql(con, "dash_patterns", PATTERN_THRESHOLDS),
-        hour_of_week=run_sql(con, "dash_hour_of_week"),
-        traffic_hourly=run_sql(con, "dash_traffic_hourly"),
-        burstiness=run_sql(con, "dash_burstiness"),
-        latency_daily=run_sql(con, "dash_latency_daily"),
-        change_points=run_sql(con, "dash_change_points"),
-        ttft_sample=run_sql(con, "dash_ttft_sample", {"rows": TTFT_SAMPLE_ROWS}),
-        e2e_windows=run_sql(con, "dash_e2e_windows"),
-        itl_position=run_sql(con, "dash_itl_position"),
-        concurrency=run_sql(con, "dash_concurrency", {"bucket_s": CONCURRENCY_BUCKET_S}),
-        prefix_daily=run_sql(con, "dash_prefix_daily"),
-        prefix_lru=run_sql(con, "dash_prefix_lru"),
-        tenants=run_sql(con, "dash_tenants"),
-        plan=plan,
-        report=report,
-    )
+                              warehouse=warehouse_name, runs=read.runs, mined_models=read.mined_models),
+        totals=read.totals, **read.frames, plan=plan, report=report)
 
 
 def site_data(db: str | os.PathLike | None, plan_path: Path | None = None) -> SiteData:

@@ -9,7 +9,7 @@ from profiles import CatalogError, get_model
 from recommend.export import FORMATS, ExportOptions, export, load_plan, write_files
 from tracefit.options import db_option, json_option, print_json, print_table, stderr
 from warehouse import WarehouseError
-from warehouse.query import run_sql
+from warehouse.inputs.requests import export_requests, logged_model_names
 
 
 @click.command(name="export")
@@ -63,13 +63,13 @@ def export_cmd(plan_path, to, out, model, name, namespace, image, window, promet
 def _requests(db, plan_model: str, log_model: str | None, since: datetime | None,
               until: datetime | None) -> pl.DataFrame:
     with warehouse.connect(db) as con:
-        logged = [m for (m,) in con.execute("SELECT DISTINCT model FROM requests").fetchall()]
+        logged = logged_model_names(con)
         models = [log_model] if log_model else _matching(plan_model, logged)
         if not models:
             raise WarehouseError(f"no logged model matches the plan's {plan_model!r} (logged: "
                                  f"{', '.join(sorted(logged)) or 'none'}); pass --log-model")
         stderr.print(f"reading requests of {', '.join(models)}")
-        return run_sql(con, "export_requests", {"models": models, "since": _utc(since), "until": _utc(until)})
+        return export_requests(con, models, _utc(since), _utc(until))
 
 
 def _matching(plan_model: str, logged: list[str]) -> list[str]:

@@ -5,7 +5,7 @@
 --   sample_rate (the request's ingest run's share of real traffic, (0, 1]), status (ok | error | ...),
 --   ttft_ms, tpot_ms, e2e_ms (measured latencies in ms, NULL where not logged), bulk (BOOLEAN: the
 --   request's (tenant, second) is in tf_bulk_seconds — recommend_bulk_seconds.sql, registered by
---   tracefit/recommend_data.py register_bulk with the plan's rule)
+--   warehouse/inputs/recommend.py register_bulk_seconds with the plan's rule)
 SELECT epoch_us(r.arrival_ts) / 1e6 AS arrival_s, r.prompt_tokens, r.output_tokens, i.sample_rate,
        r.status, r.ttft_ms, r.tpot_ms, r.e2e_ms, b.second IS NOT NULL AS bulk
 FROM requests r JOIN ingest_runs i ON i.run_id = r.ingest_run_id

@@ -2,7 +2,7 @@
 -- the classification is decided (recommend/traffic_class.py documents the rule and its defaults). A
 -- bucket is bulk when the tenant sent >= $burst_rps real requests (logged / sample rate) in that UTC
 -- epoch second, seen as >= $min_logged logged requests, or the tenant is in $tenants. The tracefit root registers the result as the relation
--- tf_bulk_seconds (tracefit/recommend_data.py register_bulk) for the plan's range and the backtest's
+-- tf_bulk_seconds (warehouse/inputs/recommend.py register_bulk_seconds) for the plan's range and the backtest's
 -- range alike; recommend_*.sql and backtest_requests.sql join it. Requests without a tenant form one.
 -- params: $models (VARCHAR[], names as logged), $since, $until (ISO timestamps or NULL = open),
 --   $burst_rps (DOUBLE real req/s, NULL = no burst rule), $min_logged (INTEGER), $tenants (VARCHAR[], may be empty)
