@@ -127,3 +127,20 @@ def test_every_published_row_cites_its_source_and_resolves():
         for r in rows:  # every row names a catalog model, GPU, engine and dtypes
             deployment(model=r["model"], gpu=r["gpu"], tp=int(r["tp"]), weights=r["weights"], kv=r["kv"],
                        engine=r["engine"])
+
+
+def test_expert_parallel_flag_and_table_column(tmp_path):
+    # --ep on a MoE model: predicted as expert-parallel (more KV: whole-head KV per rank, no TP replicas of
+    # Qwen3's 4 KV heads); on a dense model a one-line error; a table's `ep` column does the same
+    args = ("predict", "--model", "qwen3-235b-a22b", "--gpu", "h200", "--tp", "8", "--weights", "fp8",
+            "--batch", "64", "--isl", "1000", "--osl", "100", "--json")
+    tp, ep = json.loads(run(*args).output), json.loads(run(*args, "--ep").output)
+    assert (tp["ep"], ep["ep"]) == (False, True) and ep["max_batch_kv"] > tp["max_batch_kv"]
+    dense = CliRunner().invoke(cli, ["predict", "--model", "llama-3-8b", "--gpu", "h100", "--tp", "2", "--ep",
+                                     "--batch", "1", "--isl", "8", "--osl", "8"])
+    assert dense.exit_code != 0 and "mixture-of-experts" in dense.output
+    table = tmp_path / "t.csv"
+    table.write_text("model,gpu,tp,weights,batch,isl,osl,ep\nqwen3-235b-a22b,h200,8,fp8,64,1000,100,1\n"
+                     "llama-3-8b,h100,2,bf16,1,8,8,yes\n")
+    rows = [json.loads(line) for line in run("predict", "--table", str(table)).output.splitlines()]
+    assert rows[0]["e2e_s"] == pytest.approx(ep["e2e_s"]) and "mixture-of-experts" in rows[1]["error"]
