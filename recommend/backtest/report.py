@@ -34,7 +34,8 @@ from dataclasses import asdict
 
 from recommend.backtest.run import BacktestResult
 from recommend.backtest.replay import ReplayOptions
-from recommend.backtest.stats import ReplayStats, parse_slo_key
+from recommend.backtest.stats import ReplayStats
+from recommend.slo import Slo
 
 BULK_TARGET = 0.99  # of bulk requests within the deadline (issue 20)
 JUDGED_SHARE = 0.001  # a class under 0.1% of requests is reported, not held to its target
@@ -83,7 +84,7 @@ def classes(summary: dict, slo: dict) -> list[dict]:
     slo_attainment / bulk_* fields (a backtest's or a walk's)."""
     bulk_real = summary.get("bulk_requests_real") or 0.0
     total = (summary.get("requests_real") or 0.0) + bulk_real
-    target = max((parse_slo_key(k)[1] for k in slo), default=95.0) / 100.0
+    target = max((Slo.of(k).percentile for k in slo), default=95.0) / 100.0
     rows = [_class("interactive", total - bulk_real, total, ", ".join(f"{k} <= {v:g}" for k, v in slo.items()),
                    summary.get("slo_attainment"), target)]
     if bulk_real:

@@ -15,15 +15,13 @@ Definitions (all over the window's replayed requests, weighted):
 """
 
 import math
-import re
 from dataclasses import dataclass
 
 import numpy as np
 
 from recommend.backtest.replay import PieceReplay
-from recommend.errors import RecommendError
+from recommend.slo import Slo
 
-_SLO_KEY = re.compile(r"^(ttft|tpot|e2e)_p(\d+(?:\.\d+)?)_ms$")
 REPORTED = ("ttft_p50_ms", "ttft_p95_ms", "tpot_p50_ms", "tpot_p95_ms", "e2e_p50_ms", "e2e_p95_ms")
 
 
@@ -38,14 +36,6 @@ class ReplayStats:
     queue_mean_ms: float  # arrival -> first scheduled, admitted requests
     queue_p95_ms: float
     meets_slo: bool | None
-
-
-def parse_slo_key(key: str) -> tuple[str, float]:
-    """'ttft_p95_ms' -> ('ttft', 95.0)."""
-    match = _SLO_KEY.match(key)
-    if not match:
-        raise RecommendError(f"SLO key {key!r} not understood; use e.g. ttft_p95_ms, tpot_p99_ms, e2e_p50_ms")
-    return match.group(1), float(match.group(2))
 
 
 def weighted_percentile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
@@ -67,10 +57,10 @@ def replay_stats(pieces: list[PieceReplay], slo: dict[str, float]) -> ReplayStat
     total = float(weight.sum())
     ok = ~rejected
     for key, limit_ms in slo.items():
-        values = metric[parse_slo_key(key)[0]]
+        values = metric[Slo.of(key).metric]
         ok &= np.isnan(values) | (values <= limit_ms)
     keys = list(REPORTED) + [k for k in slo if k not in REPORTED]
-    pct = {k: weighted_percentile(metric[parse_slo_key(k)[0]], weight, parse_slo_key(k)[1]) for k in keys}
+    pct = {s.key: weighted_percentile(metric[s.metric], weight, s.percentile) for s in map(Slo.of, keys)}
     admitted = ~rejected
     queue, queue_w = metric["queue"][admitted], weight[admitted]
     good = float(weight[ok].sum())

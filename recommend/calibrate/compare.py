@@ -20,6 +20,7 @@ from recommend.backtest import ReplayOptions, Traffic, replay_piece
 from recommend.engine_config import EngineConfig
 from recommend.errors import RecommendError
 from recommend.roofline import StepModel
+from recommend.slo import Slo
 
 METRICS = ("ttft_p50_ms", "ttft_p95_ms", "tpot_p50_ms", "e2e_p50_ms")
 DAY_S = 86400.0
@@ -132,10 +133,10 @@ def _window(measured: Measured, start_s: float, piece) -> WindowError | None:
 
 
 def _pct(values: dict, key: str) -> float:
-    metric, q = key.removesuffix("_ms").split("_p")
-    v = values[metric]
+    slo = Slo.of(key)
+    v = values[slo.metric]
     v = v[~np.isnan(v)]
-    return float(np.percentile(v, float(q))) if v.size else math.nan
+    return float(np.percentile(v, slo.percentile)) if v.size else math.nan
 
 
 def _mean(values: list[float]) -> float:

@@ -24,21 +24,18 @@ trace's tail slightly worse (ties go to the lowest index, which may be mid-decod
 
 import inspect
 import math
-import re
 from dataclasses import dataclass
 
 import numpy as np
 
 from recommend.errors import RecommendError
+from recommend.slo import Slo, SloError
 from recommend.simulate.reference import ReferenceReplica
 from recommend.simulate.replica import Replica, Requests
 from recommend.simulate.traffic import replica_share
 
 __all__ = ["EngineSpec", "Percentiles", "SimResult", "SimulateError", "goodput_share",
            "replica_share", "simulate"]
-
-_SLO_KEY = re.compile(r"^(ttft|tpot|e2e)_p\d+(?:\.\d+)?_ms$")
-
 
 class SimulateError(RecommendError, ValueError):
     """A simulation cannot run with these inputs; the message says which and how to fix it."""
@@ -112,10 +109,10 @@ class SimResult:
 
     def stat_ms(self, key: str) -> float:
         """'ttft_p95_ms'-style key -> that quantile (any percentile, not just the stored ones)."""
-        metric, q = _parse_slo_key(key)
-        values = getattr(self, f"{metric}_ms")
+        slo = _slo(key)
+        values = getattr(self, f"{slo.metric}_ms")
         values = values[~np.isnan(values)]
-        return float(np.percentile(values, q)) if values.size else math.nan
+        return float(np.percentile(values, slo.percentile)) if values.size else math.nan
 
 
 def simulate(arrival_s, prompt_tokens, output_tokens, *, engine: EngineSpec, step_s,
@@ -153,7 +150,7 @@ def goodput_share(ttft_ms, tpot_ms, e2e_ms, slo: dict[str, float]) -> float:
     ok = ~np.isnan(np.asarray(ttft_ms))
     values = {"ttft": ttft_ms, "tpot": tpot_ms, "e2e": e2e_ms}
     for key, limit_ms in slo.items():
-        v = np.asarray(values[_parse_slo_key(key)[0]])
+        v = np.asarray(values[_slo(key).metric])
         ok &= np.isnan(v) | (v <= limit_ms)
     return float(ok.mean()) if ok.size else math.nan
 
@@ -165,12 +162,11 @@ def _takes_prefill_seqs(step_s):
         return False
 
 
-def _parse_slo_key(key):
-    if not _SLO_KEY.match(key):
-        raise SimulateError(f"SLO key {key!r} not understood; use e.g. 'ttft_p95_ms', "
-                            "'tpot_p99_ms' or 'e2e_p95_ms'")
-    metric, q = key.removesuffix("_ms").split("_p")
-    return metric, float(q)
+def _slo(key) -> Slo:
+    try:
+        return Slo.of(key)
+    except SloError as exc:
+        raise SimulateError(str(exc)) from exc
 
 
 def _check_inputs(arrival, prompt, output, replicas):
