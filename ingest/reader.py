@@ -22,6 +22,8 @@ from ingest.normalize import Context
 # Relative or missing timestamps start here unless --start says otherwise (a Monday, so
 # hour-of-week mining of anchored traces lines up with a real week).
 DEFAULT_START = datetime(2024, 1, 1, tzinfo=UTC)
+NO_ARRIVALS = ("no arrival times: every request arrives at --start, so rates and in-flight counts of this run "
+               "mean nothing")
 SUFFIX_CONTAINER = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".jsonl": "jsonl",
                     ".ndjson": "jsonl", ".json": "json", ".parquet": "parquet", ".pq": "parquet"}
 LOG_SUFFIXES = frozenset(SUFFIX_CONTAINER) - {".txt"}  # what a folder's log files are named
@@ -185,9 +187,10 @@ def open_log(path: str | Path, options: ReadOptions = ReadOptions(), data: Path 
                          f"{summary.name}), each request's latency in the file's order and {idle_s:.3f} s "
                          "idle between a client's requests (the run's measured length)")
         else:
-            notes.append(f"no arrival times: every request arrives at --start, so rates and in-flight "
-                         f"counts of this run mean nothing; put the run's *_summary.json beside the file "
-                         f"to rebuild them from its concurrency")
+            notes.append(f"{NO_ARRIVALS}; put the run's *_summary.json beside the file to rebuild them "
+                         f"from its concurrency")
+    elif timestamps == "missing":  # e.g. vLLM bench serve results without start_times
+        notes.append(f"{NO_ARRIVALS}; `tracefit mine` skips this run's in-flight counts")
     return LogFile(
         path=path, data=data, format=fmt, container=container, separator=separator, sha256=sha,
         mapping=mapping, source=options.source or Path(plain_name(path)).stem,

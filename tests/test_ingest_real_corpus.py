@@ -3,12 +3,14 @@ against the numbers each tool reports about them: its own summary file or its ow
 never numbers re-derived the way tracefit loads them."""
 
 import json
+import lzma
 from pathlib import Path
 
 import pytest
 
 from ingest import ReadOptions
 from warehouse.load import ingest_paths
+from warehouse.mine import MineOptions, mine
 
 REAL = Path(__file__).parent / "fixtures" / "real"
 
@@ -118,6 +120,8 @@ def test_llmperf_without_its_summary_says_it_has_no_arrival_times(tmp_path, con)
     ("aiperf-0.1.1_profile_export_aiperf.json", "AIPerf's profile_export.jsonl"),
     ("aiperf-0.1.1_profile_export_aiperf.csv", "AIPerf's profile_export.jsonl"),
     ("llmperf_groq-70b_summary.json", "*_individual_responses.json"),
+    # SGLang bench_serving without --output-details, its `"request_rate": Infinity` (not strict JSON) read
+    ("sglang_deepseek-v2_bench_serving_summary.jsonl", "--output-details (SGLang)"),
 ])
 def test_a_run_summary_is_recognised_and_says_what_to_load(con, name, fix):
     result = load(con, name)
@@ -137,3 +141,77 @@ def test_guidellm_benchmarks_match_its_own_per_request_figures(con):
     text = one(con, "SELECT count(*) FROM requests WHERE concat_ws(' ', request_id, model, tenant, error_code) "
                     "LIKE '%Elizabeth%'")
     assert text == (0,)
+
+
+VLLM = "vllm-0.8.3_benchmark_serving_llama-3.3-70b_qps1.json.xz"
+
+
+def test_vllm_benchmark_serving_matches_its_own_summary(con):
+    # vLLM 0.8.3 benchmark_serving.py --save-result (per-request arrays, no start_times): Llama-3.3-70B,
+    # ShareGPT, 1 request/s, 200 requests; the summary fields in the same file are vLLM's own numbers
+    result = load(con, VLLM)
+    with lzma.open(REAL / VLLM) as fh:
+        run = json.load(fh)
+    assert (result.status, result.format, result.rows_loaded, result.rows_rejected) == ("loaded", "vllm-bench", 200, 0)
+    ok, prompt, output, model = one(con, "SELECT count(*) FILTER (WHERE status = 'ok'), sum(prompt_tokens), "
+                                         "sum(output_tokens), any_value(model) FROM requests")
+    assert (ok, prompt, output) == (run["completed"], run["total_input_tokens"], run["total_output_tokens"])
+    assert model == run["model_id"]  # meta-llama/Llama-3.3-70B-Instruct
+    ttft = one(con, "SELECT avg(ttft_ms), median(ttft_ms), quantile_cont(ttft_ms, 0.99) FROM requests")
+    assert ttft == pytest.approx((run["mean_ttft_ms"], run["median_ttft_ms"], run["p99_ttft_ms"]))  # 65.26 56.37 143.80
+    itl = one(con, "SELECT avg(itl_ms), median(itl_ms), quantile_cont(itl_ms, 0.99) FROM request_token_latencies")
+    assert itl == pytest.approx((run["mean_itl_ms"], run["median_itl_ms"], run["p99_itl_ms"]))  # 24.48 24.31 42.96
+    # vLLM's TPOT divides the latency it measured at the stream's end; tracefit's e2e is TTFT + the gaps
+    tpot = one(con, "SELECT avg(tpot_ms), median(tpot_ms) FROM requests")
+    assert tpot == pytest.approx((run["mean_tpot_ms"], run["median_tpot_ms"]), rel=1e-6)  # 24.56 24.54
+    # this vLLM writes no start_times: said so, and the run is marked as having no arrival times
+    assert result.message.startswith("no arrival times")
+    assert one(con, "SELECT timestamps FROM ingest_runs") == ("missing",)
+    text = run["generated_texts"][0][:20]  # the generated text is not stored anywhere
+    assert one(con, "SELECT count(*) FROM requests WHERE concat_ws(' ', request_id, model, tenant, error_code) "
+                    "LIKE $t", {"t": f"%{text}%"}) == (0,)
+
+
+def in_flight_max(con, model: str) -> float | None:
+    return one(con, "SELECT max(in_flight_requests_max) FROM mined_concurrency_windows WHERE model = $m",
+               {"m": model})[0]
+
+
+def test_mining_skips_runs_without_arrival_times_and_says_so(tmp_path, con):
+    # the vLLM run above has no arrival times: all 200 requests sit at --start, so its in-flight
+    # count would be 200 at once; mining leaves its concurrency out and says why
+    load(con, VLLM)
+    (run,) = mine(con, MineOptions())
+    assert run.has_latency and in_flight_max(con, run.model) is None
+    assert run.notes == ("concurrency: 200 requests of 1 ingested run without arrival times left out (every one "
+                         "arrives at --start: its in-flight count would be the whole run at once)",)
+    # llmperf's Groq run twice: with its summary (arrivals rebuilt from 5 clients) and without (none):
+    # the in-flight maximum is the rebuilt run's 5, not 150 + 5
+    plain = tmp_path / "groq_individual_responses.json"
+    plain.write_bytes((REAL / "llmperf_groq-70b_individual_responses.json").read_bytes() + b"\n")  # another file
+    load(con, "llmperf_groq-70b_individual_responses.json", model="llama2-70b")
+    ingest_paths(con, [plain], ReadOptions(model="llama2-70b", source="groq-copy"))
+    runs = {r.model: r for r in mine(con, MineOptions(), "llama2-70b")}
+    assert in_flight_max(con, "llama2-70b") == 5
+    assert runs["llama2-70b"].notes[0].startswith("concurrency: 150 requests of 1 ingested run without")
+
+
+OPENAI = [
+    # (file, the response's id, created, model, usage: prompt, output, cached) as the API returned them
+    ("openai-python-1.54_chat-completion_gpt-4o-mini.json", "chatcmpl-ASYMQRl3A3DXL9FWCK9tnGRcKIO7q", 1731368630,
+     "gpt-4o-mini-2024-07-18", 12, 5, 0),
+    ("openai-python_responses_gpt-4o-mini.json", "resp_08bcd983e14520af0069e2f3ee9f748191af5a1d2b897cdbfe",
+     1776481262, "gpt-4o-mini-2024-07-18", 22, 22, 0),
+]
+
+
+@pytest.mark.parametrize(("name", "request_id", "created", "model", "prompt", "output", "cached"), OPENAI)
+def test_openai_responses_recorded_by_the_otel_instrumentation_tests(con, name, request_id, created, model,
+                                                                      prompt, output, cached):
+    # OpenTelemetry's openai-v2 instrumentation tests replay these recorded API responses and expect
+    # gen_ai.usage.input_tokens / output_tokens = the response's usage, gen_ai.response.id = its id
+    result = load(con, name)
+    assert (result.status, result.format, result.rows_loaded) == ("loaded", "openai-usage", 1)
+    row = one(con, "SELECT request_id, epoch(arrival_ts), model, prompt_tokens, output_tokens, "
+                   "cached_prompt_tokens, status FROM requests")
+    assert row == (request_id, created, model, prompt, output, cached, "ok")

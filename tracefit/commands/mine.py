@@ -51,11 +51,12 @@ def mine(db, model, since, until, prompt_long_tokens, output_long_tokens, bin_to
         runs = mine_warehouse(con, opts, model, force=force, progress=lambda s: stderr.print(s, highlight=False),
                               source=source)
         result = summarize(con, [r.model for r in runs if r.status != "empty"])
+    result["notes"] = {r.model: list(r.notes) for r in runs if r.notes}
     if as_json:
         print_json(result)
         return
     print_table([{"model": r.model, "status": r.status, "requests": r.requests, "latency": r.has_latency,
-                  "prefix": r.has_prefix} for r in runs], title="mined")
+                  "prefix": r.has_prefix, "notes": "; ".join(r.notes) or None} for r in runs], title="mined")
     print_table(result["regimes"], title="regimes", columns=[
         "regime_id", "label", "hours_per_week", "request_share", "rps_p50_real", "rps_peak_real",
         "interarrival_cv", "peak_over_mean"])

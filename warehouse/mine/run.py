@@ -20,6 +20,7 @@ class ModelRun:
     requests: int
     has_latency: bool = False
     has_prefix: bool = False
+    notes: tuple[str, ...] = ()  # what this model's mined tables leave out, and why
 
 
 def models(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -46,10 +47,12 @@ def mine_model(con: duckdb.DuckDBPyConnection, model: str, opts: MineOptions, *,
     if requests == 0:
         return ModelRun(model=model, status="empty", requests=0)
     has_latency, has_prefix = scope["with_latency"] > 0, scope["with_prefix"] > 0
+    notes = _notes(scope)
     fingerprint = f"{requests}:{scope['latest_ingest_run_id']}:{hashlib.sha256(opts.to_json().encode()).hexdigest()[:16]}"
     done = fetch_one(con, "SELECT data_fingerprint FROM mine_runs WHERE model = $m "
                      "ORDER BY mine_run_id DESC LIMIT 1", {"m": model})
-    result = ModelRun(model=model, status="mined", requests=requests, has_latency=has_latency, has_prefix=has_prefix)
+    result = ModelRun(model=model, status="mined", requests=requests, has_latency=has_latency, has_prefix=has_prefix,
+                      notes=notes)
     if done and done[0] == fingerprint and not force:
         return ModelRun(**{**_fields(result), "status": "unchanged"})
     con.execute("BEGIN TRANSACTION")
@@ -62,6 +65,14 @@ def mine_model(con: duckdb.DuckDBPyConnection, model: str, opts: MineOptions, *,
             raise WarehouseError(f"mining {model} failed ({exc}); the warehouse is unchanged") from exc
         raise
     return result
+
+
+def _notes(scope: dict) -> tuple[str, ...]:
+    missing, runs = scope["without_arrivals"], scope["runs_without_arrivals"]
+    if not missing:
+        return ()
+    return (f"concurrency: {missing:,} requests of {runs} ingested run{'s' * (runs > 1)} without arrival times "
+            "left out (every one arrives at --start: its in-flight count would be the whole run at once)",)
 
 
 def _fields(run: ModelRun) -> dict:

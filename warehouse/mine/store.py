@@ -82,16 +82,19 @@ def scope_rows(con: duckdb.DuckDBPyConnection, scope_params: dict, *, scope: dic
     the block: one join of requests with ingest_runs per model instead of one per step (bench/RESULTS.md
     "mine"). Stored as a narrow TEMP table (uncompressed in memory): lengths as INTEGER when they fit,
     status as a 1-byte code, weight only when the runs' sample rates differ, latencies only when some
-    are set (`latency`, default: when `scope` has any; else NULL in the view). `scope`: the
-    mine_scope.sql row (queried when not given)."""
+    are set (`latency`, default: when `scope` has any; else NULL in the view), has_arrival only when
+    some runs have no arrival times (else TRUE in the view). `scope`: the mine_scope.sql row (queried
+    when not given)."""
     scope = scope or run_sql(con, "mine_scope", scope_params).row(0, named=True)
     latency = scope["with_any_latency"] > 0 if latency is None else latency
     one_weight = scope["sample_rates"] <= 1
     length_type = "INTEGER" if (scope["max_tokens"] or 0) <= INTEGER_LENGTHS_MAX else "BIGINT"
     stored = ["arrival_ts", f"prompt_tokens::{length_type} AS prompt_tokens",
               f"output_tokens::{length_type} AS output_tokens", "status_code", "tenant",
-              *([] if one_weight else ["weight"]), *(LATENCY_COLUMNS if latency else [])]
+              *([] if one_weight else ["weight"]), *(LATENCY_COLUMNS if latency else []),
+              *(["has_arrival"] if scope["without_arrivals"] else [])]
     extra = ("" if latency else "".join(f", NULL::DOUBLE AS {c}" for c in LATENCY_COLUMNS))
+    extra += "" if scope["without_arrivals"] else ", TRUE AS has_arrival"
     con.execute(f"CREATE OR REPLACE TEMP TABLE tf_scope_stored AS SELECT {', '.join(stored)} "
                 f"FROM ({sql_text('mine_scope_rows')})", scope_params)
     con.execute("CREATE OR REPLACE TEMP TABLE tf_scope_weight AS SELECT 1.0 / $rate::DOUBLE AS weight",

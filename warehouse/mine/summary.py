@@ -32,7 +32,7 @@ def summarize(con: duckdb.DuckDBPyConnection, models: list[str]) -> dict:
                                 keep_model=True)
         windows = load_table(con, "mined_concurrency_windows", model)
         out["concurrency"][model] = _rows(windows) if windows.height else {
-            "available": False, "reason": "no ttft_ms/e2e_ms in this model's requests: concurrency not reconstructed"}
+            "available": False, "reason": "no requests with ttft_ms/e2e_ms and arrival times: concurrency not reconstructed"}
         out["patterns"][model] = _rows(load_table(con, "mined_patterns", model))
         out["runs"] += _rows(con.sql("SELECT * EXCLUDE (params) FROM mine_runs WHERE model = $m "
                                      "ORDER BY mine_run_id DESC LIMIT 1", params={"m": model}).pl())

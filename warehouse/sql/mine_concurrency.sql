@@ -3,6 +3,8 @@
 -- Its KV tokens, from first token (ttft_ms, else arrival) to end, are prompt + tokens generated so
 -- far, growing linearly: kv(t) = a + b·t with b = generated tokens per second. Each request adds
 -- +a,+b at first token and −a,−b at end, so kv(t) = Σa + t·Σb over events up to t (exact).
+-- Requests of runs logged without arrival times (has_arrival false: all at --start) are left out: their
+-- in-flight count would be the whole run at once (`tracefit mine` notes how many, warehouse/mine/run.py).
 -- reads: the TEMP table tf_scope_rows of the mining run (mine_scope_rows.sql)
 -- params: $model, $step_s (seconds)
 -- columns: sample_ts (UTC), regime_id, in_flight_requests, in_flight_kv_tokens (as logged)
@@ -11,7 +13,7 @@ WITH scope AS (
            coalesce(ttft_ms, 0) / 1000.0 AS ft_s,
            coalesce(e2e_ms, ttft_ms + tpot_ms * greatest(output_tokens - 1, 0)) / 1000.0 AS end_s
     FROM tf_scope_rows
-    WHERE coalesce(e2e_ms, ttft_ms + tpot_ms * greatest(output_tokens - 1, 0)) IS NOT NULL
+    WHERE has_arrival AND coalesce(e2e_ms, ttft_ms + tpot_ms * greatest(output_tokens - 1, 0)) IS NOT NULL
 ),
 base AS (SELECT min(t0_s) AS origin_s, max(t0_s + end_s) AS last_s FROM scope),
 requests AS (

@@ -4,7 +4,9 @@
 --   with_latency (requests with ttft_ms or e2e_ms), with_any_latency (… or tpot_ms),
 --   with_prefix (requests with prefix_block_ids),
 --   prefix_block_tokens (tokens per block; NULL when unknown or mixed), min_sample_rate,
---   sample_rates (distinct sample rates of the scope's runs), max_tokens (longest prompt or output)
+--   sample_rates (distinct sample rates of the scope's runs), max_tokens (longest prompt or output),
+--   without_arrivals, runs_without_arrivals (requests and runs logged with no arrival times:
+--   ingest_runs.timestamps = 'missing', e.g. llmperf without its summary; all arrive at --start)
 SELECT
     count(*) AS requests,
     min(s.arrival_ts) AS first_arrival_ts,
@@ -18,6 +20,8 @@ SELECT
         AS prefix_block_tokens,
     min(i.sample_rate) AS min_sample_rate,
     count(DISTINCT i.sample_rate) AS sample_rates,
-    greatest(max(s.prompt_tokens), max(s.output_tokens)) AS max_tokens
+    greatest(max(s.prompt_tokens), max(s.output_tokens)) AS max_tokens,
+    count(*) FILTER (WHERE i.timestamps = 'missing') AS without_arrivals,
+    count(DISTINCT s.ingest_run_id) FILTER (WHERE i.timestamps = 'missing') AS runs_without_arrivals
 FROM tf_scope($model, $since::TIMESTAMPTZ, $until::TIMESTAMPTZ) s
 JOIN ingest_runs i ON i.run_id = s.ingest_run_id
