@@ -13,7 +13,7 @@ import polars as pl
 class Provenance:
     generated_at: str  # ISO-8601 UTC
     warehouse: str  # path of the DuckDB file
-    runs: pl.DataFrame  # dash_runs: run_id, path, format, source, sample_rate, rows_loaded, finished_at
+    runs: pl.DataFrame  # dash_runs: run_id, path, format, source, status, sample_rate, rows_loaded, finished_at
     mined_models: tuple[str, ...] = ()  # models `tracefit mine` has covered
 
     @property

@@ -5,7 +5,7 @@ type, a multi-megabyte value, deep nesting and huge arrays. The oracle (`check_i
 the CLI): ingest never raises; a file that cannot be read or whose every row is rejected is
 `failed` with exit 2, its message names the file, and nothing is stored; a `loaded` file exits 0
 (`truncated`, cut mid-line: 2), holds a request (or no rows at all) and accounts for every row
-(read = loaded + rejected + duplicate = what is stored).
+(read = loaded + rejected + duplicate = what is stored); ingest_runs records the same status.
 """
 
 import json
@@ -175,15 +175,18 @@ def check_ingest(path, **options):
     with warehouse.connect(db) as con:
         stored = con.execute("SELECT (SELECT count(*) FROM requests), (SELECT count(*) FROM rejected_rows)"
                              ).fetchall()[0]
+        runs = [status for (status,) in con.execute("SELECT status FROM ingest_runs").fetchall()]
     assert result["rows_read"] == result["rows_loaded"] + result["rows_rejected"] + result["rows_duplicate"]
     if result["status"] == "failed":
         assert run.exit_code == 2, result
         assert str(path) in result["message"] and "Traceback" not in result["message"]
         assert stored == (0, 0) and result["rows_loaded"] == 0
+        assert runs in ([], ["failed"])  # unreadable: no run; every row rejected: a failed run, not ingested
     else:  # a file cut mid-line loads its complete lines, and exits 2 (no --allow-truncated here)
         assert (run.exit_code, result["status"]) in ((0, "loaded"), (2, "truncated")), result
         assert result["rows_loaded"] + result["rows_duplicate"] > 0 or result["rows_read"] == 0, result
         assert stored == (result["rows_loaded"], result["rows_rejected"])
+        assert runs == [result["status"]]  # the warehouse records what the command said
     return SimpleNamespace(**result)
 
 

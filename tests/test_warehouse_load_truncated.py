@@ -7,6 +7,7 @@ from click.testing import CliRunner
 
 import warehouse
 from tracefit.cli import cli
+from warehouse.query import run_sql
 
 CSV = ("timestamp,prompt_tokens,output_tokens\n2025-03-03T10:00:00Z,100,20\n"
        "2025-03-03T10:00:01Z,80,5\n2025-03-03T10:00:02Z,1234,77\n")
@@ -29,10 +30,22 @@ def test_a_csv_cut_mid_line_is_truncated_then_the_complete_file_adds_the_rest(tm
     assert (code, file["status"], file["rows_read"], file["rows_loaded"], file["rows_rejected"]) == \
         (2, "truncated", 3, 2, 1)
     assert "middle of line 4" in file["message"] and "line 3 is the last complete one" in file["message"]
+    assert runs(db) == [("truncated", 2)]  # stored as truncated, not loaded
+    code, again = ingest(db, path, "--model", "m")  # the same cut file: nothing new to load
+    assert (code, again["status"], again["message"][:23]) == (0, "skipped", "already ingested as run")
     path.write_text(CSV)  # the writer finished the file
     code, file = ingest(db, path, "--model", "m")
     assert (code, file["status"], file["rows_loaded"], file["rows_duplicate"]) == (0, "loaded", 1, 2)
     assert stored(db) == 3
+    assert runs(db) == [("truncated", 2), ("loaded", 1)]
+    with warehouse.connect(db) as con:  # the dashboards' sources and the nightly fingerprint count both
+        assert [r[4] for r in run_sql(con, "dash_runs").iter_rows()] == ["truncated", "loaded"]
+        assert run_sql(con, "nightly_fingerprint").row(0) == (2, 2, 3)
+
+
+def runs(db) -> list[tuple]:
+    with warehouse.connect(db) as con:
+        return con.execute("SELECT status, rows_loaded FROM ingest_runs ORDER BY run_id").fetchall()
 
 
 def test_allow_truncated_exits_0(tmp_path):

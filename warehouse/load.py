@@ -81,7 +81,7 @@ def ingest_file(con: duckdb.DuckDBPyConnection, log: LogFile, sample_rate: float
     """Load one file in one transaction. A file whose every row is rejected fails (nothing stored,
     not marked as ingested); `force` replaces the rows of an earlier load of the same content."""
     previous = [run for (run,) in con.execute(
-        "SELECT run_id FROM ingest_runs WHERE sha256 = $sha AND status = 'loaded' ORDER BY run_id",
+        "SELECT run_id FROM ingest_runs WHERE sha256 = $sha AND status IN ('loaded', 'truncated') ORDER BY run_id",
         {"sha": log.sha256}).fetchall()]
     if previous and not force:
         return FileResult(path=str(log.path), format=log.format.name, status="skipped", run_id=previous[0],
@@ -110,11 +110,11 @@ def ingest_file(con: duckdb.DuckDBPyConnection, log: LogFile, sample_rate: float
             _keep_token_latencies(con, run_id)
         loader.warnings += _swapped_lengths(con, run_id)
         loaded = read - rejected - duplicate
-        notes = loader.notes(log)
+        notes, status = loader.notes(log), "truncated" if log.truncated else "loaded"
         con.execute(
-            "UPDATE ingest_runs SET status = 'loaded', finished_at = now(), rows_read = $r, "
-            "rows_loaded = $l, rows_rejected = $j, rows_duplicate = $d, notes = $notes WHERE run_id = $run",
-            {"r": read, "l": loaded, "j": rejected, "d": duplicate, "notes": notes, "run": run_id})
+            "UPDATE ingest_runs SET status = $status, finished_at = now(), rows_read = $r, rows_loaded = $l, "
+            "rows_rejected = $j, rows_duplicate = $d, notes = $notes WHERE run_id = $run",
+            {"status": status, "r": read, "l": loaded, "j": rejected, "d": duplicate, "notes": notes, "run": run_id})
         con.execute("COMMIT")
     except BaseException as exc:
         loader.stop()
@@ -126,8 +126,7 @@ def ingest_file(con: duckdb.DuckDBPyConnection, log: LogFile, sample_rate: float
             raise WarehouseError(f"{log.path}: loading failed ({exc}); the warehouse is unchanged") from exc
         raise
     loader.drop_view()
-    return FileResult(path=str(log.path), format=log.format.name, status="truncated" if log.truncated else "loaded",
-                      rows_read=read,
+    return FileResult(path=str(log.path), format=log.format.name, status=status, rows_read=read,
                       rows_loaded=loaded, rows_rejected=rejected, rows_duplicate=duplicate, run_id=run_id,
                       message=notes)
 
