@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 import polars as pl
 
 from profiles import CatalogError, get_gpu
+from recommend.deployment import WEIGHT_BYTES
 
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-WEIGHT_BYTES = {"bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0, "int4": 0.5}  # bytes per parameter
 
 
 def quantile(value, q: str = "p95") -> float | None:
@@ -106,7 +106,8 @@ def roofline(plan: dict) -> tuple[pl.DataFrame, pl.DataFrame] | str:
 
     Williams et al. 2009: attainable = min(peak, bandwidth × intensity). A linear layer over B
     tokens does 2·B FLOPs per parameter and streams the parameter once (WEIGHT_BYTES), so its
-    intensity is 2·B / bytes_per_param FLOP/byte (KV and activation traffic ignored).
+    intensity is 2·B / bytes_per_param FLOP/byte (KV and activation traffic ignored); bytes per
+    parameter and peaks are the recommender's (recommend/deployment.py WEIGHT_BYTES, GpuSpec.peak_tflops).
     Returns (line: one roof per weights dtype, points) frames, or a sentence saying why it cannot be drawn.
     """
     rows, gpu_name = config_rows(plan), None

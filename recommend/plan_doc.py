@@ -1,4 +1,4 @@
-"""The plan JSON (issue 6 "Output"; recommend/export/plan.py parses it, dashboards/plan.py draws it).
+"""The plan JSON (issue 6 "Output"; recommend/plan.py parses it, dashboards/plan.py draws it).
 
 {"model": catalog model the performance model uses, "traffic_model": model name as logged,
  "gpu": GPU with the most GPU-hours, "gpus_considered", "engine", "slo": {key: ms}, "options",

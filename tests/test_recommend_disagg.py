@@ -223,7 +223,7 @@ def test_vllm_pd_export_flags_match_the_nixl_connector_guide():
     import yaml
 
     from recommend.export import ExportOptions
-    from recommend.export.plan import parse_plan
+    from recommend.plan import parse_plan
     from recommend.export.registry import FORMATS
 
     files = FORMATS["vllm-pd"].render(parse_plan(_disagg_plan_doc()), ExportOptions(name="chat"))

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from export_fixtures import HOUR_OF_WEEK, plans
 from recommend.export import ExportOptions, PlanError, export, load_plan
-from recommend.export.plan import parse_plan
+from recommend.plan import parse_plan
 from tracefit.cli import cli
 
 DNS_1123 = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")

@@ -5,7 +5,6 @@ Requests are classified by the plan's traffic-class rule (warehouse/inputs/reque
 the same bulk query the plan was made with); without one every request is interactive.
 """
 
-import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,7 +16,6 @@ from profiles import CatalogError, get_model
 from recommend.backtest import BacktestResult, ReplayOptions, Traffic, backtest, read_plan
 from recommend.calibrate import Measured
 from recommend.traffic_class import BulkRule
-from recommend.export.plan import PlanError
 from warehouse import WarehouseError
 from tracefit.recommend_data import rule_params
 from warehouse.inputs.requests import backtest_requests, logged_model_names
@@ -47,13 +45,6 @@ def traffic(frame: pl.DataFrame) -> Traffic:
     return Traffic.from_arrays(frame["arrival_s"].to_numpy(), frame["prompt_tokens"].to_numpy(),
                                frame["output_tokens"].to_numpy(), frame["sample_rate"].to_numpy(),
                                frame["bulk"].to_numpy())
-
-
-def load_plan_json(path: str | Path) -> dict:
-    try:
-        return json.loads(Path(path).read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        raise PlanError(f"{path}: cannot read the plan ({exc})") from exc
 
 
 def run_backtest(db: str | Path, plan: dict, *, since: datetime, until: datetime, as_model: str | None = None,

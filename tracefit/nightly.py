@@ -18,6 +18,7 @@ import warehouse
 from dashboards.site import build_site
 from ingest import ReadOptions
 from ingest.reader import LOG_SUFFIXES, log_files
+from recommend.plan import read_plan_json
 from tracefit import lock
 from tracefit.nightly_config import ConfigError, NightlyConfig
 from tracefit.nightly_plan import backtest_yesterday, plan_models
@@ -123,7 +124,7 @@ def _first_plan(report: dict) -> dict | None:
     """The plan the site shows: the first planned model's (the site has one plan page)."""
     for entry in report.get("plans", []):
         if entry["status"] == "planned":
-            return json.loads(Path(entry["plan"]).read_text())
+            return read_plan_json(entry["plan"])
     return None
 
 

@@ -1,7 +1,6 @@
 """The nightly job's planning steps: a plan per model, what changed since the last one, and
 yesterday replayed against the plan in force."""
 
-import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,6 +10,7 @@ import duckdb
 from profiles import CatalogError, get_model
 from recommend.backtest import to_dict
 from recommend.autoscale import AutoscalePolicy
+from recommend.plan import PlanError, read_plan_json, write_plan_json
 from recommend.recommender import RecommendOptions, recommend_plan
 from recommend.search_space import SearchSpace
 from tracefit.nightly_config import NightlyConfig
@@ -54,7 +54,7 @@ def plan_models(con: duckdb.DuckDBPyConnection, config: NightlyConfig, models: l
         plan = recommend_plan(traffic, model=spec, space=space, options=options, traffic_model=model, bulk=bulk,
                               autoscale=autoscale_policy(con, model, AutoscalePolicy()))
         path = plan_file(run_dir, model)
-        path.write_text(json.dumps(plan, indent=1) + "\n")
+        write_plan_json(path, plan)
         previous = _load(plan_file(previous_dir, model)) if previous_dir else None
         summaries.append({"model": model, "status": "planned", "plan": str(path),
                           "summary": plan.get("summary", {}), "changes": plan_changes(previous, plan)})
@@ -82,8 +82,8 @@ def plan_changes(previous: dict | None, plan: dict) -> list[dict]:
 
 def _load(path: Path) -> dict | None:
     try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
+        return read_plan_json(path)
+    except PlanError:
         return None
 
 

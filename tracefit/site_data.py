@@ -1,6 +1,5 @@
 """The dashboard's frames from the warehouse, wrapped for dashboards (composition root: warehouse -> dashboards)."""
 
-import json
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -9,21 +8,9 @@ import duckdb
 
 import warehouse
 from dashboards.data import Provenance, SiteData
+from recommend.plan import read_plan_json
 from warehouse.db import db_path
 from warehouse.inputs.dashboard import site_frames
-
-
-def load_plan(path: Path | None) -> dict | None:
-    if path is None:
-        return None
-    try:
-        plan = json.loads(Path(path).read_text())
-    except (OSError, ValueError) as exc:
-        raise warehouse.WarehouseError(f"{path}: cannot read the plan ({exc}); "
-                                       "pass the JSON written by `tracefit recommend --out plan.json`") from exc
-    if not isinstance(plan, dict):
-        raise warehouse.WarehouseError(f"{path}: a plan is a JSON object, this file holds a {type(plan).__name__}")
-    return plan
 
 
 def gather(con: duckdb.DuckDBPyConnection, *, warehouse_name: str, plan: dict | None = None,
@@ -40,6 +27,6 @@ def site_data(db: str | os.PathLike | None, plan_path: Path | None = None) -> Si
     path = db_path(db)
     if not path.exists():
         raise warehouse.WarehouseError(f"{path}: no warehouse here; run `tracefit ingest` first or pass --db")
-    plan = load_plan(plan_path)
+    plan = read_plan_json(plan_path) if plan_path is not None else None
     with warehouse.connect(path) as con:
         return gather(con, warehouse_name=str(path), plan=plan)

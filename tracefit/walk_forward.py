@@ -12,7 +12,6 @@ so day D's plan is the plan a nightly run on D's morning makes: the same mined t
 regimes. The summary pools the days (recommend/backtest/walk.py).
 """
 
-import json
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from pathlib import Path
 
 import warehouse
 from recommend.backtest import ReplayOptions, to_dict, walk_summary
+from recommend.plan import write_plan_json
 from recommend.slo import DEFAULT_SLO
 from tracefit.backtest_data import backtest_on
 from tracefit.planning import PlanSettings, make_plan
@@ -60,7 +60,7 @@ def walk_forward(db: str | Path, settings: PlanSettings, *, since: datetime, unt
                 doc, plan = _walk_day(con, settings, day, end, replay, profile, fixed_replicas, say, i, len(days))
                 if plans_dir:
                     plans_dir.mkdir(parents=True, exist_ok=True)
-                    (plans_dir / f"plan-{day:%Y-%m-%d}.json").write_text(json.dumps(plan, indent=1) + "\n")
+                    write_plan_json(plans_dir / f"plan-{day:%Y-%m-%d}.json", plan)
                 docs.append(doc)
                 entries.append(day_entry(day.date(), "walk-forward: every request before the day", plan, doc))
     slo = docs[0]["slo"] if docs else dict(settings.options.slo or DEFAULT_SLO)

@@ -1,6 +1,6 @@
 """A plan as the backtest reads it: per-window engine configs, and which window serves each instant.
 
-Plan shape: issue 6 "Output" (recommend/export/plan.py validates it). The performance model needs a
+Plan shape: issue 6 "Output" (recommend/plan.py validates it). The performance model needs a
 catalog model; the plan's "model" may be a name as logged (ServeGen's "chat-large"), so the model is
 the caller's `as_model`, else the plan's "model_spec" (a catalog name, or {"name": ...}), else the
 plan's "model" when the catalog knows it. The engine is the plan's "engine" (default vllm).
@@ -23,7 +23,7 @@ from recommend.autoscale import AutoscalePolicy, WindowScaling, interval_starts
 from recommend.backtest.disagg import PlanSplit
 from recommend.engine_config import EngineConfig
 from recommend.errors import RecommendError
-from recommend.export.plan import parse_plan
+from recommend.plan import parse_plan
 from recommend.traffic_class import BulkRule
 
 HOUR_S = 3600.0

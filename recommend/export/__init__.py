@@ -7,9 +7,9 @@
 import polars as pl
 
 from recommend.export.options import ExportOptions
-from recommend.export.plan import EngineConfig, Plan, PlanError, Window, load_plan, parse_plan
 from recommend.export.registry import FORMATS, ExportFormat
 from recommend.export.writer import write_files
+from recommend.plan import EngineConfig, Plan, PlanError, Window, load_plan, parse_plan
 
 
 def export(plan: Plan, to: str, options: ExportOptions | None = None,

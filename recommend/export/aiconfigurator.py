@@ -10,7 +10,7 @@ import shlex
 
 from profiles import CatalogError, get_gpu
 from recommend.export.options import ExportOptions
-from recommend.export.plan import Plan, Window
+from recommend.plan import Plan, Window
 
 # catalog GPU → aiconfigurator --system (systems listed in its --system help)
 SYSTEMS = {"h100-sxm": "h100_sxm", "h100-pcie": "h100_pcie", "h200": "h200_sxm", "b200": "b200_sxm",

@@ -17,8 +17,8 @@ import yaml
 
 from recommend.export import k8s_autoscale, vllm
 from recommend.export.options import ExportOptions
-from recommend.export.plan import Plan, PlanError, Window
 from recommend.export.schedule import CronSpan, cron_spans, dated_span
+from recommend.plan import Plan, PlanError, Window
 
 TIMEZONE = "Etc/UTC"  # plan hour-of-week cells are UTC
 

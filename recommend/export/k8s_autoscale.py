@@ -30,7 +30,7 @@ import yaml
 
 from recommend.autoscale import MINUTE_S, AutoscalePolicy, WindowScaling
 from recommend.export.options import ExportOptions
-from recommend.export.plan import Plan, Window
+from recommend.plan import Plan, Window
 
 METRIC = "vllm:request_success_total"
 MAX_STABILIZATION_S = 3600  # HPA validation: spec.behavior.*.stabilizationWindowSeconds <= 3600

@@ -14,8 +14,8 @@ import math
 
 import polars as pl
 
-from recommend.export.plan import Plan, PlanError, Window
 from recommend.export.options import ExportOptions
+from recommend.plan import Plan, PlanError, Window
 
 BLOCK_TOKENS = 512  # Mooncake / AIPerf hash_ids block size
 HOUR_MS = 3_600_000

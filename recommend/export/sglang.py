@@ -11,7 +11,7 @@ import shlex
 import yaml
 
 from recommend.export.options import ExportOptions
-from recommend.export.plan import Plan, Window
+from recommend.plan import Plan, Window
 
 # fp8 quantizes a bf16 checkpoint on load; w8a8_int8 and awq need pre-quantized checkpoints.
 QUANTIZATION = {"bf16": None, "fp16": None, "fp8": "fp8", "int8": "w8a8_int8", "int4": "awq"}

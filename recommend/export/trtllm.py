@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 import yaml
 
 from recommend.export.options import ExportOptions
-from recommend.export.plan import Plan, Window
+from recommend.plan import Plan, Window
 
 # quantize.py --qformat per plan weights dtype; full_prec keeps bf16/fp16 (and still sets an fp8 KV cache).
 QFORMAT = {"bf16": "full_prec", "fp16": "full_prec", "fp8": "fp8", "int8": "int8_sq", "int4": "int4_awq", "nvfp4": "nvfp4"}

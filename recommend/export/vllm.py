@@ -10,7 +10,7 @@ import shlex
 import yaml
 
 from recommend.export.options import ExportOptions
-from recommend.export.plan import Plan, Window
+from recommend.plan import Plan, Window
 
 # Plan weights dtype → `--quantization`. fp8 quantizes a bf16 checkpoint on load (dynamic FP8).
 # int8 = W8A8 INT8 and int4 = W4A16: vLLM loads them from pre-quantized checkpoints only

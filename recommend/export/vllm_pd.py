@@ -26,7 +26,7 @@ import yaml
 from recommend.export import vllm
 from recommend.export.k8s import TIMEZONE, _meta, dns_name, spans
 from recommend.export.options import ExportOptions
-from recommend.export.plan import EngineConfig, Plan, PlanError, Window
+from recommend.plan import EngineConfig, Plan, PlanError, Window
 
 SIDE_CHANNEL_PORT = 5600  # VLLM_NIXL_SIDE_CHANNEL_PORT default
 ROLES = {"prefill": "kv_producer", "decode": "kv_consumer"}

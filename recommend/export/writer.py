@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from recommend.export.plan import PlanError
+from recommend.plan import PlanError
 
 
 def write_files(files: dict[str, str], out: str | Path) -> list[Path]:

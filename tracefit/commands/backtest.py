@@ -5,8 +5,9 @@ import click
 
 from profiles.profile import load_profile
 from recommend.backtest import ReplayOptions, to_dict, window_rows
+from recommend.plan import read_plan_json
 from recommend.slo import parse_limits
-from tracefit.backtest_data import load_plan_json, run_backtest
+from tracefit.backtest_data import run_backtest
 from tracefit.commands.recommend import plan_settings, recommend as recommend_command
 from tracefit.walk_forward import walk_forward
 from tracefit.options import TIMESTAMP, as_utc, db_option, json_option, print_json, print_table, stderr
@@ -74,7 +75,7 @@ def backtest(plan_path, walk_forward, plans_dir, db, since, until, sample_rate, 
         return
     if plan_path is None:
         raise click.UsageError("give --plan plan.json, or --walk-forward with the recommend options")
-    result = run_backtest(db, load_plan_json(plan_path), since=since, until=until, as_model=as_model,
+    result = run_backtest(db, read_plan_json(plan_path), since=since, until=until, as_model=as_model,
                           log_model=log_model, slo=parse_limits(slo) or None, options=options, profile=profile,
                           replay_static=replay_static, fixed_replicas=fixed_replicas)
     doc = to_dict(result, options)

@@ -1,10 +1,10 @@
-import json
 from pathlib import Path
 
 import click
 
 import warehouse
 from recommend.autoscale import AutoscalePolicy
+from recommend.plan import write_plan_json
 from recommend.plan_doc import table_rows
 from recommend.recommender import RecommendOptions
 from recommend.search_space import SearchSpace
@@ -104,7 +104,7 @@ def recommend(db, out, as_json, **options):
     with warehouse.connect(db, read_only=True) as con:
         plan = make_plan(con, settings, say=lambda line: stderr.print(line, highlight=False))
     if out:
-        out.write_text(json.dumps(plan, indent=1) + "\n")
+        write_plan_json(out, plan)
         stderr.print(f"recommend: plan written to {out}", highlight=False)
     if as_json:
         print_json(plan)

@@ -1,4 +1,5 @@
-"""The plan JSON that `tracefit recommend` writes, read into the few fields exporters need.
+"""The plan JSON that `tracefit recommend` writes (recommend/plan_doc.py makes it): the one reader and
+writer of plan files, and the plan read into the fields exporters and the backtest need.
 
 Shape (issue 6, "Output"; more keys allowed and ignored):
 {"model", "gpu", "slo", "windows": [{"window": {"label", "hours": [0..167] | "start"/"end"},
@@ -98,13 +99,24 @@ class Plan:
             return self.model
 
 
-def load_plan(path: str | Path) -> Plan:
-    path = Path(path)
+def read_plan_json(path: str | Path) -> dict:
+    """The plan file's JSON object; PlanError when it cannot be read or holds something else."""
     try:
-        data = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        raise PlanError(f"{path}: cannot read the plan ({exc})") from exc
-    return parse_plan(data, source=str(path))
+        data = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as exc:
+        raise PlanError(f"{path}: cannot read the plan ({exc}); "
+                        "pass the JSON written by `tracefit recommend --out plan.json`") from exc
+    if not isinstance(data, dict):
+        raise PlanError(f"{path}: a plan is a JSON object, this file holds a {type(data).__name__}")
+    return data
+
+
+def write_plan_json(path: str | Path, plan: dict) -> None:
+    Path(path).write_text(json.dumps(plan, indent=1) + "\n")
+
+
+def load_plan(path: str | Path) -> Plan:
+    return parse_plan(read_plan_json(path), source=str(path))
 
 
 def parse_plan(data: dict, *, source: str = "plan") -> Plan:
