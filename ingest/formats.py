@@ -135,10 +135,14 @@ FORMATS: dict[str, Format] = {
         Format(
             name="burstgpt",
             container="csv",
-            description="BurstGPT CSV (Timestamp s offset, Model, Request tokens, Response tokens; 0 response tokens = failed)",
+            description="BurstGPT CSV (Timestamp s offset, Model, Request tokens, Response tokens; 0 response "
+                        "tokens = failed; v2.0's Elapsed time = e2e s)",
             example="tracefit ingest BurstGPT_1.csv",
+            # v2.0 (BurstGPT_3.csv) adds Session ID and Elapsed time: submission to the complete
+            # response, in whole seconds (HPMLL/BurstGPT README, "Schema")
             columns={"Timestamp": "arrival_offset_s", "Model": "model",
-                     "Request tokens": "prompt_tokens", "Response tokens": "output_tokens"},
+                     "Request tokens": "prompt_tokens", "Response tokens": "output_tokens",
+                     "Elapsed time": "e2e_s"},
             required=frozenset({"Timestamp", "Request tokens", "Response tokens"}),
             fixup=_burstgpt_fixup,
         ),
