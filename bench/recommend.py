@@ -47,7 +47,7 @@ def read_windows(con, model: str) -> list:
     spec = spec_windows("hour-of-week")
     inputs.check_mined(con, model)
     frames = inputs.window_frames(con, model, spec, span_minutes=PEAK_SPAN_MINUTES, peak_quantile=PEAK_QUANTILE,
-                                  bulk_params=None, with_bulk=False)
+                                  bulk=inputs.bulk_seconds(con, [model], None, None, None), with_bulk=False)
     return windows_from_frames(spec, frames, sample_rate=None, fallback_sample_rate=inputs.logged_sample_rate(con, model),
                                span_minutes=PEAK_SPAN_MINUTES, forecast_quantile=FORECAST_QUANTILE, bulk=None)
 

@@ -58,16 +58,17 @@ class ArrivalFacts:
     origin_s: float = 0.0  # smallest offset of the file's first relation, subtracted from offsets
 
 
-def arrival_facts_sql(types: dict[str, str]) -> str | None:
-    """SELECT numeric?, max |x|, min x over `tf_raw`'s arrival column; None when there is nothing to learn."""
+def arrival_facts_sql(types: dict[str, str], relation: str) -> str | None:
+    """SELECT numeric?, max |x|, min x over the arrival column of `relation` (the raw relation's name, the
+    caller's identifier, never user input); None when there is nothing to learn."""
     name = _arrival_field(types)
     if name is None or _temporal(types[name]):
         return None
     x = f"TRY_CAST({_q(name)} AS DOUBLE)"
     if _base(types[name]) == "VARCHAR":  # text: one non-number settles it (a full scan only when numbers)
-        return (f"SELECT count(*) > 0 AND count({_q(name)}) = count({x}), max(abs({x})), min({x}) FROM tf_raw WHERE "
-                f"(SELECT {x} IS NOT NULL FROM tf_raw WHERE {_q(name)} IS NOT NULL LIMIT 1)")
-    return f"SELECT count({_q(name)}) = count({x}), max(abs({x})), min({x}) FROM tf_raw"
+        return (f"SELECT count(*) > 0 AND count({_q(name)}) = count({x}), max(abs({x})), min({x}) FROM {relation} WHERE "
+                f"(SELECT {x} IS NOT NULL FROM {relation} WHERE {_q(name)} IS NOT NULL LIMIT 1)")
+    return f"SELECT count({_q(name)}) = count({x}), max(abs({x})), min({x}) FROM {relation}"
 
 
 def arrival_facts(types: dict[str, str], row: tuple | None, origin_s: float | None) -> ArrivalFacts:
@@ -84,8 +85,9 @@ def arrival_facts(types: dict[str, str], row: tuple | None, origin_s: float | No
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Normalizer:
-    """SQL over the relation `tf_raw` (raw field -> DuckDB type in `types`)."""
+    """SQL over the raw relation named `relation` (raw field -> DuckDB type in `types`)."""
 
+    relation: str  # the raw relation's name, the caller's identifier (never user input)
     types: dict[str, str]
     ctx: Context
     facts: ArrivalFacts
@@ -121,9 +123,9 @@ class Normalizer:
                 f"WHERE NOT {failed} AND len({gaps}) > 0)")
 
     def _source(self) -> str:
-        """tf_raw plus the parses the values and checks share, so each runs once a row."""
+        """The raw relation plus the parses the values and checks share, so each runs once a row."""
         extra = "".join(f", {expr} AS {_q(alias)}" for alias, expr in self.parsed.items())
-        return f"(SELECT *{extra} FROM tf_raw)"
+        return f"(SELECT *{extra} FROM {self.relation})"
 
     def _p(self, alias: str, expr: str) -> str:
         self.parsed[alias] = expr

@@ -16,7 +16,8 @@ from recommend.disagg import add_disagg
 from recommend.recommender import RecommendOptions, recommend_plan
 from recommend.search_space import SearchSpace
 from recommend.traffic_class import DEFAULT_DEADLINE_S
-from tracefit.recommend_data import FORECAST_QUANTILE, PEAK_QUANTILE, autoscale_policy, bulk_rule, windows_traffic
+from tracefit.recommend_data import (FORECAST_QUANTILE, PEAK_QUANTILE, autoscale_policy, bulk_rule, bulk_seconds,
+                                     windows_traffic)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -40,9 +41,11 @@ def make_plan(con: duckdb.DuckDBPyConnection, s: PlanSettings,
               say: Callable[[str], None] = lambda _: None) -> dict:
     """The plan dict for the model's latest mined range (`tracefit mine --until` bounds what it sees)."""
     bulk = bulk_rule(con, s.model, burst_rps=s.bulk_burst_rps, tenants=s.bulk_tenants, deadline_s=s.bulk_deadline_s)
+    seconds = bulk_seconds(con, s.model, bulk)
     traffic = windows_traffic(con, s.model, windows=s.windows, sample_rate=s.sample_rate,
-                              peak_quantile=s.peak_quantile, forecast_quantile=s.forecast_quantile, bulk=bulk)
-    scaler = autoscale_policy(con, s.model, s.autoscale) if s.autoscale else None
+                              peak_quantile=s.peak_quantile, forecast_quantile=s.forecast_quantile, bulk=bulk,
+                              bulk_frame=seconds)
+    scaler = autoscale_policy(con, s.model, s.autoscale, seconds) if s.autoscale else None
     say(f"recommend: {len(traffic)} windows of {s.model}")
     plan = recommend_plan(traffic, model=s.as_model or s.model, space=s.space, options=s.options,
                           traffic_model=s.model, bulk=bulk, autoscale=scaler)

@@ -3,10 +3,10 @@
 windows_traffic(con, model, windows="regimes") -> [recommend.window_traffic.WindowTraffic]: regimes
 from the mined tables, or hour-of-week / fixed:Nh cells (recommend/windows.py); the frames come from
 warehouse/inputs/recommend.py, recommend/window_inputs.py turns them into WindowTraffic.
-Traffic classes (recommend/traffic_class.py): `bulk_rule` resolves the rule's defaults; `register_bulk`
-registers the bulk (tenant, second) buckets the rule selects as tf_bulk_seconds on the connection.
-`autoscale_policy` measures the replica scaler's ratio on the mined range's interactive minute rates
-(recommend/autoscale.py); call it after windows_traffic (same connection).
+Traffic classes (recommend/traffic_class.py): `bulk_rule` resolves the rule's defaults; `bulk_seconds`
+reads the bulk (tenant, second) buckets the rule selects over the mined range, which windows_traffic and
+`autoscale_policy` (the replica scaler's ratio on the interactive minute rates, recommend/autoscale.py)
+take to leave bulk requests out.
 """
 
 import duckdb
@@ -27,11 +27,10 @@ def window_cells(con: duckdb.DuckDBPyConnection, model: str, windows: str) -> li
     return fixed if fixed is not None else [(w.label, tuple(w.cells)) for w in load_windows(con, model)]
 
 
-def register_bulk(con: duckdb.DuckDBPyConnection, models: list[str], since: str | None, until: str | None,
-                  rule: BulkRule | None) -> pl.DataFrame:
-    """Register the bulk (tenant, second) buckets of [since, until) (ISO or None) as tf_bulk_seconds
-    (empty when `rule` is None or selects nothing); return them."""
-    return inputs.register_bulk_seconds(con, models, since, until, rule_params(rule))
+def bulk_seconds(con: duckdb.DuckDBPyConnection, model: str, rule: BulkRule | None) -> pl.DataFrame:
+    """The bulk (tenant, second) buckets `rule` selects over the model's latest mined range (empty: none)."""
+    scope = inputs.mined_scope(con, model)
+    return inputs.bulk_seconds(con, [model], scope["since"], scope["until"], rule_params(rule))
 
 
 def bulk_rule(con: duckdb.DuckDBPyConnection, model: str, *, burst_rps: float | None = None,
@@ -51,23 +50,28 @@ def bulk_rule(con: duckdb.DuckDBPyConnection, model: str, *, burst_rps: float | 
 def windows_traffic(con: duckdb.DuckDBPyConnection, model: str, *, windows: str = "regimes",
                     sample_rate: float | None = None, span_minutes: int = PEAK_SPAN_MINUTES,
                     peak_quantile: float = PEAK_QUANTILE,
-                    forecast_quantile: float = FORECAST_QUANTILE, bulk: BulkRule | None = None) -> list[WindowTraffic]:
+                    forecast_quantile: float = FORECAST_QUANTILE, bulk: BulkRule | None = None,
+                    bulk_frame: pl.DataFrame | None = None) -> list[WindowTraffic]:
     """One WindowTraffic per window; `sample_rate` overrides the rate recorded at ingest; the peak
     span is the window's `span_minutes` span at `peak_quantile` of real interactive request counts; each
     window's forecast error (interactive hourly rates) is measured at `forecast_quantile`; requests
-    `bulk` selects are planned as throughput (WindowTraffic.bulk)."""
+    `bulk` selects are planned as throughput (WindowTraffic.bulk); `bulk_frame`: its bulk_seconds, when
+    the caller has read them already."""
     inputs.check_mined(con, model)
     spec = window_cells(con, model, windows)
+    seconds = bulk_frame if bulk_frame is not None else bulk_seconds(con, model, bulk)
     frames = inputs.window_frames(con, model, spec, span_minutes=span_minutes, peak_quantile=peak_quantile,
-                                  bulk_params=rule_params(bulk), with_bulk=bulk is not None)
+                                  bulk=seconds, with_bulk=bulk is not None)
     return windows_from_frames(spec, frames, sample_rate=sample_rate,
                                fallback_sample_rate=sample_rate or inputs.logged_sample_rate(con, model),
                                span_minutes=span_minutes, forecast_quantile=forecast_quantile, bulk=bulk)
 
 
-def autoscale_policy(con: duckdb.DuckDBPyConnection, model: str, policy: AutoscalePolicy) -> AutoscalePolicy:
-    """`policy` with its ratio measured on the mined range (interactive: tf_bulk_seconds must be registered)."""
-    frame = inputs.minute_rates(con, model)
+def autoscale_policy(con: duckdb.DuckDBPyConnection, model: str, policy: AutoscalePolicy,
+                     bulk_frame: pl.DataFrame) -> AutoscalePolicy:
+    """`policy` with its ratio measured on the mined range's interactive minutes (less `bulk_frame`,
+    bulk_seconds' frame)."""
+    frame = inputs.minute_rates(con, model, bulk_frame)
     if frame.is_empty():
         return policy
     rates = MinuteRates.from_minutes(frame["minute_s"].to_numpy(), frame["rps_real"].to_numpy())

@@ -25,6 +25,7 @@ from ingest.reader import log_files
 from ingest.normalize import MAX_VALUE_CHARS, Context, Normalizer, arrival_facts, arrival_facts_sql
 from warehouse.db import WarehouseError, fetch_one
 
+RAW = "tf_raw"  # the raw relation (a TEMP view of a Parquet scan, or a registered batch) the ingest SQL reads
 REQUEST_COLUMNS = (
     "source, request_id, arrival_ts, model, tenant, prompt_tokens, output_tokens, "
     "cached_prompt_tokens, ttft_ms, tpot_ms, e2e_ms, status, error_code, prefix_block_ids, source_row"
@@ -132,7 +133,7 @@ def ingest_file(con: duckdb.DuckDBPyConnection, log: LogFile, sample_rate: float
 
 
 class _Loader:
-    """Normalises and loads raw relations named `tf_raw` into one run, counting what it read."""
+    """Normalises and loads raw relations named RAW into one run, counting what it read."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, run_id: int, ctx: Context,
                  progress: Callable[[int], object]) -> None:
@@ -144,14 +145,14 @@ class _Loader:
         self.pending: list[Iterator] = []
 
     def normalizer(self) -> Normalizer:
-        types = dict(self.con.sql("SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM tf_raw)").fetchall())
-        query = arrival_facts_sql(types)
+        types = dict(self.con.sql(f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {RAW})").fetchall())
+        query = arrival_facts_sql(types, RAW)
         facts = arrival_facts(types, fetch_one(self.con, query) if query else None, self.origin_s)
         self.origin_s = facts.origin_s
-        return Normalizer(types=types, ctx=self.ctx, facts=facts)
+        return Normalizer(relation=RAW, types=types, ctx=self.ctx, facts=facts)
 
     def load(self, norm: Normalizer, rows: int) -> None:
-        """Load `tf_raw`'s `rows` rows: canonical rows, then (only when some failed) the rejected ones."""
+        """Load RAW's `rows` rows: canonical rows, then (only when some failed) the rejected ones."""
         run = {"run": self.run_id}
         (loaded,) = fetch_one(self.con, f"INSERT INTO requests (ingest_run_id, {REQUEST_COLUMNS}) "
                                         f"SELECT $run, * FROM ({norm.requests_sql()})", run)
@@ -166,7 +167,7 @@ class _Loader:
             self.con.execute(f"INSERT INTO tf_token_stage {tokens}")
             self.staged_tokens = True
         if "prompt_tokens_estimated" in norm.types and self.ctx.prompt_tokens is None:
-            (estimated,) = fetch_one(self.con, "SELECT count(*) FROM tf_raw WHERE prompt_tokens_estimated")
+            (estimated,) = fetch_one(self.con, f"SELECT count(*) FROM {RAW} WHERE prompt_tokens_estimated")
             self.estimated += estimated
         self.read += rows
         self.rejected += rejected
@@ -187,8 +188,8 @@ class _Loader:
             pending.close()  # stops a reading thread before a rollback
 
     def drop_view(self) -> None:
-        self.con.unregister("tf_raw")  # a registered batch, if one is left
-        self.con.execute("DROP VIEW IF EXISTS tf_raw")
+        self.con.unregister(RAW)  # a registered batch, if one is left
+        self.con.execute(f"DROP VIEW IF EXISTS {RAW}")
         self.con.execute("RESET disabled_optimizers")
         self.con.execute("RESET preserve_insertion_order")
 
@@ -212,12 +213,12 @@ def _scan_parquet(loader: _Loader, log: LogFile) -> bool:
     (rows,) = fetch_one(con, f"SELECT count(*) FROM ({log.parquet_scan()})")
     with ThreadPoolExecutor(1) as pool:
         distinct = pool.submit(_distinct, log.request_ids()) if log.has_request_ids else None
-        con.execute(f"CREATE OR REPLACE TEMP VIEW tf_raw AS {log.parquet_scan()}")
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {RAW} AS {log.parquet_scan()}")
         norm = loader.normalizer()  # facts of the whole file
         step = log.options.batch_rows
         for first in range(0, rows, step):
             end = min(rows, first + step)
-            con.execute(f"CREATE OR REPLACE TEMP VIEW tf_raw AS {log.parquet_scan(first, end)}")
+            con.execute(f"CREATE OR REPLACE TEMP VIEW {RAW} AS {log.parquet_scan(first, end)}")
             loader.load(norm, end - first)
         return distinct.result() if distinct else False
 
@@ -229,9 +230,9 @@ def _load_batches(loader: _Loader, log: LogFile) -> bool:
     loader.pending.append(batches)
     order = _IdOrder()
     for raw in batches:
-        con.register("tf_raw", _row_groups(raw))
+        con.register(RAW, _row_groups(raw))
         loader.load(loader.normalizer(), raw.height)
-        con.unregister("tf_raw")
+        con.unregister(RAW)
         if log.has_request_ids:
             order.see(raw.get_column("request_id"))
     return order.distinct and log.has_request_ids

@@ -52,12 +52,19 @@ def sql_text(name: str) -> str:
     return path.read_text()
 
 
-def run_sql(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -> pl.DataFrame:
-    """Run `sql/<name>.sql` with bound parameters and return a polars frame (via Arrow)."""
+def run_sql(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None,
+            relations: dict[str, pl.DataFrame] | None = None) -> pl.DataFrame:
+    """Run `sql/<name>.sql` with bound parameters and return a polars frame (via Arrow); `relations`
+    are frames the file reads by name (its header says which), registered for this query only."""
+    for relation, frame in (relations or {}).items():
+        con.register(relation, frame.to_arrow())
     try:
         return con.sql(sql_text(name), params=params or None).pl()
     except duckdb.Error as exc:
         raise WarehouseError(f"{name}.sql failed: {exc}".replace("\n", " ")) from exc
+    finally:
+        for relation in relations or {}:
+            con.unregister(relation)
 
 
 __all__ = ["read_only_query", "run_sql", "sql_text"]

@@ -6,11 +6,13 @@ from dataclasses import dataclass
 import duckdb
 import polars as pl
 
+from warehouse.mine.options import MineOptions
 from warehouse.query import run_sql
 
 TTFT_SAMPLE_ROWS = 600  # per model: enough to see the slope, few enough to keep pages light
 CONCURRENCY_BUCKET_S = 600
-PATTERN_THRESHOLDS = {"prompt_long_tokens": 1024, "output_long_tokens": 256}  # as MineOptions' defaults
+# unmined models' query patterns are split as `tracefit mine` splits them by default (mined_patterns)
+PATTERN_THRESHOLDS = {k: getattr(MineOptions(), k) for k in ("prompt_long_tokens", "output_long_tokens")}
 # SiteData field -> (dash_*.sql query, its bound parameters)
 FRAMES = {
     "hourly": ("dash_overview_hourly", None),

@@ -1,7 +1,7 @@
 """Logged requests for backtest, calibration and export, by model name as logged.
 
-`backtest_requests` registers the traffic-class rule's bulk seconds first (recommend_bulk_seconds.sql,
-the same query the plan was made with) and reads backtest_requests.sql, which marks each request bulk
+`backtest_requests` reads the traffic-class rule's bulk seconds (recommend_bulk_seconds.sql, the same
+query the plan was made with) and hands them to backtest_requests.sql, which marks each request bulk
 or interactive; `export_requests` reads export_requests.sql.
 """
 
@@ -11,7 +11,7 @@ import duckdb
 import polars as pl
 
 from warehouse.db import fetch_one
-from warehouse.inputs.recommend import register_bulk_seconds
+from warehouse.inputs.recommend import BULK, bulk_seconds
 from warehouse.query import run_sql
 
 
@@ -28,9 +28,9 @@ def last_logged_day(con: duckdb.DuckDBPyConnection, model: str) -> date | None:
 def backtest_requests(con: duckdb.DuckDBPyConnection, models: list[str], since: str, until: str,
                       bulk_params: dict | None) -> pl.DataFrame:
     """Columns of backtest_requests.sql for [since, until) (ISO), sorted by arrival; `bulk_params` as
-    warehouse.inputs.recommend.register_bulk_seconds (None: every request interactive)."""
-    register_bulk_seconds(con, models, since, until, bulk_params)
-    return run_sql(con, "backtest_requests", {"models": models, "since": since, "until": until})
+    warehouse.inputs.recommend.bulk_seconds (None: every request interactive)."""
+    bulk = bulk_seconds(con, models, since, until, bulk_params)
+    return run_sql(con, "backtest_requests", {"models": models, "since": since, "until": until}, {BULK: bulk})
 
 
 def export_requests(con: duckdb.DuckDBPyConnection, models: list[str], since: str | None,

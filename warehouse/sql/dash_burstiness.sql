@@ -9,9 +9,9 @@ WITH mined AS (
     FROM mined_regimes
 ),
 scope AS (
-    SELECT r.model, r.arrival_ts, 1.0 / i.sample_rate AS weight,
+    SELECT r.model, r.arrival_ts, r.weight,
            epoch(r.arrival_ts) - lag(epoch(r.arrival_ts)) OVER (PARTITION BY r.model ORDER BY r.arrival_ts) AS gap_s
-    FROM requests r JOIN ingest_runs i ON i.run_id = r.ingest_run_id
+    FROM tf_logged(NULL::VARCHAR[], NULL::TIMESTAMPTZ, NULL::TIMESTAMPTZ) r
     WHERE r.model NOT IN (SELECT model FROM mined)
 ),
 minutes AS (

@@ -8,8 +8,8 @@ WITH mined AS (
     SELECT model, how_cell, hour, rps_real, regime_id FROM mined_hour_of_week
 ),
 scope AS (
-    SELECT r.model, r.arrival_ts, 1.0 / i.sample_rate AS weight
-    FROM requests r JOIN ingest_runs i ON i.run_id = r.ingest_run_id
+    SELECT r.model, r.arrival_ts, r.weight
+    FROM tf_logged(NULL::VARCHAR[], NULL::TIMESTAMPTZ, NULL::TIMESTAMPTZ) r
     WHERE r.model NOT IN (SELECT model FROM mined)
 ),
 hours AS (

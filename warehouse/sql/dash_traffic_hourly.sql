@@ -4,8 +4,8 @@
 -- columns: hour_ts (UTC), model, rps_real (req/s, real scale = requests / sample_rate / 3600),
 --   regime_id, regime (label, e.g. "weekdays 09–18")
 WITH hourly AS (
-    SELECT r.model, date_trunc('hour', r.arrival_ts) AS hour_ts, sum(1.0 / i.sample_rate) / 3600.0 AS rps_real
-    FROM requests r JOIN ingest_runs i ON i.run_id = r.ingest_run_id
+    SELECT r.model, date_trunc('hour', r.arrival_ts) AS hour_ts, sum(r.weight) / 3600.0 AS rps_real
+    FROM tf_logged(NULL::VARCHAR[], NULL::TIMESTAMPTZ, NULL::TIMESTAMPTZ) r
     GROUP BY ALL
 )
 SELECT h.hour_ts, h.model, h.rps_real, w.regime_id,

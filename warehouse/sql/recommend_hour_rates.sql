@@ -1,6 +1,6 @@
 -- Recommender input: interactive real request rate per calendar hour of the mined range (mined_minutes
--- less the bulk requests of tf_bulk_seconds: recommend_bulk_seconds.sql, registered by
--- warehouse/inputs/recommend.py register_bulk_seconds), the forecast-error headroom's data (recommend/forecast.py).
+-- less the bulk requests of the relation tf_bulk_seconds: recommend_bulk_seconds.sql's frame, passed by
+-- warehouse/inputs/recommend.py), the forecast-error headroom's data (recommend/forecast.py).
 -- params: $model (VARCHAR, as logged)
 -- columns: day (INTEGER days since 1970-01-01 UTC), how_cell (INTEGER hour-of-week, 0 = Monday 00 UTC),
 --   rps_real (DOUBLE, real interactive req/s averaged over the hour; minutes without requests count 0)

@@ -1,6 +1,6 @@
 -- Recommender input: interactive real request rate per UTC minute of the mined range (mined_minutes less
--- the bulk requests of tf_bulk_seconds: recommend_bulk_seconds.sql, registered by
--- warehouse/inputs/recommend.py register_bulk_seconds); the autoscaler's planning data (recommend/autoscale.py).
+-- the bulk requests of the relation tf_bulk_seconds: recommend_bulk_seconds.sql's frame, passed by
+-- warehouse/inputs/recommend.py); the autoscaler's planning data (recommend/autoscale.py).
 -- params: $model (VARCHAR, as logged)
 -- columns: minute_s (BIGINT, epoch seconds UTC of the minute's start),
 --   rps_real (DOUBLE, real interactive req/s averaged over the minute; minutes without requests are 0)

@@ -1,6 +1,6 @@
 -- Recommender input: each window's bulk requests over the planning range, to size bulk throughput
 -- (recommend/bulk_plan.py: the busiest deadline-long span's bulk tokens / the deadline).
--- Needs tf_bulk_seconds registered (recommend_bulk_seconds.sql; warehouse/inputs/recommend.py register_bulk_seconds).
+-- Reads the relation tf_bulk_seconds (recommend_bulk_seconds.sql's frame, passed by warehouse/inputs/recommend.py).
 -- params: $model (VARCHAR, as logged), $cells (INTEGER[] hour-of-week cells), $windows (INTEGER[] window
 --   index per cell), $since, $until (ISO timestamps or NULL = open: the mined range)
 -- columns: window_id, arrival_s (DOUBLE epoch seconds UTC), prompt_tokens, output_tokens (tokens, >= 1),

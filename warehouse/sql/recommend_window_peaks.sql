@@ -1,5 +1,5 @@
 -- Recommender input: each window's peak logged span of interactive requests (bulk ones, those in
--- tf_bulk_seconds — recommend_bulk_seconds.sql, registered by warehouse/inputs/recommend.py register_bulk_seconds —
+-- the relation tf_bulk_seconds — recommend_bulk_seconds.sql's frame, passed by warehouse/inputs/recommend.py —
 -- are left out: they are planned as throughput, recommend_window_bulk.sql). Spans are $span_minutes long,
 -- aligned to Monday 00:00 UTC; the peak is the least busy span whose real request count reaches the
 -- $peak_quantile quantile of the window's spans (1.0 = the busiest; 0.95 skips rare one-off spikes).

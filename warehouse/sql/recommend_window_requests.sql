@@ -1,6 +1,7 @@
 -- Recommender input: the interactive requests of one window's peak span (recommend_window_peaks.sql),
 -- read over the span's arrival range only, so DuckDB skips the row groups outside it (zone maps):
--- at 248M rows, one full scan less per recommend. Bulk requests (tf_bulk_seconds) are left out.
+-- at 248M rows, one full scan less per recommend. Bulk requests (the relation tf_bulk_seconds, as in
+-- recommend_window_peaks.sql) are left out.
 -- params: $model (VARCHAR, as logged), $cells, $windows (as in recommend_window_peaks.sql),
 --   $window_id (INTEGER), $span_start (ISO timestamp, start of the span), $since, $until (ISO
 --   timestamps: the span's [start, end) within the mined range)
