@@ -136,7 +136,7 @@ class Normalizer:
         return "coalesce(" + " OR ".join(f"({c})" for c, _ in checks) + ", false)" if checks else "false"
 
     def _values(self) -> dict[str, str]:
-        t, ctx = self.types, self.ctx
+        ctx = self.ctx
         row = _q(ROW)
         status, error_code = self._status(), self._short_text("error_code")
         itl = self._gaps()[0]

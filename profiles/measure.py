@@ -13,7 +13,7 @@ import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 from profiles import measure_kernels as probe
 from profiles.measure_allreduce import allreduce
@@ -225,7 +225,7 @@ def _measure(torch, dev, models, dtypes, quick, seed, command, log) -> dict:
     else:
         skipped.append({"what": "allreduce", "reason": f"{gpus} GPU(s) visible; all-reduce needs more than one"})
     doc = {"schema": SCHEMA, "schema_version": SCHEMA_VERSION,
-           "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"), "command": command,
+           "created_utc": datetime.now(UTC).isoformat(timespec="seconds"), "command": command,
            "tracefit_version": _version(), "device": info, "reference": None,
            "settings": {"quick": quick, "seed": seed, "dtypes": list(dtypes), "models": [s.name for s in specs],
                         "rotate_bytes": rotate, "budget_bytes": budget, **asdict(plan)},

@@ -1,5 +1,5 @@
 import sys
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 
 import click
@@ -65,7 +65,7 @@ def measure(models, device, dtypes, quick, threads, out):
               quick=quick, threads=threads, command=" ".join(["tracefit", *sys.argv[1:]]),
               log=lambda line: stderr.print(line))
     if out is None:
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         out = user_dir() / f"{doc['device']['catalog_gpu'] or squash(doc['device']['name'])}-{stamp}.json"
     path = save_profile(doc, out)
     stderr.print(f"wrote {path} ({doc['elapsed_s']:.1f} s); inspect it with `tracefit profile show {path}`")
