@@ -8,23 +8,35 @@ second, and what a full recommendation's simulation phase would take (168 window
 candidates on 2 cores).
 
     .venv/bin/python bench/simulate.py [--repeats 5]
+    .venv/bin/python bench/simulate.py --replica candidate.py   # its Replica vs today's, same run
+
+--replica FILE times the simulator with the Replica (and Requests) of FILE, a candidate
+recommend/simulate/replica.py, against today's: alternating runs in one process on the same traces,
+after checking both give identical results (plain, exact_steps, 3 replicas). It writes the
+"simulate-replica" section.
 """
 
 import argparse
+import importlib.util
 import statistics
 import sys
 import time
 from pathlib import Path
 
-import numpy as np
-import polars as pl
+HERE = Path(__file__).resolve().parent
+# bench/recommend.py would shadow the recommend package: keep this folder off the path until it is imported
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 
-from recommend.deployment import deployment
-from recommend.memory import kv_capacity_tokens
-from recommend.roofline import StepModel
-from recommend.simulate import EngineSpec, replica_share, simulate
+import numpy as np  # noqa: E402
+import polars as pl  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).parent))
+from recommend.deployment import deployment  # noqa: E402
+from recommend.memory import kv_capacity_tokens  # noqa: E402
+from recommend.roofline import StepModel  # noqa: E402
+from recommend.simulate import EngineSpec, replica_share, simulate  # noqa: E402
+from recommend.simulate import engine as sim_engine, replica as sim_replica  # noqa: E402
+
+sys.path.insert(0, str(HERE))
 from results import write_section  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -79,10 +91,65 @@ def timed(fn, repeats):
     return statistics.median(times), result
 
 
+def against(path: Path, repeats: int) -> None:
+    """Today's Replica vs the one in `path`: identical results, then CPU time alternating runs."""
+    found = importlib.util.spec_from_file_location("candidate_replica", path)
+    candidate = importlib.util.module_from_spec(found)
+    found.loader.exec_module(candidate)
+
+    def run(module, trace, **kw):
+        sim_engine.Replica, sim_engine.Requests = module.Replica, module.Requests
+        try:
+            return simulate(*trace, **kw)
+        finally:
+            sim_engine.Replica, sim_engine.Requests = sim_replica.Replica, sim_replica.Requests
+
+    rows, ratios = [], []
+    for name, trace, dep, engine_spec in scenarios():
+        run_kw = dict(engine=engine_spec, step_s=StepModel(dep).step_s, slo={"ttft_p95_ms": 1000, "tpot_p95_ms": 100})
+        for extra in ({}, {"exact_steps": True}, {"replicas": 3}):
+            a, b = (run(m, trace, **run_kw, **extra) for m in (sim_replica, candidate))
+            for f in a.__slots__:
+                x, y = getattr(a, f), getattr(b, f)
+                same = np.array_equal(x, y, equal_nan=True) if isinstance(x, np.ndarray) else x == y
+                assert same, f"{name} {extra}: {f} differs"
+        today, cand = [], []
+        for _ in range(repeats):  # alternating, so load on the shared machine hits both
+            today.append(timed(lambda: run(sim_replica, trace, **run_kw), 1)[0])
+            cand.append(timed(lambda: run(candidate, trace, **run_kw), 1)[0])
+        t0, t1 = statistics.median(today), statistics.median(cand)
+        ratios.append(t1 / t0)
+        rows.append(f"| {name} | {trace[0].size:,} | {t0 * 1e3:.0f} | {t1 * 1e3:.0f} | {t1 / t0:.3f} |")
+        print(rows[-1], file=sys.stderr)
+    publish("simulate-replica", [
+        "## Simulator: today's Replica vs a candidate",
+        "",
+        f"Command: `.venv/bin/python bench/simulate.py --replica {path.name} --repeats {repeats}` (medians "
+        "of process CPU time, runs alternating in one process; results identical on every trace, plain, "
+        "exact_steps and 3 replicas).",
+        "",
+        "| trace | requests | today ms | candidate ms | candidate / today |",
+        "|---|---|---|---|---|",
+        *rows,
+        "",
+        f"Geometric mean candidate / today: {float(np.exp(np.mean(np.log(ratios)))):.3f}.",
+    ])
+
+
+def publish(section: str, lines: list[str]) -> None:
+    markdown = "\n".join(lines)
+    write_section(section, markdown)
+    print(markdown)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--replica", type=Path,
+                        help="a candidate recommend/simulate/replica.py to time against today's")
     args = parser.parse_args()
+    if args.replica:
+        return against(args.replica, args.repeats)
     rows = []
     for name, (arrival, prompt, output), dep, engine in scenarios():
         step = StepModel(dep).step_s
@@ -99,7 +166,7 @@ def main():
                     f"{exact_s * 1e3:.0f} | {naive_s:.1f} | {naive_s / fast_s:.0f}x | "
                     f"{arrival.size / fast_s / 1e3:.0f}k | {err:.0e} | {phase_s:.0f} |")
         print(rows[-1], file=sys.stderr)
-    markdown = "\n".join([
+    publish("simulate", [
         "## Simulator: `recommend.simulate` vs the naive per-sequence stepper",
         "",
         f"Command: `.venv/bin/python bench/simulate.py --repeats {args.repeats}` (2-core machine "
@@ -124,8 +191,6 @@ def main():
         "share does not, so the config search should simulate the peak 15 minutes of such "
         "windows (or a larger replica count's share).",
     ])
-    write_section("simulate", markdown)
-    print(markdown)
 
 
 if __name__ == "__main__":

@@ -84,6 +84,10 @@ class Replica:
     def advance(self, until_s):
         # One loop with the hot state in locals: per-event attribute and call traffic, not the
         # scheduling itself, is what costs (bench/simulate.py). Rare paths are methods.
+        # Split into named steps it gave identical results but cost more CPU (bench/simulate.py --replica,
+        # bench/RESULTS.md "today's Replica vs a candidate"): +9% with admissions, the end of prefills and
+        # the decode-only stretch as methods taking and returning the hot locals, +36% with every step a
+        # method over the replica's attributes. So it stays one loop, its steps named by the comments in it.
         req, B, lines = self.req, self.block, self.lines
         arrival, prompt, output, gen = req.arrival_s, req.prompt, req.output, req.gen
         computed, target, t0s, known0s = req.computed, req.target, req.t0, req.known0
