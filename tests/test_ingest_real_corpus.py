@@ -11,6 +11,7 @@ import pytest
 from ingest import ReadOptions
 from warehouse.load import ingest_paths
 from warehouse.mine import MineOptions, mine
+from warehouse.query import run_sql
 
 REAL = Path(__file__).parent / "fixtures" / "real"
 
@@ -194,6 +195,13 @@ def test_mining_skips_runs_without_arrival_times_and_says_so(tmp_path, con):
     runs = {r.model: r for r in mine(con, MineOptions(), "llama2-70b")}
     assert in_flight_max(con, "llama2-70b") == 5
     assert runs["llama2-70b"].notes[0].startswith("concurrency: 150 requests of 1 ingested run without")
+
+
+def test_dashboard_concurrency_of_unmined_runs_leaves_out_runs_without_arrival_times(con):
+    load(con, VLLM)  # no arrival times: not 200 requests in flight at once
+    load(con, "llmperf_groq-70b_individual_responses.json", model="llama2-70b")  # rebuilt from 5 clients
+    rows = run_sql(con, "dash_concurrency", {"bucket_s": 60})
+    assert set(rows["model"]) == {"llama2-70b"} and rows["in_flight_requests_mean"].max() <= 5
 
 
 OPENAI = [

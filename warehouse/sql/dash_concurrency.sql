@@ -2,7 +2,8 @@
 -- as logged. Mined models: means/maxima of mined_concurrency's minutes. Others: time-averaged from
 -- requests with a known end (e2e_ms, else ttft_ms + tpot_ms·(output−1)): a request counts for the
 -- seconds it overlaps the bucket, holding prompt + output/2 KV tokens on average (an approximation:
--- the mined table integrates the exact ramp from first token on).
+-- the mined table integrates the exact ramp from first token on). Runs logged without arrival
+-- times (ingest_runs.timestamps = 'missing': all at --start) are left out, as mining does.
 -- params: $bucket_s (seconds, a multiple of 60)
 -- columns: model, bucket_ts (UTC), in_flight_requests_mean, in_flight_requests_max (NULL unmined),
 --   in_flight_kv_tokens_mean (tokens), origin (mined | requests)
@@ -14,12 +15,14 @@ WITH mined AS (
     FROM mined_concurrency GROUP BY ALL
 ),
 spans AS (
-    SELECT model, epoch(arrival_ts) AS start_s,
-           epoch(arrival_ts) + coalesce(e2e_ms, ttft_ms + tpot_ms * greatest(output_tokens - 1, 0)) / 1000.0 AS end_s,
-           prompt_tokens + output_tokens / 2.0 AS kv_tokens
-    FROM requests
-    WHERE coalesce(e2e_ms, ttft_ms + tpot_ms * greatest(output_tokens - 1, 0)) IS NOT NULL
-      AND model NOT IN (SELECT model FROM mined)
+    SELECT r.model, epoch(r.arrival_ts) AS start_s,
+           epoch(r.arrival_ts)
+               + coalesce(r.e2e_ms, r.ttft_ms + r.tpot_ms * greatest(r.output_tokens - 1, 0)) / 1000.0 AS end_s,
+           r.prompt_tokens + r.output_tokens / 2.0 AS kv_tokens
+    FROM requests r JOIN ingest_runs i ON i.run_id = r.ingest_run_id
+    WHERE coalesce(r.e2e_ms, r.ttft_ms + r.tpot_ms * greatest(r.output_tokens - 1, 0)) IS NOT NULL
+      AND i.timestamps <> 'missing'
+      AND r.model NOT IN (SELECT model FROM mined)
 ),
 pieces AS (
     SELECT model, kv_tokens, b AS bucket_s0,
