@@ -1,15 +1,22 @@
-"""Reactive replica scaling inside a plan window (KEDA / HPA on the request rate), sized from measured error.
+"""Reactive replica scaling inside a plan window (KEDA / HPA on the engines' token load), sized from measured error.
 
 A window's config is fixed; its replica count follows the traffic. Every `interval_s` (epoch-aligned)
 the scaler decides the replicas for [t, t + interval_s) from what it could see at d = t - delay_s (a
 new replica needs that long: pod scheduling, image, weights load):
-    signal(d)  = the busiest `bucket_s` mean interactive real req/s within [d - lookback_s, d)
+    signal(d)  = the busiest `bucket_s` mean interactive load within [d - lookback_s, d)
     replicas   = max_replicas                                          when bulk work is queued at d
-               = clamp(ceil(ratio x signal / rps_per_replica), min_replicas, max_replicas)  otherwise
-rps_per_replica: the window plan's planned interactive real req/s / its replicas (the recommender's
-simulation met the SLO there, with the bulk stream on top); max_replicas: the plan's count (the window's
-sizing for its forecast peak). The window's full bulk admission rate was validated only on the full
-fleet, so a queue holding bulk work (recommend/backtest/bulk.py) brings it back.
+               = clamp(ceil(ratio x signal / per_replica), min_replicas, max_replicas)  otherwise
+Load (LoadWeights, plans from 2026-12-05 on): engine busy seconds per second, sum over requests of
+prefill_s_per_token x prompt tokens + decode_s_per_token x output tokens (recommend/queueing.py: a
+request adds p seconds of prefill work and b seconds to each of its O decode steps; u = lam (p + b O) is
+the replica's busy share). What KEDA reads from vLLM as rate(vllm:prompt_tokens_total) and
+rate(vllm:generation_tokens_total), weighted. per_replica = load_per_replica, the planned span's load /
+the replicas (the recommender's simulation met the SLO there, with the bulk stream on top): a heavier
+mix (longer prompts) raises the load per request, so the scaler adds replicas where a request count
+would not. Older plans (no weights) scale on real req/s with rps_per_replica.
+max_replicas: the plan's count (the window's sizing for its forecast peak). The window's full bulk
+admission rate was validated only on the full fleet, so a queue holding bulk work
+(recommend/backtest/bulk.py) brings it back.
 
 ratio is measured, not guessed (the same idea as recommend/forecast.py's headroom): over the planning
 range, each interval's busiest `peak_s` mean interactive rate / its signal; the request-weighted
@@ -81,7 +88,8 @@ class AutoscalePolicy:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MinuteRates:
-    """Interactive real req/s per UTC minute on a dense grid starting at epoch second `start_s`."""
+    """Interactive real req/s (or busy s/s: arrivals weighted by LoadWeights.load_s) per UTC minute on a
+    dense grid starting at epoch second `start_s`."""
     start_s: float
     rps: np.ndarray  # float64, one per minute
 
@@ -144,24 +152,55 @@ def interval_starts(start_s: float, end_s: float, interval_s: float) -> list[flo
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class LoadWeights:
+    """Engine seconds one token adds (recommend/queueing.py): a prompt token's prefill work (the window's
+    chosen config, mean prompt), an output token's marginal decode step time."""
+    prefill_s_per_token: float
+    decode_s_per_token: float
+
+    def load_s(self, prompt_tokens, output_tokens):
+        """Busy seconds per request (arrays ok)."""
+        return (self.prefill_s_per_token * np.asarray(prompt_tokens, np.float64)
+                + self.decode_s_per_token * np.asarray(output_tokens, np.float64))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class WindowScaling:
     min_replicas: int
     max_replicas: int
     rps_per_replica: float  # planned interactive real req/s per replica
+    load: LoadWeights | None = None  # None: the scaler counts requests (plans before 2026-12-05)
+    load_per_replica: float = 0.0  # planned interactive busy s/s per replica (with `load`)
 
-    def replicas(self, policy: AutoscalePolicy, signal_rps: float, bulk_queued: bool) -> int:
-        if bulk_queued or not policy.measured or math.isnan(signal_rps) or self.rps_per_replica <= 0:
+    @property
+    def per_replica(self) -> float:
+        """What one replica carries, in the signal's unit (busy s/s with load weights, else real req/s)."""
+        return self.load_per_replica if self.load else self.rps_per_replica
+
+    def replicas(self, policy: AutoscalePolicy, signal: float, bulk_queued: bool) -> int:
+        if bulk_queued or not policy.measured or math.isnan(signal) or self.per_replica <= 0:
             return self.max_replicas  # bulk to admit, or nothing to go on: the window's planned fleet
-        need = policy.ratio * signal_rps / self.rps_per_replica
+        need = policy.ratio * signal / self.per_replica
         return min(max(math.ceil(need - 1e-9), self.min_replicas), self.max_replicas)
 
     def to_dict(self) -> dict:
-        return {"min_replicas": self.min_replicas, "max_replicas": self.max_replicas,
-                "rps_per_replica": round(self.rps_per_replica, 4)}
+        out = {"min_replicas": self.min_replicas, "max_replicas": self.max_replicas,
+               "rps_per_replica": round(self.rps_per_replica, 4)}
+        if self.load:
+            out |= {"signal": "engine load: prefill_s_per_token x prompt tokens/s + decode_s_per_token x "
+                              "output tokens/s (busy seconds per second)",
+                    "prefill_s_per_token": float(f"{self.load.prefill_s_per_token:.6g}"),
+                    "decode_s_per_token": float(f"{self.load.decode_s_per_token:.6g}"),
+                    "load_per_replica": float(f"{self.load_per_replica:.6g}")}
+        return out
 
     @classmethod
     def from_dict(cls, data: dict | None, replicas: int) -> "WindowScaling | None":
         if not data:
             return None
+        load = (LoadWeights(prefill_s_per_token=float(data["prefill_s_per_token"]),
+                            decode_s_per_token=float(data["decode_s_per_token"]))
+                if data.get("prefill_s_per_token") is not None and data.get("load_per_replica") else None)
         return cls(min_replicas=int(data.get("min_replicas") or 1), max_replicas=int(data.get("max_replicas") or replicas),
-                   rps_per_replica=float(data["rps_per_replica"]))
+                   rps_per_replica=float(data["rps_per_replica"]), load=load,
+                   load_per_replica=float(data.get("load_per_replica") or 0.0) if load else 0.0)

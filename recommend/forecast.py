@@ -19,6 +19,12 @@ x 7 (a weekend dip is a day type, not a trend). The plan assumes max(planned gro
 fell is not planned to keep falling. Planned growth: week over week, the measured ratio; day over day,
 the slope less two standard errors (a trend the days' scatter could not produce), so five noisy
 weekdays plan no growth while two steady weeks of +40% do. ServeGen's chat-large can grow 40-60% a week.
+
+The same forecaster runs on two series (`unit`): the hourly real request rate (req/s) and the hourly
+real token load (prompt + output tokens/s, interactive). The token load's error also holds the day-to-day
+scatter of the length mix (a day whose prompts are twice as long is a token-load miss at the same request
+rate), so a window's ceiling sized from it holds a heavier mix as well as a busier hour
+(recommend/recommender.py window_headroom). Fields named *_rps hold the series' unit.
 """
 
 import math
@@ -40,6 +46,7 @@ class ForecastError:
     growth: float = 1.0  # measured weekly growth of the window's traffic (trend()); 1 = none measurable
     planned_growth: float = 1.0  # the growth planned for (>= 1; day over day: slope - 2 standard errors)
     growth_method: str = "none: fewer than 2 planning days"
+    unit: str = "req/s"  # of forecast_rps and planned_rps: "req/s" or "tokens/s" (the token load)
 
     def headroom(self, peak_rps: float) -> float:
         """Planned over the simulated peak hour's rate, minus 1, clipped at 0."""
@@ -50,7 +57,7 @@ class ForecastError:
                 "ratio": None if np.isnan(self.ratio) else round(self.ratio, 4), "hours": self.hours,
                 "forecast_rps": round(self.forecast_rps, 3), "planned_rps": round(self.planned_rps, 3),
                 "growth": round(self.growth, 4), "planned_growth": round(self.planned_growth, 4),
-                "growth_method": self.growth_method}
+                "growth_method": self.growth_method, "unit": self.unit}
 
 
 def weekend(cell: np.ndarray) -> np.ndarray:
@@ -80,9 +87,9 @@ def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> floa
     return float(values[order][min(int(np.searchsorted(cum, q * cum[-1] * (1 - 1e-12))), values.size - 1)])
 
 
-def forecast_error(day, cell, rps, window_cells, *, quantile: float = 0.95) -> ForecastError:
+def forecast_error(day, cell, rps, window_cells, *, quantile: float = 0.95, unit: str = "req/s") -> ForecastError:
     """The window's (hour-of-week `window_cells`) forecast error over the planning hours
-    (`day`, `cell`, `rps`: one row per calendar hour, real req/s)."""
+    (`day`, `cell`, `rps`: one row per calendar hour, real req/s or the `unit` given)."""
     day, cell, rps = np.asarray(day), np.asarray(cell), np.asarray(rps, np.float64)
     forecast = profile(day, cell, rps, leave_out=True)
     mine = np.isin(cell, np.asarray(window_cells, cell.dtype)) & (forecast > 0)
@@ -92,7 +99,7 @@ def forecast_error(day, cell, rps, window_cells, *, quantile: float = 0.95) -> F
     g, g_planned, how = trend(day, cell, rps, window_cells)
     planned = (peak * ratio if not np.isnan(ratio) else peak) * g_planned
     return ForecastError(method=METHOD, quantile=quantile, ratio=ratio, hours=int(mine.sum()), forecast_rps=peak,
-                         planned_rps=planned, growth=g, planned_growth=g_planned, growth_method=how)
+                         planned_rps=planned, growth=g, planned_growth=g_planned, growth_method=how, unit=unit)
 
 
 def trend(day, cell, rps, window_cells) -> tuple[float, float, str]:

@@ -8,7 +8,7 @@
           "tenants", "deadline_s", "source", "rule"); the backtest classifies with it,
  "windows": [{"window": {"label", "hours": [hour-of-week cells]},
    "traffic": {"rps_mean", "rps_p50", "rps_peak" (real req/s), "rps_planned" (busiest 15 min x
-              traffic_scale x (1 + headroom)), "headroom", "forecast_error" (null, or recommend/forecast.py's
+              traffic_scale x (1 + headroom)), "tok_s_planned" (the same, prompt + output tokens/s), "headroom", "forecast_error" (null, or recommend/forecast.py's
               {"method", "quantile", "ratio", "hours", "forecast_rps", "planned_rps"}: where the headroom came
               from), "planned_span": {"start", "seconds"}, "requests_logged", "sample_rate",
               "sample_resolution_s" (recommend/sampling.py: the shortest interval whose rate the log measures
@@ -35,7 +35,7 @@ import dataclasses
 from collections import Counter
 from datetime import UTC, datetime
 
-from recommend.autoscale import WindowScaling
+from recommend.autoscale import LoadWeights, WindowScaling
 from recommend.reasons import Evidence, reasons
 from recommend.sampling import resolution_s, sample_reason
 from recommend.slo import slo_key
@@ -54,16 +54,28 @@ def window_entry(w: WindowTraffic, index: int, *, chosen, verified, tried, resul
     tok_s = predicted.get("tok_s") or 0.0
     headroom = traffic.scale / options.traffic_scale - 1
     fe = w.forecast_error if options.forecast_quantile is not None and w.forecast_error else None
-    why = (f"headroom {headroom:.2f} from the measured forecast error: the {fe.quantile:g} quantile of this "
-           f"window's hours' actual/forecast rate is {fe.ratio:.2f} (leave-one-day-out, same day type, "
-           f"{fe.hours} h), x the busiest forecast hour {fe.forecast_rps:.0f} req/s"
-           f" x growth {fe.planned_growth:.2f} = {fe.planned_rps:.0f} req/s; {growth_reason(fe)}"
-           if fe and fe.hours else
+    sized = w.sizing_error(options.forecast_quantile, options.forecast_on)
+    what = "token load (prompt + output tokens/s; its error holds the day-to-day scatter of the length mix)" \
+        if sized and sized.unit == "tokens/s" else "rate"
+    why = (f"headroom {headroom:.2f} from the measured forecast error of the {what}: the {sized.quantile:g} "
+           f"quantile of this window's hours' actual/forecast is {sized.ratio:.2f} (leave-one-day-out, same day "
+           f"type, {sized.hours} h), x the busiest forecast hour {sized.forecast_rps:,.0f} {sized.unit}"
+           f" x growth {sized.planned_growth:.2f} = {sized.planned_rps:,.0f} {sized.unit}"
+           + (f" over the peak hour's {w.peak_tok_s_real:,.0f}" if sized.unit == "tokens/s" else "")
+           + f"; {growth_reason(sized)}"
+           if sized and sized.hours else
            f"fallback headroom {headroom:.2f} (--headroom): no forecast error to measure, the planning data "
            f"holds no other day of this window's day type ({(fe.hours if fe else 0)} h with a forecast)")
     note = (f"busiest {traffic.span_s / 60:.0f} min of the peak span from {w.peak_start or '?'}, "
             f"x{traffic.scale:g} scale and headroom; {why}")
     note += "; " + sample_reason(w.rps_mean_real, w.sample_rate)
+    scaler = scaling(traffic, config.replicas, w, load_weights(chosen, load) if options.scale_on == "load" else None)
+    if scaler.load:
+        note += (f"; {config.replicas} replicas are the scaler's ceiling, it follows engine load: "
+                 f"{scaler.load.prefill_s_per_token * 1e3:.3g} ms per prompt token + "
+                 f"{scaler.load.decode_s_per_token * 1e3:.3g} ms per output token (this config's prefill work and "
+                 f"marginal decode step), {scaler.load_per_replica:.3f} busy s/s per replica as planned here, so a "
+                 "heavier length mix gets more replicas at the same request rate")
     if w.bulk:
         note += "; " + bulk_reason(w, traffic)
     ev = Evidence(chosen=chosen if not verified else _with(chosen, config), verified=verified, workload=load,
@@ -73,14 +85,16 @@ def window_entry(w: WindowTraffic, index: int, *, chosen, verified, tried, resul
         "window": {"label": w.label, "hours": sorted(int(c) for c in w.cells)},
         "traffic": {"rps_mean": round(w.rps_mean_real, 3), "rps_p50": round(w.rps_p50_real, 3),
                     "rps_peak": round(w.rps_peak_real, 3), "rps_planned": round(traffic.rps_real, 3),
+                    "tok_s_planned": round(planned_tok_s(traffic), 1),
                     "headroom": round(headroom, 4), "forecast_error": fe.to_dict() if fe else None,
+                    "load_forecast_error": sized.to_dict() if sized and sized is not fe else None,
                     "planned_span": {"start": w.peak_start, "seconds": traffic.span_s},
                     "requests_logged": w.requests, "sample_rate": w.sample_rate,
                     "sample_resolution_s": _finite(resolution_s(w.rps_mean_real, w.sample_rate)),
                     "prompt_tokens": dict(w.prompt_tokens), "output_tokens": dict(w.output_tokens),
                     "bulk": w.bulk.to_dict() if w.bulk else None},
         "config": config.to_dict(),
-        "autoscale": scaling(traffic, config.replicas, w).to_dict(),
+        "autoscale": scaler.to_dict(),
         "predicted": predicted,
         "cost": {"usd_per_hour": round(usd, 2),
                  "usd_per_mtok": round(usd / (tok_s * 3600 / 1e6), 4) if tok_s else None,
@@ -93,6 +107,13 @@ def window_entry(w: WindowTraffic, index: int, *, chosen, verified, tried, resul
         "screening": {"candidates": result.screened, "not_fitting": result.not_fitting,
                       "meeting": sum(s.meets for s in result.ranked), "simulated": len(tried)},
     }
+
+
+def planned_tok_s(traffic) -> float:
+    """Interactive real prompt + output tokens/s the window's replicas are planned for (the span's mix at
+    the planned rate); the bulk queue's spare capacity is measured against it (recommend/backtest/bulk.py)."""
+    n = traffic.arrival_s.size
+    return traffic.rps_real * float(traffic.prompt_tokens.sum() + traffic.output_tokens.sum()) / n if n else 0.0
 
 
 def growth_reason(fe) -> str:
@@ -108,12 +129,25 @@ def _finite(value: float) -> float | None:
     return round(value, 1) if value != float("inf") else None
 
 
-def scaling(traffic, replicas: int, w: WindowTraffic | None = None) -> WindowScaling:
+def scaling(traffic, replicas: int, w: WindowTraffic | None = None, weights: LoadWeights | None = None) -> WindowScaling:
     """The window's replica range for the scaler: up to the planned fleet, sized by its planned load
-    (per replica: the planned rate / replicas, x lightness when the planned span is lighter per request
-    than the window's mean)."""
+    (per replica: the planned span's busy s/s under `weights` / replicas; the request count's
+    rps_per_replica = the planned rate / replicas, x lightness when the planned span is lighter per request
+    than the window's mean, for scalers that count requests)."""
+    per_request = float(weights.load_s(traffic.prompt_tokens, traffic.output_tokens).mean()) \
+        if weights and traffic.arrival_s.size else 0.0
     return WindowScaling(min_replicas=1, max_replicas=replicas,
-                         rps_per_replica=traffic.rps_real / replicas * lightness(traffic, w))
+                         rps_per_replica=traffic.rps_real / replicas * lightness(traffic, w),
+                         load=weights if per_request > 0 else None,
+                         load_per_replica=traffic.rps_real * per_request / replicas)
+
+
+def load_weights(chosen, load) -> LoadWeights | None:
+    """The chosen config's engine seconds per prompt and output token (recommend/queueing.py: p is the
+    prefill work of the mean prompt, b the marginal decode step time per sequence)."""
+    if not getattr(chosen, "prefill_s", 0) or load.prompt_mean <= 0:
+        return None
+    return LoadWeights(prefill_s_per_token=chosen.prefill_s / load.prompt_mean, decode_s_per_token=chosen.step_b_s)
 
 
 def lightness(traffic, w: WindowTraffic | None) -> float:
@@ -136,7 +170,9 @@ def bulk_reason(w: WindowTraffic, traffic) -> str:
             f"are bulk ({b.real_requests:,.0f} real in the planning range), planned as throughput: admitted at "
             f"{traffic.bulk_admit_tok_s:,.0f} tokens/s (~{traffic.bulk_rps_real:.1f} req/s) = the most bulk tokens "
             f"arriving within any {b.binding_span_s:g} s (from {start:%Y-%m-%d %H:%M:%S} UTC) / ({b.binding_span_s:g} s "
-            "+ the deadline), the slowest FIFO admission that meets the deadline; the replicas carry it on top")
+            "+ the deadline), the slowest FIFO admission that meets the deadline, at least: with --bulk-pacing spare "
+            "the queue also admits into the token capacity the interactive traffic leaves unused (a dump larger than "
+            "any in the planning range); the replicas carry it on top")
 
 
 def _with(s, config):
@@ -181,7 +217,8 @@ def plan_document(entries: list[dict], *, model: str, traffic_model: str | None,
         "slo": dict(options.slo), "bulk": bulk.to_dict() if bulk else None,
         "autoscale": autoscale.to_dict() if autoscale else None,
         "options": {"coverage": options.coverage, "headroom": options.headroom,
-                    "forecast_quantile": options.forecast_quantile,
+                    "forecast_quantile": options.forecast_quantile, "forecast_on": options.forecast_on,
+                    "scale_on": options.scale_on,
                     "traffic_scale": options.traffic_scale, "max_gpus": space.max_gpus,
                     "allow_quant": list(space.allow_quant), "prices_usd_per_gpu_hour":
                         {g: space.usd_per_gpu_hour(g) for g in space.gpus}},

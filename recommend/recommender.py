@@ -36,6 +36,8 @@ class RecommendOptions:
     headroom: float = 0.1  # planned rate x (1 + headroom) when the window has no measured forecast error
     forecast_quantile: float | None = 0.95  # headroom from the window's forecast error at this quantile
     # (recommend/forecast.py; the tracefit root measures it); None = the fixed `headroom`
+    forecast_on: str = "tokens"  # the series the headroom is sized on: "tokens" (token load), "requests"
+    scale_on: str = "load"  # the replica scaler's signal: "load" (engine busy s/s from tokens), "requests"
     traffic_scale: float = 1.0  # plan for growth: x today's traffic
     simulate_top: int = 3  # distinct deployments simulated per window
     raise_rounds: int = 3  # replica raises tried when no simulated candidate meets the SLO
@@ -48,6 +50,10 @@ class RecommendOptions:
             raise RecommendError(f"--coverage must be in (0, 1], got {self.coverage}")
         if self.forecast_quantile is not None and not 0 < self.forecast_quantile <= 1:
             raise RecommendError(f"--forecast-quantile must be in (0, 1], got {self.forecast_quantile}")
+        if self.scale_on not in SCALE_ON:
+            raise RecommendError(f"--scale-on must be one of {', '.join(SCALE_ON)}, got {self.scale_on!r}")
+        if self.forecast_on not in FORECAST_ON:
+            raise RecommendError(f"--forecast-on must be one of {', '.join(FORECAST_ON)}, got {self.forecast_on!r}")
         if self.headroom < 0 or self.traffic_scale <= 0:
             raise RecommendError("--headroom must be >= 0 and --traffic-scale > 0")
 
@@ -62,6 +68,8 @@ class _Run:
     max_len_tokens: int
 
 
+FORECAST_ON = ("tokens", "requests")
+SCALE_ON = ("load", "requests")
 MIN_REPLICA_REQUESTS = 300  # below this a replica's share is too thin for a p95/p99 to mean anything
 _RUN: _Run | None = None  # set in worker processes
 
@@ -126,11 +134,12 @@ def recommend_window(run: _Run, index: int, w: WindowTraffic) -> dict:
 
 
 def window_headroom(w: WindowTraffic, o: RecommendOptions) -> float:
-    """The measured forecast error's headroom over the peak span when there is one, else `o.headroom`."""
-    fe = w.forecast_error
-    if o.forecast_quantile is None or fe is None or fe.hours == 0:
+    """The measured forecast error's headroom over the peak span when there is one, else `o.headroom`:
+    on the token load (planned tokens/s over the peak span's) with forecast_on "tokens", else the rate."""
+    fe = w.sizing_error(o.forecast_quantile, o.forecast_on)
+    if fe is None or fe.hours == 0:
         return o.headroom
-    return fe.headroom(w.peak_rps_real)
+    return fe.headroom(w.peak_tok_s_real if fe.unit == "tokens/s" else w.peak_rps_real)
 
 
 def _deployment_key(s: Screened) -> tuple:

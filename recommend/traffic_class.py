@@ -34,6 +34,7 @@ from recommend.errors import RecommendError
 BURST_MEDIAN_MULTIPLE = 20.0
 MIN_BURST_LOGGED = 5
 DEFAULT_DEADLINE_S = 3600.0
+PACING = ("spare", "fixed")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -42,11 +43,15 @@ class BulkRule:
     tenants: tuple[str, ...] = ()  # tenants whose every request is bulk
     deadline_s: float = DEFAULT_DEADLINE_S  # arrival -> last token, bulk requests
     source: str = ""  # how burst_rps was chosen, for the plan's reader
+    pacing: str = "spare"  # admission: "spare" (the planned rate + the capacity interactive traffic leaves
+    # unused) or "fixed" (the planned rate); recommend/backtest/bulk.py. Plans without it: "fixed"
 
     def __post_init__(self):
         if self.burst_rps is not None and self.burst_rps <= 0:
             raise RecommendError(f"--bulk-burst-rps must be > 0 (0 on the command line turns the rule off), "
                                  f"got {self.burst_rps}")
+        if self.pacing not in PACING:
+            raise RecommendError(f"--bulk-pacing must be one of {', '.join(PACING)}, got {self.pacing!r}")
         if self.deadline_s <= 0:
             raise RecommendError(f"--bulk-deadline-s must be > 0, got {self.deadline_s}")
 
@@ -60,7 +65,7 @@ class BulkRule:
 
     def to_dict(self) -> dict:
         return {"burst_rps": self.burst_rps, "tenants": list(self.tenants), "deadline_s": self.deadline_s,
-                "source": self.source, "rule": "bulk = the tenant sent >= burst_rps real requests in the same "
+                "source": self.source, "pacing": self.pacing, "rule": "bulk = the tenant sent >= burst_rps real requests in the same "
                 "UTC second, or the tenant is listed; bulk is judged by deadline_s, not the latency SLO"}
 
     @classmethod
@@ -71,7 +76,8 @@ class BulkRule:
         burst = data.get("burst_rps")
         return cls(burst_rps=float(burst) if burst is not None else None,
                    tenants=tuple(str(t) for t in data.get("tenants") or ()),
-                   deadline_s=float(data.get("deadline_s") or DEFAULT_DEADLINE_S), source=str(data.get("source", "")))
+                   deadline_s=float(data.get("deadline_s") or DEFAULT_DEADLINE_S), source=str(data.get("source", "")),
+                   pacing=str(data.get("pacing") or "fixed"))
 
 
 def default_burst_rps(median_rps_real: float) -> float:

@@ -3,7 +3,8 @@ WindowFrames, passed in by the tracefit root: recommend/ never imports the wareh
 
 `frames` needs: rates / lengths (window id -> row dict of recommend_window_rates.sql /
 recommend_window_lengths.sql), peak(window_id) (that window's peak-span requests), bulk (None or
-recommend_window_bulk.sql rows) and hours (recommend_hour_rates.sql: day, how_cell, rps_real).
+recommend_window_bulk.sql rows) and hours (recommend_hour_rates.sql: day, how_cell, rps_real, tok_s_real:
+the forecast error of the request rate and of the token load, recommend/forecast.py).
 """
 
 import numpy as np
@@ -27,8 +28,9 @@ def windows_from_frames(spec: list[tuple[str, tuple[int, ...]]], frames, *, samp
     """One WindowTraffic per (label, cells) of `spec`; `sample_rate` overrides the rate recorded at
     ingest (`fallback_sample_rate`: where a window has no peak request to read it from)."""
     hours = frames.hours
-    day, cell, rps = (hours[c].to_numpy() for c in ("day", "how_cell", "rps_real"))
-    errors = [forecast_error(day, cell, rps, cs, quantile=forecast_quantile) for _, cs in spec]
+    day, cell, rps, tok_s = (hours[c].to_numpy() for c in ("day", "how_cell", "rps_real", "tok_s_real"))
+    errors = [(forecast_error(day, cell, rps, cs, quantile=forecast_quantile),
+               forecast_error(day, cell, tok_s, cs, quantile=forecast_quantile, unit="tokens/s")) for _, cs in spec]
     return [_window(i, label, cs, frames.rates.get(i), frames.lengths.get(i), frames.peak(i), sample_rate,
                     fallback_sample_rate, span_minutes * 60.0, errors[i],
                     _bulk(frames.bulk, i, bulk, frames.lengths.get(i), sample_rate))
@@ -51,7 +53,7 @@ def _quantiles(row: dict | None, prefix: str) -> dict:
 
 
 def _window(i, label, cells, rate, length, peak: pl.DataFrame, override, fallback, span_s,
-            error: ForecastError, bulk: BulkLoad | None) -> WindowTraffic:
+            errors: tuple[ForecastError, ForecastError], bulk: BulkLoad | None) -> WindowTraffic:
     logged_rate = float(peak["sample_rate"].min()) if peak.height else fallback
     rate_real = (lambda k: (rate[k] / override) if override else rate[f"{k}_real"]) if rate else (lambda k: 0.0)
     return WindowTraffic(
@@ -65,4 +67,5 @@ def _window(i, label, cells, rate, length, peak: pl.DataFrame, override, fallbac
         peak_span_s=span_s,
         peak_arrival_s=peak["arrival_s"].to_numpy().astype(np.float64),
         peak_prompt_tokens=peak["prompt_tokens"].to_numpy().astype(np.int64),
-        peak_output_tokens=peak["output_tokens"].to_numpy().astype(np.int64), forecast_error=error, bulk=bulk)
+        peak_output_tokens=peak["output_tokens"].to_numpy().astype(np.int64), forecast_error=errors[0],
+        load_forecast_error=errors[1], bulk=bulk)

@@ -37,6 +37,7 @@ class WindowTraffic:
     peak_prompt_tokens: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     peak_output_tokens: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     forecast_error: ForecastError | None = None  # measured on the planning data (recommend/forecast.py)
+    load_forecast_error: ForecastError | None = None  # the same on the hourly token load (tokens/s)
     bulk: BulkLoad | None = None  # the window's bulk traffic (recommend/bulk_plan.py), None = none
 
     def __post_init__(self):
@@ -54,6 +55,21 @@ class WindowTraffic:
     def peak_rps_real(self) -> float:
         """Real req/s of the whole peak span (logged count / span / sample rate)."""
         return len(self.peak_arrival_s) / self.peak_span_s / self.sample_rate if self.peak_span_s else 0.0
+
+    @property
+    def peak_tok_s_real(self) -> float:
+        """Real prompt + output tokens/s of the whole peak span."""
+        tokens = float(np.sum(self.peak_prompt_tokens) + np.sum(self.peak_output_tokens))
+        return tokens / self.peak_span_s / self.sample_rate if self.peak_span_s else 0.0
+
+    def sizing_error(self, forecast_quantile: float | None, forecast_on: str) -> ForecastError | None:
+        """The forecast error a window's headroom comes from (recommend/recommender.py window_headroom):
+        the token load's with forecast_on "tokens" when measured, else the rate's; None when turned off."""
+        if forecast_quantile is None:
+            return None
+        if forecast_on == "tokens" and self.load_forecast_error is not None:
+            return self.load_forecast_error
+        return self.forecast_error
 
     @property
     def empty(self) -> bool:

@@ -27,6 +27,31 @@ def fixed(hours: int) -> list[tuple[str, tuple[int, ...]]]:
     return [(cell_label(s, hours), tuple(range(s, s + hours))) for s in range(0, WEEK_HOURS, hours)]
 
 
+def cover_week(windows: list[tuple[str, tuple[int, ...]]]) -> list[tuple[str, tuple[int, ...]]]:
+    """Windows whose cells cover the whole week: each cell no window holds (a log shorter than a week
+    has seen only some weekdays) joins the window holding the same hour of day on the nearest day of the
+    same day type (Mon-Fri / Sat-Sun), else on the nearest day of any type. A plan mined from one Monday
+    then serves Tuesday by Monday's hours, so a nightly plan holds from the second day on."""
+    owner = {c: i for i, (_, cells) in enumerate(windows) for c in cells}
+    if not owner or len(owner) == WEEK_HOURS:
+        return windows
+    added: dict[int, list[int]] = {}
+    for cell in range(WEEK_HOURS):
+        if cell not in owner:
+            added.setdefault(owner[_nearest_seen(cell, owner)], []).append(cell)
+    return [(label, tuple(sorted(cells + tuple(added.get(i, ()))))) for i, (label, cells) in enumerate(windows)]
+
+
+def _nearest_seen(cell: int, owner: dict[int, int]) -> int:
+    """The seen cell at the same hour of day nearest in days (same day type first; ties: the earlier day)."""
+    day, hour = divmod(cell, 24)
+    seen = [d for d in range(7) if d * 24 + hour in owner]
+    if not seen:  # this hour of day never seen: the nearest seen cell in time
+        return min(owner, key=lambda c: (min(abs(c - cell), WEEK_HOURS - abs(c - cell)), c))
+    same = [d for d in seen if (d >= 5) == (day >= 5)] or seen
+    return min(same, key=lambda d: (min(abs(d - day), 7 - abs(d - day)), d)) * 24 + hour
+
+
 def parse_windows(spec: str) -> str | int:
     """'regimes' | 'hour-of-week' -> itself; 'fixed:6h' -> 6."""
     if spec in ("regimes", "hour-of-week"):

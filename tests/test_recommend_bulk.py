@@ -105,6 +105,24 @@ def test_fifo_admission_and_deadline_attainment_by_hand():
     assert stats.completion_p95_s == pytest.approx(2.9)  # the largest of three (inverted CDF)
 
 
+def test_spare_pacing_admits_into_the_capacity_interactive_traffic_leaves():
+    # the 10-11 piece's window was planned for 1,000 interactive tokens/s; 1 req/s of 200 + 100 tokens
+    # arrives (busiest 5 min: 300 tokens/s), so 700 are spare: bulk is admitted at 100 + 700 = 800 tokens/s.
+    # 8 bulk requests of 100 tokens at 10:00:00 start at k / 8 s and reach the engines at k / 8 + 1 / 16;
+    # with fixed pacing at k + 0.5 (100 tokens/s)
+    t0 = datetime(2025, 3, 3, 10, tzinfo=UTC).timestamp()
+    ticks = t0 - 300 + 0.5 + np.arange(3900.0)
+    traffic = Traffic.from_arrays(np.concatenate([ticks, np.full(8, t0)]), np.r_[np.full(3900, 200), np.full(8, 60)],
+                                  np.r_[np.full(3900, 100), np.full(8, 40)], bulk=np.r_[np.zeros(3900, bool), np.ones(8, bool)])
+    fixed = _plan(100.0)
+    spare = dataclasses.replace(fixed, windows=tuple(dataclasses.replace(w, planned_tok_s=1000.0) for w in fixed.windows))
+    pieces, _ = segments(spare, MONDAY, datetime(2025, 3, 4, tzinfo=UTC))
+    _, adm = admit(traffic, spare, pieces)
+    assert adm.wait_s.tolist() == pytest.approx([k / 8 + 1 / 16 for k in range(8)])
+    _, adm = admit(traffic, dataclasses.replace(spare, bulk=dataclasses.replace(spare.bulk, pacing="fixed")), pieces)
+    assert adm.wait_s.tolist() == pytest.approx([k + 0.5 for k in range(8)])
+
+
 def test_a_window_admitting_nothing_holds_bulk_until_one_does():
     # the Mon 09-18 window admits 100 tokens/s, "rest" nothing: a request at 08:30 waits until 09:00
     plan = read_plan(json.loads((FIXTURES / "plan_backtest_monday.json").read_text()))

@@ -158,6 +158,23 @@ def test_autoscaled_scaled_object_hand_checked():
     assert "threshold 1" in text  # nights: 2.0 / 2.0, listed as not applied
 
 
+def test_autoscaled_on_engine_load_weights_the_token_counters():
+    data = json.loads(HOUR_OF_WEEK.read_text())
+    data["autoscale"] = AUTOSCALE
+    data["windows"][0]["autoscale"] = {"min_replicas": 1, "max_replicas": 4, "rps_per_replica": 5.0,
+                                       "prefill_s_per_token": 0.0002, "decode_s_per_token": 0.001,
+                                       "load_per_replica": 0.7}
+    text, doc = autoscaled_doc(parse_plan(data, source="load"), model="org/ft")
+    (trigger,) = doc["spec"]["triggers"]
+    # threshold = load_per_replica / ratio = 0.7 / 2.0 busy s/s; signal = 0.0002 s x prompt tokens/s +
+    # 0.001 s x output tokens/s, the busiest 900 s within the last hour
+    assert trigger["metadata"]["threshold"] == "0.35" and trigger["name"] == "engine-load"
+    prompt = 'sum(rate(vllm:prompt_tokens_total{model_name="org/ft"}[900s]))'
+    output = 'sum(rate(vllm:generation_tokens_total{model_name="org/ft"}[900s]))'
+    assert trigger["metadata"]["query"] == f"max_over_time((0.0002 * {prompt} + 0.001 * {output})[2700s:1m])"
+    assert "busy s/s per replica" in text and "heavier mix scales up" in text
+
+
 def test_autoscaled_follows_the_chosen_window_and_options():
     plan = autoscaled_plan(lookback_s=900.0, interval_s=1800.0)
     _, doc = autoscaled_doc(plan, window="nights and weekends", prometheus="http://prom:9090")

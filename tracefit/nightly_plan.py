@@ -16,7 +16,7 @@ from recommend.search_space import SearchSpace
 from tracefit.nightly_config import NightlyConfig
 from tracefit.backtest_data import backtest_on
 from tracefit.walk_forward import day_entry
-from tracefit.recommend_data import autoscale_policy, bulk_rule, bulk_seconds, windows_traffic
+from tracefit.recommend_data import bulk_rule, bulk_seconds, measured_scaler, windows_traffic
 from warehouse.inputs.requests import last_logged_day
 
 KNOBS = ("gpu", "tp", "weights", "kv", "max_model_len", "max_num_seqs", "max_num_batched_tokens", "replicas")
@@ -52,8 +52,8 @@ def plan_models(con: duckdb.DuckDBPyConnection, config: NightlyConfig, models: l
         bulk = bulk_rule(con, model)
         seconds = bulk_seconds(con, model, bulk)
         traffic = windows_traffic(con, model, windows=config.windows, bulk=bulk, bulk_frame=seconds)
-        plan = recommend_plan(traffic, model=spec, space=space, options=options, traffic_model=model, bulk=bulk,
-                              autoscale=autoscale_policy(con, model, AutoscalePolicy(), seconds))
+        plan = measured_scaler(con, model, recommend_plan(traffic, model=spec, space=space, options=options,
+                                                          traffic_model=model, bulk=bulk), AutoscalePolicy(), seconds)
         path = plan_file(run_dir, model)
         write_plan_json(path, plan)
         previous = _load(plan_file(previous_dir, model)) if previous_dir else None

@@ -16,7 +16,7 @@ from recommend.disagg import add_disagg
 from recommend.recommender import RecommendOptions, recommend_plan
 from recommend.search_space import SearchSpace
 from recommend.traffic_class import DEFAULT_DEADLINE_S
-from tracefit.recommend_data import (FORECAST_QUANTILE, PEAK_QUANTILE, autoscale_policy, bulk_rule, bulk_seconds,
+from tracefit.recommend_data import (FORECAST_QUANTILE, PEAK_QUANTILE, bulk_rule, bulk_seconds, measured_scaler,
                                      windows_traffic)
 
 
@@ -33,6 +33,7 @@ class PlanSettings:
     bulk_burst_rps: float | None = None  # None: the default rule (recommend/traffic_class.py), 0 = off
     bulk_tenants: tuple[str, ...] = ()
     bulk_deadline_s: float = DEFAULT_DEADLINE_S
+    bulk_pacing: str = "spare"  # recommend/traffic_class.py BulkRule.pacing
     autoscale: AutoscalePolicy | None = field(default_factory=AutoscalePolicy)  # None = fixed replicas
     disagg_link: str | None = None  # also screen prefill/decode splits over this KV link (recommend/disagg.py)
 
@@ -40,15 +41,17 @@ class PlanSettings:
 def make_plan(con: duckdb.DuckDBPyConnection, s: PlanSettings,
               say: Callable[[str], None] = lambda _: None) -> dict:
     """The plan dict for the model's latest mined range (`tracefit mine --until` bounds what it sees)."""
-    bulk = bulk_rule(con, s.model, burst_rps=s.bulk_burst_rps, tenants=s.bulk_tenants, deadline_s=s.bulk_deadline_s)
+    bulk = bulk_rule(con, s.model, burst_rps=s.bulk_burst_rps, tenants=s.bulk_tenants, deadline_s=s.bulk_deadline_s,
+                     pacing=s.bulk_pacing)
     seconds = bulk_seconds(con, s.model, bulk)
     traffic = windows_traffic(con, s.model, windows=s.windows, sample_rate=s.sample_rate,
                               peak_quantile=s.peak_quantile, forecast_quantile=s.forecast_quantile, bulk=bulk,
                               bulk_frame=seconds)
-    scaler = autoscale_policy(con, s.model, s.autoscale, seconds) if s.autoscale else None
     say(f"recommend: {len(traffic)} windows of {s.model}")
     plan = recommend_plan(traffic, model=s.as_model or s.model, space=s.space, options=s.options,
-                          traffic_model=s.model, bulk=bulk, autoscale=scaler)
+                          traffic_model=s.model, bulk=bulk, autoscale=s.autoscale)
+    if s.autoscale:  # the scaler's ratio, in the unit the plan's windows scale on
+        plan = measured_scaler(con, s.model, plan, s.autoscale, seconds)
     if s.disagg_link:
         plan = add_disagg(plan, traffic, model=s.as_model or s.model, space=s.space, options=s.options,
                           link=s.disagg_link)

@@ -6,17 +6,19 @@ warehouse/inputs/recommend.py, recommend/window_inputs.py turns them into Window
 Traffic classes (recommend/traffic_class.py): `bulk_rule` resolves the rule's defaults; `bulk_seconds`
 reads the bulk (tenant, second) buckets the rule selects over the mined range, which windows_traffic and
 `autoscale_policy` (the replica scaler's ratio on the interactive minute rates, recommend/autoscale.py)
-take to leave bulk requests out.
+take to leave bulk requests out; `measured_scaler` measures a plan's scaler ratio in the unit its windows
+scale on (engine load or requests). Regime windows are extended to every hour of the week
+(recommend/windows.py cover_week) when the mined range is shorter than a week.
 """
 
 import duckdb
 import polars as pl
 
-from recommend.autoscale import AutoscalePolicy, MinuteRates, measure
+from recommend.autoscale import AutoscalePolicy, LoadWeights, MinuteRates, WindowScaling, measure
 from recommend.traffic_class import DEFAULT_DEADLINE_S, BURST_MEDIAN_MULTIPLE, BulkRule, default_burst_rps
 from recommend.window_inputs import FORECAST_QUANTILE, PEAK_QUANTILE, PEAK_SPAN_MINUTES, windows_from_frames
 from recommend.window_traffic import WindowTraffic
-from recommend.windows import spec_windows
+from recommend.windows import cover_week, spec_windows
 from warehouse.inputs import recommend as inputs
 from warehouse.mine import load_windows
 
@@ -24,7 +26,7 @@ from warehouse.mine import load_windows
 
 def window_cells(con: duckdb.DuckDBPyConnection, model: str, windows: str) -> list[tuple[str, tuple[int, ...]]]:
     fixed = spec_windows(windows)
-    return fixed if fixed is not None else [(w.label, tuple(w.cells)) for w in load_windows(con, model)]
+    return fixed if fixed is not None else cover_week([(w.label, tuple(w.cells)) for w in load_windows(con, model)])
 
 
 def bulk_seconds(con: duckdb.DuckDBPyConnection, model: str, rule: BulkRule | None) -> pl.DataFrame:
@@ -34,7 +36,8 @@ def bulk_seconds(con: duckdb.DuckDBPyConnection, model: str, rule: BulkRule | No
 
 
 def bulk_rule(con: duckdb.DuckDBPyConnection, model: str, *, burst_rps: float | None = None,
-              tenants: tuple[str, ...] = (), deadline_s: float = DEFAULT_DEADLINE_S) -> BulkRule | None:
+              tenants: tuple[str, ...] = (), deadline_s: float = DEFAULT_DEADLINE_S,
+              pacing: str = "spare") -> BulkRule | None:
     """The rule a plan records: `burst_rps` None = BURST_MEDIAN_MULTIPLE x the median real req/s of the
     model's mined minutes, 0 = no burst rule; None when neither a burst rule nor tenants remain."""
     source = "--bulk-burst-rps"
@@ -43,7 +46,7 @@ def bulk_rule(con: duckdb.DuckDBPyConnection, model: str, *, burst_rps: float | 
         burst_rps = default_burst_rps(median) if median > 0 else 0.0
         source = f"{BURST_MEDIAN_MULTIPLE:g} x the median real rate of the mined minutes ({median:.1f} req/s)"
     rule = BulkRule(burst_rps=burst_rps or None, tenants=tuple(tenants), deadline_s=deadline_s,
-                    source=source if burst_rps else "")
+                    source=source if burst_rps else "", pacing=pacing)
     return rule if rule.active else None
 
 
@@ -68,14 +71,27 @@ def windows_traffic(con: duckdb.DuckDBPyConnection, model: str, *, windows: str 
 
 
 def autoscale_policy(con: duckdb.DuckDBPyConnection, model: str, policy: AutoscalePolicy,
-                     bulk_frame: pl.DataFrame) -> AutoscalePolicy:
+                     bulk_frame: pl.DataFrame, load: LoadWeights | None = None) -> AutoscalePolicy:
     """`policy` with its ratio measured on the mined range's interactive minutes (less `bulk_frame`,
-    bulk_seconds' frame)."""
+    bulk_seconds' frame): on the real request rate, or with `load` on the engine load (busy s/s)."""
     frame = inputs.minute_rates(con, model, bulk_frame)
     if frame.is_empty():
         return policy
-    rates = MinuteRates.from_minutes(frame["minute_s"].to_numpy(), frame["rps_real"].to_numpy())
+    signal = (frame["rps_real"].to_numpy() if load is None else
+              load.load_s(frame["prompt_tok_s_real"].to_numpy(), frame["output_tok_s_real"].to_numpy()))
+    rates = MinuteRates.from_minutes(frame["minute_s"].to_numpy(), signal)
     return measure(rates, policy, rates.start_s, rates.start_s + rates.rps.size * 60.0)
+
+
+def measured_scaler(con: duckdb.DuckDBPyConnection, model: str, plan: dict, policy: AutoscalePolicy,
+                    bulk_frame: pl.DataFrame) -> dict:
+    """`plan` with its scaler's ratio measured in the unit its windows scale on: the engine load under the
+    weights of the window with the most GPUs (recommend/autoscale.py LoadWeights), else the request rate."""
+    peak = max(plan["windows"], key=lambda w: w["config"]["tp"] * w["config"]["replicas"])
+    scaling = WindowScaling.from_dict(peak.get("autoscale"), peak["config"]["replicas"])
+    measured = autoscale_policy(con, model, policy, bulk_frame, scaling.load if scaling else None)
+    return plan | {"autoscale": measured.to_dict() | {"signal": "engine load" if scaling and scaling.load
+                                                      else "requests"}}
 
 
 def rule_params(rule: BulkRule | None) -> dict | None:

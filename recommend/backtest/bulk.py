@@ -1,4 +1,4 @@
-"""Bulk (batch) requests in a backtest: FIFO admission at the plan's rate, judged by the deadline.
+"""Bulk (batch) requests in a backtest: FIFO admission at the plan's rate (or into spare capacity), judged by the deadline.
 
 Admission (the token bucket without burst that recommend/bulk_plan.py sizes): the range's logged bulk
 requests, in arrival order, wait in one FIFO queue that admits real prompt + output tokens at the rate
@@ -9,6 +9,19 @@ its wait e_j - t_j is the mean of its real requests'. B is the rate in force at 
 admits nothing (B = 0) the queue waits for the next one that does; after the range the last window's
 rate goes on (requests still queued at the end finish admitting then, and are not simulated). The
 queue starts empty at the start of the read range (since - warm-up).
+
+Admission into spare capacity (the plan's bulk rule says pacing "spare", and each window records its
+planned interactive token load, tok_s_planned): B is the floor, not the rate. The queue admits at
+    C = B + max(0, the window's planned interactive tokens/s - the interactive tokens/s of the piece's
+        busiest SPARE_PEAK_S)
+the token load the window's ceiling of replicas was simulated to carry (with B on top) less what the
+interactive traffic uses (an admission controller reads that off the engines live); a window planning
+no bulk (B = 0) admits into its spare capacity too. The scaler runs the ceiling while bulk is queued
+(recommend/autoscale.py), so draining the queue as fast as the spare allows also frees those replicas
+soonest. A dump larger than any in the planning data (ServeGen 2025-03-10: 2.5x the largest before)
+is admitted into the capacity the interactive traffic leaves unused rather than at the historical
+rate; the replay simulates the admitted stream with the interactive one, so what it costs the SLO is
+measured. Deadline attainment judges the result either way.
 
 Completion of j = its wait + the 95th-percentile engine e2e (admission -> last token) of the simulated
 bulk requests of the piece it reached the engines in (of all pieces when that one simulated none, 0
@@ -22,9 +35,12 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from recommend.autoscale import MinuteRates
 from recommend.backtest.plan import BacktestPlan, Segment
 from recommend.backtest.replay import PieceReplay, ReplayOptions, Traffic
 from recommend.backtest.stats import weighted_percentile
+
+SPARE_PEAK_S = 300.0  # the interactive load the spare capacity is judged against: the piece's busiest 5 min
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -68,6 +84,8 @@ def admit(traffic: Traffic, plan: BacktestPlan, pieces: list[Segment],
     real = options.traffic_scale / (np.full(idx.size, rate_of) if rate_of else traffic.sample_rate[idx])
     tokens = real * (traffic.prompt_tokens[idx] + traffic.output_tokens[idx])
     engine, done = np.full(idx.size, math.inf), np.full(idx.size, math.inf)
+    if plan.bulk is not None and plan.bulk.pacing == "spare" and idx.size:
+        rates = rates + _spare_tok_s(traffic, plan, pieces, options)
     free = -math.inf
     for k, j in enumerate(idx):
         start, rate = _next_admitting(max(traffic.arrival_s[j], free), starts, ends, rates)
@@ -83,6 +101,23 @@ def admit(traffic: Traffic, plan: BacktestPlan, pieces: list[Segment],
                               traffic.sample_rate[kept], traffic.bulk[kept])
     return out, Admission(arrival_s=arrival, engine_s=engine, real=real, piece=_piece(arrival, starts, ends),
                           engine_piece=_piece(engine, starts, ends), done_s=done)
+
+
+def _spare_tok_s(traffic: Traffic, plan: BacktestPlan, pieces: list[Segment], options: ReplayOptions) -> np.ndarray:
+    """Per piece: the window's planned interactive tokens/s less the busiest SPARE_PEAK_S of interactive
+    tokens/s arriving in it, at least 0 (0 for windows that record no planned token load)."""
+    planned = np.array([plan.windows[s.window].planned_tok_s for s in pieces])
+    if not planned.any() or not traffic.arrival_s.size:
+        return np.zeros(len(pieces))
+    keep = ~traffic.bulk
+    rate = (np.full(int(keep.sum()), options.sample_rate) if options.sample_rate is not None
+            else traffic.sample_rate[keep])
+    weight = options.traffic_scale / rate * (traffic.prompt_tokens[keep] + traffic.output_tokens[keep])
+    minutes = MinuteRates.from_arrivals(traffic.arrival_s[keep], weight, pieces[0].start_s - SPARE_PEAK_S,
+                                        pieces[-1].end_s)
+    now = np.array([minutes.busiest(s.start_s, max(s.end_s, s.start_s + SPARE_PEAK_S), SPARE_PEAK_S)
+                    for s in pieces])
+    return np.maximum(planned - np.nan_to_num(now, nan=np.inf), 0.0)
 
 
 def _next_admitting(t: float, starts, ends, rates) -> tuple[float, float]:
@@ -131,8 +166,9 @@ def bulk_stats(adm: Admission, done_s: np.ndarray, scope: np.ndarray, interactiv
 
 def static_peak_admission(plan: BacktestPlan) -> BacktestPlan:
     """The plan with every window admitting at its peak window's rate (the static-peak plan's bulk)."""
-    rate = plan.peak.bulk_admit_tok_s
-    return replace(plan, windows=tuple(replace(w, bulk_admit_tok_s=rate) for w in plan.windows))
+    peak = plan.peak
+    return replace(plan, windows=tuple(replace(w, bulk_admit_tok_s=peak.bulk_admit_tok_s, planned_tok_s=peak.planned_tok_s)
+                                       for w in plan.windows))
 
 
 def _p95_s(e2e_ms: np.ndarray) -> float:

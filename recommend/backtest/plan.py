@@ -37,7 +37,8 @@ class PlanWindow:
     start_s: float | None  # epoch seconds (UTC), start/end windows only
     end_s: float | None
     config: EngineConfig
-    bulk_admit_tok_s: float = 0.0  # real prompt + output tokens/s of bulk this window admits
+    bulk_admit_tok_s: float = 0.0  # real prompt + output tokens/s of bulk this window admits (at least)
+    planned_tok_s: float = 0.0  # interactive real prompt + output tokens/s its replicas were planned for (0: unknown)
     scaling: WindowScaling | None = None  # replica range for the scaler; None = config.replicas always
     split: PlanSplit | None = None  # disaggregated pools (recommend/backtest/disagg.py); None = aggregated
 
@@ -86,6 +87,7 @@ def read_plan(data: dict, *, as_model: str | None = None, slo: dict | None = Non
                    config=EngineConfig.from_dict(data["windows"][w.index]["config"] | {"gpu": w.config.gpu},
                                                  where=f"{source}: windows[{w.index}].config"),
                    bulk_admit_tok_s=_admit_tok_s(data["windows"][w.index]),
+                   planned_tok_s=float((data["windows"][w.index].get("traffic") or {}).get("tok_s_planned") or 0.0),
                    scaling=WindowScaling.from_dict(data["windows"][w.index].get("autoscale"), w.config.replicas),
                    split=PlanSplit.of_window(data["windows"][w.index], where=f"{source}: windows[{w.index}]"))
         for w in parsed.windows)

@@ -17,6 +17,10 @@ trigger-level metricType, https://keda.sh/docs/latest/reference/scaledobject-spe
 - fallback (ScaledObject spec, "fallback"): after 3 failed queries, the window's planned fleet, as the
   scaler does when it has nothing to go on; ignoreNullValues "false" makes an empty answer (the series
   lost) a failure rather than a 0.
+- engine load (plans whose window records LoadWeights, recommend/autoscale.py): the same over vLLM's
+  token counters "vllm:prompt_tokens" and "vllm:generation_tokens" (Counters with label model_name,
+  vllm/v1/metrics/loggers.py; `<name>_total` as exposed), weighted by the window's prefill and decode
+  seconds per token: busy seconds per second; threshold = load_per_replica / ratio.
 HPA behavior (ScaledObject advanced.horizontalPodAutoscalerConfig.behavior = the HPA's spec.behavior):
 scale up at once (no stabilization, up to max_replicas pods per 15 s instead of the default doubling);
 scale down to the highest recommendation of the last interval_s, as the scaler holds a count for an
@@ -33,28 +37,36 @@ from recommend.export.options import ExportOptions
 from recommend.plan import Plan, Window
 
 METRIC = "vllm:request_success_total"
+PROMPT_METRIC, OUTPUT_METRIC = "vllm:prompt_tokens_total", "vllm:generation_tokens_total"
 MAX_STABILIZATION_S = 3600  # HPA validation: spec.behavior.*.stabilizationWindowSeconds <= 3600
 SCALE_UP_PERIOD_S = 15  # HPA scaling policy period; 15 s = the HPA's default sync period
 FALLBACK_FAILURES = 3
 HEADER_WIDTH = 110  # comment lines
 
 
-def signal_query(model: str, policy: AutoscalePolicy) -> str:
-    """PromQL: the busiest bucket_s mean req/s of `model` within the last lookback_s."""
-    rate = f'sum(rate({METRIC}{{model_name="{_label(model)}"}}[{_s(policy.bucket_s)}]))'
+def signal_query(model: str, policy: AutoscalePolicy, scaling: WindowScaling | None = None) -> str:
+    """PromQL: the busiest bucket_s mean req/s (engine load with the window's LoadWeights) of `model`
+    within the last lookback_s."""
+    def rate(metric: str) -> str:
+        return f'sum(rate({metric}{{model_name="{_label(model)}"}}[{_s(policy.bucket_s)}]))'
+
+    load = scaling.load if scaling else None
+    signal = (rate(METRIC) if load is None else
+              f"({load.prefill_s_per_token:.6g} * {rate(PROMPT_METRIC)} + {load.decode_s_per_token:.6g} * "
+              f"{rate(OUTPUT_METRIC)})")
     span_s = policy.lookback_s - policy.bucket_s
-    return f"max_over_time({rate}[{_s(span_s)}:1m])" if span_s >= MINUTE_S else rate
+    return f"max_over_time({signal}[{_s(span_s)}:1m])" if span_s >= MINUTE_S else signal
 
 
 def threshold(scaling: WindowScaling, policy: AutoscalePolicy) -> str:
-    """rps_per_replica / ratio as KEDA's string, 5 significant digits (the plan's rps_per_replica has 4 decimals)."""
-    return format(scaling.rps_per_replica / policy.ratio, ".5g")
+    """per_replica / ratio as KEDA's string, 5 significant digits (the plan's rps_per_replica has 4 decimals)."""
+    return format(scaling.per_replica / policy.ratio, ".5g")
 
 
 def scaled_object(plan: Plan, w: Window, options: ExportOptions, metadata: dict) -> dict:
     policy, scaling = plan.autoscale, w.scaling
-    query = signal_query(plan.hf_id(options.model), policy)
-    trigger = {"type": "prometheus", "name": "request-rate", "metricType": "AverageValue",
+    query = signal_query(plan.hf_id(options.model), policy, scaling)
+    trigger = {"type": "prometheus", "name": "engine-load" if scaling.load else "request-rate", "metricType": "AverageValue",
                "metadata": {"serverAddress": options.prometheus, "query": query,
                             "threshold": threshold(scaling, policy), "ignoreNullValues": "false"}}
     behavior = {
@@ -71,7 +83,7 @@ def scaled_object(plan: Plan, w: Window, options: ExportOptions, metadata: dict)
 
 def autoscaled(plan: Plan, w: Window) -> bool:
     """Worth writing: a measured policy and a replica range with a positive rate per replica."""
-    return plan.scaled and w.scaling is not None and w.scaling.rps_per_replica > 0
+    return plan.scaled and w.scaling is not None and w.scaling.per_replica > 0
 
 
 def render(plan: Plan, w: Window, options: ExportOptions, metadata: dict) -> str:
@@ -80,19 +92,23 @@ def render(plan: Plan, w: Window, options: ExportOptions, metadata: dict) -> str
 
 def header(plan: Plan, w: Window) -> str:
     p, s = plan.autoscale, w.scaling
+    what, unit = (("engine-load", "busy s/s") if s.load else ("request-rate", "req/s"))
     paragraphs = [
-        f"KEDA request-rate autoscaler for window {w.label!r} (the Deployment's engine flags). Apply this OR "
+        f"KEDA {what} autoscaler for window {w.label!r} (the Deployment's engine flags). Apply this OR "
         "keda-scaledobject.yaml, not both: KEDA allows one ScaledObject per workload.",
-        f"Measured by the plan: ratio {p.ratio:g} = the request-weighted {p.quantile:g} quantile, over {p.intervals} "
-        f"planning intervals of {_s(p.interval_s)}, of the interval's busiest {_s(p.peak_s)} mean request rate / "
+        f"Measured by the plan: ratio {p.ratio:g} = the weighted {p.quantile:g} quantile, over {p.intervals} "
+        f"planning intervals of {_s(p.interval_s)}, of the interval's busiest {_s(p.peak_s)} mean signal / "
         f"the busiest {_s(p.bucket_s)} mean in the {_s(p.lookback_s)} before.",
-        f"Rule: replicas = clamp(ceil({p.ratio:g} x signal / {s.rps_per_replica:g} req/s per replica), "
+        f"Rule: replicas = clamp(ceil({p.ratio:g} x signal / {s.per_replica:g} {unit} per replica), "
         f"{s.min_replicas}, {s.max_replicas}). HPA AverageValue wants ceil(signal / threshold) replicas, so "
-        f"threshold = {s.rps_per_replica:g} / {p.ratio:g} = {threshold(s, p)}.",
+        f"threshold = {s.per_replica:g} / {p.ratio:g} = {threshold(s, p)}."
+        + (f" Signal: {s.load.prefill_s_per_token:.6g} s per prompt token + {s.load.decode_s_per_token:.6g} s per "
+           "output token (the window's engine config, recommend/queueing.py), so a heavier mix scales up." if s.load
+           else ""),
         f"Assumes a new replica serves within {_s(p.delay_s)} of the decision (pod scheduling, image pull, weights "
         "load); slower starts make the measured ratio too small.",
-        f"The signal counts every request {METRIC} counts (finished, any reason): bulk requests served here raise "
-        "it (more replicas, the safe side).",
+        f"The signal counts every request (token) {METRIC if not s.load else 'vLLM counts'} counts: bulk requests "
+        "served here raise it (more replicas, the safe side).",
         f"Bulk (batch) work needs the full fleet: the plan validated the window's bulk admission at "
         f"{s.max_replicas} replicas only. Add a trigger on your batch queue's depth (tracefit cannot know its "
         "metric); KEDA runs the largest count over its triggers. For example:",
@@ -100,7 +116,7 @@ def header(plan: Plan, w: Window) -> str:
     snippet = ["  - type: prometheus", "    name: bulk-queued", "    metricType: AverageValue", "    metadata:",
                "      serverAddress: <as above>", f"      query: (<your batch queue depth> > bool 0) * {s.max_replicas}",
                "      threshold: '1'"]
-    others = [x for x in plan.windows if x is not w and x.scaling is not None and x.scaling.rps_per_replica > 0]
+    others = [x for x in plan.windows if x is not w and x.scaling is not None and x.scaling.per_replica > 0]
     tail = [f"Not applied, window {x.label!r}: min {x.scaling.min_replicas}, max {x.scaling.max_replicas}, "
             f"threshold {threshold(x.scaling, p)}" for x in others]
     lines = [line for text in paragraphs for line in textwrap.wrap(text, HEADER_WIDTH, break_on_hyphens=False)] + snippet + tail

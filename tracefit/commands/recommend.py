@@ -6,11 +6,11 @@ import warehouse
 from recommend.autoscale import AutoscalePolicy
 from recommend.plan import write_plan_json
 from recommend.plan_doc import table_rows
-from recommend.recommender import RecommendOptions
+from recommend.recommender import FORECAST_ON, SCALE_ON, RecommendOptions
 from recommend.search_space import SearchSpace
 from recommend.slo import parse_slo
 from tracefit.options import db_option, float_pairs, json_option, print_json, print_table, stderr
-from recommend.traffic_class import BURST_MEDIAN_MULTIPLE, DEFAULT_DEADLINE_S
+from recommend.traffic_class import BURST_MEDIAN_MULTIPLE, DEFAULT_DEADLINE_S, PACING
 from tracefit.planning import PlanSettings, make_plan
 from tracefit.recommend_data import FORECAST_QUANTILE, PEAK_QUANTILE
 
@@ -20,19 +20,21 @@ def _prices(items) -> dict[str, float]:
 
 
 def plan_settings(*, model, as_model, gpus, max_gpus, slos, allow_quant, coverage, headroom, forecast_quantile,
-                  prices, sample_rate, traffic_scale, windows, peak_quantile, bulk_burst_rps, bulk_tenants,
-                  bulk_deadline_s, autoscale_quantile, scale_delay_s, engine, disagg, kv_link, workers) -> PlanSettings:
+                  forecast_on, prices, sample_rate, traffic_scale, windows, peak_quantile, bulk_burst_rps, bulk_tenants,
+                  bulk_deadline_s, bulk_pacing, autoscale_quantile, scale_on, scale_delay_s, engine, disagg, kv_link, workers) -> PlanSettings:
     """The recommend options (as click passes them) -> PlanSettings (recommend and backtest --walk-forward)."""
     space = SearchSpace(gpus=tuple(gpus), max_gpus=max_gpus, prices=_prices(prices), engine=engine,
                         allow_quant=tuple(q.strip().lower() for q in allow_quant.split(",") if q.strip()))
     options = RecommendOptions(slo=parse_slo(slos), coverage=coverage, headroom=headroom,
-                               forecast_quantile=forecast_quantile or None, traffic_scale=traffic_scale,
+                               forecast_quantile=forecast_quantile or None, forecast_on=forecast_on, scale_on=scale_on,
+                               traffic_scale=traffic_scale,
                                workers=workers)
     scaler = AutoscalePolicy(quantile=autoscale_quantile, delay_s=scale_delay_s) if autoscale_quantile else None
     return PlanSettings(model=model, as_model=as_model, space=space, options=options, windows=windows,
                         sample_rate=sample_rate, peak_quantile=peak_quantile,
                         forecast_quantile=forecast_quantile or FORECAST_QUANTILE, bulk_burst_rps=bulk_burst_rps,
-                        bulk_tenants=tuple(bulk_tenants), bulk_deadline_s=bulk_deadline_s, autoscale=scaler,
+                        bulk_tenants=tuple(bulk_tenants), bulk_deadline_s=bulk_deadline_s, bulk_pacing=bulk_pacing,
+                        autoscale=scaler,
                         disagg_link=kv_link if disagg else None)
 
 
@@ -55,6 +57,9 @@ def plan_settings(*, model, as_model, gpus, max_gpus, slos, allow_quant, coverag
 @click.option("--forecast-quantile", type=click.FloatRange(0, 1), default=FORECAST_QUANTILE, show_default=True,
               help="Headroom from the measured forecast error: this quantile of each window's hours' "
               "actual / leave-one-day-out forecast rate; 0 = the fixed --headroom.")
+@click.option("--forecast-on", type=click.Choice(FORECAST_ON), default="tokens", show_default=True,
+              help="Series the forecast-error headroom is measured on: the hourly token load (prompt + output "
+              "tokens/s: its error also holds the day-to-day scatter of the length mix) or the request rate.")
 @click.option("--price", "prices", multiple=True, help="GPU=USD per GPU-hour, overrides the catalog; repeatable.")
 @click.option("--sample-rate", type=float, help="Share of real traffic the log holds (default: as recorded at ingest).")
 @click.option("--traffic-scale", type=float, default=1.0, show_default=True, help="Plan for X times today's traffic.")
@@ -69,11 +74,17 @@ def plan_settings(*, model, as_model, gpus, max_gpus, slos, allow_quant, coverag
 @click.option("--bulk-deadline-s", type=click.FloatRange(min=0, min_open=True), default=DEFAULT_DEADLINE_S,
               show_default=True, help="Bulk completion deadline (arrival -> last token); bulk is planned as "
               "throughput that meets it, not against the latency SLO.")
+@click.option("--bulk-pacing", type=click.Choice(PACING), default="spare", show_default=True,
+              help="Bulk admission: spare = the planned rate plus the capacity the interactive traffic leaves "
+              "unused (a dump larger than history's drains before its deadline); fixed = the planned rate.")
 @click.option("--autoscale-quantile", type=click.FloatRange(0, 1), default=0.99, show_default=True,
               help="Size the replica scaler from this quantile of its measured error (0 = fixed replicas per "
                    "window); see recommend/autoscale.py.")
 @click.option("--scale-delay-s", type=click.FloatRange(min=0), default=300.0, show_default=True,
               help="Seconds from the scaler's decision to new replicas serving (pod start + weights load).")
+@click.option("--scale-on", type=click.Choice(SCALE_ON), default="load", show_default=True,
+              help="The scaler's signal: load = engine busy seconds per second from prompt and output tokens/s "
+              "(a heavier mix needs more replicas); requests = the real request rate.")
 @click.option("--engine", type=click.Choice(["vllm", "sglang", "trtllm"]), default="vllm", show_default=True)
 @click.option("--disagg", is_flag=True, help="Also screen disaggregated prefill/decode splits (xPyD, a GPU type per "
               "pool from --gpu) per window and run one where it meets the SLO for less (recommend/disagg.py).")
@@ -90,8 +101,8 @@ def recommend(db, out, as_json, **options):
     simulated on the window's busiest 15 minutes scaled to the real rate; each knob gets a reason.
     Bulk requests (a tenant's one-second dumps, or --bulk-tenant) are planned as throughput that
     meets --bulk-deadline-s on top of the interactive traffic the SLO judges. Each window's replicas
-    are its maximum; a scaler (KEDA/HPA on the request rate) runs fewer when the traffic of the last
-    hour allows, by a ratio measured on the mined range (--autoscale-quantile; 0 turns it off).
+    are its maximum; a scaler (KEDA/HPA on the engines' token load) runs fewer when the load of the
+    last hour allows, by a ratio measured on the mined range (--autoscale-quantile; 0 turns it off).
 
     \b
     Examples:

@@ -24,7 +24,7 @@ PEAK_SCHEMA = {"window_id": pl.Int32, "span_start": pl.Datetime("us", "UTC"), "a
                "prompt_tokens": pl.Int64, "output_tokens": pl.Int64, "sample_rate": pl.Float64}
 BULK = "tf_bulk_seconds"  # the relation name the bulk-splitting .sql files read bulk_seconds' frame as
 BULK_SECONDS_SCHEMA = {"tenant": pl.Utf8, "second": pl.Int64, "real_requests": pl.Float64,
-                       "real_tokens": pl.Float64}
+                       "real_tokens": pl.Float64, "real_prompt_tokens": pl.Float64, "real_output_tokens": pl.Float64}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -34,7 +34,7 @@ class WindowFrames:
     lengths: dict[int, dict]  # recommend_window_lengths.sql row per window (absent: no request)
     peaks: pl.DataFrame  # PEAK_SCHEMA: every window's peak-span requests, arrival_s from the span start
     bulk: pl.DataFrame | None  # recommend_window_bulk.sql rows; None unless asked (with_bulk)
-    hours: pl.DataFrame  # recommend_hour_rates.sql: day, how_cell, rps_real (interactive)
+    hours: pl.DataFrame  # recommend_hour_rates.sql: day, how_cell, rps_real, tok_s_real (interactive)
 
     def peak(self, window_id: int) -> pl.DataFrame:
         return self.peaks.filter(pl.col("window_id") == window_id)
@@ -87,7 +87,8 @@ def window_frames(con: duckdb.DuckDBPyConnection, model: str, spec: list[tuple[s
 
 
 def minute_rates(con: duckdb.DuckDBPyConnection, model: str, bulk: pl.DataFrame) -> pl.DataFrame:
-    """recommend_minute_rates.sql: minute_s, rps_real (interactive: less `bulk`, bulk_seconds' frame)."""
+    """recommend_minute_rates.sql: minute_s, rps_real, prompt_tok_s_real, output_tok_s_real (interactive: less
+    `bulk`, bulk_seconds' frame)."""
     return run_sql(con, "recommend_minute_rates", {"model": model}, {BULK: bulk})
 
 

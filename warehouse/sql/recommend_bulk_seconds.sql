@@ -7,9 +7,11 @@
 -- params: $models (VARCHAR[], names as logged), $since, $until (ISO timestamps or NULL = open),
 --   $burst_rps (DOUBLE real req/s, NULL = no burst rule), $min_logged (INTEGER), $tenants (VARCHAR[], may be empty)
 -- columns: tenant (VARCHAR, NULL = untenanted), second (BIGINT, epoch seconds UTC),
---   real_requests (DOUBLE, logged / sample rate), real_tokens (DOUBLE, prompt + output tokens / sample rate)
+--   real_requests (DOUBLE, logged / sample rate), real_tokens (DOUBLE, prompt + output tokens / sample rate),
+--   real_prompt_tokens, real_output_tokens (DOUBLE, each / sample rate)
 SELECT r.tenant, epoch_us(r.arrival_ts) // 1000000 AS second, sum(r.weight) AS real_requests,
-       sum((r.prompt_tokens + r.output_tokens) / r.sample_rate) AS real_tokens
+       sum((r.prompt_tokens + r.output_tokens) / r.sample_rate) AS real_tokens,
+       sum(r.prompt_tokens / r.sample_rate) AS real_prompt_tokens, sum(r.output_tokens / r.sample_rate) AS real_output_tokens
 FROM tf_logged($models::VARCHAR[], $since::TIMESTAMPTZ, $until::TIMESTAMPTZ) r
 GROUP BY ALL
 HAVING ($burst_rps::DOUBLE IS NOT NULL AND sum(r.weight) >= $burst_rps::DOUBLE
