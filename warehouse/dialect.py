@@ -1,7 +1,7 @@
 """The mining SQL on Spark: one definition, transpiled (DuckDB SQL -> Spark SQL) at run time.
 
 Why this way: the mining metrics are defined once, in `sql/mine_*.sql` and the DuckDB macros of the
-migrations (`tf_scope`, `tf_how_cell`, `tf_quantile_cont_counts`, ...). A second hand-written copy
+migrations (`tf_scope`, `tf_how_cell`, `tf_quantile_cont_counts`, `tf_length_lists`, ...). A second hand-written copy
 for Spark (SQL or dataframe code) would drift; an ibis rewrite would replace SQL that is tested,
 benchmarked and documented column by column. So `to_spark(name)` reads the same file DuckDB runs,
 expands every macro call with the macro's body from the migrations (the last `CREATE [OR REPLACE]
@@ -22,7 +22,7 @@ generically (no per-query edits), each listed in `_rewrite`:
   a bounded scale (which would round rates to 6 digits).
 - `any_value(x) IGNORE NULLS` -> `any_value(x, true)`; `CAST(unnest(list) AS T)` ->
   `explode(transform(list, e -> CAST(e AS T)))` (Spark allows no generator inside an expression);
-  `AS NOT MATERIALIZED` dropped.
+  `AS NOT MATERIALIZED` dropped; `query_table('name')` (a table macro's table argument) -> `name`.
 
 The Spark session must run with `spark.sql.ansi.enabled=false` (DuckDB's x/0 is NULL) and the UTC
 session time zone (warehouse/spark.py sets both). Bound `$name` values become Spark's `:name`
@@ -133,6 +133,11 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
         element = exp.to_identifier("e")
         cast = exp.Lambda(this=exp.Cast(this=element.copy(), to=node.to), expressions=[element])
         return exp.Explode(this=exp.Anonymous(this="TRANSFORM", expressions=[node.this.this, cast]))
+    if isinstance(node, exp.Table) and isinstance(node.this, exp.Anonymous) and node.this.name.lower() == "query_table":
+        name = node.this.expressions[0].unnest() if len(node.this.expressions) == 1 else None
+        if name is None or not name.is_string:
+            raise DialectError("query_table takes one table name as a string literal")
+        return exp.Table(this=exp.to_identifier(name.name), alias=node.args.get("alias"))
     if isinstance(node, exp.CTE) and node.args.get("materialized") is not None:
         node.set("materialized", None)
     return node

@@ -24,16 +24,9 @@ hours AS (
            quantile_cont(rps_real, 0.5) AS rps_p50_real
     FROM grid GROUP BY how_cell
 ),
--- integer lengths: quantiles from (cell, value) counts, as in mine_quantiles.sql
-counts AS (
-    SELECT how_cell, 0 AS is_output, prompt_tokens AS value, count(*) AS c FROM scope GROUP BY ALL
-    UNION ALL  -- not GROUPING SETS: DuckDB would copy the rows into a CTE first
-    SELECT how_cell, 1 AS is_output, output_tokens AS value, count(*) AS c FROM scope GROUP BY ALL
-),
+-- integer lengths: quantiles from (cell, value) counts (tf_length_lists, 0007)
 lists AS (
-    SELECT how_cell, is_output, list(value ORDER BY value) AS vals, list(cum ORDER BY value) AS ends
-    FROM (SELECT *, sum(c) OVER (PARTITION BY how_cell, is_output ORDER BY value) AS cum FROM counts)
-    GROUP BY ALL
+    SELECT k AS how_cell, is_output, vals, ends FROM tf_length_lists('tf_scope_rows', how_cell)
 ),
 lengths AS (
     SELECT how_cell,

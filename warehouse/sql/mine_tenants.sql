@@ -25,16 +25,9 @@ peak_minute AS (
     FROM (SELECT tenant, minute, sum(weight) AS real_requests FROM scope GROUP BY ALL)
     GROUP BY tenant
 ),
--- integer lengths: quantiles from (tenant, value) counts, as in mine_quantiles.sql
-counts AS (
-    SELECT tenant, 0 AS is_output, prompt_tokens AS value, count(*) AS c FROM scope GROUP BY ALL
-    UNION ALL  -- not GROUPING SETS: DuckDB would copy the rows into a CTE first
-    SELECT tenant, 1 AS is_output, output_tokens AS value, count(*) AS c FROM scope GROUP BY ALL
-),
+-- integer lengths: quantiles from (tenant, value) counts (tf_length_lists, 0007)
 lists AS (
-    SELECT tenant, is_output, list(value ORDER BY value) AS vals, list(cum ORDER BY value) AS ends
-    FROM (SELECT *, sum(c) OVER (PARTITION BY tenant, is_output ORDER BY value) AS cum FROM counts)
-    GROUP BY ALL
+    SELECT k AS tenant, is_output, vals, ends FROM tf_length_lists('tf_scope_rows', coalesce(tenant, '(none)'))
 ),
 lengths AS (
     SELECT tenant,
