@@ -19,9 +19,9 @@ spans AS (
            epoch(r.arrival_ts)
                + coalesce(r.e2e_ms, r.ttft_ms + r.tpot_ms * greatest(r.output_tokens - 1, 0)) / 1000.0 AS end_s,
            r.prompt_tokens + r.output_tokens / 2.0 AS kv_tokens
-    FROM requests r JOIN ingest_runs i ON i.run_id = r.ingest_run_id
+    FROM tf_logged(NULL::VARCHAR[], NULL::TIMESTAMPTZ, NULL::TIMESTAMPTZ) r
     WHERE coalesce(r.e2e_ms, r.ttft_ms + r.tpot_ms * greatest(r.output_tokens - 1, 0)) IS NOT NULL
-      AND i.timestamps <> 'missing'
+      AND r.run_timestamps <> 'missing'
       AND r.model NOT IN (SELECT model FROM mined)
 ),
 pieces AS (

@@ -16,12 +16,11 @@ SELECT
     count(*) FILTER (WHERE s.ttft_ms IS NOT NULL OR s.e2e_ms IS NOT NULL OR s.tpot_ms IS NOT NULL)
         AS with_any_latency,
     count(*) FILTER (WHERE len(s.prefix_block_ids) > 0) AS with_prefix,
-    CASE WHEN count(DISTINCT i.prefix_block_tokens) = 1 THEN min(i.prefix_block_tokens) END
+    CASE WHEN count(DISTINCT s.prefix_block_tokens) = 1 THEN min(s.prefix_block_tokens) END
         AS prefix_block_tokens,
-    min(i.sample_rate) AS min_sample_rate,
-    count(DISTINCT i.sample_rate) AS sample_rates,
+    min(s.sample_rate) AS min_sample_rate,
+    count(DISTINCT s.sample_rate) AS sample_rates,
     greatest(max(s.prompt_tokens), max(s.output_tokens)) AS max_tokens,
-    count(*) FILTER (WHERE i.timestamps = 'missing') AS without_arrivals,
-    count(DISTINCT s.ingest_run_id) FILTER (WHERE i.timestamps = 'missing') AS runs_without_arrivals
+    count(*) FILTER (WHERE s.run_timestamps = 'missing') AS without_arrivals,
+    count(DISTINCT s.ingest_run_id) FILTER (WHERE s.run_timestamps = 'missing') AS runs_without_arrivals
 FROM tf_scope($model, $since::TIMESTAMPTZ, $until::TIMESTAMPTZ) s
-JOIN ingest_runs i ON i.run_id = s.ingest_run_id

@@ -10,11 +10,8 @@
 --   (tokens), status_code (UTINYINT: 0 ok, 1 error, 2 timeout, 3 rejected, 4 cancelled, 5 any other),
 --   tenant, ttft_ms, tpot_ms, e2e_ms (ms), has_arrival (BOOLEAN: false when the request's run was
 --   logged without arrival times, ingest_runs.timestamps = 'missing')
-SELECT r.arrival_ts, 1.0 / i.sample_rate AS weight, r.prompt_tokens, r.output_tokens,
+SELECT r.arrival_ts, r.weight, r.prompt_tokens, r.output_tokens,
        CASE r.status WHEN 'ok' THEN 0 WHEN 'error' THEN 1 WHEN 'timeout' THEN 2 WHEN 'rejected' THEN 3
                      WHEN 'cancelled' THEN 4 ELSE 5 END::UTINYINT AS status_code,
-       r.tenant, r.ttft_ms, r.tpot_ms, r.e2e_ms, i.timestamps <> 'missing' AS has_arrival
-FROM requests r JOIN ingest_runs i ON i.run_id = r.ingest_run_id
-WHERE r.model = $model
-  AND ($since::TIMESTAMPTZ IS NULL OR r.arrival_ts >= $since::TIMESTAMPTZ)
-  AND ($until::TIMESTAMPTZ IS NULL OR r.arrival_ts < $until::TIMESTAMPTZ)
+       r.tenant, r.ttft_ms, r.tpot_ms, r.e2e_ms, r.run_timestamps <> 'missing' AS has_arrival
+FROM tf_scope($model, $since::TIMESTAMPTZ, $until::TIMESTAMPTZ) r
