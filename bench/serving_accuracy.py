@@ -15,8 +15,12 @@ number of prompts), rebuilds the benchmark's traffic and simulates it with `reco
             models'; column `ep`). They are simulated as TP unless `--ep` is given: with `--ep` they run
             with expert parallelism (Deployment.ep), each attention rank with its own batch and token
             budget, and come out 41-106% too fast (bench/RESULTS.md 'Serving');
-  engine    vLLM/SGLang: max_num_seqs 256 and the engine's token budget (<= 8192), and the run's
-            num_scheduler_steps (vLLM v0.6 `--num-scheduler-steps`; 1 where not set); TensorRT-LLM
+  engine    vLLM/SGLang: max_num_seqs 256 and the engine's token budget (<= 8192), the run's
+            num_scheduler_steps (vLLM v0.6 `--num-scheduler-steps`; 1 where not set) and mixed_prefill
+            0: both engines' defaults run a step of prefills alone, decodes waiting (vLLM V0: "By
+            default, vLLM scheduler prioritizes prefills and doesn't batch prefill and decode to the
+            same batch", docs 'Chunked Prefill', chunked prefill on by default only above 32K context,
+            the runs set --max_model_len 4096; SGLang server_args enable_mixed_chunk=False); TensorRT-LLM
             trtllm-bench: max batch 2048, 8192 tokens per step; KV capacity from the memory model.
 Prints the predicted/measured pairs and the median / p90 absolute percentage error per metric (and
 per GPU for throughput).
@@ -79,7 +83,8 @@ def simulated(r: dict, lengths) -> dict[str, float]:
     spec = EngineSpec(max_num_seqs=seqs * ranks, max_num_batched_tokens=min(dep.engine.max_batched_tokens, 8192) * ranks,
                       max_model_len=int(r["isl"]) + int(r["osl"]) if fixed else MAX_MODEL_LEN,
                       kv_capacity_tokens=kv_capacity_tokens(dep), block_tokens=dep.engine.kv_block_tokens,
-                      num_scheduler_steps=int(r["num_scheduler_steps"] or 1))
+                      num_scheduler_steps=int(r["num_scheduler_steps"] or 1),
+                      mixed_prefill=r["mixed_prefill"] != "0")
     arrival, prompt, output = traffic(r, lengths)
     res = simulate(arrival, prompt, output, engine=spec, step_s=StepModel(dep).step_s)
     return {"ttft_p50_ms": res.ttft.p50_ms, "ttft_p95_ms": res.ttft.p95_ms, "ttft_p99_ms": res.ttft.p99_ms,
@@ -96,7 +101,7 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         key = tuple(r[k] for k in ("engine", "model", "gpu", "tp", "weights", "kv", "dataset", "isl", "osl",
-                                   "request_rate", "num_prompts", "num_scheduler_steps", "ep"))
+                                   "request_rate", "num_prompts", "num_scheduler_steps", "ep", "mixed_prefill"))
         if key not in runs:
             runs[key] = simulated(r, lengths)
         got, want = runs[key][r["metric"]], float(r["measured_value"])

@@ -136,6 +136,21 @@ def test_multi_step_window_delays_admission_to_the_window_end():
     assert simulate([0.005], [10], [2], engine=multi, step_s=const_10ms).ttft_ms[0] == pytest.approx(10)
 
 
+def test_unmixed_engine_runs_prefills_alone_and_decodes_wait():
+    # A (prompt 10, 20 outputs) prefills in step 1 (0-10 ms) and decodes from step 2. B arrives at 15 ms.
+    # Mixed: step 3 (20-30 ms) holds A's decode and B's prefill. Unmixed (vLLM V0, SGLang defaults):
+    # step 3 is B's prefill alone, A waits, so A's 19 decodes end one 10 ms step later (e2e 210 ms);
+    # B's first token still comes at 30 ms and its second with A's next decode at 40 ms.
+    unmixed = EngineSpec(max_num_seqs=256, max_num_batched_tokens=2048, max_model_len=8192,
+                         kv_capacity_tokens=10**9, mixed_prefill=False)
+    mixed = simulate([0.0, 0.015], [10, 10], [20, 2], engine=ROOMY, step_s=const_10ms)
+    alone = simulate([0.0, 0.015], [10, 10], [20, 2], engine=unmixed, step_s=const_10ms)
+    np.testing.assert_allclose(mixed.e2e_ms, [200, 25])
+    np.testing.assert_allclose(alone.e2e_ms, [210, 25])
+    np.testing.assert_allclose(alone.ttft_ms, mixed.ttft_ms)
+    assert (alone.steps, alone.decode_tokens) == (mixed.steps + 1, mixed.decode_tokens)
+
+
 def test_engine_spec_refuses_what_vllm_refuses():
     with pytest.raises(SimulateError, match="max_num_batched_tokens"):
         EngineSpec(max_num_seqs=256, max_num_batched_tokens=128, max_model_len=64,
@@ -155,7 +170,8 @@ def workloads(draw, max_n=25):
     engine = EngineSpec(max_num_seqs=seqs, max_num_batched_tokens=draw(st.integers(seqs, 400)),
                         max_model_len=max_len, block_tokens=block,
                         kv_capacity_tokens=-(-max_len // block) * block + draw(st.integers(0, 600)),
-                        num_scheduler_steps=draw(st.sampled_from([1, 1, 4])))
+                        num_scheduler_steps=draw(st.sampled_from([1, 1, 4])),
+                        mixed_prefill=draw(st.booleans()))
     n = draw(st.integers(1, max_n))
     span_s = draw(st.sampled_from([0.01, 0.5, 5.0]))
     arrival = sorted(draw(st.lists(st.floats(0, span_s), min_size=n, max_size=n)))

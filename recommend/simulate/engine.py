@@ -54,6 +54,10 @@ class EngineSpec:
     # the scheduler runs once per window of N decode steps, so a request arriving mid-window waits for
     # the window to end before its prefill is scheduled. 1 = schedule every step (vLLM V1, SGLang).
     num_scheduler_steps: int = 1
+    # True: prefill chunks ride in the same step as the running decodes (vLLM V1, V0 with chunked
+    # prefill, SGLang --enable-mixed-chunk). False: a step with prefill runs prefills alone and the
+    # decodes wait for the next step (vLLM V0's default scheduler below 32K context; SGLang's default).
+    mixed_prefill: bool = True
 
     def __post_init__(self):
         for name in ("max_num_seqs", "max_num_batched_tokens", "max_model_len",

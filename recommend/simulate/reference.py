@@ -21,6 +21,7 @@ class ReferenceReplica:
         self.block = spec.block_tokens
         self.total_blocks = spec.kv_capacity_tokens // spec.block_tokens
         self.window = spec.num_scheduler_steps
+        self.mixed = spec.mixed_prefill
         self.tick = self.win0 = 0  # steps run; the step the current multi-step window started at
         self.incoming, self.ptr = [], 0
         self.waiting = deque()
@@ -56,10 +57,22 @@ class ReferenceReplica:
         return self.req.prompt[i] + self.req.gen[i]
 
     def _schedule(self):
-        """[(request, new tokens)] for one step, preempting as vLLM v1 does."""
+        """[(request, new tokens)] for one step, preempting as vLLM v1 does. Unmixed (vLLM V0, SGLang
+        defaults): while a prefill can be scheduled, the step holds prefills only."""
+        decoding = any(not self.prefill[i] for i in self.running)
+        gate = self.window == 1 or not decoding or (self.tick - self.win0) % self.window == 0
+        alone = not self.mixed and decoding and (any(self.prefill[i] for i in self.running) or bool(
+            self.waiting and gate and len(self.running) < self.max_seqs))
+        scheduled = self._schedule_as(alone)
+        return scheduled if scheduled or not alone else self._schedule_as(False)
+
+    def _schedule_as(self, alone):
         budget, scheduled, preempted, idx = self.max_tokens, [], False, 0
         while idx < len(self.running) and budget > 0:
             i = self.running[idx]
+            if alone and not self.prefill[i]:  # decodes wait for the next step
+                idx += 1
+                continue
             n = min(self._known(i) - self.computed[i], budget)
             need = -(-(self.computed[i] + n) // self.block) - self.blocks[i]
             while need > self.total_blocks - self.used_blocks:

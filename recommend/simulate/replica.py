@@ -60,6 +60,7 @@ class Replica:
         self.block = spec.block_tokens
         self.total_blocks = spec.kv_capacity_tokens // spec.block_tokens
         self.window = spec.num_scheduler_steps
+        self.mixed = spec.mixed_prefill
         self.win0 = 0  # tick the current multi-step window started at
         self.incoming, self.ptr = [], 0
         self.waiting = deque()
@@ -99,7 +100,7 @@ class Replica:
         now, tick, n_dec, dec_ctx, used, ptr = self._load()
         steps = batch = pf_tokens = dec_tokens = gen_tokens = 0
         block_s, peak, n_in = 0.0, self.peak_blocks, len(incoming)
-        window, win0 = self.window, self.win0
+        window, win0, mixed, replan = self.window, self.win0, self.mixed, False
         while True:
             while ptr < n_in and arrival[incoming[ptr]] <= now:
                 waiting.append(incoming[ptr])
@@ -113,9 +114,15 @@ class Replica:
             if now >= until_s:
                 break
             done_now = 0
-            # Plan: decodes first, then running prefills, then FCFS admissions.
-            need = pc[tick % B]
-            budget = max_tokens - n_dec  # >= 0: max_num_batched_tokens >= max_num_seqs
+            # Plan: decodes first, then running prefills, then FCFS admissions. Unmixed engines (vLLM V0
+            # without chunked prefill, SGLang without --enable-mixed-chunk) run a step of prefills alone,
+            # decodes waiting, whenever a prefill can be scheduled.
+            gate = window == 1 or n_dec == 0 or (tick - win0) % window == 0  # multi-step: window ends
+            alone = (not mixed and not replan and n_dec > 0
+                     and bool(prefilling or (waiting and gate and len(running) < max_seqs)))
+            replan = False
+            need = 0 if alone else pc[tick % B]
+            budget = max_tokens if alone else max_tokens - n_dec  # >= 0: max_num_batched_tokens >= max_num_seqs
             chunks = []
             for i in prefilling:
                 if budget == 0:
@@ -131,9 +138,9 @@ class Replica:
             preempted = need > total - used
             if preempted:
                 self._save(now, tick, n_dec, dec_ctx, used, ptr)
-                need = self._preempt(chunks, need, total - used)
+                need = self._preempt(chunks, need, total - used, decodes=not alone)
                 now, tick, n_dec, dec_ctx, used, ptr = self._load()
-            gate = window == 1 or n_dec == 0 or (tick - win0) % window == 0  # multi-step: window ends
+                gate = window == 1 or n_dec == 0 or (tick - win0) % window == 0
             while gate and not preempted and waiting and budget > 0 and len(running) < max_seqs:
                 i = waiting[0]
                 tgt = prompt[i] + gen[i]
@@ -150,27 +157,32 @@ class Replica:
                 chunks.append((i, c, nb))
                 budget -= c
                 need += nb
+            if alone and not chunks:  # no prefill fits after all: plan the decodes' step instead
+                replan = True
+                continue
             if chunks:  # one step with prefill; a chunk attends over its whole prefix
                 tokens = ctx = 0
                 for i, c, _ in chunks:
                     tokens += c
                     ctx += computed[i] + c
+                stepping = 0 if alone else n_dec  # decoders advanced by this step
                 if self.prefill_seqs:
-                    d = step_s(tokens, ctx, n_dec, dec_ctx, len(chunks))
+                    d = step_s(tokens, ctx, stepping, dec_ctx if stepping else 0, len(chunks))
                 else:
-                    d = step_s(tokens, ctx, n_dec, dec_ctx)
+                    d = step_s(tokens, ctx, stepping, dec_ctx if stepping else 0)
                 used += need
                 if used > peak:
                     peak = used
                 block_s += used * d
                 now += d
-                tick += 1
+                if not alone:
+                    tick += 1  # ticks count the steps that decode: a decoder's tokens follow them
                 win0 = tick
                 steps += 1
-                batch += n_dec + len(chunks)
+                batch += stepping + len(chunks)
                 pf_tokens += tokens
-                dec_tokens += n_dec
-                dec_ctx += n_dec
+                dec_tokens += stepping
+                dec_ctx += stepping
                 for i, c, _ in chunks:
                     computed[i] += c
                     if computed[i] < target[i]:
@@ -266,8 +278,9 @@ class Replica:
         self.now, self.tick, self.n_dec, self.dec_ctx, self.used_blocks, self.ptr = (
             now, tick, n_dec, dec_ctx, used, ptr)
 
-    def _preempt(self, chunks, need, free):
-        """Recompute preemption: evict the newest running request until the step fits."""
+    def _preempt(self, chunks, need, free, decodes=True):
+        """Recompute preemption: evict the newest running request until the step fits (`decodes`:
+        the step's need counts the decoders' new blocks)."""
         req, B, t = self.req, self.block, self.tick
         while need > free:
             i, _ = self.running.popitem()
@@ -279,7 +292,8 @@ class Replica:
                 self.n_dec -= 1
                 self.dec_ctx -= known
                 self.phase_count[req.phase[i]] -= 1
-                need -= req.phase[i] == t % B
+                if decodes:
+                    need -= req.phase[i] == t % B
                 req.epoch[i] += 1
                 req.t0[i] = -1
             else:
