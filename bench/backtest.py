@@ -107,9 +107,10 @@ def markdown(a, walk: dict, walk_s: float, walk_cpu: float, ahead: dict, ahead_s
 
 Command: `.venv/bin/python bench/backtest.py {('--recommend-args ' + repr(a.recommend_args)) if a.recommend_args else ''}`
 (ingest `chat-large-2w.parquet`, the regenerated 0.25% sample, `--sample-rate 0.0025`; recommend options
-`--model chat-large --as {a.as_model} {a.recommend_args}`, defaults otherwise: regime windows, forecast-error
-headroom q 0.95, replica scaler q 0.99, bulk rule {ws.get('bulk_deadline_s')} s deadline; SLO {walk['slo']};
-at most {a.max_requests} simulated requests per hour).
+`--model chat-large --as {a.as_model} {a.recommend_args}`, defaults otherwise: regime windows, ceiling from
+the forecast error of the token load (q 0.95, `--forecast-on tokens`), replica scaler on the request rate
+(q 0.99, `--scale-on requests`), bulk admitted into spare capacity (`--bulk-pacing spare`) with a
+{ws.get('bulk_deadline_s')} s deadline; SLO {walk['slo']}; at most {a.max_requests} simulated requests per hour).
 
 | plan | windows | (day,) windows meeting SLO | hours meeting SLO | SLO attainment (interactive) | GPU-hours | static-peak GPU-hours | savings | bulk share | bulk within deadline | worst class |
 |---|---|---|---|---|---|---|---|---|---|---|
@@ -136,59 +137,7 @@ Week-ahead, per window:
 """ + TRIED
 
 
-TRIED = """
-What was tried (walk-forward over week 2, same command; each row one full walk on the regenerated file):
-
-| plan | (day, window) pairs meeting SLO | hours meeting SLO | SLO attainment | GPU-hours | static-peak GPU-hours | savings | bulk within deadline |
-|---|---|---|---|---|---|---|---|
-| bulk rule 100x the median (the old default: no bulk on this file), scaler on requests | 0.786 | 0.740 | 0.916 | 15,504 | 27,456 | 43.5% | - (no bulk) |
-| bulk rule 20x the median, scaler per-replica rate x the span's lightness | 0.857 | 0.859 | 0.963 | 19,564 | 34,896 | 43.9% | 0.665 |
-| + a burst needs >= 5 logged requests, + growth (trend) in the forecast: this commit, the table above | 0.857 | 0.868 | 0.959 | 20,827 | 36,288 | 42.6% | 0.672 |
-
-The first row's 2025-03-15 plan shows why the scaler needed the lightness factor: its 10-02 window was
-planned on 2025-03-12 19:00, whose busiest 15 minutes are half client 57's 65-token prompts with 1-token
-outputs, so one replica "carried" 23 req/s; on Saturday's ordinary mix 8 replicas at 145 req/s queued for
-107 s (attainment 0.52 that day). With the lightness factor and the dumps (client 73: up to 38 logged =
-15,200 real requests in one second) taken out as bulk, 2025-03-15 meets the SLO in both windows.
-Costs: +4,060 GPU-hours (+26%) for +0.12 of the hours meeting the SLO; the last row +1,263 more.
-
-Why the targets are not met (measured):
-- **2025-03-16 (Sunday)**: the length mix changed, not the rate: 10-24 UTC prompts average 1,426 tokens
-  and their p95 is 6,744 (the six days before: 897-1,095 and 2,423-3,029), prompt x output 2x any weekday.
-  71 replicas, the window's ceiling, at 250-300 real req/s (3.5-4.2 per replica against the 6.8 planned)
-  run TPOT p95 ~330 ms: the plan's capacity per replica was measured on a lighter mix. 41 of 96 pieces
-  miss, 17 of them at the ceiling. No forecast of the rate fixes that; what a user should do: scale on
-  load, not requests (KEDA on vLLM's `vllm:num_requests_waiting` or KV-cache usage), or plan each window
-  on its heaviest day's length mix (`--peak-quantile 1` plans the busiest hour).
-- **Bulk**: 2025-03-10's dumps need 51,800 tokens/s of admission to finish within the hour, 2.5x the
-  largest any planning day needed (20,900 on 2025-03-07); a rate sized on history cannot meet a 1-hour
-  deadline for a dump 2.5x anything before (0.48 within the deadline that day; 1.0 on every other day
-  with bulk). What a user should do: a deadline matching the batch contract, or admit bulk into the
-  fleet's spare capacity (the ceiling runs at 35-60% planned utilisation) - not done here.
-- **Hours**: the scaler decides every 15 minutes from the last hour; 5-10% of pieces on ordinary days
-  start under-sized (a burst the last hour did not announce). Its q 0.99 ratio trades that against
-  GPU-hours (on the earlier file, q 0.95 saved 52% against 39% with 2.4% more pieces missing).
-- **Growth** (recommend/forecast.py trend): week 1 fell 13-16% a week in both regime windows (day over
-  day, day-type adjusted), so no growth was planned; week 2 fell further (277k vs 317k logged). The plans
-  state the trend in their reasons ("traffic trend -13% a week (day over day ...); planned for no growth").
-Week-ahead variants (plan from week 1 with the option, replayed on week 2; "hours" are calendar hours
-with fixed replicas, 15-minute pieces with the scaler):
-
-| recommend option | windows meeting SLO | hours meeting SLO | SLO attainment | GPU-hours | static-peak GPU-hours | savings | bulk within deadline |
-|---|---|---|---|---|---|---|---|
-| defaults (the table above) | 2 / 2 | 0.833 | 0.954 | 18,962 | 35,616 | 46.8% | 0.463 |
-| `--autoscale-quantile 0` (fixed replicas per window) | 2 / 2 | 0.923 | 0.974 | 28,434 | 33,600 | 15.4% | 0.428 |
-| `--autoscale-quantile 0.999` | 2 / 2 | 0.833 | 0.957 | 19,020 | 33,600 | 43.4% | 0.463 |
-| `--peak-quantile 1` (plan the busiest hour) | 2 / 2 | 0.818 | 0.949 | 17,162 | 25,872 | 33.7% | 0.456 |
-| `--forecast-quantile 0.99` | 2 / 2 | 0.823 | 0.955 | 18,165 | 34,944 | 48.0% | 0.463 |
-
-No knob reaches 0.95 of hours with >= 30% saved. A larger scaler margin (q 0.999) barely moves (+58 GPU-hours):
-the misses are pieces where even the window's ceiling is short of the mix that came (2025-03-16) or a
-burst lands between decisions; fixed replicas at the ceiling hold 0.92 of hours for 15% saved.
-`--peak-quantile 1` is *cheaper*: the busiest hour by requests is a light-mix hour. A user who needs
->= 0.95 of hours should scale on engine load (queue, KV usage) rather than the request rate, or run
-fixed replicas; each plan's reasons name the error, the trend and the sample resolution it used.
-"""
+TRIED = (Path(__file__).with_name("backtest_tried.md")).read_text()
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Reactive replica scaling inside a plan window (KEDA / HPA on the engines' token load), sized from measured error.
+"""Reactive replica scaling inside a plan window (KEDA / HPA on the request rate or the engines' token load),
+sized from measured error.
 
 A window's config is fixed; its replica count follows the traffic. Every `interval_s` (epoch-aligned)
 the scaler decides the replicas for [t, t + interval_s) from what it could see at d = t - delay_s (a
@@ -6,14 +7,17 @@ new replica needs that long: pod scheduling, image, weights load):
     signal(d)  = the busiest `bucket_s` mean interactive load within [d - lookback_s, d)
     replicas   = max_replicas                                          when bulk work is queued at d
                = clamp(ceil(ratio x signal / per_replica), min_replicas, max_replicas)  otherwise
-Load (LoadWeights, plans from 2026-12-05 on): engine busy seconds per second, sum over requests of
+Load (LoadWeights, plans made with --scale-on load): engine busy seconds per second, sum over requests of
 prefill_s_per_token x prompt tokens + decode_s_per_token x output tokens (recommend/queueing.py: a
 request adds p seconds of prefill work and b seconds to each of its O decode steps; u = lam (p + b O) is
 the replica's busy share). What KEDA reads from vLLM as rate(vllm:prompt_tokens_total) and
 rate(vllm:generation_tokens_total), weighted. per_replica = load_per_replica, the planned span's load /
 the replicas (the recommender's simulation met the SLO there, with the bulk stream on top): a heavier
 mix (longer prompts) raises the load per request, so the scaler adds replicas where a request count
-would not. Older plans (no weights) scale on real req/s with rps_per_replica.
+would not. Without weights (the default, and older plans) the scaler counts real req/s with
+rps_per_replica. Measured on held-out ServeGen days (bench/RESULTS.md "backtest") the load signal cost
+more GPU-hours for no more hours meeting the SLO: mean busy time does not predict the p95 TTFT/TPOT misses
+(long-prompt tails, bursts inside a piece) better than the request count against the planned span.
 max_replicas: the plan's count (the window's sizing for its forecast peak). The window's full bulk
 admission rate was validated only on the full fleet, so a queue holding bulk work
 (recommend/backtest/bulk.py) brings it back.

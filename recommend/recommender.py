@@ -37,7 +37,9 @@ class RecommendOptions:
     forecast_quantile: float | None = 0.95  # headroom from the window's forecast error at this quantile
     # (recommend/forecast.py; the tracefit root measures it); None = the fixed `headroom`
     forecast_on: str = "tokens"  # the series the headroom is sized on: "tokens" (token load), "requests"
-    scale_on: str = "load"  # the replica scaler's signal: "load" (engine busy s/s from tokens), "requests"
+    scale_on: str = "requests"  # the replica scaler's signal: "requests" (real req/s) or "load" (engine busy
+    # s/s from tokens; measured on held-out ServeGen days it cost more GPU-hours for no more hours meeting the
+    # SLO: bench/RESULTS.md "backtest")
     traffic_scale: float = 1.0  # plan for growth: x today's traffic
     simulate_top: int = 3  # distinct deployments simulated per window
     raise_rounds: int = 3  # replica raises tried when no simulated candidate meets the SLO

@@ -82,9 +82,9 @@ def plan_settings(*, model, as_model, gpus, max_gpus, slos, allow_quant, coverag
                    "window); see recommend/autoscale.py.")
 @click.option("--scale-delay-s", type=click.FloatRange(min=0), default=300.0, show_default=True,
               help="Seconds from the scaler's decision to new replicas serving (pod start + weights load).")
-@click.option("--scale-on", type=click.Choice(SCALE_ON), default="load", show_default=True,
-              help="The scaler's signal: load = engine busy seconds per second from prompt and output tokens/s "
-              "(a heavier mix needs more replicas); requests = the real request rate.")
+@click.option("--scale-on", type=click.Choice(SCALE_ON), default="requests", show_default=True,
+              help="The scaler's signal: requests = the real request rate; load = engine busy seconds per second "
+              "from prompt and output tokens/s (a heavier mix gets more replicas; KEDA on vLLM's token counters).")
 @click.option("--engine", type=click.Choice(["vllm", "sglang", "trtllm"]), default="vllm", show_default=True)
 @click.option("--disagg", is_flag=True, help="Also screen disaggregated prefill/decode splits (xPyD, a GPU type per "
               "pool from --gpu) per window and run one where it meets the SLO for less (recommend/disagg.py).")
@@ -101,8 +101,9 @@ def recommend(db, out, as_json, **options):
     simulated on the window's busiest 15 minutes scaled to the real rate; each knob gets a reason.
     Bulk requests (a tenant's one-second dumps, or --bulk-tenant) are planned as throughput that
     meets --bulk-deadline-s on top of the interactive traffic the SLO judges. Each window's replicas
-    are its maximum; a scaler (KEDA/HPA on the engines' token load) runs fewer when the load of the
-    last hour allows, by a ratio measured on the mined range (--autoscale-quantile; 0 turns it off).
+    are its maximum; a scaler (KEDA/HPA on the request rate, or --scale-on load) runs fewer when the
+    traffic of the last hour allows, by a ratio measured on the mined range (--autoscale-quantile; 0
+    turns it off).
 
     \b
     Examples:
