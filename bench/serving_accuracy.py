@@ -28,6 +28,8 @@ Usage: .venv/bin/python bench/serving_accuracy.py [--ep]   (~1-2 min on 2 cores)
 """
 
 import csv
+import json
+import lzma
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -46,6 +48,10 @@ from recommend.simulate import EngineSpec, simulate  # noqa: E402
 TABLE = HERE / "data" / "published_serving.csv"
 SHAREGPT = HERE.parent.parent / "shared" / "data" / "length-stats" / "sharegpt_8k_filtered_stats_llama2_tokenizer.csv"
 MEAN_PROMPT_TOKENS, MEAN_OUTPUT_TOKENS = 269_081 / 1200, 226_901 / 1200  # github.com/sgl-project/sglang/issues/2097
+VLLM083 = HERE.parent / "tests" / "fixtures" / "real" / "vllm-0.8.3_benchmark_serving_llama-3.3-70b_qps1.json.xz"
+# vLLM V1's defaults when the GPU has < 70 GiB (A100 40GB): max_num_seqs 256, API-server max_num_batched_tokens 2048
+# (vllm/engine/arg_utils.py `_set_default_args_v1`)
+V1_SMALL_GPU_TOKENS = 2048
 MAX_MODEL_LEN = 4096  # both servers' --max_model_len in the benchmark's commands
 SEED = 42
 AS_STATED_EP = "--ep" in sys.argv  # simulate the `ep` rows with expert parallelism, as they ran
@@ -61,10 +67,19 @@ def sharegpt_lengths() -> tuple[np.ndarray, np.ndarray]:
             np.maximum(2, np.round(output * MEAN_OUTPUT_TOKENS / output.mean())).astype(np.int64))
 
 
+def vllm083_lengths() -> tuple[np.ndarray, np.ndarray]:
+    """The 200 ShareGPT requests of surajssd/llm-k8s's vLLM 0.8.3 runs (same seed, so the same prompts at
+    every rate): their own per-request input and output token counts from the committed raw qps_01 file."""
+    run = json.load(lzma.open(VLLM083))
+    return np.asarray(run["input_lens"]), np.asarray(run["output_lens"])
+
+
 def traffic(r: dict, lengths) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     rng = np.random.default_rng(SEED)
     n = int(r["num_prompts"])
-    if r["dataset"] == "fixed":
+    if r["dataset"] == "sharegpt-vllm083":
+        prompt, output = vllm083_lengths()
+    elif r["dataset"] == "fixed":
         prompt, output = np.full(n, int(r["isl"])), np.full(n, int(r["osl"]))
     else:
         pick = rng.choice(len(lengths[0]), size=n, replace=False)
@@ -80,7 +95,8 @@ def simulated(r: dict, lengths) -> dict[str, float]:
     fixed = r["dataset"] == "fixed"
     seqs = 2048 if r["engine"].startswith("trtllm") else 256
     ranks = dep.attention_ranks  # attention-DP ranks each schedule their own batch and token budget
-    spec = EngineSpec(max_num_seqs=seqs * ranks, max_num_batched_tokens=min(dep.engine.max_batched_tokens, 8192) * ranks,
+    budget = V1_SMALL_GPU_TOKENS if r["version"] == "v0.8.3" else min(dep.engine.max_batched_tokens, 8192)
+    spec = EngineSpec(max_num_seqs=seqs * ranks, max_num_batched_tokens=budget * ranks,
                       max_model_len=int(r["isl"]) + int(r["osl"]) if fixed else MAX_MODEL_LEN,
                       kv_capacity_tokens=kv_capacity_tokens(dep), block_tokens=dep.engine.kv_block_tokens,
                       num_scheduler_steps=int(r["num_scheduler_steps"] or 1),
