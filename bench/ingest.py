@@ -8,8 +8,10 @@ fresh warehouse), with no checks, no row numbers, no content hash and no Python 
 any ingest that keeps the stored contract pays at least. Reports the median of each and their ratio
 to (a) (target for (b) <= 1.3x for Parquet and CSV; JSON Lines is reported), and the median CPU
 seconds (all threads; the machine has 2 cores, so CPU is what a loaded machine makes you pay).
+`csv-noid` is the same CSV without its request_id column: tracefit then gives each row an id of its
+own content and de-duplicates on it (issue #19); its floor stores the row's arrival text as the id.
 
-    .venv/bin/python bench/ingest.py [--rows 10000000] [--repeats 3]
+    .venv/bin/python bench/ingest.py [--rows 10000000] [--repeats 3] [--kinds parquet,csv,jsonl,csv-noid]
 """
 
 import argparse
@@ -29,6 +31,7 @@ from results import write_section  # noqa: E402
 from warehouse.db import connect  # noqa: E402
 
 OUT = Path(__file__).parent / "out"
+KINDS = {"parquet": ".parquet", "csv": ".csv", "jsonl": ".jsonl", "csv-noid": "-noid.csv"}
 
 
 def generate(rows: int) -> pl.DataFrame:
@@ -70,6 +73,7 @@ def time_floor(path: Path, db: Path) -> tuple[float, float]:
     A CSV's tenant is read as text (the column it is stored in), not parsed as a number and cast."""
     db.unlink(missing_ok=True)
     scan = f"read_csv('{path}', types = {{'tenant': 'VARCHAR'}})" if path.suffix == ".csv" else f"'{path}'"
+    request_id = "request_id" if "noid" not in path.name else '"timestamp"'
     connect(db).close()  # the warehouse's tables, as migrations create them
     started, cpu = time.perf_counter(), time.process_time()
     con = duckdb.connect(str(db))
@@ -78,7 +82,7 @@ def time_floor(path: Path, db: Path) -> tuple[float, float]:
         INSERT INTO requests (ingest_run_id, source, request_id, arrival_ts, model, tenant, prompt_tokens,
             output_tokens, cached_prompt_tokens, ttft_ms, tpot_ms, e2e_ms, status, error_code,
             prefix_block_ids, source_row)
-        SELECT 1, 'bench', CAST(request_id AS VARCHAR), CAST("timestamp" AS TIMESTAMPTZ), model,
+        SELECT 1, 'bench', CAST({request_id} AS VARCHAR), CAST("timestamp" AS TIMESTAMPTZ), model,
             CAST(tenant AS VARCHAR), prompt_tokens, output_tokens, NULL, ttft_ms, tpot_ms, e2e_ms,
             status, NULL, NULL, 0
         FROM {scan}""")
@@ -108,16 +112,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--kinds", default=",".join(KINDS), help="files to time, comma-separated")
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
     frame = generate(args.rows)
-    files = {kind: OUT / f"requests-{args.rows}.{kind}" for kind in ("parquet", "csv", "jsonl")}
-    frame.write_parquet(files["parquet"])
-    frame.write_csv(files["csv"])
-    frame.write_ndjson(files["jsonl"])
+    files = {kind: OUT / f"requests-{args.rows}{KINDS[kind]}" for kind in args.kinds.split(",")}
+    for kind, path in files.items():
+        write = {"parquet": frame.write_parquet, "csv": frame.write_csv, "jsonl": frame.write_ndjson,
+                 "csv-noid": frame.drop("request_id").write_csv}[kind]
+        write(path)
     del frame
     lines = ["## Ingest: `tracefit ingest` vs DuckDB CREATE TABLE AS SELECT", "",
-             f"Command: `.venv/bin/python bench/ingest.py --rows {args.rows} --repeats {args.repeats}` "
+             f"Command: `.venv/bin/python bench/ingest.py --rows {args.rows} --repeats {args.repeats} "
+             f"--kinds {args.kinds}` "
              f"(2-core machine; medians; each loads into a fresh database file; commit {_commit()}). "
              "floor: DuckDB itself inserting the file's rows into a fresh warehouse's `requests` table, "
              "unordered as `tracefit ingest` does, with no checks, row numbers, content hash or Python "
