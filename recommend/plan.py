@@ -7,7 +7,8 @@ Shape (issue 6, "Output"; more keys allowed and ignored):
  "max_num_batched_tokens", "replicas"}, ...}], "summary": {...}}
 Hour-of-week cells: 0 = Monday 00:00–01:00 UTC … 167 = Sunday 23:00–24:00 UTC.
 Replica scaler (recommend/autoscale.py; absent in older plans): plan-level "autoscale" policy and per
-window "autoscale": {"min_replicas", "max_replicas", "rps_per_replica"}.
+window "autoscale": {"min_replicas", "max_replicas", "rps_per_replica"} (and the engine-load keys of
+recommend/autoscale.py WindowScaling when the plan scales on load).
 """
 
 import json

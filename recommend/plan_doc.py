@@ -3,21 +3,27 @@
 {"model": catalog model the performance model uses, "traffic_model": model name as logged,
  "gpu": GPU with the most GPU-hours, "gpus_considered", "engine", "slo": {key: ms}, "options",
  "autoscale": null, or the replica scaler (recommend/autoscale.py AutoscalePolicy.to_dict: "interval_s",
-          "delay_s", "lookback_s", "bucket_s", "quantile", "ratio" (measured), "intervals", "method"),
+          "delay_s", "lookback_s", "bucket_s", "quantile", "ratio" (measured), "intervals", "method", and
+          "signal": "requests" | "engine load", the unit the ratio was measured in),
  "bulk": null, or the traffic-class rule (recommend/traffic_class.py BulkRule.to_dict: "burst_rps",
-          "tenants", "deadline_s", "source", "rule"); the backtest classifies with it,
+          "tenants", "deadline_s", "source", "pacing" ("spare" | "fixed": recommend/backtest/bulk.py),
+          "rule"); the backtest classifies with it,
  "windows": [{"window": {"label", "hours": [hour-of-week cells]},
    "traffic": {"rps_mean", "rps_p50", "rps_peak" (real req/s), "rps_planned" (busiest 15 min x
-              traffic_scale x (1 + headroom)), "tok_s_planned" (the same, prompt + output tokens/s), "headroom", "forecast_error" (null, or recommend/forecast.py's
-              {"method", "quantile", "ratio", "hours", "forecast_rps", "planned_rps"}: where the headroom came
-              from), "planned_span": {"start", "seconds"}, "requests_logged", "sample_rate",
+              traffic_scale x (1 + headroom)), "tok_s_planned" (the same in prompt + output tokens/s: what a
+              spare-paced bulk queue measures spare capacity against), "headroom", "forecast_error" (null, or
+              recommend/forecast.py's {"method", "quantile", "ratio", "hours", "forecast_rps", "planned_rps",
+              "growth", "planned_growth", "growth_method", "unit"} of the request rate), "load_forecast_error"
+              (the same of the token load, unit tokens/s, when the headroom came from it: --forecast-on
+              tokens), "planned_span": {"start", "seconds"}, "requests_logged", "sample_rate",
               "sample_resolution_s" (recommend/sampling.py: the shortest interval whose rate the log measures
               within ±10% at the window's mean rate; null without traffic),
               "prompt_tokens": Q, "output_tokens": Q, "bulk": null or recommend/bulk_plan.py BulkLoad.to_dict
               {"requests_logged", "real_requests", "share", "admit_tok_s", "binding_span_s",
               "binding_start_s"}}; rps_planned and predicted latencies are the interactive class's,
    "autoscale": {"min_replicas", "max_replicas" (= config.replicas), "rps_per_replica" (planned interactive
-                 real req/s per replica)} (recommend/autoscale.py WindowScaling),
+                 real req/s per replica), with --scale-on load also "signal", "prefill_s_per_token",
+                 "decode_s_per_token", "load_per_replica" (busy s/s)} (recommend/autoscale.py WindowScaling),
    "config": {"gpu", "tp", "weights", "kv", "max_model_len", "max_num_seqs", "max_num_batched_tokens", "replicas"},
    "predicted": {"ttft_ms": Q, "tpot_ms": Q, "e2e_ms": Q, "goodput", "tok_s" (prompt + output tokens/s of
                  the fleet at the planned rate), "output_tok_s", "gpu_util" (planned rate / analytic
@@ -32,6 +38,7 @@ Q = {"p50", "p90", "p95", "p99"} in ms (traffic: tokens, plus "mean" and "max").
 """
 
 import dataclasses
+import math
 from collections import Counter
 from datetime import UTC, datetime
 
@@ -69,7 +76,8 @@ def window_entry(w: WindowTraffic, index: int, *, chosen, verified, tried, resul
     note = (f"busiest {traffic.span_s / 60:.0f} min of the peak span from {w.peak_start or '?'}, "
             f"x{traffic.scale:g} scale and headroom; {why}")
     note += "; " + sample_reason(w.rps_mean_real, w.sample_rate)
-    scaler = scaling(traffic, config.replicas, w, load_weights(chosen, load) if options.scale_on == "load" else None)
+    scaler = scaling(traffic, config.replicas, w, load_weights(chosen, load) if options.scale_on == "load" else None,
+                     floor=options.scale_floor, target=options.scale_target)
     if scaler.load:
         note += (f"; {config.replicas} replicas are the scaler's ceiling, it follows engine load: "
                  f"{scaler.load.prefill_s_per_token * 1e3:.3g} ms per prompt token + "
@@ -129,17 +137,19 @@ def _finite(value: float) -> float | None:
     return round(value, 1) if value != float("inf") else None
 
 
-def scaling(traffic, replicas: int, w: WindowTraffic | None = None, weights: LoadWeights | None = None) -> WindowScaling:
+def scaling(traffic, replicas: int, w: WindowTraffic | None = None, weights: LoadWeights | None = None,
+            floor: float = 0.0, target: float = 1.0) -> WindowScaling:
     """The window's replica range for the scaler: up to the planned fleet, sized by its planned load
     (per replica: the planned span's busy s/s under `weights` / replicas; the request count's
     rps_per_replica = the planned rate / replicas, x lightness when the planned span is lighter per request
-    than the window's mean, for scalers that count requests)."""
+    than the window's mean, for scalers that count requests); at least `floor` x the ceiling (at least 1);
+    both per-replica figures x `target` (a utilisation target below the simulated SLO edge)."""
     per_request = float(weights.load_s(traffic.prompt_tokens, traffic.output_tokens).mean()) \
         if weights and traffic.arrival_s.size else 0.0
-    return WindowScaling(min_replicas=1, max_replicas=replicas,
-                         rps_per_replica=traffic.rps_real / replicas * lightness(traffic, w),
+    return WindowScaling(min_replicas=max(1, math.ceil(floor * replicas - 1e-9)), max_replicas=replicas,
+                         rps_per_replica=traffic.rps_real / replicas * lightness(traffic, w) * target,
                          load=weights if per_request > 0 else None,
-                         load_per_replica=traffic.rps_real * per_request / replicas)
+                         load_per_replica=traffic.rps_real * per_request / replicas * target)
 
 
 def load_weights(chosen, load) -> LoadWeights | None:
@@ -218,7 +228,8 @@ def plan_document(entries: list[dict], *, model: str, traffic_model: str | None,
         "autoscale": autoscale.to_dict() if autoscale else None,
         "options": {"coverage": options.coverage, "headroom": options.headroom,
                     "forecast_quantile": options.forecast_quantile, "forecast_on": options.forecast_on,
-                    "scale_on": options.scale_on,
+                    "scale_on": options.scale_on, "scale_floor": options.scale_floor,
+                    "scale_target": options.scale_target,
                     "traffic_scale": options.traffic_scale, "max_gpus": space.max_gpus,
                     "allow_quant": list(space.allow_quant), "prices_usd_per_gpu_hour":
                         {g: space.usd_per_gpu_hour(g) for g in space.gpus}},

@@ -40,6 +40,8 @@ class RecommendOptions:
     scale_on: str = "requests"  # the replica scaler's signal: "requests" (real req/s) or "load" (engine busy
     # s/s from tokens; measured on held-out ServeGen days it cost more GPU-hours for no more hours meeting the
     # SLO: bench/RESULTS.md "backtest")
+    scale_floor: float = 0.0  # the scaler never runs fewer than this share of the window's ceiling (0: one replica)
+    scale_target: float = 1.0  # the scaler loads a replica to this share of the planned (simulated) per-replica rate
     traffic_scale: float = 1.0  # plan for growth: x today's traffic
     simulate_top: int = 3  # distinct deployments simulated per window
     raise_rounds: int = 3  # replica raises tried when no simulated candidate meets the SLO
@@ -56,6 +58,10 @@ class RecommendOptions:
             raise RecommendError(f"--scale-on must be one of {', '.join(SCALE_ON)}, got {self.scale_on!r}")
         if self.forecast_on not in FORECAST_ON:
             raise RecommendError(f"--forecast-on must be one of {', '.join(FORECAST_ON)}, got {self.forecast_on!r}")
+        if not 0 < self.scale_target <= 1:
+            raise RecommendError(f"--scale-target must be in (0, 1], got {self.scale_target}")
+        if not 0 <= self.scale_floor <= 1:
+            raise RecommendError(f"--scale-floor must be in [0, 1], got {self.scale_floor}")
         if self.headroom < 0 or self.traffic_scale <= 0:
             raise RecommendError("--headroom must be >= 0 and --traffic-scale > 0")
 

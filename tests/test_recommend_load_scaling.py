@@ -101,3 +101,22 @@ def test_a_log_shorter_than_a_week_plans_every_hour_of_the_week():
     # Tuesday 09 (33) follows Monday
     got = dict(cover_week([("weekday", (9,)), ("weekend", (129,))]))
     assert 153 in got["weekend"] and 33 in got["weekday"] and len(got["weekday"] + got["weekend"]) == 168
+
+
+def test_the_scale_floor_is_a_share_of_the_ceiling_rounded_up():
+    # 10 replicas, floor 0.45 -> ceil(4.5) = 5; floor 0 -> 1; floor 1 -> the ceiling (fixed replicas)
+    w = WindowTraffic(label="w", cells=(0,), sample_rate=1.0, peak_span_s=900.0, peak_arrival_s=np.arange(900.0),
+                      peak_prompt_tokens=np.full(900, 400), peak_output_tokens=np.full(900, 100))
+    assert [scaling(plan_traffic(w), 10, w, floor=f).min_replicas for f in (0.0, 0.45, 1.0)] == [1, 5, 10]
+    assert WindowScaling(min_replicas=5, max_replicas=10, rps_per_replica=1.0).replicas(
+        AutoscalePolicy(ratio=1.0), 2.0, False) == 5  # 2 req/s needs 2, the floor holds 5
+
+
+def test_the_scale_target_loads_a_replica_below_the_simulated_rate():
+    # 1 req/s planned over 4 replicas = 0.25 req/s each; at target 0.8 the scaler counts 0.2 per replica:
+    # 0.7 req/s (ratio 1) -> ceil(3.5) = 4 replicas instead of ceil(2.8) = 3
+    w = WindowTraffic(label="w", cells=(0,), sample_rate=1.0, peak_span_s=900.0, peak_arrival_s=np.arange(900.0),
+                      peak_prompt_tokens=np.full(900, 400), peak_output_tokens=np.full(900, 100))
+    s, edge = scaling(plan_traffic(w), 4, w, target=0.8), scaling(plan_traffic(w), 4, w)
+    assert s.rps_per_replica == pytest.approx(0.2)
+    assert s.replicas(AutoscalePolicy(ratio=1.0), 0.7, False) == 4 and edge.replicas(AutoscalePolicy(ratio=1.0), 0.7, False) == 3

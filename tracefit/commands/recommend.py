@@ -21,12 +21,13 @@ def _prices(items) -> dict[str, float]:
 
 def plan_settings(*, model, as_model, gpus, max_gpus, slos, allow_quant, coverage, headroom, forecast_quantile,
                   forecast_on, prices, sample_rate, traffic_scale, windows, peak_quantile, bulk_burst_rps, bulk_tenants,
-                  bulk_deadline_s, bulk_pacing, autoscale_quantile, scale_on, scale_delay_s, engine, disagg, kv_link, workers) -> PlanSettings:
+                  bulk_deadline_s, bulk_pacing, autoscale_quantile, scale_on, scale_floor, scale_target, scale_delay_s, engine, disagg, kv_link, workers) -> PlanSettings:
     """The recommend options (as click passes them) -> PlanSettings (recommend and backtest --walk-forward)."""
     space = SearchSpace(gpus=tuple(gpus), max_gpus=max_gpus, prices=_prices(prices), engine=engine,
                         allow_quant=tuple(q.strip().lower() for q in allow_quant.split(",") if q.strip()))
     options = RecommendOptions(slo=parse_slo(slos), coverage=coverage, headroom=headroom,
                                forecast_quantile=forecast_quantile or None, forecast_on=forecast_on, scale_on=scale_on,
+                               scale_floor=scale_floor, scale_target=scale_target,
                                traffic_scale=traffic_scale,
                                workers=workers)
     scaler = AutoscalePolicy(quantile=autoscale_quantile, delay_s=scale_delay_s) if autoscale_quantile else None
@@ -85,6 +86,11 @@ def plan_settings(*, model, as_model, gpus, max_gpus, slos, allow_quant, coverag
 @click.option("--scale-on", type=click.Choice(SCALE_ON), default="requests", show_default=True,
               help="The scaler's signal: requests = the real request rate; load = engine busy seconds per second "
               "from prompt and output tokens/s (a heavier mix gets more replicas; KEDA on vLLM's token counters).")
+@click.option("--scale-floor", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+              help="The scaler never runs fewer replicas than this share of the window's ceiling (0 = one replica).")
+@click.option("--scale-target", type=click.FloatRange(0, 1, min_open=True), default=1.0, show_default=True,
+              help="The scaler loads each replica to this share of the rate the simulator met the SLO at "
+              "(1 = at the SLO's edge; lower keeps margin for bursts inside an interval).")
 @click.option("--engine", type=click.Choice(["vllm", "sglang", "trtllm"]), default="vllm", show_default=True)
 @click.option("--disagg", is_flag=True, help="Also screen disaggregated prefill/decode splits (xPyD, a GPU type per "
               "pool from --gpu) per window and run one where it meets the SLO for less (recommend/disagg.py).")
