@@ -1,4 +1,5 @@
-"""Read a recommendation plan (issue 6 JSON shape) into frames, tolerating missing keys.
+"""A recommendation plan (issue 6 JSON shape) as frames, tolerating missing keys: recommend/plan.py
+window_views reads it (the one reader of plan documents), this module only shapes frames.
 
 {"model", "gpu", "slo", "windows": [{"window": {"label", "hours" | "start"/"end"}, "traffic",
  "config": {"gpu", "tp", "weights", "kv", "max_model_len", "max_num_seqs", "max_num_batched_tokens",
@@ -7,71 +8,37 @@
 Q is {"p50", "p95", "p99"} (a bare number is read as every quantile).
 """
 
-from datetime import datetime, timedelta
-
 import polars as pl
 
 from profiles import CatalogError, get_gpu
 from recommend.deployment import WEIGHT_BYTES
+from recommend.plan import window_views
 
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
 
-def quantile(value, q: str = "p95") -> float | None:
-    if isinstance(value, dict):
-        value = value.get(q)
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-
-
-def windows(plan: dict) -> list[dict]:
-    return [w for w in plan.get("windows") or [] if isinstance(w, dict)]
-
-
-def label(window: dict, index: int) -> str:
-    return str((window.get("window") or {}).get("label") or f"window {index + 1}")
-
-
 def config_rows(plan: dict) -> list[dict]:
     """One row per window: its config, predicted p95s, cost and reasons (None where absent)."""
-    rows = []
-    for i, w in enumerate(windows(plan)):
-        cfg, pred, cost = w.get("config") or {}, w.get("predicted") or {}, w.get("cost") or {}
-        rows.append({
-            "window": label(w, i), "gpu": cfg.get("gpu", plan.get("gpu")), "tp": cfg.get("tp"),
-            "weights": cfg.get("weights"), "kv": cfg.get("kv"), "max_model_len": cfg.get("max_model_len"),
-            "max_num_seqs": cfg.get("max_num_seqs"), "max_num_batched_tokens": cfg.get("max_num_batched_tokens"),
-            "replicas": cfg.get("replicas"), "ttft_ms_p95": quantile(pred.get("ttft_ms")),
-            "tpot_ms_p95": quantile(pred.get("tpot_ms")), "goodput": pred.get("goodput"),
-            "usd_per_hour": cost.get("usd_per_hour"),
-            "reasons": [str(r) for r in w.get("reasons") or []],
-        })
-    return rows
-
-
-def _cells(window: dict) -> list[int]:
-    spec = window.get("window") or {}
-    if spec.get("hours"):
-        return sorted({int(h) % 168 for h in spec["hours"]})
-    try:
-        start, end = datetime.fromisoformat(spec["start"]), datetime.fromisoformat(spec["end"])
-    except (KeyError, TypeError, ValueError):
-        return []
-    hours = min(int((end - start).total_seconds() // 3600), 168)
-    return sorted({((start + timedelta(hours=k)).weekday() * 24 + (start + timedelta(hours=k)).hour)
-                   for k in range(hours)})
+    return [{"window": w.label, "gpu": w.gpu, "tp": w.setting("tp"), "weights": w.setting("weights"),
+             "kv": w.setting("kv"), "max_model_len": w.setting("max_model_len"),
+             "max_num_seqs": w.setting("max_num_seqs"), "max_num_batched_tokens": w.setting("max_num_batched_tokens"),
+             "replicas": w.setting("replicas"), "ttft_ms_p95": w.p("ttft_ms"),
+             "tpot_ms_p95": w.p("tpot_ms"), "goodput": w.predicted.get("goodput"),
+             "usd_per_hour": w.usd_per_hour, "reasons": list(w.reasons)}
+            for w in window_views(plan)]
 
 
 def schedule(plan: dict) -> pl.DataFrame:
     """Replicas per hour-of-week cell (0 = Mon 00 UTC): how_cell, weekday, hour, window_label, replicas, gpus."""
     rows = []
-    for i, w in enumerate(windows(plan)):
-        cfg = w.get("config") or {}
-        if not isinstance(cfg.get("replicas"), int):
+    for w in window_views(plan):
+        replicas = w.setting("replicas")
+        if not isinstance(replicas, int):
             continue
-        for cell in _cells(w):
+        for cell in w.cells:
             rows.append({"how_cell": cell, "weekday": WEEKDAYS[cell // 24], "hour": cell % 24,
-                         "window_label": label(w, i), "replicas": cfg["replicas"],
-                         "gpus": cfg["replicas"] * int(cfg.get("tp") or 1)})
+                         "window_label": w.label, "replicas": replicas,
+                         "gpus": replicas * int(w.setting("tp") or 1)})
     return pl.DataFrame(rows, schema={"how_cell": pl.Int64, "weekday": pl.String, "hour": pl.Int64,
                                       "window_label": pl.String, "replicas": pl.Int64, "gpus": pl.Int64})
 
@@ -79,12 +46,11 @@ def schedule(plan: dict) -> pl.DataFrame:
 def pareto(plan: dict) -> pl.DataFrame:
     """Chosen config and alternatives per window: window_label, usd_per_hour, ttft_ms_p95, chosen."""
     rows = []
-    for i, w in enumerate(windows(plan)):
-        for point, chosen in [(w, True)] + [(a, False) for a in w.get("alternatives") or [] if isinstance(a, dict)]:
-            usd = (point.get("cost") or {}).get("usd_per_hour")
-            ttft = quantile((point.get("predicted") or {}).get("ttft_ms"))
+    for w in window_views(plan):
+        for point, chosen in [(w, True)] + [(a, False) for a in w.alternatives]:
+            usd, ttft = point.usd_per_hour, point.p("ttft_ms")
             if isinstance(usd, (int, float)) and ttft is not None:
-                rows.append({"window_label": label(w, i), "usd_per_hour": float(usd), "ttft_ms_p95": ttft,
+                rows.append({"window_label": w.label, "usd_per_hour": float(usd), "ttft_ms_p95": ttft,
                              "chosen": chosen})
     return pl.DataFrame(rows, schema={"window_label": pl.String, "usd_per_hour": pl.Float64,
                                       "ttft_ms_p95": pl.Float64, "chosen": pl.Boolean})
@@ -93,10 +59,10 @@ def pareto(plan: dict) -> pl.DataFrame:
 def capacity(plan: dict, key: str = "max_num_seqs") -> pl.DataFrame:
     """Per window: `key` × replicas (e.g. concurrent sequences the fleet admits): window_label, value."""
     rows = []
-    for i, w in enumerate(windows(plan)):
-        cfg = w.get("config") or {}
-        if isinstance(cfg.get(key), (int, float)) and isinstance(cfg.get("replicas"), int):
-            rows.append({"window_label": label(w, i), "value": float(cfg[key] * cfg["replicas"])})
+    for w in window_views(plan):
+        value, replicas = w.setting(key), w.setting("replicas")
+        if isinstance(value, (int, float)) and isinstance(replicas, int):
+            rows.append({"window_label": w.label, "value": float(value * replicas)})
     return pl.DataFrame(rows, schema={"window_label": pl.String, "value": pl.Float64})
 
 

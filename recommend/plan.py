@@ -1,5 +1,7 @@
 """The plan JSON that `tracefit recommend` writes (recommend/plan_doc.py makes it): the one reader and
-writer of plan files, and the plan read into the fields exporters and the backtest need.
+writer of plan files, and the plan read into the fields exporters and the backtest need (parse_plan:
+strict, an incomplete plan is a PlanError) or that the site and the plan table draw (window_views: lenient,
+a missing key reads as None).
 
 Shape (issue 6, "Output"; more keys allowed and ignored):
 {"model", "gpu", "slo", "windows": [{"window": {"label", "hours": [0..167] | "start"/"end"},
@@ -14,7 +16,7 @@ recommend/autoscale.py WindowScaling when the plan scales on load).
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from profiles import CatalogError, get_model
@@ -196,3 +198,108 @@ def _ts(value, where: str, source: str) -> datetime:
     except ValueError as exc:
         raise PlanError(f"{source}: {where} is not an ISO-8601 timestamp: {value!r}") from exc
     return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
+
+
+# The plan as the site and the plan table read it: lenient, a missing or odd key reads as None (or empty),
+# so an incomplete plan is drawn with explanations where parse_plan would reject it.
+
+def quantile(value, q: str = "p95") -> float | None:
+    """value[q] as a float, a bare number read as every quantile; None when absent or not a number."""
+    if isinstance(value, dict):
+        value = value.get(q)
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+@dataclass(frozen=True, slots=True)
+class Priced:
+    """A config the plan priced (the window's chosen one or an alternative), read on demand."""
+    raw: dict
+
+    @property
+    def usd_per_hour(self):
+        """cost.usd_per_hour as written; None when absent."""
+        return (self.raw.get("cost") or {}).get("usd_per_hour")
+
+    @property
+    def predicted(self) -> dict:
+        return self.raw.get("predicted") or {}
+
+    def p(self, metric: str, q: str = "p95") -> float | None:
+        """predicted[metric][q], e.g. ("ttft_ms", "p95")."""
+        return quantile(self.predicted.get(metric), q)
+
+
+@dataclass(frozen=True, slots=True)
+class WindowView(Priced):
+    """One window of a possibly incomplete plan: each key is read when asked for, as written (None or empty
+    where absent), so an odd value only affects what reads it."""
+    index: int
+    plan_gpu: object  # the plan-level "gpu"
+
+    @property
+    def label(self) -> str:
+        """window.label; "window 1" … when the plan gives none."""
+        return str((self.raw.get("window") or {}).get("label") or f"window {self.index + 1}")
+
+    @property
+    def config(self) -> dict:
+        return self.raw.get("config") or {}
+
+    def setting(self, key: str):
+        """config[key], e.g. "replicas", "max_num_seqs", "kv_capacity_tokens"; None when absent."""
+        return self.config.get(key)
+
+    @property
+    def gpu(self):
+        """config.gpu, else the plan's gpu."""
+        return self.config.get("gpu", self.plan_gpu)
+
+    @property
+    def cells(self) -> tuple[int, ...]:
+        """Hour-of-week cells of window.hours, or of window.start/end; () when neither reads."""
+        return _lenient_cells(self.raw)
+
+    @property
+    def traffic(self) -> dict:
+        return self.raw.get("traffic") or {}
+
+    @property
+    def alternatives(self) -> tuple[Priced, ...]:
+        return tuple(Priced(a) for a in self.raw.get("alternatives") or [] if isinstance(a, dict))
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        return tuple(str(r) for r in self.raw.get("reasons") or [])
+
+    @property
+    def meets_slo(self):
+        return self.raw.get("meets_slo")
+
+    @property
+    def deployment(self) -> str:
+        """"aggregated" | "disaggregated"."""
+        return self.raw.get("deployment") or "aggregated"
+
+    @property
+    def disagg(self) -> dict:
+        """window.disagg, {} when absent."""
+        return self.raw.get("disagg") if isinstance(self.raw.get("disagg"), dict) else {}
+
+
+def window_views(plan: dict) -> list[WindowView]:
+    """The plan's windows read leniently (entries that are not objects skipped)."""
+    return [WindowView(w, i, plan.get("gpu"))
+            for i, w in enumerate(x for x in plan.get("windows") or [] if isinstance(x, dict))]
+
+
+def _lenient_cells(window: dict) -> tuple[int, ...]:
+    spec = window.get("window") or {}
+    if spec.get("hours"):
+        return tuple(sorted({int(h) % 168 for h in spec["hours"]}))
+    try:
+        start, end = datetime.fromisoformat(spec["start"]), datetime.fromisoformat(spec["end"])
+    except (KeyError, TypeError, ValueError):
+        return ()
+    hours = min(int((end - start).total_seconds() // 3600), 168)
+    return tuple(sorted({((start + timedelta(hours=k)).weekday() * 24 + (start + timedelta(hours=k)).hour)
+                         for k in range(hours)}))

@@ -1,4 +1,4 @@
-"""The plan JSON (issue 6 "Output"; recommend/plan.py parses it, dashboards/plan.py draws it).
+"""The plan JSON (issue 6 "Output"; recommend/plan.py is its one reader, dashboards/plan.py draws it).
 
 {"model": catalog model the performance model uses, "traffic_model": model name as logged,
  "gpu": GPU with the most GPU-hours, "gpus_considered", "engine", "slo": {key: ms}, "options",
@@ -43,6 +43,7 @@ from collections import Counter
 from datetime import UTC, datetime
 
 from recommend.autoscale import LoadWeights, WindowScaling
+from recommend.plan import window_views
 from recommend.reasons import Evidence, reasons
 from recommend.sampling import resolution_s, sample_reason
 from recommend.slo import slo_key
@@ -247,15 +248,11 @@ def _gpus(entry: dict) -> int:
 
 
 def table_rows(plan: dict) -> list[dict]:
-    """One row per window for the human-readable table."""
-    rows = []
-    for e in plan["windows"]:
-        c, p = e["config"], e["predicted"]
-        rows.append({"window": e["window"]["label"], "rps_planned": e["traffic"]["rps_planned"],
-                     "gpu": c["gpu"], "tp": c["tp"], "weights": c["weights"], "kv": c["kv"],
-                     "max_model_len": c["max_model_len"], "max_num_seqs": c["max_num_seqs"],
-                     "max_num_batched_tokens": c["max_num_batched_tokens"], "replicas": c["replicas"],
-                     "ttft_p95_ms": (p.get("ttft_ms") or {}).get("p95"), "tpot_p95_ms": (p.get("tpot_ms") or {}).get("p95"),
-                     "goodput": p.get("goodput"), "usd_per_hour": e["cost"]["usd_per_hour"],
-                     "meets_slo": "yes" if e["meets_slo"] else "NO"})
-    return rows
+    """One row per window for the human-readable table (recommend/plan.py reads the windows)."""
+    return [{"window": w.label, "rps_planned": w.traffic.get("rps_planned"), "gpu": w.gpu, "tp": w.setting("tp"),
+             "weights": w.setting("weights"), "kv": w.setting("kv"), "max_model_len": w.setting("max_model_len"),
+             "max_num_seqs": w.setting("max_num_seqs"), "max_num_batched_tokens": w.setting("max_num_batched_tokens"),
+             "replicas": w.setting("replicas"), "ttft_p95_ms": w.p("ttft_ms"),
+             "tpot_p95_ms": w.p("tpot_ms"), "goodput": w.predicted.get("goodput"),
+             "usd_per_hour": w.usd_per_hour, "meets_slo": "yes" if w.meets_slo else "NO"}
+            for w in window_views(plan)]

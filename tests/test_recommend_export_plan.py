@@ -7,6 +7,7 @@ import pytest
 from export_fixtures import FIXTURES, HOUR_OF_WEEK, START_END
 from recommend.export import PlanError, export, load_plan, parse_plan, write_files
 from recommend.export.schedule import cron_spans, dow_list, ranges
+from recommend.plan import read_plan_json, window_views
 
 
 def test_plans_parse_and_extra_keys_are_ignored():
@@ -22,6 +23,26 @@ def test_missing_key_names_the_key_and_the_file():
     with pytest.raises(PlanError, match=r"plan_missing_max_num_seqs\.json: missing key 'max_num_seqs' in "
                                         r"windows\[1\]\.config"):
         load_plan(FIXTURES / "plan_missing_max_num_seqs.json")
+
+
+def test_window_views_read_what_parse_plan_reads():
+    views = window_views(read_plan_json(START_END))
+    assert [w.label for w in views] == ["Peak (Mon)", "evening", "night"]
+    assert [w.gpu for w in views] == ["h200"] * 3  # the plan-level "gpu" where the config names none
+    assert views[0].cells == tuple(range(9, 18))  # Monday 09:00-18:00 UTC
+    assert views[2].cells == (23, *range(24, 33))  # Monday 23:00 to Tuesday 09:00
+    assert [w.setting("replicas") for w in views] == [3, 2, 1]
+
+
+def test_window_views_draw_an_incomplete_plan_that_parse_plan_rejects():
+    plan = {"windows": [{"config": {"replicas": 2}, "predicted": {"ttft_ms": 500},
+                         "alternatives": [{"cost": {"usd_per_hour": 3}}, "not a config"]}, 7]}
+    with pytest.raises(PlanError):
+        parse_plan(plan)
+    [w] = window_views(plan)
+    assert (w.label, w.gpu, w.cells, w.reasons, w.deployment, w.disagg) == ("window 1", None, (), (), "aggregated", {})
+    assert (w.p("ttft_ms"), w.p("ttft_ms", "p50"), w.p("tpot_ms"), w.usd_per_hour) == (500.0, 500.0, None, None)
+    assert [(a.usd_per_hour, a.p("ttft_ms")) for a in w.alternatives] == [(3, None)]
 
 
 @pytest.mark.parametrize("mutate, message", [
