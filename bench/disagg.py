@@ -56,7 +56,7 @@ NOTES = """**What the numbers say** (run of 2026-12-05 on c006b37; 2 shared core
   (TTFT p95 306 ms) but missed week 2 (TTFT p95 14-20 s): the window's output-heavy hours (323 output tokens on
   average in a week-2 hour at 59% of the planned rate, 196 over the window) ran out of decode slots, while an
   aggregated replica shares its slack between the phases. The decode pool is now sized for the window's mean output
-  where it is longer (recommend/disagg.py decode_workload).
+  where it is longer (recommend/disagg/pick.py decode_workload).
 - Caveats: simulated (roofline step times, no layer-wise transfer/compute overlap, a pool group keeping P:D within
   5%); backtest and walk-forward GPU-hours count both pools; their static peak is the aggregated plan's. The
   dashboard's recommendations page shows the split per window and a cost chart

@@ -1,4 +1,4 @@
-"""Disaggregated prefill/decode per window (`recommend --disagg`, recommend/disagg.py) read from a plan
+"""Disaggregated prefill/decode per window (`recommend --disagg`, recommend/disagg/pick.py) read from a plan
 (recommend/plan.py window_views): the split, its cost against the best aggregated config, and what bounds
 each pool. Missing keys degrade to None."""
 

@@ -62,7 +62,7 @@ class Window:
     config: EngineConfig
     traffic: dict = field(default_factory=dict)
     scaling: WindowScaling | None = None  # the scaler's replica range; None = config.replicas always
-    disagg: dict | None = None  # the window's "disagg" when it runs disaggregated (recommend/disagg.py), else None
+    disagg: dict | None = None  # the window's "disagg" when it runs disaggregated (recommend/disagg/pick.py), else None
 
     @property
     def slug(self) -> str:

@@ -5,7 +5,7 @@ import pytest
 
 from profiles import CatalogError
 from profiles.links import LINKS, get_link
-from recommend.disagg_transfer import kv_transfer, link_usable
+from recommend.disagg.transfer import kv_transfer, link_usable
 from recommend.errors import RecommendError
 from recommend.simulate import EngineSpec, simulate_disagg
 
@@ -281,7 +281,7 @@ def test_dashboard_shows_the_split_and_its_cost_against_aggregated():
 
 
 def test_long_prompt_mix_redraws_the_share_of_long_prompts():
-    from recommend.disagg_breakeven import long_prompt_mix
+    from recommend.disagg.breakeven import long_prompt_mix
     from recommend.window_traffic import PlanTraffic
 
     # 1,000 requests, 100 of them 8,000-token prompts (> the 1,000-token threshold): 10% long
@@ -295,7 +295,7 @@ def test_long_prompt_mix_redraws_the_share_of_long_prompts():
 
 
 def test_screening_pairs_pools_of_different_gpu_types_with_one_kv_dtype():
-    from recommend.disagg_screen import screen_disagg
+    from recommend.disagg.screen import screen_disagg
     from recommend.queueing import Workload
     from recommend.search_space import SearchSpace, deployments
     from recommend.window_traffic import PlanTraffic

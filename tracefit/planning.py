@@ -35,7 +35,7 @@ class PlanSettings:
     bulk_deadline_s: float = DEFAULT_DEADLINE_S
     bulk_pacing: str = "spare"  # recommend/traffic_class.py BulkRule.pacing
     autoscale: AutoscalePolicy | None = field(default_factory=AutoscalePolicy)  # None = fixed replicas
-    disagg_link: str | None = None  # also screen prefill/decode splits over this KV link (recommend/disagg.py)
+    disagg_link: str | None = None  # also screen prefill/decode splits over this KV link (recommend/disagg/pick.py)
 
 
 def make_plan(con: duckdb.DuckDBPyConnection, s: PlanSettings,

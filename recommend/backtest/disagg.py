@@ -1,6 +1,6 @@
 """Backtest a disaggregated window: replay a piece of logged traffic through both pools (recommend/simulate/disagg.py).
 
-A plan window whose "deployment" is "disaggregated" (recommend/disagg.py) is replayed like an
+A plan window whose "deployment" is "disaggregated" (recommend/disagg/pick.py) is replayed like an
 aggregated one (recommend/backtest/replay.py: real rate, slices of at most max_requests, a warm-up
 before each), except that the simulated unit is a group of both pools on 1/g of the traffic
 (recommend/simulate/disagg.py group) instead of one replica on 1/R. Under the plan's replica scaler
@@ -18,7 +18,7 @@ import numpy as np
 from profiles.links import get_link
 from recommend.backtest.replay import (PieceReplay, ReplayOptions, Traffic, counted_intervals, replica_stream,
                                        sample_rates)
-from recommend.disagg_transfer import kv_transfer
+from recommend.disagg.transfer import kv_transfer
 from recommend.engine_config import EngineConfig
 from recommend.roofline import StepModel, with_profile
 from recommend.simulate.disagg import group, simulate_disagg

@@ -3,7 +3,7 @@
 1. Prefill pool: `prefill_replicas` engines (recommend/simulate/engine.py: FCFS queue, chunked prefill under
    max_num_batched_tokens, least-loaded routing) run every request as a 1-token request, as vLLM's
    P/D proxy sends it (max_tokens=1): the request leaves when its prefill step ends.
-2. KV transfer (recommend/disagg_transfer.py): `transfer_s(prompt_tokens)` seconds on the links of the
+2. KV transfer (recommend/disagg/transfer.py): `transfer_s(prompt_tokens)` seconds on the links of the
    prefill replica that computed it, one transfer at a time per prefill replica (FIFO: a replica's
    NICs are shared by its requests).
 3. Decode pool: `decode_replicas` engines get the request when its KV has landed. Admission allocates

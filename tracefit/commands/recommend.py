@@ -93,7 +93,7 @@ def plan_settings(*, model, as_model, gpus, max_gpus, slos, allow_quant, coverag
               "(1 = at the SLO's edge; lower keeps margin for bursts inside an interval).")
 @click.option("--engine", type=click.Choice(["vllm", "sglang", "trtllm"]), default="vllm", show_default=True)
 @click.option("--disagg", is_flag=True, help="Also screen disaggregated prefill/decode splits (xPyD, a GPU type per "
-              "pool from --gpu) per window and run one where it meets the SLO for less (recommend/disagg.py).")
+              "pool from --gpu) per window and run one where it meets the SLO for less (recommend/disagg/pick.py).")
 @click.option("--kv-link", default="ib-ndr", show_default=True, help="With --disagg: the link KV moves over "
               "(profiles/links.py: ib-ndr, ib-hdr, roce-400, roce-200, efa-p5, nvlink-3/4/5).")
 @click.option("--workers", type=int, default=1, show_default=True, help="Processes (windows run in parallel).")

@@ -4,14 +4,14 @@ split costs less than the cheapest screened aggregated config.
 "Long" = longer than the window's own p90 prompt (about 10% of its requests). The planned span's requests
 are redrawn (same arrival times, seeded) so that SHARES of them are long, lengths drawn from the window's
 own long and short requests, and both searches are re-run analytically (recommend/screen.py,
-recommend/disagg_screen.py; no simulation, so it is the screening's estimate, not a verified plan).
+recommend/disagg/screen.py; no simulation, so it is the screening's estimate, not a verified plan).
 """
 
 import dataclasses
 
 import numpy as np
 
-from recommend.disagg_screen import screen_disagg
+from recommend.disagg.screen import screen_disagg
 from recommend.queueing import Workload
 from recommend.screen import screen
 from recommend.window_traffic import PlanTraffic

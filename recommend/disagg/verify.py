@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from recommend.disagg_screen import Split
+from recommend.disagg.screen import Split
 from recommend.simulate import goodput_share
 from recommend.simulate.disagg import group, simulate_disagg
 from recommend.slo import slo_key

@@ -3,9 +3,9 @@
     plan = add_disagg(plan, windows, model="qwen2.5-72b", space=space, options=options, link="ib-ndr")
 
 For each window of an aggregated plan (recommend/recommender.py): the same planned traffic and
-max_model_len, every prefill x decode pool pair screened (recommend/disagg_screen.py, any two GPU types
+max_model_len, every prefill x decode pool pair screened (recommend/disagg/screen.py, any two GPU types
 of --gpu), the best `simulate_top` simulated with both pools and the KV transfer
-(recommend/disagg_verify.py), replicas raised where the simulator says they miss. The window runs
+(recommend/disagg/verify.py), replicas raised where the simulator says they miss. The window runs
 disaggregated only when the split meets every SLO and costs less per hour than the aggregated config,
 or when the aggregated one misses and the split meets; the reasons say which and why.
 
@@ -18,7 +18,7 @@ disaggregation still reads a valid aggregated plan):
   "prefill": config + {"bound"}, "decode": config + {"bound"}, "transfer": KvTransfer.to_dict,
   "predicted": {"ttft_ms": Q, "tpot_ms": Q, "e2e_ms": Q, "transfer_ms": Q, "prefill_ms": Q, "goodput",
   "source"}, "cost": {"usd_per_hour", "vs_aggregated_pct"}, "meets_slo", "label", "reasons": [str],
-  "breakeven" (when not chosen; recommend/disagg_breakeven.py): {"share", "threshold_tokens", ...}}
+  "breakeven" (when not chosen; recommend/disagg/breakeven.py): {"share", "threshold_tokens", ...}}
   (null when no split fits).
 """
 
@@ -26,10 +26,10 @@ import dataclasses
 import math
 
 from profiles.links import get_link
-from recommend.disagg_breakeven import SHARES, breakeven
-from recommend.disagg_screen import Split, screen_disagg
-from recommend.disagg_transfer import kv_transfer
-from recommend.disagg_verify import VerifiedSplit, verify_split
+from recommend.disagg.breakeven import SHARES, breakeven
+from recommend.disagg.screen import Split, screen_disagg
+from recommend.disagg.transfer import kv_transfer
+from recommend.disagg.verify import VerifiedSplit, verify_split
 from recommend.queueing import Workload
 from recommend.recommender import RecommendOptions, first_distinct, window_headroom
 from recommend.search_space import SearchSpace, deployments, knob_grid
@@ -154,7 +154,7 @@ def _entry(v: VerifiedSplit, entry: dict, slo: dict) -> dict:
 
 
 def _breakeven_note(be: dict | None, traffic) -> str:
-    """The long-prompt share above which a split screens cheaper (recommend/disagg_breakeven.py), in words."""
+    """The long-prompt share above which a split screens cheaper (recommend/disagg/breakeven.py), in words."""
     if not be:
         return "too few requests to tell where disaggregation would pay off"
     now = float((traffic.prompt_tokens > be["threshold_tokens"]).mean())

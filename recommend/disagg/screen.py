@@ -11,7 +11,7 @@ its own prompt's time is the prompt's chunks run alone. Queueing is Kingman's G/
 recommend/queueing.py. For each decode candidate (the cheapest few per KV dtype; the KV dtype must
 match across the link), P = the fewest prefill replicas with
     prefill wait_q + prefill(P_q) + transfer(P_q) + decode part_q <= the TTFT SLO
-(percentiles added: pessimistic, screening only ranks; recommend/disagg_verify.py simulates).
+(percentiles added: pessimistic, screening only ranks; recommend/disagg/verify.py simulates).
 """
 
 import math
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from recommend.disagg_transfer import KvTransfer, kv_transfer
+from recommend.disagg.transfer import KvTransfer, kv_transfer
 from recommend.engine_config import EngineConfig
 from recommend.queueing import SERVICE_SCV, Workload, prefill_work_s
 from recommend.screen import RHO_MAX, R_SEARCH_FACTOR, _replicas
@@ -69,7 +69,7 @@ class Split:
 def screen_disagg(deps: list[Deployed], budgets, seqs, w: Workload, *, max_model_len: int, slo: dict,
                   link: str, model: str, decode_w: Workload | None = None) -> list[Split]:
     """Splits ranked: meeting ones by cost, then misses by ratio. `decode_w`: the workload the decode pool is
-    sized for (default `w`; recommend/disagg.py passes one with the window's longer mean output)."""
+    sized for (default `w`; recommend/disagg/pick.py passes one with the window's longer mean output)."""
     fit = [d for d in deps if d.step is not None and d.kv_capacity_tokens >= max_model_len]
     if not fit or w.rps_real <= 0:
         return []
