@@ -1,7 +1,8 @@
 """BurstGPT CSV: v1.x (BurstGPT_1.csv, six columns) and v2.0 (BurstGPT_3.csv, with Session ID and
-Elapsed time). No real file is in tests/fixtures/real (the release keeps them in Git LFS); the rows
-below are the first rows of the real files as quoted by other projects: BurstGPT_1.csv's in
-ai-dynamo/dynamo benchmarks/burstgpt_loadgen/README.md, BurstGPT_3.csv's in a trace preflight note."""
+Elapsed time). The rows below are the first rows of the real files as quoted by other projects:
+BurstGPT_1.csv's in ai-dynamo/dynamo benchmarks/burstgpt_loadgen/README.md, BurstGPT_3.csv's in a
+trace preflight note. The real BurstGPT_1.csv's first 400 rows are in tests/fixtures/real
+(test_ingest_real_corpus.py)."""
 
 import pytest
 

@@ -223,3 +223,21 @@ def test_openai_responses_recorded_by_the_otel_instrumentation_tests(con, name, 
     row = one(con, "SELECT request_id, epoch(arrival_ts), model, prompt_tokens, output_tokens, "
                    "cached_prompt_tokens, status FROM requests")
     assert row == (request_id, created, model, prompt, output, cached, "ok")
+
+
+def test_burstgpt_1_first_rows_match_what_another_reader_pinned(con):
+    # BurstGPT_1.csv's first 400 rows (HPMLL/BurstGPT data, kept by GitM-Labs/runtime as a test slice).
+    # GitM's own self-test pins on this slice: 400 rows read, 17 with zero request tokens, span 37,269 s,
+    # request tokens p50 353 / p95 1,638 and response tokens p50 238 / p95 841 over those 383 rows
+    # (its docs print whole tokens: 1,638.8 and 841.7 with the continuous quantile)
+    result = load(con, "burstgpt-1_first400.csv")
+    assert (result.status, result.format, result.rows_loaded, result.rows_rejected) == ("loaded", "burstgpt", 400, 0)
+    span_s, models = one(con, "SELECT epoch(max(arrival_ts)) - epoch(min(arrival_ts)), "
+                              "string_agg(DISTINCT model, ',' ORDER BY model) FROM requests")
+    assert (span_s, models) == (37_269, "ChatGPT,GPT-4")
+    # BurstGPT's README: a response of zero tokens is a failed request; all 17 here are 0 in and 0 out
+    assert one(con, "SELECT count(*) FILTER (WHERE status <> 'ok'), count(*) FILTER (WHERE prompt_tokens = 0) "
+                    "FROM requests") == (17, 17)
+    quantiles = one(con, "SELECT quantile_cont(prompt_tokens, [0.5, 0.95]), quantile_cont(output_tokens, [0.5, 0.95]) "
+                         "FROM requests WHERE prompt_tokens > 0")
+    assert [int(q) for qs in quantiles for q in qs] == [353, 1638, 238, 841]
