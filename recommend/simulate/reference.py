@@ -8,6 +8,8 @@ admit waiting requests only in steps without preemption). It is the oracle that 
 
 from collections import deque
 
+from recommend.simulate.replica import ARRIVAL_TIE_S
+
 
 class ReferenceReplica:
     """Same interface as `replica.Replica`; O(running sequences) work per step."""
@@ -41,8 +43,9 @@ class ReferenceReplica:
     def advance(self, until_s):
         arrival, incoming = self.req.arrival_s, self.incoming
         while True:
-            while self.ptr < len(incoming) and arrival[incoming[self.ptr]] <= self.now:
+            while self.ptr < len(incoming) and arrival[incoming[self.ptr]] <= self.now + ARRIVAL_TIE_S:
                 self.waiting.append(incoming[self.ptr])
+                self.now = max(self.now, arrival[incoming[self.ptr]])
                 self.ptr += 1
             if not self.running and not self.waiting:
                 if self.ptr == len(incoming) or arrival[incoming[self.ptr]] >= until_s:

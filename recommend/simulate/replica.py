@@ -15,6 +15,12 @@ from collections import deque
 
 from recommend.simulate.decode import DecodeLines, block_seconds, steps_before
 
+# An arrival at most 1 ns after a step's end ties with it: the clock moves to the arrival and the
+# request is admitted at that step. The closed-form stretches and the step-by-step clock add the
+# same step times in another order (~1e-16 s apart); without the tie a request arriving exactly at
+# a step boundary could be admitted one step later by one than by the other.
+ARRIVAL_TIE_S = 1e-9
+
 
 class Requests:
     """Per-request inputs, working state and outcomes shared by one run's replicas.
@@ -102,8 +108,9 @@ class Replica:
         block_s, peak, n_in = 0.0, self.peak_blocks, len(incoming)
         window, win0, mixed, replan = self.window, self.win0, self.mixed, False
         while True:
-            while ptr < n_in and arrival[incoming[ptr]] <= now:
+            while ptr < n_in and arrival[incoming[ptr]] <= now + ARRIVAL_TIE_S:
                 waiting.append(incoming[ptr])
+                now = max(now, arrival[incoming[ptr]])  # a tie: the step ends as it arrives
                 ptr += 1
             next_s = arrival[incoming[ptr]] if ptr < n_in else math.inf
             if not running and not waiting:
@@ -213,7 +220,7 @@ class Replica:
                     k = min(k, window - (tick - win0) % window)
                 if n_dec * -(-k // B) > total - used:  # <= one new block per decoder per B steps
                     k = min(k, self._kv_steps(total - used, n_dec, tick))
-                stop_s = until_s if waiting else min(until_s, next_s)
+                stop_s = until_s if waiting else min(until_s, next_s - ARRIVAL_TIE_S)
                 line = None
                 if k > 3 and lines:
                     line = lines.known.get(n_dec)  # (a, b, lo, hi); else fit one
