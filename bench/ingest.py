@@ -28,6 +28,7 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).parent))
 from results import write_section  # noqa: E402
+
 from warehouse.db import connect  # noqa: E402
 
 OUT = Path(__file__).parent / "out"

@@ -34,7 +34,8 @@ from recommend.deployment import deployment  # noqa: E402
 from recommend.memory import kv_capacity_tokens  # noqa: E402
 from recommend.roofline import StepModel  # noqa: E402
 from recommend.simulate import EngineSpec, replica_share, simulate  # noqa: E402
-from recommend.simulate import engine as sim_engine, replica as sim_replica  # noqa: E402
+from recommend.simulate import engine as sim_engine  # noqa: E402
+from recommend.simulate import replica as sim_replica  # noqa: E402
 
 sys.path.insert(0, str(HERE))
 from results import write_section  # noqa: E402

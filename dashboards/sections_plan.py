@@ -1,7 +1,8 @@
 """The Recommendations section, built from a plan dict (issue 6 shape); missing keys degrade to
 an explanation instead of an error."""
 
-from dashboards import charts_disagg, charts_plan, plan_disagg, plan as plans
+from dashboards import charts_disagg, charts_plan, plan_disagg
+from dashboards import plan as plans
 from dashboards.html import Figure, Page, Table, Tiles
 from dashboards.sections import figure
 

@@ -16,8 +16,8 @@ from ingest.errors import IngestError
 from ingest.fields import COUNT_FIELDS, DURATION_FIELDS
 from ingest.formats import FORMATS, Format, detect_format
 from ingest.formats_llmperf import closed_loop_arrivals
-from ingest.summaries import summary_of
 from ingest.normalize import Context
+from ingest.summaries import summary_of
 
 # Relative or missing timestamps start here unless --start says otherwise (a Monday, so
 # hour-of-week mining of anchored traces lines up with a real week).

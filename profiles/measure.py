@@ -13,11 +13,11 @@ import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import datetime, UTC
+from datetime import UTC, datetime
 
 from profiles import measure_kernels as probe
-from profiles.measure_allreduce import allreduce
 from profiles.gpus import get_gpu
+from profiles.measure_allreduce import allreduce
 from profiles.models import ModelSpec, get_model
 from profiles.profile import SCHEMA, SCHEMA_VERSION, ProfileError, catalog_name, validate
 

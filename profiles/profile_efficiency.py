@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 
 from profiles import profile_calibration as calibration
 from profiles.efficiency import Efficiency
-from profiles.profile_calibration import calibrated_efficiency
 from profiles.profile import ProfileError
+from profiles.profile_calibration import calibrated_efficiency
 
 KERNELS_PER_LAYER = 6  # non-GEMM, non-attention kernels per layer (2 norms, rotary, act, residual, KV write)
 

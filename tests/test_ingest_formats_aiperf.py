@@ -4,7 +4,6 @@ import json
 from datetime import timedelta
 
 import pytest
-
 from formats_fixtures import FIXTURES, T0, gaps_by_id, ingest_fixture, reasons_by_row, requests_by_id
 
 

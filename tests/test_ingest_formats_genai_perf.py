@@ -3,9 +3,9 @@
 from datetime import timedelta
 
 import pytest
+from formats_fixtures import FIXTURES, T0, gaps_by_id, ingest_fixture, requests_by_id
 
 import warehouse
-from formats_fixtures import FIXTURES, T0, gaps_by_id, ingest_fixture, requests_by_id
 from ingest import ReadOptions
 from warehouse.load import ingest_paths
 

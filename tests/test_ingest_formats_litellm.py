@@ -1,7 +1,6 @@
 """LiteLLM proxy spend logs (CSV export of LiteLLM_SpendLogs)."""
 
 import pytest
-
 from formats_fixtures import T0, ingest_fixture, reasons_by_row, requests_by_id
 
 

@@ -4,8 +4,8 @@ import json
 import shutil
 
 import pytest
-
 from formats_fixtures import FIXTURES, ingest_fixture
+
 from ingest import ReadOptions
 from warehouse.load import ingest_paths
 

@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 import pytest
-
 from formats_fixtures import T0, ingest_fixture, reasons_by_row, requests_by_id
 
 

@@ -1,8 +1,8 @@
 """SGLang bench_serving --output-details JSONL: one run per line, per-request arrays in seconds."""
 
 import pytest
-
 from formats_fixtures import gaps_by_id, ingest_fixture, reasons_by_row, requests_by_id
+
 from ingest.reader import DEFAULT_START
 
 

@@ -1,7 +1,8 @@
 """Prompt, response and error text in the format fixtures never reaches the DuckDB file."""
 
-import warehouse
 from formats_fixtures import FIXTURES, LOG_FIXTURES
+
+import warehouse
 from ingest import ReadOptions
 from warehouse.load import ingest_paths
 

@@ -3,8 +3,8 @@
 from datetime import timedelta
 
 import pytest
-
 from formats_fixtures import gaps_by_id, ingest_fixture, reasons_by_row, requests_by_id
+
 from ingest.reader import DEFAULT_START
 
 

@@ -6,10 +6,9 @@ import csv
 import io
 import json
 
+import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-import polars as pl
 
 import warehouse
 from ingest import LogFile, ReadOptions

@@ -10,8 +10,16 @@ from hypothesis import strategies as st
 
 import profiles.profile as profile_mod
 from profiles import Efficiency, get_gpu
-from profiles.profile import (SCHEMA, SCHEMA_VERSION, ProfileError, list_profiles, load_profile, save_profile,
-                              shipped_profile_for, validate)
+from profiles.profile import (
+    SCHEMA,
+    SCHEMA_VERSION,
+    ProfileError,
+    list_profiles,
+    load_profile,
+    save_profile,
+    shipped_profile_for,
+    validate,
+)
 from profiles.profile_efficiency import Knots, ProfiledEfficiency, decode_curve, lower_convex_hull, profiled_efficiency
 from recommend.deployment import deployment
 from recommend.roofline import StepModel, efficiency_for, with_profile

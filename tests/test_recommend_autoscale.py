@@ -10,11 +10,11 @@ import pytest
 
 from recommend.autoscale import AutoscalePolicy, MinuteRates, WindowScaling, interval_starts, measure
 from recommend.backtest import Traffic, backtest, to_dict
-from recommend.plan_doc import scaling
-from recommend.window_traffic import WindowTraffic, plan_traffic
 from recommend.backtest.bulk import Admission
 from recommend.backtest.plan import read_plan, segments
 from recommend.errors import RecommendError
+from recommend.plan_doc import scaling
+from recommend.window_traffic import WindowTraffic, plan_traffic
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MONDAY = datetime(2025, 3, 3, tzinfo=UTC)

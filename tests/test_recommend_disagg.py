@@ -223,8 +223,8 @@ def test_vllm_pd_export_flags_match_the_nixl_connector_guide():
     import yaml
 
     from recommend.export import ExportOptions
-    from recommend.plan import parse_plan
     from recommend.export.registry import FORMATS
+    from recommend.plan import parse_plan
 
     files = FORMATS["vllm-pd"].render(parse_plan(_disagg_plan_doc()), ExportOptions(name="chat"))
     assert set(files) == {"vllm-pd/w00-day-prefill.sh", "vllm-pd/w00-day-decode.sh", "vllm-pd/w00-day-proxy.sh",

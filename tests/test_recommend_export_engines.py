@@ -8,8 +8,8 @@ import json
 
 import pytest
 import yaml
-
 from export_fixtures import HOUR_OF_WEEK, START_END, commands, options_of, plans
+
 from recommend.export import export, load_plan
 
 # https://docs.vllm.ai/en/latest/cli/serve/ and https://docs.vllm.ai/en/latest/configuration/engine_args/

@@ -7,8 +7,8 @@ import re
 import pytest
 import yaml
 from click.testing import CliRunner
-
 from export_fixtures import HOUR_OF_WEEK, plans
+
 from recommend.export import ExportOptions, PlanError, export, load_plan
 from recommend.plan import parse_plan
 from tracefit.cli import cli

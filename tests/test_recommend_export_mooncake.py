@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 import polars as pl
 import pytest
 from click.testing import CliRunner
+from export_fixtures import HOUR_OF_WEEK, START_END
 
 import warehouse
-from export_fixtures import HOUR_OF_WEEK, START_END
 from recommend.export import PlanError, export, load_plan
 from tracefit.cli import cli
 

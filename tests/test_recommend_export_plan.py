@@ -3,8 +3,8 @@
 import json
 
 import pytest
-
 from export_fixtures import FIXTURES, HOUR_OF_WEEK, START_END
+
 from recommend.export import PlanError, export, load_plan, parse_plan, write_files
 from recommend.export.schedule import cron_spans, dow_list, ranges
 from recommend.plan import read_plan_json, window_views

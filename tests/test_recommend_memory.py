@@ -5,8 +5,14 @@ from hypothesis import strategies as st
 from profiles import get_model
 from recommend.deployment import deployment
 from recommend.errors import DoesNotFitError
-from recommend.memory import (kv_budget_bytes_per_gpu, kv_bytes_per_token, kv_capacity_seqs, kv_capacity_tokens,
-                              weight_bytes, weight_bytes_per_gpu)
+from recommend.memory import (
+    kv_budget_bytes_per_gpu,
+    kv_bytes_per_token,
+    kv_capacity_seqs,
+    kv_capacity_tokens,
+    weight_bytes,
+    weight_bytes_per_gpu,
+)
 
 LLAMA3_8B = get_model("llama-3-8b")
 

@@ -14,9 +14,9 @@ from types import SimpleNamespace
 
 import polars as pl
 import pytest
+from click.testing import CliRunner
 from formats_fixtures import FIXTURES
 from hypothesis import HealthCheck, given, settings
-from click.testing import CliRunner
 from hypothesis import strategies as st
 
 import warehouse

@@ -3,8 +3,8 @@ DuckDB's `read_parquet(..., hive_partitioning=true)` — the layout Spark and Tr
 the mining SQL run over it gives the same results as over the DuckDB file."""
 
 import polars as pl
-from polars.testing import assert_frame_equal
 import pytest
+from polars.testing import assert_frame_equal
 
 import warehouse
 from ingest import ReadOptions

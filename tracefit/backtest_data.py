@@ -16,8 +16,8 @@ from profiles import CatalogError, get_model
 from recommend.backtest import BacktestResult, ReplayOptions, Traffic, backtest, read_plan
 from recommend.calibrate import Measured
 from recommend.traffic_class import BulkRule
-from warehouse import WarehouseError
 from tracefit.recommend_data import rule_params
+from warehouse import WarehouseError
 from warehouse.inputs.requests import backtest_requests, logged_model_names
 
 

@@ -23,11 +23,10 @@ from tracefit import lock
 from tracefit.nightly_config import ConfigError, NightlyConfig
 from tracefit.nightly_plan import backtest_yesterday, plan_models
 from tracefit.site_data import gather
+from warehouse.inputs import nightly as nightly_inputs
 from warehouse.load import ingest_paths
 from warehouse.mine.options import MineOptions
 from warehouse.mine.run import mine
-from warehouse.inputs import nightly as nightly_inputs
-
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

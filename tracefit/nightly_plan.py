@@ -8,15 +8,15 @@ from pathlib import Path
 import duckdb
 
 from profiles import CatalogError, get_model
-from recommend.backtest import to_dict
 from recommend.autoscale import AutoscalePolicy
+from recommend.backtest import to_dict
 from recommend.plan import PlanError, read_plan_json, write_plan_json
 from recommend.recommender import RecommendOptions, recommend_plan
 from recommend.search_space import SearchSpace
-from tracefit.nightly_config import NightlyConfig
 from tracefit.backtest_data import backtest_on
-from tracefit.walk_forward import day_entry
+from tracefit.nightly_config import NightlyConfig
 from tracefit.recommend_data import bulk_rule, bulk_seconds, measured_scaler, windows_traffic
+from tracefit.walk_forward import day_entry
 from warehouse.inputs.requests import last_logged_day
 
 KNOBS = ("gpu", "tp", "weights", "kv", "max_model_len", "max_num_seqs", "max_num_batched_tokens", "replicas")

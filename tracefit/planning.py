@@ -16,8 +16,14 @@ from recommend.disagg import add_disagg
 from recommend.recommender import RecommendOptions, recommend_plan
 from recommend.search_space import SearchSpace
 from recommend.traffic_class import DEFAULT_DEADLINE_S
-from tracefit.recommend_data import (FORECAST_QUANTILE, PEAK_QUANTILE, bulk_rule, bulk_seconds, measured_scaler,
-                                     windows_traffic)
+from tracefit.recommend_data import (
+    FORECAST_QUANTILE,
+    PEAK_QUANTILE,
+    bulk_rule,
+    bulk_seconds,
+    measured_scaler,
+    windows_traffic,
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -15,13 +15,12 @@ import duckdb
 import polars as pl
 
 from recommend.autoscale import AutoscalePolicy, LoadWeights, MinuteRates, WindowScaling, measure
-from recommend.traffic_class import DEFAULT_DEADLINE_S, BURST_MEDIAN_MULTIPLE, BulkRule, default_burst_rps
+from recommend.traffic_class import BURST_MEDIAN_MULTIPLE, DEFAULT_DEADLINE_S, BulkRule, default_burst_rps
 from recommend.window_inputs import FORECAST_QUANTILE, PEAK_QUANTILE, PEAK_SPAN_MINUTES, windows_from_frames
 from recommend.window_traffic import WindowTraffic
 from recommend.windows import cover_week, spec_windows
 from warehouse.inputs import recommend as inputs
 from warehouse.mine import load_windows
-
 
 
 def window_cells(con: duckdb.DuckDBPyConnection, model: str, windows: str) -> list[tuple[str, tuple[int, ...]]]:

@@ -21,8 +21,8 @@ import pyarrow as pa
 
 from ingest import IngestError, LogFile, ReadOptions, open_log, readable
 from ingest.diagnose import missing_required, nothing_loaded
-from ingest.reader import log_files
 from ingest.normalize import MAX_VALUE_CHARS, Context, Normalizer, arrival_facts, arrival_facts_sql
+from ingest.reader import log_files
 from warehouse.db import WarehouseError, fetch_one
 
 RAW = "tf_raw"  # the raw relation (a TEMP view of a Parquet scan, or a registered batch) the ingest SQL reads

@@ -16,8 +16,14 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from profiles.links import get_link
-from recommend.backtest.replay import (PieceReplay, ReplayOptions, Traffic, counted_intervals, replica_stream,
-                                       sample_rates)
+from recommend.backtest.replay import (
+    PieceReplay,
+    ReplayOptions,
+    Traffic,
+    counted_intervals,
+    replica_stream,
+    sample_rates,
+)
 from recommend.disagg.transfer import kv_transfer
 from recommend.engine_config import EngineConfig
 from recommend.roofline import StepModel, with_profile

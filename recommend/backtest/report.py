@@ -32,8 +32,8 @@ shows bulk first.
 import math
 from dataclasses import asdict
 
-from recommend.backtest.run import BacktestResult
 from recommend.backtest.replay import ReplayOptions
+from recommend.backtest.run import BacktestResult
 from recommend.backtest.stats import ReplayStats
 from recommend.slo import Slo
 

@@ -27,8 +27,8 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from recommend.backtest.disagg import SplitParts, replay_split_piece
 from recommend.backtest.bulk import BulkStats, admit, bulk_stats, completion_s, static_peak_admission
+from recommend.backtest.disagg import SplitParts, replay_split_piece
 from recommend.backtest.plan import BacktestPlan, Segment, segments
 from recommend.backtest.replay import PieceReplay, ReplayOptions, Traffic, replay_piece
 from recommend.backtest.scaling import scaled

@@ -22,7 +22,7 @@ import numpy as np
 from recommend.disagg.transfer import KvTransfer, kv_transfer
 from recommend.engine_config import EngineConfig
 from recommend.queueing import SERVICE_SCV, Workload, prefill_work_s
-from recommend.screen import RHO_MAX, R_SEARCH_FACTOR, _replicas
+from recommend.screen import R_SEARCH_FACTOR, RHO_MAX, _replicas
 from recommend.search_space import Deployed
 from recommend.slo import slo_key
 

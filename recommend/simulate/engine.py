@@ -29,10 +29,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from recommend.errors import RecommendError
-from recommend.slo import Slo, SloError
 from recommend.simulate.reference import ReferenceReplica
 from recommend.simulate.replica import Replica, Requests
 from recommend.simulate.traffic import replica_share
+from recommend.slo import Slo, SloError
 
 __all__ = ["EngineSpec", "Percentiles", "SimResult", "SimulateError", "goodput_share",
            "replica_share", "simulate"]

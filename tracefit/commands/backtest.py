@@ -8,9 +8,10 @@ from recommend.backtest import ReplayOptions, to_dict, window_rows
 from recommend.plan import read_plan_json
 from recommend.slo import parse_limits
 from tracefit.backtest_data import run_backtest
-from tracefit.commands.recommend import plan_settings, recommend as recommend_command
-from tracefit.walk_forward import walk_forward
+from tracefit.commands.recommend import plan_settings
+from tracefit.commands.recommend import recommend as recommend_command
 from tracefit.options import TIMESTAMP, as_utc, db_option, json_option, print_json, print_table, stderr
+from tracefit.walk_forward import walk_forward
 
 
 @click.command()

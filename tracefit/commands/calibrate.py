@@ -8,8 +8,8 @@ import click
 from profiles import get_model
 from profiles.profile import load_profile, save_profile
 from recommend.backtest import ReplayOptions
-from recommend.calibrate import (FIT_FIELDS, METRICS, Deployed, calibrate as fit, calibration_document, compare,
-                                 comparison_dict)
+from recommend.calibrate import FIT_FIELDS, METRICS, Deployed, calibration_document, compare, comparison_dict
+from recommend.calibrate import calibrate as fit
 from recommend.roofline import StepModel, efficiency_for, with_profile
 from tracefit import __version__
 from tracefit.backtest_data import read_measured

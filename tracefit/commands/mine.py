@@ -2,7 +2,9 @@ import click
 
 import warehouse
 from tracefit.options import TIMESTAMP, as_utc, db_option, json_option, print_json, print_table, stderr
-from warehouse.mine import MineOptions, mine as mine_warehouse, summarize
+from warehouse.mine import MineOptions, summarize
+from warehouse.mine import mine as mine_warehouse
+
 
 @click.command()
 @db_option

@@ -9,8 +9,8 @@ from recommend.plan_doc import table_rows
 from recommend.recommender import FORECAST_ON, SCALE_ON, RecommendOptions
 from recommend.search_space import SearchSpace
 from recommend.slo import parse_slo
-from tracefit.options import db_option, float_pairs, json_option, print_json, print_table, stderr
 from recommend.traffic_class import BURST_MEDIAN_MULTIPLE, DEFAULT_DEADLINE_S, PACING
+from tracefit.options import db_option, float_pairs, json_option, print_json, print_table, stderr
 from tracefit.planning import PlanSettings, make_plan
 from tracefit.recommend_data import FORECAST_QUANTILE, PEAK_QUANTILE
 
