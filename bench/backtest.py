@@ -30,19 +30,34 @@ from results import write_section  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 LOG = ROOT.parent / "shared" / "data" / "servegen" / "chat-large-2w.parquet"
 WEEK1, WEEK2_END = "2025-03-10", "2025-03-17"
-KEYS = ("windows_meeting_slo_share", "hours_meeting_slo_share", "slo_attainment", "gpu_hours", "static_peak_gpu_hours",
-        "savings_pct", "bulk_share", "bulk_deadline_attainment", "worst_class")
+KEYS = (
+    "windows_meeting_slo_share",
+    "hours_meeting_slo_share",
+    "slo_attainment",
+    "gpu_hours",
+    "static_peak_gpu_hours",
+    "savings_pct",
+    "bulk_share",
+    "bulk_deadline_attainment",
+    "worst_class",
+)
 
 
 def tracefit(*args: str) -> tuple[str, float, float]:
     """(stdout, wall s, CPU s of the child) of one tracefit command."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    out = subprocess.run([str(Path(sys.executable).with_name("tracefit")), *args], capture_output=True, text=True, cwd=ROOT)
+    out = subprocess.run(
+        [str(Path(sys.executable).with_name("tracefit")), *args], capture_output=True, text=True, cwd=ROOT
+    )
     if out.returncode:
         sys.exit(f"tracefit {' '.join(args)} failed:\n{out.stderr}")
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return out.stdout, time.perf_counter() - start, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return (
+        out.stdout,
+        time.perf_counter() - start,
+        (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
+    )
 
 
 def main() -> None:
@@ -58,35 +73,72 @@ def main() -> None:
         db = a.db or str(Path(tmp) / "sg.duckdb")
         if not Path(db).exists():
             tracefit("ingest", str(LOG), "--db", db, "--sample-rate", "0.0025")
-        out, walk_s, walk_cpu = tracefit("backtest", "--walk-forward", "--db", db, *rec, "--since", WEEK1, "--until",
-                                         WEEK2_END, "--max-requests", a.max_requests, "--json")
+        out, walk_s, walk_cpu = tracefit(
+            "backtest",
+            "--walk-forward",
+            "--db",
+            db,
+            *rec,
+            "--since",
+            WEEK1,
+            "--until",
+            WEEK2_END,
+            "--max-requests",
+            a.max_requests,
+            "--json",
+        )
         walk = json.loads(out)
         week1 = str(Path(tmp) / "week1.duckdb")  # mining writes: a copy keeps --db as ingested
         shutil.copyfile(db, week1)
         tracefit("mine", "--db", week1, "--until", WEEK1)
         plan = str(Path(tmp) / "plan.json")
         tracefit("recommend", "--db", week1, *rec, "--out", plan)
-        out, ahead_s, _ = tracefit("backtest", "--plan", plan, "--db", week1, "--since", WEEK1, "--until", WEEK2_END,
-                                   "--max-requests", a.max_requests, "--json")
+        out, ahead_s, _ = tracefit(
+            "backtest",
+            "--plan",
+            plan,
+            "--db",
+            week1,
+            "--since",
+            WEEK1,
+            "--until",
+            WEEK2_END,
+            "--max-requests",
+            a.max_requests,
+            "--json",
+        )
         ahead = json.loads(out)
-    print(json.dumps({"walk": {k: walk["summary"][k] for k in KEYS}, "walk_s": walk_s, "walk_cpu_s": walk_cpu,
-                      "week_ahead": {k: ahead["summary"][k] for k in KEYS}, "week_ahead_s": ahead_s}))
+    print(
+        json.dumps(
+            {
+                "walk": {k: walk["summary"][k] for k in KEYS},
+                "walk_s": walk_s,
+                "walk_cpu_s": walk_cpu,
+                "week_ahead": {k: ahead["summary"][k] for k in KEYS},
+                "week_ahead_s": ahead_s,
+            }
+        )
+    )
     if not a.no_write:
         write_section("backtest", markdown(a, walk, walk_s, walk_cpu, ahead, ahead_s))
 
 
 def _row(name: str, s: dict, windows: str) -> str:
     bulk = s["bulk_deadline_attainment"]
-    return (f"| {name} | {windows} | {s['windows_meeting_slo_share']:.3f} | {s['hours_meeting_slo_share']:.3f} | "
-            f"{s['slo_attainment']:.4f} | {s['gpu_hours']:,.0f} | {s['static_peak_gpu_hours']:,.0f} | "
-            f"{s['savings_pct']:.1f}% | {s['bulk_share']:.4f} | {'-' if bulk is None else f'{bulk:.3f}'} | "
-            f"{s['worst_class']} |")
+    return (
+        f"| {name} | {windows} | {s['windows_meeting_slo_share']:.3f} | {s['hours_meeting_slo_share']:.3f} | "
+        f"{s['slo_attainment']:.4f} | {s['gpu_hours']:,.0f} | {s['static_peak_gpu_hours']:,.0f} | "
+        f"{s['savings_pct']:.1f}% | {s['bulk_share']:.4f} | {'-' if bulk is None else f'{bulk:.3f}'} | "
+        f"{s['worst_class']} |"
+    )
 
 
 def _classes(s: dict) -> str:
-    return "; ".join(f"{c['class']} {c['share']:.2%} of requests, {c['attainment'] if c['attainment'] is None else round(c['attainment'], 4)} "
-                     f"vs target {c['target']:g} ({c['judged_by']}{'' if c['judged'] else ', not judged: <= 0.1%'})"
-                     for c in s["classes"])
+    return "; ".join(
+        f"{c['class']} {c['share']:.2%} of requests, {c['attainment'] if c['attainment'] is None else round(c['attainment'], 4)} "
+        f"vs target {c['target']:g} ({c['judged_by']}{'' if c['judged'] else ', not judged: <= 0.1%'})"
+        for c in s["classes"]
+    )
 
 
 def markdown(a, walk: dict, walk_s: float, walk_cpu: float, ahead: dict, ahead_s: float) -> str:
@@ -95,31 +147,38 @@ def markdown(a, walk: dict, walk_s: float, walk_cpu: float, ahead: dict, ahead_s
         f"| {d['day']} | {d['plan']['windows']} | {d['plan']['max_gpus']} | {d['summary']['windows_meeting_slo_share']} | "
         f"{d['summary']['hours_meeting_slo_share']:.3f} | {d['summary']['slo_attainment']:.4f} | "
         f"{d['summary']['gpu_hours']:,.0f} | {d['summary']['savings_pct']:.1f}% | {d['summary']['bulk_share']:.4f} | "
-        f"{d['summary']['bulk_deadline_attainment']} | {d['summary']['worst_class']} |" for d in walk["days"])
+        f"{d['summary']['bulk_deadline_attainment']} | {d['summary']['worst_class']} |"
+        for d in walk["days"]
+    )
     windows = "\n".join(
         f"| {w['label']} | {w['gpus']} | {w['mean_gpus']:.1f} | {w['hours']:g} | {w['slo_attainment']} | {w['meets_slo']} | "
         f"{w['hours_meeting_slo_share']:.3f} | {w['bulk']['share']} | {w['bulk']['deadline_attainment']} |"
-        for w in ahead["windows"])
-    met_walk = (ws["windows_meeting_slo_share"] >= 0.99 and ws["hours_meeting_slo_share"] >= 0.97
-                and ws["savings_pct"] >= 30)
-    met_ahead = hs["windows_meeting_slo_share"] >= 1 and hs["hours_meeting_slo_share"] >= 0.95 and hs["savings_pct"] >= 30
-    return f"""## Backtest: does the plan hold? ServeGen chat-large, walk-forward and week-ahead
+        for w in ahead["windows"]
+    )
+    met_walk = (
+        ws["windows_meeting_slo_share"] >= 0.99 and ws["hours_meeting_slo_share"] >= 0.97 and ws["savings_pct"] >= 30
+    )
+    met_ahead = (
+        hs["windows_meeting_slo_share"] >= 1 and hs["hours_meeting_slo_share"] >= 0.95 and hs["savings_pct"] >= 30
+    )
+    return (
+        f"""## Backtest: does the plan hold? ServeGen chat-large, walk-forward and week-ahead
 
-Command: `.venv/bin/python bench/backtest.py {('--recommend-args ' + repr(a.recommend_args)) if a.recommend_args else ''}`
+Command: `.venv/bin/python bench/backtest.py {("--recommend-args " + repr(a.recommend_args)) if a.recommend_args else ""}`
 (ingest `chat-large-2w.parquet`, the regenerated 0.25% sample, `--sample-rate 0.0025`; recommend options
 `--model chat-large --as {a.as_model} {a.recommend_args}`, defaults otherwise: regime windows, ceiling from
 the forecast error of the token load (q 0.95, `--forecast-on tokens`), replica scaler on the request rate
 (q 0.99, `--scale-on requests`), bulk admitted into spare capacity (`--bulk-pacing spare`) with a
-{ws.get('bulk_deadline_s')} s deadline; SLO {walk['slo']}; at most {a.max_requests} simulated requests per hour).
+{ws.get("bulk_deadline_s")} s deadline; SLO {walk["slo"]}; at most {a.max_requests} simulated requests per hour).
 
 | plan | windows | (day,) windows meeting SLO | hours meeting SLO | SLO attainment (interactive) | GPU-hours | static-peak GPU-hours | savings | bulk share | bulk within deadline | worst class |
 |---|---|---|---|---|---|---|---|---|---|---|
-{_row('**walk-forward** (week 2, each day planned from every request before it)', ws, f"{sum(d['plan']['windows'] for d in walk['days'])} (day, window) pairs")}
-{_row('**week-ahead** (plan from week 1, left alone for week 2)', hs, str(len(ahead['windows'])))}
+{_row("**walk-forward** (week 2, each day planned from every request before it)", ws, f"{sum(d['plan']['windows'] for d in walk['days'])} (day, window) pairs")}
+{_row("**week-ahead** (plan from week 1, left alone for week 2)", hs, str(len(ahead["windows"])))}
 
 Targets: walk-forward >= 0.99 of (day, window) pairs and >= 0.97 of hours, savings >= 30%:
-**{'met' if met_walk else 'not met'}**; week-ahead every window and >= 0.95 of hours, savings >= 30%:
-**{'met' if met_ahead else 'not met'}**. Every class (walk-forward): {_classes(ws)}. Week-ahead: {_classes(hs)}.
+**{"met" if met_walk else "not met"}**; week-ahead every window and >= 0.95 of hours, savings >= 30%:
+**{"met" if met_ahead else "not met"}**. Every class (walk-forward): {_classes(ws)}. Week-ahead: {_classes(hs)}.
 "Hours" are the scaler's 15-minute pieces. Walk: {walk_s:.0f} s wall, {walk_cpu:.0f} s CPU for the 7 days
 (mine + recommend + replay per day, on 2 cores shared with other work); week-ahead backtest {ahead_s:.0f} s.
 
@@ -134,7 +193,9 @@ Week-ahead, per window:
 | window | GPUs (max) | mean GPUs | hours | SLO attainment | meets SLO | pieces meeting SLO | bulk share | bulk within deadline |
 |---|---|---|---|---|---|---|---|---|
 {windows}
-""" + TRIED
+"""
+        + TRIED
+    )
 
 
 TRIED = (Path(__file__).with_name("backtest_tried.md")).read_text()

@@ -30,20 +30,55 @@ DATA = ROOT.parent / "shared" / "data"
 BEFORE = ("--forecast-on", "requests", "--scale-on", "requests", "--bulk-pacing", "fixed")
 # (name, file, ingest args, model as logged, catalog model, plan until, replay since, replay until)
 LOGS = (
-    ("Azure 2023 conversation", DATA / "azure-llm-2023" / "AzureLLMInferenceTrace_conv.csv", (), None, "llama-3.1-70b",
-     "2023-11-16T18:45:00", "2023-11-16T18:45:00", "2023-11-16T19:20:00"),
-    ("Azure 2023 code", DATA / "azure-llm-2023" / "AzureLLMInferenceTrace_code.csv", (), None, "llama-3.1-70b",
-     "2023-11-16T18:45:00", "2023-11-16T18:45:00", "2023-11-16T19:20:00"),
-    ("ServeGen chat-large, full scale", DATA / "servegen" / "chat-large-6h-full.parquet", ("--sample-rate", "1"),
-     "chat-large", "qwen2.5-72b", "2025-03-04T11:00:00", "2025-03-04T11:00:00", "2025-03-04T14:00:00"),
+    (
+        "Azure 2023 conversation",
+        DATA / "azure-llm-2023" / "AzureLLMInferenceTrace_conv.csv",
+        (),
+        None,
+        "llama-3.1-70b",
+        "2023-11-16T18:45:00",
+        "2023-11-16T18:45:00",
+        "2023-11-16T19:20:00",
+    ),
+    (
+        "Azure 2023 code",
+        DATA / "azure-llm-2023" / "AzureLLMInferenceTrace_code.csv",
+        (),
+        None,
+        "llama-3.1-70b",
+        "2023-11-16T18:45:00",
+        "2023-11-16T18:45:00",
+        "2023-11-16T19:20:00",
+    ),
+    (
+        "ServeGen chat-large, full scale",
+        DATA / "servegen" / "chat-large-6h-full.parquet",
+        ("--sample-rate", "1"),
+        "chat-large",
+        "qwen2.5-72b",
+        "2025-03-04T11:00:00",
+        "2025-03-04T11:00:00",
+        "2025-03-04T14:00:00",
+    ),
 )
-KEYS = ("windows_meeting_slo_share", "hours_meeting_slo_share", "slo_attainment", "gpu_hours", "static_peak_gpu_hours",
-        "savings_pct", "requests_real", "bulk_share", "bulk_deadline_attainment", "worst_class")
+KEYS = (
+    "windows_meeting_slo_share",
+    "hours_meeting_slo_share",
+    "slo_attainment",
+    "gpu_hours",
+    "static_peak_gpu_hours",
+    "savings_pct",
+    "requests_real",
+    "bulk_share",
+    "bulk_deadline_attainment",
+    "worst_class",
+)
 
 
 def tracefit(*args: str) -> str:
-    out = subprocess.run([str(Path(sys.executable).with_name("tracefit")), *args], capture_output=True, text=True,
-                         cwd=ROOT)
+    out = subprocess.run(
+        [str(Path(sys.executable).with_name("tracefit")), *args], capture_output=True, text=True, cwd=ROOT
+    )
     if out.returncode:
         sys.exit(f"tracefit {' '.join(args)} failed:\n{out.stderr}")
     return out.stdout
@@ -66,10 +101,16 @@ def run_log(tmp: Path, name, path, ingest, model, as_model, plan_until, since, u
         doc = json.loads(Path(plan).read_text())
         start = time.perf_counter()
         out = json.loads(tracefit("backtest", "--plan", plan, "--db", db, "--since", since, "--until", until, "--json"))
-        rows.append({"log": name, "variant": variant, "seconds": time.perf_counter() - start,
-                     "max_gpus": max(w["config"]["tp"] * w["config"]["replicas"] for w in doc["windows"]),
-                     "headroom": [w["traffic"]["headroom"] for w in doc["windows"]],
-                     **{k: out["summary"].get(k) for k in KEYS}})
+        rows.append(
+            {
+                "log": name,
+                "variant": variant,
+                "seconds": time.perf_counter() - start,
+                "max_gpus": max(w["config"]["tp"] * w["config"]["replicas"] for w in doc["windows"]),
+                "headroom": [w["traffic"]["headroom"] for w in doc["windows"]],
+                **{k: out["summary"].get(k) for k in KEYS},
+            }
+        )
     Path(db).unlink()
     return rows
 
@@ -93,7 +134,9 @@ def markdown(rows: list[dict]) -> str:
     lines = "\n".join(
         f"| {r['log']} | {r['variant']} | {r['max_gpus']} | {r['windows_meeting_slo_share']:.3f} | "
         f"{r['hours_meeting_slo_share']:.3f} | {r['slo_attainment']:.4f} | {r['gpu_hours']:,.1f} | "
-        f"{r['savings_pct']:.1f}% | {r['requests_real']:,.0f} | {r['worst_class']} |" for r in rows)
+        f"{r['savings_pct']:.1f}% | {r['requests_real']:,.0f} | {r['worst_class']} |"
+        for r in rows
+    )
     return f"""## Backtest off ServeGen's two weeks: Azure 2023 and ServeGen at full scale (plan the start, replay the rest)
 
 Command: `.venv/bin/python bench/backtest_heldout.py` (plan from the log's first part: Azure 18:45 of

@@ -71,8 +71,7 @@ Stage wall times (s) on b967139: ServeGen recommend --disagg 26, backtest week 2
 def tracefit(*args: str, out: Path, log: Path) -> float:
     t = time.perf_counter()
     with out.open("w") as o, log.open("w") as e:
-        subprocess.run([str(Path(sys.executable).with_name("tracefit")), *args], stdout=o, stderr=e,
-                       check=True)
+        subprocess.run([str(Path(sys.executable).with_name("tracefit")), *args], stdout=o, stderr=e, check=True)
     return time.perf_counter() - t
 
 
@@ -83,10 +82,22 @@ def run(name: str, db: Path, out: Path, walk_days: int) -> dict:
     times = {}
     if not (out / f"{name}-plan.json").exists():
         shutil.copy(db, week1)
-        times["mine"] = tracefit("mine", "--db", str(week1), "--until", SINCE, out=out / "mine.out",
-                                 log=out / "mine.log")
-        times["recommend"] = tracefit("recommend", "--db", str(week1), "--model", model, *common, "--disagg",
-                                      "--out", str(out / f"{name}-plan.json"), out=out / "rec.out", log=out / "rec.log")
+        times["mine"] = tracefit(
+            "mine", "--db", str(week1), "--until", SINCE, out=out / "mine.out", log=out / "mine.log"
+        )
+        times["recommend"] = tracefit(
+            "recommend",
+            "--db",
+            str(week1),
+            "--model",
+            model,
+            *common,
+            "--disagg",
+            "--out",
+            str(out / f"{name}-plan.json"),
+            out=out / "rec.out",
+            log=out / "rec.log",
+        )
     plan = json.loads((out / f"{name}-plan.json").read_text())
     agg = json.loads(json.dumps(plan))
     for w in agg["windows"]:
@@ -95,18 +106,44 @@ def run(name: str, db: Path, out: Path, walk_days: int) -> dict:
     for p in ("plan", "plan-agg"):
         target = out / f"{name}-bt-{p}.json"
         if not target.exists():
-            times[f"backtest {p}"] = tracefit("backtest", "--plan", str(out / f"{name}-{p}.json"), "--db", str(week1),
-                                              "--since", SINCE, "--until", UNTIL,
-                                              *(["--as", as_model] if as_model else []), "--json", out=target,
-                                              log=out / f"{name}-bt-{p}.log")
+            times[f"backtest {p}"] = tracefit(
+                "backtest",
+                "--plan",
+                str(out / f"{name}-{p}.json"),
+                "--db",
+                str(week1),
+                "--since",
+                SINCE,
+                "--until",
+                UNTIL,
+                *(["--as", as_model] if as_model else []),
+                "--json",
+                out=target,
+                log=out / f"{name}-bt-{p}.log",
+            )
     until = f"2025-03-{10 + walk_days:02d}"
     for flag, tag in (("--disagg", "disagg"), (None, "agg")):
         target = out / f"{name}-wf-{tag}.json"
         if walk_days and not target.exists():
-            times[f"walk {tag}"] = tracefit("backtest", "--walk-forward", "--db", str(db), "--model", model, *common,
-                                            *([flag] if flag else []), "--since", SINCE, "--until", until,
-                                            "--plans-dir", str(out / f"{name}-wf-{tag}-plans"), "--json",
-                                            out=target, log=out / f"{name}-wf-{tag}.log")
+            times[f"walk {tag}"] = tracefit(
+                "backtest",
+                "--walk-forward",
+                "--db",
+                str(db),
+                "--model",
+                model,
+                *common,
+                *([flag] if flag else []),
+                "--since",
+                SINCE,
+                "--until",
+                until,
+                "--plans-dir",
+                str(out / f"{name}-wf-{tag}-plans"),
+                "--json",
+                out=target,
+                log=out / f"{name}-wf-{tag}.log",
+            )
     return times
 
 
@@ -124,31 +161,41 @@ def _margins(values: dict, slo: dict) -> str:
 
 def plan_rows(plan: dict) -> list[str]:
     slo = plan["slo"]
-    rows = ["| window | hours/wk | planned req/s | prompt/output mean | best aggregated (sim. p95 ms / SLO) | "
-            "GPUs (GPU-h/wk) | $/h | best disaggregated (sim. p95 ms / SLO; transfer p95) | GPUs (GPU-h/wk) | $/h | "
-            "picks | why |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    rows = [
+        "| window | hours/wk | planned req/s | prompt/output mean | best aggregated (sim. p95 ms / SLO) | "
+        "GPUs (GPU-h/wk) | $/h | best disaggregated (sim. p95 ms / SLO; transfer p95) | GPUs (GPU-h/wk) | $/h | "
+        "picks | why |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for e in plan["windows"]:
         c, d, t = e["config"], e.get("disagg") or {}, e["traffic"]
         agg_ms = {k: (e["predicted"].get(f"{k.split('_')[0]}_ms") or {}).get(k.split("_")[1]) for k in slo}
-        split = (f"{d['label'].split(' (')[0]}: {_pool(d['prefill'])} prefill + {_pool(d['decode'])} decode; "
-                 f"{_margins(d['slo_ms'], slo)}; transfer {d['predicted'].get('transfer_ms', {}).get('p95', 0):.0f}"
-                 if d else "none fits")
+        split = (
+            f"{d['label'].split(' (')[0]}: {_pool(d['prefill'])} prefill + {_pool(d['decode'])} decode; "
+            f"{_margins(d['slo_ms'], slo)}; transfer {d['predicted'].get('transfer_ms', {}).get('p95', 0):.0f}"
+            if d
+            else "none fits"
+        )
         hours = len(e["window"]["hours"])
         n = sum(d[p]["tp"] * d[p]["replicas"] for p in ("prefill", "decode")) if d else 0
         gpus = f"{n} ({n * hours:,})" if d else "-"
         agg_gpus = f"{c['tp'] * c['replicas']} ({c['tp'] * c['replicas'] * hours:,})"
         why = _why(e, d)
-        rows.append(f"| {e['window']['label']} | {len(e['window']['hours'])} | {t['rps_planned']:,.0f} | "
-                    f"{t['prompt_tokens'].get('mean', 0):,.0f}/{t['output_tokens'].get('mean', 0):,.0f} | "
-                    f"{_pool(c)}; {_margins({k: v for k, v in agg_ms.items() if v is not None}, slo)} | "
-                    f"{agg_gpus} | {e['cost']['usd_per_hour']:,.0f} | {split} | {gpus} | "
-                    f"{d.get('cost', {}).get('usd_per_hour', 0):,.0f} | {e.get('deployment', 'aggregated')} | {why} |")
+        rows.append(
+            f"| {e['window']['label']} | {len(e['window']['hours'])} | {t['rps_planned']:,.0f} | "
+            f"{t['prompt_tokens'].get('mean', 0):,.0f}/{t['output_tokens'].get('mean', 0):,.0f} | "
+            f"{_pool(c)}; {_margins({k: v for k, v in agg_ms.items() if v is not None}, slo)} | "
+            f"{agg_gpus} | {e['cost']['usd_per_hour']:,.0f} | {split} | {gpus} | "
+            f"{d.get('cost', {}).get('usd_per_hour', 0):,.0f} | {e.get('deployment', 'aggregated')} | {why} |"
+        )
     s = plan["summary"]
-    rows += ["", f"GPU-hours per week at the windows' maxima: tracefit's pick {s['gpu_hours_per_week']:,.0f} "
-                 f"(${s['usd_per_week']:,.0f}) vs all aggregated {s['aggregated_gpu_hours_per_week']:,.0f} "
-                 f"(${s['aggregated_usd_per_week']:,.0f}); windows run disaggregated: "
-                 f"{', '.join(s['disagg_windows']) or 'none'}."]
+    rows += [
+        "",
+        f"GPU-hours per week at the windows' maxima: tracefit's pick {s['gpu_hours_per_week']:,.0f} "
+        f"(${s['usd_per_week']:,.0f}) vs all aggregated {s['aggregated_gpu_hours_per_week']:,.0f} "
+        f"(${s['aggregated_usd_per_week']:,.0f}); windows run disaggregated: "
+        f"{', '.join(s['disagg_windows']) or 'none'}.",
+    ]
     return rows
 
 
@@ -158,8 +205,11 @@ def _why(e: dict, d: dict) -> str:
         return "no split fits"
     pct = d["cost"]["vs_aggregated_pct"]
     if d["chosen"]:
-        return (f"split {-pct:.0f}% cheaper per hour, meets the SLO" if e["meets_slo"]
-                else "the aggregated config misses the SLO, the split meets it")
+        return (
+            f"split {-pct:.0f}% cheaper per hour, meets the SLO"
+            if e["meets_slo"]
+            else "the aggregated config misses the SLO, the split meets it"
+        )
     if not d["meets_slo"]:
         return "the split misses the SLO in simulation"
     rest = d["reasons"][0].split("; ", 1)[1] if "; " in d["reasons"][0] else ""
@@ -167,27 +217,38 @@ def _why(e: dict, d: dict) -> str:
 
 
 def backtest_rows(docs: dict) -> list[str]:
-    rows = ["| plan | SLO attainment | windows meeting SLO | hours meeting SLO | GPU-hours | per window: GPUs (max), "
-            "TTFT / TPOT p95 ms, meets |", "|---|---|---|---|---|---|"]
+    rows = [
+        "| plan | SLO attainment | windows meeting SLO | hours meeting SLO | GPU-hours | per window: GPUs (max), "
+        "TTFT / TPOT p95 ms, meets |",
+        "|---|---|---|---|---|---|",
+    ]
     for label, doc in docs.items():
         if not doc:
             rows.append(f"| {label} | not run | | | | |")
             continue
         s = doc["summary"]
-        per = "; ".join(f"{w['label']}: {w['gpus']} GPUs{' (split)' if w.get('split') else ''}, "
-                        f"{w['percentiles_ms'].get('ttft_p95_ms', 0):,.0f} / "
-                        f"{w['percentiles_ms'].get('tpot_p95_ms', 0):,.0f}"
-                        f", {'yes' if w['meets_slo'] else 'NO'}" for w in doc["windows"])
-        rows.append(f"| {label} | {s['slo_attainment']:.3f} | {s['windows_meeting_slo_share']:.2f} | "
-                    f"{s['hours_meeting_slo_share']:.3f} | {s['gpu_hours']:,.0f} | {per} |")
+        per = "; ".join(
+            f"{w['label']}: {w['gpus']} GPUs{' (split)' if w.get('split') else ''}, "
+            f"{w['percentiles_ms'].get('ttft_p95_ms', 0):,.0f} / "
+            f"{w['percentiles_ms'].get('tpot_p95_ms', 0):,.0f}"
+            f", {'yes' if w['meets_slo'] else 'NO'}"
+            for w in doc["windows"]
+        )
+        rows.append(
+            f"| {label} | {s['slo_attainment']:.3f} | {s['windows_meeting_slo_share']:.2f} | "
+            f"{s['hours_meeting_slo_share']:.3f} | {s['gpu_hours']:,.0f} | {per} |"
+        )
     return rows
 
 
 def walk_rows(docs: dict) -> list[str]:
     """docs: label -> (walk document, its --plans-dir)."""
-    rows = ["| walk-forward | days | days meeting SLO | (day, window) pairs meeting SLO | hours meeting SLO | "
-            "SLO attainment (interactive) | GPU-hours | static-peak GPU-hours | bulk deadline attainment | "
-            "(day, window) pairs run disaggregated |", "|---|---|---|---|---|---|---|---|---|---|"]
+    rows = [
+        "| walk-forward | days | days meeting SLO | (day, window) pairs meeting SLO | hours meeting SLO | "
+        "SLO attainment (interactive) | GPU-hours | static-peak GPU-hours | bulk deadline attainment | "
+        "(day, window) pairs run disaggregated |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for label, (doc, plans) in docs.items():
         if not doc:
             rows.append(f"| {label} | not run | | | | | | | | |")
@@ -197,10 +258,12 @@ def walk_rows(docs: dict) -> list[str]:
         split = sum(w.get("deployment") == "disaggregated" for d in days for w in d["windows"])
         pairs = sum(len(d["windows"]) for d in days)
         bulk = s.get("bulk_deadline_attainment")
-        rows.append(f"| {label} | {s['days']} | {s['days_meeting_slo']} | {s['windows_meeting_slo_share']:.2f} | "
-                    f"{s['hours_meeting_slo_share']:.3f} | {s['slo_attainment']:.3f} | {s['gpu_hours']:,.0f} | "
-                    f"{s['static_peak_gpu_hours']:,.0f} | {f'{bulk:.3f}' if bulk is not None else '-'} | "
-                    f"{split} of {pairs} |")
+        rows.append(
+            f"| {label} | {s['days']} | {s['days_meeting_slo']} | {s['windows_meeting_slo_share']:.2f} | "
+            f"{s['hours_meeting_slo_share']:.3f} | {s['slo_attainment']:.3f} | {s['gpu_hours']:,.0f} | "
+            f"{s['static_peak_gpu_hours']:,.0f} | {f'{bulk:.3f}' if bulk is not None else '-'} | "
+            f"{split} of {pairs} |"
+        )
     return rows
 
 
@@ -210,17 +273,34 @@ def section(out: Path, times: dict) -> str:
         plan = _load(out / f"{name}-plan.json")
         if not plan:
             continue
-        lines += [f"### {name}: {model}{f' as {as_model}' if as_model else ''}, --gpu {' --gpu '.join(gpus)}, "
-                  f"KV over {plan['disagg']['link']}; SLO {plan['slo']}", "",
-                  "Plan from week 1 (mined until 2025-03-10); p95s are the recommender's simulations of the planned "
-                  "busiest 15 minutes:", "", *plan_rows(plan), "",
-                  "Week 2 replayed (`backtest --since 2025-03-10 --until 2025-03-17`, default replica scaler):", "",
-                  *backtest_rows({"tracefit's pick (--disagg)": _load(out / f"{name}-bt-plan.json"),
-                                  "all aggregated": _load(out / f"{name}-bt-plan-agg.json")}), "",
-                  "Walk-forward (`backtest --walk-forward`: each day planned from every request before it, then "
-                  "replayed):", "",
-                  *walk_rows({"with --disagg": (_load(out / f"{name}-wf-disagg.json"), out / f"{name}-wf-disagg-plans"),
-                              "without": (_load(out / f"{name}-wf-agg.json"), out / f"{name}-wf-agg-plans")}), ""]
+        lines += [
+            f"### {name}: {model}{f' as {as_model}' if as_model else ''}, --gpu {' --gpu '.join(gpus)}, "
+            f"KV over {plan['disagg']['link']}; SLO {plan['slo']}",
+            "",
+            "Plan from week 1 (mined until 2025-03-10); p95s are the recommender's simulations of the planned "
+            "busiest 15 minutes:",
+            "",
+            *plan_rows(plan),
+            "",
+            "Week 2 replayed (`backtest --since 2025-03-10 --until 2025-03-17`, default replica scaler):",
+            "",
+            *backtest_rows(
+                {
+                    "tracefit's pick (--disagg)": _load(out / f"{name}-bt-plan.json"),
+                    "all aggregated": _load(out / f"{name}-bt-plan-agg.json"),
+                }
+            ),
+            "",
+            "Walk-forward (`backtest --walk-forward`: each day planned from every request before it, then replayed):",
+            "",
+            *walk_rows(
+                {
+                    "with --disagg": (_load(out / f"{name}-wf-disagg.json"), out / f"{name}-wf-disagg-plans"),
+                    "without": (_load(out / f"{name}-wf-agg.json"), out / f"{name}-wf-agg-plans"),
+                }
+            ),
+            "",
+        ]
     lines += [NOTES]
     if times:
         lines += ["This run's stage wall times (s): " + ", ".join(f"{k} {v:.0f}" for k, v in times.items())]

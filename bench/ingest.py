@@ -43,18 +43,20 @@ def generate(rows: int) -> pl.DataFrame:
     output = np.clip(rng.lognormal(4.8, 1.0, rows), 1, 8_192).astype(np.int64)
     ttft = 40 + 0.12 * prompt + rng.exponential(20, rows)
     tpot = rng.lognormal(np.log(20), 0.1, rows)
-    return pl.DataFrame({
-        "request_id": pl.int_range(rows, eager=True).cast(pl.String).str.zfill(10),
-        "timestamp": pl.Series(start + offsets_us).dt.replace_time_zone("UTC"),
-        "model": np.array(["llama-3.1-70b", "llama-3.1-8b", "qwen2.5-7b"])[rng.integers(0, 3, rows)],
-        "tenant": pl.Series(rng.zipf(1.3, rows) % 500).cast(pl.String),
-        "prompt_tokens": prompt,
-        "output_tokens": output,
-        "ttft_ms": ttft.round(2),
-        "tpot_ms": tpot.round(3),
-        "e2e_ms": (ttft + tpot * (output - 1)).round(2),
-        "status": np.where(rng.random(rows) < 0.01, "error", "ok"),
-    })
+    return pl.DataFrame(
+        {
+            "request_id": pl.int_range(rows, eager=True).cast(pl.String).str.zfill(10),
+            "timestamp": pl.Series(start + offsets_us).dt.replace_time_zone("UTC"),
+            "model": np.array(["llama-3.1-70b", "llama-3.1-8b", "qwen2.5-7b"])[rng.integers(0, 3, rows)],
+            "tenant": pl.Series(rng.zipf(1.3, rows) % 500).cast(pl.String),
+            "prompt_tokens": prompt,
+            "output_tokens": output,
+            "ttft_ms": ttft.round(2),
+            "tpot_ms": tpot.round(3),
+            "e2e_ms": (ttft + tpot * (output - 1)).round(2),
+            "status": np.where(rng.random(rows) < 0.01, "error", "ok"),
+        }
+    )
 
 
 def time_duckdb(path: Path, db: Path) -> tuple[float, float]:
@@ -96,16 +98,20 @@ def time_tracefit(path: Path, db: Path) -> tuple[float, float]:
     db.unlink(missing_ok=True)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    subprocess.run([str(Path(sys.executable).with_name("tracefit")), "ingest", str(path), "--db", str(db)],
-                   check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [str(Path(sys.executable).with_name("tracefit")), "ingest", str(path), "--db", str(db)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def _commit() -> str:
-    found = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                           cwd=Path(__file__).parent)
+    found = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=Path(__file__).parent
+    )
     return found.stdout.strip() or "unknown"
 
 
@@ -119,20 +125,28 @@ def main() -> None:
     frame = generate(args.rows)
     files = {kind: OUT / f"requests-{args.rows}{KINDS[kind]}" for kind in args.kinds.split(",")}
     for kind, path in files.items():
-        write = {"parquet": frame.write_parquet, "csv": frame.write_csv, "jsonl": frame.write_ndjson,
-                 "csv-noid": frame.drop("request_id").write_csv}[kind]
+        write = {
+            "parquet": frame.write_parquet,
+            "csv": frame.write_csv,
+            "jsonl": frame.write_ndjson,
+            "csv-noid": frame.drop("request_id").write_csv,
+        }[kind]
         write(path)
     del frame
-    lines = ["## Ingest: `tracefit ingest` vs DuckDB CREATE TABLE AS SELECT", "",
-             f"Command: `.venv/bin/python bench/ingest.py --rows {args.rows} --repeats {args.repeats} "
-             f"--kinds {args.kinds}` "
-             f"(2-core machine; medians; each loads into a fresh database file; commit {_commit()}). "
-             "floor: DuckDB itself inserting the file's rows into a fresh warehouse's `requests` table, "
-             "unordered as `tracefit ingest` does, with no checks, row numbers, content hash or Python "
-             "start-up: the least any load that stores the warehouse's columns pays.", "",
-             "| file | size MB | duckdb CTAS s | tracefit ingest s | ratio | floor s | floor ratio "
-             "| CTAS CPU s | ingest CPU s | CPU ratio | floor CPU ratio |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "## Ingest: `tracefit ingest` vs DuckDB CREATE TABLE AS SELECT",
+        "",
+        f"Command: `.venv/bin/python bench/ingest.py --rows {args.rows} --repeats {args.repeats} "
+        f"--kinds {args.kinds}` "
+        f"(2-core machine; medians; each loads into a fresh database file; commit {_commit()}). "
+        "floor: DuckDB itself inserting the file's rows into a fresh warehouse's `requests` table, "
+        "unordered as `tracefit ingest` does, with no checks, row numbers, content hash or Python "
+        "start-up: the least any load that stores the warehouse's columns pays.",
+        "",
+        "| file | size MB | duckdb CTAS s | tracefit ingest s | ratio | floor s | floor ratio "
+        "| CTAS CPU s | ingest CPU s | CPU ratio | floor CPU ratio |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for kind, path in files.items():
         duck, ours, floor = [], [], []
         for _ in range(args.repeats):
@@ -141,8 +155,10 @@ def main() -> None:
             floor.append(time_floor(path, OUT / "floor.duckdb"))
         d, t, f = (statistics.median(w for w, _ in runs) for runs in (duck, ours, floor))
         dc, tc, fc = (statistics.median(c for _, c in runs) for runs in (duck, ours, floor))
-        lines.append(f"| {kind} ({args.rows:,} rows) | {path.stat().st_size / 1e6:,.0f} | {d:.2f} | {t:.2f} | "
-                     f"{t / d:.2f}x | {f:.2f} | {f / d:.2f}x | {dc:.1f} | {tc:.1f} | {tc / dc:.2f}x | {fc / dc:.2f}x |")
+        lines.append(
+            f"| {kind} ({args.rows:,} rows) | {path.stat().st_size / 1e6:,.0f} | {d:.2f} | {t:.2f} | "
+            f"{t / d:.2f}x | {f:.2f} | {f / d:.2f}x | {dc:.1f} | {tc:.1f} | {tc / dc:.2f}x | {fc / dc:.2f}x |"
+        )
         print(lines[-1], flush=True)
     write_section("ingest", "\n".join(lines))
 

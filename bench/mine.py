@@ -33,8 +33,11 @@ def child(db: str, copies: int) -> dict:
     t0 = time.perf_counter()
     ingest_paths(con, [SERVEGEN], ReadOptions(), sample_rate=0.0025)
     if copies > 1:
-        con.execute("INSERT INTO requests SELECT requests.* REPLACE (request_id || '-' || c AS request_id) "
-                    "FROM requests, (SELECT range AS c FROM range(1, $n))", {"n": copies})
+        con.execute(
+            "INSERT INTO requests SELECT requests.* REPLACE (request_id || '-' || c AS request_id) "
+            "FROM requests, (SELECT range AS c FROM range(1, $n))",
+            {"n": copies},
+        )
         con.execute("UPDATE ingest_runs SET sample_rate = $r", {"r": min(1.0, 0.0025 * copies)})
     load_s = time.perf_counter() - t0
     t0 = time.perf_counter()
@@ -47,10 +50,17 @@ def child(db: str, copies: int) -> dict:
     again = mine(con, MineOptions())
     unchanged_s = time.perf_counter() - t0
     rss_gib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
-    return {"copies": copies, "requests": runs[0].requests, "load_s": round(load_s, 1), "scan_s": round(scan_s, 2),
-            "mine_s": round(mine_s, 1), "mine_over_scan": round(mine_s / scan_s, 1),
-            "remine_unchanged_s": round(unchanged_s, 2), "status_again": again[0].status,
-            "peak_rss_gib": round(rss_gib, 2)}
+    return {
+        "copies": copies,
+        "requests": runs[0].requests,
+        "load_s": round(load_s, 1),
+        "scan_s": round(scan_s, 2),
+        "mine_s": round(mine_s, 1),
+        "mine_over_scan": round(mine_s / scan_s, 1),
+        "remine_unchanged_s": round(unchanged_s, 2),
+        "status_again": again[0].status,
+        "peak_rss_gib": round(rss_gib, 2),
+    }
 
 
 def main() -> None:
@@ -66,8 +76,12 @@ def main() -> None:
         sys.exit(f"{SERVEGEN} not found: the shared data folder is needed")
     for copies in args.copies:
         with tempfile.TemporaryDirectory() as tmp:
-            out = subprocess.run([sys.executable, __file__, "--child", str(copies), "--db", f"{tmp}/b.duckdb"],
-                                 capture_output=True, text=True, check=True)
+            out = subprocess.run(
+                [sys.executable, __file__, "--child", str(copies), "--db", f"{tmp}/b.duckdb"],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             print(out.stdout.strip().splitlines()[-1], flush=True)
 
 

@@ -37,8 +37,12 @@ from recommend.roofline import latency_floor_s_per_token  # noqa: E402
 
 TABLE = HERE / "data" / "published_runs.csv"
 # The defaults fit on this table (profiles/efficiency.py), each over values around its fit.
-GRID = {"hbm_fraction": (0.80, 0.85, 0.90), "gemm_fraction": (0.60, 0.70, 0.80),
-        "layer_overhead_s": (60e-6, 80e-6, 100e-6), "moe_gemm_fraction": (0.6, 0.8, 1.0)}
+GRID = {
+    "hbm_fraction": (0.80, 0.85, 0.90),
+    "gemm_fraction": (0.60, 0.70, 0.80),
+    "layer_overhead_s": (60e-6, 80e-6, 100e-6),
+    "moe_gemm_fraction": (0.6, 0.8, 1.0),
+}
 
 
 def source_of(row: dict) -> str:
@@ -83,7 +87,10 @@ def held_out(rows: list[dict]) -> tuple[np.ndarray, list[str]]:
     err = np.array([signed_errors(rows, engines_with(c)) for c in combos])  # combos x rows
     sources = np.array([source_of(r) for r in rows])
     full = int(np.argmin(np.abs(err).mean(axis=1)))
-    out, picks = np.zeros(len(rows)), [f"| (none: all tables, the shipped defaults' fit) | {len(rows)} | {combos[full]} |"]
+    out, picks = (
+        np.zeros(len(rows)),
+        [f"| (none: all tables, the shipped defaults' fit) | {len(rows)} | {combos[full]} |"],
+    )
     for s in dict.fromkeys(sources):
         test = sources == s
         best = int(np.argmin(np.abs(err[:, ~test]).mean(axis=1)))
@@ -100,8 +107,10 @@ def table(title: str, keys: list[tuple], ins: np.ndarray, loso: np.ndarray) -> l
     groups = defaultdict(list)
     for i, k in enumerate(keys):
         groups[k].append(i)
-    lines = [f"| {title} | rows | in-sample median | in-sample p90 | held-out median | held-out p90 |",
-             "|---|---|---|---|---|---|"]
+    lines = [
+        f"| {title} | rows | in-sample median | in-sample p90 | held-out median | held-out p90 |",
+        "|---|---|---|---|---|---|",
+    ]
     for k in sorted(groups):
         idx = groups[k]
         lines.append(f"| {' '.join(map(str, k))} | {len(idx)} | {stats(ins[idx])} | {stats(loso[idx])} |")
@@ -126,13 +135,28 @@ def validation_rows(path: Path) -> tuple[list[dict], dict[str, int]]:
         for r in csv.DictReader(f):
             if r["Hardware"] not in VALIDATION_GPUS or r["Framework"] not in VALIDATION_ENGINES:
                 continue
-            row = {"model": r["Model"], "gpu": VALIDATION_GPUS[r["Hardware"]], "tp": r["Num of Hardware"],
-                   "engine": VALIDATION_ENGINES[r["Framework"]], "weights": "fp16", "kv": "fp16",
-                   "batch": r["Batch Size"], "isl": r["Input Output Length"], "osl": r["Input Output Length"],
-                   "e2e_s": r["Latency"], "source": "argonne-lcf/LLM-Inference-Bench@4211f5d Plots/All_results.csv"}
+            row = {
+                "model": r["Model"],
+                "gpu": VALIDATION_GPUS[r["Hardware"]],
+                "tp": r["Num of Hardware"],
+                "engine": VALIDATION_ENGINES[r["Framework"]],
+                "weights": "fp16",
+                "kv": "fp16",
+                "batch": r["Batch Size"],
+                "isl": r["Input Output Length"],
+                "osl": r["Input Output Length"],
+                "e2e_s": r["Latency"],
+                "source": "argonne-lcf/LLM-Inference-Bench@4211f5d Plots/All_results.csv",
+            }
             try:
-                dep = deployment(model=row["model"], gpu=row["gpu"], tp=int(row["tp"]), engine=row["engine"],
-                                 weights="fp16", kv="fp16")
+                dep = deployment(
+                    model=row["model"],
+                    gpu=row["gpu"],
+                    tp=int(row["tp"]),
+                    engine=row["engine"],
+                    weights="fp16",
+                    kv="fp16",
+                )
             except Exception:  # noqa: BLE001 - a model not in the catalog
                 dropped["model not in the catalog"] += 1
                 continue
@@ -148,10 +172,15 @@ def validation_table(path: Path) -> list[str]:
     done = [r for r in predict_rows(rows) if "error" not in r]
     ape = np.abs(np.array([r["e2e_s"] / float(r["row_e2e_s"]) - 1 for r in done]))
     dropped["does not fit (KV or weights)"] = len(rows) - len(done)
-    lines = [f"VALIDATION ONLY, never fitted: {len(done)} LLM-Inference-Bench rows ({path.name}); left out: {dropped}\n"]
-    for title, keys in (("GPU engine TP", [(r["gpu"], r["engine"], f"tp{r['tp']}") for r in done]),
-                        ("GPU", [(r["gpu"],) for r in done]), ("engine", [(r["engine"],) for r in done]),
-                        ("all", [("all",) for _ in done])):
+    lines = [
+        f"VALIDATION ONLY, never fitted: {len(done)} LLM-Inference-Bench rows ({path.name}); left out: {dropped}\n"
+    ]
+    for title, keys in (
+        ("GPU engine TP", [(r["gpu"], r["engine"], f"tp{r['tp']}") for r in done]),
+        ("GPU", [(r["gpu"],) for r in done]),
+        ("engine", [(r["engine"],) for r in done]),
+        ("all", [("all",) for _ in done]),
+    ):
         groups = defaultdict(list)
         for i, k in enumerate(keys):
             groups[k].append(i)
@@ -166,17 +195,24 @@ def main(show_rows: bool) -> None:
     err = signed_errors(rows)
     if show_rows:
         for r, e in zip(predict_rows(rows), err):
-            print(f"{r['engine']:13} {r['model']:13} {r['gpu']:14} tp{r['tp']} {r['weights']:4} b{r['batch']:>5} "
-                  f"{r['isl']:>5}/{r['osl']:<5} measured {float(r['row_e2e_s']):8.3f}s predicted "
-                  f"{r['e2e_s']:8.3f}s {e * 100:+6.1f}%")
+            print(
+                f"{r['engine']:13} {r['model']:13} {r['gpu']:14} tp{r['tp']} {r['weights']:4} b{r['batch']:>5} "
+                f"{r['isl']:>5}/{r['osl']:<5} measured {float(r['row_e2e_s']):8.3f}s predicted "
+                f"{r['e2e_s']:8.3f}s {e * 100:+6.1f}%"
+            )
     loso, picks = held_out(rows)
     ins, loso = np.abs(err), np.abs(loso)
     n_sources = len(picks) - 1
-    print(f"e2e_s absolute percentage error, {len(rows)} rows from {n_sources} source tables; held-out = "
-          f"leave-one-source-out refit over {GRID}\n")
-    for title, keys in (("GPU engine TP", [(r["gpu"], r["engine"], f"tp{r['tp']}") for r in rows]),
-                        ("GPU", [(r["gpu"],) for r in rows]), ("engine", [(r["engine"],) for r in rows]),
-                        ("all", [("all",) for _ in rows])):
+    print(
+        f"e2e_s absolute percentage error, {len(rows)} rows from {n_sources} source tables; held-out = "
+        f"leave-one-source-out refit over {GRID}\n"
+    )
+    for title, keys in (
+        ("GPU engine TP", [(r["gpu"], r["engine"], f"tp{r['tp']}") for r in rows]),
+        ("GPU", [(r["gpu"],) for r in rows]),
+        ("engine", [(r["engine"],) for r in rows]),
+        ("all", [("all",) for _ in rows]),
+    ):
         print("\n".join(table(title, keys, ins, loso)) + "\n")
     print("| held-out source table | rows | refit on the other tables |\n|---|---|---|")
     print("\n".join(picks))

@@ -36,20 +36,34 @@ LOG = Path(__file__).resolve().parents[2] / "shared" / "data" / "servegen" / "ch
 def prepare(db: Path) -> None:
     if db.exists():
         return
-    subprocess.run([TRACEFIT, "ingest", str(LOG),
-                    "--sample-rate", "0.0025", "--db", str(db)], check=True, capture_output=True)
-    subprocess.run([TRACEFIT, "mine", "--db", str(db)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [TRACEFIT, "ingest", str(LOG), "--sample-rate", "0.0025", "--db", str(db)], check=True, capture_output=True
+    )
+    subprocess.run([TRACEFIT, "mine", "--db", str(db)], check=True, capture_output=True)
 
 
 def read_windows(con, model: str) -> list:
     """The 168 hour-of-week windows as `tracefit recommend --windows hour-of-week` reads them (no bulk rule)."""
     spec = spec_windows("hour-of-week")
     inputs.check_mined(con, model)
-    frames = inputs.window_frames(con, model, spec, span_minutes=PEAK_SPAN_MINUTES, peak_quantile=PEAK_QUANTILE,
-                                  bulk=inputs.bulk_seconds(con, [model], None, None, None), with_bulk=False)
-    return windows_from_frames(spec, frames, sample_rate=None, fallback_sample_rate=inputs.logged_sample_rate(con, model),
-                               span_minutes=PEAK_SPAN_MINUTES, forecast_quantile=FORECAST_QUANTILE, bulk=None)
+    frames = inputs.window_frames(
+        con,
+        model,
+        spec,
+        span_minutes=PEAK_SPAN_MINUTES,
+        peak_quantile=PEAK_QUANTILE,
+        bulk=inputs.bulk_seconds(con, [model], None, None, None),
+        with_bulk=False,
+    )
+    return windows_from_frames(
+        spec,
+        frames,
+        sample_rate=None,
+        fallback_sample_rate=inputs.logged_sample_rate(con, model),
+        span_minutes=PEAK_SPAN_MINUTES,
+        forecast_quantile=FORECAST_QUANTILE,
+        bulk=None,
+    )
 
 
 def main() -> None:
@@ -64,18 +78,29 @@ def main() -> None:
     read_s = time.perf_counter() - t0
     cpu0 = time.process_time()
     t1 = time.perf_counter()
-    plan = recommend_plan(windows, model="qwen2.5-72b", traffic_model="chat-large",
-                          space=SearchSpace(gpus=("h100-sxm",)), options=RecommendOptions(workers=args.workers))
+    plan = recommend_plan(
+        windows,
+        model="qwen2.5-72b",
+        traffic_model="chat-large",
+        space=SearchSpace(gpus=("h100-sxm",)),
+        options=RecommendOptions(workers=args.workers),
+    )
     plan_s = time.perf_counter() - t1
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu_s = time.process_time() - cpu0 + children.ru_utime + children.ru_stime
     ws = plan["windows"]
-    row = {"windows": len(ws), "candidates_per_window": min(w["screening"]["candidates"] for w in ws),
-           "simulated_per_window_mean": round(sum(w["screening"]["simulated"] for w in ws) / len(ws), 2),
-           "read_s": round(read_s, 2), "recommend_s": round(plan_s, 1), "cpu_s": round(cpu_s, 1),
-           "workers": args.workers, "windows_meeting_slo": sum(w["meets_slo"] for w in ws),
-           "rps_planned_median": sorted(w["traffic"]["rps_planned"] for w in ws)[len(ws) // 2],
-           **plan["summary"]}
+    row = {
+        "windows": len(ws),
+        "candidates_per_window": min(w["screening"]["candidates"] for w in ws),
+        "simulated_per_window_mean": round(sum(w["screening"]["simulated"] for w in ws) / len(ws), 2),
+        "read_s": round(read_s, 2),
+        "recommend_s": round(plan_s, 1),
+        "cpu_s": round(cpu_s, 1),
+        "workers": args.workers,
+        "windows_meeting_slo": sum(w["meets_slo"] for w in ws),
+        "rps_planned_median": sorted(w["traffic"]["rps_planned"] for w in ws)[len(ws) // 2],
+        **plan["summary"],
+    }
     row.pop("windows_missing_slo")
     print(json.dumps(row))
     write_section("recommend", _markdown(row, args.workers))
@@ -91,7 +116,7 @@ Baseline in the same run: reading the 168 windows from the warehouse (3 SQL file
 
 | windows | candidates screened / window | simulated / window | read s | recommend s (wall) | CPU s | meeting SLO | planned req/s (median window) | GPU-h / week | static peak GPU-h / week | saved |
 |---|---|---|---|---|---|---|---|---|---|---|
-| {r['windows']} | {r['candidates_per_window']} | {r['simulated_per_window_mean']} | {r['read_s']} | {r['recommend_s']} | {r['cpu_s']} | {r['windows_meeting_slo']} | {r['rps_planned_median']} | {r['gpu_hours_per_week']:,} | {r['static_peak_gpu_hours_per_week']:,} | {r['savings_pct']}% |
+| {r["windows"]} | {r["candidates_per_window"]} | {r["simulated_per_window_mean"]} | {r["read_s"]} | {r["recommend_s"]} | {r["cpu_s"]} | {r["windows_meeting_slo"]} | {r["rps_planned_median"]} | {r["gpu_hours_per_week"]:,} | {r["static_peak_gpu_hours_per_week"]:,} | {r["savings_pct"]}% |
 
 Screening is ~15 ms a window (560 candidates, numpy); the cost is the simulations (3–6 candidates per
 window, each 3 pooled draws of ~3,000 requests of one replica's share). Rerun 2026-12-05 on the

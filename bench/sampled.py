@@ -28,7 +28,9 @@ SINCE, UNTIL = "2025-03-04T08:00:00", "2025-03-04T14:00:00"
 
 
 def tracefit(*args: str) -> str:
-    out = subprocess.run([str(Path(sys.executable).with_name("tracefit")), *args], capture_output=True, text=True, cwd=ROOT)
+    out = subprocess.run(
+        [str(Path(sys.executable).with_name("tracefit")), *args], capture_output=True, text=True, cwd=ROOT
+    )
     if out.returncode:
         sys.exit(f"tracefit {' '.join(args)} failed:\n{out.stderr}")
     return out.stdout
@@ -60,22 +62,46 @@ def main() -> None:
         for name, plan in (("sample", sample_plan), ("full", full_plan)):
             path = tmp / f"{name}-replayed.json"
             path.write_text(json.dumps(plan))
-            replay[name] = json.loads(tracefit("backtest", "--plan", str(path), "--db", full_db, "--since", SINCE,
-                                               "--until", UNTIL, "--fixed-replicas", "--json"))["summary"]
+            replay[name] = json.loads(
+                tracefit(
+                    "backtest",
+                    "--plan",
+                    str(path),
+                    "--db",
+                    full_db,
+                    "--since",
+                    SINCE,
+                    "--until",
+                    UNTIL,
+                    "--fixed-replicas",
+                    "--json",
+                )
+            )["summary"]
     ratio = gpus(sample_plan) / gpus(full_plan)
-    row = {"sample_rows": rows, "gpus_sample": gpus(sample_plan), "gpus_full": gpus(full_plan), "ratio": ratio,
-           **{f"{k}_{name}": replay[name][k] for name in replay for k in ("slo_attainment", "windows_meeting_slo_share",
-                                                                           "hours_meeting_slo_share")}}
+    row = {
+        "sample_rows": rows,
+        "gpus_sample": gpus(sample_plan),
+        "gpus_full": gpus(full_plan),
+        "ratio": ratio,
+        **{
+            f"{k}_{name}": replay[name][k]
+            for name in replay
+            for k in ("slo_attainment", "windows_meeting_slo_share", "hours_meeting_slo_share")
+        },
+    }
     print(json.dumps(row))
     res = [w["traffic"]["sample_resolution_s"] for w in sample_plan["windows"]]
     lines = "\n".join(
         f"| {label} | {gpus(p)} | {len(p['windows'])} | {replay[key]['windows_meeting_slo_share']} | "
         f"{replay[key]['hours_meeting_slo_share']:.3f} | {replay[key]['slo_attainment']:.4f} | {replay[key]['gpu_hours']:,.0f} |"
-        for label, key, p in (("1% sample's plan", "sample", sample_plan), ("full log's plan", "full", full_plan)))
+        for label, key, p in (("1% sample's plan", "sample", sample_plan), ("full log's plan", "full", full_plan))
+    )
     met = replay["sample"]["windows_meeting_slo_share"] == 1 and 0.9 <= ratio <= 1.25
-    write_section("sampled", f"""## Sampled logs: a plan from a 1% sample, replayed on every request
+    write_section(
+        "sampled",
+        f"""## Sampled logs: a plan from a 1% sample, replayed on every request
 
-Command: `.venv/bin/python bench/sampled.py {' '.join(extra)}` (chat-large-6h-full.parquet: every request of
+Command: `.venv/bin/python bench/sampled.py {" ".join(extra)}` (chat-large-6h-full.parquet: every request of
 Tue 2025-03-04 08:00-14:00 UTC, 3,809,857 rows; the 1% sample: `hash(request_id) % 100 = 0`, {rows:,} rows,
 ingested with `--sample-rate 0.01`; each plan = ingest + mine + `recommend --model chat-large --as qwen2.5-72b`
 with default options; both replayed on the full log with `backtest --fixed-replicas`, each window at its
@@ -87,10 +113,11 @@ as they came). Plans took {sample_s:.0f} s (sample) and {full_s:.0f} s (full).
 {lines}
 
 GPUs sample / full = {ratio:.2f} (target 0.9-1.25); the sample's plan meets the SLO in every window on the
-full traffic: **{'met' if met else 'not met'}**. What the sample can show (plan `traffic.sample_resolution_s`,
+full traffic: **{"met" if met else "not met"}**. What the sample can show (plan `traffic.sample_resolution_s`,
 recommend/sampling.py): at ~176 req/s a 1% sample measures a rate within ±10% over
-{', '.join(f'{r:.0f} s' for r in res if r)} or longer (384 logged requests); the full log over ~2 s.
-""")
+{", ".join(f"{r:.0f} s" for r in res if r)} or longer (384 logged requests); the full log over ~2 s.
+""",
+    )
 
 
 if __name__ == "__main__":

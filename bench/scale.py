@@ -41,8 +41,9 @@ def build(copies: int, seed: int = 42) -> Path:
         if path.exists():
             continue
         rng = np.random.default_rng([seed, day.toordinal()])
-        parts = [_copies(rows.drop("day"), c0, min(copies, c0 + CHUNK_COPIES), rng)
-                 for c0 in range(0, copies, CHUNK_COPIES)]
+        parts = [
+            _copies(rows.drop("day"), c0, min(copies, c0 + CHUNK_COPIES), rng) for c0 in range(0, copies, CHUNK_COPIES)
+        ]
         tmp = path.with_suffix(".tmp")
         pl.concat(parts).sort("ts").write_parquet(tmp, row_group_size=1_000_000)
         tmp.replace(path)
@@ -76,8 +77,13 @@ def timed(step: str, argv: list[str]) -> dict:
     wall = time.perf_counter() - t0
     ok = os.waitstatus_to_exitcode(status) == 0
     print(f"{step}: {wall:.0f} s, rc {os.waitstatus_to_exitcode(status)}", file=sys.stderr, flush=True)
-    return {"step": step, "ok": ok, "wall_s": round(wall, 1), "peak_rss_gib": round(usage.ru_maxrss / 2**20, 2),
-            "out": out.decode(errors="replace")}
+    return {
+        "step": step,
+        "ok": ok,
+        "wall_s": round(wall, 1),
+        "peak_rss_gib": round(usage.ru_maxrss / 2**20, 2),
+        "out": out.decode(errors="replace"),
+    }
 
 
 def has_recommend() -> bool:
@@ -89,26 +95,52 @@ def run(copies: int, db: Path) -> list[dict]:
     for stale in (db, Path(f"{db}.wal")):
         stale.unlink(missing_ok=True)
     files = sorted(str(p) for p in folder.glob("day-*.parquet"))
-    steps = [timed("ingest", [str(TRACEFIT), "ingest", *files, "--source", f"servegen-x{copies}",
-                              "--sample-rate", str(min(1.0, 0.0025 * copies)), "--db", str(db), "--json"]),
-             timed("mine", [str(TRACEFIT), "mine", "--db", str(db), "--json"])]
+    steps = [
+        timed(
+            "ingest",
+            [
+                str(TRACEFIT),
+                "ingest",
+                *files,
+                "--source",
+                f"servegen-x{copies}",
+                "--sample-rate",
+                str(min(1.0, 0.0025 * copies)),
+                "--db",
+                str(db),
+                "--json",
+            ],
+        ),
+        timed("mine", [str(TRACEFIT), "mine", "--db", str(db), "--json"]),
+    ]
     if has_recommend():
-        steps.append(timed("recommend", [str(TRACEFIT), "recommend", "--db", str(db), "--model", "chat-large",
-                                         "--as", "qwen2.5-72b", "--json"]))
+        steps.append(
+            timed(
+                "recommend",
+                [str(TRACEFIT), "recommend", "--db", str(db), "--model", "chat-large", "--as", "qwen2.5-72b", "--json"],
+            )
+        )
     return steps
 
 
 def markdown(copies: int, requests: int, steps: list[dict]) -> str:
-    rows = "\n".join(f"| {s['step']} | {s['wall_s']:.0f} | {s['peak_rss_gib']:.2f} | {'ok' if s['ok'] else 'FAILED'} |"
-                     for s in steps)
+    rows = "\n".join(
+        f"| {s['step']} | {s['wall_s']:.0f} | {s['peak_rss_gib']:.2f} | {'ok' if s['ok'] else 'FAILED'} |"
+        for s in steps
+    )
     total = sum(s["wall_s"] for s in steps)
-    pending = "" if any(s["step"] == "recommend" for s in steps) else \
-        "\n`tracefit recommend` did not exist yet when this ran: its time is pending.\n"
-    return (f"## Production scale: ServeGen chat-large ×{copies} ({requests:,} requests, 14 daily Parquet files)\n\n"
-            f"Command: `.venv/bin/python bench/scale.py --copies {copies} --write` (2 cores, 24 GB; each step "
-            "its own process on a fresh warehouse; peak RSS from wait4).\n\n"
-            "| step | wall s | peak RSS GiB | status |\n|---|---|---|---|\n"
-            f"{rows}\n| **total** | **{total:.0f}** | **{max(s['peak_rss_gib'] for s in steps):.2f}** | |\n{pending}")
+    pending = (
+        ""
+        if any(s["step"] == "recommend" for s in steps)
+        else "\n`tracefit recommend` did not exist yet when this ran: its time is pending.\n"
+    )
+    return (
+        f"## Production scale: ServeGen chat-large ×{copies} ({requests:,} requests, 14 daily Parquet files)\n\n"
+        f"Command: `.venv/bin/python bench/scale.py --copies {copies} --write` (2 cores, 24 GB; each step "
+        "its own process on a fresh warehouse; peak RSS from wait4).\n\n"
+        "| step | wall s | peak RSS GiB | status |\n|---|---|---|---|\n"
+        f"{rows}\n| **total** | **{total:.0f}** | **{max(s['peak_rss_gib'] for s in steps):.2f}** | |\n{pending}"
+    )
 
 
 def main() -> None:
@@ -128,6 +160,7 @@ def main() -> None:
     if args.write:
         sys.path.insert(0, str(ROOT))
         from bench.results import write_section
+
         write_section("scale", text)
 
 

@@ -63,8 +63,10 @@ def sharegpt_lengths() -> tuple[np.ndarray, np.ndarray]:
         pairs = [(int(r["num_prefill_tokens"]), int(r["num_decode_tokens"])) for r in csv.DictReader(f)]
     kept = np.array([(p, o) for p, o in pairs if 4 <= p <= 1024 and o >= 4 and p + o <= 2048], dtype=float)
     prompt, output = kept[:, 0], kept[:, 1]
-    return (np.maximum(1, np.round(prompt * MEAN_PROMPT_TOKENS / prompt.mean())).astype(np.int64),
-            np.maximum(2, np.round(output * MEAN_OUTPUT_TOKENS / output.mean())).astype(np.int64))
+    return (
+        np.maximum(1, np.round(prompt * MEAN_PROMPT_TOKENS / prompt.mean())).astype(np.int64),
+        np.maximum(2, np.round(output * MEAN_OUTPUT_TOKENS / output.mean())).astype(np.int64),
+    )
 
 
 def vllm083_lengths() -> tuple[np.ndarray, np.ndarray]:
@@ -90,22 +92,38 @@ def traffic(r: dict, lengths) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def simulated(r: dict, lengths) -> dict[str, float]:
-    dep = deployment(model=r["model"], gpu=r["gpu"], tp=int(r["tp"]), weights=r["weights"], kv=r["kv"],
-                     engine=r["engine"], ep=r["ep"] == "1" and AS_STATED_EP)
+    dep = deployment(
+        model=r["model"],
+        gpu=r["gpu"],
+        tp=int(r["tp"]),
+        weights=r["weights"],
+        kv=r["kv"],
+        engine=r["engine"],
+        ep=r["ep"] == "1" and AS_STATED_EP,
+    )
     fixed = r["dataset"] == "fixed"
     seqs = 2048 if r["engine"].startswith("trtllm") else 256
     ranks = dep.attention_ranks  # attention-DP ranks each schedule their own batch and token budget
     budget = V1_SMALL_GPU_TOKENS if r["version"] == "v0.8.3" else min(dep.engine.max_batched_tokens, 8192)
-    spec = EngineSpec(max_num_seqs=seqs * ranks, max_num_batched_tokens=budget * ranks,
-                      max_model_len=int(r["isl"]) + int(r["osl"]) if fixed else MAX_MODEL_LEN,
-                      kv_capacity_tokens=kv_capacity_tokens(dep), block_tokens=dep.engine.kv_block_tokens,
-                      num_scheduler_steps=int(r["num_scheduler_steps"] or 1),
-                      mixed_prefill=r["mixed_prefill"] != "0")
+    spec = EngineSpec(
+        max_num_seqs=seqs * ranks,
+        max_num_batched_tokens=budget * ranks,
+        max_model_len=int(r["isl"]) + int(r["osl"]) if fixed else MAX_MODEL_LEN,
+        kv_capacity_tokens=kv_capacity_tokens(dep),
+        block_tokens=dep.engine.kv_block_tokens,
+        num_scheduler_steps=int(r["num_scheduler_steps"] or 1),
+        mixed_prefill=r["mixed_prefill"] != "0",
+    )
     arrival, prompt, output = traffic(r, lengths)
     res = simulate(arrival, prompt, output, engine=spec, step_s=StepModel(dep).step_s)
-    return {"ttft_p50_ms": res.ttft.p50_ms, "ttft_p95_ms": res.ttft.p95_ms, "ttft_p99_ms": res.ttft.p99_ms,
-            "tpot_p50_ms": res.tpot.p50_ms, "e2e_p50_ms": res.e2e.p50_ms,
-            "output_tok_s": float(output.sum()) / res.span_s}
+    return {
+        "ttft_p50_ms": res.ttft.p50_ms,
+        "ttft_p95_ms": res.ttft.p95_ms,
+        "ttft_p99_ms": res.ttft.p99_ms,
+        "tpot_p50_ms": res.tpot.p50_ms,
+        "e2e_p50_ms": res.e2e.p50_ms,
+        "output_tok_s": float(output.sum()) / res.span_s,
+    }
 
 
 def main() -> None:
@@ -116,8 +134,25 @@ def main() -> None:
     print("| engine | version | model | GPU | TP | weights | workload | rate | metric | measured | simulated | error |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        key = tuple(r[k] for k in ("engine", "model", "gpu", "tp", "weights", "kv", "dataset", "isl", "osl",
-                                   "request_rate", "num_prompts", "num_scheduler_steps", "ep", "mixed_prefill"))
+        key = tuple(
+            r[k]
+            for k in (
+                "engine",
+                "model",
+                "gpu",
+                "tp",
+                "weights",
+                "kv",
+                "dataset",
+                "isl",
+                "osl",
+                "request_rate",
+                "num_prompts",
+                "num_scheduler_steps",
+                "ep",
+                "mixed_prefill",
+            )
+        )
         if key not in runs:
             runs[key] = simulated(r, lengths)
         got, want = runs[key][r["metric"]], float(r["measured_value"])
@@ -126,13 +161,17 @@ def main() -> None:
         if r["metric"] == "output_tok_s":
             ape[(r["metric"], r["gpu"])].append(abs(err))
         load = f"{r['isl']}/{r['osl']}" if r["dataset"] == "fixed" else r["dataset"]
-        print(f"| {r['engine']} | {r['version']} | {r['model'].split('/')[-1]} | {r['gpu']} | {r['tp']} | "
-              f"{r['weights']} | {load} | {r['request_rate']} | {r['metric']} | {want:,.1f} | {got:,.1f} | "
-              f"{err * 100:+.0f}% |")
+        print(
+            f"| {r['engine']} | {r['version']} | {r['model'].split('/')[-1]} | {r['gpu']} | {r['tp']} | "
+            f"{r['weights']} | {load} | {r['request_rate']} | {r['metric']} | {want:,.1f} | {got:,.1f} | "
+            f"{err * 100:+.0f}% |"
+        )
     print("\n| metric | rows | median APE | p90 APE |\n|---|---|---|---|")
     for (metric, group), a in ape.items():
-        print(f"| {metric}{'' if group == 'all' else ' ' + group} | {len(a)} | {np.median(a) * 100:.0f}% | "
-              f"{np.percentile(a, 90) * 100:.0f}% |")
+        print(
+            f"| {metric}{'' if group == 'all' else ' ' + group} | {len(a)} | {np.median(a) * 100:.0f}% | "
+            f"{np.percentile(a, 90) * 100:.0f}% |"
+        )
 
 
 if __name__ == "__main__":

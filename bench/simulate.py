@@ -45,29 +45,37 @@ WINDOWS, CANDIDATES, CORES = 168, 5, 2
 
 
 def azure(kind):
-    frame = pl.read_csv(DATA / "azure-llm-2023" / f"AzureLLMInferenceTrace_{kind}.csv",
-                        try_parse_dates=True)
+    frame = pl.read_csv(DATA / "azure-llm-2023" / f"AzureLLMInferenceTrace_{kind}.csv", try_parse_dates=True)
     ts = frame["TIMESTAMP"].dt.epoch("us").to_numpy()
-    return ((ts - ts.min()) / 1e6, frame["ContextTokens"].to_numpy(),
-            frame["GeneratedTokens"].to_numpy())
+    return ((ts - ts.min()) / 1e6, frame["ContextTokens"].to_numpy(), frame["GeneratedTokens"].to_numpy())
 
 
 def servegen_peak_hour(replicas):
     """The busiest hour of the 0.25% ServeGen sample, as one replica's share of the full rate."""
     frame = pl.read_parquet(DATA / "servegen" / "chat-large-2w.parquet").with_columns(
-        hour=pl.col("ts").dt.truncate("1h"))
+        hour=pl.col("ts").dt.truncate("1h")
+    )
     busiest = frame["hour"].value_counts(sort=True)["hour"][0]
     peak = frame.filter(pl.col("hour") == busiest)
     ts = peak["ts"].dt.epoch("ms").to_numpy()
-    return replica_share((ts - ts.min()) / 1e3, peak["input_tokens"].to_numpy(),
-                         peak["output_tokens"].to_numpy(), replicas=replicas,
-                         sample_rate=0.0025, seed=0)
+    return replica_share(
+        (ts - ts.min()) / 1e3,
+        peak["input_tokens"].to_numpy(),
+        peak["output_tokens"].to_numpy(),
+        replicas=replicas,
+        sample_rate=0.0025,
+        seed=0,
+    )
 
 
 def engine_for(dep, kv_divisor=1, max_model_len=32_768):
     kv = kv_capacity_tokens(dep) // kv_divisor
-    return EngineSpec(max_num_seqs=256, max_num_batched_tokens=8192,
-                      max_model_len=min(max_model_len, kv // 16 * 16), kv_capacity_tokens=kv)
+    return EngineSpec(
+        max_num_seqs=256,
+        max_num_batched_tokens=8192,
+        max_model_len=min(max_model_len, kv // 16 * 16),
+        kv_capacity_tokens=kv,
+    )
 
 
 def scenarios():
@@ -75,12 +83,14 @@ def scenarios():
     large = deployment(model="llama-3.1-70b", gpu="h100-sxm", tp=4)
     conv = azure("conv")
     yield "Azure conv 1 h -> 1 replica, llama-3.1-8b, H100", conv, small, engine_for(small)
-    yield ("Azure code 1 h -> 1 replica, llama-3.1-8b, H100", azure("code"), small,
-           engine_for(small))
-    yield ("Azure conv 1 h, KV cut to 1/20 (preempts)", conv, small,
-           engine_for(small, kv_divisor=20, max_model_len=8192))
-    yield ("ServeGen peak h (bursty), 1 of 2000 replicas, 70b TP4", servegen_peak_hour(2000), large,
-           engine_for(large))
+    yield ("Azure code 1 h -> 1 replica, llama-3.1-8b, H100", azure("code"), small, engine_for(small))
+    yield (
+        "Azure conv 1 h, KV cut to 1/20 (preempts)",
+        conv,
+        small,
+        engine_for(small, kv_divisor=20, max_model_len=8192),
+    )
+    yield ("ServeGen peak h (bursty), 1 of 2000 replicas, 70b TP4", servegen_peak_hour(2000), large, engine_for(large))
 
 
 def timed(fn, repeats):
@@ -122,19 +132,22 @@ def against(path: Path, repeats: int) -> None:
         ratios.append(t1 / t0)
         rows.append(f"| {name} | {trace[0].size:,} | {t0 * 1e3:.0f} | {t1 * 1e3:.0f} | {t1 / t0:.3f} |")
         print(rows[-1], file=sys.stderr)
-    publish("simulate-replica", [
-        "## Simulator: today's Replica vs a candidate",
-        "",
-        f"Command: `.venv/bin/python bench/simulate.py --replica {path.name} --repeats {repeats}` (medians "
-        "of process CPU time, runs alternating in one process; results identical on every trace, plain, "
-        "exact_steps and 3 replicas).",
-        "",
-        "| trace | requests | today ms | candidate ms | candidate / today |",
-        "|---|---|---|---|---|",
-        *rows,
-        "",
-        f"Geometric mean candidate / today: {float(np.exp(np.mean(np.log(ratios)))):.3f}.",
-    ])
+    publish(
+        "simulate-replica",
+        [
+            "## Simulator: today's Replica vs a candidate",
+            "",
+            f"Command: `.venv/bin/python bench/simulate.py --replica {path.name} --repeats {repeats}` (medians "
+            "of process CPU time, runs alternating in one process; results identical on every trace, plain, "
+            "exact_steps and 3 replicas).",
+            "",
+            "| trace | requests | today ms | candidate ms | candidate / today |",
+            "|---|---|---|---|---|",
+            *rows,
+            "",
+            f"Geometric mean candidate / today: {float(np.exp(np.mean(np.log(ratios)))):.3f}.",
+        ],
+    )
 
 
 def publish(section: str, lines: list[str]) -> None:
@@ -146,8 +159,9 @@ def publish(section: str, lines: list[str]) -> None:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--replica", type=Path,
-                        help="a candidate recommend/simulate/replica.py to time against today's")
+    parser.add_argument(
+        "--replica", type=Path, help="a candidate recommend/simulate/replica.py to time against today's"
+    )
     args = parser.parse_args()
     if args.replica:
         return against(args.replica, args.repeats)
@@ -162,36 +176,41 @@ def main():
         err = float(np.max(np.abs(fast.e2e_ms[ok] / naive.e2e_ms[ok] - 1)))
         assert err < 1e-6, f"{name}: simulator and naive stepper disagree ({err:.1e})"
         phase_s = WINDOWS * CANDIDATES * fast_s / CORES
-        rows.append(f"| {name} | {arrival.size:,} | {fast.steps:,} | {fast.preemptions:,} | "
-                    f"{fast.ttft.p95_ms:.0f} | {fast.tpot.p95_ms:.1f} | {fast_s * 1e3:.0f} | "
-                    f"{exact_s * 1e3:.0f} | {naive_s:.1f} | {naive_s / fast_s:.0f}x | "
-                    f"{arrival.size / fast_s / 1e3:.0f}k | {err:.0e} | {phase_s:.0f} |")
+        rows.append(
+            f"| {name} | {arrival.size:,} | {fast.steps:,} | {fast.preemptions:,} | "
+            f"{fast.ttft.p95_ms:.0f} | {fast.tpot.p95_ms:.1f} | {fast_s * 1e3:.0f} | "
+            f"{exact_s * 1e3:.0f} | {naive_s:.1f} | {naive_s / fast_s:.0f}x | "
+            f"{arrival.size / fast_s / 1e3:.0f}k | {err:.0e} | {phase_s:.0f} |"
+        )
         print(rows[-1], file=sys.stderr)
-    publish("simulate", [
-        "## Simulator: `recommend.simulate` vs the naive per-sequence stepper",
-        "",
-        f"Command: `.venv/bin/python bench/simulate.py --repeats {args.repeats}` (2-core machine "
-        "shared with other jobs; medians of process CPU time). Step times: roofline `StepModel`; "
-        "max_num_seqs 256, max_num_batched_tokens 8192, block 16. naive = "
-        "recommend/simulate/reference.py (vLLM v1 `schedule()` step by step, sequence by "
-        "sequence); exact = `exact_steps=True` (one step_s call per step). max rel err = "
-        "largest per-request E2E difference to naive. rec. phase = what simulating "
-        f"{CANDIDATES} candidates for each of {WINDOWS} such windows takes on {CORES} cores.",
-        "",
-        "| trace | requests | steps | preemptions | TTFT p95 ms | TPOT p95 ms | simulate ms | "
-        "exact ms | naive s | speedup | req/s simulated | max rel err | rec. phase s |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
-        *rows,
-        "",
-        "Cost scales with events (arrivals, prefill steps, completions), not tokens: about "
-        "10-20 us of CPU per request on this (loaded) machine, a third of it in "
-        "`StepModel.step_s`. Decode-only "
-        "stretches are closed-form, so long outputs are nearly free; the naive stepper's cost "
-        "grows with steps x batch instead (hence only ~6x on the short-output "
-        "code trace, 20-40x elsewhere). An hour's share of 2-9k requests fits a 60 s recommendation; a 19k-request "
-        "share does not, so the config search should simulate the peak 15 minutes of such "
-        "windows (or a larger replica count's share).",
-    ])
+    publish(
+        "simulate",
+        [
+            "## Simulator: `recommend.simulate` vs the naive per-sequence stepper",
+            "",
+            f"Command: `.venv/bin/python bench/simulate.py --repeats {args.repeats}` (2-core machine "
+            "shared with other jobs; medians of process CPU time). Step times: roofline `StepModel`; "
+            "max_num_seqs 256, max_num_batched_tokens 8192, block 16. naive = "
+            "recommend/simulate/reference.py (vLLM v1 `schedule()` step by step, sequence by "
+            "sequence); exact = `exact_steps=True` (one step_s call per step). max rel err = "
+            "largest per-request E2E difference to naive. rec. phase = what simulating "
+            f"{CANDIDATES} candidates for each of {WINDOWS} such windows takes on {CORES} cores.",
+            "",
+            "| trace | requests | steps | preemptions | TTFT p95 ms | TPOT p95 ms | simulate ms | "
+            "exact ms | naive s | speedup | req/s simulated | max rel err | rec. phase s |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+            *rows,
+            "",
+            "Cost scales with events (arrivals, prefill steps, completions), not tokens: about "
+            "10-20 us of CPU per request on this (loaded) machine, a third of it in "
+            "`StepModel.step_s`. Decode-only "
+            "stretches are closed-form, so long outputs are nearly free; the naive stepper's cost "
+            "grows with steps x batch instead (hence only ~6x on the short-output "
+            "code trace, 20-40x elsewhere). An hour's share of 2-9k requests fits a 60 s recommendation; a 19k-request "
+            "share does not, so the config search should simulate the peak 15 minutes of such "
+            "windows (or a larger replica count's share).",
+        ],
+    )
 
 
 if __name__ == "__main__":

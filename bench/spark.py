@@ -46,8 +46,9 @@ def tree_rss_bytes(pid: int) -> int:
 def timed(step: str, argv: list[str], env: dict | None = None) -> dict:
     """Run one process; wall, peak RSS of its tree, and the time at which each stderr line came."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, **(env or {})})
+    proc = subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})}
+    )
     peak, lines = [0], []
 
     def sample():
@@ -68,14 +69,23 @@ def timed(step: str, argv: list[str], env: dict | None = None) -> dict:
         t.join()
     wall = time.perf_counter() - t0
     print(f"{step}: {wall:.0f} s, rc {proc.returncode}", file=sys.stderr, flush=True)
-    return {"step": step, "ok": proc.returncode == 0, "wall_s": round(wall, 1),
-            "peak_rss_gib": round(peak[0] / 2**30, 2), "out": out, "progress": lines}
+    return {
+        "step": step,
+        "ok": proc.returncode == 0,
+        "wall_s": round(wall, 1),
+        "peak_rss_gib": round(peak[0] / 2**30, 2),
+        "out": out,
+        "progress": lines,
+    }
 
 
 def step_times(run: dict) -> dict[str, float]:
     """'<model>: <step>' progress lines -> seconds until the next line (the last until the end)."""
-    marks = [(t, line.split(": ", 1)[1]) for t, line in run["progress"] if ": " in line and not line.startswith(" ")
-             and line.split(": ", 1)[1] in STEPS]
+    marks = [
+        (t, line.split(": ", 1)[1])
+        for t, line in run["progress"]
+        if ": " in line and not line.startswith(" ") and line.split(": ", 1)[1] in STEPS
+    ]
     ends = [t for t, _ in marks[1:]] + [run["wall_s"]]
     return {name: round(end - t, 1) for (t, name), end in zip(marks, ends)}
 
@@ -87,6 +97,7 @@ def mined_counts(db: Path) -> dict[str, int]:
     import duckdb
 
     from warehouse.mine.store import MINED_TABLES
+
     con = duckdb.connect(str(db), read_only=True)
     try:
         return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in MINED_TABLES}
@@ -101,8 +112,22 @@ def prepare(copies: int) -> tuple[Path, Path, list[dict]]:
     if not (lake / "requests").exists():
         db.unlink(missing_ok=True)
         files = sorted(str(p) for p in folder.glob("day-*.parquet"))
-        steps.append(timed("ingest (DuckDB)", [str(TRACEFIT), "ingest", *files, "--source", f"servegen-x{copies}",
-                                               "--sample-rate", str(min(1.0, 0.0025 * copies)), "--db", str(db)]))
+        steps.append(
+            timed(
+                "ingest (DuckDB)",
+                [
+                    str(TRACEFIT),
+                    "ingest",
+                    *files,
+                    "--source",
+                    f"servegen-x{copies}",
+                    "--sample-rate",
+                    str(min(1.0, 0.0025 * copies)),
+                    "--db",
+                    str(db),
+                ],
+            )
+        )
         steps.append(timed("export-lake", [str(TRACEFIT), "export-lake", "--db", str(db), "--out", str(lake)]))
     return db, lake, steps
 
@@ -111,9 +136,23 @@ def spark_mine(lake: Path, into: Path, partitions: int | None, driver_memory: st
     into.unlink(missing_ok=True)
     conf = f"--conf spark.sql.shuffle.partitions={partitions} " if partitions else ""
     env = {"PYSPARK_SUBMIT_ARGS": f"--driver-memory {driver_memory} {conf}pyspark-shell"}
-    return timed(f"mine, Spark local[2]{f' ({partitions} shuffle partitions)' if partitions else ''}",
-                 [str(TRACEFIT), "mine", "--engine", "spark", "--lake", str(lake), "--db", str(into),
-                  "--master", "local[2]", "--json"], env)
+    return timed(
+        f"mine, Spark local[2]{f' ({partitions} shuffle partitions)' if partitions else ''}",
+        [
+            str(TRACEFIT),
+            "mine",
+            "--engine",
+            "spark",
+            "--lake",
+            str(lake),
+            "--db",
+            str(into),
+            "--master",
+            "local[2]",
+            "--json",
+        ],
+        env,
+    )
 
 
 def main() -> None:
@@ -124,18 +163,37 @@ def main() -> None:
     args = parser.parse_args()
     db, lake, steps = prepare(args.copies)
     if args.partitions:
-        runs = [spark_mine(lake, OUT / f"spark-mined-x{args.copies}-p{p}.duckdb", p, args.driver_memory)
-                for p in args.partitions]
+        runs = [
+            spark_mine(lake, OUT / f"spark-mined-x{args.copies}-p{p}.duckdb", p, args.driver_memory)
+            for p in args.partitions
+        ]
         for run in runs:
-            print(json.dumps({"step": run["step"], "wall_s": run["wall_s"], "peak_rss_gib": run["peak_rss_gib"],
-                              "steps": step_times(run)}))
+            print(
+                json.dumps(
+                    {
+                        "step": run["step"],
+                        "wall_s": run["wall_s"],
+                        "peak_rss_gib": run["peak_rss_gib"],
+                        "steps": step_times(run),
+                    }
+                )
+            )
         return
     duck = timed("mine, DuckDB", [str(TRACEFIT), "mine", "--db", str(db), "--force", "--json"])
     spark = spark_mine(lake, OUT / f"spark-mined-x{args.copies}.duckdb", None, args.driver_memory)
     same = mined_counts(db) == mined_counts(OUT / f"spark-mined-x{args.copies}.duckdb") if spark["ok"] else None
     for run in [*steps, duck, spark]:
-        print(json.dumps({"step": run["step"], "ok": run["ok"], "wall_s": run["wall_s"],
-                          "peak_rss_gib": run["peak_rss_gib"], "steps": step_times(run)}))
+        print(
+            json.dumps(
+                {
+                    "step": run["step"],
+                    "ok": run["ok"],
+                    "wall_s": run["wall_s"],
+                    "peak_rss_gib": run["peak_rss_gib"],
+                    "steps": step_times(run),
+                }
+            )
+        )
     print(json.dumps({"mined_row_counts_equal": same}))
 
 

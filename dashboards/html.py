@@ -110,35 +110,51 @@ def render_block(block, index: int) -> str:
         tiles = "".join(f"<div class=tile><b>{esc(v)}</b><span>{esc(k)}</span></div>" for v, k in block.items)
         return f"<div class=tiles>{tiles}</div>"
     if isinstance(block, Links):
-        cards = "".join(f"<a class=tile href=\"{esc(slug)}.html\"><b>{esc(title)}</b><span>{esc(note)}</span></a>"
-                        for slug, title, note in block.items)
+        cards = "".join(
+            f'<a class=tile href="{esc(slug)}.html"><b>{esc(title)}</b><span>{esc(note)}</span></a>'
+            for slug, title, note in block.items
+        )
         return f"<div class=tiles>{cards}</div>"
     if isinstance(block, Table):
         head = "".join(f"<th>{esc(c).replace('_', '_<wbr>')}</th>" for c in block.columns)  # wrap long names
-        body = "".join("<tr>" + "".join(
-            f"<td class={'text' if isinstance(r.get(c), (str, list)) else 'num'}>{cell(r.get(c))}</td>"
-            for c in block.columns) + "</tr>" for r in block.rows)
+        body = "".join(
+            "<tr>"
+            + "".join(
+                f"<td class={'text' if isinstance(r.get(c), (str, list)) else 'num'}>{cell(r.get(c))}</td>"
+                for c in block.columns
+            )
+            + "</tr>"
+            for r in block.rows
+        )
         caption = f"<p class=caption>{esc(block.caption)}</p>" if block.caption else ""
         return f"<section class=card><h2>{esc(block.title)}</h2><table><tr>{head}</tr>{body}</table>{caption}</section>"
     caption = f"<p class=caption>{esc(block.caption)}</p>" if block.caption else ""
     if block.chart is None:
-        return (f"<section class=card><h2>{esc(block.title)}</h2>"
-                f"<p class=empty>No chart: {esc(block.why or 'no data')}</p>{caption}</section>")
+        return (
+            f"<section class=card><h2>{esc(block.title)}</h2>"
+            f"<p class=empty>No chart: {esc(block.why or 'no data')}</p>{caption}</section>"
+        )
     div = f"chart-{index}"
-    return (f"<section class=card><h2>{esc(block.title)}</h2><div class=chart id={div}></div>"
-            f"<script type=\"application/json\" data-chart=\"{div}\">{script_json(chart_spec(block.chart))}</script>"
-            f"{caption}</section>")
+    return (
+        f"<section class=card><h2>{esc(block.title)}</h2><div class=chart id={div}></div>"
+        f'<script type="application/json" data-chart="{div}">{script_json(chart_spec(block.chart))}</script>'
+        f"{caption}</section>"
+    )
 
 
 def render_page(page: Page, nav: list[tuple[str, str]], provenance: str, script_src: str) -> str:
-    links = "".join(f"<a href=\"{esc(slug)}.html\"{' class=here' if slug == page.slug else ''}>{esc(title)}</a>"
-                    for slug, title in nav)
+    links = "".join(
+        f'<a href="{esc(slug)}.html"{" class=here" if slug == page.slug else ""}>{esc(title)}</a>'
+        for slug, title in nav
+    )
     blocks = "".join(render_block(b, i) for i, b in enumerate(page.blocks))
     intro = f"<p>{esc(page.intro)}</p>" if page.intro else ""
-    return (f"<!doctype html><html lang=en><head><meta charset=utf-8>"
-            f"<meta name=viewport content=\"width=device-width,initial-scale=1\">"
-            f"<title>{esc(page.title)} · tracefit</title><style>{STYLE}</style></head><body>"
-            f"<header><nav>{links}</nav></header><main><h1>{esc(page.title)}</h1>"
-            f"<p class=prov>{esc(provenance)}</p>{intro}{blocks}</main>"
-            f"<footer>{esc(provenance)}</footer>"
-            f"<script src=\"{esc(script_src)}\"></script><script>{BOOT}</script></body></html>")
+    return (
+        f"<!doctype html><html lang=en><head><meta charset=utf-8>"
+        f'<meta name=viewport content="width=device-width,initial-scale=1">'
+        f"<title>{esc(page.title)} · tracefit</title><style>{STYLE}</style></head><body>"
+        f"<header><nav>{links}</nav></header><main><h1>{esc(page.title)}</h1>"
+        f"<p class=prov>{esc(provenance)}</p>{intro}{blocks}</main>"
+        f"<footer>{esc(provenance)}</footer>"
+        f'<script src="{esc(script_src)}"></script><script>{BOOT}</script></body></html>'
+    )

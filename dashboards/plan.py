@@ -19,13 +19,25 @@ WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
 def config_rows(plan: dict) -> list[dict]:
     """One row per window: its config, predicted p95s, cost and reasons (None where absent)."""
-    return [{"window": w.label, "gpu": w.gpu, "tp": w.setting("tp"), "weights": w.setting("weights"),
-             "kv": w.setting("kv"), "max_model_len": w.setting("max_model_len"),
-             "max_num_seqs": w.setting("max_num_seqs"), "max_num_batched_tokens": w.setting("max_num_batched_tokens"),
-             "replicas": w.setting("replicas"), "ttft_ms_p95": w.p("ttft_ms"),
-             "tpot_ms_p95": w.p("tpot_ms"), "goodput": w.predicted.get("goodput"),
-             "usd_per_hour": w.usd_per_hour, "reasons": list(w.reasons)}
-            for w in window_views(plan)]
+    return [
+        {
+            "window": w.label,
+            "gpu": w.gpu,
+            "tp": w.setting("tp"),
+            "weights": w.setting("weights"),
+            "kv": w.setting("kv"),
+            "max_model_len": w.setting("max_model_len"),
+            "max_num_seqs": w.setting("max_num_seqs"),
+            "max_num_batched_tokens": w.setting("max_num_batched_tokens"),
+            "replicas": w.setting("replicas"),
+            "ttft_ms_p95": w.p("ttft_ms"),
+            "tpot_ms_p95": w.p("tpot_ms"),
+            "goodput": w.predicted.get("goodput"),
+            "usd_per_hour": w.usd_per_hour,
+            "reasons": list(w.reasons),
+        }
+        for w in window_views(plan)
+    ]
 
 
 def schedule(plan: dict) -> pl.DataFrame:
@@ -36,11 +48,27 @@ def schedule(plan: dict) -> pl.DataFrame:
         if not isinstance(replicas, int):
             continue
         for cell in w.cells:
-            rows.append({"how_cell": cell, "weekday": WEEKDAYS[cell // 24], "hour": cell % 24,
-                         "window_label": w.label, "replicas": replicas,
-                         "gpus": replicas * int(w.setting("tp") or 1)})
-    return pl.DataFrame(rows, schema={"how_cell": pl.Int64, "weekday": pl.String, "hour": pl.Int64,
-                                      "window_label": pl.String, "replicas": pl.Int64, "gpus": pl.Int64})
+            rows.append(
+                {
+                    "how_cell": cell,
+                    "weekday": WEEKDAYS[cell // 24],
+                    "hour": cell % 24,
+                    "window_label": w.label,
+                    "replicas": replicas,
+                    "gpus": replicas * int(w.setting("tp") or 1),
+                }
+            )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "how_cell": pl.Int64,
+            "weekday": pl.String,
+            "hour": pl.Int64,
+            "window_label": pl.String,
+            "replicas": pl.Int64,
+            "gpus": pl.Int64,
+        },
+    )
 
 
 def pareto(plan: dict) -> pl.DataFrame:
@@ -50,10 +78,13 @@ def pareto(plan: dict) -> pl.DataFrame:
         for point, chosen in [(w, True)] + [(a, False) for a in w.alternatives]:
             usd, ttft = point.usd_per_hour, point.p("ttft_ms")
             if isinstance(usd, (int, float)) and ttft is not None:
-                rows.append({"window_label": w.label, "usd_per_hour": float(usd), "ttft_ms_p95": ttft,
-                             "chosen": chosen})
-    return pl.DataFrame(rows, schema={"window_label": pl.String, "usd_per_hour": pl.Float64,
-                                      "ttft_ms_p95": pl.Float64, "chosen": pl.Boolean})
+                rows.append(
+                    {"window_label": w.label, "usd_per_hour": float(usd), "ttft_ms_p95": ttft, "chosen": chosen}
+                )
+    return pl.DataFrame(
+        rows,
+        schema={"window_label": pl.String, "usd_per_hour": pl.Float64, "ttft_ms_p95": pl.Float64, "chosen": pl.Boolean},
+    )
 
 
 def capacity(plan: dict, key: str = "max_num_seqs") -> pl.DataFrame:
@@ -91,11 +122,23 @@ def roofline(plan: dict) -> tuple[pl.DataFrame, pl.DataFrame] | str:
         for phase, tokens in (("decode", r["max_num_seqs"]), ("prefill", r["max_num_batched_tokens"])):
             if isinstance(tokens, (int, float)) and tokens > 0:
                 intensity = 2.0 * tokens / bpp
-                points.append({"window_label": r["window"], "phase": phase, "ops_per_byte": intensity,
-                               "tflops": min(peak, gpu.hbm_tb_s * intensity)})
-    grid = [2.0 ** k for k in range(-1, 16)]
+                points.append(
+                    {
+                        "window_label": r["window"],
+                        "phase": phase,
+                        "ops_per_byte": intensity,
+                        "tflops": min(peak, gpu.hbm_tb_s * intensity),
+                    }
+                )
+    grid = [2.0**k for k in range(-1, 16)]
     dtypes = sorted({"bf16"} | {r["weights"] for r in rows if r["weights"] in WEIGHT_BYTES})
-    line = pl.DataFrame([{"ops_per_byte": x, "tflops": min(gpu.peak_tflops(d), gpu.hbm_tb_s * x), "dtype": d,
-                          "gpu": gpu.name} for d in dtypes for x in grid])
-    return line, pl.DataFrame(points, schema={"window_label": pl.String, "phase": pl.String,
-                                              "ops_per_byte": pl.Float64, "tflops": pl.Float64})
+    line = pl.DataFrame(
+        [
+            {"ops_per_byte": x, "tflops": min(gpu.peak_tflops(d), gpu.hbm_tb_s * x), "dtype": d, "gpu": gpu.name}
+            for d in dtypes
+            for x in grid
+        ]
+    )
+    return line, pl.DataFrame(
+        points, schema={"window_label": pl.String, "phase": pl.String, "ops_per_byte": pl.Float64, "tflops": pl.Float64}
+    )

@@ -40,16 +40,24 @@ def provenance_line(data: SiteData) -> str:
     p = data.provenance
     runs = ", ".join(f"#{r['run_id']} {Path(str(r['path'])).name}" for r in p.runs.head(5).to_dicts())
     more = f" and {p.runs.height - 5} more" if p.runs.height > 5 else ""
-    return (f"Generated {p.generated_at} from warehouse {p.warehouse} · ingest runs: {runs or 'none'}{more}"
-            f" · mined models: {', '.join(p.mined_models) or 'none'}")
+    return (
+        f"Generated {p.generated_at} from warehouse {p.warehouse} · ingest runs: {runs or 'none'}{more}"
+        f" · mined models: {', '.join(p.mined_models) or 'none'}"
+    )
 
 
 def all_pages(data: SiteData) -> list[Page]:
     capacity = kv_capacity = None
     if data.plan is not None:
         capacity, kv_capacity = plan_capacity(data.plan), plan_capacity(data.plan, "kv_capacity_tokens")
-    pages = [sections.overview(data), sections.lengths(data), sections.seasonality(data), sections.latency(data),
-             sections.concurrency(data, capacity, kv_capacity), sections.prefix_and_tenants(data)]
+    pages = [
+        sections.overview(data),
+        sections.lengths(data),
+        sections.seasonality(data),
+        sections.latency(data),
+        sections.concurrency(data, capacity, kv_capacity),
+        sections.prefix_and_tenants(data),
+    ]
     if data.plan is not None:
         pages.append(recommendations(data.plan))
     return [index(data, pages)] + pages
@@ -58,17 +66,36 @@ def all_pages(data: SiteData) -> list[Page]:
 def index(data: SiteData, pages: list[Page]) -> Page:
     links = [(p.slug, p.title, _summary(p)) for p in pages]
     if data.plan is None:
-        links.append(("index", "Recommendations", "not included: run `tracefit recommend --out plan.json`, "
-                                                  "then `tracefit dashboard --plan plan.json`"))
+        links.append(
+            (
+                "index",
+                "Recommendations",
+                "not included: run `tracefit recommend --out plan.json`, then `tracefit dashboard --plan plan.json`",
+            )
+        )
     t = data.totals
-    return Page(slug="index", title="tracefit dashboard", intro="What the request logs say, section by section.",
-                blocks=[Tiles(items=[(f"{t.get('requests', 0):,}", "requests"), (str(t.get("models", 0)), "models"),
-                                     (str(t.get("tenants", 0)), "tenants"),
-                                     (f"{t.get('first_arrival') or '—'} → {t.get('last_arrival') or '—'}", "time span")]),
-                        *report_blocks(data.report),
-                        Links(items=links),
-                        Table(title="Sources (ingest runs)", columns=list(data.provenance.runs.columns),
-                              rows=data.provenance.runs.to_dicts())])
+    return Page(
+        slug="index",
+        title="tracefit dashboard",
+        intro="What the request logs say, section by section.",
+        blocks=[
+            Tiles(
+                items=[
+                    (f"{t.get('requests', 0):,}", "requests"),
+                    (str(t.get("models", 0)), "models"),
+                    (str(t.get("tenants", 0)), "tenants"),
+                    (f"{t.get('first_arrival') or '—'} → {t.get('last_arrival') or '—'}", "time span"),
+                ]
+            ),
+            *report_blocks(data.report),
+            Links(items=links),
+            Table(
+                title="Sources (ingest runs)",
+                columns=list(data.provenance.runs.columns),
+                rows=data.provenance.runs.to_dicts(),
+            ),
+        ],
+    )
 
 
 def _summary(page: Page) -> str:
@@ -87,8 +114,12 @@ def build_site(data: SiteData, out: Path, *, png: bool = False, svg: bool = Fals
         _write_atomic(out / f"{page.slug}.html", render_page(page, nav, line, SCRIPT))
     formats = tuple(f for f, on in (("png", png), ("svg", svg)) if on)
     images = write_images(pages, out / "images", formats) if formats else []
-    return SiteResult(out=out, pages=[f"{p.slug}.html" for p in pages], charts=sum(len(p.figures) for p in pages),
-                      images=[str(i.relative_to(out)) for i in images])
+    return SiteResult(
+        out=out,
+        pages=[f"{p.slug}.html" for p in pages],
+        charts=sum(len(p.figures) for p in pages),
+        images=[str(i.relative_to(out)) for i in images],
+    )
 
 
 def _write_atomic(path: Path, text: str) -> None:

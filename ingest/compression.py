@@ -32,8 +32,12 @@ def _zstd_open(raw, _mode: str = "rb") -> pa.NativeFile:
     return pa.input_stream(raw, compression="zstd")
 
 
-OPENERS = {b"\x1f\x8b": ("gzip", gzip.open), b"BZh": ("bzip2", bz2.open), b"\xfd7zXZ\x00": ("xz", lzma.open),
-           b"\x28\xb5\x2f\xfd": ("zstd", _zstd_open)}
+OPENERS = {
+    b"\x1f\x8b": ("gzip", gzip.open),
+    b"BZh": ("bzip2", bz2.open),
+    b"\xfd7zXZ\x00": ("xz", lzma.open),
+    b"\x28\xb5\x2f\xfd": ("zstd", _zstd_open),
+}
 SUFFIXES = frozenset({".gz", ".gzip", ".bz2", ".xz", ".zst", ".zstd"})
 CHUNK_BYTES = 1 << 22
 Report = Callable[[str, int, int], None]  # (what: "hashing" | "decompressing", bytes done, bytes in all)
@@ -89,10 +93,13 @@ def readable(path: Path, report: Report | None = None) -> Iterator[tuple[Path, s
                         report("decompressing", raw.tell(), total)
         except (OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
             if isinstance(exc, OSError) and exc.errno is not None:  # writing the copy (e.g. disk full)
-                raise IngestError(f"{path}: cannot decompress it into {folder} ({exc}); set TMPDIR to a disk "
-                                  "with room for it decompressed") from exc
-            raise IngestError(f"{path}: cannot decompress ({name}: {exc}); the file is damaged or truncated, "
-                              "check it is complete") from exc
+                raise IngestError(
+                    f"{path}: cannot decompress it into {folder} ({exc}); set TMPDIR to a disk "
+                    "with room for it decompressed"
+                ) from exc
+            raise IngestError(
+                f"{path}: cannot decompress ({name}: {exc}); the file is damaged or truncated, check it is complete"
+            ) from exc
         yield plain, digest.hexdigest()
 
 

@@ -22,12 +22,16 @@ KEY_SAMPLE_RECORDS = 10_000  # JSON columns are the keys of the first records
 
 
 def csv_header(path: Path, separator: str) -> list[str]:
-    return pl.scan_csv(path, separator=separator, infer_schema=False,
-                       encoding="utf8-lossy", truncate_ragged_lines=True).collect_schema().names()
+    return (
+        pl.scan_csv(path, separator=separator, infer_schema=False, encoding="utf8-lossy", truncate_ragged_lines=True)
+        .collect_schema()
+        .names()
+    )
 
 
-def csv_batches(path: Path, columns: list[str], separator: str, batch_rows: int,
-                numbers: dict[str, pl.DataType] | None = None) -> Iterator[pl.DataFrame]:
+def csv_batches(
+    path: Path, columns: list[str], separator: str, batch_rows: int, numbers: dict[str, pl.DataType] | None = None
+) -> Iterator[pl.DataFrame]:
     """`columns` as text, except `numbers` (column -> Int64 / Float64), parsed by the CSV reader as
     long as every value in them parses: a typed parse skips building a string per value, and
     DuckDB then skips casting it (bench/RESULTS.md, ingest). When a value does not parse, the
@@ -45,11 +49,17 @@ def csv_batches(path: Path, columns: list[str], separator: str, batch_rows: int,
     yield from _csv_scan(path, columns, separator).filter(pl.col(ROW) > done).collect_batches(chunk_size=batch_rows)
 
 
-def _csv_scan(path: Path, columns: list[str], separator: str,
-              numbers: dict[str, pl.DataType] | None = None) -> pl.LazyFrame:
+def _csv_scan(
+    path: Path, columns: list[str], separator: str, numbers: dict[str, pl.DataType] | None = None
+) -> pl.LazyFrame:
     lf = pl.scan_csv(
-        path, separator=separator, infer_schema=False, schema_overrides=numbers, encoding="utf8-lossy",
-        truncate_ragged_lines=True, raise_if_empty=False,
+        path,
+        separator=separator,
+        infer_schema=False,
+        schema_overrides=numbers,
+        encoding="utf8-lossy",
+        truncate_ragged_lines=True,
+        raise_if_empty=False,
     )
     return lf.with_row_index(ROW, offset=1).select(pl.col(ROW).cast(pl.Int64), *columns)
 
@@ -85,8 +95,9 @@ def jsonl_batches(path: Path, columns: list[str], batch_rows: int) -> Iterator[p
     for first, lines, block in _line_blocks(path, batch_rows):
         frame = _parse_block(block, columns)
         if frame is not None and frame.height == lines:  # one record a line: numbers are contiguous
-            yield frame.with_columns(pl.int_range(first, first + lines, dtype=pl.Int64).alias(ROW),
-                                     pl.lit(None, pl.String).alias(INVALID)).select(ROW, *columns, INVALID)
+            yield frame.with_columns(
+                pl.int_range(first, first + lines, dtype=pl.Int64).alias(ROW), pl.lit(None, pl.String).alias(INVALID)
+            ).select(ROW, *columns, INVALID)
             continue
         numbered = [(n, line.rstrip(b"\r")) for n, line in enumerate(block.split(b"\n"), start=first) if line.strip()]
         yield _parse_jsonl([line for _, line in numbered], [n for n, _ in numbered], columns)
@@ -142,7 +153,8 @@ def _parse_jsonl(lines: list[bytes], numbers: list[int], columns: list[str]) -> 
         frame = pl.read_ndjson(io.BytesIO(b"\n".join(lines)), infer_schema_length=None)
         if frame.height == len(lines):
             return _select(frame, columns).with_columns(
-                pl.Series(ROW, numbers, pl.Int64), pl.lit(None, pl.String).alias(INVALID))
+                pl.Series(ROW, numbers, pl.Int64), pl.lit(None, pl.String).alias(INVALID)
+            )
     except Exception:  # noqa: BLE001 - any parse problem: fall back to per-line parsing
         pass
     records, invalid = [], []
@@ -186,9 +198,14 @@ def json_documents(path: Path, container: str) -> Iterator[tuple[object, str | N
                 yield None, f"invalid JSON: {exc.__class__.__name__}"
 
 
-def document_batches(path: Path, container: str, to_records: Callable[[object], list[dict]],
-                     columns: list[str], batch_rows: int,
-                     skipped: dict[str, int] | None = None) -> Iterator[pl.DataFrame]:
+def document_batches(
+    path: Path,
+    container: str,
+    to_records: Callable[[object], list[dict]],
+    columns: list[str],
+    batch_rows: int,
+    skipped: dict[str, int] | None = None,
+) -> Iterator[pl.DataFrame]:
     """Nested formats: each document becomes flat records (numbered 1.. across the file).
 
     A document that cannot be parsed or flattened becomes one record carrying its problem,
@@ -220,8 +237,9 @@ def _document_frame(records: list[dict], columns: list[str], before: int) -> pl.
     return records_frame(records, columns, numbers, invalid)
 
 
-def records_frame(records: list, columns: list[str], numbers: list[int] | None = None,
-                  invalid: list[str | None] | None = None) -> pl.DataFrame:
+def records_frame(
+    records: list, columns: list[str], numbers: list[int] | None = None, invalid: list[str | None] | None = None
+) -> pl.DataFrame:
     """Build a frame from Python records, keeping only `columns`; mixed types become strings."""
     numbers = numbers or list(range(1, len(records) + 1))
     invalid = list(invalid or [None] * len(records))
@@ -229,9 +247,7 @@ def records_frame(records: list, columns: list[str], numbers: list[int] | None =
         if not isinstance(record, dict):
             records[i], invalid[i] = {}, invalid[i] or "record is not a JSON object"
     series = [_column(name, [r.get(name) for r in records]) for name in columns]
-    return pl.DataFrame(
-        [pl.Series(ROW, numbers, pl.Int64), *series, pl.Series(INVALID, invalid, pl.String)]
-    )
+    return pl.DataFrame([pl.Series(ROW, numbers, pl.Int64), *series, pl.Series(INVALID, invalid, pl.String)])
 
 
 def _column(name: str, values: list) -> pl.Series:
@@ -244,12 +260,9 @@ def _column(name: str, values: list) -> pl.Series:
             return pl.Series(name, values, pl.List(pl.Int64), strict=False)
         if inner <= {int, float}:
             return pl.Series(name, values, pl.List(pl.Float64), strict=False)
-    return pl.Series(name, [v if v is None or isinstance(v, str) else json.dumps(v)
-                            for v in values], pl.String)
+    return pl.Series(name, [v if v is None or isinstance(v, str) else json.dumps(v) for v in values], pl.String)
 
 
 def _select(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     have = set(frame.columns)
-    return frame.select(
-        [pl.col(c) if c in have else pl.lit(None).alias(c) for c in columns]
-    )
+    return frame.select([pl.col(c) if c in have else pl.lit(None).alias(c) for c in columns])

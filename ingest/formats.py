@@ -61,48 +61,93 @@ def _burstgpt_fixup(raw: pl.DataFrame) -> pl.DataFrame:
     return raw.with_columns(status=pl.when(failed).then(pl.lit("error")).otherwise(pl.lit("ok")))
 
 
-def _nested(name: str, description: str, example: str, required: set[str],
-            records: Callable[[object], list[dict]], fields: tuple[str, ...]) -> Format:
-    return Format(name=name, container="json", description=description, example=example,
-                  required=frozenset(required), records=records, columns={f: f for f in fields})
+def _nested(
+    name: str,
+    description: str,
+    example: str,
+    required: set[str],
+    records: Callable[[object], list[dict]],
+    fields: tuple[str, ...],
+) -> Format:
+    return Format(
+        name=name,
+        container="json",
+        description=description,
+        example=example,
+        required=frozenset(required),
+        records=records,
+        columns={f: f for f in fields},
+    )
 
 
 NESTED = [
-    _nested("genai-perf", "NVIDIA genai-perf / Perf Analyzer profile_export.json (ns request and "
-            "response timestamps -> TTFT, ITL by position; one response with text = one output token)",
-            "tracefit ingest artifacts/my-run/profile_export.json --model llama-3-8b --prompt-tokens 128",
-            {"experiments"}, bench.genai_perf_records, bench.GENAI_PERF_FIELDS),
-    _nested("aiperf", "NVIDIA AIPerf profile_export.jsonl, 0.1.x and later schemas (metadata + "
-            "metrics per request, inter_chunk_latency -> ITL by position)",
-            "tracefit ingest artifacts/my-run/profile_export.jsonl --model llama-3-8b",
-            {"metadata", "metrics"}, bench.aiperf_records, bench.AIPERF_FIELDS),
-    _nested("sglang-bench", "SGLang bench_serving --output-file x.jsonl --output-details "
-            "(per-request input_lens, output_lens, ttfts, itls in s)",
-            "tracefit ingest sglang_random.jsonl --model llama-3-8b",
-            {"sharegpt_output_len", "input_lens", "output_lens", "ttfts", "itls"},
-            bench.serve_bench_records, bench.SERVE_BENCH_FIELDS),
-    _nested("vllm-bench", "vLLM bench serve --save-result --save-detailed JSON (input_lens, "
-            "output_lens, ttfts, itls in s, start_times where present)",
-            "tracefit ingest vllm-4.0qps-Llama-3-8B-20250101-120000.json",
-            {"input_lens", "output_lens", "ttfts", "itls"},
-            bench.serve_bench_records, bench.SERVE_BENCH_FIELDS),
-    _nested("guidellm", "GuideLLM benchmarks.json (per-request start, first/last token and end "
-            "times; successful/incomplete/errored)",
-            "tracefit ingest benchmarks.json", {"benchmarks"},
-            bench.guidellm_records, bench.GUIDELLM_FIELDS),
-    _nested("otel-genai", "OpenTelemetry GenAI spans as OTLP/JSON (resourceSpans; gen_ai.request.model, "
-            "gen_ai.usage.*, span start/end, gen_ai.response.time_to_first_chunk)",
-            "tracefit ingest otel-traces.json --source prod-gateway", {"resourceSpans"},
-            otel.otel_records, otel.OTEL_FIELDS),
-    _nested("openai-usage", "OpenAI-style response log JSONL (id, created, model, usage{...})",
-            "tracefit ingest responses.jsonl --tenant team-a", {"model", "usage"},
-            gateway.openai_records, gateway.OPENAI_FIELDS),
+    _nested(
+        "genai-perf",
+        "NVIDIA genai-perf / Perf Analyzer profile_export.json (ns request and "
+        "response timestamps -> TTFT, ITL by position; one response with text = one output token)",
+        "tracefit ingest artifacts/my-run/profile_export.json --model llama-3-8b --prompt-tokens 128",
+        {"experiments"},
+        bench.genai_perf_records,
+        bench.GENAI_PERF_FIELDS,
+    ),
+    _nested(
+        "aiperf",
+        "NVIDIA AIPerf profile_export.jsonl, 0.1.x and later schemas (metadata + "
+        "metrics per request, inter_chunk_latency -> ITL by position)",
+        "tracefit ingest artifacts/my-run/profile_export.jsonl --model llama-3-8b",
+        {"metadata", "metrics"},
+        bench.aiperf_records,
+        bench.AIPERF_FIELDS,
+    ),
+    _nested(
+        "sglang-bench",
+        "SGLang bench_serving --output-file x.jsonl --output-details "
+        "(per-request input_lens, output_lens, ttfts, itls in s)",
+        "tracefit ingest sglang_random.jsonl --model llama-3-8b",
+        {"sharegpt_output_len", "input_lens", "output_lens", "ttfts", "itls"},
+        bench.serve_bench_records,
+        bench.SERVE_BENCH_FIELDS,
+    ),
+    _nested(
+        "vllm-bench",
+        "vLLM bench serve --save-result --save-detailed JSON (input_lens, "
+        "output_lens, ttfts, itls in s, start_times where present)",
+        "tracefit ingest vllm-4.0qps-Llama-3-8B-20250101-120000.json",
+        {"input_lens", "output_lens", "ttfts", "itls"},
+        bench.serve_bench_records,
+        bench.SERVE_BENCH_FIELDS,
+    ),
+    _nested(
+        "guidellm",
+        "GuideLLM benchmarks.json (per-request start, first/last token and end times; successful/incomplete/errored)",
+        "tracefit ingest benchmarks.json",
+        {"benchmarks"},
+        bench.guidellm_records,
+        bench.GUIDELLM_FIELDS,
+    ),
+    _nested(
+        "otel-genai",
+        "OpenTelemetry GenAI spans as OTLP/JSON (resourceSpans; gen_ai.request.model, "
+        "gen_ai.usage.*, span start/end, gen_ai.response.time_to_first_chunk)",
+        "tracefit ingest otel-traces.json --source prod-gateway",
+        {"resourceSpans"},
+        otel.otel_records,
+        otel.OTEL_FIELDS,
+    ),
+    _nested(
+        "openai-usage",
+        "OpenAI-style response log JSONL (id, created, model, usage{...})",
+        "tracefit ingest responses.jsonl --tenant team-a",
+        {"model", "usage"},
+        gateway.openai_records,
+        gateway.OPENAI_FIELDS,
+    ),
 ]
 LITELLM = Format(
     name="litellm",
     container="any",
     description="LiteLLM proxy spend logs, CSV/JSON (startTime, completionStartTime, endTime, "
-                "prompt/completion tokens, team_id or api_key as tenant, status)",
+    "prompt/completion tokens, team_id or api_key as tenant, status)",
     example="tracefit ingest LiteLLM_SpendLogs.csv",
     columns=gateway.LITELLM_COLUMNS,
     required=frozenset({"startTime", "endTime", "prompt_tokens", "completion_tokens"}),
@@ -118,8 +163,7 @@ FORMATS: dict[str, Format] = {
             container="csv",
             description="Azure LLM inference trace 2023/2024 (TIMESTAMP, ContextTokens, GeneratedTokens)",
             example="tracefit ingest AzureLLMInferenceTrace_code.csv --model azure-code",
-            columns={"TIMESTAMP": "arrival_ts", "ContextTokens": "prompt_tokens",
-                     "GeneratedTokens": "output_tokens"},
+            columns={"TIMESTAMP": "arrival_ts", "ContextTokens": "prompt_tokens", "GeneratedTokens": "output_tokens"},
             required=frozenset({"TIMESTAMP", "ContextTokens", "GeneratedTokens"}),
         ),
         Format(
@@ -127,8 +171,12 @@ FORMATS: dict[str, Format] = {
             container="jsonl",
             description="Mooncake trace JSONL (timestamp ms offset, input_length, output_length, hash_ids of 512-token blocks)",
             example="tracefit ingest conversation_trace.jsonl --start 2024-06-03T00:00:00Z",
-            columns={"timestamp": "arrival_offset_ms", "input_length": "prompt_tokens",
-                     "output_length": "output_tokens", "hash_ids": "prefix_block_ids"},
+            columns={
+                "timestamp": "arrival_offset_ms",
+                "input_length": "prompt_tokens",
+                "output_length": "output_tokens",
+                "hash_ids": "prefix_block_ids",
+            },
             required=frozenset({"timestamp", "input_length", "output_length"}),
             prefix_block_tokens=512,
         ),
@@ -136,13 +184,17 @@ FORMATS: dict[str, Format] = {
             name="burstgpt",
             container="csv",
             description="BurstGPT CSV (Timestamp s offset, Model, Request tokens, Response tokens; 0 response "
-                        "tokens = failed; v2.0's Elapsed time = e2e s)",
+            "tokens = failed; v2.0's Elapsed time = e2e s)",
             example="tracefit ingest BurstGPT_1.csv",
             # v2.0 (BurstGPT_3.csv) adds Session ID and Elapsed time: submission to the complete
             # response, in whole seconds (HPMLL/BurstGPT README, "Schema")
-            columns={"Timestamp": "arrival_offset_s", "Model": "model",
-                     "Request tokens": "prompt_tokens", "Response tokens": "output_tokens",
-                     "Elapsed time": "e2e_s"},
+            columns={
+                "Timestamp": "arrival_offset_s",
+                "Model": "model",
+                "Request tokens": "prompt_tokens",
+                "Response tokens": "output_tokens",
+                "Elapsed time": "e2e_s",
+            },
             required=frozenset({"Timestamp", "Request tokens", "Response tokens"}),
             fixup=_burstgpt_fixup,
         ),
@@ -150,7 +202,7 @@ FORMATS: dict[str, Format] = {
             name="llmperf",
             container="json",
             description="llmperf *_individual_responses.json (no timestamps: arrivals rebuilt from the "
-                        "concurrency in its *_summary.json beside it; no model: use --model)",
+            "concurrency in its *_summary.json beside it; no model: use --model)",
             example="tracefit ingest out/llama_individual_responses.json --model llama-3-8b",
             columns=llmperf.COLUMNS,
             required=frozenset({"ttft_s", "end_to_end_latency_s", "number_input_tokens"}),
@@ -162,9 +214,14 @@ FORMATS: dict[str, Format] = {
             container="jsonl",
             description="AIBrix benchmark client log (start_time monotonic s, ttft/tpot/latency s); text dropped",
             example="tracefit ingest output.jsonl --model my-model",
-            columns={"start_time": "arrival_offset_s", "prompt_tokens": "prompt_tokens",
-                     "output_tokens": "output_tokens", "ttft": "ttft_s", "tpot": "tpot_s",
-                     "latency": "e2e_s"},
+            columns={
+                "start_time": "arrival_offset_s",
+                "prompt_tokens": "prompt_tokens",
+                "output_tokens": "output_tokens",
+                "ttft": "ttft_s",
+                "tpot": "tpot_s",
+                "latency": "e2e_s",
+            },
             required=frozenset({"prompt_tokens", "output_tokens", "latency", "throughput"}),
         ),
         *NESTED,

@@ -15,14 +15,50 @@ from ingest.containers import INVALID
 NS_EPOCH_MIN = 1e17  # ns timestamps at least this large are Unix epochs (after 1973)
 UNIT_TO_MS = {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1000.0, "sec": 1000.0}
 
-GENAI_PERF_FIELDS = ("arrival_ts", "arrival_offset_ms", "prompt_tokens", "prompt_tokens_estimated",
-                     "output_tokens", "ttft_ms", "e2e_ms", "itl_ms_list", "status")
-AIPERF_FIELDS = ("request_id", "arrival_ts", "prompt_tokens", "output_tokens", "ttft_ms",
-                 "tpot_ms", "e2e_ms", "itl_ms_list", "status", "error_code")
-SERVE_BENCH_FIELDS = ("arrival_offset_s", "model", "prompt_tokens", "output_tokens", "ttft_ms",
-                      "e2e_ms", "itl_ms_list", "status")
-GUIDELLM_FIELDS = ("request_id", "arrival_ts", "model", "prompt_tokens", "output_tokens",
-                   "ttft_ms", "tpot_ms", "e2e_ms", "status")
+GENAI_PERF_FIELDS = (
+    "arrival_ts",
+    "arrival_offset_ms",
+    "prompt_tokens",
+    "prompt_tokens_estimated",
+    "output_tokens",
+    "ttft_ms",
+    "e2e_ms",
+    "itl_ms_list",
+    "status",
+)
+AIPERF_FIELDS = (
+    "request_id",
+    "arrival_ts",
+    "prompt_tokens",
+    "output_tokens",
+    "ttft_ms",
+    "tpot_ms",
+    "e2e_ms",
+    "itl_ms_list",
+    "status",
+    "error_code",
+)
+SERVE_BENCH_FIELDS = (
+    "arrival_offset_s",
+    "model",
+    "prompt_tokens",
+    "output_tokens",
+    "ttft_ms",
+    "e2e_ms",
+    "itl_ms_list",
+    "status",
+)
+GUIDELLM_FIELDS = (
+    "request_id",
+    "arrival_ts",
+    "model",
+    "prompt_tokens",
+    "output_tokens",
+    "ttft_ms",
+    "tpot_ms",
+    "e2e_ms",
+    "status",
+)
 
 
 def _number(value) -> float | None:
@@ -58,15 +94,23 @@ def _genai_perf_request(request, epoch: bool) -> dict:
     arrival = "arrival_ts" if epoch else "arrival_offset_ms"  # monotonic clock: ns offsets
     record = {"status": "ok" if responses else "error", **_genai_perf_prompt(request.get("request_inputs"))}
     if _number(sent) is None or not all(_number(t) is not None for t in responses):
-        return record | {"output_tokens": len(responses),
-                         INVALID: "request_timestamp/response_timestamps are not numbers"}
+        return record | {
+            "output_tokens": len(responses),
+            INVALID: "request_timestamp/response_timestamps are not numbers",
+        }
     outputs = request.get("response_outputs")
-    content = [t for t, out in zip(responses, outputs) if _has_content(out)] \
-        if isinstance(outputs, list) and len(outputs) == len(responses) else responses
+    content = (
+        [t for t, out in zip(responses, outputs) if _has_content(out)]
+        if isinstance(outputs, list) and len(outputs) == len(responses)
+        else responses
+    )
     record |= {arrival: sent if epoch else sent * 1e-6, "output_tokens": len(content)}
     if content:
-        record |= {"ttft_ms": (content[0] - sent) / 1e6, "e2e_ms": (content[-1] - sent) / 1e6,
-                   "itl_ms_list": [(b - a) / 1e6 for a, b in pairwise(content)]}
+        record |= {
+            "ttft_ms": (content[0] - sent) / 1e6,
+            "e2e_ms": (content[-1] - sent) / 1e6,
+            "itl_ms_list": [(b - a) / 1e6 for a, b in pairwise(content)],
+        }
     elif responses:  # answered, but with no generated text
         record["e2e_ms"] = (responses[-1] - sent) / 1e6
     return record
@@ -137,8 +181,11 @@ def _prompt_chars(inputs) -> int | None:
     texts = [payload["prompt"]] if isinstance(payload.get("prompt"), str) else []
     for message in payload.get("messages") or []:
         content = message.get("content") if isinstance(message, dict) else None
-        parts = [content] if isinstance(content, str) else [
-            p.get("text") for p in content or [] if isinstance(p, dict) and p.get("type") == "text"]
+        parts = (
+            [content]
+            if isinstance(content, str)
+            else [p.get("text") for p in content or [] if isinstance(p, dict) and p.get("type") == "text"]
+        )
         texts += [t for t in parts if isinstance(t, str)]
     return sum(map(len, texts)) if texts else None
 
@@ -179,9 +226,12 @@ def aiperf_records(doc: dict) -> list[dict]:
     if isinstance(error, dict):  # error.message is free text: never read
         code = error.get("code")
         cancelled = meta.get("was_cancelled") or error.get("type") == "RequestCancellationError"
-        record |= {"status": "cancelled" if cancelled else str(code or "error"),
-                   "error_code": error.get("type"), "output_tokens": record["output_tokens"] or 0,
-                   "prompt_tokens": record["prompt_tokens"] if record["prompt_tokens"] is not None else 0}
+        record |= {
+            "status": "cancelled" if cancelled else str(code or "error"),
+            "error_code": error.get("type"),
+            "output_tokens": record["output_tokens"] or 0,
+            "prompt_tokens": record["prompt_tokens"] if record["prompt_tokens"] is not None else 0,
+        }
     return [record]
 
 
@@ -212,8 +262,7 @@ def serve_bench_records(doc: dict) -> list[dict]:
     request), start_times (vLLM, when present), errors (text: only emptiness is read).
     A failed request has an empty error-free output: its output tokens are 0.
     """
-    arrays = {k: doc.get(k) for k in ("input_lens", "output_lens", "ttfts", "itls", "start_times",
-                                       "errors")}
+    arrays = {k: doc.get(k) for k in ("input_lens", "output_lens", "ttfts", "itls", "start_times", "errors")}
     if not all(isinstance(v, list) for k, v in arrays.items() if v is not None):
         raise ValueError("per-request fields must be lists")
     count = max(len(v) for v in arrays.values() if v is not None)
@@ -228,8 +277,12 @@ def _serve_request(arrays: dict, i: int, model) -> dict:
 
     failed = bool(at("errors"))
     ttft, itls = _number(at("ttfts")), at("itls")
-    record = {"model": model, "prompt_tokens": at("input_lens"), "output_tokens": at("output_lens"),
-              "status": "error" if failed else "ok"}
+    record = {
+        "model": model,
+        "prompt_tokens": at("input_lens"),
+        "output_tokens": at("output_lens"),
+        "status": "error" if failed else "ok",
+    }
     if arrays["start_times"] is not None:  # vLLM >= 0.10; older exports have no arrival times
         record["arrival_offset_s"] = at("start_times")
     if not isinstance(itls, list) or not all(_number(x) is not None for x in itls):
@@ -261,15 +314,20 @@ def guidellm_records(doc: dict) -> list[dict]:
 def _guidellm_request(request, model, status: str) -> dict:
     if not isinstance(request, dict):
         return _invalid("request")
-    timings = ((request.get("info") or {}).get("timings") or {})
+    timings = (request.get("info") or {}).get("timings") or {}
     start = _number(request.get("start_time", timings.get("request_start")))
     first = _number(request.get("first_token_time", timings.get("first_iteration")))
     last = _number(request.get("last_token_time", timings.get("last_iteration")))
     end = _number(request.get("end_time", timings.get("request_end")))
     out_tokens = request.get("output_tokens")
-    record = {"request_id": request.get("request_id"), "arrival_ts": start, "model": model,
-              "prompt_tokens": request.get("prompt_tokens"), "status": status,
-              "output_tokens": out_tokens if out_tokens is not None or status == "ok" else 0}
+    record = {
+        "request_id": request.get("request_id"),
+        "arrival_ts": start,
+        "model": model,
+        "prompt_tokens": request.get("prompt_tokens"),
+        "status": status,
+        "output_tokens": out_tokens if out_tokens is not None or status == "ok" else 0,
+    }
     if start is not None and first is not None:
         record["ttft_ms"] = (first - start) * 1000.0
     if start is not None and end is not None:

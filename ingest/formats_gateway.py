@@ -14,15 +14,35 @@ input_tokens_details.cached_tokens). `choices` / `output` (text) are never read.
 import polars as pl
 
 LITELLM_COLUMNS = {
-    "request_id": "request_id", "startTime": "arrival_ts", "model": "model",
-    "prompt_tokens": "prompt_tokens", "completion_tokens": "output_tokens", "status": "status",
-    "team_id": "tenant", "api_key": "api_key", "endTime": "end_ts",
+    "request_id": "request_id",
+    "startTime": "arrival_ts",
+    "model": "model",
+    "prompt_tokens": "prompt_tokens",
+    "completion_tokens": "output_tokens",
+    "status": "status",
+    "team_id": "tenant",
+    "api_key": "api_key",
+    "endTime": "end_ts",
     "completionStartTime": "first_token_ts",
 }
-OPENAI_FIELDS = ("request_id", "arrival_ts", "model", "tenant", "prompt_tokens", "output_tokens",
-                 "cached_prompt_tokens", "status")
-RESPONSE_STATUS = {"completed": "ok", "incomplete": "ok", "failed": "error", "cancelled": "cancelled",
-                   "in_progress": "cancelled", "queued": "cancelled"}
+OPENAI_FIELDS = (
+    "request_id",
+    "arrival_ts",
+    "model",
+    "tenant",
+    "prompt_tokens",
+    "output_tokens",
+    "cached_prompt_tokens",
+    "status",
+)
+RESPONSE_STATUS = {
+    "completed": "ok",
+    "incomplete": "ok",
+    "failed": "error",
+    "cancelled": "cancelled",
+    "in_progress": "cancelled",
+    "queued": "cancelled",
+}
 
 
 def litellm_fixup(raw: pl.DataFrame) -> pl.DataFrame:
@@ -64,13 +84,15 @@ def openai_records(doc: dict) -> list[dict]:
         usage = {}
     details = usage.get("prompt_tokens_details") or usage.get("input_tokens_details") or {}
     status = doc.get("status")
-    return [{
-        "request_id": doc.get("id"),
-        "arrival_ts": doc.get("created", doc.get("created_at")),
-        "model": doc.get("model"),
-        "tenant": doc.get("user"),
-        "prompt_tokens": usage.get("prompt_tokens", usage.get("input_tokens")),
-        "output_tokens": usage.get("completion_tokens", usage.get("output_tokens")),
-        "cached_prompt_tokens": details.get("cached_tokens") if isinstance(details, dict) else None,
-        "status": RESPONSE_STATUS.get(status, status) if isinstance(status, str) else "ok",
-    }]
+    return [
+        {
+            "request_id": doc.get("id"),
+            "arrival_ts": doc.get("created", doc.get("created_at")),
+            "model": doc.get("model"),
+            "tenant": doc.get("user"),
+            "prompt_tokens": usage.get("prompt_tokens", usage.get("input_tokens")),
+            "output_tokens": usage.get("completion_tokens", usage.get("output_tokens")),
+            "cached_prompt_tokens": details.get("cached_tokens") if isinstance(details, dict) else None,
+            "status": RESPONSE_STATUS.get(status, status) if isinstance(status, str) else "ok",
+        }
+    ]

@@ -18,8 +18,13 @@ import polars as pl
 
 from ingest.compression import plain_name
 
-COLUMNS = {"ttft_s": "ttft_s", "end_to_end_latency_s": "e2e_s", "number_input_tokens": "prompt_tokens",
-           "number_output_tokens": "output_tokens", "error_code": "error_code"}
+COLUMNS = {
+    "ttft_s": "ttft_s",
+    "end_to_end_latency_s": "e2e_s",
+    "number_input_tokens": "prompt_tokens",
+    "number_output_tokens": "output_tokens",
+    "error_code": "error_code",
+}
 INDIVIDUAL = "_individual_responses.json"
 
 
@@ -54,9 +59,14 @@ def summary_concurrency(path: Path) -> tuple[int, float, Path] | None:
         return None
     if type(clients) is not int or clients <= 0:
         return None
-    done, per_min, e2e_s = (doc.get(k) for k in ("results_num_completed_requests",
-                                                 "results_num_completed_requests_per_min",
-                                                 "results_end_to_end_latency_s_mean"))
+    done, per_min, e2e_s = (
+        doc.get(k)
+        for k in (
+            "results_num_completed_requests",
+            "results_num_completed_requests_per_min",
+            "results_end_to_end_latency_s_mean",
+        )
+    )
     idle_s = 0.0
     if all(type(v) in (int, float) and v > 0 for v in (done, per_min, e2e_s)):
         idle_s = max(0.0, (clients * done / per_min * 60.0 - done * e2e_s) / done)

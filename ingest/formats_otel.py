@@ -16,8 +16,19 @@ from ingest.containers import INVALID, SKIP
 
 GENERATION = {"chat", "text_completion", "generate_content", "completion"}
 
-OTEL_FIELDS = ("request_id", "arrival_ts", "model", "tenant", "prompt_tokens", "output_tokens",
-               "cached_prompt_tokens", "ttft_s", "e2e_ms", "status", "error_code")
+OTEL_FIELDS = (
+    "request_id",
+    "arrival_ts",
+    "model",
+    "tenant",
+    "prompt_tokens",
+    "output_tokens",
+    "cached_prompt_tokens",
+    "ttft_s",
+    "e2e_ms",
+    "status",
+    "error_code",
+)
 
 # raw field -> span attributes, first present wins (older names after newer ones)
 ATTRIBUTES = {
@@ -33,20 +44,34 @@ STATUS_ERROR = (2, "STATUS_CODE_ERROR")
 
 
 def otel_records(doc: dict) -> list[dict]:
-    spans = [span for rs in doc["resourceSpans"] for ss in (rs or {}).get("scopeSpans") or []
-             for span in (ss or {}).get("spans") or []]
-    return [_span(s) if isinstance(s, dict) else {INVALID: "span is not a JSON object"}
-            for s in spans if not isinstance(s, dict) or _is_genai(s)]
+    spans = [
+        span
+        for rs in doc["resourceSpans"]
+        for ss in (rs or {}).get("scopeSpans") or []
+        for span in (ss or {}).get("spans") or []
+    ]
+    return [
+        _span(s) if isinstance(s, dict) else {INVALID: "span is not a JSON object"}
+        for s in spans
+        if not isinstance(s, dict) or _is_genai(s)
+    ]
 
 
 def _operation(span: dict):
-    return next((_value(a.get("value")) for a in span.get("attributes") or []
-                 if isinstance(a, dict) and a.get("key") == "gen_ai.operation.name"), None)
+    return next(
+        (
+            _value(a.get("value"))
+            for a in span.get("attributes") or []
+            if isinstance(a, dict) and a.get("key") == "gen_ai.operation.name"
+        ),
+        None,
+    )
 
 
 def _is_genai(span: dict) -> bool:
-    return any(isinstance(a, dict) and str(a.get("key", "")).startswith("gen_ai.")
-               for a in span.get("attributes") or [])
+    return any(
+        isinstance(a, dict) and str(a.get("key", "")).startswith("gen_ai.") for a in span.get("attributes") or []
+    )
 
 
 def _span(span: dict) -> dict:
@@ -54,8 +79,9 @@ def _span(span: dict) -> dict:
     if operation is not None and str(operation) not in GENERATION:
         return {SKIP: f"{operation} spans (not LLM calls)"}
     attrs = {a.get("key"): _value(a.get("value")) for a in span["attributes"] if isinstance(a, dict)}
-    record = {field: next((attrs[k] for k in keys if attrs.get(k) is not None), None)
-              for field, keys in ATTRIBUTES.items()}
+    record = {
+        field: next((attrs[k] for k in keys if attrs.get(k) is not None), None) for field, keys in ATTRIBUTES.items()
+    }
     start, end = _int(span.get("startTimeUnixNano")), _int(span.get("endTimeUnixNano"))
     record["request_id"] = ":".join(str(span.get(k) or "") for k in ("traceId", "spanId"))
     record["arrival_ts"] = start

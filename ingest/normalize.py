@@ -18,21 +18,51 @@ from ingest.schema import REQUEST_SCHEMA, STATUSES
 
 # status spellings -> canonical status; HTTP codes are mapped in `_status`.
 STATUS_WORDS = {
-    "ok": "ok", "success": "ok", "succeeded": "ok", "completed": "ok", "complete": "ok",
-    "done": "ok", "stop": "ok", "length": "ok", "finished": "ok", "true": "ok",
-    "error": "error", "failed": "error", "failure": "error", "fail": "error", "false": "error",
-    "timeout": "timeout", "timed_out": "timeout", "deadline_exceeded": "timeout",
-    "rejected": "rejected", "throttled": "rejected", "rate_limited": "rejected",
-    "overloaded": "rejected", "cancelled": "cancelled", "canceled": "cancelled",
-    "abort": "cancelled", "aborted": "cancelled", "client_closed": "cancelled",
+    "ok": "ok",
+    "success": "ok",
+    "succeeded": "ok",
+    "completed": "ok",
+    "complete": "ok",
+    "done": "ok",
+    "stop": "ok",
+    "length": "ok",
+    "finished": "ok",
+    "true": "ok",
+    "error": "error",
+    "failed": "error",
+    "failure": "error",
+    "fail": "error",
+    "false": "error",
+    "timeout": "timeout",
+    "timed_out": "timeout",
+    "deadline_exceeded": "timeout",
+    "rejected": "rejected",
+    "throttled": "rejected",
+    "rate_limited": "rejected",
+    "overloaded": "rejected",
+    "cancelled": "cancelled",
+    "canceled": "cancelled",
+    "abort": "cancelled",
+    "aborted": "cancelled",
+    "client_closed": "cancelled",
 }
 MAX_VALUE_CHARS = 200
 TPOT_SLACK = 1.5  # tpot x (output - 1) may exceed e2e by rounding and averaging, not by half again
 EPOCH_S_MIN = 1e9  # numeric timestamps below this are offsets in seconds, not epochs
 WHITESPACE = "' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)"  # what polars' strip_chars() strips
 OFFSET_FIELDS = (("arrival_offset_s", 1.0), ("arrival_offset_ms", 1e-3))
-INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
-                 "UINTEGER", "UBIGINT", "UHUGEINT"}
+INTEGER_TYPES = {
+    "TINYINT",
+    "SMALLINT",
+    "INTEGER",
+    "BIGINT",
+    "HUGEINT",
+    "UTINYINT",
+    "USMALLINT",
+    "UINTEGER",
+    "UBIGINT",
+    "UHUGEINT",
+}
 NUMERIC_TYPES = INTEGER_TYPES | {"FLOAT", "DOUBLE", "BOOLEAN"}
 
 
@@ -66,8 +96,10 @@ def arrival_facts_sql(types: dict[str, str], relation: str) -> str | None:
         return None
     x = f"TRY_CAST({_q(name)} AS DOUBLE)"
     if _base(types[name]) == "VARCHAR":  # text: one non-number settles it (a full scan only when numbers)
-        return (f"SELECT count(*) > 0 AND count({_q(name)}) = count({x}), max(abs({x})), min({x}) FROM {relation} WHERE "
-                f"(SELECT {x} IS NOT NULL FROM {relation} WHERE {_q(name)} IS NOT NULL LIMIT 1)")
+        return (
+            f"SELECT count(*) > 0 AND count({_q(name)}) = count({x}), max(abs({x})), min({x}) FROM {relation} WHERE "
+            f"(SELECT {x} IS NOT NULL FROM {relation} WHERE {_q(name)} IS NOT NULL LIMIT 1)"
+        )
     return f"SELECT count({_q(name)}) = count({x}), max(abs({x})), min({x}) FROM {relation}"
 
 
@@ -105,11 +137,16 @@ class Normalizer:
         checks = self._checks()
         reason = "CASE " + " ".join(f"WHEN {c} THEN {m}" for c, m in checks) + " END" if checks else "NULL"
         fields = [n for n in self.types if n not in (ROW, INVALID)]
-        values = ("to_json(struct_pack(" + ", ".join(f"{_q(n)} := {_text(n, self.types)}" for n in fields)
-                  + "))::VARCHAR") if fields else "'{}'"
+        values = (
+            ("to_json(struct_pack(" + ", ".join(f"{_q(n)} := {_text(n, self.types)}" for n in fields) + "))::VARCHAR")
+            if fields
+            else "'{}'"
+        )
         failed = self._failed()
-        return (f"SELECT {ROW} AS source_row, left({reason}, 500) AS reason, {values} AS field_values "
-                f"FROM {self._source()} WHERE {failed}")
+        return (
+            f"SELECT {ROW} AS source_row, left({reason}, 500) AS reason, {values} AS field_values "
+            f"FROM {self._source()} WHERE {failed}"
+        )
 
     def token_latencies_sql(self) -> str | None:
         """source, request_id, token_index, itl_ms, source_row of the passing rows' gaps; None without gaps."""
@@ -117,10 +154,12 @@ class Normalizer:
         if gaps is None:
             return None
         values, failed = self._values(), self._failed()
-        return (f"SELECT source, request_id, CAST(generate_subscripts(g, 1) AS INTEGER) AS token_index, "
-                f"unnest(g) AS itl_ms, source_row FROM (SELECT {values['source']} AS source, "
-                f"{values['request_id']} AS request_id, {gaps} AS g, {ROW} AS source_row FROM {self._source()} "
-                f"WHERE NOT {failed} AND len({gaps}) > 0)")
+        return (
+            f"SELECT source, request_id, CAST(generate_subscripts(g, 1) AS INTEGER) AS token_index, "
+            f"unnest(g) AS itl_ms, source_row FROM (SELECT {values['source']} AS source, "
+            f"{values['request_id']} AS request_id, {gaps} AS g, {ROW} AS source_row FROM {self._source()} "
+            f"WHERE NOT {failed} AND len({gaps}) > 0)"
+        )
 
     def _source(self) -> str:
         """The raw relation plus the parses the values and checks share, so each runs once a row."""
@@ -146,7 +185,9 @@ class Normalizer:
             "source": _lit(ctx.source),
             "request_id": f"coalesce({self._id()}, {self._synthesized_id(row)})",
             "arrival_ts": self._arrival()[0],
-            "model": _lit(ctx.model) if ctx.model_override or model == "NULL" else f"coalesce({model}, {_lit(ctx.model)})",
+            "model": _lit(ctx.model)
+            if ctx.model_override or model == "NULL"
+            else f"coalesce({model}, {_lit(ctx.model)})",
             "tenant": f"coalesce({self._short_text('tenant')}, {_lit(ctx.tenant)})",
             "prompt_tokens": self._count("prompt_tokens")[0],
             "output_tokens": self._count("output_tokens")[0],
@@ -156,7 +197,7 @@ class Normalizer:
             "e2e_ms": self._duration("e2e")[0],
             # no status (no column, or empty): ok unless an error code other than 0 / none / null
             "status": f"CASE WHEN {status} IS NOT NULL THEN {status} WHEN {error_code} IS NOT NULL AND "
-                      f"lower({error_code}) NOT IN ('0', 'none', 'null') THEN 'error' ELSE 'ok' END",
+            f"lower({error_code}) NOT IN ('0', 'none', 'null') THEN 'error' ELSE 'ok' END",
             "error_code": f"CAST({error_code} AS VARCHAR)",
             "prefix_block_ids": self._prefix()[0],
             "source_row": f"CAST({row} AS BIGINT)",
@@ -166,16 +207,27 @@ class Normalizer:
         """A row without an id: its row number, arrival (us) and token counts. Not the file's hash, so
         a truncated file and its complete copy, or overlapping exports, give each request once; not the
         row alone, so files sharing a --source keep their different requests."""
-        parts = [f"CAST({row} AS VARCHAR)", f"CAST(epoch_us({self._arrival()[0]}) AS VARCHAR)",
-                 f"CAST({self._count('prompt_tokens')[0]} AS VARCHAR)", f"CAST({self._count('output_tokens')[0]} AS VARCHAR)"]
+        parts = [
+            f"CAST({row} AS VARCHAR)",
+            f"CAST(epoch_us({self._arrival()[0]}) AS VARCHAR)",
+            f"CAST({self._count('prompt_tokens')[0]} AS VARCHAR)",
+            f"CAST({self._count('output_tokens')[0]} AS VARCHAR)",
+        ]
         return "concat_ws(':', " + ", ".join(parts) + ")"
 
     def _checks(self) -> list[tuple[str, str]]:
         """(condition, reason) in the order reasons are given; NULL conditions count as false."""
         t = self.types
-        checks = [(f"{_q(ROW)} = {int(self.ctx.cut_row)}",
-                   _lit("line cut short: the file ends in the middle of it (truncated)"))] \
-            if self.ctx.cut_row is not None else []
+        checks = (
+            [
+                (
+                    f"{_q(ROW)} = {int(self.ctx.cut_row)}",
+                    _lit("line cut short: the file ends in the middle of it (truncated)"),
+                )
+            ]
+            if self.ctx.cut_row is not None
+            else []
+        )
         checks += [(f"{_q(INVALID)} IS NOT NULL", _q(INVALID))] if INVALID in t else []
         checks += self._arrival()[1]
         for name in COUNT_FIELDS:
@@ -191,12 +243,20 @@ class Normalizer:
             checks.append((f"{ttft} > {e2e}", _lit("ttft_ms > e2e_ms")))
         tpot, output = self._duration("tpot")[0], self._count("output_tokens")[0]
         if "NULL" not in (tpot, e2e, output):  # decoding alone cannot take far longer than the whole request
-            checks.append((f"{tpot} * ({output} - 1) > {TPOT_SLACK} * {e2e} + 1",
-                           f"'tpot_ms x (output_tokens - 1) = ' || round({tpot} * ({output} - 1), 1) || "
-                           f"' ms is over {TPOT_SLACK:g}x e2e_ms = ' || round({e2e}, 1) || ' ms'"))
+            checks.append(
+                (
+                    f"{tpot} * ({output} - 1) > {TPOT_SLACK} * {e2e} + 1",
+                    f"'tpot_ms x (output_tokens - 1) = ' || round({tpot} * ({output} - 1), 1) || "
+                    f"' ms is over {TPOT_SLACK:g}x e2e_ms = ' || round({e2e}, 1) || ' ms'",
+                )
+            )
         if "status" in t:
-            checks.append((f"{_raw('status', t)} IS NOT NULL AND {self._status()} IS NULL",
-                           f"{_lit('unknown status ')} || {_quoted('status', t)}"))
+            checks.append(
+                (
+                    f"{_raw('status', t)} IS NOT NULL AND {self._status()} IS NULL",
+                    f"{_lit('unknown status ')} || {_quoted('status', t)}",
+                )
+            )
         checks += self._prefix()[1]
         return checks
 
@@ -218,7 +278,8 @@ class Normalizer:
         if _base(t[name]) in INTEGER_TYPES:  # a typed integer column can only be negative or too big
             return f"TRY_CAST({raw} AS BIGINT)", required + [
                 (f"{raw} < 0", f"{_lit(name + ' is negative: ')} || {_quoted(name, t)}"),
-                (f"{raw} > {2**31}", f"{_lit(name + ' is implausibly large: ')} || {_quoted(name, t)}")]
+                (f"{raw} > {2**31}", f"{_lit(name + ' is implausibly large: ')} || {_quoted(name, t)}"),
+            ]
         x = self._p(f"__x_{name}", f"TRY_CAST({raw} AS DOUBLE)")
         return f"TRY_CAST({x} AS BIGINT)", required + [
             (f"{raw} IS NOT NULL AND {x} IS NULL", f"{_lit(name + ' is not a number: ')} || {_quoted(name, t)}"),
@@ -235,12 +296,22 @@ class Normalizer:
             if name not in t:
                 continue
             raw = _raw(name, t)
-            x = f"CAST({raw} AS DOUBLE)" if _base(t[name]) in NUMERIC_TYPES else \
-                self._p(f"__x_{name}", f"TRY_CAST({raw} AS DOUBLE)")
-            checks = [] if _base(t[name]) in NUMERIC_TYPES else [
-                (f"{raw} IS NOT NULL AND {x} IS NULL", f"{_lit(name + ' is not a number: ')} || {_quoted(name, t)}")]
-            checks += [(f"isinf({x})", _lit(f"{name} is not finite")),
-                       (f"{x} < 0", f"{_lit(name + ' is negative: ')} || {_quoted(name, t)}")]
+            x = (
+                f"CAST({raw} AS DOUBLE)"
+                if _base(t[name]) in NUMERIC_TYPES
+                else self._p(f"__x_{name}", f"TRY_CAST({raw} AS DOUBLE)")
+            )
+            checks = (
+                []
+                if _base(t[name]) in NUMERIC_TYPES
+                else [
+                    (f"{raw} IS NOT NULL AND {x} IS NULL", f"{_lit(name + ' is not a number: ')} || {_quoted(name, t)}")
+                ]
+            )
+            checks += [
+                (f"isinf({x})", _lit(f"{name} is not finite")),
+                (f"{x} < 0", f"{_lit(name + ' is negative: ')} || {_quoted(name, t)}"),
+            ]
             return f"CASE WHEN isnan({x}) THEN NULL ELSE {x} * {scale!r} END", checks
         return "NULL", []
 
@@ -290,10 +361,15 @@ class Normalizer:
             # A fixed-slice ISO parse (substrings -> integers -> micros) costs ~0.6 us/row in DuckDB,
             # ~5x the cast, so the general cast serves every spelling (bench/RESULTS.md, ingest).
             text = f"CAST({col} AS VARCHAR)"
-            value = self._p("__arrival", f"TRY_CAST(CASE WHEN {text} LIKE ' %' OR {text} LIKE '% ' "
-                                         f"THEN trim({text}) ELSE {text} END AS TIMESTAMPTZ)")
-        return value, [(f"{col} IS NULL", _lit("missing arrival timestamp")),
-                       (f"{value} IS NULL", f"{_lit('unparsable arrival timestamp: ')} || {_quoted(name, t)}")]
+            value = self._p(
+                "__arrival",
+                f"TRY_CAST(CASE WHEN {text} LIKE ' %' OR {text} LIKE '% ' "
+                f"THEN trim({text}) ELSE {text} END AS TIMESTAMPTZ)",
+            )
+        return value, [
+            (f"{col} IS NULL", _lit("missing arrival timestamp")),
+            (f"{value} IS NULL", f"{_lit('unparsable arrival timestamp: ')} || {_quoted(name, t)}"),
+        ]
 
     def _offset(self, name: str, anchor_us: int) -> tuple[str, list[tuple[str, str]]]:
         scale = dict(OFFSET_FIELDS).get(name, 1.0)
@@ -302,10 +378,13 @@ class Normalizer:
         micros = f"round({seconds} * 1e6)"
         ok = f"abs({micros}) < 4e15"  # within ~127 years of the anchor
         value = f"CASE WHEN {ok} THEN make_timestamptz({anchor_us} + CAST({micros} AS BIGINT)) END"
-        return value, [(f"{col} IS NULL", _lit("missing arrival timestamp")),
-                       (f"{seconds} IS NULL OR isnan({seconds}) OR NOT ({ok})",
-                        f"{_lit(f'unparsable arrival offset {name}: ')} || {_quoted(name, self.types)}")]
-
+        return value, [
+            (f"{col} IS NULL", _lit("missing arrival timestamp")),
+            (
+                f"{seconds} IS NULL OR isnan({seconds}) OR NOT ({ok})",
+                f"{_lit(f'unparsable arrival offset {name}: ')} || {_quoted(name, self.types)}",
+            ),
+        ]
 
     def _status(self) -> str:
         """Canonical status (NULL: unknown), computed once a row: a known word as written maps
@@ -319,9 +398,11 @@ class Normalizer:
         text = f"lower(trim({raw}, {WHITESPACE}))"
         # a failing cast is slow: only text starting with a digit can be an HTTP code
         code = f"CASE WHEN ascii({text}) BETWEEN 48 AND 57 THEN TRY_CAST({text} AS DOUBLE) END"
-        http = (f"CASE WHEN {code} BETWEEN 200 AND 299 THEN 'ok' WHEN {code} IN (408, 504) THEN 'timeout' "
-                f"WHEN {code} IN (429, 503) THEN 'rejected' WHEN {code} = 499 THEN 'cancelled' "
-                f"WHEN {code} BETWEEN 400 AND 599 THEN 'error' END")
+        http = (
+            f"CASE WHEN {code} BETWEEN 200 AND 299 THEN 'ok' WHEN {code} IN (408, 504) THEN 'timeout' "
+            f"WHEN {code} IN (429, 503) THEN 'rejected' WHEN {code} = 499 THEN 'cancelled' "
+            f"WHEN {code} BETWEEN 400 AND 599 THEN 'error' END"
+        )
         # the word as written first; only the rows it does not know reach the ELSE (CASE is lazy,
         # coalesce is not: lower(trim()) on every row costs ~0.3 us/row)
         return self._p("__status", f"CASE {raw} {whens} ELSE coalesce(CASE {text} {whens} END, {http}) END")
@@ -341,8 +422,11 @@ class Normalizer:
         if "request_id" not in self.types:
             return "NULL"
         text = f"CAST({_raw('request_id', self.types)} AS VARCHAR)"
-        return self._p("__id", f"CASE WHEN {text} = '' THEN NULL WHEN strlen({text}) > {MAX_VALUE_CHARS} "
-                               f"THEN left({text}, {MAX_VALUE_CHARS}) ELSE {text} END")
+        return self._p(
+            "__id",
+            f"CASE WHEN {text} = '' THEN NULL WHEN strlen({text}) > {MAX_VALUE_CHARS} "
+            f"THEN left({text}, {MAX_VALUE_CHARS}) ELSE {text} END",
+        )
 
 
 def _arrival_field(types: dict[str, str]) -> str | None:
@@ -355,8 +439,11 @@ def _arrival_field(types: dict[str, str]) -> str | None:
 def _raw(name: str, t: dict[str, str]) -> str:
     """The raw value; nested values where a scalar belongs (malformed records) become JSON text."""
     col = _q(name)
-    if _nested(t[name]) and not (name == "prefix_block_ids" and _int_list(t[name])) \
-            and not (name == "itl_ms_list" and _number_list(t[name])):
+    if (
+        _nested(t[name])
+        and not (name == "prefix_block_ids" and _int_list(t[name]))
+        and not (name == "itl_ms_list" and _number_list(t[name]))
+    ):
         return f"CAST(to_json({col}) AS VARCHAR)"
     return col
 

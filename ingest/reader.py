@@ -22,10 +22,19 @@ from ingest.summaries import summary_of
 # Relative or missing timestamps start here unless --start says otherwise (a Monday, so
 # hour-of-week mining of anchored traces lines up with a real week).
 DEFAULT_START = datetime(2024, 1, 1, tzinfo=UTC)
-NO_ARRIVALS = ("no arrival times: every request arrives at --start, so rates and in-flight counts of this run "
-               "mean nothing")
-SUFFIX_CONTAINER = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".jsonl": "jsonl",
-                    ".ndjson": "jsonl", ".json": "json", ".parquet": "parquet", ".pq": "parquet"}
+NO_ARRIVALS = (
+    "no arrival times: every request arrives at --start, so rates and in-flight counts of this run mean nothing"
+)
+SUFFIX_CONTAINER = {
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".txt": "csv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "json",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
 LOG_SUFFIXES = frozenset(SUFFIX_CONTAINER) - {".txt"}  # what a folder's log files are named
 
 
@@ -72,9 +81,15 @@ class LogFile:
         (0-based; DuckDB prunes row groups outside the range)."""
         fields = ", ".join(f"{_quote(column)} AS {_quote(raw)}" for column, raw in self.mapping.items())
         path = "'" + str(self.data).replace("'", "''") + "'"
-        where = "" if first_row is None else f" WHERE file_row_number >= {int(first_row)} AND file_row_number < {int(end_row)}"
-        return (f"SELECT CAST(file_row_number + 1 AS BIGINT) AS {ROW}{', ' if fields else ''}{fields} "
-                f"FROM read_parquet({path}, file_row_number = true){where}")
+        where = (
+            ""
+            if first_row is None
+            else f" WHERE file_row_number >= {int(first_row)} AND file_row_number < {int(end_row)}"
+        )
+        return (
+            f"SELECT CAST(file_row_number + 1 AS BIGINT) AS {ROW}{', ' if fields else ''}{fields} "
+            f"FROM read_parquet({path}, file_row_number = true){where}"
+        )
 
     def raw_batches(self) -> Iterator[pl.DataFrame]:
         """Raw fields (renamed from source columns, format fixups applied) in bounded batches."""
@@ -82,8 +97,10 @@ class LogFile:
             batches = self._fixed_batches()
             yield from closed_loop_arrivals(batches, *self.clients) if self.clients else batches
         except (pl.exceptions.PolarsError, OSError, ValueError, RecursionError) as exc:
-            raise IngestError(f"{self.path}: cannot read as {self.container} ({_describe(exc)}); "
-                              "check the file is complete and its --format") from exc
+            raise IngestError(
+                f"{self.path}: cannot read as {self.container} ({_describe(exc)}); "
+                "check the file is complete and its --format"
+            ) from exc
 
     def _fixed_batches(self) -> Iterator[pl.DataFrame]:
         for raw in self._raw_batches():
@@ -102,10 +119,13 @@ class LogFile:
     def context(self) -> Context:
         opts = self.options
         return Context(
-            source=self.source, anchor=opts.start, cut_row=self.cut_row,
+            source=self.source,
+            anchor=opts.start,
+            cut_row=self.cut_row,
             model=opts.model or Path(plain_name(self.path)).stem,
             model_override=opts.model is not None and "model" not in self.mapping.values(),
-            tenant=opts.tenant, prompt_tokens=opts.prompt_tokens,
+            tenant=opts.tenant,
+            prompt_tokens=opts.prompt_tokens,
         )
 
     def _csv_numbers(self) -> dict[str, pl.DataType]:
@@ -117,8 +137,7 @@ class LogFile:
         columns = list(self.mapping)
         rows = self.options.batch_rows
         if self.format.records:
-            yield from c.document_batches(self.data, self.container, self.format.records, columns, rows,
-                                          self.skipped)
+            yield from c.document_batches(self.data, self.container, self.format.records, columns, rows, self.skipped)
         elif self.container == "csv":
             yield from c.csv_batches(self.data, columns, self.separator, rows, self._csv_numbers())
         elif self.container == "parquet":
@@ -128,24 +147,28 @@ class LogFile:
         else:
             records = c.json_records(self.data, self.format.json_list_keys)
             for start in range(0, len(records), rows):
-                numbers = list(range(start + 1, start + 1 + len(records[start:start + rows])))
-                yield c.records_frame(records[start:start + rows], columns, numbers)
+                numbers = list(range(start + 1, start + 1 + len(records[start : start + rows])))
+                yield c.records_frame(records[start : start + rows], columns, numbers)
 
 
 def log_files(folder: Path) -> list[Path]:
     """The log files under `folder` (recursively, by name, compressed or not), sorted."""
-    return sorted(p for p in Path(folder).rglob("*")
-                  if p.is_file() and Path(plain_name(p)).suffix.lower() in LOG_SUFFIXES)
+    return sorted(
+        p for p in Path(folder).rglob("*") if p.is_file() and Path(plain_name(p)).suffix.lower() in LOG_SUFFIXES
+    )
 
 
-def open_log(path: str | Path, options: ReadOptions = ReadOptions(), data: Path | None = None,
-             sha256: str | None = None) -> LogFile:
+def open_log(
+    path: str | Path, options: ReadOptions = ReadOptions(), data: Path | None = None, sha256: str | None = None
+) -> LogFile:
     """The log at `path`, read from `data` (its decompressed copy, ingest/compression.py) when given,
     whose content hash `sha256` is, when given."""
     path = Path(path)
     if path.is_dir():
-        raise IngestError(f"{path}: a folder with no log files ({', '.join(sorted(LOG_SUFFIXES))}, or one of "
-                          f"them compressed); name the files to load, e.g. {path}/*.log")
+        raise IngestError(
+            f"{path}: a folder with no log files ({', '.join(sorted(LOG_SUFFIXES))}, or one of "
+            f"them compressed); name the files to load, e.g. {path}/*.log"
+        )
     if not path.is_file():
         raise IngestError(f"{path}: no such file; give a path to a log file")
     data = data or path
@@ -154,48 +177,74 @@ def open_log(path: str | Path, options: ReadOptions = ReadOptions(), data: Path 
         columns = _columns(data, container, separator)
         sha = sha256 or sha256_of(data)
     except (OSError, ValueError, RecursionError, pl.exceptions.PolarsError) as exc:
-        raise IngestError(f"{path}: cannot read ({exc.__class__.__name__}: {_describe(exc)}); "
-                          "check the file is a complete CSV, JSON Lines, JSON or Parquet file") from exc
+        raise IngestError(
+            f"{path}: cannot read ({exc.__class__.__name__}: {_describe(exc)}); "
+            "check the file is a complete CSV, JSON Lines, JSON or Parquet file"
+        ) from exc
     summary = summary_of(columns, container)
     if summary:
-        raise IngestError(f"{path}: a run summary of {summary.tool}: aggregates, not per-request records, so "
-                          f"nothing to load; {summary.fix}")
+        raise IngestError(
+            f"{path}: a run summary of {summary.tool}: aggregates, not per-request records, so "
+            f"nothing to load; {summary.fix}"
+        )
     fmt = _format(options.format, columns, container, path)
     if fmt.records:
         try:
             columns = _record_keys(data, container, fmt)
         except (ValueError, RecursionError) as exc:
-            raise IngestError(f"{path}: cannot read as {container} ({_describe(exc)}); "
-                              "check the file is complete and its --format") from exc
+            raise IngestError(
+                f"{path}: cannot read as {container} ({_describe(exc)}); check the file is complete and its --format"
+            ) from exc
     mapping = fmt.resolve(columns, options.column_map)
     raws = set(mapping.values())
-    timestamps = ("absolute" if "arrival_ts" in raws else
-                  "relative" if raws & {"arrival_offset_s", "arrival_offset_ms"} else "missing")
+    timestamps = (
+        "absolute"
+        if "arrival_ts" in raws
+        else "relative"
+        if raws & {"arrival_offset_s", "arrival_offset_ms"}
+        else "missing"
+    )
     clients, notes = None, []
     cut_row = _cut_row(data, container, separator, len(columns))
     if cut_row is not None:
         line = cut_row + (container == "csv")
         cut_row = None if fmt.records else cut_row  # a nested format rejects the cut document itself
-        notes.append(f"truncated: the file ends in the middle of line {line:,} (not loaded); line {line - 1:,} is "
-                     "the last complete one. Loading the complete file later stores each request once")
+        notes.append(
+            f"truncated: the file ends in the middle of line {line:,} (not loaded); line {line - 1:,} is "
+            "the last complete one. Loading the complete file later stores each request once"
+        )
     if fmt.concurrency and timestamps == "missing":
         found = fmt.concurrency(path)
         if found:
             clients, idle_s, summary = found
             clients, timestamps = (clients, idle_s), "relative"
-            notes.append(f"arrivals rebuilt from {clients[0]} closed-loop clients (num_concurrent_requests in "
-                         f"{summary.name}), each request's latency in the file's order and {idle_s:.3f} s "
-                         "idle between a client's requests (the run's measured length)")
+            notes.append(
+                f"arrivals rebuilt from {clients[0]} closed-loop clients (num_concurrent_requests in "
+                f"{summary.name}), each request's latency in the file's order and {idle_s:.3f} s "
+                "idle between a client's requests (the run's measured length)"
+            )
         else:
-            notes.append(f"{NO_ARRIVALS}; put the run's *_summary.json beside the file to rebuild them "
-                         f"from its concurrency")
+            notes.append(
+                f"{NO_ARRIVALS}; put the run's *_summary.json beside the file to rebuild them from its concurrency"
+            )
     elif timestamps == "missing":  # e.g. vLLM bench serve results without start_times
         notes.append(f"{NO_ARRIVALS}; `tracefit mine` skips this run's in-flight counts")
     return LogFile(
-        path=path, data=data, format=fmt, container=container, separator=separator, sha256=sha,
-        mapping=mapping, source=options.source or Path(plain_name(path)).stem,
-        anchor=None if timestamps == "absolute" else options.start, timestamps=timestamps,
-        has_request_ids="request_id" in raws, options=options, columns=tuple(columns), clients=clients, cut_row=cut_row,
+        path=path,
+        data=data,
+        format=fmt,
+        container=container,
+        separator=separator,
+        sha256=sha,
+        mapping=mapping,
+        source=options.source or Path(plain_name(path)).stem,
+        anchor=None if timestamps == "absolute" else options.start,
+        timestamps=timestamps,
+        has_request_ids="request_id" in raws,
+        options=options,
+        columns=tuple(columns),
+        clients=clients,
+        cut_row=cut_row,
         truncated=any(n.startswith("truncated") for n in notes),
         notes=tuple(notes),
     )
@@ -235,8 +284,10 @@ def _format(name: str, columns: list[str], container: str, path: Path) -> Format
     if name not in FORMATS:
         raise IngestError(f"{path}: unknown --format {name!r}; known: auto, {', '.join(FORMATS)}")
     if not FORMATS[name].accepts(container):
-        raise IngestError(f"{path}: --format {name} reads JSON or JSON Lines, this file looks like "
-                          f"{container}; check the file or pick another --format")
+        raise IngestError(
+            f"{path}: --format {name} reads JSON or JSON Lines, this file looks like "
+            f"{container}; check the file or pick another --format"
+        )
     return FORMATS[name]
 
 
@@ -300,10 +351,9 @@ def _columns(path: Path, container: str, separator: str) -> list[str]:
     keys: dict[str, None] = {}
     if isinstance(document, dict):  # nested formats are recognised by their top-level keys
         keys.update(dict.fromkeys(document))
-        lists = (document[k] for f in FORMATS.values() for k in f.json_list_keys
-                 if isinstance(document.get(k), list))
+        lists = (document[k] for f in FORMATS.values() for k in f.json_list_keys if isinstance(document.get(k), list))
         records = next(lists, [])  # a JSON document may hold its records under a key
-    for record in records[:c.KEY_SAMPLE_RECORDS]:
+    for record in records[: c.KEY_SAMPLE_RECORDS]:
         keys.update(dict.fromkeys(record) if isinstance(record, dict) else {})
     return list(keys)
 

@@ -17,24 +17,37 @@ class Summary:
 
 
 SUMMARIES = (
-    Summary(tool="vLLM `bench serve --save-result` / SGLang `bench_serving`",
-            looks=lambda keys, _: bool({"mean_ttft_ms", "median_ttft_ms"} & keys)
-            and ("completed" in keys or "request_throughput" in keys) and not {"ttfts", "itls"} & keys,
-            fix="rerun the benchmark with --save-detailed (vLLM) or --output-details (SGLang), which add "
-                "the per-request input_lens, output_lens, ttfts and itls"),
-    Summary(tool="AIPerf / genai-perf (profile_export_aiperf.json, profile_export_genai_perf.json)",
-            looks=lambda keys, container: container in ("json", "jsonl") and (
-                {"records", "input_config"} <= keys or {"time_to_first_token", "input_config"} <= keys),
-            fix="ingest the per-request export beside it: AIPerf's profile_export.jsonl or genai-perf's "
-                "profile_export.json"),
-    Summary(tool="AIPerf / genai-perf (profile_export_aiperf.csv, profile_export_genai_perf.csv)",
-            looks=lambda keys, container: container == "csv" and {"Metric", "avg", "p99"} <= keys,
-            fix="ingest the per-request export beside it: AIPerf's profile_export.jsonl or genai-perf's "
-                "profile_export.json"),
-    Summary(tool="llmperf (*_summary.json)",
-            looks=lambda keys, _: "num_concurrent_requests" in keys and any(k.startswith("results_") for k in keys),
-            fix="ingest the run's *_individual_responses.json beside it (keep this file there: its concurrency "
-                "rebuilds the arrival times)"),
+    Summary(
+        tool="vLLM `bench serve --save-result` / SGLang `bench_serving`",
+        looks=lambda keys, _: (
+            bool({"mean_ttft_ms", "median_ttft_ms"} & keys)
+            and ("completed" in keys or "request_throughput" in keys)
+            and not {"ttfts", "itls"} & keys
+        ),
+        fix="rerun the benchmark with --save-detailed (vLLM) or --output-details (SGLang), which add "
+        "the per-request input_lens, output_lens, ttfts and itls",
+    ),
+    Summary(
+        tool="AIPerf / genai-perf (profile_export_aiperf.json, profile_export_genai_perf.json)",
+        looks=lambda keys, container: (
+            container in ("json", "jsonl")
+            and ({"records", "input_config"} <= keys or {"time_to_first_token", "input_config"} <= keys)
+        ),
+        fix="ingest the per-request export beside it: AIPerf's profile_export.jsonl or genai-perf's "
+        "profile_export.json",
+    ),
+    Summary(
+        tool="AIPerf / genai-perf (profile_export_aiperf.csv, profile_export_genai_perf.csv)",
+        looks=lambda keys, container: container == "csv" and {"Metric", "avg", "p99"} <= keys,
+        fix="ingest the per-request export beside it: AIPerf's profile_export.jsonl or genai-perf's "
+        "profile_export.json",
+    ),
+    Summary(
+        tool="llmperf (*_summary.json)",
+        looks=lambda keys, _: "num_concurrent_requests" in keys and any(k.startswith("results_") for k in keys),
+        fix="ingest the run's *_individual_responses.json beside it (keep this file there: its concurrency "
+        "rebuilds the arrival times)",
+    ),
 )
 
 

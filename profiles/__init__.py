@@ -5,5 +5,18 @@ from profiles.errors import CatalogError, ProfilesError
 from profiles.gpus import GPUS, GpuSpec, get_gpu
 from profiles.models import MODELS, ModelSpec, from_hf_config, get_model
 
-__all__ = ["ENGINES", "GPUS", "MODELS", "CatalogError", "Efficiency", "Engine", "GpuSpec", "ModelSpec",
-           "ProfilesError", "from_hf_config", "get_engine", "get_gpu", "get_model"]
+__all__ = [
+    "ENGINES",
+    "GPUS",
+    "MODELS",
+    "CatalogError",
+    "Efficiency",
+    "Engine",
+    "GpuSpec",
+    "ModelSpec",
+    "ProfilesError",
+    "from_hf_config",
+    "get_engine",
+    "get_gpu",
+    "get_model",
+]

@@ -88,40 +88,82 @@ PYTHON_SCHEDULER_PER_SEQ_S = 30e-6
 # fit on its 181 rows (every leave-one-source-out fold picks it), vs 60 us for CUDA-graphed engines.
 STATIC_LAYER_OVERHEAD_S = 100e-6
 
-ENGINES: dict[str, Engine] = {e.name: e for e in (
-    Engine(name="vllm", efficiency=Efficiency(step_overhead_s=2.0e-3, allreduce_latency_s=15e-6,
-                                              step_overhead_per_rank_s=0.5e-3, moe_gemm_fraction=MOE_TRITON,
-                                              step_overhead_per_seq_s=PYTHON_SCHEDULER_PER_SEQ_S),
-           max_batched_tokens=8192, kv_block_tokens=16, memory_fraction=0.90,
-           source="vLLM defaults: gpu_memory_utilization=0.9, block_size=16, max_num_batched_tokens=8192 "
-                  "(docs.vllm.ai engine args); step overhead fit on vLLM benchmark_latency runs"),
-    Engine(name="trtllm", efficiency=Efficiency(step_overhead_s=0.6e-3, allreduce_latency_s=8e-6),
-           max_batched_tokens=1 << 30, kv_block_tokens=64, memory_fraction=0.90, memory_fraction_of_free=True,
-           source="TensorRT-LLM: whole-prompt context phase (no chunking in static gptSessionBenchmark), "
-                  "tokens_per_block=64, kv_cache_free_gpu_mem_fraction=0.9 of memory free after loading "
-                  "(reference/memory.html); C++ runtime overhead"),
-    Engine(name="trtllm-legacy",
-           efficiency=Efficiency(step_overhead_s=0.6e-3, allreduce_latency_s=8e-6, kv_read_per_query_head=True,
-                                 layer_overhead_s=STATIC_LAYER_OVERHEAD_S),
-           max_batched_tokens=1 << 30, kv_block_tokens=1, memory_fraction=1.0, memory_fraction_of_free=True,
-           source="TensorRT-LLM v0.5-v0.9 static gptSessionBenchmark: GQA (XQA) decode kernels 'experimental "
-                  "and not enabled by default' (v0.6.1 docs/source/performance.md), so K/V is read once per "
-                  "query head; fits the Llama-2-70B rows of bench/data/published_runs.csv. Its Llama builds "
-                  "have no --paged_kv_cache, so GptSession allocates contiguous KV of exactly [batch, 2, heads, "
-                  "isl+osl, head_dim] per layer, no memory fraction (reference/memory.html, 'When paged KV cache "
-                  "is disabled'): a batch either fits whole or the run fails, it never runs in waves"),
-    Engine(name="trtllm-xqa",
-           efficiency=Efficiency(step_overhead_s=0.6e-3, allreduce_latency_s=8e-6, layer_overhead_s=STATIC_LAYER_OVERHEAD_S),
-           max_batched_tokens=1 << 30, kv_block_tokens=1, memory_fraction=1.0, memory_fraction_of_free=True,
-           source="TensorRT-LLM v0.9 static gptSessionBenchmark as in its docs/source/performance.md: engines "
-                  "built with --paged_kv_cache disable (contiguous KV, exact [batch, isl+osl], no fraction, as "
-                  "trtllm-legacy) and run with TRTLLM_ENABLE_XQA=1, so GQA decode reads each K/V head once"),
-    Engine(name="sglang", efficiency=Efficiency(step_overhead_s=1.2e-3, allreduce_latency_s=12e-6,
-                                                moe_gemm_fraction=MOE_TRITON,
-                                                step_overhead_per_seq_s=PYTHON_SCHEDULER_PER_SEQ_S),
-           max_batched_tokens=8192, kv_block_tokens=1, memory_fraction=0.88,
-           source="SGLang defaults: mem_fraction_static~0.88, chunked_prefill_size=8192, token-granular KV"),
-)}
+ENGINES: dict[str, Engine] = {
+    e.name: e
+    for e in (
+        Engine(
+            name="vllm",
+            efficiency=Efficiency(
+                step_overhead_s=2.0e-3,
+                allreduce_latency_s=15e-6,
+                step_overhead_per_rank_s=0.5e-3,
+                moe_gemm_fraction=MOE_TRITON,
+                step_overhead_per_seq_s=PYTHON_SCHEDULER_PER_SEQ_S,
+            ),
+            max_batched_tokens=8192,
+            kv_block_tokens=16,
+            memory_fraction=0.90,
+            source="vLLM defaults: gpu_memory_utilization=0.9, block_size=16, max_num_batched_tokens=8192 "
+            "(docs.vllm.ai engine args); step overhead fit on vLLM benchmark_latency runs",
+        ),
+        Engine(
+            name="trtllm",
+            efficiency=Efficiency(step_overhead_s=0.6e-3, allreduce_latency_s=8e-6),
+            max_batched_tokens=1 << 30,
+            kv_block_tokens=64,
+            memory_fraction=0.90,
+            memory_fraction_of_free=True,
+            source="TensorRT-LLM: whole-prompt context phase (no chunking in static gptSessionBenchmark), "
+            "tokens_per_block=64, kv_cache_free_gpu_mem_fraction=0.9 of memory free after loading "
+            "(reference/memory.html); C++ runtime overhead",
+        ),
+        Engine(
+            name="trtllm-legacy",
+            efficiency=Efficiency(
+                step_overhead_s=0.6e-3,
+                allreduce_latency_s=8e-6,
+                kv_read_per_query_head=True,
+                layer_overhead_s=STATIC_LAYER_OVERHEAD_S,
+            ),
+            max_batched_tokens=1 << 30,
+            kv_block_tokens=1,
+            memory_fraction=1.0,
+            memory_fraction_of_free=True,
+            source="TensorRT-LLM v0.5-v0.9 static gptSessionBenchmark: GQA (XQA) decode kernels 'experimental "
+            "and not enabled by default' (v0.6.1 docs/source/performance.md), so K/V is read once per "
+            "query head; fits the Llama-2-70B rows of bench/data/published_runs.csv. Its Llama builds "
+            "have no --paged_kv_cache, so GptSession allocates contiguous KV of exactly [batch, 2, heads, "
+            "isl+osl, head_dim] per layer, no memory fraction (reference/memory.html, 'When paged KV cache "
+            "is disabled'): a batch either fits whole or the run fails, it never runs in waves",
+        ),
+        Engine(
+            name="trtllm-xqa",
+            efficiency=Efficiency(
+                step_overhead_s=0.6e-3, allreduce_latency_s=8e-6, layer_overhead_s=STATIC_LAYER_OVERHEAD_S
+            ),
+            max_batched_tokens=1 << 30,
+            kv_block_tokens=1,
+            memory_fraction=1.0,
+            memory_fraction_of_free=True,
+            source="TensorRT-LLM v0.9 static gptSessionBenchmark as in its docs/source/performance.md: engines "
+            "built with --paged_kv_cache disable (contiguous KV, exact [batch, isl+osl], no fraction, as "
+            "trtllm-legacy) and run with TRTLLM_ENABLE_XQA=1, so GQA decode reads each K/V head once",
+        ),
+        Engine(
+            name="sglang",
+            efficiency=Efficiency(
+                step_overhead_s=1.2e-3,
+                allreduce_latency_s=12e-6,
+                moe_gemm_fraction=MOE_TRITON,
+                step_overhead_per_seq_s=PYTHON_SCHEDULER_PER_SEQ_S,
+            ),
+            max_batched_tokens=8192,
+            kv_block_tokens=1,
+            memory_fraction=0.88,
+            source="SGLang defaults: mem_fraction_static~0.88, chunked_prefill_size=8192, token-granular KV",
+        ),
+    )
+}
 
 
 def get_engine(name: str) -> Engine:

@@ -18,8 +18,10 @@ from dataclasses import dataclass
 from profiles.errors import CatalogError
 from profiles.names import squash
 
-_MOONCAKE = ("https://github.com/kvcache-ai/Mooncake/blob/01b91d9bddabae761570e588906c6c5530e2a147/README.md "
-             "(Transfer Engine: 87 GB/s on 4x200 Gbps, 190 GB/s on 8x400 Gbps RoCE)")
+_MOONCAKE = (
+    "https://github.com/kvcache-ai/Mooncake/blob/01b91d9bddabae761570e588906c6c5530e2a147/README.md "
+    "(Transfer Engine: 87 GB/s on 4x200 Gbps, 190 GB/s on 8x400 Gbps RoCE)"
+)
 _NV = "https://www.nvidia.com"
 
 
@@ -44,34 +46,93 @@ class LinkSpec:
 _RDMA_LATENCY_US = 100.0
 _NVLINK_LATENCY_US = 20.0
 
-LINKS: dict[str, LinkSpec] = {link.name: link for link in (
-    LinkSpec(name="ib-ndr", gb_s_per_gpu=50.0, achieved_fraction=0.475, latency_us=_RDMA_LATENCY_US, same_node=False,
-             source=f"{_NV}/en-us/networking/infiniband/connectx-7/ (ConnectX-7: 400 Gb/s NDR InfiniBand per port); "
-                    f"{_NV}/en-us/data-center/dgx-h100/ (DGX H100: 8x single-port ConnectX-7 for the compute fabric)",
-             fraction_source=_MOONCAKE + ": 190 / 400 at 8x400 Gbps", aliases=("ndr", "infiniband", "ib", "ndr400")),
-    LinkSpec(name="ib-hdr", gb_s_per_gpu=25.0, achieved_fraction=0.87, latency_us=_RDMA_LATENCY_US, same_node=False,
-             source=f"{_NV}/en-us/networking/infiniband/connectx-6/ (ConnectX-6: 200 Gb/s HDR InfiniBand); "
-                    f"{_NV}/en-us/data-center/dgx-a100/ (DGX A100: 8x single-port ConnectX-6 200 Gb/s)",
-             fraction_source=_MOONCAKE + ": 87 / 100 at 4x200 Gbps", aliases=("hdr", "hdr200")),
-    LinkSpec(name="roce-400", gb_s_per_gpu=50.0, achieved_fraction=0.475, latency_us=_RDMA_LATENCY_US, same_node=False,
-             source=f"{_NV}/en-us/networking/ethernet/connectx-7/ (ConnectX-7: 400 GbE)",
-             fraction_source=_MOONCAKE + ": 190 / 400 at 8x400 Gbps RoCE", aliases=("roce400", "400gbe")),
-    LinkSpec(name="roce-200", gb_s_per_gpu=25.0, achieved_fraction=0.87, latency_us=_RDMA_LATENCY_US, same_node=False,
-             source=f"{_NV}/en-us/networking/ethernet/connectx-6-dx/ (ConnectX-6 Dx: 200 GbE)",
-             fraction_source=_MOONCAKE + ": 87 / 100 at 4x200 Gbps RoCE", aliases=("roce200", "200gbe", "roce")),
-    LinkSpec(name="efa-p5", gb_s_per_gpu=50.0, achieved_fraction=0.475, latency_us=_RDMA_LATENCY_US, same_node=False,
-             source="https://aws.amazon.com/ec2/instance-types/p5/ (p5.48xlarge: 3,200 Gbps EFA per 8 H100 = 400 Gb/s)",
-             fraction_source=_MOONCAKE + ": 190 / 400 at 8x400 Gbps (RoCE; EFA assumed alike)", aliases=("efa",)),
-    LinkSpec(name="nvlink-3", gb_s_per_gpu=300.0, achieved_fraction=0.8, latency_us=_NVLINK_LATENCY_US, same_node=True,
-             source=f"{_NV}/en-us/data-center/a100/ (A100 SXM: NVLink 600 GB/s bidirectional per GPU, halved)",
-             fraction_source="assumption: 0.8 of line rate", aliases=("nvlink3",)),
-    LinkSpec(name="nvlink-4", gb_s_per_gpu=450.0, achieved_fraction=0.8, latency_us=_NVLINK_LATENCY_US, same_node=True,
-             source=f"{_NV}/en-us/data-center/h100/ (H100/H200 SXM: NVLink 900 GB/s bidirectional per GPU, halved)",
-             fraction_source="assumption: 0.8 of line rate", aliases=("nvlink4", "nvlink")),
-    LinkSpec(name="nvlink-5", gb_s_per_gpu=900.0, achieved_fraction=0.8, latency_us=_NVLINK_LATENCY_US, same_node=True,
-             source=f"{_NV}/en-us/data-center/dgx-b200/ (B200: NVLink 1.8 TB/s bidirectional per GPU, halved)",
-             fraction_source="assumption: 0.8 of line rate", aliases=("nvlink5",)),
-)}
+LINKS: dict[str, LinkSpec] = {
+    link.name: link
+    for link in (
+        LinkSpec(
+            name="ib-ndr",
+            gb_s_per_gpu=50.0,
+            achieved_fraction=0.475,
+            latency_us=_RDMA_LATENCY_US,
+            same_node=False,
+            source=f"{_NV}/en-us/networking/infiniband/connectx-7/ (ConnectX-7: 400 Gb/s NDR InfiniBand per port); "
+            f"{_NV}/en-us/data-center/dgx-h100/ (DGX H100: 8x single-port ConnectX-7 for the compute fabric)",
+            fraction_source=_MOONCAKE + ": 190 / 400 at 8x400 Gbps",
+            aliases=("ndr", "infiniband", "ib", "ndr400"),
+        ),
+        LinkSpec(
+            name="ib-hdr",
+            gb_s_per_gpu=25.0,
+            achieved_fraction=0.87,
+            latency_us=_RDMA_LATENCY_US,
+            same_node=False,
+            source=f"{_NV}/en-us/networking/infiniband/connectx-6/ (ConnectX-6: 200 Gb/s HDR InfiniBand); "
+            f"{_NV}/en-us/data-center/dgx-a100/ (DGX A100: 8x single-port ConnectX-6 200 Gb/s)",
+            fraction_source=_MOONCAKE + ": 87 / 100 at 4x200 Gbps",
+            aliases=("hdr", "hdr200"),
+        ),
+        LinkSpec(
+            name="roce-400",
+            gb_s_per_gpu=50.0,
+            achieved_fraction=0.475,
+            latency_us=_RDMA_LATENCY_US,
+            same_node=False,
+            source=f"{_NV}/en-us/networking/ethernet/connectx-7/ (ConnectX-7: 400 GbE)",
+            fraction_source=_MOONCAKE + ": 190 / 400 at 8x400 Gbps RoCE",
+            aliases=("roce400", "400gbe"),
+        ),
+        LinkSpec(
+            name="roce-200",
+            gb_s_per_gpu=25.0,
+            achieved_fraction=0.87,
+            latency_us=_RDMA_LATENCY_US,
+            same_node=False,
+            source=f"{_NV}/en-us/networking/ethernet/connectx-6-dx/ (ConnectX-6 Dx: 200 GbE)",
+            fraction_source=_MOONCAKE + ": 87 / 100 at 4x200 Gbps RoCE",
+            aliases=("roce200", "200gbe", "roce"),
+        ),
+        LinkSpec(
+            name="efa-p5",
+            gb_s_per_gpu=50.0,
+            achieved_fraction=0.475,
+            latency_us=_RDMA_LATENCY_US,
+            same_node=False,
+            source="https://aws.amazon.com/ec2/instance-types/p5/ (p5.48xlarge: 3,200 Gbps EFA per 8 H100 = 400 Gb/s)",
+            fraction_source=_MOONCAKE + ": 190 / 400 at 8x400 Gbps (RoCE; EFA assumed alike)",
+            aliases=("efa",),
+        ),
+        LinkSpec(
+            name="nvlink-3",
+            gb_s_per_gpu=300.0,
+            achieved_fraction=0.8,
+            latency_us=_NVLINK_LATENCY_US,
+            same_node=True,
+            source=f"{_NV}/en-us/data-center/a100/ (A100 SXM: NVLink 600 GB/s bidirectional per GPU, halved)",
+            fraction_source="assumption: 0.8 of line rate",
+            aliases=("nvlink3",),
+        ),
+        LinkSpec(
+            name="nvlink-4",
+            gb_s_per_gpu=450.0,
+            achieved_fraction=0.8,
+            latency_us=_NVLINK_LATENCY_US,
+            same_node=True,
+            source=f"{_NV}/en-us/data-center/h100/ (H100/H200 SXM: NVLink 900 GB/s bidirectional per GPU, halved)",
+            fraction_source="assumption: 0.8 of line rate",
+            aliases=("nvlink4", "nvlink"),
+        ),
+        LinkSpec(
+            name="nvlink-5",
+            gb_s_per_gpu=900.0,
+            achieved_fraction=0.8,
+            latency_us=_NVLINK_LATENCY_US,
+            same_node=True,
+            source=f"{_NV}/en-us/data-center/dgx-b200/ (B200: NVLink 1.8 TB/s bidirectional per GPU, halved)",
+            fraction_source="assumption: 0.8 of line rate",
+            aliases=("nvlink5",),
+        ),
+    )
+}
 
 # GPU catalog's `interconnect` field -> the NVLink generation a same-node split would use.
 NVLINK_OF_INTERCONNECT = {"NVLink 3": "nvlink-3", "NVLink 4": "nvlink-4", "NVLink 5": "nvlink-5"}

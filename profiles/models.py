@@ -52,10 +52,14 @@ class ModelSpec:
     def attention_params_per_layer(self) -> int:
         if self.is_mla:  # q (through its LoRA), kv_a (latent + rope key), kv_b (latent -> nope K and V), o
             h, heads, v = self.hidden_size, self.num_heads, self.v_head_dim
-            q = (h * self.q_lora_rank + self.q_lora_rank * heads * self.head_dim if self.q_lora_rank
-                 else h * heads * self.head_dim)
+            q = (
+                h * self.q_lora_rank + self.q_lora_rank * heads * self.head_dim
+                if self.q_lora_rank
+                else h * heads * self.head_dim
+            )
             kv = h * (self.kv_lora_rank + self.qk_rope_head_dim) + self.kv_lora_rank * heads * (
-                self.head_dim - self.qk_rope_head_dim + v)
+                self.head_dim - self.qk_rope_head_dim + v
+            )
             return q + kv + heads * v * h
         q_out, kv_out = self.num_heads * self.head_dim, self.num_kv_heads * self.head_dim
         bias = (q_out + 2 * kv_out) if self.qkv_bias else 0
@@ -70,8 +74,9 @@ class ModelSpec:
     def shared_params_per_layer(self) -> int:
         """Everything in a layer that every token touches: attention, norms, the MoE router."""
         router = self.hidden_size * self.num_experts if self.is_moe else 0
-        return (self.attention_params_per_layer + 2 * self.hidden_size + router
-                + self.shared_experts * self.expert_params)
+        return (
+            self.attention_params_per_layer + 2 * self.hidden_size + router + self.shared_experts * self.expert_params
+        )
 
     @property
     def embedding_params(self) -> int:
@@ -87,13 +92,18 @@ class ModelSpec:
         routers or norms). The first dense layers hold one MLP of dense_intermediate_size instead of experts."""
         moe_layers = self.num_layers - self.first_dense_layers
         dense_mlp = self.mlp_projections * self.hidden_size * self.dense_intermediate_size
-        return (self.num_layers * self.attention_params_per_layer + self.first_dense_layers * dense_mlp
-                + moe_layers * (self.num_experts + self.shared_experts) * self.expert_params)
+        return (
+            self.num_layers * self.attention_params_per_layer
+            + self.first_dense_layers * dense_mlp
+            + moe_layers * (self.num_experts + self.shared_experts) * self.expert_params
+        )
 
     @property
     def layer_params(self) -> int:
         """All transformer-block parameters (all experts)."""
-        routers = (self.num_layers - self.first_dense_layers) * self.hidden_size * self.num_experts if self.is_moe else 0
+        routers = (
+            (self.num_layers - self.first_dense_layers) * self.hidden_size * self.num_experts if self.is_moe else 0
+        )
         return self.linear_params + routers + self.num_layers * 2 * self.hidden_size
 
     @property
@@ -112,85 +122,389 @@ def _hf(repo: str) -> str:
 
 
 def _llama(name, ids, h, layers, heads, kv, inter, vocab, ctx, head_dim=128, tied=False, **kw) -> ModelSpec:
-    return ModelSpec(name=name, hidden_size=h, num_layers=layers, num_heads=heads, num_kv_heads=kv,
-                     head_dim=head_dim, intermediate_size=inter, vocab_size=vocab, tied_embeddings=tied,
-                     max_position_tokens=ctx, source=_hf(ids[0]), hf_ids=ids, **kw)
+    return ModelSpec(
+        name=name,
+        hidden_size=h,
+        num_layers=layers,
+        num_heads=heads,
+        num_kv_heads=kv,
+        head_dim=head_dim,
+        intermediate_size=inter,
+        vocab_size=vocab,
+        tied_embeddings=tied,
+        max_position_tokens=ctx,
+        source=_hf(ids[0]),
+        hf_ids=ids,
+        **kw,
+    )
 
 
-MODELS: dict[str, ModelSpec] = {m.name: m for m in (
-    _llama("llama-2-7b", ("meta-llama/Llama-2-7b-hf", "meta-llama/Llama-2-7b-chat-hf"),
-           4096, 32, 32, 32, 11008, 32000, 4096),
-    _llama("llama-2-13b", ("meta-llama/Llama-2-13b-hf", "meta-llama/Llama-2-13b-chat-hf"),
-           5120, 40, 40, 40, 13824, 32000, 4096),
-    _llama("llama-2-70b", ("meta-llama/Llama-2-70b-hf", "meta-llama/Llama-2-70b-chat-hf"),
-           8192, 80, 64, 8, 28672, 32000, 4096),
-    _llama("llama-3-8b", ("meta-llama/Meta-Llama-3-8B", "meta-llama/Meta-Llama-3-8B-Instruct"),
-           4096, 32, 32, 8, 14336, 128256, 8192),
-    _llama("llama-3-70b", ("meta-llama/Meta-Llama-3-70B", "meta-llama/Meta-Llama-3-70B-Instruct"),
-           8192, 80, 64, 8, 28672, 128256, 8192),
-    _llama("llama-3.1-8b", ("meta-llama/Llama-3.1-8B", "meta-llama/Llama-3.1-8B-Instruct",
-                            "meta-llama/Meta-Llama-3.1-8B", "meta-llama/Meta-Llama-3.1-8B-Instruct"),
-           4096, 32, 32, 8, 14336, 128256, 131072),
-    _llama("llama-3.1-70b", ("meta-llama/Llama-3.1-70B", "meta-llama/Llama-3.1-70B-Instruct",
-                             "meta-llama/Meta-Llama-3.1-70B", "meta-llama/Meta-Llama-3.1-70B-Instruct",
-                             "meta-llama/Llama-3.3-70B-Instruct"),
-           8192, 80, 64, 8, 28672, 128256, 131072),
-    _llama("llama-3.1-405b", ("meta-llama/Llama-3.1-405B", "meta-llama/Llama-3.1-405B-Instruct",
-                              "meta-llama/Meta-Llama-3.1-405B", "meta-llama/Meta-Llama-3.1-405B-Instruct"),
-           16384, 126, 128, 8, 53248, 128256, 131072),
-    _llama("llama-3.2-1b", ("meta-llama/Llama-3.2-1B", "meta-llama/Llama-3.2-1B-Instruct"),
-           2048, 16, 32, 8, 8192, 128256, 131072, head_dim=64, tied=True),
-    _llama("llama-3.2-3b", ("meta-llama/Llama-3.2-3B", "meta-llama/Llama-3.2-3B-Instruct"),
-           3072, 28, 24, 8, 8192, 128256, 131072, tied=True),
-    _llama("mistral-7b", ("mistralai/Mistral-7B-v0.1", "mistralai/Mistral-7B-Instruct-v0.1",
-                          "mistralai/Mistral-7B-Instruct-v0.2"),
-           4096, 32, 32, 8, 14336, 32000, 32768),
-    _llama("mixtral-8x7b", ("mistralai/Mixtral-8x7B-v0.1", "mistralai/Mixtral-8x7B-Instruct-v0.1"),
-           4096, 32, 32, 8, 14336, 32000, 32768, num_experts=8, experts_per_token=2),
-    _llama("mixtral-8x22b", ("mistralai/Mixtral-8x22B-Instruct-v0.1", "mistralai/Mixtral-8x22B-v0.1"),
-           6144, 56, 48, 8, 16384, 32768, 65536, num_experts=8, experts_per_token=2),
-    _llama("qwen2-7b", ("Qwen/Qwen2-7B", "Qwen/Qwen2-7B-Instruct"),
-           3584, 28, 28, 4, 18944, 152064, 32768, qkv_bias=True),
-    _llama("qwen2-72b", ("Qwen/Qwen2-72B", "Qwen/Qwen2-72B-Instruct"),
-           8192, 80, 64, 8, 29568, 152064, 32768, qkv_bias=True),
-    _llama("qwen2.5-7b", ("Qwen/Qwen2.5-7B", "Qwen/Qwen2.5-7B-Instruct"),
-           3584, 28, 28, 4, 18944, 152064, 32768, qkv_bias=True),
-    _llama("qwen2.5-72b", ("Qwen/Qwen2.5-72B", "Qwen/Qwen2.5-72B-Instruct"),
-           8192, 80, 64, 8, 29568, 152064, 32768, qkv_bias=True),
-    _llama("qwen3-32b", ("Qwen/Qwen3-32B",), 5120, 64, 64, 8, 25600, 151936, 40960),
-    # MoE models people deploy now (shapes from each config.json). DeepSeek-V3/R1 and Kimi-K2: MLA, one
-    # shared expert, first layers dense; their dense MLP (18432) equals 8 routed + 1 shared x 2048 active.
-    ModelSpec(name="deepseek-v3", hidden_size=7168, num_layers=61, num_heads=128, num_kv_heads=1, head_dim=192,
-              intermediate_size=2048, vocab_size=129280, num_experts=256, experts_per_token=8, shared_experts=1,
-              first_dense_layers=3, dense_intermediate_size=18432, kv_lora_rank=512, q_lora_rank=1536,
-              qk_rope_head_dim=64, v_head_dim=128, max_position_tokens=163840,
-              source=_hf("deepseek-ai/DeepSeek-V3"),
-              hf_ids=("deepseek-ai/DeepSeek-V3", "deepseek-ai/DeepSeek-R1", "deepseek-ai/DeepSeek-V3-0324",
-                      "deepseek-ai/DeepSeek-R1-0528", "nvidia/DeepSeek-R1-FP4", "deepseek-r1")),
-    ModelSpec(name="kimi-k2", hidden_size=7168, num_layers=61, num_heads=64, num_kv_heads=1, head_dim=192,
-              intermediate_size=2048, vocab_size=163840, num_experts=384, experts_per_token=8, shared_experts=1,
-              first_dense_layers=1, dense_intermediate_size=18432, kv_lora_rank=512, q_lora_rank=1536,
-              qk_rope_head_dim=64, v_head_dim=128, max_position_tokens=131072,
-              source=_hf("moonshotai/Kimi-K2-Instruct"),
-              hf_ids=("moonshotai/Kimi-K2-Instruct", "moonshotai/Kimi-K2-Base", "moonshotai/Kimi-K2-Instruct-0905",
-                      "moonshotai/Kimi-K2-Thinking")),
-    _llama("qwen3-30b-a3b", ("Qwen/Qwen3-30B-A3B", "Qwen/Qwen3-30B-A3B-Instruct-2507"),
-           2048, 48, 32, 4, 768, 151936, 40960, num_experts=128, experts_per_token=8),
-    _llama("qwen3-235b-a22b", ("Qwen/Qwen3-235B-A22B", "Qwen/Qwen3-235B-A22B-Instruct-2507"),
-           4096, 94, 64, 4, 1536, 151936, 40960, num_experts=128, experts_per_token=8),
-    _llama("minimax-m2", ("MiniMaxAI/MiniMax-M2",), 3072, 62, 48, 8, 1536, 200064, 196608,
-           num_experts=256, experts_per_token=8),
-    _llama("gpt-oss-120b", ("openai/gpt-oss-120b",), 2880, 36, 64, 8, 2880, 201088, 131072, head_dim=64,
-           qkv_bias=True, num_experts=128, experts_per_token=4),
-    _llama("gpt-oss-20b", ("openai/gpt-oss-20b",), 2880, 24, 64, 8, 2880, 201088, 131072, head_dim=64,
-           qkv_bias=True, num_experts=32, experts_per_token=4),
-    # Plain GELU MLPs (4 x hidden, up + down) with parallel attention; shapes also in TensorRT-LLM
-    # v0.9.0 docs/source/performance.md's ckpt_config.json listings.
-    _llama("gpt-j-6b", ("EleutherAI/gpt-j-6b",), 4096, 28, 16, 16, 16384, 50400, 2048, head_dim=256,
-           mlp_projections=2),
-    _llama("falcon-180b", ("tiiuae/falcon-180B", "tiiuae/falcon-180B-chat"), 14848, 80, 232, 8, 59392, 65024,
-           2048, head_dim=64, tied=True, mlp_projections=2),
-)}
+MODELS: dict[str, ModelSpec] = {
+    m.name: m
+    for m in (
+        _llama(
+            "llama-2-7b",
+            ("meta-llama/Llama-2-7b-hf", "meta-llama/Llama-2-7b-chat-hf"),
+            4096,
+            32,
+            32,
+            32,
+            11008,
+            32000,
+            4096,
+        ),
+        _llama(
+            "llama-2-13b",
+            ("meta-llama/Llama-2-13b-hf", "meta-llama/Llama-2-13b-chat-hf"),
+            5120,
+            40,
+            40,
+            40,
+            13824,
+            32000,
+            4096,
+        ),
+        _llama(
+            "llama-2-70b",
+            ("meta-llama/Llama-2-70b-hf", "meta-llama/Llama-2-70b-chat-hf"),
+            8192,
+            80,
+            64,
+            8,
+            28672,
+            32000,
+            4096,
+        ),
+        _llama(
+            "llama-3-8b",
+            ("meta-llama/Meta-Llama-3-8B", "meta-llama/Meta-Llama-3-8B-Instruct"),
+            4096,
+            32,
+            32,
+            8,
+            14336,
+            128256,
+            8192,
+        ),
+        _llama(
+            "llama-3-70b",
+            ("meta-llama/Meta-Llama-3-70B", "meta-llama/Meta-Llama-3-70B-Instruct"),
+            8192,
+            80,
+            64,
+            8,
+            28672,
+            128256,
+            8192,
+        ),
+        _llama(
+            "llama-3.1-8b",
+            (
+                "meta-llama/Llama-3.1-8B",
+                "meta-llama/Llama-3.1-8B-Instruct",
+                "meta-llama/Meta-Llama-3.1-8B",
+                "meta-llama/Meta-Llama-3.1-8B-Instruct",
+            ),
+            4096,
+            32,
+            32,
+            8,
+            14336,
+            128256,
+            131072,
+        ),
+        _llama(
+            "llama-3.1-70b",
+            (
+                "meta-llama/Llama-3.1-70B",
+                "meta-llama/Llama-3.1-70B-Instruct",
+                "meta-llama/Meta-Llama-3.1-70B",
+                "meta-llama/Meta-Llama-3.1-70B-Instruct",
+                "meta-llama/Llama-3.3-70B-Instruct",
+            ),
+            8192,
+            80,
+            64,
+            8,
+            28672,
+            128256,
+            131072,
+        ),
+        _llama(
+            "llama-3.1-405b",
+            (
+                "meta-llama/Llama-3.1-405B",
+                "meta-llama/Llama-3.1-405B-Instruct",
+                "meta-llama/Meta-Llama-3.1-405B",
+                "meta-llama/Meta-Llama-3.1-405B-Instruct",
+            ),
+            16384,
+            126,
+            128,
+            8,
+            53248,
+            128256,
+            131072,
+        ),
+        _llama(
+            "llama-3.2-1b",
+            ("meta-llama/Llama-3.2-1B", "meta-llama/Llama-3.2-1B-Instruct"),
+            2048,
+            16,
+            32,
+            8,
+            8192,
+            128256,
+            131072,
+            head_dim=64,
+            tied=True,
+        ),
+        _llama(
+            "llama-3.2-3b",
+            ("meta-llama/Llama-3.2-3B", "meta-llama/Llama-3.2-3B-Instruct"),
+            3072,
+            28,
+            24,
+            8,
+            8192,
+            128256,
+            131072,
+            tied=True,
+        ),
+        _llama(
+            "mistral-7b",
+            ("mistralai/Mistral-7B-v0.1", "mistralai/Mistral-7B-Instruct-v0.1", "mistralai/Mistral-7B-Instruct-v0.2"),
+            4096,
+            32,
+            32,
+            8,
+            14336,
+            32000,
+            32768,
+        ),
+        _llama(
+            "mixtral-8x7b",
+            ("mistralai/Mixtral-8x7B-v0.1", "mistralai/Mixtral-8x7B-Instruct-v0.1"),
+            4096,
+            32,
+            32,
+            8,
+            14336,
+            32000,
+            32768,
+            num_experts=8,
+            experts_per_token=2,
+        ),
+        _llama(
+            "mixtral-8x22b",
+            ("mistralai/Mixtral-8x22B-Instruct-v0.1", "mistralai/Mixtral-8x22B-v0.1"),
+            6144,
+            56,
+            48,
+            8,
+            16384,
+            32768,
+            65536,
+            num_experts=8,
+            experts_per_token=2,
+        ),
+        _llama(
+            "qwen2-7b",
+            ("Qwen/Qwen2-7B", "Qwen/Qwen2-7B-Instruct"),
+            3584,
+            28,
+            28,
+            4,
+            18944,
+            152064,
+            32768,
+            qkv_bias=True,
+        ),
+        _llama(
+            "qwen2-72b",
+            ("Qwen/Qwen2-72B", "Qwen/Qwen2-72B-Instruct"),
+            8192,
+            80,
+            64,
+            8,
+            29568,
+            152064,
+            32768,
+            qkv_bias=True,
+        ),
+        _llama(
+            "qwen2.5-7b",
+            ("Qwen/Qwen2.5-7B", "Qwen/Qwen2.5-7B-Instruct"),
+            3584,
+            28,
+            28,
+            4,
+            18944,
+            152064,
+            32768,
+            qkv_bias=True,
+        ),
+        _llama(
+            "qwen2.5-72b",
+            ("Qwen/Qwen2.5-72B", "Qwen/Qwen2.5-72B-Instruct"),
+            8192,
+            80,
+            64,
+            8,
+            29568,
+            152064,
+            32768,
+            qkv_bias=True,
+        ),
+        _llama("qwen3-32b", ("Qwen/Qwen3-32B",), 5120, 64, 64, 8, 25600, 151936, 40960),
+        # MoE models people deploy now (shapes from each config.json). DeepSeek-V3/R1 and Kimi-K2: MLA, one
+        # shared expert, first layers dense; their dense MLP (18432) equals 8 routed + 1 shared x 2048 active.
+        ModelSpec(
+            name="deepseek-v3",
+            hidden_size=7168,
+            num_layers=61,
+            num_heads=128,
+            num_kv_heads=1,
+            head_dim=192,
+            intermediate_size=2048,
+            vocab_size=129280,
+            num_experts=256,
+            experts_per_token=8,
+            shared_experts=1,
+            first_dense_layers=3,
+            dense_intermediate_size=18432,
+            kv_lora_rank=512,
+            q_lora_rank=1536,
+            qk_rope_head_dim=64,
+            v_head_dim=128,
+            max_position_tokens=163840,
+            source=_hf("deepseek-ai/DeepSeek-V3"),
+            hf_ids=(
+                "deepseek-ai/DeepSeek-V3",
+                "deepseek-ai/DeepSeek-R1",
+                "deepseek-ai/DeepSeek-V3-0324",
+                "deepseek-ai/DeepSeek-R1-0528",
+                "nvidia/DeepSeek-R1-FP4",
+                "deepseek-r1",
+            ),
+        ),
+        ModelSpec(
+            name="kimi-k2",
+            hidden_size=7168,
+            num_layers=61,
+            num_heads=64,
+            num_kv_heads=1,
+            head_dim=192,
+            intermediate_size=2048,
+            vocab_size=163840,
+            num_experts=384,
+            experts_per_token=8,
+            shared_experts=1,
+            first_dense_layers=1,
+            dense_intermediate_size=18432,
+            kv_lora_rank=512,
+            q_lora_rank=1536,
+            qk_rope_head_dim=64,
+            v_head_dim=128,
+            max_position_tokens=131072,
+            source=_hf("moonshotai/Kimi-K2-Instruct"),
+            hf_ids=(
+                "moonshotai/Kimi-K2-Instruct",
+                "moonshotai/Kimi-K2-Base",
+                "moonshotai/Kimi-K2-Instruct-0905",
+                "moonshotai/Kimi-K2-Thinking",
+            ),
+        ),
+        _llama(
+            "qwen3-30b-a3b",
+            ("Qwen/Qwen3-30B-A3B", "Qwen/Qwen3-30B-A3B-Instruct-2507"),
+            2048,
+            48,
+            32,
+            4,
+            768,
+            151936,
+            40960,
+            num_experts=128,
+            experts_per_token=8,
+        ),
+        _llama(
+            "qwen3-235b-a22b",
+            ("Qwen/Qwen3-235B-A22B", "Qwen/Qwen3-235B-A22B-Instruct-2507"),
+            4096,
+            94,
+            64,
+            4,
+            1536,
+            151936,
+            40960,
+            num_experts=128,
+            experts_per_token=8,
+        ),
+        _llama(
+            "minimax-m2",
+            ("MiniMaxAI/MiniMax-M2",),
+            3072,
+            62,
+            48,
+            8,
+            1536,
+            200064,
+            196608,
+            num_experts=256,
+            experts_per_token=8,
+        ),
+        _llama(
+            "gpt-oss-120b",
+            ("openai/gpt-oss-120b",),
+            2880,
+            36,
+            64,
+            8,
+            2880,
+            201088,
+            131072,
+            head_dim=64,
+            qkv_bias=True,
+            num_experts=128,
+            experts_per_token=4,
+        ),
+        _llama(
+            "gpt-oss-20b",
+            ("openai/gpt-oss-20b",),
+            2880,
+            24,
+            64,
+            8,
+            2880,
+            201088,
+            131072,
+            head_dim=64,
+            qkv_bias=True,
+            num_experts=32,
+            experts_per_token=4,
+        ),
+        # Plain GELU MLPs (4 x hidden, up + down) with parallel attention; shapes also in TensorRT-LLM
+        # v0.9.0 docs/source/performance.md's ckpt_config.json listings.
+        _llama(
+            "gpt-j-6b", ("EleutherAI/gpt-j-6b",), 4096, 28, 16, 16, 16384, 50400, 2048, head_dim=256, mlp_projections=2
+        ),
+        _llama(
+            "falcon-180b",
+            ("tiiuae/falcon-180B", "tiiuae/falcon-180B-chat"),
+            14848,
+            80,
+            232,
+            8,
+            59392,
+            65024,
+            2048,
+            head_dim=64,
+            tied=True,
+            mlp_projections=2,
+        ),
+    )
+}
 
 _ALIASES: dict[str, str] = {}
 for _m in MODELS.values():
@@ -204,15 +518,20 @@ def from_hf_config(config: dict, name: str) -> ModelSpec:
         heads = int(config["num_attention_heads"])
         hidden = int(config["hidden_size"])
         return ModelSpec(
-            name=name, hidden_size=hidden, num_layers=int(config["num_hidden_layers"]), num_heads=heads,
+            name=name,
+            hidden_size=hidden,
+            num_layers=int(config["num_hidden_layers"]),
+            num_heads=heads,
             num_kv_heads=int(config.get("num_key_value_heads") or heads),
             head_dim=int(config.get("head_dim") or hidden // heads),
             intermediate_size=int(config.get("moe_intermediate_size") or config["intermediate_size"]),
-            vocab_size=int(config["vocab_size"]), tied_embeddings=bool(config.get("tie_word_embeddings", False)),
+            vocab_size=int(config["vocab_size"]),
+            tied_embeddings=bool(config.get("tie_word_embeddings", False)),
             qkv_bias=bool(config.get("attention_bias", config.get("model_type") == "qwen2")),
             num_experts=int(config.get("num_local_experts") or config.get("num_experts") or 1),
             experts_per_token=int(config.get("num_experts_per_tok") or 1),
-            max_position_tokens=int(config.get("max_position_embeddings") or 4096), source=name,
+            max_position_tokens=int(config.get("max_position_embeddings") or 4096),
+            source=name,
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise CatalogError(f"{name}: not a usable Hugging Face config.json ({exc!r} missing or invalid)") from exc

@@ -60,14 +60,15 @@ def validate(doc: dict, where: str = "profile") -> dict:
     if isinstance(doc, dict) and doc.get("schema") == calibration.SCHEMA:
         return _validate_calibration(doc, where)
     if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
-        raise ProfileError(f"{where}: not a tracefit profile (no \"schema\": \"{SCHEMA}\")")
+        raise ProfileError(f'{where}: not a tracefit profile (no "schema": "{SCHEMA}")')
     version = doc.get("schema_version")
     if not isinstance(version, int) or version > SCHEMA_VERSION:
-        raise ProfileError(f"{where}: schema_version {version!r} is newer than this tracefit reads "
-                           f"({SCHEMA_VERSION}); upgrade tracefit or re-measure")
+        raise ProfileError(
+            f"{where}: schema_version {version!r} is newer than this tracefit reads "
+            f"({SCHEMA_VERSION}); upgrade tracefit or re-measure"
+        )
     missing = [k for k in ("device", "reference", "measurements") if not isinstance(doc.get(k), dict)]
-    missing += [f"measurements.{t}" for t in TABLES
-                if not isinstance(doc.get("measurements", {}).get(t, []), list)]
+    missing += [f"measurements.{t}" for t in TABLES if not isinstance(doc.get("measurements", {}).get(t, []), list)]
     if missing or not doc["device"].get("name"):
         raise ProfileError(f"{where}: profile lacks {', '.join(missing) or 'device.name'}; re-measure it")
     return doc
@@ -76,8 +77,10 @@ def validate(doc: dict, where: str = "profile") -> dict:
 def _validate_calibration(doc: dict, where: str) -> dict:
     version = doc.get("schema_version")
     if not isinstance(version, int) or version > calibration.SCHEMA_VERSION:
-        raise ProfileError(f"{where}: calibration schema_version {version!r} is newer than this tracefit reads "
-                           f"({calibration.SCHEMA_VERSION}); upgrade tracefit or re-run tracefit calibrate")
+        raise ProfileError(
+            f"{where}: calibration schema_version {version!r} is newer than this tracefit reads "
+            f"({calibration.SCHEMA_VERSION}); upgrade tracefit or re-run tracefit calibrate"
+        )
     if missing := calibration.problems(doc):
         raise ProfileError(f"{where}: calibration lacks or mis-states {', '.join(missing)}; re-run tracefit calibrate")
     return doc
@@ -117,10 +120,16 @@ def catalog_name(device_name: str) -> str | None:
 def summary(doc: dict) -> dict:
     """One row for `tracefit profile list`."""
     device, counts = doc["device"], {t: len(doc.get("measurements", {}).get(t, [])) for t in TABLES}
-    return {"gpu": device["name"], "catalog_gpu": device.get("catalog_gpu"), "kind": device.get("kind"),
-            "created_utc": doc.get("created_utc"), "quick": doc.get("settings", {}).get("quick"),
-            "models": ",".join(doc.get("settings", {}).get("models", [])),
-            "rows": sum(counts.values()), "schema_version": doc["schema_version"]}
+    return {
+        "gpu": device["name"],
+        "catalog_gpu": device.get("catalog_gpu"),
+        "kind": device.get("kind"),
+        "created_utc": doc.get("created_utc"),
+        "quick": doc.get("settings", {}).get("quick"),
+        "models": ",".join(doc.get("settings", {}).get("models", [])),
+        "rows": sum(counts.values()),
+        "schema_version": doc["schema_version"],
+    }
 
 
 def list_profiles(dirs: tuple[tuple[str, Path], ...] | None = None) -> list[dict]:
@@ -143,6 +152,7 @@ def _cached(path: str, mtime_ns: int) -> dict:
 def shipped_profile_for(gpu: str) -> dict | None:
     """The newest shipped profile measured on this catalog GPU, or None (profiles/data/ may be empty)."""
     paths = sorted(SHIPPED_DIR.glob("*.json")) if SHIPPED_DIR.is_dir() else []
-    found = [doc for doc in (_cached(str(p), p.stat().st_mtime_ns) for p in paths)
-             if doc["device"].get("catalog_gpu") == gpu]
+    found = [
+        doc for doc in (_cached(str(p), p.stat().st_mtime_ns) for p in paths) if doc["device"].get("catalog_gpu") == gpu
+    ]
     return max(found, key=lambda d: d.get("created_utc") or "") if found else None

@@ -24,8 +24,16 @@ from profiles.efficiency import Efficiency
 
 SCHEMA = "tracefit.calibration"
 SCHEMA_VERSION = 1
-FITTABLE = ("hbm_fraction", "gemm_fraction", "gemm_half_tokens", "attention_fraction", "step_overhead_s",
-            "layer_overhead_s", "step_overhead_per_rank_s", "allreduce_fraction")
+FITTABLE = (
+    "hbm_fraction",
+    "gemm_fraction",
+    "gemm_half_tokens",
+    "attention_fraction",
+    "step_overhead_s",
+    "layer_overhead_s",
+    "step_overhead_per_rank_s",
+    "allreduce_fraction",
+)
 FRACTIONS = ("hbm_fraction", "gemm_fraction", "attention_fraction", "allreduce_fraction")  # capped at 1
 
 

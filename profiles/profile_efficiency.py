@@ -34,6 +34,7 @@ class Knots:
     y / x never drops below its value at the last knot (no extrapolated efficiency beyond the
     measured one) and a convex y stays convex. A call is one bisect and one multiply-add: step_s
     calls it in the simulator's hot loop."""
+
     xs: tuple[float, ...]
     ys: tuple[float, ...]
     extend: bool = False
@@ -55,8 +56,13 @@ def lower_convex_hull(points: list[tuple[float, float]]) -> list[tuple[float, fl
     """Andrew's monotone chain, lower half: the greatest convex function below the points."""
     hull: list[tuple[float, float]] = []
     for p in sorted(points):
-        while len(hull) >= 2 and ((hull[-1][0] - hull[-2][0]) * (p[1] - hull[-2][1])
-                                  - (hull[-1][1] - hull[-2][1]) * (p[0] - hull[-2][0])) <= 0:
+        while (
+            len(hull) >= 2
+            and (
+                (hull[-1][0] - hull[-2][0]) * (p[1] - hull[-2][1]) - (hull[-1][1] - hull[-2][1]) * (p[0] - hull[-2][0])
+            )
+            <= 0
+        ):
             hull.pop()
         hull.append(p)
     return hull
@@ -76,8 +82,7 @@ class ProfiledEfficiency(Efficiency):
         return self.prefill(ctx_tokens) if self.prefill else self.attention_fraction
 
     def kv_efficiency(self, kv_bytes: float) -> float:
-        return kv_bytes / self.decode_seconds(kv_bytes) if self.decode_seconds and kv_bytes > 0 \
-            else self.hbm_fraction
+        return kv_bytes / self.decode_seconds(kv_bytes) if self.decode_seconds and kv_bytes > 0 else self.hbm_fraction
 
 
 def _pick(rows: list[dict], model: str | None) -> list[dict]:
@@ -106,8 +111,7 @@ def prefill_curve(doc: dict, model: str | None = None) -> list[tuple[int, float]
 def decode_curve(doc: dict, model: str | None = None) -> list[tuple[float, float]]:
     """[(KV bytes per kernel, fraction of reference HBM)] on the convex hull of measured times."""
     hbm = doc["reference"]["hbm_tb_s"] * 1e12
-    rows = sorted((r["kv_bytes"], r["median_s"] * hbm) for r in _pick(doc["measurements"]["attention_decode"],
-                                                                     model))
+    rows = sorted((r["kv_bytes"], r["median_s"] * hbm) for r in _pick(doc["measurements"]["attention_decode"], model))
     running, monotone = 0.0, []
     for x, y in rows:  # reading more bytes never takes less time: noise below that is dropped
         running = max(running, y)
@@ -134,8 +138,7 @@ def allreduce_fit(doc: dict) -> tuple[float, float] | None:
     return rows[0]["median_s"], rows[-1]["bus_gb_s"] / (link / 2)
 
 
-def profiled_efficiency(doc: dict, *, base: Efficiency, weights: str = "bf16",
-                        model: str | None = None) -> Efficiency:
+def profiled_efficiency(doc: dict, *, base: Efficiency, weights: str = "bf16", model: str | None = None) -> Efficiency:
     """`base` (the engine's efficiency) with every field the profile measured replaced by its curve;
     a calibration document (profiles/profile_calibration.py) replaces its fitted fields instead."""
     if doc.get("schema") == calibration.SCHEMA:
@@ -146,16 +149,24 @@ def profiled_efficiency(doc: dict, *, base: Efficiency, weights: str = "bf16",
         raise ProfileError(f"{doc.get('path', 'profile')}: no {dtype} GEMM rows; re-measure with --dtypes bf16")
     prefill, decode = prefill_curve(doc, model), decode_curve(doc, model)
     fields = {f.name: getattr(base, f.name) for f in dataclasses.fields(Efficiency)}
-    fields.update(hbm_fraction=hbm_fraction(doc) or base.hbm_fraction,
-                  gemm_fraction=max(e for _, e in gemm), attention_fraction=base.attention_fraction,
-                  layer_overhead_s=layer_overhead_s(doc) or base.layer_overhead_s)
+    fields.update(
+        hbm_fraction=hbm_fraction(doc) or base.hbm_fraction,
+        gemm_fraction=max(e for _, e in gemm),
+        attention_fraction=base.attention_fraction,
+        layer_overhead_s=layer_overhead_s(doc) or base.layer_overhead_s,
+    )
     if (fit := allreduce_fit(doc)) is not None:
         fields.update(allreduce_latency_s=fit[0], allreduce_fraction=fit[1])
-    fields["source"] = (f"profile {doc.get('path', '')} ({doc['device']['name']}, {doc.get('created_utc')}); "
-                        f"gemm {dtype}; engine fields from {base.source}")
+    fields["source"] = (
+        f"profile {doc.get('path', '')} ({doc['device']['name']}, {doc.get('created_utc')}); "
+        f"gemm {dtype}; engine fields from {base.source}"
+    )
     return ProfiledEfficiency(
-        **fields, profile_path=str(doc.get("path", "")),
+        **fields,
+        profile_path=str(doc.get("path", "")),
         gemm_seconds=Knots(tuple(float(m) for m, _ in gemm), tuple(m / e for m, e in gemm), extend=True),
         prefill=Knots(*map(tuple, zip(*prefill))) if prefill else None,
         decode_seconds=Knots(tuple(x for x, _ in decode), tuple(x / e for x, e in decode), extend=True)
-        if decode else None)
+        if decode
+        else None,
+    )

@@ -40,8 +40,10 @@ from recommend.errors import RecommendError
 from recommend.forecast import weighted_quantile
 
 MINUTE_S = 60.0
-METHOD = ("the interval's busiest peak_s mean / the busiest bucket_s mean in the lookback ending delay_s before "
-          "it; request-weighted quantile over the planning range")
+METHOD = (
+    "the interval's busiest peak_s mean / the busiest bucket_s mean in the lookback ending delay_s before "
+    "it; request-weighted quantile over the planning range"
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -60,10 +62,15 @@ class AutoscalePolicy:
             value = getattr(self, name)
             if value < MINUTE_S or value % MINUTE_S:
                 raise RecommendError(f"autoscale {name} must be a whole number of minutes, got {value:g} s")
-        if (self.bucket_s > self.lookback_s or self.peak_s > self.interval_s or self.delay_s < 0
-                or not 0 < self.quantile <= 1):
-            raise RecommendError("autoscale: need bucket_s <= lookback_s, peak_s <= interval_s, delay_s >= 0 "
-                                 "and 0 < quantile <= 1")
+        if (
+            self.bucket_s > self.lookback_s
+            or self.peak_s > self.interval_s
+            or self.delay_s < 0
+            or not 0 < self.quantile <= 1
+        ):
+            raise RecommendError(
+                "autoscale: need bucket_s <= lookback_s, peak_s <= interval_s, delay_s >= 0 and 0 < quantile <= 1"
+            )
 
     @property
     def lead_s(self) -> float:
@@ -75,10 +82,17 @@ class AutoscalePolicy:
         return not math.isnan(self.ratio)
 
     def to_dict(self) -> dict:
-        return {"interval_s": self.interval_s, "delay_s": self.delay_s, "lookback_s": self.lookback_s,
-                "bucket_s": self.bucket_s, "peak_s": self.peak_s, "quantile": self.quantile,
-                "ratio": round(self.ratio, 4) if self.measured else None, "intervals": self.intervals,
-                "method": METHOD}
+        return {
+            "interval_s": self.interval_s,
+            "delay_s": self.delay_s,
+            "lookback_s": self.lookback_s,
+            "bucket_s": self.bucket_s,
+            "peak_s": self.peak_s,
+            "quantile": self.quantile,
+            "ratio": round(self.ratio, 4) if self.measured else None,
+            "intervals": self.intervals,
+            "method": METHOD,
+        }
 
     @classmethod
     def from_dict(cls, data: dict | None) -> "AutoscalePolicy | None":
@@ -86,14 +100,18 @@ class AutoscalePolicy:
             return None
         keys = ("interval_s", "delay_s", "lookback_s", "bucket_s", "peak_s", "quantile")
         ratio = data.get("ratio")
-        return cls(**{k: float(data[k]) for k in keys if data.get(k) is not None},
-                   ratio=math.nan if ratio is None else float(ratio), intervals=int(data.get("intervals") or 0))
+        return cls(
+            **{k: float(data[k]) for k in keys if data.get(k) is not None},
+            ratio=math.nan if ratio is None else float(ratio),
+            intervals=int(data.get("intervals") or 0),
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MinuteRates:
     """Interactive real req/s (or busy s/s: arrivals weighted by LoadWeights.load_s) per UTC minute on a
     dense grid starting at epoch second `start_s`."""
+
     start_s: float
     rps: np.ndarray  # float64, one per minute
 
@@ -104,8 +122,9 @@ class MinuteRates:
         n = max(math.ceil((end_s - start) / MINUTE_S), 0)
         i = np.floor((np.asarray(arrival_s, np.float64) - start) / MINUTE_S).astype(np.int64)
         keep = (i >= 0) & (i < n)
-        return cls(start_s=start, rps=np.bincount(i[keep], weights=np.asarray(real, np.float64)[keep],
-                                                  minlength=n) / MINUTE_S)
+        return cls(
+            start_s=start, rps=np.bincount(i[keep], weights=np.asarray(real, np.float64)[keep], minlength=n) / MINUTE_S
+        )
 
     @classmethod
     def from_minutes(cls, minute_s: np.ndarray, rps: np.ndarray) -> "MinuteRates":
@@ -159,13 +178,15 @@ def interval_starts(start_s: float, end_s: float, interval_s: float) -> list[flo
 class LoadWeights:
     """Engine seconds one token adds (recommend/queueing.py): a prompt token's prefill work (the window's
     chosen config, mean prompt), an output token's marginal decode step time."""
+
     prefill_s_per_token: float
     decode_s_per_token: float
 
     def load_s(self, prompt_tokens, output_tokens):
         """Busy seconds per request (arrays ok)."""
-        return (self.prefill_s_per_token * np.asarray(prompt_tokens, np.float64)
-                + self.decode_s_per_token * np.asarray(output_tokens, np.float64))
+        return self.prefill_s_per_token * np.asarray(prompt_tokens, np.float64) + self.decode_s_per_token * np.asarray(
+            output_tokens, np.float64
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -188,23 +209,37 @@ class WindowScaling:
         return min(max(math.ceil(need - 1e-9), self.min_replicas), self.max_replicas)
 
     def to_dict(self) -> dict:
-        out = {"min_replicas": self.min_replicas, "max_replicas": self.max_replicas,
-               "rps_per_replica": round(self.rps_per_replica, 4)}
+        out = {
+            "min_replicas": self.min_replicas,
+            "max_replicas": self.max_replicas,
+            "rps_per_replica": round(self.rps_per_replica, 4),
+        }
         if self.load:
-            out |= {"signal": "engine load: prefill_s_per_token x prompt tokens/s + decode_s_per_token x "
-                              "output tokens/s (busy seconds per second)",
-                    "prefill_s_per_token": float(f"{self.load.prefill_s_per_token:.6g}"),
-                    "decode_s_per_token": float(f"{self.load.decode_s_per_token:.6g}"),
-                    "load_per_replica": float(f"{self.load_per_replica:.6g}")}
+            out |= {
+                "signal": "engine load: prefill_s_per_token x prompt tokens/s + decode_s_per_token x "
+                "output tokens/s (busy seconds per second)",
+                "prefill_s_per_token": float(f"{self.load.prefill_s_per_token:.6g}"),
+                "decode_s_per_token": float(f"{self.load.decode_s_per_token:.6g}"),
+                "load_per_replica": float(f"{self.load_per_replica:.6g}"),
+            }
         return out
 
     @classmethod
     def from_dict(cls, data: dict | None, replicas: int) -> "WindowScaling | None":
         if not data:
             return None
-        load = (LoadWeights(prefill_s_per_token=float(data["prefill_s_per_token"]),
-                            decode_s_per_token=float(data["decode_s_per_token"]))
-                if data.get("prefill_s_per_token") is not None and data.get("load_per_replica") else None)
-        return cls(min_replicas=int(data.get("min_replicas") or 1), max_replicas=int(data.get("max_replicas") or replicas),
-                   rps_per_replica=float(data["rps_per_replica"]), load=load,
-                   load_per_replica=float(data.get("load_per_replica") or 0.0) if load else 0.0)
+        load = (
+            LoadWeights(
+                prefill_s_per_token=float(data["prefill_s_per_token"]),
+                decode_s_per_token=float(data["decode_s_per_token"]),
+            )
+            if data.get("prefill_s_per_token") is not None and data.get("load_per_replica")
+            else None
+        )
+        return cls(
+            min_replicas=int(data.get("min_replicas") or 1),
+            max_replicas=int(data.get("max_replicas") or replicas),
+            rps_per_replica=float(data["rps_per_replica"]),
+            load=load,
+            load_per_replica=float(data.get("load_per_replica") or 0.0) if load else 0.0,
+        )

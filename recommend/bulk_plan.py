@@ -31,9 +31,14 @@ class BulkLoad:
     output_tokens: np.ndarray
 
     def to_dict(self) -> dict:
-        return {"requests_logged": self.requests_logged, "real_requests": round(self.real_requests, 1),
-                "share": round(self.share, 6), "admit_tok_s": round(self.admit_tok_s, 1),
-                "binding_span_s": self.binding_span_s, "binding_start_s": self.binding_start_s}
+        return {
+            "requests_logged": self.requests_logged,
+            "real_requests": round(self.real_requests, 1),
+            "share": round(self.share, 6),
+            "admit_tok_s": round(self.admit_tok_s, 1),
+            "binding_span_s": self.binding_span_s,
+            "binding_start_s": self.binding_start_s,
+        }
 
 
 def admit_rate(arrival_s: np.ndarray, real_tokens: np.ndarray, deadline_s: float) -> tuple[float, float, float]:
@@ -52,8 +57,9 @@ def admit_rate(arrival_s: np.ndarray, real_tokens: np.ndarray, deadline_s: float
     return best
 
 
-def bulk_load(arrival_s, prompt_tokens, output_tokens, weight, *, deadline_s: float,
-              window_real_requests: float) -> BulkLoad | None:
+def bulk_load(
+    arrival_s, prompt_tokens, output_tokens, weight, *, deadline_s: float, window_real_requests: float
+) -> BulkLoad | None:
     """The window's bulk load from its logged bulk requests (sorted by arrival); None when there are none."""
     arrival = np.asarray(arrival_s, np.float64)
     if arrival.size == 0:
@@ -63,7 +69,13 @@ def bulk_load(arrival_s, prompt_tokens, output_tokens, weight, *, deadline_s: fl
     rate, span_s, start_s = admit_rate(arrival, (prompt + output) * weight, deadline_s)
     pick = np.linspace(0, arrival.size - 1, min(arrival.size, LENGTH_SAMPLE)).round().astype(np.int64)
     real = float(weight.sum())
-    return BulkLoad(requests_logged=int(arrival.size), real_requests=real,
-                    share=real / window_real_requests if window_real_requests else 1.0, admit_tok_s=rate,
-                    binding_span_s=span_s, binding_start_s=start_s, prompt_tokens=prompt[pick],
-                    output_tokens=output[pick])
+    return BulkLoad(
+        requests_logged=int(arrival.size),
+        real_requests=real,
+        share=real / window_real_requests if window_real_requests else 1.0,
+        admit_tok_s=rate,
+        binding_span_s=span_s,
+        binding_start_s=start_s,
+        prompt_tokens=prompt[pick],
+        output_tokens=output[pick],
+    )

@@ -10,8 +10,15 @@ from recommend.errors import RecommendError
 # NVFP4: 4-bit E2M1 plus one FP8 E4M3 scale per 16 values (developer.nvidia.com/blog/introducing-nvfp4-for-
 # efficient-and-accurate-low-precision-inference): 0.5 + 1/16 = 0.5625 B. MXFP4: 4-bit E2M1 plus one E8M0
 # scale per 32 (OCP Microscaling Formats spec v1.0): 0.5 + 1/32 = 0.53125 B.
-WEIGHT_BYTES = {"bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0, "int4": 0.5 + 2.5 / 128,
-                "nvfp4": 0.5 + 1 / 16, "mxfp4": 0.5 + 1 / 32}
+WEIGHT_BYTES = {
+    "bf16": 2.0,
+    "fp16": 2.0,
+    "fp8": 1.0,
+    "int8": 1.0,
+    "int4": 0.5 + 2.5 / 128,
+    "nvfp4": 0.5 + 1 / 16,
+    "mxfp4": 0.5 + 1 / 32,
+}
 KV_BYTES = {"bf16": 2.0, "fp16": 2.0, "fp8": 1.0}
 
 
@@ -72,8 +79,23 @@ class Deployment:
         return self.gpu.hbm_tb_s * 1e12
 
 
-def deployment(*, model: str, gpu: str, tp: int = 1, weights: str = "bf16", kv: str = "bf16",
-               engine: str = "vllm", ep: bool = False) -> Deployment:
+def deployment(
+    *,
+    model: str,
+    gpu: str,
+    tp: int = 1,
+    weights: str = "bf16",
+    kv: str = "bf16",
+    engine: str = "vllm",
+    ep: bool = False,
+) -> Deployment:
     """Resolve catalog names into a Deployment."""
-    return Deployment(model=get_model(model), gpu=get_gpu(gpu), engine=get_engine(engine), tp=int(tp),
-                      weights=weights.lower(), kv=kv.lower(), ep=bool(ep))
+    return Deployment(
+        model=get_model(model),
+        gpu=get_gpu(gpu),
+        engine=get_engine(engine),
+        tp=int(tp),
+        weights=weights.lower(),
+        kv=kv.lower(),
+        ep=bool(ep),
+    )

@@ -31,8 +31,7 @@ class EngineConfig:
         if missing:
             raise RecommendError(f"{where}: missing {', '.join(missing)}")
         try:
-            return cls(**{k: (v if k in ("gpu", "weights", "kv") else int(v))
-                          for k, v in values.items() if k in names})
+            return cls(**{k: (v if k in ("gpu", "weights", "kv") else int(v)) for k, v in values.items() if k in names})
         except (TypeError, ValueError) as exc:
             raise RecommendError(f"{where}: {exc}") from exc
 
@@ -44,15 +43,19 @@ class EngineConfig:
         return self.tp * self.replicas
 
     def deployment(self, model: str, engine: str = "vllm") -> Deployment:
-        return deployment(model=model, gpu=self.gpu, tp=self.tp, weights=self.weights, kv=self.kv,
-                          engine=engine)
+        return deployment(model=model, gpu=self.gpu, tp=self.tp, weights=self.weights, kv=self.kv, engine=engine)
 
     def engine_spec(self, dep: Deployment) -> EngineSpec:
-        return EngineSpec(max_num_seqs=self.max_num_seqs, max_num_batched_tokens=self.max_num_batched_tokens,
-                          max_model_len=self.max_model_len, kv_capacity_tokens=kv_capacity_tokens(dep),
-                          block_tokens=dep.engine.kv_block_tokens)
+        return EngineSpec(
+            max_num_seqs=self.max_num_seqs,
+            max_num_batched_tokens=self.max_num_batched_tokens,
+            max_model_len=self.max_model_len,
+            kv_capacity_tokens=kv_capacity_tokens(dep),
+            block_tokens=dep.engine.kv_block_tokens,
+        )
 
-    def simulation_parts(self, model: str, engine: str = "vllm",
-                         step_model: StepModel | None = None) -> tuple[EngineSpec, StepModel]:
+    def simulation_parts(
+        self, model: str, engine: str = "vllm", step_model: StepModel | None = None
+    ) -> tuple[EngineSpec, StepModel]:
         dep = self.deployment(model, engine)
         return self.engine_spec(dep), step_model or StepModel(dep)

@@ -53,11 +53,18 @@ class ForecastError:
         return max(self.planned_rps / peak_rps - 1.0, 0.0) if peak_rps > 0 else 0.0
 
     def to_dict(self) -> dict:
-        return {"method": self.method, "quantile": self.quantile,
-                "ratio": None if np.isnan(self.ratio) else round(self.ratio, 4), "hours": self.hours,
-                "forecast_rps": round(self.forecast_rps, 3), "planned_rps": round(self.planned_rps, 3),
-                "growth": round(self.growth, 4), "planned_growth": round(self.planned_growth, 4),
-                "growth_method": self.growth_method, "unit": self.unit}
+        return {
+            "method": self.method,
+            "quantile": self.quantile,
+            "ratio": None if np.isnan(self.ratio) else round(self.ratio, 4),
+            "hours": self.hours,
+            "forecast_rps": round(self.forecast_rps, 3),
+            "planned_rps": round(self.planned_rps, 3),
+            "growth": round(self.growth, 4),
+            "planned_growth": round(self.planned_growth, 4),
+            "growth_method": self.growth_method,
+            "unit": self.unit,
+        }
 
 
 def weekend(cell: np.ndarray) -> np.ndarray:
@@ -98,8 +105,18 @@ def forecast_error(day, cell, rps, window_cells, *, quantile: float = 0.95, unit
     peak = float(np.nanmax(fitted)) if fitted.size and not np.isnan(fitted).all() else 0.0
     g, g_planned, how = trend(day, cell, rps, window_cells)
     planned = (peak * ratio if not np.isnan(ratio) else peak) * g_planned
-    return ForecastError(method=METHOD, quantile=quantile, ratio=ratio, hours=int(mine.sum()), forecast_rps=peak,
-                         planned_rps=planned, growth=g, planned_growth=g_planned, growth_method=how, unit=unit)
+    return ForecastError(
+        method=METHOD,
+        quantile=quantile,
+        ratio=ratio,
+        hours=int(mine.sum()),
+        forecast_rps=peak,
+        planned_rps=planned,
+        growth=g,
+        planned_growth=g_planned,
+        growth_method=how,
+        unit=unit,
+    )
 
 
 def trend(day, cell, rps, window_cells) -> tuple[float, float, str]:
@@ -116,8 +133,11 @@ def trend(day, cell, rps, window_cells) -> tuple[float, float, str]:
         common = np.intersect1d(cell[now], cell[before])
         a, b = rps[now & np.isin(cell, common)].sum(), rps[before & np.isin(cell, common)].sum()
         if a > 0 and b > 0:
-            return float(a / b), max(float(a / b), 1.0), ("week over week: the last 7 days / the 7 before, "
-                                                          "same hour-of-week cells")
+            return (
+                float(a / b),
+                max(float(a / b), 1.0),
+                ("week over week: the last 7 days / the 7 before, same hour-of-week cells"),
+            )
     days = np.unique(day)
     volume = np.array([rps[day == d].sum() for d in days])
     kind = weekend(np.array([cell[day == d][0] for d in days]))
@@ -128,5 +148,8 @@ def trend(day, cell, rps, window_cells) -> tuple[float, float, str]:
     x, y = days[keep].astype(np.float64), np.log(volume[keep] / means[keep])
     (slope, icept), n = np.polyfit(x, y, 1), int(keep.sum())
     se = math.sqrt(((y - slope * x - icept) ** 2).sum() / (n - 2) / ((x - x.mean()) ** 2).sum())
-    return (float(np.exp(7.0 * slope)), max(float(np.exp(7.0 * (slope - 2.0 * se))), 1.0),
-            f"day over day: exp(7 x the slope of log(daily requests / day-type mean)) over {n} days")
+    return (
+        float(np.exp(7.0 * slope)),
+        max(float(np.exp(7.0 * (slope - 2.0 * se))), 1.0),
+        f"day over day: exp(7 x the slope of log(daily requests / day-type mean)) over {n} days",
+    )

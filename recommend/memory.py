@@ -81,7 +81,8 @@ def kv_capacity_tokens(dep: Deployment) -> int:
         raise DoesNotFitError(
             f"{dep.model.name} {dep.weights} weights need {need_gb:.1f} GB; {dep.tp} x {dep.gpu.name} give "
             f"{have_gb:.1f} GB at memory fraction {dep.engine.memory_fraction} before workspace; "
-            f"raise --tp or use smaller --weights (fp8, int4)")
+            f"raise --tp or use smaller --weights (fp8, int4)"
+        )
     block = dep.engine.kv_block_tokens
     per_block = kv_bytes_per_token(dep.model, dep.kv, dep.dense_shards) * block
     # EP: each attention rank holds whole-head KV of its own sequences, so the replica holds tp x as many

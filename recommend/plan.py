@@ -107,8 +107,9 @@ def read_plan_json(path: str | Path) -> dict:
     try:
         data = json.loads(Path(path).read_text())
     except (OSError, ValueError) as exc:
-        raise PlanError(f"{path}: cannot read the plan ({exc}); "
-                        "pass the JSON written by `tracefit recommend --out plan.json`") from exc
+        raise PlanError(
+            f"{path}: cannot read the plan ({exc}); pass the JSON written by `tracefit recommend --out plan.json`"
+        ) from exc
     if not isinstance(data, dict):
         raise PlanError(f"{path}: a plan is a JSON object, this file holds a {type(data).__name__}")
     return data
@@ -128,9 +129,14 @@ def parse_plan(data: dict, *, source: str = "plan") -> Plan:
     if not windows:
         raise PlanError(f"{source}: plan.windows is empty; nothing to export")
     gpu = obj.get("gpu")
-    return Plan(model=str(_key(obj, "model", "plan", source)), gpu=gpu, slo=dict(obj.get("slo") or {}),
-                windows=tuple(_window(w, i, gpu, source) for i, w in enumerate(windows)), source=source,
-                autoscale=_scaler(AutoscalePolicy.from_dict, "plan.autoscale", source, obj.get("autoscale")))
+    return Plan(
+        model=str(_key(obj, "model", "plan", source)),
+        gpu=gpu,
+        slo=dict(obj.get("slo") or {}),
+        windows=tuple(_window(w, i, gpu, source) for i, w in enumerate(windows)),
+        source=source,
+        autoscale=_scaler(AutoscalePolicy.from_dict, "plan.autoscale", source, obj.get("autoscale")),
+    )
 
 
 def _window(raw, i: int, plan_gpu: str | None, source: str) -> Window:
@@ -155,16 +161,28 @@ def _window(raw, i: int, plan_gpu: str | None, source: str) -> Window:
         raise PlanError(f"{source}: missing key 'gpu' in {where}.config (and no plan-level 'gpu')")
     try:
         config = EngineConfig(
-            gpu=str(gpu), weights=str(values.pop("weights")), kv=str(values.pop("kv")),
+            gpu=str(gpu),
+            weights=str(values.pop("weights")),
+            kv=str(values.pop("kv")),
             **{k: int(v) for k, v in values.items()},
-            gpu_memory_utilization=float(cfg.get("gpu_memory_utilization", DEFAULT_GPU_MEMORY_UTILIZATION)))
+            gpu_memory_utilization=float(cfg.get("gpu_memory_utilization", DEFAULT_GPU_MEMORY_UTILIZATION)),
+        )
     except (TypeError, ValueError) as exc:
         raise PlanError(f"{source}: {where}.config has a non-numeric value ({exc})") from exc
     traffic = raw.get("traffic") if isinstance(raw.get("traffic"), dict) else {}
     scaling = _scaler(WindowScaling.from_dict, f"{where}.autoscale", source, raw.get("autoscale"), config.replicas)
     disagg = raw.get("disagg") if raw.get("deployment") == "disaggregated" else None
-    return Window(index=i, label=label, hours=hours, start=start, end=end, config=config, traffic=traffic,
-                  scaling=scaling, disagg=disagg if isinstance(disagg, dict) else None)
+    return Window(
+        index=i,
+        label=label,
+        hours=hours,
+        start=start,
+        end=end,
+        config=config,
+        traffic=traffic,
+        scaling=scaling,
+        disagg=disagg if isinstance(disagg, dict) else None,
+    )
 
 
 def _scaler(from_dict, where: str, source: str, *args):
@@ -203,6 +221,7 @@ def _ts(value, where: str, source: str) -> datetime:
 # The plan as the site and the plan table read it: lenient, a missing or odd key reads as None (or empty),
 # so an incomplete plan is drawn with explanations where parse_plan would reject it.
 
+
 def quantile(value, q: str = "p95") -> float | None:
     """value[q] as a float, a bare number read as every quantile; None when absent or not a number."""
     if isinstance(value, dict):
@@ -213,6 +232,7 @@ def quantile(value, q: str = "p95") -> float | None:
 @dataclass(frozen=True, slots=True)
 class Priced:
     """A config the plan priced (the window's chosen one or an alternative), read on demand."""
+
     raw: dict
 
     @property
@@ -233,6 +253,7 @@ class Priced:
 class WindowView(Priced):
     """One window of a possibly incomplete plan: each key is read when asked for, as written (None or empty
     where absent), so an odd value only affects what reads it."""
+
     index: int
     plan_gpu: object  # the plan-level "gpu"
 
@@ -277,7 +298,7 @@ class WindowView(Priced):
 
     @property
     def deployment(self) -> str:
-        """"aggregated" | "disaggregated"."""
+        """ "aggregated" | "disaggregated"."""
         return self.raw.get("deployment") or "aggregated"
 
     @property
@@ -288,8 +309,10 @@ class WindowView(Priced):
 
 def window_views(plan: dict) -> list[WindowView]:
     """The plan's windows read leniently (entries that are not objects skipped)."""
-    return [WindowView(w, i, plan.get("gpu"))
-            for i, w in enumerate(x for x in plan.get("windows") or [] if isinstance(x, dict))]
+    return [
+        WindowView(w, i, plan.get("gpu"))
+        for i, w in enumerate(x for x in plan.get("windows") or [] if isinstance(x, dict))
+    ]
 
 
 def _lenient_cells(window: dict) -> tuple[int, ...]:
@@ -301,5 +324,8 @@ def _lenient_cells(window: dict) -> tuple[int, ...]:
     except (KeyError, TypeError, ValueError):
         return ()
     hours = min(int((end - start).total_seconds() // 3600), 168)
-    return tuple(sorted({((start + timedelta(hours=k)).weekday() * 24 + (start + timedelta(hours=k)).hour)
-                         for k in range(hours)}))
+    return tuple(
+        sorted(
+            {((start + timedelta(hours=k)).weekday() * 24 + (start + timedelta(hours=k)).hour) for k in range(hours)}
+        )
+    )

@@ -103,8 +103,10 @@ def predict_static(dep: Deployment, *, batch: int, isl: int, osl: int, model: St
     seq_tokens = tokens_held(dep, isl + osl)
     max_batch = kv_capacity_tokens(dep) // seq_tokens
     if max_batch < 1:
-        raise DoesNotFitError(f"one sequence of {isl + osl} tokens needs more KV cache than "
-                              f"{dep.tp} x {dep.gpu.name} have left after weights; raise --tp or use --kv fp8")
+        raise DoesNotFitError(
+            f"one sequence of {isl + osl} tokens needs more KV cache than "
+            f"{dep.tp} x {dep.gpu.name} have left after weights; raise --tp or use --kv fp8"
+        )
     waves = [max_batch] * (batch // max_batch) + ([batch % max_batch] if batch % max_batch else [])
     total = dict.fromkeys(BREAKDOWN, 0.0)
     e2e_s = ttft_s = decode_s = 0.0
@@ -116,13 +118,21 @@ def predict_static(dep: Deployment, *, batch: int, isl: int, osl: int, model: St
         e2e_s += prefill_s + wave_decode_s
     fits = len(waves) == 1
     return Prediction(
-        ttft_ms=ttft_s * 1e3, tpot_ms=decode_s / (osl - 1) * 1e3 if osl > 1 else 0.0, e2e_s=e2e_s,
-        total_tok_s=batch * (isl + osl) / e2e_s, output_tok_s=batch * osl / e2e_s,
-        bound={"prefill": "compute" if prefill_compute else "memory",
-               "decode": "compute" if decode_compute else "memory"},
-        kv_fits=fits, max_batch_kv=max_batch, waves=len(waves),
+        ttft_ms=ttft_s * 1e3,
+        tpot_ms=decode_s / (osl - 1) * 1e3 if osl > 1 else 0.0,
+        e2e_s=e2e_s,
+        total_tok_s=batch * (isl + osl) / e2e_s,
+        output_tok_s=batch * osl / e2e_s,
+        bound={
+            "prefill": "compute" if prefill_compute else "memory",
+            "decode": "compute" if decode_compute else "memory",
+        },
+        kv_fits=fits,
+        max_batch_kv=max_batch,
+        waves=len(waves),
         latency_floor_ms_per_token=latency_floor_s_per_token(dep) * 1e3,
         breakdown={k: round(v, 6) for k, v in total.items()},
-        reason=None if fits else (f"KV cache holds {max_batch} sequences of {isl + osl} tokens, not {batch}; "
-                                  f"ran in {len(waves)} waves"),
+        reason=None
+        if fits
+        else (f"KV cache holds {max_batch} sequences of {isl + osl} tokens, not {batch}; ran in {len(waves)} waves"),
     )

@@ -22,8 +22,15 @@ def predict_row(row: dict, engines: Mapping[str, Engine] | None = None) -> dict:
     missing = [k for k in REQUIRED if not str(cfg[k]).strip()]
     if missing:
         raise RecommendError(f"missing column(s) {', '.join(missing)}")
-    dep = deployment(model=cfg["model"], gpu=cfg["gpu"], tp=int(cfg["tp"]), weights=cfg["weights"],
-                     kv=cfg["kv"], engine=cfg["engine"], ep=str(cfg["ep"]).strip().lower() in TRUE)
+    dep = deployment(
+        model=cfg["model"],
+        gpu=cfg["gpu"],
+        tp=int(cfg["tp"]),
+        weights=cfg["weights"],
+        kv=cfg["kv"],
+        engine=cfg["engine"],
+        ep=str(cfg["ep"]).strip().lower() in TRUE,
+    )
     if engines and dep.engine.name in engines:
         dep = dataclasses.replace(dep, engine=engines[dep.engine.name])
     return predict_static(dep, batch=int(cfg["batch"]), isl=int(cfg["isl"]), osl=int(cfg["osl"])).to_dict()

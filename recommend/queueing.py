@@ -32,6 +32,7 @@ SERVICE_SCV = 1.0  # squared CV of service demand (Kingman's cs^2), exponential-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Workload:
     """Length and arrival statistics of the planned span (from PlanTraffic)."""
+
     rps_real: float  # planned real req/s (scaled)
     prompt_mean: float  # tokens
     output_mean: float
@@ -45,8 +46,15 @@ class Workload:
         p, o = t.prompt_tokens.astype(np.float64), t.output_tokens.astype(np.float64)
         if p.size == 0:
             zeros = dict.fromkeys(PERCENTILES, 0.0)
-            return cls(rps_real=0.0, prompt_mean=0.0, output_mean=1.0, decode_ctx_tokens=0.0,
-                       prompt_q=zeros, output_q=dict(zeros), arrival_scv=1.0)
+            return cls(
+                rps_real=0.0,
+                prompt_mean=0.0,
+                output_mean=1.0,
+                decode_ctx_tokens=0.0,
+                prompt_q=zeros,
+                output_q=dict(zeros),
+                arrival_scv=1.0,
+            )
         gaps = np.diff(t.arrival_s)
         scv = float(gaps.var() / gaps.mean() ** 2) if gaps.size > 1 and gaps.mean() > 0 else 1.0
         # admitted bulk loads the replicas too: means over both classes, each by its rate; the length
@@ -55,15 +63,22 @@ class Workload:
         bp, bo = t.bulk_prompt_tokens.astype(np.float64), t.bulk_output_tokens.astype(np.float64)
 
         def mean(interactive: np.ndarray, bulk: np.ndarray) -> float:
-            return float((w_i * interactive.mean() + w_b * bulk.mean()) / (w_i + w_b)) if w_b > 0 else \
-                float(interactive.mean())
+            return (
+                float((w_i * interactive.mean() + w_b * bulk.mean()) / (w_i + w_b))
+                if w_b > 0
+                else float(interactive.mean())
+            )
 
         output_mean = mean(o, bo)
-        return cls(rps_real=w_i + w_b, prompt_mean=mean(p, bp), output_mean=output_mean,
-                   decode_ctx_tokens=mean(o * (p + o / 2), bo * (bp + bo / 2)) / output_mean,
-                   prompt_q=dict(zip(PERCENTILES, np.percentile(p, PERCENTILES).tolist(), strict=True)),
-                   output_q=dict(zip(PERCENTILES, np.percentile(o, PERCENTILES).tolist(), strict=True)),
-                   arrival_scv=min(max(scv, 1.0), 4.0))
+        return cls(
+            rps_real=w_i + w_b,
+            prompt_mean=mean(p, bp),
+            output_mean=output_mean,
+            decode_ctx_tokens=mean(o * (p + o / 2), bo * (bp + bo / 2)) / output_mean,
+            prompt_q=dict(zip(PERCENTILES, np.percentile(p, PERCENTILES).tolist(), strict=True)),
+            output_q=dict(zip(PERCENTILES, np.percentile(o, PERCENTILES).tolist(), strict=True)),
+            arrival_scv=min(max(scv, 1.0), 4.0),
+        )
 
 
 def chunks(prompt_tokens: float, budget_tokens: int) -> int:
@@ -75,8 +90,7 @@ def prefill_work_s(step, prompt_tokens: float, budget_tokens: int, decode_seqs: 
     n = chunks(prompt_tokens, budget_tokens)
     chunk = prompt_tokens / n
     base = step.step_s(0, 0, decode_seqs, decode_seqs * ctx_tokens)
-    return sum(step.step_s(chunk, chunk * (i + 1), decode_seqs, decode_seqs * ctx_tokens) - base
-               for i in range(n))
+    return sum(step.step_s(chunk, chunk * (i + 1), decode_seqs, decode_seqs * ctx_tokens) - base for i in range(n))
 
 
 def metrics(lam, *, a, b, p, batch, w: Workload, budget, prefill_q: dict, key: tuple[str, float]):
@@ -91,8 +105,12 @@ def metrics(lam, *, a, b, p, batch, w: Workload, budget, prefill_q: dict, key: t
         if metric == "tpot":
             return step_s * TPOT_TAIL.get(q, 1.7) * 1e3
         rho = lam / mu
-        wait_s = ((w.arrival_scv + SERVICE_SCV) / 2 * np.maximum(0.0, np.log(np.maximum(rho, 1e-300) / (1 - q / 100)))
-                  / (mu - lam))
+        wait_s = (
+            (w.arrival_scv + SERVICE_SCV)
+            / 2
+            * np.maximum(0.0, np.log(np.maximum(rho, 1e-300) / (1 - q / 100)))
+            / (mu - lam)
+        )
         n_chunks = np.maximum(1.0, np.ceil(w.prompt_q[q] / budget))
         ttft_s = wait_s + step_s * (1 + n_chunks) + prefill_q[q]
         if metric == "ttft":

@@ -34,8 +34,11 @@ def bottleneck(s: Screened, w: Workload) -> tuple[str, float]:
     """(what bounds the decode step at the operating batch, its share of the step)."""
     n = max(1, round(operating_batch(s, w)))
     t = s.dep.step.step(0, 0, n, int(n * w.decode_ctx_tokens))
-    parts = {"compute" if t.linear_compute_bound else "weight bandwidth": t.weights_s, "KV bandwidth": t.kv_s,
-             "compute (attention)": t.attention_s}
+    parts = {
+        "compute" if t.linear_compute_bound else "weight bandwidth": t.weights_s,
+        "KV bandwidth": t.kv_s,
+        "compute (attention)": t.attention_s,
+    }
     name = max(parts, key=parts.get)
     return name, parts[name] / t.total_s
 
@@ -69,12 +72,14 @@ def reasons(e: Evidence) -> list[str]:
         f"per GPU of {gpu.mem_gib:.0f} GiB) at ${s.usd_per_hour:,.0f}/h for {c.replicas} replicas; "
         + _vs(_cheapest(e.ranked, s, lambda a, b: (a.gpu, a.tp) != (b.gpu, b.tp)), "another GPU/TP"),
         f"weights={c.weights}: decode at the operating batch of {n_run:.0f} is {neck} bound ({share:.0%} of the "
-        f"step; fixed per-step overhead and all-reduce {fixed_share(s, w):.0%}); " + _vs(_cheapest(e.ranked, s, lambda a, b: a.weights != b.weights), "other weights"),
+        f"step; fixed per-step overhead and all-reduce {fixed_share(s, w):.0%}); "
+        + _vs(_cheapest(e.ranked, s, lambda a, b: a.weights != b.weights), "other weights"),
         f"kv={c.kv}: the KV cache holds {s.dep.kv_capacity_tokens:,} tokens = "
         f"{s.dep.kv_capacity_tokens / max(w.decode_ctx_tokens, 1):.0f} sequences at the time-weighted decode "
         f"context of {w.decode_ctx_tokens:,.0f} tokens"
         + ("; KV capacity, not max_num_seqs, bounds the batch" if s.kv_bound else ", more than max_num_seqs")
-        + "; " + _vs(_cheapest(e.ranked, s, lambda a, b: a.kv != b.kv), "another KV dtype"),
+        + "; "
+        + _vs(_cheapest(e.ranked, s, lambda a, b: a.kv != b.kv), "another KV dtype"),
         f"max_model_len={c.max_model_len:,}: the smallest 256-token multiple admitting {e.coverage:.1%} of this "
         f"window's prompt + output lengths; {1 - e.model_len.admitted_share:.2%} of requests are longer and "
         f"would be rejected",
@@ -85,8 +90,7 @@ def reasons(e: Evidence) -> list[str]:
         f"prefills in {chunks(w.prompt_q[95.0], c.max_num_batched_tokens)} chunk(s) interleaved with decodes "
         f"(chunked prefill), a mean prompt adds {s.prefill_s * 1e3:.0f} ms of prefill work",
         f"replicas={c.replicas}: planned {w.rps_real:,.1f} req/s ({e.plan_note}) over an analytic capacity of "
-        f"{s.capacity_rps:.2f} req/s per replica = {lam / s.capacity_rps:.0%} utilisation; "
-        + _simulated(e),
+        f"{s.capacity_rps:.2f} req/s per replica = {lam / s.capacity_rps:.0%} utilisation; " + _simulated(e),
     ]
     return out
 
@@ -99,8 +103,9 @@ def _simulated(e: Evidence) -> str:
     v = e.verified
     if v is None:
         return "no requests logged in this window, one replica kept warm (not simulated)"
-    text = (f"simulated one replica's share ({v.requests:,} requests over {v.span_s:,.0f} s): "
-            + _slo_text(v.slo_ms, e.slo))
+    text = f"simulated one replica's share ({v.requests:,} requests over {v.span_s:,.0f} s): " + _slo_text(
+        v.slo_ms, e.slo
+    )
     if not v.meets:
-        text = (f"NO candidate meets the SLO; closest miss (x{v.miss_ratio:.2f} of the limit): " + text)
+        text = f"NO candidate meets the SLO; closest miss (x{v.miss_ratio:.2f} of the limit): " + text
     return text

@@ -82,22 +82,42 @@ MIN_REPLICA_REQUESTS = 300  # below this a replica's share is too thin for a p95
 _RUN: _Run | None = None  # set in worker processes
 
 
-def recommend_plan(windows: list[WindowTraffic], *, model: str, space: SearchSpace | None = None,
-                   options: RecommendOptions | None = None, traffic_model: str | None = None,
-                   bulk: BulkRule | None = None, autoscale: AutoscalePolicy | None = None) -> dict:
+def recommend_plan(
+    windows: list[WindowTraffic],
+    *,
+    model: str,
+    space: SearchSpace | None = None,
+    options: RecommendOptions | None = None,
+    traffic_model: str | None = None,
+    bulk: BulkRule | None = None,
+    autoscale: AutoscalePolicy | None = None,
+) -> dict:
     """The plan dict for `windows` (traffic of `traffic_model` as logged, performance of catalog `model`);
     `bulk`: the traffic-class rule the windows were read with (recorded in the plan for the backtest);
     `autoscale`: the measured replica-scaling policy (recorded; each window gets its replica range)."""
     space, options = space or SearchSpace(), options or RecommendOptions()
     if not windows:
         raise RecommendError("no windows to plan; mine the warehouse first (`tracefit mine`)")
-    run = _Run(model=get_model(model).name, engine=space.engine, deps=deployments(model, space),
-               grid=knob_grid(space), options=options, max_len_tokens=get_model(model).max_position_tokens)
+    run = _Run(
+        model=get_model(model).name,
+        engine=space.engine,
+        deps=deployments(model, space),
+        grid=knob_grid(space),
+        options=options,
+        max_len_tokens=get_model(model).max_position_tokens,
+    )
     if not any(d.step is not None for d in run.deps):
         raise RecommendError(next(d.why_not for d in run.deps) + f" (searched TP up to --max-gpus {space.max_gpus})")
     entries = _map(run, windows)
-    return plan_document(entries, model=run.model, traffic_model=traffic_model, space=space, options=options,
-                         bulk=bulk, autoscale=autoscale)
+    return plan_document(
+        entries,
+        model=run.model,
+        traffic_model=traffic_model,
+        space=space,
+        options=options,
+        bulk=bulk,
+        autoscale=autoscale,
+    )
 
 
 def _map(run: _Run, windows):
@@ -124,21 +144,59 @@ def recommend_window(run: _Run, index: int, w: WindowTraffic) -> dict:
     load = Workload.of(traffic)
     result = screen(run.deps, run.grid, load, max_model_len=ml.max_model_len, slo=o.slo)
     if not result.ranked:
-        raise RecommendError(f"window {w.label!r}: no candidate holds a {ml.max_model_len}-token request; "
-                             "raise --max-gpus, allow fp8/int4 (--allow-quant) or lower --coverage")
+        raise RecommendError(
+            f"window {w.label!r}: no candidate holds a {ml.max_model_len}-token request; "
+            "raise --max-gpus, allow fp8/int4 (--allow-quant) or lower --coverage"
+        )
     if load.rps_real == 0:
-        return window_entry(w, index, chosen=result.ranked[0], verified=None, tried=[], result=result, load=load,
-                            model_len=ml, options=o, traffic=traffic)
-    pairs = [(s, verify(s.config, s.dep.step, traffic, model=run.model, engine=run.engine, slo=o.slo,
-                        max_requests=o.max_sim_requests, seed=o.seed + index))
-             for s in first_distinct(result.ranked, o.simulate_top, _deployment_key)]
+        return window_entry(
+            w,
+            index,
+            chosen=result.ranked[0],
+            verified=None,
+            tried=[],
+            result=result,
+            load=load,
+            model_len=ml,
+            options=o,
+            traffic=traffic,
+        )
+    pairs = [
+        (
+            s,
+            verify(
+                s.config,
+                s.dep.step,
+                traffic,
+                model=run.model,
+                engine=run.engine,
+                slo=o.slo,
+                max_requests=o.max_sim_requests,
+                seed=o.seed + index,
+            ),
+        )
+        for s in first_distinct(result.ranked, o.simulate_top, _deployment_key)
+    ]
     if not any(v.meets for _, v in pairs):
         pairs += _raise_replicas(run, pairs[0][0], traffic, index, pairs[0][1].miss_ratio)
     meeting = [(s, v) for s, v in pairs if v.meets]
-    chosen, verified = (min(meeting, key=lambda sv: (sv[0].dep.usd_per_hour * sv[1].config.replicas, sv[1].miss_ratio))
-                        if meeting else min(pairs, key=lambda sv: sv[1].miss_ratio))
-    return window_entry(w, index, chosen=chosen, verified=verified, tried=pairs, result=result, load=load,
-                        model_len=ml, options=o, traffic=traffic)
+    chosen, verified = (
+        min(meeting, key=lambda sv: (sv[0].dep.usd_per_hour * sv[1].config.replicas, sv[1].miss_ratio))
+        if meeting
+        else min(pairs, key=lambda sv: sv[1].miss_ratio)
+    )
+    return window_entry(
+        w,
+        index,
+        chosen=chosen,
+        verified=verified,
+        tried=pairs,
+        result=result,
+        load=load,
+        model_len=ml,
+        options=o,
+        traffic=traffic,
+    )
 
 
 def window_headroom(w: WindowTraffic, o: RecommendOptions) -> float:
@@ -176,8 +234,16 @@ def _raise_replicas(run: _Run, s: Screened, traffic, index: int, ratio: float) -
         if traffic.rps_real * traffic.span_s / replicas < MIN_REPLICA_REQUESTS:
             break  # a latency floor (long prompts, spikes), not capacity: more replicas would not help
         config = dataclasses.replace(s.config, replicas=replicas)
-        v = verify(config, s.dep.step, traffic, model=run.model, engine=run.engine, slo=o.slo,
-                   max_requests=o.max_sim_requests, seed=o.seed + index)
+        v = verify(
+            config,
+            s.dep.step,
+            traffic,
+            model=run.model,
+            engine=run.engine,
+            slo=o.slo,
+            max_requests=o.max_sim_requests,
+            seed=o.seed + index,
+        )
         out.append((s, v))
         ratio = v.miss_ratio
         if v.meets:

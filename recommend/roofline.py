@@ -22,6 +22,7 @@ ACT_BYTES = 2.0  # bf16 activations
 @dataclass(frozen=True, slots=True, kw_only=True)
 class StepTime:
     """One step's seconds by cause (what `tracefit predict` sums into its breakdown)."""
+
     weights_s: float  # linear layers: weight streaming or GEMM compute, whichever is slower
     kv_s: float  # attention when KV reads dominate
     attention_s: float  # attention when its FLOPs dominate
@@ -59,8 +60,11 @@ class StepModel:
         self._attn_peak = dep.attention_peak_flop_s
         self._attn_flop_s = dep.attention_peak_flop_s * eff.attention_fraction
         # Fractions of peak by size (Efficiency methods; a ProfiledEfficiency interpolates a measured curve).
-        self._gemm_eff, self._prefill_eff, self._kv_eff = (eff.gemm_efficiency, eff.attention_efficiency,
-                                                           eff.kv_efficiency)
+        self._gemm_eff, self._prefill_eff, self._kv_eff = (
+            eff.gemm_efficiency,
+            eff.attention_efficiency,
+            eff.kv_efficiency,
+        )
         self._layers = m.num_layers
         # Bytes streamed every step on one shard: shared layer weights and the bf16 lm_head.
         lm_head = m.vocab_size * m.hidden_size * 2.0
@@ -68,8 +72,9 @@ class StepModel:
         self._expert_bytes = m.num_layers * m.expert_params * bpp / tp  # one expert, all layers (EP: whole)
         self._experts, self._top_k = m.num_experts, m.experts_per_token
         # FLOPs per token (linear layers) and per sequence (logits of its last token) on one shard.
-        self._linear_flops = 2.0 * m.num_layers * (m.shared_params_per_layer + m.experts_per_token
-                                                   * m.expert_params) / tp
+        self._linear_flops = (
+            2.0 * m.num_layers * (m.shared_params_per_layer + m.experts_per_token * m.expert_params) / tp
+        )
         # MoE: each touched expert's GEMMs see tokens x top_k / touched rows; the grouped kernel adds
         # (1 / moe_gemm_fraction - 1) x the dense full-tile time per FLOP (same weight-bound ramp, slower math).
         self._moe = m.num_experts > 1
@@ -80,22 +85,27 @@ class StepModel:
         # (query, key) pair (4 x head_dim without MLA). MLA decode runs absorbed: every head scores the
         # 576-wide latent + rope key and sums 512-wide latent values (DeepSeek-V3 paper, sec. 2.1.1).
         self._pair_flops = 2.0 * m.num_layers * m.num_heads * (m.head_dim + (m.v_head_dim or m.head_dim)) / tp
-        self._decode_pair_flops = (2.0 * m.num_layers * m.num_heads * (2 * m.kv_lora_rank + m.qk_rope_head_dim) / tp
-                                   if m.is_mla else self._pair_flops)
+        self._decode_pair_flops = (
+            2.0 * m.num_layers * m.num_heads * (2 * m.kv_lora_rank + m.qk_rope_head_dim) / tp
+            if m.is_mla
+            else self._pair_flops
+        )
         self._kv_token_bytes = kv_bytes_per_token(m, dep.kv, tp)
         group = m.num_heads // m.num_kv_heads if eff.kv_read_per_query_head and not m.is_mla else 1
         self._decode_kv_token_bytes = self._kv_token_bytes * group
         # Elementwise traffic per token: norms, rotary, residual, activation (read + write, bf16).
-        self._elementwise_bytes = 2 * ACT_BYTES * m.num_layers * (6 * m.hidden_size + 3 * m.intermediate_size
-                                                                  * m.experts_per_token / tp)
+        self._elementwise_bytes = (
+            2 * ACT_BYTES * m.num_layers * (6 * m.hidden_size + 3 * m.intermediate_size * m.experts_per_token / tp)
+        )
         # Two all-reduces per layer (after attention and after the MLP), ring algorithm.
         self._allreduces = 2 * m.num_layers if tp > 1 else 0
         link = dep.gpu.interconnect_gb_s * 1e9 / 2 * eff.allreduce_fraction  # one direction
         self._allreduce_s_per_token = (2 * (tp - 1) / tp * m.hidden_size * ACT_BYTES / link) if tp > 1 else 0.0
         self._allreduce_latency_s = eff.allreduce_latency_s
         self._per_seq_s = eff.step_overhead_per_seq_s
-        self._overhead_s = (eff.step_overhead_s + eff.step_overhead_per_rank_s * (tp - 1)
-                            + eff.layer_overhead_s * m.num_layers)
+        self._overhead_s = (
+            eff.step_overhead_s + eff.step_overhead_per_rank_s * (tp - 1) + eff.layer_overhead_s * m.num_layers
+        )
         # Expert parallelism: attention data-parallel over `ranks` GPUs, experts split `ranks` ways whole.
         # Two all-to-alls per MoE layer (dispatch, combine) move each routed copy of a token's hidden
         # state to and from the GPU holding its expert: (ranks - 1) / ranks of them leave the GPU. They
@@ -103,8 +113,9 @@ class StepModel:
         # GB/s of H800's ~160 GB/s NVLink (github.com/deepseek-ai/DeepEP README), UCCL-EP 320 GB/s on
         # H200 = 0.71 of 450 GB/s (github.com/uccl-project/uccl ep/README.md), vs allreduce_fraction 0.7.
         self._ranks = dep.attention_ranks
-        self._a2a_s_per_copy = ((self._ranks - 1) / self._ranks * m.hidden_size * ACT_BYTES / link
-                                if self._ranks > 1 else 0.0)
+        self._a2a_s_per_copy = (
+            (self._ranks - 1) / self._ranks * m.hidden_size * ACT_BYTES / link if self._ranks > 1 else 0.0
+        )
         self._a2a_count = 2 * (m.num_layers - m.first_dense_layers) if self._ranks > 1 else 0
 
     def experts_touched(self, tokens: float) -> float:
@@ -123,27 +134,38 @@ class StepModel:
         prompts = max(prefill_seqs, 1) if prefill_tokens else 0
         mine = -(-prompts // r)  # prompts on the busiest rank; decodes spread evenly
         share = mine / prompts if prompts else 0.0
-        dense = self._parts(prefill_tokens * share, prefill_ctx_tokens * share, decode_seqs / r,
-                            decode_ctx_tokens / r, max(mine, 1), experts=False)
+        dense = self._parts(
+            prefill_tokens * share,
+            prefill_ctx_tokens * share,
+            decode_seqs / r,
+            decode_ctx_tokens / r,
+            max(mine, 1),
+            experts=False,
+        )
         copies = (prefill_tokens + decode_seqs) * self._top_k
         mean = copies / r
         busiest = min(copies, mean + math.sqrt(2.0 * mean * math.log(r))) if mean > 0 else 0.0
-        touched = min(self._experts / r, self.experts_touched(prefill_tokens + decode_seqs) / r
-                      * (busiest / mean if mean > 0 else 1.0))
+        touched = min(
+            self._experts / r,
+            self.experts_touched(prefill_tokens + decode_seqs) / r * (busiest / mean if mean > 0 else 1.0),
+        )
         rows = busiest / touched if touched > 0 else 0.0  # rows per expert GEMM on that rank
         moe_flops = busiest * self._expert_flops / self._top_k
-        gemm_s = moe_flops * self._moe_extra_s_per_flop + moe_flops / (self._gemm_peak * self._gemm_eff(rows)) \
-            if moe_flops else 0.0
+        gemm_s = (
+            moe_flops * self._moe_extra_s_per_flop + moe_flops / (self._gemm_peak * self._gemm_eff(rows))
+            if moe_flops
+            else 0.0
+        )
         stream_s = touched * self._expert_bytes / self._hbm
         comm_s = self._a2a_count * (self._allreduce_latency_s + busiest * self._a2a_s_per_copy)
         lin, kv, attn, comm, over, bound = dense
         return lin + max(gemm_s, stream_s), kv, attn, comm + comm_s, over, bound or gemm_s > stream_s
 
-    def _parts(self, prefill_tokens, prefill_ctx_tokens, decode_seqs, decode_ctx_tokens, prefill_seqs,
-               experts=True):
+    def _parts(self, prefill_tokens, prefill_ctx_tokens, decode_seqs, decode_ctx_tokens, prefill_seqs, experts=True):
         if experts and self._ranks > 1:
-            return self._expert_parallel(prefill_tokens, prefill_ctx_tokens, decode_seqs, decode_ctx_tokens,
-                                         prefill_seqs)
+            return self._expert_parallel(
+                prefill_tokens, prefill_ctx_tokens, decode_seqs, decode_ctx_tokens, prefill_seqs
+            )
         tokens = prefill_tokens + decode_seqs
         if tokens <= 0:
             return 0.0, 0.0, 0.0, 0.0, 0.0, False
@@ -151,15 +173,22 @@ class StepModel:
         touched = self.experts_touched(tokens) if experts else 0.0
         if self._moe and not experts:  # EP's dense part: the experts are priced in _expert_parallel
             gemm_s = (tokens * (self._linear_flops - self._expert_flops) + seqs * self._logit_flops) / (
-                self._gemm_peak * self._gemm_eff(tokens))
+                self._gemm_peak * self._gemm_eff(tokens)
+            )
         elif self._moe:
-            dense, moe = tokens * (self._linear_flops - self._expert_flops) + seqs * self._logit_flops, \
-                tokens * self._expert_flops
-            gemm_s = (dense / (self._gemm_peak * self._gemm_eff(tokens)) + moe * self._moe_extra_s_per_flop
-                      + moe / (self._gemm_peak * self._gemm_eff(tokens * self._top_k / touched)))
+            dense, moe = (
+                tokens * (self._linear_flops - self._expert_flops) + seqs * self._logit_flops,
+                tokens * self._expert_flops,
+            )
+            gemm_s = (
+                dense / (self._gemm_peak * self._gemm_eff(tokens))
+                + moe * self._moe_extra_s_per_flop
+                + moe / (self._gemm_peak * self._gemm_eff(tokens * self._top_k / touched))
+            )
         else:
-            gemm_s = (tokens * self._linear_flops + seqs * self._logit_flops) / (self._gemm_peak
-                                                                                 * self._gemm_eff(tokens))
+            gemm_s = (tokens * self._linear_flops + seqs * self._logit_flops) / (
+                self._gemm_peak * self._gemm_eff(tokens)
+            )
         stream_s = (self._shared_bytes + touched * self._expert_bytes) / self._hbm
         attn_s = decode_ctx_tokens * self._decode_pair_flops / self._attn_flop_s
         if prefill_tokens:
@@ -174,19 +203,39 @@ class StepModel:
         over_s = self._overhead_s + seqs * self._per_seq_s + tokens * self._elementwise_bytes / self._hbm
         return max(gemm_s, stream_s), kv_s, attn_s, comm_s, over_s, gemm_s > stream_s
 
-    def step_s(self, prefill_tokens: int, prefill_ctx_tokens: int, decode_seqs: int,
-               decode_ctx_tokens: int, prefill_seqs: int = 1) -> float:
-        lin, kv, attn, comm, over, _ = self._parts(prefill_tokens, prefill_ctx_tokens, decode_seqs,
-                                                   decode_ctx_tokens, prefill_seqs)
+    def step_s(
+        self,
+        prefill_tokens: int,
+        prefill_ctx_tokens: int,
+        decode_seqs: int,
+        decode_ctx_tokens: int,
+        prefill_seqs: int = 1,
+    ) -> float:
+        lin, kv, attn, comm, over, _ = self._parts(
+            prefill_tokens, prefill_ctx_tokens, decode_seqs, decode_ctx_tokens, prefill_seqs
+        )
         return lin + (kv if kv > attn else attn) + comm + over
 
-    def step(self, prefill_tokens: int, prefill_ctx_tokens: int, decode_seqs: int,
-             decode_ctx_tokens: int, prefill_seqs: int = 1) -> StepTime:
+    def step(
+        self,
+        prefill_tokens: int,
+        prefill_ctx_tokens: int,
+        decode_seqs: int,
+        decode_ctx_tokens: int,
+        prefill_seqs: int = 1,
+    ) -> StepTime:
         """Same as `step_s`, by cause."""
-        lin, kv, attn, comm, over, bound = self._parts(prefill_tokens, prefill_ctx_tokens, decode_seqs,
-                                                       decode_ctx_tokens, prefill_seqs)
-        return StepTime(weights_s=lin, kv_s=kv if kv > attn else 0.0, attention_s=attn if attn >= kv else 0.0,
-                        communication_s=comm, overhead_s=over, linear_compute_bound=bound)
+        lin, kv, attn, comm, over, bound = self._parts(
+            prefill_tokens, prefill_ctx_tokens, decode_seqs, decode_ctx_tokens, prefill_seqs
+        )
+        return StepTime(
+            weights_s=lin,
+            kv_s=kv if kv > attn else 0.0,
+            attention_s=attn if attn >= kv else 0.0,
+            communication_s=comm,
+            overhead_s=over,
+            linear_compute_bound=bound,
+        )
 
     def decode_step_s(self, batch: int, ctx_tokens: int) -> float:
         """One decode step for `batch` sequences of `ctx_tokens` context each."""
@@ -217,8 +266,10 @@ def ridge_ops_per_byte(dep: Deployment) -> float:
 def latency_floor_s_per_token(dep: Deployment) -> float:
     """Weights streamed once per token at datasheet bandwidth: no batch size or trick goes below it."""
     m = dep.model
-    streamed = (m.num_layers * (m.shared_params_per_layer + m.experts_per_token * m.expert_params)
-                * dep.weight_bytes_per_param + m.vocab_size * m.hidden_size * 2.0)
+    streamed = (
+        m.num_layers * (m.shared_params_per_layer + m.experts_per_token * m.expert_params) * dep.weight_bytes_per_param
+        + m.vocab_size * m.hidden_size * 2.0
+    )
     return streamed / dep.tp / dep.hbm_bytes_s
 
 

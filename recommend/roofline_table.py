@@ -13,10 +13,21 @@ def roofline_report(dep: Deployment, *, ctx_tokens: int = 1024) -> dict:
     rows = []
     for batch in BATCHES:
         step = model.step(0, 0, batch, batch * ctx_tokens)
-        rows.append({"batch": batch, "step_ms": step.total_s * 1e3, "tok_s": batch / step.total_s,
-                     "bound": "compute" if step.linear_compute_bound else "memory", "kv_fits": batch <= max_batch})
+        rows.append(
+            {
+                "batch": batch,
+                "step_ms": step.total_s * 1e3,
+                "tok_s": batch / step.total_s,
+                "bound": "compute" if step.linear_compute_bound else "memory",
+                "kv_fits": batch <= max_batch,
+            }
+        )
     return {
-        "model": dep.model.name, "gpu": dep.gpu.name, "tp": dep.tp, "weights": dep.weights, "kv": dep.kv,
+        "model": dep.model.name,
+        "gpu": dep.gpu.name,
+        "tp": dep.tp,
+        "weights": dep.weights,
+        "kv": dep.kv,
         "ridge_ops_per_byte": ridge_ops_per_byte(dep),
         "compute_bound_batch": compute_bound_batch(model, ctx_tokens=0),
         "latency_floor_ms_per_token": latency_floor_s_per_token(dep) * 1e3,

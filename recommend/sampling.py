@@ -31,10 +31,15 @@ def sample_reason(rps_real: float, sample_rate: float) -> str:
     if not math.isfinite(t):
         return "no traffic logged: the log measures no rate"
     what = "every request is logged" if sample_rate >= 1 else f"the log holds {sample_rate:.3g} of the requests"
-    return (f"{what}: at {rps_real:,.0f} req/s it measures a rate within ±10% (95%) over {_duration(t)} or "
-            f"longer ({logged_needed():.0f} logged requests); shorter bursts are "
-            + ("in the log and replayed as logged" if sample_rate >= 1 else
-               "not in it and are planned as a Poisson stream at each minute's rate"))
+    return (
+        f"{what}: at {rps_real:,.0f} req/s it measures a rate within ±10% (95%) over {_duration(t)} or "
+        f"longer ({logged_needed():.0f} logged requests); shorter bursts are "
+        + (
+            "in the log and replayed as logged"
+            if sample_rate >= 1
+            else "not in it and are planned as a Poisson stream at each minute's rate"
+        )
+    )
 
 
 def _duration(seconds: float) -> str:

@@ -45,8 +45,9 @@ class ScreenResult:
     ranked: list  # Screened, meeting ones by cost then worst ratio, then misses by ratio
 
 
-def screen(deps: list[Deployed], grid: list[tuple[int, int]], w: Workload, *, max_model_len: int,
-           slo: dict[str, float]) -> ScreenResult:
+def screen(
+    deps: list[Deployed], grid: list[tuple[int, int]], w: Workload, *, max_model_len: int, slo: dict[str, float]
+) -> ScreenResult:
     keys = {k: slo_key(k) for k in slo}
     qs = sorted({q for m, q in keys.values() if m != "tpot"})
     rows, not_fitting = [], 0
@@ -66,8 +67,19 @@ def screen(deps: list[Deployed], grid: list[tuple[int, int]], w: Workload, *, ma
     # cheapest first; among equals the lower estimates, then the smaller knobs (less memory pinned)
     seqs, budget = (np.array([r[k] for r in rows]) for k in ("seqs", "budget"))
     order = np.lexsort((budget, seqs, np.round(ratio, 2), np.where(meets, usd, np.inf), ~meets))
-    ranked = [_screened(rows[i], int(replicas[i]), {k: float(est[k][i]) for k in slo}, bool(meets[i]),
-                        float(ratio[i]), float(usd[i]), max_model_len, w) for i in order]
+    ranked = [
+        _screened(
+            rows[i],
+            int(replicas[i]),
+            {k: float(est[k][i]) for k in slo},
+            bool(meets[i]),
+            float(ratio[i]),
+            float(usd[i]),
+            max_model_len,
+            w,
+        )
+        for i in order
+    ]
     return ScreenResult(screened=len(deps) * len(grid), not_fitting=not_fitting, ranked=ranked)
 
 
@@ -84,16 +96,32 @@ def _coefficients(dep: Deployed, grid, w: Workload, qs) -> list[dict]:
             b = (d_b - d1) / (batch - 1) if batch > 1 else 0.0
             half = batch // 2
             cache[batch, budget] = dict(
-                a=d1 - b, b=b, p=prefill_work_s(step, w.prompt_mean, budget, half, ctx),
-                pq={q: prefill_work_s(step, w.prompt_q[q], budget, half, ctx) for q in qs})
-        rows.append(dict(cache[batch, budget], dep=dep, seqs=seqs, budget=budget, batch=batch,
-                         kv_bound=kv_batch < seqs))
+                a=d1 - b,
+                b=b,
+                p=prefill_work_s(step, w.prompt_mean, budget, half, ctx),
+                pq={q: prefill_work_s(step, w.prompt_q[q], budget, half, ctx) for q in qs},
+            )
+        rows.append(
+            dict(cache[batch, budget], dep=dep, seqs=seqs, budget=budget, batch=batch, kv_bound=kv_batch < seqs)
+        )
     return rows
 
 
 def _estimates(lam, cols, pq, w, keys):
-    return {k: metrics(lam, a=cols["a"], b=cols["b"], p=cols["p"], batch=cols["batch"], w=w,
-                       budget=cols["budget"], prefill_q=pq, key=key) for k, key in keys.items()}
+    return {
+        k: metrics(
+            lam,
+            a=cols["a"],
+            b=cols["b"],
+            p=cols["p"],
+            batch=cols["batch"],
+            w=w,
+            budget=cols["budget"],
+            prefill_q=pq,
+            key=key,
+        )
+        for k, key in keys.items()
+    }
 
 
 def _replicas(cols, pq, w, slo, keys):
@@ -118,10 +146,28 @@ def _replicas(cols, pq, w, slo, keys):
 
 def _screened(row, replicas, est, meets, ratio, usd, max_model_len, w) -> Screened:
     dep = row["dep"]
-    config = EngineConfig(gpu=dep.gpu, tp=dep.tp, weights=dep.weights, kv=dep.kv, max_model_len=max_model_len,
-                          max_num_seqs=row["seqs"], max_num_batched_tokens=row["budget"], replicas=replicas)
+    config = EngineConfig(
+        gpu=dep.gpu,
+        tp=dep.tp,
+        weights=dep.weights,
+        kv=dep.kv,
+        max_model_len=max_model_len,
+        max_num_seqs=row["seqs"],
+        max_num_batched_tokens=row["budget"],
+        replicas=replicas,
+    )
     cap = capacity_rps(a=row["a"], b=row["b"], p=row["p"], batch=row["batch"], w=w)
-    return Screened(config=config, dep=dep, batch=row["batch"], kv_bound=row["kv_bound"],
-                    capacity_rps=float(cap), step_a_s=row["a"], step_b_s=row["b"], prefill_s=row["p"],
-                    estimates_ms=est, meets=meets, miss_ratio=ratio if math.isfinite(ratio) else math.inf,
-                    usd_per_hour=usd)
+    return Screened(
+        config=config,
+        dep=dep,
+        batch=row["batch"],
+        kv_bound=row["kv_bound"],
+        capacity_rps=float(cap),
+        step_a_s=row["a"],
+        step_b_s=row["b"],
+        prefill_s=row["p"],
+        estimates_ms=est,
+        meets=meets,
+        miss_ratio=ratio if math.isfinite(ratio) else math.inf,
+        usd_per_hour=usd,
+    )

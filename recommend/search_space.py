@@ -53,6 +53,7 @@ class SearchSpace:
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
 class Deployed:
     """One GPU x TP x dtypes choice, resolved: its step model, KV capacity and price."""
+
     gpu: str
     tp: int
     weights: str
@@ -79,8 +80,15 @@ def deployments(model: str, space: SearchSpace) -> list[Deployed]:
 
 def _deployed(model, gpu, tp, weights, kv, space) -> Deployed:
     dep = deployment(model=model, gpu=gpu, tp=tp, weights=weights, kv=kv, engine=space.engine)
-    common = dict(gpu=gpu, tp=tp, weights=weights, kv=kv, block_tokens=dep.engine.kv_block_tokens,
-                  usd_per_hour=tp * space.usd_per_gpu_hour(gpu), weight_gb=weight_bytes(dep.model, weights) / 1e9)
+    common = dict(
+        gpu=gpu,
+        tp=tp,
+        weights=weights,
+        kv=kv,
+        block_tokens=dep.engine.kv_block_tokens,
+        usd_per_hour=tp * space.usd_per_gpu_hour(gpu),
+        weight_gb=weight_bytes(dep.model, weights) / 1e9,
+    )
     try:
         capacity = kv_capacity_tokens(dep)
     except DoesNotFitError as exc:

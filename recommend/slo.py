@@ -33,6 +33,7 @@ class SloError(RecommendError, ValueError):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Slo:
     """One latency SLO: the `percentile`th percentile of `metric` at most `limit_ms`."""
+
     key: str  # as written, e.g. "ttft_p95_ms"
     metric: str  # ttft | tpot | e2e
     percentile: float  # 0 < q <= 100
@@ -44,8 +45,10 @@ class Slo:
         key = key.strip()
         m = _KEY.match(key)
         if not m or not 0 < float(m.group(2)) <= 100:
-            raise SloError(f"SLO {key!r} not understood; use ttft|tpot|e2e _p<percentile> _ms, "
-                           "e.g. ttft_p95_ms=1000 or tpot_p99_ms=80")
+            raise SloError(
+                f"SLO {key!r} not understood; use ttft|tpot|e2e _p<percentile> _ms, "
+                "e.g. ttft_p95_ms=1000 or tpot_p99_ms=80"
+            )
         return cls(key=key, metric=m.group(1), percentile=float(m.group(2)), limit_ms=float(limit_ms))
 
     @classmethod
@@ -68,8 +71,10 @@ def slo_key(key: str) -> tuple[str, float]:
     """'tpot_p99_ms' -> ('tpot', 99.0) for a percentile the recommender plans for; SloError otherwise."""
     slo = Slo.of(key)
     if slo.percentile not in PLANNED_PERCENTILES:
-        raise SloError(f"SLO {key!r}: the recommender plans for p50|p90|p95|p99|p99.9 only, "
-                       "e.g. ttft_p95_ms=1000 or tpot_p99_ms=80")
+        raise SloError(
+            f"SLO {key!r}: the recommender plans for p50|p90|p95|p99|p99.9 only, "
+            "e.g. ttft_p95_ms=1000 or tpot_p99_ms=80"
+        )
     return slo.metric, slo.percentile
 
 
@@ -83,6 +88,5 @@ def parse_slo(items: list[str] | tuple[str, ...], defaults: dict[str, float] | N
     replaces the default for that metric (giving ttft_p99_ms drops the default ttft_p95_ms)."""
     given = parse_limits(items)
     metrics = {slo_key(k)[0] for k in given}
-    base = {k: v for k, v in (DEFAULT_SLO if defaults is None else defaults).items()
-            if slo_key(k)[0] not in metrics}
+    base = {k: v for k, v in (DEFAULT_SLO if defaults is None else defaults).items() if slo_key(k)[0] not in metrics}
     return {**base, **given}

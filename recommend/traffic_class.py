@@ -48,8 +48,9 @@ class BulkRule:
 
     def __post_init__(self):
         if self.burst_rps is not None and self.burst_rps <= 0:
-            raise RecommendError(f"--bulk-burst-rps must be > 0 (0 on the command line turns the rule off), "
-                                 f"got {self.burst_rps}")
+            raise RecommendError(
+                f"--bulk-burst-rps must be > 0 (0 on the command line turns the rule off), got {self.burst_rps}"
+            )
         if self.pacing not in PACING:
             raise RecommendError(f"--bulk-pacing must be one of {', '.join(PACING)}, got {self.pacing!r}")
         if self.deadline_s <= 0:
@@ -64,9 +65,15 @@ class BulkRule:
         return {"burst_rps": self.burst_rps, "min_logged": MIN_BURST_LOGGED, "tenants": list(self.tenants)}
 
     def to_dict(self) -> dict:
-        return {"burst_rps": self.burst_rps, "tenants": list(self.tenants), "deadline_s": self.deadline_s,
-                "source": self.source, "pacing": self.pacing, "rule": "bulk = the tenant sent >= burst_rps real requests in the same "
-                "UTC second, or the tenant is listed; bulk is judged by deadline_s, not the latency SLO"}
+        return {
+            "burst_rps": self.burst_rps,
+            "tenants": list(self.tenants),
+            "deadline_s": self.deadline_s,
+            "source": self.source,
+            "pacing": self.pacing,
+            "rule": "bulk = the tenant sent >= burst_rps real requests in the same "
+            "UTC second, or the tenant is listed; bulk is judged by deadline_s, not the latency SLO",
+        }
 
     @classmethod
     def from_dict(cls, data: dict | None) -> "BulkRule | None":
@@ -74,10 +81,13 @@ class BulkRule:
         if not data:
             return None
         burst = data.get("burst_rps")
-        return cls(burst_rps=float(burst) if burst is not None else None,
-                   tenants=tuple(str(t) for t in data.get("tenants") or ()),
-                   deadline_s=float(data.get("deadline_s") or DEFAULT_DEADLINE_S), source=str(data.get("source", "")),
-                   pacing=str(data.get("pacing") or "fixed"))
+        return cls(
+            burst_rps=float(burst) if burst is not None else None,
+            tenants=tuple(str(t) for t in data.get("tenants") or ()),
+            deadline_s=float(data.get("deadline_s") or DEFAULT_DEADLINE_S),
+            source=str(data.get("source", "")),
+            pacing=str(data.get("pacing") or "fixed"),
+        )
 
 
 def default_burst_rps(median_rps_real: float) -> float:

@@ -48,24 +48,43 @@ class Verified:
     span_s: float
 
 
-def verify(config: EngineConfig, step: StepModel, traffic: PlanTraffic, *, model: str, engine: str = "vllm",
-           slo: dict[str, float], max_requests: int = MAX_REQUESTS, seed: int = 0, draws: int = DRAWS) -> Verified:
+def verify(
+    config: EngineConfig,
+    step: StepModel,
+    traffic: PlanTraffic,
+    *,
+    model: str,
+    engine: str = "vllm",
+    slo: dict[str, float],
+    max_requests: int = MAX_REQUESTS,
+    seed: int = 0,
+    draws: int = DRAWS,
+) -> Verified:
     spec, step = config.simulation_parts(model, engine, step_model=step)
     runs = [r for d in range(draws) if (r := _draw(config, spec, step, traffic, max_requests, seed + 1_000_003 * d))]
     if not runs:
-        return Verified(config=config, predicted={}, slo_ms={}, meets=True, miss_ratio=0.0, requests=0,
-                        span_s=traffic.span_s)
+        return Verified(
+            config=config, predicted={}, slo_ms={}, meets=True, miss_ratio=0.0, requests=0, span_s=traffic.span_s
+        )
     pooled = _Pooled.of(runs)
     values = {k: _stat(pooled, k) for k in slo}
     ratio = max((values[k] / slo[k] for k in slo), default=0.0)
     ratio = ratio if math.isfinite(ratio) else math.inf
-    return Verified(config=config, predicted=_predicted(pooled, config, slo), slo_ms=values, meets=ratio <= 1.0,
-                    miss_ratio=ratio, requests=pooled.requests, span_s=runs[0].span_s)
+    return Verified(
+        config=config,
+        predicted=_predicted(pooled, config, slo),
+        slo_ms=values,
+        meets=ratio <= 1.0,
+        miss_ratio=ratio,
+        requests=pooled.requests,
+        span_s=runs[0].span_s,
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _Run:
     """One draw: the simulation, which requests count (interactive, after the warm-up), and the inputs."""
+
     result: SimResult
     keep: np.ndarray
     prompt: np.ndarray
@@ -74,8 +93,9 @@ class _Run:
 
 
 def _draw(config, spec, step, traffic: PlanTraffic, max_requests: int, seed: int) -> _Run | None:
-    arrival, prompt, output, span_s = replica_traffic(traffic, config.replicas, max_requests, seed,
-                                                      rate_rps=traffic.rps_real + traffic.bulk_rps_real)
+    arrival, prompt, output, span_s = replica_traffic(
+        traffic, config.replicas, max_requests, seed, rate_rps=traffic.rps_real + traffic.bulk_rps_real
+    )
     arrival, prompt, output, bulk = _with_bulk(traffic, config.replicas, span_s, (arrival, prompt, output), seed)
     if not (~bulk).any():
         return None
@@ -88,6 +108,7 @@ def _draw(config, spec, step, traffic: PlanTraffic, max_requests: int, seed: int
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _Pooled:
     """The counted requests of every draw, and the draws' engine statistics (mean; preemptions summed)."""
+
     ttft_ms: np.ndarray
     tpot_ms: np.ndarray
     e2e_ms: np.ndarray
@@ -102,18 +123,25 @@ class _Pooled:
 
     @classmethod
     def of(cls, runs: list[_Run]) -> "_Pooled":
-        cat = {m: np.concatenate([getattr(r.result, m)[r.keep] for r in runs])
-               for m in ("ttft_ms", "tpot_ms", "e2e_ms", "queue_ms")}
-        return cls(**cat, tokens=float(sum((r.prompt + r.output).sum() for r in runs)),
-                   output_tokens=float(sum(r.output.sum() for r in runs)), seconds=sum(r.span_s for r in runs),
-                   requests=sum(int(r.prompt.size) for r in runs),
-                   mean_batch_seqs=float(np.mean([r.result.mean_batch_seqs for r in runs])),
-                   kv_peak_share=max(r.result.kv_peak_share for r in runs),
-                   preemptions=sum(r.result.preemptions for r in runs))
+        cat = {
+            m: np.concatenate([getattr(r.result, m)[r.keep] for r in runs])
+            for m in ("ttft_ms", "tpot_ms", "e2e_ms", "queue_ms")
+        }
+        return cls(
+            **cat,
+            tokens=float(sum((r.prompt + r.output).sum() for r in runs)),
+            output_tokens=float(sum(r.output.sum() for r in runs)),
+            seconds=sum(r.span_s for r in runs),
+            requests=sum(int(r.prompt.size) for r in runs),
+            mean_batch_seqs=float(np.mean([r.result.mean_batch_seqs for r in runs])),
+            kv_peak_share=max(r.result.kv_peak_share for r in runs),
+            preemptions=sum(r.result.preemptions for r in runs),
+        )
 
 
-def replica_traffic(t: PlanTraffic, replicas: int, max_requests: int, seed: int, *, rate_rps: float,
-                    min_span_s: float = MIN_SPAN_S):
+def replica_traffic(
+    t: PlanTraffic, replicas: int, max_requests: int, seed: int, *, rate_rps: float, min_span_s: float = MIN_SPAN_S
+):
     """(arrival_s, prompt, output, span_s) of 1/replicas of the planned traffic, whose real rate is
     `rate_rps`: at most ~max_requests of it (a representative slice, >= min_span_s, beyond that)."""
     span_s = t.span_s
@@ -124,8 +152,16 @@ def replica_traffic(t: PlanTraffic, replicas: int, max_requests: int, seed: int,
         i, j, start = representative_span(arrival, span_s, len(arrival) * span_s / t.span_s)
         arrival, prompt, output = arrival[i:j] - start, prompt[i:j], output[i:j]
     ok = (prompt >= 1) & (output >= 1)
-    a, p, o = replica_arrivals(arrival[ok], prompt[ok], output[ok], span_s=span_s, replicas=replicas,
-                               sample_rate=t.sample_rate, scale=t.scale, seed=seed)
+    a, p, o = replica_arrivals(
+        arrival[ok],
+        prompt[ok],
+        output[ok],
+        span_s=span_s,
+        replicas=replicas,
+        sample_rate=t.sample_rate,
+        scale=t.scale,
+        seed=seed,
+    )
     return a, p, o, span_s
 
 
@@ -159,7 +195,9 @@ def _predicted(p: _Pooled, config, slo) -> dict:
     """Fleet-level predictions: per-replica tokens/s x replicas; gpu_util = mean batch / max_num_seqs."""
     seconds = max(p.seconds, 1e-9)
     return {
-        "ttft_ms": _quantiles(p.ttft_ms), "tpot_ms": _quantiles(p.tpot_ms), "e2e_ms": _quantiles(p.e2e_ms),
+        "ttft_ms": _quantiles(p.ttft_ms),
+        "tpot_ms": _quantiles(p.tpot_ms),
+        "e2e_ms": _quantiles(p.e2e_ms),
         "goodput": round(goodput_share(p.ttft_ms, p.tpot_ms, p.e2e_ms, slo), 4) if p.ttft_ms.size and slo else None,
         "tok_s": round(p.tokens / seconds * config.replicas, 1),
         "output_tok_s": round(p.output_tokens / seconds * config.replicas, 1),

@@ -79,6 +79,7 @@ class WindowTraffic:
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
 class PlanTraffic:
     """The span capacity is planned for (the busiest PLAN_SPAN_S of the peak span), scaled."""
+
     arrival_s: np.ndarray  # logged arrivals, s from the span start, sorted
     prompt_tokens: np.ndarray
     output_tokens: np.ndarray
@@ -110,15 +111,20 @@ def densest_span(arrival_s: np.ndarray, span_s: float) -> tuple[int, int, float]
     return i, int(stops[i]), float(arrival_s[i])
 
 
-def plan_traffic(w: WindowTraffic, *, traffic_scale: float = 1.0, headroom: float = 0.0,
-                 span_s: float = PLAN_SPAN_S) -> PlanTraffic:
+def plan_traffic(
+    w: WindowTraffic, *, traffic_scale: float = 1.0, headroom: float = 0.0, span_s: float = PLAN_SPAN_S
+) -> PlanTraffic:
     span = min(span_s, w.peak_span_s)
     i, j, start = densest_span(np.asarray(w.peak_arrival_s, np.float64), span)
     bulk = w.bulk
-    return PlanTraffic(arrival_s=np.asarray(w.peak_arrival_s[i:j], np.float64) - start,
-                       prompt_tokens=np.asarray(w.peak_prompt_tokens[i:j], np.int64),
-                       output_tokens=np.asarray(w.peak_output_tokens[i:j], np.int64),
-                       span_s=span, sample_rate=w.sample_rate, scale=traffic_scale * (1.0 + headroom),
-                       bulk_admit_tok_s=bulk.admit_tok_s * traffic_scale if bulk else 0.0,
-                       bulk_prompt_tokens=bulk.prompt_tokens if bulk else np.zeros(0, np.int64),
-                       bulk_output_tokens=bulk.output_tokens if bulk else np.zeros(0, np.int64))
+    return PlanTraffic(
+        arrival_s=np.asarray(w.peak_arrival_s[i:j], np.float64) - start,
+        prompt_tokens=np.asarray(w.peak_prompt_tokens[i:j], np.int64),
+        output_tokens=np.asarray(w.peak_output_tokens[i:j], np.int64),
+        span_s=span,
+        sample_rate=w.sample_rate,
+        scale=traffic_scale * (1.0 + headroom),
+        bulk_admit_tok_s=bulk.admit_tok_s * traffic_scale if bulk else 0.0,
+        bulk_prompt_tokens=bulk.prompt_tokens if bulk else np.zeros(0, np.int64),
+        bulk_output_tokens=bulk.output_tokens if bulk else np.zeros(0, np.int64),
+    )

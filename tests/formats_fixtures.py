@@ -8,9 +8,14 @@ from warehouse.load import ingest_paths
 
 FIXTURES = Path(__file__).parent / "fixtures"
 LOG_FIXTURES = (  # one hand-written file per log format; other tests keep fixtures here too
-    "genai_perf_profile_export.json", "aiperf_profile_export.jsonl", "vllm_bench_detailed.json",
-    "sglang_bench_details.jsonl", "guidellm_benchmarks.json", "otel_genai_spans.json",
-    "litellm_spend_logs.csv", "openai_usage.jsonl",
+    "genai_perf_profile_export.json",
+    "aiperf_profile_export.jsonl",
+    "vllm_bench_detailed.json",
+    "sglang_bench_details.jsonl",
+    "guidellm_benchmarks.json",
+    "otel_genai_spans.json",
+    "litellm_spend_logs.csv",
+    "openai_usage.jsonl",
 )
 T0 = datetime(2025, 1, 1, 10, tzinfo=UTC)  # 1735725600 s: the fixtures' epoch timestamps start here
 

@@ -20,13 +20,17 @@ def test_validation_rows_keeps_physical_rows_and_says_why_others_left(tmp_path):
     # Llama-2-7B fp16 on one A100-40GB: 32 layers x 202.4e6 params x 2 B + lm_head 32000 x 4096 x 2 B
     # = 13.21 GB per token at 1.555 TB/s = 8.50 ms, so 128 output tokens cannot take less than 1.09 s.
     path = tmp_path / "All_results.csv"
-    path.write_text(HEADER
-                    + "Nvidia A100 GPU,1,vLLM,meta-llama/Llama-2-7b-hf,128,16,2.5,1638\n"  # kept
-                    + "Nvidia A100 GPU,1,vLLM,meta-llama/Llama-2-7b-hf,128,16,1.0,4096\n"  # < 1.09 s floor
-                    + "Nvidia A100 GPU,1,vLLM,Deci/DeciLM-7B,128,16,2.5,1638\n"  # not in the catalog
-                    + "AMD MI250 GPU,1,vLLM,meta-llama/Llama-2-7b-hf,128,16,2.5,1638\n"  # not NVIDIA: ignored
-                    + "Nvidia H100 GPU,2,TensorRT-LLM,meta-llama/Llama-2-7b-hf,256,1,3.0,170\n")  # kept
+    path.write_text(
+        HEADER
+        + "Nvidia A100 GPU,1,vLLM,meta-llama/Llama-2-7b-hf,128,16,2.5,1638\n"  # kept
+        + "Nvidia A100 GPU,1,vLLM,meta-llama/Llama-2-7b-hf,128,16,1.0,4096\n"  # < 1.09 s floor
+        + "Nvidia A100 GPU,1,vLLM,Deci/DeciLM-7B,128,16,2.5,1638\n"  # not in the catalog
+        + "AMD MI250 GPU,1,vLLM,meta-llama/Llama-2-7b-hf,128,16,2.5,1638\n"  # not NVIDIA: ignored
+        + "Nvidia H100 GPU,2,TensorRT-LLM,meta-llama/Llama-2-7b-hf,256,1,3.0,170\n"
+    )  # kept
     rows, dropped = _module().validation_rows(path)
     assert [(r["gpu"], r["engine"], r["tp"], r["isl"], r["osl"]) for r in rows] == [
-        ("a100-40gb-sxm", "vllm", "1", "128", "128"), ("h100-sxm", "trtllm", "2", "256", "256")]
+        ("a100-40gb-sxm", "vllm", "1", "128", "128"),
+        ("h100-sxm", "trtllm", "2", "256", "256"),
+    ]
     assert dropped == {"faster than the weight-streaming floor": 1, "model not in the catalog": 1}

@@ -33,14 +33,17 @@ def test_forbidden_imports():
 
 
 def test_only_measuring_code_imports_torch():
-    users = [str(p.relative_to(ROOT)) for pkg in PACKAGES for p in (ROOT / pkg).rglob("*.py")
-             if "torch" in imported_packages(p)]
+    users = [
+        str(p.relative_to(ROOT))
+        for pkg in PACKAGES
+        for p in (ROOT / pkg).rglob("*.py")
+        if "torch" in imported_packages(p)
+    ]
     assert all(u.startswith("profiles/measure") for u in users), users
 
 
 def test_importing_the_cli_leaves_torch_unloaded():
-    code = ("import sys, tracefit.cli, ingest, warehouse, profiles, recommend, dashboards; "
-            "print('torch' in sys.modules)")
+    code = "import sys, tracefit.cli, ingest, warehouse, profiles, recommend, dashboards; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
@@ -54,8 +57,11 @@ SQL_TEXT = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|WITH)\b.*\b(F
 
 def _docstrings(tree: ast.AST) -> set[int]:
     nodes = [tree, *(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef))]
-    return {id(n.body[0].value) for n in nodes
-            if n.body and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
+    return {
+        id(n.body[0].value)
+        for n in nodes
+        if n.body and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)
+    }
 
 
 def query_sites(source: str) -> list[str]:
@@ -75,15 +81,23 @@ def query_sites(source: str) -> list[str]:
 
 
 def test_query_sites_sees_sql_but_not_help_text():
-    assert query_sites('def f(con):\n    """Example: tracefit sql "SELECT * FROM requests"."""\n    return g(con)\n') == []
+    assert (
+        query_sites('def f(con):\n    """Example: tracefit sql "SELECT * FROM requests"."""\n    return g(con)\n') == []
+    )
     assert query_sites('rows = con.execute("SELECT DISTINCT model FROM requests").fetchall()\n') == [
-        "1: calls fetchall()", "1: calls execute()", "1: SQL text 'SELECT DISTINCT model FROM requests'"]
+        "1: calls fetchall()",
+        "1: calls execute()",
+        "1: SQL text 'SELECT DISTINCT model FROM requests'",
+    ]
     assert query_sites('frame = run_sql(con, "dash_runs")\n') == ["1: calls run_sql()"]
 
 
 def test_tracefit_runs_no_sql():
-    sites = [f"{p.relative_to(ROOT)}:{s}" for p in sorted((ROOT / "tracefit").rglob("*.py"))
-             for s in query_sites(p.read_text())]
+    sites = [
+        f"{p.relative_to(ROOT)}:{s}"
+        for p in sorted((ROOT / "tracefit").rglob("*.py"))
+        for s in query_sites(p.read_text())
+    ]
     assert not sites, "move these queries into warehouse/ (warehouse/inputs/):\n" + "\n".join(sites)
 
 

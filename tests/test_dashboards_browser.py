@@ -14,8 +14,16 @@ import pytest
 from tests.dashboards_fixture import built_site
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 # Marks Vega draws into its SVG: rects, paths, symbols, rules, text-free groups excluded.
 COUNT_MARKS = """() => [...document.querySelectorAll('.chart')].map(c => ({
   id: c.id, state: c.getAttribute('data-rendered'),
@@ -23,8 +31,11 @@ COUNT_MARKS = """() => [...document.querySelectorAll('.chart')].map(c => ({
 
 if not os.environ.get("CI"):
     if CHROMIUM is None:
-        pytest.skip("chromium is not installed (apt-get install chromium, or `make test` does it); "
-                    "in CI (CI set) this test runs and fails instead", allow_module_level=True)
+        pytest.skip(
+            "chromium is not installed (apt-get install chromium, or `make test` does it); "
+            "in CI (CI set) this test runs and fails instead",
+            allow_module_level=True,
+        )
     pytest.importorskip("playwright.sync_api", reason="playwright is not installed: pip install -e '.[dev]'")
 from playwright.sync_api import sync_playwright  # noqa: E402
 
@@ -33,8 +44,13 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 def browser_context(tmp_path_factory):
     with sync_playwright() as p:
         context = p.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=CHROMIUM, headless=True,
-            args=FLAGS, viewport={"width": 1280, "height": 900}, offline=True)
+            str(tmp_path_factory.mktemp("chromium-profile")),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=FLAGS,
+            viewport={"width": 1280, "height": 900},
+            offline=True,
+        )
         yield context
         context.close()
 
@@ -50,8 +66,7 @@ def test_every_page_renders_every_chart_without_errors(browser_context, kind):
         page.on("request", lambda r: r.url.startswith("file:") or errors.append(f"network: {r.url}"))
         page.on("dialog", lambda d: errors.append(f"dialog: {d.message}"))  # an executed alert(1)
         page.goto(path.as_uri())
-        page.wait_for_function("document.querySelectorAll('.chart:not([data-rendered])').length === 0",
-                               timeout=20_000)
+        page.wait_for_function("document.querySelectorAll('.chart:not([data-rendered])').length === 0", timeout=20_000)
         charts = page.evaluate(COUNT_MARKS)
         if shots:
             Path(shots).mkdir(parents=True, exist_ok=True)

@@ -11,10 +11,17 @@ from dashboards import charts, charts_latency, charts_plan, plan
 from dashboards.html import Figure, chart_spec, render_block, script_json
 from tests.dashboards_fixture import plan_dict
 
-HOURLY = pl.DataFrame({
-    "hour_ts": [datetime(2025, 3, 3, h, tzinfo=UTC) for h in (0, 0, 1)], "model": ["a", "b", "a"],
-    "requests": [10, 4, 7], "prompt_tokens": [1000, 400, 700], "output_tokens": [100, 40, 70],
-    "non_ok": [1, 0, 0], "non_ok_share": [0.1, 0.0, 0.0]})
+HOURLY = pl.DataFrame(
+    {
+        "hour_ts": [datetime(2025, 3, 3, h, tzinfo=UTC) for h in (0, 0, 1)],
+        "model": ["a", "b", "a"],
+        "requests": [10, 4, 7],
+        "prompt_tokens": [1000, 400, 700],
+        "output_tokens": [100, 40, 70],
+        "non_ok": [1, 0, 0],
+        "non_ok_share": [0.1, 0.0, 0.0],
+    }
+)
 
 
 def _values(spec: dict) -> list[dict]:
@@ -36,8 +43,9 @@ def test_tokens_fold_prompt_and_output():
 
 
 def test_length_heatmap_facets_models_with_log_colour():
-    hist = pl.DataFrame({"model": ["a", "b"], "prompt_tokens_lo": [64, 128], "output_tokens_lo": [8, 16],
-                         "requests": [3, 9]})
+    hist = pl.DataFrame(
+        {"model": ["a", "b"], "prompt_tokens_lo": [64, 128], "output_tokens_lo": [8, 16], "requests": [3, 9]}
+    )
     spec = charts.length_heatmap(hist).to_dict()
     assert spec["facet"]["column"]["field"] == "model"
     assert spec["spec"]["mark"]["type"] == "rect"
@@ -51,10 +59,17 @@ def test_hour_of_week_orders_weekdays():
 
 
 def test_ttft_fit_lines_follow_intercept_plus_slope():
-    sample = pl.DataFrame({"model": ["a", "a"], "day": [date(2025, 3, 3)] * 2, "prompt_tokens": [100, 3000],
-                           "ttft_ms": [1.0, 2.0]})
-    daily = pl.DataFrame({"model": ["a"], "day": [date(2025, 3, 3)], "ttft_ms_per_1k_prompt_tokens": [200.0],
-                          "ttft_ms_at_zero_prompt": [100.0]})
+    sample = pl.DataFrame(
+        {"model": ["a", "a"], "day": [date(2025, 3, 3)] * 2, "prompt_tokens": [100, 3000], "ttft_ms": [1.0, 2.0]}
+    )
+    daily = pl.DataFrame(
+        {
+            "model": ["a"],
+            "day": [date(2025, 3, 3)],
+            "ttft_ms_per_1k_prompt_tokens": [200.0],
+            "ttft_ms_at_zero_prompt": [100.0],
+        }
+    )
     lines = charts_latency.ttft_fit_lines(sample, daily)
     # 100 ms + 200 ms per 1000 tokens: 1024 tokens -> 100 + 204.8 = 304.8 ms; last point at the largest prompt.
     assert lines.filter(pl.col("prompt_tokens") == 1024)["ttft_ms"].item() == pytest.approx(304.8)
@@ -65,17 +80,24 @@ def test_ttft_fit_lines_follow_intercept_plus_slope():
 
 def test_drift_marks_change_points_only_when_there_are_some():
     daily = pl.DataFrame({"model": ["a"], "day": [date(2025, 3, 3)], "ttft_ms_p50": [10.0], "ttft_ms_p95": [20.0]})
-    points = pl.DataFrame({"model": ["a"], "metric": ["ttft_ms_p95"], "day": [date(2025, 3, 3)],
-                           "kind": ["spike"], "ratio": [2.0]})
+    points = pl.DataFrame(
+        {"model": ["a"], "metric": ["ttft_ms_p95"], "day": [date(2025, 3, 3)], "kind": ["spike"], "ratio": [2.0]}
+    )
     assert len(charts_latency.latency_drift(daily, points.clear()).to_dict()["layer"]) == 1
     marked = charts_latency.latency_drift(daily, points).to_dict()["layer"]
     assert marked[1]["mark"]["type"] == "rule"
 
 
 def test_e2e_boxes_draw_whisker_box_and_median():
-    windows = pl.DataFrame({"model": ["a"], "window_label": ["00–06 UTC"], "window_order": [100],
-                            "requests": [5], **{f"e2e_ms_{q}": [float(i)] for i, q in
-                                                enumerate(("p05", "p25", "p50", "p75", "p95"))}})
+    windows = pl.DataFrame(
+        {
+            "model": ["a"],
+            "window_label": ["00–06 UTC"],
+            "window_order": [100],
+            "requests": [5],
+            **{f"e2e_ms_{q}": [float(i)] for i, q in enumerate(("p05", "p25", "p50", "p75", "p95"))},
+        }
+    )
     layers = charts_latency.e2e_boxes(windows).to_dict()["spec"]["layer"]
     assert [layer["mark"]["type"] for layer in layers] == ["rule", "bar", "tick"]
 

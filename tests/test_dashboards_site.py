@@ -16,8 +16,16 @@ def _pages(kind: str) -> dict[str, str]:
 
 
 def test_one_page_per_section_plus_index():
-    assert set(_pages("hostile")) == {"index.html", "overview.html", "lengths.html", "seasonality.html",
-                                      "latency.html", "concurrency.html", "tenants.html", "recommendations.html"}
+    assert set(_pages("hostile")) == {
+        "index.html",
+        "overview.html",
+        "lengths.html",
+        "seasonality.html",
+        "latency.html",
+        "concurrency.html",
+        "tenants.html",
+        "recommendations.html",
+    }
     assert "recommendations.html" not in _pages("bare")  # no --plan, no page (the index says how)
     assert "tracefit recommend" in _pages("bare")["index.html"]
 
@@ -29,8 +37,10 @@ def test_log_strings_never_appear_as_markup():
             assert payload not in text, f"{name} holds {payload!r} unescaped"
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in pages["tenants.html"]  # shown, as text
     assert "&lt;script&gt;alert(3)&lt;/script&gt;" in pages["recommendations.html"]  # plan reasons too
-    assert EVIL_FILE.rsplit("/", 1)[-1].replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") \
+    assert (
+        EVIL_FILE.rsplit("/", 1)[-1].replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         in pages["index.html"]
+    )
 
 
 def test_specs_are_json_the_browser_can_parse_back():
@@ -90,9 +100,19 @@ def test_mined_tables_are_used_where_present():
 def test_plan_page_explains_the_replica_scaler():
     from dashboards.sections_plan import recommendations
 
-    plan = {"windows": [], "autoscale": {"interval_s": 900.0, "lookback_s": 3600.0, "bucket_s": 900.0,
-                                         "quantile": 0.99, "ratio": 2.3348, "intervals": 667}}
+    plan = {
+        "windows": [],
+        "autoscale": {
+            "interval_s": 900.0,
+            "lookback_s": 3600.0,
+            "bucket_s": 900.0,
+            "quantile": 0.99,
+            "ratio": 2.3348,
+            "intervals": 667,
+        },
+    }
     caption = next(b.caption for b in recommendations(plan).blocks if getattr(b, "name", "") == "replica_schedule")
     assert "ceil(2.3348 × the busiest 15-min request rate of the last 60 min" in caption and "667" in caption
-    assert not next(b.caption for b in recommendations({"windows": []}).blocks
-                    if getattr(b, "name", "") == "replica_schedule")
+    assert not next(
+        b.caption for b in recommendations({"windows": []}).blocks if getattr(b, "name", "") == "replica_schedule"
+    )

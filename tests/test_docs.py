@@ -16,7 +16,7 @@ def test_every_command_is_in_the_readme():
 
 
 def test_reference_matches_help():
-    current = README[README.index(BEGIN):README.index(END) + len(END)]
+    current = README[README.index(BEGIN) : README.index(END) + len(END)]
     assert current == reference(), "README CLI reference is stale: run `make readme`"
 
 

@@ -20,13 +20,21 @@ from tracefit.nightly import inbox_files
 from warehouse.db import connect
 from warehouse.load import ingest_paths
 
-ROWS = [{"request_id": f"r{i}", "timestamp": f"2025-03-03T10:00:{i:02d}Z", "prompt_tokens": 100 + i,
-         "output_tokens": 10} for i in range(40)]
+ROWS = [
+    {"request_id": f"r{i}", "timestamp": f"2025-03-03T10:00:{i:02d}Z", "prompt_tokens": 100 + i, "output_tokens": 10}
+    for i in range(40)
+]
 JSONL = "".join(json.dumps(r) + "\n" for r in ROWS).encode()
-CSV = ("request_id,timestamp,prompt_tokens,output_tokens\n"
-       + "".join(f"{r['request_id']},{r['timestamp']},{r['prompt_tokens']},{r['output_tokens']}\n" for r in ROWS)).encode()
-COMPRESS = {".gz": gzip.compress, ".bz2": bz2.compress, ".xz": lzma.compress,
-            ".zst": lambda body: pa.compress(body, codec="zstd", asbytes=True)}
+CSV = (
+    "request_id,timestamp,prompt_tokens,output_tokens\n"
+    + "".join(f"{r['request_id']},{r['timestamp']},{r['prompt_tokens']},{r['output_tokens']}\n" for r in ROWS)
+).encode()
+COMPRESS = {
+    ".gz": gzip.compress,
+    ".bz2": bz2.compress,
+    ".xz": lzma.compress,
+    ".zst": lambda body: pa.compress(body, codec="zstd", asbytes=True),
+}
 
 
 @pytest.fixture
@@ -38,8 +46,10 @@ def tmpdir_for_copies(tmp_path, monkeypatch):
 
 
 def stored(con):
-    return con.execute("SELECT request_id, epoch_us(arrival_ts), prompt_tokens, source_row, source, model "
-                       "FROM requests ORDER BY source_row").fetchall()
+    return con.execute(
+        "SELECT request_id, epoch_us(arrival_ts), prompt_tokens, source_row, source, model "
+        "FROM requests ORDER BY source_row"
+    ).fetchall()
 
 
 @pytest.mark.parametrize("suffix", list(COMPRESS))
@@ -130,7 +140,10 @@ def test_a_folder_stands_for_its_log_files(tmp_path, tmpdir_for_copies):
     con = connect(tmp_path / "w.duckdb")
     results = ingest_paths(con, [tmp_path / "logs", tmp_path / "empty"], ReadOptions(source="gw"))
     assert [(Path(r.path).name, r.status, r.rows_loaded) for r in results] == [
-        ("day-1.jsonl.gz", "loaded", 40), ("day-2.csv", "loaded", 40), ("empty", "failed", 0)]
+        ("day-1.jsonl.gz", "loaded", 40),
+        ("day-2.csv", "loaded", 40),
+        ("empty", "failed", 0),
+    ]
     assert "a folder with no log files" in results[2].message
 
 
@@ -139,16 +152,21 @@ def test_progress_names_each_file_before_its_rows_then_counts_them_all(tmp_path,
     paths[0].write_bytes(gzip.compress(JSONL))
     paths[1].write_bytes(CSV.replace(b"\nr", b"\ns"))
     calls, reads = [], []
-    results = ingest_paths(connect(tmp_path / "w.duckdb"), paths, ReadOptions(source="gw"),
-                           progress=lambda path, rows: calls.append((path, rows)),
-                           reading=lambda path, what, done, total: reads.append((path, what, done, total)))
+    results = ingest_paths(
+        connect(tmp_path / "w.duckdb"),
+        paths,
+        ReadOptions(source="gw"),
+        progress=lambda path, rows: calls.append((path, rows)),
+        reading=lambda path, what, done, total: reads.append((path, what, done, total)),
+    )
     for path, result in zip(paths, results):
         mine = [rows for p, rows in calls if p == str(path)]
         assert mine[0] == 0 and sum(mine) == result.rows_read == 40  # shown while decompressing and hashing
     # bytes while a file is decompressed (of the compressed file) or hashed, up to its size
     assert [(p, what, done, total) for p, what, done, total in reads] == [
         (str(paths[0]), "decompressing", paths[0].stat().st_size, paths[0].stat().st_size),
-        (str(paths[1]), "hashing", paths[1].stat().st_size, paths[1].stat().st_size)]
+        (str(paths[1]), "hashing", paths[1].stat().st_size, paths[1].stat().st_size),
+    ]
 
 
 def test_hashing_reports_each_chunk_up_to_the_size(tmp_path):
@@ -157,5 +175,8 @@ def test_hashing_reports_each_chunk_up_to_the_size(tmp_path):
     reports = []
     with readable(path, lambda *report: reports.append(report)) as (data, sha):
         assert data == path and sha == hashlib.sha256(path.read_bytes()).hexdigest()
-    assert reports == [("hashing", CHUNK_BYTES, path.stat().st_size), ("hashing", 2 * CHUNK_BYTES, path.stat().st_size),
-                       ("hashing", path.stat().st_size, path.stat().st_size)]
+    assert reports == [
+        ("hashing", CHUNK_BYTES, path.stat().st_size),
+        ("hashing", 2 * CHUNK_BYTES, path.stat().st_size),
+        ("hashing", path.stat().st_size, path.stat().st_size),
+    ]

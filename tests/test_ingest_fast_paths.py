@@ -25,10 +25,18 @@ def test_status_words_as_written_or_padded_and_cased_agree(tmp_path):
     path.write_text("prompt_tokens,output_tokens,status\n" + "".join(f'1,1,"{s}"\n' for s in rows))
     result, con = load(path, model="m")
     got = dict(con.execute("SELECT source_row, status FROM requests").fetchall())
-    assert got == {1: "ok", 2: "ok", 3: "error", 4: "error", 5: "timeout", 6: "timeout",
-                   7: "rejected", 8: "rejected", 9: "cancelled"}
-    assert con.execute("SELECT source_row, reason FROM rejected_rows").fetchall() == [
-        (10, "unknown status 'exploded'")]
+    assert got == {
+        1: "ok",
+        2: "ok",
+        3: "error",
+        4: "error",
+        5: "timeout",
+        6: "timeout",
+        7: "rejected",
+        8: "rejected",
+        9: "cancelled",
+    }
+    assert con.execute("SELECT source_row, reason FROM rejected_rows").fetchall() == [(10, "unknown status 'exploded'")]
     assert result.rows_read == 10 == result.rows_loaded + result.rows_rejected
 
 
@@ -39,8 +47,12 @@ def test_timestamps_with_edge_spaces_parse_as_trimmed(tmp_path):
     path.write_text("timestamp,prompt_tokens,output_tokens\n" + "".join(f'"{s}",1,1\n' for s in stamps))
     result, con = load(path, model="m")
     got = dict(con.execute("SELECT source_row, epoch_us(arrival_ts) FROM requests").fetchall())
-    expected = [datetime(2025, 3, 3, tzinfo=UTC), datetime(2025, 3, 3, 10, tzinfo=UTC),
-                datetime(2025, 3, 3, 10, 0, 0, 500000, tzinfo=UTC), datetime(2025, 3, 3, 10, tzinfo=UTC)]
+    expected = [
+        datetime(2025, 3, 3, tzinfo=UTC),
+        datetime(2025, 3, 3, 10, tzinfo=UTC),
+        datetime(2025, 3, 3, 10, 0, 0, 500000, tzinfo=UTC),
+        datetime(2025, 3, 3, 10, tzinfo=UTC),
+    ]
     assert got == {i + 1: round(ts.timestamp() * 1e6) for i, ts in enumerate(expected)}
     assert result.rows_loaded == 4
 
@@ -50,22 +62,26 @@ def test_parquet_rows_keep_their_source_row_across_row_groups(tmp_path):
     # 122,880-row groups, so each row must still carry its own file row number
     n = 300_000
     path = tmp_path / "big.parquet"
-    pl.DataFrame({
-        "request_id": pl.int_range(n, eager=True).cast(pl.String).str.zfill(7),
-        "arrival_offset_s": pl.int_range(n, eager=True).cast(pl.Float64) / 10,
-        "prompt_tokens": pl.int_range(n, eager=True) % 1000 + 1,
-        "output_tokens": pl.int_range(n, eager=True) % 7 + 1,
-    }).write_parquet(path, row_group_size=125_000)
+    pl.DataFrame(
+        {
+            "request_id": pl.int_range(n, eager=True).cast(pl.String).str.zfill(7),
+            "arrival_offset_s": pl.int_range(n, eager=True).cast(pl.Float64) / 10,
+            "prompt_tokens": pl.int_range(n, eager=True) % 1000 + 1,
+            "output_tokens": pl.int_range(n, eager=True) % 7 + 1,
+        }
+    ).write_parquet(path, row_group_size=125_000)
     result, con = load(path, model="m")
     assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (n, n, 0)
     # row r (1-based) has id r-1, offset (r-1)/10 s from the anchor, prompt (r-1) % 1000 + 1
     (mismatched,) = con.execute(
         "SELECT count(*) FROM requests WHERE CAST(request_id AS BIGINT) <> source_row - 1 "
         "OR epoch_us(arrival_ts) - epoch_us(TIMESTAMPTZ '2024-01-01 00:00:00+00') <> (source_row - 1) * 100000 "
-        "OR prompt_tokens <> (source_row - 1) % 1000 + 1").fetchone()
+        "OR prompt_tokens <> (source_row - 1) % 1000 + 1"
+    ).fetchone()
     assert mismatched == 0
-    assert con.execute("SELECT count(DISTINCT source_row), min(source_row), max(source_row) FROM requests"
-                       ).fetchone() == (n, 1, n)
+    assert con.execute(
+        "SELECT count(DISTINCT source_row), min(source_row), max(source_row) FROM requests"
+    ).fetchone() == (n, 1, n)
 
 
 def _numbers_csv(path, n):
@@ -73,8 +89,9 @@ def _numbers_csv(path, n):
     # '12.5' and row n's '7.0' do not parse as integers, so the reader falls back to text there
     prompts = [str(i % 1000) for i in range(n)]
     prompts[n - 2], prompts[n - 1] = "12.5", "7.0"
-    path.write_text("prompt_tokens,output_tokens,ttft_s\n"
-                    + "".join(f"{p},3,{i / 1000}\n" for i, p in enumerate(prompts)))
+    path.write_text(
+        "prompt_tokens,output_tokens,ttft_s\n" + "".join(f"{p},3,{i / 1000}\n" for i, p in enumerate(prompts))
+    )
 
 
 def test_csv_numbers_fall_back_to_text_from_the_batch_that_does_not_parse(tmp_path):
@@ -97,13 +114,16 @@ def test_csv_typed_and_text_batches_load_the_same_values(tmp_path):
     result, con = load(path, model="m", batch_rows=100_000)
     assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (n, n - 1, 1)
     assert con.execute("SELECT source_row, reason FROM rejected_rows").fetchall() == [
-        (n - 1, "prompt_tokens is not an integer: '12.5'")]
+        (n - 1, "prompt_tokens is not an integer: '12.5'")
+    ]
     # sum of (r-1) % 1000 over 300 full cycles = 300 * 499,500; minus rows n-1 (998) and n (999), plus 7
     # ttft: sum of 0..n-1 minus row n-1's n-2
     prompt, ttft, wrong = con.execute(
         "SELECT sum(prompt_tokens), sum(round(ttft_ms)), count(*) FILTER (WHERE prompt_tokens <> "
         "CASE WHEN source_row = $n THEN 7 ELSE (source_row - 1) % 1000 END OR round(ttft_ms) <> source_row - 1) "
-        "FROM requests", {"n": n}).fetchone()
+        "FROM requests",
+        {"n": n},
+    ).fetchone()
     assert prompt == 300 * 499_500 - 998 - 999 + 7
     assert ttft == n * (n - 1) // 2 - (n - 2)
     assert wrong == 0
@@ -147,13 +167,15 @@ def test_jsonl_blocks_parse_fast_or_line_by_line_alike(tmp_path):
     result, con = load(path, model="m", batch_rows=1000)
     assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (2998, 2997, 1)
     assert con.execute("SELECT source_row, reason FROM rejected_rows").fetchall() == [
-        (2501, "invalid JSON: JSONDecodeError")]
+        (2501, "invalid JSON: JSONDecodeError")
+    ]
     wrong = con.execute(
         "SELECT count(*) FROM requests WHERE source_row <> CAST(request_id[2:] AS BIGINT) + 1 "
         "OR prompt_tokens <> CASE WHEN source_row = 1501 THEN 12 ELSE 10 + (source_row - 1) % 7 END "
         "OR cached_prompt_tokens IS DISTINCT FROM CASE WHEN source_row > 1200 THEN 3 END "
         # offsets in seconds from the default --start, 2024-01-01 00:00 UTC = 1,704,067,200 s
-        "OR epoch_us(arrival_ts) <> 1704067200000000 + (source_row - 1) * 1000000").fetchone()[0]
+        "OR epoch_us(arrival_ts) <> 1704067200000000 + (source_row - 1) * 1000000"
+    ).fetchone()[0]
     assert wrong == 0
 
 
@@ -178,10 +200,14 @@ def test_a_jsonl_block_takes_types_from_its_first_lines_unless_a_later_value_dif
 
 def test_json_array_columns_include_keys_first_seen_late(tmp_path):
     # an optional field that first appears at record 61 is still read
-    records = [{"prompt_tokens": 10, "output_tokens": 5} | ({"cached_prompt_tokens": 4} if i >= 60 else {})
-               for i in range(100)]
+    records = [
+        {"prompt_tokens": 10, "output_tokens": 5} | ({"cached_prompt_tokens": 4} if i >= 60 else {}) for i in range(100)
+    ]
     path = tmp_path / "late.json"
     path.write_text(json.dumps(records))
     result, con = load(path, model="m")
     assert result.rows_loaded == 100
-    assert con.execute("SELECT count(cached_prompt_tokens), sum(cached_prompt_tokens) FROM requests").fetchone() == (40, 160)
+    assert con.execute("SELECT count(cached_prompt_tokens), sum(cached_prompt_tokens) FROM requests").fetchone() == (
+        40,
+        160,
+    )

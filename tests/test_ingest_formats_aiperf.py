@@ -9,8 +9,7 @@ from formats_fixtures import FIXTURES, T0, gaps_by_id, ingest_fixture, reasons_b
 
 def test_metrics_statuses_and_gaps(con):
     result = ingest_fixture(con, "aiperf_profile_export.jsonl", model="llama-3-8b")
-    assert (result.format, result.rows_read, result.rows_loaded, result.rows_rejected) == \
-        ("aiperf", 5, 3, 2)
+    assert (result.format, result.rows_read, result.rows_loaded, result.rows_rejected) == ("aiperf", 5, 3, 2)
     rows = requests_by_id(con)
     ok, cancelled, failed = rows["req-a1"], rows["req-a2"], rows["req-a3"]
     assert ok["arrival_ts"] == T0  # request_start_ns 1735725600000000000
@@ -18,8 +17,12 @@ def test_metrics_statuses_and_gaps(con):
     assert (ok["ttft_ms"], ok["tpot_ms"], ok["e2e_ms"]) == pytest.approx((120.5, 30.0, 210.5))
     assert (ok["status"], ok["error_code"]) == ("ok", None)
     # was_cancelled with HTTP 499; error_isl is the prompt length; nothing came back
-    assert (cancelled["status"], cancelled["error_code"], cancelled["prompt_tokens"],
-            cancelled["output_tokens"]) == ("cancelled", "RequestCancellationError", 550, 0)
+    assert (cancelled["status"], cancelled["error_code"], cancelled["prompt_tokens"], cancelled["output_tokens"]) == (
+        "cancelled",
+        "RequestCancellationError",
+        550,
+        0,
+    )
     assert cancelled["arrival_ts"] == T0 + timedelta(seconds=1)
     assert (failed["status"], failed["error_code"]) == ("error", "InternalServerError")  # HTTP 500
     assert gaps_by_id(con) == {"req-a1": pytest.approx([30.0, 35.0, 25.0])}

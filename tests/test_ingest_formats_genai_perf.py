@@ -12,8 +12,7 @@ from warehouse.load import ingest_paths
 
 def test_timestamps_become_ttft_e2e_and_gaps(con):
     result = ingest_fixture(con, "genai_perf_profile_export.json", prompt_tokens=128, model="llama-3-8b")
-    assert (result.format, result.rows_read, result.rows_loaded, result.rows_rejected) == \
-        ("genai-perf", 4, 2, 2)
+    assert (result.format, result.rows_read, result.rows_loaded, result.rows_rejected) == ("genai-perf", 4, 2, 2)
     first, second = requests_by_id(con).values()
     # request at T0, content chunks at +120, +150, +190 ms, then `data: [DONE]` at +200 ms (not a token)
     assert first["arrival_ts"] == T0

@@ -8,8 +8,7 @@ from formats_fixtures import T0, ingest_fixture, reasons_by_row, requests_by_id
 
 def test_timings_and_outcomes(con):
     result = ingest_fixture(con, "guidellm_benchmarks.json")
-    assert (result.format, result.rows_read, result.rows_loaded, result.rows_rejected) == \
-        ("guidellm", 4, 3, 1)
+    assert (result.format, result.rows_read, result.rows_loaded, result.rows_rejected) == ("guidellm", 4, 3, 1)
     rows = requests_by_id(con)
     ok, incomplete, errored = rows["g-1"], rows["g-2"], rows["g-3"]
     assert ok["model"] == "meta-llama/Llama-3.1-8B-Instruct"  # worker.backend_model

@@ -39,7 +39,7 @@ def test_lines_that_are_not_objects_are_counted(tmp_path, con, name):
     path = tmp_path / name
     shutil.copy(FIXTURES / name, path)
     with open(path, "a") as fh:
-        fh.write("[1, 2]\n\"just text\"\n")
+        fh.write('[1, 2]\n"just text"\n')
     fmt, read, rejected = EXPECTED[name]
     result = ingest_fixture(con, str(path))
     assert (result.format, result.rows_read, result.rows_rejected) == (fmt, read + 2, rejected + 2)

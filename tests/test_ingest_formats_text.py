@@ -26,8 +26,11 @@ def test_no_fixture_text_is_stored(tmp_path):
 
 def _text_columns_holding(con, needle: str) -> list[str]:
     """Every VARCHAR column of every table, searched in SQL (compression cannot hide a match)."""
-    columns = con.execute("SELECT table_name, column_name FROM information_schema.columns "
-                          "WHERE data_type = 'VARCHAR'").fetchall()
-    return [f"{t}.{c}" for t, c in columns
-            if con.execute(f'SELECT count(*) FROM "{t}" WHERE contains("{c}", $n)',
-                           {"n": needle}).fetchall()[0][0]]
+    columns = con.execute(
+        "SELECT table_name, column_name FROM information_schema.columns WHERE data_type = 'VARCHAR'"
+    ).fetchall()
+    return [
+        f"{t}.{c}"
+        for t, c in columns
+        if con.execute(f'SELECT count(*) FROM "{t}" WHERE contains("{c}", $n)', {"n": needle}).fetchall()[0][0]
+    ]

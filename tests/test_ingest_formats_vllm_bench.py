@@ -10,8 +10,7 @@ from ingest.reader import DEFAULT_START
 
 def test_parallel_arrays_become_requests_and_gaps(con):
     result = ingest_fixture(con, "vllm_bench_detailed.json")
-    assert (result.format, result.rows_read, result.rows_loaded, result.rows_rejected) == \
-        ("vllm-bench", 4, 3, 1)
+    assert (result.format, result.rows_read, result.rows_loaded, result.rows_rejected) == ("vllm-bench", 4, 3, 1)
     first, second, failed = requests_by_id(con).values()
     assert first["model"] == "meta-llama/Llama-3.1-8B-Instruct"  # model_id
     # start_times 10.0, 10.5, 11.0 s are monotonic: the first lands at --start
@@ -23,8 +22,14 @@ def test_parallel_arrays_become_requests_and_gaps(con):
     assert (first["ttft_ms"], first["e2e_ms"], first["tpot_ms"]) == pytest.approx((100.0, 150.0, 25.0))
     assert (second["ttft_ms"], second["e2e_ms"]) == pytest.approx((200.0, 250.0))
     # a non-empty `errors` entry marks the request failed; the message itself is not read
-    assert (failed["status"], failed["output_tokens"], failed["ttft_ms"], failed["error_code"]) == \
-        ("error", 0, None, None)
-    assert gaps_by_id(con) == {first["request_id"]: pytest.approx([20.0, 30.0]),
-                               second["request_id"]: pytest.approx([50.0])}
+    assert (failed["status"], failed["output_tokens"], failed["ttft_ms"], failed["error_code"]) == (
+        "error",
+        0,
+        None,
+        None,
+    )
+    assert gaps_by_id(con) == {
+        first["request_id"]: pytest.approx([20.0, 30.0]),
+        second["request_id"]: pytest.approx([50.0]),
+    }
     assert reasons_by_row(con) == {4: "itl_ms_list has a negative, missing or non-finite gap"}

@@ -67,8 +67,10 @@ def test_rejected_rows_keep_field_values_as_json(tmp_path):
 
 def test_units_and_synonyms_seconds_become_ms(tmp_path):
     path = tmp_path / "s.jsonl"
-    path.write_text('{"ts": 1741000000, "input_tokens": 10, "completion_tokens": 3, '
-                    '"ttft_s": 0.25, "latency_s": 1.5, "prompt": "secret words"}\n')
+    path.write_text(
+        '{"ts": 1741000000, "input_tokens": 10, "completion_tokens": 3, '
+        '"ttft_s": 0.25, "latency_s": 1.5, "prompt": "secret words"}\n'
+    )
     _, good, bad, _ = read_all(path, model="m")
     assert bad.height == 0
     row = good.row(0, named=True)
@@ -80,8 +82,10 @@ def test_units_and_synonyms_seconds_become_ms(tmp_path):
 
 def test_relative_offsets_are_anchored_at_start(tmp_path):
     path = tmp_path / "trace.jsonl"
-    path.write_text('{"timestamp": 0, "input_length": 600, "output_length": 5, "hash_ids": [1, 2]}\n'
-                    '{"timestamp": 1500, "input_length": 700, "output_length": 6, "hash_ids": [1, 3]}\n')
+    path.write_text(
+        '{"timestamp": 0, "input_length": 600, "output_length": 5, "hash_ids": [1, 2]}\n'
+        '{"timestamp": 1500, "input_length": 700, "output_length": 6, "hash_ids": [1, 3]}\n'
+    )
     start = datetime(2024, 6, 3, tzinfo=UTC)
     log, good, _, _ = read_all(path, start=start)
     assert log.format == "mooncake"
@@ -91,11 +95,13 @@ def test_relative_offsets_are_anchored_at_start(tmp_path):
 
 def test_invalid_json_lines_are_rejected_not_fatal(tmp_path):
     path = tmp_path / "bad.jsonl"
-    path.write_text('{"timestamp": 0, "input_length": 6, "output_length": 5}\n'
-                    '{"timestamp": 1, "input_length": \n'
-                    '\n'
-                    '[1, 2]\n'
-                    '{"timestamp": 2, "input_length": "x", "output_length": 5}\n')
+    path.write_text(
+        '{"timestamp": 0, "input_length": 6, "output_length": 5}\n'
+        '{"timestamp": 1, "input_length": \n'
+        "\n"
+        "[1, 2]\n"
+        '{"timestamp": 2, "input_length": "x", "output_length": 5}\n'
+    )
     _, good, bad, read = read_all(path)
     assert read == 4 and good.height == 1  # blank line 3 is not a row
     assert dict(zip(bad["source_row"], bad["reason"])) == {
@@ -109,46 +115,56 @@ def test_timestamp_spellings_are_utc_instants(tmp_path):
     # an offset is applied (+02:00 -> 2 h earlier in UTC), no offset means UTC, 7 fraction digits are
     # cut to microseconds, and an impossible date (Feb 29 2023) is rejected
     path = tmp_path / "ts.csv"
-    path.write_text("timestamp,prompt_tokens,output_tokens\n"
-                    "2025-03-03T10:00:00+02:00,1,1\n2025-03-03 08:00:00,1,1\n"
-                    "2023-11-16 18:15:46.6805900,1,1\n2023-02-29T00:00:00.000000,1,1\n"
-                    "1741000000,1,1\n")
+    path.write_text(
+        "timestamp,prompt_tokens,output_tokens\n"
+        "2025-03-03T10:00:00+02:00,1,1\n2025-03-03 08:00:00,1,1\n"
+        "2023-11-16 18:15:46.6805900,1,1\n2023-02-29T00:00:00.000000,1,1\n"
+        "1741000000,1,1\n"
+    )
     _, good, bad, _ = read_all(path, model="m")
     assert good.sort("source_row")["arrival_ts"].to_list() == [
-        datetime(2025, 3, 3, 8, tzinfo=UTC), datetime(2025, 3, 3, 8, tzinfo=UTC),
-        datetime(2023, 11, 16, 18, 15, 46, 680590, tzinfo=UTC)]
+        datetime(2025, 3, 3, 8, tzinfo=UTC),
+        datetime(2025, 3, 3, 8, tzinfo=UTC),
+        datetime(2023, 11, 16, 18, 15, 46, 680590, tzinfo=UTC),
+    ]
     # one number among date strings is not an epoch here: the column is text, so it does not parse
     assert dict(zip(bad["source_row"], bad["reason"])) == {
         4: "unparsable arrival timestamp: '2023-02-29T00:00:00.000000'",
-        5: "unparsable arrival timestamp: '1741000000'"}
+        5: "unparsable arrival timestamp: '1741000000'",
+    }
 
 
 def test_typed_parquet_columns_get_the_same_checks(tmp_path):
     path = tmp_path / "typed.parquet"
-    pl.DataFrame({
-        "request_id": ["a", "b", "c", "d"],
-        "timestamp": pl.Series([0, 1, 2, 3]).cast(pl.Datetime("ms")),  # naive = UTC
-        "prompt_tokens": [100, -1, 5, 3_000_000_000],
-        "output_tokens": [20, 1, 1, 1],
-        "ttft_ms": [50.0, 1.0, float("inf"), 1.0],
-    }).write_parquet(path)
+    pl.DataFrame(
+        {
+            "request_id": ["a", "b", "c", "d"],
+            "timestamp": pl.Series([0, 1, 2, 3]).cast(pl.Datetime("ms")),  # naive = UTC
+            "prompt_tokens": [100, -1, 5, 3_000_000_000],
+            "output_tokens": [20, 1, 1, 1],
+            "ttft_ms": [50.0, 1.0, float("inf"), 1.0],
+        }
+    ).write_parquet(path)
     _, good, bad, read = read_all(path, model="m")
     assert read == 4 and good["request_id"].to_list() == ["a"]
     assert good["arrival_ts"].to_list() == [datetime(1970, 1, 1, tzinfo=UTC)]
     assert dict(zip(bad["source_row"], bad["reason"])) == {
         2: "prompt_tokens is negative: '-1'",
         3: "ttft_ms is not finite",
-        4: "prompt_tokens is implausibly large: '3000000000'"}
+        4: "prompt_tokens is implausibly large: '3000000000'",
+    }
 
 
 def test_an_error_code_without_a_status_marks_the_request_failed(tmp_path):
     # no status column: the error code decides; 0 / none / null are how some logs say "no error"
     path = tmp_path / "codes.csv"
-    path.write_text("request_id,timestamp,prompt_tokens,output_tokens,error_code\n"
-                    "a,2025-03-03T10:00:00Z,10,5,\n"
-                    "b,2025-03-03T10:00:01Z,10,5,500\n"
-                    "c,2025-03-03T10:00:02Z,10,5,0\n"
-                    "d,2025-03-03T10:00:03Z,10,5,RateLimitError\n")
+    path.write_text(
+        "request_id,timestamp,prompt_tokens,output_tokens,error_code\n"
+        "a,2025-03-03T10:00:00Z,10,5,\n"
+        "b,2025-03-03T10:00:01Z,10,5,500\n"
+        "c,2025-03-03T10:00:02Z,10,5,0\n"
+        "d,2025-03-03T10:00:03Z,10,5,RateLimitError\n"
+    )
     _, good, _, _ = read_all(path)
     statuses = dict(zip(good["request_id"], zip(good["status"], good["error_code"])))
     assert statuses == {"a": ("ok", None), "b": ("error", "500"), "c": ("ok", "0"), "d": ("error", "RateLimitError")}
@@ -156,9 +172,11 @@ def test_an_error_code_without_a_status_marks_the_request_failed(tmp_path):
 
 def test_an_empty_status_with_an_error_code_is_an_error(tmp_path):
     path = tmp_path / "empty_status.csv"
-    path.write_text("request_id,timestamp,prompt_tokens,output_tokens,status,error_code\n"
-                    "a,2025-03-03T10:00:00Z,10,5,,timeout_error\n"
-                    "b,2025-03-03T10:00:01Z,10,5,ok,\n"
-                    "c,2025-03-03T10:00:02Z,10,5,,\n")
+    path.write_text(
+        "request_id,timestamp,prompt_tokens,output_tokens,status,error_code\n"
+        "a,2025-03-03T10:00:00Z,10,5,,timeout_error\n"
+        "b,2025-03-03T10:00:01Z,10,5,ok,\n"
+        "c,2025-03-03T10:00:02Z,10,5,,\n"
+    )
     _, good, _, _ = read_all(path)
     assert dict(zip(good["request_id"], good["status"])) == {"a": "error", "b": "ok", "c": "ok"}

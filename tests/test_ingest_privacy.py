@@ -18,7 +18,7 @@ def distinctive_snippets(path, count=40):
         for text in (record["input"][0]["content"], record["output"]):
             words = text.split(" ")
             for i in range(len(words) - 5):
-                run = words[i:i + 5]
+                run = words[i : i + 5]
                 if all(w.isalpha() for w in run) and sum(map(len, run)) > 20:
                     snippets.append(" ".join(run))
                     break
@@ -47,9 +47,11 @@ def test_aibrix_text_never_stored(shared_data, tmp_path):
 @pytest.mark.parametrize("column", ["prompt", "response", "messages", "text"])
 def test_text_columns_are_never_selected(tmp_path, column):
     path = tmp_path / "log.csv"
-    path.write_text(f"timestamp,prompt_tokens,output_tokens,{column}\n"
-                    "2025-01-01T00:00:00Z,10,2,TOPSECRET-PAYLOAD\n"
-                    "2025-01-01T00:00:01Z,-1,2,TOPSECRET-PAYLOAD\n")
+    path.write_text(
+        f"timestamp,prompt_tokens,output_tokens,{column}\n"
+        "2025-01-01T00:00:00Z,10,2,TOPSECRET-PAYLOAD\n"
+        "2025-01-01T00:00:01Z,-1,2,TOPSECRET-PAYLOAD\n"
+    )
     db = tmp_path / "w.duckdb"
     with warehouse.connect(db) as con:
         (result,) = ingest_paths(con, [path], ReadOptions())

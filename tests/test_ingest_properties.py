@@ -17,25 +17,32 @@ from warehouse.load import ingest_paths
 
 messy_text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
 number_ish = st.one_of(
-    st.integers(-5, 10**6).map(str), st.floats(allow_nan=True, allow_infinity=True).map(str),
-    st.sampled_from(["", "NaN", "1e3", "12.0", " 7 ", "null", "-0"]), messy_text,
+    st.integers(-5, 10**6).map(str),
+    st.floats(allow_nan=True, allow_infinity=True).map(str),
+    st.sampled_from(["", "NaN", "1e3", "12.0", " 7 ", "null", "-0"]),
+    messy_text,
 )
 timestamp_ish = st.one_of(
-    st.datetimes().map(lambda d: d.isoformat()), st.integers(0, 2 * 10**9).map(str),
-    st.sampled_from(["", "yesterday", "2025-13-45T99:00:00Z"]), messy_text,
+    st.datetimes().map(lambda d: d.isoformat()),
+    st.integers(0, 2 * 10**9).map(str),
+    st.sampled_from(["", "yesterday", "2025-13-45T99:00:00Z"]),
+    messy_text,
 )
-row = st.fixed_dictionaries({
-    "request_id": st.one_of(st.sampled_from(["r1", "r2", "r3", ""]), messy_text),
-    "timestamp": timestamp_ish,
-    "model": messy_text,
-    "prompt_tokens": number_ish,
-    "output_tokens": number_ish,
-    "ttft_ms": number_ish,
-    "e2e_ms": number_ish,
-    "status": st.one_of(st.sampled_from(["ok", "error", "200", "429", "weird"]), messy_text),
-})
-SETTINGS = settings(max_examples=40, deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+row = st.fixed_dictionaries(
+    {
+        "request_id": st.one_of(st.sampled_from(["r1", "r2", "r3", ""]), messy_text),
+        "timestamp": timestamp_ish,
+        "model": messy_text,
+        "prompt_tokens": number_ish,
+        "output_tokens": number_ish,
+        "ttft_ms": number_ish,
+        "e2e_ms": number_ish,
+        "status": st.one_of(st.sampled_from(["ok", "error", "200", "429", "weird"]), messy_text),
+    }
+)
+SETTINGS = settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 
 
 @SETTINGS
@@ -65,8 +72,9 @@ json_value = st.recursive(
     max_leaves=6,
 )
 json_line = st.one_of(
-    st.fixed_dictionaries({"timestamp": json_value, "input_length": json_value,
-                           "output_length": json_value, "hash_ids": json_value}).map(json.dumps),
+    st.fixed_dictionaries(
+        {"timestamp": json_value, "input_length": json_value, "output_length": json_value, "hash_ids": json_value}
+    ).map(json.dumps),
     json_value.map(json.dumps),
     messy_text.filter(lambda s: s.strip() and "\n" not in s and "\r" not in s),
 )
@@ -88,8 +96,7 @@ def test_jsonl_conservation(tmp_path_factory, lines):
 
 
 scalar = st.one_of(st.none(), st.booleans(), st.integers(-10, 10**12), st.floats(allow_nan=False), messy_text)
-record = st.dictionaries(st.sampled_from(["a", "b", "c"]), st.one_of(scalar, st.lists(scalar, max_size=3)),
-                         max_size=3)
+record = st.dictionaries(st.sampled_from(["a", "b", "c"]), st.one_of(scalar, st.lists(scalar, max_size=3)), max_size=3)
 
 
 @SETTINGS
@@ -110,8 +117,11 @@ def test_jsonl_block_types_from_a_sample_read_what_full_inference_reads(records,
 
 
 count_text = st.one_of(st.integers(-5, 3 * 10**9).map(str), st.sampled_from(["", "+7", "-0", "007", "12.0"]))
-duration_text = st.one_of(st.floats(allow_nan=True).map(repr), st.integers(-5, 10**6).map(str),
-                          st.sampled_from(["", "1e3", "+7", "-0", "0.5", "1e400", "Infinity"]))
+duration_text = st.one_of(
+    st.floats(allow_nan=True).map(repr),
+    st.integers(-5, 10**6).map(str),
+    st.sampled_from(["", "1e3", "+7", "-0", "0.5", "1e400", "Infinity"]),
+)
 
 
 @SETTINGS
@@ -129,10 +139,20 @@ def test_csv_numbers_parsed_by_the_reader_load_what_text_loads(tmp_path_factory,
             else:
                 with _text_only():
                     ingest_paths(con, [path], options)
-            stored.append((con.execute("SELECT source_row, prompt_tokens, output_tokens, ttft_ms, e2e_ms "
-                                       "FROM requests ORDER BY source_row").fetchall(),
-                           [(row, _reason(reason)) for row, reason in
-                            con.execute("SELECT source_row, reason FROM rejected_rows ORDER BY 1").fetchall()]))
+            stored.append(
+                (
+                    con.execute(
+                        "SELECT source_row, prompt_tokens, output_tokens, ttft_ms, e2e_ms "
+                        "FROM requests ORDER BY source_row"
+                    ).fetchall(),
+                    [
+                        (row, _reason(reason))
+                        for row, reason in con.execute(
+                            "SELECT source_row, reason FROM rejected_rows ORDER BY 1"
+                        ).fetchall()
+                    ],
+                )
+            )
     assert stored[0] == stored[1]
 
 

@@ -31,11 +31,14 @@ def test_aiperf_0_1_profile_export_matches_its_own_summary(con):
     summary = json.loads((REAL / "aiperf-0.1.1_profile_export_aiperf.json").read_text())["records"]
     assert (result.status, result.format, result.rows_read, result.rows_rejected) == ("loaded", "aiperf", 100, 0)
     # request_count 89 and error_request_count 11 (all RequestCancellationError, code 499)
-    assert con.execute("SELECT status, count(*) FROM requests GROUP BY ALL ORDER BY 1").fetchall() == \
-        [("cancelled", summary["error_request_count"]["avg"]), ("ok", summary["request_count"]["avg"])]
+    assert con.execute("SELECT status, count(*) FROM requests GROUP BY ALL ORDER BY 1").fetchall() == [
+        ("cancelled", summary["error_request_count"]["avg"]),
+        ("ok", summary["request_count"]["avg"]),
+    ]
     ok = "FROM requests WHERE status = 'ok'"
     ttft, e2e, tpot, prompt, output = one(
-        con, f"SELECT avg(ttft_ms), avg(e2e_ms), avg(tpot_ms), avg(prompt_tokens), sum(output_tokens) {ok}")
+        con, f"SELECT avg(ttft_ms), avg(e2e_ms), avg(tpot_ms), avg(prompt_tokens), sum(output_tokens) {ok}"
+    )
     assert ttft == pytest.approx(summary["ttft"]["avg"])  # 2343.219 ms
     assert e2e == pytest.approx(summary["request_latency"]["avg"])  # 9059.655 ms
     assert tpot == pytest.approx(summary["inter_token_latency"]["avg"])  # 27.763 ms
@@ -87,24 +90,36 @@ def test_llmperf_groq_run_matches_its_own_summary(con):
     summary = json.loads((REAL / "llmperf_groq-70b_summary.json").read_text())
     assert (result.status, result.format, result.rows_loaded) == ("loaded", "llmperf", 150)
     assert result.rows_loaded == summary["results_num_completed_requests"]
-    count, ttft, e2e, prompt, output, errors = one(con, "SELECT count(*), avg(ttft_ms), avg(e2e_ms), "
-                                                   "avg(prompt_tokens), avg(output_tokens), count(*) FILTER "
-                                                   "(WHERE status <> 'ok') FROM requests")
+    count, ttft, e2e, prompt, output, errors = one(
+        con,
+        "SELECT count(*), avg(ttft_ms), avg(e2e_ms), "
+        "avg(prompt_tokens), avg(output_tokens), count(*) FILTER "
+        "(WHERE status <> 'ok') FROM requests",
+    )
     assert ttft == pytest.approx(summary["results_ttft_s_mean"] * 1e3)  # 227.860 ms
     assert e2e == pytest.approx(summary["results_end_to_end_latency_s_mean"] * 1e3)  # 815.108 ms
-    assert (prompt, output, errors) == (summary["results_number_input_tokens_mean"],
-                                        summary["results_number_output_tokens_mean"], summary["results_number_errors"])
+    assert (prompt, output, errors) == (
+        summary["results_number_input_tokens_mean"],
+        summary["results_number_output_tokens_mean"],
+        summary["results_number_errors"],
+    )
     # tpot is the time per output token after the first, as in every format; not llmperf's
     # inter_token_latency_s (0.00588 s on the first request, TTFT included): (0.890 - 0.298) / 149
     assert by_row(con, "tpot_ms")[0][0] == pytest.approx((0.8900090400129557 - 0.297977801412344) / 149 * 1e3)
     # arrivals rebuilt from 5 closed-loop clients: never more than 5 in flight (not 150 at once), and
     # the run lasts as long as llmperf measured it (150 requests at 176.74 a minute: 50.9 s), within 2%
-    in_flight = one(con, "SELECT max(n) FROM (SELECT (SELECT count(*) FROM requests b WHERE b.arrival_ts <= "
-                         "a.arrival_ts AND b.arrival_ts + to_microseconds(CAST(b.e2e_ms * 1000 AS BIGINT)) > "
-                         "a.arrival_ts) AS n FROM requests a)")[0]
+    in_flight = one(
+        con,
+        "SELECT max(n) FROM (SELECT (SELECT count(*) FROM requests b WHERE b.arrival_ts <= "
+        "a.arrival_ts AND b.arrival_ts + to_microseconds(CAST(b.e2e_ms * 1000 AS BIGINT)) > "
+        "a.arrival_ts) AS n FROM requests a)",
+    )[0]
     assert in_flight == summary["num_concurrent_requests"]
-    span_s = one(con, "SELECT epoch(max(arrival_ts + to_microseconds(CAST(e2e_ms * 1000 AS BIGINT))) "
-                      "- min(arrival_ts)) FROM requests")[0]
+    span_s = one(
+        con,
+        "SELECT epoch(max(arrival_ts + to_microseconds(CAST(e2e_ms * 1000 AS BIGINT))) "
+        "- min(arrival_ts)) FROM requests",
+    )[0]
     assert span_s == pytest.approx(150 / summary["results_num_completed_requests_per_min"] * 60, rel=0.02)
     assert "arrivals rebuilt from 5 closed-loop clients" in result.message
 
@@ -117,13 +132,16 @@ def test_llmperf_without_its_summary_says_it_has_no_arrival_times(tmp_path, con)
     assert one(con, "SELECT timestamps, notes FROM ingest_runs") == ("missing", result.message)
 
 
-@pytest.mark.parametrize(("name", "fix"), [
-    ("aiperf-0.1.1_profile_export_aiperf.json", "AIPerf's profile_export.jsonl"),
-    ("aiperf-0.1.1_profile_export_aiperf.csv", "AIPerf's profile_export.jsonl"),
-    ("llmperf_groq-70b_summary.json", "*_individual_responses.json"),
-    # SGLang bench_serving without --output-details, its `"request_rate": Infinity` (not strict JSON) read
-    ("sglang_deepseek-v2_bench_serving_summary.jsonl", "--output-details (SGLang)"),
-])
+@pytest.mark.parametrize(
+    ("name", "fix"),
+    [
+        ("aiperf-0.1.1_profile_export_aiperf.json", "AIPerf's profile_export.jsonl"),
+        ("aiperf-0.1.1_profile_export_aiperf.csv", "AIPerf's profile_export.jsonl"),
+        ("llmperf_groq-70b_summary.json", "*_individual_responses.json"),
+        # SGLang bench_serving without --output-details, its `"request_rate": Infinity` (not strict JSON) read
+        ("sglang_deepseek-v2_bench_serving_summary.jsonl", "--output-details (SGLang)"),
+    ],
+)
 def test_a_run_summary_is_recognised_and_says_what_to_load(con, name, fix):
     result = load(con, name)
     assert result.status == "failed" and "a run summary of" in result.message and fix in result.message
@@ -132,15 +150,19 @@ def test_a_run_summary_is_recognised_and_says_what_to_load(con, name, fix):
 
 def test_guidellm_benchmarks_match_its_own_per_request_figures(con):
     result = load(con, "guidellm-0.x_benchmarks_stripped.json")
-    request = json.loads((REAL / "guidellm-0.x_benchmarks_stripped.json").read_text())[
-        "benchmarks"][0]["requests"]["successful"][0]
+    request = json.loads((REAL / "guidellm-0.x_benchmarks_stripped.json").read_text())["benchmarks"][0]["requests"][
+        "successful"
+    ][0]
     assert (result.status, result.format, result.rows_loaded) == ("loaded", "guidellm", 1)
     row = one(con, "SELECT ttft_ms, e2e_ms, tpot_ms, prompt_tokens, output_tokens, status, model FROM requests")
-    assert row[:3] == pytest.approx((request["time_to_first_token_ms"], request["request_latency"] * 1e3,
-                                     request["inter_token_latency_ms"]))  # 21.28 ms, 689.18 ms, 5.258 ms
+    assert row[:3] == pytest.approx(
+        (request["time_to_first_token_ms"], request["request_latency"] * 1e3, request["inter_token_latency_ms"])
+    )  # 21.28 ms, 689.18 ms, 5.258 ms
     assert row[3:] == (request["prompt_tokens"], request["output_tokens"], "ok", "example_model")
-    text = one(con, "SELECT count(*) FROM requests WHERE concat_ws(' ', request_id, model, tenant, error_code) "
-                    "LIKE '%Elizabeth%'")
+    text = one(
+        con,
+        "SELECT count(*) FROM requests WHERE concat_ws(' ', request_id, model, tenant, error_code) LIKE '%Elizabeth%'",
+    )
     assert text == (0,)
 
 
@@ -154,8 +176,11 @@ def test_vllm_benchmark_serving_matches_its_own_summary(con):
     with lzma.open(REAL / VLLM) as fh:
         run = json.load(fh)
     assert (result.status, result.format, result.rows_loaded, result.rows_rejected) == ("loaded", "vllm-bench", 200, 0)
-    ok, prompt, output, model = one(con, "SELECT count(*) FILTER (WHERE status = 'ok'), sum(prompt_tokens), "
-                                         "sum(output_tokens), any_value(model) FROM requests")
+    ok, prompt, output, model = one(
+        con,
+        "SELECT count(*) FILTER (WHERE status = 'ok'), sum(prompt_tokens), "
+        "sum(output_tokens), any_value(model) FROM requests",
+    )
     assert (ok, prompt, output) == (run["completed"], run["total_input_tokens"], run["total_output_tokens"])
     assert model == run["model_id"]  # meta-llama/Llama-3.3-70B-Instruct
     ttft = one(con, "SELECT avg(ttft_ms), median(ttft_ms), quantile_cont(ttft_ms, 0.99) FROM requests")
@@ -169,13 +194,17 @@ def test_vllm_benchmark_serving_matches_its_own_summary(con):
     assert result.message.startswith("no arrival times")
     assert one(con, "SELECT timestamps FROM ingest_runs") == ("missing",)
     text = run["generated_texts"][0][:20]  # the generated text is not stored anywhere
-    assert one(con, "SELECT count(*) FROM requests WHERE concat_ws(' ', request_id, model, tenant, error_code) "
-                    "LIKE $t", {"t": f"%{text}%"}) == (0,)
+    assert one(
+        con,
+        "SELECT count(*) FROM requests WHERE concat_ws(' ', request_id, model, tenant, error_code) LIKE $t",
+        {"t": f"%{text}%"},
+    ) == (0,)
 
 
 def in_flight_max(con, model: str) -> float | None:
-    return one(con, "SELECT max(in_flight_requests_max) FROM mined_concurrency_windows WHERE model = $m",
-               {"m": model})[0]
+    return one(con, "SELECT max(in_flight_requests_max) FROM mined_concurrency_windows WHERE model = $m", {"m": model})[
+        0
+    ]
 
 
 def test_mining_skips_runs_without_arrival_times_and_says_so(tmp_path, con):
@@ -184,8 +213,10 @@ def test_mining_skips_runs_without_arrival_times_and_says_so(tmp_path, con):
     load(con, VLLM)
     (run,) = mine(con, MineOptions())
     assert run.has_latency and in_flight_max(con, run.model) is None
-    assert run.notes == ("concurrency: 200 requests of 1 ingested run without arrival times left out (every one "
-                         "arrives at --start: its in-flight count would be the whole run at once)",)
+    assert run.notes == (
+        "concurrency: 200 requests of 1 ingested run without arrival times left out (every one "
+        "arrives at --start: its in-flight count would be the whole run at once)",
+    )
     # llmperf's Groq run twice: with its summary (arrivals rebuilt from 5 clients) and without (none):
     # the in-flight maximum is the rebuilt run's 5, not 150 + 5
     plain = tmp_path / "groq_individual_responses.json"
@@ -206,22 +237,40 @@ def test_dashboard_concurrency_of_unmined_runs_leaves_out_runs_without_arrival_t
 
 OPENAI = [
     # (file, the response's id, created, model, usage: prompt, output, cached) as the API returned them
-    ("openai-python-1.54_chat-completion_gpt-4o-mini.json", "chatcmpl-ASYMQRl3A3DXL9FWCK9tnGRcKIO7q", 1731368630,
-     "gpt-4o-mini-2024-07-18", 12, 5, 0),
-    ("openai-python_responses_gpt-4o-mini.json", "resp_08bcd983e14520af0069e2f3ee9f748191af5a1d2b897cdbfe",
-     1776481262, "gpt-4o-mini-2024-07-18", 22, 22, 0),
+    (
+        "openai-python-1.54_chat-completion_gpt-4o-mini.json",
+        "chatcmpl-ASYMQRl3A3DXL9FWCK9tnGRcKIO7q",
+        1731368630,
+        "gpt-4o-mini-2024-07-18",
+        12,
+        5,
+        0,
+    ),
+    (
+        "openai-python_responses_gpt-4o-mini.json",
+        "resp_08bcd983e14520af0069e2f3ee9f748191af5a1d2b897cdbfe",
+        1776481262,
+        "gpt-4o-mini-2024-07-18",
+        22,
+        22,
+        0,
+    ),
 ]
 
 
 @pytest.mark.parametrize(("name", "request_id", "created", "model", "prompt", "output", "cached"), OPENAI)
-def test_openai_responses_recorded_by_the_otel_instrumentation_tests(con, name, request_id, created, model,
-                                                                      prompt, output, cached):
+def test_openai_responses_recorded_by_the_otel_instrumentation_tests(
+    con, name, request_id, created, model, prompt, output, cached
+):
     # OpenTelemetry's openai-v2 instrumentation tests replay these recorded API responses and expect
     # gen_ai.usage.input_tokens / output_tokens = the response's usage, gen_ai.response.id = its id
     result = load(con, name)
     assert (result.status, result.format, result.rows_loaded) == ("loaded", "openai-usage", 1)
-    row = one(con, "SELECT request_id, epoch(arrival_ts), model, prompt_tokens, output_tokens, "
-                   "cached_prompt_tokens, status FROM requests")
+    row = one(
+        con,
+        "SELECT request_id, epoch(arrival_ts), model, prompt_tokens, output_tokens, "
+        "cached_prompt_tokens, status FROM requests",
+    )
     assert row == (request_id, created, model, prompt, output, cached, "ok")
 
 
@@ -232,12 +281,19 @@ def test_burstgpt_1_first_rows_match_what_another_reader_pinned(con):
     # (its docs print whole tokens: 1,638.8 and 841.7 with the continuous quantile)
     result = load(con, "burstgpt-1_first400.csv")
     assert (result.status, result.format, result.rows_loaded, result.rows_rejected) == ("loaded", "burstgpt", 400, 0)
-    span_s, models = one(con, "SELECT epoch(max(arrival_ts)) - epoch(min(arrival_ts)), "
-                              "string_agg(DISTINCT model, ',' ORDER BY model) FROM requests")
+    span_s, models = one(
+        con,
+        "SELECT epoch(max(arrival_ts)) - epoch(min(arrival_ts)), "
+        "string_agg(DISTINCT model, ',' ORDER BY model) FROM requests",
+    )
     assert (span_s, models) == (37_269, "ChatGPT,GPT-4")
     # BurstGPT's README: a response of zero tokens is a failed request; all 17 here are 0 in and 0 out
-    assert one(con, "SELECT count(*) FILTER (WHERE status <> 'ok'), count(*) FILTER (WHERE prompt_tokens = 0) "
-                    "FROM requests") == (17, 17)
-    quantiles = one(con, "SELECT quantile_cont(prompt_tokens, [0.5, 0.95]), quantile_cont(output_tokens, [0.5, 0.95]) "
-                         "FROM requests WHERE prompt_tokens > 0")
+    assert one(
+        con, "SELECT count(*) FILTER (WHERE status <> 'ok'), count(*) FILTER (WHERE prompt_tokens = 0) FROM requests"
+    ) == (17, 17)
+    quantiles = one(
+        con,
+        "SELECT quantile_cont(prompt_tokens, [0.5, 0.95]), quantile_cont(output_tokens, [0.5, 0.95]) "
+        "FROM requests WHERE prompt_tokens > 0",
+    )
     assert [int(q) for qs in quantiles for q in qs] == [353, 1638, 238, 841]

@@ -9,15 +9,42 @@ from tracefit.cli import cli
 
 # the keys vLLM `bench serve --save-result` writes (vllm/benchmarks/serve.py result_json) without
 # --save-detailed, and SGLang bench_serving's (python/sglang/bench_serving.py) without --output-details
-VLLM = {"date": "20250101-120000", "endpoint_type": "vllm", "backend": "vllm", "model_id": "meta-llama/Llama-3-8B",
-        "num_prompts": 200, "request_rate": 4.0, "duration": 52.1, "completed": 200, "total_input_tokens": 204800,
-        "total_output_tokens": 25600, "request_throughput": 3.84, "output_throughput": 491.4,
-        "mean_ttft_ms": 35.2, "median_ttft_ms": 33.0, "p99_ttft_ms": 80.1, "mean_tpot_ms": 11.5,
-        "mean_itl_ms": 11.4, "mean_e2el_ms": 1500.0}
-SGLANG = {"backend": "sglang", "dataset_name": "random", "request_rate": 8.0, "max_concurrency": 64,
-          "completed": 1000, "total_input_tokens": 512000, "total_output_tokens": 128000,
-          "request_throughput": 7.9, "input_throughput": 4040.0, "output_throughput": 1011.0,
-          "mean_e2e_latency_ms": 2100.0, "mean_ttft_ms": 60.0, "median_ttft_ms": 55.0, "mean_itl_ms": 15.0}
+VLLM = {
+    "date": "20250101-120000",
+    "endpoint_type": "vllm",
+    "backend": "vllm",
+    "model_id": "meta-llama/Llama-3-8B",
+    "num_prompts": 200,
+    "request_rate": 4.0,
+    "duration": 52.1,
+    "completed": 200,
+    "total_input_tokens": 204800,
+    "total_output_tokens": 25600,
+    "request_throughput": 3.84,
+    "output_throughput": 491.4,
+    "mean_ttft_ms": 35.2,
+    "median_ttft_ms": 33.0,
+    "p99_ttft_ms": 80.1,
+    "mean_tpot_ms": 11.5,
+    "mean_itl_ms": 11.4,
+    "mean_e2el_ms": 1500.0,
+}
+SGLANG = {
+    "backend": "sglang",
+    "dataset_name": "random",
+    "request_rate": 8.0,
+    "max_concurrency": 64,
+    "completed": 1000,
+    "total_input_tokens": 512000,
+    "total_output_tokens": 128000,
+    "request_throughput": 7.9,
+    "input_throughput": 4040.0,
+    "output_throughput": 1011.0,
+    "mean_e2e_latency_ms": 2100.0,
+    "mean_ttft_ms": 60.0,
+    "median_ttft_ms": 55.0,
+    "mean_itl_ms": 15.0,
+}
 
 
 def ingest(path, db):
@@ -41,8 +68,13 @@ def test_sglang_bench_serving_without_output_details(tmp_path):
 
 
 def test_a_detailed_vllm_result_still_loads(tmp_path):
-    detailed = VLLM | {"input_lens": [1024, 1000], "output_lens": [128, 2], "ttfts": [0.03, 0.04],
-                       "itls": [[0.01] * 127, [0.012]], "errors": ["", ""]}
+    detailed = VLLM | {
+        "input_lens": [1024, 1000],
+        "output_lens": [128, 2],
+        "ttfts": [0.03, 0.04],
+        "itls": [[0.01] * 127, [0.012]],
+        "errors": ["", ""],
+    }
     path = tmp_path / "vllm.json"
     path.write_text(json.dumps(detailed))
     code, file = ingest(path, tmp_path / "w.duckdb")

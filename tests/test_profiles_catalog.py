@@ -10,9 +10,18 @@ def test_h100_spellings_resolve_to_sxm(spelling):
     assert get_gpu(spelling).name == "h100-sxm"
 
 
-@pytest.mark.parametrize("spelling,name", [("NVIDIA A100-SXM4-80GB", "a100-80gb-sxm"), ("A100 40GB", "a100-40gb-sxm"),
-                                          ("NVIDIA A10G", "a10g"), ("AMD Instinct MI300X", "mi300x"),
-                                          ("H100 PCIe", "h100-pcie"), ("H100 NVL", "h100-nvl"), ("GH200", "gh200")])
+@pytest.mark.parametrize(
+    "spelling,name",
+    [
+        ("NVIDIA A100-SXM4-80GB", "a100-80gb-sxm"),
+        ("A100 40GB", "a100-40gb-sxm"),
+        ("NVIDIA A10G", "a10g"),
+        ("AMD Instinct MI300X", "mi300x"),
+        ("H100 PCIe", "h100-pcie"),
+        ("H100 NVL", "h100-nvl"),
+        ("GH200", "gh200"),
+    ],
+)
 def test_common_gpu_names(spelling, name):
     assert get_gpu(spelling).name == name
 
@@ -38,10 +47,17 @@ def test_fp8_falls_back_to_bf16_math_on_a100():
     assert get_gpu("h100").peak_tflops("fp8") == 1979.0
 
 
-@pytest.mark.parametrize("hf_id,name", [("meta-llama/Meta-Llama-3-8B", "llama-3-8b"), ("Qwen/Qwen2-7B", "qwen2-7b"),
-                                        ("mistralai/Mixtral-8x7B-v0.1", "mixtral-8x7b"),
-                                        ("meta-llama/Llama-3.1-70B-Instruct", "llama-3.1-70b"),
-                                        ("Qwen2.5-72B-Instruct", "qwen2.5-72b"), ("Llama-2-7b-hf", "llama-2-7b")])
+@pytest.mark.parametrize(
+    "hf_id,name",
+    [
+        ("meta-llama/Meta-Llama-3-8B", "llama-3-8b"),
+        ("Qwen/Qwen2-7B", "qwen2-7b"),
+        ("mistralai/Mixtral-8x7B-v0.1", "mixtral-8x7b"),
+        ("meta-llama/Llama-3.1-70B-Instruct", "llama-3.1-70b"),
+        ("Qwen2.5-72B-Instruct", "qwen2.5-72b"),
+        ("Llama-2-7b-hf", "llama-2-7b"),
+    ],
+)
 def test_hugging_face_ids_resolve(hf_id, name):
     assert get_model(hf_id).name == name
 
@@ -56,8 +72,16 @@ def test_parameter_counts_match_published_sizes():
 
 
 def test_config_json_path(tmp_path):
-    config = {"hidden_size": 2048, "num_hidden_layers": 16, "num_attention_heads": 32, "num_key_value_heads": 8,
-              "intermediate_size": 8192, "vocab_size": 128256, "tie_word_embeddings": True, "head_dim": 64}
+    config = {
+        "hidden_size": 2048,
+        "num_hidden_layers": 16,
+        "num_attention_heads": 32,
+        "num_key_value_heads": 8,
+        "intermediate_size": 8192,
+        "vocab_size": 128256,
+        "tie_word_embeddings": True,
+        "head_dim": 64,
+    }
     path = tmp_path / "config.json"
     path.write_text(json.dumps(config))
     spec = get_model(str(path))

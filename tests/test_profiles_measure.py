@@ -17,8 +17,20 @@ from tracefit.cli import cli
 
 torch = pytest.importorskip("torch", reason="measuring needs torch: pip install -e '.[measure]'")
 
-PREDICT = ("predict", "--model", "llama-3.1-8b", "--gpu", "h100", "--batch", "8", "--isl", "1024", "--osl", "64",
-           "--json")
+PREDICT = (
+    "predict",
+    "--model",
+    "llama-3.1-8b",
+    "--gpu",
+    "h100",
+    "--batch",
+    "8",
+    "--isl",
+    "1024",
+    "--osl",
+    "64",
+    "--json",
+)
 
 
 def run(*args):
@@ -60,12 +72,17 @@ def test_gemm_rows_are_the_model_shapes_over_m(cpu_profile):
     doc = load_profile(cpu_profile)
     # llama-3.1-8b widths / 8 on CPU quick: hidden 512, q 4096/8 = 512, kv 1024/8 = 128 -> qkv n = 768;
     # gate_up n = 2 x 14336/8 = 3584; lm_head n = 128256 / 8 = 16032 (multiple of 16)
-    assert gemm_shapes(get_model("llama-3.1-8b"), 8) == [("qkv", 768, 512, 32), ("o", 512, 512, 32),
-                                                         ("gate_up", 3584, 512, 32), ("down", 512, 1792, 32),
-                                                         ("lm_head", 16032, 512, 1)]
+    assert gemm_shapes(get_model("llama-3.1-8b"), 8) == [
+        ("qkv", 768, 512, 32),
+        ("o", 512, 512, 32),
+        ("gate_up", 3584, 512, 32),
+        ("down", 512, 1792, 32),
+        ("lm_head", 16032, 512, 1),
+    ]
     rows = doc["measurements"]["gemm"]
-    assert {(r["shape"], r["m"]) for r in rows} == {(s, m) for s, *_ in gemm_shapes(get_model("llama-3.1-8b"), 8)
-                                                    for m in doc["settings"]["ms"]}
+    assert {(r["shape"], r["m"]) for r in rows} == {
+        (s, m) for s, *_ in gemm_shapes(get_model("llama-3.1-8b"), 8) for m in doc["settings"]["ms"]
+    }
     for r in rows:
         assert r["flops"] == 2 * r["m"] * r["n"] * r["k"]
         assert r["tflops"] == pytest.approx(r["flops"] / r["median_s"] / 1e12)
@@ -97,8 +114,9 @@ def test_predict_with_the_profile_is_different_and_sane(cpu_profile):
     assert sum(profiled["breakdown"].values()) == pytest.approx(profiled["e2e_s"], rel=1e-4)
     # decode can never beat streaming the weights at datasheet bandwidth
     assert profiled["tpot_ms"] > profiled["latency_floor_ms_per_token"]
-    report = json.loads(run("roofline", "--model", "llama-3.1-8b", "--gpu", "h100", "--profile", str(cpu_profile),
-                            "--json").stdout)
+    report = json.loads(
+        run("roofline", "--model", "llama-3.1-8b", "--gpu", "h100", "--profile", str(cpu_profile), "--json").stdout
+    )
     assert str(cpu_profile) in report["efficiency"] and report["decode"][0]["step_ms"] > 0
 
 
@@ -113,6 +131,7 @@ def test_quick_profile_on_cuda(tmp_path):
     if not torch.cuda.is_available():
         pytest.skip("no CUDA device: run on a GPU machine (`pytest -m gpu`)")
     from profiles.measure import measure
+
     doc = measure(models=["llama-3.1-8b"], device="cuda:0", quick=True, log=lambda _: None)
     assert doc["device"]["kind"] == "cuda" and doc["device"]["cuda"]
     assert all(r["m"] <= r["m_kernel"] for r in doc["measurements"]["gemm"])
@@ -125,6 +144,7 @@ def test_quick_profile_on_cuda(tmp_path):
 def test_allreduce_probe_runs_across_processes():
     # two gloo ranks on the CPU stand in for NCCL GPUs; ring bus bandwidth = alg x 2(n-1)/n = alg for n = 2
     from profiles.measure_allreduce import allreduce
+
     rows = allreduce(2, "cpu", (1 << 12, 1 << 16), warmup=1, repeats=3)
     assert [(r["ranks"], r["backend"], r["bytes"]) for r in rows] == [(2, "gloo", 1 << 12), (2, "gloo", 1 << 16)]
     assert all(r["bus_gb_s"] == pytest.approx(r["alg_gb_s"]) and r["repeats"] == 3 for r in rows)

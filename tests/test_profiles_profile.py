@@ -30,23 +30,54 @@ H100 = get_gpu("h100")
 def flat_profile(*, gemm=0.5, prefill=0.25, decode=0.5, hbm=0.5, tiny_kernel_s=5e-6, decode_seconds=None) -> dict:
     """A profile of an H100 whose every curve is one constant fraction of the datasheet peaks."""
     peak, bw = H100.peak_tflops_bf16 * 1e12, H100.hbm_tb_s * 1e12
-    gemm_rows = [{"model": "llama-3-8b", "shape": "qkv", "dtype": "bf16", "m": m, "n": 6144, "k": 4096,
-                  "calls_per_step": 32, "flops": 2.0 * m * 6144 * 4096,
-                  "median_s": 2.0 * m * 6144 * 4096 / (gemm * peak)} for m in (1, 16, 256, 4096)]
-    prefill_rows = [{"model": "llama-3-8b", "seq_tokens": n, "flops": 4.0 * 32 * 128 * n * n / 2,
-                     "median_s": 4.0 * 32 * 128 * n * n / 2 / (prefill * peak)} for n in (128, 1024, 8192)]
+    gemm_rows = [
+        {
+            "model": "llama-3-8b",
+            "shape": "qkv",
+            "dtype": "bf16",
+            "m": m,
+            "n": 6144,
+            "k": 4096,
+            "calls_per_step": 32,
+            "flops": 2.0 * m * 6144 * 4096,
+            "median_s": 2.0 * m * 6144 * 4096 / (gemm * peak),
+        }
+        for m in (1, 16, 256, 4096)
+    ]
+    prefill_rows = [
+        {
+            "model": "llama-3-8b",
+            "seq_tokens": n,
+            "flops": 4.0 * 32 * 128 * n * n / 2,
+            "median_s": 4.0 * 32 * 128 * n * n / 2 / (prefill * peak),
+        }
+        for n in (128, 1024, 8192)
+    ]
     kv_bytes = (1e3, 1e5, 1e7, 1e9)
     seconds = decode_seconds or [x / (decode * bw) for x in kv_bytes]
     decode_rows = [{"model": "llama-3-8b", "kv_bytes": x, "median_s": s} for x, s in zip(kv_bytes, seconds)]
-    return {"schema": SCHEMA, "schema_version": SCHEMA_VERSION, "created_utc": "2026-01-01T00:00:00+00:00",
-            "device": {"name": "NVIDIA H100 80GB HBM3", "kind": "cuda", "catalog_gpu": "h100-sxm"},
-            "reference": {"peak_tflops": {"bf16": H100.peak_tflops_bf16}, "hbm_tb_s": H100.hbm_tb_s,
-                          "interconnect_gb_s": H100.interconnect_gb_s, "source": "test"},
-            "settings": {"quick": True, "models": ["llama-3-8b"]},
-            "measurements": {"hbm": [{"kernel": "read", "gb_s": hbm * H100.hbm_tb_s * 1e3}], "gemm": gemm_rows,
-                             "attention_prefill": prefill_rows, "attention_decode": decode_rows,
-                             "overhead": [{"kernel": "tiny_add", "median_s": tiny_kernel_s}], "allreduce": []},
-            "skipped": []}
+    return {
+        "schema": SCHEMA,
+        "schema_version": SCHEMA_VERSION,
+        "created_utc": "2026-01-01T00:00:00+00:00",
+        "device": {"name": "NVIDIA H100 80GB HBM3", "kind": "cuda", "catalog_gpu": "h100-sxm"},
+        "reference": {
+            "peak_tflops": {"bf16": H100.peak_tflops_bf16},
+            "hbm_tb_s": H100.hbm_tb_s,
+            "interconnect_gb_s": H100.interconnect_gb_s,
+            "source": "test",
+        },
+        "settings": {"quick": True, "models": ["llama-3-8b"]},
+        "measurements": {
+            "hbm": [{"kernel": "read", "gb_s": hbm * H100.hbm_tb_s * 1e3}],
+            "gemm": gemm_rows,
+            "attention_prefill": prefill_rows,
+            "attention_decode": decode_rows,
+            "overhead": [{"kernel": "tiny_add", "median_s": tiny_kernel_s}],
+            "allreduce": [],
+        },
+        "skipped": [],
+    }
 
 
 def test_knots_interpolate_and_extend_without_gaining_efficiency():
@@ -60,8 +91,10 @@ def test_knots_interpolate_and_extend_without_gaining_efficiency():
 
 def test_gemm_efficiency_interpolates_time_between_measured_m():
     doc = flat_profile()
-    doc["measurements"]["gemm"] = [dict(r, median_s=r["flops"] / (f * H100.peak_tflops_bf16 * 1e12), m=m)
-                                   for r, m, f in zip(doc["measurements"]["gemm"][:2], (1, 64), (0.2, 0.8))]
+    doc["measurements"]["gemm"] = [
+        dict(r, median_s=r["flops"] / (f * H100.peak_tflops_bf16 * 1e12), m=m)
+        for r, m, f in zip(doc["measurements"]["gemm"][:2], (1, 64), (0.2, 0.8))
+    ]
     eff = profiled_efficiency(doc, base=Efficiency())
     # time-like knots M / eff: 1 / 0.2 = 5 and 64 / 0.8 = 80; at M = 32: 5 + 75 x 31/63 = 41.905 -> 32 / 41.905
     assert eff.gemm_efficiency(1) == pytest.approx(0.2)
@@ -72,8 +105,14 @@ def test_gemm_efficiency_interpolates_time_between_measured_m():
 def test_flat_profile_predicts_like_the_same_scalar_efficiency():
     dep = deployment(model="llama-3-8b", gpu="h100")
     profiled = with_profile(dep, flat_profile())
-    scalar = dataclasses.replace(dep.engine.efficiency, gemm_fraction=0.5, gemm_half_tokens=0.0,
-                                 attention_fraction=0.25, hbm_fraction=0.5, layer_overhead_s=6 * 5e-6)
+    scalar = dataclasses.replace(
+        dep.engine.efficiency,
+        gemm_fraction=0.5,
+        gemm_half_tokens=0.0,
+        attention_fraction=0.25,
+        hbm_fraction=0.5,
+        layer_overhead_s=6 * 5e-6,
+    )
     a, b = StepModel(profiled), StepModel(dep, scalar)
     assert isinstance(a.efficiency, ProfiledEfficiency)
     # prefill attention: the profile's 0.25 of peak, scalar path: attention_fraction 0.25
@@ -103,8 +142,12 @@ def test_decode_curve_is_the_lower_convex_hull_of_monotone_times():
 
 
 @settings(max_examples=60, deadline=None)
-@given(n=st.integers(1, 512), lo=st.integers(1, 20000), width=st.integers(2, 200000),
-       bumps=st.lists(st.floats(0.5, 2.0), min_size=4, max_size=4))
+@given(
+    n=st.integers(1, 512),
+    lo=st.integers(1, 20000),
+    width=st.integers(2, 200000),
+    bumps=st.lists(st.floats(0.5, 2.0), min_size=4, max_size=4),
+)
 def test_decode_step_is_convex_in_context_with_any_measured_times(n, lo, width, bumps):
     # recommend/simulate/decode.py proves affinity from convexity; noisy measurements must not break it
     hbm = H100.hbm_tb_s * 1e12
@@ -160,8 +203,10 @@ def test_a_shipped_profile_of_the_gpu_is_used_automatically(monkeypatch, tmp_pat
 
 def test_allreduce_rows_set_latency_and_link_fraction():
     doc = flat_profile()
-    doc["measurements"]["allreduce"] = [{"bytes": 1 << 28, "median_s": 1e-3, "bus_gb_s": 360.0},
-                                        {"bytes": 1 << 16, "median_s": 20e-6, "bus_gb_s": 3.0}]
+    doc["measurements"]["allreduce"] = [
+        {"bytes": 1 << 28, "median_s": 1e-3, "bus_gb_s": 360.0},
+        {"bytes": 1 << 16, "median_s": 20e-6, "bus_gb_s": 3.0},
+    ]
     eff = profiled_efficiency(doc, base=Efficiency())
     # latency: the smallest size's median; fraction: 360 bus GB/s / (900 GB/s NVLink / 2 per direction) = 0.8
     assert eff.allreduce_latency_s == 20e-6 and eff.allreduce_fraction == pytest.approx(0.8)

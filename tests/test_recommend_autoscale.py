@@ -31,8 +31,9 @@ def steady(rates_by_hour: list[float]) -> np.ndarray:
 
 
 def test_minute_rates_and_busiest_span():
-    rates = MinuteRates.from_arrivals(np.array([T0 + 1, T0 + 2, T0 + 61, T0 + 200]), np.array([60.0, 60, 120, 6]),
-                                      T0, T0 + 240)
+    rates = MinuteRates.from_arrivals(
+        np.array([T0 + 1, T0 + 2, T0 + 61, T0 + 200]), np.array([60.0, 60, 120, 6]), T0, T0 + 240
+    )
     assert rates.rps.tolist() == [2.0, 2.0, 0.0, 0.1]  # (60 + 60) / 60, 120 / 60, 0, 6 / 60
     assert rates.busiest(T0, T0 + 240, 120) == pytest.approx(2.0)  # minutes 0-1
     assert rates.busiest(T0 + 60, T0 + 240, 120) == pytest.approx(1.0)  # minutes 1-2
@@ -71,9 +72,14 @@ def test_decisions_clamp_and_bulk_brings_the_full_fleet():
 
 
 def test_bulk_queue_state():
-    adm = Admission(arrival_s=np.array([10.0, 12.0, 50.0]), engine_s=np.array([11.0, 15.0, 55.0]),
-                    real=np.ones(3), piece=np.zeros(3, int), engine_piece=np.zeros(3, int),
-                    done_s=np.array([12.0, 20.0, 60.0]))
+    adm = Admission(
+        arrival_s=np.array([10.0, 12.0, 50.0]),
+        engine_s=np.array([11.0, 15.0, 55.0]),
+        real=np.ones(3),
+        piece=np.zeros(3, int),
+        engine_piece=np.zeros(3, int),
+        done_s=np.array([12.0, 20.0, 60.0]),
+    )
     assert not adm.queued(5.0) and adm.queued(10.0) and adm.queued(19.9)
     assert not adm.queued(20.0) and not adm.queued(49.0) and adm.queued(59.0) and not adm.queued(60.0)
 
@@ -100,7 +106,9 @@ def test_backtest_runs_the_replicas_the_scaler_would_have_chosen():
     assert result.gpu_hours == pytest.approx(0.25 * (7 * 3 + 2 + 3 * 1))
     doc = to_dict(result)
     assert doc["summary"]["scaling"] == "autoscale" and doc["hours"][7]["replicas"] == 2
-    assert doc["windows"][0]["gpus"] == 8 and doc["windows"][0]["mean_gpus"] == pytest.approx(26 / 11, rel=1e-5)  # JSON keeps 6 digits
+    assert doc["windows"][0]["gpus"] == 8 and doc["windows"][0]["mean_gpus"] == pytest.approx(
+        26 / 11, rel=1e-5
+    )  # JSON keeps 6 digits
     assert result.static_peak_gpu_hours == pytest.approx(8 * 2.75)
     fixed = backtest(plan.fixed_replicas(), traffic, since=since, until=until)
     assert fixed.gpu_hours == pytest.approx(8 * 2.75) and to_dict(fixed)["summary"]["scaling"] == "fixed"
@@ -109,12 +117,28 @@ def test_backtest_runs_the_replicas_the_scaler_would_have_chosen():
 
 def test_a_span_lighter_per_request_than_its_window_counts_fewer_requests_per_replica():
     # window: mean 900 + 100 = 1000 tokens per request; its planned span: 400 + 100 = 500 (half as heavy)
-    w = WindowTraffic(label="w", cells=(0,), sample_rate=1.0, prompt_tokens={"mean": 900.0},
-                      output_tokens={"mean": 100.0}, peak_span_s=900.0, peak_arrival_s=np.arange(900.0),
-                      peak_prompt_tokens=np.full(900, 400), peak_output_tokens=np.full(900, 100))
+    w = WindowTraffic(
+        label="w",
+        cells=(0,),
+        sample_rate=1.0,
+        prompt_tokens={"mean": 900.0},
+        output_tokens={"mean": 100.0},
+        peak_span_s=900.0,
+        peak_arrival_s=np.arange(900.0),
+        peak_prompt_tokens=np.full(900, 400),
+        peak_output_tokens=np.full(900, 100),
+    )
     traffic = plan_traffic(w)  # 900 requests in 900 s = 1 req/s
     assert scaling(traffic, 4, w).rps_per_replica == pytest.approx(1.0 / 4 * 0.5)
-    heavy = WindowTraffic(label="w", cells=(0,), sample_rate=1.0, prompt_tokens={"mean": 300.0},
-                          output_tokens={"mean": 100.0}, peak_span_s=900.0, peak_arrival_s=np.arange(900.0),
-                          peak_prompt_tokens=np.full(900, 400), peak_output_tokens=np.full(900, 100))
+    heavy = WindowTraffic(
+        label="w",
+        cells=(0,),
+        sample_rate=1.0,
+        prompt_tokens={"mean": 300.0},
+        output_tokens={"mean": 100.0},
+        peak_span_s=900.0,
+        peak_arrival_s=np.arange(900.0),
+        peak_prompt_tokens=np.full(900, 400),
+        peak_output_tokens=np.full(900, 100),
+    )
     assert scaling(plan_traffic(heavy), 4, heavy).rps_per_replica == pytest.approx(0.25)  # heavier span: as planned

@@ -41,7 +41,9 @@ def test_hour_of_week_cells():
 
 def test_segments_cut_at_hours_and_map_cells():
     plan = monday_plan()
-    found, uncovered_s = segments(plan, datetime(2025, 3, 3, 8, 30, tzinfo=UTC), datetime(2025, 3, 3, 10, 30, tzinfo=UTC))
+    found, uncovered_s = segments(
+        plan, datetime(2025, 3, 3, 8, 30, tzinfo=UTC), datetime(2025, 3, 3, 10, 30, tzinfo=UTC)
+    )
     # 08:30-09:00 in cell 8 (rest), 09:00-10:00 and 10:00-10:30 in cells 9, 10 (Mon 09-18)
     assert [(s.end_s - s.start_s, s.window) for s in found] == [(1800, 1), (3600, 0), (1800, 0)]
     assert uncovered_s == 0
@@ -77,11 +79,16 @@ def test_weighted_percentile_is_the_inverted_cdf():
 
 def test_replay_stats_by_hand():
     # 4 requests: one rejected (a miss, +inf), one with TTFT 3000 > 2000 ms, two fine.
-    piece = PieceReplay(ttft_ms=np.array([100.0, 3000.0, 200.0, math.nan]),
-                        tpot_ms=np.array([20.0, 20.0, math.nan, math.nan]),
-                        e2e_ms=np.array([1000.0, 5000.0, 200.0, math.nan]),
-                        queue_ms=np.array([0.0, 2000.0, 10.0, math.nan]),
-                        rejected=np.array([False, False, False, True]), weight=10.0, counted=((0, 1),), simulated=4)
+    piece = PieceReplay(
+        ttft_ms=np.array([100.0, 3000.0, 200.0, math.nan]),
+        tpot_ms=np.array([20.0, 20.0, math.nan, math.nan]),
+        e2e_ms=np.array([1000.0, 5000.0, 200.0, math.nan]),
+        queue_ms=np.array([0.0, 2000.0, 10.0, math.nan]),
+        rejected=np.array([False, False, False, True]),
+        weight=10.0,
+        counted=((0, 1),),
+        simulated=4,
+    )
     s = replay_stats([piece], {"ttft_p50_ms": 500, "tpot_p95_ms": 50})
     assert s.requests_real == 40 and s.simulated_requests == 4
     assert s.slo_attainment == 0.5  # requests 0 and 2 (1-token output has no TPOT: meets it)
@@ -95,8 +102,12 @@ def test_replay_stats_by_hand():
 
 def test_gpu_hours_and_savings_by_hand():
     arrival, prompt, output = light_traffic()
-    result = backtest(monday_plan(), Traffic.from_arrays(arrival, prompt, output), since=MONDAY,
-                      until=datetime(2025, 3, 4, tzinfo=UTC))
+    result = backtest(
+        monday_plan(),
+        Traffic.from_arrays(arrival, prompt, output),
+        since=MONDAY,
+        until=datetime(2025, 3, 4, tzinfo=UTC),
+    )
     # Mon 09-18: 9 h x 2 GPUs = 18; rest: 15 h x 1 GPU = 15; static peak: 24 h x 2 GPUs = 48
     assert [w.gpu_hours for w in result.windows] == [18, 15]
     assert result.gpu_hours == 33 and result.static_peak_gpu_hours == 48
@@ -106,8 +117,13 @@ def test_gpu_hours_and_savings_by_hand():
     assert result.overall.slo_attainment == 1.0
     doc = to_dict(result)
     assert set(doc["windows"][0]) >= {"label", "slo_attainment", "gpu_hours", "rejected_share"}
-    assert set(doc["summary"]) >= {"slo_attainment", "windows_meeting_slo_share", "gpu_hours",
-                                   "static_peak_gpu_hours", "savings_pct"}
+    assert set(doc["summary"]) >= {
+        "slo_attainment",
+        "windows_meeting_slo_share",
+        "gpu_hours",
+        "static_peak_gpu_hours",
+        "savings_pct",
+    }
     assert len(doc["hours"]) == 24
 
 
@@ -126,8 +142,12 @@ def test_sampled_log_is_replayed_at_its_real_rate():
 
 def test_rejected_share_counts_requests_over_max_model_len():
     arrival, prompt, output = light_traffic(hours=2, long_every=10)
-    result = backtest(monday_plan(), Traffic.from_arrays(arrival, prompt, output), since=MONDAY,
-                      until=datetime(2025, 3, 3, 2, tzinfo=UTC))
+    result = backtest(
+        monday_plan(),
+        Traffic.from_arrays(arrival, prompt, output),
+        since=MONDAY,
+        until=datetime(2025, 3, 3, 2, tzinfo=UTC),
+    )
     long_share = sum(p + o > 4096 for p, o in zip(prompt, output)) / len(prompt)  # every 10th: 5000 tokens
     assert result.overall.rejected_share == pytest.approx(long_share)  # 1 replica: the share is the log itself
     assert result.overall.slo_attainment == pytest.approx(1 - long_share)
@@ -136,8 +156,13 @@ def test_rejected_share_counts_requests_over_max_model_len():
 def test_busy_hours_are_sliced_to_the_budget():
     arrival, prompt, output = light_traffic(rate_per_s=2.0, hours=1)
     options = ReplayOptions(max_requests=600, slices=3, warmup_s=30)
-    result = backtest(monday_plan(), Traffic.from_arrays(arrival, prompt, output), since=MONDAY,
-                      until=datetime(2025, 3, 3, 1, tzinfo=UTC), options=options)
+    result = backtest(
+        monday_plan(),
+        Traffic.from_arrays(arrival, prompt, output),
+        since=MONDAY,
+        until=datetime(2025, 3, 3, 1, tzinfo=UTC),
+        options=options,
+    )
     # ~7200 requests in the hour -> three slices holding ~600 counted; real count stays exact
     assert 400 < result.overall.simulated_requests < 800
     assert result.overall.requests_real == pytest.approx(len(arrival))

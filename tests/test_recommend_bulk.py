@@ -27,10 +27,16 @@ MONDAY = datetime(2025, 3, 3, tzinfo=UTC)
 
 def _warehouse(tmp_path, rows, sample_rate="0.5"):
     """rows: (tenant, seconds after Monday 00:00 UTC)."""
-    frame = pl.DataFrame({"request_id": [f"r{i}" for i in range(len(rows))],
-                          "timestamp": [datetime.fromtimestamp(MONDAY.timestamp() + s, UTC) for _, s in rows],
-                          "model": ["chat"] * len(rows), "tenant": [t for t, _ in rows],
-                          "prompt_tokens": [100] * len(rows), "output_tokens": [10] * len(rows)})
+    frame = pl.DataFrame(
+        {
+            "request_id": [f"r{i}" for i in range(len(rows))],
+            "timestamp": [datetime.fromtimestamp(MONDAY.timestamp() + s, UTC) for _, s in rows],
+            "model": ["chat"] * len(rows),
+            "tenant": [t for t, _ in rows],
+            "prompt_tokens": [100] * len(rows),
+            "output_tokens": [10] * len(rows),
+        }
+    )
     path, db = tmp_path / "log.parquet", tmp_path / "w.duckdb"
     frame.write_parquet(path)
     out = CliRunner().invoke(cli, ["ingest", str(path), "--db", str(db), "--sample-rate", sample_rate])
@@ -42,8 +48,11 @@ def test_bulk_classifier_counts_real_requests_per_tenant_second(tmp_path):
     # sample rate 0.5: each logged request = 2 real ones. Second 10: A sends 5 logged = 10 real req/s
     # (>= 8: bulk), B sends 3 = 6 real (< 8: interactive). Second 20: A sends 1 = 2 real (interactive).
     # C is a listed batch tenant: its lone request at second 30 is bulk.
-    rows = [("A", 10.1 + i / 10) for i in range(5)] + [("B", 10.05 + i / 10) for i in range(3)] \
+    rows = (
+        [("A", 10.1 + i / 10) for i in range(5)]
+        + [("B", 10.05 + i / 10) for i in range(3)]
         + [("A", 20.5), ("C", 30.5)]
+    )
     db = _warehouse(tmp_path, rows)
     rule = BulkRule(burst_rps=8.0, tenants=("C",))
     with warehouse.connect(db, read_only=True) as con:
@@ -83,9 +92,11 @@ def test_admit_rate_is_the_slowest_fifo_rate_meeting_the_deadline():
 
 def _plan(admit_tok_s, deadline_s=3600.0):
     plan = read_plan(json.loads((FIXTURES / "plan_backtest_monday.json").read_text()))
-    return dataclasses.replace(plan, bulk=BulkRule(burst_rps=1.0, deadline_s=deadline_s),
-                               windows=tuple(dataclasses.replace(w, bulk_admit_tok_s=admit_tok_s)
-                                             for w in plan.windows))
+    return dataclasses.replace(
+        plan,
+        bulk=BulkRule(burst_rps=1.0, deadline_s=deadline_s),
+        windows=tuple(dataclasses.replace(w, bulk_admit_tok_s=admit_tok_s) for w in plan.windows),
+    )
 
 
 def test_fifo_admission_and_deadline_attainment_by_hand():
@@ -99,8 +110,7 @@ def test_fifo_admission_and_deadline_attainment_by_hand():
     assert adm.wait_s.tolist() == pytest.approx([0.5, 1.5, 2.5])
     assert sorted(moved.arrival_s - t0) == pytest.approx([0.5, 1.5, 2.5, 7.0])
     # completion = wait + engine time; with 0.4 s of engine time and a 2 s deadline, 2 of 3 meet it
-    stats = bulk_stats(adm, adm.wait_s + 0.4, np.ones(3, bool), interactive_real=1.0, deadline_s=2.0,
-                       admit_tok_s=100.0)
+    stats = bulk_stats(adm, adm.wait_s + 0.4, np.ones(3, bool), interactive_real=1.0, deadline_s=2.0, admit_tok_s=100.0)
     assert stats.deadline_attainment == pytest.approx(2 / 3) and stats.share == pytest.approx(3 / 4)
     assert stats.completion_p95_s == pytest.approx(2.9)  # the largest of three (inverted CDF)
 
@@ -112,10 +122,16 @@ def test_spare_pacing_admits_into_the_capacity_interactive_traffic_leaves():
     # with fixed pacing at k + 0.5 (100 tokens/s)
     t0 = datetime(2025, 3, 3, 10, tzinfo=UTC).timestamp()
     ticks = t0 - 300 + 0.5 + np.arange(3900.0)
-    traffic = Traffic.from_arrays(np.concatenate([ticks, np.full(8, t0)]), np.r_[np.full(3900, 200), np.full(8, 60)],
-                                  np.r_[np.full(3900, 100), np.full(8, 40)], bulk=np.r_[np.zeros(3900, bool), np.ones(8, bool)])
+    traffic = Traffic.from_arrays(
+        np.concatenate([ticks, np.full(8, t0)]),
+        np.r_[np.full(3900, 200), np.full(8, 60)],
+        np.r_[np.full(3900, 100), np.full(8, 40)],
+        bulk=np.r_[np.zeros(3900, bool), np.ones(8, bool)],
+    )
     fixed = _plan(100.0)
-    spare = dataclasses.replace(fixed, windows=tuple(dataclasses.replace(w, planned_tok_s=1000.0) for w in fixed.windows))
+    spare = dataclasses.replace(
+        fixed, windows=tuple(dataclasses.replace(w, planned_tok_s=1000.0) for w in fixed.windows)
+    )
     pieces, _ = segments(spare, MONDAY, datetime(2025, 3, 4, tzinfo=UTC))
     _, adm = admit(traffic, spare, pieces)
     assert adm.wait_s.tolist() == pytest.approx([k / 8 + 1 / 16 for k in range(8)])
@@ -126,8 +142,9 @@ def test_spare_pacing_admits_into_the_capacity_interactive_traffic_leaves():
 def test_a_window_admitting_nothing_holds_bulk_until_one_does():
     # the Mon 09-18 window admits 100 tokens/s, "rest" nothing: a request at 08:30 waits until 09:00
     plan = read_plan(json.loads((FIXTURES / "plan_backtest_monday.json").read_text()))
-    plan = dataclasses.replace(plan, windows=(dataclasses.replace(plan.windows[0], bulk_admit_tok_s=100.0),
-                                              plan.windows[1]))
+    plan = dataclasses.replace(
+        plan, windows=(dataclasses.replace(plan.windows[0], bulk_admit_tok_s=100.0), plan.windows[1])
+    )
     t = datetime(2025, 3, 3, 8, 30, tzinfo=UTC).timestamp()
     pieces, _ = segments(plan, MONDAY, datetime(2025, 3, 4, tzinfo=UTC))
     _, adm = admit(Traffic.from_arrays([t], [60], [40], bulk=[True]), plan, pieces)
@@ -148,9 +165,12 @@ def test_bulk_loads_the_engines_but_is_not_judged_by_the_slo():
     plan = _plan(admit_tok_s=60_000.0)  # ~60k tokens/s over 2 replicas: far past what they serve
     alone = backtest(plan, Traffic.from_arrays(arrival, prompt, output), since=since, until=until)
     n = 20_000  # a dump of 20,000 requests of 2,500 tokens in one second, admitted over ~830 s
-    mixed = Traffic.from_arrays(np.concatenate([arrival, dump_t + np.arange(n) / n]),
-                                np.concatenate([prompt, np.full(n, 2000)]), np.concatenate([output, np.full(n, 500)]),
-                                bulk=np.concatenate([np.zeros(arrival.size, bool), np.ones(n, bool)]))
+    mixed = Traffic.from_arrays(
+        np.concatenate([arrival, dump_t + np.arange(n) / n]),
+        np.concatenate([prompt, np.full(n, 2000)]),
+        np.concatenate([output, np.full(n, 500)]),
+        bulk=np.concatenate([np.zeros(arrival.size, bool), np.ones(n, bool)]),
+    )
     both = backtest(plan, mixed, since=since, until=until)
     # interactive requests only in the SLO numbers: the same real count with and without the dump
     assert both.overall.requests_real == pytest.approx(alone.overall.requests_real) == arrival.size

@@ -25,17 +25,29 @@ def two_days(tmp_path_factory):
     for minute in range(2 * 24 * 60):
         busy = 9 <= (minute // 60) % 24 < 21
         for _ in range(rng.randint(3, 9) if busy else rng.randint(0, 2)):
-            rows.append((T0 + timedelta(minutes=minute, seconds=rng.random() * 60),
-                         rng.randint(50, 3000), rng.randint(1, 600)))
+            rows.append(
+                (T0 + timedelta(minutes=minute, seconds=rng.random() * 60), rng.randint(50, 3000), rng.randint(1, 600))
+            )
     path = tmp_path_factory.mktemp("rec") / "two_days.duckdb"
     con = warehouse.connect(path)
-    con.execute("INSERT INTO ingest_runs (run_id, path, sha256, format, source, sample_rate, timestamps, "
-                "column_map, status, started_at) VALUES (1, 'x', 'x', 'generic', 's', 0.01, 'absolute', '{}', "
-                "'loaded', now())")
-    frame = pl.DataFrame({"ingest_run_id": 1, "source": "s", "request_id": [f"r{i}" for i in range(len(rows))],
-                          "arrival_ts": [r[0] for r in rows], "model": "chat", "prompt_tokens": [r[1] for r in rows],
-                          "output_tokens": [r[2] for r in rows], "status": "ok",
-                          "source_row": list(range(len(rows)))})
+    con.execute(
+        "INSERT INTO ingest_runs (run_id, path, sha256, format, source, sample_rate, timestamps, "
+        "column_map, status, started_at) VALUES (1, 'x', 'x', 'generic', 's', 0.01, 'absolute', '{}', "
+        "'loaded', now())"
+    )
+    frame = pl.DataFrame(
+        {
+            "ingest_run_id": 1,
+            "source": "s",
+            "request_id": [f"r{i}" for i in range(len(rows))],
+            "arrival_ts": [r[0] for r in rows],
+            "model": "chat",
+            "prompt_tokens": [r[1] for r in rows],
+            "output_tokens": [r[2] for r in rows],
+            "status": "ok",
+            "source_row": list(range(len(rows))),
+        }
+    )
     con.register("tf_rows", frame.to_arrow())
     con.execute("INSERT INTO requests BY NAME SELECT * FROM tf_rows")
     con.unregister("tf_rows")
@@ -57,9 +69,33 @@ def test_windows_read_real_rates_and_peak_span(two_days):
 
 def test_recommend_cli_writes_an_exportable_plan(two_days, tmp_path):
     out = tmp_path / "plan.json"
-    result = CliRunner().invoke(cli, ["recommend", "--db", str(two_days), "--model", "chat", "--as", "llama-3.1-8b",
-                                      "--gpu", "l40s", "--gpu", "h100-sxm", "--windows", "fixed:12h", "--max-gpus", "2",
-                                      "--slo", "ttft_p95_ms=1500", "--price", "l40s=1.0", "--out", str(out), "--json"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "recommend",
+            "--db",
+            str(two_days),
+            "--model",
+            "chat",
+            "--as",
+            "llama-3.1-8b",
+            "--gpu",
+            "l40s",
+            "--gpu",
+            "h100-sxm",
+            "--windows",
+            "fixed:12h",
+            "--max-gpus",
+            "2",
+            "--slo",
+            "ttft_p95_ms=1500",
+            "--price",
+            "l40s=1.0",
+            "--out",
+            str(out),
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     plan = json.loads(out.read_text())
     assert plan["model"] == "llama-3.1-8b" and plan["traffic_model"] == "chat"

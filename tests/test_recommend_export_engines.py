@@ -13,25 +13,82 @@ from export_fixtures import HOUR_OF_WEEK, START_END, commands, options_of, plans
 from recommend.export import export, load_plan
 
 # https://docs.vllm.ai/en/latest/cli/serve/ and https://docs.vllm.ai/en/latest/configuration/engine_args/
-VLLM_FLAGS = {"--model", "--host", "--port", "--tensor-parallel-size", "--max-model-len", "--max-num-seqs",
-              "--max-num-batched-tokens", "--gpu-memory-utilization", "--quantization", "--kv-cache-dtype",
-              "--enable-chunked-prefill", "--dtype", "--config"}
+VLLM_FLAGS = {
+    "--model",
+    "--host",
+    "--port",
+    "--tensor-parallel-size",
+    "--max-model-len",
+    "--max-num-seqs",
+    "--max-num-batched-tokens",
+    "--gpu-memory-utilization",
+    "--quantization",
+    "--kv-cache-dtype",
+    "--enable-chunked-prefill",
+    "--dtype",
+    "--config",
+}
 VLLM_QUANTIZATION = {"fp8", "awq", "gptq", "compressed-tensors", "bitsandbytes", "modelopt"}
 VLLM_KV_CACHE_DTYPE = {"auto", "fp8", "fp8_e4m3", "fp8_e5m2"}
 # https://docs.sglang.io/advanced_features/server_arguments.html
-SGLANG_FLAGS = {"--model-path", "--host", "--port", "--tp-size", "--tensor-parallel-size", "--context-length",
-                "--max-running-requests", "--chunked-prefill-size", "--mem-fraction-static", "--quantization",
-                "--kv-cache-dtype", "--dtype", "--config"}
-SGLANG_QUANTIZATION = {"awq", "fp8", "gptq", "marlin", "gptq_marlin", "awq_marlin", "bitsandbytes", "gguf", "modelopt",
-                       "modelopt_fp8", "modelopt_fp4", "w8a8_int8", "w8a8_fp8", "moe_wna16", "compressed-tensors"}
+SGLANG_FLAGS = {
+    "--model-path",
+    "--host",
+    "--port",
+    "--tp-size",
+    "--tensor-parallel-size",
+    "--context-length",
+    "--max-running-requests",
+    "--chunked-prefill-size",
+    "--mem-fraction-static",
+    "--quantization",
+    "--kv-cache-dtype",
+    "--dtype",
+    "--config",
+}
+SGLANG_QUANTIZATION = {
+    "awq",
+    "fp8",
+    "gptq",
+    "marlin",
+    "gptq_marlin",
+    "awq_marlin",
+    "bitsandbytes",
+    "gguf",
+    "modelopt",
+    "modelopt_fp8",
+    "modelopt_fp4",
+    "w8a8_int8",
+    "w8a8_fp8",
+    "moe_wna16",
+    "compressed-tensors",
+}
 SGLANG_KV_CACHE_DTYPE = {"auto", "fp8_e5m2", "fp8_e4m3", "bf16", "bfloat16", "fp4_e2m1"}
 # https://nvidia.github.io/TensorRT-LLM/commands/trtllm-serve.html
-TRTLLM_SERVE_FLAGS = {"--backend", "--host", "--port", "--tp_size", "--pp_size", "--max_batch_size",
-                      "--max_num_tokens", "--max_seq_len", "--kv_cache_free_gpu_memory_fraction",
-                      "--extra_llm_api_options", "--tokenizer"}
+TRTLLM_SERVE_FLAGS = {
+    "--backend",
+    "--host",
+    "--port",
+    "--tp_size",
+    "--pp_size",
+    "--max_batch_size",
+    "--max_num_tokens",
+    "--max_seq_len",
+    "--kv_cache_free_gpu_memory_fraction",
+    "--extra_llm_api_options",
+    "--tokenizer",
+}
 # https://nvidia.github.io/TensorRT-LLM/commands/trtllm-build.html
-TRTLLM_BUILD_FLAGS = {"--checkpoint_dir", "--output_dir", "--max_batch_size", "--max_input_len", "--max_seq_len",
-                      "--max_num_tokens", "--kv_cache_type", "--use_paged_context_fmha"}
+TRTLLM_BUILD_FLAGS = {
+    "--checkpoint_dir",
+    "--output_dir",
+    "--max_batch_size",
+    "--max_input_len",
+    "--max_seq_len",
+    "--max_num_tokens",
+    "--kv_cache_type",
+    "--use_paged_context_fmha",
+}
 # https://github.com/NVIDIA/TensorRT-LLM/blob/main/examples/quantization/quantize.py (argparse)
 QUANTIZE_FLAGS = {"--model_dir", "--dtype", "--qformat", "--output_dir", "--tp_size", "--kv_cache_dtype"}
 QUANTIZE_QFORMATS = {"nvfp4", "fp8", "int8_sq", "int4_awq", "w4a8_awq", "int8_wo", "int4_wo", "full_prec"}
@@ -40,8 +97,20 @@ EXTRA_LLM_API_KEYS = {"kv_cache_config", "enable_chunked_prefill"}
 KV_CACHE_CONFIG_KEYS = {"free_gpu_memory_fraction", "enable_block_reuse", "dtype"}
 # https://github.com/ai-dynamo/aiconfigurator src/aiconfigurator/cli/main.py, docs/cli_user_guide.md
 AIC_FLAGS = {"--model-path", "--total-gpus", "--system", "--backend", "--isl", "--osl", "--ttft", "--tpot"}
-AIC_SYSTEMS = {"h200_sxm", "h100_sxm", "h100_pcie", "b200_sxm", "b300_sxm", "gb200", "a100_sxm", "a100_pcie",
-               "l40s", "l4", "a30", "gb300"}
+AIC_SYSTEMS = {
+    "h200_sxm",
+    "h100_sxm",
+    "h100_pcie",
+    "b200_sxm",
+    "b300_sxm",
+    "gb200",
+    "a100_sxm",
+    "a100_pcie",
+    "l40s",
+    "l4",
+    "a30",
+    "gb300",
+}
 
 
 def scripts(files: dict[str, str]) -> dict[str, list[list[str]]]:
@@ -92,8 +161,12 @@ def test_sglang_flags_are_documented(plan):
         config = yaml.safe_load(files[path.replace(".sh", ".yaml")])
         assert {f"--{k}": str(v) for k, v in config.items()} == opts
     night = options_of(commands(export(load_plan(HOUR_OF_WEEK), "sglang")["sglang/w01-nights-and-weekends.sh"])[0])
-    assert (night["--max-running-requests"], night["--chunked-prefill-size"], night["--context-length"],
-            night["--kv-cache-dtype"]) == ("128", "4096", "8192", "fp8_e4m3")
+    assert (
+        night["--max-running-requests"],
+        night["--chunked-prefill-size"],
+        night["--context-length"],
+        night["--kv-cache-dtype"],
+    ) == ("128", "4096", "8192", "fp8_e4m3")
 
 
 @pytest.mark.parametrize("plan", plans(), ids=["hour_of_week", "start_end"])

@@ -15,8 +15,14 @@ from tracefit.cli import cli
 
 DNS_1123 = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 CRON_FIELDS = [(0, 59), (0, 23), (1, 31), (1, 12), (0, 7)]  # minute hour day-of-month month day-of-week
-API = {"Deployment": "apps/v1", "ScaledObject": "keda.sh/v1alpha1", "CronJob": "batch/v1", "ServiceAccount": "v1",
-       "Role": "rbac.authorization.k8s.io/v1", "RoleBinding": "rbac.authorization.k8s.io/v1"}
+API = {
+    "Deployment": "apps/v1",
+    "ScaledObject": "keda.sh/v1alpha1",
+    "CronJob": "batch/v1",
+    "ServiceAccount": "v1",
+    "Role": "rbac.authorization.k8s.io/v1",
+    "RoleBinding": "rbac.authorization.k8s.io/v1",
+}
 
 
 def cron_valid(expr: str) -> bool:
@@ -87,14 +93,22 @@ def test_every_document_is_valid(plan):
 def test_schedule_hand_checked():
     docs = documents(load_plan(HOUR_OF_WEEK), name="Chat Engine", namespace="prod")
     (scaled,) = [d for d in docs if d["kind"] == "ScaledObject"]
-    triggers = [(t["metadata"]["start"], t["metadata"]["end"], t["metadata"]["desiredReplicas"])
-                for t in scaled["spec"]["triggers"]]
+    triggers = [
+        (t["metadata"]["start"], t["metadata"]["end"], t["metadata"]["desiredReplicas"])
+        for t in scaled["spec"]["triggers"]
+    ]
     # weekdays 09–18 → one trigger; the rest of the week → Mon–Thu nights and the Fri→Mon weekend
-    assert triggers == [("0 9 * * 1-5", "0 18 * * 1-5", "4"), ("0 18 * * 1-4", "0 9 * * 2-5", "1"),
-                        ("0 18 * * 5", "0 9 * * 1", "1")]
+    assert triggers == [
+        ("0 9 * * 1-5", "0 18 * * 1-5", "4"),
+        ("0 18 * * 1-4", "0 9 * * 2-5", "1"),
+        ("0 18 * * 5", "0 9 * * 1", "1"),
+    ]
     assert (scaled["spec"]["minReplicaCount"], scaled["spec"]["maxReplicaCount"]) == (1, 4)
-    jobs = {d["spec"]["schedule"]: d["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["command"]
-            for d in docs if d["kind"] == "CronJob"}
+    jobs = {
+        d["spec"]["schedule"]: d["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["command"]
+        for d in docs
+        if d["kind"] == "CronJob"
+    }
     assert jobs["0 9 * * 1-5"] == ["kubectl", "scale", "deployment/chat-engine", "--replicas=4", "--namespace=prod"]
     assert set(jobs) == {"0 9 * * 1-5", "0 18 * * 1-4", "0 18 * * 5"}
     assert all(d["metadata"]["namespace"] == "prod" for d in docs)
@@ -118,8 +132,17 @@ def test_cron_validator_can_fail():
     assert not cron_valid("0 9 * *") and not cron_valid("0 24 * * 1") and not cron_valid("0 9 * * 5-1")
 
 
-AUTOSCALE = {"interval_s": 900.0, "delay_s": 300.0, "lookback_s": 3600.0, "bucket_s": 900.0, "peak_s": 300.0,
-             "quantile": 0.99, "ratio": 2.0, "intervals": 96, "method": "..."}
+AUTOSCALE = {
+    "interval_s": 900.0,
+    "delay_s": 300.0,
+    "lookback_s": 3600.0,
+    "bucket_s": 900.0,
+    "peak_s": 300.0,
+    "quantile": 0.99,
+    "ratio": 2.0,
+    "intervals": 96,
+    "method": "...",
+}
 
 
 def autoscaled_plan(**policy):
@@ -146,13 +169,17 @@ def test_autoscaled_scaled_object_hand_checked():
     assert trigger["metadata"]["serverAddress"] == "http://prometheus-operated.monitoring.svc:9090"
     # busiest 900 s mean within the last 3600 s: rates over 900 s ending in the last 3600 - 900 = 2700 s
     assert trigger["metadata"]["query"] == (
-        'max_over_time(sum(rate(vllm:request_success_total{model_name="org/ft"}[900s]))[2700s:1m])')
+        'max_over_time(sum(rate(vllm:request_success_total{model_name="org/ft"}[900s]))[2700s:1m])'
+    )
     behavior = spec["advanced"]["horizontalPodAutoscalerConfig"]["behavior"]
     assert behavior["scaleDown"]["stabilizationWindowSeconds"] == 900  # interval_s
     assert behavior["scaleUp"]["stabilizationWindowSeconds"] == 0
     assert spec["fallback"]["replicas"] == 4 and spec["scaleTargetRef"]["name"] == "chat-engine"
-    assert doc["metadata"] == {"name": "chat-engine", "namespace": "prod", "labels": {
-        "app.kubernetes.io/name": "chat-engine", "app.kubernetes.io/managed-by": "tracefit"}}
+    assert doc["metadata"] == {
+        "name": "chat-engine",
+        "namespace": "prod",
+        "labels": {"app.kubernetes.io/name": "chat-engine", "app.kubernetes.io/managed-by": "tracefit"},
+    }
     assert "one ScaledObject per workload" in text and "ratio 2 " in text and "96 planning intervals" in text
     assert "batch queue" in text and "within 300s" in text
     assert "threshold 1" in text  # nights: 2.0 / 2.0, listed as not applied
@@ -161,9 +188,14 @@ def test_autoscaled_scaled_object_hand_checked():
 def test_autoscaled_on_engine_load_weights_the_token_counters():
     data = json.loads(HOUR_OF_WEEK.read_text())
     data["autoscale"] = AUTOSCALE
-    data["windows"][0]["autoscale"] = {"min_replicas": 1, "max_replicas": 4, "rps_per_replica": 5.0,
-                                       "prefill_s_per_token": 0.0002, "decode_s_per_token": 0.001,
-                                       "load_per_replica": 0.7}
+    data["windows"][0]["autoscale"] = {
+        "min_replicas": 1,
+        "max_replicas": 4,
+        "rps_per_replica": 5.0,
+        "prefill_s_per_token": 0.0002,
+        "decode_s_per_token": 0.001,
+        "load_per_replica": 0.7,
+    }
     text, doc = autoscaled_doc(parse_plan(data, source="load"), model="org/ft")
     (trigger,) = doc["spec"]["triggers"]
     # threshold = load_per_replica / ratio = 0.7 / 2.0 busy s/s; signal = 0.0002 s x prompt tokens/s +
@@ -207,8 +239,20 @@ def test_cli_prometheus_flag(tmp_path):
     data["windows"][0]["autoscale"] = {"min_replicas": 2, "max_replicas": 4, "rps_per_replica": 5.0}
     plan = tmp_path / "plan.json"
     plan.write_text(json.dumps(data))
-    result = CliRunner().invoke(cli, ["export", "--plan", str(plan), "--to", "k8s", "--out", str(tmp_path),
-                                      "--prometheus", "http://thanos-query.obs:9090"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "export",
+            "--plan",
+            str(plan),
+            "--to",
+            "k8s",
+            "--out",
+            str(tmp_path),
+            "--prometheus",
+            "http://thanos-query.obs:9090",
+        ],
+    )
     assert result.exit_code == 0, result.output
     doc = yaml.safe_load((tmp_path / "k8s" / "keda-autoscaled.yaml").read_text())
     assert doc["spec"]["triggers"][0]["metadata"]["serverAddress"] == "http://thanos-query.obs:9090"

@@ -29,8 +29,16 @@ ROWS = [
 
 
 def frame(rows=ROWS) -> pl.DataFrame:
-    return pl.DataFrame(rows, schema={"arrival_ts": pl.Datetime("us", "UTC"), "prompt_tokens": pl.Int64,
-                                      "output_tokens": pl.Int64, "prefix_block_ids": pl.List(pl.Int64)}, orient="row")
+    return pl.DataFrame(
+        rows,
+        schema={
+            "arrival_ts": pl.Datetime("us", "UTC"),
+            "prompt_tokens": pl.Int64,
+            "output_tokens": pl.Int64,
+            "prefix_block_ids": pl.List(pl.Int64),
+        },
+        orient="row",
+    )
 
 
 def trace(files: dict, path: str) -> list[dict]:
@@ -42,8 +50,12 @@ def test_hour_of_week_window_hand_checked():
     office = trace(files, "mooncake/w00-weekdays-09-18.jsonl")
     # Window-active hours from Mon 09:00: Mon 09–17 are k = 0..8, Tue 09 is k = 9, Wed–Fri k = 18..44,
     # next Mon 09 k = 45, 10 k = 46. offset = k·3.6e6 + ms into the hour, minus the first (09:30 = 1.8e6):
-    assert [r["timestamp"] for r in office] == [0, 8 * 3_600_000 + 3_599_000 - 1_800_000,
-                                                9 * 3_600_000 - 1_800_000, 46 * 3_600_000 - 1_800_000]
+    assert [r["timestamp"] for r in office] == [
+        0,
+        8 * 3_600_000 + 3_599_000 - 1_800_000,
+        9 * 3_600_000 - 1_800_000,
+        46 * 3_600_000 - 1_800_000,
+    ]
     # prefix ids renumbered in first-seen order; missing ones synthesized as fresh ids per 512 tokens
     assert [r["hash_ids"] for r in office] == [[0, 1], [2, 3, 4], [0, 5], [6]]
     assert [(r["input_length"], r["output_length"]) for r in office] == [(700, 50), (1025, 10), (900, 70), (512, 5)]
@@ -70,23 +82,42 @@ def test_needs_requests():
 
 def load_requests(db_path, model: str) -> None:
     with warehouse.connect(db_path) as con:
-        con.execute("INSERT INTO ingest_runs (run_id, path, sha256, format, source, sample_rate, timestamps, "
-                    "prefix_block_tokens, column_map, status, started_at) VALUES (1, 'x', 'h', 'jsonl', 's', 1.0, "
-                    "'absolute', 256, '{}', 'loaded', now())")
+        con.execute(
+            "INSERT INTO ingest_runs (run_id, path, sha256, format, source, sample_rate, timestamps, "
+            "prefix_block_tokens, column_map, status, started_at) VALUES (1, 'x', 'h', 'jsonl', 's', 1.0, "
+            "'absolute', 256, '{}', 'loaded', now())"
+        )
         for i, (arrival, prompt, output, blocks) in enumerate(ROWS):
-            con.execute("INSERT INTO requests (ingest_run_id, source, request_id, arrival_ts, model, prompt_tokens, "
-                        "output_tokens, status, prefix_block_ids, source_row) VALUES (1, 's', $id, $ts, $m, $p, $o, "
-                        "'ok', $b, $i)", {"id": str(i), "ts": arrival, "m": model, "p": prompt, "o": output,
-                                          "b": blocks, "i": i})
+            con.execute(
+                "INSERT INTO requests (ingest_run_id, source, request_id, arrival_ts, model, prompt_tokens, "
+                "output_tokens, status, prefix_block_ids, source_row) VALUES (1, 's', $id, $ts, $m, $p, $o, "
+                "'ok', $b, $i)",
+                {"id": str(i), "ts": arrival, "m": model, "p": prompt, "o": output, "b": blocks, "i": i},
+            )
 
 
 def test_cli_reads_the_warehouse(tmp_path, db_path):
     load_requests(db_path, "meta-llama/Llama-3.1-8B-Instruct")  # logged name; the plan says llama-3.1-8b
     out = tmp_path / "traces"
-    result = CliRunner().invoke(cli, ["export", "--plan", str(HOUR_OF_WEEK), "--to", "mooncake", "--out", str(out),
-                                      "--db", str(db_path), "--until", "2025-03-08", "--json"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "export",
+            "--plan",
+            str(HOUR_OF_WEEK),
+            "--to",
+            "mooncake",
+            "--out",
+            str(out),
+            "--db",
+            str(db_path),
+            "--until",
+            "2025-03-08",
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.output
-    report = json.loads(result.stdout[result.stdout.index("{"):])
+    report = json.loads(result.stdout[result.stdout.index("{") :])
     assert report["format"] == "mooncake" and len(report["files"]) == 3
     office = [json.loads(x) for x in (out / "mooncake" / "w00-weekdays-09-18.jsonl").read_text().splitlines()]
     assert len(office) == 3  # --until drops next Monday's request
@@ -95,8 +126,9 @@ def test_cli_reads_the_warehouse(tmp_path, db_path):
 
 def test_cli_unknown_model_says_what_is_logged(tmp_path, db_path):
     load_requests(db_path, "mistral-7b")
-    result = CliRunner().invoke(cli, ["export", "--plan", str(HOUR_OF_WEEK), "--to", "mooncake",
-                                      "--out", str(tmp_path), "--db", str(db_path)])
+    result = CliRunner().invoke(
+        cli, ["export", "--plan", str(HOUR_OF_WEEK), "--to", "mooncake", "--out", str(tmp_path), "--db", str(db_path)]
+    )
     assert result.exit_code == 1 and "logged: mistral-7b" in result.output and "--log-model" in result.output
 
 

@@ -20,8 +20,11 @@ def test_plans_parse_and_extra_keys_are_ignored():
 
 
 def test_missing_key_names_the_key_and_the_file():
-    with pytest.raises(PlanError, match=r"plan_missing_max_num_seqs\.json: missing key 'max_num_seqs' in "
-                                        r"windows\[1\]\.config"):
+    with pytest.raises(
+        PlanError,
+        match=r"plan_missing_max_num_seqs\.json: missing key 'max_num_seqs' in "
+        r"windows\[1\]\.config",
+    ):
         load_plan(FIXTURES / "plan_missing_max_num_seqs.json")
 
 
@@ -35,8 +38,16 @@ def test_window_views_read_what_parse_plan_reads():
 
 
 def test_window_views_draw_an_incomplete_plan_that_parse_plan_rejects():
-    plan = {"windows": [{"config": {"replicas": 2}, "predicted": {"ttft_ms": 500},
-                         "alternatives": [{"cost": {"usd_per_hour": 3}}, "not a config"]}, 7]}
+    plan = {
+        "windows": [
+            {
+                "config": {"replicas": 2},
+                "predicted": {"ttft_ms": 500},
+                "alternatives": [{"cost": {"usd_per_hour": 3}}, "not a config"],
+            },
+            7,
+        ]
+    }
     with pytest.raises(PlanError):
         parse_plan(plan)
     [w] = window_views(plan)
@@ -45,13 +56,16 @@ def test_window_views_draw_an_incomplete_plan_that_parse_plan_rejects():
     assert [(a.usd_per_hour, a.p("ttft_ms")) for a in w.alternatives] == [(3, None)]
 
 
-@pytest.mark.parametrize("mutate, message", [
-    (lambda p: p.pop("model"), "missing key 'model' in plan"),
-    (lambda p: p["windows"][0].pop("window"), r"missing key 'window' in windows\[0\]"),
-    (lambda p: p["windows"][0]["window"].pop("hours"), r"missing key 'hours' \(or 'start'/'end'\)"),
-    (lambda p: p["windows"][0]["window"].update(hours=[168]), r"windows\[0\].window.hours holds 168"),
-    (lambda p: p["windows"][0]["config"].pop("replicas"), "missing key 'replicas'"),
-])
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda p: p.pop("model"), "missing key 'model' in plan"),
+        (lambda p: p["windows"][0].pop("window"), r"missing key 'window' in windows\[0\]"),
+        (lambda p: p["windows"][0]["window"].pop("hours"), r"missing key 'hours' \(or 'start'/'end'\)"),
+        (lambda p: p["windows"][0]["window"].update(hours=[168]), r"windows\[0\].window.hours holds 168"),
+        (lambda p: p["windows"][0]["config"].pop("replicas"), "missing key 'replicas'"),
+    ],
+)
 def test_each_required_key_is_checked(mutate, message):
     data = json.loads(HOUR_OF_WEEK.read_text())
     mutate(data)

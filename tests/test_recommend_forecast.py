@@ -55,9 +55,16 @@ def test_weighted_quantile_is_the_inverted_cdf():
 def test_headroom_is_planned_over_the_peak_span_rate_clipped_at_zero():
     fe = forecast_error(DAY, CELL, RPS, [9, 33, 57, 81, 105], quantile=0.95)  # planned 240 req/s
     # peak span: 3 logged requests over 10 s at sample rate 0.01 = 30 real req/s -> 240 / 30 - 1 = 7
-    w = WindowTraffic(label="w", cells=(9,), sample_rate=0.01, peak_span_s=10.0,
-                      peak_arrival_s=np.array([1.0, 2.0, 3.0]), peak_prompt_tokens=np.array([1, 1, 1]),
-                      peak_output_tokens=np.array([1, 1, 1]), forecast_error=fe)
+    w = WindowTraffic(
+        label="w",
+        cells=(9,),
+        sample_rate=0.01,
+        peak_span_s=10.0,
+        peak_arrival_s=np.array([1.0, 2.0, 3.0]),
+        peak_prompt_tokens=np.array([1, 1, 1]),
+        peak_output_tokens=np.array([1, 1, 1]),
+        forecast_error=fe,
+    )
     assert w.peak_rps_real == pytest.approx(30.0)
     assert window_headroom(w, RecommendOptions()) == pytest.approx(7.0)
     assert window_headroom(w, RecommendOptions(forecast_quantile=None, headroom=0.2)) == 0.2
@@ -79,8 +86,8 @@ def test_growth_day_over_day_plans_only_a_trend_beyond_the_scatter():
     # five weekdays growing exactly 10% a day: log ratios on a line (residuals 0, standard error 0):
     # growth = planned = 1.1^7 = 1.9487
     day, cell = np.arange(5), np.arange(5) * 24 + 9
-    growth, planned, how = trend(day, cell, 100.0 * 1.1 ** day, cell)
-    assert growth == pytest.approx(1.1 ** 7) and planned == pytest.approx(1.1 ** 7) and how.startswith("day over day")
+    growth, planned, how = trend(day, cell, 100.0 * 1.1**day, cell)
+    assert growth == pytest.approx(1.1**7) and planned == pytest.approx(1.1**7) and how.startswith("day over day")
     # DAY/RPS weekdays 100, 100, 100, 100, 200: log(v / 120) slope 1.3863 / 10 = 0.13863 -> growth
     # exp(0.97041) = 2.639, but the standard error 0.0800 (residual SS 0.1921 / 3 / 10) leaves
     # slope - 2 se = -0.021 < 0: planned 1 (one busy Friday is not a trend)

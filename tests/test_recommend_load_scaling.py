@@ -25,9 +25,17 @@ def test_load_is_prefill_plus_decode_seconds_per_request():
 def test_the_planned_load_per_replica_is_the_spans_busy_seconds_over_the_replicas():
     # 900 requests in 900 s (1 req/s) of prompt 400, output 100: 0.4 + 0.5 = 0.9 busy s each ->
     # 0.9 busy s/s over 4 replicas = 0.225; the request count's rate stays 1 / 4
-    w = WindowTraffic(label="w", cells=(0,), sample_rate=1.0, prompt_tokens={"mean": 400.0},
-                      output_tokens={"mean": 100.0}, peak_span_s=900.0, peak_arrival_s=np.arange(900.0),
-                      peak_prompt_tokens=np.full(900, 400), peak_output_tokens=np.full(900, 100))
+    w = WindowTraffic(
+        label="w",
+        cells=(0,),
+        sample_rate=1.0,
+        prompt_tokens={"mean": 400.0},
+        output_tokens={"mean": 100.0},
+        peak_span_s=900.0,
+        peak_arrival_s=np.arange(900.0),
+        peak_prompt_tokens=np.full(900, 400),
+        peak_output_tokens=np.full(900, 100),
+    )
     s = scaling(plan_traffic(w), 4, w, WEIGHTS)
     assert s.load_per_replica == pytest.approx(0.225) and s.rps_per_replica == pytest.approx(0.25)
     assert s.per_replica == s.load_per_replica
@@ -52,8 +60,9 @@ def test_backtest_scales_on_the_load_of_the_replayed_requests():
     # 0.5 busy s/s; 0.5 per replica planned -> 3 replicas while the lookback holds the first two hours,
     # 03:00 (decided 02:55: busiest 15 min = (5 x 1.5 + 10 x 0.5) / 15 = 0.833) -> 2, then 1
     data = scaled_plan()
-    data["windows"][0]["autoscale"] = WindowScaling(min_replicas=1, max_replicas=8, rps_per_replica=1.0, load=WEIGHTS,
-                                                    load_per_replica=0.5).to_dict()
+    data["windows"][0]["autoscale"] = WindowScaling(
+        min_replicas=1, max_replicas=8, rps_per_replica=1.0, load=WEIGHTS, load_per_replica=0.5
+    ).to_dict()
     plan = read_plan(data)
     arrival = steady([3, 3, 1, 1])
     traffic = Traffic.from_arrays(arrival, np.full(arrival.size, 400), np.full(arrival.size, 20))
@@ -82,9 +91,17 @@ def test_the_ceiling_is_sized_on_the_token_loads_forecast_error():
     assert by_load.planned_rps == pytest.approx(240e3) and by_load.to_dict()["unit"] == "tokens/s"
     # the peak span: 3 logged requests in 10 s at 1% = 30 req/s of 1,000 tokens = 30k tokens/s -> headroom
     # 240k / 30k - 1 = 7 on the load; on the rate 100 / 30 - 1 = 2.33
-    w = WindowTraffic(label="w", cells=tuple(cell), sample_rate=0.01, peak_span_s=10.0,
-                      peak_arrival_s=np.array([1.0, 2.0, 3.0]), peak_prompt_tokens=np.full(3, 900),
-                      peak_output_tokens=np.full(3, 100), forecast_error=by_rate, load_forecast_error=by_load)
+    w = WindowTraffic(
+        label="w",
+        cells=tuple(cell),
+        sample_rate=0.01,
+        peak_span_s=10.0,
+        peak_arrival_s=np.array([1.0, 2.0, 3.0]),
+        peak_prompt_tokens=np.full(3, 900),
+        peak_output_tokens=np.full(3, 100),
+        forecast_error=by_rate,
+        load_forecast_error=by_load,
+    )
     assert w.peak_tok_s_real == pytest.approx(30e3)
     assert window_headroom(w, RecommendOptions()) == pytest.approx(7.0)
     assert window_headroom(w, RecommendOptions(forecast_on="requests")) == pytest.approx(100 / 30 - 1)
@@ -94,6 +111,7 @@ def test_a_log_shorter_than_a_week_plans_every_hour_of_the_week():
     # seen: Monday only, hours 0-9 in window "a", 10-23 in "b". Tuesday-Friday take Monday's hours (same
     # day type); Saturday and Sunday have no weekend day seen, so they take Monday's too (nearest any type)
     from recommend.windows import cover_week
+
     got = cover_week([("a", tuple(range(10))), ("b", tuple(range(10, 24)))])
     assert got[0][1] == tuple(d * 24 + h for d in range(7) for h in range(10))
     assert got[1][1] == tuple(d * 24 + h for d in range(7) for h in range(10, 24))
@@ -105,18 +123,39 @@ def test_a_log_shorter_than_a_week_plans_every_hour_of_the_week():
 
 def test_the_scale_floor_is_a_share_of_the_ceiling_rounded_up():
     # 10 replicas, floor 0.45 -> ceil(4.5) = 5; floor 0 -> 1; floor 1 -> the ceiling (fixed replicas)
-    w = WindowTraffic(label="w", cells=(0,), sample_rate=1.0, peak_span_s=900.0, peak_arrival_s=np.arange(900.0),
-                      peak_prompt_tokens=np.full(900, 400), peak_output_tokens=np.full(900, 100))
+    w = WindowTraffic(
+        label="w",
+        cells=(0,),
+        sample_rate=1.0,
+        peak_span_s=900.0,
+        peak_arrival_s=np.arange(900.0),
+        peak_prompt_tokens=np.full(900, 400),
+        peak_output_tokens=np.full(900, 100),
+    )
     assert [scaling(plan_traffic(w), 10, w, floor=f).min_replicas for f in (0.0, 0.45, 1.0)] == [1, 5, 10]
-    assert WindowScaling(min_replicas=5, max_replicas=10, rps_per_replica=1.0).replicas(
-        AutoscalePolicy(ratio=1.0), 2.0, False) == 5  # 2 req/s needs 2, the floor holds 5
+    assert (
+        WindowScaling(min_replicas=5, max_replicas=10, rps_per_replica=1.0).replicas(
+            AutoscalePolicy(ratio=1.0), 2.0, False
+        )
+        == 5
+    )  # 2 req/s needs 2, the floor holds 5
 
 
 def test_the_scale_target_loads_a_replica_below_the_simulated_rate():
     # 1 req/s planned over 4 replicas = 0.25 req/s each; at target 0.8 the scaler counts 0.2 per replica:
     # 0.7 req/s (ratio 1) -> ceil(3.5) = 4 replicas instead of ceil(2.8) = 3
-    w = WindowTraffic(label="w", cells=(0,), sample_rate=1.0, peak_span_s=900.0, peak_arrival_s=np.arange(900.0),
-                      peak_prompt_tokens=np.full(900, 400), peak_output_tokens=np.full(900, 100))
+    w = WindowTraffic(
+        label="w",
+        cells=(0,),
+        sample_rate=1.0,
+        peak_span_s=900.0,
+        peak_arrival_s=np.arange(900.0),
+        peak_prompt_tokens=np.full(900, 400),
+        peak_output_tokens=np.full(900, 100),
+    )
     s, edge = scaling(plan_traffic(w), 4, w, target=0.8), scaling(plan_traffic(w), 4, w)
     assert s.rps_per_replica == pytest.approx(0.2)
-    assert s.replicas(AutoscalePolicy(ratio=1.0), 0.7, False) == 4 and edge.replicas(AutoscalePolicy(ratio=1.0), 0.7, False) == 3
+    assert (
+        s.replicas(AutoscalePolicy(ratio=1.0), 0.7, False) == 4
+        and edge.replicas(AutoscalePolicy(ratio=1.0), 0.7, False) == 3
+    )

@@ -86,6 +86,7 @@ def test_static_trtllm_legacy_holds_the_published_a100_70b_batch():
 
 def test_fp4_weights_and_mla_kv_bytes():
     from recommend.deployment import WEIGHT_BYTES
+
     # NVFP4: 4 bits + one fp8 scale per 16 values; MXFP4: 4 bits + one e8m0 scale per 32
     assert WEIGHT_BYTES["nvfp4"] == 0.5625 and WEIGHT_BYTES["mxfp4"] == 0.53125
     v3 = get_model("deepseek-v3")

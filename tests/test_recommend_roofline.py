@@ -10,8 +10,14 @@ from recommend.errors import RecommendError
 from recommend.roofline import StepModel, compute_bound_batch, latency_floor_s_per_token, ridge_ops_per_byte
 
 H100_8B = deployment(model="llama-3-8b", gpu="h100")
-IDEAL = Efficiency(hbm_fraction=1.0, gemm_fraction=1.0, gemm_half_tokens=0.0, attention_fraction=1.0,
-                   step_overhead_s=0.0, layer_overhead_s=0.0)
+IDEAL = Efficiency(
+    hbm_fraction=1.0,
+    gemm_fraction=1.0,
+    gemm_half_tokens=0.0,
+    attention_fraction=1.0,
+    step_overhead_s=0.0,
+    layer_overhead_s=0.0,
+)
 
 
 def test_latency_floor_is_streamed_weights_over_bandwidth():
@@ -23,7 +29,9 @@ def test_latency_floor_is_streamed_weights_over_bandwidth():
 
 def test_ridge_point_uses_the_gemm_dtype():
     # fp8 on H100: 1979 TFLOP/s / 3.35 TB/s = 590.7 FLOPs per byte (the "591:1" of the scaling talk)
-    assert ridge_ops_per_byte(deployment(model="llama-3-8b", gpu="h100", weights="fp8")) == pytest.approx(590.7, abs=0.1)
+    assert ridge_ops_per_byte(deployment(model="llama-3-8b", gpu="h100", weights="fp8")) == pytest.approx(
+        590.7, abs=0.1
+    )
 
 
 def test_ideal_decode_step_is_weights_plus_kv_over_bandwidth():
@@ -103,8 +111,9 @@ def test_moe_gemm_fraction_slows_only_compute_bound_expert_work():
     assert slow.step_s(8192, 8192, 0, 0) > 1.3 * full.step_s(8192, 8192, 0, 0)
     assert slow.decode_step_s(1, 1000) == pytest.approx(full.decode_step_s(1, 1000))
     dense = deployment(model="llama-3-8b", gpu="h100")
-    assert (StepModel(dense, dataclasses.replace(Efficiency(), moe_gemm_fraction=0.5)).step_s(4096, 4096, 0, 0)
-            == StepModel(dense, Efficiency()).step_s(4096, 4096, 0, 0))
+    assert StepModel(dense, dataclasses.replace(Efficiency(), moe_gemm_fraction=0.5)).step_s(
+        4096, 4096, 0, 0
+    ) == StepModel(dense, Efficiency()).step_s(4096, 4096, 0, 0)
 
 
 def test_mla_attention_flops_per_pair():
@@ -123,8 +132,10 @@ def test_per_sequence_overhead_adds_per_running_sequence():
     per_seq = dataclasses.replace(IDEAL, step_overhead_per_seq_s=30e-6)
     plain, busy = StepModel(H100_8B, IDEAL), StepModel(H100_8B, per_seq)
     assert busy.decode_step_s(10, 512) - plain.decode_step_s(10, 512) == pytest.approx(0.3e-3)
-    assert (busy.step_s(4 * 128, 4 * 128, 6, 6 * 512, prefill_seqs=4)
-            - plain.step_s(4 * 128, 4 * 128, 6, 6 * 512, prefill_seqs=4)) == pytest.approx(0.3e-3)
+    assert (
+        busy.step_s(4 * 128, 4 * 128, 6, 6 * 512, prefill_seqs=4)
+        - plain.step_s(4 * 128, 4 * 128, 6, 6 * 512, prefill_seqs=4)
+    ) == pytest.approx(0.3e-3)
 
 
 def test_fp4_gemms_run_at_a_share_of_the_fp4_peak_only_on_fp4_tensor_cores():
@@ -143,8 +154,9 @@ def test_expert_parallel_all_to_all_by_hand():
     # 7/8 of those copies' 4096 x 2 B hidden states over 450 GB/s x 0.70 (one NVLink 4 direction):
     # 80.315 x 7168 B / 315e9 B/s = 1.8277 us, plus vLLM's 15 us latency: 188 x 16.8277 us = 3.1636 ms.
     ep = StepModel(deployment(model="qwen3-235b-a22b", gpu="h200", tp=8, weights="fp8", ep=True))
-    assert ep.step(0, 0, 64, 64 * 1100).communication_s == pytest.approx(188 * (15e-6 + 80.315 * 7168 / 315e9),
-                                                                          rel=1e-4)
+    assert ep.step(0, 0, 64, 64 * 1100).communication_s == pytest.approx(
+        188 * (15e-6 + 80.315 * 7168 / 315e9), rel=1e-4
+    )
 
 
 def test_expert_parallel_replicates_attention_and_spreads_sequences():
@@ -161,8 +173,9 @@ def test_expert_parallel_replicates_attention_and_spreads_sequences():
     ep_dep = deployment(model="qwen3-235b-a22b", gpu="h200", tp=8, weights="fp8", ep=True)
     for dep, want in ((tp_dep, 512 * 30e-6), (ep_dep, 64 * 30e-6)):
         with_seq, without = StepModel(dep, seq), StepModel(dep, IDEAL)
-        assert (with_seq.step(0, 0, 512, 512 * 1100).overhead_s - without.step(0, 0, 512, 512 * 1100).overhead_s
-                == pytest.approx(want))
+        assert with_seq.step(0, 0, 512, 512 * 1100).overhead_s - without.step(
+            0, 0, 512, 512 * 1100
+        ).overhead_s == pytest.approx(want)
 
 
 def test_expert_parallel_needs_a_moe_model():

@@ -59,8 +59,15 @@ def test_queueing_hand_derived():
     assert prefill_work_s(step, 1000, 2048, 8, 500) == pytest.approx(0.1)
     # ... and in 4 chunks of 250 tokens the same 100 ms (linear)
     assert prefill_work_s(step, 1000, 250, 8, 500) == pytest.approx(0.1)
-    w = Workload(rps_real=0.0, prompt_mean=1000, output_mean=100, decode_ctx_tokens=1050,
-                 prompt_q={95.0: 1000}, output_q={95.0: 100}, arrival_scv=1.0)
+    w = Workload(
+        rps_real=0.0,
+        prompt_mean=1000,
+        output_mean=100,
+        decode_ctx_tokens=1050,
+        prompt_q={95.0: 1000},
+        output_q={95.0: 100},
+        arrival_scv=1.0,
+    )
     # a = 11 ms - 1 ms = 10 ms, b = 1 ms, p = 100 ms: c = p + b x O = 0.1 + 0.1 = 0.2 s per request
     # mu = B / (O a + B c) = 64 / (100 x 0.01 + 64 x 0.2) = 64 / 13.8 = 4.6377 req/s
     coeff = dict(a=0.010, b=0.001, p=0.1, batch=64, w=w)
@@ -77,8 +84,16 @@ def test_queueing_hand_derived():
 
 def _workload(rps):
     p, o = np.full(400, 1500), np.full(400, 300)
-    return Workload.of(PlanTraffic(arrival_s=np.linspace(0, 900, 400), prompt_tokens=p, output_tokens=o,
-                                   span_s=900.0, sample_rate=400 / 900 / rps, scale=1.0))
+    return Workload.of(
+        PlanTraffic(
+            arrival_s=np.linspace(0, 900, 400),
+            prompt_tokens=p,
+            output_tokens=o,
+            span_s=900.0,
+            sample_rate=400 / 900 / rps,
+            scale=1.0,
+        )
+    )
 
 
 SPACE = SearchSpace(gpus=("h100-sxm", "l40s"), max_num_seqs=(64, 256), max_num_batched_tokens=(2048, 8192))
@@ -95,9 +110,11 @@ def _cheapest(rps, slo):
 def test_more_traffic_never_fewer_replicas_or_lower_cost(low, high):
     a, b = _cheapest(low, DEFAULT_SLO), _cheapest(high, DEFAULT_SLO)
     assert b.usd_per_hour >= a.usd_per_hour
-    same = [s for s in screen(DEPS, knob_grid(SPACE), _workload(high), max_model_len=4096,
-                              slo=DEFAULT_SLO).ranked if s.config.to_dict() | {"replicas": 0}
-            == a.config.to_dict() | {"replicas": 0}]
+    same = [
+        s
+        for s in screen(DEPS, knob_grid(SPACE), _workload(high), max_model_len=4096, slo=DEFAULT_SLO).ranked
+        if s.config.to_dict() | {"replicas": 0} == a.config.to_dict() | {"replicas": 0}
+    ]
     assert same[0].config.replicas >= a.config.replicas  # the same config needs at least as many
 
 
@@ -109,11 +126,25 @@ def test_a_looser_slo_never_costs_more(tight, loose):
 
 
 def test_single_request_simulation_equals_predict():
-    config = EngineConfig(gpu="h100-sxm", tp=1, weights="bf16", kv="bf16", max_model_len=4096, max_num_seqs=256,
-                          max_num_batched_tokens=8192, replicas=1)
+    config = EngineConfig(
+        gpu="h100-sxm",
+        tp=1,
+        weights="bf16",
+        kv="bf16",
+        max_model_len=4096,
+        max_num_seqs=256,
+        max_num_batched_tokens=8192,
+        replicas=1,
+    )
     dep = config.deployment("llama-3.1-8b")
-    one = PlanTraffic(arrival_s=np.array([0.0]), prompt_tokens=np.array([1024]), output_tokens=np.array([128]),
-                      span_s=900.0, sample_rate=1.0, scale=1.0)
+    one = PlanTraffic(
+        arrival_s=np.array([0.0]),
+        prompt_tokens=np.array([1024]),
+        output_tokens=np.array([128]),
+        span_s=900.0,
+        sample_rate=1.0,
+        scale=1.0,
+    )
     v = verify(config, StepModel(dep), one, model="llama-3.1-8b", slo=DEFAULT_SLO)
     p = predict_static(deployment(model="llama-3.1-8b", gpu="h100-sxm"), batch=1, isl=1024, osl=128)
     assert v.requests == 3  # the same single request in each of the DRAWS draws
@@ -123,16 +154,31 @@ def test_single_request_simulation_equals_predict():
 
 
 def test_verify_pools_independent_draws_of_the_replica_traffic():
-    config = EngineConfig(gpu="h100-sxm", tp=1, weights="bf16", kv="bf16", max_model_len=32768, max_num_seqs=64,
-                          max_num_batched_tokens=2048, replicas=1)
+    config = EngineConfig(
+        gpu="h100-sxm",
+        tp=1,
+        weights="bf16",
+        kv="bf16",
+        max_model_len=32768,
+        max_num_seqs=64,
+        max_num_batched_tokens=2048,
+        replicas=1,
+    )
     rng = np.random.default_rng(7)
     n = 400  # a 10% sample of ~4.4 req/s over 15 min, 1 in 50 prompts 24k tokens (the tail the draws disagree on)
-    traffic = PlanTraffic(arrival_s=np.sort(rng.random(n) * 900), span_s=900.0, sample_rate=0.1, scale=1.0,
-                          prompt_tokens=np.where(np.arange(n) % 50 == 0, 24000, rng.integers(200, 2000, n)),
-                          output_tokens=rng.integers(20, 400, n))
+    traffic = PlanTraffic(
+        arrival_s=np.sort(rng.random(n) * 900),
+        span_s=900.0,
+        sample_rate=0.1,
+        scale=1.0,
+        prompt_tokens=np.where(np.arange(n) % 50 == 0, 24000, rng.integers(200, 2000, n)),
+        output_tokens=rng.integers(20, 400, n),
+    )
     step = StepModel(config.deployment("llama-3.1-8b"))
-    one = [verify(config, step, traffic, model="llama-3.1-8b", slo=DEFAULT_SLO, seed=s, draws=1)
-           for s in (0, 1_000_003, 2_000_006)]
+    one = [
+        verify(config, step, traffic, model="llama-3.1-8b", slo=DEFAULT_SLO, seed=s, draws=1)
+        for s in (0, 1_000_003, 2_000_006)
+    ]
     pooled = verify(config, step, traffic, model="llama-3.1-8b", slo=DEFAULT_SLO, seed=0, draws=3)
     assert pooled.requests == sum(v.requests for v in one)  # draw d uses seed + 1,000,003 d
     for key in DEFAULT_SLO:  # a pooled quantile lies within its parts' quantiles

@@ -26,14 +26,19 @@ def test_resolution_is_the_interval_holding_384_logged_requests():
 def test_one_real_hour_gets_a_plan_with_the_fallback_headroom_named(shared_data, tmp_path):
     """One hour of ServeGen chat-large (Tue 2025-03-04 12:00-13:00, 1,801 logged at 0.25%): no other
     day to measure forecast error from, so the plan says it used the fallback headroom."""
-    hour = (pl.read_parquet(shared_data / "servegen" / "chat-large-2w.parquet")
-            .filter(pl.col("ts").is_between(datetime(2025, 3, 4, 12, tzinfo=UTC), datetime(2025, 3, 4, 13, tzinfo=UTC),
-                                            closed="left")))
+    hour = pl.read_parquet(shared_data / "servegen" / "chat-large-2w.parquet").filter(
+        pl.col("ts").is_between(
+            datetime(2025, 3, 4, 12, tzinfo=UTC), datetime(2025, 3, 4, 13, tzinfo=UTC), closed="left"
+        )
+    )
     assert hour.height == 1801
     hour.write_parquet(tmp_path / "hour.parquet")
     db, plan = str(tmp_path / "w.duckdb"), tmp_path / "plan.json"
-    for args in (["ingest", str(tmp_path / "hour.parquet"), "--sample-rate", "0.0025"], ["mine"],
-                 ["recommend", "--model", "chat-large", "--as", "qwen2.5-72b", "--out", str(plan)]):
+    for args in (
+        ["ingest", str(tmp_path / "hour.parquet"), "--sample-rate", "0.0025"],
+        ["mine"],
+        ["recommend", "--model", "chat-large", "--as", "qwen2.5-72b", "--out", str(plan)],
+    ):
         out = CliRunner().invoke(cli, [*args, "--db", db])
         assert out.exit_code == 0, out.output
     doc = json.loads(plan.read_text())
@@ -51,23 +56,43 @@ def test_a_plan_from_a_1pct_sample_holds_on_the_full_traffic(shared_data, tmp_pa
     plan, replayed on every request (sub-second bursts as logged), meets the SLO with 0.9-1.25x the
     full log's GPUs (bench/sampled.py: the same on all six hours)."""
     full = tmp_path / "full.parquet"
-    duckdb.sql(f"COPY (SELECT * FROM '{shared_data / 'servegen' / 'chat-large-6h-full.parquet'}' "
-               "WHERE ts >= '2025-03-04 10:00:00+00' AND ts < '2025-03-04 10:20:00+00') TO '" + str(full) + "'")
+    duckdb.sql(
+        f"COPY (SELECT * FROM '{shared_data / 'servegen' / 'chat-large-6h-full.parquet'}' "
+        "WHERE ts >= '2025-03-04 10:00:00+00' AND ts < '2025-03-04 10:20:00+00') TO '" + str(full) + "'"
+    )
     sample = tmp_path / "sample.parquet"
     duckdb.sql(f"COPY (SELECT * FROM '{full}' WHERE hash(request_id) % 100 = 0) TO '{sample}'")
     plans = {}
     for name, log, rate in (("full", full, "1"), ("sample", sample, "0.01")):
         db, plans[name] = str(tmp_path / f"{name}.duckdb"), tmp_path / f"{name}.json"
-        for args in (["ingest", str(log), "--sample-rate", rate], ["mine"],
-                     ["recommend", "--model", "chat-large", "--as", "qwen2.5-72b", "--out", str(plans[name])]):
+        for args in (
+            ["ingest", str(log), "--sample-rate", rate],
+            ["mine"],
+            ["recommend", "--model", "chat-large", "--as", "qwen2.5-72b", "--out", str(plans[name])],
+        ):
             out = CliRunner().invoke(cli, [*args, "--db", db])
             assert out.exit_code == 0, out.output
-    gpus = {n: max(w["config"]["tp"] * w["config"]["replicas"] for w in json.loads(p.read_text())["windows"])
-            for n, p in plans.items()}
+    gpus = {
+        n: max(w["config"]["tp"] * w["config"]["replicas"] for w in json.loads(p.read_text())["windows"])
+        for n, p in plans.items()
+    }
     assert 0.9 <= gpus["sample"] / gpus["full"] <= 1.25
-    out = CliRunner().invoke(cli, ["backtest", "--plan", str(plans["sample"]), "--db", str(tmp_path / "full.duckdb"),
-                                   "--since", "2025-03-04T10:00:00", "--until", "2025-03-04T10:20:00",
-                                   "--fixed-replicas", "--json"])
+    out = CliRunner().invoke(
+        cli,
+        [
+            "backtest",
+            "--plan",
+            str(plans["sample"]),
+            "--db",
+            str(tmp_path / "full.duckdb"),
+            "--since",
+            "2025-03-04T10:00:00",
+            "--until",
+            "2025-03-04T10:20:00",
+            "--fixed-replicas",
+            "--json",
+        ],
+    )
     assert out.exit_code == 0, out.output
     summary = json.loads(out.stdout)["summary"]
     assert summary["requests_real"] > 200_000 and summary["windows_meeting_slo_share"] == 1.0

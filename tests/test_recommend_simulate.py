@@ -9,8 +9,9 @@ from hypothesis import strategies as st
 
 from recommend.simulate import EngineSpec, SimulateError, goodput_share, replica_share, simulate
 
-ROOMY = EngineSpec(max_num_seqs=256, max_num_batched_tokens=2048, max_model_len=8192,
-                   kv_capacity_tokens=10**9)  # effectively infinite KV
+ROOMY = EngineSpec(
+    max_num_seqs=256, max_num_batched_tokens=2048, max_model_len=8192, kv_capacity_tokens=10**9
+)  # effectively infinite KV
 
 
 def const_10ms(pt, pc, ds, dc):
@@ -37,8 +38,7 @@ def test_ttft_is_prefill_time_with_chunking_and_infinite_kv():
     np.testing.assert_allclose(r.ttft_ms, [10, 10, 20])
     np.testing.assert_allclose(r.e2e_ms, [50, 50, 60])
     # alone, a 5000-token prompt takes ceil(5000 / 2048) = 3 steps of 10 ms
-    assert simulate([0.0], [5000], [1], engine=ROOMY, step_s=const_10ms).ttft_ms[0] == (
-        pytest.approx(30.0))
+    assert simulate([0.0], [5000], [1], engine=ROOMY, step_s=const_10ms).ttft_ms[0] == (pytest.approx(30.0))
 
 
 def test_single_request_affine_step():
@@ -59,8 +59,7 @@ def test_long_decode_stretch_affine_step():
 
 
 def test_percentiles_are_numpy_linear_and_queueing_counted():
-    one_seat = EngineSpec(max_num_seqs=1, max_num_batched_tokens=64, max_model_len=64,
-                          kv_capacity_tokens=64)
+    one_seat = EngineSpec(max_num_seqs=1, max_num_batched_tokens=64, max_model_len=64, kv_capacity_tokens=64)
     r = simulate([0.0] * 4, [8] * 4, [1] * 4, engine=one_seat, step_s=const_10ms)
     np.testing.assert_allclose(r.ttft_ms, [10, 20, 30, 40])  # one at a time
     assert r.ttft.p50_ms == pytest.approx(25.0)
@@ -77,8 +76,7 @@ def test_preemption_hand_derived():
     # tick 17 both hold 32 tokens and need a 5th block: B (newest) is evicted with 17 tokens
     # generated. A finishes at tick 20; B then prefills 16 + 17 = 33 tokens (3 blocks) at step
     # 21 (token 18) and decodes tokens 19, 20 in steps 22, 23.
-    tiny = EngineSpec(max_num_seqs=8, max_num_batched_tokens=256, max_model_len=64,
-                      kv_capacity_tokens=64)
+    tiny = EngineSpec(max_num_seqs=8, max_num_batched_tokens=256, max_model_len=64, kv_capacity_tokens=64)
     r = simulate([0.0, 0.0], [16, 16], [20, 20], engine=tiny, step_s=const_10ms)
     np.testing.assert_allclose(r.ttft_ms, [10, 10])
     np.testing.assert_allclose(r.e2e_ms, [200, 230])
@@ -89,10 +87,8 @@ def test_preemption_hand_derived():
 
 
 def test_rejected_over_max_model_len_reported_and_miss_goodput():
-    short = EngineSpec(max_num_seqs=4, max_num_batched_tokens=256, max_model_len=100,
-                       kv_capacity_tokens=1024)
-    r = simulate([0.0, 0.0, 0.0], [60, 50, 10], [41, 50, 1], engine=short, step_s=const_10ms,
-                 slo={"ttft_p95_ms": 15.0})
+    short = EngineSpec(max_num_seqs=4, max_num_batched_tokens=256, max_model_len=100, kv_capacity_tokens=1024)
+    r = simulate([0.0, 0.0, 0.0], [60, 50, 10], [41, 50, 1], engine=short, step_s=const_10ms, slo={"ttft_p95_ms": 15.0})
     assert r.rejected.tolist() == [True, False, False]  # 60 + 41 = 101 > 100; 50 + 50 fits
     assert r.rejected_count == 1 and r.replica[0] == -1
     assert np.isnan(r.ttft_ms[0]) and np.isnan(r.e2e_ms[0])
@@ -125,8 +121,13 @@ def test_multi_step_window_delays_admission_to_the_window_end():
     # (steps 2-5, 10-50 ms). B arrives at 15 ms, mid step 2: single-step scheduling admits it at 20 ms
     # (TTFT = 30 - 15 = 15 ms); with num_scheduler_steps=4 it waits for the window's end at 50 ms and
     # its prefill step ends at 60 ms (TTFT 45 ms). A's tokens keep coming one per 10 ms step either way.
-    multi = EngineSpec(max_num_seqs=256, max_num_batched_tokens=2048, max_model_len=8192,
-                       kv_capacity_tokens=10**9, num_scheduler_steps=4)
+    multi = EngineSpec(
+        max_num_seqs=256,
+        max_num_batched_tokens=2048,
+        max_model_len=8192,
+        kv_capacity_tokens=10**9,
+        num_scheduler_steps=4,
+    )
     single = simulate([0.0, 0.015], [10, 10], [20, 2], engine=ROOMY, step_s=const_10ms)
     windowed = simulate([0.0, 0.015], [10, 10], [20, 2], engine=multi, step_s=const_10ms)
     np.testing.assert_allclose(single.ttft_ms, [10, 15])
@@ -141,8 +142,9 @@ def test_unmixed_engine_runs_prefills_alone_and_decodes_wait():
     # Mixed: step 3 (20-30 ms) holds A's decode and B's prefill. Unmixed (vLLM V0, SGLang defaults):
     # step 3 is B's prefill alone, A waits, so A's 19 decodes end one 10 ms step later (e2e 210 ms);
     # B's first token still comes at 30 ms and its second with A's next decode at 40 ms.
-    unmixed = EngineSpec(max_num_seqs=256, max_num_batched_tokens=2048, max_model_len=8192,
-                         kv_capacity_tokens=10**9, mixed_prefill=False)
+    unmixed = EngineSpec(
+        max_num_seqs=256, max_num_batched_tokens=2048, max_model_len=8192, kv_capacity_tokens=10**9, mixed_prefill=False
+    )
     mixed = simulate([0.0, 0.015], [10, 10], [20, 2], engine=ROOMY, step_s=const_10ms)
     alone = simulate([0.0, 0.015], [10, 10], [20, 2], engine=unmixed, step_s=const_10ms)
     np.testing.assert_allclose(mixed.e2e_ms, [200, 25])
@@ -153,11 +155,9 @@ def test_unmixed_engine_runs_prefills_alone_and_decodes_wait():
 
 def test_engine_spec_refuses_what_vllm_refuses():
     with pytest.raises(SimulateError, match="max_num_batched_tokens"):
-        EngineSpec(max_num_seqs=256, max_num_batched_tokens=128, max_model_len=64,
-                   kv_capacity_tokens=1024)
+        EngineSpec(max_num_seqs=256, max_num_batched_tokens=128, max_model_len=64, kv_capacity_tokens=1024)
     with pytest.raises(SimulateError, match="KV cache"):
-        EngineSpec(max_num_seqs=8, max_num_batched_tokens=128, max_model_len=2048,
-                   kv_capacity_tokens=1024)
+        EngineSpec(max_num_seqs=8, max_num_batched_tokens=128, max_model_len=2048, kv_capacity_tokens=1024)
     with pytest.raises(SimulateError, match="output_tokens < 1"):
         simulate([0.0], [10], [0], engine=ROOMY, step_s=const_10ms)
 
@@ -167,11 +167,15 @@ def workloads(draw, max_n=25):
     block = draw(st.sampled_from([1, 4, 16]))
     max_len = draw(st.integers(16, 400))
     seqs = draw(st.integers(1, 8))
-    engine = EngineSpec(max_num_seqs=seqs, max_num_batched_tokens=draw(st.integers(seqs, 400)),
-                        max_model_len=max_len, block_tokens=block,
-                        kv_capacity_tokens=-(-max_len // block) * block + draw(st.integers(0, 600)),
-                        num_scheduler_steps=draw(st.sampled_from([1, 1, 4])),
-                        mixed_prefill=draw(st.booleans()))
+    engine = EngineSpec(
+        max_num_seqs=seqs,
+        max_num_batched_tokens=draw(st.integers(seqs, 400)),
+        max_model_len=max_len,
+        block_tokens=block,
+        kv_capacity_tokens=-(-max_len // block) * block + draw(st.integers(0, 600)),
+        num_scheduler_steps=draw(st.sampled_from([1, 1, 4])),
+        mixed_prefill=draw(st.booleans()),
+    )
     n = draw(st.integers(1, max_n))
     span_s = draw(st.sampled_from([0.01, 0.5, 5.0]))
     arrival = sorted(draw(st.lists(st.floats(0, span_s), min_size=n, max_size=n)))
@@ -199,8 +203,7 @@ def test_every_request_finishes_or_is_rejected_and_tokens_are_conserved(w, repli
     assert r.generated_tokens == output[admitted].sum()
     # each admitted request computes its prompt and all outputs but the last, plus what
     # preemption threw away
-    assert r.prefill_tokens + r.decode_tokens == (
-        (prompt + output - 1)[admitted].sum() + r.recomputed_tokens)
+    assert r.prefill_tokens + r.decode_tokens == ((prompt + output - 1)[admitted].sum() + r.recomputed_tokens)
     if r.preemptions == 0:
         assert r.prefill_tokens == prompt[admitted].sum() and r.recomputed_tokens == 0
     if admitted.any():
@@ -213,18 +216,20 @@ def test_fast_replica_matches_the_naive_stepper(w, replicas):
     engine, arrival, prompt, output, coef = w
     args = dict(engine=engine, step_s=step_fn(coef), replicas=replicas)
     naive = simulate(arrival, prompt, output, reference=True, **args)
-    for fast in (simulate(arrival, prompt, output, **args),
-                 simulate(arrival, prompt, output, exact_steps=True, **args)):
+    for fast in (
+        simulate(arrival, prompt, output, **args),
+        simulate(arrival, prompt, output, exact_steps=True, **args),
+    ):
         for name in ("ttft_ms", "e2e_ms", "queue_ms"):
-            np.testing.assert_allclose(getattr(fast, name), getattr(naive, name), rtol=1e-9, atol=1e-9)  # ms; float noise near 0
+            np.testing.assert_allclose(
+                getattr(fast, name), getattr(naive, name), rtol=1e-9, atol=1e-9
+            )  # ms; float noise near 0
         assert fast.replica.tolist() == naive.replica.tolist()
-        for name in ("steps", "preemptions", "recomputed_tokens", "prefill_tokens",
-                     "decode_tokens", "kv_peak_share"):
+        for name in ("steps", "preemptions", "recomputed_tokens", "prefill_tokens", "decode_tokens", "kv_peak_share"):
             assert getattr(fast, name) == getattr(naive, name), name
         # closed-form stretches spread block allocations evenly, within 2 blocks per decoder
         slack = 2 * engine.max_num_seqs / (engine.kv_capacity_tokens // engine.block_tokens)
-        assert fast.kv_mean_share == pytest.approx(naive.kv_mean_share, abs=slack + 1e-9,
-                                                   nan_ok=True)
+        assert fast.kv_mean_share == pytest.approx(naive.kv_mean_share, abs=slack + 1e-9, nan_ok=True)
 
 
 @settings(max_examples=100, deadline=None)
@@ -235,8 +240,7 @@ def test_more_replicas_approach_the_solo_ttft_bound(w, replicas):
     # replica per request every request gets it: p95 TTFT at R = n is never worse than at R.
     engine, arrival, prompt, output, coef = w
     step = step_fn(coef)
-    solo = np.array([simulate([0.0], [p], [o], engine=engine, step_s=step).ttft_ms[0]
-                     for p, o in zip(prompt, output)])
+    solo = np.array([simulate([0.0], [p], [o], engine=engine, step_s=step).ttft_ms[0] for p, o in zip(prompt, output)])
     few = simulate(arrival, prompt, output, engine=engine, step_s=step, replicas=replicas)
     many = simulate(arrival, prompt, output, engine=engine, step_s=step, replicas=len(arrival))
     ok = ~few.rejected
@@ -259,8 +263,7 @@ def test_replica_share_thins_and_multiplies_a_sampled_log():
         mine = t[p == tokens]
         assert mine.min() == start and (mine <= start + gap).all()
     # 2x growth over 8 replicas: m = 0.25, a random quarter of the logged requests
-    t, p, _ = replica_share(np.arange(4000.0), np.arange(4000), np.ones(4000), replicas=8,
-                            traffic_scale=2.0, seed=3)
+    t, p, _ = replica_share(np.arange(4000.0), np.arange(4000), np.ones(4000), replicas=8, traffic_scale=2.0, seed=3)
     assert set(t.tolist()) <= set(np.arange(4000.0).tolist()) and 900 < t.size < 1100
 
 

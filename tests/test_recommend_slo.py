@@ -21,8 +21,9 @@ def test_keys_that_do_not_parse(key):
         Slo.of(key)
 
 
-@pytest.mark.parametrize("item, says", [("ttft_p95_ms", "KEY=MS"), ("ttft_p95_ms=fast", "not a number"),
-                                        ("ttft_p95_ms=0", "> 0 ms")])
+@pytest.mark.parametrize(
+    "item, says", [("ttft_p95_ms", "KEY=MS"), ("ttft_p95_ms=fast", "not a number"), ("ttft_p95_ms=0", "> 0 ms")]
+)
 def test_items_that_do_not_parse(item, says):
     with pytest.raises(SloError, match=says):
         Slo.parse(item)

@@ -28,17 +28,22 @@ else:
 
 
 def small_log(path: Path, n: int, prefix: str) -> Path:
-    pl.DataFrame({
-        "request_id": [f"{prefix}{i}" for i in range(n)],
-        "timestamp": [f"2025-03-03T{i // 3600 % 24:02d}:{i // 60 % 60:02d}:{i % 60:02d}Z" for i in range(n)],
-        "model": "m", "prompt_tokens": [100 + i % 7 for i in range(n)], "output_tokens": 10,
-    }).write_csv(path)
+    pl.DataFrame(
+        {
+            "request_id": [f"{prefix}{i}" for i in range(n)],
+            "timestamp": [f"2025-03-03T{i // 3600 % 24:02d}:{i // 60 % 60:02d}:{i % 60:02d}Z" for i in range(n)],
+            "model": "m",
+            "prompt_tokens": [100 + i % 7 for i in range(n)],
+            "output_tokens": 10,
+        }
+    ).write_csv(path)
     return path
 
 
 def hold(db: Path, seconds: float | str) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-c", HOLD, str(db), str(seconds)], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(db), str(seconds)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     assert proc.stdout.readline().strip() == "holding"
     return proc
 
@@ -74,8 +79,12 @@ def test_ingest_waits_for_the_writer(tmp_path):
     holder = hold(db, "until-stdin-closes")
     refused = tracefit("ingest", str(log), "--db", str(db))
     assert refused.returncode == 1 and "retry when it finishes" in refused.stderr
-    waiting = subprocess.Popen([TRACEFIT, "ingest", str(log), "--db", str(db), "--wait", "60", "--json"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    waiting = subprocess.Popen(
+        [TRACEFIT, "ingest", str(log), "--db", str(db), "--wait", "60", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     time.sleep(1.0)
     holder.stdin.close()
     holder.wait()
@@ -92,12 +101,29 @@ def test_two_nightly_runs_and_an_ingest_at_once(tmp_path):
     small_log(inbox / "day1.csv", 3000, "n")
     extra = small_log(tmp_path / "extra.csv", 2000, "x")
     db = tmp_path / "w.duckdb"
-    nightly = [TRACEFIT, "nightly", "--inbox", str(inbox), "--db", str(db), "--out", str(tmp_path / "out"),
-               "--no-dashboard", "--wait", "120"]
-    procs = [subprocess.Popen(nightly, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True),
-             subprocess.Popen(nightly, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True),
-             subprocess.Popen([TRACEFIT, "ingest", str(extra), "--db", str(db), "--wait", "120"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)]
+    nightly = [
+        TRACEFIT,
+        "nightly",
+        "--inbox",
+        str(inbox),
+        "--db",
+        str(db),
+        "--out",
+        str(tmp_path / "out"),
+        "--no-dashboard",
+        "--wait",
+        "120",
+    ]
+    procs = [
+        subprocess.Popen(nightly, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True),
+        subprocess.Popen(nightly, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True),
+        subprocess.Popen(
+            [TRACEFIT, "ingest", str(extra), "--db", str(db), "--wait", "120"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        ),
+    ]
     outs = [p.communicate(timeout=240) for p in procs]
     assert [p.returncode for p in procs] == [0, 0, 0], outs
     with warehouse.connect(db) as con:

@@ -25,28 +25,49 @@ from tracefit.cli import cli
 
 # format -> (file name, seed text); the nested/gateway formats use the hand-written fixtures.
 SEEDS = {
-    "azure": ("azure.csv", "TIMESTAMP,ContextTokens,GeneratedTokens\n"
-              "2023-11-16 18:15:46.6805900,374,44\n2023-11-16 18:15:50.9951690,396,109\n"),
-    "mooncake": ("trace.jsonl", '{"timestamp": 0, "input_length": 6955, "output_length": 52, "hash_ids": [0, 1]}\n'
-                 '{"timestamp": 27, "input_length": 1024, "output_length": 8, "hash_ids": [0, 2]}\n'),
-    "burstgpt": ("burst.csv", "Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type\n"
-                 "5,ChatGPT,472,18,490,Conversation log\n45,GPT-4,1087,0,1087,Conversation log\n"),
-    "llmperf": ("llama_individual_responses.json",
-                '[{"error_code": null, "ttft_s": 0.12, "inter_token_latency_s": 0.02, '
-                '"end_to_end_latency_s": 1.5, "number_input_tokens": 512, "number_output_tokens": 64},'
-                '{"error_code": 500, "ttft_s": 0, "inter_token_latency_s": 0, '
-                '"end_to_end_latency_s": 0.1, "number_input_tokens": 300, "number_output_tokens": 0}]'),
-    "aibrix": ("output.jsonl", '{"input": "SECRET", "output": "SECRET", "prompt_tokens": 10, "output_tokens": 5, '
-               '"start_time": 100.5, "end_time": 101.0, "latency": 0.5, "throughput": 10.0, '
-               '"ttft": 0.1, "tpot": 0.08}\n'),
-    "generic": ("requests.csv", "request_id,timestamp,model,tenant,prompt_tokens,output_tokens,ttft_ms,status\n"
-                "a,2025-01-01T00:00:00Z,m,t1,100,20,35.5,ok\nb,2025-01-01T00:00:01Z,m,t2,80,5,,429\n"),
+    "azure": (
+        "azure.csv",
+        "TIMESTAMP,ContextTokens,GeneratedTokens\n"
+        "2023-11-16 18:15:46.6805900,374,44\n2023-11-16 18:15:50.9951690,396,109\n",
+    ),
+    "mooncake": (
+        "trace.jsonl",
+        '{"timestamp": 0, "input_length": 6955, "output_length": 52, "hash_ids": [0, 1]}\n'
+        '{"timestamp": 27, "input_length": 1024, "output_length": 8, "hash_ids": [0, 2]}\n',
+    ),
+    "burstgpt": (
+        "burst.csv",
+        "Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type\n"
+        "5,ChatGPT,472,18,490,Conversation log\n45,GPT-4,1087,0,1087,Conversation log\n",
+    ),
+    "llmperf": (
+        "llama_individual_responses.json",
+        '[{"error_code": null, "ttft_s": 0.12, "inter_token_latency_s": 0.02, '
+        '"end_to_end_latency_s": 1.5, "number_input_tokens": 512, "number_output_tokens": 64},'
+        '{"error_code": 500, "ttft_s": 0, "inter_token_latency_s": 0, '
+        '"end_to_end_latency_s": 0.1, "number_input_tokens": 300, "number_output_tokens": 0}]',
+    ),
+    "aibrix": (
+        "output.jsonl",
+        '{"input": "SECRET", "output": "SECRET", "prompt_tokens": 10, "output_tokens": 5, '
+        '"start_time": 100.5, "end_time": 101.0, "latency": 0.5, "throughput": 10.0, '
+        '"ttft": 0.1, "tpot": 0.08}\n',
+    ),
+    "generic": (
+        "requests.csv",
+        "request_id,timestamp,model,tenant,prompt_tokens,output_tokens,ttft_ms,status\n"
+        "a,2025-01-01T00:00:00Z,m,t1,100,20,35.5,ok\nb,2025-01-01T00:00:01Z,m,t2,80,5,,429\n",
+    ),
 }
 FIXTURE_OF = {
-    "genai-perf": "genai_perf_profile_export.json", "aiperf": "aiperf_profile_export.jsonl",
-    "vllm-bench": "vllm_bench_detailed.json", "sglang-bench": "sglang_bench_details.jsonl",
-    "guidellm": "guidellm_benchmarks.json", "otel-genai": "otel_genai_spans.json",
-    "litellm": "litellm_spend_logs.csv", "openai-usage": "openai_usage.jsonl",
+    "genai-perf": "genai_perf_profile_export.json",
+    "aiperf": "aiperf_profile_export.jsonl",
+    "vllm-bench": "vllm_bench_detailed.json",
+    "sglang-bench": "sglang_bench_details.jsonl",
+    "guidellm": "guidellm_benchmarks.json",
+    "otel-genai": "otel_genai_spans.json",
+    "litellm": "litellm_spend_logs.csv",
+    "openai-usage": "openai_usage.jsonl",
 }
 OPTIONS = {"genai-perf": {"prompt_tokens": 128}}  # its export has no prompt token counts
 MB = 1 << 20
@@ -65,8 +86,9 @@ def test_every_format_has_a_seed():
 
 # ---- mutations: each takes (bytes, rng) -> bytes ---------------------------------------------
 
+
 def truncate(data: bytes, rng: random.Random) -> bytes:
-    return data[:rng.randrange(len(data))]
+    return data[: rng.randrange(len(data))]
 
 
 def latin1(data: bytes, rng: random.Random) -> bytes:
@@ -173,8 +195,9 @@ def check_ingest(path, **options):
     run = CliRunner().invoke(cli, args, catch_exceptions=False)
     (result,) = json.loads(run.stdout)["files"]
     with warehouse.connect(db) as con:
-        stored = con.execute("SELECT (SELECT count(*) FROM requests), (SELECT count(*) FROM rejected_rows)"
-                             ).fetchall()[0]
+        stored = con.execute("SELECT (SELECT count(*) FROM requests), (SELECT count(*) FROM rejected_rows)").fetchall()[
+            0
+        ]
         runs = [status for (status,) in con.execute("SELECT status FROM ingest_runs").fetchall()]
     assert result["rows_read"] == result["rows_loaded"] + result["rows_rejected"] + result["rows_duplicate"]
     if result["status"] == "failed":
@@ -190,8 +213,12 @@ def check_ingest(path, **options):
     return SimpleNamespace(**result)
 
 
-SETTINGS = settings(max_examples=6, deadline=None, database=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=6,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 @pytest.mark.slow
@@ -231,8 +258,14 @@ def test_each_mutation_on_generic_csv(tmp_path, mutate):
 
 
 def test_parquet_truncated_and_mixed(tmp_path):
-    frame = pl.DataFrame({"request_id": ["a", "b"], "timestamp": ["2025-01-01T00:00:00Z", "soon"],
-                          "prompt_tokens": ["1", "x" * MB], "output_tokens": [1, 2]})
+    frame = pl.DataFrame(
+        {
+            "request_id": ["a", "b"],
+            "timestamp": ["2025-01-01T00:00:00Z", "soon"],
+            "prompt_tokens": ["1", "x" * MB],
+            "output_tokens": [1, 2],
+        }
+    )
     whole = tmp_path / "r.parquet"
     frame.write_parquet(whole)
     result = check_ingest(whole)
@@ -243,13 +276,22 @@ def test_parquet_truncated_and_mixed(tmp_path):
         assert check_ingest(part).status == "failed"
 
 
-@pytest.mark.parametrize(("name", "data"), [
-    ("deep.json", b"[" * 100_000 + b"]" * 100_000),
-    ("deep_spans.json", b'{"resourceSpans": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"),
-    ("deep_line.jsonl", b'{"timestamp": 0, "input_length": 1, "output_length": 1}\n'
-                        + b'{"a": ' * 100_000 + b"1" + b"}" * 100_000 + b"\n"),
-    ("deep_doc.jsonl", b'{"metadata": {}, "metrics": {}}\n' + b'{"a": ' * 100_000 + b"1" + b"}" * 100_000 + b"\n"),
-])
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("deep.json", b"[" * 100_000 + b"]" * 100_000),
+        ("deep_spans.json", b'{"resourceSpans": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"),
+        (
+            "deep_line.jsonl",
+            b'{"timestamp": 0, "input_length": 1, "output_length": 1}\n'
+            + b'{"a": ' * 100_000
+            + b"1"
+            + b"}" * 100_000
+            + b"\n",
+        ),
+        ("deep_doc.jsonl", b'{"metadata": {}, "metrics": {}}\n' + b'{"a": ' * 100_000 + b"1" + b"}" * 100_000 + b"\n"),
+    ],
+)
 def test_nesting_beyond_the_parser_limit(tmp_path, name, data):
     # found by fuzzing: json raised RecursionError (a traceback) past ~1000 levels
     path = tmp_path / name

@@ -28,8 +28,18 @@ def inbox(tmp_path_factory):
 
 def nightly(inbox: Path, base: Path, kill_after_s: float | None = None) -> float:
     base.mkdir(exist_ok=True)
-    argv = [TRACEFIT, "nightly", "--inbox", str(inbox), "--db", str(base / "w.duckdb"),
-            "--out", str(base / "out"), "--source", "prod"]
+    argv = [
+        TRACEFIT,
+        "nightly",
+        "--inbox",
+        str(inbox),
+        "--db",
+        str(base / "w.duckdb"),
+        "--out",
+        str(base / "out"),
+        "--source",
+        "prod",
+    ]
     t0 = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     if kill_after_s is None:

@@ -12,11 +12,15 @@ from tracefit.synthetic import generate
 from warehouse.load import ingest_paths
 from warehouse.mine import MineOptions, mine
 
-EXPORT = ("COPY (SELECT *, CAST(arrival_ts AT TIME ZONE 'UTC' AS DATE) AS day FROM requests) "
-          "TO '{dir}' (FORMAT parquet, PARTITION_BY (model, day))")
+EXPORT = (
+    "COPY (SELECT *, CAST(arrival_ts AT TIME ZONE 'UTC' AS DATE) AS day FROM requests) "
+    "TO '{dir}' (FORMAT parquet, PARTITION_BY (model, day))"
+)
 # what another engine's session does: requests is a view over the files; the small tables travel as is
-READ_BACK = ("CREATE OR REPLACE VIEW requests AS SELECT * EXCLUDE (day) "
-             "FROM read_parquet('{dir}/**/*.parquet', hive_partitioning = true)")
+READ_BACK = (
+    "CREATE OR REPLACE VIEW requests AS SELECT * EXCLUDE (day) "
+    "FROM read_parquet('{dir}/**/*.parquet', hive_partitioning = true)"
+)
 TABLES = ("mined_quantiles", "mined_hour_of_week", "mined_tenants", "mined_length_histogram")
 
 

@@ -30,11 +30,32 @@ def db(tmp_path_factory):
     with open(log, "w", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(["request_id", "timestamp", "model", "tenant", COLUMN, "output_tokens", "ttft_ms"])
-        writer.writerows([f"r{i}", f"2025-03-03T{i // 60:02d}:{i % 60:02d}:00Z", HOSTILE if i % 2 else "m",
-                          TENANTS[i % 5], 100 + i, 5 + i % 3, 20 + i % 9] for i in range(600))
+        writer.writerows(
+            [
+                f"r{i}",
+                f"2025-03-03T{i // 60:02d}:{i % 60:02d}:00Z",
+                HOSTILE if i % 2 else "m",
+                TENANTS[i % 5],
+                100 + i,
+                5 + i % 3,
+                20 + i % 9,
+            ]
+            for i in range(600)
+        )
     path = folder / "w.duckdb"
-    done = tracefit("ingest", str(log), "--db", str(path), "--map", f"prompt_tokens={COLUMN}",
-                    "--tenant", HOSTILE, "--source", HOSTILE, "--json")
+    done = tracefit(
+        "ingest",
+        str(log),
+        "--db",
+        str(path),
+        "--map",
+        f"prompt_tokens={COLUMN}",
+        "--tenant",
+        HOSTILE,
+        "--source",
+        HOSTILE,
+        "--json",
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["totals"]["rows_loaded"] == 600
     return path
@@ -42,8 +63,11 @@ def db(tmp_path_factory):
 
 def intact(path: Path) -> tuple:
     with warehouse.connect(path) as con:
-        return fetch_one(con, "SELECT count(*), count(DISTINCT tenant), count(DISTINCT model), "
-                              "min(source), (SELECT count(*) FROM ingest_runs) FROM requests")
+        return fetch_one(
+            con,
+            "SELECT count(*), count(DISTINCT tenant), count(DISTINCT model), "
+            "min(source), (SELECT count(*) FROM ingest_runs) FROM requests",
+        )
 
 
 def test_hostile_names_are_stored_verbatim(db):

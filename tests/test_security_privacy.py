@@ -22,9 +22,11 @@ def test_no_text_in_db_logs_rejected_rows_or_site(shared_data, tmp_path):
     # a copy whose last line is cut mid-prompt: a rejected row that held text
     (inbox / "output.jsonl").write_bytes(b"\n".join(lines) + b"\n" + lines[0][:400] + b"\n")
     db, out = tmp_path / "w.duckdb", tmp_path / "out"
-    runs = [[TRACEFIT, "ingest", str(source), "--db", str(db), "--model", "m", "--source", "direct"],
-            [TRACEFIT, "nightly", "--inbox", str(inbox), "--db", str(db), "--out", str(out), "--json"],
-            [TRACEFIT, "sql", "SELECT * FROM rejected_rows", "--db", str(db), "--json"]]
+    runs = [
+        [TRACEFIT, "ingest", str(source), "--db", str(db), "--model", "m", "--source", "direct"],
+        [TRACEFIT, "nightly", "--inbox", str(inbox), "--db", str(db), "--out", str(out), "--json"],
+        [TRACEFIT, "sql", "SELECT * FROM rejected_rows", "--db", str(db), "--json"],
+    ]
     logs = b""
     for argv in runs:
         done = subprocess.run(argv, capture_output=True, timeout=180)

@@ -23,11 +23,14 @@ def _ingest(tmp_path, db, frame, sample_rate="1.0"):
 def _log(n=400, seed=42, latencies=False):
     rng = np.random.default_rng(seed)
     seconds = np.sort(rng.uniform(0, 4 * 3600, n))  # Monday 2025-03-03 00:00-04:00 UTC
-    cols = {"request_id": [f"r{i}" for i in range(n)],
-            "timestamp": pl.Series((seconds * 1e6).astype(np.int64)).cast(pl.Duration("us"))
-            + datetime(2025, 3, 3, tzinfo=UTC),
-            "model": ["chat-small"] * n, "prompt_tokens": rng.integers(100, 1500, n),
-            "output_tokens": rng.integers(20, 300, n)}
+    cols = {
+        "request_id": [f"r{i}" for i in range(n)],
+        "timestamp": pl.Series((seconds * 1e6).astype(np.int64)).cast(pl.Duration("us"))
+        + datetime(2025, 3, 3, tzinfo=UTC),
+        "model": ["chat-small"] * n,
+        "prompt_tokens": rng.integers(100, 1500, n),
+        "output_tokens": rng.integers(20, 300, n),
+    }
     if latencies:
         cols |= {"ttft_ms": rng.uniform(50, 150, n), "tpot_ms": rng.uniform(10, 20, n)}
         cols["e2e_ms"] = cols["ttft_ms"] + cols["tpot_ms"] * (cols["output_tokens"] - 1)
@@ -37,8 +40,21 @@ def _log(n=400, seed=42, latencies=False):
 def test_backtest_json(tmp_path):
     db = tmp_path / "w.duckdb"
     _ingest(tmp_path, db, _log(), sample_rate="0.1")
-    out = CliRunner().invoke(cli, ["backtest", "--plan", str(FIXTURES / "plan_backtest_monday.json"), "--db", str(db),
-                                   "--since", "2025-03-03", "--until", "2025-03-03T04:00:00", "--json"])
+    out = CliRunner().invoke(
+        cli,
+        [
+            "backtest",
+            "--plan",
+            str(FIXTURES / "plan_backtest_monday.json"),
+            "--db",
+            str(db),
+            "--since",
+            "2025-03-03",
+            "--until",
+            "2025-03-03T04:00:00",
+            "--json",
+        ],
+    )
     assert out.exit_code == 0, out.output
     doc = json.loads(out.output)
     assert [w["label"] for w in doc["windows"]] == ["rest"]  # hours 0-3 are the 'rest' window
@@ -53,8 +69,17 @@ def test_backtest_of_a_model_not_in_the_catalog_says_as(tmp_path):
     plan = json.loads((FIXTURES / "plan_backtest_monday.json").read_text())
     del plan["model_spec"]
     (tmp_path / "plan.json").write_text(json.dumps(plan))
-    args = ["backtest", "--plan", str(tmp_path / "plan.json"), "--db", str(db), "--since", "2025-03-03",
-            "--until", "2025-03-03T01:00:00"]
+    args = [
+        "backtest",
+        "--plan",
+        str(tmp_path / "plan.json"),
+        "--db",
+        str(db),
+        "--since",
+        "2025-03-03",
+        "--until",
+        "2025-03-03T01:00:00",
+    ]
     out = CliRunner().invoke(cli, args)
     assert out.exit_code == 1 and "--as" in out.output
     assert CliRunner().invoke(cli, [*args, "--as", "llama-3.1-8b"]).exit_code == 0
@@ -63,11 +88,24 @@ def test_backtest_of_a_model_not_in_the_catalog_says_as(tmp_path):
 def test_calibrate_compare_only(tmp_path):
     db = tmp_path / "w.duckdb"
     _ingest(tmp_path, db, _log(latencies=True))
-    out = CliRunner().invoke(cli, ["calibrate", "--db", str(db), "--model", "chat-small", "--deployed",
-                                   "model=llama-3.1-8b,gpu=h100,tp=1,weights=bf16,kv=bf16,max_model_len=4096,"
-                                   "max_num_seqs=64,max_num_batched_tokens=4096,replicas=1",
-                                   "--window", "hour", "--no-fit", "--json"])
+    out = CliRunner().invoke(
+        cli,
+        [
+            "calibrate",
+            "--db",
+            str(db),
+            "--model",
+            "chat-small",
+            "--deployed",
+            "model=llama-3.1-8b,gpu=h100,tp=1,weights=bf16,kv=bf16,max_model_len=4096,"
+            "max_num_seqs=64,max_num_batched_tokens=4096,replicas=1",
+            "--window",
+            "hour",
+            "--no-fit",
+            "--json",
+        ],
+    )
     assert out.exit_code == 0, out.output
-    doc = json.loads(out.output[out.output.index("{"):])
+    doc = json.loads(out.output[out.output.index("{") :])
     assert len(doc["before"]["windows"]) == 4
     assert set(doc["before"]["mape"]) == {"ttft_p50_ms", "ttft_p95_ms", "tpot_p50_ms", "e2e_p50_ms"}

@@ -23,7 +23,11 @@ def test_ingest_json_summary(tmp_path):
     out = json.loads(result.stdout)
     assert out["totals"] == {"rows_read": 2, "rows_loaded": 1, "rows_rejected": 1, "rows_duplicate": 0}
     (file,) = out["files"]
-    assert {k: file[k] for k in ("format", "status", "rows_read")} == {"format": "generic", "status": "loaded", "rows_read": 2}
+    assert {k: file[k] for k in ("format", "status", "rows_read")} == {
+        "format": "generic",
+        "status": "loaded",
+        "rows_read": 2,
+    }
 
 
 def test_ingest_failure_exits_2_but_loads_the_rest(tmp_path):
@@ -86,8 +90,13 @@ def test_timestamp_options_take_what_people_type():
     from tracefit.options import TIMESTAMP, as_utc
 
     want = datetime(2025, 3, 9, 10, 0, tzinfo=UTC)
-    for text in ("2025-03-09T10:00:00", "2025-03-09 10:00:00", "2025-03-09T10:00", "2025-03-09 10:00",
-                 "2025-03-09T10:00:00+0000"):
+    for text in (
+        "2025-03-09T10:00:00",
+        "2025-03-09 10:00:00",
+        "2025-03-09T10:00",
+        "2025-03-09 10:00",
+        "2025-03-09T10:00:00+0000",
+    ):
         assert as_utc(None, None, TIMESTAMP.convert(text, None, None)) == want, text
 
 

@@ -26,8 +26,9 @@ def inbox(tmp_path_factory):
 
 
 def config_for(tmp_path, folder, **kw):
-    return NightlyConfig(inbox=(str(folder),), db=str(tmp_path / "w.duckdb"), out=str(tmp_path / "out"),
-                         source="prod", **kw)
+    return NightlyConfig(
+        inbox=(str(folder),), db=str(tmp_path / "w.duckdb"), out=str(tmp_path / "out"), source="prod", **kw
+    )
 
 
 @pytest.mark.slow
@@ -51,14 +52,23 @@ def test_nightly_finds_the_planted_regression_and_abusive_tenant_then_is_idempot
 def test_concurrent_run_is_refused_with_exit_75(tmp_path, inbox):
     folder, _ = inbox
     lock_path = tmp_path / "w.duckdb.lock"
-    holder = subprocess.Popen([sys.executable, "-c", (
-        "import sys, time; from pathlib import Path; from tracefit.lock import acquire; "
-        f"acquire(Path({str(lock_path)!r})); print('held', flush=True); time.sleep(60)")],
-        stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import sys, time; from pathlib import Path; from tracefit.lock import acquire; "
+                f"acquire(Path({str(lock_path)!r})); print('held', flush=True); time.sleep(60)"
+            ),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
-        result = CliRunner().invoke(cli, ["nightly", "--inbox", str(folder), "--db", str(tmp_path / "w.duckdb"),
-                                          "--out", str(tmp_path / "out")])
+        result = CliRunner().invoke(
+            cli, ["nightly", "--inbox", str(folder), "--db", str(tmp_path / "w.duckdb"), "--out", str(tmp_path / "out")]
+        )
         assert result.exit_code == 75
         assert f"pid {holder.pid}" in result.output
     finally:
@@ -88,8 +98,20 @@ def test_unreadable_inbox_file_exits_2_but_loads_the_rest(tmp_path):
     folder.mkdir()
     (folder / "good.csv").write_text("timestamp,prompt_tokens,output_tokens\n2025-03-03T00:00:00Z,10,2\n")
     (folder / "broken.parquet").write_bytes(b"PAR1 garbage")
-    result = CliRunner().invoke(cli, ["nightly", "--inbox", str(folder), "--db", str(tmp_path / "w.duckdb"),
-                                      "--out", str(tmp_path / "out"), "--no-dashboard", "--json"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "nightly",
+            "--inbox",
+            str(folder),
+            "--db",
+            str(tmp_path / "w.duckdb"),
+            "--out",
+            str(tmp_path / "out"),
+            "--no-dashboard",
+            "--json",
+        ],
+    )
     assert result.exit_code == 2, result.output
     files = {os.path.basename(f["path"]): f["status"] for f in json.loads(result.stdout)["report"]["ingest"]}
     assert files == {"good.csv": "loaded", "broken.parquet": "failed"}

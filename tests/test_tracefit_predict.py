@@ -9,8 +9,18 @@ from recommend.predict import predict_static
 from recommend.roofline import StepModel
 from tracefit.cli import cli
 
-KEYS = {"ttft_ms", "tpot_ms", "e2e_s", "total_tok_s", "output_tok_s", "bound", "kv_fits", "max_batch_kv",
-        "latency_floor_ms_per_token", "breakdown"}
+KEYS = {
+    "ttft_ms",
+    "tpot_ms",
+    "e2e_s",
+    "total_tok_s",
+    "output_tok_s",
+    "bound",
+    "kv_fits",
+    "max_batch_kv",
+    "latency_floor_ms_per_token",
+    "breakdown",
+}
 
 
 def run(*args):
@@ -18,8 +28,20 @@ def run(*args):
 
 
 def test_predict_json_has_the_issue_keys_and_consistent_rates():
-    result = run("predict", "--model", "meta-llama/Meta-Llama-3-8B", "--gpu", "h100", "--batch", "8",
-                 "--isl", "1024", "--osl", "128", "--json")
+    result = run(
+        "predict",
+        "--model",
+        "meta-llama/Meta-Llama-3-8B",
+        "--gpu",
+        "h100",
+        "--batch",
+        "8",
+        "--isl",
+        "1024",
+        "--osl",
+        "128",
+        "--json",
+    )
     assert result.exit_code == 0, result.output
     out = json.loads(result.output)
     assert KEYS <= set(out)
@@ -35,8 +57,17 @@ def test_predict_json_has_the_issue_keys_and_consistent_rates():
 def test_ideal_static_batch_matches_hand_sum():
     # osl 2 with ideal efficiencies: e2e = prefill step + one decode step; tpot is that decode step
     dep = deployment(model="llama-3-8b", gpu="h100")
-    ideal = StepModel(dep, Efficiency(hbm_fraction=1, gemm_fraction=1, gemm_half_tokens=0, attention_fraction=1,
-                                      step_overhead_s=0, layer_overhead_s=0))
+    ideal = StepModel(
+        dep,
+        Efficiency(
+            hbm_fraction=1,
+            gemm_fraction=1,
+            gemm_half_tokens=0,
+            attention_fraction=1,
+            step_overhead_s=0,
+            layer_overhead_s=0,
+        ),
+    )
     pred = predict_static(dep, batch=4, isl=512, osl=2, model=ideal)
     prefill = ideal.step_s(4 * 512, 4 * 512, 0, 0, prefill_seqs=4)
     decode = ideal.step_s(0, 0, 4, 4 * 513)
@@ -45,8 +76,9 @@ def test_ideal_static_batch_matches_hand_sum():
 
 
 def test_kv_overflow_exits_zero_with_reason():
-    result = run("predict", "--model", "llama-3-8b", "--gpu", "l4", "--batch", "64", "--isl", "4096",
-                 "--osl", "1024", "--json")
+    result = run(
+        "predict", "--model", "llama-3-8b", "--gpu", "l4", "--batch", "64", "--isl", "4096", "--osl", "1024", "--json"
+    )
     assert result.exit_code == 0
     out = json.loads(result.output)
     assert out["kv_fits"] is False and out["waves"] > 1 and "waves" in out["reason"]
@@ -65,10 +97,12 @@ def test_unknown_gpu_is_a_one_line_error():
 
 def test_table_mode_is_json_lines_with_row_columns_and_errors(tmp_path):
     table = tmp_path / "runs.csv"
-    table.write_text("model,gpu,tp,weights,kv,engine,batch,isl,osl,e2e_s,note\n"
-                     "llama-3-8b,h100,1,bf16,bf16,vllm,8,1024,128,1.0,ok\n"
-                     "no-such-model,h100,1,bf16,bf16,vllm,8,1024,128,1.0,bad\n"
-                     "llama-3-70b,l4,1,bf16,bf16,vllm,1,10,10,1.0,too big\n")
+    table.write_text(
+        "model,gpu,tp,weights,kv,engine,batch,isl,osl,e2e_s,note\n"
+        "llama-3-8b,h100,1,bf16,bf16,vllm,8,1024,128,1.0,ok\n"
+        "no-such-model,h100,1,bf16,bf16,vllm,8,1024,128,1.0,bad\n"
+        "llama-3-70b,l4,1,bf16,bf16,vllm,1,10,10,1.0,too big\n"
+    )
     result = run("predict", "--table", str(table))
     assert result.exit_code == 0
     rows = [json.loads(line) for line in result.output.splitlines()]
@@ -96,6 +130,7 @@ def test_roofline_json():
 def test_long_decode_sum_over_segments_equals_the_step_by_step_sum(monkeypatch):
     # a step's parts are linear in context between switch points, so the segment sum is exact here
     import recommend.predict as predict
+
     dep = deployment(model="llama-3-8b", gpu="h100")
     fast = predict_static(dep, batch=8, isl=128, osl=2048)
     monkeypatch.setattr(predict, "EXACT_DECODE_STEPS", 10**9)
@@ -104,13 +139,40 @@ def test_long_decode_sum_over_segments_equals_the_step_by_step_sum(monkeypatch):
     assert fast.breakdown == pytest.approx(slow.breakdown, rel=1e-6)
 
 
-@pytest.mark.parametrize("model,gpu,weights", [("deepseek-r1", "b200", "nvfp4"), ("kimi-k2", "gb200", "nvfp4"),
-                                               ("qwen3-235b-a22b", "mi355x", "mxfp4"), ("gpt-oss-120b", "h100", "mxfp4"),
-                                               ("minimax-m2", "b300", "fp8"), ("qwen3-30b-a3b", "l40s", "fp8"),
-                                               ("gpt-oss-20b", "l4", "mxfp4"), ("qwen3-235b-a22b", "mi325x", "fp8")])
+@pytest.mark.parametrize(
+    "model,gpu,weights",
+    [
+        ("deepseek-r1", "b200", "nvfp4"),
+        ("kimi-k2", "gb200", "nvfp4"),
+        ("qwen3-235b-a22b", "mi355x", "mxfp4"),
+        ("gpt-oss-120b", "h100", "mxfp4"),
+        ("minimax-m2", "b300", "fp8"),
+        ("qwen3-30b-a3b", "l40s", "fp8"),
+        ("gpt-oss-20b", "l4", "mxfp4"),
+        ("qwen3-235b-a22b", "mi325x", "fp8"),
+    ],
+)
 def test_predict_accepts_the_moe_models_and_gpus_deployed_now(model, gpu, weights):
-    result = run("predict", "--model", model, "--gpu", gpu, "--tp", "8" if gpu not in ("l40s", "l4") else "1",
-                 "--weights", weights, "--kv", "fp8", "--batch", "8", "--isl", "1024", "--osl", "64", "--json")
+    result = run(
+        "predict",
+        "--model",
+        model,
+        "--gpu",
+        gpu,
+        "--tp",
+        "8" if gpu not in ("l40s", "l4") else "1",
+        "--weights",
+        weights,
+        "--kv",
+        "fp8",
+        "--batch",
+        "8",
+        "--isl",
+        "1024",
+        "--osl",
+        "64",
+        "--json",
+    )
     assert result.exit_code == 0, result.output
     out = json.loads(result.output)
     assert out["e2e_s"] > 0 and out["tpot_ms"] > 0
@@ -119,28 +181,65 @@ def test_predict_accepts_the_moe_models_and_gpus_deployed_now(model, gpu, weight
 def test_every_published_row_cites_its_source_and_resolves():
     import csv
     from pathlib import Path
+
     data = Path(__file__).resolve().parent.parent / "bench" / "data"
     for name in ("published_runs.csv", "published_serving.csv"):
         with open(data / name, newline="") as f:
             rows = list(csv.DictReader(f))
         assert rows and all(r["source"].startswith("https://") and r["measured"] for r in rows)
         for r in rows:  # every row names a catalog model, GPU, engine and dtypes
-            deployment(model=r["model"], gpu=r["gpu"], tp=int(r["tp"]), weights=r["weights"], kv=r["kv"],
-                       engine=r["engine"])
+            deployment(
+                model=r["model"], gpu=r["gpu"], tp=int(r["tp"]), weights=r["weights"], kv=r["kv"], engine=r["engine"]
+            )
 
 
 def test_expert_parallel_flag_and_table_column(tmp_path):
     # --ep on a MoE model: predicted as expert-parallel (more KV: whole-head KV per rank, no TP replicas of
     # Qwen3's 4 KV heads); on a dense model a one-line error; a table's `ep` column does the same
-    args = ("predict", "--model", "qwen3-235b-a22b", "--gpu", "h200", "--tp", "8", "--weights", "fp8",
-            "--batch", "64", "--isl", "1000", "--osl", "100", "--json")
+    args = (
+        "predict",
+        "--model",
+        "qwen3-235b-a22b",
+        "--gpu",
+        "h200",
+        "--tp",
+        "8",
+        "--weights",
+        "fp8",
+        "--batch",
+        "64",
+        "--isl",
+        "1000",
+        "--osl",
+        "100",
+        "--json",
+    )
     tp, ep = json.loads(run(*args).output), json.loads(run(*args, "--ep").output)
     assert (tp["ep"], ep["ep"]) == (False, True) and ep["max_batch_kv"] > tp["max_batch_kv"]
-    dense = CliRunner().invoke(cli, ["predict", "--model", "llama-3-8b", "--gpu", "h100", "--tp", "2", "--ep",
-                                     "--batch", "1", "--isl", "8", "--osl", "8"])
+    dense = CliRunner().invoke(
+        cli,
+        [
+            "predict",
+            "--model",
+            "llama-3-8b",
+            "--gpu",
+            "h100",
+            "--tp",
+            "2",
+            "--ep",
+            "--batch",
+            "1",
+            "--isl",
+            "8",
+            "--osl",
+            "8",
+        ],
+    )
     assert dense.exit_code != 0 and "mixture-of-experts" in dense.output
     table = tmp_path / "t.csv"
-    table.write_text("model,gpu,tp,weights,batch,isl,osl,ep\nqwen3-235b-a22b,h200,8,fp8,64,1000,100,1\n"
-                     "llama-3-8b,h100,2,bf16,1,8,8,yes\n")
+    table.write_text(
+        "model,gpu,tp,weights,batch,isl,osl,ep\nqwen3-235b-a22b,h200,8,fp8,64,1000,100,1\n"
+        "llama-3-8b,h100,2,bf16,1,8,8,yes\n"
+    )
     rows = [json.loads(line) for line in run("predict", "--table", str(table)).output.splitlines()]
     assert rows[0]["e2e_s"] == pytest.approx(ep["e2e_s"]) and "mixture-of-experts" in rows[1]["error"]

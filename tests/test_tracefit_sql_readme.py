@@ -19,8 +19,10 @@ from click.testing import CliRunner
 from tracefit.cli import cli
 
 README = Path(__file__).parent.parent / "README.md"
-LOG = ("request_id,timestamp,model,prompt_tokens,output_tokens,ttft_ms\n"
-       "r1,2025-03-03T10:00:00Z,m,100,20,35.5\nr2,bad,m,5,5,1\nr3,2025-03-03T10:00:01.5Z,m,7,3,\n")
+LOG = (
+    "request_id,timestamp,model,prompt_tokens,output_tokens,ttft_ms\n"
+    "r1,2025-03-03T10:00:00Z,m,100,20,35.5\nr2,bad,m,5,5,1\nr3,2025-03-03T10:00:01.5Z,m,7,3,\n"
+)
 
 
 def readme_sql_commands() -> list[list[str]]:
@@ -56,21 +58,33 @@ def test_readme_sql_example_runs(db, argv):
 
 
 def test_select_star_csv_has_the_timestamps(db):
-    out = CliRunner().invoke(cli, ["sql", "SELECT * FROM requests ORDER BY source_row LIMIT 100", "--csv",
-                                   "--db", str(db)], catch_exceptions=False).stdout
+    out = (
+        CliRunner()
+        .invoke(
+            cli,
+            ["sql", "SELECT * FROM requests ORDER BY source_row LIMIT 100", "--csv", "--db", str(db)],
+            catch_exceptions=False,
+        )
+        .stdout
+    )
     rows = list(csv.DictReader(io.StringIO(out)))
     # r2's timestamp "bad" is rejected; r1 and r3 load with their own arrival times, in UTC
     assert [(r["request_id"], r["arrival_ts"]) for r in rows] == [
-        ("r1", "2025-03-03 10:00:00+00:00"), ("r3", "2025-03-03 10:00:01.500000+00:00")]
+        ("r1", "2025-03-03 10:00:00+00:00"),
+        ("r3", "2025-03-03 10:00:01.500000+00:00"),
+    ]
     assert rows[0]["ttft_ms"] == "35.5" and rows[1]["ttft_ms"] == ""
 
 
 def test_json_and_table_modes_with_timestamps_sums_and_intervals(db):
-    query = ("SELECT min(arrival_ts) AS first, sum(prompt_tokens) AS prompt, "
-             "max(arrival_ts) - min(arrival_ts) AS span, avg(ttft_ms)::DECIMAL(6,2) AS ttft FROM requests")
+    query = (
+        "SELECT min(arrival_ts) AS first, sum(prompt_tokens) AS prompt, "
+        "max(arrival_ts) - min(arrival_ts) AS span, avg(ttft_ms)::DECIMAL(6,2) AS ttft FROM requests"
+    )
     out = CliRunner().invoke(cli, ["sql", query, "--json", "--db", str(db)], catch_exceptions=False).stdout
     # 100 + 7 prompt tokens (a HUGEINT sum: an int, as DuckDB's own conversion gives); span 1.5 s
-    assert json.loads(out) == [{"first": "2025-03-03T10:00:00+00:00", "prompt": 107,
-                                "span": "0:00:01.500000", "ttft": "35.50"}]
+    assert json.loads(out) == [
+        {"first": "2025-03-03T10:00:00+00:00", "prompt": 107, "span": "0:00:01.500000", "ttft": "35.50"}
+    ]
     table = CliRunner().invoke(cli, ["sql", query, "--db", str(db)], catch_exceptions=False)
     assert table.exit_code == 0 and "2025-03-03 10:00:00+00:00" in table.stdout

@@ -13,8 +13,20 @@ from tracefit.cli import cli
 from tracefit.walk_forward import walk_days
 
 T0 = datetime(2025, 3, 3, tzinfo=UTC)  # a Monday
-RECOMMEND = ["--model", "chat", "--as", "llama-3.1-8b", "--gpu", "l40s", "--max-gpus", "1", "--windows", "fixed:24h",
-             "--slo", "ttft_p95_ms=1500"]
+RECOMMEND = [
+    "--model",
+    "chat",
+    "--as",
+    "llama-3.1-8b",
+    "--gpu",
+    "l40s",
+    "--max-gpus",
+    "1",
+    "--windows",
+    "fixed:24h",
+    "--slo",
+    "ttft_p95_ms=1500",
+]
 
 
 def _log(days: int, *, spike_day: int | None = None, seed: int = 42) -> pl.DataFrame:
@@ -24,10 +36,18 @@ def _log(days: int, *, spike_day: int | None = None, seed: int = 42) -> pl.DataF
         busy = 9 <= (minute // 60) % 24 < 21
         n = rng.randint(1, 4) if busy else rng.randint(0, 1)
         for _ in range(n * (10 if minute // 1440 == spike_day else 1)):
-            rows.append((T0 + timedelta(minutes=minute, seconds=rng.random() * 60), rng.randint(50, 3000),
-                         rng.randint(1, 600)))
-    return pl.DataFrame({"request_id": [f"r{i}" for i in range(len(rows))], "timestamp": [r[0] for r in rows],
-                         "model": "chat", "prompt_tokens": [r[1] for r in rows], "output_tokens": [r[2] for r in rows]})
+            rows.append(
+                (T0 + timedelta(minutes=minute, seconds=rng.random() * 60), rng.randint(50, 3000), rng.randint(1, 600))
+            )
+    return pl.DataFrame(
+        {
+            "request_id": [f"r{i}" for i in range(len(rows))],
+            "timestamp": [r[0] for r in rows],
+            "model": "chat",
+            "prompt_tokens": [r[1] for r in rows],
+            "output_tokens": [r[2] for r in rows],
+        }
+    )
 
 
 def _warehouse(tmp_path, name: str, frame: pl.DataFrame):
@@ -43,19 +63,39 @@ def walked(tmp_path_factory):
     """Days 1-3 logged, day 3 with a 10x spike; the walk over days 2-3 keeps its plans."""
     tmp = tmp_path_factory.mktemp("walk")
     db = _warehouse(tmp, "three", _log(3, spike_day=2))
-    out = CliRunner().invoke(cli, ["backtest", "--walk-forward", "--db", str(db), *RECOMMEND, "--since", "2025-03-04",
-                                   "--until", "2025-03-06", "--plans-dir", str(tmp / "plans"), "--max-requests", "200",
-                                   "--json"])
+    out = CliRunner().invoke(
+        cli,
+        [
+            "backtest",
+            "--walk-forward",
+            "--db",
+            str(db),
+            *RECOMMEND,
+            "--since",
+            "2025-03-04",
+            "--until",
+            "2025-03-06",
+            "--plans-dir",
+            str(tmp / "plans"),
+            "--max-requests",
+            "200",
+            "--json",
+        ],
+    )
     assert out.exit_code == 0, out.output
     return tmp, db, json.loads(out.stdout)
 
 
 def test_walk_days_are_utc_days_clipped_to_the_range():
-    assert walk_days(T0, T0 + timedelta(days=2)) == [(T0, T0 + timedelta(days=1)),
-                                                     (T0 + timedelta(days=1), T0 + timedelta(days=2))]
+    assert walk_days(T0, T0 + timedelta(days=2)) == [
+        (T0, T0 + timedelta(days=1)),
+        (T0 + timedelta(days=1), T0 + timedelta(days=2)),
+    ]
     noon = T0 + timedelta(hours=12)
-    assert walk_days(noon, noon + timedelta(hours=18)) == [(noon, T0 + timedelta(days=1)),
-                                                           (T0 + timedelta(days=1), noon + timedelta(hours=18))]
+    assert walk_days(noon, noon + timedelta(hours=18)) == [
+        (noon, T0 + timedelta(days=1)),
+        (T0 + timedelta(days=1), noon + timedelta(hours=18)),
+    ]
 
 
 def test_a_walked_days_plan_is_what_recommend_makes_without_that_day(walked, tmp_path):
@@ -76,8 +116,15 @@ def test_walk_json_pools_days_and_judges_every_class(walked):
     s, days = doc["summary"], doc["days"]
     assert s["days"] == 2 and s["gpu_hours"] == sum(d["summary"]["gpu_hours"] for d in days)
     assert s["requests_real"] == pytest.approx(sum(d["summary"]["requests_real"] for d in days))
-    for key in ("windows_meeting_slo_share", "hours_meeting_slo_share", "slo_attainment", "static_peak_gpu_hours",
-                "savings_pct", "bulk_share", "bulk_deadline_attainment"):
+    for key in (
+        "windows_meeting_slo_share",
+        "hours_meeting_slo_share",
+        "slo_attainment",
+        "static_peak_gpu_hours",
+        "savings_pct",
+        "bulk_share",
+        "bulk_deadline_attainment",
+    ):
         assert key in s
     assert [c["class"] for c in s["classes"]][0] == "interactive"
     judged = [c for c in s["classes"] if c["judged"]]
@@ -86,26 +133,56 @@ def test_walk_json_pools_days_and_judges_every_class(walked):
 
 def test_walk_needs_a_model_and_an_earlier_day(walked):
     _, db, _ = walked
-    out = CliRunner().invoke(cli, ["backtest", "--walk-forward", "--db", str(db), "--since", "2025-03-04",
-                                   "--until", "2025-03-05"])
+    out = CliRunner().invoke(
+        cli, ["backtest", "--walk-forward", "--db", str(db), "--since", "2025-03-04", "--until", "2025-03-05"]
+    )
     assert out.exit_code == 2 and "--model" in out.output
-    out = CliRunner().invoke(cli, ["backtest", "--walk-forward", "--db", str(db), *RECOMMEND, "--since", "2025-03-03",
-                                   "--until", "2025-03-04"])
+    out = CliRunner().invoke(
+        cli,
+        ["backtest", "--walk-forward", "--db", str(db), *RECOMMEND, "--since", "2025-03-03", "--until", "2025-03-04"],
+    )
     assert out.exit_code == 1 and "before 2025-03-03" in out.output
 
 
 def _day(windows, hours, **summary):
-    base = {"requests_real": 0.0, "bulk_requests_real": 0.0, "gpu_hours": 0.0, "static_peak_gpu_hours": 0.0,
-            "simulated_requests": 0, "slo_attainment": None, "bulk_deadline_attainment": None, "bulk_deadline_s": 3600.0}
-    return {"windows": [{"meets_slo": m} for m in windows], "hours": [{"meets_slo": m} for m in hours],
-            "summary": {**base, **summary}}
+    base = {
+        "requests_real": 0.0,
+        "bulk_requests_real": 0.0,
+        "gpu_hours": 0.0,
+        "static_peak_gpu_hours": 0.0,
+        "simulated_requests": 0,
+        "slo_attainment": None,
+        "bulk_deadline_attainment": None,
+        "bulk_deadline_s": 3600.0,
+    }
+    return {
+        "windows": [{"meets_slo": m} for m in windows],
+        "hours": [{"meets_slo": m} for m in hours],
+        "summary": {**base, **summary},
+    }
 
 
 def test_walk_summary_by_hand():
-    days = [_day([True, False], [True, True, False, None], requests_real=300.0, slo_attainment=0.9, gpu_hours=10.0,
-                 static_peak_gpu_hours=20.0, bulk_requests_real=100.0, bulk_deadline_attainment=0.5),
-            _day([True, None], [True, True], requests_real=100.0, slo_attainment=0.5, gpu_hours=5.0,
-                 static_peak_gpu_hours=10.0)]
+    days = [
+        _day(
+            [True, False],
+            [True, True, False, None],
+            requests_real=300.0,
+            slo_attainment=0.9,
+            gpu_hours=10.0,
+            static_peak_gpu_hours=20.0,
+            bulk_requests_real=100.0,
+            bulk_deadline_attainment=0.5,
+        ),
+        _day(
+            [True, None],
+            [True, True],
+            requests_real=100.0,
+            slo_attainment=0.5,
+            gpu_hours=5.0,
+            static_peak_gpu_hours=10.0,
+        ),
+    ]
     s = walk_summary(days, {"ttft_p95_ms": 1000.0})
     assert s["windows_meeting_slo_share"] == 2 / 3  # (day, window) pairs with a verdict: T, F, T
     assert s["hours_meeting_slo_share"] == 4 / 5
@@ -118,8 +195,18 @@ def test_walk_summary_by_hand():
 
 
 def test_a_class_under_a_tenth_of_a_percent_is_reported_not_judged():
-    rows = classes({"requests_real": 99_950.0, "bulk_requests_real": 50.0, "slo_attainment": 0.97,
-                    "bulk_deadline_attainment": 0.0, "bulk_deadline_s": 3600.0}, {"tpot_p99_ms": 100.0})
-    assert [(r["class"], r["judged"], r["target"]) for r in rows] == [("interactive", True, 0.99),
-                                                                     ("bulk", False, 0.99)]
+    rows = classes(
+        {
+            "requests_real": 99_950.0,
+            "bulk_requests_real": 50.0,
+            "slo_attainment": 0.97,
+            "bulk_deadline_attainment": 0.0,
+            "bulk_deadline_s": 3600.0,
+        },
+        {"tpot_p99_ms": 100.0},
+    )
+    assert [(r["class"], r["judged"], r["target"]) for r in rows] == [
+        ("interactive", True, 0.99),
+        ("bulk", False, 0.99),
+    ]
     assert worst_class(rows) == "interactive"  # bulk (0.05%) misses every deadline but is not judged

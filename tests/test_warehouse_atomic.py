@@ -30,13 +30,20 @@ def logs(tmp_path_factory):
     paths = []
     for day in range(2):
         n = ROWS_PER_FILE
-        frame = pl.DataFrame({
-            "request_id": [f"d{day}-{i}" for i in range(n)],
-            "timestamp": pl.datetime_range(pl.datetime(2025, 3, 3 + day), pl.datetime(2025, 3, 4 + day),
-                                           interval="500ms", eager=True, time_zone="UTC")[:n],
-            "prompt_tokens": pl.int_range(n, eager=True) % 4000 + 1,
-            "output_tokens": pl.int_range(n, eager=True) % 500 + 1,
-        })
+        frame = pl.DataFrame(
+            {
+                "request_id": [f"d{day}-{i}" for i in range(n)],
+                "timestamp": pl.datetime_range(
+                    pl.datetime(2025, 3, 3 + day),
+                    pl.datetime(2025, 3, 4 + day),
+                    interval="500ms",
+                    eager=True,
+                    time_zone="UTC",
+                )[:n],
+                "prompt_tokens": pl.int_range(n, eager=True) % 4000 + 1,
+                "output_tokens": pl.int_range(n, eager=True) % 500 + 1,
+            }
+        )
         path = folder / f"day{day}.csv"
         frame.write_csv(path)
         paths.append(str(path))
@@ -44,8 +51,12 @@ def logs(tmp_path_factory):
 
 
 def run_ingest(db, paths, kill_after_s=None):
-    proc = subprocess.Popen([sys.executable, "-c", INGEST_SCRIPT, str(db), *paths],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", INGEST_SCRIPT, str(db), *paths],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     if kill_after_s is None:
         proc.communicate(timeout=300)
         assert proc.returncode == 0
@@ -58,9 +69,11 @@ def run_ingest(db, paths, kill_after_s=None):
 
 def counts(db):
     with warehouse.connect(db) as con:
-        return (fetch_one(con, "SELECT count(*) FROM requests")[0],
-                fetch_one(con, "SELECT count(*) FROM ingest_runs WHERE status = 'loaded'")[0],
-                fetch_one(con, "SELECT coalesce(sum(rows_loaded), 0) FROM ingest_runs")[0])
+        return (
+            fetch_one(con, "SELECT count(*) FROM requests")[0],
+            fetch_one(con, "SELECT count(*) FROM ingest_runs WHERE status = 'loaded'")[0],
+            fetch_one(con, "SELECT coalesce(sum(rows_loaded), 0) FROM ingest_runs")[0],
+        )
 
 
 @pytest.mark.slow

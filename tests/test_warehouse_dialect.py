@@ -31,15 +31,23 @@ def test_the_latest_macro_definition_wins():
 
 def test_rewrites_keep_duckdb_meaning():
     # ordered list -> sorted structs; 1-based and from-the-end indexing -> element_at (same convention)
-    assert transpile("SELECT list(v ORDER BY k) FROM t") == \
-        "SELECT TRANSFORM(ARRAY_SORT(COLLECT_LIST(STRUCT(k AS k0, v AS v))), s -> s.v) FROM t"
-    assert transpile("SELECT x[1], x[-1], x[len(y) + 1] FROM t") == \
-        "SELECT ELEMENT_AT(x, 1), ELEMENT_AT(x, -1), ELEMENT_AT(x, SIZE(y) + 1) FROM t"
+    assert (
+        transpile("SELECT list(v ORDER BY k) FROM t")
+        == "SELECT TRANSFORM(ARRAY_SORT(COLLECT_LIST(STRUCT(k AS k0, v AS v))), s -> s.v) FROM t"
+    )
+    assert (
+        transpile("SELECT x[1], x[-1], x[len(y) + 1] FROM t")
+        == "SELECT ELEMENT_AT(x, 1), ELEMENT_AT(x, -1), ELEMENT_AT(x, SIZE(y) + 1) FROM t"
+    )
     # exact quantiles stay exact; decimal literals divide as DOUBLE; epoch seconds keep their fraction
-    assert transpile("SELECT quantile_cont(x, [0.5, 0.9]) FROM t") == \
-        "SELECT PERCENTILE(x, ARRAY(CAST(0.5 AS DOUBLE), CAST(0.9 AS DOUBLE))) FROM t"
-    assert transpile("SELECT n / 60.0, epoch(ts), to_timestamp(s) FROM t") == \
-        "SELECT n / CAST(60.0 AS DOUBLE), UNIX_MICROS(ts) / CAST(1000000 AS DOUBLE), TIMESTAMP_SECONDS(s) FROM t"
+    assert (
+        transpile("SELECT quantile_cont(x, [0.5, 0.9]) FROM t")
+        == "SELECT PERCENTILE(x, ARRAY(CAST(0.5 AS DOUBLE), CAST(0.9 AS DOUBLE))) FROM t"
+    )
+    assert (
+        transpile("SELECT n / 60.0, epoch(ts), to_timestamp(s) FROM t")
+        == "SELECT n / CAST(60.0 AS DOUBLE), UNIX_MICROS(ts) / CAST(1000000 AS DOUBLE), TIMESTAMP_SECONDS(s) FROM t"
+    )
     # bound values stay parameters
     assert transpile("SELECT * FROM t WHERE model = $model") == "SELECT * FROM t WHERE model = :model"
 

@@ -34,8 +34,9 @@ def test_real_files_ingest_with_the_right_counts(shared_data, con, name):
 
 def test_azure_code_trace_known_values(shared_data, con):
     ingest_paths(con, [shared_data / "azure-llm-2023/AzureLLMInferenceTrace_code.csv"], ReadOptions())
-    first = fetch_one(con, "SELECT arrival_ts::VARCHAR, prompt_tokens, output_tokens, model FROM requests "
-                      "ORDER BY source_row LIMIT 1")
+    first = fetch_one(
+        con, "SELECT arrival_ts::VARCHAR, prompt_tokens, output_tokens, model FROM requests ORDER BY source_row LIMIT 1"
+    )
     # first data line: 2023-11-16 18:17:03.9799600,4808,10 (naive, read as UTC)
     assert first == ("2023-11-16 18:17:03.97996+00", 4808, 10, "AzureLLMInferenceTrace_code")
 
@@ -50,10 +51,10 @@ def test_mooncake_records_prefix_blocks(shared_data, con):
 def test_same_content_is_skipped(tmp_path, con):
     path = tmp_path / "a.csv"
     path.write_text("request_id,timestamp,prompt_tokens,output_tokens\nr1,2025-01-01T00:00:00Z,10,2\n")
-    first, = ingest_paths(con, [path], ReadOptions())
+    (first,) = ingest_paths(con, [path], ReadOptions())
     copy = tmp_path / "copy.csv"
     shutil.copy(path, copy)
-    again, = ingest_paths(con, [copy], ReadOptions())
+    (again,) = ingest_paths(con, [copy], ReadOptions())
     assert (first.status, again.status, again.run_id) == ("loaded", "skipped", first.run_id)
     assert fetch_one(con, "SELECT count(*) FROM requests") == (1,)
 
@@ -61,8 +62,9 @@ def test_same_content_is_skipped(tmp_path, con):
 def test_duplicates_within_and_across_files_of_one_source(tmp_path, con):
     header = "request_id,timestamp,prompt_tokens,output_tokens\n"
     day1 = tmp_path / "day1.csv"
-    day1.write_text(header + "r1,2025-01-01T00:00:00Z,10,2\nr2,2025-01-01T00:00:01Z,11,2\n"
-                    "r1,2025-01-01T00:00:00Z,10,2\n")
+    day1.write_text(
+        header + "r1,2025-01-01T00:00:00Z,10,2\nr2,2025-01-01T00:00:01Z,11,2\nr1,2025-01-01T00:00:00Z,10,2\n"
+    )
     day2 = tmp_path / "day2.csv"
     day2.write_text(header + "r2,2025-01-01T00:00:01Z,11,2\nr3,2025-01-01T00:00:02Z,12,2\n")
     a, b = ingest_paths(con, [day1, day2], ReadOptions(source="prod"))

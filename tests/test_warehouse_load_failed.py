@@ -11,34 +11,52 @@ from click.testing import CliRunner
 
 from tracefit.cli import cli
 
-CSV = ("request_id,timestamp,model,prompt_tokens,output_tokens\n"
-       "r1,2025-03-03T10:00:00Z,m,100,20\nr2,2025-03-03T10:00:01Z,m,5,5\nr3,soon,m,7,7\n")
+CSV = (
+    "request_id,timestamp,model,prompt_tokens,output_tokens\n"
+    "r1,2025-03-03T10:00:00Z,m,100,20\nr2,2025-03-03T10:00:01Z,m,5,5\nr3,soon,m,7,7\n"
+)
 RENAMED = CSV.replace("prompt_tokens", "n_in").replace("output_tokens", "n_out")
 
 
 def ingest(db, *args):
-    result = CliRunner().invoke(cli, ["ingest", *map(str, args), "--db", str(db), "--json"],
-                                catch_exceptions=False)
+    result = CliRunner().invoke(cli, ["ingest", *map(str, args), "--db", str(db), "--json"], catch_exceptions=False)
     return result.exit_code, json.loads(result.stdout)["files"]
 
 
 def stored(db) -> dict:
     import warehouse
+
     with warehouse.connect(db) as con:
-        return dict(zip(["requests", "rejected", "runs"], con.execute(
-            "SELECT (SELECT count(*) FROM requests), (SELECT count(*) FROM rejected_rows), "
-            "(SELECT list(status ORDER BY run_id) FROM ingest_runs)").fetchall()[0]))
+        return dict(
+            zip(
+                ["requests", "rejected", "runs"],
+                con.execute(
+                    "SELECT (SELECT count(*) FROM requests), (SELECT count(*) FROM rejected_rows), "
+                    "(SELECT list(status ORDER BY run_id) FROM ingest_runs)"
+                ).fetchall()[0],
+            )
+        )
 
 
-@pytest.mark.parametrize(("name", "data", "cause"), [
-    ("garbage.csv", bytes(range(256)) * 20 + b"\n" + bytes(range(255, -1, -1)) * 20, "binary data"),
-    ("utf16.csv", CSV.encode("utf-16"), "UTF-16"),
-    ("latin1.csv", CSV.replace("m,", "caf\u00e9,").encode("latin-1").replace(b"prompt_tokens", b"n_in"),
-     "not UTF-8"),
-    ("renamed.csv", RENAMED.encode(), "no column for prompt_tokens, output_tokens; columns found: "
-                                      "'request_id', 'timestamp', 'model', 'n_in', 'n_out'"),
-    ("config.yaml", b"inbox:\n  - /var/log/a.csv\ndb: x.duckdb\nkeep: 3\n", "no known format recognised"),
-])
+@pytest.mark.parametrize(
+    ("name", "data", "cause"),
+    [
+        ("garbage.csv", bytes(range(256)) * 20 + b"\n" + bytes(range(255, -1, -1)) * 20, "binary data"),
+        ("utf16.csv", CSV.encode("utf-16"), "UTF-16"),
+        (
+            "latin1.csv",
+            CSV.replace("m,", "caf\u00e9,").encode("latin-1").replace(b"prompt_tokens", b"n_in"),
+            "not UTF-8",
+        ),
+        (
+            "renamed.csv",
+            RENAMED.encode(),
+            "no column for prompt_tokens, output_tokens; columns found: "
+            "'request_id', 'timestamp', 'model', 'n_in', 'n_out'",
+        ),
+        ("config.yaml", b"inbox:\n  - /var/log/a.csv\ndb: x.duckdb\nkeep: 3\n", "no known format recognised"),
+    ],
+)
 def test_a_file_whose_every_row_is_rejected_fails(tmp_path, name, data, cause):
     path = tmp_path / name
     path.write_bytes(data)
@@ -76,6 +94,7 @@ def test_force_replaces_the_earlier_rows_in_one_transaction(tmp_path):
     assert (code, file["status"], file["rows_loaded"], file["rows_duplicate"]) == (0, "loaded", 2, 0)
     assert stored(db) == {"requests": 2, "rejected": 1, "runs": ["replaced", "loaded"]}
     import warehouse
+
     with warehouse.connect(db) as con:
         assert con.execute("SELECT DISTINCT tenant FROM requests").fetchall() == [("b",)]
 

@@ -9,8 +9,10 @@ import warehouse
 from tracefit.cli import cli
 from warehouse.query import run_sql
 
-CSV = ("timestamp,prompt_tokens,output_tokens\n2025-03-03T10:00:00Z,100,20\n"
-       "2025-03-03T10:00:01Z,80,5\n2025-03-03T10:00:02Z,1234,77\n")
+CSV = (
+    "timestamp,prompt_tokens,output_tokens\n2025-03-03T10:00:00Z,100,20\n"
+    "2025-03-03T10:00:01Z,80,5\n2025-03-03T10:00:02Z,1234,77\n"
+)
 
 
 def ingest(db, *args):
@@ -25,10 +27,15 @@ def stored(db) -> int:
 
 def test_a_csv_cut_mid_line_is_truncated_then_the_complete_file_adds_the_rest(tmp_path):
     db, path = tmp_path / "w.duckdb", tmp_path / "log.csv"
-    path.write_text(CSV[:CSV.rindex(",")])  # "...,1234" : the last line lost its output_tokens
+    path.write_text(CSV[: CSV.rindex(",")])  # "...,1234" : the last line lost its output_tokens
     code, file = ingest(db, path, "--model", "m")
-    assert (code, file["status"], file["rows_read"], file["rows_loaded"], file["rows_rejected"]) == \
-        (2, "truncated", 3, 2, 1)
+    assert (code, file["status"], file["rows_read"], file["rows_loaded"], file["rows_rejected"]) == (
+        2,
+        "truncated",
+        3,
+        2,
+        1,
+    )
     assert "middle of line 4" in file["message"] and "line 3 is the last complete one" in file["message"]
     assert runs(db) == [("truncated", 2)]  # stored as truncated, not loaded
     code, again = ingest(db, path, "--model", "m")  # the same cut file: nothing new to load
@@ -83,6 +90,5 @@ def test_the_mooncake_trace_cut_then_complete_is_each_request_once(tmp_path, sha
     first = file["rows_loaded"]
     path.write_bytes(whole)
     code, file = ingest(db, path)
-    assert (code, file["rows_read"], file["rows_duplicate"], file["rows_loaded"]) == \
-        (0, 12_031, first, 12_031 - first)
+    assert (code, file["rows_read"], file["rows_duplicate"], file["rows_loaded"]) == (0, 12_031, first, 12_031 - first)
     assert stored(db) == 12_031

@@ -24,17 +24,31 @@ FIVE = [
 
 def make_warehouse(path, rows, model="m", sample_rate=0.5):
     con = warehouse.connect(path)
-    con.execute("INSERT INTO ingest_runs (run_id, path, sha256, format, source, sample_rate, timestamps, "
-                "column_map, status, started_at) VALUES (1, 'x', 'x', 'generic', 's', $r, 'absolute', '{}', "
-                "'loaded', now())", {"r": sample_rate})
-    frame = pl.DataFrame({
-        "ingest_run_id": [1] * len(rows), "source": ["s"] * len(rows),
-        "request_id": [f"r{i}" for i in range(len(rows))],
-        "arrival_ts": [T0 + timedelta(seconds=r[0]) for r in rows], "model": [model] * len(rows),
-        "tenant": [r[1] for r in rows], "prompt_tokens": [r[2] for r in rows], "output_tokens": [r[3] for r in rows],
-        "ttft_ms": [r[4] for r in rows], "tpot_ms": [r[5] for r in rows], "e2e_ms": [r[6] for r in rows],
-        "status": [r[7] for r in rows], "prefix_block_ids": [r[8] for r in rows],
-        "source_row": list(range(1, len(rows) + 1))}, schema_overrides={"prefix_block_ids": pl.List(pl.Int64)})
+    con.execute(
+        "INSERT INTO ingest_runs (run_id, path, sha256, format, source, sample_rate, timestamps, "
+        "column_map, status, started_at) VALUES (1, 'x', 'x', 'generic', 's', $r, 'absolute', '{}', "
+        "'loaded', now())",
+        {"r": sample_rate},
+    )
+    frame = pl.DataFrame(
+        {
+            "ingest_run_id": [1] * len(rows),
+            "source": ["s"] * len(rows),
+            "request_id": [f"r{i}" for i in range(len(rows))],
+            "arrival_ts": [T0 + timedelta(seconds=r[0]) for r in rows],
+            "model": [model] * len(rows),
+            "tenant": [r[1] for r in rows],
+            "prompt_tokens": [r[2] for r in rows],
+            "output_tokens": [r[3] for r in rows],
+            "ttft_ms": [r[4] for r in rows],
+            "tpot_ms": [r[5] for r in rows],
+            "e2e_ms": [r[6] for r in rows],
+            "status": [r[7] for r in rows],
+            "prefix_block_ids": [r[8] for r in rows],
+            "source_row": list(range(1, len(rows) + 1)),
+        },
+        schema_overrides={"prefix_block_ids": pl.List(pl.Int64)},
+    )
     con.register("tf_fixture", frame.to_arrow())
     con.execute("INSERT INTO requests BY NAME SELECT * FROM tf_fixture")
     con.unregister("tf_fixture")
@@ -63,8 +77,12 @@ def test_latency_quantiles_use_ok_requests_only(five):
 
 
 def test_patterns_histogram_and_errors(five):
-    patterns = dict(load_table(five, "mined_patterns", "m").filter(pl.col("regime_id").is_null())
-                    .select("pattern", "share").iter_rows())
+    patterns = dict(
+        load_table(five, "mined_patterns", "m")
+        .filter(pl.col("regime_id").is_null())
+        .select("pattern", "share")
+        .iter_rows()
+    )
     # long = prompt >= 1024 / output >= 256: requests 3 and 5 are long_long, the rest short_short
     assert patterns == {"long_long": 0.4, "long_short": 0.0, "short_long": 0.0, "short_short": 0.6}
     hist = load_table(five, "mined_length_histogram", "m")
@@ -124,8 +142,15 @@ def test_model_without_latencies_reports_null(tmp_path):
 
 
 def test_every_mining_sql_file_runs(five):
-    params = {**MineOptions().scope_params("m"), "bin_tokens": None, "prompt_long_tokens": 1024,
-              "output_long_tokens": 256, "step_s": 60, "bucket_tokens": 256, "peak_regime_id": 0}
+    params = {
+        **MineOptions().scope_params("m"),
+        "bin_tokens": None,
+        "prompt_long_tokens": 1024,
+        "output_long_tokens": 256,
+        "step_s": 60,
+        "bucket_tokens": 256,
+        "peak_regime_id": 0,
+    }
     for latency in (True, False):  # the steps' TEMP table, with latency columns stored or NULL
         with scope_rows(five, MineOptions().scope_params("m"), latency=latency):
             for path in sorted(SQL_DIR.glob("mine_*.sql")):
@@ -136,12 +161,16 @@ def test_every_mining_sql_file_runs(five):
 
 def test_runs_with_different_sample_rates_weigh_each_request(tmp_path):
     con = make_warehouse(tmp_path / "mixed.duckdb", FIVE[:2])  # run 1 at rate 0.5: r0, r1 in cell 9
-    con.execute("INSERT INTO ingest_runs (run_id, path, sha256, format, source, sample_rate, timestamps, "
-                "column_map, status, started_at) VALUES (2, 'y', 'y', 'generic', 's2', 0.25, 'absolute', '{}', "
-                "'loaded', now())")
-    con.execute("INSERT INTO requests BY NAME SELECT 2 AS ingest_run_id, 's2' AS source, 'x' AS request_id, "
-                "arrival_ts + INTERVAL 10 SECOND AS arrival_ts, model, tenant, prompt_tokens, output_tokens, "
-                "status, source_row FROM requests WHERE request_id = 'r0'")
+    con.execute(
+        "INSERT INTO ingest_runs (run_id, path, sha256, format, source, sample_rate, timestamps, "
+        "column_map, status, started_at) VALUES (2, 'y', 'y', 'generic', 's2', 0.25, 'absolute', '{}', "
+        "'loaded', now())"
+    )
+    con.execute(
+        "INSERT INTO requests BY NAME SELECT 2 AS ingest_run_id, 's2' AS source, 'x' AS request_id, "
+        "arrival_ts + INTERVAL 10 SECOND AS arrival_ts, model, tenant, prompt_tokens, output_tokens, "
+        "status, source_row FROM requests WHERE request_id = 'r0'"
+    )
     mine(con, MineOptions())
     # weight stored per request: 2 requests at 1/0.5 + 1 at 1/0.25 = 8 real requests in one hour
     assert load_table(con, "mined_hour_of_week", "m")["rps_real"].to_list() == [pytest.approx(8 / 3600)]
@@ -149,8 +178,12 @@ def test_runs_with_different_sample_rates_weigh_each_request(tmp_path):
 
 
 def test_status_outside_the_known_four_is_only_non_ok(tmp_path):
-    rows = [(0, "a", 100, 10, None, None, None, "ok", None), (60, "a", 100, 10, None, None, None, "http_503", None),
-            (120, "a", 100, 10, None, None, None, "cancelled", None), (180, "a", 100, 10, None, None, None, "ok", None)]
+    rows = [
+        (0, "a", 100, 10, None, None, None, "ok", None),
+        (60, "a", 100, 10, None, None, None, "http_503", None),
+        (120, "a", 100, 10, None, None, None, "cancelled", None),
+        (180, "a", 100, 10, None, None, None, "ok", None),
+    ]
     con = make_warehouse(tmp_path / "status.duckdb", rows)
     mine(con, MineOptions())
     errors = load_table(con, "mined_errors", "m").filter(pl.col("regime_id").is_null()).row(0, named=True)

@@ -27,8 +27,9 @@ def servegen(tmp_path_factory):
 
 
 def week_regimes(con, start_day: int):
-    opts = MineOptions(since=datetime(2025, 3, start_day, tzinfo=UTC),
-                       until=datetime(2025, 3, start_day + 7, tzinfo=UTC))
+    opts = MineOptions(
+        since=datetime(2025, 3, start_day, tzinfo=UTC), until=datetime(2025, 3, start_day + 7, tzinfo=UTC)
+    )
     with scope_rows(con, opts.scope_params("chat-large")):
         return find_regimes(run_step(con, "mine_hour_cells", {}))
 
@@ -60,8 +61,11 @@ def test_mooncake_prefix_reuse(tmp_path):
     con = warehouse.connect(tmp_path / "mc.duckdb")
     ingest_paths(con, [MOONCAKE], ReadOptions())
     mine(con, MineOptions(cache_blocks=(1024, 16384, 1_000_000)))
-    hits = load_table(con, "mined_prefix", "conversation_trace").filter(
-        load_table(con, "mined_prefix", "conversation_trace")["regime_id"].is_null()).sort("cache_blocks")
+    hits = (
+        load_table(con, "mined_prefix", "conversation_trace")
+        .filter(load_table(con, "mined_prefix", "conversation_trace")["regime_id"].is_null())
+        .sort("cache_blocks")
+    )
     rates = hits["hit_rate"].to_list()
     # Monotone in cache size. Σ len(hash_ids) over the 12,031 requests = 288,500 blocks; replaying
     # the JSONL independently (plain Python set, longest cached prefix per request, timestamp

@@ -20,7 +20,7 @@ def business_week() -> np.ndarray:
     """Regime 1 on weekdays 09–18 (cells d·24+9 .. d·24+17 for d = 0..4), regime 0 elsewhere."""
     week = np.zeros(168, dtype=int)
     for d in range(5):
-        week[d * 24 + 9:d * 24 + 18] = 1
+        week[d * 24 + 9 : d * 24 + 18] = 1
     return week
 
 
@@ -108,8 +108,14 @@ def test_spearman_from_counts_matches_ranks_by_hand():
 def test_modified_z_flags_the_max_context_tenant():
     # prompt p50s: 9 ordinary tenants near 600 tokens, one at 31000.
     p50 = [560, 580, 590, 600, 600, 610, 620, 640, 650, 31000]
-    frame = pl.DataFrame({"tenant": [f"t{i}" for i in range(10)], "requests": [100] * 10,
-                          "prompt_tokens_p50": [float(v) for v in p50], "rps_peak_real": [1.0] * 10})
+    frame = pl.DataFrame(
+        {
+            "tenant": [f"t{i}" for i in range(10)],
+            "requests": [100] * 10,
+            "prompt_tokens_p50": [float(v) for v in p50],
+            "rps_peak_real": [1.0] * 10,
+        }
+    )
     flagged = flag_outliers(frame)
     assert flagged.filter(pl.col("outlier").is_not_null())["tenant"].to_list() == ["t9"]
     assert modified_z(np.array([1.0, 1.0, 1.0])).tolist() == [0.0, 0.0, 0.0]  # MAD 0: no flags
@@ -121,12 +127,17 @@ def test_quantile_from_counts_matches_quantile_cont(tmp_path):
     con = warehouse.connect(tmp_path / "q.duckdb")
     # by hand: rows 1, 1, 2, 10 -> vals [1, 2, 10], ends [2, 3, 4]; p50 at rn = 3·0.5 = 1.5 between
     # index 1 (value 1) and index 2 (value 2) -> 1.5; p90 at rn = 2.7 between 2 and 10 -> 2 + 0.7·8 = 7.6
-    hand = con.execute("SELECT tf_quantile_cont_counts([1, 2, 10], [2, 3, 4], 0.5), "
-                       "tf_quantile_cont_counts([1, 2, 10], [2, 3, 4], 0.9)").fetchall()[0]
+    hand = con.execute(
+        "SELECT tf_quantile_cont_counts([1, 2, 10], [2, 3, 4], 0.5), "
+        "tf_quantile_cont_counts([1, 2, 10], [2, 3, 4], 0.9)"
+    ).fetchall()[0]
     assert hand == (1.5, pytest.approx(7.6, rel=1e-15))
     rng = random.Random(42)  # groups of 1..60 rows, values with many repeats and wide gaps
-    rows = [(g, rng.choice([rng.randint(0, 20), rng.randint(0, 100_000)])) for g in range(300)
-            for _ in range(rng.randint(1, 60))]
+    rows = [
+        (g, rng.choice([rng.randint(0, 20), rng.randint(0, 100_000)]))
+        for g in range(300)
+        for _ in range(rng.randint(1, 60))
+    ]
     con.execute("CREATE TABLE t (g INTEGER, v BIGINT)")
     con.executemany("INSERT INTO t VALUES (?, ?)", rows)
     ps = [0.0, 0.25, 0.5, 0.9, 0.99, 0.999, 1.0]
@@ -134,7 +145,9 @@ def test_quantile_from_counts_matches_quantile_cont(tmp_path):
         "WITH c AS (SELECT g, v, count(*) AS c FROM t GROUP BY ALL), "
         "l AS (SELECT g, list(v ORDER BY v) AS vals, list(cum ORDER BY v) AS ends "
         "      FROM (SELECT *, sum(c) OVER (PARTITION BY g ORDER BY v) AS cum FROM c) GROUP BY g) "
-        "SELECT g, [tf_quantile_cont_counts(vals, ends, p) FOR p IN $ps] FROM l ORDER BY g", {"ps": ps}).fetchall()
+        "SELECT g, [tf_quantile_cont_counts(vals, ends, p) FOR p IN $ps] FROM l ORDER BY g",
+        {"ps": ps},
+    ).fetchall()
     direct = con.execute("SELECT g, quantile_cont(v, $ps) FROM t GROUP BY g ORDER BY g", {"ps": ps}).fetchall()
     assert [g for g, _ in from_counts] == [g for g, _ in direct]
     # same order statistics and interpolation; the last bit may differ (DuckDB interpolates as

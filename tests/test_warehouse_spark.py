@@ -33,8 +33,11 @@ REL_TOL = 1e-9
 # rounded in SQL to 3 decimals (mine_concurrency.sql): a different summation order may move the last digit
 ABS_TOL = {"mined_concurrency": 2e-3, "mined_concurrency_windows": 2e-3}
 # a test's queries are many and tiny: the JIT's quick tier and no adaptive re-planning start them sooner
-QUICK = {"spark.sql.shuffle.partitions": "2", "spark.sql.adaptive.enabled": "false",
-         "spark.driver.extraJavaOptions": "-XX:+UseSerialGC -XX:TieredStopAtLevel=1"}
+QUICK = {
+    "spark.sql.shuffle.partitions": "2",
+    "spark.sql.adaptive.enabled": "false",
+    "spark.driver.extraJavaOptions": "-XX:+UseSerialGC -XX:TieredStopAtLevel=1",
+}
 
 
 @pytest.fixture(scope="module")
@@ -68,9 +71,11 @@ def lake(tmp_path_factory, spark):
 def tables(db: Path) -> dict[str, pl.DataFrame]:
     with warehouse.connect(db, read_only=True) as con:
         out = {t: con.sql(f"SELECT * EXCLUDE (model), model FROM {t} ORDER BY ALL").pl() for t in MINED_TABLES}
-        out["mine_runs"] = con.sql("SELECT model, since_ts, until_ts, first_arrival_ts, last_arrival_ts, requests, "
-                                   "data_fingerprint, regimes_k, regimes_criterion, regimes_silhouette, has_latency "
-                                   "FROM mine_runs ORDER BY model").pl()
+        out["mine_runs"] = con.sql(
+            "SELECT model, since_ts, until_ts, first_arrival_ts, last_arrival_ts, requests, "
+            "data_fingerprint, regimes_k, regimes_criterion, regimes_silhouette, has_latency "
+            "FROM mine_runs ORDER BY model"
+        ).pl()
     return out
 
 
@@ -79,11 +84,27 @@ def test_readme_recipe_mines_the_lake_on_spark_as_duckdb_does(lake):
     runner = CliRunner()
     exported = runner.invoke(cli, ["export-lake", "--db", str(duck_db), "--out", str(tmp / "lake"), "--json"])
     assert exported.exit_code == 0, exported.output
-    parts = sorted(p.relative_to(tmp / "lake" / "requests").parts[:2] for p in (tmp / "lake").rglob("*.parquet")
-                   if "requests" in p.parts)
+    parts = sorted(
+        p.relative_to(tmp / "lake" / "requests").parts[:2]
+        for p in (tmp / "lake").rglob("*.parquet")
+        if "requests" in p.parts
+    )
     assert parts and all(m.startswith("model=") and d.startswith("day=2025-03-0") for m, d in parts)
-    mined = runner.invoke(cli, ["mine", "--engine", "spark", "--lake", str(tmp / "lake"),
-                                "--db", str(tmp / "spark.duckdb"), "--master", "local[2]", "--json"])
+    mined = runner.invoke(
+        cli,
+        [
+            "mine",
+            "--engine",
+            "spark",
+            "--lake",
+            str(tmp / "lake"),
+            "--db",
+            str(tmp / "spark.duckdb"),
+            "--master",
+            "local[2]",
+            "--json",
+        ],
+    )
     assert mined.exit_code == 0, mined.output
     expected, got = tables(duck_db), tables(tmp / "spark.duckdb")
     assert set(got["mine_runs"]["model"]) == ({"demo'; --", "chat-large"} if SERVEGEN.exists() else {"demo'; --"})
@@ -92,8 +113,9 @@ def test_readme_recipe_mines_the_lake_on_spark_as_duckdb_does(lake):
         assert have.height == want.height, table
         # no log here has per-token latencies; change points need >= 6 days (2 here): both empty on either engine
         assert want.height > 0 or table in ("mined_itl_position", "mined_change_points"), f"{table} is empty"
-        assert_frame_equal(have, want, check_exact=False, rel_tol=REL_TOL, abs_tol=ABS_TOL.get(table, 1e-9),
-                           check_dtypes=True)
+        assert_frame_equal(
+            have, want, check_exact=False, rel_tol=REL_TOL, abs_tol=ABS_TOL.get(table, 1e-9), check_dtypes=True
+        )
     print("largest relative difference of a mined quantile:", _largest_difference(expected, got))
 
 

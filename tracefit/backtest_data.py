@@ -30,38 +30,74 @@ def logged_models(con: duckdb.DuckDBPyConnection, wanted: str, log_model: str | 
         return [wanted]
     found = [name for name in logged if _same_model(name, wanted)]
     if not found:
-        raise WarehouseError(f"no logged model matches {wanted!r} (logged: {', '.join(sorted(logged)) or 'none'}); "
-                             "pass --log-model NAME")
+        raise WarehouseError(
+            f"no logged model matches {wanted!r} (logged: {', '.join(sorted(logged)) or 'none'}); pass --log-model NAME"
+        )
     return found
 
 
-def read_requests(con: duckdb.DuckDBPyConnection, models: list[str], since: datetime, until: datetime,
-                  bulk: BulkRule | None = None) -> pl.DataFrame:
+def read_requests(
+    con: duckdb.DuckDBPyConnection, models: list[str], since: datetime, until: datetime, bulk: BulkRule | None = None
+) -> pl.DataFrame:
     """Columns of warehouse/sql/backtest_requests.sql, sorted by arrival; `bulk` classifies them."""
     return backtest_requests(con, models, since.isoformat(), until.isoformat(), rule_params(bulk))
 
 
 def traffic(frame: pl.DataFrame) -> Traffic:
-    return Traffic.from_arrays(frame["arrival_s"].to_numpy(), frame["prompt_tokens"].to_numpy(),
-                               frame["output_tokens"].to_numpy(), frame["sample_rate"].to_numpy(),
-                               frame["bulk"].to_numpy())
+    return Traffic.from_arrays(
+        frame["arrival_s"].to_numpy(),
+        frame["prompt_tokens"].to_numpy(),
+        frame["output_tokens"].to_numpy(),
+        frame["sample_rate"].to_numpy(),
+        frame["bulk"].to_numpy(),
+    )
 
 
-def run_backtest(db: str | Path, plan: dict, *, since: datetime, until: datetime, as_model: str | None = None,
-                 log_model: str | None = None, slo: dict | None = None, options: ReplayOptions = ReplayOptions(),
-                 profile: dict | None = None, replay_static: bool = False,
-                 fixed_replicas: bool = False) -> BacktestResult:
+def run_backtest(
+    db: str | Path,
+    plan: dict,
+    *,
+    since: datetime,
+    until: datetime,
+    as_model: str | None = None,
+    log_model: str | None = None,
+    slo: dict | None = None,
+    options: ReplayOptions = ReplayOptions(),
+    profile: dict | None = None,
+    replay_static: bool = False,
+    fixed_replicas: bool = False,
+) -> BacktestResult:
     """Backtest `plan` (a parsed plan.json) on the requests logged in [since, until) in warehouse `db`."""
     with warehouse.connect(db, read_only=True) as con:
-        return backtest_on(con, plan, since=since, until=until, as_model=as_model, log_model=log_model, slo=slo,
-                           options=options, profile=profile, replay_static=replay_static,
-                           fixed_replicas=fixed_replicas)
+        return backtest_on(
+            con,
+            plan,
+            since=since,
+            until=until,
+            as_model=as_model,
+            log_model=log_model,
+            slo=slo,
+            options=options,
+            profile=profile,
+            replay_static=replay_static,
+            fixed_replicas=fixed_replicas,
+        )
 
 
-def backtest_on(con: duckdb.DuckDBPyConnection, plan: dict, *, since: datetime, until: datetime,
-                as_model: str | None = None, log_model: str | None = None, slo: dict | None = None,
-                options: ReplayOptions = ReplayOptions(), profile: dict | None = None,
-                replay_static: bool = False, fixed_replicas: bool = False) -> BacktestResult:
+def backtest_on(
+    con: duckdb.DuckDBPyConnection,
+    plan: dict,
+    *,
+    since: datetime,
+    until: datetime,
+    as_model: str | None = None,
+    log_model: str | None = None,
+    slo: dict | None = None,
+    options: ReplayOptions = ReplayOptions(),
+    profile: dict | None = None,
+    replay_static: bool = False,
+    fixed_replicas: bool = False,
+) -> BacktestResult:
     """`run_backtest` on an open connection (the nightly job holds one); `fixed_replicas` ignores the
     plan's replica scaler (each window runs its config's replicas)."""
     parsed = read_plan(plan, as_model=as_model, slo=slo)
@@ -70,10 +106,13 @@ def backtest_on(con: duckdb.DuckDBPyConnection, plan: dict, *, since: datetime, 
     lead_s = max(options.warmup_s, parsed.autoscale.lead_s if parsed.scaled else 0.0)  # the scaler looks back
     frame = read_requests(con, models, since - timedelta(seconds=lead_s), until, parsed.bulk)
     if frame.is_empty():
-        raise WarehouseError(f"no requests of {', '.join(models)} logged in {since:%Y-%m-%d %H:%M} .. "
-                             f"{until:%Y-%m-%d %H:%M} UTC; check --since/--until (UTC) and --db")
-    return backtest(parsed, traffic(frame), since=since, until=until, options=options, profile=profile,
-                    replay_static=replay_static)
+        raise WarehouseError(
+            f"no requests of {', '.join(models)} logged in {since:%Y-%m-%d %H:%M} .. "
+            f"{until:%Y-%m-%d %H:%M} UTC; check --since/--until (UTC) and --db"
+        )
+    return backtest(
+        parsed, traffic(frame), since=since, until=until, options=options, profile=profile, replay_static=replay_static
+    )
 
 
 def _same_model(name: str, wanted: str) -> bool:
@@ -83,18 +122,25 @@ def _same_model(name: str, wanted: str) -> bool:
         return False
 
 
-def read_measured(db: str | Path, model: str, since: datetime | None, until: datetime | None,
-                  log_model: str | None = None) -> tuple[Measured, bool]:
+def read_measured(
+    db: str | Path, model: str, since: datetime | None, until: datetime | None, log_model: str | None = None
+) -> tuple[Measured, bool]:
     """Logged traffic of `model` with its measured latencies, and whether the log is unsampled."""
     with warehouse.connect(db, read_only=True) as con:
         models = logged_models(con, model, log_model)
-        frame = read_requests(con, models, since or datetime(1970, 1, 1, tzinfo=UTC),
-                              until or datetime(9999, 1, 1, tzinfo=UTC))
+        frame = read_requests(
+            con, models, since or datetime(1970, 1, 1, tzinfo=UTC), until or datetime(9999, 1, 1, tzinfo=UTC)
+        )
     if frame.is_empty():
         raise WarehouseError(f"no requests of {', '.join(models)} in the range; check --model, --since/--until")
     measured = Measured.from_arrays(
-        frame["arrival_s"].to_numpy(), frame["prompt_tokens"].to_numpy(), frame["output_tokens"].to_numpy(),
-        frame["ttft_ms"].fill_null(float("nan")).to_numpy(), frame["tpot_ms"].fill_null(float("nan")).to_numpy(),
-        frame["e2e_ms"].fill_null(float("nan")).to_numpy(), frame["sample_rate"].to_numpy(),
-        ok=(frame["status"] == "ok").to_numpy())
+        frame["arrival_s"].to_numpy(),
+        frame["prompt_tokens"].to_numpy(),
+        frame["output_tokens"].to_numpy(),
+        frame["ttft_ms"].fill_null(float("nan")).to_numpy(),
+        frame["tpot_ms"].fill_null(float("nan")).to_numpy(),
+        frame["e2e_ms"].fill_null(float("nan")).to_numpy(),
+        frame["sample_rate"].to_numpy(),
+        ok=(frame["status"] == "ok").to_numpy(),
+    )
     return measured, bool((frame["sample_rate"] == 1.0).all())

@@ -22,28 +22,50 @@ COMMANDS = {
     "ingest": ("ingest:ingest", "Load request logs into the warehouse."),
     "sql": ("sql:sql", "Run a read-only SQL query on the warehouse."),
     "summary": ("summary:summary", "Show what the warehouse holds: per-model traffic and the ingest runs."),
-    "mine": ("mine:mine", "Mine the warehouse: lengths, seasonal regimes, concurrency, latency drift, "
-                          "errors, prefix reuse and tenants, stored as mined_* tables."),
-    "export-lake": ("lake:export_lake_cmd", "Export the warehouse's requests as a hive-partitioned Parquet lake "
-                                            "(by model and UTC day) that Spark, Trino and DuckDB read; `tracefit "
-                                            "mine --engine spark --lake DIR` mines it."),
+    "mine": (
+        "mine:mine",
+        "Mine the warehouse: lengths, seasonal regimes, concurrency, latency drift, "
+        "errors, prefix reuse and tenants, stored as mined_* tables.",
+    ),
+    "export-lake": (
+        "lake:export_lake_cmd",
+        "Export the warehouse's requests as a hive-partitioned Parquet lake "
+        "(by model and UTC day) that Spark, Trino and DuckDB read; `tracefit "
+        "mine --engine spark --lake DIR` mines it.",
+    ),
     "predict": ("predict:predict", "Predict a static-batch benchmark: TTFT, TPOT, end-to-end time and throughput."),
-    "roofline": ("roofline:roofline", "Show the roofline: ridge point, compute-bound decode batch, latency floor, "
-                                      "decode over batch."),
-    "profile": ("profile:profile", "Measure a GPU with torch, and inspect the stored profiles predict/roofline "
-                                   "use (--profile)."),
-    "recommend": ("recommend:recommend", "Recommend per-window engine configs and replica counts that meet the "
-                                         "SLOs at the lowest cost."),
-    "backtest": ("backtest:backtest", "Replay the requests logged in [since, until) against a plan's per-window "
-                                      "configs."),
-    "calibrate": ("calibrate:calibrate", "Compare predicted with measured latencies of a known deployment; fit "
-                                         "efficiency factors."),
-    "export": ("export:export_cmd", "Write a plan as deployable files: engine configs, a replica schedule, a "
-                                    "replay trace."),
-    "dashboard": ("dashboard:dashboard", "Write a static, offline HTML dashboard of the warehouse (open "
-                                         "OUT/index.html)."),
-    "nightly": ("nightly:nightly", "Run the nightly job: ingest new inbox files, mine, build dashboards, write a "
-                                   "run report."),
+    "roofline": (
+        "roofline:roofline",
+        "Show the roofline: ridge point, compute-bound decode batch, latency floor, decode over batch.",
+    ),
+    "profile": (
+        "profile:profile",
+        "Measure a GPU with torch, and inspect the stored profiles predict/roofline use (--profile).",
+    ),
+    "recommend": (
+        "recommend:recommend",
+        "Recommend per-window engine configs and replica counts that meet the SLOs at the lowest cost.",
+    ),
+    "backtest": (
+        "backtest:backtest",
+        "Replay the requests logged in [since, until) against a plan's per-window configs.",
+    ),
+    "calibrate": (
+        "calibrate:calibrate",
+        "Compare predicted with measured latencies of a known deployment; fit efficiency factors.",
+    ),
+    "export": (
+        "export:export_cmd",
+        "Write a plan as deployable files: engine configs, a replica schedule, a replay trace.",
+    ),
+    "dashboard": (
+        "dashboard:dashboard",
+        "Write a static, offline HTML dashboard of the warehouse (open OUT/index.html).",
+    ),
+    "nightly": (
+        "nightly:nightly",
+        "Run the nightly job: ingest new inbox files, mine, build dashboards, write a run report.",
+    ),
     "demo": ("demo:demo", "Generate a week of production-like traffic and run the nightly job on it."),
 }
 
@@ -64,8 +86,12 @@ class Group(click.Group):
         """The command list from the registry's summaries (importing every command takes ~2 s)."""
         limit = formatter.width - 6 - max(map(len, COMMANDS))
         with formatter.section("Commands"):
-            formatter.write_dl([(name, click.Command(name, help=summary).get_short_help_str(limit))
-                                for name, (_, summary) in COMMANDS.items()])
+            formatter.write_dl(
+                [
+                    (name, click.Command(name, help=summary).get_short_help_str(limit))
+                    for name, (_, summary) in COMMANDS.items()
+                ]
+            )
 
     def invoke(self, ctx):
         try:

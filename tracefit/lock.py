@@ -42,12 +42,12 @@ def acquire(path: Path, wait_s: float = 0.0, poll_s: float = 0.5) -> Held:
             if time.monotonic() >= deadline:
                 holder = _holder(fd)
                 os.close(fd)
-                raise LockBusy(f"another tracefit run holds {path} ({_describe(holder)}); "
-                               "wait for it, or pass --wait SECONDS") from None
+                raise LockBusy(
+                    f"another tracefit run holds {path} ({_describe(holder)}); wait for it, or pass --wait SECONDS"
+                ) from None
             time.sleep(poll_s)
     stale = _holder(fd)
-    me = {"pid": os.getpid(), "host": socket.gethostname(),
-          "started": datetime.now(UTC).isoformat(timespec="seconds")}
+    me = {"pid": os.getpid(), "host": socket.gethostname(), "started": datetime.now(UTC).isoformat(timespec="seconds")}
     os.ftruncate(fd, 0)
     os.pwrite(fd, json.dumps(me).encode(), 0)
     os.fsync(fd)

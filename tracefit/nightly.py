@@ -49,13 +49,16 @@ def inbox_files(patterns: tuple[str, ...]) -> list[Path]:
         else:
             files |= {Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file()}
     if not files:
-        raise ConfigError(f"inbox {list(patterns)} holds no log files ({', '.join(sorted(LOG_SUFFIXES))}, "
-                          "or one of them compressed: .gz, .bz2, .xz, .zst)")
+        raise ConfigError(
+            f"inbox {list(patterns)} holds no log files ({', '.join(sorted(LOG_SUFFIXES))}, "
+            "or one of them compressed: .gz, .bz2, .xz, .zst)"
+        )
     return sorted(files)
 
 
-def run_nightly(config: NightlyConfig, say: Callable[[str], None] = lambda _: None,
-                wait_s: float = 0.0) -> NightlyResult:
+def run_nightly(
+    config: NightlyConfig, say: Callable[[str], None] = lambda _: None, wait_s: float = 0.0
+) -> NightlyResult:
     out = config.out_path
     held = lock.acquire(Path(f"{config.db}.lock"), wait_s=wait_s)
     try:
@@ -77,11 +80,11 @@ def _run(config: NightlyConfig, say, out: Path, wait_s: float = 0.0) -> NightlyR
         previous = latest_report(out)
         if previous and previous.get("fingerprint") == fingerprint:
             report = {"status": "unchanged", "previous_run": previous["run"], "ingest": ingested}
-            return NightlyResult(status="unchanged", report=report, report_path=None,
-                                 bad_input=_bad(ingested))
+            return NightlyResult(status="unchanged", report=report, report_path=None, bad_input=_bad(ingested))
         say("mine")
-        mined = [asdict(m) for m in mine(con, MineOptions(), progress=say)
-                 if not config.models or m.model in config.models]
+        mined = [
+            asdict(m) for m in mine(con, MineOptions(), progress=say) if not config.models or m.model in config.models
+        ]
         alerts = nightly_inputs.alerts(con)
         report = _report(started, fingerprint, ingested, mined, alerts, previous)
         run_dir = _run_dir(out, started)
@@ -93,8 +96,7 @@ def _run(config: NightlyConfig, say, out: Path, wait_s: float = 0.0) -> NightlyR
         plan = _first_plan(report)
         if config.dashboard:
             say("dashboards")
-            site = build_site(gather(con, warehouse_name=str(config.db), plan=plan, report=report),
-                              out / "site")
+            site = build_site(gather(con, warehouse_name=str(config.db), plan=plan, report=report), out / "site")
             report["site"] = str(out / "site" / "index.html")
             report["pages"] = len(site.pages)
     report["finished"] = datetime.now(UTC).isoformat(timespec="seconds")

@@ -56,7 +56,7 @@ def load(path: Path | None, overrides: dict) -> NightlyConfig:
         values[key] = (value,) if isinstance(value, str) else tuple(value)
     config = replace(NightlyConfig(), **values)
     if not config.inbox:
-        raise ConfigError("no inbox: set `inbox = [\"/var/log/llm/*.parquet\"]` in the config or pass --inbox")
+        raise ConfigError('no inbox: set `inbox = ["/var/log/llm/*.parquet"]` in the config or pass --inbox')
     if not 0 < config.sample_rate <= 1:
         raise ConfigError(f"sample_rate {config.sample_rate}: must be in (0, 1]")
     if config.keep < 1:

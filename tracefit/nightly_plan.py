@@ -35,30 +35,54 @@ def catalog_name(config: NightlyConfig, model: str) -> str | None:
     return name
 
 
-def plan_models(con: duckdb.DuckDBPyConnection, config: NightlyConfig, models: list[str], run_dir: Path,
-                previous_dir: Path | None, say: Callable[[str], None]) -> list[dict]:
+def plan_models(
+    con: duckdb.DuckDBPyConnection,
+    config: NightlyConfig,
+    models: list[str],
+    run_dir: Path,
+    previous_dir: Path | None,
+    say: Callable[[str], None],
+) -> list[dict]:
     """Write plan-<model>.json for each model the catalog knows; return one summary per model."""
-    space = SearchSpace(gpus=config.gpus, max_gpus=config.max_gpus, allow_quant=config.allow_quant,
-                        prices=dict(config.prices))
+    space = SearchSpace(
+        gpus=config.gpus, max_gpus=config.max_gpus, allow_quant=config.allow_quant, prices=dict(config.prices)
+    )
     options = RecommendOptions(slo=dict(config.slo))
     summaries = []
     for model in models:
         spec = catalog_name(config, model)
         if spec is None:
-            summaries.append({"model": model, "status": "skipped",
-                              "reason": f"not in the model catalog; set model_specs = {{ \"{model}\" = \"<catalog name>\" }}"})
+            summaries.append(
+                {
+                    "model": model,
+                    "status": "skipped",
+                    "reason": f'not in the model catalog; set model_specs = {{ "{model}" = "<catalog name>" }}',
+                }
+            )
             continue
         say(f"recommend: {model}")
         bulk = bulk_rule(con, model)
         seconds = bulk_seconds(con, model, bulk)
         traffic = windows_traffic(con, model, windows=config.windows, bulk=bulk, bulk_frame=seconds)
-        plan = measured_scaler(con, model, recommend_plan(traffic, model=spec, space=space, options=options,
-                                                          traffic_model=model, bulk=bulk), AutoscalePolicy(), seconds)
+        plan = measured_scaler(
+            con,
+            model,
+            recommend_plan(traffic, model=spec, space=space, options=options, traffic_model=model, bulk=bulk),
+            AutoscalePolicy(),
+            seconds,
+        )
         path = plan_file(run_dir, model)
         write_plan_json(path, plan)
         previous = _load(plan_file(previous_dir, model)) if previous_dir else None
-        summaries.append({"model": model, "status": "planned", "plan": str(path),
-                          "summary": plan.get("summary", {}), "changes": plan_changes(previous, plan)})
+        summaries.append(
+            {
+                "model": model,
+                "status": "planned",
+                "plan": str(path),
+                "summary": plan.get("summary", {}),
+                "changes": plan_changes(previous, plan),
+            }
+        )
     return summaries
 
 
@@ -75,8 +99,7 @@ def plan_changes(previous: dict | None, plan: dict) -> list[dict]:
             continue
         for knob in KNOBS:
             if before[label].get(knob) != config.get(knob):
-                changes.append({"window": label, "knob": knob, "from": before[label].get(knob),
-                                "to": config.get(knob)})
+                changes.append({"window": label, "knob": knob, "from": before[label].get(knob), "to": config.get(knob)})
     gone = set(before) - {w["window"]["label"] for w in plan.get("windows", [])}
     return changes + [{"window": label, "change": "window gone"} for label in sorted(gone)]
 
@@ -88,8 +111,9 @@ def _load(path: Path) -> dict | None:
         return None
 
 
-def backtest_yesterday(con: duckdb.DuckDBPyConnection, plans: list[dict], previous_dir: Path | None,
-                       say: Callable[[str], None]) -> list[dict]:
+def backtest_yesterday(
+    con: duckdb.DuckDBPyConnection, plans: list[dict], previous_dir: Path | None, say: Callable[[str], None]
+) -> list[dict]:
     """Replay each model's last logged day against the plan in force (the previous run's plan;
     on a first run, the plan just made, and the entry says so): one walk-forward day per model, its
     entry as `tracefit backtest --walk-forward` records days (day, plan_from, plan, summary)."""

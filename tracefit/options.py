@@ -15,8 +15,13 @@ stdout = stdout if stdout.is_terminal else Console(width=200)  # pipes and CI: d
 stderr = Console(stderr=True, soft_wrap=True)  # log lines stay whole in files
 
 db_option = click.option(
-    "--db", "db", type=click.Path(dir_okay=False, path_type=Path), envvar="TRACEFIT_DB",
-    default="tracefit.duckdb", show_default=True, help="Warehouse file (env TRACEFIT_DB).",
+    "--db",
+    "db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="TRACEFIT_DB",
+    default="tracefit.duckdb",
+    show_default=True,
+    help="Warehouse file (env TRACEFIT_DB).",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object for machines.")
 
@@ -69,8 +74,9 @@ def float_pairs(items: tuple[str, ...], option: str, example: str) -> dict[str, 
 
 
 # --since/--until/--start: ISO date or time; a naive value means UTC.
-TIMESTAMP = click.DateTime(["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M",
-                            "%Y-%m-%d %H:%M", "%Y-%m-%d"])
+TIMESTAMP = click.DateTime(
+    ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"]
+)
 
 
 def as_utc(_ctx, _param, value: datetime | None) -> datetime | None:

@@ -44,21 +44,41 @@ class PlanSettings:
     disagg_link: str | None = None  # also screen prefill/decode splits over this KV link (recommend/disagg/pick.py)
 
 
-def make_plan(con: duckdb.DuckDBPyConnection, s: PlanSettings,
-              say: Callable[[str], None] = lambda _: None) -> dict:
+def make_plan(con: duckdb.DuckDBPyConnection, s: PlanSettings, say: Callable[[str], None] = lambda _: None) -> dict:
     """The plan dict for the model's latest mined range (`tracefit mine --until` bounds what it sees)."""
-    bulk = bulk_rule(con, s.model, burst_rps=s.bulk_burst_rps, tenants=s.bulk_tenants, deadline_s=s.bulk_deadline_s,
-                     pacing=s.bulk_pacing)
+    bulk = bulk_rule(
+        con,
+        s.model,
+        burst_rps=s.bulk_burst_rps,
+        tenants=s.bulk_tenants,
+        deadline_s=s.bulk_deadline_s,
+        pacing=s.bulk_pacing,
+    )
     seconds = bulk_seconds(con, s.model, bulk)
-    traffic = windows_traffic(con, s.model, windows=s.windows, sample_rate=s.sample_rate,
-                              peak_quantile=s.peak_quantile, forecast_quantile=s.forecast_quantile, bulk=bulk,
-                              bulk_frame=seconds)
+    traffic = windows_traffic(
+        con,
+        s.model,
+        windows=s.windows,
+        sample_rate=s.sample_rate,
+        peak_quantile=s.peak_quantile,
+        forecast_quantile=s.forecast_quantile,
+        bulk=bulk,
+        bulk_frame=seconds,
+    )
     say(f"recommend: {len(traffic)} windows of {s.model}")
-    plan = recommend_plan(traffic, model=s.as_model or s.model, space=s.space, options=s.options,
-                          traffic_model=s.model, bulk=bulk, autoscale=s.autoscale)
+    plan = recommend_plan(
+        traffic,
+        model=s.as_model or s.model,
+        space=s.space,
+        options=s.options,
+        traffic_model=s.model,
+        bulk=bulk,
+        autoscale=s.autoscale,
+    )
     if s.autoscale:  # the scaler's ratio, in the unit the plan's windows scale on
         plan = measured_scaler(con, s.model, plan, s.autoscale, seconds)
     if s.disagg_link:
-        plan = add_disagg(plan, traffic, model=s.as_model or s.model, space=s.space, options=s.options,
-                          link=s.disagg_link)
+        plan = add_disagg(
+            plan, traffic, model=s.as_model or s.model, space=s.space, options=s.options, link=s.disagg_link
+        )
     return plan

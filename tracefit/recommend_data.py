@@ -34,9 +34,15 @@ def bulk_seconds(con: duckdb.DuckDBPyConnection, model: str, rule: BulkRule | No
     return inputs.bulk_seconds(con, [model], scope["since"], scope["until"], rule_params(rule))
 
 
-def bulk_rule(con: duckdb.DuckDBPyConnection, model: str, *, burst_rps: float | None = None,
-              tenants: tuple[str, ...] = (), deadline_s: float = DEFAULT_DEADLINE_S,
-              pacing: str = "spare") -> BulkRule | None:
+def bulk_rule(
+    con: duckdb.DuckDBPyConnection,
+    model: str,
+    *,
+    burst_rps: float | None = None,
+    tenants: tuple[str, ...] = (),
+    deadline_s: float = DEFAULT_DEADLINE_S,
+    pacing: str = "spare",
+) -> BulkRule | None:
     """The rule a plan records: `burst_rps` None = BURST_MEDIAN_MULTIPLE x the median real req/s of the
     model's mined minutes, 0 = no burst rule; None when neither a burst rule nor tenants remain."""
     source = "--bulk-burst-rps"
@@ -44,16 +50,28 @@ def bulk_rule(con: duckdb.DuckDBPyConnection, model: str, *, burst_rps: float | 
         median = inputs.median_minute_rps(con, model)
         burst_rps = default_burst_rps(median) if median > 0 else 0.0
         source = f"{BURST_MEDIAN_MULTIPLE:g} x the median real rate of the mined minutes ({median:.1f} req/s)"
-    rule = BulkRule(burst_rps=burst_rps or None, tenants=tuple(tenants), deadline_s=deadline_s,
-                    source=source if burst_rps else "", pacing=pacing)
+    rule = BulkRule(
+        burst_rps=burst_rps or None,
+        tenants=tuple(tenants),
+        deadline_s=deadline_s,
+        source=source if burst_rps else "",
+        pacing=pacing,
+    )
     return rule if rule.active else None
 
 
-def windows_traffic(con: duckdb.DuckDBPyConnection, model: str, *, windows: str = "regimes",
-                    sample_rate: float | None = None, span_minutes: int = PEAK_SPAN_MINUTES,
-                    peak_quantile: float = PEAK_QUANTILE,
-                    forecast_quantile: float = FORECAST_QUANTILE, bulk: BulkRule | None = None,
-                    bulk_frame: pl.DataFrame | None = None) -> list[WindowTraffic]:
+def windows_traffic(
+    con: duckdb.DuckDBPyConnection,
+    model: str,
+    *,
+    windows: str = "regimes",
+    sample_rate: float | None = None,
+    span_minutes: int = PEAK_SPAN_MINUTES,
+    peak_quantile: float = PEAK_QUANTILE,
+    forecast_quantile: float = FORECAST_QUANTILE,
+    bulk: BulkRule | None = None,
+    bulk_frame: pl.DataFrame | None = None,
+) -> list[WindowTraffic]:
     """One WindowTraffic per window; `sample_rate` overrides the rate recorded at ingest; the peak
     span is the window's `span_minutes` span at `peak_quantile` of real interactive request counts; each
     window's forecast error (interactive hourly rates) is measured at `forecast_quantile`; requests
@@ -62,35 +80,58 @@ def windows_traffic(con: duckdb.DuckDBPyConnection, model: str, *, windows: str 
     inputs.check_mined(con, model)
     spec = window_cells(con, model, windows)
     seconds = bulk_frame if bulk_frame is not None else bulk_seconds(con, model, bulk)
-    frames = inputs.window_frames(con, model, spec, span_minutes=span_minutes, peak_quantile=peak_quantile,
-                                  bulk=seconds, with_bulk=bulk is not None)
-    return windows_from_frames(spec, frames, sample_rate=sample_rate,
-                               fallback_sample_rate=sample_rate or inputs.logged_sample_rate(con, model),
-                               span_minutes=span_minutes, forecast_quantile=forecast_quantile, bulk=bulk)
+    frames = inputs.window_frames(
+        con,
+        model,
+        spec,
+        span_minutes=span_minutes,
+        peak_quantile=peak_quantile,
+        bulk=seconds,
+        with_bulk=bulk is not None,
+    )
+    return windows_from_frames(
+        spec,
+        frames,
+        sample_rate=sample_rate,
+        fallback_sample_rate=sample_rate or inputs.logged_sample_rate(con, model),
+        span_minutes=span_minutes,
+        forecast_quantile=forecast_quantile,
+        bulk=bulk,
+    )
 
 
-def autoscale_policy(con: duckdb.DuckDBPyConnection, model: str, policy: AutoscalePolicy,
-                     bulk_frame: pl.DataFrame, load: LoadWeights | None = None) -> AutoscalePolicy:
+def autoscale_policy(
+    con: duckdb.DuckDBPyConnection,
+    model: str,
+    policy: AutoscalePolicy,
+    bulk_frame: pl.DataFrame,
+    load: LoadWeights | None = None,
+) -> AutoscalePolicy:
     """`policy` with its ratio measured on the mined range's interactive minutes (less `bulk_frame`,
     bulk_seconds' frame): on the real request rate, or with `load` on the engine load (busy s/s)."""
     frame = inputs.minute_rates(con, model, bulk_frame)
     if frame.is_empty():
         return policy
-    signal = (frame["rps_real"].to_numpy() if load is None else
-              load.load_s(frame["prompt_tok_s_real"].to_numpy(), frame["output_tok_s_real"].to_numpy()))
+    signal = (
+        frame["rps_real"].to_numpy()
+        if load is None
+        else load.load_s(frame["prompt_tok_s_real"].to_numpy(), frame["output_tok_s_real"].to_numpy())
+    )
     rates = MinuteRates.from_minutes(frame["minute_s"].to_numpy(), signal)
     return measure(rates, policy, rates.start_s, rates.start_s + rates.rps.size * 60.0)
 
 
-def measured_scaler(con: duckdb.DuckDBPyConnection, model: str, plan: dict, policy: AutoscalePolicy,
-                    bulk_frame: pl.DataFrame) -> dict:
+def measured_scaler(
+    con: duckdb.DuckDBPyConnection, model: str, plan: dict, policy: AutoscalePolicy, bulk_frame: pl.DataFrame
+) -> dict:
     """`plan` with its scaler's ratio measured in the unit its windows scale on: the engine load under the
     weights of the window with the most GPUs (recommend/autoscale.py LoadWeights), else the request rate."""
     peak = max(plan["windows"], key=lambda w: w["config"]["tp"] * w["config"]["replicas"])
     scaling = WindowScaling.from_dict(peak.get("autoscale"), peak["config"]["replicas"])
     measured = autoscale_policy(con, model, policy, bulk_frame, scaling.load if scaling else None)
-    return plan | {"autoscale": measured.to_dict() | {"signal": "engine load" if scaling and scaling.load
-                                                      else "requests"}}
+    return plan | {
+        "autoscale": measured.to_dict() | {"signal": "engine load" if scaling and scaling.load else "requests"}
+    }
 
 
 def rule_params(rule: BulkRule | None) -> dict | None:

@@ -43,8 +43,11 @@ def reference() -> str:
 def rewrite(readme: Path) -> bool:
     text = readme.read_text()
     pattern = re.compile(re.escape(BEGIN) + ".*?" + re.escape(END), re.S)
-    new = pattern.sub(lambda _: reference(), text) if pattern.search(text) else \
-        text.rstrip() + "\n\n## CLI reference\n\n" + reference() + "\n"
+    new = (
+        pattern.sub(lambda _: reference(), text)
+        if pattern.search(text)
+        else text.rstrip() + "\n\n## CLI reference\n\n" + reference() + "\n"
+    )
     readme.write_text(new)
     return new != text
 

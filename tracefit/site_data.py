@@ -13,14 +13,23 @@ from warehouse.db import db_path
 from warehouse.inputs.dashboard import site_frames
 
 
-def gather(con: duckdb.DuckDBPyConnection, *, warehouse_name: str, plan: dict | None = None,
-           report: dict | None = None) -> SiteData:
+def gather(
+    con: duckdb.DuckDBPyConnection, *, warehouse_name: str, plan: dict | None = None, report: dict | None = None
+) -> SiteData:
     """The dash_*.sql frames (warehouse/inputs/dashboard.py) wrapped for dashboards.build_site."""
     read = site_frames(con)
     return SiteData(
-        provenance=Provenance(generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-                              warehouse=warehouse_name, runs=read.runs, mined_models=read.mined_models),
-        totals=read.totals, **read.frames, plan=plan, report=report)
+        provenance=Provenance(
+            generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            warehouse=warehouse_name,
+            runs=read.runs,
+            mined_models=read.mined_models,
+        ),
+        totals=read.totals,
+        **read.frames,
+        plan=plan,
+        report=report,
+    )
 
 
 def site_data(db: str | os.PathLike | None, plan_path: Path | None = None) -> SiteData:

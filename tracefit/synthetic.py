@@ -36,12 +36,36 @@ class Workload:
 
 
 WORKLOADS = (
-    Workload(name="chat", model="llama-3.1-70b", share=0.55, prompt_median=600, prompt_sigma=1.0,
-             output_median=220, output_sigma=0.9, system_blocks=1),
-    Workload(name="rag", model="llama-3.1-8b", share=0.25, prompt_median=3500, prompt_sigma=0.5,
-             output_median=150, output_sigma=0.6, system_blocks=2),
-    Workload(name="code", model="qwen2.5-7b", share=0.20, prompt_median=1800, prompt_sigma=0.8,
-             output_median=40, output_sigma=1.1, system_blocks=3),
+    Workload(
+        name="chat",
+        model="llama-3.1-70b",
+        share=0.55,
+        prompt_median=600,
+        prompt_sigma=1.0,
+        output_median=220,
+        output_sigma=0.9,
+        system_blocks=1,
+    ),
+    Workload(
+        name="rag",
+        model="llama-3.1-8b",
+        share=0.25,
+        prompt_median=3500,
+        prompt_sigma=0.5,
+        output_median=150,
+        output_sigma=0.6,
+        system_blocks=2,
+    ),
+    Workload(
+        name="code",
+        model="qwen2.5-7b",
+        share=0.20,
+        prompt_median=1800,
+        prompt_sigma=0.8,
+        output_median=40,
+        output_sigma=1.1,
+        system_blocks=3,
+    ),
 )
 MAX_CONTEXT = 32_768
 TIMEOUT_MS = 120_000.0
@@ -49,12 +73,36 @@ REGRESSION_SLOWDOWN = 2.0
 SAMPLE_RATE = 0.125  # the log holds 1 in 8 real requests: ingest with --sample-rate 0.125
 # What "production" ran during the demo week, per model (the demo's ground truth).
 DEPLOYMENTS = {
-    "llama-3.1-70b": EngineConfig(gpu="h100", tp=4, weights="fp8", kv="fp8", max_model_len=MAX_CONTEXT,
-                                  max_num_seqs=256, max_num_batched_tokens=8192, replicas=8),
-    "llama-3.1-8b": EngineConfig(gpu="h100", tp=1, weights="bf16", kv="bf16", max_model_len=MAX_CONTEXT,
-                                 max_num_seqs=256, max_num_batched_tokens=8192, replicas=8),
-    "qwen2.5-7b": EngineConfig(gpu="l40s", tp=1, weights="bf16", kv="bf16", max_model_len=MAX_CONTEXT,
-                               max_num_seqs=128, max_num_batched_tokens=4096, replicas=8),
+    "llama-3.1-70b": EngineConfig(
+        gpu="h100",
+        tp=4,
+        weights="fp8",
+        kv="fp8",
+        max_model_len=MAX_CONTEXT,
+        max_num_seqs=256,
+        max_num_batched_tokens=8192,
+        replicas=8,
+    ),
+    "llama-3.1-8b": EngineConfig(
+        gpu="h100",
+        tp=1,
+        weights="bf16",
+        kv="bf16",
+        max_model_len=MAX_CONTEXT,
+        max_num_seqs=256,
+        max_num_batched_tokens=8192,
+        replicas=8,
+    ),
+    "qwen2.5-7b": EngineConfig(
+        gpu="l40s",
+        tp=1,
+        weights="bf16",
+        kv="bf16",
+        max_model_len=MAX_CONTEXT,
+        max_num_seqs=128,
+        max_num_batched_tokens=4096,
+        replicas=8,
+    ),
 }
 
 
@@ -65,8 +113,9 @@ class SyntheticLog:
     abusive_tenant: str
 
 
-def generate(days: int = 7, seed: int = 42, mean_rps: float = 0.5,
-             start: datetime = datetime(2025, 3, 3, tzinfo=UTC)) -> SyntheticLog:
+def generate(
+    days: int = 7, seed: int = 42, mean_rps: float = 0.5, start: datetime = datetime(2025, 3, 3, tzinfo=UTC)
+) -> SyntheticLog:
     rng = np.random.default_rng(seed)
     arrivals_s = _arrivals(rng, days, mean_rps)
     n = arrivals_s.size
@@ -84,25 +133,25 @@ def generate(days: int = 7, seed: int = 42, mean_rps: float = 0.5,
     ttft, tpot, e2e = _latencies(arrivals_s, prompt, output, models, day == regression_day)
     status = np.where(e2e > TIMEOUT_MS, "timeout", "ok")
     status = np.where(rng.random(n) < 0.002, "error", status)  # a trickle of server errors
-    frame = pl.DataFrame({
-        "request_id": [f"req-{seed}-{i:08d}" for i in range(n)],
-        "timestamp": pl.Series(np.round(arrivals_s * 1e6).astype(np.int64)).cast(pl.Duration("us"))
-        + start,
-        "model": models,
-        "tenant": tenants[tenant_idx],
-        "prompt_tokens": prompt,
-        "output_tokens": output,
-        "ttft_ms": np.round(ttft, 2),
-        "tpot_ms": np.round(tpot, 3),
-        "e2e_ms": np.round(e2e, 2),
-        "status": status,
-        "workload": np.array([w.name for w in WORKLOADS])[kind],
-        "tenant_idx": tenant_idx,
-        "system_blocks": np.array([w.system_blocks for w in WORKLOADS])[kind],
-    })
+    frame = pl.DataFrame(
+        {
+            "request_id": [f"req-{seed}-{i:08d}" for i in range(n)],
+            "timestamp": pl.Series(np.round(arrivals_s * 1e6).astype(np.int64)).cast(pl.Duration("us")) + start,
+            "model": models,
+            "tenant": tenants[tenant_idx],
+            "prompt_tokens": prompt,
+            "output_tokens": output,
+            "ttft_ms": np.round(ttft, 2),
+            "tpot_ms": np.round(tpot, 3),
+            "e2e_ms": np.round(e2e, 2),
+            "status": status,
+            "workload": np.array([w.name for w in WORKLOADS])[kind],
+            "tenant_idx": tenant_idx,
+            "system_blocks": np.array([w.system_blocks for w in WORKLOADS])[kind],
+        }
+    )
     frame = _with_prefix_blocks(frame).drop("workload", "tenant_idx", "system_blocks")
-    return SyntheticLog(requests=frame, regression_day=start + timedelta(days=regression_day),
-                        abusive_tenant=abusive)
+    return SyntheticLog(requests=frame, regression_day=start + timedelta(days=regression_day), abusive_tenant=abusive)
 
 
 def _arrivals(rng: np.random.Generator, days: int, mean_rps: float) -> np.ndarray:
@@ -142,13 +191,18 @@ def _latencies(arrivals_s, prompt, output, models, regressed):
                 continue
             factor = REGRESSION_SLOWDOWN if slow else 1.0
 
-            def step_s(prefill_tokens, prefill_ctx_tokens, decode_seqs, decode_ctx_tokens,
-                       prefill_seqs=1, _f=factor, _m=step_model):
-                return _f * _m.step_s(prefill_tokens, prefill_ctx_tokens, decode_seqs,
-                                      decode_ctx_tokens, prefill_seqs)
+            def step_s(
+                prefill_tokens,
+                prefill_ctx_tokens,
+                decode_seqs,
+                decode_ctx_tokens,
+                prefill_seqs=1,
+                _f=factor,
+                _m=step_model,
+            ):
+                return _f * _m.step_s(prefill_tokens, prefill_ctx_tokens, decode_seqs, decode_ctx_tokens, prefill_seqs)
 
-            result = simulate(arrivals_s[sel], prompt[sel], output[sel], engine=engine,
-                              step_s=step_s, replicas=1)
+            result = simulate(arrivals_s[sel], prompt[sel], output[sel], engine=engine, step_s=step_s, replicas=1)
             ttft[sel], tpot[sel], e2e[sel] = result.ttft_ms, result.tpot_ms, result.e2e_ms
     return ttft, tpot, e2e
 

@@ -30,9 +30,20 @@ from warehouse.mine.options import MineOptions
 from warehouse.mine.run import mine_model
 
 # what each day's entry keeps of its backtest summary (the nightly report's backtest entry keeps the same)
-DAY_KEYS = ("slo_attainment", "windows_meeting_slo_share", "hours_meeting_slo_share", "gpu_hours",
-            "static_peak_gpu_hours", "savings_pct", "requests_real", "bulk_requests_real", "bulk_share",
-            "bulk_deadline_attainment", "classes", "worst_class")
+DAY_KEYS = (
+    "slo_attainment",
+    "windows_meeting_slo_share",
+    "hours_meeting_slo_share",
+    "gpu_hours",
+    "static_peak_gpu_hours",
+    "savings_pct",
+    "requests_real",
+    "bulk_requests_real",
+    "bulk_share",
+    "bulk_deadline_attainment",
+    "classes",
+    "worst_class",
+)
 
 
 def walk_days(since: datetime, until: datetime) -> list[tuple[datetime, datetime]]:
@@ -44,15 +55,25 @@ def walk_days(since: datetime, until: datetime) -> list[tuple[datetime, datetime
     return out
 
 
-def walk_forward(db: str | Path, settings: PlanSettings, *, since: datetime, until: datetime,
-                 replay: ReplayOptions = ReplayOptions(), profile: dict | None = None,
-                 plans_dir: Path | None = None, fixed_replicas: bool = False, say: Callable[[str], None] = lambda _: None) -> dict:
+def walk_forward(
+    db: str | Path,
+    settings: PlanSettings,
+    *,
+    since: datetime,
+    until: datetime,
+    replay: ReplayOptions = ReplayOptions(),
+    profile: dict | None = None,
+    plans_dir: Path | None = None,
+    fixed_replicas: bool = False,
+    say: Callable[[str], None] = lambda _: None,
+) -> dict:
     """{"days": [{day, plan_from, plan, summary}], "summary": walk_summary} for the walk over [since, until);
     `plans_dir` keeps each day's plan as plan-<day>.json."""
     days = walk_days(since, until)
     if not days:
-        raise WarehouseError(f"no whole or partial day in {since:%Y-%m-%d} .. {until:%Y-%m-%d}; --until must be "
-                             "after --since")
+        raise WarehouseError(
+            f"no whole or partial day in {since:%Y-%m-%d} .. {until:%Y-%m-%d}; --until must be after --since"
+        )
     entries, docs = [], []
     with tempfile.TemporaryDirectory(prefix="tracefit-walk-") as tmp:
         with _private_copy(db, Path(tmp)) as con:
@@ -64,36 +85,72 @@ def walk_forward(db: str | Path, settings: PlanSettings, *, since: datetime, unt
                 docs.append(doc)
                 entries.append(day_entry(day.date(), "walk-forward: every request before the day", plan, doc))
     slo = docs[0]["slo"] if docs else dict(settings.options.slo or DEFAULT_SLO)
-    return {"model": settings.model, "since": days[0][0].isoformat(), "until": until.isoformat(), "slo": slo,
-            "days": entries, "summary": walk_summary(docs, slo)}
+    return {
+        "model": settings.model,
+        "since": days[0][0].isoformat(),
+        "until": until.isoformat(),
+        "slo": slo,
+        "days": entries,
+        "summary": walk_summary(docs, slo),
+    }
 
 
 def day_entry(day: date, plan_from: str, plan: dict, doc: dict) -> dict:
     """One replayed day as the walk and the nightly report both record it."""
     s = plan.get("summary", {})
-    return {"day": str(day), "plan_from": plan_from,
-            "plan": {"windows": len(plan.get("windows", [])), "gpu_hours_per_week": s.get("gpu_hours_per_week"),
-                     "max_gpus": max((w["config"]["tp"] * w["config"]["replicas"] for w in plan.get("windows", [])),
-                                     default=0)},
-            "summary": {k: doc["summary"].get(k) for k in DAY_KEYS}}
+    return {
+        "day": str(day),
+        "plan_from": plan_from,
+        "plan": {
+            "windows": len(plan.get("windows", [])),
+            "gpu_hours_per_week": s.get("gpu_hours_per_week"),
+            "max_gpus": max((w["config"]["tp"] * w["config"]["replicas"] for w in plan.get("windows", [])), default=0),
+        },
+        "summary": {k: doc["summary"].get(k) for k in DAY_KEYS},
+    }
 
 
-def _walk_day(con, settings: PlanSettings, start: datetime, end: datetime, replay, profile, fixed_replicas: bool,
-              say, i: int, n: int):
+def _walk_day(
+    con,
+    settings: PlanSettings,
+    start: datetime,
+    end: datetime,
+    replay,
+    profile,
+    fixed_replicas: bool,
+    say,
+    i: int,
+    n: int,
+):
     day = datetime.combine(start.date(), time(), tzinfo=UTC)
     say(f"walk-forward {i + 1}/{n} {day:%Y-%m-%d}: mine the requests before it")
     run = mine_model(con, settings.model, MineOptions(until=day))
     if run.status == "empty":
-        raise WarehouseError(f"no requests of {settings.model} logged before {day:%Y-%m-%d}: the walk needs at "
-                             "least one earlier hour to plan from; start --since later")
+        raise WarehouseError(
+            f"no requests of {settings.model} logged before {day:%Y-%m-%d}: the walk needs at "
+            "least one earlier hour to plan from; start --since later"
+        )
     plan = make_plan(con, settings)
-    doc = to_dict(backtest_on(con, plan, since=start, until=end, as_model=settings.as_model,
-                              slo=None, options=replay, profile=profile,
-                              fixed_replicas=fixed_replicas), replay)
+    doc = to_dict(
+        backtest_on(
+            con,
+            plan,
+            since=start,
+            until=end,
+            as_model=settings.as_model,
+            slo=None,
+            options=replay,
+            profile=profile,
+            fixed_replicas=fixed_replicas,
+        ),
+        replay,
+    )
     s = doc["summary"]
-    say(f"walk-forward {i + 1}/{n} {day:%Y-%m-%d}: {s['windows_meeting_slo_share']} of windows and "
+    say(
+        f"walk-forward {i + 1}/{n} {day:%Y-%m-%d}: {s['windows_meeting_slo_share']} of windows and "
         f"{s['hours_meeting_slo_share']} of hours meet the SLO, {s['gpu_hours']:,.0f} GPU-hours "
-        f"({s['savings_pct']}% saved), worst class {s['worst_class']}")
+        f"({s['savings_pct']}% saved), worst class {s['worst_class']}"
+    )
     return doc, plan
 
 

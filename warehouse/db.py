@@ -36,8 +36,9 @@ def migrations() -> list[tuple[int, str, Path]]:
     return sorted((int(m.group(1)), m.group(2), p) for m, p in found if m)
 
 
-def connect(path: str | os.PathLike | None = None, *, read_only: bool = False,
-            wait_s: float = 0.0, poll_s: float = 0.5) -> duckdb.DuckDBPyConnection:
+def connect(
+    path: str | os.PathLike | None = None, *, read_only: bool = False, wait_s: float = 0.0, poll_s: float = 0.5
+) -> duckdb.DuckDBPyConnection:
     """Open (creating and migrating) the warehouse at `path`; read-only opens of a file an older tracefit
     made migrate it first (briefly writable).
 
@@ -73,7 +74,8 @@ def _open(path: Path, read_only: bool, wait_s: float, poll_s: float) -> duckdb.D
             if time.monotonic() >= deadline:
                 raise WarehouseBusy(
                     f"{path}: another process is writing the warehouse ({_holder(exc)}); retry when it "
-                    "finishes, or pass --wait SECONDS (ingest, nightly) to wait for it") from None
+                    "finishes, or pass --wait SECONDS (ingest, nightly) to wait for it"
+                ) from None
             time.sleep(poll_s)
     return con
 
@@ -94,8 +96,10 @@ def _holder(exc: duckdb.Error) -> str:
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
-    con.execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
-                "version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)")
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        "version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)"
+    )
     done = {v for (v,) in con.execute("SELECT version FROM schema_migrations").fetchall()}
     applied = []
     for version, name, path in migrations():
@@ -135,8 +139,12 @@ def _current(con: duckdb.DuckDBPyConnection) -> bool:
 
 def _check_current(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     if _version(con) is None:
-        raise WarehouseError(f"{path}: not a tracefit warehouse (no schema_migrations table); pass the "
-                             "warehouse `tracefit ingest` wrote with --db")
+        raise WarehouseError(
+            f"{path}: not a tracefit warehouse (no schema_migrations table); pass the "
+            "warehouse `tracefit ingest` wrote with --db"
+        )
     if not _current(con):
-        raise WarehouseError(f"{path}: the warehouse schema is older than this tracefit and was not migrated; "
-                             "run `tracefit ingest` on it")
+        raise WarehouseError(
+            f"{path}: the warehouse schema is older than this tracefit and was not migrated; "
+            "run `tracefit ingest` on it"
+        )

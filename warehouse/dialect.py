@@ -87,6 +87,7 @@ def _substitute(body: exp.Expression, args: dict[str, exp.Expression]) -> exp.Ex
         if isinstance(node, exp.Column) and not node.table and node.name in args:
             return exp.Paren(this=args[node.name].copy())
         return node
+
     return body.transform(put)
 
 
@@ -107,8 +108,10 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
         fields.append(exp.PropertyEQ(this=exp.to_identifier("v"), expression=order.this.copy()))
         collected = exp.Anonymous(this="COLLECT_LIST", expressions=[exp.Struct(expressions=fields)])
         sorted_ = exp.Anonymous(this="ARRAY_SORT", expressions=[collected])
-        pick = exp.Lambda(this=exp.Dot(this=exp.to_identifier("s"), expression=exp.to_identifier("v")),
-                          expressions=[exp.to_identifier("s")])
+        pick = exp.Lambda(
+            this=exp.Dot(this=exp.to_identifier("s"), expression=exp.to_identifier("v")),
+            expressions=[exp.to_identifier("s")],
+        )
         return exp.Anonymous(this="TRANSFORM", expressions=[sorted_, pick])
     if isinstance(node, exp.Bracket) and len(node.expressions) == 1:
         # sqlglot holds the index 0-based (DuckDB's i as i - 1, -1 as -2): element_at takes DuckDB's i
@@ -117,8 +120,10 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.Length):
         return exp.Anonymous(this="SIZE", expressions=[node.this])
     if isinstance(node, exp.TimeToUnix):
-        return exp.Div(this=exp.Anonymous(this="UNIX_MICROS", expressions=[node.this]),
-                       expression=_double(exp.Literal.number(1_000_000)))
+        return exp.Div(
+            this=exp.Anonymous(this="UNIX_MICROS", expressions=[node.this]),
+            expression=_double(exp.Literal.number(1_000_000)),
+        )
     if isinstance(node, exp.Anonymous) and node.name.lower() == "epoch_us":
         return exp.Anonymous(this="UNIX_MICROS", expressions=node.expressions)
     if isinstance(node, exp.UnixToTime):

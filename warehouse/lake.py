@@ -34,14 +34,18 @@ def export_lake(con: duckdb.DuckDBPyConnection, out: str | os.PathLike, *, overw
     if requests == 0:
         raise WarehouseError("the warehouse has no requests; run `tracefit ingest` first")
     # paths are COPY targets (not bindable): quoted as SQL string literals
-    con.execute("COPY (SELECT *, CAST(arrival_ts AT TIME ZONE 'UTC' AS DATE) AS day FROM requests) "
-                f"TO {_literal(out / 'requests')} (FORMAT parquet, PARTITION_BY (model, day), OVERWRITE_OR_IGNORE)")
+    con.execute(
+        "COPY (SELECT *, CAST(arrival_ts AT TIME ZONE 'UTC' AS DATE) AS day FROM requests) "
+        f"TO {_literal(out / 'requests')} (FORMAT parquet, PARTITION_BY (model, day), OVERWRITE_OR_IGNORE)"
+    )
     con.execute(f"COPY ingest_runs TO {_literal(out / 'ingest_runs.parquet')} (FORMAT parquet)")
     (latencies,) = fetch_one(con, "SELECT count(*) FROM request_token_latencies")
     if latencies:
         (out / "request_token_latencies").mkdir(exist_ok=True)
-        con.execute(f"COPY request_token_latencies TO "
-                    f"{_literal(out / 'request_token_latencies' / 'data_0.parquet')} (FORMAT parquet)")
+        con.execute(
+            f"COPY request_token_latencies TO "
+            f"{_literal(out / 'request_token_latencies' / 'data_0.parquet')} (FORMAT parquet)"
+        )
     partitions = sum(1 for _ in (out / "requests").glob("model=*/day=*"))
     return LakeExport(path=str(out), requests=requests, partitions=partitions, token_latencies=latencies)
 

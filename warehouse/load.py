@@ -48,10 +48,16 @@ class FileResult:
         return asdict(self)
 
 
-def ingest_paths(con: duckdb.DuckDBPyConnection, paths: list[str | Path], options: ReadOptions,
-                 sample_rate: float = 1.0, progress: Callable[[str, int], None] | None = None,
-                 reading: Callable[[str, str, int, int], None] | None = None, *,
-                 force: bool = False) -> list[FileResult]:
+def ingest_paths(
+    con: duckdb.DuckDBPyConnection,
+    paths: list[str | Path],
+    options: ReadOptions,
+    sample_rate: float = 1.0,
+    progress: Callable[[str, int], None] | None = None,
+    reading: Callable[[str, str, int, int], None] | None = None,
+    *,
+    force: bool = False,
+) -> list[FileResult]:
     """Ingest each file (a folder: its log files); a file that cannot be read fails alone, the others
     still load. `progress(path, rows)` counts rows as they load; `reading(path, what, done, total)`
     reports bytes while a file is hashed or decompressed, before its rows. `force`: a file loaded
@@ -65,8 +71,9 @@ def ingest_paths(con: duckdb.DuckDBPyConnection, paths: list[str | Path], option
         try:
             report = functools.partial(reading, str(path)) if reading else None
             with readable(Path(path), report) as (data, sha256):  # a compressed log: its decompressed copy
-                results.append(ingest_file(con, open_log(path, options, data, sha256), sample_rate, progress,
-                                           force=force))
+                results.append(
+                    ingest_file(con, open_log(path, options, data, sha256), sample_rate, progress, force=force)
+                )
         except IngestError as exc:
             results.append(FileResult(path=str(path), format=None, status="failed", message=str(exc)))
     return results
@@ -77,17 +84,32 @@ def _files(paths: list[str | Path]) -> list[str | Path]:
     return [file for path in paths for file in ((log_files(path) or [path]) if Path(path).is_dir() else [path])]
 
 
-def ingest_file(con: duckdb.DuckDBPyConnection, log: LogFile, sample_rate: float = 1.0,
-                progress: Callable[[str, int], None] | None = None, *, force: bool = False) -> FileResult:
+def ingest_file(
+    con: duckdb.DuckDBPyConnection,
+    log: LogFile,
+    sample_rate: float = 1.0,
+    progress: Callable[[str, int], None] | None = None,
+    *,
+    force: bool = False,
+) -> FileResult:
     """Load one file in one transaction. A file whose every row is rejected fails (nothing stored,
     not marked as ingested); `force` replaces the rows of an earlier load of the same content."""
-    previous = [run for (run,) in con.execute(
-        "SELECT run_id FROM ingest_runs WHERE sha256 = $sha AND status IN ('loaded', 'truncated') ORDER BY run_id",
-        {"sha": log.sha256}).fetchall()]
+    previous = [
+        run
+        for (run,) in con.execute(
+            "SELECT run_id FROM ingest_runs WHERE sha256 = $sha AND status IN ('loaded', 'truncated') ORDER BY run_id",
+            {"sha": log.sha256},
+        ).fetchall()
+    ]
     if previous and not force:
-        return FileResult(path=str(log.path), format=log.format.name, status="skipped", run_id=previous[0],
-                          message=f"already ingested as run {previous[0]}; --force loads it again, "
-                                  "replacing that run's rows (e.g. with a new --map or --model)")
+        return FileResult(
+            path=str(log.path),
+            format=log.format.name,
+            status="skipped",
+            run_id=previous[0],
+            message=f"already ingested as run {previous[0]}; --force loads it again, "
+            "replacing that run's rows (e.g. with a new --map or --model)",
+        )
     (run_id,) = fetch_one(con, "SELECT nextval('ingest_run_seq')")
     loader = _Loader(con, run_id, log.context(), lambda rows: progress and progress(str(log.path), rows))
     # An order-preserving insert writes each Parquet row group (e.g. polars' 125,000 rows) as a full
@@ -105,8 +127,9 @@ def ingest_file(con: duckdb.DuckDBPyConnection, log: LogFile, sample_rate: float
         if rejected == read and (read or missing_required(log)):
             raise _NothingLoaded(nothing_loaded(log, read, _reasons(con, run_id)), read)
         # rows without ids have ids of their own content (ingest/normalize.py), distinct within a file
-        duplicate = _drop_duplicates(con, run_id, log.source, log.timestamps == "absolute",
-                                     log.has_request_ids and not distinct)
+        duplicate = _drop_duplicates(
+            con, run_id, log.source, log.timestamps == "absolute", log.has_request_ids and not distinct
+        )
         if loader.staged_tokens:
             _keep_token_latencies(con, run_id)
         loader.warnings += _swapped_lengths(con, run_id)
@@ -115,7 +138,8 @@ def ingest_file(con: duckdb.DuckDBPyConnection, log: LogFile, sample_rate: float
         con.execute(
             "UPDATE ingest_runs SET status = $status, finished_at = now(), rows_read = $r, rows_loaded = $l, "
             "rows_rejected = $j, rows_duplicate = $d, notes = $notes WHERE run_id = $run",
-            {"status": status, "r": read, "l": loaded, "j": rejected, "d": duplicate, "notes": notes, "run": run_id})
+            {"status": status, "r": read, "l": loaded, "j": rejected, "d": duplicate, "notes": notes, "run": run_id},
+        )
         con.execute("COMMIT")
     except BaseException as exc:
         loader.stop()
@@ -127,16 +151,25 @@ def ingest_file(con: duckdb.DuckDBPyConnection, log: LogFile, sample_rate: float
             raise WarehouseError(f"{log.path}: loading failed ({exc}); the warehouse is unchanged") from exc
         raise
     loader.drop_view()
-    return FileResult(path=str(log.path), format=log.format.name, status=status, rows_read=read,
-                      rows_loaded=loaded, rows_rejected=rejected, rows_duplicate=duplicate, run_id=run_id,
-                      message=notes)
+    return FileResult(
+        path=str(log.path),
+        format=log.format.name,
+        status=status,
+        rows_read=read,
+        rows_loaded=loaded,
+        rows_rejected=rejected,
+        rows_duplicate=duplicate,
+        run_id=run_id,
+        message=notes,
+    )
 
 
 class _Loader:
     """Normalises and loads raw relations named RAW into one run, counting what it read."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, run_id: int, ctx: Context,
-                 progress: Callable[[int], object]) -> None:
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, run_id: int, ctx: Context, progress: Callable[[int], object]
+    ) -> None:
         self.con, self.run_id, self.ctx, self.progress = con, run_id, ctx, progress
         self.read = self.rejected = self.estimated = 0
         self.warnings: list[str] = []
@@ -154,12 +187,18 @@ class _Loader:
     def load(self, norm: Normalizer, rows: int) -> None:
         """Load RAW's `rows` rows: canonical rows, then (only when some failed) the rejected ones."""
         run = {"run": self.run_id}
-        (loaded,) = fetch_one(self.con, f"INSERT INTO requests (ingest_run_id, {REQUEST_COLUMNS}) "
-                                        f"SELECT $run, * FROM ({norm.requests_sql()})", run)
+        (loaded,) = fetch_one(
+            self.con,
+            f"INSERT INTO requests (ingest_run_id, {REQUEST_COLUMNS}) SELECT $run, * FROM ({norm.requests_sql()})",
+            run,
+        )
         rejected = 0
         if loaded < rows:
-            (rejected,) = fetch_one(self.con, "INSERT INTO rejected_rows SELECT $run, source_row, reason, "
-                                              f"field_values FROM ({norm.rejected_sql()})", run)
+            (rejected,) = fetch_one(
+                self.con,
+                f"INSERT INTO rejected_rows SELECT $run, source_row, reason, field_values FROM ({norm.rejected_sql()})",
+                run,
+            )
         if loaded + rejected != rows:
             raise WarehouseError(f"internal: {rows} rows read but {loaded} loaded + {rejected} rejected")
         if tokens := norm.token_latencies_sql():
@@ -179,8 +218,10 @@ class _Loader:
         notes += [f"skipped {count:,} {kind}" for kind, count in sorted(log.skipped.items())]
         notes += self.warnings
         if self.estimated:
-            notes.append(f"prompt_tokens estimated from prompt text (characters / 4) for {self.estimated:,} rows; "
-                         "--prompt-tokens N gives the exact count of a fixed-length run")
+            notes.append(
+                f"prompt_tokens estimated from prompt text (characters / 4) for {self.estimated:,} rows; "
+                "--prompt-tokens N gives the exact count of a fixed-length run"
+            )
         return "; ".join(notes) or None
 
     def stop(self) -> None:
@@ -258,23 +299,42 @@ class _IdOrder:
         return self.distinct
 
 
-def _insert_run(con, run_id: int, log: LogFile, sample_rate: float, status: str = "running",
-                error: str | None = None) -> None:
+def _insert_run(
+    con, run_id: int, log: LogFile, sample_rate: float, status: str = "running", error: str | None = None
+) -> None:
     con.execute(
         "INSERT INTO ingest_runs (run_id, path, sha256, format, source, sample_rate, timestamps, "
         "anchor_ts, prefix_block_tokens, column_map, status, error, started_at) VALUES "
         "($run, $path, $sha, $fmt, $source, $rate, $ts, $anchor, $block, $map, $status, $error, now())",
-        {"run": run_id, "path": str(log.path.resolve()), "sha": log.sha256, "fmt": log.format.name,
-         "source": log.source, "rate": sample_rate, "ts": log.timestamps, "anchor": log.anchor,
-         "block": log.format.prefix_block_tokens, "map": json.dumps(log.mapping), "status": status,
-         "error": error})
+        {
+            "run": run_id,
+            "path": str(log.path.resolve()),
+            "sha": log.sha256,
+            "fmt": log.format.name,
+            "source": log.source,
+            "rate": sample_rate,
+            "ts": log.timestamps,
+            "anchor": log.anchor,
+            "block": log.format.prefix_block_tokens,
+            "map": json.dumps(log.mapping),
+            "status": status,
+            "error": error,
+        },
+    )
 
 
 def _failed(con, run_id: int, log: LogFile, sample_rate: float, message: str, rows_read: int = 0) -> FileResult:
     """A failed file: its run is recorded (not as loaded: a later run loads it), its rows are not."""
     _insert_run(con, run_id, log, sample_rate, status="failed", error=message)
-    return FileResult(path=str(log.path), format=log.format.name, status="failed", run_id=run_id,
-                      rows_read=rows_read, rows_rejected=rows_read, message=message)
+    return FileResult(
+        path=str(log.path),
+        format=log.format.name,
+        status="failed",
+        run_id=run_id,
+        rows_read=rows_read,
+        rows_rejected=rows_read,
+        message=message,
+    )
 
 
 class _NothingLoaded(IngestError):
@@ -293,19 +353,28 @@ def _swapped_lengths(con, run_id: int) -> list[str]:
     """A warning when prompt and output token columns look swapped: in serving logs the median output
     is shorter than the median prompt (Azure 2023 code 2,048 -> 28 tokens, conversation 1,020 -> 129;
     BurstGPT, Mooncake alike); a median output over SWAP_RATIO x the median prompt rarely is real."""
-    n, prompt, output = fetch_one(con, "SELECT count(*), median(prompt_tokens), median(output_tokens) FROM requests "
-                                       "WHERE ingest_run_id = $run AND status = 'ok'", {"run": run_id})
+    n, prompt, output = fetch_one(
+        con,
+        "SELECT count(*), median(prompt_tokens), median(output_tokens) FROM requests "
+        "WHERE ingest_run_id = $run AND status = 'ok'",
+        {"run": run_id},
+    )
     if n < SWAP_MIN_ROWS or not output or output <= SWAP_RATIO * max(prompt or 0, 1):
         return []
-    return [f"warning: median output_tokens {output:,.0f} is {output / max(prompt, 1):,.0f}x the median "
-            f"prompt_tokens {prompt:,.0f}: are the two columns swapped? (--map prompt_tokens=COLUMN "
-            "--map output_tokens=COLUMN, then --force)"]
+    return [
+        f"warning: median output_tokens {output:,.0f} is {output / max(prompt, 1):,.0f}x the median "
+        f"prompt_tokens {prompt:,.0f}: are the two columns swapped? (--map prompt_tokens=COLUMN "
+        "--map output_tokens=COLUMN, then --force)"
+    ]
 
 
 def _reasons(con, run_id: int) -> list[tuple[str, int]]:
     """This run's rejection reasons, most frequent first (read before the rollback drops them)."""
-    return con.execute("SELECT reason, count(*) AS n FROM rejected_rows WHERE ingest_run_id = $run "
-                       "GROUP BY reason ORDER BY n DESC, reason LIMIT 3", {"run": run_id}).fetchall()
+    return con.execute(
+        "SELECT reason, count(*) AS n FROM rejected_rows WHERE ingest_run_id = $run "
+        "GROUP BY reason ORDER BY n DESC, reason LIMIT 3",
+        {"run": run_id},
+    ).fetchall()
 
 
 def _replace_runs(con, runs: list[int], by: int) -> None:
@@ -314,8 +383,10 @@ def _replace_runs(con, runs: list[int], by: int) -> None:
         return
     for table in ("requests", "request_token_latencies", "rejected_rows"):
         con.execute(f"DELETE FROM {table} WHERE list_contains($runs, ingest_run_id)", {"runs": runs})
-    con.execute("UPDATE ingest_runs SET status = 'replaced', error = $why WHERE list_contains($runs, run_id)",
-                {"runs": runs, "why": f"replaced by run {by} (--force)"})
+    con.execute(
+        "UPDATE ingest_runs SET status = 'replaced', error = $why WHERE list_contains($runs, run_id)",
+        {"runs": runs, "why": f"replaced by run {by} (--force)"},
+    )
 
 
 def _keep_token_latencies(con, run_id: int) -> None:
@@ -328,7 +399,9 @@ def _keep_token_latencies(con, run_id: int) -> None:
         SEMI JOIN (SELECT source, request_id, source_row FROM requests WHERE ingest_run_id = $run) r
           ON r.source = t.source AND r.request_id = t.request_id AND r.source_row = t.source_row
         ORDER BY t.source_row, t.token_index
-        """, {"run": run_id})
+        """,
+        {"run": run_id},
+    )
     con.execute("DROP TABLE tf_token_stage")
 
 
@@ -410,21 +483,37 @@ def _drop_duplicates(con, run_id: int, source: str, absolute_ts: bool, may_repea
     (zone maps skip the rest), so the cost follows the new file, not the warehouse. The cost: a
     re-logged id whose stored arrival lies outside the new file's span is kept as a new request.
     """
-    (repeats,) = fetch_one(con, "SELECT count(*) FROM (SELECT 1 FROM requests WHERE ingest_run_id = $run "
-                           "GROUP BY source, request_id HAVING count(*) > 1)", {"run": run_id}) if may_repeat else (0,)
-    lo, hi = fetch_one(con, "SELECT epoch_us(min(arrival_ts)), epoch_us(max(arrival_ts)) FROM requests "
-                       "WHERE ingest_run_id = $run", {"run": run_id})
+    (repeats,) = (
+        fetch_one(
+            con,
+            "SELECT count(*) FROM (SELECT 1 FROM requests WHERE ingest_run_id = $run "
+            "GROUP BY source, request_id HAVING count(*) > 1)",
+            {"run": run_id},
+        )
+        if may_repeat
+        else (0,)
+    )
+    lo, hi = fetch_one(
+        con,
+        "SELECT epoch_us(min(arrival_ts)), epoch_us(max(arrival_ts)) FROM requests WHERE ingest_run_id = $run",
+        {"run": run_id},
+    )
     if lo is None:
         return 0
     span = "AND arrival_ts BETWEEN make_timestamptz($lo) AND make_timestamptz($hi)" if absolute_ts else ""
     bounds = {"lo": lo, "hi": hi} if absolute_ts else {}
-    (stored,) = fetch_one(con, f"SELECT count(*) FROM (SELECT 1 FROM requests WHERE ingest_run_id <> $run "
-                               f"AND source = $source {span} LIMIT 1)", {"run": run_id, "source": source, **bounds})
+    (stored,) = fetch_one(
+        con,
+        f"SELECT count(*) FROM (SELECT 1 FROM requests WHERE ingest_run_id <> $run "
+        f"AND source = $source {span} LIMIT 1)",
+        {"run": run_id, "source": source, **bounds},
+    )
     if not repeats and not stored:  # the usual case: a new file of new requests, nothing to delete
         return 0
-    nth = ("row_number() OVER (PARTITION BY source, request_id ORDER BY source_row)" if repeats else "1")
+    nth = "row_number() OVER (PARTITION BY source, request_id ORDER BY source_row)" if repeats else "1"
     (count,) = fetch_one(
-        con, f"""
+        con,
+        f"""
         DELETE FROM requests WHERE rowid IN (
             WITH mine AS (
                 SELECT rowid AS rid, source, request_id, {nth} AS nth
@@ -438,5 +527,7 @@ def _drop_duplicates(con, run_id: int, source: str, absolute_ts: bool, may_repea
               ON o.source = m.source AND o.request_id = m.request_id
             WHERE m.nth = 1
         )
-        """, {"run": run_id, "source": source, **bounds})
+        """,
+        {"run": run_id, "source": source, **bounds},
+    )
     return count

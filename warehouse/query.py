@@ -40,8 +40,10 @@ def _python(values: list, duck_type: str) -> list:
     if duck_type in ("HUGEINT", "UHUGEINT"):
         return [None if v is None else int(v) for v in values]
     if duck_type == "INTERVAL":
-        return [None if v is None else dt.timedelta(days=v.months * 30 + v.days, microseconds=v.nanoseconds / 1e3)
-                for v in values]
+        return [
+            None if v is None else dt.timedelta(days=v.months * 30 + v.days, microseconds=v.nanoseconds / 1e3)
+            for v in values
+        ]
     return values
 
 
@@ -52,8 +54,12 @@ def sql_text(name: str) -> str:
     return path.read_text()
 
 
-def run_sql(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None,
-            relations: dict[str, pl.DataFrame] | None = None) -> pl.DataFrame:
+def run_sql(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    params: dict | None = None,
+    relations: dict[str, pl.DataFrame] | None = None,
+) -> pl.DataFrame:
     """Run `sql/<name>.sql` with bound parameters and return a polars frame (via Arrow); `relations`
     are frames the file reads by name (its header says which), registered for this query only."""
     for relation, frame in (relations or {}).items():

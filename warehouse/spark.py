@@ -31,8 +31,12 @@ REQUIRED_CONF = {
 }
 # Defaults a user's --conf / spark-defaults.conf overrides: the mining queries shuffle aggregates
 # of at most a few hundred thousand groups, so Spark's 200 shuffle partitions are mostly overhead.
-DEFAULT_CONF = {"spark.sql.shuffle.partitions": "16", "spark.ui.enabled": "false",
-                "spark.ui.showConsoleProgress": "false", "spark.sql.execution.arrow.pyspark.enabled": "true"}
+DEFAULT_CONF = {
+    "spark.sql.shuffle.partitions": "16",
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.sql.execution.arrow.pyspark.enabled": "true",
+}
 TOKEN_LATENCY_SCHEMA = "ingest_run_id BIGINT, source STRING, request_id STRING, token_index INT, itl_ms DOUBLE"
 
 
@@ -41,8 +45,10 @@ def session(master: str | None = None, app_name: str = "tracefit mine", conf: di
     try:
         from pyspark.sql import SparkSession
     except ImportError as exc:
-        raise WarehouseError("pyspark is not installed: pip install 'tracefit[spark]' (and Java 17, "
-                             "e.g. apt-get install openjdk-17-jre-headless)") from exc
+        raise WarehouseError(
+            "pyspark is not installed: pip install 'tracefit[spark]' (and Java 17, "
+            "e.g. apt-get install openjdk-17-jre-headless)"
+        ) from exc
     builder = SparkSession.builder.appName(app_name)
     chosen = master or os.environ.get("SPARK_MASTER")
     submitted = "PYSPARK_GATEWAY_PORT" in os.environ or "--master" in os.environ.get("PYSPARK_SUBMIT_ARGS", "")
@@ -101,6 +107,7 @@ def _from_warehouse(spark, con: duckdb.DuckDBPyConnection, view: str, query: str
 class SparkSource:
     """warehouse.mine.store.Source over a Spark session whose views register_lake made; `con` is the
     warehouse the mined tables are written to (and read back from by later step queries)."""
+
     spark: object
     con: duckdb.DuckDBPyConnection
 

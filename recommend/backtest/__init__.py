@@ -15,5 +15,18 @@ from recommend.backtest.report import classes, to_dict, window_rows, worst_class
 from recommend.backtest.run import BacktestResult, backtest
 from recommend.backtest.walk import walk_summary
 
-__all__ = ["BacktestPlan", "BacktestResult", "PieceReplay", "ReplayOptions", "Traffic", "backtest", "classes",
-           "read_plan", "replay_piece", "to_dict", "walk_summary", "window_rows", "worst_class"]
+__all__ = [
+    "BacktestPlan",
+    "BacktestResult",
+    "PieceReplay",
+    "ReplayOptions",
+    "Traffic",
+    "backtest",
+    "classes",
+    "read_plan",
+    "replay_piece",
+    "to_dict",
+    "walk_summary",
+    "window_rows",
+    "worst_class",
+]

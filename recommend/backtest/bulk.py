@@ -46,6 +46,7 @@ SPARE_PEAK_S = 300.0  # the interactive load the spare capacity is judged agains
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Admission:
     """One row per logged bulk request of the read range, in arrival order."""
+
     arrival_s: np.ndarray  # epoch s
     engine_s: np.ndarray  # when it reaches the engines (inf: never admitted)
     real: np.ndarray  # real requests it stands for
@@ -73,8 +74,9 @@ class BulkStats:
     admit_tok_s: float  # planned admission rate (the window's; the summary: GPU-hour-weighted mean)
 
 
-def admit(traffic: Traffic, plan: BacktestPlan, pieces: list[Segment],
-          options: ReplayOptions = ReplayOptions()) -> tuple[Traffic, Admission]:
+def admit(
+    traffic: Traffic, plan: BacktestPlan, pieces: list[Segment], options: ReplayOptions = ReplayOptions()
+) -> tuple[Traffic, Admission]:
     """`traffic` with each bulk request moved to the time it reaches the engines; and the admission."""
     idx = np.flatnonzero(traffic.bulk)
     rates = np.array([plan.windows[s.window].bulk_admit_tok_s for s in pieces])
@@ -97,10 +99,21 @@ def admit(traffic: Traffic, plan: BacktestPlan, pieces: list[Segment],
     moved = traffic.arrival_s.copy()
     moved[idx] = engine
     kept = np.isfinite(moved)
-    out = Traffic.from_arrays(moved[kept], traffic.prompt_tokens[kept], traffic.output_tokens[kept],
-                              traffic.sample_rate[kept], traffic.bulk[kept])
-    return out, Admission(arrival_s=arrival, engine_s=engine, real=real, piece=_piece(arrival, starts, ends),
-                          engine_piece=_piece(engine, starts, ends), done_s=done)
+    out = Traffic.from_arrays(
+        moved[kept],
+        traffic.prompt_tokens[kept],
+        traffic.output_tokens[kept],
+        traffic.sample_rate[kept],
+        traffic.bulk[kept],
+    )
+    return out, Admission(
+        arrival_s=arrival,
+        engine_s=engine,
+        real=real,
+        piece=_piece(arrival, starts, ends),
+        engine_piece=_piece(engine, starts, ends),
+        done_s=done,
+    )
 
 
 def _spare_tok_s(traffic: Traffic, plan: BacktestPlan, pieces: list[Segment], options: ReplayOptions) -> np.ndarray:
@@ -110,13 +123,14 @@ def _spare_tok_s(traffic: Traffic, plan: BacktestPlan, pieces: list[Segment], op
     if not planned.any() or not traffic.arrival_s.size:
         return np.zeros(len(pieces))
     keep = ~traffic.bulk
-    rate = (np.full(int(keep.sum()), options.sample_rate) if options.sample_rate is not None
-            else traffic.sample_rate[keep])
+    rate = (
+        np.full(int(keep.sum()), options.sample_rate) if options.sample_rate is not None else traffic.sample_rate[keep]
+    )
     weight = options.traffic_scale / rate * (traffic.prompt_tokens[keep] + traffic.output_tokens[keep])
-    minutes = MinuteRates.from_arrivals(traffic.arrival_s[keep], weight, pieces[0].start_s - SPARE_PEAK_S,
-                                        pieces[-1].end_s)
-    now = np.array([minutes.busiest(s.start_s, max(s.end_s, s.start_s + SPARE_PEAK_S), SPARE_PEAK_S)
-                    for s in pieces])
+    minutes = MinuteRates.from_arrivals(
+        traffic.arrival_s[keep], weight, pieces[0].start_s - SPARE_PEAK_S, pieces[-1].end_s
+    )
+    now = np.array([minutes.busiest(s.start_s, max(s.end_s, s.start_s + SPARE_PEAK_S), SPARE_PEAK_S) for s in pieces])
     return np.maximum(planned - np.nan_to_num(now, nan=np.inf), 0.0)
 
 
@@ -130,7 +144,7 @@ def _next_admitting(t: float, starts, ends, rates) -> tuple[float, float]:
         return t, float(rates[-1])
     if t < ends[i] and rates[i] > 0:
         return t, float(rates[i])
-    later = np.flatnonzero(rates[i + 1:] > 0)
+    later = np.flatnonzero(rates[i + 1 :] > 0)
     if not later.size:
         return t, 0.0
     k = i + 1 + int(later[0])
@@ -153,22 +167,36 @@ def completion_s(adm: Admission, replays: list[PieceReplay]) -> np.ndarray:
     return adm.wait_s + np.where(np.isnan(engine), fallback, engine)
 
 
-def bulk_stats(adm: Admission, done_s: np.ndarray, scope: np.ndarray, interactive_real: float,
-               deadline_s: float, admit_tok_s: float) -> BulkStats:
+def bulk_stats(
+    adm: Admission,
+    done_s: np.ndarray,
+    scope: np.ndarray,
+    interactive_real: float,
+    deadline_s: float,
+    admit_tok_s: float,
+) -> BulkStats:
     """Stats of the rows in `scope` (bool mask over the admission rows)."""
     real, done, wait = adm.real[scope], done_s[scope], adm.wait_s[scope]
     total = float(real.sum())
-    return BulkStats(requests_real=total, share=total / (total + interactive_real) if total + interactive_real else 0.0,
-                     deadline_attainment=float(real[done <= deadline_s].sum()) / total if total else math.nan,
-                     completion_p95_s=weighted_percentile(done, real, 95), wait_p95_s=weighted_percentile(wait, real, 95),
-                     admit_tok_s=admit_tok_s)
+    return BulkStats(
+        requests_real=total,
+        share=total / (total + interactive_real) if total + interactive_real else 0.0,
+        deadline_attainment=float(real[done <= deadline_s].sum()) / total if total else math.nan,
+        completion_p95_s=weighted_percentile(done, real, 95),
+        wait_p95_s=weighted_percentile(wait, real, 95),
+        admit_tok_s=admit_tok_s,
+    )
 
 
 def static_peak_admission(plan: BacktestPlan) -> BacktestPlan:
     """The plan with every window admitting at its peak window's rate (the static-peak plan's bulk)."""
     peak = plan.peak
-    return replace(plan, windows=tuple(replace(w, bulk_admit_tok_s=peak.bulk_admit_tok_s, planned_tok_s=peak.planned_tok_s)
-                                       for w in plan.windows))
+    return replace(
+        plan,
+        windows=tuple(
+            replace(w, bulk_admit_tok_s=peak.bulk_admit_tok_s, planned_tok_s=peak.planned_tok_s) for w in plan.windows
+        ),
+    )
 
 
 def _p95_s(e2e_ms: np.ndarray) -> float:

@@ -46,8 +46,11 @@ class PlanSplit:
             return None
         link = (d.get("transfer") or {}).get("link", "ib-ndr")
         get_link(link)
-        return cls(prefill=EngineConfig.from_dict(d["prefill"], where=f"{where}.disagg.prefill"),
-                   decode=EngineConfig.from_dict(d["decode"], where=f"{where}.disagg.decode"), link=link)
+        return cls(
+            prefill=EngineConfig.from_dict(d["prefill"], where=f"{where}.disagg.prefill"),
+            decode=EngineConfig.from_dict(d["decode"], where=f"{where}.disagg.decode"),
+            link=link,
+        )
 
     @property
     def gpus(self) -> int:
@@ -57,8 +60,10 @@ class PlanSplit:
         """Pool sizes when a scaler runs `replicas` of the aggregated maximum `of`."""
         if not replicas or replicas >= of:
             return self.prefill.replicas, self.decode.replicas
-        return (max(1, math.ceil(self.prefill.replicas * replicas / of)),
-                max(1, math.ceil(self.decode.replicas * replicas / of)))
+        return (
+            max(1, math.ceil(self.prefill.replicas * replicas / of)),
+            max(1, math.ceil(self.decode.replicas * replicas / of)),
+        )
 
 
 class SplitParts:
@@ -74,15 +79,30 @@ class SplitParts:
                 dep = config.deployment(self.model, self.engine)
                 dep = with_profile(dep, self.profile) if self.profile else dep
                 parts += [config.engine_spec(dep), StepModel(dep).step_s]
-            transfer = kv_transfer(self.model, split.decode.kv, prefill_gpu=split.prefill.gpu,
-                                   prefill_tp=split.prefill.tp, decode_gpu=split.decode.gpu,
-                                   decode_tp=split.decode.tp, link=split.link)
+            transfer = kv_transfer(
+                self.model,
+                split.decode.kv,
+                prefill_gpu=split.prefill.gpu,
+                prefill_tp=split.prefill.tp,
+                decode_gpu=split.decode.gpu,
+                decode_tp=split.decode.tp,
+                link=split.link,
+            )
             self.cache[split] = (*parts, transfer.seconds)
         return self.cache[split]
 
 
-def replay_split_piece(traffic: Traffic, start_s: float, end_s: float, *, split: PlanSplit, pools: tuple[int, int],
-                       parts: SplitParts, options: ReplayOptions = ReplayOptions(), seed: int = 0) -> PieceReplay:
+def replay_split_piece(
+    traffic: Traffic,
+    start_s: float,
+    end_s: float,
+    *,
+    split: PlanSplit,
+    pools: tuple[int, int],
+    parts: SplitParts,
+    options: ReplayOptions = ReplayOptions(),
+    seed: int = 0,
+) -> PieceReplay:
     """As replay.replay_piece, for `pools` = (prefill, decode) replicas of `split`."""
     p_spec, p_step, d_spec, d_step, transfer_s = parts(split)
     g, p, d = group(*pools)
@@ -97,15 +117,40 @@ def replay_split_piece(traffic: Traffic, start_s: float, end_s: float, *, split:
         arrival, prompt, output, bulk = replica_stream(traffic, (lo, b), g, options, seed * 7919 + j)
         if not ((arrival >= a) & (arrival < b)).any():
             continue
-        r = simulate_disagg(arrival - lo, prompt, output, prefill=p_spec, prefill_step_s=p_step, prefill_replicas=p,
-                            decode=d_spec, decode_step_s=d_step, decode_replicas=d, transfer_s=transfer_s)
+        r = simulate_disagg(
+            arrival - lo,
+            prompt,
+            output,
+            prefill=p_spec,
+            prefill_step_s=p_step,
+            prefill_replicas=p,
+            decode=d_spec,
+            decode_step_s=d_step,
+            decode_replicas=d,
+            transfer_s=transfer_s,
+        )
         keep, simulated = arrival >= a, simulated + arrival.size
         mine, theirs = keep & ~bulk, keep & bulk
-        cols.append([r.ttft_ms[mine], r.tpot_ms[mine], r.e2e_ms[mine], r.queue_ms[mine], r.rejected[mine],
-                     np.where(r.rejected[theirs], np.inf, r.e2e_ms[theirs])])
-    c = ([np.concatenate(x) for x in zip(*cols)] if cols
-         else [np.empty(0)] * 4 + [np.empty(0, dtype=bool), np.empty(0)])
-    return PieceReplay(ttft_ms=c[0], tpot_ms=c[1], e2e_ms=c[2], queue_ms=c[3], rejected=c[4],
-                       weight=(float(real.sum()) - real_bulk) / c[4].size if c[4].size else 0.0,
-                       counted=tuple(intervals), simulated=simulated, bulk_e2e_ms=c[5],
-                       bulk_weight=real_bulk / c[5].size if c[5].size else 0.0)
+        cols.append(
+            [
+                r.ttft_ms[mine],
+                r.tpot_ms[mine],
+                r.e2e_ms[mine],
+                r.queue_ms[mine],
+                r.rejected[mine],
+                np.where(r.rejected[theirs], np.inf, r.e2e_ms[theirs]),
+            ]
+        )
+    c = [np.concatenate(x) for x in zip(*cols)] if cols else [np.empty(0)] * 4 + [np.empty(0, dtype=bool), np.empty(0)]
+    return PieceReplay(
+        ttft_ms=c[0],
+        tpot_ms=c[1],
+        e2e_ms=c[2],
+        queue_ms=c[3],
+        rejected=c[4],
+        weight=(float(real.sum()) - real_bulk) / c[4].size if c[4].size else 0.0,
+        counted=tuple(intervals),
+        simulated=simulated,
+        bulk_e2e_ms=c[5],
+        bulk_weight=real_bulk / c[5].size if c[5].size else 0.0,
+    )

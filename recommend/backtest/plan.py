@@ -68,6 +68,7 @@ class BacktestPlan:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Segment:
     """[start_s, end_s) inside one calendar hour, served by one plan window."""
+
     start_s: float
     end_s: float
     window: int  # PlanWindow.index
@@ -77,24 +78,36 @@ class Segment:
         return self.replicas or config.replicas
 
 
-def read_plan(data: dict, *, as_model: str | None = None, slo: dict | None = None,
-              source: str = "plan") -> BacktestPlan:
+def read_plan(
+    data: dict, *, as_model: str | None = None, slo: dict | None = None, source: str = "plan"
+) -> BacktestPlan:
     parsed = parse_plan(data, source=source)
     windows = tuple(
-        PlanWindow(index=w.index, label=w.label, hours=frozenset(w.hours) if w.hours else None,
-                   start_s=w.start.timestamp() if w.start else None,
-                   end_s=w.end.timestamp() if w.end else None,
-                   config=EngineConfig.from_dict(data["windows"][w.index]["config"] | {"gpu": w.config.gpu},
-                                                 where=f"{source}: windows[{w.index}].config"),
-                   bulk_admit_tok_s=_admit_tok_s(data["windows"][w.index]),
-                   planned_tok_s=float((data["windows"][w.index].get("traffic") or {}).get("tok_s_planned") or 0.0),
-                   scaling=WindowScaling.from_dict(data["windows"][w.index].get("autoscale"), w.config.replicas),
-                   split=PlanSplit.of_window(data["windows"][w.index], where=f"{source}: windows[{w.index}]"))
-        for w in parsed.windows)
+        PlanWindow(
+            index=w.index,
+            label=w.label,
+            hours=frozenset(w.hours) if w.hours else None,
+            start_s=w.start.timestamp() if w.start else None,
+            end_s=w.end.timestamp() if w.end else None,
+            config=EngineConfig.from_dict(
+                data["windows"][w.index]["config"] | {"gpu": w.config.gpu}, where=f"{source}: windows[{w.index}].config"
+            ),
+            bulk_admit_tok_s=_admit_tok_s(data["windows"][w.index]),
+            planned_tok_s=float((data["windows"][w.index].get("traffic") or {}).get("tok_s_planned") or 0.0),
+            scaling=WindowScaling.from_dict(data["windows"][w.index].get("autoscale"), w.config.replicas),
+            split=PlanSplit.of_window(data["windows"][w.index], where=f"{source}: windows[{w.index}]"),
+        )
+        for w in parsed.windows
+    )
     slo = {k: float(v) for k, v in (slo if slo is not None else parsed.slo).items()}
-    return BacktestPlan(model=catalog_model(data, as_model, source), engine=str(data.get("engine") or "vllm"),
-                        slo=slo, windows=windows, bulk=BulkRule.from_dict(data.get("bulk")),
-                        autoscale=AutoscalePolicy.from_dict(data.get("autoscale")))
+    return BacktestPlan(
+        model=catalog_model(data, as_model, source),
+        engine=str(data.get("engine") or "vllm"),
+        slo=slo,
+        windows=windows,
+        bulk=BulkRule.from_dict(data.get("bulk")),
+        autoscale=AutoscalePolicy.from_dict(data.get("autoscale")),
+    )
 
 
 def _admit_tok_s(window: dict) -> float:
@@ -111,8 +124,10 @@ def catalog_model(data: dict, as_model: str | None, source: str = "plan") -> str
         except CatalogError:
             if name is as_model:
                 raise
-    raise RecommendError(f"{source}: the plan's model {data.get('model')!r} is not in the catalog and the "
-                         "plan has no \"model_spec\"; pass --as CATALOG_MODEL (e.g. --as llama-3.1-70b)")
+    raise RecommendError(
+        f"{source}: the plan's model {data.get('model')!r} is not in the catalog and the "
+        'plan has no "model_spec"; pass --as CATALOG_MODEL (e.g. --as llama-3.1-70b)'
+    )
 
 
 def hour_of_week(epoch_s: float) -> int:

@@ -36,6 +36,7 @@ from recommend.simulate import EngineSpec, replica_arrivals, simulate
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Traffic:
     """Logged requests sorted by arrival; sample_rate is each request's ingest run's (0, 1]."""
+
     arrival_s: np.ndarray  # float64, epoch seconds (UTC)
     prompt_tokens: np.ndarray  # int64
     output_tokens: np.ndarray  # int64
@@ -48,9 +49,13 @@ class Traffic:
         order = np.argsort(arrival, kind="stable")
         rate = np.broadcast_to(np.asarray(sample_rate, dtype=np.float64), arrival.shape)
         flag = np.broadcast_to(np.asarray(bulk, dtype=bool), arrival.shape)
-        return cls(arrival_s=arrival[order], prompt_tokens=np.asarray(prompt_tokens, dtype=np.int64)[order],
-                   output_tokens=np.asarray(output_tokens, dtype=np.int64)[order], sample_rate=rate[order],
-                   bulk=flag[order])
+        return cls(
+            arrival_s=arrival[order],
+            prompt_tokens=np.asarray(prompt_tokens, dtype=np.int64)[order],
+            output_tokens=np.asarray(output_tokens, dtype=np.int64)[order],
+            sample_rate=rate[order],
+            bulk=flag[order],
+        )
 
     def span(self, start_s: float, end_s: float) -> slice:
         a, b = np.searchsorted(self.arrival_s, [start_s, end_s], side="left")
@@ -72,6 +77,7 @@ class ReplayOptions:
 class PieceReplay:
     """The counted simulated interactive requests of one piece (ms; NaN where rejected; TPOT NaN for
     1 token), and the engine e2e of its counted bulk requests."""
+
     ttft_ms: np.ndarray
     tpot_ms: np.ndarray
     e2e_ms: np.ndarray
@@ -84,12 +90,23 @@ class PieceReplay:
     bulk_weight: float = 0.0  # real bulk requests admitted in the piece / counted simulated bulk ones
 
 
-def replay_piece(traffic: Traffic, start_s: float, end_s: float, *, replicas: int, engine: EngineSpec,
-                 step_s, options: ReplayOptions = ReplayOptions(), seed: int = 0) -> PieceReplay:
+def replay_piece(
+    traffic: Traffic,
+    start_s: float,
+    end_s: float,
+    *,
+    replicas: int,
+    engine: EngineSpec,
+    step_s,
+    options: ReplayOptions = ReplayOptions(),
+    seed: int = 0,
+) -> PieceReplay:
     exact = options.exact_routing
     if exact and (options.traffic_scale != 1.0 or (options.sample_rate or 1.0) != 1.0):
-        raise RecommendError("exact routing replays an unsampled log at its own rate; drop the sample "
-                             "rate / traffic scale, or replay one replica's share")
+        raise RecommendError(
+            "exact routing replays an unsampled log at its own rate; drop the sample "
+            "rate / traffic scale, or replay one replica's share"
+        )
     piece = traffic.span(start_s, end_s)
     real = options.traffic_scale / sample_rates(traffic, piece, options)
     real_bulk = float(real[traffic.bulk[piece]].sum())
@@ -101,19 +118,36 @@ def replay_piece(traffic: Traffic, start_s: float, end_s: float, *, replicas: in
         arrival, prompt, output, bulk = replica_stream(traffic, (lo, b), replicas, options, seed * 7919 + j)
         if not ((arrival >= a) & (arrival < b)).any():
             continue
-        result = simulate(arrival - lo, prompt, output, engine=engine, step_s=step_s,
-                          replicas=replicas if exact else 1)
+        result = simulate(arrival - lo, prompt, output, engine=engine, step_s=step_s, replicas=replicas if exact else 1)
         keep, simulated = arrival >= a, simulated + arrival.size
         mine, theirs = keep & ~bulk, keep & bulk
-        parts.append([result.ttft_ms[mine], result.tpot_ms[mine], result.e2e_ms[mine], result.queue_ms[mine],
-                      result.rejected[mine], np.where(result.rejected[theirs], np.inf, result.e2e_ms[theirs])])
-    columns = ([np.concatenate(c) for c in zip(*parts)] if parts
-               else [np.empty(0)] * 4 + [np.empty(0, dtype=bool), np.empty(0)])
-    return PieceReplay(ttft_ms=columns[0], tpot_ms=columns[1], e2e_ms=columns[2], queue_ms=columns[3],
-                       rejected=columns[4],
-                       weight=(float(real.sum()) - real_bulk) / columns[4].size if columns[4].size else 0.0,
-                       counted=tuple(intervals), simulated=simulated, bulk_e2e_ms=columns[5],
-                       bulk_weight=real_bulk / columns[5].size if columns[5].size else 0.0)
+        parts.append(
+            [
+                result.ttft_ms[mine],
+                result.tpot_ms[mine],
+                result.e2e_ms[mine],
+                result.queue_ms[mine],
+                result.rejected[mine],
+                np.where(result.rejected[theirs], np.inf, result.e2e_ms[theirs]),
+            ]
+        )
+    columns = (
+        [np.concatenate(c) for c in zip(*parts)]
+        if parts
+        else [np.empty(0)] * 4 + [np.empty(0, dtype=bool), np.empty(0)]
+    )
+    return PieceReplay(
+        ttft_ms=columns[0],
+        tpot_ms=columns[1],
+        e2e_ms=columns[2],
+        queue_ms=columns[3],
+        rejected=columns[4],
+        weight=(float(real.sum()) - real_bulk) / columns[4].size if columns[4].size else 0.0,
+        counted=tuple(intervals),
+        simulated=simulated,
+        bulk_e2e_ms=columns[5],
+        bulk_weight=real_bulk / columns[5].size if columns[5].size else 0.0,
+    )
 
 
 def sample_rates(traffic: Traffic, piece: slice, options: ReplayOptions) -> np.ndarray:
@@ -122,8 +156,9 @@ def sample_rates(traffic: Traffic, piece: slice, options: ReplayOptions) -> np.n
     return traffic.sample_rate[piece]
 
 
-def counted_intervals(start_s: float, end_s: float, expected: float,
-                      options: ReplayOptions) -> list[tuple[float, float]]:
+def counted_intervals(
+    start_s: float, end_s: float, expected: float, options: ReplayOptions
+) -> list[tuple[float, float]]:
     """The whole piece, or `slices` slices centred in equal parts holding ~max_requests in all."""
     if not options.max_requests or expected <= options.max_requests:
         return [(start_s, end_s)]
@@ -139,18 +174,27 @@ def replica_stream(traffic: Traffic, bounds: tuple[float, float], replicas: int,
     part = traffic.span(lo, hi)
     arrival, prompt, output = (traffic.arrival_s[part], traffic.prompt_tokens[part], traffic.output_tokens[part])
     bulk = traffic.bulk[part]
-    rates = (np.full(arrival.size, options.sample_rate) if options.sample_rate is not None
-             else traffic.sample_rate[part])
+    rates = np.full(arrival.size, options.sample_rate) if options.sample_rate is not None else traffic.sample_rate[part]
     if options.exact_routing:
         if not np.all(rates == 1.0):
-            raise RecommendError("exact routing needs an unsampled log (ingest sample rate 1); this one "
-                                 f"holds rates down to {rates.min():g}")
+            raise RecommendError(
+                "exact routing needs an unsampled log (ingest sample rate 1); this one "
+                f"holds rates down to {rates.min():g}"
+            )
         return arrival, prompt, output, bulk
     pieces = []
     for g, (s, cls) in enumerate(sorted({(float(r), bool(b)) for r, b in zip(rates, bulk)})):
         m = (rates == s) & (bulk == cls)
-        a, p, o = replica_arrivals(arrival[m] - lo, prompt[m], output[m], span_s=hi - lo, replicas=replicas,
-                                   sample_rate=s, scale=options.traffic_scale, seed=seed + g)
+        a, p, o = replica_arrivals(
+            arrival[m] - lo,
+            prompt[m],
+            output[m],
+            span_s=hi - lo,
+            replicas=replicas,
+            sample_rate=s,
+            scale=options.traffic_scale,
+            seed=seed + g,
+        )
         pieces.append((a + lo, p, o, np.full(a.size, cls)))
     if not pieces:
         return arrival, prompt, output, bulk

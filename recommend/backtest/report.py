@@ -44,39 +44,76 @@ JUDGED_SHARE = 0.001  # a class under 0.1% of requests is reported, not held to 
 def to_dict(result: BacktestResult, options: ReplayOptions | None = None) -> dict:
     plan = result.plan
     labels = {w.index: w.label for w in plan.windows}
-    windows = [{
-        "label": w.label, "index": w.index, "config": w.config.to_dict(), "gpus": _gpus(plan.windows[w.index]),
-        "split": _split(plan.windows[w.index]),
-        "mean_gpus": w.gpu_hours / w.hours if w.hours else math.nan,
-        "hours": w.hours, "gpu_hours": w.gpu_hours, **_stats(w.stats, w.hours), "bulk": asdict(w.bulk),
-        "hours_meeting_slo_share": _share([h.stats.meets_slo for h in result.hours if h.window == w.index]),
-    } for w in result.windows]
-    hours = [{"start": h.start.isoformat(), "label": labels[h.window], "hours": h.hours, "replicas": h.replicas,
-              "requests_real": h.stats.requests_real, "slo_attainment": h.stats.slo_attainment,
-              "meets_slo": h.stats.meets_slo, "rejected_share": h.stats.rejected_share,
-              "percentiles_ms": {k: h.stats.percentiles_ms[k] for k in plan.slo}} for h in result.hours]
+    windows = [
+        {
+            "label": w.label,
+            "index": w.index,
+            "config": w.config.to_dict(),
+            "gpus": _gpus(plan.windows[w.index]),
+            "split": _split(plan.windows[w.index]),
+            "mean_gpus": w.gpu_hours / w.hours if w.hours else math.nan,
+            "hours": w.hours,
+            "gpu_hours": w.gpu_hours,
+            **_stats(w.stats, w.hours),
+            "bulk": asdict(w.bulk),
+            "hours_meeting_slo_share": _share([h.stats.meets_slo for h in result.hours if h.window == w.index]),
+        }
+        for w in result.windows
+    ]
+    hours = [
+        {
+            "start": h.start.isoformat(),
+            "label": labels[h.window],
+            "hours": h.hours,
+            "replicas": h.replicas,
+            "requests_real": h.stats.requests_real,
+            "slo_attainment": h.stats.slo_attainment,
+            "meets_slo": h.stats.meets_slo,
+            "rejected_share": h.stats.rejected_share,
+            "percentiles_ms": {k: h.stats.percentiles_ms[k] for k in plan.slo},
+        }
+        for h in result.hours
+    ]
     replayed = sum(w.hours for w in result.windows)
     summary = {
         "slo_attainment": result.overall.slo_attainment,
         "windows_meeting_slo_share": result.windows_meeting_slo_share,
         "hours_meeting_slo_share": result.hours_meeting_slo_share,
-        "gpu_hours": result.gpu_hours, "static_peak_gpu_hours": result.static_peak_gpu_hours,
-        "savings_pct": result.savings_pct, "peak_window": plan.peak.label,
-        "requests_real": result.overall.requests_real, "simulated_requests": result.overall.simulated_requests,
-        "rejected_share": result.overall.rejected_share, "replayed_hours": replayed,
-        "uncovered_hours": result.uncovered_hours, "scaling": "autoscale" if plan.scaled else "fixed",
+        "gpu_hours": result.gpu_hours,
+        "static_peak_gpu_hours": result.static_peak_gpu_hours,
+        "savings_pct": result.savings_pct,
+        "peak_window": plan.peak.label,
+        "requests_real": result.overall.requests_real,
+        "simulated_requests": result.overall.simulated_requests,
+        "rejected_share": result.overall.rejected_share,
+        "replayed_hours": replayed,
+        "uncovered_hours": result.uncovered_hours,
+        "scaling": "autoscale" if plan.scaled else "fixed",
         "static_peak_slo_attainment": result.static_peak.slo_attainment if result.static_peak else None,
-        "slo_class": "interactive", "bulk_requests_real": result.bulk.requests_real, "bulk_share": result.bulk.share,
+        "slo_class": "interactive",
+        "bulk_requests_real": result.bulk.requests_real,
+        "bulk_share": result.bulk.share,
         "bulk_deadline_s": plan.bulk.deadline_s if plan.bulk else None,
         "bulk_deadline_attainment": result.bulk.deadline_attainment,
-        "bulk_completion_p95_s": result.bulk.completion_p95_s, "bulk_wait_p95_s": result.bulk.wait_p95_s,
+        "bulk_completion_p95_s": result.bulk.completion_p95_s,
+        "bulk_wait_p95_s": result.bulk.wait_p95_s,
     }
     summary["classes"] = classes(summary, plan.slo)
     summary["worst_class"] = worst_class(summary["classes"])
-    return _clean({"model": plan.model, "engine": plan.engine, "slo": plan.slo,
-                   "bulk": plan.bulk.to_dict() if plan.bulk else None, "since": result.since.isoformat(),
-                   "until": result.until.isoformat(), "replay": asdict(options) if options else None,
-                   "windows": windows, "hours": hours, "summary": summary})
+    return _clean(
+        {
+            "model": plan.model,
+            "engine": plan.engine,
+            "slo": plan.slo,
+            "bulk": plan.bulk.to_dict() if plan.bulk else None,
+            "since": result.since.isoformat(),
+            "until": result.until.isoformat(),
+            "replay": asdict(options) if options else None,
+            "windows": windows,
+            "hours": hours,
+            "summary": summary,
+        }
+    )
 
 
 def classes(summary: dict, slo: dict) -> list[dict]:
@@ -85,11 +122,27 @@ def classes(summary: dict, slo: dict) -> list[dict]:
     bulk_real = summary.get("bulk_requests_real") or 0.0
     total = (summary.get("requests_real") or 0.0) + bulk_real
     target = max((Slo.of(k).percentile for k in slo), default=95.0) / 100.0
-    rows = [_class("interactive", total - bulk_real, total, ", ".join(f"{k} <= {v:g}" for k, v in slo.items()),
-                   summary.get("slo_attainment"), target)]
+    rows = [
+        _class(
+            "interactive",
+            total - bulk_real,
+            total,
+            ", ".join(f"{k} <= {v:g}" for k, v in slo.items()),
+            summary.get("slo_attainment"),
+            target,
+        )
+    ]
     if bulk_real:
-        rows.append(_class("bulk", bulk_real, total, f"completion <= {summary.get('bulk_deadline_s') or 0:g} s",
-                           summary.get("bulk_deadline_attainment"), BULK_TARGET))
+        rows.append(
+            _class(
+                "bulk",
+                bulk_real,
+                total,
+                f"completion <= {summary.get('bulk_deadline_s') or 0:g} s",
+                summary.get("bulk_deadline_attainment"),
+                BULK_TARGET,
+            )
+        )
     return rows
 
 
@@ -102,28 +155,52 @@ def worst_class(rows: list[dict]) -> str | None:
 def _class(name: str, real: float, total: float, judged_by: str, attainment, target: float) -> dict:
     share = real / total if total else 0.0
     known = attainment is not None and math.isfinite(attainment)
-    return {"class": name, "requests_real": real, "share": share, "judged_by": judged_by,
-            "attainment": attainment, "target": target, "judged": share > JUDGED_SHARE,
-            "met": bool(attainment >= target) if known else None}
+    return {
+        "class": name,
+        "requests_real": real,
+        "share": share,
+        "judged_by": judged_by,
+        "attainment": attainment,
+        "target": target,
+        "judged": share > JUDGED_SHARE,
+        "met": bool(attainment >= target) if known else None,
+    }
 
 
 def window_rows(doc: dict) -> list[dict]:
     """One flat row per window for the human-readable table."""
-    return [{"window": w["label"], "gpus": w["gpus"], "mean_gpus": w["mean_gpus"], "hours": w["hours"],
-             "gpu_hours": w["gpu_hours"],
-             "req/s": w["requests_real"] / (w["hours"] * 3600) if w["hours"] else None,
-             "slo_attainment": w["slo_attainment"], "meets_slo": w["meets_slo"],
-             **{k: v for k, v in w["percentiles_ms"].items() if k in doc["slo"]},
-             "queue_p95_ms": w["queue_p95_ms"], "rejected_share": w["rejected_share"],
-             "bulk_share": w["bulk"]["share"], "bulk_deadline_met": w["bulk"]["deadline_attainment"]}
-            for w in doc["windows"]]
+    return [
+        {
+            "window": w["label"],
+            "gpus": w["gpus"],
+            "mean_gpus": w["mean_gpus"],
+            "hours": w["hours"],
+            "gpu_hours": w["gpu_hours"],
+            "req/s": w["requests_real"] / (w["hours"] * 3600) if w["hours"] else None,
+            "slo_attainment": w["slo_attainment"],
+            "meets_slo": w["meets_slo"],
+            **{k: v for k, v in w["percentiles_ms"].items() if k in doc["slo"]},
+            "queue_p95_ms": w["queue_p95_ms"],
+            "rejected_share": w["rejected_share"],
+            "bulk_share": w["bulk"]["share"],
+            "bulk_deadline_met": w["bulk"]["deadline_attainment"],
+        }
+        for w in doc["windows"]
+    ]
 
 
 def _stats(s: ReplayStats, hours: float) -> dict:
-    return {"requests_real": s.requests_real, "simulated_requests": s.simulated_requests,
-            "goodput_rps": s.goodput_requests / (hours * 3600) if hours else math.nan,
-            "slo_attainment": s.slo_attainment, "meets_slo": s.meets_slo, "rejected_share": s.rejected_share,
-            "queue_mean_ms": s.queue_mean_ms, "queue_p95_ms": s.queue_p95_ms, "percentiles_ms": s.percentiles_ms}
+    return {
+        "requests_real": s.requests_real,
+        "simulated_requests": s.simulated_requests,
+        "goodput_rps": s.goodput_requests / (hours * 3600) if hours else math.nan,
+        "slo_attainment": s.slo_attainment,
+        "meets_slo": s.meets_slo,
+        "rejected_share": s.rejected_share,
+        "queue_mean_ms": s.queue_mean_ms,
+        "queue_p95_ms": s.queue_p95_ms,
+        "percentiles_ms": s.percentiles_ms,
+    }
 
 
 def _share(flags) -> float:
@@ -149,5 +226,8 @@ def _gpus(w) -> int:
 
 def _split(w) -> dict | None:
     """The disaggregated pools a window runs (recommend/backtest/disagg.py), None when aggregated."""
-    return {"prefill": w.split.prefill.to_dict(), "decode": w.split.decode.to_dict(), "link": w.split.link} \
-        if w.split else None
+    return (
+        {"prefill": w.split.prefill.to_dict(), "decode": w.split.decode.to_dict(), "link": w.split.link}
+        if w.split
+        else None
+    )

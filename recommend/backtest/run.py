@@ -89,9 +89,16 @@ class BacktestResult:
         return _share([h.stats.meets_slo for h in self.hours])
 
 
-def backtest(plan: BacktestPlan, traffic: Traffic, *, since: datetime, until: datetime,
-             options: ReplayOptions = ReplayOptions(), profile: dict | None = None,
-             replay_static: bool = False) -> BacktestResult:
+def backtest(
+    plan: BacktestPlan,
+    traffic: Traffic,
+    *,
+    since: datetime,
+    until: datetime,
+    options: ReplayOptions = ReplayOptions(),
+    profile: dict | None = None,
+    replay_static: bool = False,
+) -> BacktestResult:
     """Replay `traffic` (the logged requests of [since, until), and up to warmup_s before) under `plan`.
 
     `profile`: a measured profile or calibration document (profiles/profile.py) whose efficiencies the
@@ -99,35 +106,57 @@ def backtest(plan: BacktestPlan, traffic: Traffic, *, since: datetime, until: da
     """
     pieces_of, uncovered_s = segments(plan, since, until)
     if not pieces_of:
-        raise RecommendError(f"no plan window covers {since:%Y-%m-%d %H:%M} .. {until:%Y-%m-%d %H:%M} UTC; "
-                             "backtest a range the plan's start/end windows cover")
+        raise RecommendError(
+            f"no plan window covers {since:%Y-%m-%d %H:%M} .. {until:%Y-%m-%d %H:%M} UTC; "
+            "backtest a range the plan's start/end windows cover"
+        )
     parts = _Parts(plan, profile)
     engine_traffic, adm = admit(traffic, plan, pieces_of, options)
     fixed = pieces_of
     pieces_of = scaled(plan, pieces_of, traffic, adm, options)
-    replays = [_replay(engine_traffic, s, plan.windows[s.window].config, parts, options, i,
-                       plan.windows[s.window].split) for i, s in enumerate(pieces_of)]
+    replays = [
+        _replay(engine_traffic, s, plan.windows[s.window].config, parts, options, i, plan.windows[s.window].split)
+        for i, s in enumerate(pieces_of)
+    ]
     done_s = completion_s(adm, replays)
     deadline_s = plan.bulk.deadline_s if plan.bulk else math.inf
-    windows = tuple(_window(plan, w.index, pieces_of, replays, adm, done_s, deadline_s) for w in plan.windows
-                    if any(s.window == w.index for s in pieces_of))
-    hours = tuple(HourResult(start=datetime.fromtimestamp(s.start_s, UTC), hours=(s.end_s - s.start_s) / 3600,
-                             window=s.window, stats=replay_stats([r], plan.slo),
-                             replicas=s.replicas_of(plan.windows[s.window].config))
-                  for s, r in zip(pieces_of, replays))
+    windows = tuple(
+        _window(plan, w.index, pieces_of, replays, adm, done_s, deadline_s)
+        for w in plan.windows
+        if any(s.window == w.index for s in pieces_of)
+    )
+    hours = tuple(
+        HourResult(
+            start=datetime.fromtimestamp(s.start_s, UTC),
+            hours=(s.end_s - s.start_s) / 3600,
+            window=s.window,
+            stats=replay_stats([r], plan.slo),
+            replicas=s.replicas_of(plan.windows[s.window].config),
+        )
+        for s, r in zip(pieces_of, replays)
+    )
     peak = plan.peak.config
     static = None
     if replay_static:
         static_traffic, _ = admit(traffic, static_peak_admission(plan), pieces_of, options)
-        static = replay_stats([_replay(static_traffic, s, peak, parts, options, i) for i, s in enumerate(fixed)],
-                              plan.slo)
+        static = replay_stats(
+            [_replay(static_traffic, s, peak, parts, options, i) for i, s in enumerate(fixed)], plan.slo
+        )
     overall = replay_stats(replays, plan.slo)
     served_h = sum(w.hours for w in windows)
     admit_tok_s = sum(w.bulk.admit_tok_s * w.hours for w in windows) / served_h if served_h else 0.0
-    return BacktestResult(plan=plan, since=since, until=until, windows=windows, hours=hours, overall=overall,
-                          bulk=bulk_stats(adm, done_s, adm.piece >= 0, overall.requests_real, deadline_s, admit_tok_s),
-                          static_peak_gpu_hours=peak.gpus * sum(s.end_s - s.start_s for s in pieces_of) / 3600,
-                          static_peak=static, uncovered_hours=uncovered_s / 3600)
+    return BacktestResult(
+        plan=plan,
+        since=since,
+        until=until,
+        windows=windows,
+        hours=hours,
+        overall=overall,
+        bulk=bulk_stats(adm, done_s, adm.piece >= 0, overall.requests_real, deadline_s, admit_tok_s),
+        static_peak_gpu_hours=peak.gpus * sum(s.end_s - s.start_s for s in pieces_of) / 3600,
+        static_peak=static,
+        uncovered_hours=uncovered_s / 3600,
+    )
 
 
 class _Parts:
@@ -150,14 +179,31 @@ def _replay(traffic, seg: Segment, config: EngineConfig, parts: _Parts, options,
     if options.max_requests:  # a budget per hour: a scaler's 15-min piece gets a quarter
         options = replace(options, max_requests=max(round(options.max_requests * (seg.end_s - seg.start_s) / 3600), 1))
     if split is not None:
-        return replay_split_piece(traffic, seg.start_s, seg.end_s, split=split, parts=parts.splits, options=options,
-                                  pools=split.scaled(seg.replicas, config.replicas), seed=options.seed + i)
-    return replay_piece(traffic, seg.start_s, seg.end_s, replicas=seg.replicas_of(config), engine=spec, step_s=step_s,
-                        options=options, seed=options.seed + i)
+        return replay_split_piece(
+            traffic,
+            seg.start_s,
+            seg.end_s,
+            split=split,
+            parts=parts.splits,
+            options=options,
+            pools=split.scaled(seg.replicas, config.replicas),
+            seed=options.seed + i,
+        )
+    return replay_piece(
+        traffic,
+        seg.start_s,
+        seg.end_s,
+        replicas=seg.replicas_of(config),
+        engine=spec,
+        step_s=step_s,
+        options=options,
+        seed=options.seed + i,
+    )
 
 
-def _window(plan: BacktestPlan, index: int, pieces_of: list[Segment], replays: list[PieceReplay], adm, done_s,
-            deadline_s: float) -> WindowResult:
+def _window(
+    plan: BacktestPlan, index: int, pieces_of: list[Segment], replays: list[PieceReplay], adm, done_s, deadline_s: float
+) -> WindowResult:
     mine = [(s, r) for s, r in zip(pieces_of, replays) if s.window == index]
     hours = sum(s.end_s - s.start_s for s, _ in mine) / 3600
     w = plan.windows[index]
@@ -165,8 +211,9 @@ def _window(plan: BacktestPlan, index: int, pieces_of: list[Segment], replays: l
     stats = replay_stats([r for _, r in mine], plan.slo)
     pieces = np.array([i for i, s in enumerate(pieces_of) if s.window == index])
     bulk = bulk_stats(adm, done_s, np.isin(adm.piece, pieces), stats.requests_real, deadline_s, w.bulk_admit_tok_s)
-    return WindowResult(index=index, label=w.label, config=w.config, hours=hours, gpu_hours=gpu_hours,
-                        stats=stats, bulk=bulk)
+    return WindowResult(
+        index=index, label=w.label, config=w.config, hours=hours, gpu_hours=gpu_hours, stats=stats, bulk=bulk
+    )
 
 
 def _gpus(w, seg: Segment) -> int:

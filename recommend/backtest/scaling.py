@@ -19,12 +19,14 @@ from recommend.backtest.plan import BacktestPlan, Segment
 from recommend.backtest.replay import ReplayOptions, Traffic
 
 
-def interactive_rates(traffic: Traffic, options: ReplayOptions, end_s: float,
-                      load: LoadWeights | None = None) -> MinuteRates:
+def interactive_rates(
+    traffic: Traffic, options: ReplayOptions, end_s: float, load: LoadWeights | None = None
+) -> MinuteRates:
     """Real interactive req/s per minute from the first logged request to end_s (busy s/s with `load`)."""
     keep = ~traffic.bulk
-    sample = (np.full(int(keep.sum()), options.sample_rate) if options.sample_rate is not None
-              else traffic.sample_rate[keep])
+    sample = (
+        np.full(int(keep.sum()), options.sample_rate) if options.sample_rate is not None else traffic.sample_rate[keep]
+    )
     arrival = traffic.arrival_s[keep]
     start = math.ceil(float(traffic.arrival_s[0]) / 60.0) * 60.0 if traffic.arrival_s.size else end_s
     weight = options.traffic_scale / sample
@@ -33,8 +35,9 @@ def interactive_rates(traffic: Traffic, options: ReplayOptions, end_s: float,
     return MinuteRates.from_arrivals(arrival, weight, start, end_s)
 
 
-def scaled(plan: BacktestPlan, pieces: list[Segment], traffic: Traffic, adm: Admission,
-           options: ReplayOptions) -> list[Segment]:
+def scaled(
+    plan: BacktestPlan, pieces: list[Segment], traffic: Traffic, adm: Admission, options: ReplayOptions
+) -> list[Segment]:
     """`pieces` with the scaler's replicas (unchanged when the plan does not scale)."""
     if not plan.scaled or not pieces:
         return pieces

@@ -65,14 +65,16 @@ def replay_stats(pieces: list[PieceReplay], slo: dict[str, float]) -> ReplayStat
     queue, queue_w = metric["queue"][admitted], weight[admitted]
     good = float(weight[ok].sum())
     return ReplayStats(
-        requests_real=total, simulated_requests=int(rejected.size),
+        requests_real=total,
+        simulated_requests=int(rejected.size),
         slo_attainment=good / total if total and slo else math.nan,
         goodput_requests=good if slo else math.nan,
         rejected_share=float(weight[rejected].sum()) / total if total else math.nan,
         percentiles_ms=pct,
         queue_mean_ms=float(np.average(queue, weights=queue_w)) if queue.size else math.nan,
         queue_p95_ms=weighted_percentile(queue, queue_w, 95),
-        meets_slo=all(pct[k] <= v for k, v in slo.items()) if total else None)
+        meets_slo=all(pct[k] <= v for k, v in slo.items()) if total else None,
+    )
 
 
 def _pooled(pieces: list[PieceReplay], metric: str, rejected: np.ndarray) -> np.ndarray:

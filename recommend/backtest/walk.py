@@ -21,24 +21,33 @@ from recommend.backtest.report import classes, worst_class
 def walk_summary(days: list[dict], slo: dict) -> dict:
     windows = [w["meets_slo"] for d in days for w in d["windows"] if w["meets_slo"] is not None]
     hours = [h["meets_slo"] for d in days for h in d["hours"] if h["meets_slo"] is not None]
-    sums = {k: sum(d["summary"].get(k) or 0.0 for d in days)
-            for k in ("requests_real", "bulk_requests_real", "gpu_hours", "static_peak_gpu_hours", "simulated_requests")}
-    bulk_met = sum((d["summary"].get("bulk_deadline_attainment") or 0.0) * (d["summary"].get("bulk_requests_real") or 0.0)
-                   for d in days)
+    sums = {
+        k: sum(d["summary"].get(k) or 0.0 for d in days)
+        for k in ("requests_real", "bulk_requests_real", "gpu_hours", "static_peak_gpu_hours", "simulated_requests")
+    }
+    bulk_met = sum(
+        (d["summary"].get("bulk_deadline_attainment") or 0.0) * (d["summary"].get("bulk_requests_real") or 0.0)
+        for d in days
+    )
     total = sums["requests_real"] + sums["bulk_requests_real"]
     summary = {
         "days": len(days),
         "days_meeting_slo": sum(all(w["meets_slo"] is not False for w in d["windows"]) for d in days),
-        "windows_meeting_slo_share": _share(windows), "hours_meeting_slo_share": _share(hours),
+        "windows_meeting_slo_share": _share(windows),
+        "hours_meeting_slo_share": _share(hours),
         "slo_attainment": _weighted(days, "slo_attainment", "requests_real"),
-        "gpu_hours": sums["gpu_hours"], "static_peak_gpu_hours": sums["static_peak_gpu_hours"],
-        "savings_pct": (100.0 * (1.0 - sums["gpu_hours"] / sums["static_peak_gpu_hours"])
-                        if sums["static_peak_gpu_hours"] else None),
-        "requests_real": sums["requests_real"], "simulated_requests": int(sums["simulated_requests"]),
+        "gpu_hours": sums["gpu_hours"],
+        "static_peak_gpu_hours": sums["static_peak_gpu_hours"],
+        "savings_pct": (
+            100.0 * (1.0 - sums["gpu_hours"] / sums["static_peak_gpu_hours"]) if sums["static_peak_gpu_hours"] else None
+        ),
+        "requests_real": sums["requests_real"],
+        "simulated_requests": int(sums["simulated_requests"]),
         "bulk_requests_real": sums["bulk_requests_real"],
         "bulk_share": sums["bulk_requests_real"] / total if total else 0.0,
-        "bulk_deadline_s": next((d["summary"].get("bulk_deadline_s") for d in days
-                                 if d["summary"].get("bulk_deadline_s")), None),
+        "bulk_deadline_s": next(
+            (d["summary"].get("bulk_deadline_s") for d in days if d["summary"].get("bulk_deadline_s")), None
+        ),
         "bulk_deadline_attainment": bulk_met / sums["bulk_requests_real"] if sums["bulk_requests_real"] else None,
         "slo_class": "interactive",
     }

@@ -9,5 +9,15 @@ compare.py (predicted vs measured latency per window), fit.py (the least-squares
 from recommend.calibrate.compare import METRICS, Comparison, Deployed, Measured, compare
 from recommend.calibrate.fit import FIT_FIELDS, Calibration, calibrate, calibration_document, comparison_dict
 
-__all__ = ["FIT_FIELDS", "METRICS", "Calibration", "Comparison", "Deployed", "Measured", "calibrate",
-           "calibration_document", "compare", "comparison_dict"]
+__all__ = [
+    "FIT_FIELDS",
+    "METRICS",
+    "Calibration",
+    "Comparison",
+    "Deployed",
+    "Measured",
+    "calibrate",
+    "calibration_document",
+    "compare",
+    "comparison_dict",
+]

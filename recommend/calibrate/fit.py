@@ -45,9 +45,16 @@ class Calibration:
         return {f: getattr(self.fitted, f) for f in self.fields}
 
 
-def calibrate(measured: Measured, deployed: Deployed, *, base: Efficiency | None = None,
-              fields: tuple[str, ...] = FIT_FIELDS, window_s: float = DAY_S,
-              options: ReplayOptions = ReplayOptions(), max_evals: int = 120) -> Calibration:
+def calibrate(
+    measured: Measured,
+    deployed: Deployed,
+    *,
+    base: Efficiency | None = None,
+    fields: tuple[str, ...] = FIT_FIELDS,
+    window_s: float = DAY_S,
+    options: ReplayOptions = ReplayOptions(),
+    max_evals: int = 120,
+) -> Calibration:
     """Fit `fields` of `base` (default: the deployment's efficiency) so the replay matches `measured`."""
     unknown = [f for f in fields if f not in FITTABLE]
     if unknown or not fields:
@@ -57,8 +64,13 @@ def calibrate(measured: Measured, deployed: Deployed, *, base: Efficiency | None
     evaluations = 0
 
     def run(x) -> Comparison:
-        return compare(measured, deployed, step_model=StepModel(dep, efficiency=_scaled(base, fields, x)),
-                       window_s=window_s, options=options)
+        return compare(
+            measured,
+            deployed,
+            step_model=StepModel(dep, efficiency=_scaled(base, fields, x)),
+            window_s=window_s,
+            options=options,
+        )
 
     def residuals(x) -> np.ndarray:
         nonlocal evaluations
@@ -67,33 +79,76 @@ def calibrate(measured: Measured, deployed: Deployed, *, base: Efficiency | None
         return np.array([_log_ratio(w.predicted_ms[k], w.measured_ms[k]) for w in c.windows for k in METRICS])
 
     x0 = np.ones(len(fields))  # multipliers of the base values (relative finite-difference steps need x != 0)
-    best = least_squares(residuals, x0, bounds=(0.05, 20.0), diff_step=0.03, loss="cauchy", f_scale=0.05,
-                         max_nfev=max_evals, xtol=1e-4, ftol=1e-8)
+    best = least_squares(
+        residuals,
+        x0,
+        bounds=(0.05, 20.0),
+        diff_step=0.03,
+        loss="cauchy",
+        f_scale=0.05,
+        max_nfev=max_evals,
+        xtol=1e-4,
+        ftol=1e-8,
+    )
     fitted = _scaled(base, fields, best.x)
-    return Calibration(base=base, fitted=fitted, fields=tuple(fields), before=run(x0), after=run(best.x),
-                       evaluations=evaluations)
+    return Calibration(
+        base=base, fitted=fitted, fields=tuple(fields), before=run(x0), after=run(best.x), evaluations=evaluations
+    )
 
 
 def comparison_dict(c: Comparison) -> dict:
-    return {"mape": c.mape, "log_error": c.log_error,
-            "windows": [{"start": w.start.isoformat(), "requests": w.requests, "measured_ms": w.measured_ms,
-                         "predicted_ms": w.predicted_ms, "error": {k: w.error(k) for k in METRICS}}
-                        for w in c.windows]}
+    return {
+        "mape": c.mape,
+        "log_error": c.log_error,
+        "windows": [
+            {
+                "start": w.start.isoformat(),
+                "requests": w.requests,
+                "measured_ms": w.measured_ms,
+                "predicted_ms": w.predicted_ms,
+                "error": {k: w.error(k) for k in METRICS},
+            }
+            for w in c.windows
+        ],
+    }
 
 
-def calibration_document(cal: Calibration, deployed: Deployed, *, window_s: float, created_utc: str,
-                         command: str, tracefit_version: str, since: str | None, until: str | None) -> dict:
+def calibration_document(
+    cal: Calibration,
+    deployed: Deployed,
+    *,
+    window_s: float,
+    created_utc: str,
+    command: str,
+    tracefit_version: str,
+    since: str | None,
+    until: str | None,
+) -> dict:
     """The `tracefit.calibration` file (keys: profiles/profile_calibration.py)."""
     gpu = deployed.config.deployment(deployed.model, deployed.engine).gpu.name
     return {
-        "schema": SCHEMA, "schema_version": SCHEMA_VERSION, "created_utc": created_utc, "command": command,
+        "schema": SCHEMA,
+        "schema_version": SCHEMA_VERSION,
+        "created_utc": created_utc,
+        "command": command,
         "tracefit_version": tracefit_version,
         "device": {"name": f"{gpu} (calibrated from logged latencies)", "catalog_gpu": gpu, "kind": "calibration"},
-        "model": deployed.model, "engine": deployed.engine, "deployed": deployed.config.to_dict(),
-        "factors": cal.factors, "base": {**{f: getattr(cal.base, f) for f in cal.fields}, "source": cal.base.source},
-        "fit": {"since": since, "until": until, "window_s": window_s, "windows": len(cal.after.windows),
-                "metrics": list(METRICS), "evaluations": cal.evaluations, "method": "least squares (trust region) on log factors",
-                "objective_before": cal.before.log_error, "objective_after": cal.after.log_error},
+        "model": deployed.model,
+        "engine": deployed.engine,
+        "deployed": deployed.config.to_dict(),
+        "factors": cal.factors,
+        "base": {**{f: getattr(cal.base, f) for f in cal.fields}, "source": cal.base.source},
+        "fit": {
+            "since": since,
+            "until": until,
+            "window_s": window_s,
+            "windows": len(cal.after.windows),
+            "metrics": list(METRICS),
+            "evaluations": cal.evaluations,
+            "method": "least squares (trust region) on log factors",
+            "objective_before": cal.before.log_error,
+            "objective_after": cal.after.log_error,
+        },
         "error": {"before": comparison_dict(cal.before), "after": comparison_dict(cal.after)},
     }
 

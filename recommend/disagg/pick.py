@@ -38,43 +38,80 @@ from recommend.window_traffic import WindowTraffic, plan_traffic
 RAISE_ROUNDS = 3
 
 
-def add_disagg(plan: dict, windows: list[WindowTraffic], *, model: str, space: SearchSpace,
-               options: RecommendOptions, link: str = "ib-ndr") -> dict:
+def add_disagg(
+    plan: dict,
+    windows: list[WindowTraffic],
+    *,
+    model: str,
+    space: SearchSpace,
+    options: RecommendOptions,
+    link: str = "ib-ndr",
+) -> dict:
     get_link(link)
     deps = deployments(model, space)
     for entry, w in zip(plan["windows"], windows, strict=True):
-        entry["disagg"] = window_disagg(entry, w, deps=deps, model=plan["model"], space=space, options=options,
-                                        link=link)
+        entry["disagg"] = window_disagg(
+            entry, w, deps=deps, model=plan["model"], space=space, options=options, link=link
+        )
         entry["deployment"] = "disaggregated" if entry["disagg"] and entry["disagg"]["chosen"] else "aggregated"
     spec = get_link(link)
-    plan["disagg"] = {"link": spec.name, "gb_s_per_gpu": spec.gb_s_per_gpu, "achieved_fraction": spec.achieved_fraction,
-                      "source": spec.source, "fraction_source": spec.fraction_source}
+    plan["disagg"] = {
+        "link": spec.name,
+        "gb_s_per_gpu": spec.gb_s_per_gpu,
+        "achieved_fraction": spec.achieved_fraction,
+        "source": spec.source,
+        "fraction_source": spec.fraction_source,
+    }
     plan["summary"].update(_summary(plan))
     return plan
 
 
-def window_disagg(entry: dict, w: WindowTraffic, *, deps, model: str, space: SearchSpace,
-                  options: RecommendOptions, link: str) -> dict | None:
+def window_disagg(
+    entry: dict, w: WindowTraffic, *, deps, model: str, space: SearchSpace, options: RecommendOptions, link: str
+) -> dict | None:
     o = options
     traffic = plan_traffic(w, traffic_scale=o.traffic_scale, headroom=window_headroom(w, o))
     load = Workload.of(traffic)
     ml = entry["coverage"]["max_model_len"]
-    splits = screen_disagg(deps, space.max_num_batched_tokens, space.max_num_seqs, load, max_model_len=ml,
-                           slo=o.slo, link=link, model=model, decode_w=decode_workload(load, w))
+    splits = screen_disagg(
+        deps,
+        space.max_num_batched_tokens,
+        space.max_num_seqs,
+        load,
+        max_model_len=ml,
+        slo=o.slo,
+        link=link,
+        model=model,
+        decode_w=decode_workload(load, w),
+    )
     if not splits:
         return None
     seed = o.seed + entry["window"]["hours"][0] if entry["window"]["hours"] else o.seed
-    tried = [verify_split(s, traffic, model=model, engine=space.engine, slo=o.slo, seed=seed)
-             for s in first_distinct(splits, o.simulate_top, _split_key)]
+    tried = [
+        verify_split(s, traffic, model=model, engine=space.engine, slo=o.slo, seed=seed)
+        for s in first_distinct(splits, o.simulate_top, _split_key)
+    ]
     if not any(v.meets for v in tried):
         tried += _raise(min(tried, key=lambda v: v.miss_ratio), traffic, model, space.engine, o, seed)
     meeting = [v for v in tried if v.meets]
-    best = min(meeting, key=lambda v: (v.split.usd_per_hour, v.miss_ratio)) if meeting else \
-        min(tried, key=lambda v: v.miss_ratio)
+    best = (
+        min(meeting, key=lambda v: (v.split.usd_per_hour, v.miss_ratio))
+        if meeting
+        else min(tried, key=lambda v: v.miss_ratio)
+    )
     out = _entry(best, entry, o.slo)
     if not out["chosen"]:
-        out["breakeven"] = breakeven(traffic, deps=deps, grid=knob_grid(space), budgets=space.max_num_batched_tokens,
-                                     seqs=space.max_num_seqs, max_model_len=ml, slo=o.slo, link=link, model=model)
+        out["breakeven"] = breakeven(
+            traffic,
+            deps=deps,
+            grid=knob_grid(space),
+            budgets=space.max_num_batched_tokens,
+            seqs=space.max_num_seqs,
+            max_model_len=ml,
+            slo=o.slo,
+            link=link,
+            model=model,
+        )
         out["reasons"][0] += "; " + _breakeven_note(out["breakeven"], traffic)
     return out
 
@@ -90,8 +127,9 @@ def decode_workload(load: Workload, w: WindowTraffic) -> Workload:
     prompt_mean = max(load.prompt_mean, float(w.prompt_tokens.get("mean") or 0.0))
     if out_mean == load.output_mean and prompt_mean == load.prompt_mean:
         return load
-    return dataclasses.replace(load, output_mean=out_mean,
-                               decode_ctx_tokens=max(load.decode_ctx_tokens, prompt_mean + out_mean / 2))
+    return dataclasses.replace(
+        load, output_mean=out_mean, decode_ctx_tokens=max(load.decode_ctx_tokens, prompt_mean + out_mean / 2)
+    )
 
 
 def _split_key(s: Split) -> tuple:
@@ -108,8 +146,9 @@ def _raise(v: VerifiedSplit, traffic, model, engine, o: RecommendOptions, seed: 
         p, d = s.prefill.config, s.decode.config
         p = _more(p) if miss & {"ttft", "e2e"} else p
         d = _more(d) if miss & {"tpot", "e2e"} or (miss and p is s.prefill.config) else d
-        split = dataclasses.replace(s, prefill=dataclasses.replace(s.prefill, config=p),
-                                    decode=dataclasses.replace(s.decode, config=d))
+        split = dataclasses.replace(
+            s, prefill=dataclasses.replace(s.prefill, config=p), decode=dataclasses.replace(s.decode, config=d)
+        )
         v = verify_split(split, traffic, model=model, engine=engine, slo=o.slo, seed=seed)
         out.append(v)
         if v.meets:
@@ -129,28 +168,41 @@ def _entry(v: VerifiedSplit, entry: dict, slo: dict) -> dict:
     pct = 100 * (usd / agg_usd - 1) if agg_usd else 0.0
     margins = ", ".join(f"{k} {v.slo_ms[k]:,.0f}/{slo[k]:,.0f} ms" for k in slo if k in v.slo_ms)
     if chosen:
-        why = (f"disaggregated {s.label}: ${usd:,.2f}/h vs ${agg_usd:,.2f}/h aggregated "
-               + (f"({-pct:.0f}% cheaper)" if agg_meets else "(the aggregated config misses the SLO)")
-               + f"; simulated {margins}")
+        why = (
+            f"disaggregated {s.label}: ${usd:,.2f}/h vs ${agg_usd:,.2f}/h aggregated "
+            + (f"({-pct:.0f}% cheaper)" if agg_meets else "(the aggregated config misses the SLO)")
+            + f"; simulated {margins}"
+        )
     elif not v.meets:
-        why = (f"aggregated kept: the best disaggregated split {s.label} misses the SLO in simulation ({margins})")
+        why = f"aggregated kept: the best disaggregated split {s.label} misses the SLO in simulation ({margins})"
     else:
-        why = (f"aggregated kept: SLO met aggregated at ${agg_usd:,.2f}/h, lower than the best disaggregated split "
-               f"{s.label} at ${usd:,.2f}/h (+{pct:.0f}%)")
+        why = (
+            f"aggregated kept: SLO met aggregated at ${agg_usd:,.2f}/h, lower than the best disaggregated split "
+            f"{s.label} at ${usd:,.2f}/h (+{pct:.0f}%)"
+        )
     transfer_q = v.predicted.get("transfer_ms", {})
-    reasons = [why, s.prefill.bound, s.decode.bound,
-               f"KV transfer: {s.transfer.bytes_per_token / 1e3:,.1f} kB/token over {s.transfer.lanes}x "
-               f"{s.transfer.link.name} ({s.transfer.bytes_s / 1e9:,.1f} GB/s achievable); simulated p50 "
-               f"{transfer_q.get('p50', math.nan):,.1f} ms, p95 {transfer_q.get('p95', math.nan):,.1f} ms"]
-    return {"chosen": bool(chosen), "label": s.label,
-            "prefill": dict(s.prefill.config.to_dict(), bound=s.prefill.bound,
-                            usd_per_hour=round(s.prefill.usd_per_hour, 2)),
-            "decode": dict(s.decode.config.to_dict(), bound=s.decode.bound,
-                           usd_per_hour=round(s.decode.usd_per_hour, 2)),
-            "transfer": s.transfer.to_dict(), "predicted": dict(v.predicted, source="simulated"),
-            "slo_ms": {k: round(x, 3) for k, x in v.slo_ms.items()},
-            "cost": {"usd_per_hour": round(usd, 2), "vs_aggregated_pct": round(pct, 1)},
-            "meets_slo": bool(v.meets), "reasons": reasons}
+    reasons = [
+        why,
+        s.prefill.bound,
+        s.decode.bound,
+        f"KV transfer: {s.transfer.bytes_per_token / 1e3:,.1f} kB/token over {s.transfer.lanes}x "
+        f"{s.transfer.link.name} ({s.transfer.bytes_s / 1e9:,.1f} GB/s achievable); simulated p50 "
+        f"{transfer_q.get('p50', math.nan):,.1f} ms, p95 {transfer_q.get('p95', math.nan):,.1f} ms",
+    ]
+    return {
+        "chosen": bool(chosen),
+        "label": s.label,
+        "prefill": dict(
+            s.prefill.config.to_dict(), bound=s.prefill.bound, usd_per_hour=round(s.prefill.usd_per_hour, 2)
+        ),
+        "decode": dict(s.decode.config.to_dict(), bound=s.decode.bound, usd_per_hour=round(s.decode.usd_per_hour, 2)),
+        "transfer": s.transfer.to_dict(),
+        "predicted": dict(v.predicted, source="simulated"),
+        "slo_ms": {k: round(x, 3) for k, x in v.slo_ms.items()},
+        "cost": {"usd_per_hour": round(usd, 2), "vs_aggregated_pct": round(pct, 1)},
+        "meets_slo": bool(v.meets),
+        "reasons": reasons,
+    }
 
 
 def _breakeven_note(be: dict | None, traffic) -> str:
@@ -159,10 +211,14 @@ def _breakeven_note(be: dict | None, traffic) -> str:
         return "too few requests to tell where disaggregation would pay off"
     now = float((traffic.prompt_tokens > be["threshold_tokens"]).mean())
     if be["share"] is None:
-        return (f"no split screens cheaper even with {SHARES[-1]:.0%} of prompts longer than "
-                f"{be['threshold_tokens']:,} tokens (this window: {now:.0%})")
-    return (f"disaggregation pays off (screened) above ~{be['share']:.0%} of prompts longer than "
-            f"{be['threshold_tokens']:,} tokens (this window: {now:.0%})")
+        return (
+            f"no split screens cheaper even with {SHARES[-1]:.0%} of prompts longer than "
+            f"{be['threshold_tokens']:,} tokens (this window: {now:.0%})"
+        )
+    return (
+        f"disaggregation pays off (screened) above ~{be['share']:.0%} of prompts longer than "
+        f"{be['threshold_tokens']:,} tokens (this window: {now:.0%})"
+    )
 
 
 def _summary(plan: dict) -> dict:
@@ -172,23 +228,31 @@ def _summary(plan: dict) -> dict:
     for e in plan["windows"]:
         c, d = e["config"], e.get("disagg")
         agg = (c["tp"] * c["replicas"], e["cost"]["usd_per_hour"])
-        run = (sum(d[p]["tp"] * d[p]["replicas"] for p in ("prefill", "decode")), d["cost"]["usd_per_hour"]) \
-            if d and d["chosen"] else agg
+        run = (
+            (sum(d[p]["tp"] * d[p]["replicas"] for p in ("prefill", "decode")), d["cost"]["usd_per_hour"])
+            if d and d["chosen"]
+            else agg
+        )
         rows.append((len(e["window"]["hours"]), *run, *agg))
     hours = sum(r[0] for r in rows)
     gpu_h, usd = sum(h * g for h, g, *_ in rows), sum(h * u for h, _, u, *_ in rows)
     peak = max(rows, key=lambda r: (r[1], r[2]))
     chosen = [e["window"]["label"] for e in plan["windows"] if e.get("deployment") == "disaggregated"]
-    return {"aggregated_gpu_hours_per_week": round(sum(r[0] * r[3] for r in rows), 1),
-            "aggregated_usd_per_week": round(sum(r[0] * r[4] for r in rows), 2),
-            "gpu_hours_per_week": round(gpu_h, 1), "usd_per_week": round(usd, 2),
-            "static_peak_gpu_hours_per_week": round(peak[1] * hours, 1),
-            "static_peak_usd_per_week": round(peak[2] * hours, 2),
-            "savings_pct": round(100 * (1 - gpu_h / (peak[1] * hours)), 1) if peak[1] and hours else 0.0,
-            "disagg_windows": chosen,
-            "windows_missing_slo": [e["window"]["label"] for e in plan["windows"]
-                                    if not (e["disagg"]["meets_slo"] if e["window"]["label"] in chosen
-                                            else e["meets_slo"])]}
+    return {
+        "aggregated_gpu_hours_per_week": round(sum(r[0] * r[3] for r in rows), 1),
+        "aggregated_usd_per_week": round(sum(r[0] * r[4] for r in rows), 2),
+        "gpu_hours_per_week": round(gpu_h, 1),
+        "usd_per_week": round(usd, 2),
+        "static_peak_gpu_hours_per_week": round(peak[1] * hours, 1),
+        "static_peak_usd_per_week": round(peak[2] * hours, 2),
+        "savings_pct": round(100 * (1 - gpu_h / (peak[1] * hours)), 1) if peak[1] and hours else 0.0,
+        "disagg_windows": chosen,
+        "windows_missing_slo": [
+            e["window"]["label"]
+            for e in plan["windows"]
+            if not (e["disagg"]["meets_slo"] if e["window"]["label"] in chosen else e["meets_slo"])
+        ],
+    }
 
 
 __all__ = ["add_disagg", "kv_transfer", "window_disagg"]

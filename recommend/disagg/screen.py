@@ -62,12 +62,24 @@ class Split:
     @property
     def label(self) -> str:
         p, d = self.prefill.config, self.decode.config
-        return (f"{p.replicas}P{d.replicas}D ({p.replicas}x {p.gpu} TP{p.tp} {p.weights} prefill, "
-                f"{d.replicas}x {d.gpu} TP{d.tp} {d.weights} decode, KV {d.kv} over {self.transfer.link.name})")
+        return (
+            f"{p.replicas}P{d.replicas}D ({p.replicas}x {p.gpu} TP{p.tp} {p.weights} prefill, "
+            f"{d.replicas}x {d.gpu} TP{d.tp} {d.weights} decode, KV {d.kv} over {self.transfer.link.name})"
+        )
 
 
-def screen_disagg(deps: list[Deployed], budgets, seqs, w: Workload, *, max_model_len: int, slo: dict,
-                  link: str, model: str, decode_w: Workload | None = None) -> list[Split]:
+def screen_disagg(
+    deps: list[Deployed],
+    budgets,
+    seqs,
+    w: Workload,
+    *,
+    max_model_len: int,
+    slo: dict,
+    link: str,
+    model: str,
+    decode_w: Workload | None = None,
+) -> list[Split]:
     """Splits ranked: meeting ones by cost, then misses by ratio. `decode_w`: the workload the decode pool is
     sized for (default `w`; recommend/disagg/pick.py passes one with the window's longer mean output)."""
     fit = [d for d in deps if d.step is not None and d.kv_capacity_tokens >= max_model_len]
@@ -81,8 +93,9 @@ def screen_disagg(deps: list[Deployed], budgets, seqs, w: Workload, *, max_model
                 if dec.dep.kv == dep.kv:
                     splits.append(_split(dep, budget, dec, w, max_model_len, slo, link, model))
     splits = [s for s in splits if s is not None]
-    return sorted(splits, key=lambda s: (not s.meets, s.usd_per_hour if s.meets else s.miss_ratio,
-                                         round(s.miss_ratio, 2)))
+    return sorted(
+        splits, key=lambda s: (not s.meets, s.usd_per_hour if s.meets else s.miss_ratio, round(s.miss_ratio, 2))
+    )
 
 
 def _decode_pools(fit, seqs_grid, w: Workload, max_model_len: int, slo: dict) -> list[Pool]:
@@ -100,8 +113,9 @@ def _decode_pools(fit, seqs_grid, w: Workload, max_model_len: int, slo: dict) ->
         for seqs in seqs_grid:
             batch = max(1, min(seqs, kv_batch))
             b = (step.step_s(0, 0, batch, batch * ctx) - d1) / (batch - 1) if batch > 1 else 0.0
-            rows.append(dict(dep=dep, seqs=seqs, a=d1 - b, b=b, p=b, batch=batch, budget=_NO_CHUNKS,
-                             kv_bound=kv_batch < seqs))
+            rows.append(
+                dict(dep=dep, seqs=seqs, a=d1 - b, b=b, p=b, batch=batch, budget=_NO_CHUNKS, kv_bound=kv_batch < seqs)
+            )
     cols = {k: np.array([r[k] for r in rows], dtype=np.float64) for k in ("a", "b", "p", "batch", "budget")}
     qs = {q for m, q in keys.values() if m != "tpot"}
     replicas, est = _replicas(cols, {q: np.zeros(len(rows)) for q in qs}, w, dec_slo, keys)
@@ -119,13 +133,25 @@ def _decode_pools(fit, seqs_grid, w: Workload, max_model_len: int, slo: dict) ->
             if key in seen:
                 continue
             seen.add(key)
-            config = EngineConfig(gpu=r["dep"].gpu, tp=r["dep"].tp, weights=r["dep"].weights, kv=kv,
-                                  max_model_len=max_model_len, max_num_seqs=r["seqs"],
-                                  max_num_batched_tokens=max(r["seqs"], DECODE_BUDGET_TOKENS),
-                                  replicas=int(replicas[i]))
-            pools.append(Pool(config=config, dep=r["dep"], bound=_decode_bound(r, w),
-                              estimate_ms=float(est[tpot][i]) if tpot else 0.0,
-                              ttft_part_ms=float(est[ttft][i]) if ttft else 0.0))
+            config = EngineConfig(
+                gpu=r["dep"].gpu,
+                tp=r["dep"].tp,
+                weights=r["dep"].weights,
+                kv=kv,
+                max_model_len=max_model_len,
+                max_num_seqs=r["seqs"],
+                max_num_batched_tokens=max(r["seqs"], DECODE_BUDGET_TOKENS),
+                replicas=int(replicas[i]),
+            )
+            pools.append(
+                Pool(
+                    config=config,
+                    dep=r["dep"],
+                    bound=_decode_bound(r, w),
+                    estimate_ms=float(est[tpot][i]) if tpot else 0.0,
+                    ttft_part_ms=float(est[ttft][i]) if ttft else 0.0,
+                )
+            )
             if len(seen) == DECODE_PER_KV:
                 break
     return pools
@@ -134,11 +160,17 @@ def _decode_pools(fit, seqs_grid, w: Workload, max_model_len: int, slo: dict) ->
 def _decode_bound(r, w: Workload) -> str:
     dep, batch = r["dep"], r["batch"]
     t = dep.step.step(0, 0, batch, int(batch * w.decode_ctx_tokens))
-    limit = (f"KV-capacity-bound ({batch} sequences of ~{w.decode_ctx_tokens:,.0f} tokens fit)" if r["kv_bound"]
-             else f"max_num_seqs {r['seqs']}")
-    what = ("compute-bound (linear layers)" if t.linear_compute_bound else
-            f"HBM-bandwidth-bound (weights {t.weights_s / t.total_s:.0%} + KV reads {t.kv_s / t.total_s:.0%} "
-            "of a full step)")
+    limit = (
+        f"KV-capacity-bound ({batch} sequences of ~{w.decode_ctx_tokens:,.0f} tokens fit)"
+        if r["kv_bound"]
+        else f"max_num_seqs {r['seqs']}"
+    )
+    what = (
+        "compute-bound (linear layers)"
+        if t.linear_compute_bound
+        else f"HBM-bandwidth-bound (weights {t.weights_s / t.total_s:.0%} + KV reads {t.kv_s / t.total_s:.0%} "
+        "of a full step)"
+    )
     return f"decode: {what}, batch limited by {limit}"
 
 
@@ -156,8 +188,9 @@ def _split(dep, budget, dec: Pool, w: Workload, max_model_len, slo, link, model)
     ttft = _ttft_key(slo)
     q = slo_key(ttft)[1] if ttft else 50.0
     prompt_q = w.prompt_q.get(q, w.prompt_mean)
-    transfer = kv_transfer(model, dep.kv, prefill_gpu=dep.gpu, prefill_tp=dep.tp, decode_gpu=dec.dep.gpu,
-                           decode_tp=dec.dep.tp, link=link)
+    transfer = kv_transfer(
+        model, dep.kv, prefill_gpu=dep.gpu, prefill_tp=dep.tp, decode_gpu=dec.dep.gpu, decode_tp=dec.dep.tp, link=link
+    )
     s = _prefill_service(dep.step, w.prompt_mean, budget)
     own_s = prefill_work_s(dep.step, prompt_q, budget, 0, 0)
     fixed_s = own_s + transfer.seconds(prompt_q) + dec.ttft_part_ms / 1e3
@@ -171,14 +204,32 @@ def _split(dep, budget, dec: Pool, w: Workload, max_model_len, slo, link, model)
             break
     est = {k: _estimate(k, ttft_s, dec, w) for k in slo}
     ratio = max((est[k] / slo[k] for k in slo), default=0.0)
-    config = EngineConfig(gpu=dep.gpu, tp=dep.tp, weights=dep.weights, kv=dep.kv, max_model_len=max_model_len,
-                          max_num_seqs=min(PREFILL_MAX_SEQS, budget), max_num_batched_tokens=budget, replicas=replicas)
+    config = EngineConfig(
+        gpu=dep.gpu,
+        tp=dep.tp,
+        weights=dep.weights,
+        kv=dep.kv,
+        max_model_len=max_model_len,
+        max_num_seqs=min(PREFILL_MAX_SEQS, budget),
+        max_num_batched_tokens=budget,
+        replicas=replicas,
+    )
     bound = dep.step.step(min(budget, int(max(w.prompt_mean, 1))), min(budget, int(max(w.prompt_mean, 1))), 0, 0)
     what = "compute-bound (GEMMs)" if bound.linear_compute_bound else "weight-streaming-bound (short prompts)"
-    prefill = Pool(config=config, dep=dep, estimate_ms=ttft_s * 1e3,
-                   bound=f"prefill: {what} at {w.prompt_mean:,.0f}-token mean prompts, {budget}-token steps")
-    return Split(prefill=prefill, decode=dec, transfer=transfer, estimates_ms=est, meets=ratio <= 1.0,
-                 miss_ratio=ratio if math.isfinite(ratio) else math.inf)
+    prefill = Pool(
+        config=config,
+        dep=dep,
+        estimate_ms=ttft_s * 1e3,
+        bound=f"prefill: {what} at {w.prompt_mean:,.0f}-token mean prompts, {budget}-token steps",
+    )
+    return Split(
+        prefill=prefill,
+        decode=dec,
+        transfer=transfer,
+        estimates_ms=est,
+        meets=ratio <= 1.0,
+        miss_ratio=ratio if math.isfinite(ratio) else math.inf,
+    )
 
 
 def _wait_s(lam: float, mu: float, q: float, ca2: float) -> float:

@@ -26,6 +26,7 @@ from recommend.memory import kv_bytes_per_token
 @dataclass(frozen=True, slots=True, kw_only=True)
 class KvTransfer:
     """The KV move of one prefill -> decode pair of deployments over one link."""
+
     link: LinkSpec
     bytes_per_token: float  # whole model, one copy
     lanes: int  # links used in parallel
@@ -39,30 +40,41 @@ class KvTransfer:
         return self.link.latency_us * 1e-6 + prompt_tokens * self.bytes_per_token / self.bytes_s
 
     def to_dict(self) -> dict:
-        return {"link": self.link.name, "gb_s_per_gpu": self.link.gb_s_per_gpu,
-                "achieved_fraction": self.link.achieved_fraction, "lanes": self.lanes,
-                "latency_us": self.link.latency_us, "bytes_per_token": self.bytes_per_token,
-                "source": self.link.source, "fraction_source": self.link.fraction_source}
+        return {
+            "link": self.link.name,
+            "gb_s_per_gpu": self.link.gb_s_per_gpu,
+            "achieved_fraction": self.link.achieved_fraction,
+            "lanes": self.lanes,
+            "latency_us": self.link.latency_us,
+            "bytes_per_token": self.bytes_per_token,
+            "source": self.link.source,
+            "fraction_source": self.link.fraction_source,
+        }
 
 
-def kv_transfer(model: str, kv: str, *, prefill_gpu: str, prefill_tp: int, decode_gpu: str, decode_tp: int,
-                link: str) -> KvTransfer:
+def kv_transfer(
+    model: str, kv: str, *, prefill_gpu: str, prefill_tp: int, decode_gpu: str, decode_tp: int, link: str
+) -> KvTransfer:
     """The transfer model for this pair; an NVLink link needs both pools on the same NVLink GPU type."""
     spec = get_link(link)
     if spec.same_node:
         p, d = get_gpu(prefill_gpu), get_gpu(decode_gpu)
         if p.name != d.name or NVLINK_OF_INTERCONNECT.get(p.interconnect) != spec.name:
-            raise RecommendError(f"--kv-link {spec.name} joins GPUs of one NVLink domain; {p.name} -> {d.name} "
-                                 f"({p.interconnect}) cannot use it: pick a network link ({', '.join(_network())})")
+            raise RecommendError(
+                f"--kv-link {spec.name} joins GPUs of one NVLink domain; {p.name} -> {d.name} "
+                f"({p.interconnect}) cannot use it: pick a network link ({', '.join(_network())})"
+            )
     m = get_model(model)
-    return KvTransfer(link=spec, bytes_per_token=kv_bytes_per_token(m, kv, 1),
-                      lanes=1 if m.is_mla else min(prefill_tp, decode_tp))
+    return KvTransfer(
+        link=spec, bytes_per_token=kv_bytes_per_token(m, kv, 1), lanes=1 if m.is_mla else min(prefill_tp, decode_tp)
+    )
 
 
 def link_usable(link: str, prefill_gpu: str, decode_gpu: str) -> bool:
     try:
-        kv_transfer("llama-3-8b", "bf16", prefill_gpu=prefill_gpu, prefill_tp=1, decode_gpu=decode_gpu,
-                    decode_tp=1, link=link)
+        kv_transfer(
+            "llama-3-8b", "bf16", prefill_gpu=prefill_gpu, prefill_tp=1, decode_gpu=decode_gpu, decode_tp=1, link=link
+        )
     except RecommendError:
         return False
     return True

@@ -35,8 +35,17 @@ class VerifiedSplit:
     requests: int
 
 
-def verify_split(split: Split, traffic: PlanTraffic, *, model: str, engine: str, slo: dict,
-                 max_requests: int = MAX_FLEET_REQUESTS, seed: int = 0, draws: int = DRAWS) -> VerifiedSplit:
+def verify_split(
+    split: Split,
+    traffic: PlanTraffic,
+    *,
+    model: str,
+    engine: str,
+    slo: dict,
+    max_requests: int = MAX_FLEET_REQUESTS,
+    seed: int = 0,
+    draws: int = DRAWS,
+) -> VerifiedSplit:
     p_spec, _ = split.prefill.config.simulation_parts(model, engine, step_model=split.prefill.dep.step)
     d_spec, _ = split.decode.config.simulation_parts(model, engine, step_model=split.decode.dep.step)
     parts = [_draw(split, traffic, p_spec, d_spec, max_requests, seed + 1_000_003 * d) for d in range(draws)]
@@ -48,16 +57,26 @@ def verify_split(split: Split, traffic: PlanTraffic, *, model: str, engine: str,
     ratio = max((values[k] / slo[k] for k in slo), default=0.0)
     ratio = ratio if math.isfinite(ratio) else math.inf
     predicted = {f"{m}_ms": _quantiles(pooled[m]) for m in ("ttft", "tpot", "e2e", "transfer", "prefill")}
-    predicted["goodput"] = (round(goodput_share(pooled["ttft"], pooled["tpot"], pooled["e2e"], slo), 4)
-                            if pooled["ttft"].size and slo else None)
-    return VerifiedSplit(split=split, predicted=predicted, slo_ms=values, meets=ratio <= 1.0, miss_ratio=ratio,
-                         requests=int(pooled["ttft"].size))
+    predicted["goodput"] = (
+        round(goodput_share(pooled["ttft"], pooled["tpot"], pooled["e2e"], slo), 4)
+        if pooled["ttft"].size and slo
+        else None
+    )
+    return VerifiedSplit(
+        split=split,
+        predicted=predicted,
+        slo_ms=values,
+        meets=ratio <= 1.0,
+        miss_ratio=ratio,
+        requests=int(pooled["ttft"].size),
+    )
 
 
 def _draw(split: Split, t: PlanTraffic, p_spec, d_spec, max_requests: int, seed: int) -> dict | None:
     g, p, d = group(split.prefill.config.replicas, split.decode.config.replicas)
-    arrival, prompt, output, span_s = replica_traffic(t, g, max_requests, seed, rate_rps=t.rps_real,
-                                                       min_span_s=MIN_SPAN_S)
+    arrival, prompt, output, span_s = replica_traffic(
+        t, g, max_requests, seed, rate_rps=t.rps_real, min_span_s=MIN_SPAN_S
+    )
     rng = np.random.default_rng(seed + 104729)
     n = rng.poisson(t.bulk_rps_real / g * span_s) if t.bulk_rps_real > 0 else 0
     pick = rng.integers(0, max(t.bulk_prompt_tokens.size, 1), n)
@@ -68,11 +87,25 @@ def _draw(split: Split, t: PlanTraffic, p_spec, d_spec, max_requests: int, seed:
     keep = (arrival >= WARMUP_SHARE * span_s) & ~bulk
     if not keep.any():
         return None
-    r = simulate_disagg(arrival, prompt, output, prefill=p_spec, prefill_step_s=split.prefill.dep.step.step_s,
-                        prefill_replicas=p, decode=d_spec, decode_step_s=split.decode.dep.step.step_s,
-                        decode_replicas=d, transfer_s=split.transfer.seconds)
-    return {"ttft": r.ttft_ms[keep], "tpot": r.tpot_ms[keep], "e2e": r.e2e_ms[keep],
-            "transfer": r.transfer_ms[keep], "prefill": r.prefill_ms[keep]}
+    r = simulate_disagg(
+        arrival,
+        prompt,
+        output,
+        prefill=p_spec,
+        prefill_step_s=split.prefill.dep.step.step_s,
+        prefill_replicas=p,
+        decode=d_spec,
+        decode_step_s=split.decode.dep.step.step_s,
+        decode_replicas=d,
+        transfer_s=split.transfer.seconds,
+    )
+    return {
+        "ttft": r.ttft_ms[keep],
+        "tpot": r.tpot_ms[keep],
+        "e2e": r.e2e_ms[keep],
+        "transfer": r.transfer_ms[keep],
+        "prefill": r.prefill_ms[keep],
+    }
 
 
 def _stat(pooled: dict, key: str) -> float:

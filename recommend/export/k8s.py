@@ -40,13 +40,17 @@ def deployed_window(plan: Plan, options: ExportOptions) -> Window:
     for w in plan.windows:
         if options.window in (w.label, w.slug):
             return w
-    raise PlanError(f"{plan.source}: no window {options.window!r}; windows: "
-                    + ", ".join(repr(w.label) for w in plan.windows))
+    raise PlanError(
+        f"{plan.source}: no window {options.window!r}; windows: " + ", ".join(repr(w.label) for w in plan.windows)
+    )
 
 
 def _meta(name: str, options: ExportOptions) -> dict:
-    return {"name": name, "namespace": options.namespace, "labels": {"app.kubernetes.io/name": options.name,
-                                                                     "app.kubernetes.io/managed-by": "tracefit"}}
+    return {
+        "name": name,
+        "namespace": options.namespace,
+        "labels": {"app.kubernetes.io/name": options.name, "app.kubernetes.io/managed-by": "tracefit"},
+    }
 
 
 def deployment(plan: Plan, options: ExportOptions) -> dict:
@@ -55,39 +59,84 @@ def deployment(plan: Plan, options: ExportOptions) -> dict:
     argv = vllm.serve_argv(args)
     labels = {"app.kubernetes.io/name": options.name}
     container = {
-        "name": "engine", "image": options.image, "command": argv[:2], "args": argv[2:],
+        "name": "engine",
+        "image": options.image,
+        "command": argv[:2],
+        "args": argv[2:],
         "ports": [{"name": "http", "containerPort": options.port}],
         "resources": {"limits": {"nvidia.com/gpu": w.config.tp}},
         "readinessProbe": {"httpGet": {"path": "/health", "port": "http"}, "periodSeconds": 10},
-        "volumeMounts": [{"name": "dshm", "mountPath": "/dev/shm"}]}
-    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": _meta(options.name, options),
-            "spec": {"replicas": w.config.replicas, "selector": {"matchLabels": dict(labels)},
-                     "template": {"metadata": {"labels": dict(labels), "annotations": {"tracefit/window": w.label}},
-                                  "spec": {"containers": [container],
-                                           "volumes": [{"name": "dshm", "emptyDir": {"medium": "Memory"}}]}}}}
+        "volumeMounts": [{"name": "dshm", "mountPath": "/dev/shm"}],
+    }
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": _meta(options.name, options),
+        "spec": {
+            "replicas": w.config.replicas,
+            "selector": {"matchLabels": dict(labels)},
+            "template": {
+                "metadata": {"labels": dict(labels), "annotations": {"tracefit/window": w.label}},
+                "spec": {"containers": [container], "volumes": [{"name": "dshm", "emptyDir": {"medium": "Memory"}}]},
+            },
+        },
+    }
 
 
 def scaled_object(plan: Plan, options: ExportOptions) -> dict:
-    triggers = [{"type": "cron", "name": _span_name(w, i),
-                 "metadata": {"timezone": TIMEZONE, "start": s.start, "end": s.end,
-                              "desiredReplicas": str(w.config.replicas)}}
-                for w in plan.windows for i, s in enumerate(spans(w))]
+    triggers = [
+        {
+            "type": "cron",
+            "name": _span_name(w, i),
+            "metadata": {
+                "timezone": TIMEZONE,
+                "start": s.start,
+                "end": s.end,
+                "desiredReplicas": str(w.config.replicas),
+            },
+        }
+        for w in plan.windows
+        for i, s in enumerate(spans(w))
+    ]
     replicas = [w.config.replicas for w in plan.windows]
-    return {"apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject", "metadata": _meta(options.name, options),
-            "spec": {"scaleTargetRef": {"name": options.name}, "minReplicaCount": min(replicas),
-                     "maxReplicaCount": max(replicas), "triggers": triggers}}
+    return {
+        "apiVersion": "keda.sh/v1alpha1",
+        "kind": "ScaledObject",
+        "metadata": _meta(options.name, options),
+        "spec": {
+            "scaleTargetRef": {"name": options.name},
+            "minReplicaCount": min(replicas),
+            "maxReplicaCount": max(replicas),
+            "triggers": triggers,
+        },
+    }
 
 
 def rbac(options: ExportOptions) -> list[dict]:
     sa = dns_name(options.name, "scaler")
     return [
         {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": _meta(sa, options)},
-        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": _meta(sa, options),
-         "rules": [{"apiGroups": ["apps"], "resources": ["deployments", "deployments/scale"],
-                    "resourceNames": [options.name], "verbs": ["get", "patch", "update"]}]},
-        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": _meta(sa, options),
-         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": sa},
-         "subjects": [{"kind": "ServiceAccount", "name": sa, "namespace": options.namespace}]}]
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "Role",
+            "metadata": _meta(sa, options),
+            "rules": [
+                {
+                    "apiGroups": ["apps"],
+                    "resources": ["deployments", "deployments/scale"],
+                    "resourceNames": [options.name],
+                    "verbs": ["get", "patch", "update"],
+                }
+            ],
+        },
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "RoleBinding",
+            "metadata": _meta(sa, options),
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": sa},
+            "subjects": [{"kind": "ServiceAccount", "name": sa, "namespace": options.namespace}],
+        },
+    ]
 
 
 def cron_jobs(plan: Plan, options: ExportOptions) -> list[dict]:
@@ -95,14 +144,33 @@ def cron_jobs(plan: Plan, options: ExportOptions) -> list[dict]:
     for w in plan.windows:
         for i, s in enumerate(spans(w)):
             name = dns_name(options.name, _span_name(w, i))[:52].strip("-")  # CronJob names: ≤ 52 characters
-            command = ["kubectl", "scale", f"deployment/{options.name}", f"--replicas={w.config.replicas}",
-                       f"--namespace={options.namespace}"]
-            pod = {"serviceAccountName": sa, "restartPolicy": "OnFailure",
-                   "containers": [{"name": "scale", "image": options.kubectl_image, "command": command}]}
+            command = [
+                "kubectl",
+                "scale",
+                f"deployment/{options.name}",
+                f"--replicas={w.config.replicas}",
+                f"--namespace={options.namespace}",
+            ]
+            pod = {
+                "serviceAccountName": sa,
+                "restartPolicy": "OnFailure",
+                "containers": [{"name": "scale", "image": options.kubectl_image, "command": command}],
+            }
             job = {"backoffLimit": 3, "template": {"spec": pod}}
-            jobs.append({"apiVersion": "batch/v1", "kind": "CronJob", "metadata": _meta(name, options),
-                         "spec": {"schedule": s.start, "timeZone": TIMEZONE, "concurrencyPolicy": "Forbid",
-                                  "startingDeadlineSeconds": 600, "jobTemplate": {"spec": job}}})
+            jobs.append(
+                {
+                    "apiVersion": "batch/v1",
+                    "kind": "CronJob",
+                    "metadata": _meta(name, options),
+                    "spec": {
+                        "schedule": s.start,
+                        "timeZone": TIMEZONE,
+                        "concurrencyPolicy": "Forbid",
+                        "startingDeadlineSeconds": 600,
+                        "jobTemplate": {"spec": job},
+                    },
+                }
+            )
     return jobs
 
 
@@ -110,15 +178,25 @@ def render(plan: Plan, options: ExportOptions, requests=None) -> dict[str, str]:
     options = replace(options, name=dns_name(options.name), namespace=dns_name(options.namespace))
     w = deployed_window(plan, options)
     differs = [x.label for x in plan.windows if _engine_flags(x) != _engine_flags(w)]
-    head = (f"# Engine for window {w.label!r}; the schedule scales replicas only."
-            + (f"\n# Windows with other engine flags (redeploy with vllm/<window>.yaml to match): "
-               f"{', '.join(differs)}" if differs else "") + "\n")
+    head = (
+        f"# Engine for window {w.label!r}; the schedule scales replicas only."
+        + (
+            f"\n# Windows with other engine flags (redeploy with vllm/<window>.yaml to match): {', '.join(differs)}"
+            if differs
+            else ""
+        )
+        + "\n"
+    )
     files = {
         "k8s/deployment.yaml": head + yaml.safe_dump(deployment(plan, options), sort_keys=False),
-        "k8s/keda-scaledobject.yaml": ("# KEDA cron schedule: one trigger per window (more when its hours differ "
-                                       "by day)\n" + yaml.safe_dump(scaled_object(plan, options), sort_keys=False)),
-        "k8s/cronjobs.yaml": ("# Alternative without KEDA: kubectl scale at each window start\n"
-                              + yaml.safe_dump_all(rbac(options) + cron_jobs(plan, options), sort_keys=False)),
+        "k8s/keda-scaledobject.yaml": (
+            "# KEDA cron schedule: one trigger per window (more when its hours differ "
+            "by day)\n" + yaml.safe_dump(scaled_object(plan, options), sort_keys=False)
+        ),
+        "k8s/cronjobs.yaml": (
+            "# Alternative without KEDA: kubectl scale at each window start\n"
+            + yaml.safe_dump_all(rbac(options) + cron_jobs(plan, options), sort_keys=False)
+        ),
     }
     if k8s_autoscale.autoscaled(plan, w):
         files["k8s/keda-autoscaled.yaml"] = k8s_autoscale.render(plan, w, options, _meta(options.name, options))

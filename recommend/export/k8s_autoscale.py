@@ -47,13 +47,17 @@ HEADER_WIDTH = 110  # comment lines
 def signal_query(model: str, policy: AutoscalePolicy, scaling: WindowScaling | None = None) -> str:
     """PromQL: the busiest bucket_s mean req/s (engine load with the window's LoadWeights) of `model`
     within the last lookback_s."""
+
     def rate(metric: str) -> str:
         return f'sum(rate({metric}{{model_name="{_label(model)}"}}[{_s(policy.bucket_s)}]))'
 
     load = scaling.load if scaling else None
-    signal = (rate(METRIC) if load is None else
-              f"({load.prefill_s_per_token:.6g} * {rate(PROMPT_METRIC)} + {load.decode_s_per_token:.6g} * "
-              f"{rate(OUTPUT_METRIC)})")
+    signal = (
+        rate(METRIC)
+        if load is None
+        else f"({load.prefill_s_per_token:.6g} * {rate(PROMPT_METRIC)} + {load.decode_s_per_token:.6g} * "
+        f"{rate(OUTPUT_METRIC)})"
+    )
     span_s = policy.lookback_s - policy.bucket_s
     return f"max_over_time({signal}[{_s(span_s)}:1m])" if span_s >= MINUTE_S else signal
 
@@ -66,19 +70,39 @@ def threshold(scaling: WindowScaling, policy: AutoscalePolicy) -> str:
 def scaled_object(plan: Plan, w: Window, options: ExportOptions, metadata: dict) -> dict:
     policy, scaling = plan.autoscale, w.scaling
     query = signal_query(plan.hf_id(options.model), policy, scaling)
-    trigger = {"type": "prometheus", "name": "engine-load" if scaling.load else "request-rate", "metricType": "AverageValue",
-               "metadata": {"serverAddress": options.prometheus, "query": query,
-                            "threshold": threshold(scaling, policy), "ignoreNullValues": "false"}}
+    trigger = {
+        "type": "prometheus",
+        "name": "engine-load" if scaling.load else "request-rate",
+        "metricType": "AverageValue",
+        "metadata": {
+            "serverAddress": options.prometheus,
+            "query": query,
+            "threshold": threshold(scaling, policy),
+            "ignoreNullValues": "false",
+        },
+    }
     behavior = {
-        "scaleUp": {"stabilizationWindowSeconds": 0, "selectPolicy": "Max",
-                    "policies": [{"type": "Pods", "value": scaling.max_replicas, "periodSeconds": SCALE_UP_PERIOD_S}]},
-        "scaleDown": {"stabilizationWindowSeconds": min(int(policy.interval_s), MAX_STABILIZATION_S)}}
-    return {"apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject", "metadata": metadata,
-            "spec": {"scaleTargetRef": {"name": options.name}, "pollingInterval": int(MINUTE_S),
-                     "minReplicaCount": scaling.min_replicas, "maxReplicaCount": scaling.max_replicas,
-                     "fallback": {"failureThreshold": FALLBACK_FAILURES, "replicas": scaling.max_replicas},
-                     "advanced": {"horizontalPodAutoscalerConfig": {"behavior": behavior}},
-                     "triggers": [trigger]}}
+        "scaleUp": {
+            "stabilizationWindowSeconds": 0,
+            "selectPolicy": "Max",
+            "policies": [{"type": "Pods", "value": scaling.max_replicas, "periodSeconds": SCALE_UP_PERIOD_S}],
+        },
+        "scaleDown": {"stabilizationWindowSeconds": min(int(policy.interval_s), MAX_STABILIZATION_S)},
+    }
+    return {
+        "apiVersion": "keda.sh/v1alpha1",
+        "kind": "ScaledObject",
+        "metadata": metadata,
+        "spec": {
+            "scaleTargetRef": {"name": options.name},
+            "pollingInterval": int(MINUTE_S),
+            "minReplicaCount": scaling.min_replicas,
+            "maxReplicaCount": scaling.max_replicas,
+            "fallback": {"failureThreshold": FALLBACK_FAILURES, "replicas": scaling.max_replicas},
+            "advanced": {"horizontalPodAutoscalerConfig": {"behavior": behavior}},
+            "triggers": [trigger],
+        },
+    }
 
 
 def autoscaled(plan: Plan, w: Window) -> bool:
@@ -92,7 +116,7 @@ def render(plan: Plan, w: Window, options: ExportOptions, metadata: dict) -> str
 
 def header(plan: Plan, w: Window) -> str:
     p, s = plan.autoscale, w.scaling
-    what, unit = (("engine-load", "busy s/s") if s.load else ("request-rate", "req/s"))
+    what, unit = ("engine-load", "busy s/s") if s.load else ("request-rate", "req/s")
     paragraphs = [
         f"KEDA {what} autoscaler for window {w.label!r} (the Deployment's engine flags). Apply this OR "
         "keda-scaledobject.yaml, not both: KEDA allows one ScaledObject per workload.",
@@ -102,9 +126,12 @@ def header(plan: Plan, w: Window) -> str:
         f"Rule: replicas = clamp(ceil({p.ratio:g} x signal / {s.per_replica:g} {unit} per replica), "
         f"{s.min_replicas}, {s.max_replicas}). HPA AverageValue wants ceil(signal / threshold) replicas, so "
         f"threshold = {s.per_replica:g} / {p.ratio:g} = {threshold(s, p)}."
-        + (f" Signal: {s.load.prefill_s_per_token:.6g} s per prompt token + {s.load.decode_s_per_token:.6g} s per "
-           "output token (the window's engine config, recommend/queueing.py), so a heavier mix scales up." if s.load
-           else ""),
+        + (
+            f" Signal: {s.load.prefill_s_per_token:.6g} s per prompt token + {s.load.decode_s_per_token:.6g} s per "
+            "output token (the window's engine config, recommend/queueing.py), so a heavier mix scales up."
+            if s.load
+            else ""
+        ),
         f"Assumes a new replica serves within {_s(p.delay_s)} of the decision (pod scheduling, image pull, weights "
         "load); slower starts make the measured ratio too small.",
         f"The signal counts every request (token) {METRIC if not s.load else 'vLLM counts'} counts: bulk requests "
@@ -113,13 +140,26 @@ def header(plan: Plan, w: Window) -> str:
         f"{s.max_replicas} replicas only. Add a trigger on your batch queue's depth (tracefit cannot know its "
         "metric); KEDA runs the largest count over its triggers. For example:",
     ]
-    snippet = ["  - type: prometheus", "    name: bulk-queued", "    metricType: AverageValue", "    metadata:",
-               "      serverAddress: <as above>", f"      query: (<your batch queue depth> > bool 0) * {s.max_replicas}",
-               "      threshold: '1'"]
+    snippet = [
+        "  - type: prometheus",
+        "    name: bulk-queued",
+        "    metricType: AverageValue",
+        "    metadata:",
+        "      serverAddress: <as above>",
+        f"      query: (<your batch queue depth> > bool 0) * {s.max_replicas}",
+        "      threshold: '1'",
+    ]
     others = [x for x in plan.windows if x is not w and x.scaling is not None and x.scaling.per_replica > 0]
-    tail = [f"Not applied, window {x.label!r}: min {x.scaling.min_replicas}, max {x.scaling.max_replicas}, "
-            f"threshold {threshold(x.scaling, p)}" for x in others]
-    lines = [line for text in paragraphs for line in textwrap.wrap(text, HEADER_WIDTH, break_on_hyphens=False)] + snippet + tail
+    tail = [
+        f"Not applied, window {x.label!r}: min {x.scaling.min_replicas}, max {x.scaling.max_replicas}, "
+        f"threshold {threshold(x.scaling, p)}"
+        for x in others
+    ]
+    lines = (
+        [line for text in paragraphs for line in textwrap.wrap(text, HEADER_WIDTH, break_on_hyphens=False)]
+        + snippet
+        + tail
+    )
     return "".join(f"# {line}\n" for line in lines)
 
 

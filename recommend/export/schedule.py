@@ -46,17 +46,25 @@ def cron_spans(cells: tuple[int, ...]) -> list[CronSpan]:
     spans = []
     for (hour, length), days in sorted(groups.items(), key=lambda kv: (min(kv[1]), kv[0])):
         end_cells = [(d * 24 + hour + length) % WEEK_HOURS for d in days]
-        spans.append(CronSpan(start=f"0 {hour} * * {dow_list([(d + 1) % 7 for d in days])}",
-                              end=f"0 {end_cells[0] % 24} * * {dow_list([(c // 24 + 1) % 7 for c in end_cells])}",
-                              hours=length, occurrences=len(days)))
+        spans.append(
+            CronSpan(
+                start=f"0 {hour} * * {dow_list([(d + 1) % 7 for d in days])}",
+                end=f"0 {end_cells[0] % 24} * * {dow_list([(c // 24 + 1) % 7 for c in end_cells])}",
+                hours=length,
+                occurrences=len(days),
+            )
+        )
     return spans
 
 
 def dated_span(start: datetime, end: datetime) -> CronSpan:
     """A one-off window as dated cron (it fires again on the same date next year: delete it after)."""
-    return CronSpan(start=f"{start.minute} {start.hour} {start.day} {start.month} *",
-                    end=f"{end.minute} {end.hour} {end.day} {end.month} *",
-                    hours=round((end - start).total_seconds() / 3600), occurrences=1)
+    return CronSpan(
+        start=f"{start.minute} {start.hour} {start.day} {start.month} *",
+        end=f"{end.minute} {end.hour} {end.day} {end.month} *",
+        hours=round((end - start).total_seconds() / 3600),
+        occurrences=1,
+    )
 
 
 def dow_list(days: list[int]) -> str:
@@ -67,6 +75,6 @@ def dow_list(days: list[int]) -> str:
         j = i
         while j + 1 < len(days) and days[j + 1] == days[j] + 1:
             j += 1
-        parts.append(f"{days[i]}-{days[j]}" if j - i >= 2 else ",".join(map(str, days[i:j + 1])))
+        parts.append(f"{days[i]}-{days[j]}" if j - i >= 2 else ",".join(map(str, days[i : j + 1])))
         i = j + 1
     return ",".join(parts)

@@ -22,9 +22,16 @@ PORT = 30000  # SGLang's default port
 
 def server_args(window: Window, model: str, options: ExportOptions) -> dict:
     c = window.config
-    args = {"model-path": model, "host": options.host, "port": PORT, "tp-size": c.tp,
-            "context-length": c.max_model_len, "max-running-requests": c.max_num_seqs,
-            "chunked-prefill-size": c.max_num_batched_tokens, "mem-fraction-static": c.gpu_memory_utilization}
+    args = {
+        "model-path": model,
+        "host": options.host,
+        "port": PORT,
+        "tp-size": c.tp,
+        "context-length": c.max_model_len,
+        "max-running-requests": c.max_num_seqs,
+        "chunked-prefill-size": c.max_num_batched_tokens,
+        "mem-fraction-static": c.gpu_memory_utilization,
+    }
     if c.weights == "fp16":
         args["dtype"] = "float16"
     if QUANTIZATION.get(c.weights):
@@ -46,9 +53,11 @@ def render(plan: Plan, options: ExportOptions, requests=None) -> dict[str, str]:
     files = {}
     for w in plan.windows:
         args = server_args(w, model, options)
-        files[f"sglang/{w.slug}.yaml"] = (f"# SGLang config for window {w.label!r}: "
-                                          f"python -m sglang.launch_server --config {w.slug}.yaml\n"
-                                          + yaml.safe_dump(args, sort_keys=False))
-        files[f"sglang/{w.slug}.sh"] = (f"#!/bin/sh\n# window {w.label!r}: {w.config.replicas} replica(s)\n"
-                                        + shlex.join(launch_argv(args)) + "\n")
+        files[f"sglang/{w.slug}.yaml"] = (
+            f"# SGLang config for window {w.label!r}: "
+            f"python -m sglang.launch_server --config {w.slug}.yaml\n" + yaml.safe_dump(args, sort_keys=False)
+        )
+        files[f"sglang/{w.slug}.sh"] = (
+            f"#!/bin/sh\n# window {w.label!r}: {w.config.replicas} replica(s)\n" + shlex.join(launch_argv(args)) + "\n"
+        )
     return files

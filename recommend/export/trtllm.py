@@ -21,7 +21,14 @@ from recommend.export.options import ExportOptions
 from recommend.plan import Plan, Window
 
 # quantize.py --qformat per plan weights dtype; full_prec keeps bf16/fp16 (and still sets an fp8 KV cache).
-QFORMAT = {"bf16": "full_prec", "fp16": "full_prec", "fp8": "fp8", "int8": "int8_sq", "int4": "int4_awq", "nvfp4": "nvfp4"}
+QFORMAT = {
+    "bf16": "full_prec",
+    "fp16": "full_prec",
+    "fp8": "fp8",
+    "int8": "int8_sq",
+    "int4": "int4_awq",
+    "nvfp4": "nvfp4",
+}
 INPUT_GRID = 256  # tokens; max_input_len rounded up to this grid
 
 
@@ -64,34 +71,84 @@ def engines(plan: Plan) -> dict[str, tuple[Engine, list[Window]]]:
         groups.setdefault(key, []).append(w)
     found = {}
     for (gpu, tp, weights, kv, seq, inp), ws in groups.items():
-        e = Engine(gpu=gpu, tp=tp, weights=weights, kv=kv, max_seq_len=seq, max_input_len=inp,
-                   max_batch_size=max(w.config.max_num_seqs for w in ws),
-                   max_num_tokens=max(w.config.max_num_batched_tokens for w in ws))
+        e = Engine(
+            gpu=gpu,
+            tp=tp,
+            weights=weights,
+            kv=kv,
+            max_seq_len=seq,
+            max_input_len=inp,
+            max_batch_size=max(w.config.max_num_seqs for w in ws),
+            max_num_tokens=max(w.config.max_num_batched_tokens for w in ws),
+        )
         found[e.name] = (e, ws)
     return found
 
 
 def checkpoint_argv(e: Engine, model: str) -> list[str]:
-    argv = ["python", "examples/quantization/quantize.py", "--model_dir", model,
-            "--dtype", "float16" if e.weights == "fp16" else "bfloat16", "--qformat", QFORMAT[e.weights],
-            "--output_dir", f"checkpoints/{e.name}", "--tp_size", str(e.tp)]
+    argv = [
+        "python",
+        "examples/quantization/quantize.py",
+        "--model_dir",
+        model,
+        "--dtype",
+        "float16" if e.weights == "fp16" else "bfloat16",
+        "--qformat",
+        QFORMAT[e.weights],
+        "--output_dir",
+        f"checkpoints/{e.name}",
+        "--tp_size",
+        str(e.tp),
+    ]
     return argv + (["--kv_cache_dtype", "fp8"] if e.kv == "fp8" else [])
 
 
 def build_argv(e: Engine) -> list[str]:
-    return ["trtllm-build", "--checkpoint_dir", f"checkpoints/{e.name}", "--output_dir", f"engines/{e.name}",
-            "--max_batch_size", str(e.max_batch_size), "--max_num_tokens", str(e.max_num_tokens),
-            "--max_input_len", str(e.max_input_len), "--max_seq_len", str(e.max_seq_len),
-            "--kv_cache_type", "paged", "--use_paged_context_fmha", "enable"]
+    return [
+        "trtllm-build",
+        "--checkpoint_dir",
+        f"checkpoints/{e.name}",
+        "--output_dir",
+        f"engines/{e.name}",
+        "--max_batch_size",
+        str(e.max_batch_size),
+        "--max_num_tokens",
+        str(e.max_num_tokens),
+        "--max_input_len",
+        str(e.max_input_len),
+        "--max_seq_len",
+        str(e.max_seq_len),
+        "--kv_cache_type",
+        "paged",
+        "--use_paged_context_fmha",
+        "enable",
+    ]
 
 
 def serve_argv(w: Window, model: str, options: ExportOptions) -> list[str]:
     c = w.config
-    return ["trtllm-serve", model, "--backend", "pytorch", "--host", options.host, "--port", str(options.port),
-            "--tp_size", str(c.tp), "--max_batch_size", str(c.max_num_seqs),
-            "--max_num_tokens", str(c.max_num_batched_tokens), "--max_seq_len", str(c.max_model_len),
-            "--kv_cache_free_gpu_memory_fraction", str(c.gpu_memory_utilization),
-            "--extra_llm_api_options", f"{w.slug}.extra-llm-api-config.yml"]
+    return [
+        "trtllm-serve",
+        model,
+        "--backend",
+        "pytorch",
+        "--host",
+        options.host,
+        "--port",
+        str(options.port),
+        "--tp_size",
+        str(c.tp),
+        "--max_batch_size",
+        str(c.max_num_seqs),
+        "--max_num_tokens",
+        str(c.max_num_batched_tokens),
+        "--max_seq_len",
+        str(c.max_model_len),
+        "--kv_cache_free_gpu_memory_fraction",
+        str(c.gpu_memory_utilization),
+        "--extra_llm_api_options",
+        f"{w.slug}.extra-llm-api-config.yml",
+    ]
 
 
 def extra_llm_api_config(w: Window) -> dict:
@@ -106,29 +163,43 @@ def render(plan: Plan, options: ExportOptions, requests=None) -> dict[str, str]:
     model = plan.hf_id(options.model)
     files, table = {}, {}
     for name, (e, ws) in engines(plan).items():
-        files[f"trtllm/build-{name}.sh"] = "\n".join([
-            "#!/bin/sh", f"# TensorRT engine for windows: {', '.join(w.label for w in ws)}",
-            "# run from a TensorRT-LLM checkout; the first step quantizes or converts the checkpoint",
-            shlex.join(checkpoint_argv(e, model)), shlex.join(build_argv(e)),
-            f"# serve it: trtllm-serve engines/{name} --backend tensorrt --tokenizer {model}", ""])
+        files[f"trtllm/build-{name}.sh"] = "\n".join(
+            [
+                "#!/bin/sh",
+                f"# TensorRT engine for windows: {', '.join(w.label for w in ws)}",
+                "# run from a TensorRT-LLM checkout; the first step quantizes or converts the checkpoint",
+                shlex.join(checkpoint_argv(e, model)),
+                shlex.join(build_argv(e)),
+                f"# serve it: trtllm-serve engines/{name} --backend tensorrt --tokenizer {model}",
+                "",
+            ]
+        )
         table[name] = {**asdict(e), "windows": [w.label for w in ws]}
     for w in plan.windows:
         files[f"trtllm/{w.slug}.extra-llm-api-config.yml"] = yaml.safe_dump(extra_llm_api_config(w), sort_keys=False)
-        files[f"trtllm/{w.slug}.serve.sh"] = (f"#!/bin/sh\n# window {w.label!r}: {w.config.replicas} replica(s); "
-                                              f"PyTorch backend, no engine build\n"
-                                              + shlex.join(serve_argv(w, model, options)) + "\n")
+        files[f"trtllm/{w.slug}.serve.sh"] = (
+            f"#!/bin/sh\n# window {w.label!r}: {w.config.replicas} replica(s); "
+            f"PyTorch backend, no engine build\n" + shlex.join(serve_argv(w, model, options)) + "\n"
+        )
     files["trtllm/engines.json"] = json.dumps(table, indent=2) + "\n"
     files["trtllm/README.md"] = _readme(plan, model, table)
     return files
 
 
 def _readme(plan: Plan, model: str, table: dict) -> str:
-    lines = [f"# TensorRT-LLM for {plan.model} ({model})", "",
-             "`<window>.serve.sh` runs the PyTorch backend straight from the checkpoint. For TensorRT engines,",
-             "`build-<engine>.sh` builds one engine per distinct max input/sequence length; windows below share it.",
-             "fp8/int8/int4 weights on the PyTorch backend need a pre-quantized (ModelOpt) checkpoint as model.", "",
-             "| engine | windows | max_batch_size | max_num_tokens | max_input_len | max_seq_len |",
-             "|---|---|---|---|---|---|"]
-    lines += [f"| {n} | {', '.join(t['windows'])} | {t['max_batch_size']} | {t['max_num_tokens']} | "
-              f"{t['max_input_len']} | {t['max_seq_len']} |" for n, t in table.items()]
+    lines = [
+        f"# TensorRT-LLM for {plan.model} ({model})",
+        "",
+        "`<window>.serve.sh` runs the PyTorch backend straight from the checkpoint. For TensorRT engines,",
+        "`build-<engine>.sh` builds one engine per distinct max input/sequence length; windows below share it.",
+        "fp8/int8/int4 weights on the PyTorch backend need a pre-quantized (ModelOpt) checkpoint as model.",
+        "",
+        "| engine | windows | max_batch_size | max_num_tokens | max_input_len | max_seq_len |",
+        "|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {n} | {', '.join(t['windows'])} | {t['max_batch_size']} | {t['max_num_tokens']} | "
+        f"{t['max_input_len']} | {t['max_seq_len']} |"
+        for n, t in table.items()
+    ]
     return "\n".join(lines) + "\n"

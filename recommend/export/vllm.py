@@ -22,10 +22,16 @@ KV_CACHE_DTYPE = {"bf16": None, "fp16": None, "fp8": "fp8"}  # None: "auto" (the
 def engine_args(window: Window, model: str, options: ExportOptions) -> dict:
     """Long option name → value; True means a bare flag."""
     c = window.config
-    args = {"model": model, "host": options.host, "port": options.port, "tensor-parallel-size": c.tp,
-            "max-model-len": c.max_model_len, "max-num-seqs": c.max_num_seqs,
-            "max-num-batched-tokens": c.max_num_batched_tokens,
-            "gpu-memory-utilization": c.gpu_memory_utilization}
+    args = {
+        "model": model,
+        "host": options.host,
+        "port": options.port,
+        "tensor-parallel-size": c.tp,
+        "max-model-len": c.max_model_len,
+        "max-num-seqs": c.max_num_seqs,
+        "max-num-batched-tokens": c.max_num_batched_tokens,
+        "gpu-memory-utilization": c.gpu_memory_utilization,
+    }
     if c.weights == "fp16":
         args["dtype"] = "float16"
     if QUANTIZATION.get(c.weights):
@@ -50,20 +56,30 @@ def render(plan: Plan, options: ExportOptions, requests=None) -> dict[str, str]:
     files, notes = {}, []
     for w in plan.windows:
         args = engine_args(w, model, options)
-        files[f"vllm/{w.slug}.yaml"] = (f"# vLLM config for window {w.label!r}: vllm serve --config {w.slug}.yaml\n"
-                                        + yaml.safe_dump(args, sort_keys=False))
-        files[f"vllm/{w.slug}.sh"] = (f"#!/bin/sh\n# window {w.label!r}: {w.config.replicas} replica(s)\n"
-                                      + shlex.join(serve_argv(args)) + "\n")
+        files[f"vllm/{w.slug}.yaml"] = (
+            f"# vLLM config for window {w.label!r}: vllm serve --config {w.slug}.yaml\n"
+            + yaml.safe_dump(args, sort_keys=False)
+        )
+        files[f"vllm/{w.slug}.sh"] = (
+            f"#!/bin/sh\n# window {w.label!r}: {w.config.replicas} replica(s)\n" + shlex.join(serve_argv(args)) + "\n"
+        )
         if w.config.weights in ("int8", "int4"):
-            notes.append(f"{w.slug}: --quantization {QUANTIZATION[w.config.weights]} needs a pre-quantized "
-                         f"{w.config.weights} checkpoint; pass it with --model")
+            notes.append(
+                f"{w.slug}: --quantization {QUANTIZATION[w.config.weights]} needs a pre-quantized "
+                f"{w.config.weights} checkpoint; pass it with --model"
+            )
     files["vllm/README.md"] = _readme(plan, model, notes)
     return files
 
 
 def _readme(plan: Plan, model: str, notes: list[str]) -> str:
-    lines = [f"# vLLM configs for {plan.model} ({model})", "",
-             "One `<window>.sh` (command line) and `<window>.yaml` (`vllm serve --config`) per plan window.", "",
-             "| window | file | replicas | tp |", "|---|---|---|---|"]
+    lines = [
+        f"# vLLM configs for {plan.model} ({model})",
+        "",
+        "One `<window>.sh` (command line) and `<window>.yaml` (`vllm serve --config`) per plan window.",
+        "",
+        "| window | file | replicas | tp |",
+        "|---|---|---|---|",
+    ]
     lines += [f"| {w.label} | {w.slug}.sh | {w.config.replicas} | {w.config.tp} |" for w in plan.windows]
     return "\n".join(lines + [""] + [f"- {n}" for n in notes]) + "\n"

@@ -12,5 +12,14 @@ from recommend.simulate.disagg import DisaggResult, simulate_disagg
 from recommend.simulate.engine import EngineSpec, SimResult, SimulateError, goodput_share, simulate
 from recommend.simulate.traffic import replica_share
 
-__all__ = ["DisaggResult", "EngineSpec", "SimResult", "SimulateError", "goodput_share", "replica_arrivals",
-           "replica_share", "simulate", "simulate_disagg"]
+__all__ = [
+    "DisaggResult",
+    "EngineSpec",
+    "SimResult",
+    "SimulateError",
+    "goodput_share",
+    "replica_arrivals",
+    "replica_share",
+    "simulate",
+    "simulate_disagg",
+]

@@ -18,15 +18,25 @@ from recommend.simulate.traffic import replica_share
 BIN_S = 60.0
 
 
-def replica_arrivals(arrival_s, prompt_tokens, output_tokens, *, span_s: float, replicas: int,
-                     sample_rate: float, scale: float, seed: int = 0):
+def replica_arrivals(
+    arrival_s,
+    prompt_tokens,
+    output_tokens,
+    *,
+    span_s: float,
+    replicas: int,
+    sample_rate: float,
+    scale: float,
+    seed: int = 0,
+):
     """(arrival_s sorted, prompt_tokens, output_tokens) of one replica over [0, span_s)."""
     arrival = np.asarray(arrival_s, np.float64)
     prompt, output = np.asarray(prompt_tokens, np.int64), np.asarray(output_tokens, np.int64)
     m = scale / (sample_rate * replicas)
     if m <= 1 or arrival.size == 0:
-        return replica_share(arrival, prompt, output, replicas=replicas, sample_rate=sample_rate,
-                             traffic_scale=scale, seed=seed)
+        return replica_share(
+            arrival, prompt, output, replicas=replicas, sample_rate=sample_rate, traffic_scale=scale, seed=seed
+        )
     rng = np.random.default_rng(seed)
     edges = np.arange(0.0, span_s + BIN_S, BIN_S)
     which = np.clip(np.searchsorted(edges, arrival, side="right") - 1, 0, edges.size - 2)

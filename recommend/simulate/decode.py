@@ -28,8 +28,7 @@ class DecodeLines:
             a, b, lo, hi = line
             if lo <= lo_ctx and hi_ctx <= hi:
                 return line
-            if ((lo <= lo_ctx or self._on(n, a, b, lo_ctx))
-                    and (hi_ctx <= hi or self._on(n, a, b, hi_ctx))):
+            if (lo <= lo_ctx or self._on(n, a, b, lo_ctx)) and (hi_ctx <= hi or self._on(n, a, b, hi_ctx)):
                 line[2], line[3] = min(lo, lo_ctx), max(hi, hi_ctx)  # lo < hi: three points
                 return line
         f_lo, f_hi = self.step_s(0, 0, n, lo_ctx), self.step_s(0, 0, n, hi_ctx)
@@ -77,5 +76,4 @@ def block_seconds(j, used_blocks, new_per_step, first_s, growth_s):
     u0 = used_blocks + new_per_step  # during step 0, after its allocation
     s1 = j * (j - 1) / 2  # sum of s over 0..j-1
     s2 = (j - 1) * j * (2 * j - 1) / 6  # sum of s^2
-    return (u0 * first_s * j + (u0 * growth_s + new_per_step * first_s) * s1
-            + new_per_step * growth_s * s2)
+    return u0 * first_s * j + (u0 * growth_s + new_per_step * first_s) * s1 + new_per_step * growth_s * s2

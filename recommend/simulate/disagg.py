@@ -29,6 +29,7 @@ from recommend.simulate.engine import EngineSpec, SimResult, goodput_share, simu
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DisaggResult:
     """Per request, in input order (ms; NaN where rejected; TPOT NaN for 1-token outputs)."""
+
     ttft_ms: np.ndarray
     tpot_ms: np.ndarray
     e2e_ms: np.ndarray
@@ -59,6 +60,7 @@ def group(prefill_replicas: int, decode_replicas: int) -> tuple[int, int, int]:
     The largest g (smallest group) whose p = round(P / g), d = round(D / g) are >= 1 and within
     GROUP_ERROR of P / g and D / g (30P12D -> 1/6: 5P2D; 31P12D -> 1/6: 5P2D, P 3% light; 10P3D -> whole).
     When that group is over MAX_GROUP replicas, the group of at most MAX_GROUP with the smallest error."""
+
     def error(g):
         p, d = round(prefill_replicas / g), round(decode_replicas / g)
         if p < 1 or d < 1:
@@ -76,24 +78,40 @@ def group(prefill_replicas: int, decode_replicas: int) -> tuple[int, int, int]:
 def decode_engine(spec: EngineSpec) -> EngineSpec:
     """The decode pool's spec for the one-pool simulator: a budget that admits whole prompts (their KV
     arrives complete) next to every running sequence's decode token."""
-    return EngineSpec(max_num_seqs=spec.max_num_seqs, max_num_batched_tokens=spec.max_num_seqs + spec.max_model_len,
-                      max_model_len=spec.max_model_len, kv_capacity_tokens=spec.kv_capacity_tokens,
-                      block_tokens=spec.block_tokens)
+    return EngineSpec(
+        max_num_seqs=spec.max_num_seqs,
+        max_num_batched_tokens=spec.max_num_seqs + spec.max_model_len,
+        max_model_len=spec.max_model_len,
+        kv_capacity_tokens=spec.kv_capacity_tokens,
+        block_tokens=spec.block_tokens,
+    )
 
 
 def decode_step(step_s):
     """Step time of a decode replica: an admitted request's first step is one more decoding sequence
     over its prompt's context (prefill_ctx_tokens), not a prefill."""
+
     def step(prefill_tokens, prefill_ctx_tokens, decode_seqs, decode_ctx_tokens, prefill_seqs=1):
         if prefill_tokens == 0:
             return step_s(0, 0, decode_seqs, decode_ctx_tokens)
         return step_s(0, 0, decode_seqs + prefill_seqs, decode_ctx_tokens + prefill_ctx_tokens)
+
     return step
 
 
-def simulate_disagg(arrival_s, prompt_tokens, output_tokens, *, prefill: EngineSpec, prefill_step_s,
-                    prefill_replicas: int, decode: EngineSpec, decode_step_s, decode_replicas: int,
-                    transfer_s) -> DisaggResult:
+def simulate_disagg(
+    arrival_s,
+    prompt_tokens,
+    output_tokens,
+    *,
+    prefill: EngineSpec,
+    prefill_step_s,
+    prefill_replicas: int,
+    decode: EngineSpec,
+    decode_step_s,
+    decode_replicas: int,
+    transfer_s,
+) -> DisaggResult:
     """Simulate the two pools on these requests (arrival times in s). `decode` is the decode pool's
     engine spec as deployed (its token budget is replaced by decode_engine's)."""
     arrival = np.asarray(arrival_s, np.float64)
@@ -101,12 +119,24 @@ def simulate_disagg(arrival_s, prompt_tokens, output_tokens, *, prefill: EngineS
     limit = min(prefill.max_model_len, decode.max_model_len)
     rejected = prompt + output > limit
     keep = ~rejected
-    p = simulate(arrival[keep], prompt[keep], np.ones(int(keep.sum()), np.int64), engine=prefill,
-                 step_s=prefill_step_s, replicas=prefill_replicas)
+    p = simulate(
+        arrival[keep],
+        prompt[keep],
+        np.ones(int(keep.sum()), np.int64),
+        engine=prefill,
+        step_s=prefill_step_s,
+        replicas=prefill_replicas,
+    )
     done_s = arrival[keep] + p.e2e_ms / 1e3
     landed_s = _transfers(done_s, p.replica, np.asarray(transfer_s(prompt[keep]), np.float64))
-    d = simulate(landed_s, prompt[keep], output[keep], engine=decode_engine(decode), step_s=decode_step(decode_step_s),
-                 replicas=decode_replicas)
+    d = simulate(
+        landed_s,
+        prompt[keep],
+        output[keep],
+        engine=decode_engine(decode),
+        step_s=decode_step(decode_step_s),
+        replicas=decode_replicas,
+    )
 
     def full(values):
         out = np.full(arrival.size, math.nan)
@@ -115,11 +145,17 @@ def simulate_disagg(arrival_s, prompt_tokens, output_tokens, *, prefill: EngineS
 
     first_s = landed_s + d.ttft_ms / 1e3
     return DisaggResult(
-        ttft_ms=full((first_s - arrival[keep]) * 1e3), tpot_ms=full(d.tpot_ms),
-        e2e_ms=full((landed_s + d.e2e_ms / 1e3 - arrival[keep]) * 1e3), prefill_ms=full(p.e2e_ms),
-        transfer_ms=full((landed_s - done_s) * 1e3), prefill_queue_ms=full(p.queue_ms),
-        decode_queue_ms=full(d.queue_ms), rejected=rejected,
-        prefill=p, decode=d)
+        ttft_ms=full((first_s - arrival[keep]) * 1e3),
+        tpot_ms=full(d.tpot_ms),
+        e2e_ms=full((landed_s + d.e2e_ms / 1e3 - arrival[keep]) * 1e3),
+        prefill_ms=full(p.e2e_ms),
+        transfer_ms=full((landed_s - done_s) * 1e3),
+        prefill_queue_ms=full(p.queue_ms),
+        decode_queue_ms=full(d.queue_ms),
+        rejected=rejected,
+        prefill=p,
+        decode=d,
+    )
 
 
 def _transfers(done_s: np.ndarray, replica: np.ndarray, seconds: np.ndarray) -> np.ndarray:

@@ -34,8 +34,8 @@ from recommend.simulate.replica import Replica, Requests
 from recommend.simulate.traffic import replica_share
 from recommend.slo import Slo, SloError
 
-__all__ = ["EngineSpec", "Percentiles", "SimResult", "SimulateError", "goodput_share",
-           "replica_share", "simulate"]
+__all__ = ["EngineSpec", "Percentiles", "SimResult", "SimulateError", "goodput_share", "replica_share", "simulate"]
+
 
 class SimulateError(RecommendError, ValueError):
     """A simulation cannot run with these inputs; the message says which and how to fix it."""
@@ -60,16 +60,26 @@ class EngineSpec:
     mixed_prefill: bool = True
 
     def __post_init__(self):
-        for name in ("max_num_seqs", "max_num_batched_tokens", "max_model_len",
-                     "kv_capacity_tokens", "block_tokens", "num_scheduler_steps"):
+        for name in (
+            "max_num_seqs",
+            "max_num_batched_tokens",
+            "max_model_len",
+            "kv_capacity_tokens",
+            "block_tokens",
+            "num_scheduler_steps",
+        ):
             if getattr(self, name) < 1:
                 raise SimulateError(f"{name} must be >= 1, got {getattr(self, name)}")
         if self.max_num_batched_tokens < self.max_num_seqs:
-            raise SimulateError("max_num_batched_tokens must be >= max_num_seqs (vLLM refuses "
-                                "to start otherwise); raise the token budget")
+            raise SimulateError(
+                "max_num_batched_tokens must be >= max_num_seqs (vLLM refuses "
+                "to start otherwise); raise the token budget"
+            )
         if self.kv_capacity_tokens // self.block_tokens * self.block_tokens < self.max_model_len:
-            raise SimulateError("the KV cache cannot hold one max_model_len request (vLLM "
-                                "refuses to start); lower max_model_len or add KV memory")
+            raise SimulateError(
+                "the KV cache cannot hold one max_model_len request (vLLM "
+                "refuses to start); lower max_model_len or add KV memory"
+            )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -119,9 +129,18 @@ class SimResult:
         return float(np.percentile(values, slo.percentile)) if values.size else math.nan
 
 
-def simulate(arrival_s, prompt_tokens, output_tokens, *, engine: EngineSpec, step_s,
-             replicas: int = 1, slo: dict[str, float] | None = None, exact_steps: bool = False,
-             reference: bool = False) -> SimResult:
+def simulate(
+    arrival_s,
+    prompt_tokens,
+    output_tokens,
+    *,
+    engine: EngineSpec,
+    step_s,
+    replicas: int = 1,
+    slo: dict[str, float] | None = None,
+    exact_steps: bool = False,
+    reference: bool = False,
+) -> SimResult:
     """Simulate `replicas` engines serving these requests (arrival times in s, any order).
 
     step_s(prefill_tokens, prefill_ctx_tokens, decode_seqs, decode_ctx_tokens) -> s > 0; it
@@ -175,16 +194,19 @@ def _slo(key) -> Slo:
 
 def _check_inputs(arrival, prompt, output, replicas):
     if not (arrival.shape == prompt.shape == output.shape and arrival.ndim == 1):
-        raise SimulateError("arrival_s, prompt_tokens and output_tokens must be 1-D and equal "
-                            f"length, got shapes {arrival.shape}, {prompt.shape}, {output.shape}")
+        raise SimulateError(
+            "arrival_s, prompt_tokens and output_tokens must be 1-D and equal "
+            f"length, got shapes {arrival.shape}, {prompt.shape}, {output.shape}"
+        )
     if replicas < 1:
         raise SimulateError(f"replicas must be >= 1, got {replicas}")
     if not np.isfinite(arrival).all():
         raise SimulateError("arrival_s has NaN or infinite values; drop those requests first")
     bad = int(((prompt < 1) | (output < 1)).sum())
     if bad:
-        raise SimulateError(f"{bad} requests have prompt_tokens or output_tokens < 1; filter "
-                            "failed or empty requests before simulating")
+        raise SimulateError(
+            f"{bad} requests have prompt_tokens or output_tokens < 1; filter failed or empty requests before simulating"
+        )
 
 
 def _route(reps, req, order):
@@ -209,11 +231,11 @@ def _route(reps, req, order):
 def _percentiles(values_ms):
     v = values_ms[~np.isnan(values_ms)]
     if not v.size:
-        return Percentiles(p50_ms=math.nan, p90_ms=math.nan, p95_ms=math.nan,
-                           p99_ms=math.nan, mean_ms=math.nan)
+        return Percentiles(p50_ms=math.nan, p90_ms=math.nan, p95_ms=math.nan, p99_ms=math.nan, mean_ms=math.nan)
     p50, p90, p95, p99 = np.percentile(v, [50, 90, 95, 99])
-    return Percentiles(p50_ms=float(p50), p90_ms=float(p90), p95_ms=float(p95),
-                       p99_ms=float(p99), mean_ms=float(v.mean()))
+    return Percentiles(
+        p50_ms=float(p50), p90_ms=float(p90), p95_ms=float(p95), p99_ms=float(p99), mean_ms=float(v.mean())
+    )
 
 
 def _summarise(req, reps, replica, rejected, output, slo):
@@ -232,15 +254,22 @@ def _summarise(req, reps, replica, rejected, output, slo):
     steps = sum(r.steps for r in reps)
     capacity_blocks = reps[0].total_blocks
     return SimResult(
-        ttft_ms=ttft_ms, tpot_ms=tpot_ms, e2e_ms=e2e_ms, queue_ms=queue_ms,
-        replica=replica, rejected=rejected,
-        ttft=_percentiles(ttft_ms), tpot=_percentiles(tpot_ms), e2e=_percentiles(e2e_ms),
+        ttft_ms=ttft_ms,
+        tpot_ms=tpot_ms,
+        e2e_ms=e2e_ms,
+        queue_ms=queue_ms,
+        replica=replica,
+        rejected=rejected,
+        ttft=_percentiles(ttft_ms),
+        tpot=_percentiles(tpot_ms),
+        e2e=_percentiles(e2e_ms),
         goodput=goodput_share(ttft_ms, tpot_ms, e2e_ms, slo),
         output_tok_s=float(output[admitted].sum() / span_s) if span_s > 0 else math.nan,
         span_s=span_s,
         mean_batch_seqs=sum(r.batch_seqs for r in reps) / steps if steps else math.nan,
-        kv_mean_share=(sum(r.block_s for r in reps) / (capacity_blocks * span_s * len(reps))
-                       if span_s > 0 else math.nan),
+        kv_mean_share=(
+            sum(r.block_s for r in reps) / (capacity_blocks * span_s * len(reps)) if span_s > 0 else math.nan
+        ),
         kv_peak_share=max(r.peak_blocks for r in reps) / capacity_blocks,
         queue_mean_ms=float(np.nanmean(queue_ms)) if admitted.any() else math.nan,
         rejected_count=int(rejected.sum()),

@@ -64,8 +64,14 @@ class ReferenceReplica:
         defaults): while a prefill can be scheduled, the step holds prefills only."""
         decoding = any(not self.prefill[i] for i in self.running)
         gate = self.window == 1 or not decoding or (self.tick - self.win0) % self.window == 0
-        alone = not self.mixed and decoding and (any(self.prefill[i] for i in self.running) or bool(
-            self.waiting and gate and len(self.running) < self.max_seqs))
+        alone = (
+            not self.mixed
+            and decoding
+            and (
+                any(self.prefill[i] for i in self.running)
+                or bool(self.waiting and gate and len(self.running) < self.max_seqs)
+            )
+        )
         scheduled = self._schedule_as(alone)
         return scheduled if scheduled or not alone else self._schedule_as(False)
 
@@ -94,8 +100,7 @@ class ReferenceReplica:
             break  # i itself was evicted
         decoding = any(not self.prefill[i] for i in self.running)
         gate = self.window == 1 or not decoding or (self.tick - self.win0) % self.window == 0
-        while (gate and not preempted and self.waiting and budget > 0
-               and len(self.running) < self.max_seqs):
+        while gate and not preempted and self.waiting and budget > 0 and len(self.running) < self.max_seqs:
             i = self.waiting[0]
             n = min(self._known(i), budget)
             need = -(-n // self.block)

@@ -29,8 +29,21 @@ class Requests:
     -1.0 until set.
     """
 
-    __slots__ = ("arrival_s", "prompt", "output", "sched_s", "first_s", "finish_s",
-                 "gen", "computed", "target", "t0", "known0", "phase", "epoch")
+    __slots__ = (
+        "arrival_s",
+        "prompt",
+        "output",
+        "sched_s",
+        "first_s",
+        "finish_s",
+        "gen",
+        "computed",
+        "target",
+        "t0",
+        "known0",
+        "phase",
+        "epoch",
+    )
 
     def __init__(self, arrival_s, prompt_tokens, output_tokens):
         n = len(arrival_s)
@@ -99,8 +112,7 @@ class Replica:
         arrival, prompt, output, gen = req.arrival_s, req.prompt, req.output, req.gen
         computed, target, t0s, known0s = req.computed, req.target, req.t0, req.known0
         phases, epoch, sched_s = req.phase, req.epoch, req.sched_s
-        incoming, waiting, running, prefilling = (self.incoming, self.waiting, self.running,
-                                                  self.prefilling)
+        incoming, waiting, running, prefilling = (self.incoming, self.waiting, self.running, self.prefilling)
         heap, pc, step_s = self.heap, self.phase_count, self.step_s
         max_seqs, max_tokens, total = self.max_seqs, self.max_tokens, self.total_blocks
         now, tick, n_dec, dec_ctx, used, ptr = self._load()
@@ -125,8 +137,12 @@ class Replica:
             # without chunked prefill, SGLang without --enable-mixed-chunk) run a step of prefills alone,
             # decodes waiting, whenever a prefill can be scheduled.
             gate = window == 1 or n_dec == 0 or (tick - win0) % window == 0  # multi-step: window ends
-            alone = (not mixed and not replan and n_dec > 0
-                     and bool(prefilling or (waiting and gate and len(running) < max_seqs)))
+            alone = (
+                not mixed
+                and not replan
+                and n_dec > 0
+                and bool(prefilling or (waiting and gate and len(running) < max_seqs))
+            )
             replan = False
             need = 0 if alone else pc[tick % B]
             budget = max_tokens if alone else max_tokens - n_dec  # >= 0: max_num_batched_tokens >= max_num_seqs
@@ -227,8 +243,7 @@ class Replica:
                     if line is None or dec_ctx < line[2] or dec_ctx + (k - 1) * n_dec > line[3]:
                         line = lines.fit(n_dec, dec_ctx, dec_ctx + (k - 1) * n_dec)
                 if line is None:
-                    s, bs, now, dec_ctx, used = self._decode_steps(k, stop_s, now, n_dec,
-                                                                    dec_ctx, used, tick)
+                    s, bs, now, dec_ctx, used = self._decode_steps(k, stop_s, now, n_dec, dec_ctx, used, tick)
                 else:
                     first_s, growth_s = line[0] + line[1] * dec_ctx, line[1] * n_dec
                     dur = k * first_s + growth_s * (k * (k - 1) / 2)
@@ -238,9 +253,9 @@ class Replica:
                         dur = s * first_s + growth_s * (s * (s - 1) / 2)
                     now += dur
                     rem, r0 = s % B, tick % B
-                    new = n_dec * (s // B) + sum(pc[r0:r0 + rem])
+                    new = n_dec * (s // B) + sum(pc[r0 : r0 + rem])
                     if r0 + rem > B:
-                        new += sum(pc[:r0 + rem - B])
+                        new += sum(pc[: r0 + rem - B])
                     bs = block_seconds(s, used, new / s, first_s, growth_s)
                     used += new
                     dec_ctx += n_dec * s
@@ -283,7 +298,13 @@ class Replica:
 
     def _save(self, now, tick, n_dec, dec_ctx, used, ptr):
         self.now, self.tick, self.n_dec, self.dec_ctx, self.used_blocks, self.ptr = (
-            now, tick, n_dec, dec_ctx, used, ptr)
+            now,
+            tick,
+            n_dec,
+            dec_ctx,
+            used,
+            ptr,
+        )
 
     def _preempt(self, chunks, need, free, decodes=True):
         """Recompute preemption: evict the newest running request until the step fits (`decodes`:

@@ -19,15 +19,21 @@ load, batch size, TPOT and throughput per replica about right. For small cases
 import numpy as np
 
 
-def replica_share(arrival_s, prompt_tokens, output_tokens, *, replicas: int = 1,
-                  sample_rate: float = 1.0, traffic_scale: float = 1.0,
-                  seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def replica_share(
+    arrival_s,
+    prompt_tokens,
+    output_tokens,
+    *,
+    replicas: int = 1,
+    sample_rate: float = 1.0,
+    traffic_scale: float = 1.0,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(arrival_s, prompt_tokens, output_tokens) that one replica of `replicas` sees, sorted."""
     if not 0 < sample_rate <= 1:
         raise ValueError(f"sample_rate must be in (0, 1], got {sample_rate}")
     if traffic_scale <= 0 or replicas < 1:
-        raise ValueError(f"need traffic_scale > 0 and replicas >= 1, got {traffic_scale}, "
-                         f"{replicas}")
+        raise ValueError(f"need traffic_scale > 0 and replicas >= 1, got {traffic_scale}, {replicas}")
     order = np.argsort(np.asarray(arrival_s, dtype=np.float64), kind="stable")
     arrival = np.asarray(arrival_s, dtype=np.float64)[order]
     prompt = np.asarray(prompt_tokens)[order]

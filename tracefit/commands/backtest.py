@@ -15,33 +15,83 @@ from tracefit.walk_forward import walk_forward
 
 
 @click.command()
-@click.option("--plan", "plan_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Plan JSON from `tracefit recommend --out plan.json` (not with --walk-forward).")
-@click.option("--walk-forward", is_flag=True,
-              help="Plan each day from every request before it (as `recommend` with the options below), then "
-              "replay the day against that plan; needs --model.")
-@click.option("--plans-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="--walk-forward: keep each day's plan here as plan-<day>.json.")
+@click.option(
+    "--plan",
+    "plan_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Plan JSON from `tracefit recommend --out plan.json` (not with --walk-forward).",
+)
+@click.option(
+    "--walk-forward",
+    is_flag=True,
+    help="Plan each day from every request before it (as `recommend` with the options below), then "
+    "replay the day against that plan; needs --model.",
+)
+@click.option(
+    "--plans-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="--walk-forward: keep each day's plan here as plan-<day>.json.",
+)
 @db_option
-@click.option("--since", type=TIMESTAMP, callback=as_utc, required=True, help="First arrival to replay (UTC, inclusive).")
+@click.option(
+    "--since", type=TIMESTAMP, callback=as_utc, required=True, help="First arrival to replay (UTC, inclusive)."
+)
 @click.option("--until", type=TIMESTAMP, callback=as_utc, required=True, help="Replay arrivals before this (UTC).")
-@click.option("--sample-rate", type=click.FloatRange(0, 1, min_open=True),
-              help="Share of real traffic the log holds [default: each ingest run's --sample-rate].")
-@click.option("--as", "as_model", metavar="CATALOG_MODEL",
-              help="Catalog model for the performance model [default: the plan's model_spec or model].")
+@click.option(
+    "--sample-rate",
+    type=click.FloatRange(0, 1, min_open=True),
+    help="Share of real traffic the log holds [default: each ingest run's --sample-rate].",
+)
+@click.option(
+    "--as",
+    "as_model",
+    metavar="CATALOG_MODEL",
+    help="Catalog model for the performance model [default: the plan's model_spec or model].",
+)
 @click.option("--log-model", help="Model name as logged [default: names matching the plan's model].")
-@click.option("--slo", multiple=True, metavar="KEY=MS", help="Override the plan's SLOs (repeatable), e.g. ttft_p95_ms=1000.")
-@click.option("--profile", "profile_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Measured profile or calibration (tracefit calibrate) for the step times.")
-@click.option("--max-requests", type=click.IntRange(min=0), default=3000, show_default=True,
-              help="Simulated requests per hour at most (slices of the hour beyond it; 0 = whole hours).")
-@click.option("--fixed-replicas", is_flag=True,
-              help="Ignore the plan's replica scaler: every window runs its config's replicas all the time.")
+@click.option(
+    "--slo", multiple=True, metavar="KEY=MS", help="Override the plan's SLOs (repeatable), e.g. ttft_p95_ms=1000."
+)
+@click.option(
+    "--profile",
+    "profile_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Measured profile or calibration (tracefit calibrate) for the step times.",
+)
+@click.option(
+    "--max-requests",
+    type=click.IntRange(min=0),
+    default=3000,
+    show_default=True,
+    help="Simulated requests per hour at most (slices of the hour beyond it; 0 = whole hours).",
+)
+@click.option(
+    "--fixed-replicas",
+    is_flag=True,
+    help="Ignore the plan's replica scaler: every window runs its config's replicas all the time.",
+)
 @click.option("--static", "replay_static", is_flag=True, help="Also replay the static-peak plan (SLO attainment).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @json_option
-def backtest(plan_path, walk_forward, plans_dir, db, since, until, sample_rate, as_model, log_model, slo,
-             profile_path, max_requests, fixed_replicas, replay_static, seed, as_json, **recommend_options):
+def backtest(
+    plan_path,
+    walk_forward,
+    plans_dir,
+    db,
+    since,
+    until,
+    sample_rate,
+    as_model,
+    log_model,
+    slo,
+    profile_path,
+    max_requests,
+    fixed_replicas,
+    replay_static,
+    seed,
+    as_json,
+    **recommend_options,
+):
     """Replay the requests logged in [since, until) against a plan's per-window configs.
 
     Each calendar hour is served by the plan window covering it (hour-of-week windows repeat every
@@ -71,14 +121,36 @@ def backtest(plan_path, walk_forward, plans_dir, db, since, until, sample_rate, 
     options = ReplayOptions(max_requests=max_requests, sample_rate=sample_rate, seed=seed)
     profile = load_profile(profile_path) if profile_path else None
     if walk_forward:
-        _walk(db, since, until, options, profile, plans_dir, fixed_replicas, as_json, recommend_options,
-              as_model=as_model, slos=slo, sample_rate=sample_rate)
+        _walk(
+            db,
+            since,
+            until,
+            options,
+            profile,
+            plans_dir,
+            fixed_replicas,
+            as_json,
+            recommend_options,
+            as_model=as_model,
+            slos=slo,
+            sample_rate=sample_rate,
+        )
         return
     if plan_path is None:
         raise click.UsageError("give --plan plan.json, or --walk-forward with the recommend options")
-    result = run_backtest(db, read_plan_json(plan_path), since=since, until=until, as_model=as_model,
-                          log_model=log_model, slo=parse_limits(slo) or None, options=options, profile=profile,
-                          replay_static=replay_static, fixed_replicas=fixed_replicas)
+    result = run_backtest(
+        db,
+        read_plan_json(plan_path),
+        since=since,
+        until=until,
+        as_model=as_model,
+        log_model=log_model,
+        slo=parse_limits(slo) or None,
+        options=options,
+        profile=profile,
+        replay_static=replay_static,
+        fixed_replicas=fixed_replicas,
+    )
     doc = to_dict(result, options)
     if as_json:
         print_json(doc)
@@ -90,19 +162,38 @@ def backtest(plan_path, walk_forward, plans_dir, db, since, until, sample_rate, 
     stderr.print(f"{s['simulated_requests']:,} requests simulated for {s['requests_real']:,.0f} real ones")
 
 
-def _walk(db, since, until, replay, profile, plans_dir, fixed_replicas, as_json, recommend_options: dict,
-          **shared) -> None:
+def _walk(
+    db, since, until, replay, profile, plans_dir, fixed_replicas, as_json, recommend_options: dict, **shared
+) -> None:
     if not recommend_options.get("model"):
         raise click.UsageError("--walk-forward needs --model (the model as logged)")
     settings = plan_settings(**recommend_options, **shared)
-    doc = walk_forward(db, settings, since=since, until=until, replay=replay, profile=profile, plans_dir=plans_dir,
-                       fixed_replicas=fixed_replicas, say=lambda line: stderr.print(line, highlight=False))
+    doc = walk_forward(
+        db,
+        settings,
+        since=since,
+        until=until,
+        replay=replay,
+        profile=profile,
+        plans_dir=plans_dir,
+        fixed_replicas=fixed_replicas,
+        say=lambda line: stderr.print(line, highlight=False),
+    )
     if as_json:
         print_json(doc)
         return
-    print_table([{"day": d["day"], "windows": d["plan"]["windows"], "max_gpus": d["plan"]["max_gpus"],
-                  **{k: v for k, v in d["summary"].items() if k != "classes"}} for d in doc["days"]],
-                title=f"walk-forward backtest of {doc['model']} (SLO {doc['slo']})")
+    print_table(
+        [
+            {
+                "day": d["day"],
+                "windows": d["plan"]["windows"],
+                "max_gpus": d["plan"]["max_gpus"],
+                **{k: v for k, v in d["summary"].items() if k != "classes"},
+            }
+            for d in doc["days"]
+        ],
+        title=f"walk-forward backtest of {doc['model']} (SLO {doc['slo']})",
+    )
     s = doc["summary"]
     print_table([{"field": k, "value": v} for k, v in s.items() if k != "classes"], title="summary")
     print_table(class_rows(s), title=f"every class (worst: {s['worst_class']})")

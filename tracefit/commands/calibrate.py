@@ -37,27 +37,54 @@ def parse_deployed(values: tuple[str, ...]) -> dict:
 @click.command()
 @db_option
 @click.option("--model", required=True, help="Model as logged (and the catalog model unless --deployed names one).")
-@click.option("--deployed", multiple=True, required=True, metavar="KEY=VALUE|FILE.json",
-              help="What served the log: gpu, tp, weights, kv, max_model_len, max_num_seqs, "
-                   "max_num_batched_tokens, replicas [, model, engine] as pairs or a JSON file.")
+@click.option(
+    "--deployed",
+    multiple=True,
+    required=True,
+    metavar="KEY=VALUE|FILE.json",
+    help="What served the log: gpu, tp, weights, kv, max_model_len, max_num_seqs, "
+    "max_num_batched_tokens, replicas [, model, engine] as pairs or a JSON file.",
+)
 @click.option("--since", type=TIMESTAMP, callback=as_utc, help="First arrival to use (UTC) [default: all].")
 @click.option("--until", type=TIMESTAMP, callback=as_utc, help="Arrivals before this (UTC) [default: all].")
-@click.option("--window", type=click.Choice(list(WINDOWS_S)), default="day", show_default=True,
-              help="Compare percentiles per UTC day or hour.")
-@click.option("--fit", "fields", default=",".join(FIT_FIELDS), show_default=True,
-              help="Efficiency fields to fit (comma-separated; profiles/profile_calibration.py FITTABLE).")
+@click.option(
+    "--window",
+    type=click.Choice(list(WINDOWS_S)),
+    default="day",
+    show_default=True,
+    help="Compare percentiles per UTC day or hour.",
+)
+@click.option(
+    "--fit",
+    "fields",
+    default=",".join(FIT_FIELDS),
+    show_default=True,
+    help="Efficiency fields to fit (comma-separated; profiles/profile_calibration.py FITTABLE).",
+)
 @click.option("--no-fit", is_flag=True, help="Only compare the current model with the measurements.")
-@click.option("--profile", "profile_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Measured profile (or earlier calibration) to start from.")
-@click.option("--max-requests", type=click.IntRange(min=0), default=3000, show_default=True,
-              help="Simulated requests per window at most (slices beyond it; 0 = whole windows).")
-@click.option("--max-evals", type=click.IntRange(min=1), default=60, show_default=True,
-              help="Replays the fit may run.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the calibration here; predict/roofline/backtest take it with --profile.")
+@click.option(
+    "--profile",
+    "profile_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Measured profile (or earlier calibration) to start from.",
+)
+@click.option(
+    "--max-requests",
+    type=click.IntRange(min=0),
+    default=3000,
+    show_default=True,
+    help="Simulated requests per window at most (slices beyond it; 0 = whole windows).",
+)
+@click.option("--max-evals", type=click.IntRange(min=1), default=60, show_default=True, help="Replays the fit may run.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the calibration here; predict/roofline/backtest take it with --profile.",
+)
 @json_option
-def calibrate(db, model, deployed, since, until, window, fields, no_fit, profile_path, max_requests, max_evals,
-              out, as_json):
+def calibrate(
+    db, model, deployed, since, until, window, fields, no_fit, profile_path, max_requests, max_evals, out, as_json
+):
     """Compare predicted with measured latencies of a known deployment; fit efficiency factors.
 
     The logged arrivals of each window are replayed with the deployed config; the predicted TTFT p50/p95,
@@ -78,32 +105,65 @@ def calibrate(db, model, deployed, since, until, window, fields, no_fit, profile
     dep = dep_spec.config.deployment(dep_spec.model, dep_spec.engine)
     dep = with_profile(dep, load_profile(profile_path)) if profile_path else dep
     window_s = WINDOWS_S[window]
-    stderr.print(f"{measured.traffic.arrival_s.size:,} logged requests; replaying "
-                 f"{'the whole stream' if unsampled else 'one replica' + chr(39) + 's share'} per {window}")
+    stderr.print(
+        f"{measured.traffic.arrival_s.size:,} logged requests; replaying "
+        f"{'the whole stream' if unsampled else 'one replica' + chr(39) + 's share'} per {window}"
+    )
     if no_fit:
         before = compare(measured, dep_spec, step_model=StepModel(dep), window_s=window_s, options=options)
-        doc = {"model": dep_spec.model, "deployed": dep_spec.config.to_dict(), "efficiency": efficiency_for(dep).source,
-               "before": comparison_dict(before)}
+        doc = {
+            "model": dep_spec.model,
+            "deployed": dep_spec.config.to_dict(),
+            "efficiency": efficiency_for(dep).source,
+            "before": comparison_dict(before),
+        }
         return _show(doc, as_json)
-    cal = fit(measured, dep_spec, base=efficiency_for(dep), fields=tuple(f.strip() for f in fields.split(",")),
-              window_s=window_s, options=options, max_evals=max_evals)
-    doc = calibration_document(cal, dep_spec, window_s=window_s, created_utc=datetime.now(UTC).isoformat(),
-                               command=" ".join(["tracefit", *sys.argv[1:]]), tracefit_version=__version__,
-                               since=since.isoformat() if since else None, until=until.isoformat() if until else None)
+    cal = fit(
+        measured,
+        dep_spec,
+        base=efficiency_for(dep),
+        fields=tuple(f.strip() for f in fields.split(",")),
+        window_s=window_s,
+        options=options,
+        max_evals=max_evals,
+    )
+    doc = calibration_document(
+        cal,
+        dep_spec,
+        window_s=window_s,
+        created_utc=datetime.now(UTC).isoformat(),
+        command=" ".join(["tracefit", *sys.argv[1:]]),
+        tracefit_version=__version__,
+        since=since.isoformat() if since else None,
+        until=until.isoformat() if until else None,
+    )
     if out:
         save_profile(doc, out)
         stderr.print(f"wrote {out}; use it with --profile {out}")
-    _show({"model": doc["model"], "deployed": doc["deployed"], "factors": doc["factors"], "base": doc["base"],
-           "fit": doc["fit"], **doc["error"]}, as_json)
+    _show(
+        {
+            "model": doc["model"],
+            "deployed": doc["deployed"],
+            "factors": doc["factors"],
+            "base": doc["base"],
+            "fit": doc["fit"],
+            **doc["error"],
+        },
+        as_json,
+    )
 
 
 def _show(doc: dict, as_json: bool) -> None:
     if as_json:
         print_json(doc)
         return
-    rows = [{"metric": k, **{f"mape_{when}": doc[when]["mape"][k] for when in ("before", "after") if when in doc}}
-            for k in METRICS]
+    rows = [
+        {"metric": k, **{f"mape_{when}": doc[when]["mape"][k] for when in ("before", "after") if when in doc}}
+        for k in METRICS
+    ]
     print_table(rows, title=f"predicted vs measured ({doc['model']}, {len(doc['before']['windows'])} windows)")
     if "factors" in doc:
-        print_table([{"field": k, "base": doc["base"][k], "fitted": v} for k, v in doc["factors"].items()],
-                    title="efficiency factors")
+        print_table(
+            [{"field": k, "base": doc["base"][k], "fitted": v} for k, v in doc["factors"].items()],
+            title="efficiency factors",
+        )

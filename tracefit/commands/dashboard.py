@@ -9,10 +9,18 @@ from tracefit.site_data import site_data
 
 @click.command()
 @db_option
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Folder for index.html, one page per section and the offline Vega scripts.")
-@click.option("--plan", "plan_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Plan JSON from `tracefit recommend --out plan.json`: adds the Recommendations page.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder for index.html, one page per section and the offline Vega scripts.",
+)
+@click.option(
+    "--plan",
+    "plan_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Plan JSON from `tracefit recommend --out plan.json`: adds the Recommendations page.",
+)
 @click.option("--png", is_flag=True, help="Also write every chart as PNG under OUT/images.")
 @click.option("--svg", is_flag=True, help="Also write every chart as SVG under OUT/images.")
 @json_option
@@ -27,6 +35,8 @@ def dashboard(db, out, plan_path, png, svg, as_json):
     if as_json:
         print_json(result.to_dict())
         return
-    stderr.print(f"wrote {len(result.pages)} pages with {result.charts} charts"
-                 + (f" and {len(result.images)} images" if result.images else ""))
+    stderr.print(
+        f"wrote {len(result.pages)} pages with {result.charts} charts"
+        + (f" and {len(result.images)} images" if result.images else "")
+    )
     click.echo(str(out / "index.html"))

@@ -16,28 +16,75 @@ COUNTERS = ("rows_read", "rows_loaded", "rows_rejected", "rows_duplicate")
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", default="auto", show_default=True,
-              type=click.Choice(["auto", *FORMATS]), help="Log format; auto detects from the header.")
-@click.option("--map", "column_map", multiple=True, metavar="FIELD=COLUMN",
-              help="Map a source column to a field, e.g. --map ttft_s=TimeToFirst (repeatable).")
-@click.option("--start", type=TIMESTAMP, default=DEFAULT_START.isoformat(timespec="seconds"), callback=as_utc, help="Time zero for relative or missing timestamps (UTC; default 2024-01-01, a Monday).")
+@click.option(
+    "--format",
+    "fmt",
+    default="auto",
+    show_default=True,
+    type=click.Choice(["auto", *FORMATS]),
+    help="Log format; auto detects from the header.",
+)
+@click.option(
+    "--map",
+    "column_map",
+    multiple=True,
+    metavar="FIELD=COLUMN",
+    help="Map a source column to a field, e.g. --map ttft_s=TimeToFirst (repeatable).",
+)
+@click.option(
+    "--start",
+    type=TIMESTAMP,
+    default=DEFAULT_START.isoformat(timespec="seconds"),
+    callback=as_utc,
+    help="Time zero for relative or missing timestamps (UTC; default 2024-01-01, a Monday).",
+)
 @click.option("--model", help="Model name for files without a model column (default: the file name).")
 @click.option("--tenant", help="Tenant for rows without one.")
-@click.option("--prompt-tokens", type=click.IntRange(min=0),
-              help="Prompt token count for rows without one (e.g. a genai-perf run's fixed input length).")
+@click.option(
+    "--prompt-tokens",
+    type=click.IntRange(min=0),
+    help="Prompt token count for rows without one (e.g. a genai-perf run's fixed input length).",
+)
 @click.option("--source", help="De-duplication namespace: files of one log share it (default: file name).")
-@click.option("--sample-rate", type=float, default=1.0, show_default=True,
-              help="Fraction of real traffic the files hold (0.01 = a 1%% sample).")
-@click.option("--force", is_flag=True,
-              help="Load a file ingested before again, replacing its earlier rows (one transaction).")
-@click.option("--allow-truncated", is_flag=True,
-              help="Exit 0 when a file ends mid-line (its complete lines load either way).")
-@click.option("--wait", "wait_s", type=float, default=0.0, show_default=True,
-              help="Seconds to wait while another process writes the warehouse, instead of failing.")
+@click.option(
+    "--sample-rate",
+    type=float,
+    default=1.0,
+    show_default=True,
+    help="Fraction of real traffic the files hold (0.01 = a 1%% sample).",
+)
+@click.option(
+    "--force", is_flag=True, help="Load a file ingested before again, replacing its earlier rows (one transaction)."
+)
+@click.option(
+    "--allow-truncated", is_flag=True, help="Exit 0 when a file ends mid-line (its complete lines load either way)."
+)
+@click.option(
+    "--wait",
+    "wait_s",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Seconds to wait while another process writes the warehouse, instead of failing.",
+)
 @db_option
 @json_option
-def ingest(paths, fmt, column_map, start, model, tenant, prompt_tokens, source, sample_rate, force,
-           allow_truncated, wait_s, db, as_json):
+def ingest(
+    paths,
+    fmt,
+    column_map,
+    start,
+    model,
+    tenant,
+    prompt_tokens,
+    source,
+    sample_rate,
+    force,
+    allow_truncated,
+    wait_s,
+    db,
+    as_json,
+):
     """Load request logs into the warehouse.
 
     Every row is accounted for: read = loaded + rejected + duplicate. Rejected rows keep
@@ -57,12 +104,18 @@ def ingest(paths, fmt, column_map, start, model, tenant, prompt_tokens, source, 
       tracefit ingest export.csv --map ttft_s=first_token_seconds --map tenant=team
       tracefit ingest export.csv --map tenant=org --force    # reload, replacing its rows
     """
-    options = ReadOptions(format=fmt, column_map=parse_map(column_map), start=start, model=model,
-                          tenant=tenant, prompt_tokens=prompt_tokens, source=source)
+    options = ReadOptions(
+        format=fmt,
+        column_map=parse_map(column_map),
+        start=start,
+        model=model,
+        tenant=tenant,
+        prompt_tokens=prompt_tokens,
+        source=source,
+    )
     with warehouse.connect(db, wait_s=wait_s) as con, _progress() as progress:
         lines = _FileLines(progress)
-        results = ingest_paths(con, list(paths), options, sample_rate, lines.rows, lines.reading,
-                               force=force)
+        results = ingest_paths(con, list(paths), options, sample_rate, lines.rows, lines.reading, force=force)
     files = [r.to_dict() for r in results]
     totals = {k: sum(f[k] for f in files) for k in COUNTERS}
     if as_json:
@@ -74,9 +127,16 @@ def ingest(paths, fmt, column_map, start, model, tenant, prompt_tokens, source, 
 
 
 def _progress() -> Progress:
-    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                    TextColumn("{task.fields[status]}"), TimeElapsedColumn(),
-                    console=stderr, transient=True, disable=not stderr.is_terminal)
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[status]}"),
+        TimeElapsedColumn(),
+        console=stderr,
+        transient=True,
+        disable=not stderr.is_terminal,
+    )
 
 
 class _FileLines:
@@ -94,8 +154,7 @@ class _FileLines:
         self._show(path, "rows", completed=done, status=f"{done:,} rows")
 
     def reading(self, path: str, what: str, done: int, total: int) -> None:
-        self._show(path, what, total=total, completed=done,
-                   status=f"{what} {done / 1e9:,.2f} / {total / 1e9:,.2f} GB")
+        self._show(path, what, total=total, completed=done, status=f"{what} {done / 1e9:,.2f} / {total / 1e9:,.2f} GB")
         if done >= total:  # the rows come next (the first batch takes a moment): a live line
             self.rows(path, 0)
 

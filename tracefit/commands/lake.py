@@ -21,8 +21,12 @@ def export_lake_cmd(db, out, overwrite, as_json):
     """
     with warehouse.connect(db) as con:
         result = export_lake(con, out, overwrite=overwrite)
-    row = {"path": result.path, "requests": result.requests, "partitions": result.partitions,
-           "token_latencies": result.token_latencies}
+    row = {
+        "path": result.path,
+        "requests": result.requests,
+        "partitions": result.partitions,
+        "token_latencies": result.token_latencies,
+    }
     if as_json:
         print_json(row)
     else:

@@ -14,8 +14,12 @@ EXIT_OK, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_LOCKED = 0, 2, 70, 75
 
 
 @click.command()
-@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="TOML file; every key is also a flag below (flags win).")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="TOML file; every key is also a flag below (flags win).",
+)
 @click.option("--inbox", multiple=True, help="Folder or glob of new log files (repeatable).")
 @click.option("--db", help="Warehouse file.")
 @click.option("--out", help="Folder for site/ and runs/<stamp>/report.json.")
@@ -24,8 +28,14 @@ EXIT_OK, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_LOCKED = 0, 2, 70, 75
 @click.option("--model", "models", multiple=True, help="Model to plan for (repeatable; default all).")
 @click.option("--keep", type=int, help="Run reports to keep (default 14).")
 @click.option("--no-dashboard", "dashboard", flag_value=False, default=None, help="Skip the site.")
-@click.option("--wait", "wait_s", type=float, default=0.0, show_default=True,
-              help="Seconds to wait for a concurrent run to finish instead of refusing.")
+@click.option(
+    "--wait",
+    "wait_s",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Seconds to wait for a concurrent run to finish instead of refusing.",
+)
 @json_option
 def nightly(config_path, inbox, db, out, source, sample_rate, models, keep, dashboard, wait_s, as_json):
     """Run the nightly job: ingest new inbox files, mine, build dashboards, write a run report.
@@ -40,9 +50,19 @@ def nightly(config_path, inbox, db, out, source, sample_rate, models, keep, dash
       tracefit nightly --inbox '/var/log/llm/*.parquet' --db /srv/tracefit.duckdb --out /srv/tracefit
     """
     try:
-        config = load(config_path, {"inbox": inbox, "db": db, "out": out, "source": source,
-                                    "sample_rate": sample_rate, "models": models, "keep": keep,
-                                    "dashboard": dashboard})
+        config = load(
+            config_path,
+            {
+                "inbox": inbox,
+                "db": db,
+                "out": out,
+                "source": source,
+                "sample_rate": sample_rate,
+                "models": models,
+                "keep": keep,
+                "dashboard": dashboard,
+            },
+        )
         result = run_nightly(config, say=lambda msg: stderr.print(f"nightly: {msg}"), wait_s=wait_s)
     except ConfigError as exc:
         stderr.print(f"nightly: bad input: {exc}")

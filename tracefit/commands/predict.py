@@ -17,18 +17,23 @@ from tracefit.options import json_option, print_json, print_table
 @click.option("--model", help="Catalog name, Hugging Face id or path to a config.json.")
 @click.option("--gpu", help="GPU name, e.g. h100, a100-80gb-sxm, l40s.")
 @click.option("--tp", "--gpus", "tp", type=int, default=1, show_default=True, help="Tensor-parallel GPUs.")
-@click.option("--ep", is_flag=True,
-              help="MoE only: expert parallelism over the --tp GPUs (data-parallel attention, experts split "
-                   "whole, all-to-all dispatch/combine) instead of tensor-parallel experts.")
+@click.option(
+    "--ep",
+    is_flag=True,
+    help="MoE only: expert parallelism over the --tp GPUs (data-parallel attention, experts split "
+    "whole, all-to-all dispatch/combine) instead of tensor-parallel experts.",
+)
 @click.option("--weights", type=click.Choice(list(WEIGHT_BYTES)), default="bf16", show_default=True)
 @click.option("--kv", type=click.Choice(["bf16", "fp16", "fp8"]), default="bf16", show_default=True)
-@click.option("--engine", type=click.Choice(list(ENGINES)), default="vllm",
-              show_default=True)
+@click.option("--engine", type=click.Choice(list(ENGINES)), default="vllm", show_default=True)
 @click.option("--batch", type=int, help="Requests submitted at once.")
 @click.option("--isl", type=int, help="Prompt tokens per request.")
 @click.option("--osl", type=int, help="Output tokens per request.")
-@click.option("--table", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="CSV with columns model,gpu,tp,weights,kv,engine,batch,isl,osl (optional ep); prints JSON Lines.")
+@click.option(
+    "--table",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV with columns model,gpu,tp,weights,kv,engine,batch,isl,osl (optional ep); prints JSON Lines.",
+)
 @profile_option
 @json_option
 def predict(model, gpu, tp, ep, weights, kv, engine, batch, isl, osl, table, profile_path, as_json):
@@ -54,15 +59,28 @@ def predict(model, gpu, tp, ep, weights, kv, engine, batch, isl, osl, table, pro
         for row in predict_rows(read_table(table)):
             sys.stdout.write(json.dumps(row) + "\n")
         return
-    missing = [f"--{n}" for n, v in (("model", model), ("gpu", gpu), ("batch", batch), ("isl", isl),
-                                     ("osl", osl)) if v is None]
+    missing = [
+        f"--{n}" for n, v in (("model", model), ("gpu", gpu), ("batch", batch), ("isl", isl), ("osl", osl)) if v is None
+    ]
     if missing:
         raise click.UsageError(f"missing {', '.join(missing)} (or give --table FILE.csv)")
-    dep = apply_profile(deployment(model=model, gpu=gpu, tp=tp, weights=weights, kv=kv, engine=engine, ep=ep),
-                        profile_path)
-    result = {"model": dep.model.name, "gpu": dep.gpu.name, "tp": tp, "ep": ep, "weights": weights, "kv": kv,
-              "engine": engine, "efficiency": efficiency_for(dep).source, "batch": batch, "isl": isl, "osl": osl,
-              **predict_static(dep, batch=batch, isl=isl, osl=osl).to_dict()}
+    dep = apply_profile(
+        deployment(model=model, gpu=gpu, tp=tp, weights=weights, kv=kv, engine=engine, ep=ep), profile_path
+    )
+    result = {
+        "model": dep.model.name,
+        "gpu": dep.gpu.name,
+        "tp": tp,
+        "ep": ep,
+        "weights": weights,
+        "kv": kv,
+        "engine": engine,
+        "efficiency": efficiency_for(dep).source,
+        "batch": batch,
+        "isl": isl,
+        "osl": osl,
+        **predict_static(dep, batch=batch, isl=isl, osl=osl).to_dict(),
+    }
     if as_json:
         print_json(result)
         return

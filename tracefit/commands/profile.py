@@ -12,9 +12,12 @@ from recommend.roofline import with_profile
 from tracefit.options import json_option, print_json, print_table, stderr
 
 profile_option = click.option(
-    "--profile", "profile_path", type=click.Path(dir_okay=False, path_type=Path),
+    "--profile",
+    "profile_path",
+    type=click.Path(dir_okay=False, path_type=Path),
     help="Measured profile (tracefit profile measure) to take efficiencies from [default: a shipped "
-         "profile of this GPU if any, else the engine's calibrated defaults].")
+    "profile of this GPU if any, else the engine's calibrated defaults].",
+)
 
 
 def apply_profile(dep: Deployment, profile_path: Path | None) -> Deployment:
@@ -23,8 +26,10 @@ def apply_profile(dep: Deployment, profile_path: Path | None) -> Deployment:
         return dep
     doc = load_profile(profile_path)
     if doc["device"].get("catalog_gpu") != dep.gpu.name:
-        stderr.print(f"note: {profile_path} was measured on {doc['device']['name']}, not {dep.gpu.name}: "
-                     f"its efficiency curves are applied to the {dep.gpu.name} datasheet peaks")
+        stderr.print(
+            f"note: {profile_path} was measured on {doc['device']['name']}, not {dep.gpu.name}: "
+            f"its efficiency curves are applied to the {dep.gpu.name} datasheet peaks"
+        )
     return with_profile(dep, doc)
 
 
@@ -40,15 +45,28 @@ def profile():
 
 
 @profile.command()
-@click.option("--model", "models", multiple=True, default=["llama-3.1-8b"], show_default=True,
-              help="Model whose GEMM and attention shapes to measure (repeatable; catalog name, HF id, config.json).")
+@click.option(
+    "--model",
+    "models",
+    multiple=True,
+    default=["llama-3.1-8b"],
+    show_default=True,
+    help="Model whose GEMM and attention shapes to measure (repeatable; catalog name, HF id, config.json).",
+)
 @click.option("--device", default="cuda:0", show_default=True, help="torch device: cuda:N or cpu.")
-@click.option("--dtypes", default="bf16,fp8", show_default=True,
-              help="GEMM dtypes; fp8 (torch._scaled_mm) is skipped, and recorded as skipped, where unsupported.")
+@click.option(
+    "--dtypes",
+    default="bf16,fp8",
+    show_default=True,
+    help="GEMM dtypes; fp8 (torch._scaled_mm) is skipped, and recorded as skipped, where unsupported.",
+)
 @click.option("--quick", is_flag=True, help="Fewer sizes and repeats; on CPU also shapes / 8 (seconds, for tests).")
 @click.option("--threads", type=int, help="CPU only: torch threads (default 1 with --quick).")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-              help=f"Profile file to write [default: a new file in the user profile dir, env {USER_DIR_ENV}].")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help=f"Profile file to write [default: a new file in the user profile dir, env {USER_DIR_ENV}].",
+)
 def measure(models, device, dtypes, quick, threads, out):
     """Measure HBM, GEMM, attention and per-kernel overhead on one device; write a profile (JSON).
 
@@ -61,9 +79,16 @@ def measure(models, device, dtypes, quick, threads, out):
       tracefit profile measure --device cpu --quick --out /tmp/cpu.json
     """
     from profiles.measure import measure as run  # imports torch: only this command pays for it
-    doc = run(models=list(models), device=device, dtypes=tuple(d.strip() for d in dtypes.split(",") if d.strip()),
-              quick=quick, threads=threads, command=" ".join(["tracefit", *sys.argv[1:]]),
-              log=lambda line: stderr.print(line))
+
+    doc = run(
+        models=list(models),
+        device=device,
+        dtypes=tuple(d.strip() for d in dtypes.split(",") if d.strip()),
+        quick=quick,
+        threads=threads,
+        command=" ".join(["tracefit", *sys.argv[1:]]),
+        log=lambda line: stderr.print(line),
+    )
     if out is None:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         out = user_dir() / f"{doc['device']['catalog_gpu'] or squash(doc['device']['name'])}-{stamp}.json"
@@ -76,10 +101,15 @@ def profile_summary(doc: dict) -> dict:
     """What `profile show` prints: device, reference peaks and the efficiency curves derived from the rows."""
     curves = {d: [{"m": m, "fraction": f} for m, f in gemm_curve(doc, d)] for d in doc["reference"]["peak_tflops"]}
     return {
-        "path": doc.get("path"), "created_utc": doc.get("created_utc"), "command": doc.get("command"),
-        "device": doc["device"], "reference": doc["reference"], "settings": doc.get("settings", {}),
+        "path": doc.get("path"),
+        "created_utc": doc.get("created_utc"),
+        "command": doc.get("command"),
+        "device": doc["device"],
+        "reference": doc["reference"],
+        "settings": doc.get("settings", {}),
         "hbm_gb_s": {r["kernel"]: r["gb_s"] for r in doc["measurements"]["hbm"]},
-        "hbm_fraction": hbm_fraction(doc), "layer_overhead_s": layer_overhead_s(doc),
+        "hbm_fraction": hbm_fraction(doc),
+        "layer_overhead_s": layer_overhead_s(doc),
         "gemm_fraction_by_m": {d: c for d, c in curves.items() if c},
         "prefill_fraction_by_tokens": [{"seq_tokens": t, "fraction": f} for t, f in prefill_curve(doc)],
         "decode_hbm_fraction_by_kv_bytes": [{"kv_bytes": x, "fraction": f} for x, f in decode_curve(doc)],
@@ -103,11 +133,23 @@ def show(file, as_json):
         print_json(s)
         return
     d = s["device"]
-    head = {"path": s["path"], "device": d["name"], "catalog_gpu": d.get("catalog_gpu"), "kind": d["kind"],
-            "memory_gib": d.get("memory_gib"), "driver": d.get("driver"), "cuda": d.get("cuda"), "torch": d["torch"],
-            "clocks": d.get("clocks"), "created_utc": s["created_utc"], "reference": s["reference"]["source"],
-            "quick": "yes" if s["settings"].get("quick") else "no", **{f"hbm_{k}_gb_s": v for k, v in s["hbm_gb_s"].items()},
-            "hbm_fraction": s["hbm_fraction"], "layer_overhead_s": s["layer_overhead_s"]}
+    head = {
+        "path": s["path"],
+        "device": d["name"],
+        "catalog_gpu": d.get("catalog_gpu"),
+        "kind": d["kind"],
+        "memory_gib": d.get("memory_gib"),
+        "driver": d.get("driver"),
+        "cuda": d.get("cuda"),
+        "torch": d["torch"],
+        "clocks": d.get("clocks"),
+        "created_utc": s["created_utc"],
+        "reference": s["reference"]["source"],
+        "quick": "yes" if s["settings"].get("quick") else "no",
+        **{f"hbm_{k}_gb_s": v for k, v in s["hbm_gb_s"].items()},
+        "hbm_fraction": s["hbm_fraction"],
+        "layer_overhead_s": s["layer_overhead_s"],
+    }
     print_table([{"field": k, "value": v} for k, v in head.items()], title="profile")
     for dtype, curve in s["gemm_fraction_by_m"].items():
         print_table(curve, title=f"GEMM {dtype}: fraction of {s['reference']['peak_tflops'][dtype]:.4g} TFLOP/s")
@@ -131,7 +173,9 @@ def list_(as_json):
         print_json(rows)
         return
     if not rows:
-        stderr.print(f"no profiles: {SHIPPED_DIR} ships none yet and {user_dir()} holds none; "
-                     "measure one with `tracefit profile measure`")
+        stderr.print(
+            f"no profiles: {SHIPPED_DIR} ships none yet and {user_dir()} holds none; "
+            "measure one with `tracefit profile measure`"
+        )
         return
     print_table(rows, title="profiles")

@@ -19,83 +19,230 @@ def _prices(items) -> dict[str, float]:
     return float_pairs(items, "--price", "h100-sxm=2.5")
 
 
-def plan_settings(*, model, as_model, gpus, max_gpus, slos, allow_quant, coverage, headroom, forecast_quantile,
-                  forecast_on, prices, sample_rate, traffic_scale, windows, peak_quantile, bulk_burst_rps, bulk_tenants,
-                  bulk_deadline_s, bulk_pacing, autoscale_quantile, scale_on, scale_floor, scale_target, scale_delay_s, engine, disagg, kv_link, workers) -> PlanSettings:
+def plan_settings(
+    *,
+    model,
+    as_model,
+    gpus,
+    max_gpus,
+    slos,
+    allow_quant,
+    coverage,
+    headroom,
+    forecast_quantile,
+    forecast_on,
+    prices,
+    sample_rate,
+    traffic_scale,
+    windows,
+    peak_quantile,
+    bulk_burst_rps,
+    bulk_tenants,
+    bulk_deadline_s,
+    bulk_pacing,
+    autoscale_quantile,
+    scale_on,
+    scale_floor,
+    scale_target,
+    scale_delay_s,
+    engine,
+    disagg,
+    kv_link,
+    workers,
+) -> PlanSettings:
     """The recommend options (as click passes them) -> PlanSettings (recommend and backtest --walk-forward)."""
-    space = SearchSpace(gpus=tuple(gpus), max_gpus=max_gpus, prices=_prices(prices), engine=engine,
-                        allow_quant=tuple(q.strip().lower() for q in allow_quant.split(",") if q.strip()))
-    options = RecommendOptions(slo=parse_slo(slos), coverage=coverage, headroom=headroom,
-                               forecast_quantile=forecast_quantile or None, forecast_on=forecast_on, scale_on=scale_on,
-                               scale_floor=scale_floor, scale_target=scale_target,
-                               traffic_scale=traffic_scale,
-                               workers=workers)
+    space = SearchSpace(
+        gpus=tuple(gpus),
+        max_gpus=max_gpus,
+        prices=_prices(prices),
+        engine=engine,
+        allow_quant=tuple(q.strip().lower() for q in allow_quant.split(",") if q.strip()),
+    )
+    options = RecommendOptions(
+        slo=parse_slo(slos),
+        coverage=coverage,
+        headroom=headroom,
+        forecast_quantile=forecast_quantile or None,
+        forecast_on=forecast_on,
+        scale_on=scale_on,
+        scale_floor=scale_floor,
+        scale_target=scale_target,
+        traffic_scale=traffic_scale,
+        workers=workers,
+    )
     scaler = AutoscalePolicy(quantile=autoscale_quantile, delay_s=scale_delay_s) if autoscale_quantile else None
-    return PlanSettings(model=model, as_model=as_model, space=space, options=options, windows=windows,
-                        sample_rate=sample_rate, peak_quantile=peak_quantile,
-                        forecast_quantile=forecast_quantile or FORECAST_QUANTILE, bulk_burst_rps=bulk_burst_rps,
-                        bulk_tenants=tuple(bulk_tenants), bulk_deadline_s=bulk_deadline_s, bulk_pacing=bulk_pacing,
-                        autoscale=scaler,
-                        disagg_link=kv_link if disagg else None)
+    return PlanSettings(
+        model=model,
+        as_model=as_model,
+        space=space,
+        options=options,
+        windows=windows,
+        sample_rate=sample_rate,
+        peak_quantile=peak_quantile,
+        forecast_quantile=forecast_quantile or FORECAST_QUANTILE,
+        bulk_burst_rps=bulk_burst_rps,
+        bulk_tenants=tuple(bulk_tenants),
+        bulk_deadline_s=bulk_deadline_s,
+        bulk_pacing=bulk_pacing,
+        autoscale=scaler,
+        disagg_link=kv_link if disagg else None,
+    )
 
 
 @click.command()
 @db_option
 @click.option("--model", required=True, help="Model name as logged (selects the traffic).")
-@click.option("--as", "as_model", help="Catalog model for the performance model when the logged name is not "
-              "one (e.g. --model chat-large --as qwen2.5-72b).")
-@click.option("--gpu", "gpus", multiple=True, default=("h100-sxm",), show_default=True,
-              help="Candidate GPU type; repeat for several.")
+@click.option(
+    "--as",
+    "as_model",
+    help="Catalog model for the performance model when the logged name is not "
+    "one (e.g. --model chat-large --as qwen2.5-72b).",
+)
+@click.option(
+    "--gpu",
+    "gpus",
+    multiple=True,
+    default=("h100-sxm",),
+    show_default=True,
+    help="Candidate GPU type; repeat for several.",
+)
 @click.option("--max-gpus", type=int, default=8, show_default=True, help="GPUs per replica (TP up to this).")
-@click.option("--slo", "slos", multiple=True, help="KEY=MS, repeatable: ttft|tpot|e2e _p50|p90|p95|p99 _ms. "
-              "Defaults ttft_p95_ms=1000 (Nielsen's 1 s), tpot_p95_ms=100 (~1.9x a 238 words/min reader).")
-@click.option("--allow-quant", default="bf16,fp8", show_default=True,
-              help="Precisions allowed for weights and KV (bf16,fp8,int8,int4; int4 only when listed).")
-@click.option("--coverage", type=float, default=0.999, show_default=True,
-              help="Share of requests max_model_len must admit (the rest are reported as rejected).")
-@click.option("--headroom", type=float, default=0.1, show_default=True,
-              help="Plan for rate x (1 + headroom) when --forecast-quantile is 0.")
-@click.option("--forecast-quantile", type=click.FloatRange(0, 1), default=FORECAST_QUANTILE, show_default=True,
-              help="Headroom from the measured forecast error: this quantile of each window's hours' "
-              "actual / leave-one-day-out forecast rate; 0 = the fixed --headroom.")
-@click.option("--forecast-on", type=click.Choice(FORECAST_ON), default="tokens", show_default=True,
-              help="Series the forecast-error headroom is measured on: the hourly token load (prompt + output "
-              "tokens/s: its error also holds the day-to-day scatter of the length mix) or the request rate.")
+@click.option(
+    "--slo",
+    "slos",
+    multiple=True,
+    help="KEY=MS, repeatable: ttft|tpot|e2e _p50|p90|p95|p99 _ms. "
+    "Defaults ttft_p95_ms=1000 (Nielsen's 1 s), tpot_p95_ms=100 (~1.9x a 238 words/min reader).",
+)
+@click.option(
+    "--allow-quant",
+    default="bf16,fp8",
+    show_default=True,
+    help="Precisions allowed for weights and KV (bf16,fp8,int8,int4; int4 only when listed).",
+)
+@click.option(
+    "--coverage",
+    type=float,
+    default=0.999,
+    show_default=True,
+    help="Share of requests max_model_len must admit (the rest are reported as rejected).",
+)
+@click.option(
+    "--headroom",
+    type=float,
+    default=0.1,
+    show_default=True,
+    help="Plan for rate x (1 + headroom) when --forecast-quantile is 0.",
+)
+@click.option(
+    "--forecast-quantile",
+    type=click.FloatRange(0, 1),
+    default=FORECAST_QUANTILE,
+    show_default=True,
+    help="Headroom from the measured forecast error: this quantile of each window's hours' "
+    "actual / leave-one-day-out forecast rate; 0 = the fixed --headroom.",
+)
+@click.option(
+    "--forecast-on",
+    type=click.Choice(FORECAST_ON),
+    default="tokens",
+    show_default=True,
+    help="Series the forecast-error headroom is measured on: the hourly token load (prompt + output "
+    "tokens/s: its error also holds the day-to-day scatter of the length mix) or the request rate.",
+)
 @click.option("--price", "prices", multiple=True, help="GPU=USD per GPU-hour, overrides the catalog; repeatable.")
 @click.option("--sample-rate", type=float, help="Share of real traffic the log holds (default: as recorded at ingest).")
 @click.option("--traffic-scale", type=float, default=1.0, show_default=True, help="Plan for X times today's traffic.")
 @click.option("--windows", default="regimes", show_default=True, help="regimes | hour-of-week | fixed:<N>h.")
-@click.option("--peak-quantile", type=click.FloatRange(0, 1), default=PEAK_QUANTILE, show_default=True,
-              help="Which of a window's hours to plan for, by request count (1 = the busiest).")
-@click.option("--bulk-burst-rps", type=click.FloatRange(min=0), metavar="REQ_S",
-              help=f"Bulk (batch) class: a tenant's requests in a UTC second where it sent >= this many real "
-              f"requests [default: {BURST_MEDIAN_MULTIPLE:g} x the median real req/s]; 0 = no burst rule.")
-@click.option("--bulk-tenant", "bulk_tenants", multiple=True, metavar="TENANT",
-              help="Tenant whose every request is bulk; repeatable.")
-@click.option("--bulk-deadline-s", type=click.FloatRange(min=0, min_open=True), default=DEFAULT_DEADLINE_S,
-              show_default=True, help="Bulk completion deadline (arrival -> last token); bulk is planned as "
-              "throughput that meets it, not against the latency SLO.")
-@click.option("--bulk-pacing", type=click.Choice(PACING), default="spare", show_default=True,
-              help="Bulk admission: spare = the planned rate plus the capacity the interactive traffic leaves "
-              "unused (a dump larger than history's drains before its deadline); fixed = the planned rate.")
-@click.option("--autoscale-quantile", type=click.FloatRange(0, 1), default=0.99, show_default=True,
-              help="Size the replica scaler from this quantile of its measured error (0 = fixed replicas per "
-                   "window); see recommend/autoscale.py.")
-@click.option("--scale-delay-s", type=click.FloatRange(min=0), default=300.0, show_default=True,
-              help="Seconds from the scaler's decision to new replicas serving (pod start + weights load).")
-@click.option("--scale-on", type=click.Choice(SCALE_ON), default="requests", show_default=True,
-              help="The scaler's signal: requests = the real request rate; load = engine busy seconds per second "
-              "from prompt and output tokens/s (a heavier mix gets more replicas; KEDA on vLLM's token counters).")
-@click.option("--scale-floor", type=click.FloatRange(0, 1), default=0.0, show_default=True,
-              help="The scaler never runs fewer replicas than this share of the window's ceiling (0 = one replica).")
-@click.option("--scale-target", type=click.FloatRange(0, 1, min_open=True), default=1.0, show_default=True,
-              help="The scaler loads each replica to this share of the rate the simulator met the SLO at "
-              "(1 = at the SLO's edge; lower keeps margin for bursts inside an interval).")
+@click.option(
+    "--peak-quantile",
+    type=click.FloatRange(0, 1),
+    default=PEAK_QUANTILE,
+    show_default=True,
+    help="Which of a window's hours to plan for, by request count (1 = the busiest).",
+)
+@click.option(
+    "--bulk-burst-rps",
+    type=click.FloatRange(min=0),
+    metavar="REQ_S",
+    help=f"Bulk (batch) class: a tenant's requests in a UTC second where it sent >= this many real "
+    f"requests [default: {BURST_MEDIAN_MULTIPLE:g} x the median real req/s]; 0 = no burst rule.",
+)
+@click.option(
+    "--bulk-tenant",
+    "bulk_tenants",
+    multiple=True,
+    metavar="TENANT",
+    help="Tenant whose every request is bulk; repeatable.",
+)
+@click.option(
+    "--bulk-deadline-s",
+    type=click.FloatRange(min=0, min_open=True),
+    default=DEFAULT_DEADLINE_S,
+    show_default=True,
+    help="Bulk completion deadline (arrival -> last token); bulk is planned as "
+    "throughput that meets it, not against the latency SLO.",
+)
+@click.option(
+    "--bulk-pacing",
+    type=click.Choice(PACING),
+    default="spare",
+    show_default=True,
+    help="Bulk admission: spare = the planned rate plus the capacity the interactive traffic leaves "
+    "unused (a dump larger than history's drains before its deadline); fixed = the planned rate.",
+)
+@click.option(
+    "--autoscale-quantile",
+    type=click.FloatRange(0, 1),
+    default=0.99,
+    show_default=True,
+    help="Size the replica scaler from this quantile of its measured error (0 = fixed replicas per "
+    "window); see recommend/autoscale.py.",
+)
+@click.option(
+    "--scale-delay-s",
+    type=click.FloatRange(min=0),
+    default=300.0,
+    show_default=True,
+    help="Seconds from the scaler's decision to new replicas serving (pod start + weights load).",
+)
+@click.option(
+    "--scale-on",
+    type=click.Choice(SCALE_ON),
+    default="requests",
+    show_default=True,
+    help="The scaler's signal: requests = the real request rate; load = engine busy seconds per second "
+    "from prompt and output tokens/s (a heavier mix gets more replicas; KEDA on vLLM's token counters).",
+)
+@click.option(
+    "--scale-floor",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    show_default=True,
+    help="The scaler never runs fewer replicas than this share of the window's ceiling (0 = one replica).",
+)
+@click.option(
+    "--scale-target",
+    type=click.FloatRange(0, 1, min_open=True),
+    default=1.0,
+    show_default=True,
+    help="The scaler loads each replica to this share of the rate the simulator met the SLO at "
+    "(1 = at the SLO's edge; lower keeps margin for bursts inside an interval).",
+)
 @click.option("--engine", type=click.Choice(["vllm", "sglang", "trtllm"]), default="vllm", show_default=True)
-@click.option("--disagg", is_flag=True, help="Also screen disaggregated prefill/decode splits (xPyD, a GPU type per "
-              "pool from --gpu) per window and run one where it meets the SLO for less (recommend/disagg/pick.py).")
-@click.option("--kv-link", default="ib-ndr", show_default=True, help="With --disagg: the link KV moves over "
-              "(profiles/links.py: ib-ndr, ib-hdr, roce-400, roce-200, efa-p5, nvlink-3/4/5).")
+@click.option(
+    "--disagg",
+    is_flag=True,
+    help="Also screen disaggregated prefill/decode splits (xPyD, a GPU type per "
+    "pool from --gpu) per window and run one where it meets the SLO for less (recommend/disagg/pick.py).",
+)
+@click.option(
+    "--kv-link",
+    default="ib-ndr",
+    show_default=True,
+    help="With --disagg: the link KV moves over "
+    "(profiles/links.py: ib-ndr, ib-hdr, roce-400, roce-200, efa-p5, nvlink-3/4/5).",
+)
 @click.option("--workers", type=int, default=1, show_default=True, help="Processes (windows run in parallel).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the plan JSON here.")
 @json_option
@@ -128,18 +275,27 @@ def recommend(db, out, as_json, **options):
         print_json(plan)
         return
     s = plan["summary"]
-    print_table(table_rows(plan), title=f"{plan['model']} plan ({plan['traffic_model']} traffic), SLO "
-                + ", ".join(f"{k}={v:g}" for k, v in plan["slo"].items()))
-    stderr.print(f"GPU-hours/week {s['gpu_hours_per_week']:,} vs {s['static_peak_gpu_hours_per_week']:,} static "
-                 f"at peak ({s['savings_pct']}% saved); windows missing the SLO: "
-                 f"{', '.join(s['windows_missing_slo']) or 'none'}", highlight=False)
+    print_table(
+        table_rows(plan),
+        title=f"{plan['model']} plan ({plan['traffic_model']} traffic), SLO "
+        + ", ".join(f"{k}={v:g}" for k, v in plan["slo"].items()),
+    )
+    stderr.print(
+        f"GPU-hours/week {s['gpu_hours_per_week']:,} vs {s['static_peak_gpu_hours_per_week']:,} static "
+        f"at peak ({s['savings_pct']}% saved); windows missing the SLO: "
+        f"{', '.join(s['windows_missing_slo']) or 'none'}",
+        highlight=False,
+    )
     for e in plan["windows"] if settings.disagg_link else ():
         d = e.get("disagg")
-        stderr.print(f"{e['window']['label']}: {d['reasons'][0] if d else 'no disaggregated split fits'}",
-                     highlight=False)
+        stderr.print(
+            f"{e['window']['label']}: {d['reasons'][0] if d else 'no disaggregated split fits'}", highlight=False
+        )
     scaler = plan.get("autoscale") or {}
     if scaler.get("ratio"):
-        stderr.print(f"replicas are each window's maximum: a scaler runs ceil({scaler['ratio']:g} x the busiest "
-                     f"{scaler['bucket_s'] / 60:g}-min rate of the last {scaler['lookback_s'] / 60:g} min / req/s per "
-                     "replica) (`tracefit backtest` replays it; `tracefit export --to k8s` writes it for KEDA)",
-                     highlight=False)
+        stderr.print(
+            f"replicas are each window's maximum: a scaler runs ceil({scaler['ratio']:g} x the busiest "
+            f"{scaler['bucket_s'] / 60:g}-min rate of the last {scaler['lookback_s'] / 60:g} min / req/s per "
+            "replica) (`tracefit backtest` replays it; `tracefit export --to k8s` writes it for KEDA)",
+            highlight=False,
+        )

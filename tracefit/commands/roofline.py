@@ -14,8 +14,7 @@ from tracefit.options import json_option, print_json, print_table
 @click.option("--tp", "--gpus", "tp", type=int, default=1, show_default=True, help="Tensor-parallel GPUs.")
 @click.option("--weights", type=click.Choice(list(WEIGHT_BYTES)), default="bf16", show_default=True)
 @click.option("--kv", type=click.Choice(["bf16", "fp16", "fp8"]), default="bf16", show_default=True)
-@click.option("--engine", type=click.Choice(list(ENGINES)), default="vllm",
-              show_default=True)
+@click.option("--engine", type=click.Choice(list(ENGINES)), default="vllm", show_default=True)
 @click.option("--ctx", type=int, default=1024, show_default=True, help="Context tokens per sequence in the table.")
 @profile_option
 @json_option

@@ -20,10 +20,25 @@ def summary(db, as_json):
     if as_json:
         print_json(result)
         return
-    print_table(result["models"], title="models",
-                columns=["model", "requests", "tenants", "first_arrival_ts", "last_arrival_ts",
-                         "prompt_tokens_p50", "prompt_tokens_p99", "output_tokens_p50",
-                         "output_tokens_p99", "with_latency_share", "error_share"])
-    print_table(result["runs"][:20], title="ingest runs (newest 20)",
-                columns=["run_id", "path", "format", "status", "rows_read", "rows_loaded",
-                         "rows_rejected", "rows_duplicate"])
+    print_table(
+        result["models"],
+        title="models",
+        columns=[
+            "model",
+            "requests",
+            "tenants",
+            "first_arrival_ts",
+            "last_arrival_ts",
+            "prompt_tokens_p50",
+            "prompt_tokens_p99",
+            "output_tokens_p50",
+            "output_tokens_p99",
+            "with_latency_share",
+            "error_share",
+        ],
+    )
+    print_table(
+        result["runs"][:20],
+        title="ingest runs (newest 20)",
+        columns=["run_id", "path", "format", "status", "rows_read", "rows_loaded", "rows_rejected", "rows_duplicate"],
+    )

@@ -45,6 +45,9 @@ class SiteFrames:
 def site_frames(con: duckdb.DuckDBPyConnection) -> SiteFrames:
     """Run every dash_*.sql query once."""
     con.execute("SET enable_progress_bar = false")
-    return SiteFrames(mined_models=tuple(run_sql(con, "dash_mined_models")["model"].to_list()),
-                      totals=run_sql(con, "dash_overview_totals").to_dicts()[0], runs=run_sql(con, "dash_runs"),
-                      frames={name: run_sql(con, query, params) for name, (query, params) in FRAMES.items()})
+    return SiteFrames(
+        mined_models=tuple(run_sql(con, "dash_mined_models")["model"].to_list()),
+        totals=run_sql(con, "dash_overview_totals").to_dicts()[0],
+        runs=run_sql(con, "dash_runs"),
+        frames={name: run_sql(con, query, params) for name, (query, params) in FRAMES.items()},
+    )

@@ -25,15 +25,17 @@ def last_logged_day(con: duckdb.DuckDBPyConnection, model: str) -> date | None:
     return fetch_one(con, "SELECT max(arrival_ts)::DATE FROM requests WHERE model = $m", {"m": model})[0]
 
 
-def backtest_requests(con: duckdb.DuckDBPyConnection, models: list[str], since: str, until: str,
-                      bulk_params: dict | None) -> pl.DataFrame:
+def backtest_requests(
+    con: duckdb.DuckDBPyConnection, models: list[str], since: str, until: str, bulk_params: dict | None
+) -> pl.DataFrame:
     """Columns of backtest_requests.sql for [since, until) (ISO), sorted by arrival; `bulk_params` as
     warehouse.inputs.recommend.bulk_seconds (None: every request interactive)."""
     bulk = bulk_seconds(con, models, since, until, bulk_params)
     return run_sql(con, "backtest_requests", {"models": models, "since": since, "until": until}, {BULK: bulk})
 
 
-def export_requests(con: duckdb.DuckDBPyConnection, models: list[str], since: str | None,
-                    until: str | None) -> pl.DataFrame:
+def export_requests(
+    con: duckdb.DuckDBPyConnection, models: list[str], since: str | None, until: str | None
+) -> pl.DataFrame:
     """Columns of export_requests.sql for [since, until) ('YYYY-MM-DD HH:MM:SS+00' or None)."""
     return run_sql(con, "export_requests", {"models": models, "since": since, "until": until})

@@ -10,5 +10,14 @@ from warehouse.mine.read import MinedWindow, Quantiles, load_table, load_windows
 from warehouse.mine.run import ModelRun, mine
 from warehouse.mine.summary import summarize
 
-__all__ = ["MineOptions", "MinedWindow", "ModelRun", "Quantiles", "load_table", "load_windows", "mine",
-           "quantiles", "summarize"]
+__all__ = [
+    "MineOptions",
+    "MinedWindow",
+    "ModelRun",
+    "Quantiles",
+    "load_table",
+    "load_windows",
+    "mine",
+    "quantiles",
+    "summarize",
+]

@@ -15,8 +15,10 @@ from datetime import date
 
 import numpy as np
 
-METHOD = ("modified z-score >= {z} on log daily values (spike); best median split, >= {z} robust SD (step); "
-          "both >= 20% change")
+METHOD = (
+    "modified z-score >= {z} on log daily values (spike); best median split, >= {z} robust SD (step); "
+    "both >= 20% change"
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -37,8 +39,9 @@ def _scale(residuals: np.ndarray) -> float:
     return mad / 0.6745 if mad > 0 else float(np.mean(np.abs(residuals))) * 1.2533
 
 
-def change_points(days: list[date], values: list[float | None], *, z_min: float = 3.5,
-                  min_days: int = 3, min_change: float = 0.2) -> list[ChangePoint]:
+def change_points(
+    days: list[date], values: list[float | None], *, z_min: float = 3.5, min_days: int = 3, min_change: float = 0.2
+) -> list[ChangePoint]:
     pairs = [(d, v) for d, v in zip(days, values, strict=True) if v is not None and v > 0]
     if len(pairs) < 2 * min_days:
         return []
@@ -60,8 +63,15 @@ def _spikes(ds: list[date], x: np.ndarray, z_min: float) -> list[ChangePoint]:
     for i, zi in enumerate(z):
         neighbours = [z[j] for j in (i - 1, i + 1) if 0 <= j < len(z)]
         if abs(zi) >= z_min and all(abs(n) < z_min for n in neighbours):
-            out.append(ChangePoint(day=ds[i], kind="spike", value=float(np.exp(x[i])),
-                                   baseline=float(np.exp(np.median(x))), robust_z=float(zi)))
+            out.append(
+                ChangePoint(
+                    day=ds[i],
+                    kind="spike",
+                    value=float(np.exp(x[i])),
+                    baseline=float(np.exp(np.median(x))),
+                    robust_z=float(zi),
+                )
+            )
     return out
 
 
@@ -79,5 +89,6 @@ def _step(ds: list[date], x: np.ndarray, z_min: float, min_days: int) -> ChangeP
     if best is None:
         return None
     s, z, before, after = best
-    return ChangePoint(day=ds[s], kind="step", value=float(np.exp(after)), baseline=float(np.exp(before)),
-                       robust_z=float(z))
+    return ChangePoint(
+        day=ds[s], kind="step", value=float(np.exp(after)), baseline=float(np.exp(before)), robust_z=float(z)
+    )

@@ -14,8 +14,14 @@ from sklearn.linear_model import HuberRegressor
 
 from warehouse.mine.changepoints import METHOD, change_points
 
-DRIFT_METRICS = ("ttft_ms_p50", "ttft_ms_p95", "ttft_ms_p99", "tpot_ms_p50", "tpot_ms_p95",
-                 "ttft_ms_per_1k_prompt_tokens")
+DRIFT_METRICS = (
+    "ttft_ms_p50",
+    "ttft_ms_p95",
+    "ttft_ms_p99",
+    "tpot_ms_p50",
+    "tpot_ms_p95",
+    "ttft_ms_per_1k_prompt_tokens",
+)
 
 
 def ttft_slopes(buckets: pl.DataFrame) -> pl.DataFrame:
@@ -45,11 +51,30 @@ def daily_change_points(daily: pl.DataFrame, model: str) -> pl.DataFrame:
     days = daily["day"].to_list()
     for metric in DRIFT_METRICS:
         for cp in change_points(days, daily[metric].to_list()):
-            rows.append({"model": model, "metric": metric, "day": cp.day, "kind": cp.kind, "value": cp.value,
-                         "baseline": cp.baseline, "ratio": cp.ratio, "robust_z": cp.robust_z,
-                         "method": METHOD.format(z=3.5)})
-    schema = {"model": pl.String, "metric": pl.String, "day": pl.Date, "kind": pl.String, "value": pl.Float64,
-              "baseline": pl.Float64, "ratio": pl.Float64, "robust_z": pl.Float64, "method": pl.String}
+            rows.append(
+                {
+                    "model": model,
+                    "metric": metric,
+                    "day": cp.day,
+                    "kind": cp.kind,
+                    "value": cp.value,
+                    "baseline": cp.baseline,
+                    "ratio": cp.ratio,
+                    "robust_z": cp.robust_z,
+                    "method": METHOD.format(z=3.5),
+                }
+            )
+    schema = {
+        "model": pl.String,
+        "metric": pl.String,
+        "day": pl.Date,
+        "kind": pl.String,
+        "value": pl.Float64,
+        "baseline": pl.Float64,
+        "ratio": pl.Float64,
+        "robust_z": pl.Float64,
+        "method": pl.String,
+    }
     return pl.DataFrame(rows, schema=schema)
 
 

@@ -40,5 +40,7 @@ def simulate(requests: Iterable[tuple[int | None, list[int]]], cache_blocks: int
         for key in (None,) if window is None else (None, window):
             lookups[key] = lookups.get(key, 0) + len(blocks)
             hits[key] = hits.get(key, 0) + hit
-    return [PrefixHits(cache_blocks=cache_blocks, window=key, lookup_blocks=lookups[key], hit_blocks=hits[key])
-            for key in sorted(lookups, key=lambda k: -1 if k is None else k)]
+    return [
+        PrefixHits(cache_blocks=cache_blocks, window=key, lookup_blocks=lookups[key], hit_blocks=hits[key])
+        for key in sorted(lookups, key=lambda k: -1 if k is None else k)
+    ]

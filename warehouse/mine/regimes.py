@@ -38,8 +38,9 @@ class Regimes:
     pooling: str  # weekday/weekend | all days
 
 
-def features(cells: pl.DataFrame, *, daytype_min_log_diff: float = 0.25, smooth_hours: int = 3,
-             length_weight: float = 0.3) -> tuple[np.ndarray, str]:
+def features(
+    cells: pl.DataFrame, *, daytype_min_log_diff: float = 0.25, smooth_hours: int = 3, length_weight: float = 0.3
+) -> tuple[np.ndarray, str]:
     """(n_observed_cells, 3) standardised feature matrix and the pooling used."""
     week = np.full((168, len(FEATURES)), np.nan)
     idx = cells["how_cell"].to_numpy()
@@ -68,11 +69,17 @@ def _nanmean(a: np.ndarray, axis=None):
         return np.nanmean(a, axis=axis)
 
 
-def find_regimes(cells: pl.DataFrame, *, k_min: int = 2, k_max: int = 6, min_run_hours: int = 2,
-                 silhouette_tolerance: float = 0.03, **feature_options) -> Regimes:
+def find_regimes(
+    cells: pl.DataFrame,
+    *,
+    k_min: int = 2,
+    k_max: int = 6,
+    min_run_hours: int = 2,
+    silhouette_tolerance: float = 0.03,
+    **feature_options,
+) -> Regimes:
     """Cluster `cells` (mine_hour_cells.sql rows) into regimes over the 168-cell week."""
-    criterion = (f"smallest K within {silhouette_tolerance} of the max silhouette, "
-                 f"KMeans K in {k_min}..{k_max}")
+    criterion = f"smallest K within {silhouette_tolerance} of the max silhouette, KMeans K in {k_min}..{k_max}"
     x, pooling = features(cells, **feature_options)
     distinct = len(np.unique(x.round(9), axis=0))
     scored = []  # (k, silhouette, labels), ascending k
@@ -86,8 +93,7 @@ def find_regimes(cells: pl.DataFrame, *, k_min: int = 2, k_max: int = 6, min_run
     week = np.full(CELLS, -1)
     week[cells["how_cell"].to_numpy()] = _by_rate(best_labels, cells["rps_p50_real"].to_numpy())
     week = _renumber(merge_short_runs(week, min_run_hours), cells)
-    return Regimes(labels=week, k=int(week.max()) + 1, silhouette=best_score, criterion=criterion,
-                   pooling=pooling)
+    return Regimes(labels=week, k=int(week.max()) + 1, silhouette=best_score, criterion=criterion, pooling=pooling)
 
 
 def _by_rate(labels: np.ndarray, rate: np.ndarray) -> np.ndarray:
@@ -134,5 +140,8 @@ def agreement(labels_a: np.ndarray, labels_b: np.ndarray) -> dict:
     (1 = same partition, ~0 = chance) and the share of cells with the same regime id."""
     both = (labels_a >= 0) & (labels_b >= 0)
     a, b = labels_a[both], labels_b[both]
-    return {"cells": int(both.sum()), "adjusted_rand": float(adjusted_rand_score(a, b)),
-            "same_id_share": float((a == b).mean()) if both.any() else None}
+    return {
+        "cells": int(both.sum()),
+        "adjusted_rand": float(adjusted_rand_score(a, b)),
+        "same_id_share": float((a == b).mean()) if both.any() else None,
+    }

@@ -50,9 +50,16 @@ def spans(week: np.ndarray) -> list[Span]:
     if len(groups) == 1 and sum(len(v) for v in groups.values()) == 1 and (week >= 0).all():
         ((regime, _, _),) = groups
         return [Span(regime=regime, days=DAYS, start_hour=0, hours=CELLS, label="all week")]
-    out = [Span(regime=regime, days=tuple(DAYS[d] for d in sorted(days)), start_hour=hour,
-                hours=hours, label=span_label(sorted(days), hour, hours))
-           for (regime, hour, hours), days in groups.items()]
+    out = [
+        Span(
+            regime=regime,
+            days=tuple(DAYS[d] for d in sorted(days)),
+            start_hour=hour,
+            hours=hours,
+            label=span_label(sorted(days), hour, hours),
+        )
+        for (regime, hour, hours), days in groups.items()
+    ]
     return sorted(out, key=lambda s: (s.regime, DAYS.index(s.days[0]), s.start_hour))
 
 

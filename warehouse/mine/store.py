@@ -13,10 +13,22 @@ from warehouse.query import run_sql, sql_text
 
 # Every table a mining run fills, in the order it is cleared; names are constants, never user input.
 MINED_TABLES = (
-    "mined_quantiles", "mined_length_histogram", "mined_patterns", "mined_minutes", "mined_hour_of_week",
-    "mined_regimes", "mined_regime_spans", "mined_concurrency", "mined_concurrency_windows",
-    "mined_latency_daily", "mined_change_points", "mined_itl_position", "mined_errors",
-    "mined_error_correlations", "mined_prefix", "mined_tenants",
+    "mined_quantiles",
+    "mined_length_histogram",
+    "mined_patterns",
+    "mined_minutes",
+    "mined_hour_of_week",
+    "mined_regimes",
+    "mined_regime_spans",
+    "mined_concurrency",
+    "mined_concurrency_windows",
+    "mined_latency_daily",
+    "mined_change_points",
+    "mined_itl_position",
+    "mined_errors",
+    "mined_error_correlations",
+    "mined_prefix",
+    "mined_tenants",
 )
 
 
@@ -76,8 +88,9 @@ LATENCY_COLUMNS = ("ttft_ms", "tpot_ms", "e2e_ms")
 
 
 @contextmanager
-def scope_rows(con: duckdb.DuckDBPyConnection, scope_params: dict, *, scope: dict | None = None,
-               latency: bool | None = None) -> Iterator[None]:
+def scope_rows(
+    con: duckdb.DuckDBPyConnection, scope_params: dict, *, scope: dict | None = None, latency: bool | None = None
+) -> Iterator[None]:
     """`tf_scope_rows` (mine_scope_view.sql over mine_scope_rows.sql), what the mining steps read, for
     the block: one join of requests with ingest_runs per model instead of one per step (bench/RESULTS.md
     "mine"). Stored as a narrow TEMP table (uncompressed in memory): lengths as INTEGER when they fit,
@@ -89,19 +102,32 @@ def scope_rows(con: duckdb.DuckDBPyConnection, scope_params: dict, *, scope: dic
     latency = scope["with_any_latency"] > 0 if latency is None else latency
     one_weight = scope["sample_rates"] <= 1
     length_type = "INTEGER" if (scope["max_tokens"] or 0) <= INTEGER_LENGTHS_MAX else "BIGINT"
-    stored = ["arrival_ts", f"prompt_tokens::{length_type} AS prompt_tokens",
-              f"output_tokens::{length_type} AS output_tokens", "status_code", "tenant",
-              *([] if one_weight else ["weight"]), *(LATENCY_COLUMNS if latency else []),
-              *(["has_arrival"] if scope["without_arrivals"] else [])]
-    extra = ("" if latency else "".join(f", NULL::DOUBLE AS {c}" for c in LATENCY_COLUMNS))
+    stored = [
+        "arrival_ts",
+        f"prompt_tokens::{length_type} AS prompt_tokens",
+        f"output_tokens::{length_type} AS output_tokens",
+        "status_code",
+        "tenant",
+        *([] if one_weight else ["weight"]),
+        *(LATENCY_COLUMNS if latency else []),
+        *(["has_arrival"] if scope["without_arrivals"] else []),
+    ]
+    extra = "" if latency else "".join(f", NULL::DOUBLE AS {c}" for c in LATENCY_COLUMNS)
     extra += "" if scope["without_arrivals"] else ", TRUE AS has_arrival"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE tf_scope_stored AS SELECT {', '.join(stored)} "
-                f"FROM ({sql_text('mine_scope_rows')})", scope_params)
-    con.execute("CREATE OR REPLACE TEMP TABLE tf_scope_weight AS SELECT 1.0 / $rate::DOUBLE AS weight",
-                {"rate": scope["min_sample_rate"]})
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE tf_scope_stored AS SELECT {', '.join(stored)} "
+        f"FROM ({sql_text('mine_scope_rows')})",
+        scope_params,
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE tf_scope_weight AS SELECT 1.0 / $rate::DOUBLE AS weight",
+        {"rate": scope["min_sample_rate"]},
+    )
     weight = ", w.weight" if one_weight else ""
-    con.execute(f"CREATE OR REPLACE TEMP VIEW tf_scope_rows AS SELECT v.*{weight}{extra} "
-                f"FROM ({sql_text('mine_scope_view')}) v{', tf_scope_weight w' if one_weight else ''}")
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW tf_scope_rows AS SELECT v.*{weight}{extra} "
+        f"FROM ({sql_text('mine_scope_view')}) v{', tf_scope_weight w' if one_weight else ''}"
+    )
     try:
         yield
     finally:
