@@ -12,17 +12,14 @@ replica's, while 10 s still spans several request lifetimes at the group's rate.
 
 import math
 from dataclasses import dataclass, replace
-
-import numpy as np
+from functools import partial
 
 from profiles.links import get_link
 from recommend.backtest.replay import (
     PieceReplay,
     ReplayOptions,
     Traffic,
-    counted_intervals,
-    replica_stream,
-    sample_rates,
+    replay_intervals,
 )
 from recommend.disagg.transfer import kv_transfer
 from recommend.engine_config import EngineConfig
@@ -107,50 +104,14 @@ def replay_split_piece(
     p_spec, p_step, d_spec, d_step, transfer_s = parts(split)
     g, p, d = group(*pools)
     options = replace(options, warmup_s=max(MIN_WARMUP_S, options.warmup_s / (p + d)))
-    piece = traffic.span(start_s, end_s)
-    real = options.traffic_scale / sample_rates(traffic, piece, options)
-    real_bulk = float(real[traffic.bulk[piece]].sum())
-    intervals = counted_intervals(start_s, end_s, float(real.sum()) / g, options)
-    cols, simulated = [], 0
-    for j, (a, b) in enumerate(intervals):
-        lo = a - options.warmup_s
-        arrival, prompt, output, bulk = replica_stream(traffic, (lo, b), g, options, seed * 7919 + j)
-        if not ((arrival >= a) & (arrival < b)).any():
-            continue
-        r = simulate_disagg(
-            arrival - lo,
-            prompt,
-            output,
-            prefill=p_spec,
-            prefill_step_s=p_step,
-            prefill_replicas=p,
-            decode=d_spec,
-            decode_step_s=d_step,
-            decode_replicas=d,
-            transfer_s=transfer_s,
-        )
-        keep, simulated = arrival >= a, simulated + arrival.size
-        mine, theirs = keep & ~bulk, keep & bulk
-        cols.append(
-            [
-                r.ttft_ms[mine],
-                r.tpot_ms[mine],
-                r.e2e_ms[mine],
-                r.queue_ms[mine],
-                r.rejected[mine],
-                np.where(r.rejected[theirs], np.inf, r.e2e_ms[theirs]),
-            ]
-        )
-    c = [np.concatenate(x) for x in zip(*cols)] if cols else [np.empty(0)] * 4 + [np.empty(0, dtype=bool), np.empty(0)]
-    return PieceReplay(
-        ttft_ms=c[0],
-        tpot_ms=c[1],
-        e2e_ms=c[2],
-        queue_ms=c[3],
-        rejected=c[4],
-        weight=(float(real.sum()) - real_bulk) / c[4].size if c[4].size else 0.0,
-        counted=tuple(intervals),
-        simulated=simulated,
-        bulk_e2e_ms=c[5],
-        bulk_weight=real_bulk / c[5].size if c[5].size else 0.0,
+    run = partial(
+        simulate_disagg,
+        prefill=p_spec,
+        prefill_step_s=p_step,
+        prefill_replicas=p,
+        decode=d_spec,
+        decode_step_s=d_step,
+        decode_replicas=d,
+        transfer_s=transfer_s,
     )
+    return replay_intervals(traffic, start_s, end_s, replicas=g, share=g, options=options, seed=seed, run=run)

@@ -25,7 +25,9 @@ judges), the counted bulk ones only bulk_e2e_ms (engine time, for the deadline).
 stream across R replicas with least-loaded routing instead of one replica's share.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
@@ -107,18 +109,38 @@ def replay_piece(
             "exact routing replays an unsampled log at its own rate; drop the sample "
             "rate / traffic scale, or replay one replica's share"
         )
+    run = partial(simulate, engine=engine, step_s=step_s, replicas=replicas if exact else 1)
+    return replay_intervals(
+        traffic, start_s, end_s, replicas=replicas, share=1 if exact else replicas, options=options, seed=seed, run=run
+    )
+
+
+def replay_intervals(
+    traffic: Traffic,
+    start_s: float,
+    end_s: float,
+    *,
+    replicas: int,
+    share: int,
+    options: ReplayOptions,
+    seed: int,
+    run: Callable,
+) -> PieceReplay:
+    """The piece's counted intervals, each after its warm-up: the stream `replicas` route to the simulated
+    unit (replica_stream), run by `run(arrival_s, prompt_tokens, output_tokens)` (a SimResult-like result),
+    judged on the requests arriving inside the interval. `share`: the simulated unit's share of the
+    piece's real requests is 1/share."""
     piece = traffic.span(start_s, end_s)
     real = options.traffic_scale / sample_rates(traffic, piece, options)
     real_bulk = float(real[traffic.bulk[piece]].sum())
-    expected = float(real.sum()) / (1 if exact else replicas)  # requests the simulated replica(s) would get
-    intervals = counted_intervals(start_s, end_s, expected, options)
+    intervals = counted_intervals(start_s, end_s, float(real.sum()) / share, options)
     parts, simulated = [], 0
     for j, (a, b) in enumerate(intervals):
         lo = a - options.warmup_s
         arrival, prompt, output, bulk = replica_stream(traffic, (lo, b), replicas, options, seed * 7919 + j)
         if not ((arrival >= a) & (arrival < b)).any():
             continue
-        result = simulate(arrival - lo, prompt, output, engine=engine, step_s=step_s, replicas=replicas if exact else 1)
+        result = run(arrival - lo, prompt, output)
         keep, simulated = arrival >= a, simulated + arrival.size
         mine, theirs = keep & ~bulk, keep & bulk
         parts.append(
