@@ -115,30 +115,25 @@ def test_backtest_runs_the_replicas_the_scaler_would_have_chosen():
     assert result.overall.requests_real == pytest.approx(fixed.overall.requests_real)
 
 
+def steady_span(**summaries) -> WindowTraffic:
+    """A window whose planned span is 900 s at 1 request/s of 400 prompt + 100 output tokens each;
+    `summaries`: the window's own prompt_tokens / output_tokens summaries."""
+    return WindowTraffic(
+        label="w",
+        cells=(0,),
+        sample_rate=1.0,
+        peak_span_s=900.0,
+        peak_arrival_s=np.arange(900.0),
+        peak_prompt_tokens=np.full(900, 400),
+        peak_output_tokens=np.full(900, 100),
+        **summaries,
+    )
+
+
 def test_a_span_lighter_per_request_than_its_window_counts_fewer_requests_per_replica():
     # window: mean 900 + 100 = 1000 tokens per request; its planned span: 400 + 100 = 500 (half as heavy)
-    w = WindowTraffic(
-        label="w",
-        cells=(0,),
-        sample_rate=1.0,
-        prompt_tokens={"mean": 900.0},
-        output_tokens={"mean": 100.0},
-        peak_span_s=900.0,
-        peak_arrival_s=np.arange(900.0),
-        peak_prompt_tokens=np.full(900, 400),
-        peak_output_tokens=np.full(900, 100),
-    )
+    w = steady_span(prompt_tokens={"mean": 900.0}, output_tokens={"mean": 100.0})
     traffic = plan_traffic(w)  # 900 requests in 900 s = 1 req/s
     assert scaling(traffic, 4, w).rps_per_replica == pytest.approx(1.0 / 4 * 0.5)
-    heavy = WindowTraffic(
-        label="w",
-        cells=(0,),
-        sample_rate=1.0,
-        prompt_tokens={"mean": 300.0},
-        output_tokens={"mean": 100.0},
-        peak_span_s=900.0,
-        peak_arrival_s=np.arange(900.0),
-        peak_prompt_tokens=np.full(900, 400),
-        peak_output_tokens=np.full(900, 100),
-    )
+    heavy = steady_span(prompt_tokens={"mean": 300.0}, output_tokens={"mean": 100.0})
     assert scaling(plan_traffic(heavy), 4, heavy).rps_per_replica == pytest.approx(0.25)  # heavier span: as planned

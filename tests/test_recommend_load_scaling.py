@@ -12,7 +12,7 @@ from recommend.forecast import forecast_error
 from recommend.plan_doc import scaling
 from recommend.recommender import RecommendOptions, window_headroom
 from recommend.window_traffic import WindowTraffic, plan_traffic
-from tests.test_recommend_autoscale import MONDAY, T0, scaled_plan, steady
+from tests.test_recommend_autoscale import MONDAY, T0, scaled_plan, steady, steady_span
 
 WEIGHTS = LoadWeights(prefill_s_per_token=0.001, decode_s_per_token=0.005)
 
@@ -25,17 +25,7 @@ def test_load_is_prefill_plus_decode_seconds_per_request():
 def test_the_planned_load_per_replica_is_the_spans_busy_seconds_over_the_replicas():
     # 900 requests in 900 s (1 req/s) of prompt 400, output 100: 0.4 + 0.5 = 0.9 busy s each ->
     # 0.9 busy s/s over 4 replicas = 0.225; the request count's rate stays 1 / 4
-    w = WindowTraffic(
-        label="w",
-        cells=(0,),
-        sample_rate=1.0,
-        prompt_tokens={"mean": 400.0},
-        output_tokens={"mean": 100.0},
-        peak_span_s=900.0,
-        peak_arrival_s=np.arange(900.0),
-        peak_prompt_tokens=np.full(900, 400),
-        peak_output_tokens=np.full(900, 100),
-    )
+    w = steady_span(prompt_tokens={"mean": 400.0}, output_tokens={"mean": 100.0})
     s = scaling(plan_traffic(w), 4, w, WEIGHTS)
     assert s.load_per_replica == pytest.approx(0.225) and s.rps_per_replica == pytest.approx(0.25)
     assert s.per_replica == s.load_per_replica
@@ -123,15 +113,7 @@ def test_a_log_shorter_than_a_week_plans_every_hour_of_the_week():
 
 def test_the_scale_floor_is_a_share_of_the_ceiling_rounded_up():
     # 10 replicas, floor 0.45 -> ceil(4.5) = 5; floor 0 -> 1; floor 1 -> the ceiling (fixed replicas)
-    w = WindowTraffic(
-        label="w",
-        cells=(0,),
-        sample_rate=1.0,
-        peak_span_s=900.0,
-        peak_arrival_s=np.arange(900.0),
-        peak_prompt_tokens=np.full(900, 400),
-        peak_output_tokens=np.full(900, 100),
-    )
+    w = steady_span()
     assert [scaling(plan_traffic(w), 10, w, floor=f).min_replicas for f in (0.0, 0.45, 1.0)] == [1, 5, 10]
     assert (
         WindowScaling(min_replicas=5, max_replicas=10, rps_per_replica=1.0).replicas(
@@ -144,15 +126,7 @@ def test_the_scale_floor_is_a_share_of_the_ceiling_rounded_up():
 def test_the_scale_target_loads_a_replica_below_the_simulated_rate():
     # 1 req/s planned over 4 replicas = 0.25 req/s each; at target 0.8 the scaler counts 0.2 per replica:
     # 0.7 req/s (ratio 1) -> ceil(3.5) = 4 replicas instead of ceil(2.8) = 3
-    w = WindowTraffic(
-        label="w",
-        cells=(0,),
-        sample_rate=1.0,
-        peak_span_s=900.0,
-        peak_arrival_s=np.arange(900.0),
-        peak_prompt_tokens=np.full(900, 400),
-        peak_output_tokens=np.full(900, 100),
-    )
+    w = steady_span()
     s, edge = scaling(plan_traffic(w), 4, w, target=0.8), scaling(plan_traffic(w), 4, w)
     assert s.rps_per_replica == pytest.approx(0.2)
     assert (
