@@ -249,6 +249,10 @@ class Priced:
         return quantile(self.predicted.get(metric), q)
 
 
+# the config keys a plan table shows per window, in its column order
+CONFIG_KEYS = ("tp", "weights", "kv", "max_model_len", "max_num_seqs", "max_num_batched_tokens", "replicas")
+
+
 @dataclass(frozen=True, slots=True)
 class WindowView(Priced):
     """One window of a possibly incomplete plan: each key is read when asked for, as written (None or empty
@@ -269,6 +273,10 @@ class WindowView(Priced):
     def setting(self, key: str):
         """config[key], e.g. "replicas", "max_num_seqs", "kv_capacity_tokens"; None when absent."""
         return self.config.get(key)
+
+    def settings(self) -> dict:
+        """The engine knobs a table shows, in CONFIG_KEYS order (None where absent)."""
+        return {key: self.config.get(key) for key in CONFIG_KEYS}
 
     @property
     def gpu(self):
