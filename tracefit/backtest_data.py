@@ -53,35 +53,11 @@ def traffic(frame: pl.DataFrame) -> Traffic:
     )
 
 
-def run_backtest(
-    db: str | Path,
-    plan: dict,
-    *,
-    since: datetime,
-    until: datetime,
-    as_model: str | None = None,
-    log_model: str | None = None,
-    slo: dict | None = None,
-    options: ReplayOptions = ReplayOptions(),
-    profile: dict | None = None,
-    replay_static: bool = False,
-    fixed_replicas: bool = False,
-) -> BacktestResult:
-    """Backtest `plan` (a parsed plan.json) on the requests logged in [since, until) in warehouse `db`."""
+def run_backtest(db: str | Path, plan: dict, **options) -> BacktestResult:
+    """Backtest `plan` (a parsed plan.json) on the requests logged in [since, until) in warehouse `db`;
+    `options`: backtest_on's keywords."""
     with warehouse.connect(db, read_only=True) as con:
-        return backtest_on(
-            con,
-            plan,
-            since=since,
-            until=until,
-            as_model=as_model,
-            log_model=log_model,
-            slo=slo,
-            options=options,
-            profile=profile,
-            replay_static=replay_static,
-            fixed_replicas=fixed_replicas,
-        )
+        return backtest_on(con, plan, **options)
 
 
 def backtest_on(
