@@ -128,7 +128,8 @@ NESTED = [
     _nested(
         "otel-genai",
         "OpenTelemetry GenAI spans as OTLP/JSON (resourceSpans; gen_ai.request.model, "
-        "gen_ai.usage.*, span start/end, gen_ai.response.time_to_first_chunk)",
+        "gen_ai.usage.*, span start/end, gen_ai.response.time_to_first_chunk; OpenInference LLM spans: "
+        "llm.model_name, llm.token_count.*)",
         "tracefit ingest otel-traces.json --source prod-gateway",
         {"resourceSpans"},
         otel.otel_records,

@@ -4,17 +4,21 @@ Shape (opentelemetry-proto `ExportTraceServiceRequest`, JSON mapping):
 resourceSpans[].scopeSpans[].spans[] with traceId, spanId, startTimeUnixNano,
 endTimeUnixNano (int64 as decimal strings), status.code (2 = ERROR) and attributes
 [{key, value: {stringValue | intValue | doubleValue | boolValue}}].
-Attribute names follow the GenAI semantic conventions; only the ones below are read, never
-`gen_ai.input.messages`, `gen_ai.output.messages`, prompts, completions or status.message.
+Attribute names follow the GenAI semantic conventions, or OpenInference's (Arize Phoenix:
+`openinference.span.kind`, `llm.model_name`, `llm.token_count.*`); only the ones below are read, never
+`gen_ai.input.messages`, `gen_ai.output.messages`, `input.value`, `output.value`, prompts,
+completions or status.message.
 A span is an LLM call when it carries a `gen_ai.` attribute and its `gen_ai.operation.name` (if any)
-is a generation (chat, text_completion, generate_content); other GenAI spans (execute_tool,
-embeddings, invoke_agent, retrievals ...) are skipped and counted by operation; spans without
-GenAI attributes (HTTP, database) are not rows.
+is a generation (chat, text_completion, generate_content), or when its `openinference.span.kind` is
+LLM; other GenAI spans (execute_tool, embeddings, invoke_agent, retrievals ...) and other
+OpenInference kinds (CHAIN, TOOL, RETRIEVER, EMBEDDING, AGENT ...) are skipped and counted by
+operation; spans with neither (HTTP, database, a workflow wrapper) are not rows.
 """
 
 from ingest.containers import INVALID, SKIP
 
 GENERATION = {"chat", "text_completion", "generate_content", "completion"}
+OPENINFERENCE_KIND = "openinference.span.kind"
 
 OTEL_FIELDS = (
     "request_id",
@@ -32,10 +36,10 @@ OTEL_FIELDS = (
 
 # raw field -> span attributes, first present wins (older names after newer ones)
 ATTRIBUTES = {
-    "model": ("gen_ai.request.model", "gen_ai.response.model"),
-    "prompt_tokens": ("gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens"),
-    "output_tokens": ("gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens"),
-    "cached_prompt_tokens": ("gen_ai.usage.cache_read.input_tokens",),
+    "model": ("gen_ai.request.model", "gen_ai.response.model", "llm.model_name"),
+    "prompt_tokens": ("gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens", "llm.token_count.prompt"),
+    "output_tokens": ("gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens", "llm.token_count.completion"),
+    "cached_prompt_tokens": ("gen_ai.usage.cache_read.input_tokens", "llm.token_count.prompt_details.cache_read"),
     "ttft_s": ("gen_ai.response.time_to_first_chunk", "gen_ai.server.time_to_first_token"),
     "error_code": ("error.type",),
     "tenant": ("user.id", "enduser.id"),
@@ -57,27 +61,27 @@ def otel_records(doc: dict) -> list[dict]:
     ]
 
 
-def _operation(span: dict):
+def _attribute(span: dict, key: str):
     return next(
-        (
-            _value(a.get("value"))
-            for a in span.get("attributes") or []
-            if isinstance(a, dict) and a.get("key") == "gen_ai.operation.name"
-        ),
+        (_value(a.get("value")) for a in span.get("attributes") or [] if isinstance(a, dict) and a.get("key") == key),
         None,
     )
 
 
 def _is_genai(span: dict) -> bool:
     return any(
-        isinstance(a, dict) and str(a.get("key", "")).startswith("gen_ai.") for a in span.get("attributes") or []
+        isinstance(a, dict) and (str(a.get("key", "")).startswith("gen_ai.") or a.get("key") == OPENINFERENCE_KIND)
+        for a in span.get("attributes") or []
     )
 
 
 def _span(span: dict) -> dict:
-    operation = _operation(span)
+    operation = _attribute(span, "gen_ai.operation.name")
     if operation is not None and str(operation) not in GENERATION:
         return {SKIP: f"{operation} spans (not LLM calls)"}
+    kind = _attribute(span, OPENINFERENCE_KIND)
+    if kind is not None and str(kind).upper() != "LLM":
+        return {SKIP: f"OpenInference {kind} spans (not LLM calls)"}
     attrs = {a.get("key"): _value(a.get("value")) for a in span["attributes"] if isinstance(a, dict)}
     record = {
         field: next((attrs[k] for k in keys if attrs.get(k) is not None), None) for field, keys in ATTRIBUTES.items()

@@ -78,3 +78,23 @@ def test_otel_spans_that_are_not_llm_calls_are_skipped_and_counted(tmp_path, con
     assert result.message == (
         "skipped 1 embeddings spans (not LLM calls); skipped 2 execute_tool spans (not LLM calls)"
     )
+
+
+def test_openinference_spans_other_than_llm_are_skipped_and_counted(tmp_path, con):
+    # OpenInference (Arize Phoenix) marks every span with openinference.span.kind and carries no
+    # gen_ai.* attribute; an agent run around one LLM call adds CHAIN and TOOL spans
+    def span(span_id, kind, attrs=()):
+        kv = [{"key": "openinference.span.kind", "value": {"stringValue": kind}}]
+        kv += [{"key": k, "value": {"intValue": str(v)}} for k, v in attrs]
+        return {"traceId": "t1", "spanId": span_id, "startTimeUnixNano": "1", "endTimeUnixNano": "2", "attributes": kv}
+
+    llm = span("s1", "LLM", [("llm.token_count.prompt", 10), ("llm.token_count.completion", 5)])
+    spans = [span("s0", "CHAIN"), llm, span("s2", "TOOL"), span("s3", "TOOL")]
+    path = tmp_path / "phoenix.json"
+    path.write_text(json.dumps({"resourceSpans": [{"scopeSpans": [{"spans": spans}]}]}))
+    result = load(con, path)
+    assert (result.status, result.rows_read, result.rows_loaded, result.rows_rejected) == ("loaded", 1, 1, 0)
+    assert result.message == (
+        "skipped 1 OpenInference CHAIN spans (not LLM calls); skipped 2 OpenInference TOOL spans (not LLM calls)"
+    )
+    assert con.execute("SELECT prompt_tokens, output_tokens FROM requests").fetchall() == [(10, 5)]

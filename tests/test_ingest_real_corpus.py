@@ -297,3 +297,57 @@ def test_burstgpt_1_first_rows_match_what_another_reader_pinned(con):
         "FROM requests WHERE prompt_tokens > 0",
     )
     assert [int(q) for qs in quantiles for q in qs] == [353, 1638, 238, 841]
+
+
+OTEL = [
+    # (file, traceId:spanId, startTimeUnixNano, endTimeUnixNano, model, usage: prompt, output, cached).
+    # Each is one chat call exported over OTLP by the instrumentation named, against a mock OpenAI
+    # server whose one response carries usage prompt_tokens 412, completion_tokens 27, cached_tokens 256
+    # (Grace/genai-interlingua testdata/capture/mockopenai.py); the instrumentation copied those counts
+    # into its own attributes
+    (
+        # opentelemetry-instrumentation-openai-v2 2.4b0: gen_ai.usage.input_tokens / output_tokens,
+        # no cache attribute
+        "otel-genai_openai-v2-2.4b0_chat.json",
+        "053074667b1113278073667614bb3e19:03491beea3cb073d",
+        1_788_792_074_027_616_000,
+        1_788_792_074_047_335_000,
+        "gpt-4o-mini",
+        412,
+        27,
+        None,
+    ),
+    (
+        # openinference-instrumentation-openai 0.1.58: llm.token_count.prompt / completion /
+        # prompt_details.cache_read and llm.model_name (the response's model), no gen_ai.* at all
+        "otel-openinference-openai-0.1.58_chat.json",
+        "9ed94f9bdc36b397e11c51f77d49e01a:e9856d6fe698c4f2",
+        1_788_787_518_970_589_000,
+        1_788_787_518_993_675_000,
+        "gpt-4o-mini-2024-07-18",
+        412,
+        27,
+        256,
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "request_id", "start_ns", "end_ns", "model", "prompt", "output", "cached"), OTEL)
+def test_otel_spans_captured_from_instrumentation_libraries(
+    con, name, request_id, start_ns, end_ns, model, prompt, output, cached
+):
+    result = load(con, name)
+    assert (result.status, result.format, result.rows_loaded, result.rows_rejected) == ("loaded", "otel-genai", 1, 0)
+    row = one(
+        con,
+        "SELECT request_id, epoch_ns(arrival_ts), e2e_ms, model, prompt_tokens, output_tokens, "
+        "cached_prompt_tokens, status, ttft_ms FROM requests",
+    )
+    # e2e is the span's duration: 19.719 ms and 23.086 ms; a non-streamed call has no TTFT
+    assert row == (request_id, start_ns, (end_ns - start_ns) / 1e6, model, prompt, output, cached, "ok", None)
+    # both spans carry the prompt and the reply (gen_ai.input.messages, input.value ...): none is stored
+    text = one(
+        con,
+        "SELECT count(*) FROM requests WHERE concat_ws(' ', request_id, model, tenant, error_code) LIKE '%A-1187%'",
+    )
+    assert text == (0,)
