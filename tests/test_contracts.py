@@ -1,6 +1,7 @@
 """Import contracts from pyproject: dependencies flow one way; only profiles/measure*.py imports torch."""
 
 import ast
+import fnmatch
 import re
 import subprocess
 import sys
@@ -110,3 +111,14 @@ def test_bench_never_imports_tracefit():
         if "tracefit" in imported_packages(path) or any(re.search(r"\b(from|import) tracefit\b", s) for s in strings):
             users.append(str(path.relative_to(ROOT)))
     assert not users
+
+
+def test_every_package_folder_is_installed():
+    """pyproject's package list once named each subpackage by hand and missed warehouse.mine and
+    warehouse.inputs: an editable install hid it, a wheel would not have imported."""
+    include = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]["include"]
+    folders = {
+        ".".join(p.parent.relative_to(ROOT).parts) for pkg in PACKAGES for p in (ROOT / pkg).rglob("__init__.py")
+    }
+    missed = sorted(f for f in folders if not any(fnmatch.fnmatchcase(f, pattern) for pattern in include))
+    assert len(folders) > len(PACKAGES) and not missed
