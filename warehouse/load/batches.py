@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 import polars as pl
 import pyarrow as pa
 
-from ingest.normalize import MAX_VALUE_CHARS
+from ingest.raw_sql import MAX_VALUE_CHARS
 
 
 def distinct_ids(batches: Iterator[pl.Series]) -> bool:

@@ -114,7 +114,7 @@ def ingest_file(
         read, rejected = loader.read, loader.rejected
         if rejected == read and (read or missing_required(log)):
             raise _NothingLoaded(nothing_loaded(log, read, reasons(con, run_id)), read)
-        # rows without ids have ids of their own content (ingest/normalize.py), distinct within a file
+        # rows without ids have ids of their own content (ingest/normalize.py `_synthesized_id`), distinct within a file
         duplicate = drop_duplicates(
             con, run_id, log.source, log.timestamps == "absolute", log.has_request_ids and not distinct
         )

@@ -8,7 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 import duckdb
 
 from ingest import LogFile
-from ingest.normalize import Context, Normalizer, arrival_facts, arrival_facts_sql
+from ingest.arrival import arrival_facts, arrival_facts_sql
+from ingest.normalize import Context, Normalizer
 from warehouse.db import WarehouseError, fetch_one
 from warehouse.load.batches import IdOrder, ahead, distinct_ids, row_groups
 
