@@ -11,6 +11,10 @@ from dataclasses import dataclass, field
 
 from profiles.errors import CatalogError
 
+# Mixtral-8x7B's 14336-wide experts at TP2: the width the MoE fractions were measured and fit at (the
+# vLLM kernel number below, the Mixtral rows of bench/data/published_runs.csv, most of them TP2).
+MOE_REFERENCE_WIDTH = 7168
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Efficiency:
@@ -39,11 +43,28 @@ class Efficiency:
     # peak at 32k tokens (github.com/ByteDance-Seed/VeOmni/pull/460), "roughly half" of peak after a
     # 2026 tuning pass (github.com/linkedin/Liger-Kernel/pull/1294), vs ~80% for cuBLAS dense GEMMs.
     moe_gemm_fraction: float = 1.0
+    # Grouped expert GEMMs slow down as each expert gets narrower on a shard (intermediate columns per
+    # expert: /tp under TP, whole under EP), as width / (width + moe_half_width). Both numbers measured on
+    # H100 bf16, not fit on bench/data: tuned Triton fused_moe 482 TFLOP/s on Mixtral TP2 (7168 wide;
+    # github.com/vllm-project/vllm/pull/24700) and 215 TFLOP/s on the Qwen3-30B-A3B shape (768 wide, 128
+    # experts, top-8, 32k tokens; github.com/ByteDance-Seed/VeOmni/pull/460) solve to 1254 columns.
+    # Checked on that PR's third shape (1024 wide, hidden 4096): 293 TFLOP/s predicted at vLLM's 0.8 x 0.7
+    # of peak, 283 measured.
+    # moe_gemm_fraction is set at MOE_REFERENCE_WIDTH, so the share is relative to it (never above 1).
+    # A heavily tuned 2026 kernel reaches 523 TFLOP/s at 768 wide (github.com/linkedin/Liger-Kernel/
+    # pull/1294): engines' kernels differ in level, the width trend is what this term carries.
+    moe_half_width: float = 1250.0
     source: str = "defaults; see profiles/efficiency.py"
 
     def gemm_efficiency(self, tokens: float) -> float:
         """Fraction of dense peak a GEMM with `tokens` rows reaches: small tiles waste tensor cores."""
         return self.gemm_fraction * tokens / (tokens + self.gemm_half_tokens)
+
+    def moe_gemm_share(self, expert_width: float) -> float:
+        """Share of the dense GEMM rate a grouped expert GEMM reaches, experts `expert_width` columns wide."""
+        ramp = expert_width / (expert_width + self.moe_half_width)
+        at_reference = MOE_REFERENCE_WIDTH / (MOE_REFERENCE_WIDTH + self.moe_half_width)
+        return self.moe_gemm_fraction * min(1.0, ramp / at_reference)
 
     def attention_efficiency(self, ctx_tokens: float) -> float:
         """Fraction of dense bf16 peak causal prefill attention reaches at `ctx_tokens` per sequence."""

@@ -76,10 +76,12 @@ class StepModel:
             2.0 * m.num_layers * (m.shared_params_per_layer + m.experts_per_token * m.expert_params) / tp
         )
         # MoE: each touched expert's GEMMs see tokens x top_k / touched rows; the grouped kernel adds
-        # (1 / moe_gemm_fraction - 1) x the dense full-tile time per FLOP (same weight-bound ramp, slower math).
+        # (1 / share - 1) x the dense full-tile time per FLOP (same weight-bound ramp, slower math), its
+        # share set by how wide each expert is on this shard (Efficiency.moe_gemm_share).
         self._moe = m.num_experts > 1
         self._expert_flops = 2.0 * m.num_layers * m.experts_per_token * m.expert_params / tp
-        self._moe_extra_s_per_flop = (1.0 / eff.moe_gemm_fraction - 1.0) / (self._gemm_peak * eff.gemm_fraction)
+        share = eff.moe_gemm_share(m.intermediate_size / tp) if self._moe else 1.0
+        self._moe_extra_s_per_flop = (1.0 / share - 1.0) / (self._gemm_peak * eff.gemm_fraction)
         self._logit_flops = 2.0 * m.vocab_size * m.hidden_size / tp
         # Attention: QK^T and PV, 2 FLOPs per multiply-add -> 2 x layers x heads x (qk + v head dims) per
         # (query, key) pair (4 x head_dim without MLA). MLA decode runs absorbed: every head scores the

@@ -181,3 +181,27 @@ def test_expert_parallel_replicates_attention_and_spreads_sequences():
 def test_expert_parallel_needs_a_moe_model():
     with pytest.raises(RecommendError, match="mixture-of-experts"):
         deployment(model="llama-3-8b", gpu="h100", tp=2, ep=True)
+
+
+def test_moe_gemm_share_falls_with_expert_width_relative_to_mixtral_tp2():
+    # width / (width + 1250) over the same at 7168 (Mixtral TP2, where the fractions are set):
+    # 768 wide (Qwen3-30B-A3B, TP1): (768 / 2018) / (7168 / 8418) = 0.380575 / 0.851509 = 0.446943;
+    # 1792 wide (Mixtral TP8) at vLLM's 0.8: 0.8 x (1792 / 3042) / 0.851509 = 0.8 x 0.691814 = 0.553451;
+    # 7168 and wider: the fraction itself (never above it).
+    eff = Efficiency(moe_gemm_fraction=1.0)
+    assert eff.moe_gemm_share(768) == pytest.approx(0.446943, rel=1e-5)
+    assert Efficiency(moe_gemm_fraction=0.8).moe_gemm_share(1792) == pytest.approx(0.553451, rel=1e-5)
+    assert eff.moe_gemm_share(7168) == pytest.approx(1.0) and eff.moe_gemm_share(14336) == 1.0
+
+
+def test_narrow_experts_slow_compute_bound_expert_gemms_by_the_width_share():
+    # Qwen3-30B-A3B TP1, 8192 prompt tokens (compute-bound: 55 ms of GEMMs vs 18 ms of weight streaming).
+    # Expert FLOPs per token: 2 x 48 layers x 8 experts x 3 x 2048 x 768 = 3,623,878,656; at share
+    # 0.446943 instead of 1 the step gains 8192 x 3,623,878,656 x (1 / 0.446943 - 1) / peak FLOP/s.
+    dep = deployment(model="qwen3-30b-a3b", gpu="h100")
+    ideal = dataclasses.replace(IDEAL, moe_gemm_fraction=1.0)
+    wide = StepModel(dep, dataclasses.replace(ideal, moe_half_width=0.0))
+    narrow = StepModel(dep, ideal)
+    extra_s = 8192 * 3_623_878_656 * (1 / 0.446943 - 1) / dep.gemm_peak_flop_s
+    assert narrow.step_s(8192, 8192, 0, 0) - wide.step_s(8192, 8192, 0, 0) == pytest.approx(extra_s, rel=1e-5)
+    assert narrow.decode_step_s(1, 1000) == pytest.approx(wide.decode_step_s(1, 1000))  # weight-bound
