@@ -38,6 +38,10 @@ class Efficiency:
     # 21% to 4%; Qwen3-235B 7-8% either way; bench/serving_accuracy.py)
     fp4_gemm_scale: float = 0.7
     kv_read_per_query_head: bool = False  # pre-XQA TensorRT-LLM: GQA decode re-reads K/V per query head
+    # Query heads per KV head the engine's fused GQA decode kernel covers (None: every group). Other
+    # groups decode on a kernel with one block per query head, whose repeated K/V reads hit L2
+    # (recommend/roofline.py, profiles/l2_bandwidth.py).
+    gqa_native_groups: tuple[int, ...] | None = None
     # MoE expert GEMMs (gathered rows, one grouped kernel) vs a dense GEMM of the same rows per expert.
     # vLLM/SGLang run Mixtral's experts in a Triton fused_moe kernel: 215 TFLOP/s = 22% of H100 bf16
     # peak at 32k tokens (github.com/ByteDance-Seed/VeOmni/pull/460), "roughly half" of peak after a
@@ -109,6 +113,13 @@ PYTHON_SCHEDULER_PER_SEQ_S = 30e-6
 # fit on its 181 rows (every leave-one-source-out fold picks it), vs 60 us for CUDA-graphed engines.
 STATIC_LAYER_OVERHEAD_S = 100e-6
 
+# TensorRT-LLM's XQA of the v0.9 era: "still experimental feature and support limited configurations.
+# LLAMA2 70B is one model that it supports" (docs/source/advanced/gpt-attention.md, 'XQA Optimization'),
+# and its precompiled single-query cubins are all `nqpkv_8` (8 query heads per KV head; head dim 128/256;
+# cpp/tensorrt_llm/kernels/decoderMaskedMultiheadAttention/cubin/xqa_kernel_cubin.h @ 03cff08). So
+# Mistral/Mixtral (4 per KV head) and Falcon-180B (29, head dim 64) decode on masked MHA.
+XQA_V09_GROUPS = (8,)
+
 ENGINES: dict[str, Engine] = {
     e.name: e
     for e in (
@@ -160,7 +171,10 @@ ENGINES: dict[str, Engine] = {
         Engine(
             name="trtllm-xqa",
             efficiency=Efficiency(
-                step_overhead_s=0.6e-3, allreduce_latency_s=8e-6, layer_overhead_s=STATIC_LAYER_OVERHEAD_S
+                step_overhead_s=0.6e-3,
+                allreduce_latency_s=8e-6,
+                layer_overhead_s=STATIC_LAYER_OVERHEAD_S,
+                gqa_native_groups=XQA_V09_GROUPS,
             ),
             max_batched_tokens=1 << 30,
             kv_block_tokens=1,

@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass
 
 from profiles import Efficiency
+from profiles.l2_bandwidth import l2_bytes_s
 from profiles.profile import shipped_profile_for
 from profiles.profile_efficiency import ProfiledEfficiency, profiled_efficiency
 from recommend.deployment import Deployment
@@ -95,6 +96,13 @@ class StepModel:
         self._kv_token_bytes = kv_bytes_per_token(m, dep.kv, tp)
         group = m.num_heads // m.num_kv_heads if eff.kv_read_per_query_head and not m.is_mla else 1
         self._decode_kv_token_bytes = self._kv_token_bytes * group
+        # A GQA group the engine's fused kernel does not cover decodes one query head per block: the group's
+        # blocks re-read their KV head, from L2, so a read costs group x bytes at L2 bandwidth or one HBM
+        # pass, whichever is slower (measured L2: profiles/l2_bandwidth.py).
+        size, l2 = m.num_heads // m.num_kv_heads, l2_bytes_s(dep.gpu)
+        native = eff.gqa_native_groups is None or size in eff.gqa_native_groups
+        fallback = not (native or m.is_mla or eff.kv_read_per_query_head) and size > 1 and l2
+        self._l2_s_per_kv_byte = size / l2 if fallback else 0.0
         # Elementwise traffic per token: norms, rotary, residual, activation (read + write, bf16).
         self._elementwise_bytes = (
             2 * ACT_BYTES * m.num_layers * (6 * m.hidden_size + 3 * m.intermediate_size * m.experts_per_token / tp)
@@ -200,7 +208,7 @@ class StepModel:
         kv_s = (prefill_ctx_tokens + tokens) * self._kv_token_bytes / self._hbm
         if decode_ctx_tokens:  # one decode-attention kernel per layer reads `read / layers` bytes
             read = decode_ctx_tokens * self._decode_kv_token_bytes
-            kv_s += read / (self._hbm_peak * self._kv_eff(read / self._layers))
+            kv_s += max(read / (self._hbm_peak * self._kv_eff(read / self._layers)), read * self._l2_s_per_kv_byte)
         comm_s = self._allreduces * (self._allreduce_latency_s + tokens * self._allreduce_s_per_token)
         over_s = self._overhead_s + seqs * self._per_seq_s + tokens * self._elementwise_bytes / self._hbm
         return max(gemm_s, stream_s), kv_s, attn_s, comm_s, over_s, gemm_s > stream_s

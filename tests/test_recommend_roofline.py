@@ -205,3 +205,24 @@ def test_narrow_experts_slow_compute_bound_expert_gemms_by_the_width_share():
     extra_s = 8192 * 3_623_878_656 * (1 / 0.446943 - 1) / dep.gemm_peak_flop_s
     assert narrow.step_s(8192, 8192, 0, 0) - wide.step_s(8192, 8192, 0, 0) == pytest.approx(extra_s, rel=1e-5)
     assert narrow.decode_step_s(1, 1000) == pytest.approx(wide.decode_step_s(1, 1000))  # weight-bound
+
+
+def test_gqa_group_outside_the_fused_kernel_reads_kv_at_l2_bandwidth():
+    # Mistral-7B (32 query / 8 KV heads = groups of 4) on H100, bf16 KV: 32 layers x 8 x 128 x 2 (K, V)
+    # x 2 B = 131,072 B per token. Decoding 64 sequences at 2048 context reads 64 x 2048 x 131,072 =
+    # 17,179,869,184 B: one HBM pass at 3.35 TB/s, or 4 reads from L2 at 9.8 TB/s (slower, so it binds).
+    dep = deployment(model="mistral-7b", gpu="h100")
+    fused = StepModel(dep, IDEAL)
+    fallback = StepModel(dep, dataclasses.replace(IDEAL, gqa_native_groups=(8,)))
+    read = 17_179_869_184
+    extra_s = read * 4 / 9.8e12 - read / 3.35e12
+    assert fallback.decode_step_s(64, 2048) - fused.decode_step_s(64, 2048) == pytest.approx(extra_s, rel=1e-9)
+
+
+def test_gqa_fallback_leaves_covered_groups_and_unmeasured_gpus_alone():
+    # Llama-2-70B's 64 / 8 = 8 query heads per KV head are XQA's group; B200 has no L2 measurement listed.
+    only_eight = dataclasses.replace(IDEAL, gqa_native_groups=(8,))
+    llama = deployment(model="llama-2-70b", gpu="h100", tp=4)
+    assert StepModel(llama, only_eight).decode_step_s(64, 2048) == StepModel(llama, IDEAL).decode_step_s(64, 2048)
+    mistral = deployment(model="mistral-7b", gpu="b200")
+    assert StepModel(mistral, only_eight).decode_step_s(64, 2048) == StepModel(mistral, IDEAL).decode_step_s(64, 2048)
