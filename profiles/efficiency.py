@@ -11,6 +11,13 @@ from dataclasses import dataclass, field
 
 from profiles.errors import CatalogError
 
+# Ampere-generation (mma.sync, no wgmma/TMA) kernels reach about half the share of an H100's peak that
+# they reach of an A100's: FlashAttention-2 "50-73% of the theoretical maximum FLOPs/s on A100" (Dao
+# 2023, arXiv:2307.08691) but "only 35% utilization on H100" (Shah et al. 2024, FlashAttention-3,
+# arXiv:2407.08608): 35 / 73 = 0.48. Hopper doubles the tensor rate per SM only through wgmma.
+AMPERE_KERNELS_ON_HOPPER = 0.48
+HOPPER_GPUS = frozenset({"h100-sxm", "h100-pcie", "h100-nvl", "h200", "gh200"})
+
 # Mixtral-8x7B's 14336-wide experts at TP2: the width the MoE fractions were measured and fit at (the
 # vLLM kernel number below, the Mixtral rows of bench/data/published_runs.csv, most of them TP2).
 MOE_REFERENCE_WIDTH = 7168
@@ -58,6 +65,9 @@ class Efficiency:
     # A heavily tuned 2026 kernel reaches 523 TFLOP/s at 768 wide (github.com/linkedin/Liger-Kernel/
     # pull/1294): engines' kernels differ in level, the width trend is what this term carries.
     moe_half_width: float = 1250.0
+    # The MoE grouped GEMM has Ampere (sm80, mma.sync) kernels only: on Hopper it runs bf16 math at
+    # AMPERE_KERNELS_ON_HOPPER of the dense share (see there).
+    moe_sm80_kernels_only: bool = False
     source: str = "defaults; see profiles/efficiency.py"
 
     def gemm_efficiency(self, tokens: float) -> float:
@@ -109,6 +119,11 @@ MOE_TRITON = 0.8
 # 5.1% to 4.5% median APE (bench/predict_accuracy.py).
 PYTHON_SCHEDULER_PER_SEQ_S = 30e-6
 
+# TensorRT-LLM before v0.10 ran MoE GEMMs on Ampere kernels on Hopper too, in 16-bit math: FP8 Mixtral
+# arrived in v0.10 ("Added FP8 quantization support for Mixtral", docs/source/release-notes.md), with the
+# Hopper-specialised grouped GEMM that later dispatchers pick for sm90 and fall back from to "the SM80
+# impl" (cpp/tensorrt_llm/kernels/cutlass_kernels/moe_gemm/moe_gemm_kernels_template.h @ 249d93d).
+
 # TensorRT-LLM v0.5-v0.9 gptSessionBenchmark launches every layer's kernels per step (no CUDA graph):
 # fit on its 181 rows (every leave-one-source-out fold picks it), vs 60 us for CUDA-graphed engines.
 STATIC_LAYER_OVERHEAD_S = 100e-6
@@ -156,6 +171,7 @@ ENGINES: dict[str, Engine] = {
                 allreduce_latency_s=8e-6,
                 kv_read_per_query_head=True,
                 layer_overhead_s=STATIC_LAYER_OVERHEAD_S,
+                moe_sm80_kernels_only=True,
             ),
             max_batched_tokens=1 << 30,
             kv_block_tokens=1,
@@ -175,6 +191,7 @@ ENGINES: dict[str, Engine] = {
                 allreduce_latency_s=8e-6,
                 layer_overhead_s=STATIC_LAYER_OVERHEAD_S,
                 gqa_native_groups=XQA_V09_GROUPS,
+                moe_sm80_kernels_only=True,
             ),
             max_batched_tokens=1 << 30,
             kv_block_tokens=1,

@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass
 
 from profiles import Efficiency
+from profiles.efficiency import AMPERE_KERNELS_ON_HOPPER, HOPPER_GPUS
 from profiles.l2_bandwidth import l2_bytes_s
 from profiles.profile import shipped_profile_for
 from profiles.profile_efficiency import ProfiledEfficiency, profiled_efficiency
@@ -82,6 +83,8 @@ class StepModel:
         self._moe = m.num_experts > 1
         self._expert_flops = 2.0 * m.num_layers * m.experts_per_token * m.expert_params / tp
         share = eff.moe_gemm_share(m.intermediate_size / tp) if self._moe else 1.0
+        if self._moe and eff.moe_sm80_kernels_only and dep.gpu.name in HOPPER_GPUS:  # bf16 math, Ampere kernels
+            share *= AMPERE_KERNELS_ON_HOPPER * dep.gpu.peak_tflops_bf16 * 1e12 / self._gemm_peak
         self._moe_extra_s_per_flop = (1.0 / share - 1.0) / (self._gemm_peak * eff.gemm_fraction)
         self._logit_flops = 2.0 * m.vocab_size * m.hidden_size / tp
         # Attention: QK^T and PV, 2 FLOPs per multiply-add -> 2 x layers x heads x (qk + v head dims) per
