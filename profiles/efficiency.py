@@ -7,6 +7,7 @@ defaults, calibrated on the published static-batch runs in bench/data/published_
 curves interpolated from a measured GPU profile (`tracefit profile measure`).
 """
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from profiles.errors import CatalogError
@@ -135,23 +136,36 @@ STATIC_LAYER_OVERHEAD_S = 100e-6
 # Mistral/Mixtral (4 per KV head) and Falcon-180B (29, head dim 64) decode on masked MHA.
 XQA_V09_GROUPS = (8,)
 
+VLLM = Efficiency(
+    step_overhead_s=2.0e-3,
+    allreduce_latency_s=15e-6,
+    step_overhead_per_rank_s=0.5e-3,
+    moe_gemm_fraction=MOE_TRITON,
+    step_overhead_per_seq_s=PYTHON_SCHEDULER_PER_SEQ_S,
+)
+
 ENGINES: dict[str, Engine] = {
     e.name: e
     for e in (
         Engine(
             name="vllm",
-            efficiency=Efficiency(
-                step_overhead_s=2.0e-3,
-                allreduce_latency_s=15e-6,
-                step_overhead_per_rank_s=0.5e-3,
-                moe_gemm_fraction=MOE_TRITON,
-                step_overhead_per_seq_s=PYTHON_SCHEDULER_PER_SEQ_S,
-            ),
+            efficiency=VLLM,
             max_batched_tokens=8192,
             kv_block_tokens=16,
             memory_fraction=0.90,
             source="vLLM defaults: gpu_memory_utilization=0.9, block_size=16, max_num_batched_tokens=8192 "
             "(docs.vllm.ai engine args); step overhead fit on vLLM benchmark_latency runs",
+        ),
+        Engine(
+            name="vllm-v0.3",
+            efficiency=dataclasses.replace(VLLM, moe_sm80_kernels_only=True),
+            max_batched_tokens=8192,
+            kv_block_tokens=16,
+            memory_fraction=0.90,
+            source="vLLM v0.2.7-v0.3 (January 2024): torch 2.1.2 and its Triton 2.1, whose Hopper wgmma ('GMMA') "
+            "was 'experimental for now and turned off by default' (github.com/triton-lang/triton/pull/2036; "
+            "still behind ENABLE_MMA_V3=1 on main in September 2023, issue 2339), so fused_moe ran Ampere "
+            "mma.sync on H100; otherwise the vllm defaults",
         ),
         Engine(
             name="trtllm",
