@@ -168,7 +168,8 @@ Command: `.venv/bin/python bench/backtest.py {("--recommend-args " + repr(a.reco
 (ingest `chat-large-2w.parquet`, the regenerated 0.25% sample, `--sample-rate 0.0025`; recommend options
 `--model chat-large --as {a.as_model} {a.recommend_args}`, defaults otherwise: regime windows, ceiling from
 the forecast error of the token load (q 0.95, `--forecast-on tokens`), replica scaler on the request rate
-(q 0.99, `--scale-on requests`), bulk admitted into spare capacity (`--bulk-pacing spare`) with a
+(q 0.99, `--scale-on requests`) at per-window targets calibrated on the last 7 planning days
+(`--scale-calibrate 0.97`), bulk admitted into spare capacity (`--bulk-pacing spare`) with a
 {ws.get("bulk_deadline_s")} s deadline; SLO {walk["slo"]}; at most {a.max_requests} simulated requests per hour).
 
 | plan | windows | (day,) windows meeting SLO | hours meeting SLO | SLO attainment (interactive) | GPU-hours | static-peak GPU-hours | savings | bulk share | bulk within deadline | worst class |

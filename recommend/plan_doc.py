@@ -4,7 +4,8 @@
  "gpu": GPU with the most GPU-hours, "gpus_considered", "engine", "slo": {key: ms}, "options",
  "autoscale": null, or the replica scaler (recommend/autoscale.py AutoscalePolicy.to_dict: "interval_s",
           "delay_s", "lookback_s", "bucket_s", "quantile", "ratio" (measured), "intervals", "method", and
-          "signal": "requests" | "engine load", the unit the ratio was measured in),
+          "signal": "requests" | "engine load", the unit the ratio was measured in; calibrated plans also
+          "calibrated": {"share", "since", "until", "targets"}: tracefit/scale_targets.py),
  "bulk": null, or the traffic-class rule (recommend/traffic_class.py BulkRule.to_dict: "burst_rps",
           "tenants", "deadline_s", "source", "pacing" ("spare" | "fixed": recommend/backtest/bulk.py),
           "rule"); the backtest classifies with it,
@@ -23,7 +24,9 @@
               "binding_start_s"}}; rps_planned and predicted latencies are the interactive class's,
    "autoscale": {"min_replicas", "max_replicas" (= config.replicas), "rps_per_replica" (planned interactive
                  real req/s per replica), with --scale-on load also "signal", "prefill_s_per_token",
-                 "decode_s_per_token", "load_per_replica" (busy s/s)} (recommend/autoscale.py WindowScaling),
+                 "decode_s_per_token", "load_per_replica" (busy s/s)} (recommend/autoscale.py WindowScaling);
+                 calibrated plans (tracefit --scale-calibrate) also "target" (recommend/backtest/targets.py
+                 TargetFit.to_dict: the per-replica rates above are already x its "target"),
    "config": {"gpu", "tp", "weights", "kv", "max_model_len", "max_num_seqs", "max_num_batched_tokens", "replicas"},
    "predicted": {"ttft_ms": Q, "tpot_ms": Q, "e2e_ms": Q, "goodput", "tok_s" (prompt + output tokens/s of
                  the fleet at the planned rate), "output_tok_s", "gpu_util" (planned rate / analytic

@@ -104,7 +104,8 @@ def test_recommend_cli_writes_an_exportable_plan(two_days, tmp_path):
     assert set(busy) >= {"window", "traffic", "config", "predicted", "cost", "coverage", "reasons", "alternatives"}
     assert busy["screening"]["candidates"] >= 500 and busy["meets_slo"]
     assert busy["predicted"]["ttft_ms"]["p95"] <= 1500 and busy["predicted"]["source"] == "simulated"
-    assert len(busy["reasons"]) == 7 and any("bound" in r for r in busy["reasons"])
+    assert len(busy["reasons"]) == 8 and any("bound" in r for r in busy["reasons"])
+    assert busy["reasons"][-1].startswith("scaler target")  # --scale-calibrate 0.97 by default
     assert busy["coverage"]["admitted_share"] == 1.0  # every prompt + output <= 3600 fits the grid length
     assert plan["windows"][5]["config"]["replicas"] == 1  # no traffic: one replica kept warm
     s = plan["summary"]

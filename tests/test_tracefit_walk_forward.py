@@ -103,7 +103,7 @@ def test_a_walked_days_plan_is_what_recommend_makes_without_that_day(walked, tmp
     10x spike of day 3 would raise the replicas if any of it leaked in)."""
     tmp, _, doc = walked
     db = _warehouse(tmp_path, "two", _log(3, spike_day=2).filter(pl.col("timestamp") < T0 + timedelta(days=2)))
-    assert CliRunner().invoke(cli, ["mine", "--db", str(db)]).exit_code == 0
+    assert CliRunner().invoke(cli, ["mine", "--db", str(db), "--until", "2025-03-05"]).exit_code == 0
     plan = tmp_path / "plan.json"
     out = CliRunner().invoke(cli, ["recommend", "--db", str(db), *RECOMMEND, "--out", str(plan)])
     assert out.exit_code == 0, out.output
@@ -210,3 +210,20 @@ def test_a_class_under_a_tenth_of_a_percent_is_reported_not_judged():
         ("bulk", False, 0.99),
     ]
     assert worst_class(rows) == "interactive"  # bulk (0.05%) misses every deadline but is not judged
+
+
+def test_the_scalers_calibrated_targets_come_from_the_days_before_only(walked):
+    """The scaler's targets (--scale-calibrate, default 0.97) replay days 1-2 only for day 3: the
+    calibration range ends at day 3's midnight (the plan equals `recommend` without day 3: test above)."""
+    tmp, _, _ = walked
+    plan = json.loads((tmp / "plans" / "plan-2025-03-05.json").read_text())
+    scope = plan["autoscale"]["calibrated"]
+    # since: the first mined arrival (day 1, 00:02 in this log); until: the walked day's midnight
+    assert scope["since"].startswith("2025-03-03T00:") and scope["until"] == "2025-03-05T00:00:00+00:00"
+    assert scope["share"] == 0.97
+    fit = plan["windows"][0]["autoscale"]["target"]
+    assert fit["target"] in [t for t, _ in fit["shares"]] and fit["pieces"] == 96  # Mondays: day 1, 96 15-min pieces
+    rate = plan["windows"][0]["autoscale"]["rps_per_replica"]
+    assert any(
+        r.startswith(f"scaler target {fit['target']:g} x") and f"= {rate:g}" in r for r in plan["windows"][0]["reasons"]
+    )

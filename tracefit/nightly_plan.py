@@ -16,6 +16,7 @@ from recommend.search_space import SearchSpace
 from tracefit.backtest_data import backtest_on
 from tracefit.nightly_config import NightlyConfig
 from tracefit.recommend_data import bulk_rule, bulk_seconds, measured_scaler, windows_traffic
+from tracefit.scale_targets import SCALE_CALIBRATE, calibrated
 from tracefit.walk_forward import day_entry
 from warehouse.inputs.requests import last_logged_day
 
@@ -71,6 +72,7 @@ def plan_models(
             AutoscalePolicy(),
             seconds,
         )
+        plan = calibrated(con, plan, share=SCALE_CALIBRATE, as_model=spec)
         path = plan_file(run_dir, model)
         write_plan_json(path, plan)
         previous = _load(plan_file(previous_dir, model)) if previous_dir else None

@@ -24,6 +24,7 @@ from tracefit.recommend_data import (
     measured_scaler,
     windows_traffic,
 )
+from tracefit.scale_targets import CALIBRATION_DAYS, SCALE_CALIBRATE, calibrated
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -42,6 +43,8 @@ class PlanSettings:
     bulk_pacing: str = "spare"  # recommend/traffic_class.py BulkRule.pacing
     autoscale: AutoscalePolicy | None = field(default_factory=AutoscalePolicy)  # None = fixed replicas
     disagg_link: str | None = None  # also screen prefill/decode splits over this KV link (recommend/disagg/pick.py)
+    scale_calibrate: float = SCALE_CALIBRATE  # > 0: each window's scaler target from history at this share of
+    # its pieces (tracefit/scale_targets.py); 0 = the flat options.scale_target only
 
 
 def make_plan(con: duckdb.DuckDBPyConnection, s: PlanSettings, say: Callable[[str], None] = lambda _: None) -> dict:
@@ -81,4 +84,7 @@ def make_plan(con: duckdb.DuckDBPyConnection, s: PlanSettings, say: Callable[[st
         plan = add_disagg(
             plan, traffic, model=s.as_model or s.model, space=s.space, options=s.options, link=s.disagg_link
         )
+    if s.autoscale and s.scale_calibrate:
+        say(f"recommend: calibrate the scaler's targets on the last {CALIBRATION_DAYS} days' pieces")
+        plan = calibrated(con, plan, share=s.scale_calibrate, as_model=s.as_model, sample_rate=s.sample_rate)
     return plan

@@ -110,12 +110,14 @@ def backtest(
             f"no plan window covers {since:%Y-%m-%d %H:%M} .. {until:%Y-%m-%d %H:%M} UTC; "
             "backtest a range the plan's start/end windows cover"
         )
-    parts = _Parts(plan, profile)
+    parts = StepParts(plan, profile)
     engine_traffic, adm = admit(traffic, plan, pieces_of, options)
     fixed = pieces_of
     pieces_of = scaled(plan, pieces_of, traffic, adm, options)
     replays = [
-        _replay(engine_traffic, s, plan.windows[s.window].config, parts, options, i, plan.windows[s.window].split)
+        replay_segment(
+            engine_traffic, s, plan.windows[s.window].config, parts, options, i, plan.windows[s.window].split
+        )
         for i, s in enumerate(pieces_of)
     ]
     done_s = completion_s(adm, replays)
@@ -140,7 +142,7 @@ def backtest(
     if replay_static:
         static_traffic, _ = admit(traffic, static_peak_admission(plan), pieces_of, options)
         static = replay_stats(
-            [_replay(static_traffic, s, peak, parts, options, i) for i, s in enumerate(fixed)], plan.slo
+            [replay_segment(static_traffic, s, peak, parts, options, i) for i, s in enumerate(fixed)], plan.slo
         )
     overall = replay_stats(replays, plan.slo)
     served_h = sum(w.hours for w in windows)
@@ -159,7 +161,7 @@ def backtest(
     )
 
 
-class _Parts:
+class StepParts:
     """(EngineSpec, step_s) per engine config, built once."""
 
     def __init__(self, plan: BacktestPlan, profile: dict | None):
@@ -174,7 +176,9 @@ class _Parts:
         return self.cache[config]
 
 
-def _replay(traffic, seg: Segment, config: EngineConfig, parts: _Parts, options, i: int, split=None) -> PieceReplay:
+def replay_segment(
+    traffic, seg: Segment, config: EngineConfig, parts: StepParts, options, i: int, split=None
+) -> PieceReplay:
     spec, step_s = parts(config)
     if options.max_requests:  # a budget per hour: a scaler's 15-min piece gets a quarter
         options = replace(options, max_requests=max(round(options.max_requests * (seg.end_s - seg.start_s) / 3600), 1))

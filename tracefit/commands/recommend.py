@@ -13,6 +13,7 @@ from recommend.traffic_class import BURST_MEDIAN_MULTIPLE, DEFAULT_DEADLINE_S, P
 from tracefit.options import db_option, float_pairs, json_option, print_json, print_table, stderr
 from tracefit.planning import PlanSettings, make_plan
 from tracefit.recommend_data import FORECAST_QUANTILE, PEAK_QUANTILE
+from tracefit.scale_targets import SCALE_CALIBRATE
 
 
 def _prices(items) -> dict[str, float]:
@@ -44,6 +45,7 @@ def plan_settings(
     scale_on,
     scale_floor,
     scale_target,
+    scale_calibrate,
     scale_delay_s,
     engine,
     disagg,
@@ -86,6 +88,7 @@ def plan_settings(
         bulk_pacing=bulk_pacing,
         autoscale=scaler,
         disagg_link=kv_link if disagg else None,
+        scale_calibrate=scale_calibrate if scaler else 0.0,
     )
 
 
@@ -228,6 +231,16 @@ def plan_settings(
     show_default=True,
     help="The scaler loads each replica to this share of the rate the simulator met the SLO at "
     "(1 = at the SLO's edge; lower keeps margin for bursts inside an interval).",
+)
+@click.option(
+    "--scale-calibrate",
+    type=click.FloatRange(0, 1),
+    default=SCALE_CALIBRATE,
+    show_default=True,
+    metavar="SHARE",
+    help="Calibrate each window's scaler target on history: replay the last 7 mined days' 15-min "
+    "intervals at 1.0, 0.95 .. 0.5 of the planned rate per replica (x --scale-target) and keep the largest "
+    "at which this share of them met the SLO (0 = off; recommend/backtest/targets.py).",
 )
 @click.option("--engine", type=click.Choice(["vllm", "sglang", "trtllm"]), default="vllm", show_default=True)
 @click.option(
