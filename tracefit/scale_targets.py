@@ -61,16 +61,16 @@ def calibrated(
 
 def _with_fit(window: dict, fit: TargetFit, since: datetime, until: datetime) -> dict:
     scaler = dict(window["autoscale"])
-    planned = scaler["rps_per_replica"]
-    scaler["rps_per_replica"] = round(planned * fit.target, 4)
+    key, unit = ("load_per_replica", "busy s/s") if scaler.get("load_per_replica") else ("rps_per_replica", "req/s")
+    planned = scaler[key]
+    scaler["rps_per_replica"] = round(scaler["rps_per_replica"] * fit.target, 4)
     if scaler.get("load_per_replica"):
         scaler["load_per_replica"] = float(f"{scaler['load_per_replica'] * fit.target:.6g}")
     scaler["target"] = fit.to_dict()
-    first = fit.shares[0][1]
     why = (
-        f"scaler target {fit.target:g} x the planned {planned:g} req/s per replica = {scaler['rps_per_replica']:g}: "
-        f"the largest of {TARGETS[0]:g}, {TARGETS[1]:g} .. {TARGETS[-1]:g} at which >= {fit.wanted:.3f} of this "
-        f"window's {fit.pieces} scaler intervals of {since:%Y-%m-%d} .. {until:%Y-%m-%d} met the SLO in replay "
-        f"({fit.share:.3f}; {first:.3f} at {fit.shares[0][0]:g})"
+        f"scaler target {fit.target:g} x the planned {planned:g} {unit} per replica = {scaler[key]:g}: the largest "
+        f"of {TARGETS[0]:g}, {TARGETS[1]:g} .. {TARGETS[-1]:g} at which >= {fit.wanted:.3f} of this window's "
+        f"{fit.pieces} scaler intervals from {since:%Y-%m-%d %H:%M} to {until:%Y-%m-%d %H:%M} UTC met the SLO in "
+        f"replay ({fit.share:.3f}; {fit.shares[0][1]:.3f} at {fit.shares[0][0]:g})"
     )
     return window | {"autoscale": scaler, "reasons": [*window.get("reasons", []), why]}
