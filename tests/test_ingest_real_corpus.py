@@ -201,6 +201,46 @@ def test_vllm_benchmark_serving_matches_its_own_summary(con):
     ) == (0,)
 
 
+SGLANG = "sglang-0.5.9_bench_serving_output-details_mock-server.jsonl"
+
+
+def test_sglang_bench_serving_output_details_matches_its_own_summary(con):
+    # SGLang 0.5.9 bench_serving --backend sglang-oai --dataset-name random --num-prompts 20 --request-rate 4
+    # --output-details, run against the mock server in capture/: one line, bench_serving's summary fields and
+    # its per-request arrays side by side; the summary fields are SGLang's own numbers
+    result = load(con, SGLANG, model="mock-llm")
+    run = json.loads((REAL / SGLANG).read_text())
+    assert (result.status, result.format, result.rows_loaded, result.rows_rejected) == ("loaded", "sglang-bench", 20, 0)
+    ok, prompt, output = one(
+        con, "SELECT count(*) FILTER (WHERE status = 'ok'), sum(prompt_tokens), sum(output_tokens) FROM requests"
+    )
+    assert (ok, prompt, output) == (run["completed"], run["total_input_tokens"], run["total_output_tokens"])
+    assert (ok, prompt, output) == (20, 8277, 885)  # as bench_serving printed them
+    ttft = one(con, "SELECT avg(ttft_ms), median(ttft_ms), quantile_cont(ttft_ms, 0.99) FROM requests")
+    assert ttft == pytest.approx((run["mean_ttft_ms"], run["median_ttft_ms"], run["p99_ttft_ms"]))  # 93.75 91.78 114.08
+    itl = one(
+        con,
+        "SELECT avg(itl_ms), median(itl_ms), quantile_cont(itl_ms, 0.95), quantile_cont(itl_ms, 0.99) "
+        "FROM request_token_latencies",
+    )
+    assert itl == pytest.approx((run["mean_itl_ms"], run["median_itl_ms"], run["p95_itl_ms"], run["p99_itl_ms"]))
+    # SGLang's latency ends at the stream's `data: [DONE]`, tracefit's e2e at the last token (TTFT + the gaps,
+    # the file has no per-request latency); the mock sends [DONE] right after the last token
+    e2e_tpot = one(con, "SELECT avg(e2e_ms), median(e2e_ms), avg(tpot_ms), median(tpot_ms) FROM requests")
+    assert e2e_tpot == pytest.approx(
+        (run["mean_e2e_latency_ms"], run["median_e2e_latency_ms"], run["mean_tpot_ms"], run["median_tpot_ms"]), rel=1e-3
+    )  # 604.72 570.05 11.74 11.65
+    # bench_serving keeps each request's start time but does not write it: no arrival times, said so
+    assert result.message.startswith("no arrival times")
+    assert one(con, "SELECT timestamps FROM ingest_runs") == ("missing",)
+    text = run["generated_texts"][0][:30]  # the mock's generated text is not stored anywhere
+    assert one(
+        con,
+        "SELECT count(*) FROM requests WHERE concat_ws(' ', request_id, model, tenant, error_code) LIKE $t",
+        {"t": f"%{text}%"},
+    ) == (0,)
+
+
 def in_flight_max(con, model: str) -> float | None:
     return one(con, "SELECT max(in_flight_requests_max) FROM mined_concurrency_windows WHERE model = $m", {"m": model})[
         0
