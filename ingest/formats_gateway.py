@@ -2,7 +2,8 @@
 
 LiteLLM_SpendLogs (CSV/JSON export of the proxy's table): request_id, api_key (hashed),
 team_id, model, prompt_tokens, completion_tokens, startTime, endTime, completionStartTime
-(first chunk; equals endTime when not streaming), status ("success" | "failure"). The
+(first chunk; equals endTime when not streamed), status ("success" | "failure"). The proxy's
+Postgres table holds UTC times without a zone, to the millisecond (`2026-12-05 11:25:23.62`). The
 `messages`, `response` and `metadata` columns hold text and are never selected.
 
 OpenAI-style usage log: one response object per line, `{id, created, model, usage}` (Chat
@@ -46,12 +47,19 @@ RESPONSE_STATUS = {
 
 
 def litellm_fixup(raw: pl.DataFrame) -> pl.DataFrame:
-    """TTFT = completionStartTime − startTime, e2e = endTime − startTime; tenant = team, else key."""
-    start = _utc(raw, "arrival_ts")
-    out = raw.with_columns(
-        ttft_ms=_ms_between(start, _utc(raw, "first_token_ts")),
-        e2e_ms=_ms_between(start, _utc(raw, "end_ts")),
-    )
+    """TTFT = completionStartTime − startTime, e2e = endTime − startTime; tenant = team, else key.
+
+    A call that was not streamed has completionStartTime = endTime: no TTFT (LiteLLM's own TTFT
+    queries leave those rows out the same way), so no TPOT either. A streamed call's TPOT is
+    (e2e − TTFT) / (output_tokens − 1), as in every format.
+    """
+    start, first, end = _utc(raw, "arrival_ts"), _utc(raw, "first_token_ts"), _utc(raw, "end_ts")
+    ttft = pl.when(first == end).then(None).otherwise(_ms_between(start, first))
+    out = raw.with_columns(ttft_ms=ttft, e2e_ms=_ms_between(start, end))
+    if "output_tokens" in raw.columns:
+        output = pl.col("output_tokens").cast(pl.Float64, strict=False)
+        tpot = pl.when(output > 1).then((pl.col("e2e_ms") - pl.col("ttft_ms")) / (output - 1))
+        out = out.with_columns(tpot_ms=tpot)
     if "api_key" in raw.columns:
         tenant = pl.col("tenant") if "tenant" in raw.columns else pl.lit(None, pl.String)
         out = out.with_columns(tenant=pl.coalesce(_blank_to_null(tenant), _blank_to_null(pl.col("api_key"))))

@@ -2,6 +2,8 @@
 against the numbers each tool reports about them: its own summary file or its own test expectations,
 never numbers re-derived the way tracefit loads them."""
 
+import csv
+import io
 import json
 import lzma
 from pathlib import Path
@@ -239,6 +241,39 @@ def test_sglang_bench_serving_output_details_matches_its_own_summary(con):
         "SELECT count(*) FROM requests WHERE concat_ws(' ', request_id, model, tenant, error_code) LIKE $t",
         {"t": f"%{text}%"},
     ) == (0,)
+
+
+LITELLM = "litellm-1.108.7_LiteLLM_SpendLogs_mock-server.csv.xz"
+
+
+def test_litellm_spend_logs_export_matches_litellm_own_columns(con):
+    # 12 LiteLLM_SpendLogs rows built by litellm 1.108.7's proxy code (get_logging_payload, as its DB
+    # writer calls it) for calls to the mock server, stored in the table its migrations create, exported
+    # with psql's \copy ... CSV HEADER (capture/litellm_spend_logs.sh); every fourth call not streamed
+    result = load(con, LITELLM)
+    with lzma.open(REAL / LITELLM, "rt", newline="") as fh:
+        rows = {r["request_id"]: r for r in csv.DictReader(io.StringIO(fh.read()))}
+    assert (result.status, result.format, result.rows_loaded, result.rows_rejected) == ("loaded", "litellm", 12, 0)
+    got = {
+        r[0]: r[1:]
+        for r in con.execute(
+            "SELECT request_id, model, tenant, prompt_tokens, output_tokens, status, ttft_ms, e2e_ms, tpot_ms FROM requests"
+        ).fetchall()
+    }
+    assert got.keys() == rows.keys()
+    for request_id, row in rows.items():
+        model, tenant, prompt, output, status, ttft, e2e, _ = got[request_id]
+        own = (row["model"], row["team_id"], int(row["prompt_tokens"]), int(row["completion_tokens"]), row["status"])
+        assert (model, tenant, prompt, output, status) == own[:4] + ("ok",) and own[4] == "success"
+        # LiteLLM's own request_duration_ms is int(end - start) before Postgres keeps each time to the ms
+        assert abs(e2e - int(row["request_duration_ms"])) <= 1
+        # not streamed: completionStartTime = endTime, no TTFT (LiteLLM's own TTFT queries skip such rows)
+        assert (ttft is None) == (row["completionStartTime"] == row["endTime"])
+    assert sum(ttft is None for *_, ttft, _e2e, _tpot in got.values()) == 3  # calls 4, 8 and 12
+    # chatcmpl-7ac367e3...: startTime 11:26:39.196, completionStartTime 39.234, endTime 39.45 (Postgres
+    # drops the trailing zero), 24 output tokens: TTFT 38 ms, e2e 254 ms, TPOT (254 - 38) / 23 = 9.391 ms
+    assert got["chatcmpl-7ac367e334104c5ebce1f801"][5:] == pytest.approx((38.0, 254.0, 216 / 23))
+    assert got["chatcmpl-6853f9ab66e2408583e1700c"][5:] == (None, 525.0, None)  # not streamed: e2e only
 
 
 def in_flight_max(con, model: str) -> float | None:
