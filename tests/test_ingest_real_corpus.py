@@ -204,22 +204,43 @@ def test_vllm_benchmark_serving_matches_its_own_summary(con):
 
 
 SGLANG = "sglang-0.5.9_bench_serving_output-details_mock-server.jsonl"
+SGLANG_RUNS = [
+    # (file, what bench_serving printed: successful requests, input tokens, generated tokens, mean / median TTFT ms)
+    (SGLANG, 20, 8277, 885, 93.75, 91.78),  # 4 requests/s
+    # 8 requests/s; the mock answered HTTP 400 to the 3 prompts it counted over 800 tokens
+    ("sglang-0.5.9_bench_serving_output-details_mock-server_400s.jsonl", 17, 6748, 778, 90.73, 89.49),
+]
 
 
-def test_sglang_bench_serving_output_details_matches_its_own_summary(con):
-    # SGLang 0.5.9 bench_serving --backend sglang-oai --dataset-name random --num-prompts 20 --request-rate 4
-    # --output-details, run against the mock server in capture/: one line, bench_serving's summary fields and
-    # its per-request arrays side by side; the summary fields are SGLang's own numbers
-    result = load(con, SGLANG, model="mock-llm")
-    run = json.loads((REAL / SGLANG).read_text())
+@pytest.mark.parametrize(
+    ("name", "completed", "prompt_tokens", "output_tokens", "mean_ttft", "median_ttft"), SGLANG_RUNS
+)
+def test_sglang_bench_serving_output_details_matches_its_own_summary(
+    con, name, completed, prompt_tokens, output_tokens, mean_ttft, median_ttft
+):
+    # SGLang 0.5.9 bench_serving --backend sglang-oai --dataset-name random --num-prompts 20 --output-details,
+    # run against the mock server in capture/: one line, bench_serving's summary fields and its per-request
+    # arrays side by side; the summary fields are SGLang's own numbers, over its successful requests
+    result = load(con, name, model="mock-llm")
+    run = json.loads((REAL / name).read_text())
     assert (result.status, result.format, result.rows_loaded, result.rows_rejected) == ("loaded", "sglang-bench", 20, 0)
     ok, prompt, output = one(
-        con, "SELECT count(*) FILTER (WHERE status = 'ok'), sum(prompt_tokens), sum(output_tokens) FROM requests"
+        con, "SELECT count(*), sum(prompt_tokens), sum(output_tokens) FROM requests WHERE status = 'ok'"
     )
     assert (ok, prompt, output) == (run["completed"], run["total_input_tokens"], run["total_output_tokens"])
-    assert (ok, prompt, output) == (20, 8277, 885)  # as bench_serving printed them
-    ttft = one(con, "SELECT avg(ttft_ms), median(ttft_ms), quantile_cont(ttft_ms, 0.99) FROM requests")
-    assert ttft == pytest.approx((run["mean_ttft_ms"], run["median_ttft_ms"], run["p99_ttft_ms"]))  # 93.75 91.78 114.08
+    assert (ok, prompt, output) == (completed, prompt_tokens, output_tokens)
+    # a failed request (its `errors` entry is the HTTP reason and body) is an error with no tokens or times
+    failed = [i for i, error in enumerate(run["errors"]) if error]
+    assert one(
+        con,
+        "SELECT count(*), sum(prompt_tokens), sum(output_tokens), count(ttft_ms), count(e2e_ms) FROM requests "
+        "WHERE status = 'error'",
+    ) == (len(failed), sum(run["input_lens"][i] for i in failed) if failed else None, 0 if failed else None, 0, 0)
+    ttft = one(
+        con, "SELECT avg(ttft_ms), median(ttft_ms), quantile_cont(ttft_ms, 0.99) FROM requests WHERE status = 'ok'"
+    )
+    assert ttft == pytest.approx((run["mean_ttft_ms"], run["median_ttft_ms"], run["p99_ttft_ms"]))
+    assert ttft[:2] == pytest.approx((mean_ttft, median_ttft), abs=0.005)  # as printed, to 2 decimals
     itl = one(
         con,
         "SELECT avg(itl_ms), median(itl_ms), quantile_cont(itl_ms, 0.95), quantile_cont(itl_ms, 0.99) "
@@ -231,16 +252,16 @@ def test_sglang_bench_serving_output_details_matches_its_own_summary(con):
     e2e_tpot = one(con, "SELECT avg(e2e_ms), median(e2e_ms), avg(tpot_ms), median(tpot_ms) FROM requests")
     assert e2e_tpot == pytest.approx(
         (run["mean_e2e_latency_ms"], run["median_e2e_latency_ms"], run["mean_tpot_ms"], run["median_tpot_ms"]), rel=1e-3
-    )  # 604.72 570.05 11.74 11.65
+    )
     # bench_serving keeps each request's start time but does not write it: no arrival times, said so
     assert result.message.startswith("no arrival times")
     assert one(con, "SELECT timestamps FROM ingest_runs") == ("missing",)
-    text = run["generated_texts"][0][:30]  # the mock's generated text is not stored anywhere
-    assert one(
-        con,
-        "SELECT count(*) FROM requests WHERE concat_ws(' ', request_id, model, tenant, error_code) LIKE $t",
-        {"t": f"%{text}%"},
-    ) == (0,)
+    for text in (run["generated_texts"][0][:30], *(run["errors"][i][:30] for i in failed)):  # no text is stored
+        assert one(
+            con,
+            "SELECT count(*) FROM requests WHERE concat_ws(' ', request_id, model, tenant, error_code) LIKE $t",
+            {"t": f"%{text}%"},
+        ) == (0,)
 
 
 LITELLM = "litellm-1.108.7_LiteLLM_SpendLogs_mock-server.csv.xz"
