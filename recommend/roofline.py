@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from profiles import Efficiency
 from profiles.efficiency import AMPERE_KERNELS_ON_HOPPER, HOPPER_GPUS
 from profiles.l2_bandwidth import l2_bytes_s
+from profiles.nccl import pcie_only, pcie_ring_allreduce_s
 from profiles.profile import shipped_profile_for
 from profiles.profile_efficiency import ProfiledEfficiency, profiled_efficiency
 from recommend.deployment import Deployment
@@ -115,6 +116,7 @@ class StepModel:
         link = dep.gpu.interconnect_gb_s * 1e9 / 2 * eff.allreduce_fraction  # one direction
         self._allreduce_s_per_token = (2 * (tp - 1) / tp * m.hidden_size * ACT_BYTES / link) if tp > 1 else 0.0
         self._allreduce_latency_s = eff.allreduce_latency_s
+        self._nccl_ranks = tp if pcie_only(dep.gpu) else 0  # no NVLink: NCCL's ring latency (profiles/nccl.py)
         self._per_seq_s = eff.step_overhead_per_seq_s
         self._overhead_s = (
             eff.step_overhead_s + eff.step_overhead_per_rank_s * (tp - 1) + eff.layer_overhead_s * m.num_layers
@@ -212,7 +214,9 @@ class StepModel:
         if decode_ctx_tokens:  # one decode-attention kernel per layer reads `read / layers` bytes
             read = decode_ctx_tokens * self._decode_kv_token_bytes
             kv_s += max(read / (self._hbm_peak * self._kv_eff(read / self._layers)), read * self._l2_s_per_kv_byte)
-        comm_s = self._allreduces * (self._allreduce_latency_s + tokens * self._allreduce_s_per_token)
+        ar_s = tokens * self._allreduce_s_per_token
+        ar_s = pcie_ring_allreduce_s(self._nccl_ranks, ar_s) if self._nccl_ranks else ar_s + self._allreduce_latency_s
+        comm_s = self._allreduces * ar_s
         over_s = self._overhead_s + seqs * self._per_seq_s + tokens * self._elementwise_bytes / self._hbm
         return max(gemm_s, stream_s), kv_s, attn_s, comm_s, over_s, gemm_s > stream_s
 

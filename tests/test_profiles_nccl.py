@@ -1,0 +1,29 @@
+import pytest
+
+from profiles import get_gpu
+from profiles.nccl import pcie_only, pcie_ring_allreduce_s
+from recommend.deployment import deployment
+from recommend.roofline import StepModel
+
+
+def test_small_message_rides_ll_and_large_one_simple():
+    # 8 GPUs: 2 x 7 = 14 ring steps. No data: LL 6.6 + 14 x 1.0 = 20.6 us (Simple would be 8.4 + 14 x 5.7
+    # = 88.2 us). 100 us of data at Simple's bandwidth: LL 20.6 + 4 x 100 = 420.6 us, Simple 88.2 + 100 =
+    # 188.2 us, so Simple.
+    assert pcie_ring_allreduce_s(8, 0.0) == pytest.approx(20.6e-6, rel=1e-12)
+    assert pcie_ring_allreduce_s(8, 100e-6) == pytest.approx(188.2e-6, rel=1e-12)
+    # 2 GPUs, 2 steps: LL 6.6 + 2 x 1.0 = 8.6 us; one GPU reduces nothing
+    assert pcie_ring_allreduce_s(2, 0.0) == pytest.approx(8.6e-6, rel=1e-12)
+    assert pcie_ring_allreduce_s(1, 1.0) == 0.0
+
+
+def test_only_pcie_parts_take_nccl_latency():
+    assert pcie_only(get_gpu("l40s")) and not pcie_only(get_gpu("h100")) and not pcie_only(get_gpu("mi300x"))
+
+
+def test_pcie_step_pays_nccl_ring_time_per_allreduce():
+    # Llama-2-70B TP8 on L40S, one decode token: 80 layers x 2 all-reduces of 8192 x 2 B. Its data moves
+    # 2 x 7/8 x 16,384 B = 28,672 B per GPU over 64 GB/s / 2 x 0.7 = 22.4 GB/s: 1.28 us, so LL:
+    # 20.6 + 4 x 1.28 = 25.72 us each, 160 x 25.72 us = 4.1152 ms (NVLink parts: 160 x (latency + 1.28 us)).
+    step = StepModel(deployment(model="llama-2-70b", gpu="l40s", tp=8, weights="fp8")).step(0, 0, 1, 1000)
+    assert step.communication_s == pytest.approx(160 * (20.6e-6 + 4 * 28_672 / 22.4e9), rel=1e-9)
