@@ -23,13 +23,6 @@ class ModelSpec:
     intermediate_size: int  # per expert for MoE
     vocab_size: int
     mlp_projections: int = 3  # gated MLP (gate, up, down); 2 for a plain GELU MLP (GPT-J, Falcon)
-    # Falcon's parallel block (parallel_attn / new_decoder_architecture): attention and MLP read the same input
-    # and the engines sum their partial outputs before ONE all-reduce per layer: TensorRT-LLM
-    # tensorrt_llm/models/falcon/model.py ("Not to apply allreduce inside the Attention/MLP layers. allreduce
-    # applies after those layer", v0.8-v0.9 PretrainedConfig API and @585c756), vLLM models/falcon.py
-    # (reduce_row_parallel_results = not (new_decoder_architecture or parallel_attn)). GPT-J is parallel too,
-    # but TensorRT-LLM reduces its attention and MLP separately (tensorrt_llm/models/gptj/model.py @027cd51).
-    parallel_attention: bool = False
     tied_embeddings: bool = False
     qkv_bias: bool = False
     num_experts: int = 1  # 1 = dense
@@ -509,7 +502,6 @@ MODELS: dict[str, ModelSpec] = {
             head_dim=64,
             tied=True,
             mlp_projections=2,
-            parallel_attention=True,
         ),
     )
 }
@@ -539,7 +531,6 @@ def from_hf_config(config: dict, name: str) -> ModelSpec:
             num_experts=int(config.get("num_local_experts") or config.get("num_experts") or 1),
             experts_per_token=int(config.get("num_experts_per_tok") or 1),
             max_position_tokens=int(config.get("max_position_embeddings") or 4096),
-            parallel_attention=bool(config.get("parallel_attn") or config.get("new_decoder_architecture")),
             source=name,
         )
     except (KeyError, TypeError, ValueError) as exc:

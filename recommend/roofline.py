@@ -111,8 +111,8 @@ class StepModel:
         self._elementwise_bytes = (
             2 * ACT_BYTES * m.num_layers * (6 * m.hidden_size + 3 * m.intermediate_size * m.experts_per_token / tp)
         )
-        # Two all-reduces per layer (after attention and after the MLP; one for a parallel block), ring algorithm.
-        self._allreduces = (1 if m.parallel_attention else 2) * m.num_layers if tp > 1 else 0
+        # Two all-reduces per layer (after attention and after the MLP), ring algorithm.
+        self._allreduces = 2 * m.num_layers if tp > 1 else 0
         link = dep.gpu.interconnect_gb_s * 1e9 / 2 * eff.allreduce_fraction  # one direction
         self._allreduce_s_per_token = (2 * (tp - 1) / tp * m.hidden_size * ACT_BYTES / link) if tp > 1 else 0.0
         self._allreduce_latency_s = eff.allreduce_latency_s

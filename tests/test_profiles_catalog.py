@@ -87,10 +87,6 @@ def test_config_json_path(tmp_path):
     spec = get_model(str(path))
     assert spec.total_params == MODELS["llama-3.2-1b"].total_params
     assert get_model(str(tmp_path)).num_kv_heads == 8
-    assert not spec.parallel_attention
-    # Falcon's config.json flags its parallel block (new_decoder_architecture / parallel_attn)
-    path.write_text(json.dumps(config | {"new_decoder_architecture": True}))
-    assert get_model(str(path)).parallel_attention
 
 
 def test_bad_config_json_and_unknown_model(tmp_path):

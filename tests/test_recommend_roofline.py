@@ -68,17 +68,6 @@ def test_tensor_parallel_adds_communication():
     assert StepModel(H100_8B).step(0, 0, 8, 8000).communication_s == 0
 
 
-def test_falcon_parallel_block_reduces_once_per_layer():
-    # Falcon-180B TP8 on H100 (vLLM: 15 us per all-reduce), one decode token: 80 layers x ONE all-reduce of
-    # 14848 x 2 B, whose ring moves 2 x 7/8 x 29,696 = 51,968 B at 900 / 2 x 0.7 = 315 GB/s (164.98 ns).
-    # Reduced as two (attention, then MLP) it would cost twice that.
-    dep = deployment(model="falcon-180b", gpu="h100", tp=8, weights="fp8")
-    once_s = 80 * (15e-6 + 51_968 / 315e9)
-    assert StepModel(dep).step(0, 0, 1, 1000).communication_s == pytest.approx(once_s, rel=1e-9)
-    serial = dataclasses.replace(dep, model=dataclasses.replace(dep.model, parallel_attention=False))
-    assert StepModel(serial).step(0, 0, 1, 1000).communication_s == pytest.approx(2 * once_s, rel=1e-9)
-
-
 def test_decode_turns_compute_bound_near_the_ridge():
     # ideal bf16: compute-bound once 2 FLOPs/param x B > 295 FLOPs/B x 2 B/param, i.e. B ~ 295
     batch = compute_bound_batch(StepModel(H100_8B, IDEAL))
