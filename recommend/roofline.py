@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from profiles import Efficiency
 from profiles.efficiency import AMPERE_KERNELS_ON_HOPPER, HOPPER_GPUS
+from profiles.fp8_conversion import fp8_elements_s
 from profiles.l2_bandwidth import l2_bytes_s
 from profiles.nccl import pcie_only, pcie_ring_allreduce_s
 from profiles.profile import shipped_profile_for
@@ -101,12 +102,14 @@ class StepModel:
         group = m.num_heads // m.num_kv_heads if eff.kv_read_per_query_head and not m.is_mla else 1
         self._decode_kv_token_bytes = self._kv_token_bytes * group
         # A GQA group the engine's fused kernel does not cover decodes one query head per block: the group's
-        # blocks re-read their KV head, from L2, so a read costs group x bytes at L2 bandwidth or one HBM
-        # pass, whichever is slower (measured L2: profiles/l2_bandwidth.py).
+        # blocks re-read their KV head, from L2, and each converts its own copy of FP8 K/V on CUDA cores, so
+        # a read costs the slowest of one HBM pass, group x bytes at L2 bandwidth and group x FP8 elements at
+        # the conversion rate (measured L2: profiles/l2_bandwidth.py; profiles/fp8_conversion.py).
         size, l2 = m.num_heads // m.num_kv_heads, l2_bytes_s(dep.gpu)
         native = eff.gqa_native_groups is None or size in eff.gqa_native_groups
         fallback = not (native or m.is_mla or eff.kv_read_per_query_head) and size > 1 and l2
-        self._l2_s_per_kv_byte = size / l2 if fallback else 0.0
+        cvt = fp8_elements_s(dep.gpu) if dep.kv == "fp8" else None  # 1 B per FP8 element
+        self._fallback_s_per_kv_byte = max(size / l2, size / cvt if cvt else 0.0) if fallback else 0.0
         # Elementwise traffic per token: norms, rotary, residual, activation (read + write, bf16).
         self._elementwise_bytes = (
             2 * ACT_BYTES * m.num_layers * (6 * m.hidden_size + 3 * m.intermediate_size * m.experts_per_token / tp)
@@ -213,7 +216,9 @@ class StepModel:
         kv_s = (prefill_ctx_tokens + tokens) * self._kv_token_bytes / self._hbm
         if decode_ctx_tokens:  # one decode-attention kernel per layer reads `read / layers` bytes
             read = decode_ctx_tokens * self._decode_kv_token_bytes
-            kv_s += max(read / (self._hbm_peak * self._kv_eff(read / self._layers)), read * self._l2_s_per_kv_byte)
+            kv_s += max(
+                read / (self._hbm_peak * self._kv_eff(read / self._layers)), read * self._fallback_s_per_kv_byte
+            )
         ar_s = tokens * self._allreduce_s_per_token
         ar_s = pcie_ring_allreduce_s(self._nccl_ranks, ar_s) if self._nccl_ranks else ar_s + self._allreduce_latency_s
         comm_s = self._allreduces * ar_s
@@ -288,17 +293,3 @@ def latency_floor_s_per_token(dep: Deployment) -> float:
         + m.vocab_size * m.hidden_size * 2.0
     )
     return streamed / dep.tp / dep.hbm_bytes_s
-
-
-def compute_bound_batch(model: StepModel, ctx_tokens: int = 0, limit: int = 1 << 16) -> int | None:
-    """Smallest decode batch whose linear layers are compute-bound (binary search), None if none."""
-    if not model.step(0, 0, limit, limit * ctx_tokens).linear_compute_bound:
-        return None
-    lo, hi = 1, limit
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if model.step(0, 0, mid, mid * ctx_tokens).linear_compute_bound:
-            hi = mid
-        else:
-            lo = mid + 1
-    return lo

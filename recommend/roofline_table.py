@@ -2,7 +2,7 @@
 
 from recommend.deployment import Deployment
 from recommend.memory import kv_capacity_tokens, tokens_held
-from recommend.roofline import StepModel, compute_bound_batch, latency_floor_s_per_token, ridge_ops_per_byte
+from recommend.roofline import StepModel, latency_floor_s_per_token, ridge_ops_per_byte
 
 BATCHES = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
 
@@ -34,3 +34,17 @@ def roofline_report(dep: Deployment, *, ctx_tokens: int = 1024) -> dict:
         "max_batch_kv": max_batch,
         "decode": rows,
     }
+
+
+def compute_bound_batch(model: StepModel, ctx_tokens: int = 0, limit: int = 1 << 16) -> int | None:
+    """Smallest decode batch whose linear layers are compute-bound (binary search), None if none."""
+    if not model.step(0, 0, limit, limit * ctx_tokens).linear_compute_bound:
+        return None
+    lo, hi = 1, limit
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if model.step(0, 0, mid, mid * ctx_tokens).linear_compute_bound:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
