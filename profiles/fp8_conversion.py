@@ -6,13 +6,15 @@ arithmetic. The conversion unit is narrow: "All other type conversions" run at 1
 SM on compute capability 8.9 and 9.0 (CUDA C++ Programming Guide, "Throughput of Native Arithmetic
 Instructions", docs.nvidia.com/cuda/cuda-c-programming-guide/#arithmetic-instructions; "Hopper has very
 low throughput of conversion instructions", github.com/triton-lang/triton/pull/4563), and one
-`cvt.rn.f16x2.e4m3x2` result holds two elements (PTX ISA, "cvt", FP8 -> f16x2 on sm_89+). So a GPU
-converts 2 x 16 x SMs x clock FP8 elements per second.
+`cvt.rn.f16x2.e4m3x2` result holds two elements (PTX ISA, "cvt", FP8 -> f16x2 on sm_89+).
 
-SMs and boost clock: H100 SXM5 132 SMs at 1980 MHz (the GH100 configuration profiles/l2_bandwidth.py
-uses; TechPowerUp GPU database, H100 SXM5 80 GB), H200 the same GH100 part; L40S 142 SMs (18,176 CUDA
-cores / 128 per SM, L40S datasheet) at 2520 MHz (TechPowerUp GPU database, L40S). GPUs without FP8 or
-without a listing here get no conversion term.
+So a GPU converts 2 x 16 x SMs x clock elements per second. The clock is the one the catalog's datasheet
+BF16 peak implies (peak = SMs x dense BF16 FLOP per clock per SM x clock), so the SM count cancels:
+rate = 2 x 16 / (FLOP per clock per SM) x peak. Dense BF16 FLOP per clock per SM: A100 1024 FMA = 2048
+(312 TFLOP/s = 108 SMs x 2048 x 1.41 GHz, A100 whitepaper), Hopper twice that per SM clock for clock
+("2x the MMA rates of the A100 SM", H100 whitepaper) = 4096, so 989.5 TFLOP/s is 132 SMs at 1.83 GHz;
+Ada 1024 (RTX 6000 Ada / L40S: 142 SMs, 364.2 TFLOP/s at 2.505 GHz, Ada whitepaper), so L40S's 362.05
+TFLOP/s is 2.49 GHz. GPUs without FP8 or not listed get no conversion term.
 """
 
 from profiles.gpus import GpuSpec
@@ -20,17 +22,13 @@ from profiles.gpus import GpuSpec
 CONVERSIONS_PER_CLOCK_PER_SM = 16  # "All other type conversions", compute capability 8.9 / 9.0
 ELEMENTS_PER_CONVERSION = 2  # cvt.rn.f16x2.e4m3x2: two FP8 values -> one f16x2
 
-# (SMs, boost clock Hz)
-SMS_AND_CLOCK: dict[str, tuple[int, float]] = {
-    "h100-sxm": (132, 1.98e9),
-    "h200": (132, 1.98e9),  # the same GH100 configuration as H100 SXM
-    "l40s": (142, 2.52e9),
-}
+BF16_FLOP_PER_CLOCK_PER_SM: dict[str, int] = {"h100-sxm": 4096, "h200": 4096, "l40s": 1024}
 
 
 def fp8_elements_s(gpu: GpuSpec) -> float | None:
     """FP8 elements per second the GPU's conversion units widen to 16 bits, or None where not listed."""
-    if gpu.name not in SMS_AND_CLOCK or not gpu.peak_tflops_fp8:
+    flop_per_clock = BF16_FLOP_PER_CLOCK_PER_SM.get(gpu.name)
+    if flop_per_clock is None or not gpu.peak_tflops_fp8:
         return None
-    sms, clock_hz = SMS_AND_CLOCK[gpu.name]
-    return ELEMENTS_PER_CONVERSION * CONVERSIONS_PER_CLOCK_PER_SM * sms * clock_hz
+    clock_sm_s = gpu.peak_tflops_bf16 * 1e12 / flop_per_clock  # SMs x clock, from the datasheet peak
+    return ELEMENTS_PER_CONVERSION * CONVERSIONS_PER_CLOCK_PER_SM * clock_sm_s

@@ -5,9 +5,11 @@ from profiles.fp8_conversion import fp8_elements_s
 
 
 def test_conversion_rate_is_two_elements_per_conversion_at_sixteen_per_sm_clock():
-    # H100 SXM: 2 x 16 x 132 SMs x 1.98e9 Hz = 8.36352e12 elements/s; L40S: 2 x 16 x 142 x 2.52e9 = 1.145088e13
-    assert fp8_elements_s(get_gpu("h100")) == pytest.approx(8.36352e12, rel=1e-12)
-    assert fp8_elements_s(get_gpu("l40s")) == pytest.approx(1.145088e13, rel=1e-12)
+    # H100 SXM: 989.5e12 FLOP/s / 4096 FLOP per SM clock = 2.41577e11 SM clocks/s (132 SMs at 1.83 GHz),
+    # x 2 x 16 = 7.73047e12 elements/s; L40S: 362.05e12 / 1024 x 32 = 1.131406e13
+    assert fp8_elements_s(get_gpu("h100")) == pytest.approx(989.5e12 / 4096 * 32, rel=1e-12)
+    assert fp8_elements_s(get_gpu("h100")) == pytest.approx(7.73047e12, rel=1e-6)
+    assert fp8_elements_s(get_gpu("l40s")) == pytest.approx(1.131406e13, rel=1e-6)
 
 
 def test_no_rate_without_fp8_or_a_listing():

@@ -223,13 +223,13 @@ def test_gqa_group_outside_the_fused_kernel_reads_kv_at_l2_bandwidth():
 def test_fp8_kv_on_the_gqa_fallback_pays_per_head_conversion():
     # Mistral-7B on H200 with FP8 KV: 32 layers x 8 x 128 x 2 (K, V) x 1 B = 65,536 B (= elements) per token;
     # 64 sequences at 2048 context read 8,589,934,592. Four query-head blocks each convert every element:
-    # 4 x 8,589,934,592 / (2 x 16 x 132 SMs x 1.98 GHz = 8.36352e12 /s) = 4.108 ms, slower than 4 reads
-    # from L2 at 9.8 TB/s (3.506 ms) or one HBM pass at 4.8 TB/s (1.790 ms), so it binds.
+    # 4 x 8,589,934,592 / (2 x 16 x 989.5e12 / 4096 = 7.73047e12 /s) = 4.445 ms, slower than 4 reads from
+    # L2 at 9.8 TB/s (3.506 ms) or one HBM pass at 4.8 TB/s (1.790 ms), so it binds.
     dep = deployment(model="mistral-7b", gpu="h200", kv="fp8")
     fused = StepModel(dep, IDEAL)
     fallback = StepModel(dep, dataclasses.replace(IDEAL, gqa_native_groups=(8,)))
     read = 8_589_934_592
-    extra_s = read * 4 / 8.36352e12 - read / 4.8e12
+    extra_s = read * 4 / (32 * 989.5e12 / 4096) - read / 4.8e12
     assert fallback.decode_step_s(64, 2048) - fused.decode_step_s(64, 2048) == pytest.approx(extra_s, rel=1e-9)
 
 
