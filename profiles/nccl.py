@@ -9,7 +9,7 @@ n GPUs is 2 (n - 1) dependent steps, each paying a per-hop latency, and NCCL pic
 protocol with the lower modelled time (ncclTopoGetAlgoTime: latency + bytes / bandwidth). vLLM keeps its
 custom kernel for exactly two PCIe GPUs; that case is priced as NCCL's too (8.6 us for a small message,
 below vLLM's own 15 us). Whether TensorRT-LLM's custom all-reduce runs over PCIe is not established here;
-its L40S rows fit the NCCL model (bench/RESULTS.md 'Predict').
+its Llama-2-70B L40S rows move toward their measurements with it (bench/RESULTS.md 'Predict').
 
 Numbers: NCCL's tuning table, NVIDIA/nccl src/graph/tuning.cc @ b647562 (the same PCI step latencies at 01afd20):
 baseLat Ring {LL 6.6, LL128 14.0, Simple 8.4} us and hwLat PCI Ring {LL 1.0, LL128 2.5, Simple 5.7}
