@@ -19,6 +19,7 @@ from profiles.profile import shipped_profile_for
 from profiles.profile_efficiency import ProfiledEfficiency, profiled_efficiency
 from recommend.deployment import Deployment
 from recommend.memory import kv_bytes_per_token
+from recommend.moe_traffic import routed_copy_bytes
 
 ACT_BYTES = 2.0  # bf16 activations
 
@@ -114,6 +115,7 @@ class StepModel:
         self._elementwise_bytes = (
             2 * ACT_BYTES * m.num_layers * (6 * m.hidden_size + 3 * m.intermediate_size * m.experts_per_token / tp)
         )
+        self._copy_s = routed_copy_bytes(m) / self._hbm  # MoE dispatch + combine per routed copy
         # Two all-reduces per layer (after attention and after the MLP), ring algorithm.
         self._allreduces = 2 * m.num_layers if tp > 1 else 0
         link = dep.gpu.interconnect_gb_s * 1e9 / 2 * eff.allreduce_fraction  # one direction
@@ -177,6 +179,7 @@ class StepModel:
         stream_s = touched * self._expert_bytes / self._hbm
         comm_s = self._a2a_count * (self._allreduce_latency_s + busiest * self._a2a_s_per_copy)
         lin, kv, attn, comm, over, bound = dense
+        over += busiest * self._copy_s
         return lin + max(gemm_s, stream_s), kv, attn, comm + comm_s, over, bound or gemm_s > stream_s
 
     def _parts(self, prefill_tokens, prefill_ctx_tokens, decode_seqs, decode_ctx_tokens, prefill_seqs, experts=True):
@@ -223,6 +226,7 @@ class StepModel:
         ar_s = pcie_ring_allreduce_s(self._nccl_ranks, ar_s) if self._nccl_ranks else ar_s + self._allreduce_latency_s
         comm_s = self._allreduces * ar_s
         over_s = self._overhead_s + seqs * self._per_seq_s + tokens * self._elementwise_bytes / self._hbm
+        over_s += tokens * self._top_k * self._copy_s if experts else 0.0
         return max(gemm_s, stream_s), kv_s, attn_s, comm_s, over_s, gemm_s > stream_s
 
     def step_s(
