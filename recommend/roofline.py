@@ -19,7 +19,7 @@ from profiles.profile import shipped_profile_for
 from profiles.profile_efficiency import ProfiledEfficiency, profiled_efficiency
 from recommend.deployment import Deployment
 from recommend.memory import kv_bytes_per_token
-from recommend.moe_traffic import routed_copy_bytes
+from recommend.moe_traffic import dispatch_bytes, routed_copy_bytes
 
 ACT_BYTES = 2.0  # bf16 activations
 
@@ -115,7 +115,8 @@ class StepModel:
         self._elementwise_bytes = (
             2 * ACT_BYTES * m.num_layers * (6 * m.hidden_size + 3 * m.intermediate_size * m.experts_per_token / tp)
         )
-        self._copy_s = routed_copy_bytes(m) / self._hbm  # MoE dispatch + combine per routed copy
+        fp8_math = bool(dep.gpu.peak_tflops_fp8) and not eff.moe_sm80_kernels_only  # MoE dispatch + combine:
+        self._copy_s = routed_copy_bytes(m, dispatch_bytes(dep.weights, fp8_math, bool(fp4_math))) / self._hbm
         # Two all-reduces per layer (after attention and after the MLP), ring algorithm.
         self._allreduces = 2 * m.num_layers if tp > 1 else 0
         link = dep.gpu.interconnect_gb_s * 1e9 / 2 * eff.allreduce_fraction  # one direction

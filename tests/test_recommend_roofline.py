@@ -246,12 +246,14 @@ def test_sm80_only_moe_kernels_run_bf16_math_at_half_share_on_hopper():
     # Mixtral-8x7B TP2 FP8 on H100, 8192 prompt tokens (compute-bound). Expert FLOPs per token on one
     # shard: 2 x 32 layers x 2 experts x 3 x 4096 x 14336 / 2 = 11,274,289,152. With Ampere-only MoE
     # kernels they run at 0.48 of the bf16 peak instead of the FP8 peak: the step gains
-    # 8192 x 11,274,289,152 x (1 / (0.48 x bf16 peak) - 1 / fp8 peak). A100 (no Hopper) is unchanged.
+    # 8192 x 11,274,289,152 x (1 / (0.48 x bf16 peak) - 1 / fp8 peak), and their dispatched copies are 16-bit
+    # instead of FP8 (recommend/moe_traffic.py): 8192 x 2 copies x 32 layers x 4096 x 2 passes x 1 B more at
+    # 3.35 TB/s. A100 (no Hopper) is unchanged.
     ideal = dataclasses.replace(IDEAL, moe_gemm_fraction=1.0, moe_half_width=0.0)
     ampere_only = dataclasses.replace(ideal, moe_sm80_kernels_only=True)
     dep = deployment(model="mixtral-8x7b", gpu="h100", tp=2, weights="fp8")
     bf16_s, fp8_s = dep.gpu.peak_tflops_bf16 * 1e12, dep.gpu.peak_tflops_fp8 * 1e12
-    extra_s = 8192 * 11_274_289_152 * (1 / (0.48 * bf16_s) - 1 / fp8_s)
+    extra_s = 8192 * 11_274_289_152 * (1 / (0.48 * bf16_s) - 1 / fp8_s) + 8192 * 2 * 32 * 4096 * 2 / 3.35e12
     slow, fast = StepModel(dep, ampere_only), StepModel(dep, ideal)
     assert slow.step_s(8192, 8192, 0, 0) - fast.step_s(8192, 8192, 0, 0) == pytest.approx(extra_s, rel=1e-9)
     a100 = deployment(model="mixtral-8x7b", gpu="a100-80gb-sxm", tp=2)
