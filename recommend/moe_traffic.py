@@ -1,7 +1,7 @@
 """HBM traffic a mixture-of-experts layer moves per routed token copy, outside the expert weights.
 
 A grouped-GEMM MoE layer does not read its tokens in place. TensorRT-LLM's CUTLASS MoE
-(cpp/tensorrt_llm/kernels/cutlass_kernels/moe_kernels.cu; FlashInfer's CUTLASS backend runs the same
+(cpp/tensorrt_llm/kernels/cutlass_kernels/moe_gemm/moe_kernels.cu; FlashInfer's CUTLASS backend runs the same
 kernels) makes four passes over every routed copy of a token's hidden state, each a separate kernel:
   dispatch  `expandInputRowsKernel` writes the copy into expert-sorted rows, in the expert GEMMs'
             input format (NVFP4 / FP8 when they run FP4 / FP8 math, else 16-bit); the first expert
