@@ -4,18 +4,20 @@ Reads bench/data/published_serving.csv (one measured metric per row, each citing
 version, model, GPU, TP, weight/KV dtypes, workload, Poisson request rate or 'inf' for all-at-once,
 number of prompts), rebuilds the benchmark's traffic and simulates it with `recommend.simulate` on
 `roofline.StepModel` steps:
-  sharegpt  ShareGPT prompt/output token counts (../shared/data/length-stats, vidur's sample, Llama-2
-            tokenizer) with sglang/vLLM bench_serving's filter (4 <= prompt <= 1024, output >= 4,
-            prompt + output <= 2048), scaled so their means match the benchmark's own totals
+  sharegpt  ShareGPT prompt/output token counts as bench_serving draws them (the first turn of each
+            conversation, 4 <= prompt <= 1024, output >= 4, prompt + output <= 2048): the 200 requests
+            of the vLLM 0.8.3 run below (Llama-3 tokenizer; its outputs stopped at EOS or the dataset's
+            length), drawn with replacement and scaled so their means match the benchmark's own totals
             (SGLang issue #2097, the same command and seed: 269,081 input and 226,901 output tokens
-            over 1,200 prompts: 224.2 and 189.1 per request, Llama-3 tokenizer);
+            over 1,200 prompts: 224.2 and 189.1 per request, Llama-3 tokenizer). `--multi-turn` uses
+            vidur's sample instead (../shared/data/length-stats, every turn, Llama-2 tokenizer, same
+            filter): its outputs are flatter (median 0.96 of the mean, vs 0.73), bench/RESULTS.md;
   fixed     every request isl in / osl out (trtllm-bench's token-norm-dist with stdev 0);
   arrivals  Poisson at the stated rate (seeded), or all at t=0 for 'inf';
   ep        TensorRT-LLM's MoE rows ran `--ep` with `enable_attention_dp` (perf-overview.md, 'For MoE
-            models'; column `ep`). They are simulated as TP unless `--ep` is given: with `--ep` they run
-            with expert parallelism (Deployment.ep), each attention rank with its own batch and token
-            budget, and come out 41-106% too fast (bench/RESULTS.md 'Serving');
-  engine    vLLM/SGLang: max_num_seqs 256 and the engine's token budget (<= 8192), the run's
+            models'; column `ep`) and are simulated so (Deployment.ep: each attention rank with its own
+            batch and token budget); `--tp` simulates them as tensor parallel, which they did not run;
+  engine    vLLM/SGLang: max_num_seqs 256 and the version's default token budget (`token_budget`), the run's
             num_scheduler_steps (vLLM v0.6 `--num-scheduler-steps`; 1 where not set) and mixed_prefill
             0: both engines' defaults run a step of prefills alone, decodes waiting (vLLM V0: "By
             default, vLLM scheduler prioritizes prefills and doesn't batch prefill and decode to the
@@ -24,7 +26,7 @@ number of prompts), rebuilds the benchmark's traffic and simulates it with `reco
             trtllm-bench: max batch 2048, 8192 tokens per step; KV capacity from the memory model.
 Prints the predicted/measured pairs and the median / p90 absolute percentage error per metric (and
 per GPU for throughput).
-Usage: .venv/bin/python bench/serving_accuracy.py [--ep]   (~1-2 min on 2 cores)
+Usage: .venv/bin/python bench/serving_accuracy.py [--tp] [--multi-turn]   (~10 s on 2 cores)
 """
 
 import csv
@@ -54,15 +56,20 @@ VLLM083 = HERE.parent / "tests" / "fixtures" / "real" / "vllm-0.8.3_benchmark_se
 V1_SMALL_GPU_TOKENS = 2048
 MAX_MODEL_LEN = 4096  # both servers' --max_model_len in the benchmark's commands
 SEED = 42
-AS_STATED_EP = "--ep" in sys.argv  # simulate the `ep` rows with expert parallelism, as they ran
 
 
-def sharegpt_lengths() -> tuple[np.ndarray, np.ndarray]:
+def sharegpt_lengths(multi_turn: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Filtered ShareGPT (prompt, output) token counts, scaled to the benchmark's mean lengths."""
+    if not multi_turn:
+        prompt, output = vllm083_lengths()
+        return _scaled(prompt.astype(float), output.astype(float))
     with open(SHAREGPT, newline="") as f:
         pairs = [(int(r["num_prefill_tokens"]), int(r["num_decode_tokens"])) for r in csv.DictReader(f)]
     kept = np.array([(p, o) for p, o in pairs if 4 <= p <= 1024 and o >= 4 and p + o <= 2048], dtype=float)
-    prompt, output = kept[:, 0], kept[:, 1]
+    return _scaled(kept[:, 0], kept[:, 1])
+
+
+def _scaled(prompt: np.ndarray, output: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return (
         np.maximum(1, np.round(prompt * MEAN_PROMPT_TOKENS / prompt.mean())).astype(np.int64),
         np.maximum(2, np.round(output * MEAN_OUTPUT_TOKENS / output.mean())).astype(np.int64),
@@ -76,6 +83,16 @@ def vllm083_lengths() -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(run["input_lens"]), np.asarray(run["output_lens"])
 
 
+def token_budget(r: dict, engine_tokens: int) -> int:
+    """Tokens one scheduler step may batch, as the run's engine version defaulted it."""
+    if r["version"] == "v0.8.3":
+        return V1_SMALL_GPU_TOKENS
+    if r["engine"] == "vllm" and r["mixed_prefill"] == "0":
+        # vLLM V0 without chunked prefill: max(max_model_len, 2048) (vllm/config.py SchedulerConfig, v0.4-v0.6)
+        return max(MAX_MODEL_LEN, 2048)
+    return min(engine_tokens, 8192)  # SGLang chunked_prefill_size 8192 (server_args); trtllm-bench 8192
+
+
 def traffic(r: dict, lengths) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     rng = np.random.default_rng(SEED)
     n = int(r["num_prompts"])
@@ -84,27 +101,32 @@ def traffic(r: dict, lengths) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     elif r["dataset"] == "fixed":
         prompt, output = np.full(n, int(r["isl"])), np.full(n, int(r["osl"]))
     else:
-        pick = rng.choice(len(lengths[0]), size=n, replace=False)
+        pick = rng.choice(len(lengths[0]), size=n, replace=len(lengths[0]) < n)  # 200-request pool: with replacement
         prompt, output = lengths[0][pick], lengths[1][pick]
     rate = r["request_rate"]
     arrival = np.zeros(n) if rate == "inf" else np.cumsum(rng.exponential(1.0 / float(rate), size=n))
     return arrival, prompt, output
 
 
-def simulated(r: dict, lengths) -> dict[str, float]:
-    dep = deployment(
+def row_deployment(r: dict, as_tp: bool = False):
+    """The row's deployment; `ep` rows with expert parallelism as they ran unless as_tp."""
+    return deployment(
         model=r["model"],
         gpu=r["gpu"],
         tp=int(r["tp"]),
         weights=r["weights"],
         kv=r["kv"],
         engine=r["engine"],
-        ep=r["ep"] == "1" and AS_STATED_EP,
+        ep=r["ep"] == "1" and not as_tp,
     )
+
+
+def simulated(r: dict, lengths, as_tp: bool = False) -> dict[str, float]:
+    dep = row_deployment(r, as_tp)
     fixed = r["dataset"] == "fixed"
     seqs = 2048 if r["engine"].startswith("trtllm") else 256
     ranks = dep.attention_ranks  # attention-DP ranks each schedule their own batch and token budget
-    budget = V1_SMALL_GPU_TOKENS if r["version"] == "v0.8.3" else min(dep.engine.max_batched_tokens, 8192)
+    budget = token_budget(r, dep.engine.max_batched_tokens)
     spec = EngineSpec(
         max_num_seqs=seqs * ranks,
         max_num_batched_tokens=budget * ranks,
@@ -129,7 +151,7 @@ def simulated(r: dict, lengths) -> dict[str, float]:
 def main() -> None:
     with open(TABLE, newline="") as f:
         rows = list(csv.DictReader(f))
-    lengths = sharegpt_lengths()
+    lengths = sharegpt_lengths(multi_turn="--multi-turn" in sys.argv)
     runs, ape = {}, defaultdict(list)
     print("| engine | version | model | GPU | TP | weights | workload | rate | metric | measured | simulated | error |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
@@ -154,7 +176,7 @@ def main() -> None:
             )
         )
         if key not in runs:
-            runs[key] = simulated(r, lengths)
+            runs[key] = simulated(r, lengths, as_tp="--tp" in sys.argv)
         got, want = runs[key][r["metric"]], float(r["measured_value"])
         err = got / want - 1
         ape[(r["metric"], "all")].append(abs(err))

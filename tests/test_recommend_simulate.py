@@ -137,6 +137,20 @@ def test_multi_step_window_delays_admission_to_the_window_end():
     assert simulate([0.005], [10], [2], engine=multi, step_s=const_10ms).ttft_ms[0] == pytest.approx(10)
 
 
+def test_mid_step_arrival_waits_for_the_running_step_half_a_step_on_average():
+    # A (prompt 10, 20 outputs) prefills in step 1 (0-10 ms) and decodes in steps 2.. (10-20 ms, ...).
+    # B arrives 1, 3, 5, 7 or 9 ms into step 2 (11-19 ms): its prefill starts when step 2 ends at 20 ms,
+    # so it waits 9, 7, 5, 3, 1 ms (mean 5 ms = half a step, as for Poisson arrivals) and its first
+    # token comes at 30 ms, TTFT 30 - arrival.
+    waits = []
+    for offset_ms in (1, 3, 5, 7, 9):
+        arrival_s = (10 + offset_ms) / 1e3
+        r = simulate([0.0, arrival_s], [10, 10], [20, 2], engine=ROOMY, step_s=const_10ms)
+        assert r.ttft_ms[1] == pytest.approx(30 - 10 - offset_ms)
+        waits.append(r.ttft_ms[1] - 10)  # minus B's own 10 ms step
+    assert np.mean(waits) == pytest.approx(5.0)
+
+
 def test_unmixed_engine_runs_prefills_alone_and_decodes_wait():
     # A (prompt 10, 20 outputs) prefills in step 1 (0-10 ms) and decodes from step 2. B arrives at 15 ms.
     # Mixed: step 3 (20-30 ms) holds A's decode and B's prefill. Unmixed (vLLM V0, SGLang defaults):
