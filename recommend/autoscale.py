@@ -21,6 +21,10 @@ more GPU-hours for no more hours meeting the SLO: mean busy time does not predic
 max_replicas: the plan's count (the window's sizing for its forecast peak). The window's full bulk
 admission rate was validated only on the full fleet, so a queue holding bulk work
 (recommend/backtest/bulk.py) brings it back.
+cap_replicas (plans made with --scale-max static-peak or K; 0 = max_replicas): where the signal asks for
+more than the ceiling (a heavier length mix under --scale-on load, or a rate above the forecast's), the
+scaler runs up to this many instead; bulk work and a missing signal still bring max_replicas:
+    replicas   = clamp(ceil(ratio x signal / per_replica), min_replicas, max(cap_replicas, max_replicas))
 
 ratio is measured, not guessed (the same idea as recommend/forecast.py's headroom): over the planning
 range, each interval's busiest `peak_s` mean interactive rate / its signal; the request-weighted
@@ -196,6 +200,12 @@ class WindowScaling:
     rps_per_replica: float  # planned interactive real req/s per replica
     load: LoadWeights | None = None  # None: the scaler counts requests (plans before 2026-12-05)
     load_per_replica: float = 0.0  # planned interactive busy s/s per replica (with `load`)
+    cap_replicas: int = 0  # the most the signal may ask for, above max_replicas (0: max_replicas)
+
+    @property
+    def most(self) -> int:
+        """The most replicas the scaler runs: the cap where one is set above the ceiling."""
+        return max(self.cap_replicas, self.max_replicas)
 
     @property
     def per_replica(self) -> float:
@@ -206,7 +216,7 @@ class WindowScaling:
         if bulk_queued or not policy.measured or math.isnan(signal) or self.per_replica <= 0:
             return self.max_replicas  # bulk to admit, or nothing to go on: the window's planned fleet
         need = policy.ratio * signal / self.per_replica
-        return min(max(math.ceil(need - 1e-9), self.min_replicas), self.max_replicas)
+        return min(max(math.ceil(need - 1e-9), self.min_replicas), self.most)
 
     def to_dict(self) -> dict:
         out = {
@@ -214,6 +224,8 @@ class WindowScaling:
             "max_replicas": self.max_replicas,
             "rps_per_replica": round(self.rps_per_replica, 4),
         }
+        if self.cap_replicas > self.max_replicas:
+            out["cap_replicas"] = self.cap_replicas
         if self.load:
             out |= {
                 "signal": "engine load: prefill_s_per_token x prompt tokens/s + decode_s_per_token x "
@@ -242,4 +254,5 @@ class WindowScaling:
             rps_per_replica=float(data["rps_per_replica"]),
             load=load,
             load_per_replica=float(data.get("load_per_replica") or 0.0) if load else 0.0,
+            cap_replicas=int(data.get("cap_replicas") or 0),
         )

@@ -23,7 +23,8 @@
               {"requests_logged", "real_requests", "share", "admit_tok_s", "binding_span_s",
               "binding_start_s"}}; rps_planned and predicted latencies are the interactive class's,
    "autoscale": {"min_replicas", "max_replicas" (= config.replicas), "rps_per_replica" (planned interactive
-                 real req/s per replica), with --scale-on load also "signal", "prefill_s_per_token",
+                 real req/s per replica), with --scale-max above the ceiling also "cap_replicas" (the most
+                 the scaler runs when its signal asks for more), with --scale-on load also "signal", "prefill_s_per_token",
                  "decode_s_per_token", "load_per_replica" (busy s/s)} (recommend/autoscale.py WindowScaling);
                  calibrated plans (tracefit --scale-calibrate) also "target" (recommend/backtest/targets.py
                  TargetFit.to_dict: the per-replica rates above are already x its "target"),
@@ -46,6 +47,7 @@ from collections import Counter
 from datetime import UTC, datetime
 
 from recommend.autoscale import LoadWeights, WindowScaling
+from recommend.errors import RecommendError
 from recommend.plan import window_views
 from recommend.reasons import Evidence, reasons
 from recommend.sampling import resolution_s, sample_reason
@@ -208,6 +210,56 @@ def scaling(
     )
 
 
+SCALE_MAX = ("ceiling", "static-peak")  # or a factor K >= 1 of the window's ceiling
+
+
+def scale_max_value(text: str) -> str | float:
+    """--scale-max: "ceiling", "static-peak", or K >= 1 (a float) x the window's ceiling."""
+    if text in SCALE_MAX:
+        return text
+    try:
+        k = float(text)
+    except ValueError:
+        k = math.nan
+    if not k >= 1 or math.isinf(k):
+        raise RecommendError(f"--scale-max must be ceiling, static-peak or a factor >= 1 of the ceiling, got {text!r}")
+    return k
+
+
+def cap_replicas(scale_max: str | float, replicas: int, tp: int, peak_gpus: int) -> int:
+    """The most replicas a window's scaler runs: its ceiling, the static-peak plan's GPUs in this window's
+    replicas (peak_gpus // tp: the baseline the savings are measured against), or ceil(K x the ceiling)."""
+    if scale_max == "ceiling":
+        return replicas
+    if scale_max == "static-peak":
+        return max(replicas, peak_gpus // tp)
+    return max(replicas, math.ceil(scale_max * replicas - 1e-9))
+
+
+def with_scale_caps(entries: list[dict], scale_max: str) -> list[dict]:
+    """Window entries with "autoscale" -> "cap_replicas" and a reason where --scale-max sets the scaler's
+    most above the window's ceiling (unchanged with "ceiling")."""
+    value = scale_max_value(scale_max)
+    if value == "ceiling" or not entries:
+        return entries
+    peak_gpus = max(_gpus(e) for e in entries)
+    out = []
+    for e in entries:
+        replicas, tp = e["config"]["replicas"], e["config"]["tp"]
+        cap = cap_replicas(value, replicas, tp, peak_gpus)
+        if cap <= replicas or not e.get("autoscale"):
+            out.append(e)
+            continue
+        what = f"the static-peak plan's {peak_gpus} GPUs" if value == "static-peak" else f"{value:g} x the ceiling"
+        why = (
+            f"the scaler runs up to {cap} replicas ({cap * tp} GPUs: {what}, --scale-max) where its signal asks "
+            f"for more than the {replicas}-replica ceiling sized from the forecast (a heavier length mix under "
+            "--scale-on load, or a rate above the forecast's); queued bulk work still brings the ceiling"
+        )
+        out.append(e | {"autoscale": e["autoscale"] | {"cap_replicas": cap}, "reasons": [*e["reasons"], why]})
+    return out
+
+
 def load_weights(chosen, load) -> LoadWeights | None:
     """The chosen config's engine seconds per prompt and output token (recommend/queueing.py: p is the
     prefill work of the mean prompt, b the marginal decode step time per sequence)."""
@@ -312,6 +364,7 @@ def plan_document(
             "scale_on": options.scale_on,
             "scale_floor": options.scale_floor,
             "scale_target": options.scale_target,
+            "scale_max": options.scale_max,
             "traffic_scale": options.traffic_scale,
             "max_gpus": space.max_gpus,
             "allow_quant": list(space.allow_quant),

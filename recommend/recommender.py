@@ -19,7 +19,7 @@ from profiles import get_model
 from recommend.autoscale import AutoscalePolicy
 from recommend.errors import RecommendError
 from recommend.model_len import choose_model_len
-from recommend.plan_doc import plan_document, window_entry
+from recommend.plan_doc import plan_document, scale_max_value, window_entry, with_scale_caps
 from recommend.queueing import Workload
 from recommend.screen import Screened, screen
 from recommend.search_space import SearchSpace, deployments, knob_grid
@@ -42,6 +42,8 @@ class RecommendOptions:
     # SLO: bench/RESULTS.md "backtest")
     scale_floor: float = 0.0  # the scaler never runs fewer than this share of the window's ceiling (0: one replica)
     scale_target: float = 1.0  # the scaler loads a replica to this share of the planned (simulated) per-replica rate
+    scale_max: str = "ceiling"  # the most the scaler runs when its signal asks for more than the window's
+    # ceiling: "ceiling", "static-peak" (the peak window's GPUs) or K >= 1 x the ceiling (recommend/plan_doc.py)
     traffic_scale: float = 1.0  # plan for growth: x today's traffic
     simulate_top: int = 3  # distinct deployments simulated per window
     raise_rounds: int = 3  # replica raises tried when no simulated candidate meets the SLO
@@ -60,6 +62,7 @@ class RecommendOptions:
             raise RecommendError(f"--forecast-on must be one of {', '.join(FORECAST_ON)}, got {self.forecast_on!r}")
         if not 0 < self.scale_target <= 1:
             raise RecommendError(f"--scale-target must be in (0, 1], got {self.scale_target}")
+        scale_max_value(self.scale_max)  # raises on a value that is none of the three
         if not 0 <= self.scale_floor <= 1:
             raise RecommendError(f"--scale-floor must be in [0, 1], got {self.scale_floor}")
         if self.headroom < 0 or self.traffic_scale <= 0:
@@ -108,7 +111,7 @@ def recommend_plan(
     )
     if not any(d.step is not None for d in run.deps):
         raise RecommendError(next(d.why_not for d in run.deps) + f" (searched TP up to --max-gpus {space.max_gpus})")
-    entries = _map(run, windows)
+    entries = with_scale_caps(_map(run, windows), options.scale_max)
     return plan_document(
         entries,
         model=run.model,

@@ -54,8 +54,9 @@ class PlanSplit:
         return self.prefill.gpus + self.decode.gpus
 
     def scaled(self, replicas: int, of: int) -> tuple[int, int]:
-        """Pool sizes when a scaler runs `replicas` of the aggregated maximum `of`."""
-        if not replicas or replicas >= of:
+        """Pool sizes when a scaler runs `replicas` of the aggregated ceiling `of` (above it with a
+        --scale-max cap: both pools grow by the same share)."""
+        if not replicas or replicas == of:
             return self.prefill.replicas, self.decode.replicas
         return (
             max(1, math.ceil(self.prefill.replicas * replicas / of)),

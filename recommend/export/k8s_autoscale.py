@@ -1,7 +1,9 @@
 """Kubernetes: the plan's replica scaler (recommend/autoscale.py) as a KEDA ScaledObject on Prometheus.
 
-The scaler: replicas = clamp(ceil(ratio x signal / rps_per_replica), min, max), signal = the busiest
-`bucket_s` mean request rate within the last `lookback_s`. As a KEDA `prometheus` trigger
+The scaler: replicas = clamp(ceil(ratio x signal / rps_per_replica), min, most), signal = the busiest
+`bucket_s` mean request rate within the last `lookback_s`; most = the window's ceiling (max_replicas), or
+its cap_replicas where the plan lets the signal ask for more (`recommend --scale-max`):
+maxReplicaCount = most, while the fallback and the bulk-queue trigger keep the ceiling. As a KEDA `prometheus` trigger
 (https://keda.sh/docs/latest/scalers/prometheus/: serverAddress, query, threshold, ignoreNullValues;
 trigger-level metricType, https://keda.sh/docs/latest/reference/scaledobject-spec/#triggers):
 - query: the signal in PromQL over vLLM's request counter. vLLM registers the Counter
@@ -22,7 +24,7 @@ trigger-level metricType, https://keda.sh/docs/latest/reference/scaledobject-spe
   vllm/v1/metrics/loggers.py; `<name>_total` as exposed), weighted by the window's prefill and decode
   seconds per token: busy seconds per second; threshold = load_per_replica / ratio.
 HPA behavior (ScaledObject advanced.horizontalPodAutoscalerConfig.behavior = the HPA's spec.behavior):
-scale up at once (no stabilization, up to max_replicas pods per 15 s instead of the default doubling);
+scale up at once (no stabilization, up to `most` pods per 15 s instead of the default doubling);
 scale down to the highest recommendation of the last interval_s, as the scaler holds a count for an
 interval (Kubernetes caps stabilizationWindowSeconds at 3600, kedacore/keda#4976).
 """
@@ -85,7 +87,7 @@ def scaled_object(plan: Plan, w: Window, options: ExportOptions, metadata: dict)
         "scaleUp": {
             "stabilizationWindowSeconds": 0,
             "selectPolicy": "Max",
-            "policies": [{"type": "Pods", "value": scaling.max_replicas, "periodSeconds": SCALE_UP_PERIOD_S}],
+            "policies": [{"type": "Pods", "value": scaling.most, "periodSeconds": SCALE_UP_PERIOD_S}],
         },
         "scaleDown": {"stabilizationWindowSeconds": min(int(policy.interval_s), MAX_STABILIZATION_S)},
     }
@@ -97,7 +99,7 @@ def scaled_object(plan: Plan, w: Window, options: ExportOptions, metadata: dict)
             "scaleTargetRef": {"name": options.name},
             "pollingInterval": int(MINUTE_S),
             "minReplicaCount": scaling.min_replicas,
-            "maxReplicaCount": scaling.max_replicas,
+            "maxReplicaCount": scaling.most,
             "fallback": {"failureThreshold": FALLBACK_FAILURES, "replicas": scaling.max_replicas},
             "advanced": {"horizontalPodAutoscalerConfig": {"behavior": behavior}},
             "triggers": [trigger],
@@ -124,8 +126,14 @@ def header(plan: Plan, w: Window) -> str:
         f"planning intervals of {_s(p.interval_s)}, of the interval's busiest {_s(p.peak_s)} mean signal / "
         f"the busiest {_s(p.bucket_s)} mean in the {_s(p.lookback_s)} before.",
         f"Rule: replicas = clamp(ceil({p.ratio:g} x signal / {s.per_replica:g} {unit} per replica), "
-        f"{s.min_replicas}, {s.max_replicas}). HPA AverageValue wants ceil(signal / threshold) replicas, so "
+        f"{s.min_replicas}, {s.most}). HPA AverageValue wants ceil(signal / threshold) replicas, so "
         f"threshold = {s.per_replica:g} / {p.ratio:g} = {threshold(s, p)}."
+        + (
+            f" {s.most} is the plan's cap above the {s.max_replicas}-replica ceiling (--scale-max): the "
+            "signal may ask for more than the forecast sized; the fallback stays at the ceiling."
+            if s.most > s.max_replicas
+            else ""
+        )
         + (
             f" Signal: {s.load.prefill_s_per_token:.6g} s per prompt token + {s.load.decode_s_per_token:.6g} s per "
             "output token (the window's engine config, recommend/queueing.py), so a heavier mix scales up."
@@ -151,7 +159,7 @@ def header(plan: Plan, w: Window) -> str:
     ]
     others = [x for x in plan.windows if x is not w and x.scaling is not None and x.scaling.per_replica > 0]
     tail = [
-        f"Not applied, window {x.label!r}: min {x.scaling.min_replicas}, max {x.scaling.max_replicas}, "
+        f"Not applied, window {x.label!r}: min {x.scaling.min_replicas}, max {x.scaling.most}, "
         f"threshold {threshold(x.scaling, p)}"
         for x in others
     ]

@@ -4,8 +4,9 @@ import click
 
 import warehouse
 from recommend.autoscale import AutoscalePolicy
+from recommend.errors import RecommendError
 from recommend.plan import write_plan_json
-from recommend.plan_doc import table_rows
+from recommend.plan_doc import scale_max_value, table_rows
 from recommend.recommender import FORECAST_ON, SCALE_ON, RecommendOptions
 from recommend.search_space import SearchSpace
 from recommend.slo import parse_slo
@@ -14,6 +15,14 @@ from tracefit.options import db_option, float_pairs, json_option, print_json, pr
 from tracefit.planning import PlanSettings, make_plan
 from tracefit.recommend_data import FORECAST_QUANTILE, PEAK_QUANTILE
 from tracefit.scale_targets import SCALE_CALIBRATE
+
+
+def _scale_max(ctx, param, value: str) -> str:
+    try:
+        scale_max_value(value)
+    except RecommendError as e:
+        raise click.BadParameter(str(e)) from e
+    return value
 
 
 def _prices(items) -> dict[str, float]:
@@ -45,6 +54,7 @@ def plan_settings(
     scale_on,
     scale_floor,
     scale_target,
+    scale_max,
     scale_calibrate,
     scale_delay_s,
     engine,
@@ -69,6 +79,7 @@ def plan_settings(
         scale_on=scale_on,
         scale_floor=scale_floor,
         scale_target=scale_target,
+        scale_max=scale_max,
         traffic_scale=traffic_scale,
         workers=workers,
     )
@@ -231,6 +242,16 @@ def plan_settings(
     show_default=True,
     help="The scaler loads each replica to this share of the rate the simulator met the SLO at "
     "(1 = at the SLO's edge; lower keeps margin for bursts inside an interval).",
+)
+@click.option(
+    "--scale-max",
+    default="ceiling",
+    show_default=True,
+    metavar="ceiling|static-peak|K",
+    callback=_scale_max,
+    help="The most replicas the scaler runs when its signal asks for more than the window's ceiling "
+    "(sized from the forecast): the ceiling, the static-peak plan's GPUs (the savings baseline), or K x "
+    "the ceiling; queued bulk work still brings the ceiling.",
 )
 @click.option(
     "--scale-calibrate",
