@@ -53,6 +53,17 @@ def test_the_calibrated_target_is_the_largest_that_meets_the_share():
     assert (fit.target, fit.share, fit.wanted) == (0.95, 1.0, 0.97)
 
 
+def test_forked_workers_fit_the_same_targets():
+    # as above over 3 h: the 7 pieces 01:15 .. 02:45 miss at one replica (t = 1.0) and meet at two (t = 0.95),
+    # replayed in one process or in two forked ones (each piece's seed is its index, so the verdicts match)
+    plan, traffic = _plan(16.0), _traffic(16.0, 3, 3000, 100)
+    since, until = MONDAY + timedelta(hours=1, minutes=15), MONDAY + timedelta(hours=3)
+    one, two = (fit_targets(plan, traffic, since=since, until=until, share=0.97, workers=n) for n in (1, 2))
+    assert one == two
+    (fit,) = two
+    assert fit.pieces == 7 and fit.shares == ((1.0, 0.0), (0.95, 1.0)) and fit.target == 0.95
+
+
 def test_a_window_already_meeting_the_share_keeps_the_planned_rate():
     # 0.5 req/s of 200 + 20 tokens: one replica is far from loaded at any target
     plan = _plan(8.0)

@@ -86,5 +86,12 @@ def make_plan(con: duckdb.DuckDBPyConnection, s: PlanSettings, say: Callable[[st
         )
     if s.autoscale and s.scale_calibrate:
         say(f"recommend: calibrate the scaler's targets on the last {CALIBRATION_DAYS} days' pieces")
-        plan = calibrated(con, plan, share=s.scale_calibrate, as_model=s.as_model, sample_rate=s.sample_rate)
+        plan = calibrated(
+            con,
+            plan,
+            share=s.scale_calibrate,
+            as_model=s.as_model,
+            sample_rate=s.sample_rate,
+            workers=s.options.workers,
+        )
     return plan

@@ -29,9 +29,10 @@ def calibrated(
     as_model: str | None = None,
     sample_rate: float | None = None,
     options: ReplayOptions = ReplayOptions(),
+    workers: int = 1,
 ) -> dict:
     """`plan` with each scaled window's per-replica rate x its calibrated target (unchanged when the plan
-    does not scale or the mined range holds no requests)."""
+    does not scale or the mined range holds no requests); `workers` processes replay the pieces."""
     model = str(plan.get("traffic_model") or plan.get("model"))
     scope = mined_scope(con, model)
     parsed = read_plan(plan, as_model=as_model)
@@ -51,6 +52,7 @@ def calibrated(
         until=until,
         share=share,
         options=dataclasses.replace(options, sample_rate=sample_rate),
+        workers=workers,
     )
     windows = list(plan["windows"])
     for fit in fits:

@@ -277,7 +277,13 @@ def plan_settings(
     help="With --disagg: the link KV moves over "
     "(profiles/links.py: ib-ndr, ib-hdr, roce-400, roce-200, efa-p5, nvlink-3/4/5).",
 )
-@click.option("--workers", type=int, default=1, show_default=True, help="Processes (windows run in parallel).")
+@click.option(
+    "--workers",
+    type=int,
+    default=1,
+    show_default=True,
+    help="Processes: windows, and --scale-calibrate's replays, run in parallel (the plan is the same).",
+)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the plan JSON here.")
 @json_option
 def recommend(db, out, as_json, **options):
