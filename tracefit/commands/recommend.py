@@ -334,8 +334,14 @@ def recommend(db, out, as_json, **options):
     scaler = plan.get("autoscale") or {}
     if scaler.get("ratio"):
         stderr.print(
-            f"replicas are each window's maximum: a scaler runs ceil({scaler['ratio']:g} x the busiest "
+            f"replicas are each window's ceiling: a scaler runs ceil({scaler['ratio']:g} x the busiest "
             f"{scaler['bucket_s'] / 60:g}-min rate of the last {scaler['lookback_s'] / 60:g} min / req/s per "
-            "replica) (`tracefit backtest` replays it; `tracefit export --to k8s` writes it for KEDA)",
+            "replica)"
+            + (
+                f", up to the --scale-max cap ({settings.options.scale_max})"
+                if settings.options.scale_max != "ceiling"
+                else ""
+            )
+            + " (`tracefit backtest` replays it; `tracefit export --to k8s` writes it for KEDA)",
             highlight=False,
         )
