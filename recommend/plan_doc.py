@@ -58,7 +58,18 @@ PARETO_POINTS = 6  # screened alternatives kept per window
 
 
 def window_entry(
-    w: WindowTraffic, index: int, *, chosen, verified, tried, result, load, model_len, options, traffic
+    w: WindowTraffic,
+    index: int,
+    *,
+    chosen,
+    verified,
+    tried,
+    result,
+    load,
+    model_len,
+    options,
+    traffic,
+    mix_note: str | None = None,
 ) -> dict:
     config = verified.config if verified else chosen.config
     usd = chosen.dep.usd_per_hour * config.replicas
@@ -90,6 +101,8 @@ def window_entry(
         f"x{traffic.scale:g} scale and headroom; {why}"
     )
     note += "; " + sample_reason(w.rps_mean_real, w.sample_rate)
+    if mix_note:
+        note += "; " + mix_note
     scaler = scaling(
         traffic,
         config.replicas,

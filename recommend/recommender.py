@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from profiles import get_model
 from recommend.autoscale import AutoscalePolicy
 from recommend.errors import RecommendError
+from recommend.mix_check import heavier, higher_tp, hold_mix
 from recommend.model_len import choose_model_len
 from recommend.plan_doc import plan_document, scale_max_value, window_entry, with_scale_caps
 from recommend.queueing import Workload
@@ -45,6 +46,8 @@ class RecommendOptions:
     scale_max: str = "ceiling"  # the most the scaler runs when its signal asks for more than the window's
     # ceiling: "ceiling", "static-peak" (the peak window's GPUs) or K >= 1 x the ceiling (recommend/plan_doc.py)
     traffic_scale: float = 1.0  # plan for growth: x today's traffic
+    mix_headroom: float = 1.0  # > 1: a config must also meet the SLO with every prompt x this (heavier length
+    # mix at the same token load); GPUs are still sized on the planned mix (recommend/mix_check.py)
     simulate_top: int = 3  # distinct deployments simulated per window
     raise_rounds: int = 3  # replica raises tried when no simulated candidate meets the SLO
     max_sim_requests: int = MAX_REQUESTS
@@ -65,6 +68,8 @@ class RecommendOptions:
         scale_max_value(self.scale_max)  # raises on a value that is none of the three
         if not 0 <= self.scale_floor <= 1:
             raise RecommendError(f"--scale-floor must be in [0, 1], got {self.scale_floor}")
+        if self.mix_headroom < 1:
+            raise RecommendError(f"--mix-headroom must be >= 1, got {self.mix_headroom}")
         if self.headroom < 0 or self.traffic_scale <= 0:
             raise RecommendError("--headroom must be >= 0 and --traffic-scale > 0")
 
@@ -188,6 +193,18 @@ def recommend_window(run: _Run, index: int, w: WindowTraffic) -> dict:
         if meeting
         else min(pairs, key=lambda sv: sv[1].miss_ratio)
     )
+    mix = None
+    if meeting and o.mix_headroom > 1:
+        heavy = heavier(traffic, o.mix_headroom, ml.max_model_len)
+        mix = hold_mix(
+            chosen,
+            verified,
+            higher_tp(result.ranked, chosen),
+            o.mix_headroom,
+            planned=lambda s, config: _verify(run, s, config, traffic, index),
+            heavy=lambda s, config: _verify(run, s, config, heavy, index),
+        )
+        chosen, verified, pairs = mix.chosen, mix.verified, pairs + mix.tried
     return window_entry(
         w,
         index,
@@ -199,6 +216,21 @@ def recommend_window(run: _Run, index: int, w: WindowTraffic) -> dict:
         model_len=ml,
         options=o,
         traffic=traffic,
+        mix_note=mix.note if mix else None,
+    )
+
+
+def _verify(run: _Run, s: Screened, config, traffic, index: int):
+    o = run.options
+    return verify(
+        config,
+        s.dep.step,
+        traffic,
+        model=run.model,
+        engine=run.engine,
+        slo=o.slo,
+        max_requests=o.max_sim_requests,
+        seed=o.seed + index,
     )
 
 

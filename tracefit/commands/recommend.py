@@ -57,6 +57,7 @@ def plan_settings(
     scale_max,
     scale_calibrate,
     scale_delay_s,
+    mix_headroom,
     engine,
     disagg,
     kv_link,
@@ -81,6 +82,7 @@ def plan_settings(
         scale_target=scale_target,
         scale_max=scale_max,
         traffic_scale=traffic_scale,
+        mix_headroom=mix_headroom,
         workers=workers,
     )
     scaler = AutoscalePolicy(quantile=autoscale_quantile, delay_s=scale_delay_s) if autoscale_quantile else None
@@ -252,6 +254,16 @@ def plan_settings(
     help="The most replicas the scaler runs when its signal asks for more than the window's ceiling "
     "(sized from the forecast): the ceiling, the static-peak plan's GPUs (the savings baseline), or K x "
     "the ceiling; queued bulk work still brings the ceiling.",
+)
+@click.option(
+    "--mix-headroom",
+    type=click.FloatRange(1),
+    default=1.0,
+    show_default=True,
+    metavar="K",
+    help="A window's config must also meet the SLO with every prompt x K at the same token load (a heavier "
+    "length mix than history's; GPUs stay sized on the planned mix): when it does not, another TP on the same "
+    "GPUs that meets both is chosen, else the planned one stands (1 = off; recommend/mix_check.py).",
 )
 @click.option(
     "--scale-calibrate",

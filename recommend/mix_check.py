@@ -1,0 +1,98 @@
+"""An engine config that also holds on a heavier length mix (`recommend --mix-headroom K`).
+
+The recommender picks each window's config on the planned span's length mix; a day whose prompts run
+longer than any planning day (ServeGen chat-large, Sunday 2025-03-16: p95 prompt 6,744 tokens against
+<= 3,029 on every planning day, bench/RESULTS.md "backtest") then misses on the long prompts' own
+prefill, which more replicas of the same config barely shorten, while the same GPUs at a higher TP
+meet it. With K > 1 the chosen config is simulated once more at its replicas with every prompt x K
+(clipped so prompt + output fits max_model_len) at the same token load (fewer requests: replicas and the
+scaler are sized on the load, and a heavier load at the same replicas is a capacity miss any config has;
+measured: at the same request rate x1.5 prompts put every planned fleet at 1.4-24x the SLO). When it misses there, the best screened
+configs of the next higher-TP deployments (`higher_tp`) are tried on the same GPUs (replicas = GPUs / TP,
+rounded up): the cheapest that meets the SLO on both the heavier and the planned mix is chosen. The GPU
+count stays the one sized on the planned mix; when none meets both, the planned choice stands and the
+reason says so.
+"""
+
+import dataclasses
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from recommend.window_traffic import PlanTraffic
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MixChoice:
+    chosen: object  # Screened
+    verified: object  # Verified on the planned mix
+    tried: list  # extra (Screened, Verified) pairs simulated on the planned mix
+    note: str  # the plan's reason
+
+
+def heavier(t: PlanTraffic, k: float, max_model_len: int) -> PlanTraffic:
+    """`t` with every prompt x k (rounded; prompt + output <= max_model_len) at the same token load: the
+    request rate x (planned tokens / heavier tokens), so the check sees the mix, not more load."""
+    prompt = np.rint(t.prompt_tokens * k).astype(np.int64)
+    prompt = np.maximum(np.minimum(prompt, max_model_len - t.output_tokens), t.prompt_tokens)
+    before, after = int(t.prompt_tokens.sum()), int(prompt.sum())
+    output = int(t.output_tokens.sum())
+    rate = (before + output) / (after + output) if after + output else 1.0
+    return dataclasses.replace(t, prompt_tokens=prompt, scale=t.scale * rate)
+
+
+def hold_mix(chosen, verified, alternatives: list, k: float, *, planned, heavy) -> MixChoice:
+    """The config to run: `chosen` (met the SLO as planned, `verified`) when heavy(s, config) meets too,
+    else the cheapest of `alternatives` (Screened) run on the same GPUs that meets heavy(s, config) and
+    planned(s, config); else `chosen`. planned/heavy return a Verified."""
+    h = heavy(chosen, verified.config)
+    if h.meets:
+        return MixChoice(chosen=chosen, verified=verified, tried=[], note=_note(k, chosen, verified, h, "holds"))
+    gpus = verified.config.replicas * chosen.dep.tp
+    tried, good = [], []
+    for s in alternatives:
+        config = dataclasses.replace(s.config, replicas=math.ceil(gpus / s.dep.tp))
+        if not (hv := heavy(s, config)).meets:
+            continue
+        v = planned(s, config)
+        tried.append((s, v))
+        if v.meets:
+            good.append((s, v, hv))
+    if not good:
+        why = (
+            f"none of {len(alternatives)} other configs on its {gpus} GPUs meets both mixes; chosen on the planned mix"
+        )
+        return MixChoice(chosen=chosen, verified=verified, tried=tried, note=_note(k, chosen, verified, h, why))
+    s, v, hv = min(good, key=lambda g: (g[0].dep.usd_per_hour * g[1].config.replicas, g[2].miss_ratio))
+    why = f"misses; {_name(s, v)} on the same GPUs meets both (heavier mix at {hv.miss_ratio:.2f}), chosen"
+    return MixChoice(chosen=s, verified=v, tried=tried, note=_note(k, chosen, verified, h, why))
+
+
+def higher_tp(ranked: list, chosen, *, deployments: int = 2, knobs: int = 2) -> list:
+    """The screened candidates a heavier mix may need instead of `chosen`: of the first `deployments`
+    (GPU, TP, weights, KV) in `ranked` with a higher TP than chosen's (a prompt's prefill split over more
+    GPUs), the first `knobs` distinct (max_num_seqs, max_num_batched_tokens) each."""
+    out, seen = [], {}
+    for s in ranked:
+        if s.dep.gpu != chosen.dep.gpu or s.dep.tp <= chosen.dep.tp:
+            continue
+        dep = (s.dep.tp, s.dep.weights, s.dep.kv)
+        if dep not in seen and len(seen) == deployments:
+            continue
+        knob = (s.config.max_num_seqs, s.config.max_num_batched_tokens)
+        if knob not in seen.setdefault(dep, set()) and len(seen[dep]) < knobs:
+            seen[dep].add(knob)
+            out.append(s)
+    return out
+
+
+def _note(k: float, s, v, h, outcome: str) -> str:
+    return (
+        f"mix check (--mix-headroom {k:g}): with every prompt x{k:g} at the same token load {_name(s, v)} "
+        f"simulates at {h.miss_ratio:.2f} of the SLO, {outcome}"
+    )
+
+
+def _name(s, v) -> str:
+    return f"{v.config.replicas}x TP{s.dep.tp} {s.dep.weights}"
