@@ -50,19 +50,22 @@ def hold_mix(chosen, verified, alternatives: list, k: float, *, planned, heavy) 
     if h.meets:
         return MixChoice(chosen=chosen, verified=verified, tried=[], note=_note(k, chosen, verified, h, "holds"))
     gpus = verified.config.replicas * chosen.dep.tp
-    tried, good = [], []
+    tried, good, best = [], [], None
     for s in alternatives:
         config = dataclasses.replace(s.config, replicas=math.ceil(gpus / s.dep.tp))
-        if not (hv := heavy(s, config)).meets:
+        hv = heavy(s, config)
+        best = min(best or (s, hv), (s, hv), key=lambda sh: sh[1].miss_ratio)
+        if not hv.meets:
             continue
         v = planned(s, config)
         tried.append((s, v))
         if v.meets:
             good.append((s, v, hv))
     if not good:
-        why = (
-            f"none of {len(alternatives)} other configs on its {gpus} GPUs meets both mixes; chosen on the planned mix"
-        )
+        why = f"none of {len(alternatives)} other configs on its {gpus} GPUs meets both mixes"
+        if best:
+            why += f" (the closest on the heavier mix: {_name(*best)} at {best[1].miss_ratio:.2f})"
+        why += "; chosen on the planned mix"
         return MixChoice(chosen=chosen, verified=verified, tried=tried, note=_note(k, chosen, verified, h, why))
     s, v, hv = min(good, key=lambda g: (g[0].dep.usd_per_hour * g[1].config.replicas, g[2].miss_ratio))
     why = f"misses; {_name(s, v)} on the same GPUs meets both (heavier mix at {hv.miss_ratio:.2f}), chosen"
@@ -95,4 +98,5 @@ def _note(k: float, s, v, h, outcome: str) -> str:
 
 
 def _name(s, v) -> str:
-    return f"{v.config.replicas}x TP{s.dep.tp} {s.dep.weights}"
+    c = v.config
+    return f"{c.replicas}x TP{s.dep.tp} {s.dep.weights}/{s.dep.kv} ({c.max_num_seqs} seqs, {c.max_num_batched_tokens} tokens)"

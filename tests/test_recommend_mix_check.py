@@ -86,7 +86,7 @@ def test_the_heavy_mix_rules_out_tp2_and_the_same_gpus_run_as_tp4():
     # 3 TP-2 replicas = 6 GPUs -> ceil(6 / 4) = 2 TP-4 replicas, which meet both mixes
     assert m.chosen.dep.tp == 4 and m.verified.config.replicas == 2 and m.verified.meets
     assert m.verified.slo_ms["ttft_p95_ms"] == pytest.approx(_prefill_ms(4, PROMPT_TOKENS), rel=1e-3)
-    assert "2x TP4 fp8 on the same GPUs meets both" in m.note
+    assert "2x TP4 fp8/fp8 (64 seqs, 8192 tokens) on the same GPUs meets both" in m.note
     assert [(s.dep.tp, v.config.replicas) for s, v in m.tried] == [(4, 2)]
 
 
@@ -100,7 +100,7 @@ def test_the_planned_choice_stands_when_the_heavy_mix_is_met_or_nothing_meets_it
     none = _run(slo, tp2_replicas=3)
     assert none.chosen.dep.tp == 2 and none.verified.config.replicas == 3
     assert none.tried == []  # TP-4 missed the heavier mix, so it was not simulated on the planned one
-    assert "none of 1 other configs on its 6 GPUs meets both mixes" in none.note
+    assert "none of 1 other configs on its 6 GPUs meets both mixes (the closest on the heavier mix: 2x TP4" in none.note
 
 
 def test_mix_headroom_below_one_is_refused():
