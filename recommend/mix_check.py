@@ -10,8 +10,10 @@ scaler are sized on the load, and a heavier load at the same replicas is a capac
 measured: at the same request rate x1.5 prompts put every planned fleet at 1.4-24x the SLO). When it misses there, the best screened
 configs of the next higher-TP deployments (`higher_tp`) are tried on the same GPUs (replicas = GPUs / TP,
 rounded up): the cheapest that meets the SLO on both the heavier and the planned mix is chosen. The GPU
-count stays the one sized on the planned mix; when none meets both, the planned choice stands and the
-reason says so.
+count stays the one sized on the planned mix, unless `--mix-gpus M` > 1: then, where nothing on the same
+GPUs meets both, the chosen config and those alternatives are tried on M x the GPUs (measured on 2025-03-16's
+plan, 10-02 UTC window: TP-4 on 1.25x the GPUs meets both mixes at K 1.5, TP-2 on 1.5x does not). When
+none meets both, the planned choice stands and the reason says so.
 """
 
 import dataclasses
@@ -42,34 +44,39 @@ def heavier(t: PlanTraffic, k: float, max_model_len: int) -> PlanTraffic:
     return dataclasses.replace(t, prompt_tokens=prompt, scale=t.scale * rate)
 
 
-def hold_mix(chosen, verified, alternatives: list, k: float, *, planned, heavy) -> MixChoice:
-    """The config to run: `chosen` (met the SLO as planned, `verified`) when heavy(s, config) meets too,
+def hold_mix(chosen, verified, alternatives: list, k: float, *, planned, heavy, max_gpus: float = 1.0) -> MixChoice:
+    """The config to run: `chosen` (met the SLO as planned, `verified`) when heavy(s, config) meets too;
     else the cheapest of `alternatives` (Screened) run on the same GPUs that meets heavy(s, config) and
-    planned(s, config); else `chosen`. planned/heavy return a Verified."""
+    planned(s, config); else (max_gpus > 1) the cheapest of chosen and `alternatives` on max_gpus x its GPUs
+    meeting both; else `chosen`. planned/heavy return a Verified."""
     h = heavy(chosen, verified.config)
     if h.meets:
         return MixChoice(chosen=chosen, verified=verified, tried=[], note=_note(k, chosen, verified, h, "holds"))
     gpus = verified.config.replicas * chosen.dep.tp
-    tried, good, best = [], [], None
-    for s in alternatives:
-        config = dataclasses.replace(s.config, replicas=math.ceil(gpus / s.dep.tp))
-        hv = heavy(s, config)
-        best = min(best or (s, hv), (s, hv), key=lambda sh: sh[1].miss_ratio)
-        if not hv.meets:
-            continue
-        v = planned(s, config)
-        tried.append((s, v))
-        if v.meets:
-            good.append((s, v, hv))
-    if not good:
-        why = f"none of {len(alternatives)} other configs on its {gpus} GPUs meets both mixes"
-        if best:
-            why += f" (the closest on the heavier mix: {_name(*best)} at {best[1].miss_ratio:.2f})"
-        why += "; chosen on the planned mix"
-        return MixChoice(chosen=chosen, verified=verified, tried=tried, note=_note(k, chosen, verified, h, why))
-    s, v, hv = min(good, key=lambda g: (g[0].dep.usd_per_hour * g[1].config.replicas, g[2].miss_ratio))
-    why = f"misses; {_name(s, v)} on the same GPUs meets both (heavier mix at {hv.miss_ratio:.2f}), chosen"
-    return MixChoice(chosen=s, verified=v, tried=tried, note=_note(k, chosen, verified, h, why))
+    tried, best = [], None
+    steps = [(1.0, alternatives)] + ([(max_gpus, [chosen, *alternatives])] if max_gpus > 1 else [])
+    for share, candidates in steps:
+        good = []
+        for s in candidates:
+            config = dataclasses.replace(s.config, replicas=math.ceil(gpus * share / s.dep.tp))
+            hv = heavy(s, config)
+            best = min(best or (s, hv), (s, hv), key=lambda sh: sh[1].miss_ratio)
+            if hv.meets:
+                v = planned(s, config)
+                tried.append((s, v))
+                if v.meets:
+                    good.append((s, v, hv))
+        if good:
+            s, v, hv = min(good, key=lambda g: (g[0].dep.usd_per_hour * g[1].config.replicas, g[2].miss_ratio))
+            on = "the same GPUs" if share == 1.0 else f"{share:g}x its GPUs (--mix-gpus)"
+            why = f"misses; {_name(s, v)} on {on} meets both (heavier mix at {hv.miss_ratio:.2f}), chosen"
+            return MixChoice(chosen=s, verified=v, tried=tried, note=_note(k, chosen, verified, h, why))
+    up = f" or {max_gpus:g}x them" if max_gpus > 1 else ""
+    why = f"none of {len(alternatives)} other configs on its {gpus} GPUs{up} meets both mixes"
+    if best:
+        why += f" (the closest on the heavier mix: {_name(*best)} at {best[1].miss_ratio:.2f})"
+    why += "; chosen on the planned mix"
+    return MixChoice(chosen=chosen, verified=verified, tried=tried, note=_note(k, chosen, verified, h, why))
 
 
 def higher_tp(ranked: list, chosen, *, deployments: int = 2, knobs: int = 2) -> list:

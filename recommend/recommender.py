@@ -48,6 +48,7 @@ class RecommendOptions:
     traffic_scale: float = 1.0  # plan for growth: x today's traffic
     mix_headroom: float = 1.0  # > 1: a config must also meet the SLO with every prompt x this (heavier length
     # mix at the same token load); GPUs are still sized on the planned mix (recommend/mix_check.py)
+    mix_gpus: float = 1.0  # with mix_headroom: the most GPUs a config meeting both mixes may take, x the planned
     simulate_top: int = 3  # distinct deployments simulated per window
     raise_rounds: int = 3  # replica raises tried when no simulated candidate meets the SLO
     max_sim_requests: int = MAX_REQUESTS
@@ -68,8 +69,10 @@ class RecommendOptions:
         scale_max_value(self.scale_max)  # raises on a value that is none of the three
         if not 0 <= self.scale_floor <= 1:
             raise RecommendError(f"--scale-floor must be in [0, 1], got {self.scale_floor}")
-        if self.mix_headroom < 1:
-            raise RecommendError(f"--mix-headroom must be >= 1, got {self.mix_headroom}")
+        if self.mix_headroom < 1 or self.mix_gpus < 1:
+            raise RecommendError(
+                f"--mix-headroom and --mix-gpus must be >= 1, got {self.mix_headroom}, {self.mix_gpus}"
+            )
         if self.headroom < 0 or self.traffic_scale <= 0:
             raise RecommendError("--headroom must be >= 0 and --traffic-scale > 0")
 
@@ -203,6 +206,7 @@ def recommend_window(run: _Run, index: int, w: WindowTraffic) -> dict:
             o.mix_headroom,
             planned=lambda s, config: _verify(run, s, config, traffic, index),
             heavy=lambda s, config: _verify(run, s, config, heavy, index),
+            max_gpus=o.mix_gpus,
         )
         chosen, verified, pairs = mix.chosen, mix.verified, pairs + mix.tried
     return window_entry(

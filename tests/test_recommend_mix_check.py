@@ -130,3 +130,23 @@ def test_higher_tp_keeps_the_first_two_higher_tp_deployments_and_two_knob_sets_e
         cand("h", 4, "fp8", 256, 4096, gpu="h200"),  # another GPU type
     ]
     assert [s.name for s in higher_tp(ranked, chosen)] == ["a", "c", "d", "g"]
+
+
+def test_mix_gpus_tries_the_chosen_and_higher_tp_configs_on_more_gpus_when_the_same_gpus_fail():
+    # TP-4's heavier prefill above the SLO: no replica count helps (one prompt at a time, no queueing), so
+    # every step is tried: the same 6 GPUs (TP-4: 2 replicas), then 2 x 6 = 12 (TP-2: 6, TP-4: 3)
+    tp4_heavy = _prefill_ms(4, 8000)
+    slo = {"ttft_p95_ms": (tp4_heavy + _prefill_ms(2, PROMPT_TOKENS)) / 2, "tpot_p95_ms": 100.0}
+    c = _candidates(slo)
+    planned, heavy = _verify(slo)(TRAFFIC), _verify(slo)(heavier(TRAFFIC, K, 16384))
+    calls = []
+
+    def recorded(s, config):
+        calls.append((s.dep.tp, config.replicas))
+        return heavy(s, config)
+
+    tp2 = dataclasses.replace(c[2].config, replicas=3)
+    m = hold_mix(c[2], planned(c[2], tp2), [c[4]], K, planned=planned, heavy=recorded, max_gpus=2.0)
+    assert calls == [(2, 3), (4, 2), (2, 6), (4, 3)]
+    assert m.chosen is c[2] and m.verified.config.replicas == 3 and m.tried == []
+    assert "none of 1 other configs on its 6 GPUs or 2x them meets both mixes" in m.note

@@ -58,6 +58,7 @@ def plan_settings(
     scale_calibrate,
     scale_delay_s,
     mix_headroom,
+    mix_gpus,
     engine,
     disagg,
     kv_link,
@@ -83,6 +84,7 @@ def plan_settings(
         scale_max=scale_max,
         traffic_scale=traffic_scale,
         mix_headroom=mix_headroom,
+        mix_gpus=mix_gpus,
         workers=workers,
     )
     scaler = AutoscalePolicy(quantile=autoscale_quantile, delay_s=scale_delay_s) if autoscale_quantile else None
@@ -264,6 +266,15 @@ def plan_settings(
     help="A window's config must also meet the SLO with every prompt x K at the same token load (a heavier "
     "length mix than history's; GPUs stay sized on the planned mix): when it does not, another TP on the same "
     "GPUs that meets both is chosen, else the planned one stands (1 = off; recommend/mix_check.py).",
+)
+@click.option(
+    "--mix-gpus",
+    type=click.FloatRange(1),
+    default=1.0,
+    show_default=True,
+    metavar="M",
+    help="With --mix-headroom: where no config on the planned GPUs meets both mixes, try the chosen one and "
+    "the higher-TP ones on M x the GPUs (1 = the planned GPUs only).",
 )
 @click.option(
     "--scale-calibrate",
