@@ -7,7 +7,7 @@ prefill, which more replicas of the same config barely shorten, while the same G
 meet it. With K > 1 the chosen config is simulated once more at its replicas with every prompt x K
 (clipped so prompt + output fits max_model_len) at the same token load (fewer requests: replicas and the
 scaler are sized on the load, and a heavier load at the same replicas is a capacity miss any config has;
-measured: at the same request rate x1.5 prompts put every planned fleet at 1.4-24x the SLO). When it misses there, the best screened
+measured: at the same request rate x1.5 prompts put 7 of 8 planned fleets at 1.4-24x the SLO). When it misses there, the best screened
 configs of the next higher-TP deployments (`higher_tp`) are tried on the same GPUs (replicas = GPUs / TP,
 rounded up): the cheapest that meets the SLO on both the heavier and the planned mix is chosen. The GPU
 count stays the one sized on the planned mix, unless `--mix-gpus M` > 1: then, where nothing on the same
