@@ -3,17 +3,18 @@
 The recommender picks each window's config on the planned span's length mix; a day whose prompts run
 longer than any planning day (ServeGen chat-large, Sunday 2025-03-16: p95 prompt 6,744 tokens against
 <= 3,029 on every planning day, bench/RESULTS.md "backtest") then misses on the long prompts' own
-prefill, which more replicas of the same config barely shorten, while the same GPUs at a higher TP
-meet it. With K > 1 the chosen config is simulated once more at its replicas with every prompt x K
-(clipped so prompt + output fits max_model_len) at the same token load (fewer requests: replicas and the
-scaler are sized on the load, and a heavier load at the same replicas is a capacity miss any config has;
-measured: at the same request rate x1.5 prompts put 7 of 8 planned fleets at 1.4-24x the SLO). When it misses there, the best screened
-configs of the next higher-TP deployments (`higher_tp`) are tried on the same GPUs (replicas = GPUs / TP,
-rounded up): the cheapest that meets the SLO on both the heavier and the planned mix is chosen. The GPU
-count stays the one sized on the planned mix, unless `--mix-gpus M` > 1: then, where nothing on the same
-GPUs meets both, the chosen config and those alternatives are tried on M x the GPUs (measured on 2025-03-16's
-plan, 10-02 UTC window: TP-4 on 1.25x the GPUs meets both mixes at K 1.5, TP-2 on 1.5x does not). When
-none meets both, the planned choice stands and the reason says so.
+prefill, which more replicas of the same config barely shorten (in replay, the same GPUs as TP-4
+replicas met more of its hours than TP-2). With K > 1 the chosen config is simulated once more at its
+replicas with every prompt x K (clipped so prompt + output fits max_model_len) at the same token load
+(fewer requests: replicas and the scaler are sized on the load, and more load at the same replicas is a
+capacity miss any config has; at the same request rate x1.5 prompts put 7 of 8 planned fleets at
+1.4-24x the SLO). When it misses there, the best screened configs of the next higher-TP deployments
+(`higher_tp`) are tried on the same GPUs (replicas = GPUs / TP, rounded up): the cheapest that meets the
+SLO on both the heavier and the planned mix is chosen. On ServeGen none did (TP-4 on the same GPUs runs
+twice the requests per replica and misses TPOT on the planned mix). With `--mix-gpus M` > 1, where
+nothing on the same GPUs meets both, the chosen config and those alternatives are tried on M x the GPUs
+(2025-03-16's 10-02 UTC window: TP-4 on 1.25x the GPUs meets both mixes at K 1.5, TP-2 on 1.5x does
+not). When none meets both, the planned choice stands; the plan's reason says which happened.
 """
 
 import dataclasses
