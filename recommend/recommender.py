@@ -173,19 +173,7 @@ def recommend_window(run: _Run, index: int, w: WindowTraffic) -> dict:
             traffic=traffic,
         )
     pairs = [
-        (
-            s,
-            verify(
-                s.config,
-                s.dep.step,
-                traffic,
-                model=run.model,
-                engine=run.engine,
-                slo=o.slo,
-                max_requests=o.max_sim_requests,
-                seed=o.seed + index,
-            ),
-        )
+        (s, _verify(run, s, s.config, traffic, index))
         for s in first_distinct(result.ranked, o.simulate_top, _deployment_key)
     ]
     if not any(v.meets for _, v in pairs):
@@ -272,17 +260,7 @@ def _raise_replicas(run: _Run, s: Screened, traffic, index: int, ratio: float) -
         replicas = max(replicas + 1, math.ceil(replicas * min(max(math.sqrt(ratio), 1.25), 2.0)))
         if traffic.rps_real * traffic.span_s / replicas < MIN_REPLICA_REQUESTS:
             break  # a latency floor (long prompts, spikes), not capacity: more replicas would not help
-        config = dataclasses.replace(s.config, replicas=replicas)
-        v = verify(
-            config,
-            s.dep.step,
-            traffic,
-            model=run.model,
-            engine=run.engine,
-            slo=o.slo,
-            max_requests=o.max_sim_requests,
-            seed=o.seed + index,
-        )
+        v = _verify(run, s, dataclasses.replace(s.config, replicas=replicas), traffic, index)
         out.append((s, v))
         ratio = v.miss_ratio
         if v.meets:
