@@ -16,15 +16,13 @@ bulk >= 99% within its deadline wherever it is > 0.1% of requests.
 
 import argparse
 import json
-import resource
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from cli import tracefit_timed  # noqa: E402
 from results import write_section  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,23 +41,6 @@ KEYS = (
 )
 
 
-def tracefit(*args: str) -> tuple[str, float, float]:
-    """(stdout, wall s, CPU s of the child) of one tracefit command."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    out = subprocess.run(
-        [str(Path(sys.executable).with_name("tracefit")), *args], capture_output=True, text=True, cwd=ROOT
-    )
-    if out.returncode:
-        sys.exit(f"tracefit {' '.join(args)} failed:\n{out.stderr}")
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return (
-        out.stdout,
-        time.perf_counter() - start,
-        (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
-    )
-
-
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--as", dest="as_model", default="qwen2.5-72b")
@@ -72,8 +53,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         db = a.db or str(Path(tmp) / "sg.duckdb")
         if not Path(db).exists():
-            tracefit("ingest", str(LOG), "--db", db, "--sample-rate", "0.0025")
-        out, walk_s, walk_cpu = tracefit(
+            tracefit_timed("ingest", str(LOG), "--db", db, "--sample-rate", "0.0025")
+        out, walk_s, walk_cpu = tracefit_timed(
             "backtest",
             "--walk-forward",
             "--db",
@@ -90,10 +71,10 @@ def main() -> None:
         walk = json.loads(out)
         week1 = str(Path(tmp) / "week1.duckdb")  # mining writes: a copy keeps --db as ingested
         shutil.copyfile(db, week1)
-        tracefit("mine", "--db", week1, "--until", WEEK1)
+        tracefit_timed("mine", "--db", week1, "--until", WEEK1)
         plan = str(Path(tmp) / "plan.json")
-        tracefit("recommend", "--db", week1, *rec, "--out", plan)
-        out, ahead_s, _ = tracefit(
+        tracefit_timed("recommend", "--db", week1, *rec, "--out", plan)
+        out, ahead_s, _ = tracefit_timed(
             "backtest",
             "--plan",
             plan,

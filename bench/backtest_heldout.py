@@ -16,13 +16,13 @@ say so (issue 20 item 5).
 import argparse
 import json
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from cli import tracefit  # noqa: E402
 from results import write_section  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,15 +73,6 @@ KEYS = (
     "bulk_deadline_attainment",
     "worst_class",
 )
-
-
-def tracefit(*args: str) -> str:
-    out = subprocess.run(
-        [str(Path(sys.executable).with_name("tracefit")), *args], capture_output=True, text=True, cwd=ROOT
-    )
-    if out.returncode:
-        sys.exit(f"tracefit {' '.join(args)} failed:\n{out.stderr}")
-    return out.stdout
 
 
 def logged_model(db: str) -> str:

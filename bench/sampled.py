@@ -11,7 +11,6 @@ full traffic with GPUs within 0.9-1.25x of the full log's plan. Writes bench/RES
 """
 
 import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -20,20 +19,12 @@ from pathlib import Path
 import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from cli import tracefit  # noqa: E402
 from results import write_section  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 LOG = ROOT.parent / "shared" / "data" / "servegen" / "chat-large-6h-full.parquet"
 SINCE, UNTIL = "2025-03-04T08:00:00", "2025-03-04T14:00:00"
-
-
-def tracefit(*args: str) -> str:
-    out = subprocess.run(
-        [str(Path(sys.executable).with_name("tracefit")), *args], capture_output=True, text=True, cwd=ROOT
-    )
-    if out.returncode:
-        sys.exit(f"tracefit {' '.join(args)} failed:\n{out.stderr}")
-    return out.stdout
 
 
 def plan_for(tmp: Path, name: str, log: Path, rate: str, extra: list[str]) -> tuple[str, dict, float]:
