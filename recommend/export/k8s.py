@@ -55,28 +55,41 @@ def _meta(name: str, options: ExportOptions) -> dict:
 
 def deployment(plan: Plan, options: ExportOptions) -> dict:
     w = deployed_window(plan, options)
-    args = vllm.engine_args(w, plan.hf_id(options.model), options)
-    argv = vllm.serve_argv(args)
-    labels = {"app.kubernetes.io/name": options.name}
-    container = {
+    argv = vllm.serve_argv(vllm.engine_args(w, plan.hf_id(options.model), options))
+    return engine_deployment(
+        _meta(options.name, options),
+        {"app.kubernetes.io/name": options.name},
+        w.config.replicas,
+        {"tracefit/window": w.label},
+        engine_container(argv, w.config.tp, options),
+    )
+
+
+def engine_container(argv: list[str], tp: int, options: ExportOptions, env: list[dict] | None = None) -> dict:
+    """The engine's container: `vllm serve` argv on `tp` GPUs, /health readiness, shared memory."""
+    return {
         "name": "engine",
         "image": options.image,
         "command": argv[:2],
         "args": argv[2:],
         "ports": [{"name": "http", "containerPort": options.port}],
-        "resources": {"limits": {"nvidia.com/gpu": w.config.tp}},
+        "resources": {"limits": {"nvidia.com/gpu": tp}},
         "readinessProbe": {"httpGet": {"path": "/health", "port": "http"}, "periodSeconds": 10},
         "volumeMounts": [{"name": "dshm", "mountPath": "/dev/shm"}],
-    }
+    } | ({"env": env} if env else {})
+
+
+def engine_deployment(meta: dict, labels: dict, replicas: int, annotations: dict, container: dict) -> dict:
+    """A Deployment of `replicas` pods of one engine container, selected by `labels`."""
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        "metadata": _meta(options.name, options),
+        "metadata": meta,
         "spec": {
-            "replicas": w.config.replicas,
+            "replicas": replicas,
             "selector": {"matchLabels": dict(labels)},
             "template": {
-                "metadata": {"labels": dict(labels), "annotations": {"tracefit/window": w.label}},
+                "metadata": {"labels": dict(labels), "annotations": annotations},
                 "spec": {"containers": [container], "volumes": [{"name": "dshm", "emptyDir": {"medium": "Memory"}}]},
             },
         },

@@ -24,7 +24,7 @@ from dataclasses import replace
 import yaml
 
 from recommend.export import vllm
-from recommend.export.k8s import TIMEZONE, _meta, dns_name, spans
+from recommend.export.k8s import TIMEZONE, _meta, dns_name, engine_container, engine_deployment, spans
 from recommend.export.options import ExportOptions
 from recommend.plan import EngineConfig, Plan, PlanError, Window
 
@@ -113,34 +113,15 @@ def deployment(plan: Plan, w: Window, pool: str, options: ExportOptions) -> dict
         ]
     )
     labels = {"app.kubernetes.io/name": options.name, "app.kubernetes.io/component": pool}
-    container = {
-        "name": "engine",
-        "image": options.image,
-        "command": argv[:2],
-        "args": argv[2:],
-        "ports": [{"name": "http", "containerPort": options.port}],
-        "resources": {"limits": {"nvidia.com/gpu": cw.config.tp}},
-        "readinessProbe": {"httpGet": {"path": "/health", "port": "http"}, "periodSeconds": 10},
-        "volumeMounts": [{"name": "dshm", "mountPath": "/dev/shm"}],
-    } | ({"env": env} if env else {})
     meta = _meta(name, options)
     meta["labels"] |= labels
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": meta,
-        "spec": {
-            "replicas": cw.config.replicas,
-            "selector": {"matchLabels": dict(labels)},
-            "template": {
-                "metadata": {
-                    "labels": dict(labels),
-                    "annotations": {"tracefit/window": w.label, "tracefit/gpu": cw.config.gpu},
-                },
-                "spec": {"containers": [container], "volumes": [{"name": "dshm", "emptyDir": {"medium": "Memory"}}]},
-            },
-        },
-    }
+    return engine_deployment(
+        meta,
+        labels,
+        cw.config.replicas,
+        {"tracefit/window": w.label, "tracefit/gpu": cw.config.gpu},
+        engine_container(argv, cw.config.tp, options, env),
+    )
 
 
 def replicas_in(w: Window, pool: str) -> int:
