@@ -26,7 +26,11 @@ number of prompts), rebuilds the benchmark's traffic and simulates it with `reco
             trtllm-bench: max batch 2048, 8192 tokens per step; KV capacity from the memory model.
 Prints the predicted/measured pairs and the median / p90 absolute percentage error per metric (and
 per GPU for throughput).
-Usage: .venv/bin/python bench/serving_accuracy.py [--tp] [--multi-turn]   (~10 s on 2 cores)
+  --eager-bound  the most eager (not graph-captured) prefill could add (bench/RESULTS.md, 'Serving'):
+            on the rows whose engine ran prefill outside CUDA graphs (SGLang v0.3.0, vLLM v0.6.0; decode
+            steps were graph-captured), a step with prefill lasts at least layers x EAGER_HOST_S_PER_LAYER,
+            the host time to issue one decoder layer's kernels, bounded from above by a measured eager step.
+Usage: .venv/bin/python bench/serving_accuracy.py [--tp] [--multi-turn] [--eager-bound]   (~10 s on 2 cores)
 """
 
 import csv
@@ -56,6 +60,14 @@ VLLM083 = HERE.parent / "tests" / "fixtures" / "real" / "vllm-0.8.3_benchmark_se
 V1_SMALL_GPU_TOKENS = 2048
 MAX_MODEL_LEN = 4096  # both servers' --max_model_len in the benchmark's commands
 SEED = 42
+# Host time to issue one eager Llama decoder layer, upper bound: SGLang v0.3.1-era `bench_latency`, Llama-3-8B
+# batch 1, 128 in, FlashInfer, --disable-cuda-graph: a decode step (forward + sampling) of 8.23 ms
+# (github.com/sgl-project/sglang/pull/1401, 2024-09-12); no eager step ends before its host has issued every
+# kernel, so issuing 32 layers takes <= 8.23 ms: <= 257 us per layer. vLLM V0 gives the same bound: Llama-3.1-8B
+# benchmark_latency (32 in, 128 out, batch 8), no CUDA graphs, 1.10 s for 128 steps = 8.6 ms per step, <= 268 us
+# per layer (github.com/vllm-project/vllm/pull/10058, 2024-11-05).
+EAGER_HOST_S_PER_LAYER = 8.23e-3 / 32
+EAGER_PREFILL = {("sglang", "v0.3.0"), ("vllm", "v0.6.0")}  # decode in CUDA graphs, prefill eager
 
 
 def sharegpt_lengths(multi_turn: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -121,7 +133,17 @@ def row_deployment(r: dict, as_tp: bool = False):
     )
 
 
-def simulated(r: dict, lengths, as_tp: bool = False) -> dict[str, float]:
+def host_bound_prefill(step_s, host_s: float):
+    """step_s whose steps with prefill last at least host_s (eager launches overlap the GPU: the slower wins)."""
+
+    def bounded(prefill_tokens, prefill_ctx_tokens, decode_seqs, decode_ctx_tokens, prefill_seqs=1):
+        s = step_s(prefill_tokens, prefill_ctx_tokens, decode_seqs, decode_ctx_tokens, prefill_seqs)
+        return max(s, host_s) if prefill_tokens else s
+
+    return bounded
+
+
+def simulated(r: dict, lengths, as_tp: bool = False, eager_bound: bool = False) -> dict[str, float]:
     dep = row_deployment(r, as_tp)
     fixed = r["dataset"] == "fixed"
     seqs = 2048 if r["engine"].startswith("trtllm") else 256
@@ -137,7 +159,10 @@ def simulated(r: dict, lengths, as_tp: bool = False) -> dict[str, float]:
         mixed_prefill=r["mixed_prefill"] != "0",
     )
     arrival, prompt, output = traffic(r, lengths)
-    res = simulate(arrival, prompt, output, engine=spec, step_s=StepModel(dep).step_s)
+    step_s = StepModel(dep).step_s
+    if eager_bound and (r["engine"], r["version"]) in EAGER_PREFILL:
+        step_s = host_bound_prefill(step_s, dep.model.num_layers * EAGER_HOST_S_PER_LAYER)
+    res = simulate(arrival, prompt, output, engine=spec, step_s=step_s)
     return {
         "ttft_p50_ms": res.ttft.p50_ms,
         "ttft_p95_ms": res.ttft.p95_ms,
@@ -176,7 +201,7 @@ def main() -> None:
             )
         )
         if key not in runs:
-            runs[key] = simulated(r, lengths, as_tp="--tp" in sys.argv)
+            runs[key] = simulated(r, lengths, as_tp="--tp" in sys.argv, eager_bound="--eager-bound" in sys.argv)
         got, want = runs[key][r["metric"]], float(r["measured_value"])
         err = got / want - 1
         ape[(r["metric"], "all")].append(abs(err))
