@@ -28,8 +28,9 @@ Prints the predicted/measured pairs and the median / p90 absolute percentage err
 per GPU for throughput).
   --eager-bound  the most eager (not graph-captured) prefill could add (bench/RESULTS.md, 'Serving'):
             on the rows whose engine ran prefill outside CUDA graphs (SGLang v0.3.0, vLLM v0.6.0; decode
-            steps were graph-captured), a step with prefill lasts at least layers x EAGER_HOST_S_PER_LAYER,
-            the host time to issue one decoder layer's kernels, bounded from above by a measured eager step.
+            steps were graph-captured), a step with prefill lasts max(priced + layers x EAGER_GAP_S_PER_LAYER,
+            layers x EAGER_HOST_S_PER_LAYER): the GPU's launch gaps and the host's issue time, each at the
+            upper bound the engines' own eager vs CUDA-graph measurements allow.
 Usage: .venv/bin/python bench/serving_accuracy.py [--tp] [--multi-turn] [--eager-bound]   (~10 s on 2 cores)
 """
 
@@ -66,7 +67,10 @@ SEED = 42
 # kernel, so issuing 32 layers takes <= 8.23 ms: <= 257 us per layer. vLLM V0 gives the same bound: Llama-3.1-8B
 # benchmark_latency (32 in, 128 out, batch 8), no CUDA graphs, 1.10 s for 128 steps = 8.6 ms per step, <= 268 us
 # per layer (github.com/vllm-project/vllm/pull/10058, 2024-11-05).
+# The same PR's CUDA-graph step is 7.35 ms: eager costs (8.23 - 7.35) / 32 = 27.5 us more per layer (vLLM #10058:
+# (1.10 - 0.99) s / 128 steps / 32 layers = 26.9 us), at most what an eager prefill's GPU launch gaps can add.
 EAGER_HOST_S_PER_LAYER = 8.23e-3 / 32
+EAGER_GAP_S_PER_LAYER = (8.23e-3 - 7.35e-3) / 32
 EAGER_PREFILL = {("sglang", "v0.3.0"), ("vllm", "v0.6.0")}  # decode in CUDA graphs, prefill eager
 
 
@@ -133,12 +137,14 @@ def row_deployment(r: dict, as_tp: bool = False):
     )
 
 
-def host_bound_prefill(step_s, host_s: float):
-    """step_s whose steps with prefill last at least host_s (eager launches overlap the GPU: the slower wins)."""
+def eager_prefill(step_s, layers: int):
+    """step_s whose steps with prefill run eagerly at the bounds above: launch gaps added to the GPU time, and
+    host issue time overlapping it (launches are asynchronous: the slower of the two sets the step)."""
+    gap_s, host_s = layers * EAGER_GAP_S_PER_LAYER, layers * EAGER_HOST_S_PER_LAYER
 
     def bounded(prefill_tokens, prefill_ctx_tokens, decode_seqs, decode_ctx_tokens, prefill_seqs=1):
         s = step_s(prefill_tokens, prefill_ctx_tokens, decode_seqs, decode_ctx_tokens, prefill_seqs)
-        return max(s, host_s) if prefill_tokens else s
+        return max(s + gap_s, host_s) if prefill_tokens else s
 
     return bounded
 
@@ -161,7 +167,7 @@ def simulated(r: dict, lengths, as_tp: bool = False, eager_bound: bool = False) 
     arrival, prompt, output = traffic(r, lengths)
     step_s = StepModel(dep).step_s
     if eager_bound and (r["engine"], r["version"]) in EAGER_PREFILL:
-        step_s = host_bound_prefill(step_s, dep.model.num_layers * EAGER_HOST_S_PER_LAYER)
+        step_s = eager_prefill(step_s, dep.model.num_layers)
     res = simulate(arrival, prompt, output, engine=spec, step_s=step_s)
     return {
         "ttft_p50_ms": res.ttft.p50_ms,

@@ -63,3 +63,13 @@ def test_ep_rows_run_expert_parallel_unless_asked_for_tp():
     as_tp = m.row_deployment(row, as_tp=True)
     assert not as_tp.ep and as_tp.attention_ranks == 1
     assert not m.row_deployment({**row, "ep": ""}).ep  # dense / non-EP rows stay TP
+
+
+def test_eager_bound_floors_prefill_steps_only():
+    eager = _module().eager_prefill(lambda *args: 5e-3, 32)  # a 5 ms step however it is filled
+    # 32 layers: host floor 32 x 8.23 ms / 32 = 8.23 ms beats 5 ms + 32 x (8.23 - 7.35) / 32 = 5.88 ms
+    assert eager(92, 92, 0, 0, 1) == pytest.approx(8.23e-3)
+    assert eager(0, 0, 30, 12_000) == 5e-3  # decode-only steps replay CUDA graphs: unchanged
+    slow = _module().eager_prefill(lambda *args: 20e-3, 32)
+    # 20 ms of GPU work hides the 8.23 ms of launches; the launch gaps (0.88 ms) still add
+    assert slow(92, 92, 0, 0, 1) == pytest.approx(20.88e-3)
