@@ -8,7 +8,8 @@ its kernels). The simulator prices the GPU time; this measures the other side fo
                 start, no synchronisation inside, so it is the issue time while the launch queue has room)
   eager_s       the same forward, start to synchronised end
   graph_s       the forward replayed from a torch.cuda.CUDAGraph (CUDA only): the GPU time without launches
-  ops           ATen ops one layer dispatches (each is at least one kernel launch on CUDA)
+  ops           ATen ops one layer dispatches (host dispatch each; all but the aliasing ones, counted
+                apart, launch at least one kernel on CUDA)
 
 reported per layer (us) and per op. The layer is plain PyTorch (RMSNorm, fused QKV, rotary, causal SDPA
 with GQA, O, RMSNorm, fused gate/up, SiLU x up, down), with each layer's own random weights shaped per TP
@@ -137,20 +138,22 @@ def _no_grad():
     return torch.inference_mode()
 
 
-def count_ops(x, w: dict, shard: Shard, cos, sin) -> int:
-    """ATen ops one layer dispatches (views included: each costs host dispatch time, not all launch kernels)."""
+def count_ops(x, w: dict, shard: Shard, cos, sin) -> tuple[int, int]:
+    """(ATen ops one layer dispatches, of which may alias their input). Every op costs host dispatch time;
+    the aliasing ones (view, transpose, slice, a no-op .to) launch no kernel when they do alias."""
     from torch.utils._python_dispatch import TorchDispatchMode
 
     class Count(TorchDispatchMode):
-        ops = 0
+        ops = aliasing = 0
 
         def __torch_dispatch__(self, func, types, args=(), kwargs=None):
             Count.ops += 1
+            Count.aliasing += func.is_view
             return func(*args, **(kwargs or {}))
 
     with _no_grad(), Count():
         layer_forward(x, w, shard, cos, sin)
-    return Count.ops
+    return Count.ops, Count.aliasing
 
 
 def per_layer(seconds: float, layers: int, ops: int) -> dict:
@@ -218,7 +221,7 @@ def measure(
     for n in tokens:
         x = torch.randn(n, shard.hidden_size, generator=generator, device=dev, dtype=torch.float32).to(dtype)
         cos, sin = rotary(n, shard.head_dim, device=dev, dtype=dtype)
-        ops = count_ops(x, weights[0], shard, cos, sin)
+        ops, aliasing = count_ops(x, weights[0], shard, cos, sin)
         time_forward(x, weights, shard, cos, sin, device=dev, repeats=warmup)
         issue, total = time_forward(x, weights, shard, cos, sin, device=dev, repeats=repeats)
         row = {
@@ -226,6 +229,7 @@ def measure(
             "layers": layers,
             "dtype": str(dtype).removeprefix("torch."),
             "ops_per_layer": ops,
+            "aliasing_ops_per_layer": aliasing,
             "host_issue_s": statistics.median(issue),
             "eager_s": statistics.median(total),
             "graph_s": statistics.median(time_graph(x, weights, shard, cos, sin, device=dev, repeats=repeats))

@@ -63,6 +63,27 @@ def test_changing_a_later_token_leaves_earlier_outputs_alone():
     assert not torch.allclose(a[-1], b[-1])
 
 
+def test_the_layer_dispatches_its_four_projections_and_one_attention():
+    # qkv, o, gate_up, down: 4 matmuls; one SDPA; silu once; 2 RMSNorms -> 2 rsqrt
+    from collections import Counter
+
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    seen = Counter()
+
+    class Names(TorchDispatchMode):
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            seen[func.overloadpacket.__name__] += 1
+            return func(*args, **(kwargs or {}))
+
+    x, w, cos, sin = tiny_inputs()
+    with torch.inference_mode(), Names():
+        layer_forward(x, w, TINY, cos, sin)
+    assert (seen["matmul"], seen["scaled_dot_product_attention"], seen["silu"], seen["rsqrt"]) == (4, 1, 1, 2)
+    ops, aliasing = count_ops(x, w, TINY, cos, sin)
+    assert ops == sum(seen.values()) and 0 < aliasing < ops
+
+
 def test_rotary_is_the_identity_at_position_zero():
     # angle 0 at position 0: cos 1, sin 0 in every dimension
     cos, sin = rotary(3, 8, device=torch.device("cpu"), dtype=torch.float32)
@@ -93,10 +114,10 @@ def test_quick_cpu_run_records_identity_and_per_layer_numbers(tmp_path):
     assert out.read_text().startswith("{")
     assert (doc["device"], doc["model"], doc["shard"]["heads"]) == ("cpu", "tiny", 4)
     x, w, cos, sin = tiny_inputs()
-    ops = count_ops(x, w, TINY, cos, sin)
+    ops, aliasing = count_ops(x, w, TINY, cos, sin)
     for row in doc["rows"]:
         assert row["graph_s"] is None  # no CUDA graphs on the CPU
-        assert row["ops_per_layer"] == ops
+        assert (row["ops_per_layer"], row["aliasing_ops_per_layer"]) == (ops, aliasing)
         assert row["eager_us_per_layer"] == pytest.approx(row["eager_s"] * 1e6 / row["layers"])
     assert [r["tokens"] for r in doc["rows"]] == [4, 8]
 
