@@ -31,7 +31,12 @@ per GPU for throughput).
             steps were graph-captured), a step with prefill lasts max(priced + layers x EAGER_GAP_S_PER_LAYER,
             layers x EAGER_HOST_S_PER_LAYER): the GPU's launch gaps and the host's issue time, each at the
             upper bound the engines' own eager vs CUDA-graph measurements allow.
-Usage: .venv/bin/python bench/serving_accuracy.py [--tp] [--multi-turn] [--eager-bound]   (~10 s on 2 cores)
+  --ttft-split  for the vLLM 0.8.3 run (per-request TTFTs published): TTFT = intercept + slope x prompt
+            tokens, least squares, measured and simulated per request, and a bootstrap 90% interval of
+            their difference: a prompt-independent gap is a per-request (or per-prefill-step) constant,
+            a slope gap is prefill pricing.
+Usage: .venv/bin/python bench/serving_accuracy.py [--tp] [--multi-turn] [--eager-bound] [--ttft-split]
+       (~10 s on 2 cores)
 """
 
 import csv
@@ -149,7 +154,8 @@ def eager_prefill(step_s, layers: int):
     return bounded
 
 
-def simulated(r: dict, lengths, as_tp: bool = False, eager_bound: bool = False) -> dict[str, float]:
+def simulated(r: dict, lengths, as_tp: bool = False, eager_bound: bool = False, per_request: bool = False):
+    """The row's run simulated: its metrics by name, or (per_request) every request's TTFT in ms."""
     dep = row_deployment(r, as_tp)
     fixed = r["dataset"] == "fixed"
     seqs = 2048 if r["engine"].startswith("trtllm") else 256
@@ -169,6 +175,8 @@ def simulated(r: dict, lengths, as_tp: bool = False, eager_bound: bool = False) 
     if eager_bound and (r["engine"], r["version"]) in EAGER_PREFILL:
         step_s = eager_prefill(step_s, dep.model.num_layers)
     res = simulate(arrival, prompt, output, engine=spec, step_s=step_s)
+    if per_request:
+        return res.ttft_ms
     return {
         "ttft_p50_ms": res.ttft.p50_ms,
         "ttft_p95_ms": res.ttft.p95_ms,
@@ -179,9 +187,38 @@ def simulated(r: dict, lengths, as_tp: bool = False, eager_bound: bool = False) 
     }
 
 
+def line_fit(y: np.ndarray, x: np.ndarray) -> tuple[float, float]:
+    """Least-squares (intercept, slope) of y = intercept + slope x."""
+    slope, intercept = np.polyfit(x.astype(float), y.astype(float), 1)
+    return float(intercept), float(slope)
+
+
+def ttft_split(rows: list[dict], resamples: int = 2000) -> str:
+    """The vLLM 0.8.3 run's TTFT against prompt tokens, measured vs simulated request by request."""
+    (r,) = [r for r in rows if r["dataset"] == "sharegpt-vllm083" and r["metric"] == "ttft_p50_ms"]
+    run = json.load(lzma.open(VLLM083))
+    measured, prompt = np.asarray(run["ttfts"]) * 1e3, np.asarray(run["input_lens"])
+    simulated_ms = simulated(r, None, per_request=True)
+    rng, gaps = np.random.default_rng(SEED), []
+    for _ in range(resamples):
+        i = rng.integers(0, prompt.size, prompt.size)
+        (cm, am), (cs, as_) = line_fit(measured[i], prompt[i]), line_fit(simulated_ms[i], prompt[i])
+        gaps.append((cm - cs, (am - as_) * 1e3))
+    (cm, am), (cs, as_) = line_fit(measured, prompt), line_fit(simulated_ms, prompt)
+    lo, hi = np.percentile(gaps, [5, 95], axis=0)
+    return (
+        f"vLLM 0.8.3 TTFT per request: measured {cm:.1f} ms + {am * 1e3:.1f} us x prompt tokens, simulated "
+        f"{cs:.1f} ms + {as_ * 1e3:.1f} us; gap {cm - cs:+.1f} ms (90% {lo[0]:+.1f}..{hi[0]:+.1f}) + "
+        f"{(am - as_) * 1e3:+.1f} us/token (90% {lo[1]:+.1f}..{hi[1]:+.1f}); {prompt.size} requests"
+    )
+
+
 def main() -> None:
     with open(TABLE, newline="") as f:
         rows = list(csv.DictReader(f))
+    if "--ttft-split" in sys.argv:
+        print(ttft_split(rows))
+        return
     lengths = sharegpt_lengths(multi_turn="--multi-turn" in sys.argv)
     runs, ape = {}, defaultdict(list)
     print("| engine | version | model | GPU | TP | weights | workload | rate | metric | measured | simulated | error |")

@@ -1,5 +1,6 @@
 """bench/serving_accuracy.py's rebuild of the published runs: ShareGPT lengths, token budgets, EP rows."""
 
+import csv
 import importlib.util
 from pathlib import Path
 
@@ -73,3 +74,17 @@ def test_eager_bound_floors_prefill_steps_only():
     slow = _module().eager_prefill(lambda *args: 20e-3, 32)
     # 20 ms of GPU work hides the 8.23 ms of launches; the launch gaps (0.88 ms) still add
     assert slow(92, 92, 0, 0, 1) == pytest.approx(20.88e-3)
+
+
+def test_line_fit_recovers_an_exact_line():
+    # y = 3 + 2x at x = 0, 1, 2, 5 -> intercept 3, slope 2
+    x = np.array([0, 1, 2, 5])
+    assert _module().line_fit(3 + 2 * x, x) == pytest.approx((3.0, 2.0))
+
+
+def test_ttft_split_fits_every_request_of_the_vllm083_run():
+    mod = _module()
+    with open(mod.TABLE, newline="") as f:
+        rows = list(csv.DictReader(f))
+    text = mod.ttft_split(rows, resamples=20)
+    assert text.startswith("vLLM 0.8.3 TTFT per request: measured ") and text.endswith("; 200 requests")
