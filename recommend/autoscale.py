@@ -25,6 +25,8 @@ cap_replicas (plans made with --scale-max static-peak or K; 0 = max_replicas): w
 more than the ceiling (a heavier length mix under --scale-on load, or a rate above the forecast's), the
 scaler runs up to this many instead; bulk work and a missing signal still bring max_replicas:
     replicas   = clamp(ceil(ratio x signal / per_replica), min_replicas, max(cap_replicas, max_replicas))
+Seasonal floor (plans made with --scale-seasonal Q, recommend/seasonal.py): min_replicas above becomes
+max(min_replicas, min(ceil(floor(slot) / per_replica), max_replicas)) for the interval's slot of the week.
 
 ratio is measured, not guessed (the same idea as recommend/forecast.py's headroom): over the planning
 range, each interval's busiest `peak_s` mean interactive rate / its signal; the request-weighted
@@ -212,11 +214,19 @@ class WindowScaling:
         """What one replica carries, in the signal's unit (busy s/s with load weights, else real req/s)."""
         return self.load_per_replica if self.load else self.rps_per_replica
 
-    def replicas(self, policy: AutoscalePolicy, signal: float, bulk_queued: bool) -> int:
+    def replicas(self, policy: AutoscalePolicy, signal: float, bulk_queued: bool, floor: float = 0.0) -> int:
+        """`floor`: the seasonal need of the interval's slot in the signal's unit (recommend/seasonal.py)."""
         if bulk_queued or not policy.measured or math.isnan(signal) or self.per_replica <= 0:
             return self.max_replicas  # bulk to admit, or nothing to go on: the window's planned fleet
         need = policy.ratio * signal / self.per_replica
-        return min(max(math.ceil(need - 1e-9), self.min_replicas), self.most)
+        return min(max(math.ceil(need - 1e-9), self.floor_replicas(floor)), self.most)
+
+    def floor_replicas(self, floor: float) -> int:
+        """Replicas a seasonal need of `floor` (signal units) holds: ceil(floor / per_replica), within
+        [min_replicas, max_replicas] (the floor never runs above the ceiling the forecast sized)."""
+        if floor <= 0 or self.per_replica <= 0:
+            return self.min_replicas
+        return min(max(math.ceil(floor / self.per_replica - 1e-9), self.min_replicas), self.max_replicas)
 
     def to_dict(self) -> dict:
         out = {

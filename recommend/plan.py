@@ -10,7 +10,8 @@ Shape (issue 6, "Output"; more keys allowed and ignored):
 Hour-of-week cells: 0 = Monday 00:00–01:00 UTC … 167 = Sunday 23:00–24:00 UTC.
 Replica scaler (recommend/autoscale.py; absent in older plans): plan-level "autoscale" policy and per
 window "autoscale": {"min_replicas", "max_replicas", "rps_per_replica"} (and the engine-load keys of
-recommend/autoscale.py WindowScaling when the plan scales on load).
+recommend/autoscale.py WindowScaling when the plan scales on load); plans made with --scale-seasonal also
+"autoscale" -> "floor" (recommend/seasonal.py SeasonalFloor.to_dict).
 """
 
 import json
@@ -22,6 +23,7 @@ from pathlib import Path
 from profiles import CatalogError, get_model
 from recommend.autoscale import AutoscalePolicy, WindowScaling
 from recommend.errors import RecommendError
+from recommend.seasonal import SeasonalFloor
 
 CONFIG_KEYS = ("tp", "weights", "kv", "max_model_len", "max_num_seqs", "max_num_batched_tokens", "replicas")
 DEFAULT_GPU_MEMORY_UTILIZATION = 0.90  # vLLM's default; the plan may carry its own
@@ -84,6 +86,7 @@ class Plan:
     windows: tuple[Window, ...]
     source: str = "plan"
     autoscale: AutoscalePolicy | None = None  # None: fixed replicas per window
+    floor: SeasonalFloor | None = None  # the scaler's seasonal floor (recommend/seasonal.py); None: none
 
     @property
     def scaled(self) -> bool:
@@ -136,6 +139,9 @@ def parse_plan(data: dict, *, source: str = "plan") -> Plan:
         windows=tuple(_window(w, i, gpu, source) for i, w in enumerate(windows)),
         source=source,
         autoscale=_scaler(AutoscalePolicy.from_dict, "plan.autoscale", source, obj.get("autoscale")),
+        floor=_scaler(
+            SeasonalFloor.from_dict, "plan.autoscale.floor", source, (obj.get("autoscale") or {}).get("floor")
+        ),
     )
 
 

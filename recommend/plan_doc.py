@@ -5,7 +5,8 @@
  "autoscale": null, or the replica scaler (recommend/autoscale.py AutoscalePolicy.to_dict: "interval_s",
           "delay_s", "lookback_s", "bucket_s", "quantile", "ratio" (measured), "intervals", "method", and
           "signal": "requests" | "engine load", the unit the ratio was measured in; calibrated plans also
-          "calibrated": {"share", "since", "until", "targets"}: tracefit/scale_targets.py),
+          "calibrated": {"share", "since", "until", "targets"}: tracefit/scale_targets.py; plans made with
+          --scale-seasonal also "floor": recommend/seasonal.py SeasonalFloor.to_dict, tracefit/recommend_data.py),
  "bulk": null, or the traffic-class rule (recommend/traffic_class.py BulkRule.to_dict: "burst_rps",
           "tenants", "deadline_s", "source", "pacing" ("spare" | "fixed": recommend/backtest/bulk.py),
           "rule"); the backtest classifies with it,

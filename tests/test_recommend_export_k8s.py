@@ -10,7 +10,9 @@ from click.testing import CliRunner
 from export_fixtures import HOUR_OF_WEEK, plans
 
 from recommend.export import ExportOptions, PlanError, export, load_plan
+from recommend.export.k8s_autoscale import _cron
 from recommend.plan import parse_plan
+from recommend.seasonal import SeasonalFloor
 from tracefit.cli import cli
 
 DNS_1123 = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -264,3 +266,46 @@ def test_bad_scaler_policy_is_a_plan_error():
     data["windows"][0]["autoscale"] = {"min_replicas": 1}  # no rps_per_replica
     with pytest.raises(PlanError, match=r"windows\[0\]\.autoscale"):
         parse_plan(data)
+
+
+def test_seasonal_floor_as_cron_triggers_hand_checked():
+    # weekdays window (hours 9-17 Mon-Fri), 1..4 replicas at 5 req/s: Mon-Fri 09:00-10:00 (slots 36-39 of each
+    # day) need 12 req/s -> ceil(2.4) = 3 replicas; Monday 10:00-10:15 (slot 40) 30 -> 6, held at the ceiling 4;
+    # Monday 08:45 (slot 35) is the nights window's, whose 1..1 range leaves no floor above its minimum.
+    need = [0.0] * 672
+    for day in range(5):
+        need[day * 96 + 36 : day * 96 + 40] = [12.0] * 4
+    need[40], need[35] = 30.0, 12.0
+    data = json.loads(HOUR_OF_WEEK.read_text())
+    data["autoscale"] = AUTOSCALE | {
+        "floor": SeasonalFloor(quantile=0.5, basis="day type", days=5, need=tuple(need)).to_dict()
+    }
+    data["windows"][0]["autoscale"] = {"min_replicas": 1, "max_replicas": 4, "rps_per_replica": 5.0}
+    data["windows"][1]["autoscale"] = {"min_replicas": 1, "max_replicas": 1, "rps_per_replica": 2.0}
+    text, doc = autoscaled_doc(parse_plan(data, source="floor"))
+    rate, *crons = doc["spec"]["triggers"]
+    assert rate["type"] == "prometheus"
+    # each starts delay_s = 300 s before its first slot: 09:00 - 5 min = 08:55; cron's Monday is 1
+    assert crons == [
+        {
+            "type": "cron",
+            "name": "seasonal-floor-0",
+            "metadata": {
+                "timezone": "Etc/UTC",
+                "start": "55 8 * * 1,2,3,4,5",
+                "end": "0 10 * * 1,2,3,4,5",
+                "desiredReplicas": "3",
+            },
+        },
+        {
+            "type": "cron",
+            "name": "seasonal-floor-1",
+            "metadata": {"timezone": "Etc/UTC", "start": "55 9 * * 1", "end": "15 10 * * 1", "desiredReplicas": "4"},
+        },
+    ]
+    assert "2 cron triggers" in text and "--scale-seasonal 0.5" in text
+    check_required(doc)
+    # a run from 00:00 starts the evening before (Monday -> Sunday 23:55); one ending at 24:00 ends at 00:00
+    # of the next day (Friday -> Saturday = 6)
+    assert _cron(-5, [0]) == "55 23 * * 0" and _cron(1440, [4]) == "0 0 * * 6"
+    # without a floor the document has the one rate trigger (test_autoscaled_scaled_object_hand_checked)

@@ -22,6 +22,7 @@ from tracefit.recommend_data import (
     bulk_rule,
     bulk_seconds,
     measured_scaler,
+    seasonal_scaler,
     windows_traffic,
 )
 from tracefit.scale_targets import CALIBRATION_DAYS, SCALE_CALIBRATE, calibrated
@@ -45,6 +46,7 @@ class PlanSettings:
     disagg_link: str | None = None  # also screen prefill/decode splits over this KV link (recommend/disagg/pick.py)
     scale_calibrate: float = SCALE_CALIBRATE  # > 0: each window's scaler target from history at this share of
     # its pieces (tracefit/scale_targets.py); 0 = the flat options.scale_target only
+    scale_seasonal: float = 0.0  # > 0: the scaler's seasonal floor at this quantile (recommend/seasonal.py); 0 = off
 
 
 def make_plan(con: duckdb.DuckDBPyConnection, s: PlanSettings, say: Callable[[str], None] = lambda _: None) -> dict:
@@ -80,6 +82,8 @@ def make_plan(con: duckdb.DuckDBPyConnection, s: PlanSettings, say: Callable[[st
     )
     if s.autoscale:  # the scaler's ratio, in the unit the plan's windows scale on
         plan = measured_scaler(con, s.model, plan, s.autoscale, seconds)
+    if s.autoscale and s.scale_seasonal:  # before calibration: the calibration replays run the floor too
+        plan = seasonal_scaler(con, s.model, plan, s.scale_seasonal, seconds)
     if s.disagg_link:
         plan = add_disagg(
             plan, traffic, model=s.as_model or s.model, space=s.space, options=s.options, link=s.disagg_link

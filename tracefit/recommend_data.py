@@ -15,6 +15,7 @@ import duckdb
 import polars as pl
 
 from recommend.autoscale import AutoscalePolicy, LoadWeights, MinuteRates, WindowScaling, measure
+from recommend.seasonal import floor_reason, seasonal_floor
 from recommend.traffic_class import BURST_MEDIAN_MULTIPLE, DEFAULT_DEADLINE_S, BulkRule, default_burst_rps
 from recommend.window_inputs import FORECAST_QUANTILE, PEAK_QUANTILE, PEAK_SPAN_MINUTES, windows_from_frames
 from recommend.window_traffic import WindowTraffic
@@ -109,16 +110,26 @@ def autoscale_policy(
 ) -> AutoscalePolicy:
     """`policy` with its ratio measured on the mined range's interactive minutes (less `bulk_frame`,
     bulk_seconds' frame): on the real request rate, or with `load` on the engine load (busy s/s)."""
+    rates = minute_signal(con, model, bulk_frame, load)
+    if rates is None:
+        return policy
+    return measure(rates, policy, rates.start_s, rates.start_s + rates.rps.size * 60.0)
+
+
+def minute_signal(
+    con: duckdb.DuckDBPyConnection, model: str, bulk_frame: pl.DataFrame, load: LoadWeights | None = None
+) -> MinuteRates | None:
+    """The mined range's interactive minutes (less `bulk_frame`) in the scaler's unit: real req/s, or with
+    `load` busy s/s; None when the range holds none."""
     frame = inputs.minute_rates(con, model, bulk_frame)
     if frame.is_empty():
-        return policy
+        return None
     signal = (
         frame["rps_real"].to_numpy()
         if load is None
         else load.load_s(frame["prompt_tok_s_real"].to_numpy(), frame["output_tok_s_real"].to_numpy())
     )
-    rates = MinuteRates.from_minutes(frame["minute_s"].to_numpy(), signal)
-    return measure(rates, policy, rates.start_s, rates.start_s + rates.rps.size * 60.0)
+    return MinuteRates.from_minutes(frame["minute_s"].to_numpy(), signal)
 
 
 def measured_scaler(
@@ -132,6 +143,37 @@ def measured_scaler(
     return plan | {
         "autoscale": measured.to_dict() | {"signal": "engine load" if scaling and scaling.load else "requests"}
     }
+
+
+def seasonal_scaler(
+    con: duckdb.DuckDBPyConnection, model: str, plan: dict, quantile: float, bulk_frame: pl.DataFrame
+) -> dict:
+    """`plan` with the scaler's seasonal floor (recommend/seasonal.py) at `quantile` of the mined range's
+    same slots, in the unit its ratio was measured in (the peak window's load weights, as measured_scaler),
+    x the largest growth any window planned for; each scaled window's reasons say what its floor is."""
+    policy = AutoscalePolicy.from_dict(plan.get("autoscale"))
+    peak = max(plan["windows"], key=lambda w: w["config"]["tp"] * w["config"]["replicas"])
+    scaling = WindowScaling.from_dict(peak.get("autoscale"), peak["config"]["replicas"])
+    rates = minute_signal(con, model, bulk_frame, scaling.load if scaling else None)
+    if policy is None or not policy.measured or rates is None:
+        return plan
+    growth = max([1.0] + [_planned_growth(w) for w in plan["windows"]])
+    floor = seasonal_floor(rates, policy, quantile, growth)
+    if floor is None:
+        return plan
+    windows = [
+        w | {"reasons": [*w.get("reasons", []), floor_reason(floor, w)]} if w.get("autoscale") else w
+        for w in plan["windows"]
+    ]
+    return plan | {"windows": windows, "autoscale": plan["autoscale"] | {"floor": floor.to_dict()}}
+
+
+def _planned_growth(window: dict) -> float:
+    traffic = window.get("traffic") or {}
+    return max(
+        float((traffic.get(key) or {}).get("planned_growth") or 1.0)
+        for key in ("forecast_error", "load_forecast_error")
+    )
 
 
 def rule_params(rule: BulkRule | None) -> dict | None:

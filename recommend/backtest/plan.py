@@ -11,7 +11,8 @@ Traffic classes: the plan's "bulk" rule (recommend/traffic_class.py; absent in o
 request interactive) and each window's bulk admission rate (traffic.bulk.admit_tok_s, 0 when the
 window planned no bulk).
 Replica scaling: the plan's "autoscale" policy and each window's replica range (recommend/autoscale.py;
-absent in older plans = fixed replicas); `fixed_replicas()` drops it.
+absent in older plans = fixed replicas) and its seasonal floor (recommend/seasonal.py, plan "autoscale" ->
+"floor"); `fixed_replicas()` drops them.
 """
 
 import dataclasses
@@ -24,6 +25,7 @@ from recommend.backtest.disagg import PlanSplit
 from recommend.engine_config import EngineConfig
 from recommend.errors import RecommendError
 from recommend.plan import parse_plan
+from recommend.seasonal import SeasonalFloor
 from recommend.traffic_class import BulkRule
 
 HOUR_S = 3600.0
@@ -51,13 +53,14 @@ class BacktestPlan:
     windows: tuple[PlanWindow, ...]
     bulk: BulkRule | None = None  # None: every request is interactive
     autoscale: AutoscalePolicy | None = None  # None: each window runs config.replicas
+    floor: SeasonalFloor | None = None  # the scaler's seasonal floor (recommend/seasonal.py); None: none
 
     @property
     def scaled(self) -> bool:
         return self.autoscale is not None and self.autoscale.measured
 
     def fixed_replicas(self) -> "BacktestPlan":
-        return dataclasses.replace(self, autoscale=None)
+        return dataclasses.replace(self, autoscale=None, floor=None)
 
     @property
     def peak(self) -> PlanWindow:
@@ -107,6 +110,7 @@ def read_plan(
         windows=windows,
         bulk=BulkRule.from_dict(data.get("bulk")),
         autoscale=AutoscalePolicy.from_dict(data.get("autoscale")),
+        floor=parsed.floor,
     )
 
 

@@ -27,6 +27,11 @@ HPA behavior (ScaledObject advanced.horizontalPodAutoscalerConfig.behavior = the
 scale up at once (no stabilization, up to `most` pods per 15 s instead of the default doubling);
 scale down to the highest recommendation of the last interval_s, as the scaler holds a count for an
 interval (Kubernetes caps stabilizationWindowSeconds at 3600, kedacore/keda#4976).
+Seasonal floor (plans made with --scale-seasonal, recommend/seasonal.py): KEDA `cron` triggers
+(https://keda.sh/docs/2.17/scalers/cron/: metadata timezone (IANA), start and end (Linux cron "M H Dom Mon
+Dow"), desiredReplicas; the HPA takes "the largest of the desired replica counts" over its metrics,
+https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#algorithm-details), one per run of
+slots with the same floor replicas, starting delay_s before the run (floor_triggers).
 """
 
 import math
@@ -37,6 +42,7 @@ import yaml
 from recommend.autoscale import MINUTE_S, AutoscalePolicy, WindowScaling
 from recommend.export.options import ExportOptions
 from recommend.plan import Plan, Window
+from recommend.seasonal import DAY_S, window_slots
 
 METRIC = "vllm:request_success_total"
 PROMPT_METRIC, OUTPUT_METRIC = "vllm:prompt_tokens_total", "vllm:generation_tokens_total"
@@ -44,6 +50,7 @@ MAX_STABILIZATION_S = 3600  # HPA validation: spec.behavior.*.stabilizationWindo
 SCALE_UP_PERIOD_S = 15  # HPA scaling policy period; 15 s = the HPA's default sync period
 FALLBACK_FAILURES = 3
 HEADER_WIDTH = 110  # comment lines
+TIMEZONE = "Etc/UTC"  # the floor's slots of the week are UTC
 
 
 def signal_query(model: str, policy: AutoscalePolicy, scaling: WindowScaling | None = None) -> str:
@@ -91,6 +98,7 @@ def scaled_object(plan: Plan, w: Window, options: ExportOptions, metadata: dict)
         },
         "scaleDown": {"stabilizationWindowSeconds": min(int(policy.interval_s), MAX_STABILIZATION_S)},
     }
+    floors = floor_triggers(plan, w)
     return {
         "apiVersion": "keda.sh/v1alpha1",
         "kind": "ScaledObject",
@@ -102,9 +110,53 @@ def scaled_object(plan: Plan, w: Window, options: ExportOptions, metadata: dict)
             "maxReplicaCount": scaling.most,
             "fallback": {"failureThreshold": FALLBACK_FAILURES, "replicas": scaling.max_replicas},
             "advanced": {"horizontalPodAutoscalerConfig": {"behavior": behavior}},
-            "triggers": [trigger],
+            "triggers": [trigger, *floors],
         },
     }
+
+
+def floor_triggers(plan: Plan, w: Window) -> list[dict]:
+    """The plan's seasonal floor (recommend/seasonal.py) in window w's hours as KEDA cron triggers: one per
+    run of slots within a day holding the same floor replicas (above minReplicaCount), the same runs on several
+    days in one trigger; each starts delay_s (whole minutes, rounded up) before its first slot, so the
+    replicas serve from the slot's start as the backtest replays them, and ends with its last slot."""
+    floor, scaling = plan.floor, w.scaling
+    if floor is None:
+        return []
+    per_day = round(DAY_S / floor.slot_s)
+    held = {s: scaling.floor_replicas(floor.need[s]) for s in window_slots(floor, w.hours)}
+    runs: list[list[int]] = []  # [first slot, last slot + 1, replicas]
+    for s in sorted(k for k, r in held.items() if r > scaling.min_replicas):
+        if runs and runs[-1][1] == s and runs[-1][2] == held[s] and s % per_day:
+            runs[-1][1] = s + 1
+        else:
+            runs.append([s, s + 1, held[s]])
+    days: dict[tuple[int, int, int], list[int]] = {}  # (first, end slot of the day, replicas) -> days (0 = Mon)
+    for a, b, r in runs:
+        days.setdefault((a % per_day, b - a // per_day * per_day, r), []).append(a // per_day)
+    lead_min = math.ceil(plan.autoscale.delay_s / MINUTE_S)
+    slot_min = round(floor.slot_s / MINUTE_S)
+    return [
+        {
+            "type": "cron",
+            "name": f"seasonal-floor-{i}",
+            "metadata": {
+                "timezone": TIMEZONE,
+                "start": _cron(a * slot_min - lead_min, on),
+                "end": _cron(b * slot_min, on),
+                "desiredReplicas": str(r),
+            },
+        }
+        for i, ((a, b, r), on) in enumerate(sorted(days.items()))
+    ]
+
+
+def _cron(minute_of_day: int, days: list[int]) -> str:
+    """Linux cron "M H * * DOW" for a minute of day (may be < 0: the day before, or 1440: the next day's 00:00)
+    on `days` (0 = Monday); cron's day of week counts from 0 = Sunday."""
+    shift, minute = divmod(minute_of_day, 1440)
+    dow = ",".join(str((d + shift + 1) % 7) for d in sorted(days))
+    return f"{minute % 60} {minute // 60} * * {dow}"
 
 
 def autoscaled(plan: Plan, w: Window) -> bool:
@@ -118,6 +170,7 @@ def render(plan: Plan, w: Window, options: ExportOptions, metadata: dict) -> str
 
 def header(plan: Plan, w: Window) -> str:
     p, s = plan.autoscale, w.scaling
+    floors = floor_triggers(plan, w)
     what, unit = ("engine-load", "busy s/s") if s.load else ("request-rate", "req/s")
     paragraphs = [
         f"KEDA {what} autoscaler for window {w.label!r} (the Deployment's engine flags). Apply this OR "
@@ -139,6 +192,17 @@ def header(plan: Plan, w: Window) -> str:
             "output token (the window's engine config, recommend/queueing.py), so a heavier mix scales up."
             if s.load
             else ""
+        ),
+        *(
+            [
+                f"Seasonal floor (--scale-seasonal {plan.floor.quantile:g}, recommend/seasonal.py): "
+                f"{len(floors)} cron triggers hold at least the replicas that the {plan.floor.quantile:g} quantile "
+                f"of {plan.floor.days} planning days' same 15-min slots ({plan.floor.basis}) needed at the planned "
+                "rate per replica; each starts the pod-start delay before its slot. The HPA runs the largest count "
+                "over all triggers, so the request-rate trigger adds replicas above the floor."
+            ]
+            if floors
+            else []
         ),
         f"Assumes a new replica serves within {_s(p.delay_s)} of the decision (pod scheduling, image pull, weights "
         "load); slower starts make the measured ratio too small.",

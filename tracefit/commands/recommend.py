@@ -56,6 +56,7 @@ def plan_settings(
     scale_target,
     scale_max,
     scale_calibrate,
+    scale_seasonal,
     scale_delay_s,
     mix_headroom,
     mix_gpus,
@@ -104,6 +105,7 @@ def plan_settings(
         autoscale=scaler,
         disagg_link=kv_link if disagg else None,
         scale_calibrate=scale_calibrate if scaler else 0.0,
+        scale_seasonal=scale_seasonal if scaler else 0.0,
     )
 
 
@@ -286,6 +288,17 @@ def plan_settings(
     "intervals at 1.0, 0.95 .. 0.5 of the planned rate per replica (x --scale-target) and keep the largest "
     "at which this share of them met the SLO (0 = off; recommend/backtest/targets.py).",
 )
+@click.option(
+    "--scale-seasonal",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    show_default=True,
+    metavar="Q",
+    help="A proactive floor under the scaler: each 15-min slot of the week runs at least the replicas for "
+    "the Q quantile of the mined days' same slots' busiest 5-min rate (same slot of the week with two weeks "
+    "of history, else of the day by weekday / weekend); exported as KEDA cron triggers (0 = off; "
+    "recommend/seasonal.py).",
+)
 @click.option("--engine", type=click.Choice(["vllm", "sglang", "trtllm"]), default="vllm", show_default=True)
 @click.option(
     "--disagg",
@@ -363,6 +376,12 @@ def recommend(db, out, as_json, **options):
             + (
                 f", up to the --scale-max cap ({settings.options.scale_max})"
                 if settings.options.scale_max != "ceiling"
+                else ""
+            )
+            + (
+                f", never under its seasonal floor (the {scaler['floor']['quantile']:g} quantile of "
+                f"{scaler['floor']['days']} days' same 15-min slots, {scaler['floor']['basis']})"
+                if scaler.get("floor")
                 else ""
             )
             + " (`tracefit backtest` replays it; `tracefit export --to k8s` writes it for KEDA)",
