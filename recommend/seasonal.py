@@ -9,10 +9,12 @@ burst is served by the replicas of the quieter hour before. The floor is proacti
 where "same" is the same slot of the week when the history holds >= 2 of each (two full weeks), else the
 same slot of the day on days of the same type (weekday Mon-Fri / weekend Sat-Sun); slots with no such day
 in the history have no floor (0). growth: the plan's planned growth (>= 1, recommend/forecast.py trend).
-A window then runs max(the reactive count, ceil(need(slot) / per_replica)), at most its ceiling
-(WindowScaling.replicas); `export --to k8s` writes the floors as KEDA cron triggers that start delay_s
-before their slot (recommend/export/k8s_autoscale.py), and the backtest replays the same
-(recommend/backtest/scaling.py).
+An hour-of-week window then runs max(the reactive count, ceil(need(slot) / per_replica)), at most its
+ceiling (WindowScaling.replicas; dated start/end windows have no floor); `export --to k8s` writes the floors
+as KEDA cron triggers that start delay_s before their slot (recommend/export/k8s_autoscale.py), and the
+backtest and the scaler's calibration replay the same (recommend/backtest/scaling.py).
+Off by default: on held-out ServeGen chat-large days it bought no pieces (bench/RESULTS.md "backtest": that
+log's hours do not repeat from day to day, and its missed pieces ran well above their rate's need).
 """
 
 import math

@@ -108,6 +108,11 @@ def test_backtest_replays_the_floor():
     result = backtest(read_plan(data), traffic, since=since, until=until)
     assert [h.replicas for h in result.hours] == [3] * 7 + [2] + [3] * 3
     assert result.gpu_hours == pytest.approx(0.25 * (7 * 3 + 2 + 3 * 3))
+    # a dated window gets no cron trigger from the export, so the replay holds no floor there either
+    dated = {"label": "dated", "start": MONDAY.isoformat(), "end": (MONDAY + timedelta(days=1)).isoformat()}
+    data["windows"][0]["window"] = dated
+    result = backtest(read_plan(data), traffic, since=since, until=until)
+    assert [h.replicas for h in result.hours] == [3] * 7 + [2] + [1] * 3
 
 
 def test_window_reason_names_the_basis_and_the_highest_slot():

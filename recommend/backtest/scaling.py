@@ -4,9 +4,9 @@ The scaler (recommend/autoscale.py) decides an interval's replicas at its start 
 interactive real rate it saw in the lookback, and from whether the bulk admission queue held work then
 (recommend/backtest/bulk.py Admission.queued; the admission rate is the window's, independent of the
 replicas); its signal is the window's unit: engine load (busy s/s, the window's LoadWeights) or, for
-older plans, real req/s. A plan's seasonal floor (recommend/seasonal.py) holds each piece at least at its
-slot's floor replicas: the exported cron trigger starts delay_s before the slot, so the floor serves from
-the piece's start. It sees only the replayed log: minutes before the first logged request are not data, so a
+older plans, real req/s. A plan's seasonal floor (recommend/seasonal.py) holds each piece of an hour-of-week
+window at least at its slot's floor replicas: the exported cron trigger starts delay_s before the slot, so
+the floor serves from the piece's start (dated start/end windows get no cron trigger, so no floor). It sees only the replayed log: minutes before the first logged request are not data, so a
 decision whose lookback starts before it keeps the window's planned replicas (max_replicas).
 """
 
@@ -58,7 +58,8 @@ def scaled(
             out.append(s)
             continue
         decided = math.floor(s.start_s / policy.interval_s) * policy.interval_s - policy.delay_s
-        floor = plan.floor.at(s.start_s) if plan.floor else 0.0  # a cron trigger: up before its slot starts
+        # the floor's cron triggers: up before the slot starts; hour-of-week windows only (the export's)
+        floor = plan.floor.at(s.start_s) if plan.floor and plan.windows[s.window].hours is not None else 0.0
         replicas = scaling.replicas(policy, rates(scaling.load).signal(decided, policy), adm.queued(decided), floor)
         out.append(dataclasses.replace(s, replicas=replicas))
     return out
