@@ -25,10 +25,9 @@ import polars as pl
 HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]  # bench/recommend.py is not the package
 
-from recommend.backtest import ReplayOptions  # noqa: E402
-from recommend.backtest.plan import read_plan  # noqa: E402
+from recommend.backtest import ReplayOptions, Traffic, backtest, read_plan  # noqa: E402
 from recommend.backtest.scaling import interactive_rates  # noqa: E402
-from tracefit.backtest_data import backtest_on, logged_models, read_requests, traffic  # noqa: E402
+from warehouse.inputs.requests import backtest_requests  # noqa: E402
 
 DAY = timedelta(days=1)
 
@@ -39,10 +38,15 @@ def misses(con, plans: list[Path], as_model: str, model: str) -> list[dict]:
         plan = json.loads(path.read_text())
         plan["autoscale"] = {k: v for k, v in plan["autoscale"].items() if k != "floor"}
         day = datetime.fromisoformat(path.stem.removeprefix("plan-")).replace(tzinfo=UTC)
-        result = backtest_on(con, plan, since=day, until=day + DAY, as_model=as_model)
         parsed = read_plan(plan, as_model=as_model)
-        frame = read_requests(con, logged_models(con, model), day - timedelta(hours=2), day + DAY, parsed.bulk)
-        rates = interactive_rates(traffic(frame), ReplayOptions(), (day + DAY).timestamp())
+        since = day - timedelta(seconds=parsed.autoscale.lead_s)  # the scaler looks back, as in `tracefit backtest`
+        rule = parsed.bulk.sql_params() if parsed.bulk is not None and parsed.bulk.active else None
+        frame = backtest_requests(con, [model], since.isoformat(), (day + DAY).isoformat(), rule)
+        logged = Traffic.from_arrays(
+            *(frame[c].to_numpy() for c in ("arrival_s", "prompt_tokens", "output_tokens", "sample_rate", "bulk"))
+        )
+        result = backtest(parsed, logged, since=day, until=day + DAY)
+        rates = interactive_rates(logged, ReplayOptions(), (day + DAY).timestamp())
         for h in result.hours:
             if h.stats.meets_slo is False:
                 w, t = parsed.windows[h.window], h.start.timestamp()
