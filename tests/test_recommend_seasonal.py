@@ -11,6 +11,7 @@ from test_recommend_autoscale import MONDAY, T0, scaled_plan, steady
 from recommend.autoscale import AutoscalePolicy, MinuteRates, WindowScaling
 from recommend.backtest import Traffic, backtest
 from recommend.backtest.plan import read_plan
+from recommend.backtest.targets import with_target
 from recommend.errors import RecommendError
 from recommend.plan import parse_plan
 from recommend.seasonal import SeasonalFloor, floor_reason, seasonal_floor, slot_of_week
@@ -108,6 +109,8 @@ def test_backtest_replays_the_floor():
     result = backtest(read_plan(data), traffic, since=since, until=until)
     assert [h.replicas for h in result.hours] == [3] * 7 + [2] + [3] * 3
     assert result.gpu_hours == pytest.approx(0.25 * (7 * 3 + 2 + 3 * 3))
+    # the calibration (recommend/backtest/targets.py) replays its targets with the floor in place
+    assert with_target(read_plan(data), {0: 0.5}).floor == read_plan(data).floor is not None
     # a dated window gets no cron trigger from the export, so the replay holds no floor there either
     dated = {"label": "dated", "start": MONDAY.isoformat(), "end": (MONDAY + timedelta(days=1)).isoformat()}
     data["windows"][0]["window"] = dated
