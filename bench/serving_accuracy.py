@@ -35,7 +35,16 @@ per GPU for throughput).
             tokens, least squares, measured and simulated per request, and a bootstrap 90% interval of
             their difference: a prompt-independent gap is a per-request (or per-prefill-step) constant,
             a slope gap is prefill pricing.
-Usage: .venv/bin/python bench/serving_accuracy.py [--tp] [--multi-turn] [--eager-bound] [--ttft-split]
+  --calibrated  held out, what `tracefit calibrate` (recommend.calibrate, the same code) gains from fitting
+            Efficiency.request_overhead_s: (a) the vLLM 0.8.3 run's 200 requests (seeded Poisson arrivals,
+            their own lengths and latencies) split in halves, first 100 by arrival / last 100 (the training
+            half's requests alone replayed) and a random 100 (all 200 replayed, the others' latencies
+            unlogged); fit on one half with hbm+gemm (today's default fields) and with hbm+gemm+request
+            overhead, predict the other half's TTFT p50/p95, TPOT p50, E2E p50 from a replay of all 200;
+            (b) SGLang v0.3.0 / vLLM v0.6.0 rows: the constant alone from a deployment's rate-4 TTFT p50
+            (measured - simulated: a constant shifts every TTFT, so the p50 by exactly it), predicting its
+            rate-8 TTFT p50 and E2E p50, and the reverse.
+Usage: .venv/bin/python bench/serving_accuracy.py [--tp] [--multi-turn] [--eager-bound] [--ttft-split] [--calibrated]
        (~10 s on 2 cores)
 """
 
@@ -52,7 +61,10 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 
 import numpy as np  # noqa: E402
 
+from recommend.backtest import ReplayOptions  # noqa: E402
+from recommend.calibrate import Deployed, Measured, calibrate  # noqa: E402
 from recommend.deployment import deployment  # noqa: E402
+from recommend.engine_config import EngineConfig  # noqa: E402
 from recommend.memory import kv_capacity_tokens  # noqa: E402
 from recommend.roofline import StepModel  # noqa: E402
 from recommend.simulate import EngineSpec, simulate  # noqa: E402
@@ -154,7 +166,14 @@ def eager_prefill(step_s, layers: int):
     return bounded
 
 
-def simulated(r: dict, lengths, as_tp: bool = False, eager_bound: bool = False, per_request: bool = False):
+def simulated(
+    r: dict,
+    lengths,
+    as_tp: bool = False,
+    eager_bound: bool = False,
+    per_request: bool = False,
+    request_overhead_s: float = 0.0,
+):
     """The row's run simulated: its metrics by name, or (per_request) every request's TTFT in ms."""
     dep = row_deployment(r, as_tp)
     fixed = r["dataset"] == "fixed"
@@ -169,6 +188,7 @@ def simulated(r: dict, lengths, as_tp: bool = False, eager_bound: bool = False, 
         block_tokens=dep.engine.kv_block_tokens,
         num_scheduler_steps=int(r["num_scheduler_steps"] or 1),
         mixed_prefill=r["mixed_prefill"] != "0",
+        request_overhead_s=request_overhead_s,
     )
     arrival, prompt, output = traffic(r, lengths)
     step_s = StepModel(dep).step_s
@@ -213,11 +233,139 @@ def ttft_split(rows: list[dict], resamples: int = 2000) -> str:
     )
 
 
+def vllm083_deployed(r: dict) -> Deployed:
+    """The 0.8.3 run as `tracefit calibrate --deployed` would name it (the same EngineSpec as `simulated`)."""
+    config = EngineConfig(
+        gpu=r["gpu"],
+        tp=int(r["tp"]),
+        weights=r["weights"],
+        kv=r["kv"],
+        max_model_len=MAX_MODEL_LEN,
+        max_num_seqs=256,
+        max_num_batched_tokens=V1_SMALL_GPU_TOKENS,
+    )
+    return Deployed(model=r["model"], engine=r["engine"], config=config)
+
+
+def vllm083_measured(r: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """Arrivals (the bench's seeded Poisson at 1 req/s), lengths and per-request latencies (ms) of the 0.8.3 run:
+    E2E = TTFT + the inter-token gaps, TPOT = the gaps / (output - 1) (NaN for one token, as the simulator's)."""
+    run = json.load(lzma.open(VLLM083))
+    arrival, prompt, output = traffic(r, None)
+    ttft = np.asarray(run["ttfts"]) * 1e3
+    gaps = np.array([sum(x) for x in run["itls"]]) * 1e3
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tpot = np.where(output > 1, gaps / (output - 1), np.nan)  # 14 one-token answers have none
+    return arrival, prompt, output, {"ttft": ttft, "tpot": tpot, "e2e": ttft + gaps}
+
+
+HELD_OUT = (("ttft", 50), ("ttft", 95), ("tpot", 50), ("e2e", 50))
+
+
+def held_out_errors(r: dict, train: np.ndarray, alone: bool, fields: tuple[str, ...]) -> tuple[dict, list[float]]:
+    """Fit `fields` on the `train` requests (alone: only they replayed; else all, the rest unlogged), then replay
+    all 200 with the fit and compare the other requests' percentiles: (fitted values, errors per HELD_OUT)."""
+    arrival, prompt, output, ms = vllm083_measured(r)
+    deployed = vllm083_deployed(r)
+    keep = train if alone else np.ones(arrival.size, bool)
+    ok = train[keep]
+    measured = Measured.from_arrays(
+        arrival[keep], prompt[keep], output[keep], ms["ttft"][keep], ms["tpot"][keep], ms["e2e"][keep], ok=ok
+    )
+    dep = deployed.config.deployment(deployed.model, deployed.engine)
+    options = ReplayOptions(max_requests=0, exact_routing=True)
+    if fields:
+        eff = calibrate(measured, deployed, fields=fields, options=options, max_evals=60).fitted
+    else:
+        eff = StepModel(dep).efficiency
+    spec, model = deployed.config.simulation_parts(deployed.model, deployed.engine, StepModel(dep, efficiency=eff))
+    res = simulate(arrival, prompt, output, engine=spec, step_s=model.step_s)
+    sim = {"ttft": res.ttft_ms, "tpot": res.tpot_ms, "e2e": res.e2e_ms}
+    test = ~train
+    errors = [float(np.nanpercentile(sim[k][test], q) / np.nanpercentile(ms[k][test], q) - 1) for k, q in HELD_OUT]
+    return {f: getattr(eff, f) for f in ("hbm_fraction", "gemm_fraction", "request_overhead_s")}, errors
+
+
+def calibrated(rows: list[dict]) -> str:
+    """(a) the 0.8.3 run's halves, (b) the SGLang v0.3.0 / vLLM v0.6.0 deployments by rate."""
+    (r,) = [r for r in rows if r["dataset"] == "sharegpt-vllm083" and r["metric"] == "ttft_p50_ms"]
+    n = int(r["num_prompts"])
+    first = np.arange(n) < n // 2
+    pick = np.zeros(n, bool)
+    pick[np.random.default_rng(SEED).choice(n, n // 2, replace=False)] = True
+    splits = (
+        ("first 100 -> last 100", first, True),
+        ("last 100 -> first 100", ~first, True),
+        ("random 100 -> other 100", pick, False),
+    )
+    variants = (
+        ("uncalibrated", ()),
+        ("hbm+gemm", ("hbm_fraction", "gemm_fraction")),
+        ("hbm+gemm+request", ("hbm_fraction", "gemm_fraction", "request_overhead_s")),
+        ("hbm+request", ("hbm_fraction", "request_overhead_s")),
+        ("request only", ("request_overhead_s",)),
+    )
+    out = [
+        "(a) vLLM 0.8.3, Llama-3.3-70B TP8 on 8x A100 40GB, 1 req/s: fit on one half, error on the other half",
+        "",
+        "| split | fitted | hbm_fraction | gemm_fraction | request ms | TTFT p50 | TTFT p95 | TPOT p50 | E2E p50 |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    summary = defaultdict(list)
+    for name, train, alone in splits:
+        for label, fields in variants:
+            got, errors = held_out_errors(r, train, alone, fields)
+            summary[label].append(np.abs(errors))
+            values = [  # the base's where not fitted
+                f"{got['hbm_fraction']:.3f}",
+                f"{got['gemm_fraction']:.3f}",
+                f"{got['request_overhead_s'] * 1e3:.1f}",
+            ]
+            cells = " | ".join(f"{e * 100:+.1f}%" for e in errors)
+            out.append(f"| {name} | {label} | {' | '.join(values)} | {cells} |")
+    out += [
+        "",
+        "| fitted | mean abs error over the 3 splits: TTFT p50 | TTFT p95 | TPOT p50 | E2E p50 |",
+        "|---|---|---|---|---|",
+    ]
+    for label, errors in summary.items():
+        out.append(f"| {label} | {' | '.join(f'{e * 100:.1f}%' for e in np.mean(errors, axis=0))} |")
+    out += [
+        "",
+        "(b) SGLang v0.3.0 / vLLM v0.6.0: request overhead = measured - simulated TTFT p50 at one rate, "
+        "predicting the other rate",
+        "",
+        "| engine | model | GPU | fit on | overhead ms | predict | TTFT p50 before | after | E2E p50 before | after |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    groups = defaultdict(dict)
+    for row in rows:
+        if (row["engine"], row["version"]) in EAGER_PREFILL and row["request_rate"] in ("4", "8"):
+            groups[(row["engine"], row["model"], row["gpu"])].setdefault(row["request_rate"], {})[row["metric"]] = row
+    lengths = sharegpt_lengths()
+    for (engine, model, gpu), by_rate in groups.items():
+        runs = {rate: simulated(next(iter(m.values())), lengths) for rate, m in by_rate.items()}
+        for fit_rate, rate in (("4", "8"), ("8", "4")):
+            c_ms = float(by_rate[fit_rate]["ttft_p50_ms"]["measured_value"]) - runs[fit_rate]["ttft_p50_ms"]
+            shifted = simulated(by_rate[rate]["ttft_p50_ms"], lengths, request_overhead_s=max(c_ms, 0.0) / 1e3)
+            cells = []
+            for metric in ("ttft_p50_ms", "e2e_p50_ms"):
+                want = float(by_rate[rate][metric]["measured_value"])
+                cells += [f"{runs[rate][metric] / want - 1:+.0%}", f"{shifted[metric] / want - 1:+.0%}"]
+            out.append(
+                f"| {engine} | {model} | {gpu} | {fit_rate} req/s | {c_ms:.1f} | {rate} req/s | {' | '.join(cells)} |"
+            )
+    return "\n".join(out)
+
+
 def main() -> None:
     with open(TABLE, newline="") as f:
         rows = list(csv.DictReader(f))
     if "--ttft-split" in sys.argv:
         print(ttft_split(rows))
+        return
+    if "--calibrated" in sys.argv:
+        print(calibrated(rows))
         return
     lengths = sharegpt_lengths(multi_turn="--multi-turn" in sys.argv)
     runs, ape = {}, defaultdict(list)

@@ -40,6 +40,10 @@ class Efficiency:
     step_overhead_per_rank_s: float = 0.0  # extra per step per additional TP rank (input broadcast)
     step_overhead_per_seq_s: float = 0.0  # CPU work per running sequence per step (schedule, sample, detokenise)
     layer_overhead_s: float = 60e-6  # fixed cost of a layer's ~10 kernels (launch, ramp, tail) per step
+    # Per-request time outside the engine's step loop (HTTP, tokenise, hand-off to the engine, first-chunk
+    # detokenise and stream), added once to every request's TTFT and E2E. 0: no source found states it per
+    # engine version (bench/RESULTS.md 'Serving'); `tracefit calibrate` measures it per deployment.
+    request_overhead_s: float = 0.0
     # NVFP4/MXFP4 GEMMs on FP4 tensor cores reach this share of what gemm_fraction gives bf16/fp8: fit on
     # TensorRT-LLM v1.0's B200/GB200 throughput tables, held out by model (the Llama-3.3-70B rows pick
     # 0.7 and bring Llama-3.1-405B from 15% to 3% median error, the 405B rows pick 0.7 and bring 70B from

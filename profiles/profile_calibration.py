@@ -12,7 +12,8 @@ Top-level keys of schema version 1:
   created_utc, command, tracefit_version
   device     name, catalog_gpu, kind ("calibration"): the GPU the factors were fitted on
   model, engine, deployed   catalog model, engine, the deployed EngineConfig (dict)
-  factors    {Efficiency field: fitted value}, e.g. hbm_fraction, gemm_fraction, step_overhead_s
+  factors    {Efficiency field: fitted value}, e.g. hbm_fraction, gemm_fraction, step_overhead_s,
+             request_overhead_s (s per request, added to TTFT and E2E; may be 0)
   base       {field: value before the fit}, source
   fit        since, until, window_s, windows, metrics, evaluations, objective_before, objective_after
   error      before / after: {mape: {metric: share}, windows: [...]}
@@ -33,8 +34,10 @@ FITTABLE = (
     "layer_overhead_s",
     "step_overhead_per_rank_s",
     "allreduce_fraction",
+    "request_overhead_s",
 )
 FRACTIONS = ("hbm_fraction", "gemm_fraction", "attention_fraction", "allreduce_fraction")  # capped at 1
+AMOUNTS = ("request_overhead_s",)  # default 0, so fitted as an amount (>= 0), not as a multiple of the base
 
 
 def problems(doc: dict) -> list[str]:
@@ -48,8 +51,8 @@ def problems(doc: dict) -> list[str]:
     for key, value in factors.items():
         if key not in FITTABLE:
             found.append(f"factors.{key} (not one of {', '.join(FITTABLE)})")
-        elif not isinstance(value, (int, float)) or value <= 0:
-            found.append(f"factors.{key} (must be a positive number)")
+        elif not isinstance(value, (int, float)) or value < 0 or (value == 0 and key not in AMOUNTS):
+            found.append(f"factors.{key} (must be a {'non-negative' if key in AMOUNTS else 'positive'} number)")
     return found
 
 

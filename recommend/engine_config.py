@@ -6,6 +6,7 @@ follow vLLM's flags; `replicas` copies of the deployment serve the window.
 
 from dataclasses import asdict, dataclass, fields
 
+from profiles import Efficiency
 from recommend.deployment import Deployment, deployment
 from recommend.errors import RecommendError
 from recommend.memory import kv_capacity_tokens
@@ -45,17 +46,20 @@ class EngineConfig:
     def deployment(self, model: str, engine: str = "vllm") -> Deployment:
         return deployment(model=model, gpu=self.gpu, tp=self.tp, weights=self.weights, kv=self.kv, engine=engine)
 
-    def engine_spec(self, dep: Deployment) -> EngineSpec:
+    def engine_spec(self, dep: Deployment, efficiency: Efficiency | None = None) -> EngineSpec:
+        """`efficiency`: the step model's (default the deployment's engine's), for its per-request overhead."""
         return EngineSpec(
             max_num_seqs=self.max_num_seqs,
             max_num_batched_tokens=self.max_num_batched_tokens,
             max_model_len=self.max_model_len,
             kv_capacity_tokens=kv_capacity_tokens(dep),
             block_tokens=dep.engine.kv_block_tokens,
+            request_overhead_s=(efficiency or dep.engine.efficiency).request_overhead_s,
         )
 
     def simulation_parts(
         self, model: str, engine: str = "vllm", step_model: StepModel | None = None
     ) -> tuple[EngineSpec, StepModel]:
         dep = self.deployment(model, engine)
-        return self.engine_spec(dep), step_model or StepModel(dep)
+        step_model = step_model or StepModel(dep)
+        return self.engine_spec(dep, step_model.efficiency), step_model

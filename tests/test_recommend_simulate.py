@@ -32,6 +32,35 @@ def test_single_request_constant_step():
     assert (r.steps, r.prefill_tokens, r.decode_tokens, r.generated_tokens) == (5, 100, 4, 5)
 
 
+def test_request_overhead_adds_to_ttft_and_e2e_and_leaves_the_schedule():
+    # two requests 5 ms apart, 10 ms steps: B waits for A's prefill step (arrives mid-step) as before;
+    # 4 ms of front end per request adds 4 ms to each TTFT and E2E, nothing to TPOT, queueing or the steps
+    spec = EngineSpec(max_num_seqs=256, max_num_batched_tokens=2048, max_model_len=8192, kv_capacity_tokens=10**9)
+    front = EngineSpec(
+        max_num_seqs=256,
+        max_num_batched_tokens=2048,
+        max_model_len=8192,
+        kv_capacity_tokens=10**9,
+        request_overhead_s=0.004,
+    )
+    plain = simulate([0.0, 0.005], [100, 100], [5, 5], engine=spec, step_s=const_10ms)
+    r = simulate([0.0, 0.005], [100, 100], [5, 5], engine=front, step_s=const_10ms)
+    np.testing.assert_allclose(plain.ttft_ms, [10, 15])  # B: admitted at 10 ms, prefilled with A's decode
+    np.testing.assert_allclose(r.ttft_ms, [14, 19])
+    np.testing.assert_allclose(r.e2e_ms, plain.e2e_ms + 4)
+    np.testing.assert_allclose(r.tpot_ms, plain.tpot_ms)
+    np.testing.assert_allclose(r.queue_ms, plain.queue_ms)
+    assert (r.steps, r.span_s) == (plain.steps, plain.span_s)
+    with pytest.raises(SimulateError, match="request_overhead_s"):
+        EngineSpec(
+            max_num_seqs=8,
+            max_num_batched_tokens=128,
+            max_model_len=64,
+            kv_capacity_tokens=1024,
+            request_overhead_s=-0.001,
+        )
+
+
 def test_ttft_is_prefill_time_with_chunking_and_infinite_kv():
     # budget 2048: step 1 = A 1000 + B 1000 + C 48; step 2 = 2 decodes + C's other 952
     r = simulate([0.0, 0.0, 0.0], [1000] * 3, [5] * 3, engine=ROOMY, step_s=const_10ms)

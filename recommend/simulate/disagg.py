@@ -77,7 +77,8 @@ def group(prefill_replicas: int, decode_replicas: int) -> tuple[int, int, int]:
 
 def decode_engine(spec: EngineSpec) -> EngineSpec:
     """The decode pool's spec for the one-pool simulator: a budget that admits whole prompts (their KV
-    arrives complete) next to every running sequence's decode token."""
+    arrives complete) next to every running sequence's decode token. No request_overhead_s: the prefill
+    pool's spec carries it once, in the prefill's end and so in TTFT and E2E."""
     return EngineSpec(
         max_num_seqs=spec.max_num_seqs,
         max_num_batched_tokens=spec.max_num_seqs + spec.max_model_len,

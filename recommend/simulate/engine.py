@@ -15,7 +15,8 @@ requests, ties to the lowest index). Step durations come from the caller's
 
 Simplified on purpose: no prefix caching; recompute preemption only (no swap); one block size
 and no watermark; outputs run to their logged length (no early stop, no max_tokens cap); no
-scheduling, detokenisation or network overhead beyond step_s; a step's tokens all appear at the
+scheduling, detokenisation or network overhead beyond step_s and a fixed per-request
+`request_overhead_s` added to TTFT and E2E; a step's tokens all appear at the
 step's end; decode-only stretches are computed in closed form where step_s is affine in the
 decode context (exact to ~1e-10 relative; KV occupancy averaged as if blocks were allocated
 evenly within a stretch). Least-loaded routing is greedy: adding a replica can make a given
@@ -58,6 +59,9 @@ class EngineSpec:
     # prefill, SGLang --enable-mixed-chunk). False: a step with prefill runs prefills alone and the
     # decodes wait for the next step (vLLM V0's default scheduler below 32K context; SGLang's default).
     mixed_prefill: bool = True
+    # Seconds each request spends outside the step loop (front end: HTTP, tokenise, detokenise, stream;
+    # Efficiency.request_overhead_s): added to its TTFT and E2E, it never delays the engine's schedule.
+    request_overhead_s: float = 0.0
 
     def __post_init__(self):
         for name in (
@@ -70,6 +74,8 @@ class EngineSpec:
         ):
             if getattr(self, name) < 1:
                 raise SimulateError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if not self.request_overhead_s >= 0:
+            raise SimulateError(f"request_overhead_s must be >= 0, got {self.request_overhead_s}")
         if self.max_num_batched_tokens < self.max_num_seqs:
             raise SimulateError(
                 "max_num_batched_tokens must be >= max_num_seqs (vLLM refuses "
@@ -162,7 +168,7 @@ def simulate(
     else:
         reps = [Replica(engine, step_s, req, seqs, exact_steps) for _ in range(replicas)]
     replica = _route(reps, req, order)
-    return _summarise(req, reps, replica, rejected, output, slo or {})
+    return _summarise(req, reps, replica, rejected, output, slo or {}, engine.request_overhead_s)
 
 
 def goodput_share(ttft_ms, tpot_ms, e2e_ms, slo: dict[str, float]) -> float:
@@ -238,14 +244,15 @@ def _percentiles(values_ms):
     )
 
 
-def _summarise(req, reps, replica, rejected, output, slo):
+def _summarise(req, reps, replica, rejected, output, slo, request_overhead_s=0.0):
     def seconds(values):
         a = np.asarray(values, dtype=np.float64)
         return np.where(rejected, math.nan, a)
 
     arrival, finish = np.asarray(req.arrival_s), seconds(req.finish_s)
-    ttft_ms = (seconds(req.first_s) - arrival) * 1e3
-    e2e_ms = (finish - arrival) * 1e3
+    # The front end's per-request time (outside the step loop) lengthens what the client sees, not the schedule.
+    ttft_ms = (seconds(req.first_s) - arrival + request_overhead_s) * 1e3
+    e2e_ms = (finish - arrival + request_overhead_s) * 1e3
     queue_ms = (seconds(req.sched_s) - arrival) * 1e3
     with np.errstate(divide="ignore", invalid="ignore"):
         tpot_ms = np.where(output > 1, (e2e_ms - ttft_ms) / (output - 1), math.nan)
