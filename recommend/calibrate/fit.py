@@ -5,10 +5,9 @@ the amounts (profile_calibration.AMOUNTS: request_overhead_s, whose default 0 ca
 as x = 1 + value / 10 ms for a value in [0, 1 s]: scipy's finite-difference step is 3% of |x|, so 0.3 ms
 at 0 (at x = value / unit, a start at 0 gives steps below the float resolution of arrival times). Default
 hbm_fraction, gemm_fraction and request_overhead_s (decode weight/KV streaming, prefill compute, the
-front end's per-request time); the
-fixed per-step cost (step_overhead_s) can be added, but at the batch sizes a log usually holds it
-trades off almost exactly against hbm_fraction (TPOT ~ weights / HBM + overhead), so fitting both
-from TPOT alone is ill-posed. Residuals: log(predicted / measured) per window x METRICS (ttft
+front end's per-request time); the fixed per-step cost (step_overhead_s) can be added, but at the batch
+sizes a log usually holds it trades off almost exactly against hbm_fraction (TPOT ~ weights / HBM +
+overhead), so fitting both from TPOT alone is ill-posed. Residuals: log(predicted / measured) per window x METRICS (ttft
 p50/p95, tpot p50, e2e p50; recommend/calibrate/compare.py), with the same replay (same seeds) at
 every point so they are deterministic; scipy least_squares (trust region, finite differences of 3%:
 the replay is piecewise smooth, a different step time can reorder events) with a Cauchy loss of
