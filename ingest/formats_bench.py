@@ -259,8 +259,10 @@ def serve_bench_records(doc: dict) -> list[dict]:
     """vLLM `bench serve --save-result --save-detailed` / SGLang `bench_serving --output-details`.
 
     Parallel per-request arrays in seconds: input_lens, output_lens, ttfts, itls (list per
-    request), start_times (vLLM, when present), errors (text: only emptiness is read).
-    A failed request has an empty error-free output: its output tokens are 0.
+    request), start_times (vLLM >= 0.10, time.perf_counter), errors (text: only emptiness is read).
+    e2e is TTFT + the gaps; vLLM 0.34's `latencies` (kept even without --save-detailed) is that same
+    sum by construction (its latency ends at the last token), so it is not read. A failed request
+    has an empty error-free output: its output tokens are 0.
     """
     arrays = {k: doc.get(k) for k in ("input_lens", "output_lens", "ttfts", "itls", "start_times", "errors")}
     if not all(isinstance(v, list) for k, v in arrays.items() if v is not None):
@@ -299,16 +301,23 @@ GUIDELLM_STATUS = {"successful": "ok", "incomplete": "cancelled", "errored": "er
 def guidellm_records(doc: dict) -> list[dict]:
     """GuideLLM benchmarks.json: benchmarks[].requests.{successful,incomplete,errored}[].
 
-    Times are Unix seconds: start_time, first_token_time, last_token_time, end_time (v0.2),
-    or info.timings.{request_start, first_iteration, last_iteration, request_end} (later).
+    Times are Unix seconds: start_time, first_token_time, last_token_time, end_time (to 0.3), or
+    info.timings.{request_start, first_token_iteration, last_token_iteration, request_end} (0.4
+    to 0.8.1, the names in each release's wheel). The model: worker.backend_model (to 0.3) or
+    config.backend.model (0.8.1).
     """
     out = []
     for bench in doc["benchmarks"]:
-        model = ((bench or {}).get("worker") or {}).get("backend_model")
+        model = _guidellm_model(bench or {})
         groups = (bench or {}).get("requests") or {}
         for group, status in GUIDELLM_STATUS.items():
             out += [_guidellm_request(r, model, status) for r in groups.get(group) or []]
     return out
+
+
+def _guidellm_model(bench: dict):
+    worker, config = bench.get("worker") or {}, bench.get("config") or {}
+    return worker.get("backend_model") or (config.get("backend") or {}).get("model")
 
 
 def _guidellm_request(request, model, status: str) -> dict:
@@ -316,8 +325,8 @@ def _guidellm_request(request, model, status: str) -> dict:
         return _invalid("request")
     timings = (request.get("info") or {}).get("timings") or {}
     start = _number(request.get("start_time", timings.get("request_start")))
-    first = _number(request.get("first_token_time", timings.get("first_iteration")))
-    last = _number(request.get("last_token_time", timings.get("last_iteration")))
+    first = _number(request.get("first_token_time", timings.get("first_token_iteration")))
+    last = _number(request.get("last_token_time", timings.get("last_token_iteration")))
     end = _number(request.get("end_time", timings.get("request_end")))
     out_tokens = request.get("output_tokens")
     record = {

@@ -168,6 +168,47 @@ def test_guidellm_benchmarks_match_its_own_per_request_figures(con):
     assert text == (0,)
 
 
+GUIDELLM_08 = "guidellm-0.8.1_benchmarks_mock-server.json.xz"
+
+
+def test_guidellm_0_8_benchmarks_match_its_own_metrics(con):
+    # GuideLLM 0.8.1 `guidellm run`, constant 4 requests/s, 20 requests, against the mock server in capture/:
+    # per-request info.timings.{request_start, first_token_iteration, last_token_iteration, request_end}
+    result = load(con, GUIDELLM_08)
+    bench = json.loads(lzma.open(REAL / GUIDELLM_08).read())["benchmarks"][0]
+    metrics = {k: v["successful"] for k, v in bench["metrics"].items() if isinstance(v, dict) and "successful" in v}
+    assert (result.status, result.format, result.rows_loaded, result.rows_rejected) == ("loaded", "guidellm", 20, 0)
+    count, prompt, output, model = one(
+        con,
+        "SELECT count(*), sum(prompt_tokens), sum(output_tokens), any_value(model) FROM requests WHERE status = 'ok'",
+    )
+    assert count == bench["metrics"]["request_totals"]["successful"]  # 20
+    assert (prompt, output) == (metrics["prompt_token_count"]["total_sum"], metrics["output_token_count"]["total_sum"])
+    assert model == bench["config"]["backend"]["model"]  # mock-llm
+    # GuideLLM's means; its ITL is weighted by each request's output tokens - 1, all 63 here, so a plain mean
+    ttft, e2e, tpot = one(con, "SELECT avg(ttft_ms), avg(e2e_ms), avg(tpot_ms) FROM requests")
+    assert ttft == pytest.approx(metrics["time_to_first_token_ms"]["mean"])  # 31.247 ms
+    assert e2e == pytest.approx(metrics["request_latency"]["mean"] * 1e3)  # 762.977 ms
+    assert tpot == pytest.approx(metrics["inter_token_latency_ms"]["mean"])  # 11.605 ms
+    # its percentiles are sample values, the first whose cumulative share reaches p: of 20, p90 the 18th,
+    # p95 the 19th, p99 the largest, p50 the 11th (ten shares of 0.05 sum to just under 0.5 in floats)
+    for column, key, scale in (("ttft_ms", "time_to_first_token_ms", 1), ("e2e_ms", "request_latency", 1e3)):
+        values = [r[0] for r in con.execute(f"SELECT {column} FROM requests ORDER BY 1").fetchall()]
+        p = metrics[key]["percentiles"]
+        assert [values[10], values[17], values[18], values[19]] == pytest.approx(
+            [p["p50"] * scale, p["p90"] * scale, p["p95"] * scale, p["p99"] * scale]
+        )
+    # Unix-second timings: the first arrival is the benchmark's start
+    assert one(con, "SELECT epoch(min(arrival_ts)) FROM requests")[0] == pytest.approx(bench["start_time"], abs=1e-6)
+    assert one(con, "SELECT timestamps FROM ingest_runs") == ("absolute",)
+    text = bench["requests"]["successful"][0]["output"][:30]  # prompts and replies are in the file, never stored
+    assert one(
+        con,
+        "SELECT count(*) FROM requests WHERE concat_ws(' ', request_id, model, tenant, error_code) LIKE $t",
+        {"t": f"%{text}%"},
+    ) == (0,)
+
+
 VLLM = "vllm-0.8.3_benchmark_serving_llama-3.3-70b_qps1.json.xz"
 
 
