@@ -54,6 +54,46 @@ def test_aiperf_0_1_profile_export_matches_its_own_summary(con):
     assert first_ns == pytest.approx(summary["min_request_timestamp"]["avg"], abs=1e3)
 
 
+AIPERF_13 = "aiperf-0.13.0_profile_export_mock-server_cancel25.jsonl"
+
+
+def test_aiperf_0_13_profile_export_matches_its_own_summary(con):
+    # AIPerf 0.13.0 `aiperf profile --endpoint-type chat --streaming --request-rate 4 --request-count 20
+    # --request-cancellation-rate 25` against the mock server in capture/: metadata.request_start_ns,
+    # metrics.time_to_first_token ...; 6 of 20 cancelled 0.3 s after being sent (error code 499)
+    result = load(con, AIPERF_13, model="mock-llm")
+    summary = json.loads((REAL / "aiperf-0.13.0_profile_export_aiperf_mock-server_cancel25.json").read_text())
+    assert summary["aiperf_version"] == "0.13.0"  # its metrics at the top level, no `records`
+    assert (result.status, result.format, result.rows_loaded, result.rows_rejected) == ("loaded", "aiperf", 20, 0)
+    assert con.execute("SELECT status, error_code, count(*) FROM requests GROUP BY ALL ORDER BY 1").fetchall() == [
+        ("cancelled", "RequestCancellationError", summary["error_request_count"]["avg"]),  # 6
+        ("ok", None, summary["request_count"]["avg"]),  # 14
+    ]
+    ok = "FROM requests WHERE status = 'ok'"
+    assert one(con, f"SELECT sum(prompt_tokens), sum(output_tokens) {ok}") == (
+        summary["total_isl"]["avg"],  # 3,584: AIPerf's own tokenizer's count (256 each), not the server's usage
+        summary["total_osl"]["avg"],  # 896
+    )
+    # a cancelled request keeps only its input length: no output, no times
+    assert one(
+        con, "SELECT sum(prompt_tokens), sum(output_tokens), count(ttft_ms) FROM requests WHERE status = 'cancelled'"
+    ) == (summary["error_isl"]["avg"] * summary["error_isl"]["count"], 0, 0)
+    for column, metric in (
+        ("ttft_ms", "time_to_first_token"),
+        ("e2e_ms", "request_latency"),
+        ("tpot_ms", "inter_token_latency"),
+    ):
+        got = one(con, f"SELECT avg({column}), median({column}), quantile_cont({column}, 0.99) {ok}")
+        want = summary[metric]
+        assert got == pytest.approx((want["avg"], want["p50"], want["p99"]))  # TTFT 30.81, 30.16, 35.65 ms as printed
+    gaps = one(
+        con, "SELECT count(*), avg(itl_ms), median(itl_ms), quantile_cont(itl_ms, 0.99) FROM request_token_latencies"
+    )
+    icl = summary["inter_chunk_latency"]  # 882 gaps = 14 x 63
+    assert gaps == pytest.approx((icl["count"], icl["avg"], icl["p50"], icl["p99"]))
+    assert one(con, "SELECT timestamps FROM ingest_runs") == ("absolute",)
+
+
 def by_row(con, *columns: str) -> list[tuple]:
     return con.execute(f"SELECT {', '.join(columns)} FROM requests ORDER BY source_row").fetchall()
 
