@@ -179,6 +179,10 @@ def test_llmperf_without_its_summary_says_it_has_no_arrival_times(tmp_path, con)
     [
         ("aiperf-0.1.1_profile_export_aiperf.json", "AIPerf's profile_export.jsonl"),
         ("aiperf-0.1.1_profile_export_aiperf.csv", "AIPerf's profile_export.jsonl"),
+        # AIPerf 0.13.0: the metrics at the top level (schema_version 1.4), no `records`
+        ("aiperf-0.13.0_profile_export_aiperf_mock-server_cancel25.json", "AIPerf's profile_export.jsonl"),
+        # vLLM 0.34.0 --save-result without --save-detailed still keeps per-request `latencies` and `queue_times`
+        ("vllm-0.34.0_bench_serve_save-result_mock-server.json", "--save-detailed (vLLM)"),
         ("llmperf_groq-70b_summary.json", "*_individual_responses.json"),
         # SGLang bench_serving without --output-details, its `"request_rate": Infinity` (not strict JSON) read
         ("sglang_deepseek-v2_bench_serving_summary.jsonl", "--output-details (SGLang)"),
@@ -277,6 +281,55 @@ def test_vllm_benchmark_serving_matches_its_own_summary(con):
     assert result.message.startswith("no arrival times")
     assert one(con, "SELECT timestamps FROM ingest_runs") == ("missing",)
     text = run["generated_texts"][0][:20]  # the generated text is not stored anywhere
+    assert one(
+        con,
+        "SELECT count(*) FROM requests WHERE concat_ws(' ', request_id, model, tenant, error_code) LIKE $t",
+        {"t": f"%{text}%"},
+    ) == (0,)
+
+
+VLLM_034 = "vllm-0.34.0_bench_serve_save-detailed_mock-server_400s.json"
+
+
+def test_vllm_0_34_bench_serve_save_detailed_matches_its_own_summary(con):
+    # vLLM 0.34.0 `vllm bench serve --backend vllm --dataset-name random --num-prompts 20 --request-rate 4
+    # --percentile-metrics ttft,tpot,itl,e2el --save-result --save-detailed` against the mock server in
+    # capture/, started with --max-prompt-tokens 260: 4 of 20 answered HTTP 400
+    result = load(con, VLLM_034)
+    run = json.loads((REAL / VLLM_034).read_text())
+    assert (result.status, result.format, result.rows_loaded, result.rows_rejected) == ("loaded", "vllm-bench", 20, 0)
+    ok, failed, prompt, output, model = one(
+        con,
+        "SELECT count(*) FILTER (WHERE status = 'ok'), count(*) FILTER (WHERE status = 'error'), "
+        "sum(prompt_tokens) FILTER (WHERE status = 'ok'), sum(output_tokens), any_value(model) FROM requests",
+    )
+    assert (ok, failed, prompt, output) == (
+        run["completed"],  # 16
+        run["failed"],  # 4
+        run["total_input_tokens"],  # 2,120 (the server's usage counts)
+        run["total_output_tokens"],  # 1,024
+    )
+    assert model == run["model_id"]  # mock-llm
+    # a failed request ("Bad Request"): output 0, ttft 0.0 and itls [] in the file; no times stored
+    assert one(
+        con, "SELECT count(ttft_ms), count(e2e_ms), sum(output_tokens) FROM requests WHERE status = 'error'"
+    ) == (
+        0,
+        0,
+        0,
+    )
+    ok = "FROM requests WHERE status = 'ok'"
+    for column, metric in (("ttft_ms", "ttft"), ("tpot_ms", "tpot"), ("e2e_ms", "e2el")):
+        got = one(con, f"SELECT avg({column}), median({column}), quantile_cont({column}, 0.99) {ok}")
+        assert got == pytest.approx((run[f"mean_{metric}_ms"], run[f"median_{metric}_ms"], run[f"p99_{metric}_ms"]))
+    # printed: TTFT 34.95 / 38.34 / 46.31 ms, TPOT 11.46 / 11.60 / 13.03, E2EL 757.19 / 768.47 / 848.76
+    itl = one(con, "SELECT avg(itl_ms), median(itl_ms), quantile_cont(itl_ms, 0.99) FROM request_token_latencies")
+    assert itl == pytest.approx((run["mean_itl_ms"], run["median_itl_ms"], run["p99_itl_ms"]))  # 11.46 10.58 45.93
+    # start_times (time.perf_counter s, failed requests too): arrivals relative to --start, in the file's spacing
+    assert one(con, "SELECT timestamps FROM ingest_runs") == ("relative",)
+    offsets = [r[0] for r in by_row(con, "epoch(arrival_ts) - epoch(min(arrival_ts) OVER ())")]
+    assert offsets == pytest.approx([t - min(run["start_times"]) for t in run["start_times"]], abs=1e-6)
+    text = run["generated_texts"][0][:30]  # the generated text is not stored anywhere
     assert one(
         con,
         "SELECT count(*) FROM requests WHERE concat_ws(' ', request_id, model, tenant, error_code) LIKE $t",
