@@ -302,9 +302,9 @@ def guidellm_records(doc: dict) -> list[dict]:
     """GuideLLM benchmarks.json: benchmarks[].requests.{successful,incomplete,errored}[].
 
     Times are Unix seconds: start_time, first_token_time, last_token_time, end_time (to 0.3), or
-    info.timings.{request_start, first_token_iteration, last_token_iteration, request_end} (0.4
-    to 0.8.1, the names in each release's wheel). The model: worker.backend_model (to 0.3) or
-    config.backend.model (0.8.1).
+    info.timings.{request_start, first_token_iteration, last_token_iteration, request_end} (the
+    names in the 0.4.0, 0.5.0, 0.6.0, 0.7.0 and 0.8.1 wheels). The model: worker.backend_model (to
+    0.3) or config.backend.model (0.8.1).
     """
     out = []
     for bench in doc["benchmarks"]:
