@@ -253,6 +253,36 @@ def test_guidellm_0_8_benchmarks_match_its_own_metrics(con):
     ) == (0,)
 
 
+def test_guidellm_0_8_errored_requests_match_its_own_metrics(con):
+    # the same run with the mock started with --max-prompt-tokens 93: 8 of 20 answered HTTP 400, which
+    # GuideLLM lists under requests.errored with no request_end, no token timings and no output tokens
+    name = "guidellm-0.8.1_benchmarks_mock-server_400s.json.xz"
+    result = load(con, name)
+    bench = json.loads(lzma.open(REAL / name).read())["benchmarks"][0]
+    metrics = bench["metrics"]
+    assert (result.status, result.rows_loaded, result.rows_rejected) == ("loaded", 20, 0)
+    rows = con.execute(
+        "SELECT status, count(*), sum(prompt_tokens), sum(output_tokens), count(ttft_ms), count(e2e_ms), avg(ttft_ms) "
+        "FROM requests GROUP BY ALL ORDER BY 1"
+    ).fetchall()
+    errored, ok = rows
+    assert errored[:6] == (
+        "error",
+        metrics["request_totals"]["errored"],  # 8
+        metrics["prompt_token_count"]["errored"]["total_sum"],  # 2,048: GuideLLM's own count, 256 each
+        0,
+        metrics["time_to_first_token_ms"]["errored"]["count"],  # 0
+        0,  # GuideLLM's request_latency is None without request_end
+    )
+    assert ok[:4] == (
+        "ok",
+        metrics["request_totals"]["successful"],  # 12
+        metrics["prompt_token_count"]["successful"]["total_sum"],  # 1,099
+        metrics["output_token_count"]["successful"]["total_sum"],  # 768
+    )
+    assert ok[6] == pytest.approx(metrics["time_to_first_token_ms"]["successful"]["mean"])
+
+
 VLLM = "vllm-0.8.3_benchmark_serving_llama-3.3-70b_qps1.json.xz"
 
 
