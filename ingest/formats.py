@@ -16,6 +16,7 @@ import polars as pl
 
 from ingest import formats_bench as bench
 from ingest import formats_gateway as gateway
+from ingest import formats_k8s_bench as k8s_bench
 from ingest import formats_llmperf as llmperf
 from ingest import formats_otel as otel
 from ingest.fields import match_columns
@@ -124,6 +125,15 @@ NESTED = [
         {"benchmarks"},
         bench.guidellm_records,
         bench.GUIDELLM_FIELDS,
+    ),
+    _nested(
+        "inference-perf",
+        "inference-perf per_request_lifecycle_metrics.json (report.request_lifecycle.per_request: "
+        "start/end and output token times in perf_counter s -> TTFT, ITL by position; error.error_type)",
+        "tracefit ingest reports-20260101-120000/per_request_lifecycle_metrics.json --model llama-3-8b",
+        {"start_time", "end_time", "info", "error"},
+        k8s_bench.inference_perf_records,
+        k8s_bench.INFERENCE_PERF_FIELDS,
     ),
     _nested(
         "otel-genai",

@@ -48,6 +48,12 @@ SUMMARIES = (
         fix="ingest the run's *_individual_responses.json beside it (keep this file there: its concurrency "
         "rebuilds the arrival times)",
     ),
+    Summary(
+        tool="inference-perf (summary_lifecycle_metrics.json, stage_*_lifecycle_metrics.json)",
+        looks=lambda keys, container: container == "json" and {"load_summary", "successes", "failures"} <= keys,
+        fix="rerun with report.request_lifecycle.per_request: true in its config and ingest the "
+        "per_request_lifecycle_metrics.json it writes",
+    ),
 )
 
 

@@ -1,0 +1,81 @@
+"""Benchmark clients of Kubernetes serving stacks: inference-perf (kubernetes-sigs).
+
+Like `formats_bench`: one parsed JSON document -> flat records of raw fields, `itl_ms_list` in ms
+by output-token position, `__invalid` for a record that cannot be read. Prompts, generated text and
+error messages are never read.
+"""
+
+import re
+from itertools import pairwise
+
+from ingest.containers import INVALID
+
+INFERENCE_PERF_FIELDS = (
+    "arrival_offset_s",
+    "prompt_tokens",
+    "output_tokens",
+    "ttft_ms",
+    "tpot_ms",
+    "e2e_ms",
+    "itl_ms_list",
+    "status",
+    "error_code",
+)
+# inference-perf 0.7.0 client/modelserver/openai_client.py: "HTTP Error {status}", else the exception's class
+HTTP_ERROR = re.compile(r"HTTP Error (\d{3})")
+ERROR_TYPES = {"TimeoutError": "timeout", "CancelledError": "cancelled"}
+
+
+def _number(value) -> float | None:
+    return float(value) if type(value) in (int, float) else None
+
+
+def inference_perf_records(doc) -> list[dict]:
+    """inference-perf per_request_lifecycle_metrics.json (`report.request_lifecycle.per_request: true`):
+    a list of {start_time, end_time, info, error}, times in time.perf_counter seconds (relative).
+
+    As inference-perf's summary computes them (reportgen/base.py `compute_request_latency_metrics`):
+    e2e = end − start, TTFT = first of info.response_metrics.output_token_times − start, ITL = the
+    gaps between them, TPOT = (last − first) / (output tokens − 1), for a streamed answer with over
+    one token time. With `per_request_fields.computed_metrics` those token times are the
+    tokenizer-corrected ones its summary uses; without it, the raw chunk times (equal when a
+    server streams one token a chunk). A failed request has `error.error_type`.
+    """
+    if not isinstance(doc, list):
+        raise ValueError("per_request_lifecycle_metrics.json is a JSON list")
+    return [_inference_perf_request(r) for r in doc]
+
+
+def _inference_perf_request(request) -> dict:
+    if not isinstance(request, dict):
+        return {INVALID: "request is not a JSON object"}
+    info, error = request.get("info") or {}, request.get("error")
+    start, end = _number(request.get("start_time")), _number(request.get("end_time"))
+    response = info.get("response_metrics") or {}
+    record = {
+        "arrival_offset_s": start,
+        "prompt_tokens": ((info.get("request_metrics") or {}).get("text") or {}).get("input_tokens"),
+        "output_tokens": response.get("output_tokens"),
+        "status": "ok",
+    }
+    if start is not None and end is not None:
+        record["e2e_ms"] = (end - start) * 1000.0  # a failed request's too: its summary's failures.request_latency
+    if isinstance(error, dict):
+        kind = str(error.get("error_type") or "error")
+        code = HTTP_ERROR.fullmatch(kind)
+        # input_tokens is 0 there (counted from the server's usage, which a failure has none of), as its summary's
+        return record | {
+            "status": code.group(1) if code else ERROR_TYPES.get(kind, "error"),
+            "error_code": kind,
+            "output_tokens": record["output_tokens"] or 0,
+        }
+    times = response.get("output_token_times")
+    if not isinstance(times, list) or not all(_number(t) is not None for t in times):
+        return record | ({} if times is None else {INVALID: "output_token_times is not a list of numbers"})
+    if len(times) > 1 and start is not None:
+        gaps = [(b - a) * 1000.0 for a, b in pairwise(times)]
+        record |= {"ttft_ms": (times[0] - start) * 1000.0, "itl_ms_list": gaps}
+        tokens = record["output_tokens"]
+        if type(tokens) is int and tokens > 1:
+            record["tpot_ms"] = (times[-1] - times[0]) * 1000.0 / (tokens - 1)
+    return record
