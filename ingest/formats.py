@@ -136,6 +136,15 @@ NESTED = [
         k8s_bench.INFERENCE_PERF_FIELDS,
     ),
     _nested(
+        "genai-bench",
+        "genai-bench per-run JSON in its experiment folder (individual_request_metrics: ttft, tpot, "
+        "e2e_latency in its _time_unit, token counts, error_code; no arrival times)",
+        "tracefit ingest experiments/my-run/D100_100_text-to-text_num_concurrency_4_time_61s.json --model llama-3-8b",
+        {"aggregated_metrics", "individual_request_metrics"},
+        k8s_bench.genai_bench_records,
+        k8s_bench.GENAI_BENCH_FIELDS,
+    ),
+    _nested(
         "otel-genai",
         "OpenTelemetry GenAI spans as OTLP/JSON (resourceSpans; gen_ai.request.model, "
         "gen_ai.usage.*, span start/end, gen_ai.response.time_to_first_chunk; OpenInference LLM spans: "

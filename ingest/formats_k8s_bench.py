@@ -1,4 +1,4 @@
-"""Benchmark clients of Kubernetes serving stacks: inference-perf (kubernetes-sigs).
+"""Benchmark clients of Kubernetes serving stacks: inference-perf (kubernetes-sigs), genai-bench (sgl-project).
 
 Like `formats_bench`: one parsed JSON document -> flat records of raw fields, `itl_ms_list` in ms
 by output-token position, `__invalid` for a record that cannot be read. Prompts, generated text and
@@ -21,6 +21,8 @@ INFERENCE_PERF_FIELDS = (
     "status",
     "error_code",
 )
+GENAI_BENCH_FIELDS = ("prompt_tokens", "output_tokens", "ttft_ms", "tpot_ms", "e2e_ms", "status")
+GENAI_BENCH_UNIT_MS = {"s": 1000.0, "ms": 1.0}  # genai_bench/time_units.py: the two --metrics-time-unit values
 # inference-perf 0.7.0 client/modelserver/openai_client.py: "HTTP Error {status}", else the exception's class
 HTTP_ERROR = re.compile(r"HTTP Error (\d{3})")
 ERROR_TYPES = {"TimeoutError": "timeout", "CancelledError": "cancelled"}
@@ -78,4 +80,42 @@ def _inference_perf_request(request) -> dict:
         tokens = record["output_tokens"]
         if type(tokens) is int and tokens > 1:
             record["tpot_ms"] = (times[-1] - times[0]) * 1000.0 / (tokens - 1)
+    return record
+
+
+def genai_bench_records(doc: dict) -> list[dict]:
+    """genai-bench's per-run JSON (`<scenario>_<task>_num_concurrency_<N>_time_<T>s.json` in its experiment
+    folder): aggregated_metrics + individual_request_metrics, latencies in `_time_unit` (s or ms).
+
+    A record has ttft, tpot, e2e_latency, num_input_tokens, num_output_tokens and, for a failure, an
+    HTTP `error_code` with every metric null (counted 0 tokens here, as AIPerf's). No start times: a
+    closed loop at `num_concurrency`, so the run has no arrival times.
+    """
+    scale = GENAI_BENCH_UNIT_MS.get(str(doc.get("_time_unit", "s")))
+    if scale is None:
+        raise ValueError("_time_unit is neither s nor ms")
+    requests = doc["individual_request_metrics"]
+    if not isinstance(requests, list):
+        raise ValueError("individual_request_metrics is not a list")
+    return [_genai_bench_request(r, scale) for r in requests]
+
+
+def _genai_bench_request(request, scale: float) -> dict:
+    if not isinstance(request, dict):
+        return {INVALID: "request is not a JSON object"}
+    record = {
+        "prompt_tokens": request.get("num_input_tokens"),
+        "output_tokens": request.get("num_output_tokens"),
+        "status": "ok",
+    }
+    for raw, key in (("ttft_ms", "ttft"), ("tpot_ms", "tpot"), ("e2e_ms", "e2e_latency")):
+        value = _number(request.get(key))
+        record[raw] = value * scale if value is not None else request.get(key)
+    code = request.get("error_code")
+    if code is not None:  # the message is free text: never read
+        record |= {
+            "status": str(code),
+            "prompt_tokens": record["prompt_tokens"] or 0,
+            "output_tokens": record["output_tokens"] or 0,
+        }
     return record
