@@ -53,6 +53,21 @@ SEEDS = {
         '"start_time": 100.5, "end_time": 101.0, "latency": 0.5, "throughput": 10.0, '
         '"ttft": 0.1, "tpot": 0.08}\n',
     ),
+    # the shapes of the real captures in tests/fixtures/real (one answered request, one HTTP 400)
+    "inference-perf": (
+        "per_request_lifecycle_metrics.json",
+        '[{"start_time": 11605.1, "end_time": 11605.5, "info": {"request_metrics": {"text": {"input_tokens": 40}}, '
+        '"response_metrics": {"output_tokens": 3, "output_token_times": [11605.13, 11605.14, 11605.15]}}, '
+        '"error": null}, {"start_time": 11605.2, "end_time": 11605.21, "info": {"request_metrics": {"text": '
+        '{"input_tokens": 0}}, "response_metrics": null}, "error": {"error_type": "HTTP Error 400", "error_msg": "x"}}]',
+    ),
+    "genai-bench": (
+        "D100_100_text-to-text_num_concurrency_2_time_4s.json",
+        '{"aggregated_metrics": {"num_concurrency": 2}, "_time_unit": "s", "individual_request_metrics": ['
+        '{"ttft": 0.027, "tpot": 0.0099, "e2e_latency": 0.266, "num_input_tokens": 18, "num_output_tokens": 25, '
+        '"error_code": null, "error_message": null}, {"ttft": null, "tpot": null, "e2e_latency": null, '
+        '"num_input_tokens": null, "num_output_tokens": null, "error_code": 400, "error_message": "x"}]}',
+    ),
     "generic": (
         "requests.csv",
         "request_id,timestamp,model,tenant,prompt_tokens,output_tokens,ttft_ms,status\n"
