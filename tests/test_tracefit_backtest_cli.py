@@ -109,3 +109,29 @@ def test_calibrate_compare_only(tmp_path):
     doc = json.loads(out.output[out.output.index("{") :])
     assert len(doc["before"]["windows"]) == 4
     assert set(doc["before"]["mape"]) == {"ttft_p50_ms", "ttft_p95_ms", "tpot_p50_ms", "e2e_p50_ms"}
+
+
+def test_backtest_hindsight_json(tmp_path):
+    # 400 logged requests at a 0.1 sample over 00:00-04:00: ~0.28 real req/s of <= 1,500 + 300 tokens, far below
+    # one TP-1 replica of the 'rest' window (1 replica, no scaler): each hour meets the SLO at its floor of 1.
+    # The peak window (Mon 09-18) runs 2 GPUs, so the static-peak plan spends 2 x 4 = 8 GPU-hours; hindsight
+    # needs 1 x 4 = 4 (50% saved) at every share.
+    db = tmp_path / "w.duckdb"
+    _ingest(tmp_path, db, _log(), sample_rate="0.1")
+    args = ["backtest", "--plan", str(FIXTURES / "plan_backtest_monday.json"), "--db", str(db)]
+    out = CliRunner().invoke(
+        cli, [*args, "--since", "2025-03-03", "--until", "2025-03-03T04:00:00", "--hindsight", "--json"]
+    )
+    assert out.exit_code == 0, out.output
+    doc = json.loads(out.output)
+    assert [(p["floor"], p["ceiling"], p["top"], p["scaler"], p["least"]) for p in doc["pieces"]] == [
+        (1, 1, 2, 1, 1)
+    ] * 4
+    assert doc["summary"]["static_peak_gpu_hours"] == 8.0 and doc["summary"]["exact"] == 4
+    assert [(f["share"], f["gpu_hours"], f["savings_pct"]) for f in doc["frontier"]["static_peak_gpus"]] == [
+        (s, 4.0, 50.0) for s in (1.0, 0.99, 0.97, 0.95, 0.9)
+    ]
+    walk = CliRunner().invoke(
+        cli, [*args, "--walk-forward", "--since", "2025-03-03", "--until", "2025-03-04", "--hindsight"]
+    )
+    assert walk.exit_code == 2 and "--hindsight takes one --plan" in walk.output

@@ -1,6 +1,7 @@
 """What backtest and calibration read from the warehouse: logged requests as arrays, by model name.
 
-`run_backtest` is the one-call entry the nightly job uses ("yesterday against the plan in force").
+`run_backtest` is the one-call entry the nightly job uses ("yesterday against the plan in force");
+`run_hindsight` the fewest replicas any scaler could have run with the plan's configs.
 Requests are classified by the plan's traffic-class rule (warehouse/inputs/requests.py backtest_requests:
 the same bulk query the plan was made with); without one every request is interactive.
 """
@@ -14,6 +15,7 @@ import polars as pl
 import warehouse
 from profiles import CatalogError, get_model
 from recommend.backtest import BacktestResult, ReplayOptions, Traffic, backtest, read_plan
+from recommend.backtest.oracle import Hindsight, hindsight
 from recommend.calibrate import Measured
 from recommend.traffic_class import BulkRule
 from tracefit.recommend_data import rule_params
@@ -76,6 +78,32 @@ def backtest_on(
 ) -> BacktestResult:
     """`run_backtest` on an open connection (the nightly job holds one); `fixed_replicas` ignores the
     plan's replica scaler (each window runs its config's replicas)."""
+    parsed, logged = _plan_traffic(con, plan, since, until, as_model, log_model, slo, options, fixed_replicas)
+    return backtest(
+        parsed, logged, since=since, until=until, options=options, profile=profile, replay_static=replay_static
+    )
+
+
+def run_hindsight(
+    db: str | Path,
+    plan: dict,
+    *,
+    since: datetime,
+    until: datetime,
+    as_model: str | None = None,
+    log_model: str | None = None,
+    slo: dict | None = None,
+    options: ReplayOptions = ReplayOptions(),
+    profile: dict | None = None,
+) -> Hindsight:
+    """The fewest replicas per scaler piece of [since, until) (recommend/backtest/oracle.py) for `plan`."""
+    with warehouse.connect(db, read_only=True) as con:
+        parsed, logged = _plan_traffic(con, plan, since, until, as_model, log_model, slo, options, False)
+    return hindsight(parsed, logged, since=since, until=until, options=options, profile=profile)
+
+
+def _plan_traffic(con, plan: dict, since, until, as_model, log_model, slo, options, fixed_replicas: bool):
+    """The plan as the backtest reads it and the requests its replay needs (the scaler's lead included)."""
     parsed = read_plan(plan, as_model=as_model, slo=slo)
     parsed = parsed.fixed_replicas() if fixed_replicas else parsed
     models = logged_models(con, str(plan.get("traffic_model") or plan.get("model")), log_model)
@@ -86,9 +114,7 @@ def backtest_on(
             f"no requests of {', '.join(models)} logged in {since:%Y-%m-%d %H:%M} .. "
             f"{until:%Y-%m-%d %H:%M} UTC; check --since/--until (UTC) and --db"
         )
-    return backtest(
-        parsed, traffic(frame), since=since, until=until, options=options, profile=profile, replay_static=replay_static
-    )
+    return parsed, traffic(frame)
 
 
 def _same_model(name: str, wanted: str) -> bool:

@@ -211,7 +211,7 @@ def _window(
     mine = [(s, r) for s, r in zip(pieces_of, replays) if s.window == index]
     hours = sum(s.end_s - s.start_s for s, _ in mine) / 3600
     w = plan.windows[index]
-    gpu_hours = sum((s.end_s - s.start_s) * _gpus(w, s) for s, _ in mine) / 3600
+    gpu_hours = sum((s.end_s - s.start_s) * piece_gpus(w, s.replicas) for s, _ in mine) / 3600
     stats = replay_stats([r for _, r in mine], plan.slo)
     pieces = np.array([i for i, s in enumerate(pieces_of) if s.window == index])
     bulk = bulk_stats(adm, done_s, np.isin(adm.piece, pieces), stats.requests_real, deadline_s, w.bulk_admit_tok_s)
@@ -220,11 +220,12 @@ def _window(
     )
 
 
-def _gpus(w, seg: Segment) -> int:
-    """GPUs serving the piece: tp x replicas, or both pools of a disaggregated window (recommend/backtest/disagg.py)."""
+def piece_gpus(w, replicas: int) -> int:
+    """GPUs serving a piece at `replicas` (0: the window config's): tp x replicas, or both pools of a
+    disaggregated window (recommend/backtest/disagg.py)."""
     if w.split is None:
-        return w.config.tp * seg.replicas_of(w.config)
-    p, d = w.split.scaled(seg.replicas, w.config.replicas)
+        return w.config.tp * (replicas or w.config.replicas)
+    p, d = w.split.scaled(replicas, w.config.replicas)
     return w.split.prefill.tp * p + w.split.decode.tp * d
 
 

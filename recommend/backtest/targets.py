@@ -103,7 +103,7 @@ def fit_targets(
             for i, s in enumerate(scaled(with_target(plan, dict.fromkeys(open_, t)), pieces, traffic, adm, options))
             if s.window in open_ and not met.get(i) and replayed.get(i, -1) != s.replicas
         ]
-        for (i, s), verdict in zip(todo, _verdicts(_Replays(plan, engine_traffic, parts, options), todo, workers)):
+        for (i, s), verdict in zip(todo, _verdicts(PieceVerdicts(plan, engine_traffic, parts, options), todo, workers)):
             replayed[i] = s.replicas
             if verdict is not None:  # None: no interactive request counted in the piece
                 met[i] = verdict
@@ -118,7 +118,7 @@ def fit_targets(
 
 
 @dataclass(frozen=True, slots=True)
-class _Replays:
+class PieceVerdicts:
     """What a piece's replay needs; a module global in forked workers."""
 
     plan: BacktestPlan
@@ -133,10 +133,10 @@ class _Replays:
         return replay_stats([r], self.plan.slo).meets_slo
 
 
-_WORK: _Replays | None = None  # set before forking
+_WORK: PieceVerdicts | None = None  # set before forking
 
 
-def _verdicts(work: _Replays, todo: list, workers: int) -> list[bool | None]:
+def _verdicts(work: PieceVerdicts, todo: list, workers: int) -> list[bool | None]:
     if workers <= 1 or len(todo) < 2 * workers:
         return [work.verdict(item) for item in todo]
     global _WORK

@@ -4,10 +4,10 @@ from pathlib import Path
 import click
 
 from profiles.profile import load_profile
-from recommend.backtest import ReplayOptions, to_dict, window_rows
+from recommend.backtest import ReplayOptions, oracle, to_dict, window_rows
 from recommend.plan import read_plan_json
 from recommend.slo import parse_limits
-from tracefit.backtest_data import run_backtest
+from tracefit.backtest_data import run_backtest, run_hindsight
 from tracefit.commands.recommend import plan_settings
 from tracefit.commands.recommend import recommend as recommend_command
 from tracefit.options import TIMESTAMP, as_utc, db_option, json_option, print_json, print_table, stderr
@@ -71,6 +71,12 @@ from tracefit.walk_forward import walk_forward
     help="Ignore the plan's replica scaler: every window runs its config's replicas all the time.",
 )
 @click.option("--static", "replay_static", is_flag=True, help="Also replay the static-peak plan (SLO attainment).")
+@click.option(
+    "--hindsight",
+    is_flag=True,
+    help="Instead of the backtest: the fewest replicas of each window's config at which each scaler piece "
+    "meets the SLO, and the fewest GPU-hours at which 100/99/97/95/90% of pieces could (with --plan).",
+)
 @click.option("--seed", type=int, default=0, show_default=True)
 @json_option
 def backtest(
@@ -88,6 +94,7 @@ def backtest(
     max_requests,
     fixed_replicas,
     replay_static,
+    hindsight,
     seed,
     as_json,
     **recommend_options,
@@ -117,9 +124,12 @@ def backtest(
           --since 2025-03-10 --until 2025-03-17 --json
       tracefit backtest --plan plan.json --db prod.duckdb --since 2025-03-10 --until 2025-03-11 --json
       tracefit backtest --plan plan.json --as llama-3.1-70b --sample-rate 0.0025 --since 2025-03-10 --until 2025-03-17
+      tracefit backtest --plan plan.json --hindsight --since 2025-03-16 --until 2025-03-17 --json
     """
     options = ReplayOptions(max_requests=max_requests, sample_rate=sample_rate, seed=seed)
     profile = load_profile(profile_path) if profile_path else None
+    if walk_forward and hindsight:
+        raise click.UsageError("--hindsight takes one --plan; keep the walk's plans with --plans-dir and run each")
     if walk_forward:
         _walk(
             db,
@@ -138,6 +148,9 @@ def backtest(
         return
     if plan_path is None:
         raise click.UsageError("give --plan plan.json, or --walk-forward with the recommend options")
+    if hindsight:
+        _hindsight(db, read_plan_json(plan_path), since, until, as_model, log_model, slo, options, profile, as_json)
+        return
     result = run_backtest(
         db,
         read_plan_json(plan_path),
@@ -160,6 +173,27 @@ def backtest(
     print_table([{"field": k, "value": v} for k, v in s.items()], title="summary")
     print_table(class_rows(s), title=f"every class (worst: {s['worst_class']})")
     stderr.print(f"{s['simulated_requests']:,} requests simulated for {s['requests_real']:,.0f} real ones")
+
+
+def _hindsight(db, plan: dict, since, until, as_model, log_model, slo, options, profile, as_json) -> None:
+    result = run_hindsight(
+        db,
+        plan,
+        since=since,
+        until=until,
+        as_model=as_model,
+        log_model=log_model,
+        slo=parse_limits(slo) or None,
+        options=options,
+        profile=profile,
+    )
+    doc = oracle.to_dict(result)
+    if as_json:
+        print_json(doc)
+        return
+    rows = [{"bound": bound, **point} for bound, points in doc["frontier"].items() for point in points]
+    print_table(rows, title="fewest GPU-hours with each share of pieces meeting the SLO (hindsight)")
+    print_table([{"field": k, "value": v} for k, v in doc["summary"].items()], title="the scaler against hindsight")
 
 
 def _walk(
