@@ -142,3 +142,6 @@ def test_a_piece_no_replica_count_fixes_is_unfixable():
     (piece,) = hindsight(plan, traffic, since=since, until=until).pieces
     assert (piece.scaler, piece.scaler_meets, piece.least) == (1, False, None)
     assert piece.replays == 6  # 1; up 2, 4, 8, 16 miss; then the top, 20 (clamped) misses
+    # twice the static-peak plan's 20 GPUs: the search goes on to 40 TP-1 replicas (1; 2, 4, 8, 16, 32; 40)
+    (further,) = hindsight(plan, traffic, since=since, until=until, gpus_x=2).pieces
+    assert (further.top, further.least, further.replays) == (40, None, 7)

@@ -5,8 +5,9 @@ segments) the fewest replicas of the serving window's config at which the piece 
 replaying the piece (the backtest's replay_segment, the same seed as the backtest gives it) at other
 replica counts. Counts run from the window's floor (the scaler's min_replicas; 1 for a window without a
 scaler) up to `top`: as many replicas of the window's config as the static-peak plan's GPUs hold (at
-least the scaler's own ceiling, WindowScaling.most). A piece that misses even at `top` is unfixable by
-any replica count; one whose fewest replicas exceed the ceiling is out of the scaler's reach.
+least the scaler's own ceiling, WindowScaling.most; `gpus_x` x those GPUs to look further). A piece that
+misses even at `top` is unfixable by any replica count the static-peak plan could pay for; one whose fewest
+replicas exceed the ceiling is out of the scaler's reach.
 
 Meeting the SLO is taken as monotone in replicas (more replicas: a smaller share of the same traffic
 each), as the calibration (recommend/backtest/targets.py) takes it: the search starts at the scaler's
@@ -87,21 +88,23 @@ def hindsight(
     until: datetime,
     options: ReplayOptions = ReplayOptions(),
     profile: dict | None = None,
+    gpus_x: float = 1.0,
 ) -> Hindsight:
-    """Per scaler piece of [since, until): the fewest replicas meeting the SLO; `traffic` as for backtest()."""
+    """Per scaler piece of [since, until): the fewest replicas meeting the SLO; `traffic` as for backtest();
+    `gpus_x`: the search goes up to as many replicas as gpus_x x the static-peak plan's GPUs hold."""
     pieces, _ = segments(plan, since, until)
     engine_traffic, adm = admit(traffic, plan, pieces, options)
     verdicts = PieceVerdicts(plan, engine_traffic, StepParts(plan, profile), options)
     peak_gpus = plan.peak.config.gpus
     out = [
-        _bound(plan.windows[s.window], i, s, peak_gpus, verdicts)
+        _bound(plan.windows[s.window], i, s, peak_gpus * gpus_x, verdicts)
         for i, s in enumerate(scaled(plan, pieces, traffic, adm, options))
     ]
     hours = sum(p.hours for p in out)
     return Hindsight(pieces=tuple(out), static_peak_gpu_hours=peak_gpus * hours)
 
 
-def _bound(w: PlanWindow, i: int, s: Segment, peak_gpus: int, verdicts: PieceVerdicts) -> PieceBound:
+def _bound(w: PlanWindow, i: int, s: Segment, peak_gpus: float, verdicts: PieceVerdicts) -> PieceBound:
     floor = w.scaling.min_replicas if w.scaling else 1
     ceiling = w.scaling.most if w.scaling else w.config.replicas
     top = ceiling

@@ -77,6 +77,13 @@ from tracefit.walk_forward import walk_forward
     help="Instead of the backtest: the fewest replicas of each window's config at which each scaler piece "
     "meets the SLO, and the fewest GPU-hours at which 100/99/97/95/90% of pieces could (with --plan).",
 )
+@click.option(
+    "--hindsight-gpus-x",
+    type=click.FloatRange(min=1),
+    default=1.0,
+    show_default=True,
+    help="--hindsight searches up to as many replicas as this x the static-peak plan's GPUs hold.",
+)
 @click.option("--seed", type=int, default=0, show_default=True)
 @json_option
 def backtest(
@@ -95,6 +102,7 @@ def backtest(
     fixed_replicas,
     replay_static,
     hindsight,
+    hindsight_gpus_x,
     seed,
     as_json,
     **recommend_options,
@@ -149,7 +157,19 @@ def backtest(
     if plan_path is None:
         raise click.UsageError("give --plan plan.json, or --walk-forward with the recommend options")
     if hindsight:
-        _hindsight(db, read_plan_json(plan_path), since, until, as_model, log_model, slo, options, profile, as_json)
+        _hindsight(
+            db,
+            read_plan_json(plan_path),
+            since,
+            until,
+            as_model,
+            log_model,
+            slo,
+            options,
+            profile,
+            hindsight_gpus_x,
+            as_json,
+        )
         return
     result = run_backtest(
         db,
@@ -175,7 +195,7 @@ def backtest(
     stderr.print(f"{s['simulated_requests']:,} requests simulated for {s['requests_real']:,.0f} real ones")
 
 
-def _hindsight(db, plan: dict, since, until, as_model, log_model, slo, options, profile, as_json) -> None:
+def _hindsight(db, plan: dict, since, until, as_model, log_model, slo, options, profile, gpus_x, as_json) -> None:
     result = run_hindsight(
         db,
         plan,
@@ -186,6 +206,7 @@ def _hindsight(db, plan: dict, since, until, as_model, log_model, slo, options, 
         slo=parse_limits(slo) or None,
         options=options,
         profile=profile,
+        gpus_x=gpus_x,
     )
     doc = oracle.to_dict(result)
     if as_json:
