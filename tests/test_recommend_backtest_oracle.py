@@ -120,8 +120,9 @@ def test_hindsight_finds_the_replicas_the_scaler_missed():
     # derives both from the H100's prefill rate). Judged 01:15, 01:30, 01:45; floor 1, ceiling = top = 20.
     plan, traffic = _plan(16.0), _traffic(16.0, 2, 3000, 100)
     since, until = MONDAY + timedelta(hours=1, minutes=15), MONDAY + timedelta(hours=2)
-    result = hindsight(plan, traffic, since=since, until=until)
+    result = hindsight(plan, traffic, since=since, until=until, recheck_seed=7)
     assert [(p.scaler, p.scaler_meets, p.least, p.top) for p in result.pieces] == [(1, False, 2, 20)] * 3
+    assert [p.recheck for p in result.pieces] == [(False, True)] * 3  # another draw of the traffic: the same verdicts
     assert [p.replays for p in result.pieces] == [2] * 3  # 1 misses, 2 meets
     # the scaler's verdicts are the backtest's (same pieces, same seeds)
     assert [h.stats.meets_slo for h in backtest(plan, traffic, since=since, until=until).hours] == [False] * 3
@@ -132,6 +133,7 @@ def test_hindsight_finds_the_replicas_the_scaler_missed():
     doc = to_dict(result)
     assert doc["summary"]["under_sized"] == 3 and doc["summary"]["under_sized_gpu_hours_short"] == pytest.approx(0.75)
     assert doc["frontier"]["scaler_ceiling"][0]["gpu_hours"] == pytest.approx(1.5)
+    assert (doc["summary"]["recheck_scaler_meets_share"], doc["summary"]["recheck_least_meets_share"]) == (0.0, 1.0)
 
 
 def test_a_piece_no_replica_count_fixes_is_unfixable():

@@ -96,11 +96,21 @@ def run_hindsight(
     options: ReplayOptions = ReplayOptions(),
     profile: dict | None = None,
     gpus_x: float = 1.0,
+    recheck_seed: int | None = None,
 ) -> Hindsight:
     """The fewest replicas per scaler piece of [since, until) (recommend/backtest/oracle.py) for `plan`."""
     with warehouse.connect(db, read_only=True) as con:
         parsed, logged = _plan_traffic(con, plan, since, until, as_model, log_model, slo, options, False)
-    return hindsight(parsed, logged, since=since, until=until, options=options, profile=profile, gpus_x=gpus_x)
+    return hindsight(
+        parsed,
+        logged,
+        since=since,
+        until=until,
+        options=options,
+        profile=profile,
+        gpus_x=gpus_x,
+        recheck_seed=recheck_seed,
+    )
 
 
 def _plan_traffic(con, plan: dict, since, until, as_model, log_model, slo, options, fixed_replicas: bool):

@@ -20,6 +20,7 @@ fixing costs least are lifted to their fewest replicas until s is reached (None 
 Savings are against the static-peak plan, as the backtest's (recommend/backtest/run.py).
 """
 
+import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -48,6 +49,8 @@ class PieceBound:
     least: int | None  # fewest replicas in [floor, top] meeting the SLO; None: none does (unfixable)
     gpus: tuple[int, ...]  # GPUs at floor, floor + 1, ..., top replicas
     replays: int  # replays the search took (the scaler's count included)
+    recheck: tuple[bool | None, bool | None] = (None, None)  # verdicts at the scaler's count and at least
+    # replayed with another seed (hindsight(recheck_seed=...)); (None, None) when not rechecked
 
     @property
     def judged(self) -> bool:
@@ -89,19 +92,31 @@ def hindsight(
     options: ReplayOptions = ReplayOptions(),
     profile: dict | None = None,
     gpus_x: float = 1.0,
+    recheck_seed: int | None = None,
 ) -> Hindsight:
     """Per scaler piece of [since, until): the fewest replicas meeting the SLO; `traffic` as for backtest();
-    `gpus_x`: the search goes up to as many replicas as gpus_x x the static-peak plan's GPUs hold."""
+    `gpus_x`: the search goes up to as many replicas as gpus_x x the static-peak plan's GPUs hold;
+    `recheck_seed`: also replay each piece at the scaler's count and at its fewest replicas with this seed
+    (a fresh draw of the same traffic: how much of the bound is the search picking lucky replays)."""
     pieces, _ = segments(plan, since, until)
     engine_traffic, adm = admit(traffic, plan, pieces, options)
-    verdicts = PieceVerdicts(plan, engine_traffic, StepParts(plan, profile), options)
+    parts = StepParts(plan, profile)
+    verdicts = PieceVerdicts(plan, engine_traffic, parts, options)
     peak_gpus = plan.peak.config.gpus
-    out = [
-        _bound(plan.windows[s.window], i, s, peak_gpus * gpus_x, verdicts)
-        for i, s in enumerate(scaled(plan, pieces, traffic, adm, options))
-    ]
+    pieces = scaled(plan, pieces, traffic, adm, options)
+    out = [_bound(plan.windows[s.window], i, s, peak_gpus * gpus_x, verdicts) for i, s in enumerate(pieces)]
+    if recheck_seed is not None:
+        again = PieceVerdicts(plan, engine_traffic, parts, dataclasses.replace(options, seed=recheck_seed))
+        out = [dataclasses.replace(p, recheck=_recheck(again, i, s, p)) for i, (s, p) in enumerate(zip(pieces, out))]
     hours = sum(p.hours for p in out)
     return Hindsight(pieces=tuple(out), static_peak_gpu_hours=peak_gpus * hours)
+
+
+def _recheck(again: PieceVerdicts, i: int, s: Segment, p: PieceBound) -> tuple[bool | None, bool | None]:
+    def verdict(r: int | None) -> bool | None:
+        return again.verdict((i, dataclasses.replace(s, replicas=r))) if r is not None and p.judged else None
+
+    return verdict(p.scaler), verdict(p.least)
 
 
 def _bound(w: PlanWindow, i: int, s: Segment, peak_gpus: float, verdicts: PieceVerdicts) -> PieceBound:
@@ -225,6 +240,7 @@ def to_dict(result: Hindsight, shares: tuple[float, ...] = SHARES) -> dict:
             "replays": sum(p.replays for p in result.pieces),
             **scaler_gap(result),
             "beyond_ceiling": sum(p.least is not None and p.least > p.ceiling for p in judged),
+            **rechecked(judged),
         },
         "frontier": {
             "static_peak_gpus": [_point(f) for f in frontier(result, shares)],
@@ -245,9 +261,23 @@ def to_dict(result: Hindsight, shares: tuple[float, ...] = SHARES) -> dict:
                 "scaler_gpu_hours": p.gpu_hours(p.scaler),
                 "replays": p.replays,
                 "gpus": list(p.gpus),
+                "recheck": list(p.recheck),
             }
             for p in result.pieces
         ],
+    }
+
+
+def rechecked(judged: list[PieceBound]) -> dict:
+    """Shares meeting the SLO again with the recheck seed: at the scaler's count (of the judged pieces) and at
+    the fewest replicas (of the pieces some count fixed); empty when not rechecked."""
+    scaler = [p.recheck[0] for p in judged if p.recheck[0] is not None]
+    least = [p.recheck[1] for p in judged if p.recheck[1] is not None]
+    if not scaler:
+        return {}
+    return {
+        "recheck_scaler_meets_share": sum(scaler) / len(scaler),
+        "recheck_least_meets_share": sum(least) / len(least) if least else None,
     }
 
 

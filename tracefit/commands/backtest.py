@@ -75,7 +75,8 @@ from tracefit.walk_forward import walk_forward
     "--hindsight",
     is_flag=True,
     help="Instead of the backtest: the fewest replicas of each window's config at which each scaler piece "
-    "meets the SLO, and the fewest GPU-hours at which 100/99/97/95/90% of pieces could (with --plan).",
+    "meets the SLO, and the fewest GPU-hours at which 100/99/97/95/90% of pieces could (with --plan); "
+    "each piece is replayed again at both counts with another seed (summary recheck_*).",
 )
 @click.option(
     "--hindsight-gpus-x",
@@ -195,6 +196,9 @@ def backtest(
     stderr.print(f"{s['simulated_requests']:,} requests simulated for {s['requests_real']:,.0f} real ones")
 
 
+RECHECK_SEED = 10_007  # --hindsight replays each piece again at seed + this: a fresh draw of the same traffic
+
+
 def _hindsight(db, plan: dict, since, until, as_model, log_model, slo, options, profile, gpus_x, as_json) -> None:
     result = run_hindsight(
         db,
@@ -207,6 +211,7 @@ def _hindsight(db, plan: dict, since, until, as_model, log_model, slo, options, 
         options=options,
         profile=profile,
         gpus_x=gpus_x,
+        recheck_seed=options.seed + RECHECK_SEED,
     )
     doc = oracle.to_dict(result)
     if as_json:
