@@ -1,5 +1,6 @@
 """The hindsight bound: fewest replicas per scaler piece and the GPU-hours frontier (recommend/backtest/oracle.py)."""
 
+from dataclasses import replace
 from datetime import timedelta
 
 import numpy as np
@@ -8,7 +9,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from recommend.backtest import Traffic, backtest
-from recommend.backtest.oracle import Hindsight, PieceBound, frontier, hindsight, least_meeting, scaler_gap, to_dict
+from recommend.backtest.oracle import (
+    Hindsight,
+    PieceBound,
+    frontier,
+    hindsight,
+    least_meeting,
+    rechecked,
+    scaler_gap,
+    to_dict,
+)
 from tests.test_recommend_autoscale import MONDAY, steady
 from tests.test_recommend_scale_targets import _plan
 
@@ -112,6 +122,33 @@ def test_the_frontier_lifts_the_cheapest_pieces_first():
         "exact": 0,
     }
     assert result.scaler_gpu_hours == 2 + 2 + 4 + 4 + 3
+    assert rechecked(result) == {}  # not rechecked
+
+
+def test_rechecked_counts_unfixable_pieces_as_misses_at_their_floor():
+    met = _piece(least=2, scaler=3, meets=True)
+    met = replace(
+        met,
+        recheck=(
+            ("scaler", 3, True),
+            ("least", 2, False),
+            ("least x 1.25", 3, True),
+            ("least x 1.5", 3, True),
+            ("least x 2", 4, True),
+        ),
+    )
+    lost = replace(_piece(least=None, scaler=4, meets=False), recheck=(("scaler", 4, False),))
+    result = Hindsight(pieces=(met, lost), static_peak_gpu_hours=16.0)  # 2 h at 8 GPUs
+    # scaler: 3 + 4 GPU-h, 1 of 2 met; least: 2 + 1 (the unfixable piece at its floor), 0 of 2 met;
+    # x 1.25 and x 1.5: 3 + 1, x 2: 4 + 1; 1 of 2 met
+    assert {k: (v["meets_share"], v["gpu_hours"]) for k, v in rechecked(result).items()} == {
+        "scaler": (0.5, 7.0),
+        "least": (0.0, 3.0),
+        "least x 1.25": (0.5, 4.0),
+        "least x 1.5": (0.5, 4.0),
+        "least x 2": (0.5, 5.0),
+    }
+    assert rechecked(result)["least"]["savings_pct"] == pytest.approx(100 * (1 - 3 / 16))
 
 
 def test_hindsight_finds_the_replicas_the_scaler_missed():
@@ -122,7 +159,16 @@ def test_hindsight_finds_the_replicas_the_scaler_missed():
     since, until = MONDAY + timedelta(hours=1, minutes=15), MONDAY + timedelta(hours=2)
     result = hindsight(plan, traffic, since=since, until=until, recheck_seed=7)
     assert [(p.scaler, p.scaler_meets, p.least, p.top) for p in result.pieces] == [(1, False, 2, 20)] * 3
-    assert [p.recheck for p in result.pieces] == [(False, True)] * 3  # another draw of the traffic: the same verdicts
+    # another draw of the traffic: the same verdicts; least x 1.25, x 1.5, x 2 = ceil(2.5), 3, 4 replicas
+    assert [p.recheck for p in result.pieces] == [
+        (
+            ("scaler", 1, False),
+            ("least", 2, True),
+            ("least x 1.25", 3, True),
+            ("least x 1.5", 3, True),
+            ("least x 2", 4, True),
+        )
+    ] * 3
     assert [p.replays for p in result.pieces] == [2] * 3  # 1 misses, 2 meets
     # the scaler's verdicts are the backtest's (same pieces, same seeds)
     assert [h.stats.meets_slo for h in backtest(plan, traffic, since=since, until=until).hours] == [False] * 3
@@ -133,7 +179,14 @@ def test_hindsight_finds_the_replicas_the_scaler_missed():
     doc = to_dict(result)
     assert doc["summary"]["under_sized"] == 3 and doc["summary"]["under_sized_gpu_hours_short"] == pytest.approx(0.75)
     assert doc["frontier"]["scaler_ceiling"][0]["gpu_hours"] == pytest.approx(1.5)
-    assert (doc["summary"]["recheck_scaler_meets_share"], doc["summary"]["recheck_least_meets_share"]) == (0.0, 1.0)
+    # 3 pieces of 0.25 h at 1, 2, 3, 3, 4 replicas: 0.75, 1.5, 2.25, 2.25, 3 GPU-h of the static peak's 15
+    assert {k: (v["meets_share"], v["gpu_hours"], v["savings_pct"]) for k, v in doc["recheck"].items()} == {
+        "scaler": (0.0, 0.75, 95.0),
+        "least": (1.0, 1.5, 90.0),
+        "least x 1.25": (1.0, 2.25, 85.0),
+        "least x 1.5": (1.0, 2.25, 85.0),
+        "least x 2": (1.0, 3.0, 80.0),
+    }
 
 
 def test_a_piece_no_replica_count_fixes_is_unfixable():

@@ -34,6 +34,8 @@ from recommend.backtest.scaling import scaled
 from recommend.backtest.targets import PieceVerdicts
 
 SHARES = (1.0, 0.99, 0.97, 0.95, 0.90)
+MARGINS = (0.25, 0.5, 1.0)  # rechecked above the fewest replicas: least x (1 + margin), at most top
+RECHECKS = ("scaler", "least", *(f"least x {1 + m:g}" for m in MARGINS))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -49,8 +51,8 @@ class PieceBound:
     least: int | None  # fewest replicas in [floor, top] meeting the SLO; None: none does (unfixable)
     gpus: tuple[int, ...]  # GPUs at floor, floor + 1, ..., top replicas
     replays: int  # replays the search took (the scaler's count included)
-    recheck: tuple[bool | None, bool | None] = (None, None)  # verdicts at the scaler's count and at least
-    # replayed with another seed (hindsight(recheck_seed=...)); (None, None) when not rechecked
+    recheck: tuple[tuple[str, int, bool | None], ...] = ()  # (RECHECKS label, replicas, verdict) replayed
+    # with another seed (hindsight(recheck_seed=...)); judged pieces only, the least ones where least is known
 
     @property
     def judged(self) -> bool:
@@ -96,8 +98,9 @@ def hindsight(
 ) -> Hindsight:
     """Per scaler piece of [since, until): the fewest replicas meeting the SLO; `traffic` as for backtest();
     `gpus_x`: the search goes up to as many replicas as gpus_x x the static-peak plan's GPUs hold;
-    `recheck_seed`: also replay each piece at the scaler's count and at its fewest replicas with this seed
-    (a fresh draw of the same traffic: how much of the bound is the search picking lucky replays)."""
+    `recheck_seed`: also replay each piece at the scaler's count, at its fewest replicas and at those x (1 +
+    each of MARGINS) with this seed (a fresh draw of the same traffic: how much of the bound is the search
+    picking lucky replays, and what margin a count chosen in hindsight needs to hold)."""
     pieces, _ = segments(plan, since, until)
     engine_traffic, adm = admit(traffic, plan, pieces, options)
     parts = StepParts(plan, profile)
@@ -112,11 +115,15 @@ def hindsight(
     return Hindsight(pieces=tuple(out), static_peak_gpu_hours=peak_gpus * hours)
 
 
-def _recheck(again: PieceVerdicts, i: int, s: Segment, p: PieceBound) -> tuple[bool | None, bool | None]:
-    def verdict(r: int | None) -> bool | None:
-        return again.verdict((i, dataclasses.replace(s, replicas=r))) if r is not None and p.judged else None
-
-    return verdict(p.scaler), verdict(p.least)
+def _recheck(again: PieceVerdicts, i: int, s: Segment, p: PieceBound) -> tuple[tuple[str, int, bool | None], ...]:
+    if not p.judged:
+        return ()
+    counts = [p.scaler]
+    if p.least is not None:
+        counts += [p.least, *(min(p.top, math.ceil(p.least * (1 + m) - 1e-9)) for m in MARGINS)]
+    return tuple(
+        (label, r, again.verdict((i, dataclasses.replace(s, replicas=r)))) for label, r in zip(RECHECKS, counts)
+    )
 
 
 def _bound(w: PlanWindow, i: int, s: Segment, peak_gpus: float, verdicts: PieceVerdicts) -> PieceBound:
@@ -225,8 +232,9 @@ def scaler_gap(result: Hindsight) -> dict:
 
 
 def to_dict(result: Hindsight, shares: tuple[float, ...] = SHARES) -> dict:
-    """{"summary", "frontier": {"static_peak_gpus", "scaler_ceiling"}, "pieces"} for --json; each piece
-    holds PieceBound's fields (gpus: at floor .. top replicas) and its GPU-hours at least and at the scaler's."""
+    """{"summary", "recheck" (rechecked()), "frontier": {"static_peak_gpus", "scaler_ceiling"}, "pieces"} for
+    --json; each piece holds PieceBound's fields (gpus: at floor .. top replicas) and its GPU-hours at least
+    and at the scaler's."""
     judged = [p for p in result.pieces if p.judged]
     return {
         "summary": {
@@ -240,8 +248,8 @@ def to_dict(result: Hindsight, shares: tuple[float, ...] = SHARES) -> dict:
             "replays": sum(p.replays for p in result.pieces),
             **scaler_gap(result),
             "beyond_ceiling": sum(p.least is not None and p.least > p.ceiling for p in judged),
-            **rechecked(judged),
         },
+        "recheck": rechecked(result),
         "frontier": {
             "static_peak_gpus": [_point(f) for f in frontier(result, shares)],
             "scaler_ceiling": [_point(f) for f in frontier(result, shares, ceiling=True)],
@@ -261,24 +269,34 @@ def to_dict(result: Hindsight, shares: tuple[float, ...] = SHARES) -> dict:
                 "scaler_gpu_hours": p.gpu_hours(p.scaler),
                 "replays": p.replays,
                 "gpus": list(p.gpus),
-                "recheck": list(p.recheck),
+                "recheck": [list(c) for c in p.recheck],
             }
             for p in result.pieces
         ],
     }
 
 
-def rechecked(judged: list[PieceBound]) -> dict:
-    """Shares meeting the SLO again with the recheck seed: at the scaler's count (of the judged pieces) and at
-    the fewest replicas (of the pieces some count fixed); empty when not rechecked."""
-    scaler = [p.recheck[0] for p in judged if p.recheck[0] is not None]
-    least = [p.recheck[1] for p in judged if p.recheck[1] is not None]
-    if not scaler:
+def rechecked(result: Hindsight) -> dict:
+    """Per RECHECKS label, with the recheck seed: the share of judged pieces meeting the SLO at that count
+    (unfixable pieces miss, at their floor) and the GPU-hours and savings of running every piece at it
+    (unjudged and unfixable pieces at their floor; the scaler's count for "scaler"); empty when not rechecked."""
+    judged = [p for p in result.pieces if p.judged]
+    if not any(p.recheck for p in judged):
         return {}
-    return {
-        "recheck_scaler_meets_share": sum(scaler) / len(scaler),
-        "recheck_least_meets_share": sum(least) / len(least) if least else None,
-    }
+    out = {}
+    for label in RECHECKS:
+        met, gpu_hours = 0, 0.0
+        for p in result.pieces:
+            found = next(((r, v) for name, r, v in p.recheck if name == label), None)
+            fallback = p.scaler if label == "scaler" else p.floor
+            gpu_hours += p.gpu_hours(found[0] if found else fallback)
+            met += bool(found) and found[1] is not False
+        out[label] = {
+            "meets_share": met / len(judged),
+            "gpu_hours": gpu_hours,
+            "savings_pct": _savings(gpu_hours, result.static_peak_gpu_hours),
+        }
+    return out
 
 
 def _point(f: FrontierPoint) -> dict:
