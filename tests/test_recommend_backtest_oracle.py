@@ -135,18 +135,20 @@ def test_rechecked_counts_unfixable_pieces_as_misses_at_their_floor():
             ("least x 1.25", 3, True),
             ("least x 1.5", 3, True),
             ("least x 2", 4, True),
+            ("top", 8, True),
         ),
     )
-    lost = replace(_piece(least=None, scaler=4, meets=False), recheck=(("scaler", 4, False),))
+    lost = replace(_piece(least=None, scaler=4, meets=False), recheck=(("scaler", 4, False), ("top", 8, True)))
     result = Hindsight(pieces=(met, lost), static_peak_gpu_hours=16.0)  # 2 h at 8 GPUs
     # scaler: 3 + 4 GPU-h, 1 of 2 met; least: 2 + 1 (the unfixable piece at its floor), 0 of 2 met;
-    # x 1.25 and x 1.5: 3 + 1, x 2: 4 + 1; 1 of 2 met
+    # x 1.25 and x 1.5: 3 + 1, x 2: 4 + 1; 1 of 2 met; top: 8 + 8, both met (the second on this draw)
     assert {k: (v["meets_share"], v["gpu_hours"]) for k, v in rechecked(result).items()} == {
         "scaler": (0.5, 7.0),
         "least": (0.0, 3.0),
         "least x 1.25": (0.5, 4.0),
         "least x 1.5": (0.5, 4.0),
         "least x 2": (0.5, 5.0),
+        "top": (1.0, 16.0),
     }
     assert rechecked(result)["least"]["savings_pct"] == pytest.approx(100 * (1 - 3 / 16))
 
@@ -159,7 +161,7 @@ def test_hindsight_finds_the_replicas_the_scaler_missed():
     since, until = MONDAY + timedelta(hours=1, minutes=15), MONDAY + timedelta(hours=2)
     result = hindsight(plan, traffic, since=since, until=until, recheck_seed=7)
     assert [(p.scaler, p.scaler_meets, p.least, p.top) for p in result.pieces] == [(1, False, 2, 20)] * 3
-    # another draw of the traffic: the same verdicts; least x 1.25, x 1.5, x 2 = ceil(2.5), 3, 4 replicas
+    # another draw of the traffic: the same verdicts; least x 1.25, x 1.5, x 2 = ceil(2.5), 3, 4 replicas; top 20
     assert [p.recheck for p in result.pieces] == [
         (
             ("scaler", 1, False),
@@ -167,6 +169,7 @@ def test_hindsight_finds_the_replicas_the_scaler_missed():
             ("least x 1.25", 3, True),
             ("least x 1.5", 3, True),
             ("least x 2", 4, True),
+            ("top", 20, True),
         )
     ] * 3
     assert [p.replays for p in result.pieces] == [2] * 3  # 1 misses, 2 meets
@@ -179,13 +182,14 @@ def test_hindsight_finds_the_replicas_the_scaler_missed():
     doc = to_dict(result)
     assert doc["summary"]["under_sized"] == 3 and doc["summary"]["under_sized_gpu_hours_short"] == pytest.approx(0.75)
     assert doc["frontier"]["scaler_ceiling"][0]["gpu_hours"] == pytest.approx(1.5)
-    # 3 pieces of 0.25 h at 1, 2, 3, 3, 4 replicas: 0.75, 1.5, 2.25, 2.25, 3 GPU-h of the static peak's 15
+    # 3 pieces of 0.25 h at 1, 2, 3, 3, 4, 20 replicas: 0.75, 1.5, 2.25, 2.25, 3, 15 GPU-h of the static peak's 15
     assert {k: (v["meets_share"], v["gpu_hours"], v["savings_pct"]) for k, v in doc["recheck"].items()} == {
         "scaler": (0.0, 0.75, 95.0),
         "least": (1.0, 1.5, 90.0),
         "least x 1.25": (1.0, 2.25, 85.0),
         "least x 1.5": (1.0, 2.25, 85.0),
         "least x 2": (1.0, 3.0, 80.0),
+        "top": (1.0, 15.0, 0.0),
     }
 
 

@@ -35,7 +35,7 @@ from recommend.backtest.targets import PieceVerdicts
 
 SHARES = (1.0, 0.99, 0.97, 0.95, 0.90)
 MARGINS = (0.25, 0.5, 1.0)  # rechecked above the fewest replicas: least x (1 + margin), at most top
-RECHECKS = ("scaler", "least", *(f"least x {1 + m:g}" for m in MARGINS))
+RECHECKS = ("scaler", "least", *(f"least x {1 + m:g}" for m in MARGINS), "top")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -98,8 +98,8 @@ def hindsight(
 ) -> Hindsight:
     """Per scaler piece of [since, until): the fewest replicas meeting the SLO; `traffic` as for backtest();
     `gpus_x`: the search goes up to as many replicas as gpus_x x the static-peak plan's GPUs hold;
-    `recheck_seed`: also replay each piece at the scaler's count, at its fewest replicas and at those x (1 +
-    each of MARGINS) with this seed (a fresh draw of the same traffic: how much of the bound is the search
+    `recheck_seed`: also replay each piece at the scaler's count, at its fewest replicas, at those x (1 +
+    each of MARGINS) and at top with this seed (a fresh draw of the same traffic: how much of the bound is the search
     picking lucky replays, and what margin a count chosen in hindsight needs to hold)."""
     pieces, _ = segments(plan, since, until)
     engine_traffic, adm = admit(traffic, plan, pieces, options)
@@ -118,12 +118,12 @@ def hindsight(
 def _recheck(again: PieceVerdicts, i: int, s: Segment, p: PieceBound) -> tuple[tuple[str, int, bool | None], ...]:
     if not p.judged:
         return ()
-    counts = [p.scaler]
+    counts = [("scaler", p.scaler)]
     if p.least is not None:
-        counts += [p.least, *(min(p.top, math.ceil(p.least * (1 + m) - 1e-9)) for m in MARGINS)]
-    return tuple(
-        (label, r, again.verdict((i, dataclasses.replace(s, replicas=r)))) for label, r in zip(RECHECKS, counts)
-    )
+        margins = (min(p.top, math.ceil(p.least * (1 + m) - 1e-9)) for m in MARGINS)
+        counts += list(zip(RECHECKS[1:-1], (p.least, *margins)))
+    counts.append(("top", p.top))
+    return tuple((label, r, again.verdict((i, dataclasses.replace(s, replicas=r)))) for label, r in counts)
 
 
 def _bound(w: PlanWindow, i: int, s: Segment, peak_gpus: float, verdicts: PieceVerdicts) -> PieceBound:
@@ -279,7 +279,8 @@ def to_dict(result: Hindsight, shares: tuple[float, ...] = SHARES) -> dict:
 def rechecked(result: Hindsight) -> dict:
     """Per RECHECKS label, with the recheck seed: the share of judged pieces meeting the SLO at that count
     (unfixable pieces miss, at their floor) and the GPU-hours and savings of running every piece at it
-    (unjudged and unfixable pieces at their floor; the scaler's count for "scaler"); empty when not rechecked."""
+    (unjudged and unfixable pieces at their floor; the scaler's count for "scaler", top for "top"); empty when
+    not rechecked."""
     judged = [p for p in result.pieces if p.judged]
     if not any(p.recheck for p in judged):
         return {}
@@ -288,7 +289,7 @@ def rechecked(result: Hindsight) -> dict:
         met, gpu_hours = 0, 0.0
         for p in result.pieces:
             found = next(((r, v) for name, r, v in p.recheck if name == label), None)
-            fallback = p.scaler if label == "scaler" else p.floor
+            fallback = {"scaler": p.scaler, "top": p.top}.get(label, p.floor)
             gpu_hours += p.gpu_hours(found[0] if found else fallback)
             met += bool(found) and found[1] is not False
         out[label] = {

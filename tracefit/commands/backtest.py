@@ -76,7 +76,7 @@ from tracefit.walk_forward import walk_forward
     is_flag=True,
     help="Instead of the backtest: the fewest replicas of each window's config at which each scaler piece "
     "meets the SLO, and the fewest GPU-hours at which 100/99/97/95/90% of pieces could (with --plan); "
-    "each piece is replayed again with another seed at the scaler's count and at the fewest x 1, 1.25, 1.5, 2 "
+    "each piece is replayed again with another seed at the scaler's count and at the fewest x 1, 1.25, 1.5, 2 and at the top "
     "(recheck).",
 )
 @click.option(
