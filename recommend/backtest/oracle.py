@@ -279,13 +279,13 @@ def to_dict(result: Hindsight, shares: tuple[float, ...] = SHARES) -> dict:
 def rechecked(result: Hindsight) -> dict:
     """Per RECHECKS label, with the recheck seed: the share of judged pieces meeting the SLO at that count
     (unfixable pieces miss, at their floor) and the GPU-hours and savings of running every piece at it
-    (unjudged and unfixable pieces at their floor; the scaler's count for "scaler", top for "top"); empty when
-    not rechecked."""
+    (unjudged and unfixable pieces at their floor; the scaler's count for "scaler", top for "top"); labels no
+    piece was rechecked at are left out."""
     judged = [p for p in result.pieces if p.judged]
     if not any(p.recheck for p in judged):
         return {}
     out = {}
-    for label in RECHECKS:
+    for label in (name for name in RECHECKS if any(name == c[0] for p in judged for c in p.recheck)):
         met, gpu_hours = 0, 0.0
         for p in result.pieces:
             found = next(((r, v) for name, r, v in p.recheck if name == label), None)
