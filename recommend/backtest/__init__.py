@@ -5,7 +5,8 @@
 
 run.py (the backtest, piece by piece), plan.py (a plan as the backtest reads it), replay.py and
 disagg.py (one piece through the simulator), bulk.py and scaling.py (bulk admission, the replica
-scaler), targets.py (the scaler's per-window target calibrated on history), stats.py (what replayed requests say against the SLO), report.py and walk.py (JSON, rows,
+scaler), targets.py (the scaler's per-window target calibrated on history), oracle.py (the hindsight bound: the
+fewest replicas per piece any scaler could have run), stats.py (what replayed requests say against the SLO), report.py and walk.py (JSON, rows,
 walk-forward summaries).
 """
 

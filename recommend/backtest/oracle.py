@@ -18,6 +18,11 @@ frontier(): for a share s of the judged pieces (those with interactive requests)
 any per-piece choice with >= s of them meeting the SLO: every piece at its floor, then the pieces whose
 fixing costs least are lifted to their fewest replicas until s is reached (None when s is out of reach).
 Savings are against the static-peak plan, as the backtest's (recommend/backtest/run.py).
+
+The bound is on one draw of each piece's replayed traffic (replica_arrivals is random per seed), so it is an
+edge, not a plan: `recheck_seed` replays the scaler's count, the fewest, the fewest x (1 + MARGINS) and top
+on a fresh draw (rechecked()). On ServeGen week 2 the fewest counts met 0.63 of pieces again, the scaler's
+0.90 (bench/RESULTS.md "Backtest hindsight").
 """
 
 import dataclasses
