@@ -44,7 +44,7 @@ KEYS = (
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--as", dest="as_model", default="qwen2.5-72b")
-    p.add_argument("--max-requests", default="3000")
+    p.add_argument("--max-requests", default="12000")
     p.add_argument("--recommend-args", default="", help="extra recommend options, e.g. '--headroom 0.5'")
     p.add_argument("--db", help="ingested warehouse to reuse when it exists, else keep it here")
     p.add_argument("--no-write", action="store_true")
@@ -151,7 +151,7 @@ Command: `.venv/bin/python bench/backtest.py {("--recommend-args " + repr(a.reco
 the forecast error of the token load (q 0.95, `--forecast-on tokens`), replica scaler on the request rate
 (q 0.99, `--scale-on requests`) at per-window targets calibrated on the last 7 planning days
 (`--scale-calibrate 0.97`), bulk admitted into spare capacity (`--bulk-pacing spare`) with a
-{ws.get("bulk_deadline_s")} s deadline; SLO {walk["slo"]}; at most {a.max_requests} simulated requests per hour).
+{ws.get("bulk_deadline_s")} s deadline; SLO {walk["slo"]}; at most {a.max_requests} simulated requests per 15-minute piece).
 
 | plan | windows | (day,) windows meeting SLO | hours meeting SLO | SLO attainment (interactive) | GPU-hours | static-peak GPU-hours | savings | bulk share | bulk within deadline | worst class |
 |---|---|---|---|---|---|---|---|---|---|---|

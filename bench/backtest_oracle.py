@@ -38,7 +38,7 @@ FURTHER_X = (2.0, 4.0)  # days with unfixable pieces: searched again up to these
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--as", dest="as_model", default="qwen2.5-72b")
-    p.add_argument("--max-requests", default="3000")
+    p.add_argument("--max-requests", default="12000")
     p.add_argument("--recommend-args", default="", help="extra recommend options, e.g. '--mix-headroom 1.25'")
     p.add_argument("--db", help="ingested warehouse to reuse when it exists, else keep it here")
     p.add_argument("--out", type=Path, help="keep plans and hindsight JSON here (default: a temporary folder)")

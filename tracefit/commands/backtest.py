@@ -61,9 +61,10 @@ from tracefit.walk_forward import walk_forward
 @click.option(
     "--max-requests",
     type=click.IntRange(min=0),
-    default=3000,
+    default=12000,
     show_default=True,
-    help="Simulated requests per hour at most (slices of the hour beyond it; 0 = whole hours).",
+    help="Simulated requests per piece at most (an hour, or the scaler's 15-minute interval; slices of it "
+    "beyond that; 0 = whole pieces). Fewer make each piece's p95 verdict noisier (bench/RESULTS.md).",
 )
 @click.option(
     "--fixed-replicas",
