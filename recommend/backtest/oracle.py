@@ -36,6 +36,7 @@ from recommend.backtest.plan import BacktestPlan, PlanWindow, Segment, segments
 from recommend.backtest.replay import ReplayOptions, Traffic
 from recommend.backtest.run import StepParts, piece_gpus
 from recommend.backtest.scaling import scaled
+from recommend.backtest.stats import savings_pct
 from recommend.backtest.targets import PieceVerdicts
 
 SHARES = (1.0, 0.99, 0.97, 0.95, 0.90)
@@ -210,7 +211,7 @@ def frontier(result: Hindsight, shares: tuple[float, ...] = SHARES, *, ceiling: 
                 reachable=ok,
                 pieces_met=need if ok else len(lifts),
                 gpu_hours=gpu_hours,
-                savings_pct=_savings(gpu_hours, result.static_peak_gpu_hours),
+                savings_pct=savings_pct(gpu_hours, result.static_peak_gpu_hours),
             )
         )
     return points
@@ -245,7 +246,7 @@ def to_dict(result: Hindsight, shares: tuple[float, ...] = SHARES) -> dict:
         "summary": {
             "pieces": len(result.pieces),
             "scaler_gpu_hours": result.scaler_gpu_hours,
-            "scaler_savings_pct": _savings(result.scaler_gpu_hours, result.static_peak_gpu_hours),
+            "scaler_savings_pct": savings_pct(result.scaler_gpu_hours, result.static_peak_gpu_hours),
             "scaler_pieces_meeting_slo_share": sum(bool(p.scaler_meets) for p in judged) / len(judged)
             if judged
             else None,
@@ -300,7 +301,7 @@ def rechecked(result: Hindsight) -> dict:
         out[label] = {
             "meets_share": met / len(judged),
             "gpu_hours": gpu_hours,
-            "savings_pct": _savings(gpu_hours, result.static_peak_gpu_hours),
+            "savings_pct": savings_pct(gpu_hours, result.static_peak_gpu_hours),
         }
     return out
 
@@ -313,9 +314,3 @@ def _point(f: FrontierPoint) -> dict:
         "gpu_hours": f.gpu_hours,
         "savings_pct": f.savings_pct,
     }
-
-
-def _savings(gpu_hours: float | None, static_peak_gpu_hours: float) -> float | None:
-    if gpu_hours is None or not static_peak_gpu_hours:
-        return None
-    return 100.0 * (1.0 - gpu_hours / static_peak_gpu_hours)

@@ -32,7 +32,7 @@ from recommend.backtest.disagg import SplitParts, replay_split_piece
 from recommend.backtest.plan import BacktestPlan, Segment, segments
 from recommend.backtest.replay import PieceReplay, ReplayOptions, Traffic, replay_piece
 from recommend.backtest.scaling import scaled
-from recommend.backtest.stats import ReplayStats, replay_stats
+from recommend.backtest.stats import ReplayStats, replay_stats, savings_pct
 from recommend.engine_config import EngineConfig
 from recommend.errors import RecommendError
 from recommend.roofline import StepModel, with_profile
@@ -78,7 +78,8 @@ class BacktestResult:
 
     @property
     def savings_pct(self) -> float:
-        return 100.0 * (1.0 - self.gpu_hours / self.static_peak_gpu_hours) if self.static_peak_gpu_hours else math.nan
+        saved = savings_pct(self.gpu_hours, self.static_peak_gpu_hours)
+        return math.nan if saved is None else saved
 
     @property
     def windows_meeting_slo_share(self) -> float:

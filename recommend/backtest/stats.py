@@ -22,6 +22,15 @@ import numpy as np
 from recommend.backtest.replay import PieceReplay
 from recommend.slo import Slo
 
+
+def savings_pct(gpu_hours: float | None, static_peak_gpu_hours: float) -> float | None:
+    """100 x (1 - gpu_hours / static_peak_gpu_hours): GPU-hours saved against the static-peak plan;
+    None without either."""
+    if gpu_hours is None or not static_peak_gpu_hours:
+        return None
+    return 100.0 * (1.0 - gpu_hours / static_peak_gpu_hours)
+
+
 REPORTED = ("ttft_p50_ms", "ttft_p95_ms", "tpot_p50_ms", "tpot_p95_ms", "e2e_p50_ms", "e2e_p95_ms")
 
 

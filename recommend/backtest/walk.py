@@ -16,6 +16,7 @@ backtest's summary has, pooled over the walk:
 import math
 
 from recommend.backtest.report import classes, worst_class
+from recommend.backtest.stats import savings_pct
 
 
 def walk_summary(days: list[dict], slo: dict) -> dict:
@@ -38,9 +39,7 @@ def walk_summary(days: list[dict], slo: dict) -> dict:
         "slo_attainment": _weighted(days, "slo_attainment", "requests_real"),
         "gpu_hours": sums["gpu_hours"],
         "static_peak_gpu_hours": sums["static_peak_gpu_hours"],
-        "savings_pct": (
-            100.0 * (1.0 - sums["gpu_hours"] / sums["static_peak_gpu_hours"]) if sums["static_peak_gpu_hours"] else None
-        ),
+        "savings_pct": savings_pct(sums["gpu_hours"], sums["static_peak_gpu_hours"]),
         "requests_real": sums["requests_real"],
         "simulated_requests": int(sums["simulated_requests"]),
         "bulk_requests_real": sums["bulk_requests_real"],
