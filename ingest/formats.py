@@ -19,6 +19,7 @@ from ingest import formats_gateway as gateway
 from ingest import formats_k8s_bench as k8s_bench
 from ingest import formats_llmperf as llmperf
 from ingest import formats_otel as otel
+from ingest.closed_loop import ClosedLoop
 from ingest.fields import match_columns
 
 
@@ -34,8 +35,9 @@ class Format:
     prefix_block_tokens: int | None = None  # tokens per prefix block id
     json_list_keys: tuple[str, ...] = ()
     records: Callable[[object], list[dict]] | None = None  # JSON document -> flat records
-    # closed-loop benchmark without arrival times: (clients, idle s, where read) for a file, or None
-    concurrency: Callable[[Path], tuple[int, float, Path] | None] | None = None
+    # closed-loop benchmark without arrival times: (the file as given, the file read) -> its loop, or why
+    # none was found and how to give it (ingest/closed_loop.py)
+    concurrency: Callable[[Path, Path], ClosedLoop | str] | None = None
 
     def accepts(self, container: str) -> bool:
         if self.records:  # a document may sit on one line (jsonl) or span the file (json)
@@ -69,6 +71,7 @@ def _nested(
     required: set[str],
     records: Callable[[object], list[dict]],
     fields: tuple[str, ...],
+    concurrency: Callable[[Path, Path], ClosedLoop | str] | None = None,
 ) -> Format:
     return Format(
         name=name,
@@ -78,6 +81,7 @@ def _nested(
         required=frozenset(required),
         records=records,
         columns={f: f for f in fields},
+        concurrency=concurrency,
     )
 
 
@@ -138,11 +142,13 @@ NESTED = [
     _nested(
         "genai-bench",
         "genai-bench per-run JSON in its experiment folder (individual_request_metrics: ttft, tpot, "
-        "e2e_latency in its _time_unit, token counts, error_code; no arrival times)",
+        "e2e_latency in its _time_unit, token counts, error_code; no timestamps: arrivals rebuilt from "
+        "its aggregated_metrics.num_concurrency)",
         "tracefit ingest experiments/my-run/D100_100_text-to-text_num_concurrency_4_time_61s.json --model llama-3-8b",
         {"aggregated_metrics", "individual_request_metrics"},
         k8s_bench.genai_bench_records,
         k8s_bench.GENAI_BENCH_FIELDS,
+        k8s_bench.genai_bench_concurrency,
     ),
     _nested(
         "otel-genai",

@@ -5,9 +5,13 @@ by output-token position, `__invalid` for a record that cannot be read. Prompts,
 error messages are never read.
 """
 
+import json
 import re
 from itertools import pairwise
+from pathlib import Path
 
+from ingest.closed_loop import ClosedLoop
+from ingest.compression import plain_name
 from ingest.containers import INVALID
 
 INFERENCE_PERF_FIELDS = (
@@ -23,6 +27,8 @@ INFERENCE_PERF_FIELDS = (
 )
 GENAI_BENCH_FIELDS = ("prompt_tokens", "output_tokens", "ttft_ms", "tpot_ms", "e2e_ms", "status")
 GENAI_BENCH_UNIT_MS = {"s": 1000.0, "ms": 1.0}  # genai_bench/time_units.py: the two --metrics-time-unit values
+# genai_bench/cli/cli.py run_name: f"{scenario}_{task}_{iteration_type}_{iteration}_time_{total_run_time}s.json"
+GENAI_BENCH_RUN_NAME = re.compile(r"_num_concurrency_(\d+)_time_\d+s\.json$")
 # inference-perf 0.7.0 client/modelserver/openai_client.py: "HTTP Error {status}", else the exception's class
 HTTP_ERROR = re.compile(r"HTTP Error (\d{3})")
 ERROR_TYPES = {"TimeoutError": "timeout", "CancelledError": "cancelled"}
@@ -89,7 +95,7 @@ def genai_bench_records(doc: dict) -> list[dict]:
 
     A record has ttft, tpot, e2e_latency, num_input_tokens, num_output_tokens and, for a failure, an
     HTTP `error_code` with every metric null (counted 0 tokens here, as AIPerf's). No start times: a
-    closed loop at `num_concurrency`, so the run has no arrival times.
+    closed loop at `num_concurrency`: `genai_bench_concurrency` gives the reader what rebuilds them.
     """
     scale = GENAI_BENCH_UNIT_MS.get(str(doc.get("_time_unit", "s")))
     if scale is None:
@@ -119,3 +125,31 @@ def _genai_bench_request(request, scale: float) -> dict:
             "output_tokens": record["output_tokens"] or 0,
         }
     return record
+
+
+def genai_bench_concurrency(path: Path, data: Path) -> ClosedLoop | str:
+    """The run's closed loop, or why there is none: genai-bench 0.0.5 (cli/cli.py) starts
+    `num_concurrency` locust users at once (spawn rate = the concurrency unless --spawn-rate) with
+    locust's default wait_time `constant(0)`, each sending its next request as its last one returns, and
+    records each request as it returns (AggregatedMetricsCollector.all_request_metrics: the file's
+    order). Every release writes the count as `aggregated_metrics.num_concurrency` (1 in a batch-size
+    run, which runs one user) and in the file's name; none writes a request's start or end time or the
+    run's wall-clock start (tests/fixtures/real/README.md).
+
+    The idle time is 0: the user's own work between requests (sampling the next prompt) is not
+    recorded, and `run_duration` is no bound on it: it runs from before the users start to after
+    locust's once-a-second check saw enough requests, and includes requests still in flight at the
+    stop, which are not written."""
+    try:
+        clients = json.loads(data.read_bytes()).get("aggregated_metrics", {}).get("num_concurrency")
+    except (ValueError, AttributeError):
+        clients = None
+    if type(clients) is int and clients > 0:
+        return ClosedLoop(clients=clients, source=f"aggregated_metrics.num_concurrency in {plain_name(path)}")
+    named = GENAI_BENCH_RUN_NAME.search(plain_name(path))
+    if named and int(named.group(1)) > 0:
+        return ClosedLoop(clients=int(named.group(1)), source=f"num_concurrency_{named.group(1)} in the file's name")
+    return (
+        "the file has no aggregated_metrics.num_concurrency and its name no _num_concurrency_<N>_; name it "
+        "as genai-bench does (<scenario>_<task>_num_concurrency_<N>_time_<T>s.json) to rebuild them"
+    )

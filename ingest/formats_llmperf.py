@@ -5,17 +5,16 @@ time per output token: tracefit does not keep it and stores tpot = (e2e − ttft
 every format. The file has no arrival times. llmperf runs `num_concurrent_requests` closed-loop
 clients, each sending its next request when the last one ends, and writes requests as they complete;
 with that concurrency (from the run's `*_summary.json` beside the file) the arrivals are rebuilt the
-same way: each request starts when the earliest-free client finished its previous one, plus the idle
-time that makes the run last as long as llmperf measured.
+same way (ingest/closed_loop.py): each request starts when the earliest-free client finished its
+previous one, plus the idle time that makes the run last as long as llmperf measured.
 """
 
-import heapq
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
 
+from ingest.closed_loop import ClosedLoop
 from ingest.compression import plain_name
 
 COLUMNS = {
@@ -41,24 +40,24 @@ def fixup(raw: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def summary_concurrency(path: Path) -> tuple[int, float, Path] | None:
-    """(clients, idle seconds between a client's requests, the summary file) of the run, from
-    llmperf's `<name>_summary.json` beside `<name>_individual_responses.json`; None when there is none.
+def summary_concurrency(path: Path, data: Path) -> ClosedLoop | str:
+    """The run's closed loop, from llmperf's `<name>_summary.json` beside `<name>_individual_responses.json`
+    (`path`, as given; `data` is its decompressed copy, not needed here), or why there is none.
 
     The idle time makes the rebuilt run as long as llmperf measured it: clients × duration = the
     requests' latencies + idle, with duration = completed requests / `results_num_completed_requests_per_min`
     and the latencies' sum = completed × `results_end_to_end_latency_s_mean` (0 when either is missing)."""
     name = plain_name(path)
     if not name.endswith(INDIVIDUAL):
-        return None
+        return f"name the file *{INDIVIDUAL}, as llmperf does, with its *_summary.json beside it"
     summary = path.with_name(name[: -len(INDIVIDUAL)] + "_summary.json")
     try:
         doc = json.loads(summary.read_text())
         clients = doc.get("num_concurrent_requests")
     except (OSError, ValueError, AttributeError):
-        return None
+        return f"put the run's {summary.name} beside the file to rebuild them from its concurrency"
     if type(clients) is not int or clients <= 0:
-        return None
+        return f"{summary.name} has no num_concurrent_requests (a positive whole number)"
     done, per_min, e2e_s = (
         doc.get(k)
         for k in (
@@ -67,20 +66,10 @@ def summary_concurrency(path: Path) -> tuple[int, float, Path] | None:
             "results_end_to_end_latency_s_mean",
         )
     )
-    idle_s = 0.0
+    idle_s, how = 0.0, "no idle time (the summary has no run length)"
     if all(type(v) in (int, float) and v > 0 for v in (done, per_min, e2e_s)):
         idle_s = max(0.0, (clients * done / per_min * 60.0 - done * e2e_s) / done)
-    return clients, idle_s, summary
-
-
-def closed_loop_arrivals(batches: Iterator[pl.DataFrame], clients: int, idle_s: float = 0.0) -> Iterator[pl.DataFrame]:
-    """Each batch with `arrival_offset_s`: requests in completion order, `clients` closed-loop
-    clients, each request starting `idle_s` after the earliest-free client ended its previous one."""
-    free_s = [0.0] * clients  # when each client is free again (a heap)
-    for raw in batches:
-        starts = []
-        for e2e in raw.get_column("e2e_s").cast(pl.Float64, strict=False).to_list():
-            start = heapq.heappop(free_s) + idle_s
-            starts.append(start)
-            heapq.heappush(free_s, start + (e2e if e2e is not None and e2e >= 0 else 0.0))
-        yield raw.with_columns(pl.Series("arrival_offset_s", starts, pl.Float64))
+        how = f"{idle_s:.3f} s idle between a client's requests (the run's measured length)"
+    return ClosedLoop(
+        clients=clients, idle_s=idle_s, source=f"num_concurrent_requests in {summary.name}", idle_source=how
+    )

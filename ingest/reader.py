@@ -10,12 +10,12 @@ from pathlib import Path
 import polars as pl
 
 from ingest import containers as c
+from ingest.closed_loop import ClosedLoop, closed_loop_arrivals
 from ingest.compression import plain_name, sha256_of
 from ingest.containers import ROW
 from ingest.errors import IngestError
 from ingest.fields import COUNT_FIELDS, DURATION_FIELDS
 from ingest.formats import FORMATS, Format, detect_format
-from ingest.formats_llmperf import closed_loop_arrivals
 from ingest.normalize import Context
 from ingest.summaries import summary_of
 
@@ -68,7 +68,7 @@ class LogFile:
     cut_row: int | None = None  # a truncated file's last row, cut short (its `__row`)
     truncated: bool = False  # the file ends in the middle of a line
     skipped: dict[str, int] = field(default_factory=dict)  # records that are not requests, by kind (filled as read)
-    clients: tuple[int, float] | None = None  # closed-loop clients, idle s between requests: arrivals rebuilt
+    closed_loop: ClosedLoop | None = None  # a closed-loop run's clients: arrivals rebuilt from its latencies
     notes: tuple[str, ...] = ()  # what the loaded numbers rest on beyond the columns (ingest_runs.notes)
 
     @property
@@ -95,7 +95,7 @@ class LogFile:
         """Raw fields (renamed from source columns, format fixups applied) in bounded batches."""
         try:
             batches = self._fixed_batches()
-            yield from closed_loop_arrivals(batches, *self.clients) if self.clients else batches
+            yield from closed_loop_arrivals(batches, self.closed_loop) if self.closed_loop else batches
         except (pl.exceptions.PolarsError, OSError, ValueError, RecursionError) as exc:
             raise IngestError(
                 f"{self.path}: cannot read as {self.container} ({_describe(exc)}); "
@@ -204,7 +204,7 @@ def open_log(
         if raws & {"arrival_offset_s", "arrival_offset_ms"}
         else "missing"
     )
-    clients, notes = None, []
+    closed_loop, notes = None, []
     cut_row = _cut_row(data, container, separator, len(columns))
     if cut_row is not None:
         line = cut_row + (container == "csv")
@@ -214,19 +214,15 @@ def open_log(
             "the last complete one. Loading the complete file later stores each request once"
         )
     if fmt.concurrency and timestamps == "missing":
-        found = fmt.concurrency(path)
-        if found:
-            clients, idle_s, summary = found
-            clients, timestamps = (clients, idle_s), "relative"
+        loop = fmt.concurrency(path, data)
+        if isinstance(loop, ClosedLoop):
+            closed_loop, timestamps = loop, "relative"
             notes.append(
-                f"arrivals rebuilt from {clients[0]} closed-loop clients (num_concurrent_requests in "
-                f"{summary.name}), each request's latency in the file's order and {idle_s:.3f} s "
-                "idle between a client's requests (the run's measured length)"
+                f"arrivals rebuilt from {loop.clients} closed-loop clients ({loop.source}), each request's "
+                f"latency in the file's order and {loop.idle_source}"
             )
         else:
-            notes.append(
-                f"{NO_ARRIVALS}; put the run's *_summary.json beside the file to rebuild them from its concurrency"
-            )
+            notes.append(f"{NO_ARRIVALS}; {loop}")
     elif timestamps == "missing":  # e.g. vLLM bench serve results without start_times
         notes.append(f"{NO_ARRIVALS}; `tracefit mine` skips this run's in-flight counts")
     return LogFile(
@@ -243,7 +239,7 @@ def open_log(
         has_request_ids="request_id" in raws,
         options=options,
         columns=tuple(columns),
-        clients=clients,
+        closed_loop=closed_loop,
         cut_row=cut_row,
         truncated=any(n.startswith("truncated") for n in notes),
         notes=tuple(notes),

@@ -44,6 +44,61 @@ def test_per_request_metrics_match_its_own_aggregates(con):
         0,
         0,
     )
+
+
+def test_arrivals_rebuilt_from_its_two_clients(con):
+    # genai-bench writes no start times; aggregated_metrics.num_concurrency = 2 locust users, each sending
+    # its next request when the last returns, recorded as they return (the file's order)
+    (result,) = ingest_paths(con, [REAL / RUN], ReadOptions(model="mock-llm"))
+    assert result.message == (
+        f"arrivals rebuilt from 2 closed-loop clients (aggregated_metrics.num_concurrency in {RUN}), "
+        "each request's latency in the file's order and no idle time"
+    )
+    assert one(con, "SELECT timestamps, notes FROM ingest_runs") == ("relative", result.message)
+    offsets = con.execute(
+        "SELECT epoch(arrival_ts - min(arrival_ts) OVER ()) FROM requests ORDER BY source_row LIMIT 7"
+    ).fetchall()
+    # e2e_latency of the first six records (s): 0.248571656, 0.361341266, 0.342776098, 0.382000751,
+    # null (HTTP 400: takes no client time), 0.424141767. Both clients start at 0; each next request goes
+    # to the client free first: #2 after #0 (0.248571656), #3 after #1 (0.361341266), #4 after #2
+    # (0.248571656 + 0.342776098 = 0.591347754), #5 on the same client right after the failure (0.591347754),
+    # #6 after #3 (0.361341266 + 0.382000751 = 0.743342017)
+    expected = [0.0, 0.0, 0.248571656, 0.361341266, 0.591347754, 0.591347754, 0.743342017]
+    assert [r[0] for r in offsets] == pytest.approx(expected, abs=1e-6)  # arrival_ts is in whole µs
+    # never more than the 2 clients in flight (not 28 at once); an end counts as before a start it equals
+    # to the µs (arrival_ts and e2e_ms are each rounded to the µs apart)
+    in_flight = one(
+        con,
+        "SELECT max(n) FROM (SELECT (SELECT count(*) FROM requests b WHERE b.arrival_ts <= a.arrival_ts AND "
+        "b.arrival_ts + to_microseconds(CAST(coalesce(b.e2e_ms, 0) * 1000 AS BIGINT)) > a.arrival_ts "
+        "+ INTERVAL 1 MICROSECOND) AS n FROM requests a)",
+    )[0]
+    assert in_flight == 2
+
+
+def test_concurrency_from_the_file_name_when_the_json_has_none(tmp_path, con):
+    doc = json.loads((REAL / RUN).read_text())
+    del doc["aggregated_metrics"]["num_concurrency"]
+    path = tmp_path / "D100_100_text-to-text_num_concurrency_4_time_61s.json"
+    path.write_text(json.dumps(doc))
+    (result,) = ingest_paths(con, [path], ReadOptions(model="mock-llm"))
+    assert result.status == "loaded"
+    assert result.message.startswith(
+        "arrivals rebuilt from 4 closed-loop clients (num_concurrency_4 in the file's name)"
+    )
+    # 4 clients: the first four records all start at 0
+    assert one(con, "SELECT count(*) FROM requests WHERE arrival_ts = (SELECT min(arrival_ts) FROM requests)") == (4,)
+
+
+def test_without_a_concurrency_it_says_how_to_give_one(tmp_path, con):
+    doc = json.loads((REAL / RUN).read_text())
+    del doc["aggregated_metrics"]["num_concurrency"]
+    path = tmp_path / "renamed.json"
+    path.write_text(json.dumps(doc))
+    (result,) = ingest_paths(con, [path], ReadOptions(model="mock-llm"))
+    assert result.status == "loaded" and result.message.startswith("no arrival times")
+    assert "aggregated_metrics.num_concurrency" in result.message
+    assert "<scenario>_<task>_num_concurrency_<N>_time_<T>s.json" in result.message
     assert one(con, "SELECT timestamps FROM ingest_runs") == ("missing",)
 
 
