@@ -23,6 +23,12 @@ class ClosedLoop:
     idle_source: str = "no idle time"  # how `idle_s` was found, for the same note
 
 
+def idle_s_to_fill(clients: int, duration_s: float, latency_sum_s: float, requests: int) -> float:
+    """The idle time between a client's requests that makes the rebuilt run last as long as the tool
+    measured it: clients × duration = the requests' latencies + requests × idle (0 when they fill it)."""
+    return max(0.0, (clients * duration_s - latency_sum_s) / requests)
+
+
 def closed_loop_arrivals(batches: Iterator[pl.DataFrame], loop: ClosedLoop) -> Iterator[pl.DataFrame]:
     """Each batch with `arrival_offset_s`: requests in completion order, each starting `loop.idle_s`
     after the earliest-free client ended its previous one. A request with no latency (a failure that

@@ -10,7 +10,7 @@ import re
 from itertools import pairwise
 from pathlib import Path
 
-from ingest.closed_loop import ClosedLoop
+from ingest.closed_loop import ClosedLoop, idle_s_to_fill
 from ingest.compression import plain_name
 from ingest.containers import INVALID
 
@@ -136,20 +136,30 @@ def genai_bench_concurrency(path: Path, data: Path) -> ClosedLoop | str:
     run, which runs one user) and in the file's name; none writes a request's start or end time or the
     run's wall-clock start (tests/fixtures/real/README.md).
 
-    The idle time is 0: the user's own work between requests (sampling the next prompt) is not
-    recorded, and `run_duration` is no bound on it: it runs from before the users start to after
-    locust's once-a-second check saw enough requests, and includes requests still in flight at the
-    stop, which are not written."""
+    The idle time makes the rebuilt run last `aggregated_metrics.run_duration` (s in every
+    `_time_unit`), as llmperf's: it takes up what the file does not time (the users' own work between
+    requests, a failure's round trip, the requests killed in flight at the stop), and it placed
+    requests closer to the real arrivals than none (bench/RESULTS.md, 'Closed-loop arrivals')."""
     try:
-        clients = json.loads(data.read_bytes()).get("aggregated_metrics", {}).get("num_concurrency")
+        doc = json.loads(data.read_bytes())
+        run = doc.get("aggregated_metrics") or {}
+        clients = run.get("num_concurrency")
     except (ValueError, AttributeError):
-        clients = None
+        doc, run, clients = {}, {}, None
     if type(clients) is int and clients > 0:
-        return ClosedLoop(clients=clients, source=f"aggregated_metrics.num_concurrency in {plain_name(path)}")
-    named = GENAI_BENCH_RUN_NAME.search(plain_name(path))
-    if named and int(named.group(1)) > 0:
-        return ClosedLoop(clients=int(named.group(1)), source=f"num_concurrency_{named.group(1)} in the file's name")
-    return (
-        "the file has no aggregated_metrics.num_concurrency and its name no _num_concurrency_<N>_; name it "
-        "as genai-bench does (<scenario>_<task>_num_concurrency_<N>_time_<T>s.json) to rebuild them"
-    )
+        source = f"aggregated_metrics.num_concurrency in {plain_name(path)}"
+    elif named := GENAI_BENCH_RUN_NAME.search(plain_name(path)):
+        clients, source = int(named.group(1)), f"num_concurrency_{named.group(1)} in the file's name"
+    else:
+        return (
+            "the file has no aggregated_metrics.num_concurrency and its name no _num_concurrency_<N>_; name "
+            "it as genai-bench does (<scenario>_<task>_num_concurrency_<N>_time_<T>s.json) to rebuild them"
+        )
+    duration_s, requests = run.get("run_duration"), doc.get("individual_request_metrics")
+    scale_s = GENAI_BENCH_UNIT_MS.get(str(doc.get("_time_unit", "s")), 1000.0) / 1000.0
+    if type(duration_s) not in (int, float) or duration_s <= 0 or not isinstance(requests, list) or not requests:
+        return ClosedLoop(clients=clients, source=source, idle_source="no idle time (no run_duration)")
+    latency_sum_s = sum(_number(r.get("e2e_latency")) or 0.0 for r in requests if isinstance(r, dict)) * scale_s
+    idle_s = idle_s_to_fill(clients, duration_s, latency_sum_s, len(requests))
+    how = f"{idle_s:.3f} s idle between a user's requests (the run_duration genai-bench measured)"
+    return ClosedLoop(clients=clients, idle_s=idle_s, source=source, idle_source=how)

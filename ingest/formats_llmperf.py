@@ -14,7 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
-from ingest.closed_loop import ClosedLoop
+from ingest.closed_loop import ClosedLoop, idle_s_to_fill
 from ingest.compression import plain_name
 
 COLUMNS = {
@@ -68,7 +68,7 @@ def summary_concurrency(path: Path, data: Path) -> ClosedLoop | str:
     )
     idle_s, how = 0.0, "no idle time (the summary has no run length)"
     if all(type(v) in (int, float) and v > 0 for v in (done, per_min, e2e_s)):
-        idle_s = max(0.0, (clients * done / per_min * 60.0 - done * e2e_s) / done)
+        idle_s = idle_s_to_fill(clients, done / per_min * 60.0, done * e2e_s, done)
         how = f"{idle_s:.3f} s idle between a client's requests (the run's measured length)"
     return ClosedLoop(
         clients=clients, idle_s=idle_s, source=f"num_concurrent_requests in {summary.name}", idle_source=how

@@ -50,21 +50,36 @@ def test_arrivals_rebuilt_from_its_two_clients(con):
     # genai-bench writes no start times; aggregated_metrics.num_concurrency = 2 locust users, each sending
     # its next request when the last returns, recorded as they return (the file's order)
     (result,) = ingest_paths(con, [REAL / RUN], ReadOptions(model="mock-llm"))
+    # idle: the run lasts its run_duration, 4.134624420 s: 2 users × 4.134624420 = 8.269248840 s of user time,
+    # the e2e latencies sum to 7.633369537 s (the failures' are null), so (8.269248840 - 7.633369537) / 28
+    # requests = 0.022709975 s before each request
+    idle_s = (2 * 4.134624419999454 - 7.633369537003091) / 28
     assert result.message == (
-        f"arrivals rebuilt from 2 closed-loop clients (aggregated_metrics.num_concurrency in {RUN}), "
-        "each request's latency in the file's order and no idle time"
+        f"arrivals rebuilt from 2 closed-loop clients (aggregated_metrics.num_concurrency in {RUN}), each "
+        "request's latency in the file's order and 0.023 s idle between a user's requests (the run_duration "
+        "genai-bench measured)"
     )
     assert one(con, "SELECT timestamps, notes FROM ingest_runs") == ("relative", result.message)
     offsets = con.execute(
         "SELECT epoch(arrival_ts - min(arrival_ts) OVER ()) FROM requests ORDER BY source_row LIMIT 7"
     ).fetchall()
     # e2e_latency of the first six records (s): 0.248571656, 0.361341266, 0.342776098, 0.382000751,
-    # null (HTTP 400: takes no client time), 0.424141767. Both clients start at 0; each next request goes
-    # to the client free first: #2 after #0 (0.248571656), #3 after #1 (0.361341266), #4 after #2
-    # (0.248571656 + 0.342776098 = 0.591347754), #5 on the same client right after the failure (0.591347754),
-    # #6 after #3 (0.361341266 + 0.382000751 = 0.743342017)
+    # null (HTTP 400: takes no user time), 0.424141767. Both users start first (offset 0); each next request
+    # goes to the user free first, idle_s after its end: #2 after #0 (idle + 0.248571656), #3 after #1
+    # (idle + 0.361341266), #4 after #2 (2 idle + 0.248571656 + 0.342776098 = 2 idle + 0.591347754), #5
+    # after the failure #4 on the same user (3 idle + 0.591347754), #6 after #3 (2 idle + 0.361341266 +
+    # 0.382000751 = 2 idle + 0.743342017)
     expected = [0.0, 0.0, 0.248571656, 0.361341266, 0.591347754, 0.591347754, 0.743342017]
+    expected = [x + n * idle_s for x, n in zip(expected, (0, 0, 1, 1, 2, 3, 2), strict=True)]
     assert [r[0] for r in offsets] == pytest.approx(expected, abs=1e-6)  # arrival_ts is in whole µs
+    # and the rebuilt run lasts about as long as genai-bench measured it: 4.185 s to the last end (the two
+    # users' last requests end apart; the idle fills their total, 2 × 4.135 s), within 5%
+    span_s = one(
+        con,
+        "SELECT epoch(max(arrival_ts + to_microseconds(CAST(coalesce(e2e_ms, 0) * 1000 AS BIGINT))) "
+        "- min(arrival_ts)) FROM requests",
+    )[0]
+    assert span_s == pytest.approx(4.134624419999454, rel=0.05)
     # never more than the 2 clients in flight (not 28 at once); an end counts as before a start it equals
     # to the µs (arrival_ts and e2e_ms are each rounded to the µs apart)
     in_flight = one(
