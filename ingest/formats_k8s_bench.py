@@ -28,7 +28,7 @@ INFERENCE_PERF_FIELDS = (
 GENAI_BENCH_FIELDS = ("prompt_tokens", "output_tokens", "ttft_ms", "tpot_ms", "e2e_ms", "status")
 GENAI_BENCH_UNIT_MS = {"s": 1000.0, "ms": 1.0}  # genai_bench/time_units.py: the two --metrics-time-unit values
 # genai_bench/cli/cli.py run_name: f"{scenario}_{task}_{iteration_type}_{iteration}_time_{total_run_time}s.json"
-GENAI_BENCH_RUN_NAME = re.compile(r"_num_concurrency_(\d+)_time_\d+s\.json$")
+GENAI_BENCH_RUN_NAME = re.compile(r"_num_concurrency_([1-9]\d*)_time_\d+s\.json$")
 # inference-perf 0.7.0 client/modelserver/openai_client.py: "HTTP Error {status}", else the exception's class
 HTTP_ERROR = re.compile(r"HTTP Error (\d{3})")
 ERROR_TYPES = {"TimeoutError": "timeout", "CancelledError": "cancelled"}

@@ -105,10 +105,12 @@ def test_concurrency_from_the_file_name_when_the_json_has_none(tmp_path, con):
     assert one(con, "SELECT count(*) FROM requests WHERE arrival_ts = (SELECT min(arrival_ts) FROM requests)") == (4,)
 
 
-def test_without_a_concurrency_it_says_how_to_give_one(tmp_path, con):
+@pytest.mark.parametrize("name", ["renamed.json", "D100_100_text-to-text_num_concurrency_0_time_61s.json"])
+def test_without_a_concurrency_it_says_how_to_give_one(tmp_path, con, name):
+    # genai-bench's num_concurrency is at least 1 (protocol.py conint(ge=1)): 0 users is no loop
     doc = json.loads((REAL / RUN).read_text())
     del doc["aggregated_metrics"]["num_concurrency"]
-    path = tmp_path / "renamed.json"
+    path = tmp_path / name
     path.write_text(json.dumps(doc))
     (result,) = ingest_paths(con, [path], ReadOptions(model="mock-llm"))
     assert result.status == "loaded" and result.message.startswith("no arrival times")
