@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from recommend.simulate import EngineSpec, SimulateError, goodput_share, replica_share, simulate
+from recommend.simulate import EngineSpec, SimulateError, goodput_share, replica_arrivals, replica_share, simulate
+from recommend.simulate.arrivals import length_edges
 
 ROOMY = EngineSpec(
     max_num_seqs=256, max_num_batched_tokens=2048, max_model_len=8192, kv_capacity_tokens=10**9
@@ -308,6 +309,33 @@ def test_replica_share_thins_and_multiplies_a_sampled_log():
     # 2x growth over 8 replicas: m = 0.25, a random quarter of the logged requests
     t, p, _ = replica_share(np.arange(4000.0), np.arange(4000), np.ones(4000), replicas=8, traffic_scale=2.0, seed=3)
     assert set(t.tolist()) <= set(np.arange(4000.0).tolist()) and 900 < t.size < 1100
+
+
+def test_length_edges_merge_minutes_until_each_bin_holds_enough_logged_requests():
+    # per minute: 3, 2, 1, 4, 0 logged requests; at 3 a bin: [0, 60) 3, [60, 180) 3, [180, 300) 4 (the
+    # empty last minute joins the bin before it)
+    arrival = np.array([1.0, 2, 3, 61, 62, 125, 200, 201, 202, 203])
+    np.testing.assert_array_equal(length_edges(arrival, 300.0, 3), [0.0, 60.0, 180.0, 300.0])
+    np.testing.assert_array_equal(length_edges(arrival, 300.0, 200), [0.0, 300.0])  # fewer than 200: one bin
+    # 1: every minute holding a request is its own bin (an empty minute joins the next one, the last the one before)
+    np.testing.assert_array_equal(length_edges(arrival, 300.0, 1), [0.0, 60.0, 120.0, 180.0, 300.0])
+
+
+def test_sampled_replica_stream_draws_lengths_from_the_length_bin_not_the_minute():
+    # a 0.25% sample: 200 logged requests a minute for 2 minutes, minute 0 all 100-token prompts, minute 1
+    # all 9000-token ones; 40 replicas (m = 10 real requests per logged one reach the replica)
+    arrival = np.concatenate([np.linspace(0, 59, 200), np.linspace(60, 119, 200)])
+    prompt = np.repeat([100, 9000], 200)
+    args = dict(span_s=120.0, replicas=40, sample_rate=0.0025, scale=1.0, seed=5)
+    t, p, _ = replica_arrivals(arrival, prompt, np.ones(400, np.int64), length_requests=1, **args)
+    assert set(p[t < 60].tolist()) == {100} and set(p[t >= 60].tolist()) == {9000}  # each minute's own
+    t, p, _ = replica_arrivals(arrival, prompt, np.ones(400, np.int64), length_requests=200, **args)
+    assert set(p[t < 60].tolist()) == {100} and set(p[t >= 60].tolist()) == {9000}  # 200 a minute: the same
+    t, p, _ = replica_arrivals(arrival, prompt, np.ones(400, np.int64), length_requests=400, **args)
+    assert 3000 < t.size < 5000  # ~400 x 10 at the log's rate
+    for first_minute in (True, False):  # one bin of both minutes: each minute draws from both halves
+        share_long = np.mean(p[(t < 60) == first_minute] == 9000)
+        assert 0.4 < share_long < 0.6
 
 
 def test_simulate_accepts_unsorted_arrivals_and_reports_in_input_order():
