@@ -11,8 +11,8 @@ probability 1 / replicas). Per 15-minute piece, one replica of a fixed config, 6
          its own serves), TP-4 fp8 at each of --replicas-long replicas: a thin stream in the sample
          (~0.5 logged requests a minute)
 Variants of where the sample's lengths are drawn from (the rate follows the sample's minutes in all):
-each minute's own logged requests (length_requests = 1, the model before), bins of >= 200 logged
-requests (LENGTH_BIN_REQUESTS, the default now) and the whole piece. Each is drawn with --seeds seeds,
+each minute's own logged requests (length_requests = 1: the model before, still the planner's), bins of
+>= 200 logged requests (LENGTH_BIN_REQUESTS, what backtest judges with now) and the whole piece. Each is drawn with --seeds seeds,
 at each of --replicas-all / --replicas-long (fewer replicas: nearer the SLO's edge). Reported per stream and variant: the median and p90 over pieces (and seeds) of
 |log(sampled p95 / full p95)| for TTFT and TPOT, the mean ratio, and the share of pieces whose SLO
 verdict (ttft_p95_ms <= 1000 and tpot_p95_ms <= 100) agrees with the full log's.
@@ -46,8 +46,8 @@ MODEL, RATE, PIECE_S, WARMUP_S = "qwen2.5-72b", 0.0025, 900.0, 60.0
 SLO = {"ttft": 1000.0, "tpot": 100.0}
 LONG_TOKENS = 4096
 VARIANTS = {
-    "each minute's own lengths (before)": 1,
-    f"lengths from bins of >= {LENGTH_BIN_REQUESTS} logged requests (now)": LENGTH_BIN_REQUESTS,
+    "each minute's own lengths (before; the planner's)": 1,
+    f"lengths from bins of >= {LENGTH_BIN_REQUESTS} logged requests (now, the judge's)": LENGTH_BIN_REQUESTS,
     "lengths from the whole piece": 10**9,
 }
 
@@ -175,10 +175,10 @@ READING = """Reading (measured 2026-12-05, the table above):
   room (64 replicas) nothing changes. The whole piece's lengths (the last row of each group) are no better
   than bins of 200, so the default keeps 200: enough to measure the share beyond the p95 prompt to +-30%.
   The rate still follows the sample's minutes in every variant.
-- **Plans** (bench/sampled.py, 'Sampled logs' above, judged on every request): with each minute's own lengths
-  the 1% sample's plan took 80 GPUs against the full log's 94 (0.85, under the issue's 0.9-1.25; that
-  section's earlier 74 vs 76 predates session 10's judge and calibration changes); with the length bins 94
-  and 94, both meeting the SLO in every hour of the full traffic.
+- **What uses the bins:** the replays that judge a plan (`tracefit backtest`, its hindsight). Planning (the
+  recommender's simulations and the scaler calibration's replays of history) keeps each minute's own lengths
+  (PLAN_LENGTH_BIN_REQUESTS): planned with the bins too, week 2's walk met 0.920 of hours against 0.936 for
+  the same GPU-hours (bench/backtest_tried.md, session 11), so that pessimism is a margin the plans use.
 - **The long-prompt class alone (~0.6 logged a minute):** the sample cannot show this stream's real
   sub-15-minute bursts. Both variants say the SLO is met more often than the full log does (0.29-0.52 of
   pieces against 0.04-0.33), the length bins a little more so, though their p95 TTFT is nearer on average

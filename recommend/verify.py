@@ -27,6 +27,7 @@ import numpy as np
 from recommend.engine_config import EngineConfig
 from recommend.roofline import StepModel
 from recommend.simulate import SimResult, goodput_share, replica_arrivals, simulate
+from recommend.simulate.arrivals import PLAN_LENGTH_BIN_REQUESTS
 from recommend.slo import slo_key
 from recommend.window_traffic import PlanTraffic
 
@@ -161,6 +162,7 @@ def replica_traffic(
         sample_rate=t.sample_rate,
         scale=t.scale,
         seed=seed,
+        length_requests=PLAN_LENGTH_BIN_REQUESTS,
     )
     return a, p, o, span_s
 

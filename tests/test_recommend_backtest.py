@@ -166,3 +166,21 @@ def test_busy_hours_are_sliced_to_the_budget():
     # ~7200 requests in the hour -> three slices holding ~600 counted; real count stays exact
     assert 400 < result.overall.simulated_requests < 800
     assert result.overall.requests_real == pytest.approx(len(arrival))
+
+
+def test_the_judge_draws_a_sampled_minutes_lengths_from_length_bins_the_planner_from_the_minute():
+    """ReplayOptions.length_requests reaches the replay's stream: the judge's default (LENGTH_BIN_REQUESTS) pools
+    the two minutes' lengths, the planner's (PLAN_LENGTH_BIN_REQUESTS, 1) keeps each minute's own."""
+    from recommend.backtest.replay import replica_stream
+    from recommend.simulate.arrivals import LENGTH_BIN_REQUESTS, PLAN_LENGTH_BIN_REQUESTS
+
+    # a 0.25% sample, 100 logged requests a minute: 100-token prompts in minute 0, 9000-token ones in minute 1
+    arrival = np.concatenate([np.linspace(0, 59, 100), np.linspace(60, 119, 100)])
+    traffic = Traffic.from_arrays(arrival, np.repeat([100, 9000], 100), np.ones(200), sample_rate=0.0025)
+    assert 100 < LENGTH_BIN_REQUESTS <= 200 and PLAN_LENGTH_BIN_REQUESTS == 1  # one bin of both minutes
+    judge = replica_stream(traffic, (0.0, 120.0), 40, ReplayOptions(), seed=3)
+    plan = replica_stream(traffic, (0.0, 120.0), 40, ReplayOptions(length_requests=PLAN_LENGTH_BIN_REQUESTS), seed=3)
+    t, p = plan[0], plan[1]
+    assert set(p[t < 60].tolist()) == {100} and set(p[t >= 60].tolist()) == {9000}
+    t, p = judge[0], judge[1]
+    assert 0.35 < np.mean(p[t < 60] == 9000) < 0.65 and 0.35 < np.mean(p[t >= 60] == 9000) < 0.65

@@ -14,6 +14,7 @@ import duckdb
 
 from recommend.backtest import ReplayOptions, read_plan
 from recommend.backtest.targets import TARGETS, TargetFit, fit_targets
+from recommend.simulate.arrivals import PLAN_LENGTH_BIN_REQUESTS
 from tracefit.backtest_data import logged_models, read_requests, traffic
 from warehouse.inputs.recommend import mined_scope
 
@@ -51,7 +52,7 @@ def calibrated(
         since=since,
         until=until,
         share=share,
-        options=dataclasses.replace(options, sample_rate=sample_rate),
+        options=dataclasses.replace(options, sample_rate=sample_rate, length_requests=PLAN_LENGTH_BIN_REQUESTS),
         workers=workers,
     )
     windows = list(plan["windows"])

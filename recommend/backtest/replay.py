@@ -33,6 +33,7 @@ import numpy as np
 
 from recommend.errors import RecommendError
 from recommend.simulate import EngineSpec, replica_arrivals, simulate
+from recommend.simulate.arrivals import LENGTH_BIN_REQUESTS
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -75,6 +76,9 @@ class ReplayOptions:
     traffic_scale: float = 1.0
     exact_routing: bool = False
     seed: int = 0
+    # a sampled log's lengths come from bins of at least this many logged requests (recommend/simulate/
+    # arrivals.py); the scaler calibration plans with the planner's PLAN_LENGTH_BIN_REQUESTS
+    length_requests: int = LENGTH_BIN_REQUESTS
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -218,6 +222,7 @@ def replica_stream(traffic: Traffic, bounds: tuple[float, float], replicas: int,
             sample_rate=s,
             scale=options.traffic_scale,
             seed=seed + g,
+            length_requests=options.length_requests,
         )
         pieces.append((a + lo, p, o, np.full(a.size, cls)))
     if not pieces:
