@@ -150,7 +150,8 @@ Command: `.venv/bin/python bench/backtest.py {("--recommend-args " + repr(a.reco
 `--model chat-large --as {a.as_model} {a.recommend_args}`, defaults otherwise: regime windows, ceiling from
 the forecast error of the token load (q 0.95, `--forecast-on tokens`), replica scaler on the request rate
 (q 0.99, `--scale-on requests`) at per-window targets calibrated on the last 7 planning days
-(`--scale-calibrate 0.97`), bulk admitted into spare capacity (`--bulk-pacing spare`) with a
+(`--scale-calibrate 0.97`), each window's config also checked on every prompt x1.25 at the same token load on up
+to 1.25x its GPUs (`--mix-headroom 1.25 --mix-gpus 1.25`), bulk admitted into spare capacity (`--bulk-pacing spare`) with a
 {ws.get("bulk_deadline_s")} s deadline; SLO {walk["slo"]}; at most {a.max_requests} simulated requests per 15-minute piece).
 
 | plan | windows | (day,) windows meeting SLO | hours meeting SLO | SLO attainment (interactive) | GPU-hours | static-peak GPU-hours | savings | bulk share | bulk within deadline | worst class |

@@ -15,6 +15,8 @@ twice the requests per replica and misses TPOT on the planned mix). With `--mix-
 nothing on the same GPUs meets both, the chosen config and those alternatives are tried on M x the GPUs
 (2025-03-16's 10-02 UTC window: TP-4 on 1.25x the GPUs meets both mixes at K 1.5, TP-2 on 1.5x does
 not). When none meets both, the planned choice stands; the plan's reason says which happened.
+On by default since session 11 (K 1.25, M 1.25: recommend/recommender.py MIX_HEADROOM, MIX_GPUS; measured in
+bench/backtest_tried.md); K 1 turns it off.
 """
 
 import dataclasses

@@ -7,7 +7,7 @@ from recommend.autoscale import AutoscalePolicy
 from recommend.errors import RecommendError
 from recommend.plan import write_plan_json
 from recommend.plan_doc import scale_max_value, table_rows
-from recommend.recommender import FORECAST_ON, SCALE_ON, RecommendOptions
+from recommend.recommender import FORECAST_ON, MIX_GPUS, MIX_HEADROOM, SCALE_ON, RecommendOptions
 from recommend.search_space import SearchSpace
 from recommend.slo import parse_slo
 from recommend.traffic_class import BURST_MEDIAN_MULTIPLE, DEFAULT_DEADLINE_S, PACING
@@ -262,7 +262,7 @@ def plan_settings(
 @click.option(
     "--mix-headroom",
     type=click.FloatRange(1),
-    default=1.0,
+    default=MIX_HEADROOM,
     show_default=True,
     metavar="K",
     help="A window's config must also meet the SLO with every prompt x K at the same token load (a heavier "
@@ -272,7 +272,7 @@ def plan_settings(
 @click.option(
     "--mix-gpus",
     type=click.FloatRange(1),
-    default=1.0,
+    default=MIX_GPUS,
     show_default=True,
     metavar="M",
     help="With --mix-headroom: where no config on the planned GPUs meets both mixes, try the chosen one and "
