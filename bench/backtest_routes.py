@@ -21,17 +21,22 @@ Prints a JSON summary and a markdown table (nothing is written to bench/RESULTS.
 
 import argparse
 import json
-import re
 import shlex
 import sys
 import tempfile
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+HERE = Path(__file__).resolve().parent
+# bench/recommend.py would shadow the `recommend` package: this folder goes on the path after it
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+from recommend.slo import Slo  # noqa: E402
+from tracefit.walk_forward import walk_days  # noqa: E402
+
+sys.path.append(str(HERE))
 from cli import tracefit, tracefit_timed  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,9 +54,8 @@ def split_log(path: Path, out: Path, split_tokens: int) -> dict:
     return dict(df.group_by("model").len().iter_rows())
 
 
-def days(since: str, until: str) -> list[str]:
-    a, b = date.fromisoformat(since), date.fromisoformat(until)
-    return [(a + timedelta(n)).isoformat() for n in range((b - a).days)]
+def _utc(day: str) -> datetime:
+    return datetime.fromisoformat(day).replace(tzinfo=UTC)
 
 
 def union_piece(pieces: list[dict], slo: dict) -> tuple[bool | None, bool | None]:
@@ -60,7 +64,7 @@ def union_piece(pieces: list[dict], slo: dict) -> tuple[bool | None, bool | None
     if not judged:
         return None, None
     both = all(p["meets_slo"] for p in judged)
-    tail = min(1.0 - float(re.fullmatch(r"\w+?_p([\d.]+)_ms", k).group(1)) / 100.0 for k in slo)
+    tail = min(1.0 - Slo.of(k).percentile / 100.0 for k in slo)
     real = sum(p["requests_real"] for p in judged)
     failing = sum((1.0 - p["slo_attainment"]) * p["requests_real"] for p in judged)
     return both, failing <= tail * real * (1 + 1e-9)
@@ -100,8 +104,8 @@ def main() -> None:
                 *shlex.split(extra), "--since", a.since, "--until", a.until, "--plans-dir", str(plans), "--json",
             )  # fmt: skip
             walks[route] = {"summary": json.loads(out)["summary"], "wall_s": wall_s}
-            for day in days(a.since, a.until):
-                nxt = (date.fromisoformat(day) + timedelta(1)).isoformat()
+            for start, end in walk_days(_utc(a.since), _utc(a.until)):
+                day, nxt = start.date().isoformat(), end.date().isoformat()
                 plan = plans / f"plan-{day}.json"
                 doc = json.loads(
                     tracefit("backtest", "--plan", str(plan), "--db", db, "--since", day, "--until", nxt, *slo_args,

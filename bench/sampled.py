@@ -36,12 +36,18 @@ def plan_for(tmp: Path, name: str, log: Path, rate: str, extra: list[str]) -> tu
     return db, json.loads(plan.read_text()), time.perf_counter() - start
 
 
+def _largest(plan: dict) -> dict:
+    """The config of the plan's window with the most GPUs."""
+    return max((w["config"] for w in plan["windows"]), key=lambda c: c["tp"] * c["replicas"])
+
+
 def gpus(plan: dict) -> int:
-    return max(w["config"]["tp"] * w["config"]["replicas"] for w in plan["windows"])
+    c = _largest(plan)
+    return c["tp"] * c["replicas"]
 
 
 def _config(plan: dict) -> str:
-    c = max((w["config"] for w in plan["windows"]), key=lambda c: c["tp"] * c["replicas"])
+    c = _largest(plan)
     return (
         f"TP-{c['tp']} {c['weights']} weights / {c['kv']} KV, {c['max_num_batched_tokens']:,}-token chunks "
         f"x {c['replicas']}"

@@ -52,8 +52,7 @@ def replica_arrivals(
         )
     rng = np.random.default_rng(seed)
     edges = np.arange(0.0, span_s + BIN_S, BIN_S)
-    which = np.clip(np.searchsorted(edges, arrival, side="right") - 1, 0, edges.size - 2)
-    counts = np.bincount(which, minlength=edges.size - 1)
+    counts = np.bincount(_bin_of(edges, arrival), minlength=edges.size - 1)
     width = np.minimum(edges[1:], span_s) - edges[:-1]  # the last bin may be short
     draws = rng.poisson(counts * m)  # expected real arrivals per bin = logged count x m
     bins = np.repeat(np.arange(counts.size), draws)
