@@ -25,7 +25,7 @@ import shlex
 import sys
 import tempfile
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -34,7 +34,6 @@ HERE = Path(__file__).resolve().parent
 # bench/recommend.py would shadow the `recommend` package: this folder goes on the path after it
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 from recommend.slo import Slo  # noqa: E402
-from tracefit.walk_forward import walk_days  # noqa: E402
 
 sys.path.append(str(HERE))
 from cli import tracefit, tracefit_timed  # noqa: E402
@@ -54,8 +53,10 @@ def split_log(path: Path, out: Path, split_tokens: int) -> dict:
     return dict(df.group_by("model").len().iter_rows())
 
 
-def _utc(day: str) -> datetime:
-    return datetime.fromisoformat(day).replace(tzinfo=UTC)
+def days(since: str, until: str) -> list[str]:
+    """The UTC days of [since, until) as ISO dates (bench/ drives the CLI, never the tracefit package)."""
+    a, b = date.fromisoformat(since), date.fromisoformat(until)
+    return [(a + timedelta(n)).isoformat() for n in range((b - a).days)]
 
 
 def union_piece(pieces: list[dict], slo: dict) -> tuple[bool | None, bool | None]:
@@ -104,8 +105,8 @@ def main() -> None:
                 *shlex.split(extra), "--since", a.since, "--until", a.until, "--plans-dir", str(plans), "--json",
             )  # fmt: skip
             walks[route] = {"summary": json.loads(out)["summary"], "wall_s": wall_s}
-            for start, end in walk_days(_utc(a.since), _utc(a.until)):
-                day, nxt = start.date().isoformat(), end.date().isoformat()
+            for day in days(a.since, a.until):
+                nxt = (date.fromisoformat(day) + timedelta(1)).isoformat()
                 plan = plans / f"plan-{day}.json"
                 doc = json.loads(
                     tracefit("backtest", "--plan", str(plan), "--db", db, "--since", day, "--until", nxt, *slo_args,
