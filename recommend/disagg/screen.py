@@ -198,7 +198,7 @@ def _split(dep, budget, dec: Pool, w: Workload, max_model_len, slo, link, model)
     lo = max(1, math.ceil(w.rps_real / (mu * RHO_MAX)))
     replicas, ttft_s = lo, math.inf
     for r in range(lo, lo * R_SEARCH_FACTOR + R_SEARCH_FACTOR + 1):
-        ttft_s = _wait_s(w.rps_real / r, mu, q, w.arrival_scv) + fixed_s
+        ttft_s = _wait_s(w.rps_real / r, mu, q, float(w.replica_scv(w.rps_real / r))) + fixed_s
         replicas = r
         if not ttft or ttft_s * 1e3 <= slo[ttft]:
             break
