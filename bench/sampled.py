@@ -110,9 +110,11 @@ def main() -> None:
     if holds and ratio < 0.9:
         verdict += (
             " on the cheap side: the sample's plan holds on every request with fewer GPUs than the full log's "
-            "planner chose. Largest windows: "
-            + "; ".join(f"{n} {_config(p)}" for n, p in (("sample", sample_plan), ("full", full_plan)))
+            "planner chose"
         )
+    verdict += ". Largest windows: " + "; ".join(
+        f"{n} {_config(p)}" for n, p in (("sample", sample_plan), ("full", full_plan))
+    )
     write_section(
         "sampled",
         f"""## Sampled logs: a plan from a 1% sample, replayed on every request
