@@ -47,11 +47,14 @@ class Workload:
     prompt_q: dict  # percentile -> tokens
     output_q: dict
     arrival_scv: float  # squared CV of the logged inter-arrival gaps, clipped to [1, 4]
-    whole_log_rps: float = math.inf  # req/s per replica (both classes) at which it sees every logged request
+    whole_log_rps: float = 0.0  # req/s per replica (both classes) at which it sees every logged request;
+    # 0 = not known: a replica sees the logged gaps' SCV as it is
 
     def replica_scv(self, lam):
         """Squared CV of the arrival gaps at one replica taking `lam` req/s (arrays ok)."""
-        return 1.0 + (self.arrival_scv - 1.0) * np.minimum(1.0, np.asarray(lam, np.float64) / self.whole_log_rps)
+        lam = np.asarray(lam, np.float64)
+        share = np.minimum(1.0, lam / self.whole_log_rps) if self.whole_log_rps > 0 else np.ones_like(lam)
+        return 1.0 + (self.arrival_scv - 1.0) * share
 
     @classmethod
     def of(cls, t: PlanTraffic) -> "Workload":
@@ -91,7 +94,7 @@ class Workload:
             prompt_q=dict(zip(PERCENTILES, np.percentile(p, PERCENTILES).tolist(), strict=True)),
             output_q=dict(zip(PERCENTILES, np.percentile(o, PERCENTILES).tolist(), strict=True)),
             arrival_scv=min(max(scv, 1.0), 4.0),
-            whole_log_rps=logged_rps * (w_i + w_b) / w_i if logged_rps and w_i else math.inf,
+            whole_log_rps=logged_rps * (w_i + w_b) / w_i if logged_rps and w_i else 0.0,
         )
 
 

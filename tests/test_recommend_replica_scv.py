@@ -28,6 +28,8 @@ def test_one_replica_queues_on_its_own_share_of_a_bursty_stream():
     )
     assert w.replica_scv(2.0) == pytest.approx(1.6)
     assert w.replica_scv(20.0) == pytest.approx(4.0)
+    # a Workload built without the logged rate keeps the logged gaps' SCV
+    assert dataclasses.replace(w, whole_log_rps=0.0).replica_scv(2.0) == pytest.approx(4.0)
     # the hand case of tests/test_recommend_search.py (SCV 1: wait 0.81693 s, + 33.33 ms + 100 ms prefill) with
     # ca2 1.6: Kingman's factor (1.6 + 1) / 2 = 1.3 instead of 1 -> 1.3 x 0.81693 + 0.13333 = 1.19535 s
     coeff = dict(a=0.010, b=0.001, p=0.1, batch=64, w=w)
