@@ -35,6 +35,11 @@ from recommend.window_traffic import PLAN_SPAN_S, WindowTraffic, plan_traffic
 # 0.991 vs 0.986 for +7.5% GPU-hours (31.4% saved). bench/backtest_tried.md, session 11.
 MIX_HEADROOM = 1.25
 MIX_GPUS = 1.25
+# The replica scaler's signal (recommend/autoscale.py): the engine load since session 12. With the mix check's
+# configs, week 2 of ServeGen met 0.973 / 0.978 of hours (walk / week-ahead) on it against 0.967 / 0.963 on the
+# request rate, for 5% / 1% fewer GPU-hours; development week 1 0.990 vs 0.991 for 7% more (34.3% saved).
+# bench/backtest_tried.md, session 12.
+SCALE_SIGNAL = "load"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -45,9 +50,8 @@ class RecommendOptions:
     forecast_quantile: float | None = 0.95  # headroom from the window's forecast error at this quantile
     # (recommend/forecast.py; the tracefit root measures it); None = the fixed `headroom`
     forecast_on: str = "tokens"  # the series the headroom is sized on: "tokens" (token load), "requests"
-    scale_on: str = "requests"  # the replica scaler's signal: "requests" (real req/s) or "load" (engine busy
-    # s/s from tokens; measured on held-out ServeGen days it cost more GPU-hours for no more hours meeting the
-    # SLO: bench/RESULTS.md "backtest")
+    scale_on: str = SCALE_SIGNAL  # the replica scaler's signal: "load" (engine busy s/s from prompt and output
+    # tokens: a heavier length mix gets more replicas) or "requests" (real req/s)
     scale_floor: float = 0.0  # the scaler never runs fewer than this share of the window's ceiling (0: one replica)
     scale_target: float = 1.0  # the scaler loads a replica to this share of the planned (simulated) per-replica rate
     scale_max: str = "ceiling"  # the most the scaler runs when its signal asks for more than the window's

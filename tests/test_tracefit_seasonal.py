@@ -32,6 +32,8 @@ def seasonal(tmp_path_factory):
             "1",
             "--scale-calibrate",
             "0",
+            "--scale-on",
+            "requests",  # the floor in req/s, checked against the log's busiest 5 minutes below
             "--out",
             str(plan),
         ],

@@ -223,7 +223,8 @@ def test_the_scalers_calibrated_targets_come_from_the_days_before_only(walked):
     assert scope["share"] == 0.97
     fit = plan["windows"][0]["autoscale"]["target"]
     assert fit["target"] in [t for t, _ in fit["shares"]] and fit["pieces"] == 96  # Mondays: day 1, 96 15-min pieces
-    rate = plan["windows"][0]["autoscale"]["rps_per_replica"]
+    scaler = plan["windows"][0]["autoscale"]
+    rate = scaler.get("load_per_replica") or scaler["rps_per_replica"]  # the signal's unit (load by default)
     assert any(
         r.startswith(f"scaler target {fit['target']:g} x") and f"= {rate:g}" in r for r in plan["windows"][0]["reasons"]
     )

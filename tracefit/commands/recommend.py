@@ -7,7 +7,7 @@ from recommend.autoscale import AutoscalePolicy
 from recommend.errors import RecommendError
 from recommend.plan import write_plan_json
 from recommend.plan_doc import scale_max_value, table_rows
-from recommend.recommender import FORECAST_ON, MIX_GPUS, MIX_HEADROOM, SCALE_ON, RecommendOptions
+from recommend.recommender import FORECAST_ON, MIX_GPUS, MIX_HEADROOM, SCALE_ON, SCALE_SIGNAL, RecommendOptions
 from recommend.search_space import SearchSpace
 from recommend.slo import parse_slo
 from recommend.traffic_class import BURST_MEDIAN_MULTIPLE, DEFAULT_DEADLINE_S, PACING
@@ -229,10 +229,10 @@ def plan_settings(
 @click.option(
     "--scale-on",
     type=click.Choice(SCALE_ON),
-    default="requests",
+    default=SCALE_SIGNAL,
     show_default=True,
-    help="The scaler's signal: requests = the real request rate; load = engine busy seconds per second "
-    "from prompt and output tokens/s (a heavier mix gets more replicas; KEDA on vLLM's token counters).",
+    help="The scaler's signal: load = engine busy seconds per second from prompt and output tokens/s (a "
+    "heavier mix gets more replicas; KEDA on vLLM's token counters); requests = the real request rate.",
 )
 @click.option(
     "--scale-floor",
@@ -330,7 +330,7 @@ def recommend(db, out, as_json, **options):
     simulated on the window's busiest 15 minutes scaled to the real rate; each knob gets a reason.
     Bulk requests (a tenant's one-second dumps, or --bulk-tenant) are planned as throughput that
     meets --bulk-deadline-s on top of the interactive traffic the SLO judges. Each window's replicas
-    are its maximum; a scaler (KEDA/HPA on the request rate, or --scale-on load) runs fewer when the
+    are its maximum; a scaler (KEDA on the engine load, or --scale-on requests) runs fewer when the
     traffic of the last hour allows, by a ratio measured on the mined range (--autoscale-quantile; 0
     turns it off).
 
