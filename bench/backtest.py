@@ -148,8 +148,8 @@ def markdown(a, walk: dict, walk_s: float, walk_cpu: float, ahead: dict, ahead_s
 Command: `.venv/bin/python bench/backtest.py {("--recommend-args " + repr(a.recommend_args)) if a.recommend_args else ""}`
 (ingest `chat-large-2w.parquet`, the regenerated 0.25% sample, `--sample-rate 0.0025`; recommend options
 `--model chat-large --as {a.as_model} {a.recommend_args}`, defaults otherwise: regime windows, ceiling from
-the forecast error of the token load (q 0.95, `--forecast-on tokens`), replica scaler on the request rate
-(q 0.99, `--scale-on requests`) at per-window targets calibrated on the last 7 planning days
+the forecast error of the token load (q 0.95, `--forecast-on tokens`), replica scaler on the engine load
+(q 0.99, `--scale-on load`) at per-window targets calibrated on the last 7 planning days
 (`--scale-calibrate 0.97`), each window's config also checked on every prompt x1.25 at the same token load on up
 to 1.25x its GPUs (`--mix-headroom 1.25 --mix-gpus 1.25`), bulk admitted into spare capacity (`--bulk-pacing spare`) with a
 {ws.get("bulk_deadline_s")} s deadline; SLO {walk["slo"]}; at most {a.max_requests} simulated requests per 15-minute piece).
