@@ -151,10 +151,16 @@ def _scaler(plan: dict) -> str:
     a = plan.get("autoscale") if isinstance(plan.get("autoscale"), dict) else {}
     if not a.get("ratio"):
         return ""
+    load = any((w.get("autoscale") or {}).get("load_per_replica") for w in plan.get("windows", []))
+    signal, per = (
+        ("engine load (prompt and output tokens/s × the config's seconds per token)", "busy s/s")
+        if load
+        else ("request rate", "req/s")
+    )
     return (
         f"Replicas are each window's maximum: every {a['interval_s'] / 60:g} min a scaler runs "
-        f"ceil({a['ratio']:g} × the busiest {a['bucket_s'] / 60:g}-min request rate of the last "
-        f"{a['lookback_s'] / 60:g} min ÷ the window's req/s per replica), the maximum while bulk work is "
+        f"ceil({a['ratio']:g} × the busiest {a['bucket_s'] / 60:g}-min {signal} of the last "
+        f"{a['lookback_s'] / 60:g} min ÷ the window's {per} per replica), the maximum while bulk work is "
         f"queued; {a['ratio']:g} is the {a['quantile']:g} quantile of the error it would have made on "
         f"{a.get('intervals', 0)} planning intervals."
     )

@@ -113,6 +113,10 @@ def test_plan_page_explains_the_replica_scaler():
     }
     caption = next(b.caption for b in recommendations(plan).blocks if getattr(b, "name", "") == "replica_schedule")
     assert "ceil(2.3348 × the busiest 15-min request rate of the last 60 min" in caption and "667" in caption
+    plan["windows"] = [{"autoscale": {"rps_per_replica": 2.5, "load_per_replica": 0.6}}]  # --scale-on load
+    caption = next(b.caption for b in recommendations(plan).blocks if getattr(b, "name", "") == "replica_schedule")
+    assert "the busiest 15-min engine load (prompt and output tokens/s" in caption
+    assert "÷ the window's busy s/s per replica" in caption
     assert not next(
         b.caption for b in recommendations({"windows": []}).blocks if getattr(b, "name", "") == "replica_schedule"
     )
