@@ -7,8 +7,9 @@ new replica needs that long: pod scheduling, image, weights load):
     signal(d)  = the busiest `bucket_s` mean interactive load within [d - lookback_s, d)
     replicas   = max_replicas                                          when bulk work is queued at d
                = clamp(ceil(ratio x signal / per_replica), min_replicas, max_replicas)  otherwise
-Load (LoadWeights, plans made with --scale-on load, the default since session 12): engine busy seconds per second, sum over requests of
-prefill_s_per_token x prompt tokens + decode_s_per_token x output tokens (recommend/queueing.py: a
+Load (LoadWeights, plans made with --scale-on load, the default since session 12): engine busy seconds
+per second, sum over requests of prefill_s_per_token x prompt tokens + decode_s_per_token x output
+tokens (recommend/queueing.py: a
 request adds p seconds of prefill work and b seconds to each of its O decode steps; u = lam (p + b O) is
 the replica's busy share). What KEDA reads from vLLM as rate(vllm:prompt_tokens_total) and
 rate(vllm:generation_tokens_total), weighted. per_replica = load_per_replica, the planned span's load /
