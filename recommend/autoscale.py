@@ -9,9 +9,8 @@ new replica needs that long: pod scheduling, image, weights load):
                = clamp(ceil(ratio x signal / per_replica), min_replicas, max_replicas)  otherwise
 Load (LoadWeights, plans made with --scale-on load, the default since session 12): engine busy seconds
 per second, sum over requests of prefill_s_per_token x prompt tokens + decode_s_per_token x output
-tokens (recommend/queueing.py: a
-request adds p seconds of prefill work and b seconds to each of its O decode steps; u = lam (p + b O) is
-the replica's busy share). What KEDA reads from vLLM as rate(vllm:prompt_tokens_total) and
+tokens (recommend/queueing.py: a request adds p seconds of prefill work and b seconds to each of its O
+decode steps; u = lam (p + b O) is the replica's busy share). What KEDA reads from vLLM as rate(vllm:prompt_tokens_total) and
 rate(vllm:generation_tokens_total), weighted. per_replica = load_per_replica, the planned span's load /
 the replicas (the recommender's simulation met the SLO there, with the bulk stream on top): a heavier
 mix (longer prompts) raises the load per request, so the scaler adds replicas where a request count
