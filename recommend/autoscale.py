@@ -7,18 +7,19 @@ new replica needs that long: pod scheduling, image, weights load):
     signal(d)  = the busiest `bucket_s` mean interactive load within [d - lookback_s, d)
     replicas   = max_replicas                                          when bulk work is queued at d
                = clamp(ceil(ratio x signal / per_replica), min_replicas, max_replicas)  otherwise
-Load (LoadWeights, plans made with --scale-on load, the default since session 12): engine busy seconds
-per second, sum over requests of prefill_s_per_token x prompt tokens + decode_s_per_token x output
-tokens (recommend/queueing.py: a request adds p seconds of prefill work and b seconds to each of its O
-decode steps; u = lam (p + b O) is the replica's busy share). What KEDA reads from vLLM as rate(vllm:prompt_tokens_total) and
-rate(vllm:generation_tokens_total), weighted. per_replica = load_per_replica, the planned span's load /
-the replicas (the recommender's simulation met the SLO there, with the bulk stream on top): a heavier
-mix (longer prompts) raises the load per request, so the scaler adds replicas where a request count
-would not. Without weights (--scale-on requests, and older plans) the scaler counts real req/s with
-rps_per_replica. Measured (bench/backtest_tried.md): on plans without the mix check the load signal cost more
-GPU-hours for no more hours meeting the SLO (mean busy time did not predict p95 misses that the configs' own
-prefill set); with the mix check's configs it met more of week 2's hours than the request count for fewer
-GPU-hours (0.973 vs 0.967 walked, 0.978 vs 0.963 week-ahead) and cost 7% more on development week 1.
+Load (LoadWeights, plans made with --scale-on load, the default since session 12): engine busy seconds per
+second, sum over requests of prefill_s_per_token x prompt tokens + decode_s_per_token x output tokens
+(recommend/queueing.py: a request adds p seconds of prefill work and b seconds to each of its O decode
+steps; u = lam (p + b O) is the replica's busy share). What KEDA reads from vLLM as
+rate(vllm:prompt_tokens_total) and rate(vllm:generation_tokens_total), weighted. per_replica =
+load_per_replica, the planned span's load / the replicas (the recommender's simulation met the SLO there,
+with the bulk stream on top): a heavier mix (longer prompts) raises the load per request, so the scaler adds
+replicas where a request count would not. Without weights (--scale-on requests, and older plans) the scaler
+counts real req/s with rps_per_replica. Measured (bench/backtest_tried.md): on plans without the mix check
+the load signal cost more GPU-hours for no more hours meeting the SLO (mean busy time did not predict p95
+misses that the configs' own prefill set); with the mix check's configs it met more of week 2's hours than
+the request count for fewer GPU-hours (0.973 vs 0.967 walked, 0.978 vs 0.963 week-ahead) and cost 7% more on
+development week 1.
 max_replicas: the plan's count (the window's sizing for its forecast peak). The window's full bulk
 admission rate was validated only on the full fleet, so a queue holding bulk work
 (recommend/backtest/bulk.py) brings it back.
