@@ -10,22 +10,14 @@ from recommend.queueing import Workload, metrics
 from recommend.screen import screen
 from recommend.search_space import SearchSpace, deployments, knob_grid
 from recommend.window_traffic import PlanTraffic
+from tests.test_recommend_search import HAND_WORKLOAD
 
 
 def test_one_replica_queues_on_its_own_share_of_a_bursty_stream():
     # logged gap SCV 4 at 10 logged req/s: a replica taking 2 req/s sees the log thinned to 0.2, so its gaps'
     # SCV is 0.2 x 4 + 0.8 = 1.6 (a geometric sum of gaps); at 20 req/s it sees more than the log holds
     # (a Poisson process at the log's minute rate beyond it) and keeps the logged 4
-    w = Workload(
-        rps_real=50.0,
-        prompt_mean=1000,
-        output_mean=100,
-        decode_ctx_tokens=1050,
-        prompt_q={95.0: 1000},
-        output_q={95.0: 100},
-        arrival_scv=4.0,
-        whole_log_rps=10.0,
-    )
+    w = dataclasses.replace(HAND_WORKLOAD, rps_real=50.0, arrival_scv=4.0, whole_log_rps=10.0)
     assert w.replica_scv(2.0) == pytest.approx(1.6)
     assert w.replica_scv(20.0) == pytest.approx(4.0)
     # a Workload built without the logged rate keeps the logged gaps' SCV

@@ -53,21 +53,26 @@ def test_windows():
         fixed(5)
 
 
+# 1000-token prompts, 100 output tokens, Poisson arrivals: the queueing hand case (tests/test_recommend_replica_scv.py
+# reuses it with a bursty arrival stream)
+HAND_WORKLOAD = Workload(
+    rps_real=0.0,
+    prompt_mean=1000,
+    output_mean=100,
+    decode_ctx_tokens=1050,
+    prompt_q={95.0: 1000},
+    output_q={95.0: 100},
+    arrival_scv=1.0,
+)
+
+
 def test_queueing_hand_derived():
     step = LinearStep()
     # one 1000-token prompt in one 2048-token chunk adds 1000 x 0.1 ms = 100 ms
     assert prefill_work_s(step, 1000, 2048, 8, 500) == pytest.approx(0.1)
     # ... and in 4 chunks of 250 tokens the same 100 ms (linear)
     assert prefill_work_s(step, 1000, 250, 8, 500) == pytest.approx(0.1)
-    w = Workload(
-        rps_real=0.0,
-        prompt_mean=1000,
-        output_mean=100,
-        decode_ctx_tokens=1050,
-        prompt_q={95.0: 1000},
-        output_q={95.0: 100},
-        arrival_scv=1.0,
-    )
+    w = HAND_WORKLOAD
     # a = 11 ms - 1 ms = 10 ms, b = 1 ms, p = 100 ms: c = p + b x O = 0.1 + 0.1 = 0.2 s per request
     # mu = B / (O a + B c) = 64 / (100 x 0.01 + 64 x 0.2) = 64 / 13.8 = 4.6377 req/s
     coeff = dict(a=0.010, b=0.001, p=0.1, batch=64, w=w)
