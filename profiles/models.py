@@ -28,7 +28,9 @@ class ModelSpec:
     num_experts: int = 1  # 1 = dense
     experts_per_token: int = 1
     shared_experts: int = 0  # experts every token also runs (DeepSeek-V3/Kimi-K2: 1)
-    first_dense_layers: int = 0  # leading layers with one dense MLP of dense_intermediate_size instead of experts
+    # MoE: layers with one dense MLP of dense_intermediate_size instead of experts (DeepSeek-V3's first 3;
+    # Llama 4 Maverick every other one). Where they sit does not change what a step costs.
+    dense_layers: int = 0
     dense_intermediate_size: int = 0
     # Multi-head latent attention (DeepSeek-V3 MLA): K/V cached as one kv_lora_rank latent plus a
     # qk_rope_head_dim rotary key per token and layer, shared by all heads; head_dim = nope + rope.
@@ -71,11 +73,20 @@ class ModelSpec:
         return self.mlp_projections * self.hidden_size * self.intermediate_size
 
     @property
-    def shared_params_per_layer(self) -> int:
-        """Everything in a layer that every token touches: attention, norms, the MoE router."""
+    def expert_layers(self) -> int:
+        """Layers whose MLP is the expert block (a dense model's one MLP is its single expert)."""
+        return self.num_layers - self.dense_layers
+
+    @property
+    def shared_params(self) -> int:
+        """Block parameters every token multiplies through, all layers: attention, norms, routers, shared
+        experts and the dense layers' MLPs (not the routed experts, not embeddings or lm_head)."""
         router = self.hidden_size * self.num_experts if self.is_moe else 0
+        dense_mlp = self.mlp_projections * self.hidden_size * self.dense_intermediate_size
         return (
-            self.attention_params_per_layer + 2 * self.hidden_size + router + self.shared_experts * self.expert_params
+            self.num_layers * (self.attention_params_per_layer + 2 * self.hidden_size)
+            + self.expert_layers * (router + self.shared_experts * self.expert_params)
+            + self.dense_layers * dense_mlp
         )
 
     @property
@@ -89,21 +100,18 @@ class ModelSpec:
     @property
     def linear_params(self) -> int:
         """Attention and MLP/expert weights of all layers: what a weight dtype quantizes (no embeddings,
-        routers or norms). The first dense layers hold one MLP of dense_intermediate_size instead of experts."""
-        moe_layers = self.num_layers - self.first_dense_layers
+        routers or norms). The dense layers hold one MLP of dense_intermediate_size instead of experts."""
         dense_mlp = self.mlp_projections * self.hidden_size * self.dense_intermediate_size
         return (
             self.num_layers * self.attention_params_per_layer
-            + self.first_dense_layers * dense_mlp
-            + moe_layers * (self.num_experts + self.shared_experts) * self.expert_params
+            + self.dense_layers * dense_mlp
+            + self.expert_layers * (self.num_experts + self.shared_experts) * self.expert_params
         )
 
     @property
     def layer_params(self) -> int:
         """All transformer-block parameters (all experts)."""
-        routers = (
-            (self.num_layers - self.first_dense_layers) * self.hidden_size * self.num_experts if self.is_moe else 0
-        )
+        routers = self.expert_layers * self.hidden_size * self.num_experts if self.is_moe else 0
         return self.linear_params + routers + self.num_layers * 2 * self.hidden_size
 
     @property
@@ -113,8 +121,8 @@ class ModelSpec:
     @property
     def active_params(self) -> int:
         """Parameters one token multiplies through (MoE: only its routed experts)."""
-        per_layer = self.shared_params_per_layer + self.experts_per_token * self.expert_params
-        return self.num_layers * per_layer + self.vocab_size * self.hidden_size + self.hidden_size
+        routed = self.expert_layers * self.experts_per_token * self.expert_params
+        return self.shared_params + routed + self.vocab_size * self.hidden_size + self.hidden_size
 
 
 def _hf(repo: str) -> str:
@@ -371,7 +379,7 @@ MODELS: dict[str, ModelSpec] = {
             num_experts=256,
             experts_per_token=8,
             shared_experts=1,
-            first_dense_layers=3,
+            dense_layers=3,
             dense_intermediate_size=18432,
             kv_lora_rank=512,
             q_lora_rank=1536,
@@ -400,7 +408,7 @@ MODELS: dict[str, ModelSpec] = {
             num_experts=384,
             experts_per_token=8,
             shared_experts=1,
-            first_dense_layers=1,
+            dense_layers=1,
             dense_intermediate_size=18432,
             kv_lora_rank=512,
             q_lora_rank=1536,
@@ -484,6 +492,48 @@ MODELS: dict[str, ModelSpec] = {
             num_experts=32,
             experts_per_token=4,
         ),
+        # Llama 4: one shared expert plus top-1 of the routed ones (intermediate_size 8192 each). Scout routes
+        # in all 48 layers; Maverick in every other one (interleave_moe_layer_step 2), the other 24 holding a
+        # dense MLP of intermediate_size_mlp 16384 (also in NVIDIA/TensorRT-LLM@b35ac1b tests/unittest/_torch/
+        # modeling/test_modeling_llama_min_latency.py). Text model: 107.8B (Scout) and 400.7B (Maverick) in
+        # all, 16.1B active per token (17.2B with the input embedding table): Meta's 109B / 400B and 17B.
+        # Not modelled: the chunked attention (8192 tokens) of 3 in 4 layers, so past 8K context a step
+        # reads less K/V than priced.
+        _llama(
+            "llama-4-scout",
+            ("meta-llama/Llama-4-Scout-17B-16E-Instruct", "meta-llama/Llama-4-Scout-17B-16E"),
+            5120,
+            48,
+            40,
+            8,
+            8192,
+            202048,
+            10485760,
+            num_experts=16,
+            experts_per_token=1,
+            shared_experts=1,
+        ),
+        _llama(
+            "llama-4-maverick",
+            (
+                "meta-llama/Llama-4-Maverick-17B-128E-Instruct",
+                "meta-llama/Llama-4-Maverick-17B-128E-Instruct-FP8",
+                "nvidia/Llama-4-Maverick-17B-128E-Instruct-FP8",
+                "meta-llama/Llama-4-Maverick-17B-128E",
+            ),
+            5120,
+            48,
+            40,
+            8,
+            8192,
+            202048,
+            1048576,
+            num_experts=128,
+            experts_per_token=1,
+            shared_experts=1,
+            dense_layers=24,
+            dense_intermediate_size=16384,
+        ),
         # Plain GELU MLPs (4 x hidden, up + down) with parallel attention; shapes also in TensorRT-LLM
         # v0.9.0 docs/source/performance.md's ckpt_config.json listings.
         _llama(
@@ -512,15 +562,44 @@ for _m in MODELS.values():
         _ALIASES.setdefault(squash(_alias), _m.name)
 
 
+def _moe_layout(config: dict, layers: int, experts: int) -> dict:
+    """Shared experts and dense layers of a MoE config.json: Llama 4 (one shared expert; routed every
+    interleave_moe_layer_step-th layer, the rest a dense MLP of intermediate_size_mlp) and DeepSeek-style
+    (n_shared_experts; the first first_k_dense_replace layers dense, intermediate_size wide)."""
+    if experts <= 1:
+        return {}
+    if str(config.get("model_type", "")).startswith("llama4"):
+        moe = config.get("moe_layers")
+        step = int(config.get("interleave_moe_layer_step") or 1)
+        routed = len(moe) if isinstance(moe, list) else layers // step
+        return dict(
+            shared_experts=1,
+            dense_layers=layers - routed,
+            dense_intermediate_size=int(config.get("intermediate_size_mlp") or 0),
+        )
+    dense = int(config.get("first_k_dense_replace") or 0)
+    return dict(
+        shared_experts=int(config.get("n_shared_experts") or 0),
+        dense_layers=dense,
+        dense_intermediate_size=int(config["intermediate_size"]) if dense else 0,
+    )
+
+
 def from_hf_config(config: dict, name: str) -> ModelSpec:
-    """Build a spec from a Hugging Face config.json (Llama, Mistral, Mixtral, Qwen2/3 layouts)."""
+    """Build a spec from a Hugging Face config.json (Llama, Mistral, Mixtral, Qwen2/3, Llama 4 layouts;
+    a multimodal config's `text_config`)."""
+    config = config.get("text_config") or config
     try:
         heads = int(config["num_attention_heads"])
         hidden = int(config["hidden_size"])
+        layers = int(config["num_hidden_layers"])
+        experts = int(
+            config.get("num_local_experts") or config.get("num_experts") or config.get("n_routed_experts") or 1
+        )
         return ModelSpec(
             name=name,
             hidden_size=hidden,
-            num_layers=int(config["num_hidden_layers"]),
+            num_layers=layers,
             num_heads=heads,
             num_kv_heads=int(config.get("num_key_value_heads") or heads),
             head_dim=int(config.get("head_dim") or hidden // heads),
@@ -528,8 +607,9 @@ def from_hf_config(config: dict, name: str) -> ModelSpec:
             vocab_size=int(config["vocab_size"]),
             tied_embeddings=bool(config.get("tie_word_embeddings", False)),
             qkv_bias=bool(config.get("attention_bias", config.get("model_type") == "qwen2")),
-            num_experts=int(config.get("num_local_experts") or config.get("num_experts") or 1),
+            num_experts=experts,
             experts_per_token=int(config.get("num_experts_per_tok") or 1),
+            **_moe_layout(config, layers, experts),
             max_position_tokens=int(config.get("max_position_embeddings") or 4096),
             source=name,
         )

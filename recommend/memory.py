@@ -37,8 +37,7 @@ def expert_weight_bytes(model: ModelSpec, weights: str = "bf16") -> float:
     """Routed-expert weights of all MoE layers (0 for a dense model)."""
     if not model.is_moe:
         return 0.0
-    moe_layers = model.num_layers - model.first_dense_layers
-    return moe_layers * model.num_experts * model.expert_params * WEIGHT_BYTES[weights]
+    return model.expert_layers * model.num_experts * model.expert_params * WEIGHT_BYTES[weights]
 
 
 def weight_bytes_per_gpu(dep: Deployment) -> float:

@@ -32,5 +32,4 @@ def routed_copy_bytes(model: ModelSpec, dispatch_element_bytes: float = ACT_BYTE
     """Bytes moved per routed copy of one token, summed over the model's MoE layers (0 for dense)."""
     if model.num_experts <= 1:
         return 0.0
-    moe_layers = model.num_layers - model.first_dense_layers
-    return moe_layers * model.hidden_size * 2 * (dispatch_element_bytes + ACT_BYTES)
+    return model.expert_layers * model.hidden_size * 2 * (dispatch_element_bytes + ACT_BYTES)

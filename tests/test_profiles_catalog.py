@@ -129,6 +129,45 @@ def test_moe_models_count_shared_experts_dense_layers_and_mla():
     assert round(v3.total_params / 1e9) == 671 and round(v3.active_params / 1e9) == 37  # DeepSeek-V3 paper
 
 
+def test_llama4_counts_its_shared_expert_and_maverick_dense_layers():
+    # attention 5120 x (5120 + 2 x 1024) + 5120 x 5120 = 62,914,560, norms 10,240; expert 3 x 5120 x 8192
+    # = 125,829,120; untied embedding + lm_head 2 x 202,048 x 5120 = 2,068,971,520; final norm 5,120.
+    # Scout: 48 layers x (attention + norms + router 5120 x 16 + 17 experts) = 48 x 2,202,101,760
+    scout = get_model("meta-llama/Llama-4-Scout-17B-16E-Instruct")
+    assert scout.total_params == 48 * 2_202_101_760 + 2_068_971_520 + 5_120
+    # Maverick: 24 MoE layers x (attention + norms + router 655,360 + 129 experts) = 24 x 16,295,536,640 and
+    # 24 dense layers x (attention + norms + MLP 3 x 5120 x 16384 = 251,658,240) = 24 x 314,583,040
+    maverick = get_model("llama-4-maverick")
+    assert maverick.total_params == 24 * 16_295_536_640 + 24 * 314_583_040 + 2_068_971_520 + 5_120
+    # active: the shared and one routed expert in MoE layers, the dense MLP elsewhere, the lm_head (Meta: 17B
+    # with the input embedding table, which a token looks up but does not multiply through)
+    assert maverick.active_params == 24 * 315_238_400 + 24 * 314_583_040 + 1_034_485_760 + 5_120
+    assert round((maverick.active_params + maverick.embedding_params) / 1e9) == 17
+
+
+def test_llama4_config_json_reads_its_text_config(tmp_path):
+    text = {
+        "model_type": "llama4_text",
+        "hidden_size": 5120,
+        "num_hidden_layers": 48,
+        "num_attention_heads": 40,
+        "num_key_value_heads": 8,
+        "head_dim": 128,
+        "intermediate_size": 8192,
+        "intermediate_size_mlp": 16384,
+        "num_local_experts": 128,
+        "num_experts_per_tok": 1,
+        "interleave_moe_layer_step": 2,
+        "vocab_size": 202048,
+        "max_position_embeddings": 1048576,
+    }
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({"model_type": "llama4", "text_config": text, "vision_config": {"hidden_size": 1408}}))
+    spec = get_model(str(path))
+    assert (spec.dense_layers, spec.shared_experts) == (24, 1)
+    assert spec.total_params == MODELS["llama-4-maverick"].total_params
+
+
 def test_new_gpus_have_fp4_where_the_datasheet_does():
     assert get_gpu("B300").peak_tflops("nvfp4") == 13500.0 and get_gpu("gb200").peak_tflops("mxfp4") == 10000.0
     assert get_gpu("MI355X").peak_tflops("mxfp4") == 10066.3

@@ -117,6 +117,16 @@ def test_moe_gemm_fraction_slows_only_compute_bound_expert_work():
     ) == StepModel(dense, Efficiency()).step_s(4096, 4096, 0, 0)
 
 
+def test_dense_layers_of_a_moe_model_stream_their_mlp_not_experts():
+    # Llama 4 Maverick decoding one token on 8 x H100, bf16, ideal efficiency: every step streams what every
+    # token uses (shared params 48 x 62,924,800 attention + norms, 24 x (655,360 router + 125,829,120 shared
+    # expert), 24 x 251,658,240 dense MLP = 12,095,815,680) and the lm_head (1,034,485,760); the routed
+    # experts of the 24 MoE layers are 24 x 125,829,120 = 3,019,898,880 per expert touched (1 at batch 1).
+    model = StepModel(deployment(model="llama-4-maverick", gpu="h100", tp=8), IDEAL)
+    streamed = (12_095_815_680 + 1_034_485_760 + 3_019_898_880) * 2.0 / 8
+    assert model.step(0, 0, 1, 0).weights_s == pytest.approx(streamed / 3.35e12, rel=1e-12)
+
+
 def test_mla_attention_flops_per_pair():
     # DeepSeek-V3 on TP8. Prefill (not absorbed): 2 x 61 layers x 128 heads x (192 qk + 128 v) / 8 = 624,640.
     # Decode (absorbed): each head scores the 576-wide latent + rope key and sums the 512-wide latent:
