@@ -229,6 +229,8 @@ MODELS: dict[str, ModelSpec] = {
                 "meta-llama/Meta-Llama-3.1-70B",
                 "meta-llama/Meta-Llama-3.1-70B-Instruct",
                 "meta-llama/Llama-3.3-70B-Instruct",
+                "nvidia/Llama-3.3-70B-Instruct-FP8",
+                "llama-3.3-70b",  # same shapes as 3.1-70B
             ),
             8192,
             80,

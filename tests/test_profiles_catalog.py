@@ -56,6 +56,8 @@ def test_fp8_falls_back_to_bf16_math_on_a100():
         ("meta-llama/Llama-3.1-70B-Instruct", "llama-3.1-70b"),
         ("Qwen2.5-72B-Instruct", "qwen2.5-72b"),
         ("Llama-2-7b-hf", "llama-2-7b"),
+        ("llama-3.3-70b", "llama-3.1-70b"),
+        ("nvidia/Llama-4-Maverick-17B-128E-Instruct-FP8", "llama-4-maverick"),
     ],
 )
 def test_hugging_face_ids_resolve(hf_id, name):

@@ -150,6 +150,8 @@ def test_long_decode_sum_over_segments_equals_the_step_by_step_sum(monkeypatch):
         ("qwen3-30b-a3b", "l40s", "fp8"),
         ("gpt-oss-20b", "l4", "mxfp4"),
         ("qwen3-235b-a22b", "mi325x", "fp8"),
+        ("llama-4-scout", "h100", "fp8"),
+        ("llama-4-maverick", "b200", "nvfp4"),
     ],
 )
 def test_predict_accepts_the_moe_models_and_gpus_deployed_now(model, gpu, weights):
@@ -176,6 +178,16 @@ def test_predict_accepts_the_moe_models_and_gpus_deployed_now(model, gpu, weight
     assert result.exit_code == 0, result.output
     out = json.loads(result.output)
     assert out["e2e_s"] > 0 and out["tpot_ms"] > 0
+
+
+def test_moe_on_tensorrt_llm_carries_the_published_caveat():
+    args = ("--gpu", "b200", "--weights", "nvfp4", "--batch", "8", "--isl", "128", "--osl", "16")
+    moe = run("predict", "--model", "llama-4-scout", "--engine", "trtllm", *args)
+    assert moe.exit_code == 0 and "caveat: optimistic for MoE on TensorRT-LLM" in moe.output
+    as_json = json.loads(run("predict", "--model", "llama-4-scout", "--engine", "trtllm", *args, "--json").output)
+    assert "1.7x" in as_json["caveat"]
+    for other in (("--model", "llama-3.1-8b", "--engine", "trtllm"), ("--model", "llama-4-scout", "--engine", "vllm")):
+        assert "caveat" not in json.loads(run("predict", *other, *args, "--json").output)
 
 
 def test_every_published_row_cites_its_source_and_resolves():

@@ -84,7 +84,9 @@ def predict(model, gpu, tp, ep, weights, kv, engine, batch, isl, osl, table, pro
     if as_json:
         print_json(result)
         return
-    flat = {k: v for k, v in result.items() if not isinstance(v, dict)}
+    flat = {k: v for k, v in result.items() if not isinstance(v, dict) and k != "caveat"}
     flat.update({f"bound_{k}": v for k, v in result["bound"].items()})
     flat.update(result["breakdown"])
     print_table([{"field": k, "value": v} for k, v in flat.items()], title="static-batch prediction")
+    if "caveat" in result:
+        click.echo(f"caveat: {result['caveat']}")
