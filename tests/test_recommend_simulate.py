@@ -206,6 +206,21 @@ def test_engine_spec_refuses_what_vllm_refuses():
         simulate([0.0], [10], [0], engine=ROOMY, step_s=const_10ms)
 
 
+def test_no_evict_admits_only_what_can_finish_and_never_preempts():
+    # KV for 100 tokens (block 1); two requests of 10 prompt + 60 output tokens at t = 0, 1 ms steps.
+    # vLLM admits both on their prompts (20 tokens), and when decoding fills the cache (2 x 50 tokens by
+    # the 46th step) preempts the newer one. TensorRT-LLM's GUARANTEED_NO_EVICT admits the second only
+    # when 70 + 70 fits beside the first's reservation, i.e. after the first finishes: 1 prefill step and
+    # 59 decode steps, so it is scheduled at 60 ms and finishes at 120 ms, and nothing is recomputed.
+    spec = dict(max_num_seqs=4, max_num_batched_tokens=64, max_model_len=100, kv_capacity_tokens=100, block_tokens=1)
+    one_ms = lambda *_: 1e-3  # noqa: E731
+    vllm = simulate([0.0, 0.0], [10, 10], [60, 60], engine=EngineSpec(**spec), step_s=one_ms)
+    assert vllm.preemptions >= 1
+    trt = simulate([0.0, 0.0], [10, 10], [60, 60], engine=EngineSpec(**spec, reserve_full_length=True), step_s=one_ms)
+    assert trt.preemptions == 0 and trt.recomputed_tokens == 0
+    assert trt.queue_ms.tolist() == pytest.approx([0.0, 60.0]) and trt.e2e_ms.tolist() == pytest.approx([60.0, 120.0])
+
+
 @st.composite
 def workloads(draw, max_n=25):
     block = draw(st.sampled_from([1, 4, 16]))
@@ -219,6 +234,7 @@ def workloads(draw, max_n=25):
         kv_capacity_tokens=-(-max_len // block) * block + draw(st.integers(0, 600)),
         num_scheduler_steps=draw(st.sampled_from([1, 1, 4])),
         mixed_prefill=draw(st.booleans()),
+        reserve_full_length=draw(st.booleans()),
     )
     n = draw(st.integers(1, max_n))
     span_s = draw(st.sampled_from([0.01, 0.5, 5.0]))

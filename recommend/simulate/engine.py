@@ -6,7 +6,9 @@ decodes (1 token per running sequence, scheduled first) and prefill chunks of th
 requests (chunked prefill); KV cache in blocks of block_tokens; when a step cannot allocate,
 the newest running request is preempted (recompute: its KV is dropped, it goes back to the
 head of the queue and later prefills prompt + generated tokens again), and no request is
-admitted in that step. Requests with prompt + output tokens > max_model_len are rejected up
+admitted in that step (with reserve_full_length, TensorRT-LLM's default, a request is admitted
+only when its whole prompt + output fits beside the running ones' reservations, and nothing is
+preempted). Requests with prompt + output tokens > max_model_len are rejected up
 front and reported. With num_scheduler_steps N > 1 (vLLM v0.6 multi-step), waiting requests
 are admitted only at the end of a window of N decode steps (or when nothing is decoding); a step
 with prefill starts a new window. R replicas get arrivals by least-loaded routing (fewest outstanding
@@ -59,6 +61,12 @@ class EngineSpec:
     # prefill, SGLang --enable-mixed-chunk). False: a step with prefill runs prefills alone and the
     # decodes wait for the next step (vLLM V0's default scheduler below 32K context; SGLang's default).
     mixed_prefill: bool = True
+    # True: TensorRT-LLM's default capacity scheduler, GUARANTEED_NO_EVICT ("guarantee that a started
+    # request is never paused"; nvidia.github.io/TensorRT-LLM performance-tuning-guide/useful-runtime-flags,
+    # SchedulerConfig): a request is admitted only when the blocks of its prompt plus all its output fit
+    # beside what the running requests still reserve, so nothing is ever preempted. False: vLLM, which
+    # admits on the prompt's blocks and preempts (recompute) when decodes run out.
+    reserve_full_length: bool = False
     # Seconds each request spends outside the step loop (front end: HTTP, tokenise, detokenise, stream;
     # Efficiency.request_overhead_s): added to its TTFT and E2E, it never delays the engine's schedule.
     request_overhead_s: float = 0.0

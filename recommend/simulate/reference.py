@@ -24,6 +24,8 @@ class ReferenceReplica:
         self.total_blocks = spec.kv_capacity_tokens // spec.block_tokens
         self.window = spec.num_scheduler_steps
         self.mixed = spec.mixed_prefill
+        self.reserve = spec.reserve_full_length
+        self.reserved = 0  # sum of running requests' prompt + output blocks (reserve_full_length)
         self.tick = self.win0 = 0  # steps run; the step the current multi-step window started at
         self.incoming, self.ptr = [], 0
         self.waiting = deque()
@@ -106,6 +108,11 @@ class ReferenceReplica:
             need = -(-n // self.block)
             if need > self.total_blocks - self.used_blocks:
                 break
+            if self.reserve:  # TensorRT-LLM GUARANTEED_NO_EVICT
+                full = self._full(i)
+                if self.reserved + full > self.total_blocks:
+                    break
+                self.reserved += full
             self.waiting.popleft()
             self.running.append(i)
             self.computed[i], self.blocks[i], self.prefill[i] = 0, need, True
@@ -166,3 +173,9 @@ class ReferenceReplica:
             del self.computed[i], self.prefill[i]
             req.finish_s[i] = self.now
             self.last_finished += 1
+            if self.reserve:
+                self.reserved -= self._full(i)
+
+    def _full(self, i):
+        """Blocks of request i's prompt and all its output."""
+        return -(-(self.req.prompt[i] + self.req.output[i]) // self.block)

@@ -80,6 +80,8 @@ class Replica:
         self.total_blocks = spec.kv_capacity_tokens // spec.block_tokens
         self.window = spec.num_scheduler_steps
         self.mixed = spec.mixed_prefill
+        self.reserve = spec.reserve_full_length
+        self.reserved = 0  # blocks the running requests hold or will need (reserve_full_length only)
         self.win0 = 0  # tick the current multi-step window started at
         self.incoming, self.ptr = [], 0
         self.waiting = deque()
@@ -119,6 +121,7 @@ class Replica:
         steps = batch = pf_tokens = dec_tokens = gen_tokens = 0
         block_s, peak, n_in = 0.0, self.peak_blocks, len(incoming)
         window, win0, mixed, replan = self.window, self.win0, self.mixed, False
+        reserve, reserved = self.reserve, self.reserved
         while True:
             while ptr < n_in and arrival[incoming[ptr]] <= now + ARRIVAL_TIE_S:
                 waiting.append(incoming[ptr])
@@ -171,6 +174,11 @@ class Replica:
                 nb = -(-c // B)
                 if nb > total - used - need:
                     break  # FCFS: the head blocks everyone behind it
+                if reserve:  # no-evict: its whole prompt + output beside the running reservations
+                    full = -(-(prompt[i] + output[i]) // B)
+                    if reserved + full > total:
+                        break
+                    reserved += full
                 waiting.popleft()
                 running[i] = None
                 prefilling.append(i)
@@ -217,6 +225,8 @@ class Replica:
                         req.first_s[i] = now
                     if g == output[i]:
                         used -= -(-target[i] // B)
+                        if reserve:
+                            reserved -= -(-(prompt[i] + output[i]) // B)
                         del running[i]
                         req.finish_s[i] = now
                         done_now += 1
@@ -274,6 +284,8 @@ class Replica:
                     continue
                 known = known0s[i] + tick - t0s[i]
                 used -= -(-(known - 1) // B)
+                if reserve:
+                    reserved -= -(-(prompt[i] + output[i]) // B)
                 n_dec -= 1
                 dec_ctx -= known
                 pc[phases[i]] -= 1
@@ -284,7 +296,7 @@ class Replica:
                 done_now += 1
             self.last_finished = done_now
         self._save(now, tick, n_dec, dec_ctx, used, ptr)
-        self.win0 = win0
+        self.win0, self.reserved = win0, reserved
         self.steps += steps
         self.batch_seqs += batch
         self.prefill_tokens += pf_tokens
