@@ -23,7 +23,9 @@ number of prompts), rebuilds the benchmark's traffic and simulates it with `reco
             default, vLLM scheduler prioritizes prefills and doesn't batch prefill and decode to the
             same batch", docs 'Chunked Prefill', chunked prefill on by default only above 32K context,
             the runs set --max_model_len 4096; SGLang server_args enable_mixed_chunk=False); TensorRT-LLM
-            trtllm-bench: max batch 2048, 8192 tokens per step; KV capacity from the memory model.
+            trtllm-bench: max batch 2048, 8192 tokens per step, its default GUARANTEED_NO_EVICT admission
+            (a request starts only when its prompt + output blocks fit, never preempted); KV capacity
+            from the memory model.
 Prints the predicted/measured pairs and the median / p90 absolute percentage error per metric (and
 per GPU for throughput).
   --eager-bound  the most eager (not graph-captured) prefill could add (bench/RESULTS.md, 'Serving'):
@@ -189,6 +191,7 @@ def simulated(
         block_tokens=dep.engine.kv_block_tokens,
         num_scheduler_steps=int(r["num_scheduler_steps"] or 1),
         mixed_prefill=r["mixed_prefill"] != "0",
+        reserve_full_length=r["engine"] == "trtllm",  # its default GUARANTEED_NO_EVICT (trtllm-bench sets none)
         request_overhead_s=request_overhead_s,
     )
     arrival, prompt, output = traffic(r, lengths)

@@ -124,9 +124,9 @@ def test_held_out_prediction_uses_the_fit_on_the_other_half():
 
 
 def test_moe_caveat_states_what_the_trtllm_v1_rows_measure():
-    # recommend/predict.py's MOE_TRTLLM_CAVEAT quotes these rows: every MoE throughput ran 1.25-2.8x (median
-    # 1.7x) below the simulation, while the dense rows of the same tables are off by 5% median. If the model
-    # moves, the caveat's numbers must move with it.
+    # recommend/predict.py's MOE_TRTLLM_CAVEAT quotes these rows: 107 of the 110 MoE throughputs ran below the
+    # simulation, median 1.6x, up to 3.7x, while the dense rows of the same tables are off by 6% median. If the
+    # model moves, the caveat's numbers must move with it.
     from profiles import get_model
     from recommend.predict import MOE_TRTLLM_CAVEAT
 
@@ -138,7 +138,8 @@ def test_moe_caveat_states_what_the_trtllm_v1_rows_measure():
         kind = "moe" if get_model(r["model"]).is_moe else "dense"
         ratio[kind].append(m.simulated(r, None)["output_tok_s"] / float(r["measured_value"]))
     moe, dense = np.array(ratio["moe"]), np.array(ratio["dense"])
-    assert len(moe) == 45 and len(dense) == 40
-    assert moe.min() >= 1.245 and moe.max() < 2.85 and round(float(np.median(moe)), 1) == 1.7
-    assert round(float(np.median(np.abs(dense - 1))), 2) == 0.05
-    assert "1.25-2.8x (median 1.7x)" in MOE_TRTLLM_CAVEAT and "dense rows: 5% median" in MOE_TRTLLM_CAVEAT
+    assert len(moe) == 110 and len(dense) == 100
+    assert (moe > 1).sum() == 107 and round(float(np.median(moe)), 1) == 1.6 and round(float(moe.max()), 1) == 3.7
+    assert round(float(np.median(np.abs(dense - 1))), 2) == 0.06
+    for quoted in ("107 of its 110", "median 1.6x and up to 3.7x", "dense rows: 6% median"):
+        assert quoted in MOE_TRTLLM_CAVEAT
