@@ -587,9 +587,29 @@ def _moe_layout(config: dict, layers: int, experts: int) -> dict:
     )
 
 
+def _attention_layout(config: dict, heads: int, hidden: int) -> dict:
+    """KV heads and head size; MLA (DeepSeek-V3, Kimi-K2: kv_lora_rank) caches one latent shared by every
+    head, and its head_dim is the nope plus the rope part, as the catalog entries have it."""
+    rank = int(config.get("kv_lora_rank") or 0)
+    if not rank:
+        return dict(
+            num_kv_heads=int(config.get("num_key_value_heads") or heads),
+            head_dim=int(config.get("head_dim") or hidden // heads),
+        )
+    rope = int(config["qk_rope_head_dim"])
+    return dict(
+        num_kv_heads=1,
+        head_dim=int(config["qk_nope_head_dim"]) + rope,
+        kv_lora_rank=rank,
+        q_lora_rank=int(config.get("q_lora_rank") or 0),
+        qk_rope_head_dim=rope,
+        v_head_dim=int(config["v_head_dim"]),
+    )
+
+
 def from_hf_config(config: dict, name: str) -> ModelSpec:
-    """Build a spec from a Hugging Face config.json (Llama, Mistral, Mixtral, Qwen2/3, Llama 4 layouts;
-    a multimodal config's `text_config`)."""
+    """Build a spec from a Hugging Face config.json (Llama, Mistral, Mixtral, Qwen2/3, Llama 4, DeepSeek-V3
+    layouts; a multimodal config's `text_config`)."""
     config = config.get("text_config") or config
     try:
         heads = int(config["num_attention_heads"])
@@ -603,8 +623,7 @@ def from_hf_config(config: dict, name: str) -> ModelSpec:
             hidden_size=hidden,
             num_layers=layers,
             num_heads=heads,
-            num_kv_heads=int(config.get("num_key_value_heads") or heads),
-            head_dim=int(config.get("head_dim") or hidden // heads),
+            **_attention_layout(config, heads, hidden),
             intermediate_size=int(config.get("moe_intermediate_size") or config["intermediate_size"]),
             vocab_size=int(config["vocab_size"]),
             tied_embeddings=bool(config.get("tie_word_embeddings", False)),

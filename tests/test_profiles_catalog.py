@@ -170,6 +170,35 @@ def test_llama4_config_json_reads_its_text_config(tmp_path):
     assert spec.total_params == MODELS["llama-4-maverick"].total_params
 
 
+def test_deepseek_v3_config_json_reads_mla_shared_experts_and_dense_layers(tmp_path):
+    config = {  # deepseek-ai/DeepSeek-V3 config.json, the fields the model uses
+        "model_type": "deepseek_v3",
+        "hidden_size": 7168,
+        "num_hidden_layers": 61,
+        "num_attention_heads": 128,
+        "num_key_value_heads": 128,
+        "intermediate_size": 18432,
+        "moe_intermediate_size": 2048,
+        "n_routed_experts": 256,
+        "n_shared_experts": 1,
+        "num_experts_per_tok": 8,
+        "first_k_dense_replace": 3,
+        "kv_lora_rank": 512,
+        "q_lora_rank": 1536,
+        "qk_nope_head_dim": 128,
+        "qk_rope_head_dim": 64,
+        "v_head_dim": 128,
+        "vocab_size": 129280,
+        "max_position_embeddings": 163840,
+    }
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    spec, v3 = get_model(str(path)), MODELS["deepseek-v3"]
+    for field in ("num_kv_heads", "head_dim", "kv_lora_rank", "dense_layers", "shared_experts", "num_experts"):
+        assert getattr(spec, field) == getattr(v3, field), field
+    assert spec.total_params == v3.total_params and spec.active_params == v3.active_params
+
+
 def test_new_gpus_have_fp4_where_the_datasheet_does():
     assert get_gpu("B300").peak_tflops("nvfp4") == 13500.0 and get_gpu("gb200").peak_tflops("mxfp4") == 10000.0
     assert get_gpu("MI355X").peak_tflops("mxfp4") == 10066.3
