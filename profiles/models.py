@@ -39,6 +39,9 @@ class ModelSpec:
     qk_rope_head_dim: int = 0
     v_head_dim: int = 0
     max_position_tokens: int = 4096
+    # Llama 4's chunked attention (attention_chunk_size): 3 in 4 layers attend only within their 8192-token
+    # chunk. Not modelled: every layer is priced as reading the whole context (`predict` says so past it).
+    attention_chunk_tokens: int = 0
     source: str = ""
     hf_ids: tuple[str, ...] = ()
 
@@ -514,6 +517,7 @@ MODELS: dict[str, ModelSpec] = {
             num_experts=16,
             experts_per_token=1,
             shared_experts=1,
+            attention_chunk_tokens=8192,
         ),
         _llama(
             "llama-4-maverick",
@@ -533,6 +537,7 @@ MODELS: dict[str, ModelSpec] = {
             num_experts=128,
             experts_per_token=1,
             shared_experts=1,
+            attention_chunk_tokens=8192,
             dense_layers=24,
             dense_intermediate_size=16384,
         ),
@@ -632,6 +637,7 @@ def from_hf_config(config: dict, name: str) -> ModelSpec:
             experts_per_token=int(config.get("num_experts_per_tok") or 1),
             **_moe_layout(config, layers, experts),
             max_position_tokens=int(config.get("max_position_embeddings") or 4096),
+            attention_chunk_tokens=int(config.get("attention_chunk_size") or 0),
             source=name,
         )
     except (KeyError, TypeError, ValueError) as exc:

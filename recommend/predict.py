@@ -27,9 +27,17 @@ MOE_TRTLLM_CAVEAT = (
 )
 
 
-def caveat(dep: Deployment) -> str | None:
-    """What published evidence says about predictions of this kind, where the model is known to miss."""
-    return MOE_TRTLLM_CAVEAT if dep.model.is_moe and dep.engine.name == "trtllm" else None
+def caveat(dep: Deployment, seq_tokens: int = 0) -> str | None:
+    """Where the model is known to miss for predictions of this kind: what published evidence says, and
+    what it leaves out for this model at `seq_tokens` (prompt + output) per sequence."""
+    notes = [MOE_TRTLLM_CAVEAT] if dep.model.is_moe and dep.engine.name == "trtllm" else []
+    chunk = dep.model.attention_chunk_tokens
+    if chunk and seq_tokens > chunk:
+        notes.append(
+            f"pessimistic past {chunk} tokens: this model's chunked attention (layers that read only their own "
+            f"{chunk}-token chunk; Llama 4: 3 in 4) is not modelled, every layer is priced reading the whole context"
+        )
+    return "; ".join(notes) or None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -149,5 +157,5 @@ def predict_static(dep: Deployment, *, batch: int, isl: int, osl: int, model: St
         reason=None
         if fits
         else (f"KV cache holds {max_batch} sequences of {isl + osl} tokens, not {batch}; ran in {len(waves)} waves"),
-        caveat=caveat(dep),
+        caveat=caveat(dep, isl + osl),
     )

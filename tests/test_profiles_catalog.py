@@ -160,13 +160,14 @@ def test_llama4_config_json_reads_its_text_config(tmp_path):
         "num_local_experts": 128,
         "num_experts_per_tok": 1,
         "interleave_moe_layer_step": 2,
+        "attention_chunk_size": 8192,
         "vocab_size": 202048,
         "max_position_embeddings": 1048576,
     }
     path = tmp_path / "config.json"
     path.write_text(json.dumps({"model_type": "llama4", "text_config": text, "vision_config": {"hidden_size": 1408}}))
     spec = get_model(str(path))
-    assert (spec.dense_layers, spec.shared_experts) == (24, 1)
+    assert (spec.dense_layers, spec.shared_experts, spec.attention_chunk_tokens) == (24, 1, 8192)
     assert spec.total_params == MODELS["llama-4-maverick"].total_params
 
 

@@ -180,6 +180,17 @@ def test_predict_accepts_the_moe_models_and_gpus_deployed_now(model, gpu, weight
     assert out["e2e_s"] > 0 and out["tpot_ms"] > 0
 
 
+def test_chunked_attention_past_its_chunk_is_called_pessimistic():
+    from recommend.predict import caveat
+
+    scout = deployment(model="llama-4-scout", gpu="h200", tp=2, weights="fp8")
+    assert caveat(scout, 8192) is None  # within one chunk every layer does read the whole context
+    assert caveat(scout, 8193).startswith("pessimistic past 8192 tokens")
+    both = caveat(deployment(model="llama-4-scout", gpu="h200", tp=2, weights="fp8", engine="trtllm"), 20000)
+    assert both.startswith("optimistic for MoE on TensorRT-LLM") and "; pessimistic past 8192" in both
+    assert caveat(deployment(model="llama-3.1-8b", gpu="h100"), 100_000) is None
+
+
 def test_moe_on_tensorrt_llm_carries_the_published_caveat():
     args = ("--gpu", "b200", "--weights", "nvfp4", "--batch", "8", "--isl", "128", "--osl", "16")
     moe = run("predict", "--model", "llama-4-scout", "--engine", "trtllm", *args)
