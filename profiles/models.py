@@ -76,6 +76,16 @@ class ModelSpec:
         return self.mlp_projections * self.hidden_size * self.intermediate_size
 
     @property
+    def dense_mlp_params(self) -> int:
+        """One dense layer's MLP (dense_intermediate_size wide) in a MoE model; 0 without dense layers."""
+        return self.mlp_projections * self.hidden_size * self.dense_intermediate_size
+
+    @property
+    def routed_params(self) -> int:
+        """The routed experts one token multiplies through, all expert layers (a dense model: its MLPs)."""
+        return self.expert_layers * self.experts_per_token * self.expert_params
+
+    @property
     def expert_layers(self) -> int:
         """Layers whose MLP is the expert block (a dense model's one MLP is its single expert)."""
         return self.num_layers - self.dense_layers
@@ -85,11 +95,10 @@ class ModelSpec:
         """Block parameters every token multiplies through, all layers: attention, norms, routers, shared
         experts and the dense layers' MLPs (not the routed experts, not embeddings or lm_head)."""
         router = self.hidden_size * self.num_experts if self.is_moe else 0
-        dense_mlp = self.mlp_projections * self.hidden_size * self.dense_intermediate_size
         return (
             self.num_layers * (self.attention_params_per_layer + 2 * self.hidden_size)
             + self.expert_layers * (router + self.shared_experts * self.expert_params)
-            + self.dense_layers * dense_mlp
+            + self.dense_layers * self.dense_mlp_params
         )
 
     @property
@@ -104,10 +113,9 @@ class ModelSpec:
     def linear_params(self) -> int:
         """Attention and MLP/expert weights of all layers: what a weight dtype quantizes (no embeddings,
         routers or norms). The dense layers hold one MLP of dense_intermediate_size instead of experts."""
-        dense_mlp = self.mlp_projections * self.hidden_size * self.dense_intermediate_size
         return (
             self.num_layers * self.attention_params_per_layer
-            + self.dense_layers * dense_mlp
+            + self.dense_layers * self.dense_mlp_params
             + self.expert_layers * (self.num_experts + self.shared_experts) * self.expert_params
         )
 
@@ -124,8 +132,7 @@ class ModelSpec:
     @property
     def active_params(self) -> int:
         """Parameters one token multiplies through (MoE: only its routed experts)."""
-        routed = self.expert_layers * self.experts_per_token * self.expert_params
-        return self.shared_params + routed + self.vocab_size * self.hidden_size + self.hidden_size
+        return self.shared_params + self.routed_params + self.vocab_size * self.hidden_size + self.hidden_size
 
 
 def _hf(repo: str) -> str:

@@ -77,12 +77,12 @@ class StepModel:
         self._expert_bytes = m.expert_layers * m.expert_params * bpp / tp  # one expert, all its layers (EP: whole)
         self._experts, self._top_k = m.num_experts, m.experts_per_token
         # FLOPs per token (linear layers) and per sequence (logits of its last token) on one shard.
-        self._linear_flops = 2.0 * (m.shared_params + m.expert_layers * m.experts_per_token * m.expert_params) / tp
+        self._linear_flops = 2.0 * (m.shared_params + m.routed_params) / tp
         # MoE: each touched expert's GEMMs see tokens x top_k / touched rows; the grouped kernel adds
         # (1 / share - 1) x the dense full-tile time per FLOP (same weight-bound ramp, slower math), its
         # share set by how wide each expert is on this shard (Efficiency.moe_gemm_share).
         self._moe = m.num_experts > 1
-        self._expert_flops = 2.0 * m.expert_layers * m.experts_per_token * m.expert_params / tp
+        self._expert_flops = 2.0 * m.routed_params / tp
         share = eff.moe_gemm_share(m.intermediate_size / tp) if self._moe else 1.0
         if self._moe and eff.moe_sm80_kernels_only and dep.gpu.name in HOPPER_GPUS:  # bf16 math, Ampere kernels
             share *= AMPERE_KERNELS_ON_HOPPER * dep.gpu.peak_tflops_bf16 * 1e12 / self._gemm_peak
@@ -291,7 +291,5 @@ def ridge_ops_per_byte(dep: Deployment) -> float:
 def latency_floor_s_per_token(dep: Deployment) -> float:
     """Weights streamed once per token at datasheet bandwidth: no batch size or trick goes below it."""
     m = dep.model
-    streamed = (
-        m.shared_params + m.expert_layers * m.experts_per_token * m.expert_params
-    ) * dep.weight_bytes_per_param + m.vocab_size * m.hidden_size * 2.0
+    streamed = (m.shared_params + m.routed_params) * dep.weight_bytes_per_param + m.vocab_size * m.hidden_size * 2.0
     return streamed / dep.tp / dep.hbm_bytes_s
