@@ -3,7 +3,9 @@
 from profiles.efficiency import ENGINES, Efficiency, Engine, get_engine
 from profiles.errors import CatalogError, ProfilesError
 from profiles.gpus import GPUS, GpuSpec, get_gpu
-from profiles.models import MODELS, ModelSpec, from_hf_config, get_model
+from profiles.hf_config import from_hf_config
+from profiles.model_spec import ModelSpec
+from profiles.models import MODELS, get_model
 
 __all__ = [
     "ENGINES",

@@ -18,7 +18,8 @@ from datetime import UTC, datetime
 from profiles import measure_kernels as probe
 from profiles.gpus import get_gpu
 from profiles.measure_allreduce import allreduce
-from profiles.models import ModelSpec, get_model
+from profiles.model_spec import ModelSpec
+from profiles.models import get_model
 from profiles.profile import SCHEMA, SCHEMA_VERSION, ProfileError, catalog_name, validate
 
 

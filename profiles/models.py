@@ -1,138 +1,16 @@
-"""Model catalog: the shapes the performance model needs, as in each model's Hugging Face config.json.
+"""Model catalog: presets of the shapes the performance model needs, as in each model's config.json.
 
-Presets are a dict of dataclasses (gpt-fast `transformer_configs`); any config.json path works too.
-Parameter counts are derived from the shapes, so they are exactly what the checkpoint stores.
+Presets are a dict of dataclasses (gpt-fast `transformer_configs`); any config.json path works too
+(profiles/hf_config.py). The spec and its parameter counts: profiles/model_spec.py.
 """
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 from profiles.errors import CatalogError
+from profiles.hf_config import from_hf_config
+from profiles.model_spec import ModelSpec
 from profiles.names import squash
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ModelSpec:
-    name: str
-    hidden_size: int
-    num_layers: int
-    num_heads: int
-    num_kv_heads: int
-    head_dim: int
-    intermediate_size: int  # per expert for MoE
-    vocab_size: int
-    mlp_projections: int = 3  # gated MLP (gate, up, down); 2 for a plain GELU MLP (GPT-J, Falcon)
-    tied_embeddings: bool = False
-    qkv_bias: bool = False
-    num_experts: int = 1  # 1 = dense
-    experts_per_token: int = 1
-    shared_experts: int = 0  # experts every token also runs (DeepSeek-V3/Kimi-K2: 1)
-    # MoE: layers with one dense MLP of dense_intermediate_size instead of experts (DeepSeek-V3's first 3;
-    # Llama 4 Maverick every other one). Where they sit does not change what a step costs.
-    dense_layers: int = 0
-    dense_intermediate_size: int = 0
-    # Multi-head latent attention (DeepSeek-V3 MLA): K/V cached as one kv_lora_rank latent plus a
-    # qk_rope_head_dim rotary key per token and layer, shared by all heads; head_dim = nope + rope.
-    kv_lora_rank: int = 0
-    q_lora_rank: int = 0
-    qk_rope_head_dim: int = 0
-    v_head_dim: int = 0
-    max_position_tokens: int = 4096
-    # Llama 4's chunked attention (attention_chunk_size): 3 in 4 layers attend only within their 8192-token
-    # chunk. Not modelled: every layer is priced as reading the whole context (`predict` says so past it).
-    attention_chunk_tokens: int = 0
-    source: str = ""
-    hf_ids: tuple[str, ...] = ()
-
-    @property
-    def is_moe(self) -> bool:
-        return self.num_experts > 1
-
-    @property
-    def is_mla(self) -> bool:
-        return self.kv_lora_rank > 0
-
-    @property
-    def attention_params_per_layer(self) -> int:
-        if self.is_mla:  # q (through its LoRA), kv_a (latent + rope key), kv_b (latent -> nope K and V), o
-            h, heads, v = self.hidden_size, self.num_heads, self.v_head_dim
-            q = (
-                h * self.q_lora_rank + self.q_lora_rank * heads * self.head_dim
-                if self.q_lora_rank
-                else h * heads * self.head_dim
-            )
-            kv = h * (self.kv_lora_rank + self.qk_rope_head_dim) + self.kv_lora_rank * heads * (
-                self.head_dim - self.qk_rope_head_dim + v
-            )
-            return q + kv + heads * v * h
-        q_out, kv_out = self.num_heads * self.head_dim, self.num_kv_heads * self.head_dim
-        bias = (q_out + 2 * kv_out) if self.qkv_bias else 0
-        return self.hidden_size * (q_out + 2 * kv_out) + q_out * self.hidden_size + bias
-
-    @property
-    def expert_params(self) -> int:
-        """One MLP expert: gate, up and down projections (up and down for a plain MLP)."""
-        return self.mlp_projections * self.hidden_size * self.intermediate_size
-
-    @property
-    def dense_mlp_params(self) -> int:
-        """One dense layer's MLP (dense_intermediate_size wide) in a MoE model; 0 without dense layers."""
-        return self.mlp_projections * self.hidden_size * self.dense_intermediate_size
-
-    @property
-    def routed_params(self) -> int:
-        """The routed experts one token multiplies through, all expert layers (a dense model: its MLPs)."""
-        return self.expert_layers * self.experts_per_token * self.expert_params
-
-    @property
-    def expert_layers(self) -> int:
-        """Layers whose MLP is the expert block (a dense model's one MLP is its single expert)."""
-        return self.num_layers - self.dense_layers
-
-    @property
-    def shared_params(self) -> int:
-        """Block parameters every token multiplies through, all layers: attention, norms, routers, shared
-        experts and the dense layers' MLPs (not the routed experts, not embeddings or lm_head)."""
-        router = self.hidden_size * self.num_experts if self.is_moe else 0
-        return (
-            self.num_layers * (self.attention_params_per_layer + 2 * self.hidden_size)
-            + self.expert_layers * (router + self.shared_experts * self.expert_params)
-            + self.dense_layers * self.dense_mlp_params
-        )
-
-    @property
-    def embedding_params(self) -> int:
-        return self.vocab_size * self.hidden_size
-
-    @property
-    def lm_head_params(self) -> int:
-        return 0 if self.tied_embeddings else self.vocab_size * self.hidden_size
-
-    @property
-    def linear_params(self) -> int:
-        """Attention and MLP/expert weights of all layers: what a weight dtype quantizes (no embeddings,
-        routers or norms). The dense layers hold one MLP of dense_intermediate_size instead of experts."""
-        return (
-            self.num_layers * self.attention_params_per_layer
-            + self.dense_layers * self.dense_mlp_params
-            + self.expert_layers * (self.num_experts + self.shared_experts) * self.expert_params
-        )
-
-    @property
-    def layer_params(self) -> int:
-        """All transformer-block parameters (all experts)."""
-        routers = self.expert_layers * self.hidden_size * self.num_experts if self.is_moe else 0
-        return self.linear_params + routers + self.num_layers * 2 * self.hidden_size
-
-    @property
-    def total_params(self) -> int:
-        return self.layer_params + self.embedding_params + self.lm_head_params + self.hidden_size
-
-    @property
-    def active_params(self) -> int:
-        """Parameters one token multiplies through (MoE: only its routed experts)."""
-        return self.shared_params + self.routed_params + self.vocab_size * self.hidden_size + self.hidden_size
 
 
 def _hf(repo: str) -> str:
@@ -574,81 +452,6 @@ _ALIASES: dict[str, str] = {}
 for _m in MODELS.values():
     for _alias in (_m.name, *_m.hf_ids, *(i.split("/")[-1] for i in _m.hf_ids)):
         _ALIASES.setdefault(squash(_alias), _m.name)
-
-
-def _moe_layout(config: dict, layers: int, experts: int) -> dict:
-    """Shared experts and dense layers of a MoE config.json: Llama 4 (one shared expert; routed every
-    interleave_moe_layer_step-th layer, the rest a dense MLP of intermediate_size_mlp) and DeepSeek-style
-    (n_shared_experts; the first first_k_dense_replace layers dense, intermediate_size wide)."""
-    if experts <= 1:
-        return {}
-    if str(config.get("model_type", "")).startswith("llama4"):
-        moe = config.get("moe_layers")
-        step = int(config.get("interleave_moe_layer_step") or 1)
-        routed = len(moe) if isinstance(moe, list) else layers // step
-        return dict(
-            shared_experts=1,
-            dense_layers=layers - routed,
-            dense_intermediate_size=int(config.get("intermediate_size_mlp") or 0),
-        )
-    dense = int(config.get("first_k_dense_replace") or 0)
-    return dict(
-        shared_experts=int(config.get("n_shared_experts") or 0),
-        dense_layers=dense,
-        dense_intermediate_size=int(config["intermediate_size"]) if dense else 0,
-    )
-
-
-def _attention_layout(config: dict, heads: int, hidden: int) -> dict:
-    """KV heads and head size; MLA (DeepSeek-V3, Kimi-K2: kv_lora_rank) caches one latent shared by every
-    head, and its head_dim is the nope plus the rope part, as the catalog entries have it."""
-    rank = int(config.get("kv_lora_rank") or 0)
-    if not rank:
-        return dict(
-            num_kv_heads=int(config.get("num_key_value_heads") or heads),
-            head_dim=int(config.get("head_dim") or hidden // heads),
-        )
-    rope = int(config["qk_rope_head_dim"])
-    return dict(
-        num_kv_heads=1,
-        head_dim=int(config["qk_nope_head_dim"]) + rope,
-        kv_lora_rank=rank,
-        q_lora_rank=int(config.get("q_lora_rank") or 0),
-        qk_rope_head_dim=rope,
-        v_head_dim=int(config["v_head_dim"]),
-    )
-
-
-def from_hf_config(config: dict, name: str) -> ModelSpec:
-    """Build a spec from a Hugging Face config.json (Llama, Mistral, Mixtral, Qwen2/3, Llama 4, DeepSeek-V3
-    layouts; a multimodal config's `text_config`)."""
-    config = config.get("text_config") or config
-    try:
-        heads = int(config["num_attention_heads"])
-        hidden = int(config["hidden_size"])
-        layers = int(config["num_hidden_layers"])
-        experts = int(
-            config.get("num_local_experts") or config.get("num_experts") or config.get("n_routed_experts") or 1
-        )
-        return ModelSpec(
-            name=name,
-            hidden_size=hidden,
-            num_layers=layers,
-            num_heads=heads,
-            **_attention_layout(config, heads, hidden),
-            intermediate_size=int(config.get("moe_intermediate_size") or config["intermediate_size"]),
-            vocab_size=int(config["vocab_size"]),
-            tied_embeddings=bool(config.get("tie_word_embeddings", False)),
-            qkv_bias=bool(config.get("attention_bias", config.get("model_type") == "qwen2")),
-            num_experts=experts,
-            experts_per_token=int(config.get("num_experts_per_tok") or 1),
-            **_moe_layout(config, layers, experts),
-            max_position_tokens=int(config.get("max_position_embeddings") or 4096),
-            attention_chunk_tokens=int(config.get("attention_chunk_size") or 0),
-            source=name,
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise CatalogError(f"{name}: not a usable Hugging Face config.json ({exc!r} missing or invalid)") from exc
 
 
 def get_model(name: str) -> ModelSpec:

@@ -15,7 +15,7 @@ are under 1% of this and left out. vLLM's Triton fused_moe gathers the A operand
 (no dispatch write): one pass fewer, not modelled separately.
 """
 
-from profiles.models import ModelSpec
+from profiles.model_spec import ModelSpec
 
 ACT_BYTES = 2.0  # 16-bit activations, as recommend/roofline.py
 NVFP4_BYTES = 0.5 + 1 / 16  # E2M1 plus one E4M3 scale per 16 values (recommend/deployment.py WEIGHT_BYTES)
