@@ -4,15 +4,18 @@
 
 engine.py (replicas, routing, results), replica.py (one replica's scheduler), decode.py (decode-only
 stretches in closed form), disagg.py (prefill and decode pools), traffic.py and arrivals.py (one
-replica's share of a log), reference.py (the naive stepper the fast one is checked against).
+replica's share of a log), closed_loop.py (clients that send their next request when their last one
+ends), reference.py (the naive stepper the fast one is checked against).
 """
 
 from recommend.simulate.arrivals import replica_arrivals
+from recommend.simulate.closed_loop import ClosedLoopResult, simulate_closed_loop
 from recommend.simulate.disagg import DisaggResult, simulate_disagg
 from recommend.simulate.engine import EngineSpec, SimResult, SimulateError, goodput_share, simulate
 from recommend.simulate.traffic import replica_share
 
 __all__ = [
+    "ClosedLoopResult",
     "DisaggResult",
     "EngineSpec",
     "SimResult",
@@ -21,5 +24,6 @@ __all__ = [
     "replica_arrivals",
     "replica_share",
     "simulate",
+    "simulate_closed_loop",
     "simulate_disagg",
 ]
