@@ -1,0 +1,163 @@
+"""The continuous-batching simulator against published closed-loop (fixed-concurrency) serving runs.
+
+Reads bench/data/published_closed_loop.csv (bench/closed_loop_rows.py: 787 genai-perf runs of NIM's
+TensorRT-LLM backend, Llama-3-8B/70B on A100/H100, TP 1-8, concurrency 1-250, never used to fit anything) and
+simulates each run as it was driven: `concurrency` clients, each sending its next request when its last one
+ended (recommend.simulate.simulate_closed_loop), ROUNDS requests each; the first round (every client at
+t = 0) is left out, the rest is the steady state genai-perf measures. Engine knobs: TensorRT-LLM's defaults,
+as NIM's engine build is not in the file: max_batch_size 256 and max_num_tokens 8192 (trtllm-build /
+trtllm-serve docs), GUARANTEED_NO_EVICT admission, KV from the memory model with fp8 KV for the fp8 runs
+(TensorRT-LLM's FP8 recipe quantizes the KV cache too: examples/llama `--kv_cache_dtype fp8`). Step times
+from `roofline.StepModel` with each `--engine` profile (default both of ENGINES: trtllm, trtllm-xqa).
+Compared: TTFT mean and p95, ITL mean (genai-perf's inter-token latency: (E2E - TTFT) / (output - 1) per
+request, averaged), E2E mean, output tok/s (clients x output tokens / mean E2E in the simulation, Little's
+law). Prints median / p90 |error| per metric, signed medians per deployment and per concurrency, and the
+c = 1 inter-token gap against context (one client: nothing but the engine's own decode step).
+Usage: .venv/bin/python bench/serving_closed_loop.py [--engine trtllm[,trtllm-xqa]] (~25 s on 2 cores)
+"""
+
+import csv
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+# bench/recommend.py would shadow the `recommend` package: keep this folder off the path
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+
+import numpy as np  # noqa: E402
+
+from recommend.deployment import deployment  # noqa: E402
+from recommend.memory import kv_capacity_tokens  # noqa: E402
+from recommend.roofline import StepModel  # noqa: E402
+from recommend.simulate import EngineSpec, simulate_closed_loop  # noqa: E402
+
+TABLE = HERE / "data" / "published_closed_loop.csv"
+ROUNDS = 4
+MAX_BATCH, MAX_TOKENS = 256, 8192  # TensorRT-LLM's max_batch_size / max_num_tokens defaults
+# trtllm: today's TensorRT-LLM profile (v1.0 PyTorch backend, CUDA graphs; what `predict --engine trtllm` uses);
+# trtllm-xqa: the C++ runtime's of the v0.9 static tables (kernels launched per layer, XQA decode), closer in
+# age to these runs, but with its contiguous, exactly-sized KV (memory fraction 1.0) instead of paged KV.
+ENGINES = ("trtllm", "trtllm-xqa")
+STEADY_TOLERANCE = 0.05
+METRICS = ("ttft_mean_ms", "ttft_p95_ms", "itl_mean_ms", "e2e_mean_ms", "output_tok_s")
+
+
+def load(path: Path = TABLE) -> list[dict]:
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def steady(r: dict) -> bool:
+    """Whether the measurement saw a steady closed loop: clients = throughput x mean E2E (Little's law) within
+    STEADY_TOLERANCE. Long requests at high concurrency outlast genai-perf's windows, which then hold the
+    earlier, less queued requests (up to 48% fewer clients in the product)."""
+    clients = float(r["request_s"]) * float(r["e2e_mean_ms"]) / 1e3
+    return abs(clients / int(r["concurrency"]) - 1) <= STEADY_TOLERANCE
+
+
+def simulated(r: dict, engine: str = "trtllm") -> dict[str, float]:
+    """The run's metrics in the simulator's closed loop, steady state (rounds after the first)."""
+    dep = deployment(
+        model=r["model"], gpu=r["gpu"], tp=int(r["tp"]), weights=r["weights"], kv=r["weights"], engine=engine
+    )
+    isl, osl, clients = int(r["isl"]), int(r["osl"]), int(r["concurrency"])
+    spec = EngineSpec(
+        max_num_seqs=MAX_BATCH,
+        max_num_batched_tokens=MAX_TOKENS,
+        max_model_len=isl + osl,
+        kv_capacity_tokens=kv_capacity_tokens(dep),
+        block_tokens=dep.engine.kv_block_tokens,
+        reserve_full_length=True,
+    )
+    loop = simulate_closed_loop(clients, ROUNDS, isl, osl, engine=spec, step_s=StepModel(dep).step_s)
+    steady = loop.round >= 1
+    res = loop.result
+    ttft, e2e, tpot = res.ttft_ms[steady], res.e2e_ms[steady], res.tpot_ms[steady]
+    return {
+        "ttft_mean_ms": float(ttft.mean()),
+        "ttft_p95_ms": float(np.percentile(ttft, 95)),
+        "itl_mean_ms": float(tpot.mean()),
+        "e2e_mean_ms": float(e2e.mean()),
+        "output_tok_s": clients * osl / (float(e2e.mean()) / 1e3),
+    }
+
+
+def errors(rows: list[dict], engine: str) -> list[tuple[dict, dict[str, float]]]:
+    """(row, signed relative error per metric) for every row."""
+    out = []
+    for r in rows:
+        sim = simulated(r, engine)
+        out.append((r, {m: sim[m] / float(r[m]) - 1 for m in METRICS}))
+    return out
+
+
+def pct(x: float) -> str:
+    return f"{x * 100:+.0f}%"
+
+
+def summary(errs) -> list[str]:
+    lines = [
+        "| metric | rows | median abs error | p90 | signed median | within 10% | within 25% |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for m in METRICS:
+        e = np.array([d[m] for _, d in errs])
+        a = np.abs(e)
+        lines.append(
+            f"| {m} | {e.size} | {np.median(a) * 100:.1f}% | {np.percentile(a, 90) * 100:.1f}% | {pct(np.median(e))} "
+            f"| {(a <= 0.10).mean() * 100:.0f}% | {(a <= 0.25).mean() * 100:.0f}% |"
+        )
+    return lines
+
+
+def grouped(errs, key, label: str) -> list[str]:
+    groups = defaultdict(list)
+    for r, d in errs:
+        groups[key(r)].append(d)
+    lines = [f"| {label} | rows | " + " | ".join(f"{m} signed median" for m in METRICS) + " |"]
+    lines.append("|---|---|" + "---|" * len(METRICS))
+    for k in sorted(groups, key=lambda k: tuple(int(x) if str(x).isdigit() else x for x in k)):
+        ds = groups[k]
+        cells = " | ".join(pct(np.median([d[m] for d in ds])) for m in METRICS)
+        lines.append(f"| {' '.join(map(str, k))} | {len(ds)} | {cells} |")
+    return lines
+
+
+def solo_gaps(rows: list[dict], engine: str) -> list[str]:
+    """c = 1: measured - simulated inter-token latency (ms) by context, per deployment."""
+    shapes = [("200", "200"), ("200", "2000"), ("2000", "2000"), ("7000", "1000")]
+    lines = [
+        "| deployment | " + " | ".join(f"{i}/{o} gap ms" for i, o in shapes) + " |",
+        "|---|" + "---|" * len(shapes),
+    ]
+    by_dep = defaultdict(dict)
+    for r in rows:
+        if r["concurrency"] == "1" and (r["isl"], r["osl"]) in shapes:
+            sim = simulated(r, engine)
+            by_dep[(r["model"], r["gpu"], "tp" + r["tp"], r["weights"])][(r["isl"], r["osl"])] = (
+                float(r["itl_mean_ms"]) - sim["itl_mean_ms"]
+            )
+    for dep, gaps in sorted(by_dep.items()):
+        lines.append(f"| {' '.join(dep)} | " + " | ".join(f"{gaps[s]:+.2f}" for s in shapes) + " |")
+    return lines
+
+
+def main() -> None:
+    engines = sys.argv[sys.argv.index("--engine") + 1] if "--engine" in sys.argv else ",".join(ENGINES)
+    rows = load()
+    for engine in engines.split(","):
+        errs = errors(rows, engine)
+        print(f"### {len(rows)} closed-loop runs ({TABLE.name}), simulated with engine profile {engine!r}\n")
+        print("All runs:\n\n" + "\n".join(summary(errs)), end="\n\n")
+        held = [(r, d) for r, d in errs if steady(r)]
+        print(f"The {len(held)} runs measured in a steady state (Little's law within {STEADY_TOLERANCE:.0%}):\n")
+        print("\n".join(summary(held)), end="\n\n")
+        print("\n".join(grouped(errs, lambda r: (r["model"], r["gpu"], "tp" + r["tp"], r["weights"]), "deployment")))
+        print()
+        print("\n".join(grouped(errs, lambda r: (int(r["concurrency"]),), "concurrency")), end="\n\n")
+        print("\n".join(solo_gaps(rows, engine)), end="\n\n")
+
+
+if __name__ == "__main__":
+    main()
