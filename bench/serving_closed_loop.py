@@ -12,7 +12,9 @@ from `roofline.StepModel` with each `--engine` profile (default both of ENGINES:
 Compared: TTFT mean and p95, ITL mean (genai-perf's inter-token latency: (E2E - TTFT) / (output - 1) per
 request, averaged), E2E mean, output tok/s (clients x output tokens / mean E2E in the simulation, Little's
 law). Prints median / p90 |error| per metric, signed medians per deployment and per concurrency, and the
-c = 1 inter-token gap against context (one client: nothing but the engine's own decode step).
+c = 1 inter-token gap against context (one client: nothing but the engine's own decode step), and what
+choosing by the simulation would have got (`choices`: per model, GPU, shape and SLO, the run with the most
+tok/s per GPU meeting it, simulated pick vs measured best).
 Usage: .venv/bin/python bench/serving_closed_loop.py [--engine trtllm[,trtllm-xqa]] (~25 s on 2 cores)
 """
 
@@ -40,6 +42,7 @@ MAX_BATCH, MAX_TOKENS = 256, 8192  # TensorRT-LLM's max_batch_size / max_num_tok
 # age to these runs, but with its contiguous, exactly-sized KV (memory fraction 1.0) instead of paged KV.
 ENGINES = ("trtllm", "trtllm-xqa")
 STEADY_TOLERANCE = 0.05
+SLOS = ((20.0, 1000.0), (35.0, 2000.0), (60.0, 5000.0))  # (ITL mean, TTFT mean) ms: interactive .. batch
 METRICS = ("ttft_mean_ms", "ttft_p95_ms", "itl_mean_ms", "e2e_mean_ms", "output_tok_s")
 
 
@@ -83,13 +86,55 @@ def simulated(r: dict, engine: str = "trtllm") -> dict[str, float]:
     }
 
 
-def errors(rows: list[dict], engine: str) -> list[tuple[dict, dict[str, float]]]:
-    """(row, signed relative error per metric) for every row."""
-    out = []
-    for r in rows:
-        sim = simulated(r, engine)
-        out.append((r, {m: sim[m] / float(r[m]) - 1 for m in METRICS}))
-    return out
+def errors(runs: list[tuple[dict, dict[str, float]]]) -> list[tuple[dict, dict[str, float]]]:
+    """(row, signed relative error per metric) for every (row, simulated metrics)."""
+    return [(r, {m: sim[m] / float(r[m]) - 1 for m in METRICS}) for r, sim in runs]
+
+
+def meets(metrics: dict[str, float], slo: tuple[float, float]) -> bool:
+    itl_ms, ttft_ms = slo
+    return metrics["itl_mean_ms"] <= itl_ms and metrics["ttft_mean_ms"] <= ttft_ms
+
+
+def tok_s_per_gpu(r: dict, metrics: dict) -> float:
+    return float(metrics["output_tok_s"]) / int(r["tp"])
+
+
+def choices(runs, slos=SLOS) -> list[str]:
+    """What a planner picking by the simulation would have got: per model, GPU, shape and SLO, the run
+    (TP, dtype, clients) with the most output tok/s per GPU among those meeting the SLO, by the simulation
+    and by the measurement; regret = 1 - measured tok/s per GPU of the simulated pick / the measured best."""
+    groups = defaultdict(list)
+    for r, sim in runs:
+        measured = {m: float(r[m]) for m in METRICS}
+        groups[(r["model"], r["gpu"], r["isl"], r["osl"])].append((r, measured, sim))
+    lines = [
+        "| SLO: ITL mean / TTFT mean | cases | same TP + dtype | simulated pick misses the SLO measured "
+        "| pick's measured latency / SLO, median (worst) | median regret of the others | worst regret |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for slo in slos:
+        cases = same = missed = 0
+        regrets, over = [], []
+        for group in groups.values():
+            feasible = [(r, meas) for r, meas, _ in group if meets(meas, slo)]
+            picks = [(r, meas, sim) for r, meas, sim in group if meets(sim, slo)]
+            if not feasible or not picks:
+                continue
+            cases += 1
+            best, best_meas = max(feasible, key=lambda x: tok_s_per_gpu(*x))
+            pick, pick_meas, _ = max(picks, key=lambda x: tok_s_per_gpu(x[0], x[2]))
+            same += (pick["tp"], pick["weights"]) == (best["tp"], best["weights"])
+            over.append(max(pick_meas["itl_mean_ms"] / slo[0], pick_meas["ttft_mean_ms"] / slo[1]))
+            if not meets(pick_meas, slo):
+                missed += 1
+                continue
+            regrets.append(1 - tok_s_per_gpu(pick, pick_meas) / tok_s_per_gpu(best, best_meas))
+        lines.append(
+            f"| {slo[0]:.0f} ms / {slo[1]:.0f} ms | {cases} | {same} | {missed} | {np.median(over):.2f} ({max(over):.2f}) "
+            f"| {np.median(regrets) * 100:.0f}% | {max(regrets) * 100:.0f}% |"
+        )
+    return lines
 
 
 def pct(x: float) -> str:
@@ -147,7 +192,8 @@ def main() -> None:
     engines = sys.argv[sys.argv.index("--engine") + 1] if "--engine" in sys.argv else ",".join(ENGINES)
     rows = load()
     for engine in engines.split(","):
-        errs = errors(rows, engine)
+        runs = [(r, simulated(r, engine)) for r in rows]
+        errs = errors(runs)
         print(f"### {len(rows)} closed-loop runs ({TABLE.name}), simulated with engine profile {engine!r}\n")
         print("All runs:\n\n" + "\n".join(summary(errs)), end="\n\n")
         held = [(r, d) for r, d in errs if steady(r)]
@@ -157,6 +203,8 @@ def main() -> None:
         print()
         print("\n".join(grouped(errs, lambda r: (int(r["concurrency"]),), "concurrency")), end="\n\n")
         print("\n".join(solo_gaps(rows, engine)), end="\n\n")
+        print("Choosing by the simulation (per model, GPU and shape; TP, dtype and clients among the runs):\n")
+        print("\n".join(choices(runs)), end="\n\n")
 
 
 if __name__ == "__main__":

@@ -85,3 +85,23 @@ def test_one_client_is_one_request_at_a_time_on_the_engine():
     assert sim["ttft_mean_ms"] == pytest.approx(alone.ttft_ms[0])
     assert sim["itl_mean_ms"] == pytest.approx(alone.tpot_ms[0])
     assert sim["output_tok_s"] == pytest.approx(200 / (alone.e2e_ms[0] / 1e3))
+
+
+def test_choosing_by_the_simulation_scores_the_pick_against_the_measured_best():
+    # one model/GPU/shape, two runs: A on 1 GPU (measured 1000 tok/s, ITL 15 ms; simulated 1200, 18 ms) and
+    # B on 2 GPUs (measured 1500 = 750 per GPU, ITL 10 ms; simulated 1600 = 800 per GPU, 12 ms); TTFT 100 ms
+    mod = _module()
+    base = {"model": "m", "gpu": "g", "isl": "1", "osl": "1", "weights": "fp16", "ttft_mean_ms": "100"}
+    base |= {"ttft_p95_ms": "1", "e2e_mean_ms": "1"}
+    a = base | {"tp": "1", "output_tok_s": "1000", "itl_mean_ms": "15"}
+    b = base | {"tp": "2", "output_tok_s": "1500", "itl_mean_ms": "10"}
+    sim = {"ttft_mean_ms": 100.0, "ttft_p95_ms": 1.0, "e2e_mean_ms": 1.0}
+    runs = [
+        (a, sim | {"output_tok_s": 1200.0, "itl_mean_ms": 18.0}),
+        (b, sim | {"output_tok_s": 1600.0, "itl_mean_ms": 12.0}),
+    ]
+    # 20 ms: both meet it either way; A has the most per GPU by both: same pick, measured 15 / 20 = 0.75, no regret
+    # 16 ms: the simulation rules A out (18 ms) and picks B, which meets it measured: regret 1 - 750 / 1000 = 25%
+    lines = mod.choices(runs, slos=((20.0, 1000.0), (16.0, 1000.0)))
+    assert lines[2] == "| 20 ms / 1000 ms | 1 | 1 | 0 | 0.75 (0.75) | 0% | 0% |"
+    assert lines[3] == "| 16 ms / 1000 ms | 1 | 0 | 0 | 0.62 (0.62) | 25% | 25% |"
