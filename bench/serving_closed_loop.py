@@ -2,11 +2,11 @@
 
 Reads bench/data/published_closed_loop.csv (bench/closed_loop_rows.py: 787 genai-perf runs of NIM's
 TensorRT-LLM backend, Llama-3-8B/70B on A100/H100, TP 1-8, concurrency 1-250, never used to fit anything) and
-simulates each run as it was driven: `concurrency` clients, each sending its next request when its last one
-ended (recommend.simulate.simulate_closed_loop), ROUNDS requests each; the first round (every client at
-t = 0) is left out, the rest is the steady state genai-perf measures. Engine knobs: TensorRT-LLM's defaults,
-as NIM's engine build is not in the file: max_batch_size 256 and max_num_tokens 8192 (trtllm-build /
-trtllm-serve docs), GUARANTEED_NO_EVICT admission, KV from the memory model with fp8 KV for the fp8 runs
+simulates each run as it was driven, as `tracefit predict --clients` does (recommend.predict_serving):
+`concurrency` clients, each sending its next request when its last one ended, 4 requests each; the first
+round (every client at t = 0) is left out, the rest is the steady state genai-perf measures. Engine
+knobs: TensorRT-LLM's defaults, as NIM's engine build is not in the file: max_batch_size 256 and
+max_num_tokens 8192 (trtllm-build / trtllm-serve docs), GUARANTEED_NO_EVICT admission, KV from the memory model with fp8 KV for the fp8 runs
 (TensorRT-LLM's FP8 recipe quantizes the KV cache too: examples/llama `--kv_cache_dtype fp8`). Step times
 from `roofline.StepModel` with each `--engine` profile (default both of ENGINES: trtllm, trtllm-xqa).
 Compared: TTFT mean and p95, ITL mean (genai-perf's inter-token latency: (E2E - TTFT) / (output - 1) per
@@ -30,13 +30,9 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 import numpy as np  # noqa: E402
 
 from recommend.deployment import deployment  # noqa: E402
-from recommend.memory import kv_capacity_tokens  # noqa: E402
-from recommend.roofline import StepModel  # noqa: E402
-from recommend.simulate import EngineSpec, simulate_closed_loop  # noqa: E402
+from recommend.predict_serving import predict_closed_loop  # noqa: E402
 
 TABLE = HERE / "data" / "published_closed_loop.csv"
-ROUNDS = 4
-MAX_BATCH, MAX_TOKENS = 256, 8192  # TensorRT-LLM's max_batch_size / max_num_tokens defaults
 # trtllm: today's TensorRT-LLM profile (v1.0 PyTorch backend, CUDA graphs; what `predict --engine trtllm` uses);
 # trtllm-xqa: the C++ runtime's of the v0.9 static tables (kernels launched per layer, XQA decode), closer in
 # age to these runs, but with its contiguous, exactly-sized KV (memory fraction 1.0) instead of paged KV.
@@ -60,30 +56,12 @@ def steady(r: dict) -> bool:
 
 
 def simulated(r: dict, engine: str = "trtllm") -> dict[str, float]:
-    """The run's metrics in the simulator's closed loop, steady state (rounds after the first)."""
+    """The run's metrics as `tracefit predict --clients` predicts them (steady rounds of the closed loop)."""
     dep = deployment(
         model=r["model"], gpu=r["gpu"], tp=int(r["tp"]), weights=r["weights"], kv=r["weights"], engine=engine
     )
-    isl, osl, clients = int(r["isl"]), int(r["osl"]), int(r["concurrency"])
-    spec = EngineSpec(
-        max_num_seqs=MAX_BATCH,
-        max_num_batched_tokens=MAX_TOKENS,
-        max_model_len=isl + osl,
-        kv_capacity_tokens=kv_capacity_tokens(dep),
-        block_tokens=dep.engine.kv_block_tokens,
-        reserve_full_length=True,
-    )
-    loop = simulate_closed_loop(clients, ROUNDS, isl, osl, engine=spec, step_s=StepModel(dep).step_s)
-    steady = loop.round >= 1
-    res = loop.result
-    ttft, e2e, tpot = res.ttft_ms[steady], res.e2e_ms[steady], res.tpot_ms[steady]
-    return {
-        "ttft_mean_ms": float(ttft.mean()),
-        "ttft_p95_ms": float(np.percentile(ttft, 95)),
-        "itl_mean_ms": float(tpot.mean()),
-        "e2e_mean_ms": float(e2e.mean()),
-        "output_tok_s": clients * osl / (float(e2e.mean()) / 1e3),
-    }
+    pred = predict_closed_loop(dep, clients=int(r["concurrency"]), isl=int(r["isl"]), osl=int(r["osl"]))
+    return {m: getattr(pred, m) for m in METRICS}
 
 
 def errors(runs: list[tuple[dict, dict[str, float]]]) -> list[tuple[dict, dict[str, float]]]:

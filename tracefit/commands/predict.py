@@ -7,6 +7,7 @@ import click
 from profiles import ENGINES
 from recommend.deployment import WEIGHT_BYTES, deployment
 from recommend.predict import predict_static
+from recommend.predict_serving import predict_closed_loop
 from recommend.predict_table import predict_rows, read_table
 from recommend.roofline import efficiency_for
 from tracefit.commands.profile import apply_profile, profile_option
@@ -26,7 +27,13 @@ from tracefit.options import json_option, print_json, print_table
 @click.option("--weights", type=click.Choice(list(WEIGHT_BYTES)), default="bf16", show_default=True)
 @click.option("--kv", type=click.Choice(["bf16", "fp16", "fp8"]), default="bf16", show_default=True)
 @click.option("--engine", type=click.Choice(list(ENGINES)), default="vllm", show_default=True)
-@click.option("--batch", type=int, help="Requests submitted at once.")
+@click.option("--batch", type=int, help="Requests submitted at once (static batch).")
+@click.option(
+    "--clients",
+    type=int,
+    help="Instead of --batch: this many clients, each sending its next request when its last one ends "
+    "(genai-perf --concurrency); predicts the steady state by simulating the engine.",
+)
 @click.option("--isl", type=int, help="Prompt tokens per request.")
 @click.option("--osl", type=int, help="Output tokens per request.")
 @click.option(
@@ -36,7 +43,7 @@ from tracefit.options import json_option, print_json, print_table
 )
 @profile_option
 @json_option
-def predict(model, gpu, tp, ep, weights, kv, engine, batch, isl, osl, table, profile_path, as_json):
+def predict(model, gpu, tp, ep, weights, kv, engine, batch, clients, isl, osl, table, profile_path, as_json):
     """Predict a static-batch benchmark: TTFT, TPOT, end-to-end time and throughput.
 
     B requests of I prompt tokens, all submitted at once, each generating exactly O tokens (vLLM
@@ -45,11 +52,17 @@ def predict(model, gpu, tp, ep, weights, kv, engine, batch, isl, osl, table, pro
     weights or one sequence do not fit at all, the command fails with a one-line error. With --table,
     one JSON object per CSV row (JSON Lines); rows that cannot be evaluated carry an `error` field.
 
+    With --clients N instead of --batch: N clients each keep one request of I in / O out outstanding
+    (genai-perf --concurrency N, vLLM --max-concurrency N). The engine is simulated with continuous
+    batching at its default knobs (256 sequences, 8192 tokens a step, the engine's admission and KV
+    cache) and the steady state reported: TTFT mean and p95, ITL mean, E2E mean, throughput.
+
     \b
     Examples:
       tracefit predict --model meta-llama/Meta-Llama-3-8B --gpu h100 --batch 8 --isl 1024 --osl 128
       tracefit predict --model llama-3-70b --gpu h100 --tp 4 --weights fp8 --batch 64 --isl 2048 --osl 256 --json
       tracefit predict --model qwen3-235b-a22b --gpu h200 --tp 8 --ep --weights fp8 --batch 256 --isl 1000 --osl 1000
+      tracefit predict --model llama-3.1-8b --gpu h100 --clients 32 --isl 2000 --osl 200
       tracefit predict --table my_benchmarks.csv > predictions.jsonl
       tracefit predict --model llama-3.1-8b --gpu h100 --batch 8 --isl 1024 --osl 128 --profile h100.json
     """
@@ -59,9 +72,10 @@ def predict(model, gpu, tp, ep, weights, kv, engine, batch, isl, osl, table, pro
         for row in predict_rows(read_table(table)):
             sys.stdout.write(json.dumps(row) + "\n")
         return
-    missing = [
-        f"--{n}" for n, v in (("model", model), ("gpu", gpu), ("batch", batch), ("isl", isl), ("osl", osl)) if v is None
-    ]
+    if batch is not None and clients is not None:
+        raise click.UsageError("give --batch (a static batch) or --clients (a closed loop), not both")
+    load = ("clients", clients) if clients is not None else ("batch", batch)
+    missing = [f"--{n}" for n, v in (("model", model), ("gpu", gpu), load, ("isl", isl), ("osl", osl)) if v is None]
     if missing:
         raise click.UsageError(f"missing {', '.join(missing)} (or give --table FILE.csv)")
     dep = apply_profile(
@@ -76,17 +90,21 @@ def predict(model, gpu, tp, ep, weights, kv, engine, batch, isl, osl, table, pro
         "kv": kv,
         "engine": engine,
         "efficiency": efficiency_for(dep).source,
-        "batch": batch,
+        load[0]: load[1],
         "isl": isl,
         "osl": osl,
-        **predict_static(dep, batch=batch, isl=isl, osl=osl).to_dict(),
     }
+    if clients is not None:
+        result |= predict_closed_loop(dep, clients=clients, isl=isl, osl=osl).to_dict()
+    else:
+        result |= predict_static(dep, batch=batch, isl=isl, osl=osl).to_dict()
     if as_json:
         print_json(result)
         return
     flat = {k: v for k, v in result.items() if not isinstance(v, dict) and k != "caveat"}
-    flat.update({f"bound_{k}": v for k, v in result["bound"].items()})
-    flat.update(result["breakdown"])
-    print_table([{"field": k, "value": v} for k, v in flat.items()], title="static-batch prediction")
+    flat.update({f"bound_{k}": v for k, v in result.get("bound", {}).items()})
+    flat.update(result.get("breakdown", {}))
+    title = f"closed-loop serving prediction ({clients} clients)" if clients is not None else "static-batch prediction"
+    print_table([{"field": k, "value": v} for k, v in flat.items()], title=title)
     if "caveat" in result:
         click.echo(f"caveat: {result['caveat']}")

@@ -1,0 +1,74 @@
+"""`tracefit predict --clients`: closed-loop serving predictions."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from recommend.deployment import deployment
+from recommend.errors import DoesNotFitError, RecommendError
+from recommend.predict_serving import TTFT_UNDER_LOAD_CAVEAT, engine_spec, predict_closed_loop
+from recommend.roofline import StepModel
+from recommend.simulate import simulate
+from tracefit.cli import cli
+
+
+def test_one_client_is_one_request_alone_on_the_engine():
+    dep = deployment(model="llama-3.1-8b", gpu="h100-sxm", engine="vllm")
+    pred = predict_closed_loop(dep, clients=1, isl=1000, osl=100)
+    alone = simulate([0.0], [1000], [100], engine=engine_spec(dep, 1000, 100), step_s=StepModel(dep).step_s)
+    assert pred.ttft_mean_ms == pytest.approx(alone.ttft_ms[0]) == pytest.approx(pred.ttft_p95_ms)
+    assert pred.itl_mean_ms == pytest.approx(alone.tpot_ms[0])
+    assert pred.e2e_mean_ms == pytest.approx(alone.e2e_ms[0])
+    assert pred.output_tok_s == pytest.approx(100 / (alone.e2e_ms[0] / 1e3))
+    assert pred.requests_s * pred.e2e_mean_ms / 1e3 == pytest.approx(1.0)  # Little's law, one client
+    assert pred.caveat.startswith(TTFT_UNDER_LOAD_CAVEAT)
+
+
+def test_more_clients_share_the_steps_more_throughput_longer_tokens():
+    dep = deployment(model="llama-3.1-8b", gpu="h100-sxm", engine="vllm")
+    one, many = (predict_closed_loop(dep, clients=c, isl=500, osl=200) for c in (1, 64))
+    assert many.output_tok_s > 20 * one.output_tok_s  # decode is memory-bound: 64 sequences ride one weight read
+    assert one.itl_mean_ms < many.itl_mean_ms < 64 * one.itl_mean_ms
+    assert many.mean_batch_seqs > 50
+
+
+def test_engine_defaults_per_engine_and_expert_parallel_ranks():
+    vllm = engine_spec(deployment(model="llama-3.1-8b", gpu="h100-sxm", engine="vllm"), 100, 100)
+    assert (vllm.max_num_seqs, vllm.max_num_batched_tokens, vllm.reserve_full_length) == (256, 8192, False)
+    # TensorRT-LLM's catalog budget is whole prompts (static runs); serving uses its max_num_tokens default
+    trt = engine_spec(deployment(model="llama-3.1-8b", gpu="h100-sxm", engine="trtllm"), 100, 100)
+    assert (trt.max_num_seqs, trt.max_num_batched_tokens, trt.reserve_full_length, trt.block_tokens) == (
+        256,
+        8192,
+        True,
+        64,
+    )
+    ep = deployment(model="qwen3-30b-a3b", gpu="h100-sxm", tp=4, weights="fp8", engine="trtllm", ep=True)
+    assert ep.attention_ranks == 4
+    spec = engine_spec(ep, 100, 100)
+    assert (spec.max_num_seqs, spec.max_num_batched_tokens) == (4 * 256, 4 * 8192)
+
+
+def test_what_cannot_run_is_refused():
+    dep = deployment(model="llama-3.1-8b", gpu="l4", engine="vllm")
+    with pytest.raises(DoesNotFitError, match="raise --tp"):
+        predict_closed_loop(dep, clients=2, isl=200_000, osl=100)
+    with pytest.raises(RecommendError, match="clients"):
+        predict_closed_loop(dep, clients=0, isl=100, osl=100)
+
+
+def test_cli_clients_json_and_usage_errors():
+    run = CliRunner().invoke
+    args = ["predict", "--model", "llama-3.1-8b", "--gpu", "h100", "--isl", "500", "--osl", "50"]
+    out = run(cli, [*args, "--clients", "4", "--json"], catch_exceptions=False)
+    assert out.exit_code == 0, out.output
+    got = json.loads(out.output)
+    assert got["clients"] == 4 and "batch" not in got
+    assert {"ttft_mean_ms", "ttft_p95_ms", "itl_mean_ms", "e2e_mean_ms", "output_tok_s", "caveat"} <= set(got)
+    table = run(cli, [*args, "--clients", "4"], catch_exceptions=False)
+    assert "closed-loop serving prediction (4 clients)" in table.output and "caveat: TTFT" in table.output
+    both = run(cli, [*args, "--clients", "4", "--batch", "4"])
+    assert both.exit_code == 2 and "not both" in both.output
+    neither = run(cli, args)
+    assert neither.exit_code == 2 and "--batch" in neither.output
