@@ -1,16 +1,10 @@
 """bench/predict_accuracy.py's validation reader: which LLM-Inference-Bench rows it keeps and why."""
 
-import importlib.util
-from pathlib import Path
-
-BENCH = Path(__file__).resolve().parent.parent / "bench" / "predict_accuracy.py"
+from tests.bench_modules import bench_module
 
 
 def _module():
-    spec = importlib.util.spec_from_file_location("predict_accuracy", BENCH)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return bench_module("predict_accuracy")
 
 
 HEADER = "Hardware,Num of Hardware,Framework,Model,Input Output Length,Batch Size,Latency,Throughput\n"

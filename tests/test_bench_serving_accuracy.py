@@ -1,20 +1,15 @@
 """bench/serving_accuracy.py's rebuild of the published runs: ShareGPT lengths, token budgets, EP rows."""
 
 import csv
-import importlib.util
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-BENCH = Path(__file__).resolve().parent.parent / "bench" / "serving_accuracy.py"
+from tests.bench_modules import bench_module
 
 
 def _module():
-    spec = importlib.util.spec_from_file_location("serving_accuracy", BENCH)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return bench_module("serving_accuracy")
 
 
 def test_first_turn_lengths_are_the_vllm083_sample_scaled_to_the_sglang_means():

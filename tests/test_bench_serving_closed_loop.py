@@ -1,9 +1,7 @@
 """bench/serving_closed_loop.py: the NIM closed-loop table as converted, and its runs as simulated."""
 
 import csv
-import importlib.util
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
@@ -11,15 +9,11 @@ from recommend.deployment import deployment
 from recommend.memory import kv_capacity_tokens
 from recommend.roofline import StepModel
 from recommend.simulate import EngineSpec, simulate
-
-BENCH = Path(__file__).resolve().parent.parent / "bench" / "serving_closed_loop.py"
+from tests.bench_modules import bench_module
 
 
 def _module():
-    spec = importlib.util.spec_from_file_location("serving_closed_loop", BENCH)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return bench_module("serving_closed_loop")
 
 
 def test_table_is_the_787_genai_perf_runs_in_ms_each_citing_its_source():
@@ -129,9 +123,7 @@ def test_ttft_caveat_states_what_the_published_runs_measure():
     assert len(steady) == 718 and round(-float(np.median(list(err.values()))) * 100) == 31
     assert (round(min(lows) * 100), round(max(lows) * 100)) == (41, 59)
 
-    spec = importlib.util.spec_from_file_location("serving_accuracy", BENCH.with_name("serving_accuracy.py"))
-    acc = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(acc)
+    acc = bench_module("serving_accuracy")
     lengths = acc.sharegpt_lengths()
     with open(acc.TABLE) as f:
         rate_runs = [r for r in csv.DictReader(f) if r["metric"] == "ttft_p50_ms" and r["request_rate"] != "inf"]
