@@ -4,7 +4,8 @@ Every number is the vendor datasheet value for ONE GPU, dense (no 2:4 sparsity),
 TB/s = 1e12 B/s, TFLOP/s = 1e12 FLOP/s, GB/s = 1e9 B/s. `mem_gib` is the capacity the vendor
 sells as "N GB" of HBM (binary GiB on HBM parts; GDDR parts give what nvidia-smi reports).
 `interconnect_gb_s` is the per-GPU bidirectional NVLink / Infinity Fabric bandwidth, or the PCIe
-x16 bidirectional bandwidth on parts without a GPU-to-GPU link. Prices are rough on-demand
+x16 bidirectional bandwidth on parts without a GPU-to-GPU link. Where NVLink bridges join only a few
+boards (`nvlink_gpus`), a tensor-parallel group larger than that talks over PCIe (`pcie_gb_s`). Prices are rough on-demand
 cloud list prices per GPU-hour to get a cost estimate going; users override them.
 """
 
@@ -29,6 +30,16 @@ class GpuSpec:
     source: str
     price_source: str
     aliases: tuple[str, ...] = ()
+    nvlink_gpus: int | None = None  # GPUs one NVLink bridge set joins; None: the whole node (NVSwitch, C2C, PCIe-only)
+    pcie_gb_s: float | None = None  # PCIe x16 bidirectional, for traffic past the bridged group
+
+    def link_gb_s(self, gpus: int) -> float:
+        """Per-GPU bidirectional bandwidth a `gpus`-way tensor-parallel group's collectives run at."""
+        return self.pcie_gb_s if self.beyond_nvlink(gpus) else self.interconnect_gb_s
+
+    def beyond_nvlink(self, gpus: int) -> bool:
+        """True when `gpus` GPUs of this kind cannot all share one NVLink domain (bridged pairs: more than 2)."""
+        return bool(self.nvlink_gpus and self.pcie_gb_s and gpus > self.nvlink_gpus)
 
     @property
     def mem_bytes(self) -> float:
@@ -200,8 +211,13 @@ GPUS: dict[str, GpuSpec] = {
             peak_tflops_fp4=None,
             interconnect_gb_s=600.0,
             interconnect="NVLink bridge",
+            # The NVL is sold as pairs of PCIe boards joined by NVLink bridges; its datasheet column lists "NVIDIA
+            # NVLink: 600GB/s, PCIe Gen5: 128GB/s". A group of 4 or 8 reaches the other pairs over PCIe.
+            nvlink_gpus=2,
+            pcie_gb_s=128.0,
             usd_per_hour=3.5,
-            source=f"{_NV}/h100/ (H100 datasheet, NVL column; sparse figures halved)",
+            source=f"{_NV}/h100/ (H100 datasheet, NVL column: NVLink 600 GB/s bridge pairs, PCIe Gen5 128 GB/s; "
+            "sparse figures halved)",
             price_source="estimate between H100 PCIe and SXM cloud prices",
             aliases=("h100nvl94gb", "h10094gb"),
         ),

@@ -24,9 +24,10 @@ PCIE_RING_STEP_LATENCY_S = {"LL": 1.0e-6, "Simple": 5.7e-6}
 LL_BANDWIDTH_SHARE = 0.25  # of Simple's bus bandwidth
 
 
-def pcie_only(gpu: GpuSpec) -> bool:
-    """True where GPUs of this kind talk over PCIe alone (no NVLink / Infinity Fabric link)."""
-    return gpu.interconnect.startswith("PCIe")
+def pcie_only(gpu: GpuSpec, gpus: int = 2) -> bool:
+    """True where `gpus` GPUs of this kind talk over PCIe (no NVLink / Infinity Fabric link, or more GPUs
+    than one NVLink bridge set joins)."""
+    return gpu.interconnect.startswith("PCIe") or gpu.beyond_nvlink(gpus)
 
 
 def pcie_ring_allreduce_s(ranks: int, transfer_s: float) -> float:

@@ -117,10 +117,10 @@ class StepModel:
         self._copy_s = routed_copy_bytes(m, dispatch_bytes(dep.weights, fp8_math, bool(fp4_math))) / self._hbm
         # Two all-reduces per layer (after attention and after the MLP), ring algorithm.
         self._allreduces = 2 * m.num_layers if tp > 1 else 0
-        link = dep.gpu.interconnect_gb_s * 1e9 / 2 * eff.allreduce_fraction  # one direction
+        link = dep.gpu.link_gb_s(tp) * 1e9 / 2 * eff.allreduce_fraction  # one direction
         self._allreduce_s_per_token = (2 * (tp - 1) / tp * m.hidden_size * ACT_BYTES / link) if tp > 1 else 0.0
         self._allreduce_latency_s = eff.allreduce_latency_s
-        self._nccl_ranks = tp if pcie_only(dep.gpu) else 0  # no NVLink: NCCL's ring latency (profiles/nccl.py)
+        self._nccl_ranks = tp if pcie_only(dep.gpu, tp) else 0  # no NVLink: NCCL's ring latency (profiles/nccl.py)
         self._per_seq_s = eff.step_overhead_per_seq_s
         self._overhead_s = (
             eff.step_overhead_s + eff.step_overhead_per_rank_s * (tp - 1) + eff.layer_overhead_s * m.num_layers

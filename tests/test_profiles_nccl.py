@@ -27,3 +27,20 @@ def test_pcie_step_pays_nccl_ring_time_per_allreduce():
     # 20.6 + 4 x 1.28 = 25.72 us each, 160 x 25.72 us = 4.1152 ms (NVLink parts: 160 x (latency + 1.28 us)).
     step = StepModel(deployment(model="llama-2-70b", gpu="l40s", tp=8, weights="fp8")).step(0, 0, 1, 1000)
     assert step.communication_s == pytest.approx(160 * (20.6e-6 + 4 * 28_672 / 22.4e9), rel=1e-9)
+
+
+def test_h100_nvl_groups_past_a_bridged_pair_talk_over_pcie():
+    # The NVL's NVLink bridges join pairs: TP2 all-reduces ride NVLink (600 GB/s), TP4 and TP8 cross PCIe Gen5
+    # (128 GB/s) and pay NCCL's PCIe ring latency, exactly as H100 PCIe boards do.
+    nvl = get_gpu("h100-nvl")
+    assert (nvl.link_gb_s(2), nvl.link_gb_s(4), nvl.link_gb_s(8)) == (600.0, 128.0, 128.0)
+    assert not pcie_only(nvl, 2) and pcie_only(nvl, 4) and pcie_only(nvl, 8)
+    assert get_gpu("h100").link_gb_s(8) == 900.0 and not get_gpu("h100").beyond_nvlink(8)
+
+    def comm(gpu, tp):
+        return StepModel(deployment(model="llama-2-70b", gpu=gpu, tp=tp, weights="fp8")).step(0, 0, 64, 64_000)
+
+    assert comm("h100-nvl", 4).communication_s == pytest.approx(comm("h100-pcie", 4).communication_s, rel=1e-12)
+    # TP2 on the bridge: 160 all-reduces of 64 x 8192 x 2 B; each GPU moves 2 x 1/2 of it = 1,048,576 B over
+    # 600 GB/s / 2 x 0.7 = 210 GB/s: 4.993 us, plus the engine's per-all-reduce latency (vLLM: 15 us)
+    assert comm("h100-nvl", 2).communication_s == pytest.approx(160 * (15e-6 + 1_048_576 / 210e9), rel=1e-9)
