@@ -15,7 +15,7 @@ from recommend.errors import DoesNotFitError, RecommendError
 from recommend.memory import kv_capacity_tokens, tokens_held
 from recommend.predict import caveat
 from recommend.roofline import StepModel
-from recommend.simulate import EngineSpec, simulate_closed_loop
+from recommend.simulate import EngineSpec, SimulateError, simulate_closed_loop
 
 ROUNDS = 4
 # Sequences and prompt tokens one step may batch, where the engine's own limit is not given: vLLM's
@@ -53,11 +53,18 @@ class ServingPrediction:
         return {k: v for k, v in asdict(self).items() if v is not None or k != "caveat"}
 
 
-def engine_spec(dep: Deployment, isl: int, osl: int, max_num_seqs: int = MAX_NUM_SEQS) -> EngineSpec:
-    """The engine's serving knobs at their defaults, per attention rank (expert parallelism runs one batch
-    per rank); TensorRT-LLM admits a request only when its whole length fits (GUARANTEED_NO_EVICT), vLLM and
-    SGLang on its prompt."""
-    tokens = max(max_num_seqs, min(dep.engine.max_batched_tokens, SERVING_MAX_BATCHED_TOKENS))
+def engine_spec(
+    dep: Deployment,
+    isl: int,
+    osl: int,
+    max_num_seqs: int = MAX_NUM_SEQS,
+    max_num_batched_tokens: int | None = None,
+) -> EngineSpec:
+    """The engine's serving knobs (defaults where not given), per attention rank (expert parallelism runs one
+    batch per rank); TensorRT-LLM admits a request only when its whole length fits (GUARANTEED_NO_EVICT),
+    vLLM and SGLang on its prompt."""
+    default_tokens = max(max_num_seqs, min(dep.engine.max_batched_tokens, SERVING_MAX_BATCHED_TOKENS))
+    tokens = max_num_batched_tokens or default_tokens
     return EngineSpec(
         max_num_seqs=max_num_seqs * dep.attention_ranks,
         max_num_batched_tokens=tokens * dep.attention_ranks,
@@ -70,8 +77,15 @@ def engine_spec(dep: Deployment, isl: int, osl: int, max_num_seqs: int = MAX_NUM
 
 
 def predict_closed_loop(
-    dep: Deployment, *, clients: int, isl: int, osl: int, max_num_seqs: int = MAX_NUM_SEQS
+    dep: Deployment,
+    *,
+    clients: int,
+    isl: int,
+    osl: int,
+    max_num_seqs: int = MAX_NUM_SEQS,
+    max_num_batched_tokens: int | None = None,
 ) -> ServingPrediction:
+    """The steady state of `clients` closed-loop clients; the engine's knobs default as `engine_spec` says."""
     if clients < 1 or isl < 1 or osl < 1 or max_num_seqs < 1:
         raise RecommendError(
             f"clients, isl, osl and max_num_seqs must be >= 1 (got {clients}, {isl}, {osl}, {max_num_seqs})"
@@ -81,7 +95,10 @@ def predict_closed_loop(
             f"one sequence of {isl + osl} tokens needs more KV cache than "
             f"{dep.tp} x {dep.gpu.name} have left after weights; raise --tp or use --kv fp8"
         )
-    spec = engine_spec(dep, isl, osl, max_num_seqs)
+    try:
+        spec = engine_spec(dep, isl, osl, max_num_seqs, max_num_batched_tokens)
+    except SimulateError as exc:
+        raise RecommendError(str(exc)) from exc
     loop = simulate_closed_loop(clients, ROUNDS, isl, osl, engine=spec, step_s=StepModel(dep).step_s)
     res, steady = loop.result, loop.round >= 1
     ttft, e2e, tpot = res.ttft_ms[steady], res.e2e_ms[steady], res.tpot_ms[steady]

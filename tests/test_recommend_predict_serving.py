@@ -72,3 +72,12 @@ def test_cli_clients_json_and_usage_errors():
     assert both.exit_code == 2 and "not both" in both.output
     neither = run(cli, args)
     assert neither.exit_code == 2 and "--batch" in neither.output
+    knobs = run(cli, [*args, "--batch", "4", "--max-num-seqs", "8"])
+    assert knobs.exit_code == 2 and "--clients" in knobs.output
+    small = run(cli, [*args, "--clients", "300", "--max-num-seqs", "64", "--max-num-batched-tokens", "4096", "--json"])
+    got = json.loads(small.output)
+    assert (got["max_num_seqs"], got["max_num_batched_tokens"]) == (64, 4096)
+    assert got["mean_batch_seqs"] <= 64  # 300 clients, 64 running at a time: the rest queue
+    assert got["ttft_mean_ms"] > got["itl_mean_ms"] * 50 * (300 / 64 - 1) / 2  # waits for about 3.7 others' 50 tokens
+    bad = run(cli, [*args, "--clients", "3", "--max-num-seqs", "128", "--max-num-batched-tokens", "64"])
+    assert bad.exit_code == 1 and "max_num_batched_tokens must be >= max_num_seqs" in bad.output

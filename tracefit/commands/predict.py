@@ -7,7 +7,7 @@ import click
 from profiles import ENGINES
 from recommend.deployment import WEIGHT_BYTES, deployment
 from recommend.predict import predict_static
-from recommend.predict_serving import predict_closed_loop
+from recommend.predict_serving import MAX_NUM_SEQS, predict_closed_loop
 from recommend.predict_table import predict_rows, read_table
 from recommend.roofline import efficiency_for
 from tracefit.commands.profile import apply_profile, profile_option
@@ -34,6 +34,12 @@ from tracefit.options import json_option, print_json, print_table
     help="Instead of --batch: this many clients, each sending its next request when its last one ends "
     "(genai-perf --concurrency); predicts the steady state by simulating the engine.",
 )
+@click.option("--max-num-seqs", type=int, help="With --clients: sequences the engine batches [default: 256].")
+@click.option(
+    "--max-num-batched-tokens",
+    type=int,
+    help="With --clients: tokens one engine step may batch [default: 8192, or the engine's smaller limit].",
+)
 @click.option("--isl", type=int, help="Prompt tokens per request.")
 @click.option("--osl", type=int, help="Output tokens per request.")
 @click.option(
@@ -43,7 +49,24 @@ from tracefit.options import json_option, print_json, print_table
 )
 @profile_option
 @json_option
-def predict(model, gpu, tp, ep, weights, kv, engine, batch, clients, isl, osl, table, profile_path, as_json):
+def predict(
+    model,
+    gpu,
+    tp,
+    ep,
+    weights,
+    kv,
+    engine,
+    batch,
+    clients,
+    max_num_seqs,
+    max_num_batched_tokens,
+    isl,
+    osl,
+    table,
+    profile_path,
+    as_json,
+):
     """Predict a static-batch benchmark: TTFT, TPOT, end-to-end time and throughput.
 
     B requests of I prompt tokens, all submitted at once, each generating exactly O tokens (vLLM
@@ -63,6 +86,7 @@ def predict(model, gpu, tp, ep, weights, kv, engine, batch, clients, isl, osl, t
       tracefit predict --model llama-3-70b --gpu h100 --tp 4 --weights fp8 --batch 64 --isl 2048 --osl 256 --json
       tracefit predict --model qwen3-235b-a22b --gpu h200 --tp 8 --ep --weights fp8 --batch 256 --isl 1000 --osl 1000
       tracefit predict --model llama-3.1-8b --gpu h100 --clients 32 --isl 2000 --osl 200
+      tracefit predict --model llama-3.1-8b --gpu h100 --clients 300 --isl 500 --osl 500 --max-num-seqs 128
       tracefit predict --table my_benchmarks.csv > predictions.jsonl
       tracefit predict --model llama-3.1-8b --gpu h100 --batch 8 --isl 1024 --osl 128 --profile h100.json
     """
@@ -74,6 +98,8 @@ def predict(model, gpu, tp, ep, weights, kv, engine, batch, clients, isl, osl, t
         return
     if batch is not None and clients is not None:
         raise click.UsageError("give --batch (a static batch) or --clients (a closed loop), not both")
+    if clients is None and (max_num_seqs or max_num_batched_tokens):
+        raise click.UsageError("--max-num-seqs and --max-num-batched-tokens set the engine of --clients N")
     load = ("clients", clients) if clients is not None else ("batch", batch)
     missing = [f"--{n}" for n, v in (("model", model), ("gpu", gpu), load, ("isl", isl), ("osl", osl)) if v is None]
     if missing:
@@ -95,7 +121,14 @@ def predict(model, gpu, tp, ep, weights, kv, engine, batch, clients, isl, osl, t
         "osl": osl,
     }
     if clients is not None:
-        result |= predict_closed_loop(dep, clients=clients, isl=isl, osl=osl).to_dict()
+        result |= predict_closed_loop(
+            dep,
+            clients=clients,
+            isl=isl,
+            osl=osl,
+            max_num_seqs=max_num_seqs or MAX_NUM_SEQS,
+            max_num_batched_tokens=max_num_batched_tokens,
+        ).to_dict()
     else:
         result |= predict_static(dep, batch=batch, isl=isl, osl=osl).to_dict()
     if as_json:
