@@ -15,10 +15,17 @@ law). Prints median / p90 |error| per metric, signed medians per deployment and 
 c = 1 inter-token gap against context (one client: nothing but the engine's own decode step), and what
 choosing by the simulation would have got (`choices`: per model, GPU, shape and SLO, the run with the most
 tok/s per GPU meeting it, simulated pick vs measured best).
-Usage: .venv/bin/python bench/serving_closed_loop.py [--engine trtllm[,trtllm-xqa]] (~25 s on 2 cores)
+  --calibrated  per deployment, the efficiencies `tracefit calibrate` fits (HBM and GEMM shares, per-request
+            overhead; grid CALIBRATION_GRID) chosen on its runs at <= 10 clients by the least squared log error of
+            TTFT and ITL means, then its steady runs at 25-250 clients predicted: what a user's own light-load
+            benchmark buys at heavy load.
+Usage: .venv/bin/python bench/serving_closed_loop.py [--engine trtllm[,trtllm-xqa]] [--calibrated] (~25 s on 2
+       cores; --calibrated ~4 min a profile)
 """
 
 import csv
+import dataclasses
+import itertools
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -31,6 +38,7 @@ import numpy as np  # noqa: E402
 
 from recommend.deployment import deployment  # noqa: E402
 from recommend.predict_serving import predict_closed_loop  # noqa: E402
+from recommend.roofline import efficiency_for  # noqa: E402
 
 TABLE = HERE / "data" / "published_closed_loop.csv"
 # trtllm: today's TensorRT-LLM profile (v1.0 PyTorch backend, CUDA graphs; what `predict --engine trtllm` uses);
@@ -55,13 +63,75 @@ def steady(r: dict) -> bool:
     return abs(clients / int(r["concurrency"]) - 1) <= STEADY_TOLERANCE
 
 
-def simulated(r: dict, engine: str = "trtllm") -> dict[str, float]:
-    """The run's metrics as `tracefit predict --clients` predicts them (steady rounds of the closed loop)."""
-    dep = deployment(
+def row_deployment(r: dict, engine: str):
+    return deployment(
         model=r["model"], gpu=r["gpu"], tp=int(r["tp"]), weights=r["weights"], kv=r["weights"], engine=engine
     )
-    pred = predict_closed_loop(dep, clients=int(r["concurrency"]), isl=int(r["isl"]), osl=int(r["osl"]))
+
+
+def simulated(r: dict, engine: str = "trtllm", efficiency=None) -> dict[str, float]:
+    """The run's metrics as `tracefit predict --clients` predicts them (steady rounds of the closed loop)."""
+    dep = row_deployment(r, engine)
+    clients, isl, osl = int(r["concurrency"]), int(r["isl"]), int(r["osl"])
+    pred = predict_closed_loop(dep, clients=clients, isl=isl, osl=osl, efficiency=efficiency)
     return {m: getattr(pred, m) for m in METRICS}
+
+
+# `--calibrated`: a user's own light-load runs fit the efficiencies `tracefit calibrate` fits, heavy load is predicted
+FIT_MAX_CLIENTS = 10
+CALIBRATION_GRID = {
+    "hbm_fraction": (0.6, 0.7, 0.8, 0.9, 1.0),
+    "gemm_fraction": (0.25, 0.4, 0.55, 0.7, 0.85),
+    "request_overhead_s": (0.0, 0.002, 0.005, 0.010),
+}
+
+
+def fit_efficiency(train: list[dict], engine: str):
+    """The grid point with the least squared log error of TTFT and ITL means over `train` (one deployment)."""
+    base = efficiency_for(row_deployment(train[0], engine))
+    best, best_loss = base, float("inf")
+    for values in itertools.product(*CALIBRATION_GRID.values()):
+        eff = dataclasses.replace(base, **dict(zip(CALIBRATION_GRID, values)))
+        loss = 0.0
+        for r in train:
+            sim = simulated(r, engine, eff)
+            loss += sum(np.log(sim[m] / float(r[m])) ** 2 for m in ("ttft_mean_ms", "itl_mean_ms"))
+        if loss < best_loss:
+            best, best_loss = eff, loss
+    return best
+
+
+def calibrated(rows: list[dict], engine: str) -> list[str]:
+    """Per deployment: fit on its runs with <= FIT_MAX_CLIENTS clients, predict its steady runs with more."""
+    deployments = defaultdict(list)
+    for r in rows:
+        deployments[(r["model"], r["gpu"], "tp" + r["tp"], r["weights"])].append(r)
+    metrics = ("ttft_mean_ms", "ttft_p95_ms", "itl_mean_ms", "output_tok_s")
+    lines = [
+        "| deployment | fitted hbm / gemm / request ms | held-out runs | "
+        + " | ".join(f"{m} before -> after" for m in metrics)
+        + " |",
+        "|---|---|---|" + "---|" * len(metrics),
+    ]
+    before_all, after_all = defaultdict(list), defaultdict(list)
+    for key, rs in sorted(deployments.items()):
+        train = [r for r in rs if int(r["concurrency"]) <= FIT_MAX_CLIENTS]
+        test = [r for r in rs if int(r["concurrency"]) > FIT_MAX_CLIENTS and steady(r)]
+        eff = fit_efficiency(train, engine)
+        cells = []
+        for m in metrics:
+            before = [abs(simulated(r, engine)[m] / float(r[m]) - 1) for r in test]
+            after = [abs(simulated(r, engine, eff)[m] / float(r[m]) - 1) for r in test]
+            before_all[m] += before
+            after_all[m] += after
+            cells.append(f"{np.median(before) * 100:.0f}% -> {np.median(after) * 100:.0f}%")
+        fitted = f"{eff.hbm_fraction:.2f} / {eff.gemm_fraction:.2f} / {eff.request_overhead_s * 1e3:.0f}"
+        lines.append(f"| {' '.join(key)} | {fitted} | {len(test)} | " + " | ".join(cells) + " |")
+    total = " | ".join(
+        f"{np.median(before_all[m]) * 100:.1f}% -> {np.median(after_all[m]) * 100:.1f}%" for m in metrics
+    )
+    lines.append(f"| all (median abs error) | | {len(before_all[metrics[0]])} | {total} |")
+    return lines
 
 
 def errors(runs: list[tuple[dict, dict[str, float]]]) -> list[tuple[dict, dict[str, float]]]:
@@ -169,6 +239,11 @@ def solo_gaps(rows: list[dict], engine: str) -> list[str]:
 def main() -> None:
     engines = sys.argv[sys.argv.index("--engine") + 1] if "--engine" in sys.argv else ",".join(ENGINES)
     rows = load()
+    if "--calibrated" in sys.argv:
+        for engine in engines.split(","):
+            print(f"### Calibrated on each deployment's runs at <= {FIT_MAX_CLIENTS} clients, profile {engine!r}\n")
+            print("\n".join(calibrated(rows, engine)), end="\n\n")
+        return
     for engine in engines.split(","):
         runs = [(r, simulated(r, engine)) for r in rows]
         errs = errors(runs)

@@ -10,11 +10,12 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from profiles import Efficiency
 from recommend.deployment import Deployment
 from recommend.errors import DoesNotFitError, RecommendError
 from recommend.memory import kv_capacity_tokens, tokens_held
 from recommend.predict import caveat
-from recommend.roofline import StepModel
+from recommend.roofline import StepModel, efficiency_for
 from recommend.simulate import EngineSpec, SimulateError, simulate_closed_loop
 
 ROUNDS = 4
@@ -59,6 +60,7 @@ def engine_spec(
     osl: int,
     max_num_seqs: int = MAX_NUM_SEQS,
     max_num_batched_tokens: int | None = None,
+    efficiency: Efficiency | None = None,
 ) -> EngineSpec:
     """The engine's serving knobs (defaults where not given), per attention rank (expert parallelism runs one
     batch per rank); TensorRT-LLM admits a request only when its whole length fits (GUARANTEED_NO_EVICT),
@@ -72,7 +74,7 @@ def engine_spec(
         kv_capacity_tokens=kv_capacity_tokens(dep),
         block_tokens=dep.engine.kv_block_tokens,
         reserve_full_length=dep.engine.name.startswith("trtllm"),
-        request_overhead_s=dep.engine.efficiency.request_overhead_s,
+        request_overhead_s=(efficiency or efficiency_for(dep)).request_overhead_s,
     )
 
 
@@ -84,8 +86,10 @@ def predict_closed_loop(
     osl: int,
     max_num_seqs: int = MAX_NUM_SEQS,
     max_num_batched_tokens: int | None = None,
+    efficiency: Efficiency | None = None,
 ) -> ServingPrediction:
-    """The steady state of `clients` closed-loop clients; the engine's knobs default as `engine_spec` says."""
+    """The steady state of `clients` closed-loop clients; the engine's knobs default as `engine_spec` says,
+    its step times and per-request overhead from `efficiency` (default the deployment's)."""
     if clients < 1 or isl < 1 or osl < 1 or max_num_seqs < 1:
         raise RecommendError(
             f"clients, isl, osl and max_num_seqs must be >= 1 (got {clients}, {isl}, {osl}, {max_num_seqs})"
@@ -96,10 +100,10 @@ def predict_closed_loop(
             f"{dep.tp} x {dep.gpu.name} have left after weights; raise --tp or use --kv fp8"
         )
     try:
-        spec = engine_spec(dep, isl, osl, max_num_seqs, max_num_batched_tokens)
+        spec = engine_spec(dep, isl, osl, max_num_seqs, max_num_batched_tokens, efficiency)
     except SimulateError as exc:
         raise RecommendError(str(exc)) from exc
-    loop = simulate_closed_loop(clients, ROUNDS, isl, osl, engine=spec, step_s=StepModel(dep).step_s)
+    loop = simulate_closed_loop(clients, ROUNDS, isl, osl, engine=spec, step_s=StepModel(dep, efficiency).step_s)
     res, steady = loop.result, loop.round >= 1
     ttft, e2e, tpot = res.ttft_ms[steady], res.e2e_ms[steady], res.tpot_ms[steady]
     e2e_mean_s = float(e2e.mean()) / 1e3

@@ -81,3 +81,21 @@ def test_cli_clients_json_and_usage_errors():
     assert got["ttft_mean_ms"] > got["itl_mean_ms"] * 50 * (300 / 64 - 1) / 2  # waits for about 3.7 others' 50 tokens
     bad = run(cli, [*args, "--clients", "3", "--max-num-seqs", "128", "--max-num-batched-tokens", "64"])
     assert bad.exit_code == 1 and "max_num_batched_tokens must be >= max_num_seqs" in bad.output
+
+
+def test_a_calibrated_efficiency_drives_steps_and_the_front_end():
+    # one client alone: a 5 ms per-request overhead (what `tracefit calibrate` fits) adds 5 ms to TTFT and E2E
+    # and nothing to ITL; half the HBM share makes the (memory-bound, batch-1) decode steps slower
+    import dataclasses
+
+    from recommend.roofline import efficiency_for
+
+    dep = deployment(model="llama-3.1-8b", gpu="h100-sxm", engine="vllm")
+    base = predict_closed_loop(dep, clients=1, isl=200, osl=50)
+    front = dataclasses.replace(efficiency_for(dep), request_overhead_s=0.005)
+    slow = predict_closed_loop(dep, clients=1, isl=200, osl=50, efficiency=front)
+    assert slow.ttft_mean_ms == pytest.approx(base.ttft_mean_ms + 5)
+    assert slow.e2e_mean_ms == pytest.approx(base.e2e_mean_ms + 5)
+    assert slow.itl_mean_ms == pytest.approx(base.itl_mean_ms)
+    half = dataclasses.replace(efficiency_for(dep), hbm_fraction=efficiency_for(dep).hbm_fraction / 2)
+    assert predict_closed_loop(dep, clients=1, isl=200, osl=50, efficiency=half).itl_mean_ms > 1.5 * base.itl_mean_ms
