@@ -1,4 +1,8 @@
-"""Evaluate many static-batch configurations: one dict per row in, one result dict per row out."""
+"""Evaluate many configurations: one dict per row in, one result dict per row out.
+
+A row with a `batch` is a static batch (predict_static); one with `clients` instead is a closed loop of that
+many clients (predict_serving.predict_closed_loop).
+"""
 
 import csv
 import dataclasses
@@ -9,17 +13,21 @@ from profiles import Engine, ProfilesError
 from recommend.deployment import deployment
 from recommend.errors import RecommendError
 from recommend.predict import predict_static
+from recommend.predict_serving import predict_closed_loop
 
 DEFAULTS = {"tp": "1", "weights": "bf16", "kv": "bf16", "engine": "vllm", "ep": ""}
 TRUE = ("1", "true", "yes", "ep")  # an `ep` column's values that mean expert parallelism
-REQUIRED = ("model", "gpu", "batch", "isl", "osl")
+REQUIRED = ("model", "gpu", "isl", "osl")  # and one of batch / clients
 
 
 def predict_row(row: dict, engines: Mapping[str, Engine] | None = None) -> dict:
     """Prediction keys for one row (columns named like the CLI flags); raises on a bad row.
     `engines` replaces catalog engines by name (what bench/predict_accuracy.py's refits use)."""
-    cfg = {k: (row.get(k) or DEFAULTS.get(k) or "") for k in (*REQUIRED, *DEFAULTS)}
+    cfg = {k: (row.get(k) or DEFAULTS.get(k) or "") for k in (*REQUIRED, "batch", "clients", *DEFAULTS)}
     missing = [k for k in REQUIRED if not str(cfg[k]).strip()]
+    load = [k for k in ("batch", "clients") if str(cfg[k]).strip()]
+    if len(load) != 1:
+        missing.append("batch or clients (one of them)")
     if missing:
         raise RecommendError(f"missing column(s) {', '.join(missing)}")
     dep = deployment(
@@ -33,7 +41,10 @@ def predict_row(row: dict, engines: Mapping[str, Engine] | None = None) -> dict:
     )
     if engines and dep.engine.name in engines:
         dep = dataclasses.replace(dep, engine=engines[dep.engine.name])
-    return predict_static(dep, batch=int(cfg["batch"]), isl=int(cfg["isl"]), osl=int(cfg["osl"])).to_dict()
+    isl, osl = int(cfg["isl"]), int(cfg["osl"])
+    if load == ["clients"]:
+        return predict_closed_loop(dep, clients=int(cfg["clients"]), isl=isl, osl=osl).to_dict()
+    return predict_static(dep, batch=int(cfg["batch"]), isl=isl, osl=osl).to_dict()
 
 
 def predict_rows(rows: Iterable[dict], engines: Mapping[str, Engine] | None = None) -> Iterator[dict]:

@@ -99,3 +99,20 @@ def test_a_calibrated_efficiency_drives_steps_and_the_front_end():
     assert slow.itl_mean_ms == pytest.approx(base.itl_mean_ms)
     half = dataclasses.replace(efficiency_for(dep), hbm_fraction=efficiency_for(dep).hbm_fraction / 2)
     assert predict_closed_loop(dep, clients=1, isl=200, osl=50, efficiency=half).itl_mean_ms > 1.5 * base.itl_mean_ms
+
+
+def test_table_rows_with_clients_are_closed_loops(tmp_path):
+    table = tmp_path / "sweep.csv"
+    table.write_text(
+        "model,gpu,engine,batch,clients,isl,osl\n"
+        "llama-3.1-8b,h100,vllm,,4,500,50\n"  # closed loop
+        "llama-3.1-8b,h100,vllm,4,,500,50\n"  # static batch
+        "llama-3.1-8b,h100,vllm,4,4,500,50\n"  # both: which one is meant?
+        "llama-3.1-8b,h100,vllm,,,500,50\n"  # neither
+    )
+    out = CliRunner().invoke(cli, ["predict", "--table", str(table)], catch_exceptions=False)
+    rows = [json.loads(line) for line in out.output.splitlines()]
+    dep = deployment(model="llama-3.1-8b", gpu="h100-sxm", engine="vllm")
+    assert rows[0]["itl_mean_ms"] == pytest.approx(predict_closed_loop(dep, clients=4, isl=500, osl=50).itl_mean_ms)
+    assert "tpot_ms" in rows[1] and "itl_mean_ms" not in rows[1]
+    assert all("batch or clients (one of them)" in r["error"] for r in rows[2:])

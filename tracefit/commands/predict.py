@@ -45,7 +45,8 @@ from tracefit.options import json_option, print_json, print_table
 @click.option(
     "--table",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="CSV with columns model,gpu,tp,weights,kv,engine,batch,isl,osl (optional ep); prints JSON Lines.",
+    help="CSV with columns model,gpu,tp,weights,kv,engine,batch,isl,osl (optional ep; clients instead of "
+    "batch for a closed loop); prints JSON Lines.",
 )
 @profile_option
 @json_option
