@@ -116,3 +116,21 @@ def test_table_rows_with_clients_are_closed_loops(tmp_path):
     assert rows[0]["itl_mean_ms"] == pytest.approx(predict_closed_loop(dep, clients=4, isl=500, osl=50).itl_mean_ms)
     assert "tpot_ms" in rows[1] and "itl_mean_ms" not in rows[1]
     assert all("batch or clients (one of them)" in r["error"] for r in rows[2:])
+
+
+def test_cli_clients_list_prints_the_latency_throughput_curve():
+    run = CliRunner().invoke
+    args = ["predict", "--model", "llama-3.1-8b", "--gpu", "h100", "--tp", "2", "--isl", "500", "--osl", "50"]
+    got = json.loads(run(cli, [*args, "--clients", "1,16", "--json"], catch_exceptions=False).output)
+    dep = deployment(model="llama-3.1-8b", gpu="h100-sxm", tp=2, engine="vllm")
+    assert got["clients"] == [1, 16] and [p["clients"] for p in got["curve"]] == [1, 16]
+    for point in got["curve"]:
+        alone = predict_closed_loop(dep, clients=point["clients"], isl=500, osl=50)
+        assert point["itl_mean_ms"] == pytest.approx(alone.itl_mean_ms)
+        assert point["output_tok_s_per_gpu"] == pytest.approx(alone.output_tok_s / 2)
+    assert got["curve"][1]["output_tok_s"] > got["curve"][0]["output_tok_s"] and got["caveat"]
+    table = run(cli, [*args, "--clients", "1,16"], catch_exceptions=False).output
+    assert "closed-loop serving curve" in table and "caveat: TTFT" in table
+    for bad in ("0,4", "x"):
+        out = run(cli, [*args, "--clients", bad])
+        assert out.exit_code == 2 and "--clients" in out.output

@@ -14,6 +14,26 @@ from tracefit.commands.profile import apply_profile, profile_option
 from tracefit.options import json_option, print_json, print_table
 
 
+class ClientCounts(click.ParamType):
+    """`32` or `1,8,32,128`: client counts, each >= 1."""
+
+    name = "N[,N...]"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple):
+            return value
+        try:
+            counts = tuple(int(v) for v in str(value).split(","))
+        except ValueError:
+            self.fail(f"{value!r} is not a client count or a comma-separated list of them", param, ctx)
+        if min(counts) < 1:
+            self.fail(f"client counts must be >= 1, got {value!r}", param, ctx)
+        return counts
+
+
+CURVE_KEYS = ("ttft_mean_ms", "ttft_p95_ms", "itl_mean_ms", "e2e_mean_ms", "output_tok_s", "mean_batch_seqs")
+
+
 @click.command()
 @click.option("--model", help="Catalog name, Hugging Face id or path to a config.json.")
 @click.option("--gpu", help="GPU name, e.g. h100, a100-80gb-sxm, l40s.")
@@ -30,9 +50,10 @@ from tracefit.options import json_option, print_json, print_table
 @click.option("--batch", type=int, help="Requests submitted at once (static batch).")
 @click.option(
     "--clients",
-    type=int,
+    type=ClientCounts(),
     help="Instead of --batch: this many clients, each sending its next request when its last one ends "
-    "(genai-perf --concurrency); predicts the steady state by simulating the engine.",
+    "(genai-perf --concurrency); predicts the steady state by simulating the engine. A list (1,8,32,128) "
+    "prints the latency-throughput curve.",
 )
 @click.option("--max-num-seqs", type=int, help="With --clients: sequences the engine batches [default: 256].")
 @click.option(
@@ -87,6 +108,7 @@ def predict(
       tracefit predict --model llama-3-70b --gpu h100 --tp 4 --weights fp8 --batch 64 --isl 2048 --osl 256 --json
       tracefit predict --model qwen3-235b-a22b --gpu h200 --tp 8 --ep --weights fp8 --batch 256 --isl 1000 --osl 1000
       tracefit predict --model llama-3.1-8b --gpu h100 --clients 32 --isl 2000 --osl 200
+      tracefit predict --model llama-3.1-70b --gpu h100 --tp 4 --clients 1,8,32,128 --isl 1000 --osl 200
       tracefit predict --model llama-3.1-8b --gpu h100 --clients 300 --isl 500 --osl 500 --max-num-seqs 128
       tracefit predict --table my_benchmarks.csv > predictions.jsonl
       tracefit predict --model llama-3.1-8b --gpu h100 --batch 8 --isl 1024 --osl 128 --profile h100.json
@@ -101,7 +123,7 @@ def predict(
         raise click.UsageError("give --batch (a static batch) or --clients (a closed loop), not both")
     if clients is None and (max_num_seqs or max_num_batched_tokens):
         raise click.UsageError("--max-num-seqs and --max-num-batched-tokens set the engine of --clients N")
-    load = ("clients", clients) if clients is not None else ("batch", batch)
+    load = ("clients", clients[0] if clients and len(clients) == 1 else clients) if clients else ("batch", batch)
     missing = [f"--{n}" for n, v in (("model", model), ("gpu", gpu), load, ("isl", isl), ("osl", osl)) if v is None]
     if missing:
         raise click.UsageError(f"missing {', '.join(missing)} (or give --table FILE.csv)")
@@ -122,14 +144,20 @@ def predict(
         "osl": osl,
     }
     if clients is not None:
-        result |= predict_closed_loop(
-            dep,
-            clients=clients,
-            isl=isl,
-            osl=osl,
-            max_num_seqs=max_num_seqs or MAX_NUM_SEQS,
-            max_num_batched_tokens=max_num_batched_tokens,
-        ).to_dict()
+        knobs = dict(max_num_seqs=max_num_seqs or MAX_NUM_SEQS, max_num_batched_tokens=max_num_batched_tokens)
+        points = [predict_closed_loop(dep, clients=n, isl=isl, osl=osl, **knobs).to_dict() for n in clients]
+        if len(clients) > 1:
+            curve = [{"clients": n, **{k: p[k] for k in CURVE_KEYS}} for n, p in zip(clients, points)]
+            for point in curve:
+                point["output_tok_s_per_gpu"] = point["output_tok_s"] / tp
+            result |= {"curve": curve, "caveat": points[0]["caveat"]}
+            if as_json:
+                print_json(result)
+                return
+            print_table(curve, title=f"closed-loop serving curve: {dep.model.name} on {tp} x {dep.gpu.name}")
+            click.echo(f"caveat: {result['caveat']}")
+            return
+        result |= points[0]
     else:
         result |= predict_static(dep, batch=batch, isl=isl, osl=osl).to_dict()
     if as_json:
@@ -138,7 +166,7 @@ def predict(
     flat = {k: v for k, v in result.items() if not isinstance(v, dict) and k != "caveat"}
     flat.update({f"bound_{k}": v for k, v in result.get("bound", {}).items()})
     flat.update(result.get("breakdown", {}))
-    title = f"closed-loop serving prediction ({clients} clients)" if clients is not None else "static-batch prediction"
+    title = f"closed-loop serving prediction ({clients[0]} clients)" if clients else "static-batch prediction"
     print_table([{"field": k, "value": v} for k, v in flat.items()], title=title)
     if "caveat" in result:
         click.echo(f"caveat: {result['caveat']}")
