@@ -107,8 +107,6 @@ def predict_closed_loop(
     res, steady = loop.result, loop.round >= 1
     ttft, e2e, tpot = res.ttft_ms[steady], res.e2e_ms[steady], res.tpot_ms[steady]
     e2e_mean_s = float(e2e.mean()) / 1e3
-    known = caveat(dep, isl + osl)
-    notes = [TTFT_UNDER_LOAD_CAVEAT] + ([known] if known else [])
     return ServingPrediction(
         ttft_mean_ms=float(ttft.mean()),
         ttft_p95_ms=float(np.percentile(ttft, 95)),
@@ -121,5 +119,25 @@ def predict_closed_loop(
         max_num_seqs=spec.max_num_seqs,
         max_num_batched_tokens=spec.max_num_batched_tokens,
         kv_capacity_tokens=spec.kv_capacity_tokens,
-        caveat="; ".join(notes),
+        caveat=serving_caveat(dep, isl, osl),
     )
+
+
+def serving_caveat(dep: Deployment, isl: int, osl: int) -> str:
+    """What published runs say this closed-loop prediction misses: TTFT under load, and `predict.caveat`'s."""
+    known = caveat(dep, isl + osl)
+    return "; ".join([TTFT_UNDER_LOAD_CAVEAT] + ([known] if known else []))
+
+
+CURVE_KEYS = ("ttft_mean_ms", "ttft_p95_ms", "itl_mean_ms", "e2e_mean_ms", "output_tok_s", "mean_batch_seqs")
+
+
+def serving_curve(dep: Deployment, *, clients: tuple[int, ...], isl: int, osl: int, **knobs) -> list[dict]:
+    """The latency-throughput curve: one row per client count (CURVE_KEYS, and output tok/s per GPU), each a
+    `predict_closed_loop` with the same knobs. The rows share one caveat: `serving_caveat`."""
+    rows = []
+    for n in clients:
+        point = predict_closed_loop(dep, clients=n, isl=isl, osl=osl, **knobs)
+        row = {"clients": n, **{k: getattr(point, k) for k in CURVE_KEYS}}
+        rows.append(row | {"output_tok_s_per_gpu": point.output_tok_s / dep.tp})
+    return rows

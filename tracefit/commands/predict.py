@@ -7,7 +7,7 @@ import click
 from profiles import ENGINES
 from recommend.deployment import WEIGHT_BYTES, deployment
 from recommend.predict import predict_static
-from recommend.predict_serving import MAX_NUM_SEQS, predict_closed_loop
+from recommend.predict_serving import MAX_NUM_SEQS, predict_closed_loop, serving_caveat, serving_curve
 from recommend.predict_table import predict_rows, read_table
 from recommend.roofline import efficiency_for
 from tracefit.commands.profile import apply_profile, profile_option
@@ -29,9 +29,6 @@ class ClientCounts(click.ParamType):
         if min(counts) < 1:
             self.fail(f"client counts must be >= 1, got {value!r}", param, ctx)
         return counts
-
-
-CURVE_KEYS = ("ttft_mean_ms", "ttft_p95_ms", "itl_mean_ms", "e2e_mean_ms", "output_tok_s", "mean_batch_seqs")
 
 
 @click.command()
@@ -145,19 +142,16 @@ def predict(
     }
     if clients is not None:
         knobs = dict(max_num_seqs=max_num_seqs or MAX_NUM_SEQS, max_num_batched_tokens=max_num_batched_tokens)
-        points = [predict_closed_loop(dep, clients=n, isl=isl, osl=osl, **knobs).to_dict() for n in clients]
         if len(clients) > 1:
-            curve = [{"clients": n, **{k: p[k] for k in CURVE_KEYS}} for n, p in zip(clients, points)]
-            for point in curve:
-                point["output_tok_s_per_gpu"] = point["output_tok_s"] / tp
-            result |= {"curve": curve, "caveat": points[0]["caveat"]}
+            curve = serving_curve(dep, clients=clients, isl=isl, osl=osl, **knobs)
+            result |= {"curve": curve, "caveat": serving_caveat(dep, isl, osl)}
             if as_json:
                 print_json(result)
                 return
             print_table(curve, title=f"closed-loop serving curve: {dep.model.name} on {tp} x {dep.gpu.name}")
             click.echo(f"caveat: {result['caveat']}")
             return
-        result |= points[0]
+        result |= predict_closed_loop(dep, clients=clients[0], isl=isl, osl=osl, **knobs).to_dict()
     else:
         result |= predict_static(dep, batch=batch, isl=isl, osl=osl).to_dict()
     if as_json:
