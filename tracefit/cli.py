@@ -33,7 +33,10 @@ COMMANDS = {
         "(by model and UTC day) that Spark, Trino and DuckDB read; `tracefit "
         "mine --engine spark --lake DIR` mines it.",
     ),
-    "predict": ("predict:predict", "Predict a static-batch benchmark: TTFT, TPOT, end-to-end time and throughput."),
+    "predict": (
+        "predict:predict",
+        "Predict a benchmark, a static batch or N clients in a closed loop: TTFT, TPOT, E2E, throughput.",
+    ),
     "roofline": (
         "roofline:roofline",
         "Show the roofline: ridge point, compute-bound decode batch, latency floor, decode over batch.",

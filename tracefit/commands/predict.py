@@ -86,7 +86,7 @@ def predict(
     profile_path,
     as_json,
 ):
-    """Predict a static-batch benchmark: TTFT, TPOT, end-to-end time and throughput.
+    """Predict a benchmark, a static batch or N clients in a closed loop: TTFT, TPOT, E2E, throughput.
 
     B requests of I prompt tokens, all submitted at once, each generating exactly O tokens (vLLM
     benchmark_latency / TensorRT-LLM static benchmark). If the KV cache cannot hold B sequences the
