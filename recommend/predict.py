@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 
 from recommend.deployment import Deployment
 from recommend.errors import DoesNotFitError, RecommendError
-from recommend.memory import kv_capacity_tokens, tokens_held
+from recommend.memory import kv_capacity_seqs
 from recommend.roofline import StepModel, StepTime, latency_floor_s_per_token
 
 BREAKDOWN = ("weights_s", "kv_s", "attention_s", "communication_s", "overhead_s")
@@ -118,17 +118,22 @@ def _decode(model: StepModel, batch: int, isl: int, osl: int, total: dict) -> tu
     return seconds, compute_steps * 2 > osl - 1
 
 
+def kv_fit_seqs(dep: Deployment, seq_tokens: int) -> int:
+    """Sequences of `seq_tokens` (prompt + output) the KV cache holds at once; DoesNotFitError if not one."""
+    seqs = kv_capacity_seqs(dep, seq_tokens)
+    if seqs < 1:
+        raise DoesNotFitError(
+            f"one sequence of {seq_tokens} tokens needs more KV cache than "
+            f"{dep.tp} x {dep.gpu.name} have left after weights; raise --tp or use --kv fp8"
+        )
+    return seqs
+
+
 def predict_static(dep: Deployment, *, batch: int, isl: int, osl: int, model: StepModel | None = None) -> Prediction:
     if batch < 1 or isl < 1 or osl < 1:
         raise RecommendError(f"batch, isl and osl must be >= 1 (got {batch}, {isl}, {osl})")
     model = model or StepModel(dep)
-    seq_tokens = tokens_held(dep, isl + osl)
-    max_batch = kv_capacity_tokens(dep) // seq_tokens
-    if max_batch < 1:
-        raise DoesNotFitError(
-            f"one sequence of {isl + osl} tokens needs more KV cache than "
-            f"{dep.tp} x {dep.gpu.name} have left after weights; raise --tp or use --kv fp8"
-        )
+    max_batch = kv_fit_seqs(dep, isl + osl)
     waves = [max_batch] * (batch // max_batch) + ([batch % max_batch] if batch % max_batch else [])
     total = dict.fromkeys(BREAKDOWN, 0.0)
     e2e_s = ttft_s = decode_s = 0.0

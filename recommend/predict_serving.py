@@ -12,9 +12,9 @@ import numpy as np
 
 from profiles import Efficiency
 from recommend.deployment import Deployment
-from recommend.errors import DoesNotFitError, RecommendError
-from recommend.memory import kv_capacity_tokens, tokens_held
-from recommend.predict import caveat
+from recommend.errors import RecommendError
+from recommend.memory import kv_capacity_tokens
+from recommend.predict import caveat, kv_fit_seqs
 from recommend.roofline import StepModel, efficiency_for
 from recommend.simulate import EngineSpec, SimulateError, simulate_closed_loop
 
@@ -94,11 +94,8 @@ def predict_closed_loop(
         raise RecommendError(
             f"clients, isl, osl and max_num_seqs must be >= 1 (got {clients}, {isl}, {osl}, {max_num_seqs})"
         )
-    if kv_capacity_tokens(dep) < tokens_held(dep, isl + osl):
-        raise DoesNotFitError(
-            f"one sequence of {isl + osl} tokens needs more KV cache than "
-            f"{dep.tp} x {dep.gpu.name} have left after weights; raise --tp or use --kv fp8"
-        )
+    kv_fit_seqs(dep, isl + osl)
+    efficiency = efficiency or efficiency_for(dep)
     try:
         spec = engine_spec(dep, isl, osl, max_num_seqs, max_num_batched_tokens, efficiency)
     except SimulateError as exc:
