@@ -20,7 +20,7 @@ tok/s per GPU meeting it, simulated pick vs measured best).
             TTFT and ITL means, then its steady runs at 25-250 clients predicted: what a user's own light-load
             benchmark buys at heavy load.
 Usage: .venv/bin/python bench/serving_closed_loop.py [--engine trtllm[,trtllm-xqa]] [--calibrated] (~25 s on 2
-       cores; --calibrated ~4 min a profile)
+       cores; --calibrated ~2 min a profile)
 """
 
 import csv
@@ -118,10 +118,11 @@ def calibrated(rows: list[dict], engine: str) -> list[str]:
         train = [r for r in rs if int(r["concurrency"]) <= FIT_MAX_CLIENTS]
         test = [r for r in rs if int(r["concurrency"]) > FIT_MAX_CLIENTS and steady(r)]
         eff = fit_efficiency(train, engine)
+        sims = [(r, simulated(r, engine), simulated(r, engine, eff)) for r in test]
         cells = []
         for m in metrics:
-            before = [abs(simulated(r, engine)[m] / float(r[m]) - 1) for r in test]
-            after = [abs(simulated(r, engine, eff)[m] / float(r[m]) - 1) for r in test]
+            before = [abs(base[m] / float(r[m]) - 1) for r, base, _ in sims]
+            after = [abs(fit[m] / float(r[m]) - 1) for r, _, fit in sims]
             before_all[m] += before
             after_all[m] += after
             cells.append(f"{np.median(before) * 100:.0f}% -> {np.median(after) * 100:.0f}%")
@@ -217,17 +218,16 @@ def grouped(errs, key, label: str) -> list[str]:
     return lines
 
 
-def solo_gaps(rows: list[dict], engine: str) -> list[str]:
-    """c = 1: measured - simulated inter-token latency (ms) by context, per deployment."""
+def solo_gaps(runs: list[tuple[dict, dict[str, float]]]) -> list[str]:
+    """c = 1: measured - simulated inter-token latency (ms) by context, per deployment (row, simulated) runs."""
     shapes = [("200", "200"), ("200", "2000"), ("2000", "2000"), ("7000", "1000")]
     lines = [
         "| deployment | " + " | ".join(f"{i}/{o} gap ms" for i, o in shapes) + " |",
         "|---|" + "---|" * len(shapes),
     ]
     by_dep = defaultdict(dict)
-    for r in rows:
+    for r, sim in runs:
         if r["concurrency"] == "1" and (r["isl"], r["osl"]) in shapes:
-            sim = simulated(r, engine)
             by_dep[(r["model"], r["gpu"], "tp" + r["tp"], r["weights"])][(r["isl"], r["osl"])] = (
                 float(r["itl_mean_ms"]) - sim["itl_mean_ms"]
             )
@@ -255,7 +255,7 @@ def main() -> None:
         print("\n".join(grouped(errs, lambda r: (r["model"], r["gpu"], "tp" + r["tp"], r["weights"]), "deployment")))
         print()
         print("\n".join(grouped(errs, lambda r: (int(r["concurrency"]),), "concurrency")), end="\n\n")
-        print("\n".join(solo_gaps(rows, engine)), end="\n\n")
+        print("\n".join(solo_gaps(runs)), end="\n\n")
         print("Choosing by the simulation (per model, GPU and shape; TP, dtype and clients among the runs):\n")
         print("\n".join(choices(runs)), end="\n\n")
 

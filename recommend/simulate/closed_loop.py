@@ -56,14 +56,14 @@ def simulate_closed_loop(
     output = np.broadcast_to(np.asarray(output_tokens, dtype=np.int64), (n,))
     if (prompt + output > engine.max_model_len).any():
         raise SimulateError("a request is longer than max_model_len; its client would never send the next one")
-    wait_s = think_s + stagger_s * np.arange(clients)[:, None]  # before each request, per client
-    arrival = np.zeros((clients, rounds)) + stagger_s * np.arange(clients)[:, None]
+    stagger = stagger_s * np.arange(clients)[:, None]  # per client, before each of its requests
+    arrival = np.repeat(stagger, rounds, axis=1)
     arrival[:, 1:] = _UNKNOWN_S + np.arange(1, rounds)
     for passes in range(1, max_passes + 1):
         res = simulate(arrival.ravel(), prompt, output, engine=engine, step_s=step_s)
         seen_s = arrival + res.e2e_ms.reshape(clients, rounds) / 1e3  # the client has the last token
         nxt = arrival.copy()
-        nxt[:, 1:] = seen_s[:, :-1] + wait_s
+        nxt[:, 1:] = seen_s[:, :-1] + think_s + stagger
         moved = float(np.abs(nxt - arrival).max())
         arrival = nxt
         if moved <= tol_s:
