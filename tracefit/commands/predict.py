@@ -120,7 +120,10 @@ def predict(
         raise click.UsageError("give --batch (a static batch) or --clients (a closed loop), not both")
     if clients is None and (max_num_seqs or max_num_batched_tokens):
         raise click.UsageError("--max-num-seqs and --max-num-batched-tokens set the engine of --clients N")
-    load = ("clients", clients[0] if clients and len(clients) == 1 else clients) if clients else ("batch", batch)
+    if clients:  # one count: a point; several: the curve
+        load = ("clients", clients[0] if len(clients) == 1 else list(clients))
+    else:
+        load = ("batch", batch)
     missing = [f"--{n}" for n, v in (("model", model), ("gpu", gpu), load, ("isl", isl), ("osl", osl)) if v is None]
     if missing:
         raise click.UsageError(f"missing {', '.join(missing)} (or give --table FILE.csv)")
