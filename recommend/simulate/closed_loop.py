@@ -27,6 +27,7 @@ _UNKNOWN_S = 1e9
 class ClosedLoopResult:
     result: SimResult  # per request in (client, round) order: index = client * rounds + round
     round: np.ndarray  # int, each request's round (0 = the clients' first, all sent at t = 0)
+    arrival_s: np.ndarray  # each request's send time (same order); its last token is at arrival + e2e
     passes: int  # simulate() calls until the arrivals stopped moving
 
 
@@ -60,14 +61,20 @@ def simulate_closed_loop(
     arrival = np.repeat(stagger, rounds, axis=1)
     arrival[:, 1:] = _UNKNOWN_S + np.arange(1, rounds)
     for passes in range(1, max_passes + 1):
-        res = simulate(arrival.ravel(), prompt, output, engine=engine, step_s=step_s)
-        seen_s = arrival + res.e2e_ms.reshape(clients, rounds) / 1e3  # the client has the last token
+        # requests still at _UNKNOWN_S cannot touch the known ones: simulate the known alone (all, once settled)
+        known = arrival.ravel() < _UNKNOWN_S
+        res = simulate(arrival.ravel()[known], prompt[known], output[known], engine=engine, step_s=step_s)
+        e2e_s = np.zeros(n)
+        e2e_s[known] = res.e2e_ms / 1e3
+        seen_s = arrival + e2e_s.reshape(clients, rounds)  # the client has the last token (unknown: still far)
         nxt = arrival.copy()
         nxt[:, 1:] = seen_s[:, :-1] + think_s + stagger
         moved = float(np.abs(nxt - arrival).max())
         arrival = nxt
         if moved <= tol_s:
-            return ClosedLoopResult(result=res, round=np.tile(np.arange(rounds), clients), passes=passes)
+            return ClosedLoopResult(
+                result=res, round=np.tile(np.arange(rounds), clients), arrival_s=arrival.ravel(), passes=passes
+            )
     raise SimulateError(
         f"closed loop of {clients} clients did not settle in {max_passes} passes "
         f"(arrivals still moving by {moved:.3g} s); raise max_passes or tol_s"
