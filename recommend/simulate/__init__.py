@@ -5,9 +5,10 @@
 engine.py (replicas, routing, results), replica.py (one replica's scheduler), decode.py (decode-only
 stretches in closed form), disagg.py (prefill and decode pools), traffic.py and arrivals.py (one
 replica's share of a log), closed_loop.py (clients that send their next request when their last one
-ends), reference.py (the naive stepper the fast one is checked against).
+ends), measurement.py (which of those requests a benchmark tool reports), reference.py (the naive stepper the fast one is checked against).
 """
 
+from recommend.simulate import measurement
 from recommend.simulate.arrivals import replica_arrivals
 from recommend.simulate.closed_loop import ClosedLoopResult, simulate_closed_loop
 from recommend.simulate.disagg import DisaggResult, simulate_disagg
@@ -21,6 +22,7 @@ __all__ = [
     "SimResult",
     "SimulateError",
     "goodput_share",
+    "measurement",
     "replica_arrivals",
     "replica_share",
     "simulate",
