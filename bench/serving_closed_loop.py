@@ -2,25 +2,30 @@
 
 Reads bench/data/published_closed_loop.csv (bench/closed_loop_rows.py: 787 genai-perf runs of NIM's
 TensorRT-LLM backend, Llama-3-8B/70B on A100/H100, TP 1-8, concurrency 1-250, never used to fit anything) and
-simulates each run as it was driven, as `tracefit predict --clients` does (recommend.predict_serving):
-`concurrency` clients, each sending its next request when its last one ended, 4 requests each; the first
-round (every client at t = 0) is left out, the rest is the steady state genai-perf measures. Engine
-knobs: TensorRT-LLM's defaults, as NIM's engine build is not in the file: max_batch_size 256 and
-max_num_tokens 8192 (trtllm-build / trtllm-serve docs), GUARANTEED_NO_EVICT admission, KV from the memory model with fp8 KV for the fp8 runs
-(TensorRT-LLM's FP8 recipe quantizes the KV cache too: examples/llama `--kv_cache_dtype fp8`). Step times
-from `roofline.StepModel` with each `--engine` profile (default both of ENGINES: trtllm, trtllm-xqa).
+simulates each run as it was driven and measured (recommend.predict_serving.predict_closed_loop, `window_s`):
+`concurrency` clients, each sending its next request when its last one ended, all starting at t = 0, and the
+requests genai-perf reported: those ending in perf_analyzer's first three consecutive 12 s windows that each
+saw one end (recommend.simulate.measurement), burst included. Engine knobs: TensorRT-LLM's defaults, as NIM's
+engine build is not in the file: max_batch_size 256 and max_num_tokens 8192 (trtllm-build / trtllm-serve
+docs), GUARANTEED_NO_EVICT admission, KV from the memory model with fp8 KV for the fp8 runs (TensorRT-LLM's
+FP8 recipe quantizes the KV cache too: examples/llama `--kv_cache_dtype fp8`). Step times from
+`roofline.StepModel` with each `--engine` profile (default both of ENGINES: trtllm, trtllm-xqa).
 Compared: TTFT mean and p95, ITL mean (genai-perf's inter-token latency: (E2E - TTFT) / (output - 1) per
-request, averaged), E2E mean, output tok/s (clients x output tokens / mean E2E in the simulation, Little's
-law). Prints median / p90 |error| per metric, signed medians per deployment and per concurrency, and the
-c = 1 inter-token gap against context (one client: nothing but the engine's own decode step), and what
-choosing by the simulation would have got (`choices`: per model, GPU, shape and SLO, the run with the most
-tok/s per GPU meeting it, simulated pick vs measured best).
+request, averaged), E2E mean, output tok/s (reported requests x output tokens / their span). Prints median /
+p90 |error| per metric, signed medians per deployment and per concurrency, and the c = 1 inter-token gap
+against context (one client: nothing but the engine's own decode step), and what choosing by the simulation
+would have got (`choices`: per model, GPU, shape and SLO, the run with the most tok/s per GPU meeting it,
+simulated pick vs measured best).
   --calibrated  per deployment, the efficiencies `tracefit calibrate` fits (HBM and GEMM shares, per-request
             overhead; grid CALIBRATION_GRID) chosen on its runs at <= 10 clients by the least squared log error of
             TTFT and ITL means, then its steady runs at 25-250 clients predicted: what a user's own light-load
             benchmark buys at heavy load.
-Usage: .venv/bin/python bench/serving_closed_loop.py [--engine trtllm[,trtllm-xqa]] [--calibrated] (~25 s on 2
-       cores; --calibrated ~2 min a profile)
+  --host-per-seq US[,US...]  the steady runs again with US microseconds of host work per running sequence per
+            step added to the profile (Efficiency.step_overhead_per_seq_s), per model: a cost chosen on one
+            model is judged on the other.
+Usage: .venv/bin/python bench/serving_closed_loop.py [--engine trtllm[,trtllm-xqa]] [--calibrated]
+       [--host-per-seq 10,20,30,40] (simulations on every CPU: ~40 s on 2 cores; --calibrated ~8 min;
+       --host-per-seq ~20 s a value)
 """
 
 import csv
@@ -37,7 +42,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 import numpy as np  # noqa: E402
 
 from recommend.deployment import deployment  # noqa: E402
-from recommend.predict_serving import predict_closed_loop  # noqa: E402
+from recommend.predict_serving import predict_closed_loops  # noqa: E402
 from recommend.roofline import efficiency_for  # noqa: E402
 
 TABLE = HERE / "data" / "published_closed_loop.csv"
@@ -46,6 +51,10 @@ TABLE = HERE / "data" / "published_closed_loop.csv"
 # age to these runs, but with its contiguous, exactly-sized KV (memory fraction 1.0) instead of paged KV.
 ENGINES = ("trtllm", "trtllm-xqa")
 STEADY_TOLERANCE = 0.05
+# perf_analyzer's window: 1.2 x --measurement-interval. The course ran genai-perf with `--measurement-interval
+# 10000` (notebook 03); its own per-request exports (artifacts/*concurrency{1,2,5}/200_50.json at the same
+# commit) hold windows at 0, 12, 24 and 36 s from the first send and the requests that ended by 36 s.
+WINDOW_S = 12.0
 SLOS = ((20.0, 1000.0), (35.0, 2000.0), (60.0, 5000.0))  # (ITL mean, TTFT mean) ms: interactive .. batch
 METRICS = ("ttft_mean_ms", "ttft_p95_ms", "itl_mean_ms", "e2e_mean_ms", "output_tok_s")
 
@@ -69,12 +78,22 @@ def row_deployment(r: dict, engine: str):
     )
 
 
-def simulated(r: dict, engine: str = "trtllm", efficiency=None) -> dict[str, float]:
-    """The run's metrics as `tracefit predict --clients` predicts them (steady rounds of the closed loop)."""
+def job(r: dict, engine: str, efficiency=None) -> dict:
+    """`predict_closed_loop`'s arguments for the run: what genai-perf reported (`WINDOW_S` windows)."""
     dep = row_deployment(r, engine)
     clients, isl, osl = int(r["concurrency"]), int(r["isl"]), int(r["osl"])
-    pred = predict_closed_loop(dep, clients=clients, isl=isl, osl=osl, efficiency=efficiency)
-    return {m: getattr(pred, m) for m in METRICS}
+    return dict(dep=dep, clients=clients, isl=isl, osl=osl, efficiency=efficiency, window_s=WINDOW_S)
+
+
+def simulated(r: dict, engine: str = "trtllm", efficiency=None) -> dict[str, float]:
+    """The run's metrics as `predict_closed_loop` predicts what genai-perf reported."""
+    return simulated_rows([(r, efficiency)], engine)[0]
+
+
+def simulated_rows(rows: list[tuple[dict, object]], engine: str) -> list[dict[str, float]]:
+    """`simulated` for each (run, efficiency or None), in order, on every CPU (independent simulations)."""
+    preds = predict_closed_loops([job(r, engine, eff) for r, eff in rows])
+    return [{m: getattr(p, m) for m in METRICS} for p in preds]
 
 
 # `--calibrated`: a user's own light-load runs fit the efficiencies `tracefit calibrate` fits, heavy load is predicted
@@ -89,12 +108,16 @@ CALIBRATION_GRID = {
 def fit_efficiency(train: list[dict], engine: str):
     """The grid point with the least squared log error of TTFT and ITL means over `train` (one deployment)."""
     base = efficiency_for(row_deployment(train[0], engine))
+    grid = [
+        dataclasses.replace(base, **dict(zip(CALIBRATION_GRID, values)))
+        for values in itertools.product(*CALIBRATION_GRID.values())
+    ]
+    sims = iter(simulated_rows([(r, eff) for eff in grid for r in train], engine))
     best, best_loss = base, float("inf")
-    for values in itertools.product(*CALIBRATION_GRID.values()):
-        eff = dataclasses.replace(base, **dict(zip(CALIBRATION_GRID, values)))
+    for eff in grid:
         loss = 0.0
         for r in train:
-            sim = simulated(r, engine, eff)
+            sim = next(sims)
             loss += sum(np.log(sim[m] / float(r[m])) ** 2 for m in ("ttft_mean_ms", "itl_mean_ms"))
         if loss < best_loss:
             best, best_loss = eff, loss
@@ -118,7 +141,9 @@ def calibrated(rows: list[dict], engine: str) -> list[str]:
         train = [r for r in rs if int(r["concurrency"]) <= FIT_MAX_CLIENTS]
         test = [r for r in rs if int(r["concurrency"]) > FIT_MAX_CLIENTS and steady(r)]
         eff = fit_efficiency(train, engine)
-        sims = [(r, simulated(r, engine), simulated(r, engine, eff)) for r in test]
+        base_sims = simulated_rows([(r, None) for r in test], engine)
+        fit_sims = simulated_rows([(r, eff) for r in test], engine)
+        sims = list(zip(test, base_sims, fit_sims))
         cells = []
         for m in metrics:
             before = [abs(base[m] / float(r[m]) - 1) for r, base, _ in sims]
@@ -236,16 +261,49 @@ def solo_gaps(runs: list[tuple[dict, dict[str, float]]]) -> list[str]:
     return lines
 
 
+def host_per_seq(rows: list[dict], engine: str, costs_us: list[float]) -> list[str]:
+    """Per model, median / p90 |error| of the steady runs with `costs_us` of host work per sequence per step."""
+    steady_rows = [r for r in rows if steady(r)]
+    metrics = ("ttft_mean_ms", "ttft_p95_ms", "itl_mean_ms", "output_tok_s")
+    models = sorted({r["model"] for r in steady_rows})
+    lines = [
+        "| host us / seq / step | " + " | ".join(f"{m} {k}" for m in models for k in metrics) + " |",
+        "|---|" + "---|" * (len(models) * len(metrics)),
+    ]
+    for us in costs_us:
+        errs = defaultdict(list)
+        effs = []
+        for r in steady_rows:
+            base = efficiency_for(row_deployment(r, engine))
+            effs.append(dataclasses.replace(base, step_overhead_per_seq_s=base.step_overhead_per_seq_s + us * 1e-6))
+        for r, sim in zip(steady_rows, simulated_rows(list(zip(steady_rows, effs)), engine)):
+            for k in metrics:
+                errs[(r["model"], k)].append(abs(sim[k] / float(r[k]) - 1))
+        cells = [
+            f"{np.median(errs[m, k]) * 100:.1f} / {np.percentile(errs[m, k], 90) * 100:.1f}%"
+            for m in models
+            for k in metrics
+        ]
+        lines.append(f"| {us:g} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def main() -> None:
     engines = sys.argv[sys.argv.index("--engine") + 1] if "--engine" in sys.argv else ",".join(ENGINES)
     rows = load()
+    if "--host-per-seq" in sys.argv:
+        costs = [float(x) for x in sys.argv[sys.argv.index("--host-per-seq") + 1].split(",")]
+        for engine in engines.split(","):
+            print(f"### Host work per sequence per step, profile {engine!r} (median / p90 |error|, steady runs)\n")
+            print("\n".join(host_per_seq(rows, engine, [0.0, *costs])), end="\n\n")
+        return
     if "--calibrated" in sys.argv:
         for engine in engines.split(","):
             print(f"### Calibrated on each deployment's runs at <= {FIT_MAX_CLIENTS} clients, profile {engine!r}\n")
             print("\n".join(calibrated(rows, engine)), end="\n\n")
         return
     for engine in engines.split(","):
-        runs = [(r, simulated(r, engine)) for r in rows]
+        runs = list(zip(rows, simulated_rows([(r, None) for r in rows], engine)))
         errs = errors(runs)
         print(f"### {len(rows)} closed-loop runs ({TABLE.name}), simulated with engine profile {engine!r}\n")
         print("All runs:\n\n" + "\n".join(summary(errs)), end="\n\n")

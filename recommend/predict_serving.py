@@ -3,9 +3,16 @@
 This is the genai-perf `--concurrency N` / vLLM `--max-concurrency N` / llmperf setting: N requests of I
 prompt tokens and exactly O output tokens always outstanding. The engine is simulated (continuous batching,
 KV blocks, the engine's admission) with `simulate_closed_loop`, ROUNDS requests per client; the first round
-(every client at t = 0) is left out, the rest is the steady state those tools report.
+(every client at t = 0) is left out, the rest is the steady state.
+
+Benchmarks do not leave the first round out: genai-perf starts every client at t = 0 and reports the
+requests that end in its first three consecutive measurement windows that each saw one end (`window_s`), so
+with long requests much of what it reports is that first burst. `window_s` predicts what such a benchmark
+shows (bench/serving_closed_loop.py).
 """
 
+import multiprocessing
+import os
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -16,9 +23,10 @@ from recommend.errors import RecommendError
 from recommend.memory import kv_capacity_tokens
 from recommend.predict import caveat, kv_fit_seqs
 from recommend.roofline import StepModel, efficiency_for
-from recommend.simulate import EngineSpec, SimulateError, simulate_closed_loop
+from recommend.simulate import EngineSpec, SimulateError, measurement, simulate_closed_loop
 
 ROUNDS = 4
+MAX_BENCHMARK_ROUNDS = 2000  # requests per client a `window_s` prediction may simulate
 # Sequences and prompt tokens one step may batch, where the engine's own limit is not given: vLLM's
 # max_num_seqs default 256, TensorRT-LLM's max_batch_size 256 and max_num_tokens 8192 (trtllm-serve docs);
 # SGLang's chunked_prefill_size 8192 (the engine catalog's max_batched_tokens holds the rest).
@@ -26,12 +34,14 @@ MAX_NUM_SEQS = 256
 SERVING_MAX_BATCHED_TOKENS = 8192
 
 # What published closed-loop runs say about this prediction (bench/RESULTS.md 'Serving at fixed concurrency'):
-# 787 genai-perf runs of NIM's TensorRT-LLM backend (Llama-3 8B/70B, A100/H100, TP 1-8, 1-250 clients).
-# The vLLM/SGLang runs at 1-8 req/s (bench/RESULTS.md 'Serving') put their TTFT p50 10-32% low as well.
+# 787 genai-perf runs of NIM's TensorRT-LLM backend (Llama-3 8B/70B, A100/H100, TP 1-8, 1-250 clients), each
+# simulated as genai-perf measured it (`window_s`). The vLLM/SGLang runs at 1-8 req/s (bench/RESULTS.md
+# 'Serving') put their TTFT p50 10-32% low as well.
 TTFT_UNDER_LOAD_CAVEAT = (
-    "TTFT is optimistic under load: on 718 steady published closed-loop runs (NIM TensorRT-LLM; Llama-3 8B/70B, "
-    "A100/H100) the simulated TTFT mean was low by a median 31%, by 41-59% at 150-250 clients, most for long "
-    "prompts (vLLM/SGLang runs at 1-8 req/s: 10-32% low); see bench/RESULTS.md 'Serving at fixed concurrency'"
+    "TTFT is the least certain figure: simulated as genai-perf measured them, 718 steady published closed-loop "
+    "runs (NIM TensorRT-LLM; Llama-3 8B/70B, A100/H100) put the TTFT mean off by a median 27% (p95: 13%), "
+    "low by 17-30% at 1-10 clients and by 20-37% at 150-250 (vLLM/SGLang runs at 1-8 req/s: 10-32% low); "
+    "see bench/RESULTS.md 'Serving at fixed concurrency'"
 )
 
 
@@ -41,8 +51,8 @@ class ServingPrediction:
     ttft_p95_ms: float
     itl_mean_ms: float  # (E2E - TTFT) / (output - 1), per request, averaged (genai-perf's inter-token latency)
     e2e_mean_ms: float
-    output_tok_s: float  # clients x output tokens / mean E2E (Little's law over the steady rounds)
-    requests_s: float
+    output_tok_s: float  # requests_s x output tokens
+    requests_s: float  # steady state: clients / mean E2E (Little's law); window_s: as the benchmark counts
     mean_batch_seqs: float  # sequences per engine step, over the whole run
     kv_peak_share: float  # most KV blocks in use / capacity
     max_num_seqs: int
@@ -87,30 +97,42 @@ def predict_closed_loop(
     max_num_seqs: int = MAX_NUM_SEQS,
     max_num_batched_tokens: int | None = None,
     efficiency: Efficiency | None = None,
+    window_s: float | None = None,
 ) -> ServingPrediction:
     """The steady state of `clients` closed-loop clients; the engine's knobs default as `engine_spec` says,
-    its step times and per-request overhead from `efficiency` (default the deployment's)."""
+    its step times and per-request overhead from `efficiency` (default the deployment's).
+
+    window_s: instead of the steady state, what a benchmark measuring from its start reports: every client
+    sends at t = 0; time is cut into windows of `window_s` seconds from then (perf_analyzer: 1.2 x its
+    --measurement-interval), and the summary covers the requests `simulate.measurement.reported` says."""
     if clients < 1 or isl < 1 or osl < 1 or max_num_seqs < 1:
         raise RecommendError(
             f"clients, isl, osl and max_num_seqs must be >= 1 (got {clients}, {isl}, {osl}, {max_num_seqs})"
         )
+    if window_s is not None and not window_s > 0:
+        raise RecommendError(f"window_s must be > 0 seconds, got {window_s}")
     kv_fit_seqs(dep, isl + osl)
     efficiency = efficiency or efficiency_for(dep)
     try:
         spec = engine_spec(dep, isl, osl, max_num_seqs, max_num_batched_tokens, efficiency)
     except SimulateError as exc:
         raise RecommendError(str(exc)) from exc
-    loop = simulate_closed_loop(clients, ROUNDS, isl, osl, engine=spec, step_s=StepModel(dep, efficiency).step_s)
-    res, steady = loop.result, loop.round >= 1
-    ttft, e2e, tpot = res.ttft_ms[steady], res.e2e_ms[steady], res.tpot_ms[steady]
+    loop, measured = _measured(clients, isl, osl, spec, StepModel(dep, efficiency).step_s, window_s)
+    res = loop.result
+    ttft, e2e, tpot = res.ttft_ms[measured], res.e2e_ms[measured], res.tpot_ms[measured]
     e2e_mean_s = float(e2e.mean()) / 1e3
+    if window_s is None:
+        requests_s = clients / e2e_mean_s  # Little's law over the steady rounds
+    else:  # genai-perf's: reported requests over the time from the first one's send to the last one's end
+        start_s = loop.arrival_s[measured]
+        requests_s = int(measured.sum()) / float((start_s + e2e / 1e3).max() - start_s.min())
     return ServingPrediction(
         ttft_mean_ms=float(ttft.mean()),
         ttft_p95_ms=float(np.percentile(ttft, 95)),
         itl_mean_ms=float(np.nanmean(tpot)) if osl > 1 else 0.0,
         e2e_mean_ms=e2e_mean_s * 1e3,
-        output_tok_s=clients * osl / e2e_mean_s,
-        requests_s=clients / e2e_mean_s,
+        output_tok_s=requests_s * osl,
+        requests_s=requests_s,
         mean_batch_seqs=res.mean_batch_seqs,
         kv_peak_share=res.kv_peak_share,
         max_num_seqs=spec.max_num_seqs,
@@ -118,6 +140,44 @@ def predict_closed_loop(
         kv_capacity_tokens=spec.kv_capacity_tokens,
         caveat=serving_caveat(dep, isl, osl),
     )
+
+
+def predict_closed_loops(jobs: list[dict], workers: int | None = None) -> list[ServingPrediction]:
+    """`predict_closed_loop(**job)` for each job, in order, on `workers` processes (default: every CPU);
+    the jobs are independent simulations."""
+    workers = min(workers or os.cpu_count() or 1, len(jobs))
+    if workers <= 1:
+        return [_predict_job(job) for job in jobs]
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        return pool.map(_predict_job, jobs, chunksize=max(1, len(jobs) // (8 * workers)))
+
+
+def _predict_job(job: dict) -> ServingPrediction:
+    return predict_closed_loop(**job)
+
+
+def _measured(clients: int, isl: int, osl: int, spec: EngineSpec, step_s, window_s: float | None):
+    """The closed loop and which of its requests the summary covers: rounds >= 1 (the steady state), or what a
+    benchmark with `window_s` windows reports (`measurement.reported`), with rounds enough to settle it."""
+    rounds = ROUNDS
+    while True:
+        loop = simulate_closed_loop(clients, rounds, isl, osl, engine=spec, step_s=step_s)
+        if window_s is None:
+            return loop, loop.round >= 1
+        end_s = loop.arrival_s + loop.result.e2e_ms / 1e3
+        last_s = end_s.reshape(clients, rounds)[:, -1]
+        mask = measurement.reported(end_s, known_s=float(last_s.min()), window_s=window_s)
+        if mask is not None:
+            return loop, mask
+        # at the quickest client's pace so far, past the first windows that could settle it and one window past
+        # the slowest client's last end, one round spare
+        horizon_s = max(last_s.max() + window_s, (measurement.WINDOWS + 1) * window_s)
+        rounds = max(rounds + 1, int(np.ceil(horizon_s / (last_s.min() / rounds))) + 1)
+        if rounds > MAX_BENCHMARK_ROUNDS:
+            raise RecommendError(
+                f"a benchmark with {window_s:g} s windows would need over {MAX_BENCHMARK_ROUNDS} requests per "
+                f"client of {isl} + {osl} tokens to report; use shorter windows"
+            )
 
 
 def serving_caveat(dep: Deployment, isl: int, osl: int) -> str:

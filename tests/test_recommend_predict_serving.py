@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from recommend.deployment import deployment
 from recommend.errors import DoesNotFitError, RecommendError
-from recommend.predict_serving import TTFT_UNDER_LOAD_CAVEAT, engine_spec, predict_closed_loop
+from recommend.predict_serving import TTFT_UNDER_LOAD_CAVEAT, engine_spec, predict_closed_loop, predict_closed_loops
 from recommend.roofline import StepModel
 from recommend.simulate import simulate
 from tracefit.cli import cli
@@ -23,6 +23,35 @@ def test_one_client_is_one_request_alone_on_the_engine():
     assert pred.output_tok_s == pytest.approx(100 / (alone.e2e_ms[0] / 1e3))
     assert pred.requests_s * pred.e2e_mean_ms / 1e3 == pytest.approx(1.0)  # Little's law, one client
     assert pred.caveat.startswith(TTFT_UNDER_LOAD_CAVEAT)
+
+
+def test_a_benchmark_of_one_client_reports_what_the_steady_state_is():
+    # one client's requests are all alike: each E2E e (0.92 s here) < the 12 s window, so windows 0-2 all hold
+    # ends and the benchmark reports the 39 requests ending in the first 36 s: k requests over k x e seconds
+    dep = deployment(model="llama-3.1-8b", gpu="h100-sxm", engine="vllm")
+    steady = predict_closed_loop(dep, clients=1, isl=1000, osl=100)
+    bench = predict_closed_loop(dep, clients=1, isl=1000, osl=100, window_s=12.0)
+    for key in ("ttft_mean_ms", "ttft_p95_ms", "itl_mean_ms", "e2e_mean_ms", "requests_s", "output_tok_s"):
+        assert getattr(bench, key) == pytest.approx(getattr(steady, key), rel=1e-6)
+
+
+def test_a_benchmark_of_many_clients_reports_their_first_burst_too():
+    # 64 clients sent at t = 0 queue behind each other's 2000-token prompts once (128k tokens, 16 steps of
+    # 8192): the steady state leaves that burst out (p95 0.41 s), a benchmark's first windows hold it (2.5 s)
+    dep = deployment(model="llama-3.1-8b", gpu="h100-sxm", engine="vllm")
+    steady = predict_closed_loop(dep, clients=64, isl=2000, osl=200)
+    bench = predict_closed_loop(dep, clients=64, isl=2000, osl=200, window_s=12.0)
+    assert bench.ttft_p95_ms > 1.5 * steady.ttft_p95_ms
+    with pytest.raises(RecommendError, match="window_s must be > 0"):
+        predict_closed_loop(dep, clients=1, isl=100, osl=10, window_s=0.0)
+    with pytest.raises(RecommendError, match="use shorter windows"):
+        predict_closed_loop(dep, clients=1, isl=100, osl=10, window_s=1e6)
+
+
+def test_many_predictions_on_several_processes_are_the_same_predictions_in_order():
+    dep = deployment(model="llama-3.1-8b", gpu="h100-sxm", engine="vllm")
+    jobs = [dict(dep=dep, clients=c, isl=500, osl=50, window_s=w) for c, w in ((1, None), (16, 12.0), (4, None))]
+    assert predict_closed_loops(jobs, workers=2) == [predict_closed_loop(**job) for job in jobs]
 
 
 def test_more_clients_share_the_steps_more_throughput_longer_tokens():
@@ -81,6 +110,23 @@ def test_cli_clients_json_and_usage_errors():
     assert got["ttft_mean_ms"] > got["itl_mean_ms"] * 50 * (300 / 64 - 1) / 2  # waits for about 3.7 others' 50 tokens
     bad = run(cli, [*args, "--clients", "3", "--max-num-seqs", "128", "--max-num-batched-tokens", "64"])
     assert bad.exit_code == 1 and "max_num_batched_tokens must be >= max_num_seqs" in bad.output
+    window = run(cli, [*args, "--batch", "4", "--benchmark-window-s", "12"])
+    assert window.exit_code == 2 and "--benchmark-window-s apply to --clients" in window.output
+
+
+def test_cli_benchmark_window_predicts_what_genai_perf_reports():
+    run = CliRunner().invoke
+    args = ["predict", "--model", "llama-3.1-8b", "--gpu", "h100", "--isl", "2000", "--osl", "200", "--json"]
+    steady = json.loads(run(cli, [*args, "--clients", "64"], catch_exceptions=False).output)
+    bench = json.loads(run(cli, [*args, "--clients", "64", "--benchmark-window-s", "12"]).output)
+    assert bench["benchmark_window_s"] == 12 and "benchmark_window_s" not in steady
+    dep = deployment(model="llama-3.1-8b", gpu="h100-sxm", engine="vllm")
+    assert bench["ttft_p95_ms"] == pytest.approx(
+        predict_closed_loop(dep, clients=64, isl=2000, osl=200, window_s=12.0).ttft_p95_ms
+    )
+    assert bench["ttft_p95_ms"] > 1.5 * steady["ttft_p95_ms"]  # the t = 0 burst
+    curve = json.loads(run(cli, [*args, "--clients", "1,64", "--benchmark-window-s", "12"]).output)
+    assert curve["curve"][1]["ttft_p95_ms"] == pytest.approx(bench["ttft_p95_ms"])
 
 
 def test_a_calibrated_efficiency_drives_steps_and_the_front_end():

@@ -58,6 +58,13 @@ class ClientCounts(click.ParamType):
     type=int,
     help="With --clients: tokens one engine step may batch [default: 8192, or the engine's smaller limit].",
 )
+@click.option(
+    "--benchmark-window-s",
+    type=click.FloatRange(min=0, min_open=True),
+    help="With --clients: predict what a genai-perf / perf_analyzer run reports instead of the steady state: "
+    "every client starts at once, and the requests ending in its first three consecutive windows of this many "
+    "seconds that each saw one end count (1.2 x its --measurement-interval: 12 for 10000 ms).",
+)
 @click.option("--isl", type=int, help="Prompt tokens per request.")
 @click.option("--osl", type=int, help="Output tokens per request.")
 @click.option(
@@ -80,6 +87,7 @@ def predict(
     clients,
     max_num_seqs,
     max_num_batched_tokens,
+    benchmark_window_s,
     isl,
     osl,
     table,
@@ -97,7 +105,8 @@ def predict(
     With --clients N instead of --batch: N clients each keep one request of I in / O out outstanding
     (genai-perf --concurrency N, vLLM --max-concurrency N). The engine is simulated with continuous
     batching at its default knobs (256 sequences, 8192 tokens a step, the engine's admission and KV
-    cache) and the steady state reported: TTFT mean and p95, ITL mean, E2E mean, throughput.
+    cache) and the steady state reported: TTFT mean and p95, ITL mean, E2E mean, throughput. To compare with
+    a genai-perf run, --benchmark-window-s predicts what it reports: its first burst included.
 
     \b
     Examples:
@@ -107,6 +116,7 @@ def predict(
       tracefit predict --model llama-3.1-8b --gpu h100 --clients 32 --isl 2000 --osl 200
       tracefit predict --model llama-3.1-70b --gpu h100 --tp 4 --clients 1,8,32,128 --isl 1000 --osl 200
       tracefit predict --model llama-3.1-8b --gpu h100 --clients 300 --isl 500 --osl 500 --max-num-seqs 128
+      tracefit predict --model llama-3.1-8b --gpu h100 --clients 64 --isl 2000 --osl 200 --benchmark-window-s 12
       tracefit predict --table my_benchmarks.csv > predictions.jsonl
       tracefit predict --model llama-3.1-8b --gpu h100 --batch 8 --isl 1024 --osl 128 --profile h100.json
     """
@@ -118,8 +128,8 @@ def predict(
         return
     if batch is not None and clients is not None:
         raise click.UsageError("give --batch (a static batch) or --clients (a closed loop), not both")
-    if clients is None and (max_num_seqs or max_num_batched_tokens):
-        raise click.UsageError("--max-num-seqs and --max-num-batched-tokens set the engine of --clients N")
+    if clients is None and (max_num_seqs or max_num_batched_tokens or benchmark_window_s):
+        raise click.UsageError("--max-num-seqs, --max-num-batched-tokens and --benchmark-window-s apply to --clients N")
     if clients:  # one count: a point; several: the curve
         load = ("clients", clients[0] if len(clients) == 1 else list(clients))
     else:
@@ -144,7 +154,13 @@ def predict(
         "osl": osl,
     }
     if clients is not None:
-        knobs = dict(max_num_seqs=max_num_seqs or MAX_NUM_SEQS, max_num_batched_tokens=max_num_batched_tokens)
+        knobs = dict(
+            max_num_seqs=max_num_seqs or MAX_NUM_SEQS,
+            max_num_batched_tokens=max_num_batched_tokens,
+            window_s=benchmark_window_s,
+        )
+        if benchmark_window_s:
+            result["benchmark_window_s"] = benchmark_window_s
         if len(clients) > 1:
             curve = serving_curve(dep, clients=clients, isl=isl, osl=osl, **knobs)
             result |= {"curve": curve, "caveat": serving_caveat(dep, isl, osl)}
