@@ -191,10 +191,10 @@ CURVE_KEYS = ("ttft_mean_ms", "ttft_p95_ms", "itl_mean_ms", "e2e_mean_ms", "outp
 
 def serving_curve(dep: Deployment, *, clients: tuple[int, ...], isl: int, osl: int, **knobs) -> list[dict]:
     """The latency-throughput curve: one row per client count (CURVE_KEYS, and output tok/s per GPU), each a
-    `predict_closed_loop` with the same knobs. The rows share one caveat: `serving_caveat`."""
-    rows = []
-    for n in clients:
-        point = predict_closed_loop(dep, clients=n, isl=isl, osl=osl, **knobs)
-        row = {"clients": n, **{k: getattr(point, k) for k in CURVE_KEYS}}
-        rows.append(row | {"output_tok_s_per_gpu": point.output_tok_s / dep.tp})
-    return rows
+    `predict_closed_loop` with the same knobs, simulated on every CPU. The rows share one caveat:
+    `serving_caveat`."""
+    points = predict_closed_loops([dict(dep=dep, clients=n, isl=isl, osl=osl, **knobs) for n in clients])
+    return [
+        {"clients": n, **{k: getattr(p, k) for k in CURVE_KEYS}, "output_tok_s_per_gpu": p.output_tok_s / dep.tp}
+        for n, p in zip(clients, points)
+    ]
