@@ -244,20 +244,32 @@ def grouped(errs, key, label: str) -> list[str]:
 
 
 def solo_gaps(runs: list[tuple[dict, dict[str, float]]]) -> list[str]:
-    """c = 1: measured - simulated inter-token latency (ms) by context, per deployment (row, simulated) runs."""
+    """c = 1, per deployment, from (row, simulated) runs: measured - simulated inter-token latency (ms) by
+    context, and TTFT at 200 prompt tokens (mean over its output lengths; ms, and us per layer)."""
     shapes = [("200", "200"), ("200", "2000"), ("2000", "2000"), ("7000", "1000")]
     lines = [
-        "| deployment | " + " | ".join(f"{i}/{o} gap ms" for i, o in shapes) + " |",
-        "|---|" + "---|" * len(shapes),
+        "| deployment | "
+        + " | ".join(f"{i}/{o} ITL gap ms" for i, o in shapes)
+        + " | 200-token TTFT gap ms (us / layer) |",
+        "|---|" + "---|" * (len(shapes) + 1),
     ]
-    by_dep = defaultdict(dict)
+    by_dep, ttft, layers = defaultdict(dict), defaultdict(list), {}
     for r, sim in runs:
-        if r["concurrency"] == "1" and (r["isl"], r["osl"]) in shapes:
-            by_dep[(r["model"], r["gpu"], "tp" + r["tp"], r["weights"])][(r["isl"], r["osl"])] = (
-                float(r["itl_mean_ms"]) - sim["itl_mean_ms"]
-            )
+        if r["concurrency"] != "1":
+            continue
+        dep = (r["model"], r["gpu"], "tp" + r["tp"], r["weights"])
+        if (r["isl"], r["osl"]) in shapes:
+            by_dep[dep][(r["isl"], r["osl"])] = float(r["itl_mean_ms"]) - sim["itl_mean_ms"]
+        if r["isl"] == "200":
+            ttft[dep].append(float(r["ttft_mean_ms"]) - sim["ttft_mean_ms"])
+            layers[dep] = row_deployment(r, "trtllm").model.num_layers
     for dep, gaps in sorted(by_dep.items()):
-        lines.append(f"| {' '.join(dep)} | " + " | ".join(f"{gaps[s]:+.2f}" for s in shapes) + " |")
+        gap_ms = float(np.mean(ttft[dep]))
+        lines.append(
+            f"| {' '.join(dep)} | "
+            + " | ".join(f"{gaps[s]:+.2f}" for s in shapes)
+            + f" | {gap_ms:+.1f} ({gap_ms / layers[dep] * 1e3:+.0f}) |"
+        )
     return lines
 
 
