@@ -41,6 +41,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 
 import numpy as np  # noqa: E402
 
+from profiles import get_model  # noqa: E402
 from recommend.deployment import deployment  # noqa: E402
 from recommend.predict_serving import predict_closed_loops  # noqa: E402
 from recommend.roofline import efficiency_for  # noqa: E402
@@ -141,9 +142,8 @@ def calibrated(rows: list[dict], engine: str) -> list[str]:
         train = [r for r in rs if int(r["concurrency"]) <= FIT_MAX_CLIENTS]
         test = [r for r in rs if int(r["concurrency"]) > FIT_MAX_CLIENTS and steady(r)]
         eff = fit_efficiency(train, engine)
-        base_sims = simulated_rows([(r, None) for r in test], engine)
-        fit_sims = simulated_rows([(r, eff) for r in test], engine)
-        sims = list(zip(test, base_sims, fit_sims))
+        both = simulated_rows([(r, None) for r in test] + [(r, eff) for r in test], engine)
+        sims = list(zip(test, both[: len(test)], both[len(test) :]))
         cells = []
         for m in metrics:
             before = [abs(base[m] / float(r[m]) - 1) for r, base, _ in sims]
@@ -262,7 +262,7 @@ def solo_gaps(runs: list[tuple[dict, dict[str, float]]]) -> list[str]:
             by_dep[dep][(r["isl"], r["osl"])] = float(r["itl_mean_ms"]) - sim["itl_mean_ms"]
         if r["isl"] == "200":
             ttft[dep].append(float(r["ttft_mean_ms"]) - sim["ttft_mean_ms"])
-            layers[dep] = row_deployment(r, "trtllm").model.num_layers
+            layers[dep] = get_model(r["model"]).num_layers
     for dep, gaps in sorted(by_dep.items()):
         gap_ms = float(np.mean(ttft[dep]))
         lines.append(
@@ -282,12 +282,10 @@ def host_per_seq(rows: list[dict], engine: str, costs_us: list[float]) -> list[s
         "| host us / seq / step | " + " | ".join(f"{m} {k}" for m in models for k in metrics) + " |",
         "|---|" + "---|" * (len(models) * len(metrics)),
     ]
+    bases = [efficiency_for(row_deployment(r, engine)) for r in steady_rows]
     for us in costs_us:
         errs = defaultdict(list)
-        effs = []
-        for r in steady_rows:
-            base = efficiency_for(row_deployment(r, engine))
-            effs.append(dataclasses.replace(base, step_overhead_per_seq_s=base.step_overhead_per_seq_s + us * 1e-6))
+        effs = [dataclasses.replace(b, step_overhead_per_seq_s=b.step_overhead_per_seq_s + us * 1e-6) for b in bases]
         for r, sim in zip(steady_rows, simulated_rows(list(zip(steady_rows, effs)), engine)):
             for k in metrics:
                 errs[(r["model"], k)].append(abs(sim[k] / float(r[k]) - 1))

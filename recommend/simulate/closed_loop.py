@@ -62,8 +62,9 @@ def simulate_closed_loop(
     arrival[:, 1:] = _UNKNOWN_S + np.arange(1, rounds)
     for passes in range(1, max_passes + 1):
         # requests still at _UNKNOWN_S cannot touch the known ones: simulate the known alone (all, once settled)
-        known = arrival.ravel() < _UNKNOWN_S
-        res = simulate(arrival.ravel()[known], prompt[known], output[known], engine=engine, step_s=step_s)
+        flat = arrival.ravel()
+        known = flat < _UNKNOWN_S
+        res = simulate(flat[known], prompt[known], output[known], engine=engine, step_s=step_s)
         e2e_s = np.zeros(n)
         e2e_s[known] = res.e2e_ms / 1e3
         seen_s = arrival + e2e_s.reshape(clients, rounds)  # the client has the last token (unknown: still far)
