@@ -123,6 +123,10 @@ def table(title: str, keys: list[tuple], ins: np.ndarray, loso: np.ndarray) -> l
 VALIDATION_GPUS = {"Nvidia A100 GPU": "a100-40gb-sxm", "Nvidia H100 GPU": "h100-sxm", "Nvidia GH200 GPU": "gh200"}
 # Their TensorRT-LLM scripts check out v0.12.0 (TensorRT-LLM/GH200/README.MD): paged KV, XQA on -> `trtllm`.
 VALIDATION_ENGINES = {"vLLM": "vllm", "TensorRT-LLM": "trtllm"}
+# How each harness fills a batch (@4211f5d). TensorRT-LLM: run_power.py / run_precision*.py `generate_input` copy one
+# prompt ("France" x max_input_length) batch_size times, decoded greedily (utils.py --top_k default 1), so an MoE
+# batch routes like one sequence. vLLM: benchmark_throughput.py draws every sequence's prompt ids at random.
+IDENTICAL_PROMPTS = {"vLLM": False, "TensorRT-LLM": True}
 
 
 def validation_rows(path: Path) -> tuple[list[dict], dict[str, int]]:
@@ -146,6 +150,7 @@ def validation_rows(path: Path) -> tuple[list[dict], dict[str, int]]:
                 "isl": r["Input Output Length"],
                 "osl": r["Input Output Length"],
                 "e2e_s": r["Latency"],
+                "identical_prompts": str(IDENTICAL_PROMPTS[r["Framework"]]).lower(),
                 "source": "argonne-lcf/LLM-Inference-Bench@4211f5d Plots/All_results.csv",
             }
             try:

@@ -129,10 +129,23 @@ def kv_fit_seqs(dep: Deployment, seq_tokens: int) -> int:
     return seqs
 
 
-def predict_static(dep: Deployment, *, batch: int, isl: int, osl: int, model: StepModel | None = None) -> Prediction:
+def predict_static(
+    dep: Deployment,
+    *,
+    batch: int,
+    isl: int,
+    osl: int,
+    model: StepModel | None = None,
+    identical_prompts: bool = False,
+) -> Prediction:
+    """`batch` requests of `isl` prompt tokens submitted at once, each generating `osl` tokens. `identical_prompts`:
+    the batch is one prompt copied `batch` times and decoded greedily (what some benchmark harnesses do), so an
+    MoE model's sequences all route to the same experts (StepModel `identical_sequences`)."""
     if batch < 1 or isl < 1 or osl < 1:
         raise RecommendError(f"batch, isl and osl must be >= 1 (got {batch}, {isl}, {osl})")
-    model = model or StepModel(dep)
+    if model is not None and identical_prompts:
+        raise RecommendError("give a StepModel built with identical_sequences, or identical_prompts, not both")
+    model = model or StepModel(dep, identical_sequences=identical_prompts)
     max_batch = kv_fit_seqs(dep, isl + osl)
     waves = [max_batch] * (batch // max_batch) + ([batch % max_batch] if batch % max_batch else [])
     total = dict.fromkeys(BREAKDOWN, 0.0)

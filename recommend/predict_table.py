@@ -1,7 +1,8 @@
 """Evaluate many configurations: one dict per row in, one result dict per row out.
 
 A row with a `batch` is a static batch (predict_static); one with `clients` instead is a closed loop of that
-many clients (predict_serving.predict_closed_loop).
+many clients (predict_serving.predict_closed_loop). An optional `identical_prompts` column (true/false) says a
+static batch copies one prompt and decodes greedily, as some benchmark harnesses do (predict_static).
 """
 
 import csv
@@ -16,7 +17,7 @@ from recommend.predict import predict_static
 from recommend.predict_serving import predict_closed_loop
 
 DEFAULTS = {"tp": "1", "weights": "bf16", "kv": "bf16", "engine": "vllm", "ep": ""}
-TRUE = ("1", "true", "yes", "ep")  # an `ep` column's values that mean expert parallelism
+TRUE = ("1", "true", "yes", "ep")  # values of an `ep` or `identical_prompts` column that mean yes
 REQUIRED = ("model", "gpu", "isl", "osl")  # and one of batch / clients
 
 
@@ -42,9 +43,12 @@ def predict_row(row: dict, engines: Mapping[str, Engine] | None = None) -> dict:
     if engines and dep.engine.name in engines:
         dep = dataclasses.replace(dep, engine=engines[dep.engine.name])
     isl, osl = int(cfg["isl"]), int(cfg["osl"])
+    identical = str(row.get("identical_prompts") or "").strip().lower() in TRUE
     if load == ["clients"]:
+        if identical:
+            raise RecommendError("identical_prompts applies to a static batch (batch), not to clients")
         return predict_closed_loop(dep, clients=int(cfg["clients"]), isl=isl, osl=osl).to_dict()
-    return predict_static(dep, batch=int(cfg["batch"]), isl=isl, osl=osl).to_dict()
+    return predict_static(dep, batch=int(cfg["batch"]), isl=isl, osl=osl, identical_prompts=identical).to_dict()
 
 
 def predict_rows(rows: Iterable[dict], engines: Mapping[str, Engine] | None = None) -> Iterator[dict]:

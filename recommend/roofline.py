@@ -18,6 +18,7 @@ from profiles.nccl import pcie_only, pcie_ring_allreduce_s
 from profiles.profile import shipped_profile_for
 from profiles.profile_efficiency import ProfiledEfficiency, profiled_efficiency
 from recommend.deployment import Deployment
+from recommend.errors import RecommendError
 from recommend.memory import kv_bytes_per_token
 from recommend.moe_traffic import dispatch_bytes, routed_copy_bytes
 
@@ -51,7 +52,13 @@ class StepModel:
       prefill_seqs        how many sequences the prefill tokens belong to (attention pairs)
     """
 
-    def __init__(self, dep: Deployment, efficiency: Efficiency | None = None):
+    def __init__(self, dep: Deployment, efficiency: Efficiency | None = None, *, identical_sequences: bool = False):
+        # identical_sequences: every sequence of a batch is the same prompt, decoded greedily (benchmark harnesses
+        # that copy one prompt), so all of them route their tokens to the same experts: a step touches the experts
+        # of one sequence's tokens, not of the whole batch's.
+        if identical_sequences and dep.ep:
+            raise RecommendError("identical sequences are not modelled under expert parallelism (--ep)")
+        self._identical = identical_sequences
         # Under expert parallelism (dep.ep) the dense parts are per attention rank: unsharded weights, 1/tp
         # of the step's sequences; `tp` below is then the dense shard count 1 and the experts are split
         # tp ways whole (see _expert_parallel).
@@ -143,6 +150,10 @@ class StepModel:
             return 1.0
         return self._experts * (1.0 - (1.0 - self._top_k / self._experts) ** tokens)
 
+    def _routed(self, tokens: float, seqs: int) -> float:
+        """Tokens whose routing differs: one sequence's share when the batch repeats one sequence."""
+        return tokens / max(seqs, 1) if self._identical else tokens
+
     def _expert_parallel(self, prefill_tokens, prefill_ctx_tokens, decode_seqs, decode_ctx_tokens, prefill_seqs):
         """The busiest rank's parts under EP: its 1/ranks of the sequences through attention and dense
         layers (whole sequences: one long prompt is not split), and the largest share of routed copies.
@@ -190,7 +201,7 @@ class StepModel:
         if tokens <= 0:
             return 0.0, 0.0, 0.0, 0.0, 0.0, False
         seqs = decode_seqs + (prefill_seqs if prefill_tokens else 0)
-        touched = self.experts_touched(tokens) if experts else 0.0
+        touched = self.experts_touched(self._routed(tokens, seqs)) if experts else 0.0
         if self._moe and not experts:  # EP's dense part: the experts are priced in _expert_parallel
             gemm_s = (tokens * (self._linear_flops - self._expert_flops) + seqs * self._logit_flops) / (
                 self._gemm_peak * self._gemm_eff(tokens)

@@ -23,8 +23,10 @@ def test_validation_rows_keeps_physical_rows_and_says_why_others_left(tmp_path):
         + "Nvidia H100 GPU,2,TensorRT-LLM,meta-llama/Llama-2-7b-hf,256,1,3.0,170\n"
     )  # kept
     rows, dropped = _module().validation_rows(path)
-    assert [(r["gpu"], r["engine"], r["tp"], r["isl"], r["osl"]) for r in rows] == [
-        ("a100-40gb-sxm", "vllm", "1", "128", "128"),
-        ("h100-sxm", "trtllm", "2", "256", "256"),
+    # the TensorRT-LLM harness copies one prompt batch_size times (run_power.py generate_input), vLLM's draws
+    # random prompt ids per sequence (benchmark_throughput.py)
+    assert [(r["gpu"], r["engine"], r["tp"], r["isl"], r["osl"], r["identical_prompts"]) for r in rows] == [
+        ("a100-40gb-sxm", "vllm", "1", "128", "128", "false"),
+        ("h100-sxm", "trtllm", "2", "256", "256", "true"),
     ]
     assert dropped == {"faster than the weight-streaming floor": 1, "model not in the catalog": 1}

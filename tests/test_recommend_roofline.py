@@ -63,6 +63,34 @@ def test_moe_touches_fewer_experts_at_batch_one():
     assert model.decode_step_s(1, 100) < model.decode_step_s(64, 100)
 
 
+def test_identical_sequences_route_like_one_sequence():
+    # a batch that copies one prompt and decodes greedily sends every sequence's token to the same top-2
+    # experts: its decode step streams what one sequence's step streams (shared weights + 2 of 8 experts),
+    # while 16 different tokens touch 8 x (1 - (6/8)^16) = 7.92 experts
+    dep = deployment(model="mixtral-8x7b", gpu="h100", tp=4)
+    one = StepModel(dep, IDEAL).step(0, 0, 1, 100)
+    copies = StepModel(dep, IDEAL, identical_sequences=True).step(0, 0, 16, 1600)
+    spread = StepModel(dep, IDEAL).step(0, 0, 16, 1600)
+    m = dep.model
+    streamed = (
+        m.shared_params * 2.0 + m.vocab_size * m.hidden_size * 2.0
+    ) / 4 + 2 * m.expert_layers * m.expert_params * 2.0 / 4
+    assert not copies.linear_compute_bound
+    assert copies.weights_s == pytest.approx(streamed / 3.35e12, rel=1e-12)
+    assert copies.weights_s == pytest.approx(one.weights_s, rel=1e-12)
+    assert spread.weights_s > 3 * copies.weights_s
+
+
+def test_identical_sequences_change_nothing_for_dense_models():
+    plain, copies = StepModel(H100_8B), StepModel(H100_8B, identical_sequences=True)
+    assert copies.step(2048, 2048, 8, 8000, prefill_seqs=4) == plain.step(2048, 2048, 8, 8000, prefill_seqs=4)
+
+
+def test_identical_sequences_under_expert_parallelism_are_refused():
+    with pytest.raises(RecommendError, match="expert parallelism"):
+        StepModel(deployment(model="mixtral-8x7b", gpu="h100", tp=4, ep=True), identical_sequences=True)
+
+
 def test_tensor_parallel_adds_communication():
     tp1 = StepModel(deployment(model="llama-3-70b", gpu="h100", tp=2)).step(0, 0, 8, 8000)
     assert tp1.communication_s > 0

@@ -46,6 +46,12 @@ class ClientCounts(click.ParamType):
 @click.option("--engine", type=click.Choice(list(ENGINES)), default="vllm", show_default=True)
 @click.option("--batch", type=int, help="Requests submitted at once (static batch).")
 @click.option(
+    "--identical-prompts",
+    is_flag=True,
+    help="With --batch: the batch is one prompt copied --batch times and decoded greedily, as some benchmark "
+    "harnesses build it; an MoE model's sequences then all route to the same experts.",
+)
+@click.option(
     "--clients",
     type=ClientCounts(),
     help="Instead of --batch: this many clients, each sending its next request when its last one ends "
@@ -70,8 +76,8 @@ class ClientCounts(click.ParamType):
 @click.option(
     "--table",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="CSV with columns model,gpu,tp,weights,kv,engine,batch,isl,osl (optional ep; clients instead of "
-    "batch for a closed loop); prints JSON Lines.",
+    help="CSV with columns model,gpu,tp,weights,kv,engine,batch,isl,osl (optional ep, identical_prompts; clients "
+    "instead of batch for a closed loop); prints JSON Lines.",
 )
 @profile_option
 @json_option
@@ -84,6 +90,7 @@ def predict(
     kv,
     engine,
     batch,
+    identical_prompts,
     clients,
     max_num_seqs,
     max_num_batched_tokens,
@@ -113,6 +120,7 @@ def predict(
       tracefit predict --model meta-llama/Meta-Llama-3-8B --gpu h100 --batch 8 --isl 1024 --osl 128
       tracefit predict --model llama-3-70b --gpu h100 --tp 4 --weights fp8 --batch 64 --isl 2048 --osl 256 --json
       tracefit predict --model qwen3-235b-a22b --gpu h200 --tp 8 --ep --weights fp8 --batch 256 --isl 1000 --osl 1000
+      tracefit predict --model mixtral-8x7b --gpu h100 --tp 4 --weights fp16 --engine trtllm --batch 64 --isl 512 --osl 512 --identical-prompts
       tracefit predict --model llama-3.1-8b --gpu h100 --clients 32 --isl 2000 --osl 200
       tracefit predict --model llama-3.1-70b --gpu h100 --tp 4 --clients 1,8,32,128 --isl 1000 --osl 200
       tracefit predict --model llama-3.1-8b --gpu h100 --clients 300 --isl 500 --osl 500 --max-num-seqs 128
@@ -128,6 +136,8 @@ def predict(
         return
     if batch is not None and clients is not None:
         raise click.UsageError("give --batch (a static batch) or --clients (a closed loop), not both")
+    if identical_prompts and batch is None:
+        raise click.UsageError("--identical-prompts applies to a static batch (--batch)")
     if clients is None and (max_num_seqs or max_num_batched_tokens or benchmark_window_s):
         raise click.UsageError("--max-num-seqs, --max-num-batched-tokens and --benchmark-window-s apply to --clients N")
     if clients:  # one count: a point; several: the curve
@@ -172,7 +182,9 @@ def predict(
             return
         result |= predict_closed_loop(dep, clients=clients[0], isl=isl, osl=osl, **knobs).to_dict()
     else:
-        result |= predict_static(dep, batch=batch, isl=isl, osl=osl).to_dict()
+        if identical_prompts:
+            result["identical_prompts"] = True
+        result |= predict_static(dep, batch=batch, isl=isl, osl=osl, identical_prompts=identical_prompts).to_dict()
     if as_json:
         print_json(result)
         return
