@@ -11,7 +11,6 @@ with long requests much of what it reports is that first burst. `window_s` predi
 shows (bench/serving_closed_loop.py).
 """
 
-import multiprocessing
 import os
 from dataclasses import asdict, dataclass
 
@@ -21,6 +20,7 @@ from profiles import Efficiency
 from recommend.deployment import Deployment
 from recommend.errors import RecommendError
 from recommend.memory import kv_capacity_tokens
+from recommend.parallel import fork_map
 from recommend.predict import caveat, kv_fit_seqs
 from recommend.roofline import StepModel, efficiency_for
 from recommend.simulate import EngineSpec, SimulateError, measurement, simulate_closed_loop
@@ -145,14 +145,10 @@ def predict_closed_loop(
 def predict_closed_loops(jobs: list[dict], workers: int | None = None) -> list[ServingPrediction]:
     """`predict_closed_loop(**job)` for each job, in order, on `workers` processes (default: every CPU);
     the jobs are independent simulations."""
-    workers = min(workers or os.cpu_count() or 1, len(jobs))
-    if workers <= 1:
-        return [_predict_job(job) for job in jobs]
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        return pool.map(_predict_job, jobs, chunksize=max(1, len(jobs) // (8 * workers)))
+    return fork_map(_predict_job, jobs, workers or os.cpu_count() or 1)
 
 
-def _predict_job(job: dict) -> ServingPrediction:
+def _predict_job(_, job: dict) -> ServingPrediction:
     return predict_closed_loop(**job)
 
 

@@ -12,7 +12,6 @@ the closest miss is reported. Returns the plan dict (recommend/plan_doc.py docum
 
 import dataclasses
 import math
-import multiprocessing
 from dataclasses import dataclass, field
 
 from profiles import get_model
@@ -20,6 +19,7 @@ from recommend.autoscale import AutoscalePolicy
 from recommend.errors import RecommendError
 from recommend.mix_check import heavier, higher_tp, hold_mix
 from recommend.model_len import choose_model_len
+from recommend.parallel import fork_map
 from recommend.plan_doc import plan_document, scale_max_value, window_entry, with_scale_caps
 from recommend.queueing import Workload
 from recommend.screen import Screened, screen
@@ -101,7 +101,6 @@ class _Run:
 FORECAST_ON = ("tokens", "requests")
 SCALE_ON = ("load", "requests")
 MIN_REPLICA_REQUESTS = 300  # below this a replica's share is too thin for a p95/p99 to mean anything
-_RUN: _Run | None = None  # set in worker processes
 
 
 def recommend_plan(
@@ -143,20 +142,11 @@ def recommend_plan(
 
 
 def _map(run: _Run, windows):
-    items = list(enumerate(windows))
-    if run.options.workers <= 1 or len(items) < 2:
-        return [recommend_window(run, i, w) for i, w in items]
-    with multiprocessing.get_context("fork").Pool(run.options.workers, _init, (run,)) as pool:
-        return pool.starmap(_worker, items, chunksize=max(1, len(items) // (4 * run.options.workers)))
+    return fork_map(_window, list(enumerate(windows)), run.options.workers, run)
 
 
-def _init(run):
-    global _RUN
-    _RUN = run
-
-
-def _worker(i, w):
-    return recommend_window(_RUN, i, w)
+def _window(run: _Run, item: tuple[int, WindowTraffic]) -> dict:
+    return recommend_window(run, *item)
 
 
 def recommend_window(run: _Run, index: int, w: WindowTraffic) -> dict:

@@ -91,6 +91,8 @@ def test_recommend_cli_writes_an_exportable_plan(two_days, tmp_path):
             "ttft_p95_ms=1500",
             "--price",
             "l40s=1.0",
+            "--workers",
+            "2",  # windows on forked workers (recommend.parallel)
             "--out",
             str(out),
             "--json",

@@ -18,7 +18,6 @@ Replica counts come from the same scaled() as the backtest, with the bulk admiss
 """
 
 import dataclasses
-import multiprocessing
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -28,6 +27,7 @@ from recommend.backtest.replay import ReplayOptions, Traffic
 from recommend.backtest.run import StepParts, replay_segment
 from recommend.backtest.scaling import scaled
 from recommend.backtest.stats import replay_stats
+from recommend.parallel import fork_map
 
 TARGETS = tuple(round(1.0 - 0.05 * i, 2) for i in range(11))  # 1.0, 0.95, ..., 0.5 of the planned rate
 
@@ -95,6 +95,7 @@ def fit_targets(
     windows = sorted({s.window for s in pieces if plan.windows[s.window].scaling is not None})
     curve: dict[int, list[tuple[float, float]]] = {w: [] for w in windows}
     open_ = set(windows)  # windows still below `share`
+    work = PieceVerdicts(plan, engine_traffic, parts, options)
     for t in targets:
         if not open_:
             break
@@ -103,7 +104,7 @@ def fit_targets(
             for i, s in enumerate(scaled(with_target(plan, dict.fromkeys(open_, t)), pieces, traffic, adm, options))
             if s.window in open_ and not met.get(i) and replayed.get(i, -1) != s.replicas
         ]
-        for (i, s), verdict in zip(todo, _verdicts(PieceVerdicts(plan, engine_traffic, parts, options), todo, workers)):
+        for (i, s), verdict in zip(todo, fork_map(PieceVerdicts.verdict, todo, workers, work)):
             replayed[i] = s.replicas
             if verdict is not None:  # None: no interactive request counted in the piece
                 met[i] = verdict
@@ -119,7 +120,7 @@ def fit_targets(
 
 @dataclass(frozen=True, slots=True)
 class PieceVerdicts:
-    """What a piece's replay needs; a module global in forked workers."""
+    """What a piece's replay needs (shared with forked workers, recommend.parallel)."""
 
     plan: BacktestPlan
     traffic: Traffic
@@ -131,25 +132,6 @@ class PieceVerdicts:
         w = self.plan.windows[s.window]
         r = replay_segment(self.traffic, s, w.config, self.parts, self.options, i, w.split)
         return replay_stats([r], self.plan.slo).meets_slo
-
-
-_WORK: PieceVerdicts | None = None  # set before forking
-
-
-def _verdicts(work: PieceVerdicts, todo: list, workers: int) -> list[bool | None]:
-    if workers <= 1 or len(todo) < 2 * workers:
-        return [work.verdict(item) for item in todo]
-    global _WORK
-    _WORK = work
-    try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            return pool.map(_verdict, todo, chunksize=max(1, len(todo) // (4 * workers)))
-    finally:
-        _WORK = None
-
-
-def _verdict(item):
-    return _WORK.verdict(item)
 
 
 def _fit(window: int, curve: list[tuple[float, float]], share: float, pieces: int) -> TargetFit:
