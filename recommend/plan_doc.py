@@ -48,7 +48,6 @@ from collections import Counter
 from datetime import UTC, datetime
 
 from recommend.autoscale import LoadWeights, WindowScaling
-from recommend.errors import RecommendError
 from recommend.plan import window_views
 from recommend.reasons import Evidence, reasons
 from recommend.sampling import resolution_s, sample_reason
@@ -224,56 +223,6 @@ def scaling(
     )
 
 
-SCALE_MAX = ("ceiling", "static-peak")  # or a factor K >= 1 of the window's ceiling
-
-
-def scale_max_value(text: str) -> str | float:
-    """--scale-max: "ceiling", "static-peak", or K >= 1 (a float) x the window's ceiling."""
-    if text in SCALE_MAX:
-        return text
-    try:
-        k = float(text)
-    except ValueError:
-        k = math.nan
-    if not k >= 1 or math.isinf(k):
-        raise RecommendError(f"--scale-max must be ceiling, static-peak or a factor >= 1 of the ceiling, got {text!r}")
-    return k
-
-
-def cap_replicas(scale_max: str | float, replicas: int, tp: int, peak_gpus: int) -> int:
-    """The most replicas a window's scaler runs: its ceiling, the static-peak plan's GPUs in this window's
-    replicas (peak_gpus // tp: the baseline the savings are measured against), or ceil(K x the ceiling)."""
-    if scale_max == "ceiling":
-        return replicas
-    if scale_max == "static-peak":
-        return max(replicas, peak_gpus // tp)
-    return max(replicas, math.ceil(scale_max * replicas - 1e-9))
-
-
-def with_scale_caps(entries: list[dict], scale_max: str) -> list[dict]:
-    """Window entries with "autoscale" -> "cap_replicas" and a reason where --scale-max sets the scaler's
-    most above the window's ceiling (unchanged with "ceiling")."""
-    value = scale_max_value(scale_max)
-    if value == "ceiling" or not entries:
-        return entries
-    peak_gpus = max(_gpus(e) for e in entries)
-    out = []
-    for e in entries:
-        replicas, tp = e["config"]["replicas"], e["config"]["tp"]
-        cap = cap_replicas(value, replicas, tp, peak_gpus)
-        if cap <= replicas or not e.get("autoscale"):
-            out.append(e)
-            continue
-        what = f"the static-peak plan's {peak_gpus} GPUs" if value == "static-peak" else f"{value:g} x the ceiling"
-        why = (
-            f"the scaler runs up to {cap} replicas ({cap * tp} GPUs: {what}, --scale-max) where its signal asks "
-            f"for more than the {replicas}-replica ceiling sized from the forecast (a heavier length mix under "
-            "--scale-on load, or a rate above the forecast's); queued bulk work still brings the ceiling"
-        )
-        out.append(e | {"autoscale": e["autoscale"] | {"cap_replicas": cap}, "reasons": [*e["reasons"], why]})
-    return out
-
-
 def load_weights(chosen, load) -> LoadWeights | None:
     """The chosen config's engine seconds per prompt and output token (recommend/queueing.py: p is the
     prefill work of the mean prompt, b the marginal decode step time per sequence)."""
@@ -355,10 +304,10 @@ def plan_document(
 ) -> dict:
     gpu_hours = Counter()
     for e in entries:
-        gpu_hours[e["config"]["gpu"]] += _gpus(e) * len(e["window"]["hours"])
+        gpu_hours[e["config"]["gpu"]] += window_gpus(e) * len(e["window"]["hours"])
     hours = sum(len(e["window"]["hours"]) for e in entries)
-    peak = max(entries, key=lambda e: (_gpus(e), e["cost"]["usd_per_hour"]))
-    static_gpu_h = _gpus(peak) * hours
+    peak = max(entries, key=lambda e: (window_gpus(e), e["cost"]["usd_per_hour"]))
+    static_gpu_h = window_gpus(peak) * hours
     used = sum(gpu_hours.values())
     usd_week = sum(e["cost"]["usd_per_hour"] * len(e["window"]["hours"]) for e in entries)
     return {
@@ -396,7 +345,8 @@ def plan_document(
     }
 
 
-def _gpus(entry: dict) -> int:
+def window_gpus(entry: dict) -> int:
+    """GPUs a window entry runs at its ceiling: TP x replicas."""
     return entry["config"]["tp"] * entry["config"]["replicas"]
 
 

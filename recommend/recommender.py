@@ -20,8 +20,9 @@ from recommend.errors import RecommendError
 from recommend.mix_check import heavier, higher_tp, hold_mix
 from recommend.model_len import choose_model_len
 from recommend.parallel import fork_map
-from recommend.plan_doc import plan_document, scale_max_value, window_entry, with_scale_caps
+from recommend.plan_doc import plan_document, window_entry
 from recommend.queueing import Workload
+from recommend.scale_max import scale_max_value, with_scale_caps
 from recommend.screen import Screened, screen
 from recommend.search_space import SearchSpace, deployments, knob_grid
 from recommend.slo import DEFAULT_SLO

@@ -15,8 +15,8 @@ from recommend.engine_config import EngineConfig
 from recommend.errors import RecommendError
 from recommend.export import ExportOptions, export
 from recommend.plan import parse_plan
-from recommend.plan_doc import cap_replicas, scale_max_value, with_scale_caps
 from recommend.recommender import RecommendOptions
+from recommend.scale_max import cap_replicas, scale_max_value, with_scale_caps
 from tests.test_recommend_autoscale import MONDAY, scaled_plan, steady
 from tests.test_recommend_export_k8s import AUTOSCALE
 

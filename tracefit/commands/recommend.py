@@ -6,8 +6,9 @@ import warehouse
 from recommend.autoscale import AutoscalePolicy
 from recommend.errors import RecommendError
 from recommend.plan import write_plan_json
-from recommend.plan_doc import scale_max_value, table_rows
+from recommend.plan_doc import table_rows
 from recommend.recommender import FORECAST_ON, MIX_GPUS, MIX_HEADROOM, SCALE_ON, SCALE_SIGNAL, RecommendOptions
+from recommend.scale_max import scale_max_value
 from recommend.search_space import SearchSpace
 from recommend.slo import parse_slo
 from recommend.traffic_class import BURST_MEDIAN_MULTIPLE, DEFAULT_DEADLINE_S, PACING
