@@ -144,6 +144,11 @@ def traffic(r: dict, lengths) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return arrival, prompt, output
 
 
+# The catalog engine a run's (engine, version) is priced as, where that is not the engine's own name: vLLM v0.6
+# ran its tensor-parallel workers as processes the driver fed through shared memory (profiles/efficiency.py).
+CATALOG_ENGINES = {("vllm", "v0.6.0"): "vllm-v0.6"}
+
+
 def row_deployment(r: dict, as_tp: bool = False):
     """The row's deployment; `ep` rows with expert parallelism as they ran unless as_tp."""
     return deployment(
@@ -152,7 +157,7 @@ def row_deployment(r: dict, as_tp: bool = False):
         tp=int(r["tp"]),
         weights=r["weights"],
         kv=r["kv"],
-        engine=r["engine"],
+        engine=CATALOG_ENGINES.get((r["engine"], r["version"]), r["engine"]),
         ep=r["ep"] == "1" and not as_tp,
     )
 

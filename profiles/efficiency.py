@@ -141,22 +141,23 @@ STATIC_LAYER_OVERHEAD_S = 100e-6
 # Mistral/Mixtral (4 per KV head) and Falcon-180B (29, head dim 64) decode on masked MHA.
 XQA_V09_GROUPS = (8,)
 
-# vLLM before v0.5 ran tensor-parallel workers as Ray actors and launched every step on each of them by an RPC
-# from rank 0, its inputs then broadcast with torch.distributed (github.com/vllm-project/vllm/issues/5775: "when
-# tensor parallel size is large, the latency of rpc call would increase proportionally"). Fit on the vLLM PR
-# runs of early 2024 (bench/data/published_runs.csv): 0.5 ms per extra rank per step. Since v0.5 vLLM runs one
-# node's workers as processes it feeds through a shared-memory message queue (the design #5775 lands on; the
-# multiprocessing executor is the single-node default since github.com/vllm-project/vllm/pull/5230), so today's
-# engine has no per-rank launch.
-RAY_WORKER_RPC_S = 0.5e-3
+# vLLM pays CPU time per extra tensor-parallel rank every step: fit on the vLLM PR runs of early 2024
+# (bench/data/published_runs.csv), 0.5 ms a rank. Those versions launched each step on every worker by a Ray RPC
+# from rank 0 (github.com/vllm-project/vllm/issues/5775: "the latency of rpc call would increase proportionally").
+# Kept for today's engine (V1: every worker prepares the step from a shared-memory broadcast,
+# github.com/vllm-project/vllm/pull/9856), whose one published TP8 serving run it matches (TPOT +6%; -9% without,
+# bench/RESULTS.md 'Serving'). vLLM v0.5.1-v0.6 (engine vllm-v0.6) had none: one node's workers were processes
+# (the single-node default since github.com/vllm-project/vllm/pull/5230) and the driver rank prepared the step for
+# all of them and broadcast it through shared memory, the design #5775 lands on.
+PER_EXTRA_RANK_S = 0.5e-3
 
 VLLM = Efficiency(
     step_overhead_s=2.0e-3,
     allreduce_latency_s=15e-6,
+    step_overhead_per_rank_s=PER_EXTRA_RANK_S,
     moe_gemm_fraction=MOE_TRITON,
     step_overhead_per_seq_s=PYTHON_SCHEDULER_PER_SEQ_S,
 )
-VLLM_RAY = dataclasses.replace(VLLM, step_overhead_per_rank_s=RAY_WORKER_RPC_S)
 
 ENGINES: dict[str, Engine] = {
     e.name: e
@@ -171,24 +172,25 @@ ENGINES: dict[str, Engine] = {
             "(docs.vllm.ai engine args); step overhead fit on vLLM benchmark_latency runs",
         ),
         Engine(
-            name="vllm-v0.4",
-            efficiency=VLLM_RAY,
+            name="vllm-v0.6",
+            efficiency=dataclasses.replace(VLLM, step_overhead_per_rank_s=0.0),
             max_batched_tokens=8192,
             kv_block_tokens=16,
             memory_fraction=0.90,
-            source="vLLM v0.3.3-v0.4.x (March-May 2024): tensor-parallel workers as Ray actors, launched per step by "
-            "RPC (github.com/vllm-project/vllm/issues/5775); otherwise the vllm defaults",
+            source="vLLM v0.5.1-v0.6.x (June-December 2024, V0 engine): tensor-parallel workers as processes fed a "
+            "shared-memory broadcast by the driver rank (github.com/vllm-project/vllm/pull/5230, issue 5775), no "
+            "per-rank launch; otherwise the vllm defaults",
         ),
         Engine(
             name="vllm-v0.3",
-            efficiency=dataclasses.replace(VLLM_RAY, moe_sm80_kernels_only=True),
+            efficiency=dataclasses.replace(VLLM, moe_sm80_kernels_only=True),
             max_batched_tokens=8192,
             kv_block_tokens=16,
             memory_fraction=0.90,
             source="vLLM v0.2.7-v0.3 (January 2024): torch 2.1.2 and its Triton 2.1, whose Hopper wgmma ('GMMA') "
             "was 'experimental for now and turned off by default' (github.com/triton-lang/triton/pull/2036; "
             "still behind ENABLE_MMA_V3=1 on main in September 2023, issue 2339), so fused_moe ran Ampere "
-            "mma.sync on H100, and tensor-parallel workers as Ray actors (vllm-v0.4); otherwise the vllm defaults",
+            "mma.sync on H100; otherwise the vllm defaults",
         ),
         Engine(
             name="trtllm",

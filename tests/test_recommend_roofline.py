@@ -298,24 +298,24 @@ def test_sm80_only_moe_kernels_run_bf16_math_at_half_share_on_hopper():
     assert StepModel(a100, ampere_only).step_s(8192, 8192, 0, 0) == StepModel(a100, ideal).step_s(8192, 8192, 0, 0)
 
 
-def test_vllm_v03_differs_from_vllm_v04_only_in_hopper_moe_gemms():
-    # vLLM of January 2024 (Triton 2.1: no wgmma by default) vs spring 2024 (both Ray workers): same dense model
-    # costs, Mixtral prefill on H100 slower (Ampere kernels), on A100 the same.
+def test_vllm_v03_differs_from_vllm_only_in_hopper_moe_gemms():
+    # vLLM of January 2024 (Triton 2.1: no wgmma by default) vs today's defaults: same dense model costs,
+    # Mixtral prefill on H100 slower (Ampere kernels), on A100 the same.
     for model, gpu, same in (
         ("llama-3-8b", "h100", True),
         ("mixtral-8x7b", "h100", False),
         ("mixtral-8x7b", "a100", True),
     ):
         old = StepModel(deployment(model=model, gpu=gpu, tp=2, engine="vllm-v0.3")).step_s(8192, 8192, 0, 0)
-        new = StepModel(deployment(model=model, gpu=gpu, tp=2, engine="vllm-v0.4")).step_s(8192, 8192, 0, 0)
+        new = StepModel(deployment(model=model, gpu=gpu, tp=2, engine="vllm")).step_s(8192, 8192, 0, 0)
         assert (old == new) if same else (old > 1.3 * new)
 
 
-def test_ray_era_vllm_pays_a_launch_per_extra_rank_per_step():
-    # vLLM before v0.5 launched each tensor-parallel worker by a Ray RPC every step (0.5 ms a rank, fit on the PR
-    # runs of early 2024); today's shared-memory queue has no per-rank launch: TP4 differs by 3 x 0.5 ms a step
+def test_vllm_v06_has_no_per_rank_launch():
+    # vLLM v0.5-v0.6's driver rank prepared each step for every worker and broadcast it through shared memory;
+    # the Ray-era fit kept on today's engine charges 0.5 ms per extra rank: TP4 differs by 3 x 0.5 ms a step
     for tp, extra_s in ((1, 0.0), (4, 3 * 0.5e-3)):
         dep = {"model": "llama-3-8b", "gpu": "h100", "tp": tp}
-        ray = StepModel(deployment(**dep, engine="vllm-v0.4")).step_s(0, 0, 8, 8000)
-        now = StepModel(deployment(**dep, engine="vllm")).step_s(0, 0, 8, 8000)
-        assert ray - now == pytest.approx(extra_s, abs=1e-12)
+        today = StepModel(deployment(**dep, engine="vllm")).step_s(0, 0, 8, 8000)
+        v06 = StepModel(deployment(**dep, engine="vllm-v0.6")).step_s(0, 0, 8, 8000)
+        assert today - v06 == pytest.approx(extra_s, abs=1e-12)
