@@ -157,7 +157,7 @@ def row_deployment(r: dict, as_tp: bool = False):
         tp=int(r["tp"]),
         weights=r["weights"],
         kv=r["kv"],
-        engine=CATALOG_ENGINES.get((r["engine"], r["version"]), r["engine"]),
+        engine=CATALOG_ENGINES.get((r["engine"], r.get("version")), r["engine"]),
         ep=r["ep"] == "1" and not as_tp,
     )
 
