@@ -22,12 +22,12 @@ def fork_map(fn: Callable[[Any, Any], Any], items: Sequence, workers: int, share
     if workers <= 1:
         return [fn(shared, item) for item in items]
     global _SHARED
-    _SHARED = (fn, shared)
+    previous, _SHARED = _SHARED, (fn, shared)
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             return pool.map(_call, items, chunksize=max(1, len(items) // (CHUNKS_PER_WORKER * workers)))
     finally:
-        _SHARED = None
+        _SHARED = previous  # a worker's own in-process fork_map leaves its caller's job in place
 
 
 def _call(item):
