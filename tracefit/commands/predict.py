@@ -131,6 +131,8 @@ def predict(
     if table:
         if profile_path:
             raise click.UsageError("--profile applies to one prediction, not --table")
+        if identical_prompts:
+            raise click.UsageError("--identical-prompts applies to one prediction; a --table row says it in its column")
         for row in predict_rows(read_table(table)):
             sys.stdout.write(json.dumps(row) + "\n")
         return
