@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 
 from recommend.deployment import Deployment
 from recommend.errors import DoesNotFitError, RecommendError
-from recommend.memory import kv_capacity_seqs
+from recommend.memory import kv_budget_bytes_per_gpu, kv_bytes_per_token, kv_capacity_seqs
 from recommend.roofline import StepModel, StepTime, latency_floor_s_per_token
 
 BREAKDOWN = ("weights_s", "kv_s", "attention_s", "communication_s", "overhead_s")
@@ -26,11 +26,34 @@ MOE_TRTLLM_CAVEAT = (
     "by a median 1.6x and up to 3.7x (its dense rows: 6% median error); see bench/RESULTS.md 'Serving'"
 )
 
+# A KV budget this small leaves the engine buffers the memory model does not count (activations, NCCL, CUDA
+# graphs, the driver's share) a large part of it. On 4 x A100-40GB, 70B models whose batch needed over a quarter
+# of their 2-5 GiB budget ran 1.5-4.6x slower than predicted, on vLLM and TensorRT-LLM alike: 16 of the 19 such
+# LLM-Inference-Bench rows, median -56% (TensorRT-LLM) and -35% (vLLM), against 10% / 8% median error elsewhere
+# (bench/RESULTS.md 'Predict'). A description of that evidence, not a term: predictions are left as they are.
+TIGHT_KV_BUDGET_GIB = 8.0
+TIGHT_KV_SHARE = 0.25
 
-def caveat(dep: Deployment, seq_tokens: int = 0) -> str | None:
+
+def tight_kv_note(dep: Deployment, kv_tokens: int) -> str | None:
+    """The warning for a batch holding `kv_tokens` of KV on a deployment whose KV budget per GPU is tight."""
+    budget = kv_budget_bytes_per_gpu(dep)
+    need = kv_tokens / dep.attention_ranks * kv_bytes_per_token(dep.model, dep.kv, dep.dense_shards)
+    if budget >= TIGHT_KV_BUDGET_GIB * 2**30 or need <= TIGHT_KV_SHARE * budget:
+        return None
+    return (
+        f"optimistic: this batch holds {need / 2**30:.1f} GiB of KV a GPU, over a quarter of its {budget / 2**30:.1f} GiB "
+        "KV budget; engine buffers this model does not count take part of so small a budget, and such runs of 70B "
+        "models on 4 x A100-40GB took 1.5-4.6x the predicted time; see bench/RESULTS.md 'Predict'"
+    )
+
+
+def caveat(dep: Deployment, seq_tokens: int = 0, seqs: int = 0) -> str | None:
     """Where the model is known to miss for predictions of this kind: what published evidence says, and
-    what it leaves out for this model at `seq_tokens` (prompt + output) per sequence."""
+    what it leaves out for this model at `seq_tokens` (prompt + output) per sequence and `seqs` at once."""
     notes = [MOE_TRTLLM_CAVEAT] if dep.model.is_moe and dep.engine.name == "trtllm" else []
+    tight = tight_kv_note(dep, seq_tokens * seqs) if seqs else None
+    notes += [tight] if tight else []
     chunk = dep.model.attention_chunk_tokens
     if chunk and seq_tokens > chunk:
         notes.append(
@@ -175,5 +198,5 @@ def predict_static(
         reason=None
         if fits
         else (f"KV cache holds {max_batch} sequences of {isl + osl} tokens, not {batch}; ran in {len(waves)} waves"),
-        caveat=caveat(dep, isl + osl),
+        caveat=caveat(dep, isl + osl, batch),
     )

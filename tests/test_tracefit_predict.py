@@ -296,3 +296,20 @@ def test_identical_prompts_flag_and_table_column(tmp_path):
     assert "batch or clients" in rows[2]["error"]
     both = CliRunner().invoke(cli, ["predict", "--table", str(table), "--identical-prompts"])
     assert both.exit_code == 2 and "its column" in both.output
+
+
+def test_a_batch_filling_a_tight_kv_budget_is_called_optimistic():
+    # Llama-2-70B fp16 on 4 x A100-40GB (TensorRT-LLM): K and V of 80 layers x 2 of 8 KV heads x 128 dims x 2 B =
+    # 81,920 B a token on each GPU. 32 x (512 + 512) tokens = 2.5 GiB, over a quarter of the ~5.4 GiB budget
+    # (runs like it took 1.5-4.6x the prediction); 16 x (256 + 256) = 0.625 GiB is not; an H100's budget is not tight
+    from recommend.memory import kv_budget_bytes_per_gpu
+    from recommend.predict import caveat
+
+    dep = deployment(model="llama-2-70b", gpu="a100-40gb-sxm", tp=4, weights="fp16", kv="fp16", engine="trtllm")
+    assert 4 * 2**30 < kv_budget_bytes_per_gpu(dep) < 8 * 2**30
+    tight = caveat(dep, 1024, 32)
+    assert tight and "2.5 GiB of KV a GPU" in tight and "1.5-4.6x" in tight
+    assert caveat(dep, 512, 16) is None
+    assert "optimistic" in predict_static(dep, batch=32, isl=512, osl=512).caveat
+    h100 = deployment(model="llama-2-70b", gpu="h100", tp=4, weights="fp16", kv="fp16", engine="trtllm")
+    assert caveat(h100, 4096, 64) is None
