@@ -42,7 +42,7 @@ def tight_kv_note(dep: Deployment, kv_tokens: int) -> str | None:
     if budget >= TIGHT_KV_BUDGET_GIB * 2**30 or need <= TIGHT_KV_SHARE * budget:
         return None
     return (
-        f"optimistic: this batch holds {need / 2**30:.1f} GiB of KV a GPU, over a quarter of its {budget / 2**30:.1f} GiB "
+        f"optimistic: this batch needs {need / 2**30:.1f} GiB of KV a GPU, over a quarter of its {budget / 2**30:.1f} GiB "
         "KV budget; engine buffers this model does not count take part of so small a budget, and such runs of 70B "
         "models on 4 x A100-40GB took 1.5-4.6x the predicted time; see bench/RESULTS.md 'Predict'"
     )

@@ -308,7 +308,7 @@ def test_a_batch_filling_a_tight_kv_budget_is_called_optimistic():
     dep = deployment(model="llama-2-70b", gpu="a100-40gb-sxm", tp=4, weights="fp16", kv="fp16", engine="trtllm")
     assert 4 * 2**30 < kv_budget_bytes_per_gpu(dep) < 8 * 2**30
     tight = caveat(dep, 1024, 32)
-    assert tight and "2.5 GiB of KV a GPU" in tight and "1.5-4.6x" in tight
+    assert tight and "needs 2.5 GiB of KV a GPU" in tight and "1.5-4.6x" in tight
     assert caveat(dep, 512, 16) is None
     assert "optimistic" in predict_static(dep, batch=32, isl=512, osl=512).caveat
     h100 = deployment(model="llama-2-70b", gpu="h100", tp=4, weights="fp16", kv="fp16", engine="trtllm")
