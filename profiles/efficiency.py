@@ -159,34 +159,33 @@ VLLM = Efficiency(
     step_overhead_per_seq_s=PYTHON_SCHEDULER_PER_SEQ_S,
 )
 
+VLLM_ENGINE = Engine(
+    name="vllm",
+    efficiency=VLLM,
+    max_batched_tokens=8192,
+    kv_block_tokens=16,
+    memory_fraction=0.90,
+    source="vLLM defaults: gpu_memory_utilization=0.9, block_size=16, max_num_batched_tokens=8192 "
+    "(docs.vllm.ai engine args); step overhead fit on vLLM benchmark_latency runs",
+)
+
 ENGINES: dict[str, Engine] = {
     e.name: e
     for e in (
-        Engine(
-            name="vllm",
-            efficiency=VLLM,
-            max_batched_tokens=8192,
-            kv_block_tokens=16,
-            memory_fraction=0.90,
-            source="vLLM defaults: gpu_memory_utilization=0.9, block_size=16, max_num_batched_tokens=8192 "
-            "(docs.vllm.ai engine args); step overhead fit on vLLM benchmark_latency runs",
-        ),
-        Engine(
+        VLLM_ENGINE,
+        # Older vLLM versions: today's knobs, the efficiency changed where the version differed.
+        dataclasses.replace(
+            VLLM_ENGINE,
             name="vllm-v0.6",
             efficiency=dataclasses.replace(VLLM, step_overhead_per_rank_s=0.0),
-            max_batched_tokens=8192,
-            kv_block_tokens=16,
-            memory_fraction=0.90,
             source="vLLM v0.5.1-v0.6.x (June-December 2024, V0 engine): tensor-parallel workers as processes fed a "
             "shared-memory broadcast by the driver rank (github.com/vllm-project/vllm/pull/5230, issue 5775), no "
             "per-rank launch; otherwise the vllm defaults",
         ),
-        Engine(
+        dataclasses.replace(
+            VLLM_ENGINE,
             name="vllm-v0.3",
             efficiency=dataclasses.replace(VLLM, moe_sm80_kernels_only=True),
-            max_batched_tokens=8192,
-            kv_block_tokens=16,
-            memory_fraction=0.90,
             source="vLLM v0.2.7-v0.3 (January 2024): torch 2.1.2 and its Triton 2.1, whose Hopper wgmma ('GMMA') "
             "was 'experimental for now and turned off by default' (github.com/triton-lang/triton/pull/2036; "
             "still behind ENABLE_MMA_V3=1 on main in September 2023, issue 2339), so fused_moe ran Ampere "

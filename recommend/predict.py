@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 
 from recommend.deployment import Deployment
 from recommend.errors import DoesNotFitError, RecommendError
-from recommend.memory import kv_budget_bytes_per_gpu, kv_bytes_per_token, kv_capacity_seqs
+from recommend.memory import kv_budget_bytes_per_gpu, kv_capacity_seqs, kv_capacity_tokens
 from recommend.roofline import StepModel, StepTime, latency_floor_s_per_token
 
 BREAKDOWN = ("weights_s", "kv_s", "attention_s", "communication_s", "overhead_s")
@@ -38,9 +38,10 @@ TIGHT_KV_SHARE = 0.25
 def tight_kv_note(dep: Deployment, kv_tokens: int) -> str | None:
     """The warning for a batch holding `kv_tokens` of KV on a deployment whose KV budget per GPU is tight."""
     budget = kv_budget_bytes_per_gpu(dep)
-    need = kv_tokens / dep.attention_ranks * kv_bytes_per_token(dep.model, dep.kv, dep.dense_shards)
-    if budget >= TIGHT_KV_BUDGET_GIB * 2**30 or need <= TIGHT_KV_SHARE * budget:
+    share = kv_tokens / kv_capacity_tokens(dep)
+    if budget >= TIGHT_KV_BUDGET_GIB * 2**30 or share <= TIGHT_KV_SHARE:
         return None
+    need = share * budget
     return (
         f"optimistic: this batch needs {need / 2**30:.1f} GiB of KV a GPU, over a quarter of its {budget / 2**30:.1f} GiB "
         "KV budget; engine buffers this model does not count take part of so small a budget, and such runs of 70B "
@@ -52,8 +53,8 @@ def caveat(dep: Deployment, seq_tokens: int = 0, seqs: int = 0) -> str | None:
     """Where the model is known to miss for predictions of this kind: what published evidence says, and
     what it leaves out for this model at `seq_tokens` (prompt + output) per sequence and `seqs` at once."""
     notes = [MOE_TRTLLM_CAVEAT] if dep.model.is_moe and dep.engine.name == "trtllm" else []
-    tight = tight_kv_note(dep, seq_tokens * seqs) if seqs else None
-    notes += [tight] if tight else []
+    if seqs and (tight := tight_kv_note(dep, seq_tokens * seqs)):
+        notes.append(tight)
     chunk = dep.model.attention_chunk_tokens
     if chunk and seq_tokens > chunk:
         notes.append(

@@ -16,7 +16,7 @@ from recommend.errors import RecommendError
 from recommend.predict import predict_static
 from recommend.predict_serving import predict_closed_loop
 
-DEFAULTS = {"tp": "1", "weights": "bf16", "kv": "bf16", "engine": "vllm", "ep": ""}
+DEFAULTS = {"tp": "1", "weights": "bf16", "kv": "bf16", "engine": "vllm", "ep": "", "identical_prompts": ""}
 TRUE = ("1", "true", "yes", "ep")  # values of an `ep` or `identical_prompts` column that mean yes
 REQUIRED = ("model", "gpu", "isl", "osl")  # and one of batch / clients
 
@@ -38,17 +38,21 @@ def predict_row(row: dict, engines: Mapping[str, Engine] | None = None) -> dict:
         weights=cfg["weights"],
         kv=cfg["kv"],
         engine=cfg["engine"],
-        ep=str(cfg["ep"]).strip().lower() in TRUE,
+        ep=_yes(cfg["ep"]),
     )
     if engines and dep.engine.name in engines:
         dep = dataclasses.replace(dep, engine=engines[dep.engine.name])
     isl, osl = int(cfg["isl"]), int(cfg["osl"])
-    identical = str(row.get("identical_prompts") or "").strip().lower() in TRUE
+    identical = _yes(cfg["identical_prompts"])
     if load == ["clients"]:
         if identical:
             raise RecommendError("identical_prompts applies to a static batch (batch), not to clients")
         return predict_closed_loop(dep, clients=int(cfg["clients"]), isl=isl, osl=osl).to_dict()
     return predict_static(dep, batch=int(cfg["batch"]), isl=isl, osl=osl, identical_prompts=identical).to_dict()
+
+
+def _yes(value) -> bool:
+    return str(value).strip().lower() in TRUE
 
 
 def predict_rows(rows: Iterable[dict], engines: Mapping[str, Engine] | None = None) -> Iterator[dict]:
