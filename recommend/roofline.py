@@ -150,10 +150,6 @@ class StepModel:
             return 1.0
         return self._experts * (1.0 - (1.0 - self._top_k / self._experts) ** tokens)
 
-    def _routed(self, tokens: float, seqs: int) -> float:
-        """Tokens whose routing differs: one sequence's share when the batch repeats one sequence."""
-        return tokens / max(seqs, 1) if self._identical else tokens
-
     def _expert_parallel(self, prefill_tokens, prefill_ctx_tokens, decode_seqs, decode_ctx_tokens, prefill_seqs):
         """The busiest rank's parts under EP: its 1/ranks of the sequences through attention and dense
         layers (whole sequences: one long prompt is not split), and the largest share of routed copies.
@@ -201,7 +197,8 @@ class StepModel:
         if tokens <= 0:
             return 0.0, 0.0, 0.0, 0.0, 0.0, False
         seqs = decode_seqs + (prefill_seqs if prefill_tokens else 0)
-        touched = self.experts_touched(self._routed(tokens, seqs)) if experts else 0.0
+        routed = tokens / max(seqs, 1) if self._identical else tokens  # identical sequences route as one
+        touched = self.experts_touched(routed) if experts else 0.0
         if self._moe and not experts:  # EP's dense part: the experts are priced in _expert_parallel
             gemm_s = (tokens * (self._linear_flops - self._expert_flops) + seqs * self._logit_flops) / (
                 self._gemm_peak * self._gemm_eff(tokens)
