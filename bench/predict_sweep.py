@@ -1,4 +1,5 @@
-"""`tracefit predict` against NVIDIA's own TensorRT-LLM v0.9.0 static-batch sweep (validation, never fitted).
+"""`tracefit predict` against NVIDIA's own TensorRT-LLM v0.9.0 static-batch sweep; and the fit of the static engines'
+fixed costs on it (`--fit`).
 
 The sweep is dataset/trt_llm_0_9_0_dli.csv of NVIDIA DLI's 'Sizing LLM Inference Systems' course notebooks as
 kept in github.com/wbing520/ai-performance-engineering (Apache-2.0) at SOURCE: 3,449 TensorRT-LLM v0.9.0
@@ -12,12 +13,22 @@ bench/data/published_runs.csv calibrates on, so it checks the batch sizes and sh
 (not in the catalog), pipeline parallel, and Mixtral: with fake weights its router does not spread tokens
 over experts as trained weights do, so its step times say nothing about a real deployment.
 Each run is predicted as the v0.9.0 table's are: engine `trtllm-xqa`, FP8 weights with FP8 KV, fp16 otherwise.
-Usage: .venv/bin/python bench/predict_sweep.py trt_llm_0_9_0_dli.csv [--rows] (~2 s)
+
+--fit sets the three fixed costs of the TensorRT-LLM static engines (trtllm-legacy, trtllm-xqa; profiles/efficiency.py
+STATIC_*) that the 211-row calibration table cannot separate (it has no decode at batch 1-8): per layer of a
+generation step, per layer of a context (prefill) step, per sequence per step. Grid point with the lowest mean APE
+of e2e latency plus mean APE of first-token latency over the runs (the first-token latency pins the context step)
+plus mean APE of e2e over the calibration table; and leave-one-GPU-out: each GPU's runs predicted by the grid point
+fit without that GPU (its sweep runs and its table rows).
+Usage: .venv/bin/python bench/predict_sweep.py trt_llm_0_9_0_dli.csv [--rows] (~2 s) | --fit (~2-3 min on 2 cores)
 """
 
 import csv
+import dataclasses
+import itertools
 import sys
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -26,9 +37,11 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 
 import numpy as np  # noqa: E402
 
+from profiles import ENGINES, Engine  # noqa: E402
 from recommend.deployment import deployment  # noqa: E402
 from recommend.errors import RecommendError  # noqa: E402
 from recommend.predict import predict_static  # noqa: E402
+from recommend.predict_table import predict_rows, read_table  # noqa: E402
 
 SOURCE = (
     "https://github.com/wbing520/ai-performance-engineering/blob/5a4d0c37a3231b2ff8a268df7f129be259c48a48/"
@@ -51,6 +64,13 @@ MODELS = {
     "Falcon 180B": "falcon-180b",
 }
 CALIBRATION = HERE / "data" / "published_runs.csv"
+# The static engines' fixed costs (`--fit`), each over values around its fit; the shipped defaults are the full fit.
+STATIC_ENGINES = ("trtllm-legacy", "trtllm-xqa")
+FIT_GRID = {
+    "layer_overhead_s": (50e-6, 60e-6, 70e-6, 80e-6),
+    "context_layer_overhead_s": (90e-6, 100e-6, 110e-6, 120e-6, 130e-6, 140e-6),
+    "step_overhead_per_seq_s": (5e-6, 10e-6, 15e-6, 20e-6, 25e-6),
+}
 
 
 def sweep_rows(path: Path) -> tuple[list[dict], Counter]:
@@ -95,14 +115,17 @@ def calibration_keys() -> set[tuple]:
         }
 
 
-def predicted(rows: list[dict]) -> tuple[list[dict], int]:
-    """Rows with signed errors of e2e and first-token latency; and how many do not fit (weights or KV)."""
+def predicted(rows: list[dict], engines: Mapping[str, Engine] | None = None) -> tuple[list[dict], int]:
+    """Rows with signed errors of e2e and first-token latency; and how many do not fit (weights or KV).
+    `engines` replaces catalog engines by name (what `fit` tries)."""
     out, unfit = [], 0
     table = calibration_keys()
     for r in rows:
         dep = deployment(
             model=r["model"], gpu=r["gpu"], tp=r["tp"], weights=r["dtype"], kv=r["dtype"], engine="trtllm-xqa"
         )
+        if engines and dep.engine.name in engines:
+            dep = dataclasses.replace(dep, engine=engines[dep.engine.name])
         try:
             p = predict_static(dep, batch=r["batch"], isl=r["isl"], osl=r["osl"])
         except RecommendError:
@@ -156,6 +179,84 @@ def report(done: list[dict]) -> list[str]:
     return lines
 
 
+def static_engines(params: dict) -> dict[str, Engine]:
+    """The static engines with `params` replacing their efficiency fields."""
+    return {
+        n: dataclasses.replace(ENGINES[n], efficiency=dataclasses.replace(ENGINES[n].efficiency, **params))
+        for n in STATIC_ENGINES
+    }
+
+
+def table_errors(table: list[dict], engines: Mapping[str, Engine]) -> np.ndarray:
+    """Signed e2e errors of the calibration table's rows (bench/data/published_runs.csv) under `engines`."""
+    return np.array([r["e2e_s"] / float(r["row_e2e_s"]) - 1 for r in predict_rows(table, engines)])
+
+
+def fit(rows: list[dict], grid: Mapping[str, tuple] = FIT_GRID, table: list[dict] | None = None):
+    """The grid point with the lowest loss over everything; per GPU, the point fit without that GPU's runs
+    (sweep and table); and each sweep run's held-out signed e2e error (by its GPU's point), in row order.
+
+    Loss: mean APE of e2e plus mean APE of first-token latency over the sweep's runs, plus mean APE of e2e over
+    the calibration table's rows (default bench/data/published_runs.csv; [] for none), so neither source sets the
+    costs against the other. Sweep rows that do not fit (weights or KV) are dropped first."""
+    table = read_table(CALIBRATION) if table is None else table
+    combos = [dict(zip(grid, values)) for values in itertools.product(*grid.values())]
+    e2e, first, table_ape, kept = [], [], [], None
+    for i, c in enumerate(combos):
+        engines = static_engines(c)
+        done, _ = predicted(rows, engines)
+        kept = kept or done
+        e2e.append([r["e2e_err"] for r in done])
+        first.append([r["first_token_err"] for r in done])
+        table_ape.append(np.abs(table_errors(table, engines)) if table else np.zeros(0))
+        print(f"\r  grid point {i + 1}/{len(combos)}", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+    e2e, first, table_ape = np.asarray(e2e), np.asarray(first), np.asarray(table_ape)
+    run_loss = np.abs(e2e) + np.abs(first)  # combos x runs
+
+    def loss(runs: np.ndarray, rows_of_table: np.ndarray) -> np.ndarray:
+        part = table_ape[:, rows_of_table].mean(axis=1) if rows_of_table.any() else 0.0
+        return run_loss[:, runs].mean(axis=1) + part
+
+    gpus = np.array([r["gpu"] for r in kept])
+    table_gpus = np.array([r["gpu"] for r in table])
+    full = combos[int(np.argmin(loss(np.ones(len(kept), bool), np.ones(len(table), bool))))]
+    per_gpu, held = {}, np.zeros(len(kept))
+    for g in dict.fromkeys(gpus):
+        test = gpus == g
+        best = int(np.argmin(loss(~test, table_gpus != g)))
+        per_gpu[g] = combos[best]
+        held[test] = e2e[best, test]
+    return full, per_gpu, held
+
+
+def fit_report(path: Path) -> list[str]:
+    rows, _ = sweep_rows(path)
+    full, per_gpu, held = fit(rows)
+    shipped, _ = predicted(rows)
+    gpus = [r["gpu"] for r in shipped]
+    lines = [
+        f"Fit of the static engines' fixed costs on {len(shipped)} runs of {path.name} and {CALIBRATION.name}, over {dict(FIT_GRID)}",
+        f"full fit (the shipped defaults should equal it): {full}",
+        "",
+        "| GPU | runs | held-out point (fit on the other GPUs) | held-out e2e median APE | p90 | in-sample (shipped) median | p90 |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    shipped_err = np.array([r["e2e_err"] for r in shipped])
+    for g in sorted(per_gpu):
+        m = np.array([x == g for x in gpus])
+        point = {k: round(v * 1e6, 1) for k, v in per_gpu[g].items()}
+        lines.append(
+            f"| {g} | {m.sum()} | {point} (us) | {stats(held[m]).rsplit(' | ', 1)[0]} | "
+            f"{stats(shipped_err[m]).rsplit(' | ', 1)[0]} |"
+        )
+    lines.append(
+        f"| all | {len(gpus)} | leave-one-GPU-out | {stats(held).rsplit(' | ', 1)[0]} | "
+        f"{stats(shipped_err).rsplit(' | ', 1)[0]} |"
+    )
+    return lines
+
+
 def main(path: Path, show_rows: bool) -> None:
     rows, left = sweep_rows(path)
     done, unfit = predicted(rows)
@@ -167,9 +268,15 @@ def main(path: Path, show_rows: bool) -> None:
                 f"{r['model']:12} {r['gpu']:14} tp{r['tp']} {r['dtype']:4} b{r['batch']:>5} {r['isl']:>5}/{r['osl']:<5} "
                 f"measured {r['e2e_s']:8.3f}s predicted {r['predicted_e2e_s']:8.3f}s {r['e2e_err'] * 100:+6.1f}%"
             )
-    print(f"VALIDATION ONLY, never fitted: {len(done)} runs of {path.name}; left out: {dict(left)}\n")
+    print(
+        f"{len(done)} runs of {path.name} (the static engines' per-layer and per-sequence costs are fit on them; "
+        f"held out by GPU: --fit); left out: {dict(left)}\n"
+    )
     print("\n".join(report(done)))
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), "--rows" in sys.argv)
+    if "--fit" in sys.argv:
+        print("\n".join(fit_report(Path(sys.argv[1]))))
+    else:
+        main(Path(sys.argv[1]), "--rows" in sys.argv)

@@ -38,8 +38,10 @@ class Efficiency:
     allreduce_latency_s: float = 12e-6  # fixed cost of one small all-reduce (NCCL / custom kernels)
     step_overhead_s: float = 1.5e-3  # scheduling, sampling, launch per engine step
     step_overhead_per_rank_s: float = 0.0  # extra per step per additional TP rank (input broadcast)
-    step_overhead_per_seq_s: float = 0.0  # CPU work per running sequence per step (schedule, sample, detokenise)
+    step_overhead_per_seq_s: float = 0.0  # per running sequence per step: CPU (schedule, sample, detokenise) or GPU
     layer_overhead_s: float = 60e-6  # fixed cost of a layer's ~10 kernels (launch, ramp, tail) per step
+    # The same per layer on a step that runs a context (prefill) phase; None: layer_overhead_s.
+    context_layer_overhead_s: float | None = None
     # Per-request time outside the engine's step loop (HTTP, tokenise, hand-off to the engine, first-chunk
     # detokenise and stream), added once to every request's TTFT and E2E. 0: no source found states it per
     # engine version (bench/RESULTS.md 'Serving'); `tracefit calibrate` measures it per deployment.
@@ -130,9 +132,20 @@ PYTHON_SCHEDULER_PER_SEQ_S = 30e-6
 # Hopper-specialised grouped GEMM that later dispatchers pick for sm90 and fall back from to "the SM80
 # impl" (cpp/tensorrt_llm/kernels/cutlass_kernels/moe_gemm/moe_gemm_kernels_template.h @ 249d93d).
 
-# TensorRT-LLM v0.5-v0.9 gptSessionBenchmark launches every layer's kernels per step (no CUDA graph):
-# fit on its 181 rows (every leave-one-source-out fold picks it), vs 60 us for CUDA-graphed engines.
-STATIC_LAYER_OVERHEAD_S = 100e-6
+# TensorRT-LLM v0.5-v0.9 gptSessionBenchmark launches every layer's kernels per step (no CUDA graph). Its three fixed
+# costs are fit on NVIDIA's own v0.9.0 sweep of 2,238 static runs (batch 1-1536 on six GPUs, e2e and first-token
+# latency; it has what bench/data/published_runs.csv lacks, decode at batch 1-8) together with that table
+# (bench/predict_sweep.py --fit; each source's mean APE weighs the same):
+# - a generation step's layer costs 70 us beyond its weight and KV traffic (batch-1 decode on H100/H200 leaves
+#   55-75 us a layer unexplained), a context step's 110 us (the first token of a batch-1 run leaves 115-150 us).
+#   One 100 us for both, fit on the table alone (which cannot separate them), priced Hopper's batch 1-8 decode
+#   17-23% slow and its batch 65+ 4-11% fast;
+# - each sequence adds 10 us a step (sampling, the per-sequence attention blocks).
+# Held out by GPU (each GPU's runs predicted by the fit without that GPU): bench/RESULTS.md 'Predict: NVIDIA's
+# TensorRT-LLM v0.9.0 static sweep'.
+STATIC_LAYER_OVERHEAD_S = 70e-6
+STATIC_CONTEXT_LAYER_OVERHEAD_S = 110e-6
+STATIC_PER_SEQ_S = 10e-6
 
 # TensorRT-LLM's XQA of the v0.9 era: "still experimental feature and support limited configurations.
 # LLAMA2 70B is one model that it supports" (docs/source/advanced/gpt-attention.md, 'XQA Optimization'),
@@ -209,6 +222,8 @@ ENGINES: dict[str, Engine] = {
                 allreduce_latency_s=8e-6,
                 kv_read_per_query_head=True,
                 layer_overhead_s=STATIC_LAYER_OVERHEAD_S,
+                context_layer_overhead_s=STATIC_CONTEXT_LAYER_OVERHEAD_S,
+                step_overhead_per_seq_s=STATIC_PER_SEQ_S,
                 moe_sm80_kernels_only=True,
             ),
             max_batched_tokens=1 << 30,
@@ -228,6 +243,8 @@ ENGINES: dict[str, Engine] = {
                 step_overhead_s=0.6e-3,
                 allreduce_latency_s=8e-6,
                 layer_overhead_s=STATIC_LAYER_OVERHEAD_S,
+                context_layer_overhead_s=STATIC_CONTEXT_LAYER_OVERHEAD_S,
+                step_overhead_per_seq_s=STATIC_PER_SEQ_S,
                 gqa_native_groups=XQA_V09_GROUPS,
                 moe_sm80_kernels_only=True,
             ),

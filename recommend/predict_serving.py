@@ -40,7 +40,7 @@ SERVING_MAX_BATCHED_TOKENS = 8192
 TTFT_UNDER_LOAD_CAVEAT = (
     "TTFT is the least certain figure: simulated as genai-perf measured them, 718 steady published closed-loop "
     "runs (NIM TensorRT-LLM; Llama-3 8B/70B, A100/H100) put the TTFT mean off by a median 27% (p95: 13%), "
-    "low by 17-30% at 1-10 clients and by 20-37% at 150-250 (vLLM/SGLang runs at 1-8 req/s: 10-32% low); "
+    "low by 16-30% at 1-10 clients and by 20-37% at 150-250 (vLLM/SGLang runs at 1-8 req/s: 10-32% low); "
     "see bench/RESULTS.md 'Serving at fixed concurrency'"
 )
 

@@ -132,6 +132,8 @@ class StepModel:
         self._overhead_s = (
             eff.step_overhead_s + eff.step_overhead_per_rank_s * (tp - 1) + eff.layer_overhead_s * m.num_layers
         )
+        context = eff.layer_overhead_s if eff.context_layer_overhead_s is None else eff.context_layer_overhead_s
+        self._context_extra_s = (context - eff.layer_overhead_s) * m.num_layers  # on a step with prefill
         # Expert parallelism: attention data-parallel over `ranks` GPUs, experts split `ranks` ways whole.
         # Two all-to-alls per MoE layer (dispatch, combine) move each routed copy of a token's hidden
         # state to and from the GPU holding its expert: (ranks - 1) / ranks of them leave the GPU. They
@@ -233,6 +235,8 @@ class StepModel:
         ar_s = pcie_ring_allreduce_s(self._nccl_ranks, ar_s) if self._nccl_ranks else ar_s + self._allreduce_latency_s
         comm_s = self._allreduces * ar_s
         over_s = self._overhead_s + seqs * self._per_seq_s + tokens * self._elementwise_bytes / self._hbm
+        if prefill_tokens:
+            over_s += self._context_extra_s
         over_s += tokens * self._top_k * self._copy_s if experts else 0.0
         return max(gemm_s, stream_s), kv_s, attn_s, comm_s, over_s, gemm_s > stream_s
 

@@ -52,3 +52,38 @@ def test_sweep_rows_keep_predictable_runs_and_count_the_rest(tmp_path):
     done, unfit = mod.predicted(rows)
     assert unfit == 0 and [r["in_table"] for r in done] == [False, True]
     assert done[0]["e2e_err"] == pytest.approx(done[0]["predicted_e2e_s"] / 0.52676 - 1)
+
+
+def test_fit_recovers_planted_fixed_costs_and_holds_out_each_gpu():
+    # runs priced by the model itself with 70 us a generation layer, 120 us a context layer and 10 us a sequence:
+    # the grid point with zero error is the planted one, on all runs and on every GPU's leave-one-out fold
+    from recommend.predict import predict_static
+
+    mod = bench_module("predict_sweep")
+    planted = {"layer_overhead_s": 70e-6, "context_layer_overhead_s": 120e-6, "step_overhead_per_seq_s": 10e-6}
+    engine = mod.static_engines(planted)["trtllm-xqa"]
+    rows = []
+    for gpu, model, batch, isl, osl in (
+        ("h100-sxm", "llama-2-7b", 1, 128, 128),
+        ("h100-sxm", "llama-2-13b", 64, 128, 2048),
+        ("a100-80gb-sxm", "llama-2-7b", 8, 2048, 128),
+        ("a100-80gb-sxm", "gpt-j-6b", 256, 128, 128),
+        ("l40s", "mistral-7b", 1, 2048, 2048),
+        ("l40s", "llama-2-7b", 32, 128, 128),
+    ):
+        dep = mod.deployment(model=model, gpu=gpu, weights="fp8", kv="fp8", engine="trtllm-xqa")
+        p = predict_static(mod.dataclasses.replace(dep, engine=engine), batch=batch, isl=isl, osl=osl)
+        rows.append(
+            {"model": model, "gpu": gpu, "tp": 1, "dtype": "fp8", "batch": batch, "isl": isl, "osl": osl}
+            | {"e2e_s": p.e2e_s, "first_token_ms": p.ttft_ms}
+        )
+    grid = {
+        "layer_overhead_s": (60e-6, 70e-6, 80e-6),
+        "context_layer_overhead_s": (100e-6, 120e-6),
+        "step_overhead_per_seq_s": (0.0, 10e-6),
+    }
+    full, per_gpu, held = mod.fit(rows, grid, table=[])
+    assert full == pytest.approx(planted)
+    assert set(per_gpu) == {"h100-sxm", "a100-80gb-sxm", "l40s"}
+    assert all(p == pytest.approx(planted) for p in per_gpu.values())
+    assert held == pytest.approx([0.0] * 6, abs=1e-9)

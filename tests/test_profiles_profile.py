@@ -120,6 +120,23 @@ def test_flat_profile_predicts_like_the_same_scalar_efficiency():
         assert a.step_s(*args) == pytest.approx(b.step_s(*args), rel=1e-9)
 
 
+def test_a_measured_layer_cost_keeps_the_engines_extra_for_context_steps():
+    # trtllm-xqa charges a context step's layer 110 - 70 = 40 us more than a generation step's; a profile that
+    # measures 6 kernels x 5 us = 30 us a layer gives 30 us and 70 us
+    dep = deployment(model="llama-2-7b", gpu="h100", weights="fp8", kv="fp8", engine="trtllm-xqa")
+    eff = with_profile(dep, flat_profile()).engine.efficiency
+    base = dep.engine.efficiency
+    assert eff.layer_overhead_s == pytest.approx(30e-6)
+    assert eff.context_layer_overhead_s == pytest.approx(30e-6 + base.context_layer_overhead_s - base.layer_overhead_s)
+    # an engine without the split keeps none
+    assert (
+        with_profile(
+            deployment(model="llama-3-8b", gpu="h100"), flat_profile()
+        ).engine.efficiency.context_layer_overhead_s
+        is None
+    )
+
+
 def test_profile_changes_the_prediction_only_where_it_measured():
     dep = deployment(model="llama-3-8b", gpu="h100")
     slow_gemm = StepModel(with_profile(dep, flat_profile(gemm=0.1)))
