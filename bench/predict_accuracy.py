@@ -9,7 +9,7 @@ GPU, per engine and overall, twice:
                          so no row is predicted by parameters that saw its table.
 A source is one published table: its URL plus the table named before ':' in `measured`.
 Usage: .venv/bin/python bench/predict_accuracy.py [--rows] [--validate ALL_RESULTS_CSV]
-(prints markdown; ~1-2 min on 2 cores)
+(prints markdown; ~7 s)
 
 --validate reads argonne-lcf/LLM-Inference-Bench's Plots/All_results.csv (BSD-3-Clause; not stored in
 this repository: `git show 4211f5d:Plots/All_results.csv` in a clone) and prints a VALIDATION-ONLY table:
@@ -63,7 +63,8 @@ def signed_errors(rows: list[dict], engines: dict[str, Engine] | None = None) ->
 def applies(field: str, engine: Engine) -> bool:
     """Hardware fractions apply to every engine; the MoE fraction to grouped-GEMM engines (not 1.0). (The
     TensorRT-LLM static engines' per-layer and per-sequence costs are fit on NVIDIA's v0.9 sweep, which has
-    the small-batch decode this table lacks: bench/predict_sweep.py --fit; so this table is held out for them.)"""
+    the small-batch decode this table lacks, together with this table: bench/predict_sweep.py --fit, which holds
+    out by GPU.)"""
     if field == "moe_gemm_fraction":
         return engine.efficiency.moe_gemm_fraction != 1.0
     return True
