@@ -78,6 +78,13 @@ class Efficiency:
     moe_sm80_kernels_only: bool = False
     source: str = "defaults; see profiles/efficiency.py"
 
+    def context_layer_overhead_with(self, layer_s: float) -> float | None:
+        """The context step's per-layer cost once a generation step's is `layer_s` (a measured profile or a
+        calibration sets it): the engine's extra for a context step stays. None where the engine has no split."""
+        if self.context_layer_overhead_s is None:
+            return None
+        return layer_s + self.context_layer_overhead_s - self.layer_overhead_s
+
     def gemm_efficiency(self, tokens: float) -> float:
         """Fraction of dense peak a GEMM with `tokens` rows reaches: small tiles waste tensor cores."""
         return self.gemm_fraction * tokens / (tokens + self.gemm_half_tokens)

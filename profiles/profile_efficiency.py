@@ -155,9 +155,8 @@ def profiled_efficiency(doc: dict, *, base: Efficiency, weights: str = "bf16", m
         gemm_fraction=max(e for _, e in gemm),
         attention_fraction=base.attention_fraction,
         layer_overhead_s=layer_s,
+        context_layer_overhead_s=base.context_layer_overhead_with(layer_s),
     )
-    if base.context_layer_overhead_s is not None:  # the engine's extra per layer of a context step stays
-        fields["context_layer_overhead_s"] = layer_s + base.context_layer_overhead_s - base.layer_overhead_s
     if (fit := allreduce_fit(doc)) is not None:
         fields.update(allreduce_latency_s=fit[0], allreduce_fraction=fit[1])
     fields["source"] = (

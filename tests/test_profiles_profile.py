@@ -128,6 +128,11 @@ def test_a_measured_layer_cost_keeps_the_engines_extra_for_context_steps():
     base = dep.engine.efficiency
     assert eff.layer_overhead_s == pytest.approx(30e-6)
     assert eff.context_layer_overhead_s == pytest.approx(30e-6 + base.context_layer_overhead_s - base.layer_overhead_s)
+    # so does a calibration that fits the generation step's cost (tracefit calibrate)
+    from profiles.profile_calibration import calibrated_efficiency
+
+    cal = calibrated_efficiency({"factors": {"layer_overhead_s": 50e-6}}, base)
+    assert cal.context_layer_overhead_s == pytest.approx(50e-6 + base.context_layer_overhead_s - base.layer_overhead_s)
     # an engine without the split keeps none
     assert (
         with_profile(
