@@ -40,8 +40,7 @@ class Efficiency:
     step_overhead_per_rank_s: float = 0.0  # extra per step per additional TP rank (input broadcast)
     step_overhead_per_seq_s: float = 0.0  # per running sequence per step: CPU (schedule, sample, detokenise) or GPU
     layer_overhead_s: float = 60e-6  # fixed cost of a layer's ~10 kernels (launch, ramp, tail) per step
-    # The same per layer on a step that runs a context (prefill) phase; None: layer_overhead_s.
-    context_layer_overhead_s: float | None = None
+    context_layer_extra_s: float = 0.0  # added to layer_overhead_s on a step that runs a context (prefill) phase
     # Per-request time outside the engine's step loop (HTTP, tokenise, hand-off to the engine, first-chunk
     # detokenise and stream), added once to every request's TTFT and E2E. 0: no source found states it per
     # engine version (bench/RESULTS.md 'Serving'); `tracefit calibrate` measures it per deployment.
@@ -77,13 +76,6 @@ class Efficiency:
     # AMPERE_KERNELS_ON_HOPPER of the dense share (see there).
     moe_sm80_kernels_only: bool = False
     source: str = "defaults; see profiles/efficiency.py"
-
-    def context_layer_overhead_with(self, layer_s: float) -> float | None:
-        """The context step's per-layer cost once a generation step's is `layer_s` (a measured profile or a
-        calibration sets it): the engine's extra for a context step stays. None where the engine has no split."""
-        if self.context_layer_overhead_s is None:
-            return None
-        return layer_s + self.context_layer_overhead_s - self.layer_overhead_s
 
     def gemm_efficiency(self, tokens: float) -> float:
         """Fraction of dense peak a GEMM with `tokens` rows reaches: small tiles waste tensor cores."""
@@ -151,7 +143,7 @@ PYTHON_SCHEDULER_PER_SEQ_S = 30e-6
 # Held out by GPU (each GPU's runs predicted by the fit without that GPU): bench/RESULTS.md 'Predict: NVIDIA's
 # TensorRT-LLM v0.9.0 static sweep'.
 STATIC_LAYER_OVERHEAD_S = 70e-6
-STATIC_CONTEXT_LAYER_OVERHEAD_S = 110e-6
+STATIC_CONTEXT_LAYER_EXTRA_S = 40e-6  # a context step's layer: 70 + 40 = 110 us
 STATIC_PER_SEQ_S = 10e-6
 
 # TensorRT-LLM's XQA of the v0.9 era: "still experimental feature and support limited configurations.
@@ -229,7 +221,7 @@ ENGINES: dict[str, Engine] = {
                 allreduce_latency_s=8e-6,
                 kv_read_per_query_head=True,
                 layer_overhead_s=STATIC_LAYER_OVERHEAD_S,
-                context_layer_overhead_s=STATIC_CONTEXT_LAYER_OVERHEAD_S,
+                context_layer_extra_s=STATIC_CONTEXT_LAYER_EXTRA_S,
                 step_overhead_per_seq_s=STATIC_PER_SEQ_S,
                 moe_sm80_kernels_only=True,
             ),
@@ -250,7 +242,7 @@ ENGINES: dict[str, Engine] = {
                 step_overhead_s=0.6e-3,
                 allreduce_latency_s=8e-6,
                 layer_overhead_s=STATIC_LAYER_OVERHEAD_S,
-                context_layer_overhead_s=STATIC_CONTEXT_LAYER_OVERHEAD_S,
+                context_layer_extra_s=STATIC_CONTEXT_LAYER_EXTRA_S,
                 step_overhead_per_seq_s=STATIC_PER_SEQ_S,
                 gqa_native_groups=XQA_V09_GROUPS,
                 moe_sm80_kernels_only=True,

@@ -59,7 +59,5 @@ def problems(doc: dict) -> list[str]:
 def calibrated_efficiency(doc: dict, base: Efficiency) -> Efficiency:
     """`base` with the document's fitted factors (same class: a profiled base keeps its curves)."""
     factors = {k: float(v) for k, v in doc["factors"].items()}
-    if "layer_overhead_s" in factors:
-        factors["context_layer_overhead_s"] = base.context_layer_overhead_with(factors["layer_overhead_s"])
     source = f"calibration {doc.get('path', '')} ({doc.get('created_utc')}) on {base.source}"
     return dataclasses.replace(base, **factors, source=source)

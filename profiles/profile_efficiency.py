@@ -149,13 +149,11 @@ def profiled_efficiency(doc: dict, *, base: Efficiency, weights: str = "bf16", m
         raise ProfileError(f"{doc.get('path', 'profile')}: no {dtype} GEMM rows; re-measure with --dtypes bf16")
     prefill, decode = prefill_curve(doc, model), decode_curve(doc, model)
     fields = {f.name: getattr(base, f.name) for f in dataclasses.fields(Efficiency)}
-    layer_s = layer_overhead_s(doc) or base.layer_overhead_s
     fields.update(
         hbm_fraction=hbm_fraction(doc) or base.hbm_fraction,
         gemm_fraction=max(e for _, e in gemm),
         attention_fraction=base.attention_fraction,
-        layer_overhead_s=layer_s,
-        context_layer_overhead_s=base.context_layer_overhead_with(layer_s),
+        layer_overhead_s=layer_overhead_s(doc) or base.layer_overhead_s,
     )
     if (fit := allreduce_fit(doc)) is not None:
         fields.update(allreduce_latency_s=fit[0], allreduce_fraction=fit[1])

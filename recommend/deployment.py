@@ -1,5 +1,7 @@
 """A deployment: one model on `tp` GPUs of one kind, with weight/KV dtypes and an engine."""
 
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from profiles import Engine, GpuSpec, ModelSpec, get_engine, get_gpu, get_model
@@ -77,6 +79,12 @@ class Deployment:
     @property
     def hbm_bytes_s(self) -> float:
         return self.gpu.hbm_tb_s * 1e12
+
+    def with_engine_from(self, engines: Mapping[str, Engine] | None) -> "Deployment":
+        """This deployment on `engines`' engine of its engine's name, where there is one (what refits try)."""
+        if engines and self.engine.name in engines:
+            return dataclasses.replace(self, engine=engines[self.engine.name])
+        return self
 
 
 def deployment(

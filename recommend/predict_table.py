@@ -6,7 +6,6 @@ static batch copies one prompt and decodes greedily, as some benchmark harnesses
 """
 
 import csv
-import dataclasses
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
@@ -39,9 +38,7 @@ def predict_row(row: dict, engines: Mapping[str, Engine] | None = None) -> dict:
         kv=cfg["kv"],
         engine=cfg["engine"],
         ep=_yes(cfg["ep"]),
-    )
-    if engines and dep.engine.name in engines:
-        dep = dataclasses.replace(dep, engine=engines[dep.engine.name])
+    ).with_engine_from(engines)
     isl, osl = int(cfg["isl"]), int(cfg["osl"])
     identical = _yes(cfg["identical_prompts"])
     if load == ["clients"]:

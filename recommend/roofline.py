@@ -132,8 +132,7 @@ class StepModel:
         self._overhead_s = (
             eff.step_overhead_s + eff.step_overhead_per_rank_s * (tp - 1) + eff.layer_overhead_s * m.num_layers
         )
-        context = eff.layer_overhead_s if eff.context_layer_overhead_s is None else eff.context_layer_overhead_s
-        self._context_extra_s = (context - eff.layer_overhead_s) * m.num_layers  # on a step with prefill
+        self._context_extra_s = eff.context_layer_extra_s * m.num_layers  # on a step with prefill
         # Expert parallelism: attention data-parallel over `ranks` GPUs, experts split `ranks` ways whole.
         # Two all-to-alls per MoE layer (dispatch, combine) move each routed copy of a token's hidden
         # state to and from the GPU holding its expert: (ranks - 1) / ranks of them leave the GPU. They

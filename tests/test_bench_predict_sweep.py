@@ -55,12 +55,12 @@ def test_sweep_rows_keep_predictable_runs_and_count_the_rest(tmp_path):
 
 
 def test_fit_recovers_planted_fixed_costs_and_holds_out_each_gpu():
-    # runs priced by the model itself with 70 us a generation layer, 120 us a context layer and 10 us a sequence:
+    # runs priced by the model itself with 70 us a generation layer, 70 + 50 us a context layer, 10 us a sequence:
     # the grid point with zero error is the planted one, on all runs and on every GPU's leave-one-out fold
     from recommend.predict import predict_static
 
     mod = bench_module("predict_sweep")
-    planted = {"layer_overhead_s": 70e-6, "context_layer_overhead_s": 120e-6, "step_overhead_per_seq_s": 10e-6}
+    planted = {"layer_overhead_s": 70e-6, "context_layer_extra_s": 50e-6, "step_overhead_per_seq_s": 10e-6}
     engine = mod.static_engines(planted)["trtllm-xqa"]
     rows = []
     for gpu, model, batch, isl, osl in (
@@ -79,7 +79,7 @@ def test_fit_recovers_planted_fixed_costs_and_holds_out_each_gpu():
         )
     grid = {
         "layer_overhead_s": (60e-6, 70e-6, 80e-6),
-        "context_layer_overhead_s": (100e-6, 120e-6),
+        "context_layer_extra_s": (30e-6, 50e-6),
         "step_overhead_per_seq_s": (0.0, 10e-6),
     }
     full, per_gpu, held = mod.fit(rows, grid, table=[])

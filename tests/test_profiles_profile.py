@@ -127,18 +127,16 @@ def test_a_measured_layer_cost_keeps_the_engines_extra_for_context_steps():
     eff = with_profile(dep, flat_profile()).engine.efficiency
     base = dep.engine.efficiency
     assert eff.layer_overhead_s == pytest.approx(30e-6)
-    assert eff.context_layer_overhead_s == pytest.approx(30e-6 + base.context_layer_overhead_s - base.layer_overhead_s)
+    assert eff.layer_overhead_s + eff.context_layer_extra_s == pytest.approx(30e-6 + 40e-6)
     # so does a calibration that fits the generation step's cost (tracefit calibrate)
     from profiles.profile_calibration import calibrated_efficiency
 
     cal = calibrated_efficiency({"factors": {"layer_overhead_s": 50e-6}}, base)
-    assert cal.context_layer_overhead_s == pytest.approx(50e-6 + base.context_layer_overhead_s - base.layer_overhead_s)
+    assert cal.layer_overhead_s + cal.context_layer_extra_s == pytest.approx(50e-6 + 40e-6)
     # an engine without the split keeps none
     assert (
-        with_profile(
-            deployment(model="llama-3-8b", gpu="h100"), flat_profile()
-        ).engine.efficiency.context_layer_overhead_s
-        is None
+        with_profile(deployment(model="llama-3-8b", gpu="h100"), flat_profile()).engine.efficiency.context_layer_extra_s
+        == 0
     )
 
 

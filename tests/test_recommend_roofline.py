@@ -322,9 +322,9 @@ def test_vllm_v06_has_no_per_rank_launch():
 
 
 def test_a_context_step_pays_its_own_per_layer_cost():
-    # 60 us a layer on generation steps, 110 us on a step with prefill: Llama-3-8B's 32 layers add 32 x 60 us =
+    # 60 us a layer on generation steps, 60 + 50 us on a step with prefill: Llama-3-8B's 32 layers add 32 x 60 us =
     # 1.92 ms to a decode step and 32 x 110 us = 3.52 ms to a step that prefills (alone or beside decodes)
-    split = dataclasses.replace(IDEAL, layer_overhead_s=60e-6, context_layer_overhead_s=110e-6)
+    split = dataclasses.replace(IDEAL, layer_overhead_s=60e-6, context_layer_extra_s=50e-6)
     plain, costed = StepModel(H100_8B, IDEAL), StepModel(H100_8B, split)
     assert costed.decode_step_s(4, 512) - plain.decode_step_s(4, 512) == pytest.approx(32 * 60e-6)
     assert costed.step_s(128, 128, 0, 0) - plain.step_s(128, 128, 0, 0) == pytest.approx(32 * 110e-6)
@@ -338,16 +338,16 @@ def test_only_the_static_tensorrt_engines_split_generation_and_context_layer_cos
     # the fit on NVIDIA's v0.9 sweep (profiles/efficiency.py STATIC_*) is a gptSessionBenchmark term: the engines
     # of those tables carry it, every other engine prices a context step's layers as a generation step's
     from profiles import ENGINES
-    from profiles.efficiency import STATIC_CONTEXT_LAYER_OVERHEAD_S, STATIC_LAYER_OVERHEAD_S, STATIC_PER_SEQ_S
+    from profiles.efficiency import STATIC_CONTEXT_LAYER_EXTRA_S, STATIC_LAYER_OVERHEAD_S, STATIC_PER_SEQ_S
 
     for name, engine in ENGINES.items():
         eff = engine.efficiency
         if name in ("trtllm-legacy", "trtllm-xqa"):
-            assert (eff.layer_overhead_s, eff.context_layer_overhead_s, eff.step_overhead_per_seq_s) == (
+            assert (eff.layer_overhead_s, eff.context_layer_extra_s, eff.step_overhead_per_seq_s) == (
                 STATIC_LAYER_OVERHEAD_S,
-                STATIC_CONTEXT_LAYER_OVERHEAD_S,
+                STATIC_CONTEXT_LAYER_EXTRA_S,
                 STATIC_PER_SEQ_S,
             )
-            assert eff.context_layer_overhead_s > eff.layer_overhead_s
+            assert eff.context_layer_extra_s > 0
         else:
-            assert eff.context_layer_overhead_s is None, name
+            assert eff.context_layer_extra_s == 0, name
