@@ -23,9 +23,10 @@ number of prompts), rebuilds the benchmark's traffic and simulates it with `reco
             default, vLLM scheduler prioritizes prefills and doesn't batch prefill and decode to the
             same batch", docs 'Chunked Prefill', chunked prefill on by default only above 32K context,
             the runs set --max_model_len 4096; SGLang server_args enable_mixed_chunk=False); TensorRT-LLM
-            trtllm-bench: max batch 2048, 8192 tokens per step, its default GUARANTEED_NO_EVICT admission
-            (a request starts only when its prompt + output blocks fit, never preempted); KV capacity
-            from the memory model.
+            trtllm-bench: the max batch and tokens per step its own heuristic picks for the run
+            (`trtllm_bench_limits`: perf-overview's commands set neither), its default GUARANTEED_NO_EVICT
+            admission (a request starts only when its prompt + output blocks fit, never preempted); KV
+            capacity from the memory model.
 Prints the predicted/measured pairs and the median / p90 absolute percentage error per metric (and
 per GPU for throughput).
   --eager-bound  the most eager (not graph-captured) prefill could add (bench/RESULTS.md, 'Serving'):
@@ -53,6 +54,7 @@ Usage: .venv/bin/python bench/serving_accuracy.py [--tp] [--multi-turn] [--eager
 import csv
 import json
 import lzma
+import math
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -126,7 +128,55 @@ def token_budget(r: dict, engine_tokens: int) -> int:
     if r["engine"] == "vllm" and r["mixed_prefill"] == "0":
         # vLLM V0 without chunked prefill: max(max_model_len, 2048) (vllm/config.py SchedulerConfig, v0.4-v0.6)
         return max(MAX_MODEL_LEN, 2048)
-    return min(engine_tokens, 8192)  # SGLang chunked_prefill_size 8192 (server_args); trtllm-bench 8192
+    return min(engine_tokens, 8192)  # SGLang chunked_prefill_size 8192 (server_args)
+
+
+# trtllm-bench throughput picks max_batch_size and max_num_tokens itself unless both are given, and
+# perf-overview.md's commands give neither (tensorrt_llm/bench/benchmark/utils/general.py `get_settings`;
+# bench/build/tuning.py `calc_engine_setting`, `finetune_setting`; bench/build/utils.py `get_device_memory`):
+# requests whose prompt + output KV fit in the GPUs' total memory (NVML GiB) less the checkpoint's bytes, at the
+# run's kv_cache_free_gpu_mem_fraction (trtllm-bench's default 0.90), capped at 4096 and rounded up to 32s,
+# 128s or 256s; tokens per step that batch x (1 + isl/osl), capped at 32768, at least 2048 and rounded up; with
+# chunked prefill off (its default, and the runs' yaml) at least the longest prompt plus the batch.
+TRTLLM_BENCH_KV_FRACTION = 0.90
+TRTLLM_BENCH_MAX_BATCH = 4096
+TRTLLM_BENCH_MAX_TOKENS = 32768
+# Bytes per element in the heuristic's engine and KV sizes (tuning.py BYTES_PER_ELEM; anything else 2)
+TRTLLM_BENCH_ELEMENT_BYTES = {"nvfp4": 0.5, "fp8": 1.0}
+# An NVFP4 checkpoint stores two E2M1 values per U8 element plus one E4M3 scale per 16 values, and the
+# heuristic counts safetensors elements as parameters (bench/build/dataclasses.py `get_param_count`).
+NVFP4_ELEMENTS_PER_PARAM = 0.5 + 1 / 16
+
+
+def trtllm_bench_requests(dep, isl: int, osl: int) -> float:
+    """Requests of isl + osl tokens whose KV trtllm-bench's heuristic estimates fit (tuning.py)."""
+    m, tp = dep.model, dep.tp
+    elements = m.total_params - (m.linear_params * (1 - NVFP4_ELEMENTS_PER_PARAM) if dep.weights == "nvfp4" else 0)
+    engine_gib = elements * TRTLLM_BENCH_ELEMENT_BYTES.get(dep.weights, 2.0) / 2**30
+    kv_gib_per_token = (
+        2 * m.num_layers * max(tp, m.num_kv_heads) * m.head_dim * TRTLLM_BENCH_ELEMENT_BYTES.get(dep.kv, 2.0) / 2**30
+    )
+    free_gib = dep.gpu.mem_gib * tp - engine_gib
+    return free_gib * TRTLLM_BENCH_KV_FRACTION / (kv_gib_per_token * (isl + osl))
+
+
+def trtllm_bench_limits(requests: float, isl: int, osl: int) -> tuple[int, int]:
+    """(max_batch_size, max_num_tokens) trtllm-bench runs with, for `requests` that fit (pp 1, no chunking)."""
+    raw_batch = min(requests, TRTLLM_BENCH_MAX_BATCH)
+    raw_tokens = min(raw_batch * (1 + isl / osl), TRTLLM_BENCH_MAX_TOKENS)
+    if raw_batch < 256:
+        batch = max(64, 32 * math.ceil(raw_batch / 32))
+    elif raw_batch < 1024:
+        batch = 128 * math.ceil(raw_batch / 128)
+    else:
+        batch = 256 * math.ceil(raw_batch / 256)
+    if raw_tokens < 4096:
+        tokens = max(2048, 256 * math.ceil(raw_tokens / 256))
+    elif raw_tokens < 8192:
+        tokens = 512 * math.ceil(raw_tokens / 512)
+    else:
+        tokens = 1024 * math.ceil(raw_tokens / 1024)
+    return batch, max(tokens, isl + batch)
 
 
 def traffic(r: dict, lengths) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -185,9 +235,12 @@ def simulated(
     """The row's run simulated: its metrics by name, or (per_request) every request's TTFT in ms."""
     dep = row_deployment(r, as_tp)
     fixed = r["dataset"] == "fixed"
-    seqs = 2048 if r["engine"].startswith("trtllm") else 256
     ranks = dep.attention_ranks  # attention-DP ranks each schedule their own batch and token budget
-    budget = token_budget(r, dep.engine.max_batched_tokens)
+    if r["engine"] == "trtllm":  # trtllm-bench
+        isl, osl = int(r["isl"]), int(r["osl"])
+        seqs, budget = trtllm_bench_limits(trtllm_bench_requests(dep, isl, osl), isl, osl)
+    else:
+        seqs, budget = 256, token_budget(r, dep.engine.max_batched_tokens)
     spec = EngineSpec(
         max_num_seqs=seqs * ranks,
         max_num_batched_tokens=budget * ranks,

@@ -40,7 +40,36 @@ def test_token_budget_is_each_versions_default():
     assert m.token_budget(row, 8192) == 4096  # vLLM V0, chunked prefill off: max(max_model_len 4096, 2048)
     assert m.token_budget({**row, "version": "v0.8.3", "mixed_prefill": ""}, 8192) == 2048  # V1, < 70 GiB GPU
     assert m.token_budget({**row, "engine": "sglang", "version": "v0.3.0"}, 8192) == 8192  # chunked_prefill_size
-    assert m.token_budget({**row, "engine": "trtllm", "version": "v1.0", "mixed_prefill": ""}, 1 << 30) == 8192
+
+
+def test_trtllm_bench_estimates_requests_as_its_heuristic_does():
+    from recommend.deployment import deployment
+
+    m = _module()
+    dense = deployment(model="llama-3.1-8b", gpu="h100-sxm", tp=1, weights="fp8", kv="fp8", engine="trtllm")
+    # checkpoint 8,030,261,248 params x 1 B = 7.4787 GiB of 80; 0.90 x 72.521 = 65.269 GiB for KV at
+    # 2 x 32 layers x 8 heads x 128 x 1 B = 6.1035e-5 GiB a token, x (128 + 4096) = 0.25781 GiB a request
+    assert m.trtllm_bench_requests(dense, 128, 4096) == pytest.approx(253.17, abs=0.01)
+    moe = deployment(model="qwen3-30b-a3b", gpu="b200", tp=1, weights="nvfp4", kv="fp8", engine="trtllm")
+    # NVFP4 elements: 30,532,110,336 params less 29,896,998,912 linear x (1 - 0.5625) = 17,452,173,312, x 0.5 B
+    # = 8.1268 GiB of 180; 0.90 x 171.873 = 154.686 GiB at 2 x 48 x 4 x 128 x 1 B x 4224 = 0.193359 GiB a request
+    assert m.trtllm_bench_requests(moe, 128, 4096) == pytest.approx(799.99, abs=0.01)
+
+
+def test_trtllm_bench_limits_round_as_its_heuristic_does():
+    m = _module()
+    # 253.17 requests: < 256 -> 32 x ceil(7.91) = 256; tokens 253.17 x (1 + 128/4096) = 261 -> at least 2048
+    assert m.trtllm_bench_limits(253.17, 128, 4096) == (256, 2048)
+    # 811 requests: 128 x ceil(6.34) = 896; tokens 836 -> 2048
+    assert m.trtllm_bench_limits(811.0, 128, 4096) == (896, 2048)
+    # 13,390 requests capped at 4096; tokens 4096 x 2 = 8192 -> 1024 x 8; 8192 >= 128 + 4096
+    assert m.trtllm_bench_limits(13_390.0, 128, 128) == (4096, 8192)
+    # 150 requests -> 32 x 5 = 160; tokens 150 x 11 = 1650 -> 2048, but chunked prefill is off: 20000 + 160
+    assert m.trtllm_bench_limits(150.0, 20_000, 2000) == (160, 20_160)
+    # 40 requests -> the floor of 64; tokens 40 x 1.5 = 60 -> 2048, above 1000 + 64
+    assert m.trtllm_bench_limits(40.0, 1000, 2000) == (64, 2048)
+    # 3000 requests -> 256 x ceil(11.72) = 3072; tokens 3000 x 2 = 6000 -> 512 x 12 = 6144, above 2048 + 3072
+    assert m.trtllm_bench_limits(3000.0, 2048, 2048) == (3072, 6144)
 
 
 def test_ep_rows_run_expert_parallel_unless_asked_for_tp():
@@ -120,7 +149,7 @@ def test_held_out_prediction_uses_the_fit_on_the_other_half():
 
 def test_moe_caveat_states_what_the_trtllm_v1_rows_measure():
     # recommend/predict.py's MOE_TRTLLM_CAVEAT quotes these rows: 107 of the 110 MoE throughputs ran below the
-    # simulation, median 1.6x, up to 3.7x, while the dense rows of the same tables are off by 6% median. If the
+    # simulation, median 1.6x, up to 4.1x, while the dense rows of the same tables are off by 6% median. If the
     # model moves, the caveat's numbers must move with it.
     from profiles import get_model
     from recommend.predict import MOE_TRTLLM_CAVEAT
@@ -134,7 +163,7 @@ def test_moe_caveat_states_what_the_trtllm_v1_rows_measure():
         ratio[kind].append(m.simulated(r, None)["output_tok_s"] / float(r["measured_value"]))
     moe, dense = np.array(ratio["moe"]), np.array(ratio["dense"])
     assert len(moe) == 110 and len(dense) == 100
-    assert (moe > 1).sum() == 107 and round(float(np.median(moe)), 1) == 1.6 and round(float(moe.max()), 1) == 3.7
+    assert (moe > 1).sum() == 107 and round(float(np.median(moe)), 1) == 1.6 and round(float(moe.max()), 1) == 4.1
     assert round(float(np.median(np.abs(dense - 1))), 2) == 0.06
-    for quoted in ("107 of its 110", "median 1.6x and up to 3.7x", "dense rows: 6% median"):
+    for quoted in ("107 of its 110", "median 1.6x and up to 4.1x", "dense rows: 6% median"):
         assert quoted in MOE_TRTLLM_CAVEAT
