@@ -23,12 +23,13 @@ number of prompts), rebuilds the benchmark's traffic and simulates it with `reco
             default, vLLM scheduler prioritizes prefills and doesn't batch prefill and decode to the
             same batch", docs 'Chunked Prefill', chunked prefill on by default only above 32K context,
             the runs set --max_model_len 4096; SGLang server_args enable_mixed_chunk=False); TensorRT-LLM
-            trtllm-bench: the max batch and tokens per step its own heuristic picks for the run
-            (`trtllm_bench_limits`: perf-overview's commands set neither), its default GUARANTEED_NO_EVICT
+            trtllm-bench: the max batch and tokens per step its own heuristic picks for the run (v1.0,
+            `trtllm_bench_limits`: perf-overview's commands set neither) or its v0.12 engines were built with
+            (`TRTLLM_BENCH_V012_CONFIG`), its default GUARANTEED_NO_EVICT
             admission (a request starts only when its prompt + output blocks fit, never preempted); KV
             capacity from the memory model.
 Prints the predicted/measured pairs and the median / p90 absolute percentage error per metric (and
-per GPU for throughput).
+per GPU for throughput; TensorRT-LLM v0.12's table, never fitted, on lines of its own).
   --eager-bound  the most eager (not graph-captured) prefill could add (bench/RESULTS.md, 'Serving'):
             on the rows whose engine ran prefill outside CUDA graphs (SGLang v0.3.0, vLLM v0.6.0; decode
             steps were graph-captured), a step with prefill lasts max(priced + layers x EAGER_GAP_S_PER_LAYER,
@@ -148,6 +149,38 @@ TRTLLM_BENCH_ELEMENT_BYTES = {"nvfp4": 0.5, "fp8": 1.0}
 NVFP4_ELEMENTS_PER_PARAM = 0.5 + 1 / 16
 
 
+# trtllm-bench v0.12 built its engines (`trtllm-bench build`) with the max batch and tokens its
+# bench/build/benchmark_config.yml lists per model and TP ("general", or the sequence length isl + osl where
+# listed; github.com/NVIDIA/TensorRT-LLM @ 32ed92e, the models of v0.12.0's perf-overview table), and ran them at
+# those limits, no eviction and kv_cache_free_gpu_mem_fraction 0.90 (bench/run/run.py's defaults then). A model and
+# TP the file does not list gets trtllm-build's defaults, 2048 sequences and 8192 tokens.
+TRTLLM_BENCH_V012_CONFIG = {
+    ("gpt-j-6b", 1): {"general": (128, 2048), 256: (2048, 2048)},
+    ("llama-2-7b", 1): {"general": (4096, 8192)},
+    ("llama-3-8b", 1): {"general": (2048, 8192)},
+    ("mistral-7b", 1): {"general": (4098, 8192)},
+    ("mixtral-8x7b", 2): {"general": (2048, 3072)},
+    ("mixtral-8x7b", 4): {"general": (8192, 8192)},
+    ("llama-2-70b", 2): {"general": (2048, 2048)},
+    ("llama-2-70b", 4): {"general": (4096, 8192), 4224: (256, 8192)},
+    ("llama-2-70b", 8): {"general": (8192, 16384), 2176: (1024, 16384)},
+    ("llama-3-70b", 4): {"general": (2048, 1024)},
+    ("llama-3-70b", 8): {"general": (8192, 16384)},
+    ("falcon-180b", 4): {"general": (4096, 8192)},
+    ("falcon-180b", 8): {"general": (2048, 8192)},
+}
+TRTLLM_BUILD_DEFAULTS = (2048, 8192)
+
+
+def trtllm_bench_settings(r: dict, dep) -> tuple[int, int]:
+    """(max_batch_size, max_num_tokens) of the row's trtllm-bench run, as its version chose them."""
+    isl, osl = int(r["isl"]), int(r["osl"])
+    if r["version"].startswith("v0.12"):
+        listed = TRTLLM_BENCH_V012_CONFIG.get((r["model"], dep.tp), {})
+        return listed.get(isl + osl, listed.get("general", TRTLLM_BUILD_DEFAULTS))
+    return trtllm_bench_limits(trtllm_bench_requests(dep, isl, osl), isl, osl)
+
+
 def trtllm_bench_requests(dep, isl: int, osl: int) -> float:
     """Requests of isl + osl tokens whose KV trtllm-bench's heuristic estimates fit (tuning.py)."""
     m, tp = dep.model, dep.tp
@@ -237,8 +270,8 @@ def simulated(
     fixed = r["dataset"] == "fixed"
     ranks = dep.attention_ranks  # attention-DP ranks each schedule their own batch and token budget
     if r["engine"] == "trtllm":  # trtllm-bench
-        isl, osl = int(r["isl"]), int(r["osl"])
-        seqs, budget = trtllm_bench_limits(trtllm_bench_requests(dep, isl, osl), isl, osl)
+        seqs, budget = trtllm_bench_settings(r, dep)
+        seqs = min(seqs, budget)  # no step runs more sequences than tokens (v0.12's Llama-3-70B TP4: 2048 / 1024)
     else:
         seqs, budget = 256, token_budget(r, dep.engine.max_batched_tokens)
     spec = EngineSpec(
@@ -438,6 +471,7 @@ def main() -> None:
             r[k]
             for k in (
                 "engine",
+                "version",
                 "model",
                 "gpu",
                 "tp",
@@ -460,8 +494,12 @@ def main() -> None:
         ape[(r["metric"], "all")].append(abs(err))
         if r["metric"] == "output_tok_s":  # dense and MoE apart: the MoE rows share one missing cost
             kind = "MoE" if get_model(r["model"]).is_moe else "dense"
+            if r["version"].startswith("v0.12"):  # TensorRT-LLM v0.12's table, never fitted: its own lines
+                kind, gpu = f"v0.12 {kind}", f"{r['gpu']} {r['weights']}"
+            else:
+                gpu = r["gpu"]
             ape[(r["metric"], kind)].append(abs(err))
-            ape[(r["metric"], f"{kind} {r['gpu']}")].append(abs(err))
+            ape[(r["metric"], f"{kind} {gpu}")].append(abs(err))
         load = f"{r['isl']}/{r['osl']}" if r["dataset"] == "fixed" else r["dataset"]
         print(
             f"| {r['engine']} | {r['version']} | {r['model'].split('/')[-1]} | {r['gpu']} | {r['tp']} | "

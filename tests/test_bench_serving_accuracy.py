@@ -72,6 +72,26 @@ def test_trtllm_bench_limits_round_as_its_heuristic_does():
     assert m.trtllm_bench_limits(3000.0, 2048, 2048) == (3072, 6144)
 
 
+def test_trtllm_bench_v012_runs_take_the_listed_engine_settings():
+    from recommend.deployment import deployment
+
+    m = _module()
+
+    def settings(model, tp, isl, osl):
+        row = {"version": "v0.12.0 tensorrt", "model": model, "isl": str(isl), "osl": str(osl)}
+        dep = deployment(model=model, gpu="h100-sxm", tp=tp, weights="fp8", kv="fp8", engine="trtllm")
+        return m.trtllm_bench_settings(row, dep)
+
+    assert settings("llama-2-70b", 4, 128, 4096) == (256, 8192)  # listed for a 4224-token sequence
+    assert settings("llama-2-70b", 4, 2048, 2048) == (4096, 8192)  # otherwise the model's "general"
+    assert settings("gpt-j-6b", 1, 128, 128) == (2048, 2048)  # GPT-J at 256 tokens
+    assert settings("llama-3-70b", 2, 128, 128) == (2048, 8192)  # not listed: trtllm-build's defaults
+    with open(m.TABLE, newline="") as f:
+        v012 = [r for r in csv.DictReader(f) if r["version"] == "v0.12.0 tensorrt"]
+    # 56 cells a shape (the GH200 column left out), 55 at 2048/2048
+    assert len(v012) == 279 and {r["metric"] for r in v012} == {"output_tok_s"}
+
+
 def test_ep_rows_run_expert_parallel_unless_asked_for_tp():
     m = _module()
     row = {
@@ -156,7 +176,7 @@ def test_moe_caveat_states_what_the_trtllm_v1_rows_measure():
 
     m = _module()
     with open(m.TABLE) as f:
-        rows = [r for r in csv.DictReader(f) if r["engine"] == "trtllm" and r["metric"] == "output_tok_s"]
+        rows = [r for r in csv.DictReader(f) if r["version"] == "v1.0 pytorch" and r["metric"] == "output_tok_s"]
     ratio = {"moe": [], "dense": []}
     for r in rows:
         kind = "moe" if get_model(r["model"]).is_moe else "dense"
