@@ -72,6 +72,27 @@ def test_trtllm_bench_limits_round_as_its_heuristic_does():
     assert m.trtllm_bench_limits(3000.0, 2048, 2048) == (3072, 6144)
 
 
+def test_trtllm_bench_runs_untuned_checkpoints_at_the_build_defaults():
+    from recommend.deployment import deployment
+
+    m = _module()
+    row = {"version": "03e27c7 pytorch", "model": "gpt-oss-20b", "isl": "1024", "osl": "1024"}
+    dep = deployment(model="gpt-oss-20b", gpu="b200", tp=1, weights="mxfp4", kv="fp8", engine="trtllm")
+    # MXFP4 is not among the heuristic's tuned quantizations: BuildConfig's 2048 sequences and 8192 tokens
+    assert m.trtllm_bench_settings(row, dep) == (2048, 8192)
+    # chunked prefill off: at least the prompt beside a full batch, 32768 + 2048
+    assert m.trtllm_bench_settings({**row, "isl": "32768"}, dep) == (2048, 34_816)
+    with open(m.TABLE, newline="") as f:
+        later = [r for r in csv.DictReader(f) if r["version"] == "03e27c7 pytorch"]
+    # 7 models' tables less the Hopper gpt-oss columns (their "FP8" names no checkpoint the runs could load)
+    assert len(later) == 103 and {r["model"] for r in later if r["gpu"] in ("h100-sxm", "h200")} == {
+        "deepseek-r1-0528",
+        "llama-3.3-70b",
+        "llama-4-maverick",
+        "qwen3-235b-a22b",
+    }
+
+
 def test_trtllm_bench_v012_runs_take_the_listed_engine_settings():
     from recommend.deployment import deployment
 
