@@ -23,7 +23,8 @@ BREAKDOWN = ("weights_s", "kv_s", "attention_s", "communication_s", "overhead_s"
 # stated, not fitted away.
 MOE_TRTLLM_CAVEAT = (
     "optimistic for MoE on TensorRT-LLM: 107 of its 110 published v1.0 MoE throughputs ran below this model, "
-    "by a median 1.6x and up to 4.1x (its dense rows: 6% median error); see bench/RESULTS.md 'Serving'"
+    "by a median 1.6x and up to 4.1x (its dense rows: 6% median error), most at short prompts and outputs "
+    "(all 32 of a later table's 1K-in/1K-out MoE runs, median 1.42x); see bench/RESULTS.md 'Serving'"
 )
 
 # A KV budget this small leaves the engine buffers the memory model does not count (activations, NCCL, CUDA
