@@ -174,7 +174,7 @@ TRTLLM_BENCH_V012_CONFIG = {
 }
 TRTLLM_BUILD_DEFAULTS = (2048, 8192)
 # Tables added to bench/data after the model's last fit, never fitted to (issue #21, session 18), by `version`
-HELD_OUT_TABLES = {"v0.12.0 tensorrt": "v0.12", "03e27c7 pytorch": "03e27c7"}
+HELD_OUT_TABLES = {"v0.12.0 tensorrt": "v0.12", "v0.20 pytorch": "v0.20", "03e27c7 pytorch": "03e27c7"}
 
 
 def trtllm_bench_settings(r: dict, dep) -> tuple[int, int]:

@@ -83,7 +83,11 @@ def test_trtllm_bench_runs_untuned_checkpoints_at_the_build_defaults():
     # chunked prefill off: at least the prompt beside a full batch, 32768 + 2048
     assert m.trtllm_bench_settings({**row, "isl": "32768"}, dep) == (2048, 34_816)
     with open(m.TABLE, newline="") as f:
-        later = [r for r in csv.DictReader(f) if r["version"] == "03e27c7 pytorch"]
+        rows = list(csv.DictReader(f))
+    # v0.20's table: its TP sweeps (Llama-3.3-70B at TP 1, 2, 4 and 8 on B200, H200 and H100)
+    v020 = [r for r in rows if r["version"] == "v0.20 pytorch"]
+    assert len(v020) == 180 and {r["tp"] for r in v020 if r["model"] == "llama-3.3-70b"} == {"1", "2", "4", "8"}
+    later = [r for r in rows if r["version"] == "03e27c7 pytorch"]
     # 7 models' tables less the Hopper gpt-oss columns (their "FP8" names no checkpoint the runs could load)
     assert len(later) == 103 and {r["model"] for r in later if r["gpu"] in ("h100-sxm", "h200")} == {
         "deepseek-r1-0528",
