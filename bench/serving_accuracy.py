@@ -205,19 +205,15 @@ def trtllm_bench_limits(requests: float, isl: int, osl: int) -> tuple[int, int]:
     """(max_batch_size, max_num_tokens) trtllm-bench runs with, for `requests` that fit (pp 1, no chunking)."""
     raw_batch = min(requests, TRTLLM_BENCH_MAX_BATCH)
     raw_tokens = min(raw_batch * (1 + isl / osl), TRTLLM_BENCH_MAX_TOKENS)
-    if raw_batch < 256:
-        batch = max(64, 32 * math.ceil(raw_batch / 32))
-    elif raw_batch < 1024:
-        batch = 128 * math.ceil(raw_batch / 128)
-    else:
-        batch = 256 * math.ceil(raw_batch / 256)
-    if raw_tokens < 4096:
-        tokens = max(2048, 256 * math.ceil(raw_tokens / 256))
-    elif raw_tokens < 8192:
-        tokens = 512 * math.ceil(raw_tokens / 512)
-    else:
-        tokens = 1024 * math.ceil(raw_tokens / 1024)
+    batch = _round_up(raw_batch, ((256, 32), (1024, 128), (math.inf, 256)), floor=64)
+    tokens = _round_up(raw_tokens, ((4096, 256), (8192, 512), (math.inf, 1024)), floor=2048)
     return batch, max(tokens, isl + batch)
+
+
+def _round_up(x: float, bands: tuple[tuple[float, int], ...], floor: int) -> int:
+    """x rounded up to the step of the first band it is below, at least floor (finetune_setting's ladders)."""
+    step = next(step for below, step in bands if x < below)
+    return max(floor, step * math.ceil(x / step))
 
 
 def traffic(r: dict, lengths) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
