@@ -23,13 +23,13 @@ number of prompts), rebuilds the benchmark's traffic and simulates it with `reco
             default, vLLM scheduler prioritizes prefills and doesn't batch prefill and decode to the
             same batch", docs 'Chunked Prefill', chunked prefill on by default only above 32K context,
             the runs set --max_model_len 4096; SGLang server_args enable_mixed_chunk=False); TensorRT-LLM
-            trtllm-bench: the max batch and tokens per step its own heuristic picks for the run (v1.0,
-            `trtllm_bench_limits`: perf-overview's commands set neither) or its v0.12 engines were built with
-            (`TRTLLM_BENCH_V012_CONFIG`), its default GUARANTEED_NO_EVICT
+            trtllm-bench: the max batch and tokens per step its own heuristic picks for the run (PyTorch
+            backend, v0.20 on: `trtllm_bench_settings`; perf-overview's commands set neither) or its v0.12
+            engines were built with (`TRTLLM_BENCH_V012_CONFIG`), its default GUARANTEED_NO_EVICT
             admission (a request starts only when its prompt + output blocks fit, never preempted); KV
             capacity from the memory model.
 Prints the predicted/measured pairs and the median / p90 absolute percentage error per metric (and
-per GPU for throughput; TensorRT-LLM v0.12's table, never fitted, on lines of its own).
+per GPU for throughput; the tables added unfitted, HELD_OUT_TABLES, on lines of their own).
   --eager-bound  the most eager (not graph-captured) prefill could add (bench/RESULTS.md, 'Serving'):
             on the rows whose engine ran prefill outside CUDA graphs (SGLang v0.3.0, vLLM v0.6.0; decode
             steps were graph-captured), a step with prefill lasts max(priced + layers x EAGER_GAP_S_PER_LAYER,
