@@ -227,3 +227,31 @@ def test_moe_caveat_states_what_the_trtllm_v1_rows_measure():
     assert len(later) == 32 and (later > 1).all() and round(float(np.median(later)), 2) == 1.42
     for quoted in ("107 of its 110", "median 1.6x and up to 4.1x", "dense rows: 6% median", "all 32", "median 1.42x"):
         assert quoted in MOE_TRTLLM_CAVEAT
+
+
+def test_b200_tp_caveat_states_what_the_v020_rows_measure():
+    # recommend/predict.py's B200_TP_TRTLLM_CAVEAT quotes v0.20's Llama-3.3-70B rows on B200 with 2,000+ output
+    # tokens after a shorter prompt: simulated / measured 1.25-1.52 at TP 2-8, 1.06-1.20 at TP1; the prompt-heavy
+    # ones (and 128/128) stay within 17%
+    from recommend.predict import B200_TP_TRTLLM_CAVEAT
+
+    m = _module()
+    with open(m.TABLE, newline="") as f:
+        rows = [
+            r
+            for r in csv.DictReader(f)
+            if r["version"] == "v0.20 pytorch" and r["model"] == "llama-3.3-70b" and r["gpu"] == "b200"
+        ]
+    ratio = {
+        r["tp"] + r["isl"] + "/" + r["osl"]: m.simulated(r, None)["output_tok_s"] / float(r["measured_value"])
+        for r in rows
+    }
+    long_out = [r for r in rows if int(r["osl"]) >= 2000 and int(r["isl"]) < int(r["osl"])]
+    tp1 = [ratio[r["tp"] + r["isl"] + "/" + r["osl"]] for r in long_out if r["tp"] == "1"]
+    tpn = [ratio[r["tp"] + r["isl"] + "/" + r["osl"]] for r in long_out if r["tp"] != "1"]
+    assert (round(min(tpn) - 1, 2), round(max(tpn) - 1, 2)) == (0.25, 0.52)
+    assert (round(min(tp1) - 1, 2), round(max(tp1) - 1, 2)) == (0.06, 0.20)
+    prompt_heavy = [v for k, v in ratio.items() if k.endswith(("2048/128", "5000/500", "20000/2000", "128/128"))]
+    assert all(abs(v - 1) <= 0.17 for v in prompt_heavy)
+    for quoted in ("2,000+ output tokens after shorter prompts", "25-52% below", "TP2-8", "6-20% at TP1"):
+        assert quoted in B200_TP_TRTLLM_CAVEAT

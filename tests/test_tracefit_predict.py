@@ -313,3 +313,14 @@ def test_a_batch_filling_a_tight_kv_budget_is_called_optimistic():
     assert "optimistic" in predict_static(dep, batch=32, isl=512, osl=512).caveat
     h100 = deployment(model="llama-2-70b", gpu="h100", tp=4, weights="fp16", kv="fp16", engine="trtllm")
     assert caveat(h100, 4096, 64) is None
+
+
+def test_tensor_parallel_on_b200_with_tensorrt_llm_carries_the_published_caveat():
+    from recommend.predict import caveat
+
+    def on(gpu, tp, engine="trtllm"):
+        return caveat(deployment(model="llama-3.1-70b", gpu=gpu, tp=tp, weights="fp8", engine=engine)) or ""
+
+    assert on("b200", 2).startswith("optimistic for tensor parallelism on B200 with TensorRT-LLM")
+    assert on("b200", 8) == on("b200", 2)
+    assert on("b200", 1) == on("h200", 8) == on("b200", 4, engine="vllm") == ""  # TP1, Hopper: it holds; vLLM: no data
