@@ -119,10 +119,11 @@ def table(title: str, keys: list[tuple], ins: np.ndarray, loso: np.ndarray) -> l
 # (docs.alcf.anl.gov/polaris/hardware-overview/machine-overview/); the JLSE H100 node's nvidia-smi reads
 # "NVIDIA H100 80GB HBM3" (their llama.cpp/H100/README.MD) = SXM; JLSE GH200 = the 96 GB HBM3 part.
 VALIDATION_GPUS = {"Nvidia A100 GPU": "a100-40gb-sxm", "Nvidia H100 GPU": "h100-sxm", "Nvidia GH200 GPU": "gh200"}
-# Their TensorRT-LLM scripts check out v0.12.0 (TensorRT-LLM/GH200/README.MD): paged KV, XQA on -> `trtllm`. Their
+# Their TensorRT-LLM scripts check out v0.12.0 (TensorRT-LLM/GH200/README.MD): paged KV, XQA on, the C++ executor
+# -> `trtllm-cpp` (session 18; `trtllm` before). Their
 # vLLM pins the requirements of vLLM v0.5.4-v0.6 (vLLM/A100/Throughput_measurement/requirements-cuda.txt:
 # xformers 0.0.27.post2, vllm-flash-attn 2.6.1) -> `vllm-v0.6`.
-VALIDATION_ENGINES = {"vLLM": "vllm-v0.6", "TensorRT-LLM": "trtllm"}
+VALIDATION_ENGINES = {"vLLM": "vllm-v0.6", "TensorRT-LLM": "trtllm-cpp"}
 # How each harness fills a batch (@4211f5d). TensorRT-LLM: run_power.py / run_precision*.py `generate_input` copy one
 # prompt ("France" x max_input_length) batch_size times, decoded greedily (utils.py --top_k default 1), so an MoE
 # batch routes like one sequence. vLLM: benchmark_throughput.py draws every sequence's prompt ids at random.

@@ -232,8 +232,9 @@ def traffic(r: dict, lengths) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 # The catalog engine a run's (engine, version) is priced as, where that is not the engine's own name: vLLM v0.6
-# ran its tensor-parallel workers as processes the driver fed through shared memory (profiles/efficiency.py).
-CATALOG_ENGINES = {("vllm", "v0.6.0"): "vllm-v0.6"}
+# ran its tensor-parallel workers as processes the driver fed through shared memory; TensorRT-LLM v0.12 ran
+# TensorRT engines in its C++ executor (profiles/efficiency.py).
+CATALOG_ENGINES = {("vllm", "v0.6.0"): "vllm-v0.6", ("trtllm", "v0.12.0 tensorrt"): "trtllm-cpp"}
 
 
 def row_deployment(r: dict, as_tp: bool = False):

@@ -27,6 +27,6 @@ def test_validation_rows_keeps_physical_rows_and_says_why_others_left(tmp_path):
     # random prompt ids per sequence (benchmark_throughput.py)
     assert [(r["gpu"], r["engine"], r["tp"], r["isl"], r["osl"], r["identical_prompts"]) for r in rows] == [
         ("a100-40gb-sxm", "vllm-v0.6", "1", "128", "128", "false"),
-        ("h100-sxm", "trtllm", "2", "256", "256", "true"),
+        ("h100-sxm", "trtllm-cpp", "2", "256", "256", "true"),
     ]
     assert dropped == {"faster than the weight-streaming floor": 1, "model not in the catalog": 1}

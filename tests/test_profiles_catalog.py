@@ -106,6 +106,23 @@ def test_engine_names():
         get_engine("tgi")
 
 
+def test_trtllm_cpp_is_trtllm_plus_its_per_request_cost():
+    from recommend.deployment import deployment
+    from recommend.roofline import StepModel
+
+    # the C++ executor's profile: the PyTorch backend's, plus 7.5 us per running sequence every step
+    py, cpp = get_engine("trtllm"), get_engine("trtllm-cpp")
+    assert cpp.efficiency.step_overhead_per_seq_s == pytest.approx(7.5e-6)
+    assert (cpp.max_batched_tokens, cpp.kv_block_tokens, cpp.memory_fraction) == (
+        py.max_batched_tokens,
+        py.kv_block_tokens,
+        py.memory_fraction,
+    )
+    steps = [StepModel(deployment(model="llama-3-8b", gpu="h100-sxm", engine=e)) for e in ("trtllm", "trtllm-cpp")]
+    # 256 sequences decoding over 1,000 tokens each: 256 x 7.5 us = 1.92 ms more a step
+    assert steps[1].decode_step_s(256, 1000) - steps[0].decode_step_s(256, 1000) == pytest.approx(1.92e-3)
+
+
 def test_plain_mlp_models_count_two_projections():
     # GPT-J 6B: 28 x (attention 4 x 4096^2 = 67,108,864 + MLP up+down 2 x 4096 x 16384 = 134,217,728
     # + 2 norms 8,192) = 5,637,373,952; untied embedding + lm_head 2 x 50400 x 4096 = 412,876,800; final
