@@ -48,11 +48,14 @@ per GPU for throughput; the tables added unfitted, HELD_OUT_TABLES, on lines of 
             (b) SGLang v0.3.0 / vLLM v0.6.0 rows: the constant alone from a deployment's rate-4 TTFT p50
             (measured - simulated: a constant shifts every TTFT, so the p50 by exactly it), predicting its
             rate-8 TTFT p50 and E2E p50, and the reverse.
+  --per-seq-fit  `trtllm-cpp`'s cost per running sequence a step (Efficiency.step_overhead_per_seq_s) over
+            PER_SEQ_GRID_US on TensorRT-LLM v0.12's table, each model and each GPU held out in turn.
 Usage: .venv/bin/python bench/serving_accuracy.py [--tp] [--multi-turn] [--eager-bound] [--ttft-split] [--calibrated]
-       (~10 s on 2 cores)
+       [--per-seq-fit]  (~15 s on 2 cores; --per-seq-fit ~45 s)
 """
 
 import csv
+import dataclasses
 import json
 import lzma
 import math
@@ -72,7 +75,7 @@ from recommend.calibrate import Deployed, Measured, calibrate  # noqa: E402
 from recommend.deployment import deployment  # noqa: E402
 from recommend.engine_config import EngineConfig  # noqa: E402
 from recommend.memory import kv_capacity_tokens  # noqa: E402
-from recommend.roofline import StepModel  # noqa: E402
+from recommend.roofline import StepModel, efficiency_for  # noqa: E402
 from recommend.simulate import EngineSpec, simulate  # noqa: E402
 
 TABLE = HERE / "data" / "published_serving.csv"
@@ -269,8 +272,10 @@ def simulated(
     eager_bound: bool = False,
     per_request: bool = False,
     request_overhead_s: float = 0.0,
+    per_seq_s: float | None = None,
 ):
-    """The row's run simulated: its metrics by name, or (per_request) every request's TTFT in ms."""
+    """The row's run simulated: its metrics by name, or (per_request) every request's TTFT in ms;
+    per_seq_s replaces the engine's cost per running sequence a step (--per-seq-fit)."""
     dep = row_deployment(r, as_tp)
     fixed = r["dataset"] == "fixed"
     ranks = dep.attention_ranks  # attention-DP ranks each schedule their own batch and token budget
@@ -291,7 +296,10 @@ def simulated(
         request_overhead_s=request_overhead_s,
     )
     arrival, prompt, output = traffic(r, lengths)
-    step_s = StepModel(dep).step_s
+    eff = efficiency_for(dep)
+    if per_seq_s is not None:
+        eff = dataclasses.replace(eff, step_overhead_per_seq_s=per_seq_s)
+    step_s = StepModel(dep, efficiency=eff).step_s
     if eager_bound and (r["engine"], r["version"]) in EAGER_PREFILL:
         step_s = eager_prefill(step_s, dep.model.num_layers)
     res = simulate(arrival, prompt, output, engine=spec, step_s=step_s)
@@ -458,6 +466,41 @@ def calibrated(rows: list[dict]) -> str:
     return "\n".join(out)
 
 
+# The table `trtllm-cpp`'s cost per running sequence is chosen on, and the values tried (us a sequence a step)
+PER_SEQ_FIT_VERSION = "v0.12.0 tensorrt"
+PER_SEQ_GRID_US = (0.0, 2.5, 5.0, 7.5, 10.0, 12.5, 15.0)
+
+
+def per_seq_fit(rows: list[dict]) -> str:
+    """`trtllm-cpp`'s cost per running sequence a step on TensorRT-LLM v0.12's table, each model and each GPU held
+    out in turn: the value with the lowest median APE of output tok/s on the other rows, and the held-out rows'
+    median / p90 APE at it and at 0."""
+    runs = [r for r in rows if r["version"] == PER_SEQ_FIT_VERSION]
+    ape = {
+        us: np.array(
+            [
+                abs(simulated(r, None, per_seq_s=us * 1e-6)["output_tok_s"] / float(r["measured_value"]) - 1)
+                for r in runs
+            ]
+        )
+        for us in PER_SEQ_GRID_US
+    }
+    out = ["| held out | picked on the rest (us) | held-out median APE | at 0 us | held-out p90 | at 0 us |"]
+    out.append("|---|---|---|---|---|---|")
+    for key in ("model", "gpu"):
+        for name in sorted({r[key] for r in runs}):
+            out_ = np.array([r[key] == name for r in runs])
+            pick = min(PER_SEQ_GRID_US, key=lambda us: float(np.median(ape[us][~out_])))
+            held, base = ape[pick][out_], ape[0.0][out_]
+            out.append(
+                f"| {name} | {pick} | {np.median(held):.1%} | {np.median(base):.1%} | "
+                f"{np.percentile(held, 90):.0%} | {np.percentile(base, 90):.0%} |"
+            )
+    out += ["", "| us a sequence | median APE | p90 APE |", "|---|---|---|"]
+    out += [f"| {us} | {np.median(ape[us]):.1%} | {np.percentile(ape[us], 90):.1%} |" for us in PER_SEQ_GRID_US]
+    return "\n".join(out)
+
+
 def main() -> None:
     with open(TABLE, newline="") as f:
         rows = list(csv.DictReader(f))
@@ -466,6 +509,9 @@ def main() -> None:
         return
     if "--calibrated" in sys.argv:
         print(calibrated(rows))
+        return
+    if "--per-seq-fit" in sys.argv:
+        print(per_seq_fit(rows))
         return
     lengths = sharegpt_lengths(multi_turn="--multi-turn" in sys.argv)
     runs, ape = {}, defaultdict(list)

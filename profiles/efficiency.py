@@ -150,7 +150,8 @@ STATIC_PER_SEQ_S = 10e-6
 # tensorrtllm backend, NIM) spends time per running request every iteration (scheduling, KV block bookkeeping,
 # sampling setup, responses). No source states it; 7.5 us is fit on v0.12.0's throughput table (279 runs, 8 models,
 # 4 GPUs), and every model and GPU held out picks the same value from the rest: held-out median APE falls for 7 of
-# 8 models (Falcon-180B 9.8 -> 11.3%) and all 4 GPUs, 13.4 -> 9.5% over the table (bench/RESULTS.md 'Serving').
+# 8 models (Falcon-180B 9.8 -> 11.3%) and all 4 GPUs, 13.4 -> 9.5% over the table (bench/serving_accuracy.py
+# --per-seq-fit; bench/RESULTS.md 'Serving').
 # NIM's runs, which add an HTTP streaming front end, want more (30 us; 'Serving at fixed concurrency').
 TRTLLM_CPP_PER_SEQ_S = 7.5e-6
 

@@ -255,3 +255,13 @@ def test_b200_tp_caveat_states_what_the_v020_rows_measure():
     assert all(abs(v - 1) <= 0.17 for v in prompt_heavy)
     for quoted in ("2,000+ output tokens after shorter prompts", "25-52% below", "TP2-8", "6-20% at TP1"):
         assert quoted in B200_TP_TRTLLM_CAVEAT
+
+
+def test_v012_rows_run_as_the_cpp_executor_and_per_seq_fit_replaces_its_cost():
+    m = _module()
+    with open(m.TABLE, newline="") as f:
+        row = next(r for r in csv.DictReader(f) if r["version"] == "v0.12.0 tensorrt" and r["model"] == "llama-3-8b")
+    assert m.row_deployment(row).engine.name == "trtllm-cpp"
+    shipped = m.simulated(row, None)["output_tok_s"]
+    assert m.simulated(row, None, per_seq_s=7.5e-6)["output_tok_s"] == pytest.approx(shipped)
+    assert m.simulated(row, None, per_seq_s=0.0)["output_tok_s"] > shipped  # no per-request cost: faster
