@@ -219,9 +219,9 @@ ENGINES: dict[str, Engine] = {
             kv_block_tokens=64,
             memory_fraction=0.90,
             memory_fraction_of_free=True,
-            source="TensorRT-LLM: whole-prompt context phase (no chunking in static gptSessionBenchmark), "
-            "tokens_per_block=64, kv_cache_free_gpu_mem_fraction=0.9 of memory free after loading "
-            "(reference/memory.html); C++ runtime overhead",
+            source="TensorRT-LLM (its PyTorch backend, the default since v1.0; trtllm-cpp for the C++ executor): "
+            "whole-prompt context phase (no chunking in static gptSessionBenchmark), tokens_per_block=64, "
+            "kv_cache_free_gpu_mem_fraction=0.9 of memory free after loading (reference/memory.html)",
         ),
         Engine(
             name="trtllm-cpp",
