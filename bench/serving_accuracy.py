@@ -29,7 +29,7 @@ number of prompts), rebuilds the benchmark's traffic and simulates it with `reco
             admission (a request starts only when its prompt + output blocks fit, never preempted); KV
             capacity from the memory model.
 Prints the predicted/measured pairs and the median / p90 absolute percentage error per metric (and
-per GPU for throughput; the tables added unfitted, HELD_OUT_TABLES, on lines of their own).
+per GPU for throughput; the tables added in session 18, ADDED_TABLES, on lines of their own).
   --eager-bound  the most eager (not graph-captured) prefill could add (bench/RESULTS.md, 'Serving'):
             on the rows whose engine ran prefill outside CUDA graphs (SGLang v0.3.0, vLLM v0.6.0; decode
             steps were graph-captured), a step with prefill lasts max(priced + layers x EAGER_GAP_S_PER_LAYER,
@@ -176,14 +176,16 @@ TRTLLM_BENCH_V012_CONFIG = {
     ("falcon-180b", 8): {"general": (2048, 8192)},
 }
 TRTLLM_BUILD_DEFAULTS = (2048, 8192)
-# Tables added to bench/data after the model's last fit, never fitted to (issue #21, session 18), by `version`
-HELD_OUT_TABLES = {"v0.12.0 tensorrt": "v0.12", "v0.20 pytorch": "v0.20", "03e27c7 pytorch": "03e27c7"}
+V012 = "v0.12.0 tensorrt"  # the `version` of v0.12.0's table's rows
+# Tables added in issue #21's session 18, by `version`, each summed on lines of its own: none fits the step model
+# (v0.12's only chooses `trtllm-cpp`'s per-sequence cost, with each model and GPU held out: --per-seq-fit)
+ADDED_TABLES = {V012: "v0.12", "v0.20 pytorch": "v0.20", "03e27c7 pytorch": "03e27c7"}
 
 
 def trtllm_bench_settings(r: dict, dep) -> tuple[int, int]:
     """(max_batch_size, max_num_tokens) of the row's trtllm-bench run, as its version chose them."""
     isl, osl = int(r["isl"]), int(r["osl"])
-    if r["version"].startswith("v0.12"):
+    if r["version"] == V012:
         listed = TRTLLM_BENCH_V012_CONFIG.get((r["model"], dep.tp), {})
         return listed.get(isl + osl, listed.get("general", TRTLLM_BUILD_DEFAULTS))
     if dep.weights not in TRTLLM_BENCH_TUNED_WEIGHTS:
@@ -237,7 +239,7 @@ def traffic(r: dict, lengths) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 # The catalog engine a run's (engine, version) is priced as, where that is not the engine's own name: vLLM v0.6
 # ran its tensor-parallel workers as processes the driver fed through shared memory; TensorRT-LLM v0.12 ran
 # TensorRT engines in its C++ executor (profiles/efficiency.py).
-CATALOG_ENGINES = {("vllm", "v0.6.0"): "vllm-v0.6", ("trtllm", "v0.12.0 tensorrt"): "trtllm-cpp"}
+CATALOG_ENGINES = {("vllm", "v0.6.0"): "vllm-v0.6", ("trtllm", V012): "trtllm-cpp"}
 
 
 def row_deployment(r: dict, as_tp: bool = False):
@@ -296,9 +298,7 @@ def simulated(
         request_overhead_s=request_overhead_s,
     )
     arrival, prompt, output = traffic(r, lengths)
-    eff = efficiency_for(dep)
-    if per_seq_s is not None:
-        eff = dataclasses.replace(eff, step_overhead_per_seq_s=per_seq_s)
+    eff = None if per_seq_s is None else dataclasses.replace(efficiency_for(dep), step_overhead_per_seq_s=per_seq_s)
     step_s = StepModel(dep, efficiency=eff).step_s
     if eager_bound and (r["engine"], r["version"]) in EAGER_PREFILL:
         step_s = eager_prefill(step_s, dep.model.num_layers)
@@ -466,8 +466,7 @@ def calibrated(rows: list[dict]) -> str:
     return "\n".join(out)
 
 
-# The table `trtllm-cpp`'s cost per running sequence is chosen on, and the values tried (us a sequence a step)
-PER_SEQ_FIT_VERSION = "v0.12.0 tensorrt"
+# The values tried for `trtllm-cpp`'s cost per running sequence on v0.12's table (us a sequence a step)
 PER_SEQ_GRID_US = (0.0, 2.5, 5.0, 7.5, 10.0, 12.5, 15.0)
 
 
@@ -475,7 +474,7 @@ def per_seq_fit(rows: list[dict]) -> str:
     """`trtllm-cpp`'s cost per running sequence a step on TensorRT-LLM v0.12's table, each model and each GPU held
     out in turn: the value with the lowest median APE of output tok/s on the other rows, and the held-out rows'
     median / p90 APE at it and at 0."""
-    runs = [r for r in rows if r["version"] == PER_SEQ_FIT_VERSION]
+    runs = [r for r in rows if r["version"] == V012]
     ape = {
         us: np.array(
             [
@@ -545,7 +544,7 @@ def main() -> None:
         ape[(r["metric"], "all")].append(abs(err))
         if r["metric"] == "output_tok_s":  # dense and MoE apart: the MoE rows share one missing cost
             kind = "MoE" if get_model(r["model"]).is_moe else "dense"
-            if label := HELD_OUT_TABLES.get(r["version"]):  # tables added unfitted: lines of their own
+            if label := ADDED_TABLES.get(r["version"]):  # the session-18 tables: lines of their own
                 kind, gpu = f"{label} {kind}", f"{r['gpu']} {r['weights']}"
             else:
                 gpu = r["gpu"]

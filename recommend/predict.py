@@ -30,7 +30,8 @@ MOE_TRTLLM_CAVEAT = (
 # TensorRT-LLM v0.20's throughput table runs Llama-3.3-70B at TP 1, 2, 4 and 8 on B200 (NVFP4) and on H200/H100
 # (FP8), never fitted. On Hopper every degree is within +6..+15% (signed median); on B200 the runs whose 2,000-4,096
 # output tokens outnumber the prompt's ran 25-52% below the simulation at TP 2-8 against 6-20% at TP1, while its
-# prompt-heavy runs (and 128/128) stay within -6..+17% at every degree. No term found explains it (bench/RESULTS.md 'Serving'), so it is stated, not fitted.
+# prompt-heavy runs (and 128/128) stay within -6..+17% at every degree. No term found explains it
+# (bench/RESULTS.md 'Serving'), so it is stated, not fitted.
 B200_TP_TRTLLM_CAVEAT = (
     "optimistic for tensor parallelism on B200 with TensorRT-LLM at long outputs: its v0.20 Llama-3.3-70B runs "
     "with 2,000+ output tokens after shorter prompts ran 25-52% below this model at TP2-8 (6-20% at TP1); see "
@@ -54,7 +55,8 @@ def tight_kv_note(dep: Deployment, kv_tokens: int) -> str | None:
         return None
     need = share * budget
     return (
-        f"optimistic: this batch needs {need / 2**30:.1f} GiB of KV a GPU, over a quarter of its {budget / 2**30:.1f} GiB "
+        f"optimistic: this batch needs {need / 2**30:.1f} GiB of KV a GPU, over a quarter of its "
+        f"{budget / 2**30:.1f} GiB "
         "KV budget; engine buffers this model does not count take part of so small a budget, and such runs of 70B "
         "models on 4 x A100-40GB took 1.5-4.6x the predicted time; see bench/RESULTS.md 'Predict'"
     )

@@ -229,6 +229,9 @@ def test_moe_caveat_states_what_the_trtllm_v1_rows_measure():
         assert quoted in MOE_TRTLLM_CAVEAT
 
 
+PROMPT_HEAVY = {(2048, 128), (5000, 500), (20000, 2000), (128, 128)}
+
+
 def test_b200_tp_caveat_states_what_the_v020_rows_measure():
     # recommend/predict.py's B200_TP_TRTLLM_CAVEAT quotes v0.20's Llama-3.3-70B rows on B200 with 2,000+ output
     # tokens after a shorter prompt: simulated / measured 1.25-1.52 at TP 2-8, 1.06-1.20 at TP1; the prompt-heavy
@@ -242,16 +245,16 @@ def test_b200_tp_caveat_states_what_the_v020_rows_measure():
             for r in csv.DictReader(f)
             if r["version"] == "v0.20 pytorch" and r["model"] == "llama-3.3-70b" and r["gpu"] == "b200"
         ]
-    ratio = {
-        r["tp"] + r["isl"] + "/" + r["osl"]: m.simulated(r, None)["output_tok_s"] / float(r["measured_value"])
+    runs = [
+        (int(r["tp"]), int(r["isl"]), int(r["osl"]), m.simulated(r, None)["output_tok_s"] / float(r["measured_value"]))
         for r in rows
-    }
-    long_out = [r for r in rows if int(r["osl"]) >= 2000 and int(r["isl"]) < int(r["osl"])]
-    tp1 = [ratio[r["tp"] + r["isl"] + "/" + r["osl"]] for r in long_out if r["tp"] == "1"]
-    tpn = [ratio[r["tp"] + r["isl"] + "/" + r["osl"]] for r in long_out if r["tp"] != "1"]
+    ]
+    long_out = [(tp, ratio) for tp, isl, osl, ratio in runs if osl >= 2000 and isl < osl]
+    tp1 = [ratio for tp, ratio in long_out if tp == 1]
+    tpn = [ratio for tp, ratio in long_out if tp > 1]
     assert (round(min(tpn) - 1, 2), round(max(tpn) - 1, 2)) == (0.25, 0.52)
     assert (round(min(tp1) - 1, 2), round(max(tp1) - 1, 2)) == (0.06, 0.20)
-    prompt_heavy = [v for k, v in ratio.items() if k.endswith(("2048/128", "5000/500", "20000/2000", "128/128"))]
+    prompt_heavy = [ratio for _, isl, osl, ratio in runs if (isl, osl) in PROMPT_HEAVY]
     assert all(abs(v - 1) <= 0.17 for v in prompt_heavy)
     for quoted in ("2,000+ output tokens after shorter prompts", "25-52% below", "TP2-8", "6-20% at TP1"):
         assert quoted in B200_TP_TRTLLM_CAVEAT
