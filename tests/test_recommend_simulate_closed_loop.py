@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from recommend.simulate import EngineSpec, SimulateError, simulate_closed_loop
+from recommend.simulate import EngineSpec, SimulateError, simulate_closed_loop, simulate_fixed_concurrency
 
 ROOMY = EngineSpec(max_num_seqs=256, max_num_batched_tokens=2048, max_model_len=8192, kv_capacity_tokens=10**9)
 
@@ -71,3 +71,50 @@ def test_closed_loop_refuses_what_could_never_run():
         simulate_closed_loop(1, 3, 100, 5, engine=ROOMY, step_s=const_10ms, stagger_s=-1.0)
     with pytest.raises(SimulateError, match="max_model_len"):
         simulate_closed_loop(1, 3, 9000, 5, engine=ROOMY, step_s=const_10ms)
+
+
+# Fixed concurrency over a list of prompts (vllm bench serve / sglang.bench_serving --max-concurrency N).
+
+
+def test_the_third_prompt_takes_the_first_slot_that_frees():
+    # 2 slots, 10 ms steps, one 100-token prompt each. A (5 tokens) and B (3 tokens) start together (B 1 us
+    # later, so it prefills in the second step: 10-20 ms, then decodes beside A): A ends at 50 ms, B at 40 ms.
+    # C goes out when B's slot frees at 40 ms and runs alone after A: 2 tokens, its prefill in the step from
+    # 40 ms (beside A's last decode) and one decode: ends at 60 ms.
+    run = simulate_fixed_concurrency([100, 100, 100], [5, 3, 2], 2, engine=ROOMY, step_s=const_10ms)
+    np.testing.assert_allclose(run.arrival_s, [0, 1e-6, 0.040], atol=1e-9)
+    np.testing.assert_allclose(run.result.e2e_ms, [50, 40 - 1e-3, 20], atol=1e-6)
+    assert run.duration_s == pytest.approx(0.060)
+
+
+def test_one_slot_runs_the_list_back_to_back():
+    # each request alone: prefill step + (output - 1) decode steps, 10 ms each, sent when the last one ends
+    run = simulate_fixed_concurrency([100] * 3, [5, 2, 3], 1, engine=ROOMY, step_s=const_10ms)
+    np.testing.assert_allclose(run.result.e2e_ms, [50, 20, 30])
+    np.testing.assert_allclose(run.arrival_s, [0, 0.050, 0.070])
+    assert run.duration_s == pytest.approx(0.100)
+
+
+def test_more_slots_than_prompts_sends_everything_at_once():
+    run = simulate_fixed_concurrency([100] * 3, [4] * 3, 8, engine=ROOMY, step_s=const_10ms, stagger_s=0.0)
+    np.testing.assert_allclose(run.arrival_s, [0, 0, 0])
+    np.testing.assert_allclose(run.result.ttft_ms, [10, 10, 10])
+    assert run.passes == 1
+
+
+def test_slots_freed_together_send_a_stagger_apart():
+    # two identical requests end in the same step; the next two go out 0 and 1 us after that instant
+    run = simulate_fixed_concurrency([100] * 4, [3] * 4, 2, engine=ROOMY, step_s=const_10ms, stagger_s=0.0)
+    np.testing.assert_allclose(run.arrival_s, [0, 0, 0.030, 0.030])
+    staggered = simulate_fixed_concurrency([100] * 4, [3] * 4, 2, engine=ROOMY, step_s=const_10ms, stagger_s=1e-3)
+    # A at 0 prefills alone (0-10), B at 1 ms waits for the 10-20 step: A ends at 30, B at 40 ms
+    np.testing.assert_allclose(staggered.arrival_s, [0, 1e-3, 0.030, 0.040])
+
+
+def test_fixed_concurrency_refuses_what_could_never_run():
+    with pytest.raises(SimulateError, match="concurrency"):
+        simulate_fixed_concurrency([100], [5], 0, engine=ROOMY, step_s=const_10ms)
+    with pytest.raises(SimulateError, match="one output length per prompt"):
+        simulate_fixed_concurrency([100, 100], [5], 2, engine=ROOMY, step_s=const_10ms)
+    with pytest.raises(SimulateError, match="max_model_len"):
+        simulate_fixed_concurrency([9000], [5], 1, engine=ROOMY, step_s=const_10ms)
