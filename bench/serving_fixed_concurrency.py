@@ -1,0 +1,163 @@
+"""The simulator against published fixed-concurrency runs of a list of prompts (`sglang.bench_serving`).
+
+Reads bench/data/published_bench_serving.csv (bench/bench_serving_rows.py: 17 runs of SGLang 0.5.5.post3 serving
+Qwen2.5-3B-Instruct on one GH200, 50-200 prompts at 8, 32 or 200 at a time; never used to fit anything) and
+simulates each run as the tool drove it (recommend.simulate.simulate_fixed_concurrency): the prompts sent in order
+through `concurrency` slots, each slot's next prompt sent when its request ends, the run's duration from the first
+send to the last token. The lengths are the ones bench_serving drew: its random dataset under its default
+`--seed 1` (numpy's legacy generator: prompt lengths randint(max(int(isl x ratio), 1), isl + 1), outputs
+randint(int(osl x ratio), osl + 1); python/sglang/bench_serving.py `sample_random_requests`), which reproduce every
+file's total input and output tokens exactly (tests/test_bench_serving_fixed_concurrency.py). A drawn output of 0
+tokens still runs its prefill and is simulated as 1 token.
+Engine knobs as each file's `server_info` lists them: SGLang's `sglang` profile (profiles/efficiency.py), mixed
+chunk off (a step with prefill runs prefill alone: `mixed_prefill` False), chunked_prefill_size as the token
+budget, page size 1, max_running_requests unset (no cap below the concurrency), and the KV cache of the memory
+model, printed beside the server's own token_capacity.
+Compared, per run, as bench_serving reports them: TTFT mean / median / p99, TPOT median ((E2E - TTFT) / (output
+- 1) per request of 2+ tokens), E2E median, output tok/s (total output tokens / duration). Prints median / p90
+|error| per metric and signed medians per concurrency.
+  --calibrated  the per-request time outside the step loop (EngineSpec.request_overhead_s, what `tracefit
+            calibrate` fits per deployment) chosen on the runs at 8 at a time (grid OVERHEAD_GRID_MS, least
+            squared log error of median TTFT), the runs at 32 and 200 at a time predicted with it: what a
+            user's own light-load benchmark buys at heavier load.
+Usage: .venv/bin/python bench/serving_fixed_concurrency.py [--calibrated]   (~1 s; --calibrated ~25 s)
+"""
+
+import csv
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+# bench/recommend.py would shadow the `recommend` package: keep this folder off the path
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+
+import numpy as np  # noqa: E402
+
+from recommend.deployment import deployment  # noqa: E402
+from recommend.memory import kv_capacity_tokens  # noqa: E402
+from recommend.roofline import StepModel  # noqa: E402
+from recommend.simulate import EngineSpec, simulate_fixed_concurrency  # noqa: E402
+
+TABLE = HERE / "data" / "published_bench_serving.csv"
+SEED = 1  # sglang.bench_serving --seed default
+MAX_RUNNING = 4096  # no running-request cap below any run's concurrency (max_running_requests unset)
+OVERHEAD_GRID_MS = tuple(range(0, 41))
+CALIBRATE_ON = "8"  # concurrency of the runs the overhead is chosen on
+METRICS = (
+    "mean_ttft_ms",
+    "median_ttft_ms",
+    "p99_ttft_ms",
+    "median_tpot_ms",
+    "median_e2e_latency_ms",
+    "output_throughput",
+)
+
+
+def load() -> list[dict]:
+    with open(TABLE, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def lengths(r: dict) -> tuple[np.ndarray, np.ndarray]:
+    """The prompt and output lengths bench_serving drew for the run, in the order it sent them."""
+    isl, osl, ratio, n = int(r["isl"]), int(r["osl"]), float(r["range_ratio"]), int(r["num_prompts"])
+    np.random.seed(SEED)  # noqa: NPY002 - the tool's own legacy global generator, reproduced draw for draw
+    prompt = np.random.randint(max(int(isl * ratio), 1), isl + 1, size=n)  # noqa: NPY002
+    output = np.random.randint(int(osl * ratio), osl + 1, size=n)  # noqa: NPY002
+    return prompt, output
+
+
+def row_deployment(r: dict):
+    return deployment(
+        model=r["model"], gpu=r["gpu"], tp=int(r["tp"]), engine=r["engine"], weights=r["weights"], kv=r["kv"]
+    )
+
+
+def simulated(r: dict, request_overhead_s: float = 0.0) -> dict[str, float]:
+    """The run simulated: its metrics as bench_serving computes them; request_overhead_s as `--calibrated`."""
+    dep = row_deployment(r)
+    prompt, output = lengths(r)
+    output = np.maximum(output, 1)
+    spec = EngineSpec(
+        max_num_seqs=MAX_RUNNING,
+        max_num_batched_tokens=max(int(r["chunked_prefill_size"]), MAX_RUNNING),
+        max_model_len=int(r["isl"]) + int(r["osl"]),
+        kv_capacity_tokens=kv_capacity_tokens(dep),
+        block_tokens=dep.engine.kv_block_tokens,
+        mixed_prefill=r["mixed_chunk"] == "1",
+        request_overhead_s=request_overhead_s,
+    )
+    run = simulate_fixed_concurrency(prompt, output, int(r["concurrency"]), engine=spec, step_s=StepModel(dep).step_s)
+    res = run.result
+    return {
+        "mean_ttft_ms": float(res.ttft_ms.mean()),
+        "median_ttft_ms": float(np.median(res.ttft_ms)),
+        "p99_ttft_ms": float(np.percentile(res.ttft_ms, 99)),
+        "median_tpot_ms": float(np.nanmedian(res.tpot_ms)),
+        "median_e2e_latency_ms": float(np.median(res.e2e_ms)),
+        "output_throughput": float(output.sum()) / run.duration_s,
+    }
+
+
+def calibrated(rows: list[dict]) -> str:
+    """--calibrated: the overhead chosen on the CALIBRATE_ON runs, every run's errors before and after."""
+    fit = [r for r in rows if r["concurrency"] == CALIBRATE_ON]
+
+    def loss(ms: int) -> float:
+        return sum(np.log(simulated(r, ms / 1e3)["median_ttft_ms"] / float(r["median_ttft_ms"])) ** 2 for r in fit)
+
+    best = min(OVERHEAD_GRID_MS, key=loss)
+    lines = [
+        f"request overhead chosen on the {len(fit)} runs at {CALIBRATE_ON} at a time: {best} ms "
+        f"(grid {OVERHEAD_GRID_MS[0]}-{OVERHEAD_GRID_MS[-1]} ms)\n",
+        "| concurrency | runs | metric | median APE before | after |",
+        "|---|---|---|---|---|",
+    ]
+    groups = defaultdict(list)
+    for r in rows:
+        groups[r["concurrency"]].append(r)
+    for c in sorted(groups, key=int):
+        before = [simulated(r) for r in groups[c]]
+        after = [simulated(r, best / 1e3) for r in groups[c]]
+        for k in METRICS:
+            want = [float(r[k]) for r in groups[c]]
+            b = np.median([abs(x[k] / w - 1) for x, w in zip(before, want)])
+            a = np.median([abs(x[k] / w - 1) for x, w in zip(after, want)])
+            lines.append(f"| {c}{' (fit)' if c == CALIBRATE_ON else ''} | {len(want)} | {k} | {b:.0%} | {a:.0%} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    rows = load()
+    if "--calibrated" in sys.argv:
+        print(calibrated(rows))
+        return
+    ape, signed = defaultdict(list), defaultdict(list)
+    print("| run | concurrency | metric | measured | simulated | error |\n|---|---|---|---|---|---|")
+    for r in rows:
+        got = simulated(r)
+        name = r["source"].rsplit("/", 1)[-1].removesuffix(".jsonl")
+        for k in METRICS:
+            want = float(r[k])
+            err = got[k] / want - 1
+            ape[k].append(abs(err))
+            signed[(k, int(r["concurrency"]))].append(err)
+            print(f"| {name} | {r['concurrency']} | {k} | {want:,.1f} | {got[k]:,.1f} | {err * 100:+.0f}% |")
+    print("\n| metric | runs | median APE | p90 APE |\n|---|---|---|---|")
+    for k in METRICS:
+        a = np.array(ape[k])
+        print(f"| {k} | {len(a)} | {np.median(a) * 100:.0f}% | {np.percentile(a, 90) * 100:.0f}% |")
+    concurrencies = sorted({c for _, c in signed})
+    print("\n| metric | " + " | ".join(f"signed median, {c} at a time" for c in concurrencies) + " |")
+    print("|---|" + "---|" * len(concurrencies))
+    for k in METRICS:
+        cells = [f"{np.median(signed[(k, c)]) * 100:+.0f}% ({len(signed[(k, c)])})" for c in concurrencies]
+        print(f"| {k} | " + " | ".join(cells) + " |")
+    model_kv = {kv_capacity_tokens(row_deployment(r)) for r in rows}
+    server_kv = sorted({int(r["kv_tokens"]) for r in rows})
+    print(f"\nKV cache: memory model {sorted(model_kv)} tokens, the server's token_capacity {server_kv}")
+
+
+if __name__ == "__main__":
+    main()
