@@ -20,7 +20,7 @@ Compared, per run, as bench_serving reports them: TTFT mean / median / p99, TPOT
             calibrate` fits per deployment) chosen on the runs at 8 at a time (grid OVERHEAD_GRID_MS, least
             squared log error of median TTFT), the runs at 32 and 200 at a time predicted with it: what a
             user's own light-load benchmark buys at heavier load.
-Usage: .venv/bin/python bench/serving_fixed_concurrency.py [--calibrated]   (~1 s; --calibrated ~25 s)
+Usage: .venv/bin/python bench/serving_fixed_concurrency.py [--calibrated]   (~1 s; --calibrated ~10 s)
 """
 
 import csv
