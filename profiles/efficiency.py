@@ -108,6 +108,10 @@ class Engine:
     # reference/memory.html "KV cache tensor")
     memory_fraction_of_free: bool = False
     runtime_overhead_gib: float = 1.5  # CUDA context, NCCL buffers, CUDA graphs (not in weights or KV)
+    # True: prefill chunks ride in the decodes' step (vLLM V1's chunked prefill, TensorRT-LLM's in-flight
+    # batching); False: a step with prefill runs prefills alone while decodes wait (SGLang without
+    # --enable-mixed-chunk, its default). The serving simulator's EngineSpec.mixed_prefill.
+    mixed_prefill: bool = True
     source: str = ""
 
 
@@ -288,7 +292,10 @@ ENGINES: dict[str, Engine] = {
             max_batched_tokens=8192,
             kv_block_tokens=1,
             memory_fraction=0.88,
-            source="SGLang defaults: mem_fraction_static~0.88, chunked_prefill_size=8192, token-granular KV",
+            mixed_prefill=False,
+            source="SGLang defaults: mem_fraction_static~0.88, chunked_prefill_size=8192, token-granular KV, "
+            "enable_mixed_chunk off (prefill steps run alone; server_info of 0.5.5.post3 runs, "
+            "bench/data/published_bench_serving.csv)",
         ),
     )
 }

@@ -54,6 +54,7 @@ class EngineConfig:
             max_model_len=self.max_model_len,
             kv_capacity_tokens=kv_capacity_tokens(dep),
             block_tokens=dep.engine.kv_block_tokens,
+            mixed_prefill=dep.engine.mixed_prefill,
             request_overhead_s=(efficiency or dep.engine.efficiency).request_overhead_s,
         )
 

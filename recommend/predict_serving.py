@@ -8,7 +8,9 @@ KV blocks, the engine's admission) with `simulate_closed_loop`, ROUNDS requests 
 Benchmarks do not leave the first round out: genai-perf starts every client at t = 0 and reports the
 requests that end in its first three consecutive measurement windows that each saw one end (`window_s`), so
 with long requests much of what it reports is that first burst. `window_s` predicts what such a benchmark
-shows (bench/serving_closed_loop.py).
+shows (bench/serving_closed_loop.py). `prompts` predicts the other kind, `vllm bench serve` / `sglang.bench_serving
+--max-concurrency N --num-prompts P`: P requests sent in order through N slots, every one of them counted, over
+the run from the first send to the last token (`simulate_fixed_concurrency`; bench/serving_fixed_concurrency.py).
 """
 
 import os
@@ -23,7 +25,13 @@ from recommend.memory import kv_capacity_tokens
 from recommend.parallel import fork_map
 from recommend.predict import caveat, kv_fit_seqs
 from recommend.roofline import StepModel, efficiency_for
-from recommend.simulate import EngineSpec, SimulateError, measurement, simulate_closed_loop
+from recommend.simulate import (
+    EngineSpec,
+    SimulateError,
+    measurement,
+    simulate_closed_loop,
+    simulate_fixed_concurrency,
+)
 
 ROUNDS = 4
 MAX_BENCHMARK_ROUNDS = 2000  # requests per client a `window_s` prediction may simulate
@@ -40,8 +48,8 @@ SERVING_MAX_BATCHED_TOKENS = 8192
 TTFT_UNDER_LOAD_CAVEAT = (
     "TTFT is the least certain figure: simulated as genai-perf measured them, 718 steady published closed-loop "
     "runs (NIM TensorRT-LLM; Llama-3 8B/70B, A100/H100) put the TTFT mean off by a median 27% (p95: 13%), "
-    "low by 16-30% at 1-10 clients and by 20-37% at 150-250 (vLLM/SGLang runs at 1-8 req/s: 10-32% low); "
-    "see bench/RESULTS.md 'Serving at fixed concurrency'"
+    "low by 16-30% at 1-10 clients and by 20-37% at 150-250 (vLLM/SGLang runs at 1-8 req/s: 10-32% low; "
+    "SGLang 0.5.5 at 8 at a time: 15-28 ms low); see bench/RESULTS.md 'Serving at fixed concurrency'"
 )
 
 
@@ -52,7 +60,7 @@ class ServingPrediction:
     itl_mean_ms: float  # (E2E - TTFT) / (output - 1), per request, averaged (genai-perf's inter-token latency)
     e2e_mean_ms: float
     output_tok_s: float  # requests_s x output tokens
-    requests_s: float  # steady state: clients / mean E2E (Little's law); window_s: as the benchmark counts
+    requests_s: float  # steady state: clients / mean E2E (Little's law); window_s, prompts: as the benchmark counts
     mean_batch_seqs: float  # sequences per engine step, over the whole run
     kv_peak_share: float  # most KV blocks in use / capacity
     max_num_seqs: int
@@ -83,6 +91,7 @@ def engine_spec(
         max_model_len=isl + osl,
         kv_capacity_tokens=kv_capacity_tokens(dep),
         block_tokens=dep.engine.kv_block_tokens,
+        mixed_prefill=dep.engine.mixed_prefill,
         reserve_full_length=dep.engine.name.startswith("trtllm"),
         request_overhead_s=(efficiency or efficiency_for(dep)).request_overhead_s,
     )
@@ -98,34 +107,46 @@ def predict_closed_loop(
     max_num_batched_tokens: int | None = None,
     efficiency: Efficiency | None = None,
     window_s: float | None = None,
+    prompts: int | None = None,
 ) -> ServingPrediction:
     """The steady state of `clients` closed-loop clients; the engine's knobs default as `engine_spec` says,
     its step times and per-request overhead from `efficiency` (default the deployment's).
 
     window_s: instead of the steady state, what a benchmark measuring from its start reports: every client
     sends at t = 0; time is cut into windows of `window_s` seconds from then (perf_analyzer: 1.2 x its
-    --measurement-interval), and the summary covers the requests `simulate.measurement.reported` says."""
+    --measurement-interval), and the summary covers the requests `simulate.measurement.reported` says.
+    prompts: instead of either, what vllm bench serve / sglang.bench_serving report for `prompts` requests sent
+    in order through `clients` slots (--max-concurrency, --num-prompts): all of them, over the whole run."""
     if clients < 1 or isl < 1 or osl < 1 or max_num_seqs < 1:
         raise RecommendError(
             f"clients, isl, osl and max_num_seqs must be >= 1 (got {clients}, {isl}, {osl}, {max_num_seqs})"
         )
     if window_s is not None and not window_s > 0:
         raise RecommendError(f"window_s must be > 0 seconds, got {window_s}")
+    if prompts is not None and (prompts < 1 or window_s is not None):
+        raise RecommendError(f"prompts must be >= 1 and without window_s (got {prompts}, window_s {window_s})")
     kv_fit_seqs(dep, isl + osl)
     efficiency = efficiency or efficiency_for(dep)
     try:
         spec = engine_spec(dep, isl, osl, max_num_seqs, max_num_batched_tokens, efficiency)
     except SimulateError as exc:
         raise RecommendError(str(exc)) from exc
-    loop, measured = _measured(clients, isl, osl, spec, StepModel(dep, efficiency).step_s, window_s)
-    res = loop.result
-    ttft, e2e, tpot = res.ttft_ms[measured], res.e2e_ms[measured], res.tpot_ms[measured]
+    step_s = StepModel(dep, efficiency).step_s
+    if prompts is not None:  # every request counts; the run lasts from the first send to the last token
+        run = simulate_fixed_concurrency([isl] * prompts, [osl] * prompts, clients, engine=spec, step_s=step_s)
+        res = run.result
+        ttft, e2e, tpot = res.ttft_ms, res.e2e_ms, res.tpot_ms
+        requests_s = prompts / run.duration_s
+    else:
+        loop, measured = _measured(clients, isl, osl, spec, step_s, window_s)
+        res = loop.result
+        ttft, e2e, tpot = res.ttft_ms[measured], res.e2e_ms[measured], res.tpot_ms[measured]
+        if window_s is None:
+            requests_s = clients / (float(e2e.mean()) / 1e3)  # Little's law over the steady rounds
+        else:  # genai-perf's: reported requests over the time from the first one's send to the last one's end
+            start_s = loop.arrival_s[measured]
+            requests_s = int(measured.sum()) / float((start_s + e2e / 1e3).max() - start_s.min())
     e2e_mean_s = float(e2e.mean()) / 1e3
-    if window_s is None:
-        requests_s = clients / e2e_mean_s  # Little's law over the steady rounds
-    else:  # genai-perf's: reported requests over the time from the first one's send to the last one's end
-        start_s = loop.arrival_s[measured]
-        requests_s = int(measured.sum()) / float((start_s + e2e / 1e3).max() - start_s.min())
     return ServingPrediction(
         ttft_mean_ms=float(ttft.mean()),
         ttft_p95_ms=float(np.percentile(ttft, 95)),

@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -111,7 +112,7 @@ def test_cli_clients_json_and_usage_errors():
     bad = run(cli, [*args, "--clients", "3", "--max-num-seqs", "128", "--max-num-batched-tokens", "64"])
     assert bad.exit_code == 1 and "max_num_batched_tokens must be >= max_num_seqs" in bad.output
     window = run(cli, [*args, "--batch", "4", "--benchmark-window-s", "12"])
-    assert window.exit_code == 2 and "--benchmark-window-s apply to --clients" in window.output
+    assert window.exit_code == 2 and "--benchmark-window-s and --num-prompts apply to --clients" in window.output
 
 
 def test_cli_benchmark_window_predicts_what_genai_perf_reports():
@@ -180,3 +181,49 @@ def test_cli_clients_list_prints_the_latency_throughput_curve():
     for bad in ("0,4", "x"):
         out = run(cli, [*args, "--clients", bad])
         assert out.exit_code == 2 and "--clients" in out.output
+
+
+def test_a_prompt_list_as_long_as_the_slots_is_one_burst_counted_whole():
+    # 16 prompts through 16 slots (vllm bench serve --max-concurrency 16 --num-prompts 16): all sent at t = 0
+    # (1 us apart, the clients' race for an idle engine), every request counted, throughput over the run
+    # from the first send to the last token
+    dep = deployment(model="llama-3.1-8b", gpu="h100-sxm", engine="vllm")
+    pred = predict_closed_loop(dep, clients=16, isl=1000, osl=100, prompts=16)
+    sent = 1e-6 * np.arange(16)
+    burst = simulate(sent, [1000] * 16, [100] * 16, engine=engine_spec(dep, 1000, 100), step_s=StepModel(dep).step_s)
+    assert pred.e2e_mean_ms == pytest.approx(burst.e2e_ms.mean(), rel=1e-9)
+    assert pred.ttft_p95_ms == pytest.approx(np.percentile(burst.ttft_ms, 95), rel=1e-9)
+    assert pred.requests_s == pytest.approx(16 / (sent + burst.e2e_ms / 1e3).max(), rel=1e-9)
+
+
+def test_a_long_prompt_list_reports_about_the_steady_state():
+    # 400 prompts through 8 slots: the first burst and the drain are a few percent of the run
+    dep = deployment(model="llama-3.1-8b", gpu="h100-sxm", engine="vllm")
+    steady = predict_closed_loop(dep, clients=8, isl=500, osl=100)
+    bench = predict_closed_loop(dep, clients=8, isl=500, osl=100, prompts=400)
+    assert bench.output_tok_s == pytest.approx(steady.output_tok_s, rel=0.03)
+    assert bench.itl_mean_ms == pytest.approx(steady.itl_mean_ms, rel=0.05)
+    with pytest.raises(RecommendError, match="prompts must be >= 1 and without window_s"):
+        predict_closed_loop(dep, clients=8, isl=500, osl=100, prompts=400, window_s=12.0)
+
+
+def test_sglang_prefills_alone_by_default_and_the_serving_spec_says_so():
+    # SGLang without --enable-mixed-chunk runs a step of prefills while decodes wait; vLLM V1 mixes them
+    sglang = deployment(model="qwen2.5-3b", gpu="gh200", engine="sglang")
+    vllm = deployment(model="qwen2.5-3b", gpu="gh200", engine="vllm")
+    assert engine_spec(sglang, 512, 128).mixed_prefill is False
+    assert engine_spec(vllm, 512, 128).mixed_prefill is True
+
+
+def test_cli_num_prompts_predicts_a_bench_serve_run_and_refuses_without_clients():
+    runner = CliRunner()
+    base = ["predict", "--model", "qwen2.5-3b", "--gpu", "gh200", "--engine", "sglang", "--isl", "512", "--osl", "128"]
+    out = runner.invoke(cli, [*base, "--clients", "32", "--num-prompts", "100", "--json"])
+    assert out.exit_code == 0, out.output
+    result = json.loads(out.output)
+    assert (result["clients"], result["num_prompts"]) == (32, 100)
+    assert result["output_tok_s"] == pytest.approx(100 * 128 / (100 / result["requests_s"]))
+    alone = runner.invoke(cli, [*base, "--batch", "8", "--num-prompts", "100"])
+    assert alone.exit_code != 0 and "apply to --clients N" in alone.output
+    both = runner.invoke(cli, [*base, "--clients", "8", "--num-prompts", "100", "--benchmark-window-s", "12"])
+    assert both.exit_code != 0 and "not both" in both.output

@@ -71,6 +71,13 @@ class ClientCounts(click.ParamType):
     "every client starts at once, and the requests ending in its first three consecutive windows of this many "
     "seconds that each saw one end count (1.2 x its --measurement-interval: 12 for 10000 ms).",
 )
+@click.option(
+    "--num-prompts",
+    type=click.IntRange(min=1),
+    help="With --clients: predict what `vllm bench serve` / `sglang.bench_serving --max-concurrency N --num-prompts "
+    "P` report instead of the steady state: P requests sent in order through the N slots, all of them counted, "
+    "throughput over the run from the first send to the last token.",
+)
 @click.option("--isl", type=int, help="Prompt tokens per request.")
 @click.option("--osl", type=int, help="Output tokens per request.")
 @click.option(
@@ -95,6 +102,7 @@ def predict(
     max_num_seqs,
     max_num_batched_tokens,
     benchmark_window_s,
+    num_prompts,
     isl,
     osl,
     table,
@@ -113,7 +121,8 @@ def predict(
     (genai-perf --concurrency N, vLLM --max-concurrency N). The engine is simulated with continuous
     batching at its default knobs (256 sequences, 8192 tokens a step, the engine's admission and KV
     cache) and the steady state reported: TTFT mean and p95, ITL mean, E2E mean, throughput. To compare with
-    a genai-perf run, --benchmark-window-s predicts what it reports: its first burst included.
+    a genai-perf run, --benchmark-window-s predicts what it reports: its first burst included; to compare
+    with `vllm bench serve` / `sglang.bench_serving`, --num-prompts P predicts their P-request run.
 
     \b
     Examples:
@@ -125,6 +134,7 @@ def predict(
       tracefit predict --model llama-3.1-70b --gpu h100 --tp 4 --clients 1,8,32,128 --isl 1000 --osl 200
       tracefit predict --model llama-3.1-8b --gpu h100 --clients 300 --isl 500 --osl 500 --max-num-seqs 128
       tracefit predict --model llama-3.1-8b --gpu h100 --clients 64 --isl 2000 --osl 200 --benchmark-window-s 12
+      tracefit predict --model qwen2.5-3b --gpu gh200 --engine sglang --clients 32 --num-prompts 200 --isl 512 --osl 128
       tracefit predict --table my_benchmarks.csv > predictions.jsonl
       tracefit predict --model llama-3.1-8b --gpu h100 --batch 8 --isl 1024 --osl 128 --profile h100.json
     """
@@ -140,8 +150,14 @@ def predict(
         raise click.UsageError("give --batch (a static batch) or --clients (a closed loop), not both")
     if identical_prompts and batch is None:
         raise click.UsageError("--identical-prompts applies to a static batch (--batch)")
-    if clients is None and (max_num_seqs or max_num_batched_tokens or benchmark_window_s):
-        raise click.UsageError("--max-num-seqs, --max-num-batched-tokens and --benchmark-window-s apply to --clients N")
+    if clients is None and (max_num_seqs or max_num_batched_tokens or benchmark_window_s or num_prompts):
+        raise click.UsageError(
+            "--max-num-seqs, --max-num-batched-tokens, --benchmark-window-s and --num-prompts apply to --clients N"
+        )
+    if benchmark_window_s and num_prompts:
+        raise click.UsageError(
+            "give --benchmark-window-s (a genai-perf run) or --num-prompts (a vllm bench serve run), not both"
+        )
     if clients:  # one count: a point; several: the curve
         load = ("clients", clients[0] if len(clients) == 1 else list(clients))
     else:
@@ -170,9 +186,12 @@ def predict(
             max_num_seqs=max_num_seqs or MAX_NUM_SEQS,
             max_num_batched_tokens=max_num_batched_tokens,
             window_s=benchmark_window_s,
+            prompts=num_prompts,
         )
         if benchmark_window_s:
             result["benchmark_window_s"] = benchmark_window_s
+        if num_prompts:
+            result["num_prompts"] = num_prompts
         if len(clients) > 1:
             curve = serving_curve(dep, clients=clients, isl=isl, osl=osl, **knobs)
             result |= {"curve": curve, "caveat": serving_caveat(dep, isl, osl)}
