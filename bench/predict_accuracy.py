@@ -119,8 +119,9 @@ def table(title: str, keys: list[tuple], ins: np.ndarray, loso: np.ndarray) -> l
 # (docs.alcf.anl.gov/polaris/hardware-overview/machine-overview/); the JLSE H100 node's nvidia-smi reads
 # "NVIDIA H100 80GB HBM3" (their llama.cpp/H100/README.MD) = SXM; JLSE GH200 = the 96 GB HBM3 part.
 VALIDATION_GPUS = {"Nvidia A100 GPU": "a100-40gb-sxm", "Nvidia H100 GPU": "h100-sxm", "Nvidia GH200 GPU": "gh200"}
-# Their TensorRT-LLM scripts check out v0.12.0 (TensorRT-LLM/GH200/README.MD): paged KV, XQA on, the C++ executor
-# -> `trtllm-cpp` (session 18; `trtllm` before). Their
+# Their TensorRT-LLM runs: v0.12.0 on GH200 (TensorRT-LLM/GH200/README.MD checks it out) and v0.11.0 on A100 and
+# H100 (TensorRT-LLM/{A100/Benchmarking_Throughput,H100}/requirements.txt pin tensorrt_llm==0.11.0): paged KV, XQA
+# on, the C++ executor (ModelRunnerCpp) -> `trtllm-cpp` (session 18; `trtllm` before). Their
 # vLLM pins the requirements of vLLM v0.5.4-v0.6 (vLLM/A100/Throughput_measurement/requirements-cuda.txt:
 # xformers 0.0.27.post2, vllm-flash-attn 2.6.1) -> `vllm-v0.6`.
 VALIDATION_ENGINES = {"vLLM": "vllm-v0.6", "TensorRT-LLM": "trtllm-cpp"}
