@@ -1,8 +1,10 @@
 """Evaluate many configurations: one dict per row in, one result dict per row out.
 
 A row with a `batch` is a static batch (predict_static); one with `clients` instead is a closed loop of that
-many clients (predict_serving.predict_closed_loop). An optional `identical_prompts` column (true/false) says a
-static batch copies one prompt and decodes greedily, as some benchmark harnesses do (predict_static).
+many clients (predict_serving.predict_closed_loop); with a `num_prompts` too, what `vllm bench serve` /
+`sglang.bench_serving --max-concurrency clients --num-prompts P` report. An optional `identical_prompts` column
+(true/false) says a static batch copies one prompt and decodes greedily, as some benchmark harnesses do
+(predict_static).
 """
 
 import csv
@@ -15,7 +17,15 @@ from recommend.errors import RecommendError
 from recommend.predict import predict_static
 from recommend.predict_serving import predict_closed_loop
 
-DEFAULTS = {"tp": "1", "weights": "bf16", "kv": "bf16", "engine": "vllm", "ep": "", "identical_prompts": ""}
+DEFAULTS = {
+    "tp": "1",
+    "weights": "bf16",
+    "kv": "bf16",
+    "engine": "vllm",
+    "ep": "",
+    "identical_prompts": "",
+    "num_prompts": "",
+}
 TRUE = ("1", "true", "yes", "ep")  # values of an `ep` or `identical_prompts` column that mean yes
 REQUIRED = ("model", "gpu", "isl", "osl")  # and one of batch / clients
 
@@ -41,10 +51,15 @@ def predict_row(row: dict, engines: Mapping[str, Engine] | None = None) -> dict:
     ).with_engine_from(engines)
     isl, osl = int(cfg["isl"]), int(cfg["osl"])
     identical = _yes(cfg["identical_prompts"])
+    prompts = str(cfg["num_prompts"]).strip()
     if load == ["clients"]:
         if identical:
             raise RecommendError("identical_prompts applies to a static batch (batch), not to clients")
-        return predict_closed_loop(dep, clients=int(cfg["clients"]), isl=isl, osl=osl).to_dict()
+        return predict_closed_loop(
+            dep, clients=int(cfg["clients"]), isl=isl, osl=osl, prompts=int(prompts) if prompts else None
+        ).to_dict()
+    if prompts:
+        raise RecommendError("num_prompts applies to clients (a vllm bench serve run), not to a static batch")
     return predict_static(dep, batch=int(cfg["batch"]), isl=isl, osl=osl, identical_prompts=identical).to_dict()
 
 

@@ -324,3 +324,20 @@ def test_tensor_parallel_on_b200_with_tensorrt_llm_carries_the_published_caveat(
     assert on("b200", 2).startswith("optimistic for tensor parallelism on B200 with TensorRT-LLM")
     assert on("b200", 8) == on("b200", 2)
     assert on("b200", 1) == on("h200", 8) == on("b200", 4, engine="vllm") == ""  # TP1, Hopper: it holds; vLLM: no data
+
+
+def test_table_num_prompts_column_predicts_a_bench_serve_run(tmp_path):
+    # a row with clients and num_prompts is what `predict --clients N --num-prompts P` prints; with batch it is
+    # an error row, the other rows still predicted
+    flags = ("predict", "--model", "qwen2.5-3b", "--gpu", "gh200", "--engine", "sglang", "--isl", "512", "--osl", "128")
+    one = json.loads(run(*flags, "--clients", "8", "--num-prompts", "50", "--json").output)
+    table = tmp_path / "runs.csv"
+    table.write_text(
+        "model,gpu,engine,clients,batch,num_prompts,isl,osl\n"
+        "qwen2.5-3b,gh200,sglang,8,,50,512,128\n"
+        "qwen2.5-3b,gh200,sglang,,8,50,512,128\n"
+    )
+    rows = [json.loads(line) for line in run("predict", "--table", str(table)).output.splitlines()]
+    assert rows[0]["output_tok_s"] == pytest.approx(one["output_tok_s"])
+    assert rows[0]["ttft_mean_ms"] == pytest.approx(one["ttft_mean_ms"])
+    assert "num_prompts applies to clients" in rows[1]["error"]
