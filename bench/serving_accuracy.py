@@ -240,6 +240,9 @@ def traffic(r: dict, lengths) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 # ran its tensor-parallel workers as processes the driver fed through shared memory; TensorRT-LLM v0.12 ran
 # TensorRT engines in its C++ executor (profiles/efficiency.py).
 CATALOG_ENGINES = {("vllm", "v0.6.0"): "vllm-v0.6", ("trtllm", V012): "trtllm-cpp"}
+# SGLang v0.3.0 (September 2024) predates its overlap scheduler, default from v0.4 (December 2024:
+# lmsys.org/blog/2024-12-04-sglang-v0-4): its runs plan each step when the last one ends.
+BEFORE_OVERLAP = {("sglang", "v0.3.0")}
 
 
 def row_deployment(r: dict, as_tp: bool = False):
@@ -295,6 +298,7 @@ def simulated(
         num_scheduler_steps=int(r["num_scheduler_steps"] or 1),
         mixed_prefill=r["mixed_prefill"] != "0",
         reserve_full_length=r["engine"] == "trtllm",  # its default GUARANTEED_NO_EVICT (trtllm-bench sets none)
+        overlap_schedule=dep.engine.overlap_schedule and (r["engine"], r["version"]) not in BEFORE_OVERLAP,
         request_overhead_s=request_overhead_s,
     )
     arrival, prompt, output = traffic(r, lengths)

@@ -86,6 +86,7 @@ def simulated(r: dict, request_overhead_s: float = 0.0) -> dict[str, float]:
         kv_capacity_tokens=kv_capacity_tokens(dep),
         block_tokens=dep.engine.kv_block_tokens,
         mixed_prefill=r["mixed_chunk"] == "1",
+        overlap_schedule=r["overlap_schedule"] == "1",
         request_overhead_s=request_overhead_s,
     )
     run = simulate_fixed_concurrency(prompt, output, int(r["concurrency"]), engine=spec, step_s=StepModel(dep).step_s)

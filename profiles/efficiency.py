@@ -112,6 +112,10 @@ class Engine:
     # batching); False: a step with prefill runs prefills alone while decodes wait (SGLang without
     # --enable-mixed-chunk, its default). The serving simulator's EngineSpec.mixed_prefill.
     mixed_prefill: bool = True
+    # True: the scheduler plans step n + 1 while step n runs, so an arrival waits one step more to be admitted
+    # (the serving simulator's EngineSpec.overlap_schedule, with the sources): SGLang since v0.4 and TensorRT-LLM's
+    # PyTorch backend by default; not vLLM V0/V1 by default, nor TensorRT-LLM's C++ executor.
+    overlap_schedule: bool = False
     source: str = ""
 
 
@@ -223,9 +227,11 @@ ENGINES: dict[str, Engine] = {
             kv_block_tokens=64,
             memory_fraction=0.90,
             memory_fraction_of_free=True,
+            overlap_schedule=True,
             source="TensorRT-LLM (its PyTorch backend, the default since v1.0; trtllm-cpp for the C++ executor): "
             "whole-prompt context phase (no chunking in static gptSessionBenchmark), tokens_per_block=64, "
-            "kv_cache_free_gpu_mem_fraction=0.9 of memory free after loading (reference/memory.html)",
+            "kv_cache_free_gpu_mem_fraction=0.9 of memory free after loading (reference/memory.html), "
+            "overlap scheduler on (features/overlap-scheduler.html: 'Enabled by default')",
         ),
         Engine(
             name="trtllm-cpp",
@@ -293,9 +299,10 @@ ENGINES: dict[str, Engine] = {
             kv_block_tokens=1,
             memory_fraction=0.88,
             mixed_prefill=False,
-            source="SGLang defaults: mem_fraction_static~0.88, chunked_prefill_size=8192, token-granular KV, "
-            "enable_mixed_chunk off (prefill steps run alone; server_info of 0.5.5.post3 runs, "
-            "bench/data/published_bench_serving.csv)",
+            overlap_schedule=True,
+            source="SGLang defaults (v0.4 on): mem_fraction_static~0.88, chunked_prefill_size=8192, token-granular "
+            "KV, enable_mixed_chunk off (prefill steps run alone), overlap scheduler on (disable_overlap_schedule "
+            "off; server_info of 0.5.5.post3 runs, bench/data/published_bench_serving.csv)",
         ),
     )
 }

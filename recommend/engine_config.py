@@ -55,6 +55,7 @@ class EngineConfig:
             kv_capacity_tokens=kv_capacity_tokens(dep),
             block_tokens=dep.engine.kv_block_tokens,
             mixed_prefill=dep.engine.mixed_prefill,
+            overlap_schedule=dep.engine.overlap_schedule,
             request_overhead_s=(efficiency or dep.engine.efficiency).request_overhead_s,
         )
 

@@ -49,7 +49,7 @@ TTFT_UNDER_LOAD_CAVEAT = (
     "TTFT is the least certain figure: simulated as genai-perf measured them, 718 steady published closed-loop "
     "runs (NIM TensorRT-LLM; Llama-3 8B/70B, A100/H100) put the TTFT mean off by a median 27% (p95: 13%), "
     "low by 16-30% at 1-10 clients and by 20-37% at 150-250 (vLLM/SGLang runs at 1-8 req/s: 10-32% low; "
-    "SGLang 0.5.5 at 8 at a time: 15-28 ms low); see bench/RESULTS.md 'Serving at fixed concurrency'"
+    "SGLang 0.5.5 at 8 at a time: 9-23 ms low); see bench/RESULTS.md 'Serving at fixed concurrency'"
 )
 
 
@@ -92,6 +92,7 @@ def engine_spec(
         kv_capacity_tokens=kv_capacity_tokens(dep),
         block_tokens=dep.engine.kv_block_tokens,
         mixed_prefill=dep.engine.mixed_prefill,
+        overlap_schedule=dep.engine.overlap_schedule,
         reserve_full_length=dep.engine.name.startswith("trtllm"),
         request_overhead_s=(efficiency or efficiency_for(dep)).request_overhead_s,
     )

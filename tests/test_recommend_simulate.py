@@ -1,5 +1,6 @@
 """The batching simulator: hand-derived cases, invariants, and the naive stepper as oracle."""
 
+import dataclasses
 import math
 
 import numpy as np
@@ -181,6 +182,21 @@ def test_mid_step_arrival_waits_for_the_running_step_half_a_step_on_average():
     assert np.mean(waits) == pytest.approx(5.0)
 
 
+def test_overlap_scheduler_admits_an_arrival_one_step_later_and_an_idle_engine_at_once():
+    # A (prompt 10, 20 outputs) prefills in step 1 (0-10 ms) and decodes from 10 ms on. The overlap scheduler
+    # plans step n + 1 when step n starts. B arriving at 11 ms, during step 2 (10-20), missed step 3's plan,
+    # made at 10 ms: it prefills in step 4 (30-40), TTFT 29 ms, one step more than without overlap (19 ms).
+    # B arriving as step 2 starts (10 ms) missed step 2's plan (made at 0) and prefills in step 3: TTFT 20 ms
+    # instead of 10. Alone on an idle engine a request starts at once either way.
+    lagged = dataclasses.replace(ROOMY, overlap_schedule=True)
+    for arrival_ms, plain_ms, lag_ms in ((11, 19, 29), (10, 10, 20)):
+        args = ([0.0, arrival_ms / 1e3], [10, 10], [20, 2])
+        assert simulate(*args, engine=ROOMY, step_s=const_10ms).ttft_ms[1] == pytest.approx(plain_ms)
+        assert simulate(*args, engine=lagged, step_s=const_10ms).ttft_ms[1] == pytest.approx(lag_ms)
+    alone = simulate([0.005], [10], [3], engine=lagged, step_s=const_10ms)
+    assert alone.ttft_ms[0] == pytest.approx(10) and alone.e2e_ms[0] == pytest.approx(30)
+
+
 def test_unmixed_engine_runs_prefills_alone_and_decodes_wait():
     # A (prompt 10, 20 outputs) prefills in step 1 (0-10 ms) and decodes from step 2. B arrives at 15 ms.
     # Mixed: step 3 (20-30 ms) holds A's decode and B's prefill. Unmixed (vLLM V0, SGLang defaults):
@@ -235,6 +251,7 @@ def workloads(draw, max_n=25):
         num_scheduler_steps=draw(st.sampled_from([1, 1, 4])),
         mixed_prefill=draw(st.booleans()),
         reserve_full_length=draw(st.booleans()),
+        overlap_schedule=draw(st.booleans()),
     )
     n = draw(st.integers(1, max_n))
     span_s = draw(st.sampled_from([0.01, 0.5, 5.0]))

@@ -67,6 +67,12 @@ class EngineSpec:
     # beside what the running requests still reserve, so nothing is ever preempted. False: vLLM, which
     # admits on the prompt's blocks and preempts (recompute) when decodes run out.
     reserve_full_length: bool = False
+    # True: the scheduler forms step n + 1 while step n runs (SGLang's overlap scheduler, default since v0.4:
+    # lmsys.org/blog/2024-12-04-sglang-v0-4 'zero-overhead batch scheduler'; TensorRT-LLM's PyTorch backend,
+    # "At step n, the system launches GPU computation for step n+1 without waiting for CPU tasks ... from step
+    # n", nvidia.github.io/TensorRT-LLM/latest/features/overlap-scheduler.html). A request that arrives after a
+    # busy step started is admitted in the step after the next one; an idle engine admits at once.
+    overlap_schedule: bool = False
     # Seconds each request spends outside the step loop (front end: HTTP, tokenise, detokenise, stream;
     # Efficiency.request_overhead_s): added to its TTFT and E2E, it never delays the engine's schedule.
     request_overhead_s: float = 0.0

@@ -25,6 +25,7 @@ class ReferenceReplica:
         self.window = spec.num_scheduler_steps
         self.mixed = spec.mixed_prefill
         self.reserve = spec.reserve_full_length
+        self.overlap = spec.overlap_schedule
         self.reserved = 0  # sum of running requests' prompt + output blocks (reserve_full_length)
         self.tick = self.win0 = 0  # steps run; the step the current multi-step window started at
         self.incoming, self.ptr = [], 0
@@ -32,6 +33,7 @@ class ReferenceReplica:
         self.running = []  # admission order
         self.computed, self.blocks, self.prefill = {}, {}, {}  # per running request
         self.now = 0.0
+        self.last_start = 0.0  # start of the last step run (overlap_schedule: its plan saw arrivals until then)
         self.used_blocks = self.peak_blocks = 0
         self.steps = self.batch_seqs = self.preemptions = self.recomputed_tokens = 0
         self.prefill_tokens = self.decode_tokens = self.generated_tokens = 0
@@ -45,14 +47,16 @@ class ReferenceReplica:
     def advance(self, until_s):
         arrival, incoming = self.req.arrival_s, self.incoming
         while True:
-            while self.ptr < len(incoming) and arrival[incoming[self.ptr]] <= self.now + ARRIVAL_TIE_S:
+            seen = self.last_start if self.overlap else self.now  # arrivals this step's plan can see
+            while self.ptr < len(incoming) and arrival[incoming[self.ptr]] <= seen + ARRIVAL_TIE_S:
                 self.waiting.append(incoming[self.ptr])
                 self.now = max(self.now, arrival[incoming[self.ptr]])
                 self.ptr += 1
             if not self.running and not self.waiting:
                 if self.ptr == len(incoming) or arrival[incoming[self.ptr]] >= until_s:
                     return
-                self.now = arrival[incoming[self.ptr]]
+                self.now = max(self.now, arrival[incoming[self.ptr]])  # idle: the next arrival is seen at once
+                self.last_start = self.now
                 continue
             if self.now >= until_s:
                 return
@@ -146,6 +150,7 @@ class ReferenceReplica:
             d = self.step_s(pf_tokens, pf_ctx, dec_seqs, dec_ctx)
         self.peak_blocks = max(self.peak_blocks, self.used_blocks)
         self.block_s += self.used_blocks * d
+        self.last_start = self.now
         self.now += d
         self.tick += 1
         if pf_seqs:

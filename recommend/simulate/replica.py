@@ -81,6 +81,8 @@ class Replica:
         self.window = spec.num_scheduler_steps
         self.mixed = spec.mixed_prefill
         self.reserve = spec.reserve_full_length
+        self.overlap = spec.overlap_schedule
+        self.last_start = 0.0  # start of the last step run (overlap_schedule: its plan saw arrivals until then)
         self.reserved = 0  # blocks the running requests hold or will need (reserve_full_length only)
         self.win0 = 0  # tick the current multi-step window started at
         self.incoming, self.ptr = [], 0
@@ -122,8 +124,10 @@ class Replica:
         block_s, peak, n_in = 0.0, self.peak_blocks, len(incoming)
         window, win0, mixed, replan = self.window, self.win0, self.mixed, False
         reserve, reserved = self.reserve, self.reserved
+        overlap, last_start = self.overlap, self.last_start
         while True:
-            while ptr < n_in and arrival[incoming[ptr]] <= now + ARRIVAL_TIE_S:
+            seen = last_start if overlap else now  # arrivals this step's plan can see
+            while ptr < n_in and arrival[incoming[ptr]] <= seen + ARRIVAL_TIE_S:
                 waiting.append(incoming[ptr])
                 now = max(now, arrival[incoming[ptr]])  # a tie: the step ends as it arrives
                 ptr += 1
@@ -131,7 +135,9 @@ class Replica:
             if not running and not waiting:
                 if next_s >= until_s:
                     break
-                now = next_s  # idle until the next arrival
+                if next_s > now:
+                    now = next_s  # idle until the next arrival
+                last_start = now  # an idle scheduler sees an arrival at once
                 continue
             if now >= until_s:
                 break
@@ -205,6 +211,7 @@ class Replica:
                 if used > peak:
                     peak = used
                 block_s += used * d
+                last_start = now
                 now += d
                 if not alone:
                     tick += 1  # ticks count the steps that decode: a decoder's tokens follow them
@@ -241,7 +248,7 @@ class Replica:
             elif n_dec:  # decode-only steps until an event
                 while heap[0][2] != epoch[heap[0][1]]:
                     heapq.heappop(heap)
-                k = 1 if preempted else heap[0][0] - tick
+                k = 1 if preempted or (overlap and not waiting and next_s <= now) else heap[0][0] - tick
                 if waiting and window > 1:  # run to the window's end, where the scheduler admits
                     k = min(k, window - (tick - win0) % window)
                 if n_dec * -(-k // B) > total - used:  # <= one new block per decoder per B steps
@@ -253,7 +260,9 @@ class Replica:
                     if line is None or dec_ctx < line[2] or dec_ctx + (k - 1) * n_dec > line[3]:
                         line = lines.fit(n_dec, dec_ctx, dec_ctx + (k - 1) * n_dec)
                 if line is None:
-                    s, bs, now, dec_ctx, used = self._decode_steps(k, stop_s, now, n_dec, dec_ctx, used, tick)
+                    s, bs, now, dec_ctx, used, last_start = self._decode_steps(
+                        k, stop_s, now, n_dec, dec_ctx, used, tick
+                    )
                 else:
                     first_s, growth_s = line[0] + line[1] * dec_ctx, line[1] * n_dec
                     dur = k * first_s + growth_s * (k * (k - 1) / 2)
@@ -262,6 +271,7 @@ class Replica:
                         s = steps_before(k, stop_s - now, first_s, growth_s)
                         dur = s * first_s + growth_s * (s * (s - 1) / 2)
                     now += dur
+                    last_start = now - (first_s + growth_s * (s - 1))
                     rem, r0 = s % B, tick % B
                     new = n_dec * (s // B) + sum(pc[r0 : r0 + rem])
                     if r0 + rem > B:
@@ -296,7 +306,7 @@ class Replica:
                 done_now += 1
             self.last_finished = done_now
         self._save(now, tick, n_dec, dec_ctx, used, ptr)
-        self.win0, self.reserved = win0, reserved
+        self.win0, self.reserved, self.last_start = win0, reserved, last_start
         self.steps += steps
         self.batch_seqs += batch
         self.prefill_tokens += pf_tokens
@@ -365,16 +375,17 @@ class Replica:
         return k
 
     def _decode_steps(self, k, stop_s, now, n, ctx, used, tick):
-        """Up to k decode-only steps, one step_s call each (where step_s is not affine)."""
+        """Up to k decode-only steps, one step_s call each (where step_s is not affine); also the last one's start."""
         step_s, pc, B = self.step_s, self.phase_count, self.block
-        end, block_s = tick + k, 0.0
+        end, block_s, start = tick + k, 0.0, now
         while tick < end:
             used += pc[tick % B]
             d = step_s(0, 0, n, ctx)
             block_s += used * d
+            start = now
             now += d
             ctx += n
             tick += 1
             if now >= stop_s:
                 break
-        return k - (end - tick), block_s, now, ctx, used
+        return k - (end - tick), block_s, now, ctx, used, start
