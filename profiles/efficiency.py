@@ -114,7 +114,9 @@ class Engine:
     mixed_prefill: bool = True
     # True: the scheduler plans step n + 1 while step n runs, so an arrival waits one step more to be admitted
     # (the serving simulator's EngineSpec.overlap_schedule, with the sources): SGLang since v0.4 and TensorRT-LLM's
-    # PyTorch backend by default; not vLLM V0/V1 by default, nor TensorRT-LLM's C++ executor.
+    # PyTorch backend by default; not TensorRT-LLM's C++ executor or vLLM V0. vLLM V1's async scheduling (the same
+    # lag, its default in releases since late 2025) is not given to the `vllm` profile yet (bench/RESULTS.md,
+    # 'a modern engine: SGLang 0.5.5').
     overlap_schedule: bool = False
     source: str = ""
 
