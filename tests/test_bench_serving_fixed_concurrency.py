@@ -48,12 +48,12 @@ def test_the_memory_model_holds_the_servers_kv_cache_within_4_percent():
 
 def test_decode_and_throughput_hold_and_ttft_is_low_as_bench_results_says():
     # the summary bench/RESULTS.md quotes ('a modern engine: SGLang 0.5.5'), its overlap scheduler modelled: median
-    # |error| TPOT 10%, E2E 11%, output tok/s 10%; TTFT median 53%, every run at 8 at a time simulated low
+    # |error| TPOT 9%, E2E 11%, output tok/s 10%; TTFT median 53%, every run at 8 at a time simulated low
     mod = _module()
     rows = mod.load()
     sim = [mod.simulated(r) for r in rows]
     ape = {k: np.median([abs(s[k] / float(r[k]) - 1) for s, r in zip(sim, rows)]) for k in mod.METRICS}
-    assert ape["median_tpot_ms"] == pytest.approx(0.101, abs=0.005)
+    assert ape["median_tpot_ms"] == pytest.approx(0.093, abs=0.005)
     assert ape["median_e2e_latency_ms"] == pytest.approx(0.113, abs=0.005)
     assert ape["output_throughput"] == pytest.approx(0.098, abs=0.005)
     assert ape["median_ttft_ms"] == pytest.approx(0.528, abs=0.005)

@@ -15,15 +15,18 @@ of bench/serving_closed_loop.py's 787 runs moves by more than 0.1 point: what ma
 `simulate_fixed_concurrency` is the other way benchmark clients hold N requests outstanding: a fixed list
 of prompts sent in order through N slots (`vllm bench serve` / `sglang.bench_serving --max-concurrency N
 --num-prompts P`: an asyncio semaphore of N over P tasks), so request j >= N goes out at the (j - N + 1)-th
-completion, whoever's it was, and the run ends with the slots draining.
+completion, whoever's it was, and the run ends with the slots draining. It runs one replica a step at a time
+and sends the next prompt as a request ends (linear in the steps; the fixed point above would re-simulate the
+run once per slot-full of requests, quadratic in P / N).
 """
 
-import heapq
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from recommend.simulate.engine import EngineSpec, SimResult, SimulateError, simulate
+from recommend.simulate.engine import EngineSpec, SimResult, SimulateError, simulate, summarise, takes_prefill_seqs
+from recommend.simulate.replica import Replica, Requests
 
 # Far enough after any pass's last finish that a not-yet-known arrival cannot touch the requests before it.
 _UNKNOWN_S = 1e9
@@ -92,7 +95,6 @@ def simulate_closed_loop(
 class FixedConcurrencyResult:
     result: SimResult  # per request, in the order they were sent
     arrival_s: np.ndarray  # each request's send time; its last token is at arrival + e2e
-    passes: int  # simulate() calls until the send times stopped moving
 
     @property
     def duration_s(self) -> float:
@@ -108,13 +110,11 @@ def simulate_fixed_concurrency(
     engine: EngineSpec,
     step_s,
     stagger_s: float = 1e-6,
-    tol_s: float = 1e-9,
-    max_passes: int | None = None,
 ) -> FixedConcurrencyResult:
-    """The requests (prompt_tokens[j], output_tokens[j]) sent in order through `concurrency` slots: the first
-    `concurrency` at t = 0 (`stagger_s` apart), request j after them when the (j - concurrency + 1)-th request
-    to finish has its last token, plus `stagger_s` (see the module docstring). Solved as a fixed point of
-    `simulate` like `simulate_closed_loop`; max_passes defaults to one more than the number of requests."""
+    """The requests (prompt_tokens[j], output_tokens[j]) sent in order through `concurrency` slots on one
+    replica: the first `concurrency` at t = 0 (`stagger_s` apart), each later one when a slot frees, that is
+    when a request's last token reaches its client (its end plus the engine's request_overhead_s). Slots freed
+    at the same instant send `stagger_s` apart, as a client's event loop handles their streams one at a time."""
     prompt = np.asarray(prompt_tokens, dtype=np.int64).ravel()
     output = np.asarray(output_tokens, dtype=np.int64).ravel()
     n = len(prompt)
@@ -126,42 +126,39 @@ def simulate_fixed_concurrency(
         raise SimulateError(f"stagger_s must be >= 0, got {stagger_s}")
     if (prompt + output > engine.max_model_len).any():
         raise SimulateError("a request is longer than max_model_len; its slot would never free")
+    if (prompt < 1).any() or (output < 1).any():
+        raise SimulateError("every request needs prompt_tokens and output_tokens >= 1")
     first = min(concurrency, n)
-    arrival = np.full(n, _UNKNOWN_S)
-    arrival[:first] = stagger_s * np.arange(first)
-    for passes in range(1, (max_passes or n + 1) + 1):
-        known = arrival < _UNKNOWN_S  # always a prefix: a request is sent only after earlier ones are
-        res = simulate(arrival[known], prompt[known], output[known], engine=engine, step_s=step_s)
-        end = np.full(n, np.inf)
-        end[known] = arrival[known] + res.e2e_ms / 1e3
-        nxt = _send_times(end, arrival[:first], stagger_s)
-        moved = float(np.abs(nxt - arrival).max())
-        arrival = nxt
-        if moved <= tol_s:
-            return FixedConcurrencyResult(result=res, arrival_s=arrival, passes=passes)
-    raise SimulateError(
-        f"{n} requests through {concurrency} slots did not settle in {passes} passes "
-        f"(send times still moving by {moved:.3g} s); raise max_passes or tol_s"
-    )
+    req = Requests(np.full(n, math.inf), prompt, output)
+    for j in range(first):
+        req.arrival_s[j] = stagger_s * j
+    # one step a call: every step_s is called as it is (exact_steps), not read off a fitted decode line
+    rep = Replica(engine, step_s, req, takes_prefill_seqs(step_s), exact_steps=True)
+    rep.incoming.extend(range(first))
+    outstanding, sent = list(range(first)), first
+    while outstanding:
+        pending = rep.incoming[rep.ptr] if rep.ptr < len(rep.incoming) else None
+        start_s = rep.now if pending is None else max(rep.now, req.arrival_s[pending])
+        # advance(until_s) runs the steps that start before until_s: just past start_s, the one step starting then
+        rep.advance(math.nextafter(start_s, math.inf))
+        ended = sorted((req.finish_s[i], i) for i in outstanding if req.finish_s[i] >= 0)
+        if not ended:
+            continue
+        done = {i for _, i in ended}
+        outstanding = [i for i in outstanding if i not in done]
+        last, tied = None, 0
+        for end_s, _ in ended:
+            if sent == n:
+                break
+            tied = tied + 1 if last is not None and end_s - last < _SAME_INSTANT_S else 0
+            last = end_s
+            req.arrival_s[sent] = end_s + engine.request_overhead_s + tied * stagger_s
+            rep.incoming.append(sent)
+            outstanding.append(sent)
+            sent += 1
+    rejected = np.zeros(n, dtype=bool)
+    res = summarise(req, [rep], np.zeros(n, dtype=np.int64), rejected, output, {}, engine.request_overhead_s)
+    return FixedConcurrencyResult(result=res, arrival_s=np.asarray(req.arrival_s))
 
 
-def _send_times(end: np.ndarray, start: np.ndarray, stagger_s: float) -> np.ndarray:
-    """Send times given every request's last-token time (inf: not known yet): the first len(start) at `start`,
-    request j after them at the (j - len(start) + 1)-th smallest end among requests 0..j-1 (every request
-    ends after it was sent, so the ends popped before j's turn are the smallest so far). Slots freed at the
-    same instant send `stagger_s` apart, as a client's event loop handles their streams one at a time."""
-    first = len(start)
-    out = np.full(len(end), _UNKNOWN_S)
-    out[:first] = start
-    ends = list(end[:first])
-    heapq.heapify(ends)
-    last, tied = None, 0
-    for j in range(first, len(end)):
-        freed = heapq.heappop(ends)
-        if not np.isfinite(freed):
-            break
-        tied = tied + 1 if freed == last else 0
-        last = freed
-        out[j] = freed + tied * stagger_s
-        heapq.heappush(ends, end[j])
-    return out
+_SAME_INSTANT_S = 1e-9  # ends closer than this were one step's end (ARRIVAL_TIE_S)

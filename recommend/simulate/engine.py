@@ -176,13 +176,13 @@ def simulate(
     rejected = prompt + output > engine.max_model_len
     req = Requests(arrival, prompt, output)
     order = [int(i) for i in np.argsort(arrival, kind="stable") if not rejected[i]]
-    seqs = _takes_prefill_seqs(step_s)
+    seqs = takes_prefill_seqs(step_s)
     if reference:
         reps = [ReferenceReplica(engine, step_s, req, seqs) for _ in range(replicas)]
     else:
         reps = [Replica(engine, step_s, req, seqs, exact_steps) for _ in range(replicas)]
     replica = _route(reps, req, order)
-    return _summarise(req, reps, replica, rejected, output, slo or {}, engine.request_overhead_s)
+    return summarise(req, reps, replica, rejected, output, slo or {}, engine.request_overhead_s)
 
 
 def goodput_share(ttft_ms, tpot_ms, e2e_ms, slo: dict[str, float]) -> float:
@@ -198,7 +198,8 @@ def goodput_share(ttft_ms, tpot_ms, e2e_ms, slo: dict[str, float]) -> float:
     return float(ok.mean()) if ok.size else math.nan
 
 
-def _takes_prefill_seqs(step_s):
+def takes_prefill_seqs(step_s) -> bool:
+    """Whether step_s takes `prefill_seqs` (then replicas pass it)."""
     try:
         return "prefill_seqs" in inspect.signature(step_s).parameters
     except (TypeError, ValueError):  # builtins without a signature
@@ -258,7 +259,9 @@ def _percentiles(values_ms):
     )
 
 
-def _summarise(req, reps, replica, rejected, output, slo, request_overhead_s=0.0):
+def summarise(req, reps, replica, rejected, output, slo, request_overhead_s=0.0) -> SimResult:
+    """The run's SimResult from the replicas' per-request times (rejected: never admitted)."""
+
     def seconds(values):
         a = np.asarray(values, dtype=np.float64)
         return np.where(rejected, math.nan, a)
