@@ -4,10 +4,10 @@ Reads bench/data/published_bench_serving.csv (bench/bench_serving_rows.py: 17 ru
 Qwen2.5-3B-Instruct on one GH200, 50-200 prompts at 8, 32 or 200 at a time; never used to fit anything) and
 simulates each run as the tool drove it (recommend.simulate.simulate_fixed_concurrency): the prompts sent in order
 through `concurrency` slots, each slot's next prompt sent when its request ends, the run's duration from the first
-send to the last token. The lengths are the ones bench_serving drew: its random dataset under its default
-`--seed 1` (numpy's legacy generator: prompt lengths randint(max(int(isl x ratio), 1), isl + 1), outputs
-randint(int(osl x ratio), osl + 1); python/sglang/bench_serving.py `sample_random_requests`), which reproduce every
-file's total input and output tokens exactly (tests/test_bench_serving_fixed_concurrency.py). A drawn output of 0
+send to the last token. The lengths are the ones bench_serving drew (recommend.predict_serving.bench_lengths: its
+random dataset under its default `--seed 1`, numpy's legacy generator, python/sglang/bench_serving.py
+`sample_random_requests`), which reproduce every file's total input and output tokens exactly
+(tests/test_bench_serving_fixed_concurrency.py). A drawn output of 0
 tokens still runs its prefill and is simulated as 1 token.
 Engine knobs as each file's `server_info` lists them: SGLang's `sglang` profile (profiles/efficiency.py), mixed
 chunk off (a step with prefill runs prefill alone: `mixed_prefill` False), chunked_prefill_size as the token
@@ -36,11 +36,11 @@ import numpy as np  # noqa: E402
 
 from recommend.deployment import deployment  # noqa: E402
 from recommend.memory import kv_capacity_tokens  # noqa: E402
+from recommend.predict_serving import bench_lengths  # noqa: E402
 from recommend.roofline import StepModel  # noqa: E402
 from recommend.simulate import EngineSpec, simulate_fixed_concurrency  # noqa: E402
 
 TABLE = HERE / "data" / "published_bench_serving.csv"
-SEED = 1  # sglang.bench_serving --seed default
 MAX_RUNNING = 4096  # no running-request cap below any run's concurrency (max_running_requests unset)
 OVERHEAD_GRID_MS = tuple(range(0, 41))
 CALIBRATE_ON = "8"  # concurrency of the runs the overhead is chosen on
@@ -61,11 +61,7 @@ def load() -> list[dict]:
 
 def lengths(r: dict) -> tuple[np.ndarray, np.ndarray]:
     """The prompt and output lengths bench_serving drew for the run, in the order it sent them."""
-    isl, osl, ratio, n = int(r["isl"]), int(r["osl"]), float(r["range_ratio"]), int(r["num_prompts"])
-    np.random.seed(SEED)  # noqa: NPY002 - the tool's own legacy global generator, reproduced draw for draw
-    prompt = np.random.randint(max(int(isl * ratio), 1), isl + 1, size=n)  # noqa: NPY002
-    output = np.random.randint(int(osl * ratio), osl + 1, size=n)  # noqa: NPY002
-    return prompt, output
+    return bench_lengths("sglang", int(r["isl"]), int(r["osl"]), int(r["num_prompts"]), float(r["range_ratio"]))
 
 
 def row_deployment(r: dict):

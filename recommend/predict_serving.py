@@ -40,6 +40,9 @@ MAX_BENCHMARK_ROUNDS = 2000  # requests per client a `window_s` prediction may s
 # SGLang's chunked_prefill_size 8192 (the engine catalog's max_batched_tokens holds the rest).
 MAX_NUM_SEQS = 256
 SERVING_MAX_BATCHED_TOKENS = 8192
+# Benchmark clients whose random dataset `prompts` follows (bench_lengths).
+BENCH_CLIENTS = ("vllm", "sglang")
+SGLANG_BENCH_SEED = 1  # sglang.bench_serving --seed default
 
 # What published closed-loop runs say about this prediction (bench/RESULTS.md 'Serving at fixed concurrency'):
 # 787 genai-perf runs of NIM's TensorRT-LLM backend (Llama-3 8B/70B, A100/H100, TP 1-8, 1-250 clients), each
@@ -109,6 +112,7 @@ def predict_closed_loop(
     efficiency: Efficiency | None = None,
     window_s: float | None = None,
     prompts: int | None = None,
+    client: str = "vllm",
 ) -> ServingPrediction:
     """The steady state of `clients` closed-loop clients; the engine's knobs default as `engine_spec` says,
     its step times and per-request overhead from `efficiency` (default the deployment's).
@@ -117,7 +121,8 @@ def predict_closed_loop(
     sends at t = 0; time is cut into windows of `window_s` seconds from then (perf_analyzer: 1.2 x its
     --measurement-interval), and the summary covers the requests `simulate.measurement.reported` says.
     prompts: instead of either, what vllm bench serve / sglang.bench_serving report for `prompts` requests sent
-    in order through `clients` slots (--max-concurrency, --num-prompts): all of them, over the whole run."""
+    in order through `clients` slots (--max-concurrency, --num-prompts): all of them, over the whole run, their
+    lengths as `client`'s random dataset draws them (bench_lengths)."""
     if clients < 1 or isl < 1 or osl < 1 or max_num_seqs < 1:
         raise RecommendError(
             f"clients, isl, osl and max_num_seqs must be >= 1 (got {clients}, {isl}, {osl}, {max_num_seqs})"
@@ -134,7 +139,8 @@ def predict_closed_loop(
         raise RecommendError(str(exc)) from exc
     step_s = StepModel(dep, efficiency).step_s
     if prompts is not None:  # every request counts; the run lasts from the first send to the last token
-        run = simulate_fixed_concurrency([isl] * prompts, [osl] * prompts, clients, engine=spec, step_s=step_s)
+        prompt, output = bench_lengths(client, isl, osl, prompts)
+        run = simulate_fixed_concurrency(prompt, np.maximum(output, 1), clients, engine=spec, step_s=step_s)
         res = run.result
         ttft, e2e, tpot = res.ttft_ms, res.e2e_ms, res.tpot_ms
         requests_s = prompts / run.duration_s
@@ -153,7 +159,7 @@ def predict_closed_loop(
         ttft_p95_ms=float(np.percentile(ttft, 95)),
         itl_mean_ms=float(np.nanmean(tpot)) if osl > 1 else 0.0,
         e2e_mean_ms=e2e_mean_s * 1e3,
-        output_tok_s=requests_s * osl,
+        output_tok_s=requests_s * (float(np.maximum(output, 1).mean()) if prompts is not None else osl),
         requests_s=requests_s,
         mean_batch_seqs=res.mean_batch_seqs,
         kv_peak_share=res.kv_peak_share,
@@ -162,6 +168,27 @@ def predict_closed_loop(
         kv_capacity_tokens=spec.kv_capacity_tokens,
         caveat=serving_caveat(dep, isl, osl),
     )
+
+
+def bench_lengths(client: str, isl: int, osl: int, prompts: int, range_ratio: float = 0.0) -> tuple:
+    """Prompt and output lengths a benchmark client's random dataset sends, in order, at its default seed.
+
+    vllm (`vllm bench serve --dataset-name random`): lengths in [L (1 - r), L (1 + r)], so at its default
+    --random-range-ratio 0 every prompt is isl tokens and every output osl (other ratios are refused). sglang (`sglang.bench_serving
+    --dataset-name random`, python/sglang/bench_serving.py sample_random_requests): numpy's legacy generator
+    seeded with its --seed (default 1), prompts randint(max(int(isl r), 1), isl + 1) and outputs
+    randint(int(osl r), osl + 1), so at its default r = 0 uniform over 1..isl and 0..osl (an output of 0 still
+    runs its prefill: the simulator runs it as 1 token). bench/serving_fixed_concurrency.py checks the sglang
+    draws against 17 published runs' token totals."""
+    if client not in BENCH_CLIENTS:
+        raise RecommendError(f"client must be one of {', '.join(BENCH_CLIENTS)}, got {client!r}")
+    if client == "vllm":
+        if range_ratio:
+            raise RecommendError("vllm bench serve's draws at a non-zero --random-range-ratio are not modelled")
+        return np.full(prompts, isl), np.full(prompts, osl)
+    legacy = np.random.RandomState(SGLANG_BENCH_SEED)  # noqa: NPY002 - the client's own generator, draw for draw
+    prompt = legacy.randint(max(int(isl * range_ratio), 1), isl + 1, size=prompts)
+    return prompt, legacy.randint(int(osl * range_ratio), osl + 1, size=prompts)
 
 
 def predict_closed_loops(jobs: list[dict], workers: int | None = None) -> list[ServingPrediction]:

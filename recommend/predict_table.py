@@ -2,7 +2,8 @@
 
 A row with a `batch` is a static batch (predict_static); one with `clients` instead is a closed loop of that
 many clients (predict_serving.predict_closed_loop); with a `num_prompts` too, what `vllm bench serve` /
-`sglang.bench_serving --max-concurrency clients --num-prompts P` report. An optional `identical_prompts` column
+`sglang.bench_serving --max-concurrency clients --num-prompts P` report (an optional `client` column, vllm or
+sglang, says whose random dataset the prompts follow). An optional `identical_prompts` column
 (true/false) says a static batch copies one prompt and decodes greedily, as some benchmark harnesses do
 (predict_static).
 """
@@ -25,6 +26,7 @@ DEFAULTS = {
     "ep": "",
     "identical_prompts": "",
     "num_prompts": "",
+    "client": "vllm",
 }
 TRUE = ("1", "true", "yes", "ep")  # values of an `ep` or `identical_prompts` column that mean yes
 REQUIRED = ("model", "gpu", "isl", "osl")  # and one of batch / clients
@@ -56,7 +58,12 @@ def predict_row(row: dict, engines: Mapping[str, Engine] | None = None) -> dict:
         if identical:
             raise RecommendError("identical_prompts applies to a static batch (batch), not to clients")
         return predict_closed_loop(
-            dep, clients=int(cfg["clients"]), isl=isl, osl=osl, prompts=int(prompts) if prompts else None
+            dep,
+            clients=int(cfg["clients"]),
+            isl=isl,
+            osl=osl,
+            prompts=int(prompts) if prompts else None,
+            client=str(cfg["client"]).strip().lower(),
         ).to_dict()
     if prompts:
         raise RecommendError("num_prompts applies to clients (a vllm bench serve run), not to a static batch")

@@ -227,3 +227,38 @@ def test_cli_num_prompts_predicts_a_bench_serve_run_and_refuses_without_clients(
     assert alone.exit_code != 0 and "apply to --clients N" in alone.output
     both = runner.invoke(cli, [*base, "--clients", "8", "--num-prompts", "100", "--benchmark-window-s", "12"])
     assert both.exit_code != 0 and "not both" in both.output
+
+
+def test_bench_lengths_are_each_clients_random_dataset():
+    from recommend.predict_serving import bench_lengths
+
+    prompt, output = bench_lengths("vllm", 512, 128, 5)  # vllm bench serve at --random-range-ratio 0: fixed
+    assert prompt.tolist() == [512] * 5 and output.tolist() == [128] * 5
+    # sglang.bench_serving at its --seed 1: the 100 prompts of TonyLi15/sglang-benchmark's agg_n100_in512_* files
+    # hold 26,497 input and 6,180 output tokens
+    prompt, output = bench_lengths("sglang", 512, 128, 100)
+    assert (int(prompt.sum()), int(output.sum())) == (26_497, 6_180)
+    assert prompt.min() >= 1 and prompt.max() <= 512 and output.min() >= 0 and output.max() <= 128
+    with pytest.raises(RecommendError, match="client must be one of"):
+        bench_lengths("genai-perf", 512, 128, 5)
+    with pytest.raises(RecommendError, match="not modelled"):
+        bench_lengths("vllm", 512, 128, 5, range_ratio=0.5)
+
+
+def test_cli_client_sglang_predicts_the_runs_the_bench_table_checks():
+    # `predict --client sglang` is the simulation bench/serving_fixed_concurrency.py scores against the published
+    # run agg_n100_in512_out128_c8 (SGLang 0.5.5, Qwen2.5-3B on GH200, 8 at a time, 100 prompts)
+    from tests.bench_modules import bench_module
+
+    mod = bench_module("serving_fixed_concurrency")
+    (row,) = [r for r in mod.load() if r["source"].endswith("agg_n100_in512_out128_c8.jsonl")]
+    want = mod.simulated(row)
+    args = ["predict", "--model", "qwen2.5-3b", "--gpu", "gh200", "--engine", "sglang", "--isl", "512", "--osl", "128"]
+    out = CliRunner().invoke(cli, [*args, "--clients", "8", "--num-prompts", "100", "--client", "sglang", "--json"])
+    assert out.exit_code == 0, out.output
+    got = json.loads(out.output)
+    assert got["client"] == "sglang"
+    assert got["output_tok_s"] == pytest.approx(want["output_throughput"], rel=1e-9)
+    assert got["ttft_mean_ms"] == pytest.approx(want["mean_ttft_ms"], rel=1e-9)
+    lone = CliRunner().invoke(cli, [*args, "--clients", "8", "--client", "sglang"])
+    assert lone.exit_code == 2 and "--client applies to --num-prompts" in lone.output

@@ -332,12 +332,16 @@ def test_table_num_prompts_column_predicts_a_bench_serve_run(tmp_path):
     flags = ("predict", "--model", "qwen2.5-3b", "--gpu", "gh200", "--engine", "sglang", "--isl", "512", "--osl", "128")
     one = json.loads(run(*flags, "--clients", "8", "--num-prompts", "50", "--json").output)
     table = tmp_path / "runs.csv"
+    drawn = json.loads(run(*flags, "--clients", "8", "--num-prompts", "50", "--client", "sglang", "--json").output)
     table.write_text(
-        "model,gpu,engine,clients,batch,num_prompts,isl,osl\n"
-        "qwen2.5-3b,gh200,sglang,8,,50,512,128\n"
-        "qwen2.5-3b,gh200,sglang,,8,50,512,128\n"
+        "model,gpu,engine,clients,batch,num_prompts,client,isl,osl\n"
+        "qwen2.5-3b,gh200,sglang,8,,50,,512,128\n"
+        "qwen2.5-3b,gh200,sglang,,8,50,,512,128\n"
+        "qwen2.5-3b,gh200,sglang,8,,50,sglang,512,128\n"
     )
     rows = [json.loads(line) for line in run("predict", "--table", str(table)).output.splitlines()]
     assert rows[0]["output_tok_s"] == pytest.approx(one["output_tok_s"])
     assert rows[0]["ttft_mean_ms"] == pytest.approx(one["ttft_mean_ms"])
     assert "num_prompts applies to clients" in rows[1]["error"]
+    assert rows[2]["output_tok_s"] == pytest.approx(drawn["output_tok_s"])
+    assert abs(drawn["output_tok_s"] / one["output_tok_s"] - 1) > 0.05  # uniform lengths are another run

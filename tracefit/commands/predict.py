@@ -7,7 +7,7 @@ import click
 from profiles import ENGINES
 from recommend.deployment import WEIGHT_BYTES, deployment
 from recommend.predict import predict_static
-from recommend.predict_serving import MAX_NUM_SEQS, predict_closed_loop, serving_caveat, serving_curve
+from recommend.predict_serving import BENCH_CLIENTS, MAX_NUM_SEQS, predict_closed_loop, serving_caveat, serving_curve
 from recommend.predict_table import predict_rows, read_table
 from recommend.roofline import efficiency_for
 from tracefit.commands.profile import apply_profile, profile_option
@@ -78,6 +78,15 @@ class ClientCounts(click.ParamType):
     "P` report instead of the steady state: P requests sent in order through the N slots, all of them counted, "
     "throughput over the run from the first send to the last token.",
 )
+@click.option(
+    "--client",
+    type=click.Choice(BENCH_CLIENTS),
+    default="vllm",
+    show_default=True,
+    help="With --num-prompts: the client whose random dataset the prompts follow. vllm (`vllm bench serve`): every "
+    "prompt --isl tokens, every output --osl; sglang (`sglang.bench_serving`): uniform over 1..--isl and 0..--osl, "
+    "drawn as its default --seed 1 draws them.",
+)
 @click.option("--isl", type=int, help="Prompt tokens per request.")
 @click.option("--osl", type=int, help="Output tokens per request.")
 @click.option(
@@ -103,6 +112,7 @@ def predict(
     max_num_batched_tokens,
     benchmark_window_s,
     num_prompts,
+    client,
     isl,
     osl,
     table,
@@ -134,7 +144,7 @@ def predict(
       tracefit predict --model llama-3.1-70b --gpu h100 --tp 4 --clients 1,8,32,128 --isl 1000 --osl 200
       tracefit predict --model llama-3.1-8b --gpu h100 --clients 300 --isl 500 --osl 500 --max-num-seqs 128
       tracefit predict --model llama-3.1-8b --gpu h100 --clients 64 --isl 2000 --osl 200 --benchmark-window-s 12
-      tracefit predict --model qwen2.5-3b --gpu gh200 --engine sglang --clients 32 --num-prompts 200 --isl 512 --osl 128
+      tracefit predict --model qwen2.5-3b --gpu gh200 --engine sglang --clients 32 --num-prompts 200 --isl 512 --osl 128 --client sglang
       tracefit predict --table my_benchmarks.csv > predictions.jsonl
       tracefit predict --model llama-3.1-8b --gpu h100 --batch 8 --isl 1024 --osl 128 --profile h100.json
     """
@@ -154,6 +164,8 @@ def predict(
         raise click.UsageError(
             "--max-num-seqs, --max-num-batched-tokens, --benchmark-window-s and --num-prompts apply to --clients N"
         )
+    if client != "vllm" and not num_prompts:
+        raise click.UsageError("--client applies to --num-prompts (the benchmark client's prompt list)")
     if benchmark_window_s and num_prompts:
         raise click.UsageError(
             "give --benchmark-window-s (a genai-perf run) or --num-prompts (a vllm bench serve run), not both"
@@ -187,11 +199,12 @@ def predict(
             max_num_batched_tokens=max_num_batched_tokens,
             window_s=benchmark_window_s,
             prompts=num_prompts,
+            client=client,
         )
         if benchmark_window_s:
             result["benchmark_window_s"] = benchmark_window_s
         if num_prompts:
-            result["num_prompts"] = num_prompts
+            result |= {"num_prompts": num_prompts, "client": client}
         if len(clients) > 1:
             curve = serving_curve(dep, clients=clients, isl=isl, osl=osl, **knobs)
             result |= {"curve": curve, "caveat": serving_caveat(dep, isl, osl)}
