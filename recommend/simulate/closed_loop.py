@@ -30,6 +30,8 @@ from recommend.simulate.replica import Replica, Requests
 
 # Far enough after any pass's last finish that a not-yet-known arrival cannot touch the requests before it.
 _UNKNOWN_S = 1e9
+# Ends closer than this are one step's end (the simulator's ARRIVAL_TIE_S): their slots send stagger_s apart.
+_SAME_INSTANT_S = 1e-9
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -159,6 +161,3 @@ def simulate_fixed_concurrency(
     rejected = np.zeros(n, dtype=bool)
     res = summarise(req, [rep], np.zeros(n, dtype=np.int64), rejected, output, {}, engine.request_overhead_s)
     return FixedConcurrencyResult(result=res, arrival_s=np.asarray(req.arrival_s))
-
-
-_SAME_INSTANT_S = 1e-9  # ends closer than this were one step's end (ARRIVAL_TIE_S)
