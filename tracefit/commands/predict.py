@@ -93,7 +93,7 @@ class ClientCounts(click.ParamType):
     "--table",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="CSV with columns model,gpu,tp,weights,kv,engine,batch,isl,osl (optional ep, identical_prompts; clients "
-    "instead of batch for a closed loop, with num_prompts for a vllm bench serve run); prints JSON Lines.",
+    "instead of batch for a closed loop, with num_prompts and client for a benchmark client's run); prints JSON Lines.",
 )
 @profile_option
 @json_option
