@@ -9,10 +9,11 @@ random dataset under its default `--seed 1`, numpy's legacy generator, python/sg
 `sample_random_requests`), which reproduce every file's total input and output tokens exactly
 (tests/test_bench_serving_fixed_concurrency.py). A drawn output of 0
 tokens still runs its prefill and is simulated as 1 token.
-Engine knobs as each file's `server_info` lists them: SGLang's `sglang` profile (profiles/efficiency.py), mixed
-chunk off (a step with prefill runs prefill alone: `mixed_prefill` False), chunked_prefill_size as the token
-budget, page size 1, max_running_requests unset (no cap below the concurrency), and the KV cache of the memory
-model, printed beside the server's own token_capacity.
+Engine knobs: what `tracefit predict --engine sglang` simulates (recommend.predict_serving.engine_spec: the
+`sglang` profile's mixed chunk off and overlap scheduler on, which each file's `server_info` is checked to
+state, page size 1, the memory model's KV cache, printed beside the server's own token_capacity), with the
+file's chunked_prefill_size as the token budget and no running-request cap below the concurrency
+(max_running_requests unset).
 Compared, per run, as bench_serving reports them: TTFT mean / median / p99, TPOT median ((E2E - TTFT) / (output
 - 1) per request of 2+ tokens), E2E median, output tok/s (total output tokens / duration). Prints median / p90
 |error| per metric and signed medians per concurrency.
@@ -24,6 +25,7 @@ Usage: .venv/bin/python bench/serving_fixed_concurrency.py [--calibrated]   (~1 
 """
 
 import csv
+import dataclasses
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -36,9 +38,9 @@ import numpy as np  # noqa: E402
 
 from recommend.deployment import deployment  # noqa: E402
 from recommend.memory import kv_capacity_tokens  # noqa: E402
-from recommend.predict_serving import bench_lengths  # noqa: E402
-from recommend.roofline import StepModel  # noqa: E402
-from recommend.simulate import EngineSpec, simulate_fixed_concurrency  # noqa: E402
+from recommend.predict_serving import bench_lengths, engine_spec  # noqa: E402
+from recommend.roofline import StepModel, efficiency_for  # noqa: E402
+from recommend.simulate import simulate_fixed_concurrency  # noqa: E402
 
 TABLE = HERE / "data" / "published_bench_serving.csv"
 MAX_RUNNING = 4096  # no running-request cap below any run's concurrency (max_running_requests unset)
@@ -73,18 +75,13 @@ def row_deployment(r: dict):
 def simulated(r: dict, request_overhead_s: float = 0.0) -> dict[str, float]:
     """The run simulated: its metrics as bench_serving computes them; request_overhead_s as `--calibrated`."""
     dep = row_deployment(r)
+    flags = (r["mixed_chunk"] == "1", r["overlap_schedule"] == "1")
+    if flags != (dep.engine.mixed_prefill, dep.engine.overlap_schedule):
+        raise ValueError(f"{r['source']}: its server's mixed chunk / overlap {flags} are not the engine's defaults")
     prompt, output = lengths(r)
     output = np.maximum(output, 1)
-    spec = EngineSpec(
-        max_num_seqs=MAX_RUNNING,
-        max_num_batched_tokens=max(int(r["chunked_prefill_size"]), MAX_RUNNING),
-        max_model_len=int(r["isl"]) + int(r["osl"]),
-        kv_capacity_tokens=kv_capacity_tokens(dep),
-        block_tokens=dep.engine.kv_block_tokens,
-        mixed_prefill=r["mixed_chunk"] == "1",
-        overlap_schedule=r["overlap_schedule"] == "1",
-        request_overhead_s=request_overhead_s,
-    )
+    eff = dataclasses.replace(efficiency_for(dep), request_overhead_s=request_overhead_s)
+    spec = engine_spec(dep, int(r["isl"]), int(r["osl"]), MAX_RUNNING, int(r["chunked_prefill_size"]), eff)
     run = simulate_fixed_concurrency(prompt, output, int(r["concurrency"]), engine=spec, step_s=StepModel(dep).step_s)
     res = run.result
     return {

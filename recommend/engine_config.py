@@ -52,11 +52,7 @@ class EngineConfig:
             max_num_seqs=self.max_num_seqs,
             max_num_batched_tokens=self.max_num_batched_tokens,
             max_model_len=self.max_model_len,
-            kv_capacity_tokens=kv_capacity_tokens(dep),
-            block_tokens=dep.engine.kv_block_tokens,
-            mixed_prefill=dep.engine.mixed_prefill,
-            overlap_schedule=dep.engine.overlap_schedule,
-            request_overhead_s=(efficiency or dep.engine.efficiency).request_overhead_s,
+            **engine_fields(dep, efficiency or dep.engine.efficiency),
         )
 
     def simulation_parts(
@@ -65,3 +61,15 @@ class EngineConfig:
         dep = self.deployment(model, engine)
         step_model = step_model or StepModel(dep)
         return self.engine_spec(dep, step_model.efficiency), step_model
+
+
+def engine_fields(dep: Deployment, efficiency: Efficiency) -> dict:
+    """The EngineSpec fields the deployment sets whatever the knobs: its KV cache, block size, how its engine
+    schedules prefill (mixed, overlapped), and `efficiency`'s per-request overhead."""
+    return dict(
+        kv_capacity_tokens=kv_capacity_tokens(dep),
+        block_tokens=dep.engine.kv_block_tokens,
+        mixed_prefill=dep.engine.mixed_prefill,
+        overlap_schedule=dep.engine.overlap_schedule,
+        request_overhead_s=efficiency.request_overhead_s,
+    )

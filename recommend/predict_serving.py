@@ -20,8 +20,8 @@ import numpy as np
 
 from profiles import Efficiency
 from recommend.deployment import Deployment
+from recommend.engine_config import engine_fields
 from recommend.errors import RecommendError
-from recommend.memory import kv_capacity_tokens
 from recommend.parallel import fork_map
 from recommend.predict import caveat, kv_fit_seqs
 from recommend.roofline import StepModel, efficiency_for
@@ -92,12 +92,8 @@ def engine_spec(
         max_num_seqs=max_num_seqs * dep.attention_ranks,
         max_num_batched_tokens=tokens * dep.attention_ranks,
         max_model_len=isl + osl,
-        kv_capacity_tokens=kv_capacity_tokens(dep),
-        block_tokens=dep.engine.kv_block_tokens,
-        mixed_prefill=dep.engine.mixed_prefill,
-        overlap_schedule=dep.engine.overlap_schedule,
         reserve_full_length=dep.engine.name.startswith("trtllm"),
-        request_overhead_s=(efficiency or efficiency_for(dep)).request_overhead_s,
+        **engine_fields(dep, efficiency or efficiency_for(dep)),
     )
 
 
@@ -140,10 +136,12 @@ def predict_closed_loop(
     step_s = StepModel(dep, efficiency).step_s
     if prompts is not None:  # every request counts; the run lasts from the first send to the last token
         prompt, output = bench_lengths(client, isl, osl, prompts)
-        run = simulate_fixed_concurrency(prompt, np.maximum(output, 1), clients, engine=spec, step_s=step_s)
+        output = np.maximum(output, 1)  # a drawn 0 still runs its prefill
+        run = simulate_fixed_concurrency(prompt, output, clients, engine=spec, step_s=step_s)
         res = run.result
         ttft, e2e, tpot = res.ttft_ms, res.e2e_ms, res.tpot_ms
         requests_s = prompts / run.duration_s
+        output_tok_s = float(output.sum()) / run.duration_s
     else:
         loop, measured = _measured(clients, isl, osl, spec, step_s, window_s)
         res = loop.result
@@ -153,13 +151,14 @@ def predict_closed_loop(
         else:  # genai-perf's: reported requests over the time from the first one's send to the last one's end
             start_s = loop.arrival_s[measured]
             requests_s = int(measured.sum()) / float((start_s + e2e / 1e3).max() - start_s.min())
+        output_tok_s = requests_s * osl
     e2e_mean_s = float(e2e.mean()) / 1e3
     return ServingPrediction(
         ttft_mean_ms=float(ttft.mean()),
         ttft_p95_ms=float(np.percentile(ttft, 95)),
         itl_mean_ms=float(np.nanmean(tpot)) if osl > 1 else 0.0,
         e2e_mean_ms=e2e_mean_s * 1e3,
-        output_tok_s=requests_s * (float(np.maximum(output, 1).mean()) if prompts is not None else osl),
+        output_tok_s=output_tok_s,
         requests_s=requests_s,
         mean_batch_seqs=res.mean_batch_seqs,
         kv_peak_share=res.kv_peak_share,
