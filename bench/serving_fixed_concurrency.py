@@ -72,15 +72,18 @@ def row_deployment(r: dict):
     )
 
 
-def simulated(r: dict, request_overhead_s: float = 0.0) -> dict[str, float]:
-    """The run simulated: its metrics as bench_serving computes them; request_overhead_s as `--calibrated`."""
+def simulated(r: dict, request_overhead_s: float | None = None) -> dict[str, float]:
+    """The run simulated: its metrics as bench_serving computes them; request_overhead_s (`--calibrated`) in
+    place of the engine's own front-end time a request (None: the engine's)."""
     dep = row_deployment(r)
     flags = (r["mixed_chunk"] == "1", r["overlap_schedule"] == "1")
     if flags != (dep.engine.mixed_prefill, dep.engine.overlap_schedule):
         raise ValueError(f"{r['source']}: its server's mixed chunk / overlap {flags} are not the engine's defaults")
     prompt, output = lengths(r)
     output = np.maximum(output, 1)
-    eff = dataclasses.replace(efficiency_for(dep), request_overhead_s=request_overhead_s)
+    eff = efficiency_for(dep)
+    if request_overhead_s is not None:
+        eff = dataclasses.replace(eff, request_overhead_s=request_overhead_s)
     spec = engine_spec(dep, int(r["isl"]), int(r["osl"]), MAX_RUNNING, int(r["chunked_prefill_size"]), eff)
     run = simulate_fixed_concurrency(prompt, output, int(r["concurrency"]), engine=spec, step_s=StepModel(dep).step_s)
     res = run.result

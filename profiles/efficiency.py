@@ -42,8 +42,8 @@ class Efficiency:
     layer_overhead_s: float = 60e-6  # fixed cost of a layer's ~10 kernels (launch, ramp, tail) per step
     context_layer_extra_s: float = 0.0  # added to layer_overhead_s on a step that runs a context (prefill) phase
     # Per-request time outside the engine's step loop (HTTP, tokenise, hand-off to the engine, first-chunk
-    # detokenise and stream), added once to every request's TTFT and E2E. 0: no source found states it per
-    # engine version (bench/RESULTS.md 'Serving'); `tracefit calibrate` measures it per deployment.
+    # detokenise and stream), added once to every request's TTFT and E2E. 0 where no source states it for the
+    # engine (SGLANG_FRONTEND_S below is the one that does); `tracefit calibrate` measures it per deployment.
     request_overhead_s: float = 0.0
     # NVFP4/MXFP4 GEMMs on FP4 tensor cores reach this share of what gemm_fraction gives bf16/fp8: fit on
     # TensorRT-LLM v1.0's B200/GB200 throughput tables of the dense models, held out by model. Refit when
@@ -135,6 +135,16 @@ MOE_TRITON = 0.8
 # +11% -> -6%, +22% -> +12%; bench/serving_accuracy.py), and 30 us brings the static vLLM rows from
 # 5.1% to 4.5% median APE (bench/predict_accuracy.py).
 PYTHON_SCHEDULER_PER_SEQ_S = 30e-6
+
+# SGLang's front end per request: HTTP server + TokenizerManager (chat template, tokenise), ZMQ to the scheduler, the
+# detokenizer process and back, the first SSE chunk to the client. Measured with the model taken out: SGLang v0.5.11
+# serving a mock whose forward busy-waits a fixed 2.632 ms, `vllm bench serve --max-concurrency 1` with 128-token
+# random prompts to /v1/chat/completions: median TTFT 9.54 ms, median TPOT 2.94 ms
+# (github.com/tenstorrent/tt-inference-server/issues/3560, 2026-05-18; the mock and its bench script:
+# github.com/dmadicTT/tt-sglang-plugin @ bf9d83d, HOW_WE_MEASURE_OVERHEAD.md). TTFT less the one forward and the
+# 0.31 ms the scheduler adds per step (TPOT - forward, which `step_overhead_s` carries) = 6.6 ms. Nothing is fit
+# on bench/data: it is held out on every SGLang table there (bench/RESULTS.md 'Serving', 'a modern engine').
+SGLANG_FRONTEND_S = 9.54e-3 - 2.632e-3 - (2.94e-3 - 2.632e-3)
 
 # TensorRT-LLM before v0.10 ran MoE GEMMs on Ampere kernels on Hopper too, in 16-bit math: FP8 Mixtral
 # arrived in v0.10 ("Added FP8 quantization support for Mixtral", docs/source/release-notes.md), with the
@@ -296,6 +306,7 @@ ENGINES: dict[str, Engine] = {
                 allreduce_latency_s=12e-6,
                 moe_gemm_fraction=MOE_TRITON,
                 step_overhead_per_seq_s=PYTHON_SCHEDULER_PER_SEQ_S,
+                request_overhead_s=SGLANG_FRONTEND_S,
             ),
             max_batched_tokens=8192,
             kv_block_tokens=1,
@@ -304,7 +315,8 @@ ENGINES: dict[str, Engine] = {
             overlap_schedule=True,
             source="SGLang defaults (v0.4 on): mem_fraction_static~0.88, chunked_prefill_size=8192, token-granular "
             "KV, enable_mixed_chunk off (prefill steps run alone), overlap scheduler on (disable_overlap_schedule "
-            "off; server_info of 0.5.5.post3 runs, bench/data/published_bench_serving.csv)",
+            "off; server_info of 0.5.5.post3 runs, bench/data/published_bench_serving.csv); front end 6.6 ms a request "
+            "(SGLANG_FRONTEND_S: tenstorrent/tt-inference-server#3560, SGLang v0.5.11 with a fixed-time mock model)",
         ),
     )
 }

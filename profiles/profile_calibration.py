@@ -37,7 +37,7 @@ FITTABLE = (
     "request_overhead_s",
 )
 FRACTIONS = ("hbm_fraction", "gemm_fraction", "attention_fraction", "allreduce_fraction")  # capped at 1
-AMOUNTS = ("request_overhead_s",)  # default 0, so fitted as an amount (>= 0), not as a multiple of the base
+AMOUNTS = ("request_overhead_s",)  # 0 on most engines, so fitted as an amount (>= 0), not as a multiple
 
 
 def problems(doc: dict) -> list[str]:

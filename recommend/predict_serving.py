@@ -47,12 +47,13 @@ SGLANG_BENCH_SEED = 1  # sglang.bench_serving --seed default
 # What published closed-loop runs say about this prediction (bench/RESULTS.md 'Serving at fixed concurrency'):
 # 787 genai-perf runs of NIM's TensorRT-LLM backend (Llama-3 8B/70B, A100/H100, TP 1-8, 1-250 clients), each
 # simulated as genai-perf measured it (`window_s`). The vLLM/SGLang runs at 1-8 req/s (bench/RESULTS.md
-# 'Serving') put their TTFT p50 10-32% low as well.
+# 'Serving') put their TTFT p50 7-29% low as well.
 TTFT_UNDER_LOAD_CAVEAT = (
     "TTFT is the least certain figure: simulated as genai-perf measured them, 718 steady published closed-loop "
     "runs (NIM TensorRT-LLM; Llama-3 8B/70B, A100/H100) put the TTFT mean off by a median 27% (p95: 13%), "
-    "low by 16-30% at 1-10 clients and by 20-37% at 150-250 (vLLM/SGLang runs at 1-8 req/s: 10-32% low; "
-    "SGLang 0.5.5 at 8 at a time: 9-23 ms low); see bench/RESULTS.md 'Serving at fixed concurrency'"
+    "low by 16-30% at 1-10 clients and by 20-37% at 150-250 (vLLM/SGLang runs at 1-8 req/s: 7-29% low; "
+    "SGLang 0.5.5's median TTFT: -6% at 8 at a time, -29% at 32); see bench/RESULTS.md 'Serving at fixed "
+    "concurrency'"
 )
 
 

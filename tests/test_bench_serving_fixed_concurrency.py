@@ -46,16 +46,31 @@ def test_the_memory_model_holds_the_servers_kv_cache_within_4_percent():
     assert kv_capacity_tokens(dep) / int(run["kv_tokens"]) - 1 == pytest.approx(-0.030, abs=0.005)
 
 
-def test_decode_and_throughput_hold_and_ttft_is_low_as_bench_results_says():
-    # the summary bench/RESULTS.md quotes ('a modern engine: SGLang 0.5.5'), its overlap scheduler modelled: median
-    # |error| TPOT 9%, E2E 11%, output tok/s 10%; TTFT median 53%, every run at 8 at a time simulated low
+def test_decode_and_throughput_hold_and_ttft_as_bench_results_says():
+    # the summary bench/RESULTS.md quotes ('a modern engine: SGLang 0.5.5'), its overlap scheduler and SGLang's
+    # 6.6 ms front end a request modelled: median |error| TPOT 11%, E2E 11%, output tok/s 10%; TTFT median 29%,
+    # signed median -6% at 8 at a time and -29% at 32
     mod = _module()
     rows = mod.load()
     sim = [mod.simulated(r) for r in rows]
     ape = {k: np.median([abs(s[k] / float(r[k]) - 1) for s, r in zip(sim, rows)]) for k in mod.METRICS}
-    assert ape["median_tpot_ms"] == pytest.approx(0.093, abs=0.005)
-    assert ape["median_e2e_latency_ms"] == pytest.approx(0.113, abs=0.005)
-    assert ape["output_throughput"] == pytest.approx(0.098, abs=0.005)
-    assert ape["median_ttft_ms"] == pytest.approx(0.528, abs=0.005)
-    low = [s["median_ttft_ms"] < float(r["median_ttft_ms"]) for s, r in zip(sim, rows) if r["concurrency"] == "8"]
-    assert low == [True] * 8
+    assert ape["median_tpot_ms"] == pytest.approx(0.113, abs=0.005)
+    assert ape["median_e2e_latency_ms"] == pytest.approx(0.111, abs=0.005)
+    assert ape["output_throughput"] == pytest.approx(0.103, abs=0.005)
+    assert ape["median_ttft_ms"] == pytest.approx(0.288, abs=0.005)
+    signed = {
+        c: np.median(
+            [s["median_ttft_ms"] / float(r["median_ttft_ms"]) - 1 for s, r in zip(sim, rows) if r["concurrency"] == c]
+        )
+        for c in ("8", "32")
+    }
+    assert (round(signed["8"], 2), round(signed["32"], 2)) == (-0.06, -0.29)
+
+
+def test_the_front_end_time_is_what_moves_ttft_at_light_load():
+    # without the `sglang` profile's 6.6 ms a request (the tenstorrent mock measurement) every run at 8 at a time
+    # is simulated low, by a median 53% (bench/RESULTS.md before session 20)
+    mod = _module()
+    rows = [r for r in mod.load() if r["concurrency"] == "8"]
+    bare = [mod.simulated(r, request_overhead_s=0.0)["median_ttft_ms"] / float(r["median_ttft_ms"]) - 1 for r in rows]
+    assert max(bare) < 0 and round(float(np.median(bare)), 2) == -0.53

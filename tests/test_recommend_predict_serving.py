@@ -1,5 +1,6 @@
 """`tracefit predict --clients`: closed-loop serving predictions."""
 
+import dataclasses
 import json
 
 import numpy as np
@@ -9,7 +10,7 @@ from click.testing import CliRunner
 from recommend.deployment import deployment
 from recommend.errors import DoesNotFitError, RecommendError
 from recommend.predict_serving import TTFT_UNDER_LOAD_CAVEAT, engine_spec, predict_closed_loop, predict_closed_loops
-from recommend.roofline import StepModel
+from recommend.roofline import StepModel, efficiency_for
 from recommend.simulate import simulate
 from tracefit.cli import cli
 
@@ -213,6 +214,22 @@ def test_sglang_prefills_alone_by_default_and_the_serving_spec_says_so():
     vllm = deployment(model="qwen2.5-3b", gpu="gh200", engine="vllm")
     assert engine_spec(sglang, 512, 128).mixed_prefill is False
     assert engine_spec(vllm, 512, 128).mixed_prefill is True
+
+
+def test_sglang_requests_pay_its_measured_front_end_once_each():
+    # SGLang's front end (profiles.efficiency.SGLANG_FRONTEND_S): median TTFT 9.54 ms on a mock whose forward takes
+    # 2.632 ms, less that forward and the 2.94 - 2.632 ms the scheduler adds a step = 6.6 ms. One client alone: the
+    # engine is idle at every send, so each TTFT is exactly that much longer than with no front end
+    sglang = deployment(model="qwen2.5-3b", gpu="gh200", engine="sglang")
+    eff = efficiency_for(sglang)
+    assert eff.request_overhead_s == pytest.approx(6.6e-3)
+    with_it = predict_closed_loop(sglang, clients=1, isl=512, osl=16)
+    bare = predict_closed_loop(
+        sglang, clients=1, isl=512, osl=16, efficiency=dataclasses.replace(eff, request_overhead_s=0)
+    )
+    assert with_it.ttft_mean_ms - bare.ttft_mean_ms == pytest.approx(6.6, abs=1e-6)
+    assert with_it.itl_mean_ms == pytest.approx(bare.itl_mean_ms)
+    assert efficiency_for(deployment(model="qwen2.5-3b", gpu="gh200", engine="vllm")).request_overhead_s == 0
 
 
 def test_cli_num_prompts_predicts_a_bench_serve_run_and_refuses_without_clients():

@@ -1,7 +1,7 @@
 """Fit the step model's efficiency factors to a known deployment's logged latencies.
 
 Unknowns: a few scalar `Efficiency` fields, each as a multiplier of its base value in [0.05, 20], except
-the amounts (profile_calibration.AMOUNTS: request_overhead_s, whose default 0 cannot be scaled), fitted
+the amounts (profile_calibration.AMOUNTS: request_overhead_s, 0 on most engines, which cannot be scaled), fitted
 as x = 1 + value / 10 ms for a value in [0, 1 s]: scipy's finite-difference step is 3% of |x|, so 0.3 ms
 at 0 (at x = value / unit, a start at 0 gives steps below the float resolution of arrival times). Default
 hbm_fraction, gemm_fraction and request_overhead_s (decode weight/KV streaming, prefill compute, the
