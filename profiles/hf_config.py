@@ -1,4 +1,7 @@
-"""A Hugging Face config.json read into a ModelSpec: the dense, MoE, Llama 4 and DeepSeek-V3 layouts."""
+"""A Hugging Face config.json read into a ModelSpec: the dense, MoE, Llama 4 and DeepSeek-V3 layouts, and the
+layers a quantized checkpoint keeps in 16-bit."""
+
+import re
 
 from profiles.errors import CatalogError
 from profiles.model_spec import ModelSpec
@@ -47,9 +50,32 @@ def _attention_layout(config: dict, heads: int, hidden: int) -> dict:
     )
 
 
+# Where a checkpoint's quantization_config lists the modules it leaves unquantized: fbgemm_fp8, AWQ, bitsandbytes,
+# MXFP4 `modules_to_not_convert`; compressed-tensors `ignore`; vLLM's fp8 `ignored_layers`; Quark `exclude`.
+UNQUANTIZED_KEYS = ("modules_to_not_convert", "ignore", "ignored_layers", "exclude")
+_LAYER_MODULE = re.compile(r"layers\.(\d+)\.(self_attn|mlp)\b")
+
+
+def _sixteen_bit_layers(quant: dict, layers: int, moe: bool) -> dict:
+    """Layers whose attention / MLP projections the checkpoint's quantization_config leaves in 16-bit: a layer
+    counts once any of its projections is listed by name ("model.layers.0.self_attn.q_proj"). Patterns ("re:...")
+    and lm_head / embeddings entries are not counted (those stay 16-bit anyway); a MoE's MLP entries (routers)
+    neither."""
+    names = [n for key in UNQUANTIZED_KEYS for n in (quant.get(key) or []) if isinstance(n, str)]
+    found = {"self_attn": set(), "mlp": set()}
+    for n in names:
+        if not n.startswith("re:") and (m := _LAYER_MODULE.search(n)) and int(m[1]) < layers:
+            found[m[2]].add(int(m[1]))
+    return dict(
+        sixteen_bit_attention_layers=len(found["self_attn"]),
+        sixteen_bit_mlp_layers=0 if moe else len(found["mlp"]),
+    )
+
+
 def from_hf_config(config: dict, name: str) -> ModelSpec:
     """Build a spec from a Hugging Face config.json (Llama, Mistral, Mixtral, Qwen2/3, Llama 4, DeepSeek-V3
     layouts; a multimodal config's `text_config`)."""
+    quant = config.get("quantization_config") or {}
     config = config.get("text_config") or config
     try:
         heads = int(config["num_attention_heads"])
@@ -73,6 +99,7 @@ def from_hf_config(config: dict, name: str) -> ModelSpec:
             **_moe_layout(config, layers, experts),
             max_position_tokens=int(config.get("max_position_embeddings") or 4096),
             attention_chunk_tokens=int(config.get("attention_chunk_size") or 0),
+            **_sixteen_bit_layers(quant if isinstance(quant, dict) else {}, layers, experts > 1),
             source=name,
         )
     except (KeyError, TypeError, ValueError) as exc:

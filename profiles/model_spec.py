@@ -36,6 +36,11 @@ class ModelSpec:
     # Llama 4's chunked attention (attention_chunk_size): 3 in 4 layers attend only within their 8192-token
     # chunk. Not modelled: every layer is priced as reading the whole context (`predict` says so past it).
     attention_chunk_tokens: int = 0
+    # A checkpoint that keeps some linear layers in 16-bit whatever its weight dtype: Meta's FP8 Llama 3.1 405B
+    # quantizes only the MLPs of the layers between the first and the last (its attention, those two layers'
+    # MLPs and the embeddings stay bf16). Layers whose attention / MLP projections stay 16-bit:
+    sixteen_bit_attention_layers: int = 0
+    sixteen_bit_mlp_layers: int = 0
     source: str = ""
     hf_ids: tuple[str, ...] = ()
 
@@ -111,6 +116,16 @@ class ModelSpec:
             self.num_layers * self.attention_params_per_layer
             + self.dense_layers * self.dense_mlp_params
             + self.expert_layers * (self.num_experts + self.shared_experts) * self.expert_params
+        )
+
+    @property
+    def sixteen_bit_linear_params(self) -> int:
+        """Linear-layer weights the checkpoint keeps in 16-bit under any weight dtype (0 for most)."""
+        if self.sixteen_bit_mlp_layers and self.is_moe:
+            raise ValueError(f"{self.name}: 16-bit MLP layers are modelled for dense models only")
+        return (
+            self.sixteen_bit_attention_layers * self.attention_params_per_layer
+            + self.sixteen_bit_mlp_layers * self.expert_params
         )
 
     @property

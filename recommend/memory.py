@@ -10,8 +10,9 @@ LOGITS_SEQS = 256  # vLLM max_num_seqs default: logits are materialised for at m
 
 
 def quantized_params(model: ModelSpec) -> int:
-    """Linear-layer weights the weight dtype applies to; embeddings, lm_head, norms stay bf16."""
-    return model.linear_params
+    """Linear-layer weights the weight dtype applies to; embeddings, lm_head, norms and the layers a checkpoint
+    keeps in 16-bit (ModelSpec.sixteen_bit_linear_params) stay bf16."""
+    return model.linear_params - model.sixteen_bit_linear_params
 
 
 def weight_bytes(model: ModelSpec, weights: str = "bf16") -> float:

@@ -23,6 +23,7 @@ from recommend.memory import kv_bytes_per_token
 from recommend.moe_traffic import dispatch_bytes, routed_copy_bytes
 
 ACT_BYTES = 2.0  # bf16 activations
+SIXTEEN_BIT_BYTES = 2.0  # a bf16/fp16 weight
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -69,6 +70,14 @@ class StepModel:
         self._hbm = dep.hbm_bytes_s * eff.hbm_fraction
         fp4_math = dep.weights in ("nvfp4", "mxfp4") and dep.gpu.peak_tflops_fp4
         self._gemm_peak = dep.gemm_peak_flop_s * (eff.fp4_gemm_scale if fp4_math else 1.0)
+        # Linear layers a checkpoint keeps in 16-bit (ModelSpec.sixteen_bit_*): read at 2 B a weight and
+        # multiplied in bf16, so the GEMMs' rate is the FLOP-weighted harmonic mean of the two peaks.
+        sixteen_attn = m.sixteen_bit_attention_layers * m.attention_params_per_layer
+        sixteen_mlp = m.sixteen_bit_mlp_layers * m.expert_params
+        sixteen = (sixteen_attn + sixteen_mlp) / (m.shared_params + m.routed_params)
+        if sixteen:
+            bf16_peak = dep.gpu.peak_tflops_bf16 * 1e12
+            self._gemm_peak = 1.0 / ((1.0 - sixteen) / self._gemm_peak + sixteen / bf16_peak)
         self._attn_peak = dep.attention_peak_flop_s
         self._attn_flop_s = dep.attention_peak_flop_s * eff.attention_fraction
         # Fractions of peak by size (Efficiency methods; a ProfiledEfficiency interpolates a measured curve).
@@ -80,8 +89,9 @@ class StepModel:
         self._layers = m.num_layers
         # Bytes streamed every step on one shard: shared layer weights and the bf16 lm_head.
         lm_head = m.vocab_size * m.hidden_size * 2.0
-        self._shared_bytes = (m.shared_params * bpp + lm_head) / tp
-        self._expert_bytes = m.expert_layers * m.expert_params * bpp / tp  # one expert, all its layers (EP: whole)
+        self._shared_bytes = (m.shared_params * bpp + sixteen_attn * (SIXTEEN_BIT_BYTES - bpp) + lm_head) / tp
+        # one expert, all its layers (EP: whole); a dense model's 16-bit MLP layers at 2 B
+        self._expert_bytes = (m.expert_layers * m.expert_params * bpp + sixteen_mlp * (SIXTEEN_BIT_BYTES - bpp)) / tp
         self._experts, self._top_k = m.num_experts, m.experts_per_token
         # FLOPs per token (linear layers) and per sequence (logits of its last token) on one shard.
         self._linear_flops = 2.0 * (m.shared_params + m.routed_params) / tp
@@ -301,6 +311,7 @@ def ridge_ops_per_byte(dep: Deployment) -> float:
 
 def latency_floor_s_per_token(dep: Deployment) -> float:
     """Weights streamed once per token at datasheet bandwidth: no batch size or trick goes below it."""
-    m = dep.model
-    streamed = (m.shared_params + m.routed_params) * dep.weight_bytes_per_param + m.vocab_size * m.hidden_size * 2.0
+    m, bpp = dep.model, dep.weight_bytes_per_param
+    sixteen = m.sixteen_bit_linear_params * (SIXTEEN_BIT_BYTES - bpp)  # a checkpoint's 16-bit layers (dense models)
+    streamed = (m.shared_params + m.routed_params) * bpp + sixteen + m.vocab_size * m.hidden_size * 2.0
     return streamed / dep.tp / dep.hbm_bytes_s

@@ -222,3 +222,58 @@ def test_new_gpus_have_fp4_where_the_datasheet_does():
     assert get_gpu("MI355X").peak_tflops("mxfp4") == 10066.3
     # no FP4 tensor cores: weight-only FP4 dequantised to bf16 math
     assert get_gpu("h100").peak_tflops("nvfp4") == 989.5 and get_gpu("mi325x").peak_tflops("nvfp4") == 1307.4
+
+
+def test_metas_fp8_405b_keeps_attention_and_edge_layers_in_bf16():
+    # The Llama 3 paper (sec. 6.2): FP8 on the feedforward layers only, not self-attention, not the first and last
+    # layers. Per layer: attention 16384 x (16384 + 2 x 1024) + 16384 x 16384 = 570,425,344 params; MLP
+    # 3 x 16384 x 53248 = 2,617,245,696. Bytes: 126 x 570.4e6 x 2 + 2 x 2617.2e6 x 2 + 124 x 2617.2e6 x 1
+    # + embeddings and lm_head 2 x 128256 x 16384 x 2 + norms (2 x 126 + 1) x 16384 x 2 = 487.19 GB; / 8 GPUs
+    # = 56.71 GiB, where vLLM reported 56.7677 (dstack's gpu-usage.md) and all-linear FP8 gives 47.74.
+    from recommend.deployment import deployment
+    from recommend.memory import weight_bytes_per_gpu
+    from recommend.roofline import latency_floor_s_per_token
+
+    assert get_model("meta-llama/Llama-3.1-405B-Instruct-FP8").name == "llama-3.1-405b-fp8-meta"
+    assert get_model("amd/Llama-3.1-405B-Instruct-FP8-KV").name == "llama-3.1-405b"
+    meta = deployment(model="meta-llama/Llama-3.1-405B-FP8", gpu="h100-sxm", tp=8, weights="fp8")
+    every = deployment(model="llama-3.1-405b", gpu="h100-sxm", tp=8, weights="fp8")
+    attention, mlp = 570_425_344, 2_617_245_696
+    expected = 126 * attention * 2 + 2 * mlp * 2 + 124 * mlp + 2 * 128256 * 16384 * 2 + 253 * 16384 * 2
+    assert meta.model.sixteen_bit_linear_params == 126 * attention + 2 * mlp
+    assert weight_bytes_per_gpu(meta) == pytest.approx(expected / 8)
+    assert weight_bytes_per_gpu(meta) / 2**30 == pytest.approx(56.7677, rel=0.002)
+    assert weight_bytes_per_gpu(every) / 2**30 == pytest.approx(47.74, abs=0.01)
+    # the decode floor streams those bytes but the embeddings' (a lookup), the 16-bit layers at 2 B whatever the
+    # dtype (norms, 4 MB in all, at the weights' 1 B there: within 1e-5)
+    streamed = (weight_bytes_per_gpu(meta) * 8 - 128256 * 16384 * 2) / 8
+    assert latency_floor_s_per_token(meta) == pytest.approx(streamed / 3.35e12, rel=1e-5)
+    bf16 = deployment(model="meta-llama/Llama-3.1-405B-FP8", gpu="h100-sxm", tp=8, weights="bf16")
+    assert weight_bytes_per_gpu(bf16) == weight_bytes_per_gpu(deployment(model="llama-3.1-405b", gpu="h100-sxm", tp=8))
+
+
+def test_a_checkpoints_quantization_config_says_which_layers_stay_16_bit(tmp_path):
+    # Meta's fbgemm_fp8 405B lists every layer's attention projections and the first and last layers' MLPs in
+    # modules_to_not_convert; the spec read from it equals the catalog's llama-3.1-405b-fp8-meta. Patterns and
+    # lm_head count for nothing; a compressed-tensors `ignore` list is read the same way.
+    skip = [f"model.layers.{i}.self_attn.{p}_proj" for i in range(126) for p in "qkvo"]
+    skip += [f"model.layers.{i}.mlp.{p}_proj" for i in (0, 125) for p in ("gate", "up", "down")]
+    config = {
+        "hidden_size": 16384,
+        "num_hidden_layers": 126,
+        "num_attention_heads": 128,
+        "num_key_value_heads": 8,
+        "intermediate_size": 53248,
+        "vocab_size": 128256,
+        "max_position_embeddings": 131072,
+        "quantization_config": {"quant_method": "fbgemm_fp8", "modules_to_not_convert": [*skip, "lm_head"]},
+    }
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    spec = get_model(str(path))
+    meta = MODELS["llama-3.1-405b-fp8-meta"]
+    assert (spec.sixteen_bit_attention_layers, spec.sixteen_bit_mlp_layers) == (126, 2)
+    assert spec.sixteen_bit_linear_params == meta.sixteen_bit_linear_params
+    config["quantization_config"] = {"quant_method": "compressed-tensors", "ignore": ["lm_head", "re:.*mlp.gate$"]}
+    path.write_text(json.dumps(config))
+    assert get_model(str(path)).sixteen_bit_linear_params == 0
