@@ -8,13 +8,18 @@ GPU, per engine and overall, twice:
                          time (lowest MAPE on the others) and that table is predicted by the refit,
                          so no row is predicted by parameters that saw its table.
 A source is one published table: its URL plus the table named before ':' in `measured`.
-Usage: .venv/bin/python bench/predict_accuracy.py [--rows] [--validate ALL_RESULTS_CSV]
+Usage: .venv/bin/python bench/predict_accuracy.py [--rows] [--validate ALL_RESULTS_CSV] [--offline]
 (prints markdown; ~7 s)
 
 --validate reads argonne-lcf/LLM-Inference-Bench's Plots/All_results.csv (BSD-3-Clause; not stored in
 this repository: `git show 4211f5d:Plots/All_results.csv` in a clone) and prints a VALIDATION-ONLY table:
 those rows never set a parameter (no grid point is chosen on them), because they match the description
 of the issue's own held-out rows. See `validation_rows`.
+
+--offline predicts bench/data/published_offline.csv (bench/offline_rows.py: dstack's vLLM benchmark_throughput
+runs of Llama-3.1-405B FP8 on 8 x H100 SXM and on 8 and 4 x MI300X, every prompt handed over at once; never
+fitted) as static batches on `vllm-v0.6` (both ran vLLM V0, 0.6.3 and 0.6.4) and prints a VALIDATION-ONLY
+table by deployment and by whether the batch's KV fits, with each deployment's unexplained time per decode step.
 """
 
 import csv
@@ -197,6 +202,46 @@ def validation_table(path: Path) -> list[str]:
     return lines
 
 
+OFFLINE = HERE / "data" / "published_offline.csv"
+OFFLINE_ENGINE = "vllm-v0.6"  # both runs' vLLM is V0 (0.6.3 on H100, the 0.6.4 ROCm build on MI300X)
+
+
+def offline_table() -> list[str]:
+    """--offline: the dstack 405B rows, signed and absolute errors by deployment and by KV fit, and the time per
+    decode step the prediction leaves unexplained ((measured - predicted) / output tokens, median over the rows
+    whose KV fits) next to the host-issue bound of an eager step (EAGER_HOST_S_PER_LAYER x layers)."""
+    rows = [{**r, "engine": OFFLINE_ENGINE} for r in read_table(OFFLINE)]
+    done = list(predict_rows(rows))
+    bad = [r for r in done if "error" in r]
+    if bad:
+        raise SystemExit(f"ERROR {bad[0]['gpu']} {bad[0]['batch']}: {bad[0]['error']}")
+    groups = defaultdict(list)
+    for r in done:
+        key = (r["gpu"], f"tp{r['tp']}", r["checkpoint"], "eager" if r["enforce_eager"] == "1" else "graphs")
+        groups[key].append(r)
+    lines = [
+        f"VALIDATION ONLY, never fitted: {len(done)} vLLM benchmark_throughput runs of Llama-3.1-405B FP8 "
+        f"({OFFLINE.name}), predicted as static batches on `{OFFLINE_ENGINE}`\n",
+        "| GPU | TP | checkpoint | steps | rows | KV fits: rows, signed median, median APE | waves: rows, signed "
+        "median | unexplained ms per decode step (KV fits) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for key, rs in sorted(groups.items()):
+        err = np.array([r["e2e_s"] / float(r["row_e2e_s"]) - 1 for r in rs])
+        fits = np.array([bool(r["kv_fits"]) for r in rs])
+        gap_ms = [(float(r["row_e2e_s"]) - r["e2e_s"]) / int(r["osl"]) * 1e3 for r, f in zip(rs, fits) if f]
+        waves = f"{(~fits).sum()}, {np.median(err[~fits]) * 100:+.0f}%" if (~fits).any() else "0"
+        lines.append(
+            f"| {key[0]} | {key[1]} | {key[2]} | {key[3]} | {len(rs)} | {fits.sum()}, "
+            f"{np.median(err[fits]) * 100:+.0f}%, {np.median(np.abs(err[fits])) * 100:.0f}% | {waves} | "
+            f"{np.median(gap_ms):.1f} |"
+        )
+    lines += ["", "| rows | median APE | p90 APE |", "|---|---|---|"]
+    ape = np.abs([r["e2e_s"] / float(r["row_e2e_s"]) - 1 for r in done])
+    lines.append(f"| all {len(done)} | {stats(ape)} |")
+    return lines
+
+
 def main(show_rows: bool) -> None:
     rows = read_table(TABLE)
     err = signed_errors(rows)
@@ -226,7 +271,9 @@ def main(show_rows: bool) -> None:
 
 
 if __name__ == "__main__":
-    if "--validate" in sys.argv:
+    if "--offline" in sys.argv:
+        print("\n".join(offline_table()))
+    elif "--validate" in sys.argv:
         print("\n".join(validation_table(Path(sys.argv[sys.argv.index("--validate") + 1]))))
     else:
         main("--rows" in sys.argv)
