@@ -32,37 +32,14 @@ from profiles import get_model  # noqa: E402
 SOURCE = "https://github.com/dstackai/benchmarks/blob/06c957a/"
 FOLDER = "comparison/h100sxm5_vs_mi300x/raw_data"
 # folder -> (gpu, tp, vLLM version, checkpoint, weights, kv, enforce_eager, file name pattern of isl, osl, batch)
+H100 = ("0.6.3.post2.dev308", "meta-llama/Llama-3.1-405B-FP8", "fp8", "bf16", 0)
+MI300X = ("0.6.4.dev4 rocm", "amd/Llama-3.1-405B-Instruct-FP8-KV", "fp8", "fp8", 1)
+H100_FILE = r"nvidia-throughput_test_ip(?P<isl>\d+)_op(?P<osl>\d+)_np(?P<batch>\d+)\.json"
+MI300X_FILE = r".*_throughput_req(?P<batch>\d+)_in(?P<isl>\d+)_out(?P<osl>\d+)_\.json"
 RUNS = {
-    "8xH100SXM5-throughput": (
-        "h100-sxm",
-        8,
-        "0.6.3.post2.dev308",
-        "meta-llama/Llama-3.1-405B-FP8",
-        "fp8",
-        "bf16",
-        0,
-        r"nvidia-throughput_test_ip(?P<isl>\d+)_op(?P<osl>\d+)_np(?P<batch>\d+)\.json",
-    ),
-    "8Mi300x-throughput-quark": (
-        "mi300x",
-        8,
-        "0.6.4.dev4 rocm",
-        "amd/Llama-3.1-405B-Instruct-FP8-KV",
-        "fp8",
-        "fp8",
-        1,
-        r".*_throughput_req(?P<batch>\d+)_in(?P<isl>\d+)_out(?P<osl>\d+)_\.json",
-    ),
-    "4Mi300x-throughput-quark": (
-        "mi300x",
-        4,
-        "0.6.4.dev4 rocm",
-        "amd/Llama-3.1-405B-Instruct-FP8-KV",
-        "fp8",
-        "fp8",
-        1,
-        r".*_throughput_req(?P<batch>\d+)_in(?P<isl>\d+)_out(?P<osl>\d+)_\.json",
-    ),
+    "8xH100SXM5-throughput": ("h100-sxm", 8, *H100, H100_FILE),
+    "8Mi300x-throughput-quark": ("mi300x", 8, *MI300X, MI300X_FILE),
+    "4Mi300x-throughput-quark": ("mi300x", 4, *MI300X, MI300X_FILE),
 }
 MAX_MODEL_LEN = 91680  # every command's --max-model-len
 COLUMNS = [

@@ -4,6 +4,7 @@ Presets are a dict of dataclasses (gpt-fast `transformer_configs`); any config.j
 (profiles/hf_config.py). The spec and its parameter counts: profiles/model_spec.py.
 """
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -144,28 +145,6 @@ MODELS: dict[str, ModelSpec] = {
             53248,
             128256,
             131072,
-        ),
-        # Meta's own FP8 checkpoints quantize "most parameters and activations in the feedforward network layers",
-        # not "the self-attention layers", and not "the first and last Transformer layers" (The Llama 3 Herd of
-        # Models, arXiv:2407.21783, sec. 6.2): 126 layers' attention and 2 layers' MLPs stay bf16. vLLM loads
-        # 56.7677 GB (GiB) of it a GPU at TP8 (github.com/dstackai/benchmarks @ 06c957a, comparison/
-        # h100sxm5_vs_mi300x/raw_data/gpu-usage.md); this spec gives 56.71 GiB, all-linear FP8 would be 47.74.
-        _llama(
-            "llama-3.1-405b-fp8-meta",
-            (
-                "meta-llama/Llama-3.1-405B-FP8",
-                "meta-llama/Llama-3.1-405B-Instruct-FP8",
-                "meta-llama/Meta-Llama-3.1-405B-Instruct-FP8",
-            ),
-            16384,
-            126,
-            128,
-            8,
-            53248,
-            128256,
-            131072,
-            sixteen_bit_attention_layers=126,
-            sixteen_bit_mlp_layers=2,
         ),
         _llama(
             "llama-3.2-1b",
@@ -483,6 +462,25 @@ MODELS: dict[str, ModelSpec] = {
         ),
     )
 }
+
+# Meta's own FP8 checkpoints quantize "most parameters and activations in the feedforward network layers", not
+# "the self-attention layers", and not "the first and last Transformer layers" (The Llama 3 Herd of Models,
+# arXiv:2407.21783, sec. 6.2): 126 layers' attention and 2 layers' MLPs stay bf16. vLLM loads 56.7677 GB (GiB) of
+# it a GPU at TP8 (github.com/dstackai/benchmarks @ 06c957a, comparison/h100sxm5_vs_mi300x/raw_data/
+# gpu-usage.md); this spec gives 56.71 GiB, all-linear FP8 would be 47.74.
+_META_FP8_IDS = (
+    "meta-llama/Llama-3.1-405B-FP8",
+    "meta-llama/Llama-3.1-405B-Instruct-FP8",
+    "meta-llama/Meta-Llama-3.1-405B-Instruct-FP8",
+)
+MODELS["llama-3.1-405b-fp8-meta"] = dataclasses.replace(
+    MODELS["llama-3.1-405b"],
+    name="llama-3.1-405b-fp8-meta",
+    hf_ids=_META_FP8_IDS,
+    source=_hf(_META_FP8_IDS[0]),
+    sixteen_bit_attention_layers=126,
+    sixteen_bit_mlp_layers=2,
+)
 
 _ALIASES: dict[str, str] = {}
 for _m in MODELS.values():
