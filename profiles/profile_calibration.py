@@ -13,7 +13,8 @@ Top-level keys of schema version 1:
   device     name, catalog_gpu, kind ("calibration"): the GPU the factors were fitted on
   model, engine, deployed   catalog model, engine, the deployed EngineConfig (dict)
   factors    {Efficiency field: fitted value}, e.g. hbm_fraction, gemm_fraction, step_overhead_s,
-             request_overhead_s (s per request, added to TTFT and E2E; may be 0)
+             request_overhead_s (s per request, added to TTFT and E2E; may be 0), step_overhead_per_seq_s
+             (s per running sequence a step: the host's scheduling and output work; may be 0)
   base       {field: value before the fit}, source
   fit        since, until, window_s, windows, metrics, evaluations, objective_before, objective_after
   error      before / after: {mape: {metric: share}, windows: [...]}
@@ -35,9 +36,12 @@ FITTABLE = (
     "step_overhead_per_rank_s",
     "allreduce_fraction",
     "request_overhead_s",
+    "step_overhead_per_seq_s",
 )
 FRACTIONS = ("hbm_fraction", "gemm_fraction", "attention_fraction", "allreduce_fraction")  # capped at 1
-AMOUNTS = ("request_overhead_s",)  # 0 on most engines, so fitted as an amount (>= 0), not as a multiple
+# 0 on some engines (no front end; TensorRT-LLM's PyTorch backend: no per-sequence cost), so fitted as amounts
+# (>= 0), not as multiples of the base
+AMOUNTS = ("request_overhead_s", "step_overhead_per_seq_s")
 
 
 def problems(doc: dict) -> list[str]:

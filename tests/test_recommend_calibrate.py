@@ -184,3 +184,26 @@ def test_calibration_file_with_unknown_factor_is_refused(tmp_path):
     }
     with pytest.raises(ProfileError, match="warp_speed"):
         save_profile(doc, tmp_path / "bad.json")
+
+
+def test_calibrate_recovers_a_per_sequence_host_cost_from_loads_that_vary():
+    # _traffic's 0.5-12 req/s windows run batches of a few to dozens of sequences, so a host cost per running
+    # sequence a step (planted at 150 us, the default engine's 30 us x 5) shows in TPOT in proportion to the batch,
+    # where a slower HBM would not: the fit finds the cost and leaves hbm_fraction at its base
+    arrival, prompt, output = _traffic()
+    dep = CONFIG.deployment("llama-3.1-8b")
+    base = efficiency_for(dep)
+    true = dataclasses.replace(base, step_overhead_per_seq_s=150e-6)
+    spec, model = CONFIG.simulation_parts("llama-3.1-8b", step_model=StepModel(dep, efficiency=true))
+    r = simulate(arrival, prompt, output, engine=spec, step_s=model.step_s)
+    measured = Measured.from_arrays(DAY0 + arrival, prompt, output, r.ttft_ms, r.tpot_ms, r.e2e_ms)
+    alone = calibrate(measured, DEPLOYED, fields=("step_overhead_per_seq_s",), window_s=WINDOW_S, options=WHOLE)
+    assert base.step_overhead_per_seq_s == pytest.approx(30e-6)
+    assert alone.factors["step_overhead_per_seq_s"] == pytest.approx(150e-6, rel=0.01)
+    assert max(alone.after.mape.values()) < 0.001 and alone.before.mape["tpot_p50_ms"] > 0.2
+    # with hbm_fraction free as well, four windows leave a little trade-off between the two
+    both = ("hbm_fraction", "step_overhead_per_seq_s")
+    cal = calibrate(measured, DEPLOYED, fields=both, window_s=WINDOW_S, options=WHOLE, max_evals=40)
+    assert cal.factors["step_overhead_per_seq_s"] == pytest.approx(150e-6, rel=0.05)
+    assert cal.factors["hbm_fraction"] == pytest.approx(base.hbm_fraction, rel=0.06)
+    assert max(cal.after.mape.values()) < 0.03

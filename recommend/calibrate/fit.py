@@ -1,9 +1,12 @@
 """Fit the step model's efficiency factors to a known deployment's logged latencies.
 
 Unknowns: a few scalar `Efficiency` fields, each as a multiplier of its base value in [0.05, 20], except
-the amounts (profile_calibration.AMOUNTS: request_overhead_s, 0 on most engines, which cannot be scaled), fitted
-as x = 1 + value / 10 ms for a value in [0, 1 s]: scipy's finite-difference step is 3% of |x|, so 0.3 ms
-at 0 (at x = value / unit, a start at 0 gives steps below the float resolution of arrival times). Default
+the amounts (profile_calibration.AMOUNTS: request_overhead_s and step_overhead_per_seq_s, 0 on some engines, which
+cannot be scaled), fitted as x = 1 + value / unit (10 ms a request for a value in [0, 1 s], 10 us a running sequence
+in [0, 1 ms]): scipy's finite-difference step is 3% of |x|, so 0.3 ms / 0.3 us at 0 (at x = value / unit, a start
+at 0 gives steps below the float resolution of arrival times). The per-sequence cost is the host's work a step
+for each running request (scheduling, sampling, detokenizing and streaming its token); a log whose load varies
+separates it from hbm_fraction and step_overhead_s (bench/RESULTS.md 'AccelMark'). Default
 hbm_fraction, gemm_fraction and request_overhead_s (decode weight/KV streaming, prefill compute, the
 front end's per-request time); the fixed per-step cost (step_overhead_s) can be added, but at the batch
 sizes a log usually holds it trades off almost exactly against hbm_fraction (TPOT ~ weights / HBM +
@@ -38,7 +41,8 @@ from recommend.roofline import StepModel, efficiency_for
 # 'Serving', `bench/serving_accuracy.py --calibrated`).
 FIT_FIELDS = ("hbm_fraction", "gemm_fraction", "request_overhead_s")
 MULTIPLIER_BOUNDS = (0.05, 20.0)
-AMOUNT_UNIT_S, AMOUNT_MAX_S = 10e-3, 1.0  # an amount's x is 1 + value / unit, within [1, 1 + max / unit]
+# An amount's x is 1 + value / unit, within [1, 1 + max / unit]: (unit, max) in seconds
+AMOUNT_SCALE_S = {"request_overhead_s": (10e-3, 1.0), "step_overhead_per_seq_s": (10e-6, 1e-3)}
 # An amount starts where it closes, at the base, the smallest over windows of this metric's measured - predicted
 # gap: a constant added to every TTFT moves the TTFT p50 by exactly it, and the smallest gap is the one least
 # inflated by other errors (queueing behind too-fast decodes opens a TTFT gap too, more at higher load; with
@@ -46,6 +50,8 @@ AMOUNT_UNIT_S, AMOUNT_MAX_S = 10e-3, 1.0  # an amount's x is 1 + value / unit, w
 # robust loss treats the TTFT p50 windows as outliers and the fit stops in a gemm/overhead trade-off
 # (a 20 ms constant fitted as 31 ms with gemm_fraction +13%, tests/test_recommend_calibrate.py).
 AMOUNT_START_METRIC = {"request_overhead_s": "ttft_p50_ms"}
+AMOUNT_SCAN = (0, 1, 2, 4, 8, 16, 32, 64)  # units tried for an amount without a start metric
+ROBUST_SCALE = 0.05  # the Cauchy loss's scale: residuals are log ratios, so 5%
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -96,18 +102,27 @@ def calibrate(
         return np.array([_log_ratio(w.predicted_ms[k], w.measured_ms[k]) for w in c.windows for k in METRICS])
 
     # multipliers of the base values (relative finite-difference steps need x != 0); amounts in units
-    x0 = np.array([1.0 + getattr(base, f) / AMOUNT_UNIT_S if f in AMOUNTS else 1.0 for f in fields])
+    x0 = np.array([1.0 + getattr(base, f) / AMOUNT_SCALE_S[f][0] if f in AMOUNTS else 1.0 for f in fields])
     lower = [1.0 if f in AMOUNTS else MULTIPLIER_BOUNDS[0] for f in fields]
-    upper = [1.0 + AMOUNT_MAX_S / AMOUNT_UNIT_S if f in AMOUNTS else MULTIPLIER_BOUNDS[1] for f in fields]
+    upper = [
+        1.0 + AMOUNT_SCALE_S[f][1] / AMOUNT_SCALE_S[f][0] if f in AMOUNTS else MULTIPLIER_BOUNDS[1] for f in fields
+    ]
     before = run(x0)
-    start = [_amount_start(before, getattr(base, f), f) if f in AMOUNTS else xi for f, xi in zip(fields, x0)]
+    start = np.clip(
+        [_amount_start(before, getattr(base, f), f) if f in AMOUNT_START_METRIC else xi for f, xi in zip(fields, x0)],
+        lower,
+        upper,
+    )
+    for i, f in enumerate(fields):  # an amount with no metric that sizes it: start at the best of a coarse scan
+        if f in AMOUNTS and f not in AMOUNT_START_METRIC:
+            start[i] = _scanned(residuals, start, i, upper[i])
     best = least_squares(
         residuals,
-        np.clip(start, lower, upper),
+        start,
         bounds=(lower, upper),
         diff_step=0.03,
         loss="cauchy",
-        f_scale=0.05,
+        f_scale=ROBUST_SCALE,
         max_nfev=max_evals,
         xtol=1e-4,
         ftol=1e-8,
@@ -127,7 +142,20 @@ def _amount_start(before: Comparison, base_value: float, field: str) -> float:
         if math.isfinite(w.measured_ms[metric]) and math.isfinite(w.predicted_ms[metric])
     ]
     value_s = base_value + (min(gaps_ms) / 1e3 if gaps_ms else 0.0)
-    return 1.0 + max(value_s, 0.0) / AMOUNT_UNIT_S
+    return 1.0 + max(value_s, 0.0) / AMOUNT_SCALE_S[field][0]
+
+
+def _scanned(residuals, x: np.ndarray, i: int, upper: float) -> float:
+    """x[i] at the lowest robust loss among its current value and 1 + 0, 1, 2, 4 .. units (AMOUNT_SCAN): from one
+    point the robust loss is nearly flat where every window is far off (a per-sequence cost of 5x its base leaves
+    TPOT 20-30% off), and the trust region stops there."""
+
+    def loss(xi: float) -> float:
+        r = residuals(np.concatenate([x[:i], [xi], x[i + 1 :]]))
+        return float(np.log1p((r / ROBUST_SCALE) ** 2).sum())
+
+    candidates = [x[i], *(1.0 + units for units in AMOUNT_SCAN if 1.0 + units <= upper)]
+    return min(candidates, key=loss)
 
 
 def comparison_dict(c: Comparison) -> dict:
@@ -198,7 +226,7 @@ def _scaled(base: Efficiency, fields: tuple[str, ...], x) -> Efficiency:
     values = {}
     for name, xi in zip(fields, x):
         if name in AMOUNTS:
-            values[name] = max(float(xi) - 1.0, 0.0) * AMOUNT_UNIT_S
+            values[name] = max(float(xi) - 1.0, 0.0) * AMOUNT_SCALE_S[name][0]
             continue
         value = getattr(base, name) * float(xi)
         values[name] = min(value, 1.0) if name in FRACTIONS else value

@@ -97,6 +97,9 @@ def calibrate(
           --deployed gpu=h100,tp=4,weights=fp8,kv=fp8,max_model_len=32768,max_num_seqs=256,max_num_batched_tokens=8192,replicas=2 \\
           --out llama70b-h100.calibration.json
       tracefit predict --model llama-3.1-70b --gpu h100 --tp 4 --batch 8 --isl 1024 --osl 128 --profile llama70b-h100.calibration.json
+
+    A log whose load varies (hours or days at different rates) also sizes the host's work per running request a
+    step: add step_overhead_per_seq_s to --fit (e.g. --fit hbm_fraction,step_overhead_per_seq_s,request_overhead_s).
     """
     values = parse_deployed(deployed)
     dep_spec = Deployed.from_dict(values, default_model=get_model(values.get("model") or model).name)
