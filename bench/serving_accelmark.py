@@ -24,6 +24,7 @@ Usage: .venv/bin/python bench/serving_accelmark.py [--calibrated]   (~1 s; --cal
 
 import csv
 import dataclasses
+import functools
 import itertools
 import random
 import sys
@@ -62,7 +63,9 @@ def load() -> list[dict]:
         return list(csv.DictReader(f))
 
 
+@functools.cache
 def prompt_tokens() -> np.ndarray:
+    """The dataset's prompt token counts in order (read once: every simulation of a level takes them)."""
     with open(PROMPTS, newline="") as f:
         return np.array([int(r["input_tokens"]) for r in csv.DictReader(f)])
 

@@ -119,14 +119,21 @@ class ModelSpec:
         )
 
     @property
-    def sixteen_bit_linear_params(self) -> int:
-        """Linear-layer weights the checkpoint keeps in 16-bit under any weight dtype (0 for most)."""
+    def sixteen_bit_attention_params(self) -> int:
+        """Attention weights the checkpoint keeps in 16-bit under any weight dtype (0 for most)."""
+        return self.sixteen_bit_attention_layers * self.attention_params_per_layer
+
+    @property
+    def sixteen_bit_mlp_params(self) -> int:
+        """MLP weights the checkpoint keeps in 16-bit under any weight dtype (dense models only; 0 for most)."""
         if self.sixteen_bit_mlp_layers and self.is_moe:
             raise ValueError(f"{self.name}: 16-bit MLP layers are modelled for dense models only")
-        return (
-            self.sixteen_bit_attention_layers * self.attention_params_per_layer
-            + self.sixteen_bit_mlp_layers * self.expert_params
-        )
+        return self.sixteen_bit_mlp_layers * self.expert_params
+
+    @property
+    def sixteen_bit_linear_params(self) -> int:
+        """Linear-layer weights the checkpoint keeps in 16-bit under any weight dtype (0 for most)."""
+        return self.sixteen_bit_attention_params + self.sixteen_bit_mlp_params
 
     @property
     def layer_params(self) -> int:

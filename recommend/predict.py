@@ -56,9 +56,9 @@ def tight_kv_note(dep: Deployment, kv_tokens: int) -> str | None:
     need = share * budget
     return (
         f"optimistic: this batch needs {need / 2**30:.1f} GiB of KV a GPU, over a quarter of its "
-        f"{budget / 2**30:.1f} GiB "
-        "KV budget; engine buffers this model does not count take part of so small a budget, and such runs of 70B "
-        "models on 4 x A100-40GB took 1.5-4.6x the predicted time; see bench/RESULTS.md 'Predict'"
+        f"{budget / 2**30:.1f} GiB KV budget; engine buffers this model does not count take part of so small a "
+        "budget, and such runs of 70B models on 4 x A100-40GB took 1.5-4.6x the predicted time; see "
+        "bench/RESULTS.md 'Predict'"
     )
 
 

@@ -17,13 +17,12 @@ from profiles.l2_bandwidth import l2_bytes_s
 from profiles.nccl import pcie_only, pcie_ring_allreduce_s
 from profiles.profile import shipped_profile_for
 from profiles.profile_efficiency import ProfiledEfficiency, profiled_efficiency
-from recommend.deployment import Deployment
+from recommend.deployment import WEIGHT_BYTES, Deployment
 from recommend.errors import RecommendError
 from recommend.memory import kv_bytes_per_token
 from recommend.moe_traffic import dispatch_bytes, routed_copy_bytes
 
 ACT_BYTES = 2.0  # bf16 activations
-SIXTEEN_BIT_BYTES = 2.0  # a bf16/fp16 weight
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -72,9 +71,7 @@ class StepModel:
         self._gemm_peak = dep.gemm_peak_flop_s * (eff.fp4_gemm_scale if fp4_math else 1.0)
         # Linear layers a checkpoint keeps in 16-bit (ModelSpec.sixteen_bit_*): read at 2 B a weight and
         # multiplied in bf16, so the GEMMs' rate is the FLOP-weighted harmonic mean of the two peaks.
-        sixteen_attn = m.sixteen_bit_attention_layers * m.attention_params_per_layer
-        sixteen_mlp = m.sixteen_bit_mlp_layers * m.expert_params
-        sixteen = (sixteen_attn + sixteen_mlp) / (m.shared_params + m.routed_params)
+        sixteen = m.sixteen_bit_linear_params / (m.shared_params + m.routed_params)
         if sixteen:
             bf16_peak = dep.gpu.peak_tflops_bf16 * 1e12
             self._gemm_peak = 1.0 / ((1.0 - sixteen) / self._gemm_peak + sixteen / bf16_peak)
@@ -89,9 +86,10 @@ class StepModel:
         self._layers = m.num_layers
         # Bytes streamed every step on one shard: shared layer weights and the bf16 lm_head.
         lm_head = m.vocab_size * m.hidden_size * 2.0
-        self._shared_bytes = (m.shared_params * bpp + sixteen_attn * (SIXTEEN_BIT_BYTES - bpp) + lm_head) / tp
+        extra = WEIGHT_BYTES["bf16"] - bpp  # what a weight the checkpoint keeps in 16-bit adds over its dtype
+        self._shared_bytes = (m.shared_params * bpp + m.sixteen_bit_attention_params * extra + lm_head) / tp
         # one expert, all its layers (EP: whole); a dense model's 16-bit MLP layers at 2 B
-        self._expert_bytes = (m.expert_layers * m.expert_params * bpp + sixteen_mlp * (SIXTEEN_BIT_BYTES - bpp)) / tp
+        self._expert_bytes = (m.expert_layers * m.expert_params * bpp + m.sixteen_bit_mlp_params * extra) / tp
         self._experts, self._top_k = m.num_experts, m.experts_per_token
         # FLOPs per token (linear layers) and per sequence (logits of its last token) on one shard.
         self._linear_flops = 2.0 * (m.shared_params + m.routed_params) / tp
@@ -312,6 +310,6 @@ def ridge_ops_per_byte(dep: Deployment) -> float:
 def latency_floor_s_per_token(dep: Deployment) -> float:
     """Weights streamed once per token at datasheet bandwidth: no batch size or trick goes below it."""
     m, bpp = dep.model, dep.weight_bytes_per_param
-    sixteen = m.sixteen_bit_linear_params * (SIXTEEN_BIT_BYTES - bpp)  # a checkpoint's 16-bit layers (dense models)
+    sixteen = m.sixteen_bit_linear_params * (WEIGHT_BYTES["bf16"] - bpp)  # a checkpoint's 16-bit layers
     streamed = (m.shared_params + m.routed_params) * bpp + sixteen + m.vocab_size * m.hidden_size * 2.0
     return streamed / dep.tp / dep.hbm_bytes_s
