@@ -93,8 +93,11 @@ def arrivals(levels: list[float], n: int) -> dict[float, list[np.ndarray]]:
     }
 
 
-def simulated(group: list[dict], template: int, **overrides) -> dict[float, dict[str, float]]:
-    """One submission's levels simulated: its metrics by QPS (overrides: Efficiency fields, e.g. a calibration's)."""
+def simulated(
+    group: list[dict], template: int, level: float | None = None, **overrides
+) -> dict[float, dict[str, float]]:
+    """One submission's levels simulated (or only `level`, on the arrivals loadgen drew for it after the levels
+    before it): its metrics by QPS; overrides are Efficiency fields, e.g. a calibration's."""
     r = group[0]
     n = REQUESTS[r["suite"]]
     dep = deployment(model=r["model"], gpu=r["gpu"], tp=int(r["tp"]), engine=ENGINE, weights=r["weights"])
@@ -110,6 +113,8 @@ def simulated(group: list[dict], template: int, **overrides) -> dict[float, dict
     step_s = StepModel(dep, eff).step_s
     out = {}
     for qps, runs in arrivals([float(x["qps"]) for x in group], n).items():
+        if level is not None and qps != level:
+            continue
         results = [simulate(a, prompt, output, engine=spec, step_s=step_s) for a in runs]
         ttft = np.concatenate([x.ttft_ms for x in results])
         tpot = np.concatenate([x.tpot_ms for x in results])
@@ -147,7 +152,7 @@ def calibration(group: list[dict], template: int) -> dict[str, float]:
     log ratio wins)."""
 
     def miss(row: dict, metric: str, **fields) -> float:
-        got = simulated([row], template, **fields)[float(row["qps"])][metric]
+        got = simulated(group, template, float(row["qps"]), **fields)[float(row["qps"])][metric]
         return abs(np.log(got / float(row[metric])))
 
     light, busier = group[0], group[1]
