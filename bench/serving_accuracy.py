@@ -48,10 +48,11 @@ per GPU for throughput; the tables added in session 18, ADDED_TABLES, on lines o
             (b) SGLang v0.3.0 / vLLM v0.6.0 rows: the constant alone from a deployment's rate-4 TTFT p50
             (measured - simulated: a constant shifts every TTFT, so the p50 by exactly it), predicting its
             rate-8 TTFT p50 and E2E p50, and the reverse.
-  --per-seq-fit  `trtllm-cpp`'s cost per running sequence a step (Efficiency.step_overhead_per_seq_s) over
-            PER_SEQ_GRID_US on TensorRT-LLM v0.12's table, each model and each GPU held out in turn.
+  --per-seq-fit  the cost per running sequence a step (Efficiency.step_overhead_per_seq_s) over PER_SEQ_GRID_US:
+            `trtllm-cpp`'s on TensorRT-LLM v0.12's table (chosen there), `trtllm`'s on the three PyTorch-backend
+            tables (a check of the measured TRTLLM_PYTORCH_PER_SEQ_S), each table, model and GPU held out in turn.
 Usage: .venv/bin/python bench/serving_accuracy.py [--tp] [--multi-turn] [--eager-bound] [--ttft-split] [--calibrated]
-       [--per-seq-fit]  (~15 s on 2 cores; --per-seq-fit ~45 s)
+       [--per-seq-fit]  (~15 s on 2 cores; --per-seq-fit ~2 min)
 """
 
 import csv
@@ -476,14 +477,19 @@ def calibrated(rows: list[dict]) -> str:
 
 
 # The values tried for `trtllm-cpp`'s cost per running sequence on v0.12's table (us a sequence a step)
-PER_SEQ_GRID_US = (0.0, 2.5, 5.0, 7.5, 10.0, 12.5, 15.0)
+PER_SEQ_GRID_US = (0.0, 2.5, 5.0, 7.5, 10.0, 12.5, 15.0, 20.0, 25.0)
 
 
-def per_seq_fit(rows: list[dict]) -> str:
-    """`trtllm-cpp`'s cost per running sequence a step on TensorRT-LLM v0.12's table, each model and each GPU held
-    out in turn: the value with the lowest median APE of output tok/s on the other rows, and the held-out rows'
-    median / p90 APE at it and at 0."""
-    runs = [r for r in rows if r["version"] == V012]
+# The tables each per-sequence cost is chosen on: `trtllm-cpp`'s on v0.12's (TensorRT engines, C++ executor), `trtllm`'s
+# on the three PyTorch-backend tables (v0.20, v1.0 and the newest stored, 03e27c7), which also hold each other out.
+PER_SEQ_TABLES = {"trtllm-cpp": (V012,), "trtllm": ("v0.20 pytorch", "v1.0 pytorch", "03e27c7 pytorch")}
+
+
+def per_seq_fit(rows: list[dict], engine: str) -> str:
+    """`engine`'s cost per running sequence a step on its tables (PER_SEQ_TABLES), each table (where several), model
+    and GPU held out in turn: the value with the lowest median APE of output tok/s on the other rows, and the held-out
+    rows' median / p90 APE at it and at 0."""
+    runs = [r for r in rows if r["version"] in PER_SEQ_TABLES[engine]]
     ape = {
         us: np.array(
             [
@@ -493,9 +499,11 @@ def per_seq_fit(rows: list[dict]) -> str:
         )
         for us in PER_SEQ_GRID_US
     }
-    out = ["| held out | picked on the rest (us) | held-out median APE | at 0 us | held-out p90 | at 0 us |"]
+    out = [f"`{engine}` on {', '.join(PER_SEQ_TABLES[engine])} ({len(runs)} runs)", ""]
+    out += ["| held out | picked on the rest (us) | held-out median APE | at 0 us | held-out p90 | at 0 us |"]
     out.append("|---|---|---|---|---|---|")
-    for key in ("model", "gpu"):
+    keys = ("version", "model", "gpu") if len(PER_SEQ_TABLES[engine]) > 1 else ("model", "gpu")
+    for key in keys:
         for name in sorted({r[key] for r in runs}):
             out_ = np.array([r[key] == name for r in runs])
             pick = min(PER_SEQ_GRID_US, key=lambda us: float(np.median(ape[us][~out_])))
@@ -519,7 +527,7 @@ def main() -> None:
         print(calibrated(rows))
         return
     if "--per-seq-fit" in sys.argv:
-        print(per_seq_fit(rows))
+        print("\n\n".join(per_seq_fit(rows, engine) for engine in PER_SEQ_TABLES))
         return
     lengths = sharegpt_lengths(multi_turn="--multi-turn" in sys.argv)
     runs, ape = {}, defaultdict(list)
