@@ -175,6 +175,17 @@ STATIC_PER_SEQ_S = 10e-6
 # NIM's runs, which add an HTTP streaming front end, want more (30 us; 'Serving at fixed concurrency').
 TRTLLM_CPP_PER_SEQ_S = 7.5e-6
 
+# TensorRT-LLM's PyTorch backend (PyExecutor, the default since v1.0) runs its scheduler, input preparation, sampler
+# post-processing and request bookkeeping on one Python thread, at most one step ahead of the GPU
+# (`_executor_loop_overlap`). The input preparation for the next step walks every scheduled request and is exposed as
+# GPU idle time between steps at high concurrency (github.com/NVIDIA/TensorRT-LLM/pull/16313, nsys: "a recurring
+# GPU-idle gap between decode steps dominated by `_prepare_inputs`"). Measured: ~580 us of host time a step exposed
+# as GPU idle with 64 requests running (Llama-3.1-8B FP8 on B200, ISL = OSL = 1000; github.com/NVIDIA/TensorRT-LLM/
+# issues/13957, May 2026): 9.1 us a running request a step, not fit here. Held out on all three PyTorch-backend
+# throughput tables of bench/data/published_serving.csv (bench/RESULTS.md 'Serving'; the value each table's
+# leave-one-out fit picks: bench/serving_accuracy.py --per-seq-fit).
+TRTLLM_PYTORCH_PER_SEQ_S = 580e-6 / 64
+
 # TensorRT-LLM's XQA of the v0.9 era: "still experimental feature and support limited configurations.
 # LLAMA2 70B is one model that it supports" (docs/source/advanced/gpt-attention.md, 'XQA Optimization'),
 # and its precompiled single-query cubins are all `nqpkv_8` (8 query heads per KV head; head dim 128/256;
@@ -234,7 +245,9 @@ ENGINES: dict[str, Engine] = {
         ),
         Engine(
             name="trtllm",
-            efficiency=Efficiency(step_overhead_s=0.6e-3, allreduce_latency_s=8e-6),
+            efficiency=Efficiency(
+                step_overhead_s=0.6e-3, allreduce_latency_s=8e-6, step_overhead_per_seq_s=TRTLLM_PYTORCH_PER_SEQ_S
+            ),
             max_batched_tokens=1 << 30,
             kv_block_tokens=64,
             memory_fraction=0.90,
@@ -243,7 +256,9 @@ ENGINES: dict[str, Engine] = {
             source="TensorRT-LLM (its PyTorch backend, the default since v1.0; trtllm-cpp for the C++ executor): "
             "whole-prompt context phase (no chunking in static gptSessionBenchmark), tokens_per_block=64, "
             "kv_cache_free_gpu_mem_fraction=0.9 of memory free after loading (reference/memory.html), "
-            "overlap scheduler on (features/overlap-scheduler.html: 'Enabled by default')",
+            "overlap scheduler on (features/overlap-scheduler.html: 'Enabled by default'), its Python host's "
+            "input preparation exposed a running request every step (TRTLLM_PYTORCH_PER_SEQ_S: NVIDIA/TensorRT-LLM "
+            "issue 13957)",
         ),
         Engine(
             name="trtllm-cpp",
@@ -255,8 +270,8 @@ ENGINES: dict[str, Engine] = {
             memory_fraction=0.90,
             memory_fraction_of_free=True,
             source="TensorRT-LLM's C++ executor over TensorRT engines (trtllm-build; Triton's tensorrtllm backend, "
-            "NIM, trtllm-bench before v0.19): the trtllm profile plus its per-request cost each iteration, fit "
-            "on v0.12.0's throughput table",
+            "NIM, trtllm-bench before v0.19): the trtllm profile with the C++ executor's own per-request cost each "
+            "iteration, fit on v0.12.0's throughput table, and no overlap scheduler",
         ),
         Engine(
             name="trtllm-legacy",

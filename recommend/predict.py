@@ -17,25 +17,14 @@ BREAKDOWN = ("weights_s", "kv_s", "attention_s", "communication_s", "overhead_s"
 
 # Where published measurements disagree with the model and no term explains why (bench/RESULTS.md 'Serving'):
 # TensorRT-LLM v1.0's throughput tables (perf-overview.md) have 110 MoE rows (Qwen3-30B-A3B, Qwen3-235B-A22B,
-# Llama 4 Scout and Maverick; H100, H200, B200, GB200; ten shapes) and 100 dense ones. 107 of the MoE rows ran
-# slower than simulated, median 1.6x, up to 4.1x (the other 3 are Llama 4 at 20K-token prompts, whose chunked
-# attention is not modelled), while the dense rows are off by 6% median. The prediction is kept and the gap
-# stated, not fitted away.
+# Llama 4 Scout and Maverick; H100, H200, B200, GB200; ten shapes) and 100 dense ones. With the PyTorch backend's
+# host time a request (profiles.efficiency.TRTLLM_PYTORCH_PER_SEQ_S) 107 of the MoE rows still ran slower than
+# simulated, median 1.45x, up to 2.2x (the other 3 are Llama 4 at 20K-token prompts, whose chunked attention is not
+# modelled), while the dense rows are off by 6% median. The prediction is kept and the gap stated, not fitted away.
 MOE_TRTLLM_CAVEAT = (
     "optimistic for MoE on TensorRT-LLM: 107 of its 110 published v1.0 MoE throughputs ran below this model, "
-    "by a median 1.6x and up to 4.1x (its dense rows: 6% median error), most at short prompts and outputs "
-    "(all 32 of a later table's 1K-in/1K-out MoE runs, median 1.42x); see bench/RESULTS.md 'Serving'"
-)
-
-# TensorRT-LLM v0.20's throughput table runs Llama-3.3-70B at TP 1, 2, 4 and 8 on B200 (NVFP4) and on H200/H100
-# (FP8), never fitted. On Hopper every degree is within +6..+15% (signed median); on B200 the runs whose 2,000-4,096
-# output tokens outnumber the prompt's ran 25-52% below the simulation at TP 2-8 against 6-20% at TP1, while its
-# prompt-heavy runs (and 128/128) stay within -6..+17% at every degree. No term found explains it
-# (bench/RESULTS.md 'Serving'), so it is stated, not fitted.
-B200_TP_TRTLLM_CAVEAT = (
-    "optimistic for tensor parallelism on B200 with TensorRT-LLM at long outputs: its v0.20 Llama-3.3-70B runs "
-    "with 2,000+ output tokens after shorter prompts ran 25-52% below this model at TP2-8 (6-20% at TP1); see "
-    "bench/RESULTS.md 'Serving'"
+    "by a median 1.45x and up to 2.2x (its dense rows: 6% median error), most at short prompts and outputs "
+    "(28 of a later table's 32 1K-in/1K-out MoE runs, median 1.19x); see bench/RESULTS.md 'Serving'"
 )
 
 # A KV budget this small leaves the engine buffers the memory model does not count (activations, NCCL, CUDA
@@ -66,8 +55,6 @@ def caveat(dep: Deployment, seq_tokens: int = 0, seqs: int = 0) -> str | None:
     """Where the model is known to miss for predictions of this kind: what published evidence says, and
     what it leaves out for this model at `seq_tokens` (prompt + output) per sequence and `seqs` at once."""
     notes = [MOE_TRTLLM_CAVEAT] if dep.model.is_moe and dep.engine.name == "trtllm" else []
-    if dep.gpu.name == "b200" and dep.tp > 1 and dep.engine.name == "trtllm":
-        notes.append(B200_TP_TRTLLM_CAVEAT)
     if seqs and (tight := tight_kv_note(dep, seq_tokens * seqs)):
         notes.append(tight)
     chunk = dep.model.attention_chunk_tokens
