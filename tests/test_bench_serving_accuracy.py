@@ -194,7 +194,7 @@ def test_held_out_prediction_uses_the_fit_on_the_other_half():
 
 def test_moe_caveat_states_what_the_trtllm_v1_rows_measure():
     # recommend/predict.py's MOE_TRTLLM_CAVEAT quotes these rows: 107 of the 110 MoE throughputs ran below the
-    # simulation, median 1.45x, up to 2.2x, while the dense rows of the same tables are off by 6% median. If the
+    # simulation, median 1.47x, up to 2.2x, while the dense rows of the same tables are off by 6% median. If the
     # model moves, the caveat's numbers must move with it.
     from profiles import get_model
     from recommend.predict import MOE_TRTLLM_CAVEAT
@@ -208,7 +208,7 @@ def test_moe_caveat_states_what_the_trtllm_v1_rows_measure():
         ratio[kind].append(m.simulated(r, None)["output_tok_s"] / float(r["measured_value"]))
     moe, dense = np.array(ratio["moe"]), np.array(ratio["dense"])
     assert len(moe) == 110 and len(dense) == 100
-    assert (moe > 1).sum() == 107 and round(float(np.median(moe)), 2) == 1.45 and round(float(moe.max()), 1) == 2.2
+    assert (moe > 1).sum() == 107 and round(float(np.median(moe)), 2) == 1.47 and round(float(moe.max()), 1) == 2.2
     assert round(float(np.median(np.abs(dense - 1))), 2) == 0.06
     # the later table (03e27c7): 28 of the 32 MoE runs at 1000/1000 and 1024/1024 ran below the simulation
     with open(m.TABLE) as f:
@@ -224,8 +224,8 @@ def test_moe_caveat_states_what_the_trtllm_v1_rows_measure():
             if get_model(r["model"]).is_moe
         ]
     )
-    assert len(later) == 32 and (later > 1).sum() == 28 and round(float(np.median(later)), 2) == 1.19
-    for quoted in ("107 of its 110", "median 1.45x and up to 2.2x", "dense rows: 6% median", "28 of", "median 1.19x"):
+    assert len(later) == 32 and (later > 1).sum() == 28 and round(float(np.median(later)), 2) == 1.21
+    for quoted in ("107 of its 110", "median 1.47x and up to 2.2x", "dense rows: 6% median", "28 of", "median 1.21x"):
         assert quoted in MOE_TRTLLM_CAVEAT
 
 
@@ -233,8 +233,8 @@ def test_b200_tensor_parallel_runs_hold_with_the_pytorch_backends_host_time():
     # v0.20's Llama-3.3-70B rows on B200 drifted optimistic with the TP degree (signed median +6% at TP1 to +38% at
     # TP8) while every TP degree of the same sweep on Hopper held: the replica's batch grows with TP (its KV cache
     # grows with the GPUs) and the PyTorch backend's host time a request does not shrink with it
-    # (profiles.efficiency.TRTLLM_PYTORCH_PER_SEQ_S). With it the drift is gone: every degree within +11% signed
-    # median, the long-output runs at TP 2-8 within +4..+24% (+25..+52% before), and no caveat is given
+    # (profiles.efficiency.TRTLLM_PYTORCH_PER_SEQ_S). With it the drift is gone: every degree within +12% signed
+    # median, the long-output runs at TP 2-8 within +4..+26% (+25..+52% before), and no caveat is given
     from recommend.deployment import deployment
     from recommend.predict import caveat
 
@@ -250,9 +250,9 @@ def test_b200_tensor_parallel_runs_hold_with_the_pytorch_backends_host_time():
         for r in rows
     ]
     signed = {tp: float(np.median([ratio - 1 for t, _, _, ratio in runs if t == tp])) for tp in (1, 2, 4, 8)}
-    assert all(-0.05 < v < 0.11 for v in signed.values()) and signed[8] < 0.1
+    assert all(-0.05 < v < 0.12 for v in signed.values()) and signed[8] < 0.1
     long_out = [ratio for tp, isl, osl, ratio in runs if osl >= 2000 and isl < osl and tp > 1]
-    assert (round(min(long_out) - 1, 2), round(max(long_out) - 1, 2)) == (0.04, 0.24)
+    assert (round(min(long_out) - 1, 2), round(max(long_out) - 1, 2)) == (0.04, 0.26)
     dep = deployment(model="llama-3.3-70b", gpu="b200", tp=8, weights="nvfp4", kv="fp8", engine="trtllm")
     assert caveat(dep) is None
 
