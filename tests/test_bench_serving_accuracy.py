@@ -265,3 +265,32 @@ def test_v012_rows_run_as_the_cpp_executor_and_per_seq_fit_replaces_its_cost():
     shipped = m.simulated(row, None)["output_tok_s"]
     assert m.simulated(row, None, per_seq_s=7.5e-6)["output_tok_s"] == pytest.approx(shipped)
     assert m.simulated(row, None, per_seq_s=0.0)["output_tok_s"] > shipped  # no per-request cost: faster
+
+
+def test_per_seq_fit_holds_out_each_pytorch_table_in_turn(monkeypatch):
+    # the trtllm profile's per-request cost is checked on its three tables: each table's rows are scored at the value
+    # the other two pick. Qwen3-30B-A3B's v1.0 and 03e27c7 rows and Llama-3.3-70B's v0.20 ones at 0 and 10 us: the
+    # MoE rows run far below the simulation without the host's cost, so the folds that keep them pick 10 us
+    m = _module()
+    monkeypatch.setattr(m, "PER_SEQ_GRID_US", (0.0, 10.0))
+    with open(m.TABLE, newline="") as f:
+        rows = [
+            r
+            for r in csv.DictReader(f)
+            if r["metric"] == "output_tok_s"
+            and r["isl"] == "1000"
+            and r["osl"] in ("1000", "2000")
+            and (
+                (
+                    r["version"] in ("v1.0 pytorch", "03e27c7 pytorch")
+                    and r["model"] == "qwen3-30b-a3b"
+                    and r["gpu"] == "b200"
+                )
+                or (r["version"] == "v0.20 pytorch" and r["model"] == "llama-3.3-70b" and r["gpu"] == "h200")
+            )
+        ]
+    assert {r["version"] for r in rows} == set(m.PER_SEQ_TABLES["trtllm"])
+    out = m.per_seq_fit(rows, "trtllm")
+    held = {line.split(" | ")[0].strip("| "): line.split(" | ")[1] for line in out.splitlines() if "pytorch |" in line}
+    assert held == {"v0.20 pytorch": "10.0", "v1.0 pytorch": "10.0", "03e27c7 pytorch": "10.0"}
+    assert f"({len(rows)} runs)" in out and "| 10.0 |" in out
