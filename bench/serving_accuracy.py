@@ -476,7 +476,7 @@ def calibrated(rows: list[dict]) -> str:
     return "\n".join(out)
 
 
-# The values tried for `trtllm-cpp`'s cost per running sequence on v0.12's table (us a sequence a step)
+# The values tried for an engine's cost per running sequence on its tables (us a sequence a step; PER_SEQ_TABLES)
 PER_SEQ_GRID_US = (0.0, 2.5, 5.0, 7.5, 10.0, 12.5, 15.0, 20.0, 25.0)
 
 
