@@ -13,7 +13,7 @@ from recommend.errors import DoesNotFitError, RecommendError
 from recommend.memory import kv_budget_bytes_per_gpu, kv_capacity_seqs, kv_capacity_tokens
 from recommend.roofline import StepModel, StepTime, latency_floor_s_per_token
 
-BREAKDOWN = ("weights_s", "kv_s", "attention_s", "communication_s", "overhead_s")
+BREAKDOWN = ("weights_s", "kv_s", "attention_s", "communication_s", "overhead_s", "host_s")
 
 # Where published measurements disagree with the model and no term explains why (bench/RESULTS.md 'Serving'):
 # TensorRT-LLM v1.0's throughput tables (perf-overview.md) have 110 MoE rows (Qwen3-30B-A3B, Qwen3-235B-A22B,

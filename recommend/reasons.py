@@ -44,10 +44,10 @@ def bottleneck(s: Screened, w: Workload) -> tuple[str, float]:
 
 
 def fixed_share(s: Screened, w: Workload) -> float:
-    """Share of the decode step that is per-step overhead and TP all-reduce latency (no roofline term)."""
+    """Share of the decode step that is per-step overhead, host time and TP all-reduce latency (no roofline term)."""
     n = max(1, round(operating_batch(s, w)))
     t = s.dep.step.step(0, 0, n, int(n * w.decode_ctx_tokens))
-    return (t.overhead_s + t.communication_s) / t.total_s
+    return (t.overhead_s + t.host_s + t.communication_s) / t.total_s
 
 
 def _cheapest(ranked, chosen: Screened, differs) -> Screened | None:

@@ -33,12 +33,13 @@ class StepTime:
     kv_s: float  # attention when KV reads dominate
     attention_s: float  # attention when its FLOPs dominate
     communication_s: float
-    overhead_s: float  # fixed per-step cost plus elementwise activation traffic
+    overhead_s: float  # the GPU's fixed costs: per-layer launches, elementwise activation traffic, MoE routed copies
+    host_s: float  # the engine's host: per step, per extra TP rank and per running sequence (scheduling, inputs)
     linear_compute_bound: bool
 
     @property
     def total_s(self) -> float:
-        return self.weights_s + self.kv_s + self.attention_s + self.communication_s + self.overhead_s
+        return self.weights_s + self.kv_s + self.attention_s + self.communication_s + self.overhead_s + self.host_s
 
 
 class StepModel:
@@ -137,9 +138,8 @@ class StepModel:
         self._allreduce_latency_s = eff.allreduce_latency_s
         self._nccl_ranks = tp if pcie_only(dep.gpu, tp) else 0  # no NVLink: NCCL's ring latency (profiles/nccl.py)
         self._per_seq_s = eff.step_overhead_per_seq_s
-        self._overhead_s = (
-            eff.step_overhead_s + eff.step_overhead_per_rank_s * (tp - 1) + eff.layer_overhead_s * m.num_layers
-        )
+        self._host_s = eff.step_overhead_s + eff.step_overhead_per_rank_s * (tp - 1)
+        self._overhead_s = eff.layer_overhead_s * m.num_layers
         self._context_extra_s = eff.context_layer_extra_s * m.num_layers  # on a step with prefill
         # Expert parallelism: attention data-parallel over `ranks` GPUs, experts split `ranks` ways whole.
         # Two all-to-alls per MoE layer (dispatch, combine) move each routed copy of a token's hidden
@@ -193,9 +193,9 @@ class StepModel:
         )
         stream_s = touched * self._expert_bytes / self._hbm
         comm_s = self._a2a_count * (self._allreduce_latency_s + busiest * self._a2a_s_per_copy)
-        lin, kv, attn, comm, over, bound = dense
+        lin, kv, attn, comm, over, host, bound = dense
         over += busiest * self._copy_s
-        return lin + max(gemm_s, stream_s), kv, attn, comm + comm_s, over, bound or gemm_s > stream_s
+        return lin + max(gemm_s, stream_s), kv, attn, comm + comm_s, over, host, bound or gemm_s > stream_s
 
     def _parts(self, prefill_tokens, prefill_ctx_tokens, decode_seqs, decode_ctx_tokens, prefill_seqs, experts=True):
         if experts and self._ranks > 1:
@@ -204,7 +204,7 @@ class StepModel:
             )
         tokens = prefill_tokens + decode_seqs
         if tokens <= 0:
-            return 0.0, 0.0, 0.0, 0.0, 0.0, False
+            return 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, False
         seqs = decode_seqs + (prefill_seqs if prefill_tokens else 0)
         routed = tokens / max(seqs, 1) if self._identical else tokens  # identical sequences route as one
         touched = self.experts_touched(routed) if experts else 0.0
@@ -241,11 +241,12 @@ class StepModel:
         ar_s = tokens * self._allreduce_s_per_token
         ar_s = pcie_ring_allreduce_s(self._nccl_ranks, ar_s) if self._nccl_ranks else ar_s + self._allreduce_latency_s
         comm_s = self._allreduces * ar_s
-        over_s = self._overhead_s + seqs * self._per_seq_s + tokens * self._elementwise_bytes / self._hbm
+        over_s = self._overhead_s + tokens * self._elementwise_bytes / self._hbm
         if prefill_tokens:
             over_s += self._context_extra_s
         over_s += tokens * self._top_k * self._copy_s if experts else 0.0
-        return max(gemm_s, stream_s), kv_s, attn_s, comm_s, over_s, gemm_s > stream_s
+        host_s = self._host_s + seqs * self._per_seq_s
+        return max(gemm_s, stream_s), kv_s, attn_s, comm_s, over_s, host_s, gemm_s > stream_s
 
     def step_s(
         self,
@@ -255,10 +256,10 @@ class StepModel:
         decode_ctx_tokens: int,
         prefill_seqs: int = 1,
     ) -> float:
-        lin, kv, attn, comm, over, _ = self._parts(
+        lin, kv, attn, comm, over, host, _ = self._parts(
             prefill_tokens, prefill_ctx_tokens, decode_seqs, decode_ctx_tokens, prefill_seqs
         )
-        return lin + (kv if kv > attn else attn) + comm + over
+        return lin + (kv if kv > attn else attn) + comm + over + host
 
     def step(
         self,
@@ -269,7 +270,7 @@ class StepModel:
         prefill_seqs: int = 1,
     ) -> StepTime:
         """Same as `step_s`, by cause."""
-        lin, kv, attn, comm, over, bound = self._parts(
+        lin, kv, attn, comm, over, host, bound = self._parts(
             prefill_tokens, prefill_ctx_tokens, decode_seqs, decode_ctx_tokens, prefill_seqs
         )
         return StepTime(
@@ -278,6 +279,7 @@ class StepModel:
             attention_s=attn if attn >= kv else 0.0,
             communication_s=comm,
             overhead_s=over,
+            host_s=host,
             linear_compute_bound=bound,
         )
 

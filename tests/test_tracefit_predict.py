@@ -50,7 +50,7 @@ def test_predict_json_has_the_issue_keys_and_consistent_rates():
     assert out["output_tok_s"] == pytest.approx(8 * 128 / out["e2e_s"])
     assert out["e2e_s"] == pytest.approx(out["ttft_ms"] / 1e3 + out["tpot_ms"] * 127 / 1e3)
     assert out["bound"] == {"prefill": "compute", "decode": "memory"} and out["kv_fits"] is True
-    assert set(out["breakdown"]) == {"weights_s", "kv_s", "attention_s", "communication_s", "overhead_s"}
+    assert set(out["breakdown"]) == {"weights_s", "kv_s", "attention_s", "communication_s", "overhead_s", "host_s"}
     assert sum(out["breakdown"].values()) == pytest.approx(out["e2e_s"], rel=1e-4)
 
 
