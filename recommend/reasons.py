@@ -43,11 +43,12 @@ def bottleneck(s: Screened, w: Workload) -> tuple[str, float]:
     return name, parts[name] / t.total_s
 
 
-def fixed_share(s: Screened, w: Workload) -> float:
-    """Share of the decode step that is per-step overhead, host time and TP all-reduce latency (no roofline term)."""
+def fixed_share(s: Screened, w: Workload) -> tuple[float, float]:
+    """Shares of the decode step that are fixed costs (the GPU's per-step overhead, the host's time and TP
+    all-reduces: no roofline term) and, of those, the engine's host alone (StepTime.host_s)."""
     n = max(1, round(operating_batch(s, w)))
     t = s.dep.step.step(0, 0, n, int(n * w.decode_ctx_tokens))
-    return (t.overhead_s + t.host_s + t.communication_s) / t.total_s
+    return (t.overhead_s + t.host_s + t.communication_s) / t.total_s, t.host_s / t.total_s
 
 
 def _cheapest(ranked, chosen: Screened, differs) -> Screened | None:
@@ -67,12 +68,13 @@ def reasons(e: Evidence) -> list[str]:
     neck, share = bottleneck(s, w)
     n_run = operating_batch(s, w)
     lam = w.rps_real / c.replicas
+    fixed, host = fixed_share(s, w)
     out = [
         f"gpu={c.gpu}, tp={c.tp}: {c.weights} weights take {s.dep.weight_gb:.0f} GB ({s.dep.weight_gb / c.tp:.0f} GB "
         f"per GPU of {gpu.mem_gib:.0f} GiB) at ${s.usd_per_hour:,.0f}/h for {c.replicas} replicas; "
         + _vs(_cheapest(e.ranked, s, lambda a, b: (a.gpu, a.tp) != (b.gpu, b.tp)), "another GPU/TP"),
         f"weights={c.weights}: decode at the operating batch of {n_run:.0f} is {neck} bound ({share:.0%} of the "
-        f"step; fixed per-step overhead and all-reduce {fixed_share(s, w):.0%}); "
+        f"step; fixed per-step costs {fixed:.0%}, of which the engine's host {host:.0%}); "
         + _vs(_cheapest(e.ranked, s, lambda a, b: a.weights != b.weights), "other weights"),
         f"kv={c.kv}: the KV cache holds {s.dep.kv_capacity_tokens:,} tokens = "
         f"{s.dep.kv_capacity_tokens / max(w.decode_ctx_tokens, 1):.0f} sequences at the time-weighted decode "
