@@ -19,6 +19,7 @@ def roofline_report(dep: Deployment, *, ctx_tokens: int = 1024) -> dict:
                 "step_ms": step.total_s * 1e3,
                 "tok_s": batch / step.total_s,
                 "bound": "compute" if step.linear_compute_bound else "memory",
+                "host_share": step.host_s / step.total_s,  # the engine's host: scheduling, inputs (StepTime.host_s)
                 "kv_fits": batch <= max_batch,
             }
         )

@@ -125,6 +125,10 @@ def test_roofline_json():
     assert out["decode"][0]["bound"] == "memory" and out["decode"][-1]["bound"] == "compute"
     steps = [r["step_ms"] for r in out["decode"]]
     assert steps == sorted(steps)
+    # vLLM's host (2 ms a step + 30 us a running sequence) against the whole step, batch 1 and 1024
+    first, last = out["decode"][0], out["decode"][-1]
+    assert first["host_share"] == pytest.approx((2e-3 + 30e-6) / (first["step_ms"] / 1e3), rel=1e-6)
+    assert last["host_share"] == pytest.approx((2e-3 + 1024 * 30e-6) / (last["step_ms"] / 1e3), rel=1e-6)
 
 
 def test_long_decode_sum_over_segments_equals_the_step_by_step_sum(monkeypatch):

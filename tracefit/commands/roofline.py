@@ -21,6 +21,10 @@ from tracefit.options import json_option, print_json, print_table
 def roofline(model, gpu, tp, weights, kv, engine, ctx, profile_path, as_json):
     """Show the roofline: ridge point, compute-bound decode batch, latency floor, decode over batch.
 
+    The decode table gives each batch's step time, tokens/s, what bounds its linear layers, the share of the step
+    the engine's host takes (scheduling and input preparation, per step and per running sequence: where it grows,
+    a bigger batch buys little) and whether the KV cache holds the batch.
+
     \b
     Examples:
       tracefit roofline --model llama-3-8b --gpu h100
