@@ -48,6 +48,9 @@ ENGINE = "vllm-v0.6"  # vLLM V0's step costs (0.7.3 runs V0 unless VLLM_USE_V1=1
 MAX_MODEL_LEN = 4096  # suites A and B
 MAX_TOKENS = 512  # the runner's SamplingParams(max_tokens=512, temperature=0)
 MAX_NUM_SEQS = 256  # vLLM V0's default (the runner passes max_num_seqs to its offline LLM only)
+# vLLM V1 (engine `vllm`; the 0.20.1 runner) chunks prompts into steps of this many tokens mixed with decodes. The
+# in-process default is not stated by any file here: a light level, where no batch limit binds, is all it is used for.
+V1_TOKENS = 2048
 SEED = 42  # loadgen.SAMPLE_SEED
 RUNS = 3  # suites A and B num_runs
 REQUESTS = {"A": 300, "B": 200}  # online_request_count
@@ -94,19 +97,21 @@ def arrivals(levels: list[float], n: int) -> dict[float, list[np.ndarray]]:
 
 
 def simulated(
-    group: list[dict], template: int, level: float | None = None, **overrides
+    group: list[dict], template: int, level: float | None = None, engine: str = ENGINE, **overrides
 ) -> dict[float, dict[str, float]]:
     """One submission's levels simulated (or only `level`, on the arrivals loadgen drew for it after the levels
-    before it): its metrics by QPS; overrides are Efficiency fields, e.g. a calibration's."""
+    before it): its metrics by QPS; overrides are Efficiency fields, e.g. a calibration's. engine: ENGINE (V0, its
+    prefill steps alone) or `vllm` (V1: prompts chunked into V1_TOKENS a step with the decodes)."""
     r = group[0]
     n = REQUESTS[r["suite"]]
-    dep = deployment(model=r["model"], gpu=r["gpu"], tp=int(r["tp"]), engine=ENGINE, weights=r["weights"])
+    dep = deployment(model=r["model"], gpu=r["gpu"], tp=int(r["tp"]), engine=engine, weights=r["weights"])
     eff = dataclasses.replace(efficiency_for(dep), **overrides)
+    v0 = engine == ENGINE
     spec = EngineSpec(
         max_num_seqs=MAX_NUM_SEQS,
-        max_num_batched_tokens=max(MAX_MODEL_LEN, 2048),
+        max_num_batched_tokens=max(MAX_MODEL_LEN, 2048) if v0 else V1_TOKENS,
         max_model_len=MAX_MODEL_LEN,
-        **{**engine_fields(dep, eff), "mixed_prefill": False},
+        **{**engine_fields(dep, eff), **({"mixed_prefill": False} if v0 else {})},
     )
     prompt = prompt_tokens()[:n] + template
     output = outputs(n, float(r["mean_output_tokens"]))

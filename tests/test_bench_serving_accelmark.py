@@ -81,28 +81,12 @@ def test_a_recent_vllm_at_light_load_pays_part_of_the_vllm_profiles_host_costs()
     # ms at 5 requests a second, where 0.7.3 ran 21.7. Simulated as V1 (chunked prefill mixing prompts into decode
     # steps; at this load no batch limit binds) with the `vllm` profile: 14.7 ms (+11%); with its host costs (2 ms a
     # step, 30 us a running request) at 0: 11.6 ms (-12%). bench/RESULTS.md and README quote these.
-    import dataclasses
-
-    from recommend.deployment import deployment
-    from recommend.engine_config import engine_fields
-    from recommend.roofline import StepModel, efficiency_for
-    from recommend.simulate import EngineSpec, simulate
-
     m = _module()
     rows = m.load()
-    row = next(r for r in rows if r["gpu"] == "a100-80gb-sxm" and r["suite"] == "A")
-    prompt = m.prompt_tokens()[:300] + m.template_tokens(rows)
-    output = m.outputs(300, float(row["mean_output_tokens"]))
-    dep = deployment(model="llama-3-8b", gpu="a100-80gb-sxm", engine="vllm", weights="bf16")
+    group = [r for r in rows if r["gpu"] == "a100-80gb-sxm" and r["suite"] == "A"]  # 0.7.3's levels: 5 is drawn first
 
     def tpot_p50(**over) -> float:
-        eff = dataclasses.replace(efficiency_for(dep), **over)
-        spec = EngineSpec(max_num_seqs=256, max_num_batched_tokens=2048, max_model_len=4096, **engine_fields(dep, eff))
-        runs = m.arrivals([5.0], 300)[5.0]
-        tpot = np.concatenate(
-            [simulate(a, prompt, output, engine=spec, step_s=StepModel(dep, eff).step_s).tpot_ms for a in runs]
-        )
-        return float(np.percentile(tpot[~np.isnan(tpot)], 50))
+        return m.simulated(group, m.template_tokens(rows), level=5.0, engine="vllm", **over)[5.0]["tpot_ms_p50"]
 
     assert tpot_p50() == pytest.approx(14.7, abs=0.05)
     assert tpot_p50(step_overhead_s=0.0, step_overhead_per_seq_s=0.0) == pytest.approx(11.6, abs=0.05)

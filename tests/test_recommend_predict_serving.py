@@ -285,16 +285,13 @@ def test_the_b200_64_client_runs_behind_the_host_costs_are_what_readme_and_resul
     # NVIDIA/TensorRT-LLM#13957: Llama-3.1-8B FP8 on one B200, 64 clients, 1,000 in / 1,000 out. TensorRT-LLM's
     # PyTorch backend ran 13,806 output tok/s, with ~580 us of host time a step exposed (the trtllm profile's 9.1 us a
     # request, and no fixed cost besides); vLLM 0.20.1 ran 15,638. README and bench/RESULTS.md quote these predictions
-    def run(engine, efficiency=None):
+    def run(engine, **host):
         dep = deployment(model="llama-3.1-8b", gpu="b200", weights="fp8", kv="fp8", engine=engine)
-        return predict_closed_loop(dep, clients=64, isl=1000, osl=1000, efficiency=efficiency).output_tok_s
+        eff = dataclasses.replace(efficiency_for(dep), **host)
+        return predict_closed_loop(dep, clients=64, isl=1000, osl=1000, efficiency=eff).output_tok_s
 
     assert run("trtllm") == pytest.approx(13039, abs=2)  # -6% of 13,806
-    trt = efficiency_for(deployment(model="llama-3.1-8b", gpu="b200", weights="fp8", kv="fp8", engine="trtllm"))
-    assert run("trtllm", dataclasses.replace(trt, step_overhead_s=0.6e-3)) == pytest.approx(
-        11616, abs=2
-    )  # -16% with 0.6 ms a step
+    assert run("trtllm", step_overhead_s=0.6e-3) == pytest.approx(11616, abs=2)  # -16% with 0.6 ms a step
     assert run("vllm") == pytest.approx(7771, abs=2)  # -50% of 15,638: vLLM of 2024's host costs
-    vllm = efficiency_for(deployment(model="llama-3.1-8b", gpu="b200", weights="fp8", kv="fp8", engine="vllm"))
-    hidden = dataclasses.replace(vllm, step_overhead_s=0.0, step_overhead_per_seq_s=0.0)
-    assert run("vllm", hidden) == pytest.approx(14836, abs=2)  # -5% with the host hidden behind the GPU
+    hidden = {"step_overhead_s": 0.0, "step_overhead_per_seq_s": 0.0}
+    assert run("vllm", **hidden) == pytest.approx(14836, abs=2)  # -5% with the host hidden behind the GPU
