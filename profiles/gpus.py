@@ -112,6 +112,24 @@ GPUS: dict[str, GpuSpec] = {
             aliases=("l40s48gb",),
         ),
         GpuSpec(
+            # GB202 on a passive PCIe board: GDDR7, no NVLink, FP4 tensor cores (sm_120, not B200's sm_100).
+            name="rtx-pro-6000",
+            mem_gib=95.59,
+            hbm_tb_s=1.597,
+            peak_tflops_bf16=500.0,
+            peak_tflops_fp8=1000.0,
+            peak_tops_int8=1000.0,
+            peak_tflops_fp4=2000.0,
+            interconnect_gb_s=128.0,
+            interconnect="PCIe Gen5 x16",
+            usd_per_hour=4.14,
+            source=f"{_NV}/rtx-pro-6000-blackwell-server-edition/ (RTX PRO 6000 Blackwell Server Edition: 96 GB "
+            "GDDR7, 1597 GB/s, FP4 4 PFLOPS / FP8 2 PFLOPS / FP16-BF16 1 PFLOP with sparsity, halved; the "
+            "Workstation Edition's 1792 GB/s is another part); 95.59 GiB = nvidia-smi 97887 MiB",
+            price_source="AWS g7e.48xlarge on-demand $33.14/h / 8",
+            aliases=("rtxpro6000", "rtxpro6000blackwell", "rtxpro6000blackwellserveredition", "rtxpro600096gb"),
+        ),
+        GpuSpec(
             name="a100-40gb-sxm",
             mem_gib=40.0,
             hbm_tb_s=1.555,

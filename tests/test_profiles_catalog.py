@@ -3,6 +3,7 @@ import json
 import pytest
 
 from profiles import GPUS, MODELS, CatalogError, get_engine, get_gpu, get_model
+from profiles.nccl import pcie_only
 
 
 @pytest.mark.parametrize("spelling", ["h100", "H100-SXM5-80GB", "Nvidia H100 GPU", "NVIDIA H100 80GB HBM3", "h100_sxm"])
@@ -20,6 +21,8 @@ def test_h100_spellings_resolve_to_sxm(spelling):
         ("H100 PCIe", "h100-pcie"),
         ("H100 NVL", "h100-nvl"),
         ("GH200", "gh200"),
+        ("NVIDIA RTX PRO 6000 Blackwell Server Edition", "rtx-pro-6000"),
+        ("RTX PRO 6000", "rtx-pro-6000"),
     ],
 )
 def test_common_gpu_names(spelling, name):
@@ -226,6 +229,16 @@ def test_new_gpus_have_fp4_where_the_datasheet_does():
     assert get_gpu("MI355X").peak_tflops("mxfp4") == 10066.3
     # no FP4 tensor cores: weight-only FP4 dequantised to bf16 math
     assert get_gpu("h100").peak_tflops("nvfp4") == 989.5 and get_gpu("mi325x").peak_tflops("nvfp4") == 1307.4
+
+
+def test_rtx_pro_6000_is_the_server_edition_on_pcie():
+    # NVIDIA's Server Edition page: 1597 GB/s (the Workstation Edition's 1792 is another part), and with
+    # sparsity FP4 4 PFLOPS, FP8 2 PFLOPS, FP16/BF16 1 PFLOP, halved for dense; nvidia-smi 97887 MiB = 95.59 GiB.
+    # No NVLink: its collectives ride PCIe Gen5 x16 (128 GB/s both ways) and NCCL's PCIe ring latency.
+    g = get_gpu("rtx-pro-6000")
+    assert (g.hbm_tb_s, g.peak_tflops("nvfp4"), g.peak_tflops("fp8"), g.peak_tflops("bf16")) == (1.597, 2000, 1000, 500)
+    assert g.mem_gib == pytest.approx(97887 / 1024, abs=0.005)
+    assert g.link_gb_s(8) == 128.0 and pcie_only(g, 2)
 
 
 def test_metas_fp8_405b_keeps_attention_and_edge_layers_in_bf16():
