@@ -75,6 +75,17 @@ class Efficiency:
     # The MoE grouped GEMM has Ampere (sm80, mma.sync) kernels only: on Hopper it runs bf16 math at
     # AMPERE_KERNELS_ON_HOPPER of the dense share (see there).
     moe_sm80_kernels_only: bool = False
+    # How expert parallelism (attention data-parallel) moves tokens to their experts. By default an all-gather of
+    # every rank's tokens before the MoE layer and a reduce-scatter of the outputs after it: each rank gets all
+    # tokens and runs the routed copies that hit its own experts ("allgather_reducescatter: Default backend",
+    # docs.vllm.ai serving/expert_parallel_deployment; TensorRT-LLM's CutlassFusedMoE when it runs no alltoall,
+    # tensorrt_llm/_torch/modules/fused_moe/fused_moe_cutlass.py; SGLang's DP attention without a DeepEP
+    # backend). True: where the ranks share NVLink, an all-to-all moves each routed copy to its expert's GPU
+    # and back instead (TensorRT-LLM's MNNVL / NVLinkOneSided alltoall kernels; DeepEP); over PCIe the gather.
+    ep_alltoall_over_nvlink: bool = False
+    # True: the gather moves tokens already quantized to the expert GEMMs' input format (TensorRT-LLM's
+    # "post-quant allgather": NVFP4 / FP8); False: 16-bit hidden states (vLLM's AgRsAll2AllManager).
+    ep_gather_quantized: bool = False
     source: str = "defaults; see profiles/efficiency.py"
 
     def gemm_efficiency(self, tokens: float) -> float:
@@ -249,7 +260,11 @@ ENGINES: dict[str, Engine] = {
         Engine(
             name="trtllm",
             efficiency=Efficiency(
-                step_overhead_s=0.0, allreduce_latency_s=8e-6, step_overhead_per_seq_s=TRTLLM_PYTORCH_PER_SEQ_S
+                step_overhead_s=0.0,
+                allreduce_latency_s=8e-6,
+                step_overhead_per_seq_s=TRTLLM_PYTORCH_PER_SEQ_S,
+                ep_alltoall_over_nvlink=True,
+                ep_gather_quantized=True,
             ),
             max_batched_tokens=1 << 30,
             kv_block_tokens=64,

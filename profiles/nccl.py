@@ -33,9 +33,17 @@ def pcie_only(gpu: GpuSpec, gpus: int = 2) -> bool:
 def pcie_ring_allreduce_s(ranks: int, transfer_s: float) -> float:
     """Seconds of one NCCL ring all-reduce over PCIe on `ranks` GPUs whose data takes `transfer_s`
     at the Simple protocol's bandwidth: the faster of LL (low latency, 1/4 bandwidth) and Simple."""
-    if ranks < 2:
-        return 0.0
-    steps = 2 * (ranks - 1)
+    return pcie_ring_s(2 * (ranks - 1), transfer_s) if ranks > 1 else 0.0
+
+
+def pcie_ring_gather_s(ranks: int, transfer_s: float) -> float:
+    """Seconds of one NCCL ring all-gather or reduce-scatter over PCIe on `ranks` GPUs: n - 1 steps (NCCL's
+    tuning model counts nRanks - 1 for both), each at the per-hop latency above."""
+    return pcie_ring_s(ranks - 1, transfer_s) if ranks > 1 else 0.0
+
+
+def pcie_ring_s(steps: int, transfer_s: float) -> float:
+    """A ring of `steps` dependent PCIe hops moving data that takes `transfer_s` at Simple's bandwidth."""
     times = (
         RING_BASE_LATENCY_S[p] + steps * PCIE_RING_STEP_LATENCY_S[p] + transfer_s / share
         for p, share in (("LL", LL_BANDWIDTH_SHARE), ("Simple", 1.0))

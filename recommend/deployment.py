@@ -34,9 +34,10 @@ class Deployment:
     kv: str = "bf16"
     # Expert parallelism over the same `tp` GPUs (MoE only): attention runs data-parallel (each GPU holds
     # all attention/dense weights and the KV of its own 1/tp of the sequences), each GPU holds 1/tp of the
-    # experts whole, and tokens reach their experts by all-to-all dispatch + combine instead of TP
-    # all-reduces: vLLM `--data-parallel-size N --enable-expert-parallel`, SGLang `--enable-dp-attention
-    # --ep-size N`, TensorRT-LLM `enable_attention_dp` + `moe_expert_parallel_size`.
+    # experts whole, and tokens reach their experts by an all-gather + reduce-scatter (or, where the engine has
+    # one over NVLink, an all-to-all of routed copies; recommend/roofline.py) instead of TP all-reduces:
+    # vLLM `--data-parallel-size N --enable-expert-parallel`, SGLang `--enable-dp-attention --ep-size N`,
+    # TensorRT-LLM `enable_attention_dp` + `moe_expert_parallel_size`.
     ep: bool = False
 
     def __post_init__(self):

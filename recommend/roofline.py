@@ -14,7 +14,7 @@ from profiles import Efficiency
 from profiles.efficiency import AMPERE_KERNELS_ON_HOPPER, HOPPER_GPUS
 from profiles.fp8_conversion import fp8_elements_s
 from profiles.l2_bandwidth import l2_bytes_s
-from profiles.nccl import pcie_only, pcie_ring_allreduce_s
+from profiles.nccl import pcie_only, pcie_ring_allreduce_s, pcie_ring_gather_s
 from profiles.profile import shipped_profile_for
 from profiles.profile_efficiency import ProfiledEfficiency, profiled_efficiency
 from recommend.deployment import WEIGHT_BYTES, Deployment
@@ -141,17 +141,25 @@ class StepModel:
         self._host_s = eff.step_overhead_s + eff.step_overhead_per_rank_s * (tp - 1)
         self._overhead_s = eff.layer_overhead_s * m.num_layers
         self._context_extra_s = eff.context_layer_extra_s * m.num_layers  # on a step with prefill
-        # Expert parallelism: attention data-parallel over `ranks` GPUs, experts split `ranks` ways whole.
-        # Two all-to-alls per MoE layer (dispatch, combine) move each routed copy of a token's hidden
-        # state to and from the GPU holding its expert: (ranks - 1) / ranks of them leave the GPU. They
-        # reach the same share of one link direction as a ring all-reduce: DeepEP intranode EP8 153-158
-        # GB/s of H800's ~160 GB/s NVLink (github.com/deepseek-ai/DeepEP README), UCCL-EP 320 GB/s on
-        # H200 = 0.71 of 450 GB/s (github.com/uccl-project/uccl ep/README.md), vs allreduce_fraction 0.7.
-        self._ranks = dep.attention_ranks
-        self._a2a_s_per_copy = (
-            (self._ranks - 1) / self._ranks * m.hidden_size * ACT_BYTES / link if self._ranks > 1 else 0.0
-        )
-        self._a2a_count = 2 * m.expert_layers if self._ranks > 1 else 0
+        # Expert parallelism: attention data-parallel over `ranks` GPUs, experts split `ranks` ways whole. Per MoE
+        # layer the tokens reach their experts one of two ways (Efficiency.ep_alltoall_over_nvlink):
+        #  all-gather + reduce-scatter: every rank receives the other ranks' tokens ((ranks - 1) / ranks of all
+        #    of them, in the gather's format) and sends back its partial outputs (16-bit): per token, whatever
+        #    top_k is. Over PCIe these are NCCL rings (profiles/nccl.py); the routing metadata (top-k ids and
+        #    weights, or router logits) is under a tenth of the hidden state and left out.
+        #  all-to-all (NVLink only): dispatch and combine move each routed copy to and from the GPU holding its
+        #    expert, (ranks - 1) / ranks of them off the GPU, at the same share of one link direction as a ring
+        #    all-reduce: DeepEP intranode EP8 153-158 GB/s of H800's ~160 GB/s NVLink (github.com/deepseek-ai/
+        #    DeepEP README), UCCL-EP 320 GB/s on H200 = 0.71 of 450 GB/s (github.com/uccl-project/uccl
+        #    ep/README.md), vs allreduce_fraction 0.7.
+        self._ranks = r = dep.attention_ranks
+        self._ep_pcie = r > 1 and pcie_only(dep.gpu, r)
+        self._alltoall = r > 1 and eff.ep_alltoall_over_nvlink and not self._ep_pcie
+        self._a2a_s_per_copy = (r - 1) / r * m.hidden_size * ACT_BYTES / link if r > 1 else 0.0
+        gather_bytes = dispatch_bytes(dep.weights, fp8_math, bool(fp4_math)) if eff.ep_gather_quantized else ACT_BYTES
+        self._gather_s_per_token = (r - 1) / r * m.hidden_size * gather_bytes / link if r > 1 else 0.0
+        self._scatter_s_per_token = (r - 1) / r * m.hidden_size * ACT_BYTES / link if r > 1 else 0.0
+        self._ep_layers = m.expert_layers if r > 1 else 0
 
     def experts_touched(self, tokens: float) -> float:
         """Expected distinct experts per layer hit by `tokens` tokens routed top-k uniformly."""
@@ -192,10 +200,20 @@ class StepModel:
             else 0.0
         )
         stream_s = touched * self._expert_bytes / self._hbm
-        comm_s = self._a2a_count * (self._allreduce_latency_s + busiest * self._a2a_s_per_copy)
+        comm_s = self._ep_layers * self._ep_exchange_s(prefill_tokens + decode_seqs, busiest)
         lin, kv, attn, comm, over, host, bound = dense
         over += busiest * self._copy_s
         return lin + max(gemm_s, stream_s), kv, attn, comm + comm_s, over, host, bound or gemm_s > stream_s
+
+    def _ep_exchange_s(self, tokens: float, busiest_copies: float) -> float:
+        """One MoE layer's token exchange under EP: the step's `tokens` over all ranks, `busiest_copies` routed
+        copies on the busiest rank (see __init__)."""
+        if self._alltoall:
+            return 2 * (self._allreduce_latency_s + busiest_copies * self._a2a_s_per_copy)
+        gather_s, scatter_s = tokens * self._gather_s_per_token, tokens * self._scatter_s_per_token
+        if self._ep_pcie:
+            return pcie_ring_gather_s(self._ranks, gather_s) + pcie_ring_gather_s(self._ranks, scatter_s)
+        return 2 * self._allreduce_latency_s + gather_s + scatter_s
 
     def _parts(self, prefill_tokens, prefill_ctx_tokens, decode_seqs, decode_ctx_tokens, prefill_seqs, experts=True):
         if experts and self._ranks > 1:

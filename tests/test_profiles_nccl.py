@@ -1,7 +1,7 @@
 import pytest
 
 from profiles import get_gpu
-from profiles.nccl import pcie_only, pcie_ring_allreduce_s
+from profiles.nccl import pcie_only, pcie_ring_allreduce_s, pcie_ring_gather_s
 from recommend.deployment import deployment
 from recommend.roofline import StepModel
 
@@ -15,6 +15,14 @@ def test_small_message_rides_ll_and_large_one_simple():
     # 2 GPUs, 2 steps: LL 6.6 + 2 x 1.0 = 8.6 us; one GPU reduces nothing
     assert pcie_ring_allreduce_s(2, 0.0) == pytest.approx(8.6e-6, rel=1e-12)
     assert pcie_ring_allreduce_s(1, 1.0) == 0.0
+
+
+def test_gather_and_scatter_rings_take_half_the_steps():
+    # An all-gather or reduce-scatter over 8 GPUs is 7 ring steps (NCCL counts nRanks - 1): no data, LL
+    # 6.6 + 7 x 1.0 = 13.6 us; 100 us of data, Simple 8.4 + 7 x 5.7 + 100 = 148.3 us (LL: 13.6 + 400).
+    assert pcie_ring_gather_s(8, 0.0) == pytest.approx(13.6e-6, rel=1e-12)
+    assert pcie_ring_gather_s(8, 100e-6) == pytest.approx(148.3e-6, rel=1e-12)
+    assert pcie_ring_gather_s(1, 1.0) == 0.0
 
 
 def test_only_pcie_parts_take_nccl_latency():

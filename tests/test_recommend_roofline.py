@@ -187,15 +187,36 @@ def test_fp4_gemms_run_at_a_share_of_the_fp4_peak_only_on_fp4_tensor_cores():
     assert StepModel(deployment(model="llama-3-8b", gpu="h100", weights="nvfp4"), fp4)._gemm_peak == 989.5e12
 
 
-def test_expert_parallel_all_to_all_by_hand():
-    # Qwen3-235B-A22B on 8 x H200 with EP, 64 decodes: 64 x top-8 = 512 routed copies, 64 per GPU on
-    # average; the busiest GPU gets 64 + sqrt(2 x 64 x ln 8) = 80.315. Each of the 2 x 94 all-to-alls moves
-    # 7/8 of those copies' 4096 x 2 B hidden states over 450 GB/s x 0.70 (one NVLink 4 direction):
-    # 80.315 x 7168 B / 315e9 B/s = 1.8277 us, plus vLLM's 15 us latency: 188 x 16.8277 us = 3.1636 ms.
+def test_expert_parallel_all_gather_and_reduce_scatter_by_hand():
+    # Qwen3-235B-A22B on 8 x H200 with EP under vLLM (its default all2all backend, allgather_reducescatter),
+    # 64 decodes: per MoE layer every GPU gathers 7/8 of the 64 tokens' 4096 x 2 B hidden states and
+    # reduce-scatters as many 16-bit outputs, each over 450 GB/s x 0.70 (one NVLink 4 direction):
+    # 7/8 x 64 x 8192 B / 315e9 B/s = 1.45636 us, plus vLLM's 15 us latency, twice: 94 x 32.9127 us = 3.0938 ms.
     ep = StepModel(deployment(model="qwen3-235b-a22b", gpu="h200", tp=8, weights="fp8", ep=True))
-    assert ep.step(0, 0, 64, 64 * 1100).communication_s == pytest.approx(
-        188 * (15e-6 + 80.315 * 7168 / 315e9), rel=1e-4
+    assert ep.step(0, 0, 64, 64 * 1100).communication_s == pytest.approx(94 * 2 * (15e-6 + 1.45636e-6), rel=1e-4)
+
+
+def test_expert_parallel_all_to_all_over_nvlink_by_hand():
+    # The same under TensorRT-LLM, whose alltoall kernels move routed copies where the GPUs share NVLink:
+    # 64 x top-8 = 512 copies, 64 per GPU on average; the busiest GPU gets 64 + sqrt(2 x 64 x ln 8) = 80.315.
+    # Each of the 2 x 94 all-to-alls moves 7/8 of those copies' 4096 x 2 B hidden states over 315 GB/s:
+    # 80.315 x 7168 B / 315e9 B/s = 1.8277 us, plus TensorRT-LLM's 8 us latency: 188 x 9.8277 us = 1.8476 ms.
+    ep = StepModel(deployment(model="qwen3-235b-a22b", gpu="h200", tp=8, weights="fp8", ep=True, engine="trtllm"))
+    assert ep.step(0, 0, 64, 64 * 1100).communication_s == pytest.approx(188 * (8e-6 + 80.315 * 7168 / 315e9), rel=1e-4)
+
+
+def test_expert_parallel_over_pcie_gathers_quantized_tokens_on_nccl_rings_by_hand():
+    # Qwen3-30B-A3B NVFP4 on 2 x RTX PRO 6000 (PCIe Gen5, no NVLink) with EP under TensorRT-LLM, 64 decodes:
+    # no alltoall off NVLink, so per MoE layer an NCCL ring all-gather of 1/2 of the tokens quantized to NVFP4
+    # (2048 x 0.5625 B) and a reduce-scatter of 1/2 of the 16-bit outputs (2048 x 2 B), over 64 GB/s x 0.7:
+    # gather 36,864 B / 44.8e9 = 0.822857 us, scatter 131,072 B / 44.8e9 = 2.925714 us. One ring step each
+    # (profiles/nccl.py): the gather on LL, 6.6 + 1.0 + 4 x 0.822857 = 10.891429 us; the scatter on Simple,
+    # 8.4 + 5.7 + 2.925714 = 17.025714 us. 48 layers x 27.917143 us = 1.340023 ms, and no all-reduce (attention
+    # runs data-parallel).
+    dep = deployment(
+        model="qwen3-30b-a3b", gpu="rtx-pro-6000", tp=2, weights="nvfp4", kv="fp8", ep=True, engine="trtllm"
     )
+    assert StepModel(dep).step(0, 0, 64, 64 * 1100).communication_s == pytest.approx(1.340023e-3, rel=1e-5)
 
 
 def test_expert_parallel_replicates_attention_and_spreads_sequences():
