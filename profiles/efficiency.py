@@ -49,7 +49,8 @@ class Efficiency:
     # TensorRT-LLM v1.0's B200/GB200 throughput tables of the dense models, held out by model. Refit when
     # the simulator took TensorRT-LLM's no-evict admission (issue #21, session 13; 10 shapes per model):
     # the Llama-3.3-70B rows pick 0.6 and put Llama-3.1-405B at 8.4% median error (9.8% at the old 0.7),
-    # the 405B rows pick 0.6 and put 70B at 4.6% (8.9%); bench/RESULTS.md 'Serving'.
+    # the 405B rows pick 0.6 and put 70B at 4.6% (8.9%); bench/RESULTS.md 'Serving'. A GPU whose FP4 and FP8
+    # GEMMs were measured side by side takes the measurement instead (profiles/fp4_gemm.py).
     fp4_gemm_scale: float = 0.6
     kv_read_per_query_head: bool = False  # pre-XQA TensorRT-LLM: GQA decode re-reads K/V per query head
     # Query heads per KV head the engine's fused GQA decode kernel covers (None: every group). Other

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from profiles import Efficiency
 from profiles.efficiency import AMPERE_KERNELS_ON_HOPPER, HOPPER_GPUS
+from profiles.fp4_gemm import fp4_gemm_scale
 from profiles.fp8_conversion import fp8_elements_s
 from profiles.l2_bandwidth import l2_bytes_s
 from profiles.nccl import pcie_only, pcie_ring_allreduce_s, pcie_ring_gather_s
@@ -69,7 +70,7 @@ class StepModel:
         self._hbm_peak = dep.hbm_bytes_s
         self._hbm = dep.hbm_bytes_s * eff.hbm_fraction
         fp4_math = dep.weights in ("nvfp4", "mxfp4") and dep.gpu.peak_tflops_fp4
-        self._gemm_peak = dep.gemm_peak_flop_s * (eff.fp4_gemm_scale if fp4_math else 1.0)
+        self._gemm_peak = dep.gemm_peak_flop_s * (fp4_gemm_scale(dep.gpu, eff.fp4_gemm_scale) if fp4_math else 1.0)
         # Linear layers a checkpoint keeps in 16-bit (ModelSpec.sixteen_bit_*): read at 2 B a weight and
         # multiplied in bf16, so the GEMMs' rate is the FLOP-weighted harmonic mean of the two peaks.
         sixteen = m.sixteen_bit_linear_params / (m.shared_params + m.routed_params)

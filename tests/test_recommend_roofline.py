@@ -187,6 +187,18 @@ def test_fp4_gemms_run_at_a_share_of_the_fp4_peak_only_on_fp4_tensor_cores():
     assert StepModel(deployment(model="llama-3-8b", gpu="h100", weights="nvfp4"), fp4)._gemm_peak == 989.5e12
 
 
+def test_a_gpu_with_measured_fp4_and_fp8_gemms_takes_the_measurement():
+    # RTX PRO 6000 Server Edition, 8192^3: NVFP4 1629 of 2000 TFLOP/s, MXFP8 802 of 1000 (cutlass PR 3272):
+    # (1629 / 2000) / (802 / 1000) = 1.0156, capped at 1, so its FP4 GEMMs run at gemm_fraction x 2000 TFLOP/s
+    # whatever the engine's fitted scale; B200 keeps the engine's.
+    fp4 = dataclasses.replace(IDEAL, fp4_gemm_scale=0.6)
+    rtx = deployment(model="llama-3-8b", gpu="rtx-pro-6000", weights="nvfp4")
+    assert StepModel(rtx, fp4)._gemm_peak == pytest.approx(2000e12)
+    assert StepModel(deployment(model="llama-3-8b", gpu="b200", weights="nvfp4"), fp4)._gemm_peak == pytest.approx(
+        0.6 * 9000e12
+    )
+
+
 def test_expert_parallel_all_gather_and_reduce_scatter_by_hand():
     # Qwen3-235B-A22B on 8 x H200 with EP under vLLM (its default all2all backend, allgather_reducescatter),
     # 64 decodes: per MoE layer every GPU gathers 7/8 of the 64 tokens' 4096 x 2 B hidden states and
