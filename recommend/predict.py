@@ -22,9 +22,10 @@ BREAKDOWN = ("weights_s", "kv_s", "attention_s", "communication_s", "overhead_s"
 # simulated, median 1.47x, up to 2.2x (the other 3 are Llama 4 at 20K-token prompts, whose chunked attention is not
 # modelled), while the dense rows are off by 6% median. The prediction is kept and the gap stated, not fitted away.
 MOE_TRTLLM_CAVEAT = (
-    "optimistic for MoE on TensorRT-LLM: 107 of its 110 published v1.0 MoE throughputs ran below this model, "
-    "by a median 1.47x and up to 2.2x (its dense rows: 6% median error), most at short prompts and outputs "
-    "(28 of a later table's 32 1K-in/1K-out MoE runs, median 1.21x); see bench/RESULTS.md 'Serving'"
+    "optimistic for MoE on TensorRT-LLM: 107 of its 110 published v1.0 MoE throughputs on H100-GB200 ran below "
+    "this model, by a median 1.47x and up to 2.2x (its dense rows: 6% median error), most at short prompts and "
+    "outputs (28 of a later table's 32 1K-in/1K-out MoE runs, median 1.21x); on RTX PRO 6000 one GPU holds and "
+    "4-8 GPUs over PCIe run up to 1.6x below it; see bench/RESULTS.md 'Serving'"
 )
 
 # A KV budget this small leaves the engine buffers the memory model does not count (activations, NCCL, CUDA

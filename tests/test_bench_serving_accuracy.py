@@ -88,13 +88,28 @@ def test_trtllm_bench_runs_untuned_checkpoints_at_the_build_defaults():
     v020 = [r for r in rows if r["version"] == "v0.20 pytorch"]
     assert len(v020) == 180 and {r["tp"] for r in v020 if r["model"] == "llama-3.3-70b"} == {"1", "2", "4", "8"}
     later = [r for r in rows if r["version"] == "03e27c7 pytorch"]
-    # 7 models' tables less the Hopper gpt-oss columns (their "FP8" names no checkpoint the runs could load)
-    assert len(later) == 103 and {r["model"] for r in later if r["gpu"] in ("h100-sxm", "h200")} == {
+    # 7 models' tables less the Hopper gpt-oss columns (their "FP8" names no checkpoint the runs could load),
+    # and the RTX PRO 6000 tables' columns without pipeline parallelism (PP1: 16 runs)
+    assert len(later) == 103 + 16 and {r["model"] for r in later if r["gpu"] in ("h100-sxm", "h200")} == {
         "deepseek-r1-0528",
         "llama-3.3-70b",
         "llama-4-maverick",
         "qwen3-235b-a22b",
     }
+
+
+def test_rtx_pro_6000_runs_are_the_pp1_columns_of_both_tables():
+    # v1.0: Llama-3.3-70B on 1 GPU (10 shapes) and Qwen3-30B-A3B on 1, 2, 4 and 8 GPUs (10 + 10 + 10 + 9); 03e27c7:
+    # 16. Its TP x PP columns are left out: the simulator has no pipeline parallelism.
+    with open(_module().TABLE, newline="") as f:
+        rtx = [r for r in csv.DictReader(f) if r["gpu"] == "rtx-pro-6000"]
+    assert len(rtx) == 65 and sum(r["version"] == "v1.0 pytorch" for r in rtx) == 49
+    assert {(r["model"], r["tp"]) for r in rtx if r["version"] == "v1.0 pytorch"} == {
+        ("meta-llama/Llama-3.3-70B-Instruct", "1"),
+        *(("qwen3-30b-a3b", tp) for tp in "1248"),
+    }
+    # the per-GPU figures of 03e27c7 times its GPUs: Qwen3-235B-A22B DEP8 at 1000/1000, 969 x 8
+    assert any(r["model"] == "qwen3-235b-a22b" and r["isl"] == "1000" and r["measured_value"] == "7752" for r in rtx)
 
 
 def test_trtllm_bench_v012_runs_take_the_listed_engine_settings():
@@ -193,7 +208,8 @@ def test_held_out_prediction_uses_the_fit_on_the_other_half():
 
 
 def test_moe_caveat_states_what_the_trtllm_v1_rows_measure():
-    # recommend/predict.py's MOE_TRTLLM_CAVEAT quotes these rows: 107 of the 110 MoE throughputs ran below the
+    # recommend/predict.py's MOE_TRTLLM_CAVEAT quotes these rows (the data-center GPUs': H100, H200, B200, GB200;
+    # the RTX PRO 6000 columns are quoted apart): 107 of the 110 MoE throughputs ran below the
     # simulation, median 1.47x, up to 2.2x, while the dense rows of the same tables are off by 6% median. If the
     # model moves, the caveat's numbers must move with it.
     from profiles import get_model
@@ -201,7 +217,11 @@ def test_moe_caveat_states_what_the_trtllm_v1_rows_measure():
 
     m = _module()
     with open(m.TABLE) as f:
-        rows = [r for r in csv.DictReader(f) if r["version"] == "v1.0 pytorch" and r["metric"] == "output_tok_s"]
+        rows = [
+            r
+            for r in csv.DictReader(f)
+            if r["version"] == "v1.0 pytorch" and r["metric"] == "output_tok_s" and r["gpu"] != "rtx-pro-6000"
+        ]
     ratio = {"moe": [], "dense": []}
     for r in rows:
         kind = "moe" if get_model(r["model"]).is_moe else "dense"
@@ -215,7 +235,10 @@ def test_moe_caveat_states_what_the_trtllm_v1_rows_measure():
         short = [
             r
             for r in csv.DictReader(f)
-            if r["version"] == "03e27c7 pytorch" and r["isl"] in ("1000", "1024") and r["osl"] == r["isl"]
+            if r["version"] == "03e27c7 pytorch"
+            and r["isl"] in ("1000", "1024")
+            and r["osl"] == r["isl"]
+            and r["gpu"] != "rtx-pro-6000"
         ]
     later = np.array(
         [
