@@ -156,10 +156,11 @@ class StepModel:
         self._ranks = r = dep.attention_ranks
         self._ep_pcie = r > 1 and pcie_only(dep.gpu, r)
         self._alltoall = r > 1 and eff.ep_alltoall_over_nvlink and not self._ep_pcie
-        self._a2a_s_per_copy = (r - 1) / r * m.hidden_size * ACT_BYTES / link if r > 1 else 0.0
+        ep_link = dep.gpu.link_gb_s(r) * 1e9 / 2 * eff.allreduce_fraction  # the `r` EP ranks' link, not the TP one
+        self._a2a_s_per_copy = (r - 1) / r * m.hidden_size * ACT_BYTES / ep_link if r > 1 else 0.0
         gather_bytes = dispatch_bytes(dep.weights, fp8_math, bool(fp4_math)) if eff.ep_gather_quantized else ACT_BYTES
-        self._gather_s_per_token = (r - 1) / r * m.hidden_size * gather_bytes / link if r > 1 else 0.0
-        self._scatter_s_per_token = (r - 1) / r * m.hidden_size * ACT_BYTES / link if r > 1 else 0.0
+        self._gather_s_per_token = (r - 1) / r * m.hidden_size * gather_bytes / ep_link if r > 1 else 0.0
+        self._scatter_s_per_token = (r - 1) / r * m.hidden_size * ACT_BYTES / ep_link if r > 1 else 0.0
         self._ep_layers = m.expert_layers if r > 1 else 0
 
     def experts_touched(self, tokens: float) -> float:

@@ -208,6 +208,15 @@ def test_expert_parallel_all_gather_and_reduce_scatter_by_hand():
     assert ep.step(0, 0, 64, 64 * 1100).communication_s == pytest.approx(94 * 2 * (15e-6 + 1.45636e-6), rel=1e-4)
 
 
+def test_expert_parallel_past_a_bridged_pair_runs_at_pcie_bandwidth():
+    # H100 NVL joins pairs by NVLink bridges: EP over 4 of them gathers and scatters over PCIe Gen5 (128 GB/s, so
+    # 44.8 GB/s one way at 0.7), on NCCL rings of 3 steps. vLLM, Qwen3-30B-A3B bf16, 64 decodes, 48 MoE layers:
+    # each op moves 3/4 x 64 x 2048 x 2 B = 196,608 B in 4.388571 us; Simple 8.4 + 3 x 5.7 + 4.388571 = 29.888571 us
+    # (LL 6.6 + 3 + 4 x 4.388571 = 27.154286 us is faster): 48 x 2 x 27.154286 us = 2.606811 ms.
+    dep = deployment(model="qwen3-30b-a3b", gpu="h100-nvl", tp=4, ep=True)
+    assert StepModel(dep).step(0, 0, 64, 64 * 1100).communication_s == pytest.approx(2.606811e-3, rel=1e-5)
+
+
 def test_expert_parallel_all_to_all_over_nvlink_by_hand():
     # The same under TensorRT-LLM, whose alltoall kernels move routed copies where the GPUs share NVLink:
     # 64 x top-8 = 512 copies, 64 per GPU on average; the busiest GPU gets 64 + sqrt(2 x 64 x ln 8) = 80.315.
