@@ -157,10 +157,12 @@ class StepModel:
         self._ep_pcie = r > 1 and pcie_only(dep.gpu, r)
         self._alltoall = r > 1 and eff.ep_alltoall_over_nvlink and not self._ep_pcie
         ep_link = dep.gpu.link_gb_s(r) * 1e9 / 2 * eff.allreduce_fraction  # the `r` EP ranks' link, not the TP one
-        self._a2a_s_per_copy = (r - 1) / r * m.hidden_size * ACT_BYTES / ep_link if r > 1 else 0.0
+        # seconds a hidden-state element takes off the GPU, (r - 1) / r of them leaving it; a 16-bit row of it
+        # is one routed copy (all-to-all) or one token's output (reduce-scatter)
+        element_s = (r - 1) / r * m.hidden_size / ep_link if r > 1 else 0.0
+        self._row_s = element_s * ACT_BYTES
         gather_bytes = dispatch_bytes(dep.weights, fp8_math, bool(fp4_math)) if eff.ep_gather_quantized else ACT_BYTES
-        self._gather_s_per_token = (r - 1) / r * m.hidden_size * gather_bytes / ep_link if r > 1 else 0.0
-        self._scatter_s_per_token = (r - 1) / r * m.hidden_size * ACT_BYTES / ep_link if r > 1 else 0.0
+        self._gather_s_per_token = element_s * gather_bytes
         self._ep_layers = m.expert_layers if r > 1 else 0
 
     def experts_touched(self, tokens: float) -> float:
@@ -211,8 +213,8 @@ class StepModel:
         """One MoE layer's token exchange under EP: the step's `tokens` over all ranks, `busiest_copies` routed
         copies on the busiest rank (see __init__)."""
         if self._alltoall:
-            return 2 * (self._allreduce_latency_s + busiest_copies * self._a2a_s_per_copy)
-        gather_s, scatter_s = tokens * self._gather_s_per_token, tokens * self._scatter_s_per_token
+            return 2 * (self._allreduce_latency_s + busiest_copies * self._row_s)
+        gather_s, scatter_s = tokens * self._gather_s_per_token, tokens * self._row_s
         if self._ep_pcie:
             return pcie_ring_gather_s(self._ranks, gather_s) + pcie_ring_gather_s(self._ranks, scatter_s)
         return 2 * self._allreduce_latency_s + gather_s + scatter_s
