@@ -3,7 +3,7 @@
 Reads bench/data/published_runs.csv (every row cites its source), predicts e2e_s for each row and
 reports absolute percentage error (APE) of e2e latency: median and p90 per GPU x engine x TP, per
 GPU, per engine and overall, twice:
-  in-sample              the shipped defaults (profiles/efficiency.py), which were fit on this table;
+  in-sample              the shipped defaults (profiles/efficiency.py, profiles/engines.py), which were fit on this table;
   leave-one-source-out   the fitted defaults are refit on GRID with one source table left out at a
                          time (lowest MAPE on the others) and that table is predicted by the refit,
                          so no row is predicted by parameters that saw its table.
@@ -41,7 +41,7 @@ from recommend.predict_table import predict_rows, read_table  # noqa: E402
 from recommend.roofline import latency_floor_s_per_token  # noqa: E402
 
 TABLE = HERE / "data" / "published_runs.csv"
-# The defaults fit on this table (profiles/efficiency.py), each over values around its fit.
+# The defaults fit on this table (profiles/efficiency.py, profiles/engines.py), each over values around its fit.
 GRID = {
     "hbm_fraction": (0.80, 0.85, 0.90),
     "gemm_fraction": (0.60, 0.70, 0.80),

@@ -14,7 +14,7 @@ bench/data/published_runs.csv calibrates on, so it checks the batch sizes and sh
 over experts as trained weights do, so its step times say nothing about a real deployment.
 Each run is predicted as the v0.9.0 table's are: engine `trtllm-xqa`, FP8 weights with FP8 KV, fp16 otherwise.
 
---fit sets the three fixed costs of the TensorRT-LLM static engines (trtllm-legacy, trtllm-xqa; profiles/efficiency.py
+--fit sets the three fixed costs of the TensorRT-LLM static engines (trtllm-legacy, trtllm-xqa; profiles/engines.py
 STATIC_*) that the 211-row calibration table cannot separate (it has no decode at batch 1-8): per layer of a
 generation step, per layer of a context (prefill) step, per sequence per step. Grid point with the lowest mean APE
 of e2e latency plus mean APE of first-token latency over the runs (the first-token latency pins the context step)

@@ -239,7 +239,7 @@ def traffic(r: dict, lengths) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 # The catalog engine a run's (engine, version) is priced as, where that is not the engine's own name: vLLM v0.6
 # ran its tensor-parallel workers as processes the driver fed through shared memory; TensorRT-LLM v0.12 ran
-# TensorRT engines in its C++ executor (profiles/efficiency.py).
+# TensorRT engines in its C++ executor (profiles/engines.py).
 CATALOG_ENGINES = {("vllm", "v0.6.0"): "vllm-v0.6", ("trtllm", V012): "trtllm-cpp"}
 # SGLang v0.3.0 (September 2024) predates its overlap scheduler, default from v0.4 (December 2024:
 # lmsys.org/blog/2024-12-04-sglang-v0-4): its runs plan each step when the last one ends.

@@ -1,6 +1,7 @@
 """What we know about hardware, models and engines: catalogs and (later) measured profiles."""
 
-from profiles.efficiency import ENGINES, Efficiency, Engine, get_engine
+from profiles.efficiency import Efficiency, Engine
+from profiles.engines import ENGINES, get_engine
 from profiles.errors import CatalogError, ProfilesError
 from profiles.gpus import GPUS, GpuSpec, get_gpu
 from profiles.hf_config import from_hf_config

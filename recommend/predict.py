@@ -18,7 +18,7 @@ BREAKDOWN = ("weights_s", "kv_s", "attention_s", "communication_s", "overhead_s"
 # Where published measurements disagree with the model and no term explains why (bench/RESULTS.md 'Serving'):
 # TensorRT-LLM v1.0's throughput tables (perf-overview.md) have 110 MoE rows (Qwen3-30B-A3B, Qwen3-235B-A22B,
 # Llama 4 Scout and Maverick; H100, H200, B200, GB200; ten shapes) and 100 dense ones. With the PyTorch backend's
-# host time a request (profiles.efficiency.TRTLLM_PYTORCH_PER_SEQ_S) 107 of the MoE rows still ran slower than
+# host time a request (profiles.engines.TRTLLM_PYTORCH_PER_SEQ_S) 107 of the MoE rows still ran slower than
 # simulated, median 1.47x, up to 2.2x (the other 3 are Llama 4 at 20K-token prompts, whose chunked attention is not
 # modelled), while the dense rows are off by 6% median. The prediction is kept and the gap stated, not fitted away.
 MOE_TRTLLM_CAVEAT = (

@@ -257,7 +257,7 @@ def test_b200_tensor_parallel_runs_hold_with_the_pytorch_backends_host_time():
     # v0.20's Llama-3.3-70B rows on B200 drifted optimistic with the TP degree (signed median +6% at TP1 to +38% at
     # TP8) while every TP degree of the same sweep on Hopper held: the replica's batch grows with TP (its KV cache
     # grows with the GPUs) and the PyTorch backend's host time a request does not shrink with it
-    # (profiles.efficiency.TRTLLM_PYTORCH_PER_SEQ_S). With it the drift is gone: every degree within +12% signed
+    # (profiles.engines.TRTLLM_PYTORCH_PER_SEQ_S). With it the drift is gone: every degree within +12% signed
     # median, the long-output runs at TP 2-8 within +4..+26% (+25..+52% before), and no caveat is given
     from recommend.deployment import deployment
     from recommend.predict import caveat

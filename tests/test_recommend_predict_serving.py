@@ -217,7 +217,7 @@ def test_sglang_prefills_alone_by_default_and_the_serving_spec_says_so():
 
 
 def test_sglang_requests_pay_its_measured_front_end_once_each():
-    # SGLang's front end (profiles.efficiency.SGLANG_FRONTEND_S): median TTFT 9.54 ms on a mock whose forward takes
+    # SGLang's front end (profiles.engines.SGLANG_FRONTEND_S): median TTFT 9.54 ms on a mock whose forward takes
     # 2.632 ms, less that forward and the 2.94 - 2.632 ms the scheduler adds a step = 6.6 ms. One client alone: the
     # engine is idle at every send, so each TTFT is exactly that much longer than with no front end
     sglang = deployment(model="qwen2.5-3b", gpu="gh200", engine="sglang")

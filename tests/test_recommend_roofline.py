@@ -377,10 +377,10 @@ def test_a_context_step_pays_its_own_per_layer_cost():
 
 
 def test_only_the_static_tensorrt_engines_split_generation_and_context_layer_costs():
-    # the fit on NVIDIA's v0.9 sweep (profiles/efficiency.py STATIC_*) is a gptSessionBenchmark term: the engines
+    # the fit on NVIDIA's v0.9 sweep (profiles/engines.py STATIC_*) is a gptSessionBenchmark term: the engines
     # of those tables carry it, every other engine prices a context step's layers as a generation step's
     from profiles import ENGINES
-    from profiles.efficiency import STATIC_CONTEXT_LAYER_EXTRA_S, STATIC_LAYER_OVERHEAD_S, STATIC_PER_SEQ_S
+    from profiles.engines import STATIC_CONTEXT_LAYER_EXTRA_S, STATIC_LAYER_OVERHEAD_S, STATIC_PER_SEQ_S
 
     for name, engine in ENGINES.items():
         eff = engine.efficiency
