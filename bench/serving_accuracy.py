@@ -25,7 +25,8 @@ number of prompts), rebuilds the benchmark's traffic and simulates it with `reco
             the runs set --max_model_len 4096; SGLang server_args enable_mixed_chunk=False); TensorRT-LLM
             trtllm-bench: the max batch and tokens per step its own heuristic picks for the run (PyTorch
             backend, v0.20 on: `trtllm_bench_settings`; perf-overview's commands set neither) or its v0.12
-            engines were built with (`TRTLLM_BENCH_V012_CONFIG`), its default GUARANTEED_NO_EVICT
+            engines were built with (`TRTLLM_BENCH_V012_CONFIG`; v0.17's: the heuristic's pre-NVFP4 form, `V017`,
+            at the runs' KV fraction 0.95), its default GUARANTEED_NO_EVICT
             admission (a request starts only when its prompt + output blocks fit, never preempted); KV
             capacity from the memory model.
 Prints the predicted/measured pairs and the median / p90 absolute percentage error per metric (and
@@ -52,7 +53,7 @@ per GPU for throughput; the tables added in session 18, ADDED_TABLES, on lines o
             `trtllm-cpp`'s on TensorRT-LLM v0.12's table (chosen there), `trtllm`'s on the three PyTorch-backend
             tables (a check of the measured TRTLLM_PYTORCH_PER_SEQ_S), each table, model and GPU held out in turn.
 Usage: .venv/bin/python bench/serving_accuracy.py [--tp] [--multi-turn] [--eager-bound] [--ttft-split] [--calibrated]
-       [--per-seq-fit]  (~15 s on 2 cores; --per-seq-fit ~2 min)
+       [--per-seq-fit]  (~1 min on 2 cores; --per-seq-fit ~3 min)
 """
 
 import csv
@@ -178,9 +179,21 @@ TRTLLM_BENCH_V012_CONFIG = {
 }
 TRTLLM_BUILD_DEFAULTS = (2048, 8192)
 V012 = "v0.12.0 tensorrt"  # the `version` of v0.12.0's table's rows
-# Tables added in issue #21's session 18, by `version`, each summed on lines of its own: none fits the step model
+# v0.17's table (perf-overview.md @ 258c754, "generated using version 0.17"): TensorRT engines built by
+# `trtllm-bench build --dataset`, whose FP8 and unquantized builds took their max batch and tokens from the tuning
+# heuristic's pre-NVFP4 form (tensorrt_llm/bench/build/build.py `get_benchmark_engine_settings` ->
+# bench/build/tuning.py `calc_engine_setting`, v0.15-v0.17): the checkpoint as param_count / 1000**3 x 1 B (FP8)
+# or 2 B against the GPUs' NVML GiB, KV at its default 0.95 of the rest, then the same ladders as later. The runs
+# used `--kv_cache_free_gpu_mem_fraction 0.95` "in majority of cases" (the doc; 0.90 where that ran out of memory,
+# which it does not say where), trtllm-bench's default no chunking (a prompt runs whole), except GH200, run by
+# gptManagerBenchmark with --enable_chunked_context at 0.95.
+V017 = "v0.17.0 tensorrt"
+TRTLLM_BENCH_V017_KV_FRACTION = 0.95
+CHUNKED_CONTEXT = {(V017, "gh200")}
+RUNTIME_KV_FRACTION = {V017: 0.95}  # the run's kv_cache_free_gpu_mem_fraction where not the engine's 0.90
+# Tables added since issue #21's session 18, by `version`, each summed on lines of its own: none fits the step model
 # (v0.12's only chooses `trtllm-cpp`'s per-sequence cost, with each model and GPU held out: --per-seq-fit)
-ADDED_TABLES = {V012: "v0.12", "v0.20 pytorch": "v0.20", "03e27c7 pytorch": "03e27c7"}
+ADDED_TABLES = {V012: "v0.12", V017: "v0.17", "v0.20 pytorch": "v0.20", "03e27c7 pytorch": "03e27c7"}
 
 
 def trtllm_bench_settings(r: dict, dep) -> tuple[int, int]:
@@ -189,6 +202,10 @@ def trtllm_bench_settings(r: dict, dep) -> tuple[int, int]:
     if r["version"] == V012:
         listed = TRTLLM_BENCH_V012_CONFIG.get((r["model"], dep.tp), {})
         return listed.get(isl + osl, listed.get("general", TRTLLM_BUILD_DEFAULTS))
+    if r["version"] == V017:
+        engine_gib = dep.model.total_params / 1000**3 * (1.0 if dep.weights == "fp8" else 2.0)
+        requests = kv_requests(dep, engine_gib, TRTLLM_BENCH_V017_KV_FRACTION, isl, osl)
+        return trtllm_bench_limits(requests, isl, osl, chunked=(V017, r["gpu"]) in CHUNKED_CONTEXT)
     if dep.weights not in TRTLLM_BENCH_TUNED_WEIGHTS:
         batch, tokens = TRTLLM_BUILD_DEFAULTS
         return batch, max(tokens, isl + batch)
@@ -197,23 +214,30 @@ def trtllm_bench_settings(r: dict, dep) -> tuple[int, int]:
 
 def trtllm_bench_requests(dep, isl: int, osl: int) -> float:
     """Requests of isl + osl tokens whose KV trtllm-bench's heuristic estimates fit (tuning.py)."""
-    m, tp = dep.model, dep.tp
+    m = dep.model
     elements = m.total_params - (m.linear_params * (1 - NVFP4_ELEMENTS_PER_PARAM) if dep.weights == "nvfp4" else 0)
     engine_gib = elements * TRTLLM_BENCH_ELEMENT_BYTES.get(dep.weights, 2.0) / 2**30
+    return kv_requests(dep, engine_gib, TRTLLM_BENCH_KV_FRACTION, isl, osl)
+
+
+def kv_requests(dep, engine_gib: float, fraction: float, isl: int, osl: int) -> float:
+    """Requests of isl + osl tokens the heuristic's KV estimate holds: `fraction` of the GPUs' memory less
+    `engine_gib`, at least one KV head a TP rank."""
+    m, tp = dep.model, dep.tp
     kv_gib_per_token = (
         2 * m.num_layers * max(tp, m.num_kv_heads) * m.head_dim * TRTLLM_BENCH_ELEMENT_BYTES.get(dep.kv, 2.0) / 2**30
     )
-    free_gib = dep.gpu.mem_gib * tp - engine_gib
-    return free_gib * TRTLLM_BENCH_KV_FRACTION / (kv_gib_per_token * (isl + osl))
+    return (dep.gpu.mem_gib * tp - engine_gib) * fraction / (kv_gib_per_token * (isl + osl))
 
 
-def trtllm_bench_limits(requests: float, isl: int, osl: int) -> tuple[int, int]:
-    """(max_batch_size, max_num_tokens) trtllm-bench runs with, for `requests` that fit (pp 1, no chunking)."""
+def trtllm_bench_limits(requests: float, isl: int, osl: int, chunked: bool = False) -> tuple[int, int]:
+    """(max_batch_size, max_num_tokens) trtllm-bench runs with, for `requests` that fit (pp 1); without
+    chunking a step holds at least a whole prompt and the batch."""
     raw_batch = min(requests, TRTLLM_BENCH_MAX_BATCH)
     raw_tokens = min(raw_batch * (1 + isl / osl), TRTLLM_BENCH_MAX_TOKENS)
     batch = _round_up(raw_batch, ((256, 32), (1024, 128), (math.inf, 256)), floor=64)
     tokens = _round_up(raw_tokens, ((4096, 256), (8192, 512), (math.inf, 1024)), floor=2048)
-    return batch, max(tokens, isl + batch)
+    return batch, tokens if chunked else max(tokens, isl + batch)
 
 
 def _round_up(x: float, bands: tuple[tuple[float, int], ...], floor: int) -> int:
@@ -240,7 +264,7 @@ def traffic(r: dict, lengths) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 # The catalog engine a run's (engine, version) is priced as, where that is not the engine's own name: vLLM v0.6
 # ran its tensor-parallel workers as processes the driver fed through shared memory; TensorRT-LLM v0.12 ran
 # TensorRT engines in its C++ executor (profiles/engines.py).
-CATALOG_ENGINES = {("vllm", "v0.6.0"): "vllm-v0.6", ("trtllm", V012): "trtllm-cpp"}
+CATALOG_ENGINES = {("vllm", "v0.6.0"): "vllm-v0.6", ("trtllm", V012): "trtllm-cpp", ("trtllm", V017): "trtllm-cpp"}
 # SGLang v0.3.0 (September 2024) predates its overlap scheduler, default from v0.4 (December 2024:
 # lmsys.org/blog/2024-12-04-sglang-v0-4): its runs plan each step when the last one ends.
 BEFORE_OVERLAP = {("sglang", "v0.3.0")}
@@ -248,7 +272,7 @@ BEFORE_OVERLAP = {("sglang", "v0.3.0")}
 
 def row_deployment(r: dict, as_tp: bool = False):
     """The row's deployment; `ep` rows with expert parallelism as they ran unless as_tp."""
-    return deployment(
+    dep = deployment(
         model=r["model"],
         gpu=r["gpu"],
         tp=int(r["tp"]),
@@ -257,6 +281,9 @@ def row_deployment(r: dict, as_tp: bool = False):
         engine=CATALOG_ENGINES.get((r["engine"], r.get("version")), r["engine"]),
         ep=r["ep"] == "1" and not as_tp,
     )
+    if fraction := RUNTIME_KV_FRACTION.get(r.get("version")):
+        dep = dataclasses.replace(dep, engine=dataclasses.replace(dep.engine, memory_fraction=fraction))
+    return dep
 
 
 def eager_prefill(step_s, layers: int):

@@ -337,3 +337,60 @@ def test_rtx_pro_6000_runs_hold_on_one_gpu_and_run_below_the_model_over_pcie():
     signed = [round(float(np.median(ratio[n])) - 1, 2) for n in (2, 4, 8)]
     assert signed == [0.10, 0.21, 0.36] and round(max(max(ratio[n]) for n in (2, 4, 8)), 1) == 1.6
     assert "on RTX PRO 6000 one GPU holds and 4-8 GPUs over PCIe run up to 1.6x below it" in MOE_TRTLLM_CAVEAT
+
+
+def test_trtllm_bench_v017_engines_take_the_pre_nvfp4_heuristic():
+    from recommend.deployment import deployment
+
+    m = _module()
+    row = {"version": m.V017, "gpu": "h200", "model": "llama-3.1-70b", "isl": "20000", "osl": "2000"}
+    dep = deployment(model="llama-3.1-70b", gpu="h200", tp=1, weights="fp8", kv="fp8", engine="trtllm-cpp")
+    # checkpoint 70,553,706,496 / 1000**3 x 1 B = 70.554 "GB" of 141 GiB; 0.95 x 70.446 = 66.924 at
+    # 2 x 80 x 8 x 128 x 1 B = 1.5259e-4 GiB a token x 22,000 = 3.3569 GiB a request: 19.94 requests -> the floor
+    # of 64; tokens 19.94 x 11 = 219 -> 2048, but no chunking: the prompt beside the batch, 20000 + 64
+    assert m.trtllm_bench_settings(row, dep) == (64, 20_064)
+    # GH200 ran gptManagerBenchmark with --enable_chunked_context: (96 - 70.554) x 0.95 / 3.3569 = 7.2 -> 64, 2048
+    gh200 = deployment(model="llama-3.1-70b", gpu="gh200", tp=1, weights="fp8", kv="fp8", engine="trtllm-cpp")
+    assert m.trtllm_bench_settings({**row, "gpu": "gh200"}, gh200) == (64, 2048)
+    # Mixtral-8x7B fp16 on 2 x A100-80GB: 46,702,792,704 x 2 B = 93.406 of 160; 0.95 x 66.594 = 63.265 GiB at
+    # 2 x 32 x 8 x 128 x 2 B x 256 = 0.03125 GiB a request: 2024.5 -> 256 x 8 = 2048; tokens 4049 -> 4096
+    a100 = deployment(model="mixtral-8x7b", gpu="a100-80gb-sxm", tp=2, weights="fp16", kv="fp16", engine="trtllm-cpp")
+    assert m.trtllm_bench_settings({**row, "gpu": "a100-80gb-sxm", "isl": "128", "osl": "128"}, a100) == (2048, 4096)
+    # the runs' --kv_cache_free_gpu_mem_fraction 0.95, on the C++ executor
+    ran = m.row_deployment(
+        {
+            "model": "llama-3.1-8b",
+            "gpu": "h200",
+            "tp": "1",
+            "weights": "fp8",
+            "kv": "fp8",
+            "engine": "trtllm",
+            "version": m.V017,
+            "ep": "",
+        }
+    )
+    assert (ran.engine.name, ran.engine.memory_fraction) == ("trtllm-cpp", 0.95)
+    with open(m.TABLE, newline="") as f:
+        v017 = [r for r in csv.DictReader(f) if r["version"] == m.V017]
+    # 6 models x 9 shapes over 5 GPU columns, the cells the table leaves empty left out
+    assert len(v017) == 373 and {r["gpu"] for r in v017} == {"h200", "h100-sxm", "gh200", "l40s", "a100-80gb-sxm"}
+
+
+def test_v017_l40s_runs_hold_on_one_gpu_and_run_slower_over_pcie_tensor_parallel():
+    # never fitted: v0.17's L40S column. One GPU (Llama-3.1-8B, Mistral-7B) within 10% of the simulation; Llama-3.1-70B
+    # at TP 4 and 8 over PCIe 10-26% slower than simulated at every shape (bench/RESULTS.md 'Serving', session 23)
+    m = _module()
+    with open(m.TABLE, newline="") as f:
+        rows = [r for r in csv.DictReader(f) if r["version"] == m.V017 and r["gpu"] == "l40s"]
+    ratio = {
+        (r["model"], r["isl"], r["osl"]): m.simulated(r, None)["output_tok_s"] / float(r["measured_value"]) - 1
+        for r in rows
+        if r["model"] in ("llama-3.1-8b", "mistral-7b")
+    }
+    assert len(ratio) == 18 and all(abs(v) < 0.10 for v in ratio.values())
+    tp = [
+        m.simulated(r, None)["output_tok_s"] / float(r["measured_value"]) - 1
+        for r in rows
+        if r["model"] == "llama-3.1-70b"
+    ]
+    assert len(tp) == 18 and 0.10 < min(tp) and max(tp) < 0.26
