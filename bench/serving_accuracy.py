@@ -48,7 +48,8 @@ per GPU for throughput; the tables added in session 18, ADDED_TABLES, on lines o
             overhead, predict the other half's TTFT p50/p95, TPOT p50, E2E p50 from a replay of all 200;
             (b) SGLang v0.3.0 / vLLM v0.6.0 rows: the constant alone from a deployment's rate-4 TTFT p50
             (measured - simulated: a constant shifts every TTFT, so the p50 by exactly it), predicting its
-            rate-8 TTFT p50 and E2E p50, and the reverse.
+            rate-8 TTFT p50 and E2E p50, and the reverse; (c) TensorRT-LLM v0.14 behind Triton: the constant
+            from each deployment's QPS-2 TTFT mean, predicting its heavier levels' TTFT and ITL means.
   --per-seq-fit  the cost per running sequence a step (Efficiency.step_overhead_per_seq_s) over PER_SEQ_GRID_US:
             `trtllm-cpp`'s on TensorRT-LLM v0.12's table (chosen there), `trtllm`'s on the three PyTorch-backend
             tables (a check of the measured TRTLLM_PYTORCH_PER_SEQ_S), each table, model and GPU held out in turn.
@@ -191,9 +192,23 @@ V017 = "v0.17.0 tensorrt"
 TRTLLM_BENCH_V017_KV_FRACTION = 0.95
 CHUNKED_CONTEXT = {(V017, "gh200")}
 RUNTIME_KV_FRACTION = {V017: 0.95}  # the run's kv_cache_free_gpu_mem_fraction where not the engine's 0.90
+# The same doc's online serving table ("generated using version 0.14.0, with 500 requests and BF16 precision"):
+# Triton's tensorrtllm backend (the C++ executor) behind a client at QPS 2-32 or all at once, reporting request, total
+# and output throughput, mean TTFT and mean ITL, the names and metrics vLLM's benchmark_serving prints (Poisson
+# arrivals at the rate). No build command is given: trtllm-build's defaults (TRTLLM_BUILD_DEFAULTS), the executor's
+# own KV fraction (0.90) and no-evict admission, no chunked context. Its 202/214 runs are left out (not uniform:
+# bench/RESULTS.md 'Serving', session 23).
+V014_TRITON = "v0.14.0 triton"
+ENGINE_BUILDS = {V014_TRITON: TRTLLM_BUILD_DEFAULTS}  # (max batch, tokens) of engines no trtllm-bench sized
 # Tables added since issue #21's session 18, by `version`, each summed on lines of its own: none fits the step model
 # (v0.12's only chooses `trtllm-cpp`'s per-sequence cost, with each model and GPU held out: --per-seq-fit)
-ADDED_TABLES = {V012: "v0.12", V017: "v0.17", "v0.20 pytorch": "v0.20", "03e27c7 pytorch": "03e27c7"}
+ADDED_TABLES = {
+    V012: "v0.12",
+    V014_TRITON: "v0.14 triton",
+    V017: "v0.17",
+    "v0.20 pytorch": "v0.20",
+    "03e27c7 pytorch": "03e27c7",
+}
 
 
 def trtllm_bench_settings(r: dict, dep) -> tuple[int, int]:
@@ -264,7 +279,12 @@ def traffic(r: dict, lengths) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 # The catalog engine a run's (engine, version) is priced as, where that is not the engine's own name: vLLM v0.6
 # ran its tensor-parallel workers as processes the driver fed through shared memory; TensorRT-LLM v0.12 ran
 # TensorRT engines in its C++ executor (profiles/engines.py).
-CATALOG_ENGINES = {("vllm", "v0.6.0"): "vllm-v0.6", ("trtllm", V012): "trtllm-cpp", ("trtllm", V017): "trtllm-cpp"}
+CATALOG_ENGINES = {
+    ("vllm", "v0.6.0"): "vllm-v0.6",
+    ("trtllm", V012): "trtllm-cpp",
+    ("trtllm", V017): "trtllm-cpp",
+    ("trtllm", V014_TRITON): "trtllm-cpp",
+}
 # SGLang v0.3.0 (September 2024) predates its overlap scheduler, default from v0.4 (December 2024:
 # lmsys.org/blog/2024-12-04-sglang-v0-4): its runs plan each step when the last one ends.
 BEFORE_OVERLAP = {("sglang", "v0.3.0")}
@@ -315,8 +335,8 @@ def simulated(
         request_overhead_s = efficiency_for(dep).request_overhead_s
     fixed = r["dataset"] == "fixed"
     ranks = dep.attention_ranks  # attention-DP ranks each schedule their own batch and token budget
-    if r["engine"] == "trtllm":  # trtllm-bench
-        seqs, budget = trtllm_bench_settings(r, dep)
+    if r["engine"] == "trtllm":  # trtllm-bench, or an engine built at trtllm-build's defaults
+        seqs, budget = ENGINE_BUILDS.get(r["version"]) or trtllm_bench_settings(r, dep)
         seqs = min(seqs, budget)  # no step runs more sequences than tokens (v0.12's Llama-3-70B TP4: 2048 / 1024)
     else:
         seqs, budget = 256, token_budget(r, dep.engine.max_batched_tokens)
@@ -341,10 +361,12 @@ def simulated(
     if per_request:
         return res.ttft_ms
     return {
+        "ttft_mean_ms": res.ttft.mean_ms,
         "ttft_p50_ms": res.ttft.p50_ms,
         "ttft_p95_ms": res.ttft.p95_ms,
         "ttft_p99_ms": res.ttft.p99_ms,
         "tpot_p50_ms": res.tpot.p50_ms,
+        "itl_mean_ms": res.tpot.mean_ms,  # a request's tokens at equal weight: the mean ITL when outputs are equal
         "e2e_p50_ms": res.e2e.p50_ms,
         "output_tok_s": float(output.sum()) / res.span_s,
     }
@@ -500,6 +522,50 @@ def calibrated(rows: list[dict]) -> str:
             out.append(
                 f"| {engine} | {model} | {gpu} | {fit_rate} req/s | {c_ms:.1f} | {rate} req/s | {' | '.join(cells)} |"
             )
+    return "\n".join(out + ["", triton_calibrated(rows)])
+
+
+def triton_calibrated(rows: list[dict]) -> str:
+    """(c) TensorRT-LLM v0.14 behind Triton: the request overhead = measured - simulated TTFT mean at QPS 2, the
+    lightest load, predicting every heavier level's TTFT mean and ITL mean (held out)."""
+    series = defaultdict(dict)
+    for row in rows:
+        if row["version"] == V014_TRITON and row["metric"] in ("ttft_mean_ms", "itl_mean_ms"):
+            key = (row["model"], row["gpu"], f"{row['isl']}/{row['osl']}")
+            series[key].setdefault(row["request_rate"], {})[row["metric"]] = row
+    out = [
+        "(c) TensorRT-LLM v0.14 behind Triton: request overhead = measured - simulated TTFT mean at QPS 2, "
+        "predicting QPS 4, 8, 16, 32 and all at once",
+        "",
+        "| model | GPU | ISL/OSL | overhead ms | TTFT mean before | after | ITL mean before | after |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    errors = defaultdict(list)
+    for (model, gpu, shape), by_rate in series.items():
+        light = by_rate["2"]["ttft_mean_ms"]
+        c_ms = float(light["measured_value"]) - simulated(light, None)["ttft_mean_ms"]
+        for rate, metrics in by_rate.items():
+            if rate == "2":
+                continue
+            before = simulated(metrics["ttft_mean_ms"], None)
+            after = simulated(metrics["ttft_mean_ms"], None, request_overhead_s=max(c_ms, 0.0) / 1e3)
+            for metric in ("ttft_mean_ms", "itl_mean_ms"):
+                want = float(metrics[metric]["measured_value"])
+                errors[(metric, "before")].append(before[metric] / want - 1)
+                errors[(metric, "after")].append(after[metric] / want - 1)
+        cells = []
+        for metric in ("ttft_mean_ms", "itl_mean_ms"):
+            n = len(by_rate) - 1
+            cells += [f"{np.median(errors[(metric, when)][-n:]) * 100:+.0f}%" for when in ("before", "after")]
+        out.append(f"| {model} | {gpu} | {shape} | {c_ms:.1f} | {' | '.join(cells)} |")
+    out += ["", "| held-out levels | runs | median APE before | after | signed median before | after |"]
+    out.append("|---|---|---|---|---|---|")
+    for metric in ("ttft_mean_ms", "itl_mean_ms"):
+        b, a = np.array(errors[(metric, "before")]), np.array(errors[(metric, "after")])
+        out.append(
+            f"| {metric} | {len(b)} | {np.median(np.abs(b)) * 100:.0f}% | {np.median(np.abs(a)) * 100:.0f}% | "
+            f"{np.median(b) * 100:+.0f}% | {np.median(a) * 100:+.0f}% |"
+        )
     return "\n".join(out)
 
 
