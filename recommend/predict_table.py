@@ -3,7 +3,8 @@
 A row with a `batch` is a static batch (predict_static); one with `clients` instead is a closed loop of that
 many clients (predict_serving.predict_closed_loop); with a `num_prompts` too, what `vllm bench serve` /
 `sglang.bench_serving --max-concurrency clients --num-prompts P` report (an optional `client` column, vllm or
-sglang, says whose random dataset the prompts follow). An optional `identical_prompts` column
+sglang, says whose random dataset the prompts follow); one with `rate` instead, requests arriving at that many a
+second (`inf`: all at once), `num_prompts` of them (predict_rate.predict_rate). An optional `identical_prompts` column
 (true/false) says a static batch copies one prompt and decodes greedily, as some benchmark harnesses do
 (predict_static).
 """
@@ -16,6 +17,7 @@ from profiles import Engine, ProfilesError
 from recommend.deployment import deployment
 from recommend.errors import RecommendError
 from recommend.predict import predict_static
+from recommend.predict_rate import DEFAULT_PROMPTS, predict_rate
 from recommend.predict_serving import predict_closed_loop
 
 DEFAULTS = {
@@ -29,17 +31,18 @@ DEFAULTS = {
     "client": "vllm",
 }
 TRUE = ("1", "true", "yes", "ep")  # values of an `ep` or `identical_prompts` column that mean yes
-REQUIRED = ("model", "gpu", "isl", "osl")  # and one of batch / clients
+REQUIRED = ("model", "gpu", "isl", "osl")  # and one of batch / clients / rate
+LOADS = ("batch", "clients", "rate")
 
 
 def predict_row(row: dict, engines: Mapping[str, Engine] | None = None) -> dict:
     """Prediction keys for one row (columns named like the CLI flags); raises on a bad row.
     `engines` replaces catalog engines by name (what bench/predict_accuracy.py's refits use)."""
-    cfg = {k: (row.get(k) or DEFAULTS.get(k) or "") for k in (*REQUIRED, "batch", "clients", *DEFAULTS)}
+    cfg = {k: (row.get(k) or DEFAULTS.get(k) or "") for k in (*REQUIRED, *LOADS, *DEFAULTS)}
     missing = [k for k in REQUIRED if not str(cfg[k]).strip()]
-    load = [k for k in ("batch", "clients") if str(cfg[k]).strip()]
+    load = [k for k in LOADS if str(cfg[k]).strip()]
     if len(load) != 1:
-        missing.append("batch or clients (one of them)")
+        missing.append("batch, clients or rate (one of them)")
     if missing:
         raise RecommendError(f"missing column(s) {', '.join(missing)}")
     dep = deployment(
@@ -54,9 +57,18 @@ def predict_row(row: dict, engines: Mapping[str, Engine] | None = None) -> dict:
     isl, osl = int(cfg["isl"]), int(cfg["osl"])
     identical = _yes(cfg["identical_prompts"])
     prompts = str(cfg["num_prompts"]).strip()
+    if identical and load != ["batch"]:
+        raise RecommendError(f"identical_prompts applies to a static batch (batch), not to {load[0]}")
+    if load == ["rate"]:
+        return predict_rate(
+            dep,
+            rate_s=float(cfg["rate"]),
+            isl=isl,
+            osl=osl,
+            prompts=int(prompts) if prompts else DEFAULT_PROMPTS,
+            client=str(cfg["client"]).strip().lower(),
+        ).to_dict()
     if load == ["clients"]:
-        if identical:
-            raise RecommendError("identical_prompts applies to a static batch (batch), not to clients")
         return predict_closed_loop(
             dep,
             clients=int(cfg["clients"]),

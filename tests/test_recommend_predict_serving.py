@@ -100,7 +100,7 @@ def test_cli_clients_json_and_usage_errors():
     table = run(cli, [*args, "--clients", "4"], catch_exceptions=False)
     assert "closed-loop serving prediction (4 clients)" in table.output and "caveat: TTFT" in table.output
     both = run(cli, [*args, "--clients", "4", "--batch", "4"])
-    assert both.exit_code == 2 and "not both" in both.output
+    assert both.exit_code == 2 and "give one of --batch" in both.output
     neither = run(cli, args)
     assert neither.exit_code == 2 and "--batch" in neither.output
     knobs = run(cli, [*args, "--batch", "4", "--max-num-seqs", "8"])
@@ -113,7 +113,7 @@ def test_cli_clients_json_and_usage_errors():
     bad = run(cli, [*args, "--clients", "3", "--max-num-seqs", "128", "--max-num-batched-tokens", "64"])
     assert bad.exit_code == 1 and "max_num_batched_tokens must be >= max_num_seqs" in bad.output
     window = run(cli, [*args, "--batch", "4", "--benchmark-window-s", "12"])
-    assert window.exit_code == 2 and "--benchmark-window-s and --num-prompts apply to --clients" in window.output
+    assert window.exit_code == 2 and "--benchmark-window-s applies to --clients" in window.output
 
 
 def test_cli_benchmark_window_predicts_what_genai_perf_reports():
@@ -163,7 +163,7 @@ def test_table_rows_with_clients_are_closed_loops(tmp_path):
     dep = deployment(model="llama-3.1-8b", gpu="h100-sxm", engine="vllm")
     assert rows[0]["itl_mean_ms"] == pytest.approx(predict_closed_loop(dep, clients=4, isl=500, osl=50).itl_mean_ms)
     assert "tpot_ms" in rows[1] and "itl_mean_ms" not in rows[1]
-    assert all("batch or clients (one of them)" in r["error"] for r in rows[2:])
+    assert all("batch, clients or rate (one of them)" in r["error"] for r in rows[2:])
 
 
 def test_cli_clients_list_prints_the_latency_throughput_curve():
@@ -241,7 +241,7 @@ def test_cli_num_prompts_predicts_a_bench_serve_run_and_refuses_without_clients(
     assert (result["clients"], result["num_prompts"]) == (32, 100)
     assert result["output_tok_s"] == pytest.approx(100 * 128 / (100 / result["requests_s"]))
     alone = runner.invoke(cli, [*base, "--batch", "8", "--num-prompts", "100"])
-    assert alone.exit_code != 0 and "apply to --clients N" in alone.output
+    assert alone.exit_code != 0 and "apply to --clients or --rate" in alone.output
     both = runner.invoke(cli, [*base, "--clients", "8", "--num-prompts", "100", "--benchmark-window-s", "12"])
     assert both.exit_code != 0 and "not both" in both.output
 

@@ -297,7 +297,7 @@ def test_identical_prompts_flag_and_table_column(tmp_path):
     )
     rows = [json.loads(line) for line in run("predict", "--table", str(table)).output.splitlines()]
     assert rows[0]["e2e_s"] == pytest.approx(copies["e2e_s"]) and rows[1]["e2e_s"] == pytest.approx(plain["e2e_s"])
-    assert "batch or clients" in rows[2]["error"]
+    assert "batch, clients or rate" in rows[2]["error"]
     both = CliRunner().invoke(cli, ["predict", "--table", str(table), "--identical-prompts"])
     assert both.exit_code == 2 and "its column" in both.output
 

@@ -7,6 +7,7 @@ import click
 from profiles import ENGINES
 from recommend.deployment import WEIGHT_BYTES, deployment
 from recommend.predict import predict_static
+from recommend.predict_rate import DEFAULT_PROMPTS, predict_rate, rate_curve, rate_value
 from recommend.predict_serving import BENCH_CLIENTS, MAX_NUM_SEQS, predict_closed_loop, serving_caveat, serving_curve
 from recommend.predict_table import predict_rows, read_table
 from recommend.roofline import efficiency_for
@@ -29,6 +30,23 @@ class ClientCounts(click.ParamType):
         if min(counts) < 1:
             self.fail(f"client counts must be >= 1, got {value!r}", param, ctx)
         return counts
+
+
+class RequestRates(click.ParamType):
+    """`4`, `0.5,2,8,inf`: request rates a second, each > 0 (inf: every request at once)."""
+
+    name = "R[,R...]"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple):
+            return value
+        try:
+            rates = tuple(float(v) for v in str(value).split(","))
+        except ValueError:
+            self.fail(f"{value!r} is not a request rate or a comma-separated list of them", param, ctx)
+        if not all(r > 0 for r in rates):
+            self.fail(f"request rates must be > 0 a second (or inf), got {value!r}", param, ctx)
+        return rates
 
 
 @click.command()
@@ -58,11 +76,18 @@ class ClientCounts(click.ParamType):
     "(genai-perf --concurrency); predicts the steady state by simulating the engine. A list (1,8,32,128) "
     "prints the latency-throughput curve.",
 )
-@click.option("--max-num-seqs", type=int, help="With --clients: sequences the engine batches [default: 256].")
+@click.option(
+    "--rate",
+    type=RequestRates(),
+    help="Instead of --batch or --clients: requests a second arriving whatever the engine's pace (`vllm bench "
+    "serve --request-rate R`: exponential gaps, the first at t = 0; inf sends all at once), --num-prompts of them "
+    f"[default: {DEFAULT_PROMPTS}], every one counted. A list (1,4,16,inf) prints the latency-load curve.",
+)
+@click.option("--max-num-seqs", type=int, help="With --clients or --rate: sequences the engine batches [default: 256].")
 @click.option(
     "--max-num-batched-tokens",
     type=int,
-    help="With --clients: tokens one engine step may batch [default: 8192, or the engine's smaller limit].",
+    help="With --clients or --rate: tokens one engine step may batch [default: 8192, or the engine's smaller limit].",
 )
 @click.option(
     "--benchmark-window-s",
@@ -76,14 +101,14 @@ class ClientCounts(click.ParamType):
     type=click.IntRange(min=1),
     help="With --clients: predict what `vllm bench serve` / `sglang.bench_serving --max-concurrency N --num-prompts "
     "P` report instead of the steady state: P requests sent in order through the N slots, all of them counted, "
-    "throughput over the run from the first send to the last token.",
+    "throughput over the run from the first send to the last token. With --rate: the requests sent.",
 )
 @click.option(
     "--client",
     type=click.Choice(BENCH_CLIENTS),
     default="vllm",
     show_default=True,
-    help="With --num-prompts: the client whose random dataset the prompts follow. vllm (`vllm bench serve`): every "
+    help="With --num-prompts or --rate: the client whose random dataset the prompts follow. vllm (`vllm bench serve`): every "
     "prompt --isl tokens, every output --osl; sglang (`sglang.bench_serving`): uniform over 1..--isl and 0..--osl, "
     "drawn as its default --seed 1 draws them.",
 )
@@ -93,7 +118,8 @@ class ClientCounts(click.ParamType):
     "--table",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="CSV with columns model,gpu,tp,weights,kv,engine,batch,isl,osl (optional ep, identical_prompts; clients "
-    "instead of batch for a closed loop, with num_prompts and client for a benchmark client's run); prints JSON Lines.",
+    "instead of batch for a closed loop, with num_prompts and client for a benchmark client's run; rate instead for "
+    "requests a second, with num_prompts); prints JSON Lines.",
 )
 @profile_option
 @json_option
@@ -108,6 +134,7 @@ def predict(
     batch,
     identical_prompts,
     clients,
+    rate,
     max_num_seqs,
     max_num_batched_tokens,
     benchmark_window_s,
@@ -134,6 +161,10 @@ def predict(
     a genai-perf run, --benchmark-window-s predicts what it reports: its first burst included; to compare
     with `vllm bench serve` / `sglang.bench_serving`, --num-prompts P predicts their P-request run.
 
+    With --rate R instead: requests arriving at R a second whatever the engine's pace (`vllm bench serve
+    --request-rate R`, Poisson), --num-prompts of them: TTFT mean / p50 / p99, ITL mean, TPOT p50, E2E,
+    throughput over the run. A rate above what the engine sustains shows as a TTFT that grows with the run.
+
     \b
     Examples:
       tracefit predict --model meta-llama/Meta-Llama-3-8B --gpu h100 --batch 8 --isl 1024 --osl 128
@@ -145,6 +176,8 @@ def predict(
       tracefit predict --model llama-3.1-8b --gpu h100 --clients 300 --isl 500 --osl 500 --max-num-seqs 128
       tracefit predict --model llama-3.1-8b --gpu h100 --clients 64 --isl 2000 --osl 200 --benchmark-window-s 12
       tracefit predict --model qwen2.5-3b --gpu gh200 --engine sglang --clients 32 --num-prompts 200 --isl 512 --osl 128 --client sglang
+      tracefit predict --model llama-3.1-8b --gpu h100 --rate 8 --num-prompts 500 --isl 467 --osl 256
+      tracefit predict --model llama-3.1-70b --gpu h200 --tp 4 --engine trtllm-cpp --rate 2,8,16,32,inf --isl 467 --osl 256 --max-num-seqs 2048
       tracefit predict --table my_benchmarks.csv > predictions.jsonl
       tracefit predict --model llama-3.1-8b --gpu h100 --batch 8 --isl 1024 --osl 128 --profile h100.json
     """
@@ -156,22 +189,29 @@ def predict(
         for row in predict_rows(read_table(table)):
             sys.stdout.write(json.dumps(row) + "\n")
         return
-    if batch is not None and clients is not None:
-        raise click.UsageError("give --batch (a static batch) or --clients (a closed loop), not both")
+    if sum(x is not None for x in (batch, clients, rate)) > 1:
+        raise click.UsageError(
+            "give one of --batch (a static batch), --clients (a closed loop) or --rate (an open loop)"
+        )
     if identical_prompts and batch is None:
         raise click.UsageError("--identical-prompts applies to a static batch (--batch)")
-    if clients is None and (max_num_seqs or max_num_batched_tokens or benchmark_window_s or num_prompts):
+    serving = clients is not None or rate is not None
+    if not serving and (max_num_seqs or max_num_batched_tokens or num_prompts):
         raise click.UsageError(
-            "--max-num-seqs, --max-num-batched-tokens, --benchmark-window-s and --num-prompts apply to --clients N"
+            "--max-num-seqs, --max-num-batched-tokens and --num-prompts apply to --clients or --rate"
         )
-    if client != "vllm" and not num_prompts:
-        raise click.UsageError("--client applies to --num-prompts (the benchmark client's prompt list)")
+    if benchmark_window_s and clients is None:
+        raise click.UsageError("--benchmark-window-s applies to --clients N")
+    if client != "vllm" and not (num_prompts or rate):
+        raise click.UsageError("--client applies to --num-prompts or --rate (the benchmark client's prompt list)")
     if benchmark_window_s and num_prompts:
         raise click.UsageError(
             "give --benchmark-window-s (a genai-perf run) or --num-prompts (a vllm bench serve run), not both"
         )
     if clients:  # one count: a point; several: the curve
         load = ("clients", clients[0] if len(clients) == 1 else list(clients))
+    elif rate:
+        load = ("rate_s", rate_value(rate[0]) if len(rate) == 1 else [rate_value(r) for r in rate])
     else:
         load = ("batch", batch)
     missing = [f"--{n}" for n, v in (("model", model), ("gpu", gpu), load, ("isl", isl), ("osl", osl)) if v is None]
@@ -193,7 +233,25 @@ def predict(
         "isl": isl,
         "osl": osl,
     }
-    if clients is not None:
+    if rate is not None:
+        knobs = dict(
+            prompts=num_prompts or DEFAULT_PROMPTS,
+            max_num_seqs=max_num_seqs or MAX_NUM_SEQS,
+            max_num_batched_tokens=max_num_batched_tokens,
+            client=client,
+        )
+        result |= {"num_prompts": knobs["prompts"], "client": client}
+        if len(rate) > 1:
+            curve = rate_curve(dep, rates_s=rate, isl=isl, osl=osl, **knobs)
+            result |= {"curve": curve, "caveat": predict_rate(dep, rate_s=rate[0], isl=isl, osl=osl, **knobs).caveat}
+            if as_json:
+                print_json(result)
+                return
+            print_table(curve, title=f"serving at request rates: {dep.model.name} on {tp} x {dep.gpu.name}")
+            click.echo(f"caveat: {result['caveat']}")
+            return
+        result |= predict_rate(dep, rate_s=rate[0], isl=isl, osl=osl, **knobs).to_dict()
+    elif clients is not None:
         knobs = dict(
             max_num_seqs=max_num_seqs or MAX_NUM_SEQS,
             max_num_batched_tokens=max_num_batched_tokens,
@@ -225,7 +283,10 @@ def predict(
     flat = {k: v for k, v in result.items() if not isinstance(v, dict) and k != "caveat"}
     flat.update({f"bound_{k}": v for k, v in result.get("bound", {}).items()})
     flat.update(result.get("breakdown", {}))
-    title = f"closed-loop serving prediction ({clients[0]} clients)" if clients else "static-batch prediction"
+    if rate:
+        title = f"serving prediction ({rate[0]:g} requests a second)"
+    else:
+        title = f"closed-loop serving prediction ({clients[0]} clients)" if clients else "static-batch prediction"
     print_table([{"field": k, "value": v} for k, v in flat.items()], title=title)
     if "caveat" in result:
         click.echo(f"caveat: {result['caveat']}")
