@@ -20,10 +20,8 @@ from profiles import Efficiency
 from recommend.deployment import Deployment
 from recommend.errors import RecommendError
 from recommend.parallel import fork_map
-from recommend.predict import caveat, kv_fit_seqs
-from recommend.predict_serving import MAX_NUM_SEQS, bench_lengths, engine_spec
-from recommend.roofline import StepModel, efficiency_for
-from recommend.simulate import SimulateError, simulate
+from recommend.predict_serving import MAX_NUM_SEQS, served_engine, served_lengths, serving_caveat
+from recommend.simulate import simulate
 
 RATE_SEED = 0  # the exponential gaps' generator
 DEFAULT_PROMPTS = 1000  # vllm bench serve --num-prompts default
@@ -98,16 +96,9 @@ def predict_rate(
             f"prompts, isl, osl and max_num_seqs must be >= 1 (got {prompts}, {isl}, {osl}, {max_num_seqs})"
         )
     arrival = arrivals_s(rate_s, prompts)
-    kv_fit_seqs(dep, isl + osl)
-    efficiency = efficiency or efficiency_for(dep)
-    try:
-        spec = engine_spec(dep, isl, osl, max_num_seqs, max_num_batched_tokens, efficiency)
-    except SimulateError as exc:
-        raise RecommendError(str(exc)) from exc
-    prompt, output = bench_lengths(client, isl, osl, prompts)
-    output = np.maximum(output, 1)  # a drawn 0 still runs its prefill
-    res = simulate(arrival, prompt, output, engine=spec, step_s=StepModel(dep, efficiency).step_s)
-    known = caveat(dep, isl + osl)
+    spec, step_s = served_engine(dep, isl, osl, max_num_seqs, max_num_batched_tokens, efficiency)
+    prompt, output = served_lengths(client, isl, osl, prompts)
+    res = simulate(arrival, prompt, output, engine=spec, step_s=step_s)
     return RatePrediction(
         rate_s=rate_s,
         ttft_mean_ms=res.ttft.mean_ms,
@@ -124,8 +115,13 @@ def predict_rate(
         max_num_seqs=spec.max_num_seqs,
         max_num_batched_tokens=spec.max_num_batched_tokens,
         kv_capacity_tokens=spec.kv_capacity_tokens,
-        caveat="; ".join([RATE_TTFT_CAVEAT] + ([known] if known else [])),
+        caveat=rate_caveat(dep, isl, osl),
     )
+
+
+def rate_caveat(dep: Deployment, isl: int, osl: int) -> str:
+    """What published runs say this prediction misses: TTFT at a rate, and `predict.caveat`'s."""
+    return serving_caveat(dep, isl, osl, lead=RATE_TTFT_CAVEAT)
 
 
 RATE_CURVE_KEYS = ("ttft_mean_ms", "ttft_p99_ms", "itl_mean_ms", "e2e_mean_ms", "output_tok_s", "requests_s")

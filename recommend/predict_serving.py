@@ -98,6 +98,24 @@ def engine_spec(
     )
 
 
+def served_engine(dep: Deployment, isl: int, osl: int, max_num_seqs: int, max_num_batched_tokens, efficiency):
+    """The engine a serving prediction simulates and its step time: `engine_spec`'s knobs (a bad one a
+    RecommendError), `efficiency`'s (default the deployment's) step costs; raises if one request cannot fit."""
+    kv_fit_seqs(dep, isl + osl)
+    efficiency = efficiency or efficiency_for(dep)
+    try:
+        spec = engine_spec(dep, isl, osl, max_num_seqs, max_num_batched_tokens, efficiency)
+    except SimulateError as exc:
+        raise RecommendError(str(exc)) from exc
+    return spec, StepModel(dep, efficiency).step_s
+
+
+def served_lengths(client: str, isl: int, osl: int, prompts: int) -> tuple:
+    """`bench_lengths`' prompts and outputs as the engine runs them: a drawn output of 0 still runs its prefill."""
+    prompt, output = bench_lengths(client, isl, osl, prompts)
+    return prompt, np.maximum(output, 1)
+
+
 def predict_closed_loop(
     dep: Deployment,
     *,
@@ -128,16 +146,9 @@ def predict_closed_loop(
         raise RecommendError(f"window_s must be > 0 seconds, got {window_s}")
     if prompts is not None and (prompts < 1 or window_s is not None):
         raise RecommendError(f"prompts must be >= 1 and without window_s (got {prompts}, window_s {window_s})")
-    kv_fit_seqs(dep, isl + osl)
-    efficiency = efficiency or efficiency_for(dep)
-    try:
-        spec = engine_spec(dep, isl, osl, max_num_seqs, max_num_batched_tokens, efficiency)
-    except SimulateError as exc:
-        raise RecommendError(str(exc)) from exc
-    step_s = StepModel(dep, efficiency).step_s
+    spec, step_s = served_engine(dep, isl, osl, max_num_seqs, max_num_batched_tokens, efficiency)
     if prompts is not None:  # every request counts; the run lasts from the first send to the last token
-        prompt, output = bench_lengths(client, isl, osl, prompts)
-        output = np.maximum(output, 1)  # a drawn 0 still runs its prefill
+        prompt, output = served_lengths(client, isl, osl, prompts)
         run = simulate_fixed_concurrency(prompt, output, clients, engine=spec, step_s=step_s)
         res = run.result
         ttft, e2e, tpot = res.ttft_ms, res.e2e_ms, res.tpot_ms
@@ -225,10 +236,10 @@ def _measured(clients: int, isl: int, osl: int, spec: EngineSpec, step_s, window
             )
 
 
-def serving_caveat(dep: Deployment, isl: int, osl: int) -> str:
-    """What published runs say this closed-loop prediction misses: TTFT under load, and `predict.caveat`'s."""
+def serving_caveat(dep: Deployment, isl: int, osl: int, lead: str = TTFT_UNDER_LOAD_CAVEAT) -> str:
+    """What published runs say this serving prediction misses: TTFT under load (`lead`), and `predict.caveat`'s."""
     known = caveat(dep, isl + osl)
-    return "; ".join([TTFT_UNDER_LOAD_CAVEAT] + ([known] if known else []))
+    return "; ".join([lead] + ([known] if known else []))
 
 
 CURVE_KEYS = ("ttft_mean_ms", "ttft_p95_ms", "itl_mean_ms", "e2e_mean_ms", "output_tok_s", "mean_batch_seqs")

@@ -7,7 +7,7 @@ import click
 from profiles import ENGINES
 from recommend.deployment import WEIGHT_BYTES, deployment
 from recommend.predict import predict_static
-from recommend.predict_rate import DEFAULT_PROMPTS, predict_rate, rate_curve, rate_value
+from recommend.predict_rate import DEFAULT_PROMPTS, predict_rate, rate_caveat, rate_curve, rate_value
 from recommend.predict_serving import BENCH_CLIENTS, MAX_NUM_SEQS, predict_closed_loop, serving_caveat, serving_curve
 from recommend.predict_table import predict_rows, read_table
 from recommend.roofline import efficiency_for
@@ -15,38 +15,26 @@ from tracefit.commands.profile import apply_profile, profile_option
 from tracefit.options import json_option, print_json, print_table
 
 
-class ClientCounts(click.ParamType):
-    """`32` or `1,8,32,128`: client counts, each >= 1."""
+class NumberList(click.ParamType):
+    """`32` or `1,8,32,128`: comma-separated numbers of one kind, each passing the kind's rule."""
 
-    name = "N[,N...]"
-
-    def convert(self, value, param, ctx):
-        if isinstance(value, tuple):
-            return value
-        try:
-            counts = tuple(int(v) for v in str(value).split(","))
-        except ValueError:
-            self.fail(f"{value!r} is not a client count or a comma-separated list of them", param, ctx)
-        if min(counts) < 1:
-            self.fail(f"client counts must be >= 1, got {value!r}", param, ctx)
-        return counts
-
-
-class RequestRates(click.ParamType):
-    """`4`, `0.5,2,8,inf`: request rates a second, each > 0 (inf: every request at once)."""
-
-    name = "R[,R...]"
+    def __init__(self, name: str, cast, noun: str, rule: str, check):
+        self.name, self.cast, self.noun, self.rule, self.check = name, cast, noun, rule, check
 
     def convert(self, value, param, ctx):
         if isinstance(value, tuple):
             return value
         try:
-            rates = tuple(float(v) for v in str(value).split(","))
+            values = tuple(self.cast(v) for v in str(value).split(","))
         except ValueError:
-            self.fail(f"{value!r} is not a request rate or a comma-separated list of them", param, ctx)
-        if not all(r > 0 for r in rates):
-            self.fail(f"request rates must be > 0 a second (or inf), got {value!r}", param, ctx)
-        return rates
+            self.fail(f"{value!r} is not a {self.noun} or a comma-separated list of them", param, ctx)
+        if not all(self.check(v) for v in values):
+            self.fail(f"{self.noun}s must be {self.rule}, got {value!r}", param, ctx)
+        return values
+
+
+CLIENT_COUNTS = NumberList("N[,N...]", int, "client count", ">= 1", lambda n: n >= 1)
+REQUEST_RATES = NumberList("R[,R...]", float, "request rate", "> 0 a second (or inf)", lambda r: r > 0)
 
 
 @click.command()
@@ -71,14 +59,14 @@ class RequestRates(click.ParamType):
 )
 @click.option(
     "--clients",
-    type=ClientCounts(),
+    type=CLIENT_COUNTS,
     help="Instead of --batch: this many clients, each sending its next request when its last one ends "
     "(genai-perf --concurrency); predicts the steady state by simulating the engine. A list (1,8,32,128) "
     "prints the latency-throughput curve.",
 )
 @click.option(
     "--rate",
-    type=RequestRates(),
+    type=REQUEST_RATES,
     help="Instead of --batch or --clients: requests a second arriving whatever the engine's pace (`vllm bench "
     "serve --request-rate R`: exponential gaps, the first at t = 0; inf sends all at once), --num-prompts of them "
     f"[default: {DEFAULT_PROMPTS}], every one counted. A list (1,4,16,inf) prints the latency-load curve.",
@@ -243,12 +231,8 @@ def predict(
         result |= {"num_prompts": knobs["prompts"], "client": client}
         if len(rate) > 1:
             curve = rate_curve(dep, rates_s=rate, isl=isl, osl=osl, **knobs)
-            result |= {"curve": curve, "caveat": predict_rate(dep, rate_s=rate[0], isl=isl, osl=osl, **knobs).caveat}
-            if as_json:
-                print_json(result)
-                return
-            print_table(curve, title=f"serving at request rates: {dep.model.name} on {tp} x {dep.gpu.name}")
-            click.echo(f"caveat: {result['caveat']}")
+            result |= {"curve": curve, "caveat": rate_caveat(dep, isl, osl)}
+            _show_curve(result, f"serving at request rates: {dep.model.name} on {tp} x {dep.gpu.name}", as_json)
             return
         result |= predict_rate(dep, rate_s=rate[0], isl=isl, osl=osl, **knobs).to_dict()
     elif clients is not None:
@@ -266,11 +250,7 @@ def predict(
         if len(clients) > 1:
             curve = serving_curve(dep, clients=clients, isl=isl, osl=osl, **knobs)
             result |= {"curve": curve, "caveat": serving_caveat(dep, isl, osl)}
-            if as_json:
-                print_json(result)
-                return
-            print_table(curve, title=f"closed-loop serving curve: {dep.model.name} on {tp} x {dep.gpu.name}")
-            click.echo(f"caveat: {result['caveat']}")
+            _show_curve(result, f"closed-loop serving curve: {dep.model.name} on {tp} x {dep.gpu.name}", as_json)
             return
         result |= predict_closed_loop(dep, clients=clients[0], isl=isl, osl=osl, **knobs).to_dict()
     else:
@@ -290,3 +270,12 @@ def predict(
     print_table([{"field": k, "value": v} for k, v in flat.items()], title=title)
     if "caveat" in result:
         click.echo(f"caveat: {result['caveat']}")
+
+
+def _show_curve(result: dict, title: str, as_json: bool) -> None:
+    """A curve prediction: the whole result as JSON, or its curve as a table and the caveat under it."""
+    if as_json:
+        print_json(result)
+        return
+    print_table(result["curve"], title=title)
+    click.echo(f"caveat: {result['caveat']}")
