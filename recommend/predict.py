@@ -8,6 +8,7 @@ cache cannot hold B sequences, the engine runs the batch in waves of `max_batch_
 
 from dataclasses import asdict, dataclass
 
+from profiles.nccl import pcie_only
 from recommend.deployment import Deployment
 from recommend.errors import DoesNotFitError, RecommendError
 from recommend.memory import kv_budget_bytes_per_gpu, kv_capacity_seqs, kv_capacity_tokens
@@ -26,6 +27,17 @@ MOE_TRTLLM_CAVEAT = (
     "this model, by a median 1.47x and up to 2.2x (its dense rows: 6% median error), most at short prompts and "
     "outputs (28 of a later table's 32 1K-in/1K-out MoE runs, median 1.21x); on RTX PRO 6000 one GPU holds and "
     "4-8 GPUs over PCIe run up to 1.6x below it; see bench/RESULTS.md 'Serving'"
+)
+
+# Tensor parallel over PCIe at 4-8 GPUs, never fitted (bench/RESULTS.md 'Serving', session 23): TensorRT-LLM's v0.17
+# throughput table runs Llama-3.1-70B on 4 and 8 L40S 10-26% below the simulation at every shape (+18 / +24% signed
+# median) and Mixtral-8x7B 8-21%; v0.12's 70B models at TP8 ran 31-93% below it; one L40S holds within 10%. A PCIe bus share measured on one
+# 8-card server (NVIDIA/nccl#1639) closed them but moved the static tables away, so the gap is stated, not priced.
+PCIE_TP_GPUS = 4  # from this many GPUs over PCIe
+PCIE_TP_CAVEAT = (
+    "optimistic for tensor parallel over PCIe: on 4 and 8 L40S, TensorRT-LLM's published throughputs ran 8-26% "
+    "below this model (v0.17: Llama-3.1-70B, Mixtral) and up to 1.9x below it (v0.12: 70B models at TP8), where "
+    "one L40S holds within 10%; see bench/RESULTS.md 'Serving'"
 )
 
 # A KV budget this small leaves the engine buffers the memory model does not count (activations, NCCL, CUDA
@@ -56,6 +68,8 @@ def caveat(dep: Deployment, seq_tokens: int = 0, seqs: int = 0) -> str | None:
     """Where the model is known to miss for predictions of this kind: what published evidence says, and
     what it leaves out for this model at `seq_tokens` (prompt + output) per sequence and `seqs` at once."""
     notes = [MOE_TRTLLM_CAVEAT] if dep.model.is_moe and dep.engine.name == "trtllm" else []
+    if dep.tp >= PCIE_TP_GPUS and not dep.ep and pcie_only(dep.gpu, dep.tp):
+        notes.append(PCIE_TP_CAVEAT)
     if seqs and (tight := tight_kv_note(dep, seq_tokens * seqs)):
         notes.append(tight)
     chunk = dep.model.attention_chunk_tokens
