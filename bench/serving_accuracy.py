@@ -277,8 +277,8 @@ def traffic(r: dict, lengths) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 # The catalog engine a run's (engine, version) is priced as, where that is not the engine's own name: vLLM v0.6
-# ran its tensor-parallel workers as processes the driver fed through shared memory; TensorRT-LLM v0.12 ran
-# TensorRT engines in its C++ executor (profiles/engines.py).
+# ran its tensor-parallel workers as processes the driver fed through shared memory; TensorRT-LLM v0.12, v0.14
+# (behind Triton) and v0.17 ran TensorRT engines in its C++ executor (profiles/engines.py).
 CATALOG_ENGINES = {
     ("vllm", "v0.6.0"): "vllm-v0.6",
     ("trtllm", V012): "trtllm-cpp",
