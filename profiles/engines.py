@@ -113,6 +113,51 @@ VLLM_ENGINE = Engine(
     "(docs.vllm.ai engine args); step overhead fit on vLLM benchmark_latency runs",
 )
 
+TRTLLM_ENGINE = Engine(
+    name="trtllm",
+    efficiency=Efficiency(
+        step_overhead_s=0.0,
+        allreduce_latency_s=8e-6,
+        step_overhead_per_seq_s=TRTLLM_PYTORCH_PER_SEQ_S,
+        ep_alltoall_over_nvlink=True,
+        ep_gather_quantized=True,
+    ),
+    max_batched_tokens=1 << 30,
+    kv_block_tokens=64,
+    memory_fraction=0.90,
+    memory_fraction_of_free=True,
+    overlap_schedule=True,
+    source="TensorRT-LLM (its PyTorch backend, the default since v1.0; trtllm-cpp for the C++ executor): "
+    "whole-prompt context phase (no chunking in static gptSessionBenchmark), tokens_per_block=64, "
+    "kv_cache_free_gpu_mem_fraction=0.9 of memory free after loading (reference/memory.html), "
+    "overlap scheduler on (features/overlap-scheduler.html: 'Enabled by default'), its Python host's "
+    "input preparation exposed a running request every step (TRTLLM_PYTORCH_PER_SEQ_S: NVIDIA/TensorRT-LLM "
+    "issue 13957)",
+)
+
+TRTLLM_STATIC_ENGINE = Engine(
+    name="trtllm-legacy",
+    efficiency=Efficiency(
+        step_overhead_s=0.6e-3,
+        allreduce_latency_s=8e-6,
+        kv_read_per_query_head=True,
+        layer_overhead_s=STATIC_LAYER_OVERHEAD_S,
+        context_layer_extra_s=STATIC_CONTEXT_LAYER_EXTRA_S,
+        step_overhead_per_seq_s=STATIC_PER_SEQ_S,
+        moe_sm80_kernels_only=True,
+    ),
+    max_batched_tokens=1 << 30,
+    kv_block_tokens=1,
+    memory_fraction=1.0,
+    memory_fraction_of_free=True,
+    source="TensorRT-LLM v0.5-v0.9 static gptSessionBenchmark: GQA (XQA) decode kernels 'experimental "
+    "and not enabled by default' (v0.6.1 docs/source/performance.md), so K/V is read once per "
+    "query head; fits the Llama-2-70B rows of bench/data/published_runs.csv. Its Llama builds "
+    "have no --paged_kv_cache, so GptSession allocates contiguous KV of exactly [batch, 2, heads, "
+    "isl+osl, head_dim] per layer, no memory fraction (reference/memory.html, 'When paged KV cache "
+    "is disabled'): a batch either fits whole or the run fails, it never runs in waves",
+)
+
 ENGINES: dict[str, Engine] = {
     e.name: e
     for e in (
@@ -135,78 +180,28 @@ ENGINES: dict[str, Engine] = {
             "still behind ENABLE_MMA_V3=1 on main in September 2023, issue 2339), so fused_moe ran Ampere "
             "mma.sync on H100; otherwise the vllm defaults",
         ),
-        Engine(
-            name="trtllm",
-            efficiency=Efficiency(
-                step_overhead_s=0.0,
-                allreduce_latency_s=8e-6,
-                step_overhead_per_seq_s=TRTLLM_PYTORCH_PER_SEQ_S,
-                ep_alltoall_over_nvlink=True,
-                ep_gather_quantized=True,
-            ),
-            max_batched_tokens=1 << 30,
-            kv_block_tokens=64,
-            memory_fraction=0.90,
-            memory_fraction_of_free=True,
-            overlap_schedule=True,
-            source="TensorRT-LLM (its PyTorch backend, the default since v1.0; trtllm-cpp for the C++ executor): "
-            "whole-prompt context phase (no chunking in static gptSessionBenchmark), tokens_per_block=64, "
-            "kv_cache_free_gpu_mem_fraction=0.9 of memory free after loading (reference/memory.html), "
-            "overlap scheduler on (features/overlap-scheduler.html: 'Enabled by default'), its Python host's "
-            "input preparation exposed a running request every step (TRTLLM_PYTORCH_PER_SEQ_S: NVIDIA/TensorRT-LLM "
-            "issue 13957)",
-        ),
-        Engine(
+        TRTLLM_ENGINE,
+        # The C++ executor: the trtllm knobs with its own costs and no overlap scheduler.
+        dataclasses.replace(
+            TRTLLM_ENGINE,
             name="trtllm-cpp",
             efficiency=Efficiency(
                 step_overhead_s=0.6e-3, allreduce_latency_s=8e-6, step_overhead_per_seq_s=TRTLLM_CPP_PER_SEQ_S
             ),
-            max_batched_tokens=1 << 30,
-            kv_block_tokens=64,
-            memory_fraction=0.90,
-            memory_fraction_of_free=True,
+            overlap_schedule=False,
             source="TensorRT-LLM's C++ executor over TensorRT engines (trtllm-build; Triton's tensorrtllm backend, "
             "NIM, trtllm-bench before v0.19): the trtllm profile's knobs with the C++ executor's own costs each "
             "iteration (0.6 ms, and 7.5 us a running request fit on v0.12.0's throughput table) and no overlap "
             "scheduler",
         ),
-        Engine(
-            name="trtllm-legacy",
-            efficiency=Efficiency(
-                step_overhead_s=0.6e-3,
-                allreduce_latency_s=8e-6,
-                kv_read_per_query_head=True,
-                layer_overhead_s=STATIC_LAYER_OVERHEAD_S,
-                context_layer_extra_s=STATIC_CONTEXT_LAYER_EXTRA_S,
-                step_overhead_per_seq_s=STATIC_PER_SEQ_S,
-                moe_sm80_kernels_only=True,
-            ),
-            max_batched_tokens=1 << 30,
-            kv_block_tokens=1,
-            memory_fraction=1.0,
-            memory_fraction_of_free=True,
-            source="TensorRT-LLM v0.5-v0.9 static gptSessionBenchmark: GQA (XQA) decode kernels 'experimental "
-            "and not enabled by default' (v0.6.1 docs/source/performance.md), so K/V is read once per "
-            "query head; fits the Llama-2-70B rows of bench/data/published_runs.csv. Its Llama builds "
-            "have no --paged_kv_cache, so GptSession allocates contiguous KV of exactly [batch, 2, heads, "
-            "isl+osl, head_dim] per layer, no memory fraction (reference/memory.html, 'When paged KV cache "
-            "is disabled'): a batch either fits whole or the run fails, it never runs in waves",
-        ),
-        Engine(
+        TRTLLM_STATIC_ENGINE,
+        # The same static runs with XQA on: GQA decode reads each K/V head once, for the groups its cubins cover.
+        dataclasses.replace(
+            TRTLLM_STATIC_ENGINE,
             name="trtllm-xqa",
-            efficiency=Efficiency(
-                step_overhead_s=0.6e-3,
-                allreduce_latency_s=8e-6,
-                layer_overhead_s=STATIC_LAYER_OVERHEAD_S,
-                context_layer_extra_s=STATIC_CONTEXT_LAYER_EXTRA_S,
-                step_overhead_per_seq_s=STATIC_PER_SEQ_S,
-                gqa_native_groups=XQA_V09_GROUPS,
-                moe_sm80_kernels_only=True,
+            efficiency=dataclasses.replace(
+                TRTLLM_STATIC_ENGINE.efficiency, kv_read_per_query_head=False, gqa_native_groups=XQA_V09_GROUPS
             ),
-            max_batched_tokens=1 << 30,
-            kv_block_tokens=1,
-            memory_fraction=1.0,
-            memory_fraction_of_free=True,
             source="TensorRT-LLM v0.9 static gptSessionBenchmark as in its docs/source/performance.md: engines "
             "built with --paged_kv_cache disable (contiguous KV, exact [batch, isl+osl], no fraction, as "
             "trtllm-legacy) and run with TRTLLM_ENABLE_XQA=1, so GQA decode reads each K/V head once",

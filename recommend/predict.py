@@ -31,8 +31,9 @@ MOE_TRTLLM_CAVEAT = (
 
 # Tensor parallel over PCIe at 4-8 GPUs, never fitted (bench/RESULTS.md 'Serving', session 23): TensorRT-LLM's v0.17
 # throughput table runs Llama-3.1-70B on 4 and 8 L40S 10-26% below the simulation at every shape (+18 / +24% signed
-# median) and Mixtral-8x7B 8-21%; v0.12's 70B models at TP8 ran 31-93% below it; one L40S holds within 10%. A PCIe bus share measured on one
-# 8-card server (NVIDIA/nccl#1639) closed them but moved the static tables away, so the gap is stated, not priced.
+# median) and Mixtral-8x7B 8-21%; v0.12's 70B models at TP8 ran 31-93% below it; one L40S holds within 10%. A PCIe
+# bus share measured on one 8-card server (NVIDIA/nccl#1639) closed them but moved the static tables away, so the
+# gap is stated, not priced.
 PCIE_TP_GPUS = 4  # from this many GPUs over PCIe
 PCIE_TP_CAVEAT = (
     "optimistic for tensor parallel over PCIe: on 4 and 8 L40S, TensorRT-LLM's published throughputs ran 8-26% "

@@ -20,7 +20,7 @@ from profiles import Efficiency
 from recommend.deployment import Deployment
 from recommend.errors import RecommendError
 from recommend.parallel import fork_map
-from recommend.predict_serving import MAX_NUM_SEQS, served_engine, served_lengths, serving_caveat
+from recommend.predict_serving import MAX_NUM_SEQS, engine_summary, served_engine, served_lengths, serving_caveat
 from recommend.simulate import simulate
 
 RATE_SEED = 0  # the exponential gaps' generator
@@ -110,12 +110,8 @@ def predict_rate(
         e2e_p50_ms=res.e2e.p50_ms,
         output_tok_s=res.output_tok_s,
         requests_s=prompts / res.span_s if res.span_s > 0 else math.nan,
-        mean_batch_seqs=res.mean_batch_seqs,
-        kv_peak_share=res.kv_peak_share,
-        max_num_seqs=spec.max_num_seqs,
-        max_num_batched_tokens=spec.max_num_batched_tokens,
-        kv_capacity_tokens=spec.kv_capacity_tokens,
         caveat=rate_caveat(dep, isl, osl),
+        **engine_summary(res, spec),
     )
 
 

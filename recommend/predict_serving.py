@@ -172,12 +172,19 @@ def predict_closed_loop(
         e2e_mean_ms=e2e_mean_s * 1e3,
         output_tok_s=output_tok_s,
         requests_s=requests_s,
+        caveat=serving_caveat(dep, isl, osl),
+        **engine_summary(res, spec),
+    )
+
+
+def engine_summary(res, spec: EngineSpec) -> dict:
+    """What a serving prediction says of the simulated engine itself: its mean batch, peak KV use and knobs."""
+    return dict(
         mean_batch_seqs=res.mean_batch_seqs,
         kv_peak_share=res.kv_peak_share,
         max_num_seqs=spec.max_num_seqs,
         max_num_batched_tokens=spec.max_num_batched_tokens,
         kv_capacity_tokens=spec.kv_capacity_tokens,
-        caveat=serving_caveat(dep, isl, osl),
     )
 
 

@@ -96,9 +96,9 @@ REQUEST_RATES = NumberList("R[,R...]", float, "request rate", "> 0 a second (or 
     type=click.Choice(BENCH_CLIENTS),
     default="vllm",
     show_default=True,
-    help="With --num-prompts or --rate: the client whose random dataset the prompts follow. vllm (`vllm bench serve`): every "
-    "prompt --isl tokens, every output --osl; sglang (`sglang.bench_serving`): uniform over 1..--isl and 0..--osl, "
-    "drawn as its default --seed 1 draws them.",
+    help="With --num-prompts or --rate: the client whose random dataset the prompts follow. vllm (`vllm bench "
+    "serve`): every prompt --isl tokens, every output --osl; sglang (`sglang.bench_serving`): uniform over 1..--isl "
+    "and 0..--osl, drawn as its default --seed 1 draws them.",
 )
 @click.option("--isl", type=int, help="Prompt tokens per request.")
 @click.option("--osl", type=int, help="Output tokens per request.")
@@ -221,13 +221,9 @@ def predict(
         "isl": isl,
         "osl": osl,
     }
+    engine_knobs = dict(max_num_seqs=max_num_seqs or MAX_NUM_SEQS, max_num_batched_tokens=max_num_batched_tokens)
     if rate is not None:
-        knobs = dict(
-            prompts=num_prompts or DEFAULT_PROMPTS,
-            max_num_seqs=max_num_seqs or MAX_NUM_SEQS,
-            max_num_batched_tokens=max_num_batched_tokens,
-            client=client,
-        )
+        knobs = dict(engine_knobs, prompts=num_prompts or DEFAULT_PROMPTS, client=client)
         result |= {"num_prompts": knobs["prompts"], "client": client}
         if len(rate) > 1:
             curve = rate_curve(dep, rates_s=rate, isl=isl, osl=osl, **knobs)
@@ -236,13 +232,7 @@ def predict(
             return
         result |= predict_rate(dep, rate_s=rate[0], isl=isl, osl=osl, **knobs).to_dict()
     elif clients is not None:
-        knobs = dict(
-            max_num_seqs=max_num_seqs or MAX_NUM_SEQS,
-            max_num_batched_tokens=max_num_batched_tokens,
-            window_s=benchmark_window_s,
-            prompts=num_prompts,
-            client=client,
-        )
+        knobs = dict(engine_knobs, window_s=benchmark_window_s, prompts=num_prompts, client=client)
         if benchmark_window_s:
             result["benchmark_window_s"] = benchmark_window_s
         if num_prompts:
